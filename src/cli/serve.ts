@@ -1,0 +1,58 @@
+import { createClientKey } from '../auth/key-service.js';
+import { bootstrap } from '../runtime/node/bootstrap.js';
+import { loadSettings } from '../runtime/node/load-settings.js';
+import { createLogger } from '../runtime/node/logger.js';
+import { startServer } from '../runtime/node/server.js';
+
+/** `switchboard serve`: load settings, open storage, make a first key if none exists, listen. */
+export async function serveCommand(): Promise<void> {
+  const settings = loadSettings();
+  const logger = createLogger(settings.logLevel);
+  const node = await bootstrap({ settings, logger });
+
+  if ((await node.storage.keys.count()) === 0) {
+    const { secret } = await createClientKey(node.storage.keys, { name: 'first-key' });
+    // Printed once to the terminal, never to the log: only its hash is stored.
+    process.stdout.write(
+      `\nNo client keys existed, so one was created. It is shown only this once:\n\n    ${secret}\n\n` +
+        'Create more with: npx switchboard keys create --name NAME\n\n',
+    );
+  }
+
+  const server = await startServer(node, { port: settings.port, host: settings.host, logger });
+  const shownHost = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+  logger.info(
+    {
+      port: server.port,
+      host: settings.host,
+      storage: node.storageDescription,
+      channels: node.channels.map((c) => c.name),
+      config: settings.configPath,
+    },
+    'switchboard started',
+  );
+  process.stdout.write(
+    `Switchboard listening on http://${shownHost}:${server.port}  (storage: ${node.storageDescription})\n`,
+  );
+  if (node.usingDemoChannel) {
+    process.stdout.write(
+      'No channels configured: serving the built-in mock models "mock-1" and "mock-embedding".\n',
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    server.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,28 @@
+/**
+ * Replaces `${NAME}` and `${NAME:-default}` in every string of a parsed config tree with values
+ * from env. A reference to an unset variable without a default is an error naming the path, so a
+ * missing secret stops start-up instead of sending an empty key upstream.
+ */
+export function interpolateEnv(value: unknown, env: Record<string, string | undefined>, path = ''): unknown {
+  if (typeof value === 'string') return interpolateString(value, env, path);
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = interpolateEnv(item, env, path ? `${path}.${key}` : key);
+    }
+    return out;
+  }
+  return value;
+}
+
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function interpolateString(text: string, env: Record<string, string | undefined>, path: string): string {
+  return text.replace(REFERENCE, (_match, name: string, fallback: string | undefined) => {
+    const found = env[name];
+    if (found !== undefined && found !== '') return found;
+    if (fallback !== undefined) return fallback;
+    throw new Error(`config ${path}: environment variable ${name} is not set`);
+  });
+}

@@ -1,0 +1,110 @@
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { parseByteSize } from './byte-size.js';
+import { interpolateEnv } from './interpolate.js';
+import { type ChannelConfig, envSchema, type FileConfig, fileConfigSchema } from './schema.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything the process needs to know, validated once and frozen. */
+export interface Settings {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly logLevel: LogLevel;
+  readonly bodyLimitBytes: number;
+  readonly corsOrigins: readonly string[];
+  readonly maxAttempts: number;
+  readonly app: { readonly name: string; readonly url?: string };
+  readonly channels: readonly ChannelConfig[];
+  readonly configPath: string | null;
+}
+
+/** A bad setting: the message names the field and what is wrong with it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/switchboard.db';
+const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+export interface SettingsInput {
+  env: Record<string, string | undefined>;
+  /** The config file's text and path, when there is one. */
+  file?: { path: string; text: string };
+}
+
+export function resolveSettings(input: SettingsInput): Settings {
+  const env = check(envSchema, input.env, 'env');
+  const file = input.file
+    ? parseFile(input.file.path, input.file.text, input.env)
+    : check(fileConfigSchema, {}, '');
+  let bodyLimitBytes = DEFAULT_BODY_LIMIT;
+  const limitSource = env.BODY_LIMIT ?? file.server.body_limit;
+  if (limitSource !== undefined) {
+    try {
+      bodyLimitBytes = parseByteSize(limitSource);
+    } catch (err) {
+      throw new ConfigError(
+        `${env.BODY_LIMIT ? 'BODY_LIMIT' : 'server.body_limit'}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const settings: Settings = {
+    port: env.PORT ?? file.server.port ?? 8080,
+    host: env.HOST ?? file.server.host ?? '0.0.0.0',
+    databaseUrl: env.DATABASE_URL ?? file.database_url ?? DEFAULT_DATABASE_URL,
+    logLevel: env.LOG_LEVEL ?? file.log_level ?? 'info',
+    bodyLimitBytes,
+    corsOrigins: env.CORS_ORIGINS
+      ? env.CORS_ORIGINS.split(',').map((o) => o.trim())
+      : (file.server.cors_origins ?? ['*']),
+    maxAttempts: file.routing.max_attempts,
+    app: file.app,
+    channels: file.channels,
+    configPath: input.file?.path ?? null,
+  };
+  assertUniqueChannelNames(settings.channels);
+  return deepFreeze(settings);
+}
+
+function parseFile(path: string, text: string, env: Record<string, string | undefined>): FileConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
+  }
+  try {
+    raw = interpolateEnv(raw, env);
+  } catch (err) {
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
+  }
+  return check(fileConfigSchema, raw, path);
+}
+
+function check<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join('.') || '(root)';
+  const prefix = where ? `${where}: ` : '';
+  throw new ConfigError(`${prefix}${field}: ${issue?.message ?? 'invalid'}`);
+}
+
+function assertUniqueChannelNames(channels: readonly ChannelConfig[]): void {
+  const seen = new Set<string>();
+  channels.forEach((channel, i) => {
+    if (seen.has(channel.name))
+      throw new ConfigError(`channels.${i}.name: duplicate channel name "${channel.name}"`);
+    seen.add(channel.name);
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

@@ -1,0 +1,11 @@
+import type { Principal } from '../spec/principal.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
+
+/** Per-request values the middleware chain hands down. */
+export interface GatewayEnv {
+  Variables: {
+    requestId: string;
+    principal: Principal;
+    usage: UsageRecorder;
+  };
+}

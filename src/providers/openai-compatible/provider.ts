@@ -1,0 +1,37 @@
+import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
+import type { AppIdentity, OpenAiCompatiblePreset } from './presets.js';
+
+/**
+ * The OpenAI wire format, spoken by most providers. The client body is forwarded as sent; it is
+ * re-encoded only when the upstream model name differs from the one the client asked for.
+ */
+export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, app: AppIdentity): Provider {
+  const appHeaders = preset.appHeaders ? preset.appHeaders(app) : {};
+  return {
+    name: preset.name,
+    defaultBaseUrl: preset.baseUrl,
+    requiresKey: preset.requiresKey,
+    forwardsAnyPath: true,
+    buildRequest(call: UpstreamCall): OutgoingRequest {
+      const { channel } = call.target;
+      const headers: Record<string, string> = { ...appHeaders, ...channel.headers };
+      if (call.contentType) headers['content-type'] = call.contentType;
+      if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+      if (call.stream) headers.accept = 'text/event-stream';
+      return {
+        url: `${channel.baseUrl.replace(/\/+$/, '')}${call.path}${call.search}`,
+        method: call.method,
+        headers,
+        body: outgoingBody(call),
+      };
+    },
+  };
+}
+
+function outgoingBody(call: UpstreamCall): string | ArrayBuffer | null {
+  const { json, rawBody, target } = call;
+  if (json && typeof json.model === 'string' && json.model !== target.upstreamModel) {
+    return JSON.stringify({ ...json, model: target.upstreamModel });
+  }
+  return rawBody;
+}

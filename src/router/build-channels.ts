@@ -1,0 +1,53 @@
+import type { ChannelConfig } from '../config/schema.js';
+import { ConfigError } from '../config/settings.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Channel } from '../spec/channel.js';
+
+/** The channel served when no channel is configured: the mock provider's demo models. */
+export const DEMO_CHANNEL_CONFIG: ChannelConfig = {
+  name: 'mock',
+  provider: 'mock',
+  keys: [],
+  models: ['mock-1', 'mock-embedding'],
+  model_map: {},
+  priority: 0,
+  weight: 1,
+  headers: {},
+  timeout: { first_byte_ms: 60_000, idle_ms: 120_000, total_ms: 600_000 },
+};
+
+/** Turns validated channel configs into router channels, checking them against the providers. */
+export function buildChannels(configs: readonly ChannelConfig[], providers: ProviderRegistry): Channel[] {
+  return configs.map((config, i) => {
+    const where = `channels.${i}`;
+    const provider = providers.get(config.provider);
+    if (!provider) {
+      const known = [...providers.keys()].join(', ');
+      throw new ConfigError(`${where}.provider: unknown provider "${config.provider}" (known: ${known})`);
+    }
+    const baseUrl = config.base_url ?? provider.defaultBaseUrl;
+    if (!baseUrl) throw new ConfigError(`${where}.base_url: required for provider "${config.provider}"`);
+    const keys = [...(config.key ? [config.key] : []), ...config.keys];
+    if (provider.requiresKey && keys.length === 0) {
+      throw new ConfigError(`${where}.keys: provider "${config.provider}" needs at least one key`);
+    }
+    return {
+      id: config.name,
+      name: config.name,
+      provider: config.provider,
+      baseUrl,
+      // Keyless servers still get one (empty) key slot so rotation has something to rotate.
+      keys: keys.length > 0 ? keys : [''],
+      models: config.models,
+      modelMap: config.model_map,
+      priority: config.priority,
+      weight: config.weight,
+      headers: config.headers,
+      timeouts: {
+        firstByteMs: config.timeout.first_byte_ms,
+        idleMs: config.timeout.idle_ms,
+        totalMs: config.timeout.total_ms,
+      },
+    };
+  });
+}

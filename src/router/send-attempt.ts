@@ -1,0 +1,153 @@
+import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
+import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
+import { type AttemptFailure, classifyStatus, networkFailure } from './failure.js';
+
+/** A committed upstream response: headers received and the first bytes in hand. */
+export interface AttemptSuccess {
+  readonly ok: true;
+  readonly status: number;
+  readonly headers: Headers;
+  /** Non-stream: the whole body. Stream: null (read the rest through `reader`). */
+  readonly body: Uint8Array<ArrayBuffer> | null;
+  readonly first: Uint8Array | null;
+  readonly reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  readonly firstByteMs: number;
+  readonly abort: (reason: string) => void;
+  /** Detaches the client-disconnect listener once the response is finished. */
+  readonly release: () => void;
+}
+
+export type AttemptResult = AttemptSuccess | ({ readonly ok: false } & AttemptFailure);
+
+export interface AttemptContext {
+  readonly provider: Provider;
+  readonly call: UpstreamCall;
+  readonly fetch: FetchLike;
+  readonly clientSignal: AbortSignal;
+  readonly now: () => number;
+}
+
+/**
+ * Sends one attempt and waits until it is safe to commit to it: for a stream, the first body
+ * chunk; otherwise the whole body. Until then nothing has reached the client, so any failure
+ * here can still fail over.
+ */
+export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
+  const { call, provider, now } = ctx;
+  const { timeouts } = call.target.channel;
+  const started = now();
+  const controller = new AbortController();
+  const abort = (reason: string) => {
+    if (!controller.signal.aborted) controller.abort(new Error(reason));
+  };
+  const onClientAbort = () => abort('client disconnected');
+  ctx.clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  const release = () => ctx.clientSignal.removeEventListener('abort', onClientAbort);
+  const fail = (failure: AttemptFailure): AttemptResult => {
+    release();
+    abort('attempt abandoned');
+    return { ok: false, ...failure };
+  };
+
+  // Streams and pass-through bodies are relayed as they arrive; the rest is read whole first.
+  const incremental = call.stream || call.operation === 'passthrough';
+  // Before the first byte the budget is first_byte_ms for relayed bodies and total_ms for the rest.
+  const headerBudget = incremental ? timeouts.firstByteMs : timeouts.totalMs;
+  let timedOut = false;
+  const headerTimer = setTimeout(() => {
+    timedOut = true;
+    abort('time-out waiting for upstream');
+  }, headerBudget);
+
+  let response: Response;
+  try {
+    const request: OutgoingRequest = provider.buildRequest(call);
+    response = provider.send
+      ? await provider.send(request, call, controller.signal)
+      : await ctx.fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          signal: controller.signal,
+        });
+  } catch (err) {
+    clearTimeout(headerTimer);
+    if (ctx.clientSignal.aborted) return fail(networkFailure('client disconnected', false));
+    return fail(networkFailure(timedOut ? `no response in ${headerBudget} ms` : describe(err), timedOut));
+  }
+
+  if (!response.ok) {
+    clearTimeout(headerTimer);
+    const body = await response.text().catch(() => '');
+    return fail({
+      status: response.status,
+      reason: `HTTP ${response.status}`,
+      timedOut: false,
+      ...classifyStatus(response.status),
+      response: { status: response.status, body, contentType: response.headers.get('content-type') },
+    });
+  }
+
+  try {
+    if (incremental) {
+      const reader = response.body?.getReader() ?? null;
+      const remaining = Math.max(headerBudget - (now() - started), 1);
+      clearTimeout(headerTimer);
+      const first = reader
+        ? await readWithTimeout(reader, remaining, () => abort('first byte time-out'))
+        : null;
+      if (!first || first.done) {
+        // An empty pass-through body (a 204, say) is a complete answer; an empty stream is not.
+        if (call.stream) return fail(networkFailure('upstream ended the stream without data', false));
+        release();
+        return {
+          ok: true,
+          status: response.status,
+          headers: response.headers,
+          body: new Uint8Array(),
+          first: null,
+          reader: null,
+          firstByteMs: now() - started,
+          abort,
+          release,
+        };
+      }
+      return {
+        ok: true,
+        status: response.status,
+        headers: response.headers,
+        body: null,
+        first: first.value,
+        reader,
+        firstByteMs: now() - started,
+        abort,
+        release,
+      };
+    }
+    const body = new Uint8Array(await response.arrayBuffer());
+    clearTimeout(headerTimer);
+    return {
+      ok: true,
+      status: response.status,
+      headers: response.headers,
+      body,
+      first: null,
+      reader: null,
+      firstByteMs: now() - started,
+      abort,
+      release,
+    };
+  } catch (err) {
+    clearTimeout(headerTimer);
+    if (ctx.clientSignal.aborted) return fail(networkFailure('client disconnected', false));
+    const late = timedOut || err instanceof ReadTimeoutError;
+    return fail(networkFailure(late ? 'time-out reading upstream body' : describe(err), late));
+  }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return 'upstream request failed';
+  const cause = (err as Error & { cause?: unknown }).cause;
+  const code = cause && typeof cause === 'object' && 'code' in cause ? String(cause.code) : null;
+  return code ? `${err.message} (${code})` : err.message;
+}

@@ -1,0 +1,34 @@
+/** A channel as the router sees it: one upstream with one or more keys. Immutable once built. */
+export interface Channel {
+  readonly id: string;
+  readonly name: string;
+  /** Provider preset or family name (e.g. `deepseek`, `openai`, `mock`). */
+  readonly provider: string;
+  readonly baseUrl: string;
+  readonly keys: readonly string[];
+  /** Models this channel serves, as clients name them. Empty means any model. */
+  readonly models: readonly string[];
+  /** Client model name -> upstream model name. Its keys are served models too. */
+  readonly modelMap: Readonly<Record<string, string>>;
+  /** Lower number = tried first. */
+  readonly priority: number;
+  readonly weight: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeouts: ChannelTimeouts;
+}
+
+export interface ChannelTimeouts {
+  /** Time to the upstream's response headers and first body byte. */
+  readonly firstByteMs: number;
+  /** Longest silence between two chunks of a body. */
+  readonly idleMs: number;
+  /** Whole non-stream request, headers to last byte. */
+  readonly totalMs: number;
+}
+
+/** One concrete place a request can go: a channel, one of its keys, and the upstream model name. */
+export interface Target {
+  readonly channel: Channel;
+  readonly keyIndex: number;
+  readonly upstreamModel: string;
+}
