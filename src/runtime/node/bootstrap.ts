@@ -25,10 +25,17 @@ export interface BootstrapOptions {
   readonly logger: Logger;
   /** Replaces the undici upstream fetch (tests). */
   readonly fetch?: FetchLike;
+  /** Receives every usage record (default: a debug log line). */
+  readonly usageSink?: (record: UsageRecord) => void;
 }
 
 /** Builds the gateway for one Node process: storage, providers, channels, upstream fetch. */
-export async function bootstrap({ settings, logger, fetch }: BootstrapOptions): Promise<NodeGateway> {
+export async function bootstrap({
+  settings,
+  logger,
+  fetch,
+  usageSink,
+}: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   const usingDemoChannel = settings.channels.length === 0;
   const channels = Object.freeze(
@@ -42,7 +49,7 @@ export async function bootstrap({ settings, logger, fetch }: BootstrapOptions): 
     channels: () => channels,
     fetch: fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
     logger,
-    usageSink: (record: UsageRecord) => logger.debug({ usage: record }, 'request finished'),
+    usageSink: usageSink ?? ((record: UsageRecord) => logger.debug({ usage: record }, 'request finished')),
     options: {
       version: VERSION,
       bodyLimitBytes: settings.bodyLimitBytes,

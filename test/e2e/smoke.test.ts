@@ -1,0 +1,30 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await startTestGateway({
+    channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: ['up-1'], models: ['gpt-fake'] })],
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+
+describe('smoke', () => {
+  it('answers a chat completion through the openai client', async () => {
+    const client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1` });
+    const res = await client.chat.completions.create({
+      model: 'gpt-fake',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.choices[0]?.message.content).toBe('fake answer from gpt-fake');
+    expect(fake.requests.at(-1)?.headers.authorization).toBe('Bearer up-1');
+  });
+});

@@ -1,0 +1,223 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Behavior, ReceivedRequest } from './behaviors.js';
+import {
+  chatChunks,
+  chatCompletion,
+  embeddingList,
+  FAKE_TOOL_ARGUMENTS,
+  textCompletion,
+  toolCallChunks,
+  toolCallCompletion,
+} from './openai-format.js';
+
+export type { Behavior, ReceivedRequest } from './behaviors.js';
+
+/**
+ * A scripted OpenAI-compatible upstream on 127.0.0.1. Behaviors are taken from a FIFO queue
+ * (`enqueue`) or, persistently, by the Bearer key a request carries (`onKey`); otherwise the
+ * request is answered normally. Every request is recorded for assertions.
+ */
+export interface FakeUpstream {
+  readonly url: string;
+  /** Base URL to put in a channel: `${url}/v1`. */
+  readonly baseUrl: string;
+  readonly requests: ReceivedRequest[];
+  enqueue(...behaviors: Behavior[]): void;
+  onKey(key: string, behavior: Behavior): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeUpstream(
+  options: { port?: number; record?: boolean } = {},
+): Promise<FakeUpstream> {
+  const queue: Behavior[] = [];
+  const byKey = new Map<string, Behavior>();
+  const requests: ReceivedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const record = options.record ?? true;
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: Record<string, unknown> | null = null;
+      try {
+        json = body ? (JSON.parse(body) as Record<string, unknown>) : null;
+      } catch {
+        json = null;
+      }
+      const received: ReceivedRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body,
+        json,
+        abortedAt: null,
+        receivedAt: Date.now(),
+      };
+      if (record) requests.push(received);
+      res.on('close', () => {
+        if (!res.writableFinished) received.abortedAt = Date.now();
+      });
+      const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const behavior = queue.shift() ?? byKey.get(key) ?? { kind: 'ok' };
+      answer(req, res, received, behavior);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    requests,
+    enqueue: (...behaviors) => queue.push(...behaviors),
+    onKey: (key, behavior) => byKey.set(key, behavior),
+    reset() {
+      queue.length = 0;
+      byKey.clear();
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  received: ReceivedRequest,
+  behavior: Behavior,
+): void {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const json = received.json ?? {};
+  const model = typeof json.model === 'string' ? json.model : 'fake-model';
+  switch (behavior.kind) {
+    case 'hang':
+      return;
+    case 'reset':
+      req.socket.destroy();
+      return;
+    case 'status':
+      res.writeHead(behavior.status, { 'content-type': 'application/json', ...behavior.headers });
+      res.end(
+        JSON.stringify(
+          behavior.body ?? {
+            error: {
+              message: `fake upstream says ${behavior.status}`,
+              type: 'fake_error',
+              code: `http_${behavior.status}`,
+              param: null,
+            },
+          },
+        ),
+      );
+      return;
+    case 'raw-sse':
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(behavior.body);
+      return;
+    default:
+      break;
+  }
+
+  if (path.endsWith('/models') && req.method === 'GET') {
+    return sendJson(res, {
+      object: 'list',
+      data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'fake' }],
+    });
+  }
+  if (path.endsWith('/embeddings')) {
+    const input = Array.isArray(json.input) ? json.input.map(String) : [String(json.input ?? '')];
+    return sendJson(res, embeddingList(model, input));
+  }
+  if (path.endsWith('/completions') && !path.endsWith('/chat/completions')) {
+    return sendJson(res, textCompletion(model, 'fake completion text'));
+  }
+  if (!path.endsWith('/chat/completions')) {
+    return sendJson(res, { echo: { method: req.method, path: req.url, body: received.body } });
+  }
+
+  const content = behavior.kind === 'ok' && behavior.content ? behavior.content : `fake answer from ${model}`;
+  const promptTokens = JSON.stringify(json.messages ?? []).length % 97;
+  const tools =
+    Array.isArray(json.tools) && json.tools.length > 0
+      ? (json.tools[0] as { function?: { name?: string } })
+      : null;
+  const toolName = tools?.function?.name ?? null;
+
+  const delay = behavior.kind === 'ok' ? (behavior.delayMs ?? 0) : 0;
+  const go = () => {
+    if (json.stream !== true) {
+      return sendJson(
+        res,
+        toolName
+          ? toolCallCompletion(model, toolName, FAKE_TOOL_ARGUMENTS, promptTokens)
+          : chatCompletion(model, content, promptTokens),
+      );
+    }
+    const options = json.stream_options as { include_usage?: boolean } | undefined;
+    const events = toolName
+      ? toolCallChunks(model, toolName, FAKE_TOOL_ARGUMENTS)
+      : chatChunks(model, content, options?.include_usage === true, promptTokens);
+    streamEvents(res, events, behavior);
+  };
+  if (delay > 0) setTimeout(go, delay);
+  else go();
+}
+
+function sendJson(res: ServerResponse, payload: unknown): void {
+  const text = JSON.stringify(payload);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function streamEvents(res: ServerResponse, events: unknown[], behavior: Behavior): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const frames = events.map((e) => `data: ${JSON.stringify(e)}\n\n`);
+  frames.push('data: [DONE]\n\n');
+  if (behavior.kind === 'ok') {
+    res.end(frames.join(''));
+    return;
+  }
+  let index = 0;
+  const interval = behavior.kind === 'drip' ? behavior.intervalMs : 5;
+  const timer = setInterval(() => {
+    if (res.destroyed) return clearInterval(timer);
+    if (behavior.kind === 'drop' && index === behavior.afterChunks) {
+      clearInterval(timer);
+      res.socket?.destroy();
+      return;
+    }
+    if (behavior.kind === 'stall' && index === behavior.afterChunks) {
+      clearInterval(timer);
+      return;
+    }
+    if (behavior.kind === 'sse-error' && index === behavior.afterChunks) {
+      clearInterval(timer);
+      res.end(
+        `data: ${JSON.stringify({ error: { message: 'overloaded mid-stream', type: 'server_error', code: 'overloaded' } })}\n\n`,
+      );
+      return;
+    }
+    const frame = frames[index++];
+    if (frame === undefined) {
+      clearInterval(timer);
+      res.end();
+      return;
+    }
+    res.write(frame);
+  }, interval);
+  res.on('close', () => clearInterval(timer));
+}

@@ -1,0 +1,48 @@
+import { createClientKey } from '../../src/auth/key-service.js';
+import type { ChannelConfig } from '../../src/config/schema.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { bootstrap, type NodeGateway } from '../../src/runtime/node/bootstrap.js';
+import { type RunningServer, startServer } from '../../src/runtime/node/server.js';
+import { silentLogger } from '../../src/spec/logger.js';
+import type { UsageRecord } from '../../src/spec/usage.js';
+
+export interface TestGateway {
+  readonly url: string;
+  /** A valid client key (all models). */
+  readonly key: string;
+  readonly node: NodeGateway;
+  readonly usage: UsageRecord[];
+  close(): Promise<void>;
+}
+
+/** Channel config with defaults filled, for tests. */
+export function channel(
+  fields: Partial<ChannelConfig> & Pick<ChannelConfig, 'name'>,
+): Record<string, unknown> {
+  return { provider: 'openai-compatible', ...fields };
+}
+
+/**
+ * Runs the real Node server (real HTTP, real undici upstream fetch) on 127.0.0.1 with an
+ * in-memory SQLite database and the given YAML-shaped config.
+ */
+export async function startTestGateway(
+  config: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<TestGateway> {
+  const settings = resolveSettings({
+    env: { DATABASE_URL: 'sqlite::memory:', ...env },
+    file: { path: 'test-config.yaml', text: JSON.stringify(config) },
+  });
+  const usage: UsageRecord[] = [];
+  const node = await bootstrap({ settings, logger: silentLogger, usageSink: (r) => usage.push(r) });
+  const { secret } = await createClientKey(node.storage.keys, { name: 'test' });
+  const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger: silentLogger });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    key: secret,
+    node,
+    usage,
+    close: () => server.shutdown(1_000),
+  };
+}
