@@ -160,12 +160,13 @@ function answer(
   const delay = behavior.kind === 'ok' ? (behavior.delayMs ?? 0) : 0;
   const go = () => {
     if (json.stream !== true) {
-      return sendJson(
+      sendJson(
         res,
         toolName
           ? toolCallCompletion(model, toolName, FAKE_TOOL_ARGUMENTS, promptTokens)
           : chatCompletion(model, content, promptTokens),
       );
+      return;
     }
     const options = json.stream_options as { include_usage?: boolean } | undefined;
     const events = toolName
