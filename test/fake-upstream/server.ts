@@ -133,20 +133,24 @@ function answer(
   }
 
   if (path.endsWith('/models') && req.method === 'GET') {
-    return sendJson(res, {
+    sendJson(res, {
       object: 'list',
       data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'fake' }],
     });
+    return;
   }
   if (path.endsWith('/embeddings')) {
     const input = Array.isArray(json.input) ? json.input.map(String) : [String(json.input ?? '')];
-    return sendJson(res, embeddingList(model, input));
+    sendJson(res, embeddingList(model, input));
+    return;
   }
   if (path.endsWith('/completions') && !path.endsWith('/chat/completions')) {
-    return sendJson(res, textCompletion(model, 'fake completion text'));
+    sendJson(res, textCompletion(model, 'fake completion text'));
+    return;
   }
   if (!path.endsWith('/chat/completions')) {
-    return sendJson(res, { echo: { method: req.method, path: req.url, body: received.body } });
+    sendJson(res, { echo: { method: req.method, path: req.url, body: received.body } });
+    return;
   }
 
   const content = behavior.kind === 'ok' && behavior.content ? behavior.content : `fake answer from ${model}`;
