@@ -32,6 +32,7 @@ export function createAuthenticator(store: KeyStore, options: AuthenticatorOptio
             keyHint: keyHint(record.prefix, record.last4),
             models: record.models,
             allowsModel: compileModelScope(record.models),
+            purpose: record.purpose,
           }
         : null;
     if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);

@@ -5,6 +5,7 @@ export interface CreateKeyInput {
   readonly name: string;
   readonly prefix?: string;
   readonly models?: readonly string[];
+  readonly purpose?: string;
 }
 
 export interface CreatedKey {
@@ -32,6 +33,7 @@ export async function createClientKey(
     hash: await sha256Hex(secret),
     last4: secret.slice(-4),
     models: [...(input.models ?? [])],
+    purpose: input.purpose ?? 'default',
     createdAt: now,
   });
   return { record, secret };

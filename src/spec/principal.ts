@@ -8,4 +8,6 @@ export interface Principal {
   readonly models: readonly string[];
   /** `models` compiled once per key lookup. */
   readonly allowsModel: (model: string) => boolean;
+  /** The key's pipeline name (`default` unless set). */
+  readonly purpose: string;
 }

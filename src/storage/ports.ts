@@ -8,6 +8,8 @@ export interface KeyRecord {
   readonly last4: string;
   /** Allowed model patterns (exact or glob); empty = all. */
   readonly models: readonly string[];
+  /** Pipeline chosen for this key's traffic: `default`, or a registered pipeline such as `cursor`. */
+  readonly purpose: string;
   readonly createdAt: number;
   readonly revokedAt: number | null;
 }

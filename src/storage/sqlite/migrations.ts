@@ -12,6 +12,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('hash', 'text', (c) => c.notNull().unique())
         .addColumn('last4', 'text', (c) => c.notNull())
         .addColumn('models', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('purpose', 'text', (c) => c.notNull().defaultTo('default'))
         .addColumn('created_at', 'integer', (c) => c.notNull())
         .addColumn('revoked_at', 'integer')
         .execute();

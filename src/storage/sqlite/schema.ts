@@ -8,6 +8,7 @@ export interface ClientKeysTable {
   last4: string;
   /** JSON array of model patterns. */
   models: string;
+  purpose: string;
   created_at: number;
   revoked_at: number | null;
 }

@@ -44,6 +44,7 @@ function sqliteKeyStore(db: Kysely<Database>): KeyStore {
           hash: key.hash,
           last4: key.last4,
           models: JSON.stringify(key.models),
+          purpose: key.purpose,
           created_at: key.createdAt,
           revoked_at: null,
         })
@@ -85,6 +86,7 @@ function toRecord(row: ClientKeysTable): KeyRecord {
     hash: row.hash,
     last4: row.last4,
     models: JSON.parse(row.models) as string[],
+    purpose: row.purpose,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
