@@ -1,5 +1,7 @@
+import { GatewayError } from '../errors/gateway-error.js';
 import type { Principal } from '../spec/principal.js';
-import type { KeyStore } from '../storage/ports.js';
+import type { KeyStore, UserStore } from '../storage/ports.js';
+import { compileIpAllowlist } from './ip-allowlist.js';
 import { keyHint, sha256Hex } from './key-secret.js';
 import { compileModelScope } from './model-scope.js';
 
@@ -8,35 +10,104 @@ export interface AuthenticatorOptions {
   readonly cacheTtlMs: number;
   readonly maxEntries: number;
   readonly now: () => number;
+  /** Opens a sealed "bring your own key" upstream key. */
+  readonly openSecret?: (sealed: string) => Promise<string>;
 }
 
-export type Authenticator = (secret: string) => Promise<Principal | null>;
+/**
+ * Client key (+ caller address) → principal, or a GatewayError saying exactly why not:
+ * unknown, revoked, expired, key disabled, user disabled, or address not allowed.
+ */
+export interface Authenticator {
+  (secret: string, clientAddress: string | null): Promise<Principal>;
+  /** Forgets every cached lookup; admin changes call it so they apply to the next request. */
+  invalidate(): void;
+}
+
+/** What a lookup learned, kept so time- and address-dependent checks run on every request. */
+interface Resolved {
+  readonly principal: Principal;
+  readonly revoked: boolean;
+  readonly expiresAt: number | null;
+  readonly keyEnabled: boolean;
+  readonly userEnabled: boolean;
+  readonly allowsAddress: (address: string | null) => boolean;
+}
 
 /**
- * Client key → principal. Lookups are cached by the key's hash (never the key), negative
- * results included, so a flood of bad keys does not reach the database on every request.
+ * Lookups are cached by the key's hash (never the key), negative results included, so a flood
+ * of bad keys does not reach the database on every request. Changes made through the admin API
+ * of this process clear the cache at once; changes made by another process (the CLI writing the
+ * same database file) are seen within `cacheTtlMs`.
  */
-export function createAuthenticator(store: KeyStore, options: AuthenticatorOptions): Authenticator {
-  const cache = new Map<string, { principal: Principal | null; expires: number }>();
-  return async (secret) => {
+export function createAuthenticator(
+  stores: { readonly keys: KeyStore; readonly users: UserStore },
+  options: AuthenticatorOptions,
+): Authenticator {
+  const cache = new Map<string, { resolved: Resolved | null; expires: number }>();
+
+  const resolve = async (hash: string): Promise<Resolved | null> => {
+    const record = await stores.keys.findByHash(hash);
+    if (!record) return null;
+    const user = await stores.users.get(record.userId);
+    // A key whose owner no longer exists is treated as unknown.
+    if (!user) return null;
+    const byok = record.byok
+      ? {
+          provider: record.byok.provider,
+          apiKey: options.openSecret
+            ? await options.openSecret(record.byok.sealedKey)
+            : record.byok.sealedKey,
+        }
+      : null;
+    return {
+      principal: {
+        keyId: record.id,
+        keyName: record.name,
+        keyHint: keyHint(record.prefix, record.last4),
+        models: record.models,
+        allowsModel: compileModelScope(record.models),
+        purpose: record.purpose,
+        userId: record.userId,
+        limits: record.limits,
+        channelId: record.channelId,
+        byok,
+      },
+      revoked: record.revokedAt !== null,
+      expiresAt: record.expiresAt,
+      keyEnabled: record.enabled,
+      userEnabled: user.enabled,
+      allowsAddress: compileIpAllowlist(record.ipAllowlist),
+    };
+  };
+
+  const authenticate = async (secret: string, clientAddress: string | null): Promise<Principal> => {
     const hash = await sha256Hex(secret);
     const now = options.now();
-    const cached = cache.get(hash);
-    if (cached && cached.expires > now) return cached.principal;
-    const record = await store.findByHash(hash);
-    const principal: Principal | null =
-      record && record.revokedAt === null
-        ? {
-            keyId: record.id,
-            keyName: record.name,
-            keyHint: keyHint(record.prefix, record.last4),
-            models: record.models,
-            allowsModel: compileModelScope(record.models),
-            purpose: record.purpose,
-          }
-        : null;
-    if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
-    cache.set(hash, { principal, expires: now + options.cacheTtlMs });
-    return principal;
+    let entry = cache.get(hash);
+    if (!entry || entry.expires <= now) {
+      entry = { resolved: await resolve(hash), expires: now + options.cacheTtlMs };
+      if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
+      cache.set(hash, entry);
+    }
+    return check(entry.resolved, now, clientAddress);
   };
+  return Object.assign(authenticate, { invalidate: () => cache.clear() });
+}
+
+function check(resolved: Resolved | null, now: number, clientAddress: string | null): Principal {
+  if (!resolved) throw new GatewayError('invalid_api_key', 'the API key is not valid');
+  if (resolved.revoked) throw new GatewayError('key_revoked', 'this API key has been revoked');
+  if (resolved.expiresAt !== null && resolved.expiresAt <= now) {
+    throw new GatewayError(
+      'key_expired',
+      `this API key expired at ${new Date(resolved.expiresAt).toISOString()}`,
+    );
+  }
+  if (!resolved.keyEnabled) throw new GatewayError('key_disabled', 'this API key is disabled');
+  if (!resolved.userEnabled) throw new GatewayError('user_disabled', "this API key's user is disabled");
+  if (!resolved.allowsAddress(clientAddress)) {
+    throw new GatewayError('ip_not_allowed', 'this API key may not be used from this address');
+  }
+  return resolved.principal;
 }

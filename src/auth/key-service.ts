@@ -1,4 +1,5 @@
-import type { KeyRecord, KeyStore } from '../storage/ports.js';
+import { isPipelineName, PIPELINE_NAMES } from '../pipelines/names.js';
+import { DEFAULT_USER_ID, type KeyLimits, type KeyRecord, type KeyStore } from '../storage/ports.js';
 import { generateKeySecret, KEY_PREFIX_PATTERN, sha256Hex } from './key-secret.js';
 
 export interface CreateKeyInput {
@@ -6,6 +7,14 @@ export interface CreateKeyInput {
   readonly prefix?: string;
   readonly models?: readonly string[];
   readonly purpose?: string;
+  /** Owner; the `default` user when absent. */
+  readonly userId?: string;
+  readonly enabled?: boolean;
+  readonly expiresAt?: number | null;
+  readonly ipAllowlist?: readonly string[];
+  readonly limits?: Partial<KeyLimits>;
+  readonly channelId?: string | null;
+  readonly byok?: KeyRecord['byok'];
 }
 
 export interface CreatedKey {
@@ -25,6 +34,10 @@ export async function createClientKey(
     throw new Error(`invalid key prefix "${prefix}": 1-16 letters, digits or _, starting with a letter`);
   }
   if (!input.name.trim()) throw new Error('a key needs a name');
+  const purpose = input.purpose ?? 'default';
+  if (!isPipelineName(purpose)) {
+    throw new Error(`unknown purpose "${purpose}" (known: ${PIPELINE_NAMES.join(', ')})`);
+  }
   const secret = generateKeySecret(prefix);
   const record = await store.create({
     id: crypto.randomUUID(),
@@ -33,8 +46,15 @@ export async function createClientKey(
     hash: await sha256Hex(secret),
     last4: secret.slice(-4),
     models: [...(input.models ?? [])],
-    purpose: input.purpose ?? 'default',
+    purpose,
     createdAt: now,
+    userId: input.userId ?? DEFAULT_USER_ID,
+    enabled: input.enabled ?? true,
+    expiresAt: input.expiresAt ?? null,
+    ipAllowlist: [...(input.ipAllowlist ?? [])],
+    limits: { rpm: null, rph: null, tpm: null, budget: null, ...input.limits },
+    channelId: input.channelId ?? null,
+    byok: input.byok ?? null,
   });
   return { record, secret };
 }

@@ -1,11 +1,17 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { Authenticator } from './authenticator.js';
 import { extractClientKey } from './extract-key.js';
 
+/** The caller's network address as the runtime knows it (null when it cannot tell). */
+export type ClientAddressOf = (c: Context<GatewayEnv>) => string | null;
+
 /** Requires a valid client key and puts its principal on the context. */
-export function requireClientKey(authenticate: Authenticator): MiddlewareHandler<GatewayEnv> {
+export function requireClientKey(
+  authenticate: Authenticator,
+  clientAddress: ClientAddressOf = () => null,
+): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const secret = extractClientKey(c.req.raw.headers);
     if (!secret) {
@@ -14,9 +20,7 @@ export function requireClientKey(authenticate: Authenticator): MiddlewareHandler
         'no API key: send it as "Authorization: Bearer <key>" or in the "x-api-key" header',
       );
     }
-    const principal = await authenticate(secret);
-    if (!principal) throw new GatewayError('invalid_api_key', 'the API key is not valid or has been revoked');
-    c.set('principal', principal);
+    c.set('principal', await authenticate(secret, clientAddress(c)));
     await next();
   };
 }

@@ -1,93 +1,153 @@
-import { parseArgs } from 'node:util';
-import { keyHint } from '../auth/key-secret.js';
-import { createClientKey } from '../auth/key-service.js';
-import { loadSettings } from '../runtime/node/load-settings.js';
-import { openStorage } from '../runtime/node/open-storage.js';
-import type { KeyRecord } from '../storage/ports.js';
-import { printTable } from './table.js';
+import { enc, needArg, parseCommand, parseExpiry, parseNumber, splitList, UsageError } from './admin-args.js';
+import { listData, output, runAdmin } from './run-admin.js';
 
 const USAGE = `usage:
-  switchboard keys create --name NAME [--prefix sk] [--models 'gpt-4o,deepseek/*'] [--json]
-  switchboard keys list [--json]
-  switchboard keys revoke ID_OR_NAME`;
+  switchboard keys create (--name NAME | --user USER) [--user USER] [--prefix sk] [--purpose default|cursor]
+                          [--models 'gpt-4o,deepseek/*'] [--expires 30d|2026-12-31] [--ip 10.0.0.0/8,::1]
+                          [--rpm N] [--rph N] [--tpm N] [--budget USD] [--channel NAME]
+                          [--byok-provider P --byok-key KEY] [--disabled] [--json]
+  switchboard keys list [--user USER] [--json]
+  switchboard keys show ID|NAME [--json]
+  switchboard keys update ID|NAME [same settings as create, except --user/--prefix] [--json]
+  switchboard keys disable|enable ID|NAME
+  switchboard keys rotate ID|NAME               (new secret, same settings; the old key is revoked)
+  switchboard keys revoke ID|NAME
+  common: [--url URL --admin-token TOKEN] to act on a running gateway instead of the local database`;
 
-/** `switchboard keys …` against the local database named by DATABASE_URL / the config file. */
-export async function keysCommand(args: string[]): Promise<number> {
+const COLUMNS = ['id', 'name', 'user', 'key', 'purpose', 'models', 'expires', 'status'];
+
+function row(key: Record<string, unknown>) {
+  const models = key.models as string[];
+  return {
+    ...key,
+    user: key.user_id,
+    models: models.length ? models.join(',') : '*',
+    expires: key.expires_at ?? 'never',
+  };
+}
+
+const OPTIONS = {
+  name: { type: 'string' },
+  user: { type: 'string' },
+  prefix: { type: 'string' },
+  purpose: { type: 'string' },
+  models: { type: 'string' },
+  expires: { type: 'string' },
+  ip: { type: 'string' },
+  rpm: { type: 'string' },
+  rph: { type: 'string' },
+  tpm: { type: 'string' },
+  budget: { type: 'string' },
+  channel: { type: 'string' },
+  'byok-provider': { type: 'string' },
+  'byok-key': { type: 'string' },
+  disabled: { type: 'boolean' },
+  limit: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
+
+/** The key settings given on the command line, as admin API fields. */
+function settingsFrom(values: Values): Record<string, unknown> {
+  const limits = {
+    ...(values.rpm !== undefined ? { rpm: parseNumber('rpm', values.rpm) } : {}),
+    ...(values.rph !== undefined ? { rph: parseNumber('rph', values.rph) } : {}),
+    ...(values.tpm !== undefined ? { tpm: parseNumber('tpm', values.tpm) } : {}),
+    ...(values.budget !== undefined ? { budget: parseNumber('budget', values.budget) } : {}),
+  };
+  if (!!values['byok-provider'] !== !!values['byok-key']) {
+    throw new UsageError('--byok-provider and --byok-key go together');
+  }
+  return {
+    ...(values.purpose ? { purpose: values.purpose } : {}),
+    ...(values.models !== undefined ? { models: splitList(values.models) } : {}),
+    ...(values.expires
+      ? { expires_at: values.expires === 'never' ? null : parseExpiry(values.expires) }
+      : {}),
+    ...(values.ip !== undefined ? { ip_allowlist: splitList(values.ip) } : {}),
+    ...(Object.keys(limits).length ? { limits } : {}),
+    ...(values.channel ? { channel_id: values.channel } : {}),
+    ...(values['byok-provider']
+      ? { byok: { provider: values['byok-provider'], key: values['byok-key'] } }
+      : {}),
+    ...(values.disabled ? { enabled: false } : {}),
+  };
+}
+
+/** `switchboard keys …`: client keys, locally or through a gateway's admin API. */
+export function keysCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      prefix: { type: 'string' },
-      models: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const settings = loadSettings();
-  const { storage } = await openStorage(settings.databaseUrl);
-  try {
+  const parse = () => parseCommand(rest, OPTIONS);
+  return runAdmin(USAGE, parse, async (open) => {
+    const { values, positionals } = parse();
+    const target = positionals[0];
+    const show = (key: unknown) => {
+      output(values.json, key, [row(key as Record<string, unknown>)], COLUMNS);
+      return 0;
+    };
+    const revealed = (key: Record<string, unknown>, verb: string) => {
+      if (values.json) console.log(JSON.stringify(key, null, 2));
+      else
+        console.log(
+          `${verb} key "${key.name}" (id ${key.id}, user ${key.user_id}). Shown only this once:\n\n    ${key.key}\n`,
+        );
+      return 0;
+    };
     switch (action) {
       case 'create': {
-        if (!values.name) throw new UsageError('keys create needs --name');
-        const models = values.models
-          ? values.models
-              .split(',')
-              .map((m) => m.trim())
-              .filter(Boolean)
-          : [];
-        const { record, secret } = await createClientKey(storage.keys, {
-          name: values.name,
-          prefix: values.prefix,
-          models,
-        });
-        if (values.json) console.log(JSON.stringify({ ...publicView(record), key: secret }));
-        else
-          console.log(
-            `Created key "${record.name}" (id ${record.id}). Shown only this once:\n\n    ${secret}\n`,
-          );
-        return 0;
+        if (!values.name && !values.user) {
+          throw new UsageError('keys create needs --name (or --user, to name the key after its user)');
+        }
+        const body = {
+          name: values.name ?? values.user,
+          ...(values.user ? { user_id: values.user } : {}),
+          ...(values.prefix ? { prefix: values.prefix } : {}),
+          ...settingsFrom(values),
+        };
+        return revealed(
+          (await (await open()).request('POST', '/keys', body)) as Record<string, unknown>,
+          'Created',
+        );
       }
       case 'list': {
-        const keys = (await storage.keys.list()).map(publicView);
-        if (values.json) console.log(JSON.stringify(keys));
-        else printTable(keys, ['id', 'name', 'key', 'models', 'created', 'status']);
+        const query = `?limit=${values.limit ?? 500}${values.user ? `&user_id=${enc(values.user)}` : ''}`;
+        const answer = await (await open()).request('GET', `/keys${query}`);
+        output(values.json, listData(answer), listData(answer).map(row), COLUMNS);
         return 0;
       }
+      case 'show':
+        return show(
+          await (await open()).request(
+            'GET',
+            `/keys/${enc(needArg(target, 'keys show needs an ID or NAME'))}`,
+          ),
+        );
+      case 'update':
+      case 'disable':
+      case 'enable': {
+        const id = needArg(target, `keys ${action} needs an ID or NAME`);
+        const patch = action === 'update' ? settingsFrom(values) : { enabled: action === 'enable' };
+        if (Object.keys(patch).length === 0) throw new UsageError('keys update needs at least one setting');
+        return show(await (await open()).request('PATCH', `/keys/${enc(id)}`, patch));
+      }
+      case 'rotate': {
+        const id = needArg(target, 'keys rotate needs an ID or NAME');
+        const key = (await (await open()).request('POST', `/keys/${enc(id)}/rotate`)) as Record<
+          string,
+          unknown
+        >;
+        if (!values.json) console.log(`Revoked the old key ${key.replaces}.`);
+        return revealed(key, 'Rotated');
+      }
       case 'revoke': {
-        const target = positionals[0];
-        if (!target) throw new UsageError('keys revoke needs an id or a name');
-        const count = await storage.keys.revoke(target, Date.now());
-        if (count === 0) {
-          console.error(`no active key with id or name "${target}"`);
-          return 1;
-        }
-        console.log(`revoked ${count} key${count === 1 ? '' : 's'}`);
+        const id = needArg(target, 'keys revoke needs an ID or NAME');
+        const key = (await (await open()).request('DELETE', `/keys/${enc(id)}`)) as Record<string, unknown>;
+        if (values.json) console.log(JSON.stringify(key, null, 2));
+        else console.log(`revoked key "${key.name}" (id ${key.id})`);
         return 0;
       }
       default:
         throw new UsageError(action ? `unknown keys action "${action}"` : 'keys needs an action');
     }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`${err.message}\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  } finally {
-    await storage.close();
-  }
-}
-
-class UsageError extends Error {}
-
-function publicView(record: KeyRecord) {
-  return {
-    id: record.id,
-    name: record.name,
-    key: keyHint(record.prefix, record.last4),
-    models: record.models.join(',') || '*',
-    created: new Date(record.createdAt).toISOString(),
-    status: record.revokedAt === null ? 'active' : 'revoked',
-  };
+  });
 }

@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/settings.js';
 import { VERSION } from '../runtime/node/version.js';
+import { channelsCommand } from './channels.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
+import { usersCommand } from './users.js';
 
 const HELP = `switchboard ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
 
 usage:
   switchboard serve                 start the gateway (PORT, HOST, DATABASE_URL, CONFIG, LOG_LEVEL)
-  switchboard keys create --name N  create a client key (printed once)
-  switchboard keys list             list client keys (masked)
-  switchboard keys revoke ID|NAME   revoke a client key
-  switchboard --version`;
+  switchboard users list|create|show|update|disable|enable|delete ...    users (tenants)
+  switchboard keys create|list|show|update|disable|enable|rotate|revoke ... client keys (printed once)
+  switchboard channels list|add|update|show|test|disable|enable|remove ... upstream channels
+  switchboard --version
+
+Admin commands act on the local database (DATABASE_URL / the config file) by default, or on a
+running gateway with --url URL --admin-token TOKEN. Add --json for machine-readable output.
+Run a command without arguments for its options (e.g. switchboard keys).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -21,6 +27,10 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     case 'keys':
       return keysCommand(rest);
+    case 'users':
+      return usersCommand(rest);
+    case 'channels':
+      return channelsCommand(rest);
     case '--version':
     case '-v':
       console.log(VERSION);

@@ -1,3 +1,4 @@
+import { ensureDefaultUser } from '../admin/user-service.js';
 import { createClientKey } from '../auth/key-service.js';
 import { bootstrap } from '../runtime/node/bootstrap.js';
 import { loadSettings } from '../runtime/node/load-settings.js';
@@ -10,8 +11,17 @@ export async function serveCommand(): Promise<void> {
   const logger = createLogger(settings.logLevel);
   const node = await bootstrap({ settings, logger });
 
+  if (node.generatedAdminToken) {
+    // Printed once to the terminal, never to the log: only its hash is stored.
+    process.stdout.write(
+      `\nNo ADMIN_TOKEN was set, so an admin token was generated. It is shown only this once:\n\n    ${node.generatedAdminToken}\n\n` +
+        'Use it as "Authorization: Bearer <token>" on /admin/api/* and /stats, or set ADMIN_TOKEN.\n',
+    );
+  }
+
   if ((await node.storage.keys.count()) === 0) {
-    const { secret } = await createClientKey(node.storage.keys, { name: 'first-key' });
+    const owner = await ensureDefaultUser({ storage: node.storage, now: Date.now });
+    const { secret } = await createClientKey(node.storage.keys, { name: 'first-key', userId: owner.id });
     // Printed once to the terminal, never to the log: only its hash is stored.
     process.stdout.write(
       `\nNo client keys existed, so one was created. It is shown only this once:\n\n    ${secret}\n\n` +
@@ -19,7 +29,12 @@ export async function serveCommand(): Promise<void> {
     );
   }
 
-  const server = await startServer(node, { port: settings.port, host: settings.host, logger });
+  const server = await startServer(node, {
+    port: settings.port,
+    host: settings.host,
+    logger,
+    drainMs: settings.drainMs,
+  });
   const shownHost = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
   logger.info(
     {
@@ -46,7 +61,11 @@ export async function serveCommand(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     server.shutdown().then(
-      () => process.exit(0),
+      () => {
+        logger.info({ signal }, 'shut down cleanly');
+        // pino may hold lines in its buffer; write them before the process ends.
+        logger.flush(() => process.exit(0));
+      },
       (err: unknown) => {
         logger.error({ err: String(err) }, 'shutdown failed');
         process.exit(1);

@@ -1,3 +1,6 @@
+import type { ChannelConfig } from '../config/schema.js';
+import type { CacheBounds, CacheStore, UsageStore } from './accounting-ports.js';
+
 /** A client key as stored: never the secret, only its SHA-256 and a hint. */
 export interface KeyRecord {
   readonly id: string;
@@ -12,9 +15,45 @@ export interface KeyRecord {
   readonly purpose: string;
   readonly createdAt: number;
   readonly revokedAt: number | null;
+  /** The owning user (tenant); keys made without one belong to the `default` user. */
+  readonly userId: string;
+  readonly enabled: boolean;
+  /** Epoch ms after which the key is refused; null = never. */
+  readonly expiresAt: number | null;
+  /** CIDRs the caller's address must fall in; empty = anywhere. */
+  readonly ipAllowlist: readonly string[];
+  readonly limits: KeyLimits;
+  /** When set, this key's traffic goes only to this channel (by id). */
+  readonly channelId: string | null;
+  /** "Bring your own key": the key's own upstream key for one provider, sealed at rest. */
+  readonly byok: ByokKey | null;
+}
+
+/** Stored and returned now; enforced by the limits layer. null = no limit. */
+export interface KeyLimits {
+  readonly rpm: number | null;
+  readonly rph: number | null;
+  readonly tpm: number | null;
+  /** Spend cap in USD. */
+  readonly budget: number | null;
+}
+
+export interface ByokKey {
+  readonly provider: string;
+  /** Sealed with the secret box (never the clear key). */
+  readonly sealedKey: string;
+  /** Masked form for display. */
+  readonly hint: string;
 }
 
 export type NewKey = Omit<KeyRecord, 'revokedAt'>;
+
+export type KeyPatch = Partial<
+  Pick<
+    KeyRecord,
+    'name' | 'enabled' | 'expiresAt' | 'ipAllowlist' | 'limits' | 'channelId' | 'byok' | 'models' | 'purpose'
+  >
+>;
 
 export interface KeyStore {
   create(key: NewKey): Promise<KeyRecord>;
@@ -23,11 +62,78 @@ export interface KeyStore {
   /** Revokes by id or by name; resolves to how many keys it revoked. */
   revoke(idOrName: string, at: number): Promise<number>;
   count(): Promise<number>;
+  get(id: string): Promise<KeyRecord | null>;
+  update(id: string, patch: KeyPatch): Promise<KeyRecord | null>;
+  delete(id: string): Promise<boolean>;
+  /** Deletes every key of a user; resolves to how many. */
+  deleteByUser(userId: string): Promise<number>;
+}
+
+/** A tenant: owns client keys. Disabling it stops all its keys at once. */
+export interface UserRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+  readonly notes: string | null;
+  readonly enabled: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type UserPatch = Partial<Pick<UserRecord, 'name' | 'email' | 'notes' | 'enabled'>>;
+
+/** The user that owns keys created without one (and the first key `serve` prints). */
+export const DEFAULT_USER_ID = 'default';
+
+export interface UserStore {
+  create(user: UserRecord): Promise<UserRecord>;
+  get(id: string): Promise<UserRecord | null>;
+  findByName(name: string): Promise<UserRecord | null>;
+  list(): Promise<UserRecord[]>;
+  update(id: string, patch: UserPatch, at: number): Promise<UserRecord | null>;
+  delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+/**
+ * A channel as stored: the config-file shape (upstream keys sealed, `key` folded into `keys`),
+ * plus whether it is enabled and who manages it.
+ */
+export interface ChannelRecord {
+  /** Same as `config.name`; names are unique and immutable. */
+  readonly id: string;
+  readonly config: ChannelConfig;
+  readonly enabled: boolean;
+  /** `file`: loaded from the config file at start (read-only over the API); `api`: made live. */
+  readonly source: 'file' | 'api';
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface ChannelStore {
+  list(): Promise<ChannelRecord[]>;
+  get(id: string): Promise<ChannelRecord | null>;
+  /** Inserts or replaces by id. */
+  put(record: ChannelRecord): Promise<ChannelRecord>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** Small named values (e.g. the admin token's hash). */
+export interface MetaStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
 }
 
 /** Everything the gateway persists, behind ports so backends can be swapped. */
 export interface Storage {
   readonly keys: KeyStore;
+  readonly users: UserStore;
+  readonly channels: ChannelStore;
+  readonly meta: MetaStore;
+  /** The durable usage log and its hourly rollups (src/storage/accounting-ports.ts). */
+  readonly usage: UsageStore;
+  /** Opens the response cache kept in this backend, bounded as given. */
+  openResponseCache(bounds: CacheBounds): CacheStore;
   /** Resolves when the backend answers; rejects otherwise (used by /health). */
   ping(): Promise<void>;
   close(): Promise<void>;

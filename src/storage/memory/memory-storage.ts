@@ -1,4 +1,7 @@
 import type { KeyRecord, KeyStore, NewKey, Storage } from '../ports.js';
+import { createMemoryCacheStore } from './memory-response-cache.js';
+import { createMemoryChannelStore, createMemoryMetaStore, createMemoryUserStore } from './memory-stores.js';
+import { createMemoryUsageStore } from './memory-usage.js';
 
 /** In-memory storage for tests and throwaway runs. */
 export function createMemoryStorage(): Storage {
@@ -30,6 +33,38 @@ export function createMemoryStorage(): Storage {
     async count() {
       return keys.size;
     },
+    async get(id) {
+      return keys.get(id) ?? null;
+    },
+    async update(id, patch) {
+      const current = keys.get(id);
+      if (!current) return null;
+      const next: KeyRecord = { ...current, ...patch };
+      keys.set(id, next);
+      return next;
+    },
+    async delete(id) {
+      return keys.delete(id);
+    },
+    async deleteByUser(userId) {
+      let count = 0;
+      for (const key of [...keys.values()]) {
+        if (key.userId === userId) {
+          keys.delete(key.id);
+          count++;
+        }
+      }
+      return count;
+    },
   };
-  return { keys: keyStore, async ping() {}, async close() {} };
+  return {
+    keys: keyStore,
+    users: createMemoryUserStore(),
+    channels: createMemoryChannelStore(),
+    meta: createMemoryMetaStore(),
+    usage: createMemoryUsageStore(),
+    openResponseCache: createMemoryCacheStore,
+    async ping() {},
+    async close() {},
+  };
 }

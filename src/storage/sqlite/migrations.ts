@@ -1,4 +1,11 @@
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import {
+  type ColumnDefinitionBuilder as ColumnBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  sql,
+} from 'kysely';
+import { usageAndCacheMigration } from './accounting-migrations.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +32,46 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_users_channels': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('email', 'text')
+        .addColumn('notes', 'text')
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      // Keys made before users existed (and keys made without one) belong to `default`.
+      await sql`insert into users (id, name, notes, enabled, created_at, updated_at)
+        values ('default', 'default', 'owns keys created without a user', 1, unixepoch() * 1000, unixepoch() * 1000)`.execute(
+        db,
+      );
+      const addKeyColumn = (name: string, type: 'text' | 'integer', build = (c: ColumnBuilder) => c) =>
+        db.schema.alterTable('client_keys').addColumn(name, type, build).execute();
+      await addKeyColumn('user_id', 'text', (c) => c.notNull().defaultTo('default'));
+      await addKeyColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1));
+      await addKeyColumn('expires_at', 'integer');
+      await addKeyColumn('ip_allowlist', 'text', (c) => c.notNull().defaultTo('[]'));
+      await addKeyColumn('limits', 'text', (c) => c.notNull().defaultTo('{}'));
+      await addKeyColumn('channel_id', 'text');
+      await addKeyColumn('byok', 'text');
+      await db.schema.createIndex('client_keys_user').on('client_keys').column('user_id').execute();
+      await db.schema
+        .createTable('channels')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+  // Usage log, rollups and response cache; numbered 01xx to stay clear of the tenants series.
+  '0100_usage_and_cache': usageAndCacheMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -11,6 +11,36 @@ export interface ClientKeysTable {
   purpose: string;
   created_at: number;
   revoked_at: number | null;
+  user_id: string;
+  enabled: number;
+  expires_at: number | null;
+  /** JSON array of CIDRs. */
+  ip_allowlist: string;
+  /** JSON object {rpm, rph, tpm, budget}. */
+  limits: string;
+  channel_id: string | null;
+  /** JSON {provider, sealedKey, hint} or null. */
+  byok: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string | null;
+  notes: string | null;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ChannelsTable {
+  id: string;
+  /** JSON of the config-file channel shape, upstream keys sealed. */
+  config: string;
+  enabled: number;
+  source: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface MetaTable {
@@ -22,4 +52,6 @@ export interface MetaTable {
 export interface Database {
   client_keys: ClientKeysTable;
   meta: MetaTable;
+  users: UsersTable;
+  channels: ChannelsTable;
 }

@@ -1,8 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
-import type { KeyRecord, KeyStore, Storage } from '../ports.js';
+import type { Storage } from '../ports.js';
+import { accountingView } from './accounting-schema.js';
 import { migrationProvider } from './migrations.js';
-import type { ClientKeysTable, Database } from './schema.js';
+import type { Database } from './schema.js';
+import { sqliteKeyStore } from './sqlite-keys.js';
+import { sqliteCacheStore } from './sqlite-response-cache.js';
+import { sqliteChannelStore, sqliteMetaStore, sqliteUserStore } from './sqlite-stores.js';
+import { sqliteUsageStore } from './sqlite-usage.js';
 
 /**
  * SQLite storage (the embedded default). WAL mode lets readers run while a write is in flight;
@@ -23,71 +28,16 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
   }
   return {
     keys: sqliteKeyStore(db),
+    users: sqliteUserStore(db),
+    channels: sqliteChannelStore(db),
+    meta: sqliteMetaStore(db),
+    usage: sqliteUsageStore(accountingView(db)),
+    openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
     async ping() {
       await sql`select 1`.execute(db);
     },
     async close() {
       await db.destroy();
     },
-  };
-}
-
-function sqliteKeyStore(db: Kysely<Database>): KeyStore {
-  return {
-    async create(key) {
-      await db
-        .insertInto('client_keys')
-        .values({
-          id: key.id,
-          name: key.name,
-          prefix: key.prefix,
-          hash: key.hash,
-          last4: key.last4,
-          models: JSON.stringify(key.models),
-          purpose: key.purpose,
-          created_at: key.createdAt,
-          revoked_at: null,
-        })
-        .execute();
-      return { ...key, revokedAt: null };
-    },
-    async findByHash(hash) {
-      const row = await db.selectFrom('client_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
-      return row ? toRecord(row) : null;
-    },
-    async list() {
-      const rows = await db.selectFrom('client_keys').selectAll().orderBy('created_at').execute();
-      return rows.map(toRecord);
-    },
-    async revoke(idOrName, at) {
-      const result = await db
-        .updateTable('client_keys')
-        .set({ revoked_at: at })
-        .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-    async count() {
-      const row = await db
-        .selectFrom('client_keys')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
-    },
-  };
-}
-
-function toRecord(row: ClientKeysTable): KeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    hash: row.hash,
-    last4: row.last4,
-    models: JSON.parse(row.models) as string[],
-    purpose: row.purpose,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
   };
 }

@@ -1,0 +1,99 @@
+import type { SecretBox } from '../auth/secret-box.js';
+import { type ChannelConfig, channelSchema } from '../config/schema.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { buildChannels, DEMO_CHANNEL_CONFIG } from '../router/build-channels.js';
+import type { Channel } from '../spec/channel.js';
+import type { Logger } from '../spec/logger.js';
+import type { ChannelRecord, ChannelStore } from '../storage/ports.js';
+
+/**
+ * The router's view of the channel store: an immutable snapshot rebuilt after every change and
+ * at start, so the request path reads an array and never the database.
+ */
+export interface ChannelRegistry {
+  /** The current snapshot; pass it as `createGateway({ channels })`. */
+  readonly snapshot: () => readonly Channel[];
+  refresh(): Promise<void>;
+  /** True while the store holds no channel at all and the built-in mock channel is served. */
+  readonly usingDemoChannel: () => boolean;
+}
+
+export interface ChannelRegistryDeps {
+  readonly store: ChannelStore;
+  readonly providers: ProviderRegistry;
+  readonly box: SecretBox;
+  readonly logger: Logger;
+}
+
+export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<ChannelRegistry> {
+  let current: readonly Channel[] = Object.freeze([]);
+  let demo = false;
+  let signature: string | null = null;
+  const registry: ChannelRegistry = {
+    snapshot: () => current,
+    usingDemoChannel: () => demo,
+    async refresh() {
+      const records = await deps.store.list();
+      // Unchanged store, unchanged snapshot: periodic refreshes cost one read and nothing else.
+      const next = records.map((r) => `${r.id}:${r.updatedAt}:${r.enabled}`).join('|');
+      if (next === signature) return;
+      signature = next;
+      demo = records.length === 0;
+      const built: Channel[] = [];
+      for (const record of demo ? [] : records.filter((r) => r.enabled)) {
+        try {
+          const config = await openChannelConfig(record.config, deps.box);
+          built.push(...buildChannels([config], deps.providers));
+        } catch (err) {
+          // One broken stored channel must not take the others down with it.
+          deps.logger.error({ channel: record.id, err: (err as Error).message }, 'channel skipped');
+        }
+      }
+      current = Object.freeze(demo ? buildChannels([DEMO_CHANNEL_CONFIG], deps.providers) : built);
+    },
+  };
+  await registry.refresh();
+  return registry;
+}
+
+/** A stored config with its upstream keys opened, re-read through the schema so new fields get defaults. */
+export async function openChannelConfig(stored: ChannelConfig, box: SecretBox): Promise<ChannelConfig> {
+  const keys = await Promise.all(stored.keys.map((k) => box.open(k)));
+  return channelSchema.parse({ ...stored, key: undefined, keys });
+}
+
+/** Folds `key` into `keys` and seals every upstream key for storage. */
+export async function sealChannelConfig(config: ChannelConfig, box: SecretBox): Promise<ChannelConfig> {
+  const clear = [...(config.key ? [config.key] : []), ...config.keys];
+  const { key: _folded, ...rest } = config;
+  return { ...rest, keys: await Promise.all(clear.map((k) => box.seal(k))) };
+}
+
+/**
+ * Loads the config file's channels into the store as file-managed: new ones are added, changed
+ * ones replaced (keeping their enabled flag), and file channels no longer in the file removed.
+ * A channel made over the API with the same name as a file channel is taken over by the file.
+ */
+export async function syncFileChannels(
+  store: ChannelStore,
+  configs: readonly ChannelConfig[],
+  box: SecretBox,
+  now: number,
+): Promise<void> {
+  const names = new Set(configs.map((c) => c.name));
+  for (const record of await store.list()) {
+    if (record.source === 'file' && !names.has(record.id)) await store.delete(record.id);
+  }
+  for (const config of configs) {
+    const existing = await store.get(config.name);
+    const record: ChannelRecord = {
+      id: config.name,
+      config: await sealChannelConfig(config, box),
+      enabled: existing?.source === 'file' ? existing.enabled : true,
+      source: 'file',
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await store.put(record);
+  }
+}

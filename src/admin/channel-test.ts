@@ -1,0 +1,60 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import { listedModels } from '../router/resolve-model.js';
+import { sendAttempt } from '../router/send-attempt.js';
+import type { UpstreamCall } from '../spec/provider.js';
+import { findChannel, routerChannel } from './channel-service.js';
+import type { AdminContext } from './context.js';
+import type { ChannelTestResult } from './schemas.js';
+
+/**
+ * Sends one tiny chat request (`max_tokens: 1`) to a channel's first key through the same
+ * provider code and upstream fetch the router uses, and reports status and latency. It works on
+ * disabled channels too, so an operator can check a channel before enabling it.
+ */
+export async function testChannel(ctx: AdminContext, id: string, model?: string): Promise<ChannelTestResult> {
+  const channel = await routerChannel(ctx, await findChannel(ctx, id));
+  const asked = model ?? listedModels(channel)[0];
+  if (!asked) {
+    throw new GatewayError(
+      'invalid_request',
+      `channel "${id}" accepts any model: say which one to test with`,
+      {
+        param: 'model',
+      },
+    );
+  }
+  const provider = ctx.providers.get(channel.provider);
+  if (!provider) throw new GatewayError('invalid_request', `unknown provider "${channel.provider}"`);
+  const upstreamModel = channel.modelMap[asked] ?? asked;
+  const json = { model: upstreamModel, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 };
+  const call: UpstreamCall = {
+    operation: 'chat',
+    target: { channel, keyIndex: 0, upstreamModel },
+    apiKey: channel.keys[0] ?? '',
+    method: 'POST',
+    path: '/chat/completions',
+    search: '',
+    json,
+    rawBody: JSON.stringify(json),
+    contentType: 'application/json',
+    stream: false,
+  };
+  const started = ctx.now();
+  const result = await sendAttempt({
+    provider,
+    call,
+    fetch: ctx.fetch,
+    clientSignal: new AbortController().signal,
+    now: ctx.now,
+  });
+  const latency = ctx.now() - started;
+  if (result.ok) result.release();
+  return {
+    channel: channel.name,
+    model: asked,
+    ok: result.ok,
+    status: result.status ?? null,
+    latency_ms: latency,
+    error: result.ok ? null : result.reason,
+  };
+}

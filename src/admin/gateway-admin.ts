@@ -1,0 +1,62 @@
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { SecretBox } from '../auth/secret-box.js';
+import type { GatewayEnv } from '../http/context.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { HealthSnapshot } from '../router/health-snapshot.js';
+import type { Channel } from '../spec/channel.js';
+import type { Logger } from '../spec/logger.js';
+import type { FetchLike } from '../spec/provider.js';
+import type { Storage } from '../storage/ports.js';
+import type { AdminContext } from './context.js';
+import { mountAdminRoutes } from './mount-admin.js';
+import type { TrafficStats } from './traffic-stats.js';
+
+/** What a runtime hands `createGateway` to switch the admin API on. */
+export interface GatewayAdminDeps {
+  /** SHA-256 of the admin token (see ensureAdminToken). */
+  readonly tokenDigest: Uint8Array;
+  readonly box: SecretBox;
+  /** Rebuilds the channel snapshot behind `deps.channels` (see createChannelRegistry). */
+  readonly refreshChannels: () => Promise<void>;
+}
+
+export interface AdminWiring {
+  readonly admin: GatewayAdminDeps;
+  readonly storage: Storage;
+  readonly providers: ProviderRegistry;
+  readonly fetch: FetchLike;
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly channels: () => readonly Channel[];
+  /** Forgets cached key lookups. */
+  readonly invalidateKeys: () => void;
+  readonly traffic: TrafficStats;
+  readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
+  readonly version: string;
+  readonly health?: () => HealthSnapshot | null;
+}
+
+/** Mounts the admin API; every change it makes reaches the very next request of this process. */
+export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminContext {
+  const ctx: AdminContext = {
+    storage: w.storage,
+    box: w.admin.box,
+    providers: w.providers,
+    fetch: w.fetch,
+    now: w.now,
+    async changed() {
+      w.invalidateKeys();
+      await w.admin.refreshChannels();
+    },
+  };
+  mountAdminRoutes(app, {
+    ctx,
+    tokenDigest: w.admin.tokenDigest,
+    traffic: w.traffic,
+    channels: w.channels,
+    bodyLimit: w.bodyLimit,
+    version: w.version,
+    ...(w.health ? { health: w.health } : {}),
+  });
+  return ctx;
+}

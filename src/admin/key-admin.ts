@@ -1,0 +1,189 @@
+import { keyHint } from '../auth/key-secret.js';
+import { type CreateKeyInput, createClientKey } from '../auth/key-service.js';
+import { maskSecret } from '../auth/secret-box.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { ByokKey, KeyPatch, KeyRecord } from '../storage/ports.js';
+import { type AdminContext, iso, page } from './context.js';
+import type {
+  CreatedKeyView,
+  KeyCreate,
+  KeyPatchInput,
+  KeyView,
+  ListPage,
+  ListQuery,
+  RotatedKeyView,
+} from './schemas.js';
+import { ensureDefaultUser, findUser } from './user-service.js';
+
+export function keyView(record: KeyRecord, now: number): KeyView {
+  return {
+    id: record.id,
+    name: record.name,
+    user_id: record.userId,
+    key: keyHint(record.prefix, record.last4),
+    prefix: record.prefix,
+    purpose: record.purpose,
+    models: [...record.models],
+    expires_at: record.expiresAt === null ? null : iso(record.expiresAt),
+    ip_allowlist: [...record.ipAllowlist],
+    enabled: record.enabled,
+    limits: { ...record.limits },
+    channel_id: record.channelId,
+    byok: record.byok ? { provider: record.byok.provider, key: record.byok.hint } : null,
+    status: keyStatus(record, now),
+    created_at: iso(record.createdAt),
+    revoked_at: record.revokedAt === null ? null : iso(record.revokedAt),
+  };
+}
+
+function keyStatus(record: KeyRecord, now: number): KeyView['status'] {
+  if (record.revokedAt !== null) return 'revoked';
+  if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
+  return record.enabled ? 'active' : 'disabled';
+}
+
+/** A key by id, or by name when exactly one key (preferring unrevoked ones) has that name. */
+export async function findKey(ctx: AdminContext, idOrName: string): Promise<KeyRecord> {
+  const byId = await ctx.storage.keys.get(idOrName);
+  if (byId) return byId;
+  let named = (await ctx.storage.keys.list()).filter((k) => k.name === idOrName);
+  if (named.length > 1) named = named.filter((k) => k.revokedAt === null);
+  if (named.length > 1) {
+    throw new GatewayError(
+      'resource_conflict',
+      `${named.length} keys are named "${idOrName}": use the key id`,
+    );
+  }
+  const found = named[0];
+  if (!found) throw new GatewayError('resource_not_found', `no key "${idOrName}"`);
+  return found;
+}
+
+export async function listKeys(ctx: AdminContext, query: ListQuery): Promise<ListPage<KeyView>> {
+  let keys = await ctx.storage.keys.list();
+  if (query.user_id) {
+    const user = await findUser(ctx, query.user_id);
+    keys = keys.filter((k) => k.userId === user.id);
+  }
+  const now = ctx.now();
+  return page(keys, query, (k) => keyView(k, now));
+}
+
+export async function getKey(ctx: AdminContext, idOrName: string): Promise<KeyView> {
+  return keyView(await findKey(ctx, idOrName), ctx.now());
+}
+
+export async function createKey(ctx: AdminContext, input: KeyCreate): Promise<CreatedKeyView> {
+  const user = input.user_id ? await findUser(ctx, input.user_id) : await ensureDefaultUser(ctx);
+  const settings = await checkedSettings(ctx, input);
+  const fields: CreateKeyInput = {
+    name: input.name,
+    prefix: input.prefix,
+    userId: user.id,
+    ...settings,
+    ...(settings.byok !== undefined ? { byok: settings.byok } : {}),
+  };
+  const { record, secret } = await createClientKey(ctx.storage.keys, fields, ctx.now());
+  await ctx.changed();
+  return { ...keyView(record, ctx.now()), key: secret };
+}
+
+export async function updateKey(ctx: AdminContext, idOrName: string, input: KeyPatchInput): Promise<KeyView> {
+  const key = await findKey(ctx, idOrName);
+  const updated = await ctx.storage.keys.update(key.id, await checkedSettings(ctx, input));
+  if (!updated) throw new GatewayError('resource_not_found', `no key "${idOrName}"`);
+  await ctx.changed();
+  return keyView(updated, ctx.now());
+}
+
+/** DELETE revokes: the row stays so usage records keep their key, but it is refused from now on. */
+export async function revokeKey(ctx: AdminContext, idOrName: string): Promise<KeyView> {
+  const key = await findKey(ctx, idOrName);
+  if (key.revokedAt === null) await ctx.storage.keys.revoke(key.id, ctx.now());
+  await ctx.changed();
+  return keyView((await ctx.storage.keys.get(key.id)) ?? key, ctx.now());
+}
+
+/** A new secret with the same settings; the old key is revoked in the same call. */
+export async function rotateKey(ctx: AdminContext, idOrName: string): Promise<RotatedKeyView> {
+  const old = await findKey(ctx, idOrName);
+  if (old.revokedAt !== null) {
+    throw new GatewayError('resource_conflict', `key "${old.name}" is revoked; create a new one instead`);
+  }
+  const { record, secret } = await createClientKey(
+    ctx.storage.keys,
+    {
+      name: old.name,
+      prefix: old.prefix,
+      models: old.models,
+      purpose: old.purpose,
+      userId: old.userId,
+      enabled: old.enabled,
+      expiresAt: old.expiresAt,
+      ipAllowlist: old.ipAllowlist,
+      limits: old.limits,
+      channelId: old.channelId,
+      byok: old.byok,
+    },
+    ctx.now(),
+  );
+  await ctx.storage.keys.revoke(old.id, ctx.now());
+  await ctx.changed();
+  return { ...keyView(record, ctx.now()), key: secret, replaces: old.id };
+}
+
+/** Validated input → store fields: expiry parsed, channel checked, BYOK key sealed. */
+async function checkedSettings(ctx: AdminContext, input: KeyPatchInput): Promise<KeyPatch> {
+  const patch: { -readonly [K in keyof KeyPatch]: KeyPatch[K] } = {};
+  if (input.name !== undefined) patch.name = input.name;
+  if (input.purpose !== undefined) patch.purpose = input.purpose;
+  if (input.models !== undefined) patch.models = input.models;
+  if (input.ip_allowlist !== undefined) patch.ipAllowlist = input.ip_allowlist;
+  if (input.enabled !== undefined) patch.enabled = input.enabled;
+  if (input.limits !== undefined) {
+    patch.limits = {
+      rpm: input.limits.rpm ?? null,
+      rph: input.limits.rph ?? null,
+      tpm: input.limits.tpm ?? null,
+      budget: input.limits.budget ?? null,
+    };
+  }
+  if (input.expires_at !== undefined) {
+    patch.expiresAt = input.expires_at === null ? null : Date.parse(input.expires_at);
+    if (patch.expiresAt !== null && patch.expiresAt <= ctx.now()) {
+      throw new GatewayError('invalid_request', 'expires_at is in the past', { param: 'expires_at' });
+    }
+  }
+  if (input.channel_id !== undefined) {
+    if (input.channel_id !== null && !(await ctx.storage.channels.get(input.channel_id))) {
+      throw new GatewayError('resource_not_found', `no channel "${input.channel_id}"`, {
+        param: 'channel_id',
+      });
+    }
+    patch.channelId = input.channel_id;
+  }
+  if (input.byok !== undefined) patch.byok = input.byok === null ? null : await sealByok(ctx, input.byok);
+  if (patch.byok && patch.channelId) {
+    throw new GatewayError('invalid_request', 'a key takes either channel_id or byok, not both', {
+      param: 'byok',
+    });
+  }
+  return patch;
+}
+
+async function sealByok(ctx: AdminContext, byok: { provider: string; key: string }): Promise<ByokKey> {
+  if (!ctx.box.encrypts) {
+    throw new GatewayError(
+      'encryption_not_configured',
+      'bring-your-own-key needs SWITCHBOARD_SECRET_KEY set on the gateway, so the upstream key is stored encrypted',
+      { param: 'byok' },
+    );
+  }
+  if (!ctx.providers.has(byok.provider)) {
+    const known = [...ctx.providers.keys()].join(', ');
+    throw new GatewayError('invalid_request', `unknown provider "${byok.provider}" (known: ${known})`, {
+      param: 'byok.provider',
+    });
+  }
+  return { provider: byok.provider, sealedKey: await ctx.box.seal(byok.key), hint: maskSecret(byok.key) };
+}

@@ -1,0 +1,73 @@
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayEnv } from '../http/context.js';
+import { parseJsonObject } from '../http/read-json.js';
+import type { HealthSnapshot } from '../router/health-snapshot.js';
+import type { Channel } from '../spec/channel.js';
+import { adminRoutes } from './admin-api.js';
+import { requireAdmin } from './admin-auth.js';
+import type { AdminContext } from './context.js';
+import { DOCS_PAGE } from './docs-page.js';
+import { buildOpenApi } from './openapi.js';
+import { listQuerySchema } from './schemas.js';
+import { adminStats, routingStats } from './stats-views.js';
+import type { TrafficStats } from './traffic-stats.js';
+
+export interface AdminMountDeps {
+  readonly ctx: AdminContext;
+  readonly tokenDigest: Uint8Array;
+  readonly traffic: TrafficStats;
+  readonly channels: () => readonly Channel[];
+  readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
+  readonly version: string;
+  /** The router's health, when the gateway has one. */
+  readonly health?: () => HealthSnapshot | null;
+}
+
+/** `/admin/api/*` (admin token), `GET /stats` (admin token), and the public API reference. */
+export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): void {
+  const admin = requireAdmin(deps.tokenDigest);
+  const routes = adminRoutes((ctx) => adminStats(ctx, deps.traffic, deps.channels));
+  const openapi = buildOpenApi(routes, deps.version);
+
+  // The reference is public: it describes the API, it holds no data.
+  app.get('/admin/api/openapi.json', (c) => c.json(openapi));
+  app.get('/docs', (c) => c.html(DOCS_PAGE));
+  app.get('/stats', admin, (c) =>
+    c.json(routingStats(deps.traffic, deps.channels(), deps.health?.() ?? null, deps.ctx.now())),
+  );
+
+  for (const route of routes) {
+    app.on(route.method.toUpperCase(), `/admin/api${route.path}`, admin, deps.bodyLimit, async (c) => {
+      const input = {
+        id: c.req.param('id') ?? '',
+        ...(await readBody(c, route.body)),
+        query: validate(listQuerySchema, c.req.query()),
+      };
+      return c.json(await route.handle(deps.ctx, input), route.status);
+    });
+  }
+  // Anything else under /admin/api is an admin-only 404, not a client-route fall-through.
+  app.all('/admin/api/*', admin, (c) => {
+    throw new GatewayError('route_not_found', `no admin route for ${c.req.method} ${c.req.path}`);
+  });
+}
+
+async function readBody(c: Context<GatewayEnv>, schema: z.ZodType | undefined) {
+  if (!schema) return { body: undefined, sent: [] };
+  const text = await c.req.text();
+  // An empty body is an empty object (e.g. POST /channels/:id/test with no model).
+  const raw = text.trim() === '' ? {} : parseJsonObject(text);
+  return { body: validate(schema, raw), sent: Object.keys(raw) };
+}
+
+function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = issue?.path.map(String).join('.') || null;
+  throw new GatewayError('invalid_request', `${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`, {
+    ...(param ? { param } : {}),
+  });
+}

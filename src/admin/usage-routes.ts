@@ -1,0 +1,148 @@
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayEnv } from '../http/context.js';
+import type { UsageRecord } from '../spec/usage.js';
+import type { RollupDimension, UsageStore } from '../storage/accounting-ports.js';
+import { decodeCursor } from '../storage/usage-log-cursor.js';
+import { summarize, usageSeries } from './usage-summary.js';
+
+export interface UsageRouteDeps {
+  readonly admin: MiddlewareHandler<GatewayEnv>;
+  readonly usage: UsageStore;
+  readonly now: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const time = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.datetime().transform((s) => Date.parse(s)),
+]);
+
+const logQuery = z.object({
+  from: time.optional(),
+  to: time.optional(),
+  user: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  channel: z.string().min(1).optional(),
+  status: z.coerce.number().int().min(0).max(999).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z
+    .string()
+    .refine((c) => decodeCursor(c) !== null, 'not a cursor from a previous page')
+    .optional(),
+});
+
+const usageQuery = z.object({
+  from: time.optional(),
+  to: time.optional(),
+  group_by: z.enum(['all', 'key', 'user', 'model', 'channel']).default('all'),
+  value: z.string().min(1).optional(),
+  interval: z.enum(['hour', 'day']).default('hour'),
+});
+
+/**
+ * The request log and usage summaries under /admin/api, behind the admin token. Summaries read
+ * the hourly rollups only, so their cost does not grow with the number of requests.
+ */
+export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): void {
+  app.get('/admin/api/logs', deps.admin, async (c) => {
+    const q = parse(logQuery, c);
+    const page = await deps.usage.list({
+      ...(q.from !== undefined ? { from: q.from } : {}),
+      ...(q.to !== undefined ? { to: q.to } : {}),
+      ...(q.user ? { userId: q.user } : {}),
+      ...(q.key ? { keyId: q.key } : {}),
+      ...(q.model ? { model: q.model } : {}),
+      ...(q.channel ? { channel: q.channel } : {}),
+      ...(q.status !== undefined ? { status: q.status } : {}),
+      limit: q.limit,
+      cursor: q.cursor ?? null,
+    });
+    return c.json({ object: 'list', data: page.records.map(logView), next_cursor: page.nextCursor });
+  });
+
+  app.get('/admin/api/logs/:requestId', deps.admin, async (c) => {
+    const id = c.req.param('requestId');
+    const records = await deps.usage.get(id);
+    if (records.length === 0) throw new GatewayError('resource_not_found', `no request log entry "${id}"`);
+    // A client may reuse its x-request-id; every request under it is listed.
+    return c.json({ request_id: id, data: records.map(logView) });
+  });
+
+  app.get('/admin/api/usage', deps.admin, async (c) => {
+    const q = parse(usageQuery, c);
+    const to = q.to ?? deps.now();
+    const from = q.from ?? to - DAY_MS;
+    const rows = await deps.usage.rollups({
+      dimension: q.group_by as RollupDimension,
+      // Rollups are keyed by the start of their hour: widen `from` to the hour it falls in.
+      from: Math.floor(from / 3_600_000) * 3_600_000,
+      to,
+      ...(q.value ? { value: q.value } : {}),
+    });
+    return c.json({
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      group_by: q.group_by,
+      totals: summarize(rows),
+      groups: groupTotals(rows),
+      series: usageSeries(rows, q.interval),
+    });
+  });
+}
+
+function groupTotals(rows: Parameters<typeof summarize>[0]) {
+  const byValue = new Map<string, typeof rows>();
+  for (const row of rows) byValue.set(row.value, [...(byValue.get(row.value) ?? []), row]);
+  return [...byValue.entries()]
+    .map(([value, group]) => ({ value, ...summarize(group) }))
+    .sort((a, b) => b.requests - a.requests);
+}
+
+function parse<T extends z.ZodType>(schema: T, c: Context<GatewayEnv>): z.infer<T> {
+  const result = schema.safeParse(c.req.query());
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = issue?.path.map(String).join('.') || null;
+  throw new GatewayError('invalid_request', `${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`, {
+    ...(param ? { param } : {}),
+  });
+}
+
+/** One log entry as the admin API shows it (the upstream key is already masked). */
+export function logView(r: UsageRecord) {
+  return {
+    request_id: r.requestId,
+    started_at: new Date(r.startedAt).toISOString(),
+    user_id: r.userId,
+    key_id: r.keyId,
+    operation: r.operation,
+    model_asked: r.modelAsked,
+    model_served: r.modelServed,
+    channel: r.channel,
+    upstream_key: r.upstreamKey,
+    stream: r.stream,
+    status: r.status,
+    error_code: r.errorCode,
+    prompt_tokens: r.usage?.promptTokens ?? null,
+    completion_tokens: r.usage?.completionTokens ?? null,
+    cached_tokens: r.usage?.cachedTokens ?? null,
+    cache_write_tokens: r.usage?.cacheWriteTokens ?? null,
+    reasoning_tokens: r.usage?.reasoningTokens ?? null,
+    count_source: r.countSource,
+    cost: r.cost,
+    prices: r.prices,
+    cache_hit: r.cacheHit,
+    first_byte_ms: r.firstByteMs,
+    latency_ms: r.latencyMs,
+    attempts: r.attempts.map((a) => ({
+      channel: a.channel,
+      key_index: a.keyIndex,
+      status: a.status,
+      error: a.error ?? null,
+      latency_ms: a.latencyMs,
+    })),
+  };
+}

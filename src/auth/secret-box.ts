@@ -1,0 +1,84 @@
+/**
+ * Seals upstream secrets (channel keys, "bring your own key" keys) before they reach the
+ * database: AES-256-GCM under a key derived from SWITCHBOARD_SECRET_KEY. Without that env
+ * value the box is "open": secrets are stored as given (documented in docs/admin-api.md), and
+ * features that demand encryption (BYOK) refuse with a clear message.
+ */
+export interface SecretBox {
+  /** Whether sealing really encrypts. */
+  readonly encrypts: boolean;
+  seal(clear: string): Promise<string>;
+  /** Opens a sealed value; a value stored before encryption was configured is returned as is. */
+  open(stored: string): Promise<string>;
+}
+
+const SEALED_PREFIX = 'enc:v1:';
+
+export async function createSecretBox(secretKey: string | undefined): Promise<SecretBox> {
+  if (!secretKey) {
+    return {
+      encrypts: false,
+      async seal(clear) {
+        return clear;
+      },
+      async open(stored) {
+        if (stored.startsWith(SEALED_PREFIX)) {
+          throw new Error('this value was encrypted: set SWITCHBOARD_SECRET_KEY to the key used to store it');
+        }
+        return stored;
+      },
+    };
+  }
+  // SHA-256 of the operator's secret gives a uniform 256-bit AES key whatever its length.
+  const material = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(secretKey));
+  const key = await crypto.subtle.importKey('raw', material, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return {
+    encrypts: true,
+    async seal(clear) {
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv },
+        key,
+        new TextEncoder().encode(clear),
+      );
+      return `${SEALED_PREFIX}${toBase64(iv)}:${toBase64(new Uint8Array(sealed))}`;
+    },
+    async open(stored) {
+      if (!stored.startsWith(SEALED_PREFIX)) return stored;
+      const [iv, data] = stored.slice(SEALED_PREFIX.length).split(':');
+      try {
+        const clear = await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: fromBase64(iv ?? '') },
+          key,
+          fromBase64(data ?? ''),
+        );
+        return new TextDecoder().decode(clear);
+      } catch {
+        throw new Error(
+          'cannot decrypt a stored secret: SWITCHBOARD_SECRET_KEY differs from the one used to store it',
+        );
+      }
+    },
+  };
+}
+
+/** What may be shown of an upstream key: `sk-…abcd` for long keys, less for short ones. */
+export function maskSecret(secret: string): string {
+  if (secret === '') return '';
+  if (secret.length >= 12) return `${secret.slice(0, 3)}…${secret.slice(-4)}`;
+  if (secret.length >= 8) return `…${secret.slice(-2)}`;
+  return '…';
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}

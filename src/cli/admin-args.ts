@@ -1,0 +1,73 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { loadSettings } from '../runtime/node/load-settings.js';
+import { type AdminClient, localAdminClient, remoteAdminClient } from './admin-client.js';
+
+/** A wrong command line: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {}
+
+const COMMON = {
+  url: { type: 'string' },
+  'admin-token': { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** Parses a subcommand's options plus the shared --url / --admin-token / --json. */
+export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: { ...COMMON, ...options } });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Remote with --url (token from --admin-token or ADMIN_TOKEN), otherwise the local database. */
+export async function openAdminClient(values: {
+  url?: string;
+  'admin-token'?: string;
+}): Promise<AdminClient> {
+  const url = values.url ?? process.env.SWITCHBOARD_URL;
+  if (url) {
+    const token = values['admin-token'] ?? process.env.ADMIN_TOKEN;
+    if (!token) throw new UsageError('--url needs --admin-token (or ADMIN_TOKEN in the environment)');
+    return remoteAdminClient(url, token);
+  }
+  return localAdminClient(loadSettings());
+}
+
+/** `30d`, `12h`, `45m`, `90s` from now, or an ISO time, as an ISO string. */
+export function parseExpiry(text: string, now = Date.now()): string {
+  const match = /^(\d+)([smhdw])$/.exec(text.trim());
+  if (match) {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 's'];
+    return new Date(now + Number(match[1]) * unit).toISOString();
+  }
+  const at = Date.parse(text);
+  if (Number.isNaN(at))
+    throw new UsageError(`--expires: "${text}" is neither a duration (30d, 12h) nor a date`);
+  return new Date(at).toISOString();
+}
+
+export function splitList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function parseNumber(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name}: "${text}" is not a non-negative number`);
+  return value;
+}
+
+export function needArg(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(what);
+  return value;
+}
+
+export function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}

@@ -1,0 +1,123 @@
+import { Hono } from 'hono';
+import type { AdminContext } from '../admin/context.js';
+import { mountAdminRoutes } from '../admin/mount-admin.js';
+import { createTrafficStats } from '../admin/traffic-stats.js';
+import { hexToBytes } from '../auth/constant-time.js';
+import { generateKeySecret, sha256Hex } from '../auth/key-secret.js';
+import { createSecretBox } from '../auth/secret-box.js';
+import type { Settings } from '../config/settings.js';
+import type { GatewayEnv } from '../http/context.js';
+import { createErrorHandler } from '../http/error-handler.js';
+import { requestId } from '../http/request-id.js';
+import { createProviderRegistry } from '../providers/registry.js';
+import { openStorage } from '../runtime/node/open-storage.js';
+import { createUpstreamFetch } from '../runtime/node/undici-fetch.js';
+import { VERSION } from '../runtime/node/version.js';
+import { silentLogger } from '../spec/logger.js';
+
+/** One admin API call as the CLI makes it: the same JSON in and out in both modes. */
+export interface AdminClient {
+  request(method: string, path: string, body?: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** An admin API error, carrying the envelope's code. */
+export class AdminCallError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Remote mode (`--url`): calls a running gateway's admin API, so changes apply to its next
+ * request at once.
+ */
+export function remoteAdminClient(baseUrl: string, token: string): AdminClient {
+  const root = baseUrl.replace(/\/+$/, '');
+  return {
+    async request(method, path, body) {
+      let res: Response;
+      try {
+        res = await fetch(`${root}/admin/api${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (err) {
+        throw new AdminCallError(`cannot reach ${root}: ${(err as Error).message}`, 'unreachable', 0);
+      }
+      return answer(res);
+    },
+    async close() {},
+  };
+}
+
+/**
+ * Local mode (the default): the very same admin routes and services, run in this process over
+ * the local database. A gateway running on the same file sees key and channel changes within
+ * its cache time (5 s), not at once; use --url for that.
+ */
+export async function localAdminClient(settings: Settings): Promise<AdminClient> {
+  const { storage } = await openStorage(settings.databaseUrl);
+  const upstream = createUpstreamFetch({ connectTimeoutMs: 10_000, connections: 4 });
+  const ctx: AdminContext = {
+    storage,
+    box: await createSecretBox(settings.secrets.secretKey ?? undefined),
+    providers: createProviderRegistry(settings.app),
+    fetch: upstream.fetch,
+    now: Date.now,
+    async changed() {},
+  };
+  // A one-off token for this process: the local file itself is the authority here.
+  const token = generateKeySecret('local');
+  const app = new Hono<GatewayEnv>();
+  app.use('*', requestId());
+  mountAdminRoutes(app, {
+    ctx,
+    tokenDigest: hexToBytes(await sha256Hex(token)),
+    traffic: createTrafficStats(Date.now()),
+    channels: () => [],
+    bodyLimit: async (_c, next) => next(),
+    version: VERSION,
+  });
+  app.onError(createErrorHandler(silentLogger));
+  return {
+    async request(method, path, body) {
+      const res = await app.fetch(
+        new Request(`http://local/admin/api${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      );
+      return answer(res);
+    },
+    async close() {
+      await upstream.close();
+      await storage.close();
+    },
+  };
+}
+
+async function answer(res: Response): Promise<unknown> {
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    throw new AdminCallError(
+      `unexpected answer (HTTP ${res.status}): ${text.slice(0, 200)}`,
+      'bad_answer',
+      res.status,
+    );
+  }
+  if (!res.ok) {
+    const error = (json as { error?: { message?: string; code?: string } } | null)?.error;
+    throw new AdminCallError(error?.message ?? `HTTP ${res.status}`, error?.code ?? 'error', res.status);
+  }
+  return json;
+}

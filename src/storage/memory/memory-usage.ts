@@ -1,0 +1,64 @@
+import type { UsageRecord } from '../../spec/usage.js';
+import { addRows, rollupBatch } from '../../usage/rollup.js';
+import type { RollupRow, UsageLogQuery, UsageStore } from '../accounting-ports.js';
+import { decodeCursor, encodeCursor, matchesLogQuery } from '../usage-log-cursor.js';
+
+/** In-memory usage log for tests and throwaway runs; same semantics as the SQLite one. */
+export function createMemoryUsageStore(): UsageStore {
+  const records: { seq: number; record: UsageRecord }[] = [];
+  const rollups = new Map<string, RollupRow>();
+  let seq = 0;
+  return {
+    async insertBatch(batch) {
+      for (const record of batch) records.push({ seq: ++seq, record: structuredClone(record) });
+      for (const delta of rollupBatch(batch)) {
+        const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
+        const existing = rollups.get(id);
+        rollups.set(id, existing ? addRows(existing, delta) : delta);
+      }
+    },
+    async list(query: UsageLogQuery) {
+      const after = decodeCursor(query.cursor);
+      const page: { seq: number; record: UsageRecord }[] = [];
+      const ordered = [...records].sort((a, b) => b.record.startedAt - a.record.startedAt || b.seq - a.seq);
+      for (const row of ordered) {
+        if (
+          after &&
+          (row.record.startedAt > after.startedAt ||
+            (row.record.startedAt === after.startedAt && row.seq >= after.seq))
+        )
+          continue;
+        if (!matchesLogQuery(row.record, query)) continue;
+        page.push(row);
+        if (page.length > query.limit) break;
+      }
+      const more = page.length > query.limit;
+      const shown = page.slice(0, query.limit);
+      const last = shown.at(-1);
+      return {
+        records: shown.map((r) => structuredClone(r.record)),
+        nextCursor: more && last ? encodeCursor(last.record.startedAt, last.seq) : null,
+      };
+    },
+    async get(requestId) {
+      return records.filter((r) => r.record.requestId === requestId).map((r) => structuredClone(r.record));
+    },
+    async rollups(query) {
+      return [...rollups.values()]
+        .filter(
+          (row) =>
+            row.dimension === query.dimension &&
+            row.hour >= query.from &&
+            row.hour < query.to &&
+            (query.value === undefined || row.value === query.value),
+        )
+        .sort((a, b) => a.hour - b.hour || a.value.localeCompare(b.value));
+    },
+    async prune(before) {
+      const kept = records.filter((r) => r.record.startedAt >= before);
+      const removed = records.length - kept.length;
+      records.splice(0, records.length, ...kept);
+      return removed;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { Kysely, Migration } from 'kysely';
+
+/** Usage log, hourly rollups and the response cache (issue 5). Append-only like the rest. */
+export const usageAndCacheMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('usage_records')
+      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('request_id', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'integer', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('key_id', 'text')
+      .addColumn('operation', 'text', (c) => c.notNull())
+      .addColumn('model_asked', 'text')
+      .addColumn('model_served', 'text')
+      .addColumn('channel', 'text')
+      .addColumn('upstream_key', 'text')
+      .addColumn('stream', 'integer', (c) => c.notNull())
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('error_code', 'text')
+      .addColumn('prompt_tokens', 'integer')
+      .addColumn('completion_tokens', 'integer')
+      .addColumn('cached_tokens', 'integer')
+      .addColumn('cache_write_tokens', 'integer')
+      .addColumn('reasoning_tokens', 'integer')
+      .addColumn('count_source', 'text')
+      .addColumn('cost', 'real')
+      .addColumn('prices', 'text')
+      .addColumn('cache_hit', 'integer', (c) => c.notNull())
+      .addColumn('first_byte_ms', 'integer')
+      .addColumn('latency_ms', 'integer', (c) => c.notNull())
+      .addColumn('attempts', 'text', (c) => c.notNull())
+      .addColumn('attempt_count', 'integer', (c) => c.notNull())
+      .execute();
+    // The log is read newest first, optionally filtered by one of these columns.
+    const index = (name: string, columns: string[]) =>
+      db.schema.createIndex(name).on('usage_records').columns(columns).execute();
+    await index('usage_records_time', ['started_at', 'seq']);
+    await index('usage_records_request', ['request_id']);
+    await index('usage_records_user', ['user_id', 'started_at']);
+    await index('usage_records_key', ['key_id', 'started_at']);
+    await index('usage_records_model', ['model_served', 'started_at']);
+    await index('usage_records_channel', ['channel', 'started_at']);
+    await index('usage_records_status', ['status', 'started_at']);
+
+    await db.schema
+      .createTable('usage_hourly')
+      .addColumn('hour', 'integer', (c) => c.notNull())
+      .addColumn('dimension', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('requests', 'integer', (c) => c.notNull())
+      .addColumn('errors', 'integer', (c) => c.notNull())
+      .addColumn('cache_hits', 'integer', (c) => c.notNull())
+      .addColumn('prompt_tokens', 'integer', (c) => c.notNull())
+      .addColumn('completion_tokens', 'integer', (c) => c.notNull())
+      .addColumn('cached_tokens', 'integer', (c) => c.notNull())
+      .addColumn('reasoning_tokens', 'integer', (c) => c.notNull())
+      .addColumn('cost', 'real', (c) => c.notNull())
+      .addColumn('latency_ms_sum', 'integer', (c) => c.notNull())
+      .addColumn('latency_histogram', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('usage_hourly_pk', ['dimension', 'value', 'hour'])
+      .execute();
+    await db.schema
+      .createIndex('usage_hourly_time')
+      .on('usage_hourly')
+      .columns(['dimension', 'hour'])
+      .execute();
+
+    await db.schema
+      .createTable('response_cache')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('content_type', 'text', (c) => c.notNull())
+      .addColumn('body', 'blob', (c) => c.notNull())
+      .addColumn('stream', 'integer', (c) => c.notNull())
+      .addColumn('size', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'integer', (c) => c.notNull())
+      .addColumn('expires_at', 'integer', (c) => c.notNull())
+      .addColumn('last_used_at', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('response_cache_lru').on('response_cache').column('last_used_at').execute();
+  },
+};

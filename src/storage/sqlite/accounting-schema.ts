@@ -1,0 +1,76 @@
+import type { Generated, Kysely } from 'kysely';
+
+export interface UsageRecordsTable {
+  seq: Generated<number>;
+  request_id: string;
+  started_at: number;
+  user_id: string | null;
+  key_id: string | null;
+  operation: string;
+  model_asked: string | null;
+  model_served: string | null;
+  channel: string | null;
+  upstream_key: string | null;
+  stream: number;
+  status: number;
+  error_code: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cached_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
+  count_source: string | null;
+  cost: number | null;
+  /** JSON of the prices used, or null. */
+  prices: string | null;
+  cache_hit: number;
+  first_byte_ms: number | null;
+  latency_ms: number;
+  /** JSON array of attempts. */
+  attempts: string;
+  attempt_count: number;
+}
+
+export interface UsageHourlyTable {
+  hour: number;
+  dimension: string;
+  value: string;
+  requests: number;
+  errors: number;
+  cache_hits: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  cost: number;
+  latency_ms_sum: number;
+  /** JSON array of bucket counts (see LATENCY_BUCKETS_MS). */
+  latency_histogram: string;
+}
+
+export interface ResponseCacheTable {
+  key: string;
+  status: number;
+  content_type: string;
+  body: Uint8Array;
+  stream: number;
+  size: number;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number;
+}
+
+export interface AccountingTables {
+  usage_records: UsageRecordsTable;
+  usage_hourly: UsageHourlyTable;
+  response_cache: ResponseCacheTable;
+}
+
+/**
+ * The accounting tables as their own Kysely view of the gateway's connection. Kysely's database
+ * type is invariant, so the narrowing needs a cast; it is sound because the stores only name
+ * these tables, and sharing the one connection keeps their transactions serialised with the rest.
+ */
+export function accountingView<DB>(db: Kysely<DB>): Kysely<AccountingTables> {
+  return db as unknown as Kysely<AccountingTables>;
+}

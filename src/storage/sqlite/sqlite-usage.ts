@@ -1,0 +1,202 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { PricesUsed, UsageRecord } from '../../spec/usage.js';
+import { addRows, rollupBatch } from '../../usage/rollup.js';
+import type { RollupDimension, RollupRow, UsageStore } from '../accounting-ports.js';
+import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
+import type { AccountingTables, UsageHourlyTable, UsageRecordsTable } from './accounting-schema.js';
+
+/** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
+const INSERT_CHUNK = 500;
+
+export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
+  return {
+    async insertBatch(records) {
+      if (records.length === 0) return;
+      const deltas = rollupBatch(records);
+      // One transaction: the raw rows and the rollups they feed land together or not at all.
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('usage_records')
+            .values(records.slice(i, i + INSERT_CHUNK).map(toRow))
+            .execute();
+        }
+        for (const delta of deltas) {
+          const found = await trx
+            .selectFrom('usage_hourly')
+            .selectAll()
+            .where('dimension', '=', delta.dimension)
+            .where('value', '=', delta.value)
+            .where('hour', '=', delta.hour)
+            .executeTakeFirst();
+          const merged = found ? addRows(fromRollupRow(found), delta) : delta;
+          await trx
+            .insertInto('usage_hourly')
+            .values(toRollupRow(merged))
+            .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(toRollupRow(merged)))
+            .execute();
+        }
+      });
+    },
+    async list(query) {
+      let q = db.selectFrom('usage_records').selectAll();
+      if (query.from !== undefined) q = q.where('started_at', '>=', query.from);
+      if (query.to !== undefined) q = q.where('started_at', '<', query.to);
+      if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
+      if (query.keyId !== undefined) q = q.where('key_id', '=', query.keyId);
+      if (query.channel !== undefined) q = q.where('channel', '=', query.channel);
+      if (query.status !== undefined) q = q.where('status', '=', query.status);
+      const model = query.model;
+      if (model !== undefined)
+        q = q.where((eb) => eb.or([eb('model_served', '=', model), eb('model_asked', '=', model)]));
+      const after = decodeCursor(query.cursor);
+      if (after) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('started_at', '<', after.startedAt),
+            eb.and([eb('started_at', '=', after.startedAt), eb('seq', '<', after.seq)]),
+          ]),
+        );
+      }
+      const rows = await q
+        .orderBy('started_at', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(query.limit + 1)
+        .execute();
+      const shown = rows.slice(0, query.limit);
+      const last = shown.at(-1);
+      return {
+        records: shown.map(fromRow),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.started_at, last.seq) : null,
+      };
+    },
+    async get(requestId) {
+      const rows = await db
+        .selectFrom('usage_records')
+        .selectAll()
+        .where('request_id', '=', requestId)
+        .orderBy('seq')
+        .execute();
+      return rows.map(fromRow);
+    },
+    async rollups(query) {
+      let q = db
+        .selectFrom('usage_hourly')
+        .selectAll()
+        .where('dimension', '=', query.dimension)
+        .where('hour', '>=', query.from)
+        .where('hour', '<', query.to);
+      if (query.value !== undefined) q = q.where('value', '=', query.value);
+      const rows = await q.orderBy('hour').orderBy('value').execute();
+      return rows.map(fromRollupRow);
+    },
+    async prune(before) {
+      const result = await db.deleteFrom('usage_records').where('started_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+function toRow(record: UsageRecord): Omit<UsageRecordsTable, 'seq'> {
+  const usage = record.usage;
+  return {
+    request_id: record.requestId,
+    started_at: record.startedAt,
+    user_id: record.userId,
+    key_id: record.keyId,
+    operation: record.operation,
+    model_asked: record.modelAsked,
+    model_served: record.modelServed,
+    channel: record.channel,
+    upstream_key: record.upstreamKey,
+    stream: record.stream ? 1 : 0,
+    status: record.status,
+    error_code: record.errorCode,
+    prompt_tokens: usage?.promptTokens ?? null,
+    completion_tokens: usage?.completionTokens ?? null,
+    cached_tokens: usage?.cachedTokens ?? null,
+    cache_write_tokens: usage?.cacheWriteTokens ?? null,
+    reasoning_tokens: usage?.reasoningTokens ?? null,
+    count_source: record.countSource,
+    cost: record.cost,
+    prices: record.prices ? JSON.stringify(record.prices) : null,
+    cache_hit: record.cacheHit ? 1 : 0,
+    first_byte_ms: record.firstByteMs,
+    latency_ms: record.latencyMs,
+    attempts: JSON.stringify(record.attempts),
+    attempt_count: record.attempts.length,
+  };
+}
+
+function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
+  const hasUsage = row.prompt_tokens !== null || row.completion_tokens !== null;
+  const prompt = row.prompt_tokens ?? 0;
+  const completion = row.completion_tokens ?? 0;
+  return {
+    requestId: row.request_id,
+    startedAt: row.started_at,
+    keyId: row.key_id,
+    userId: row.user_id,
+    operation: row.operation,
+    modelAsked: row.model_asked,
+    modelServed: row.model_served,
+    channel: row.channel,
+    upstreamKey: row.upstream_key,
+    stream: row.stream === 1,
+    status: row.status,
+    errorCode: row.error_code,
+    usage: hasUsage
+      ? {
+          promptTokens: prompt,
+          completionTokens: completion,
+          totalTokens: prompt + completion,
+          ...(row.cached_tokens !== null ? { cachedTokens: row.cached_tokens } : {}),
+          ...(row.cache_write_tokens !== null ? { cacheWriteTokens: row.cache_write_tokens } : {}),
+          ...(row.reasoning_tokens !== null ? { reasoningTokens: row.reasoning_tokens } : {}),
+        }
+      : null,
+    countSource: row.count_source as UsageRecord['countSource'],
+    cost: row.cost,
+    prices: row.prices ? (JSON.parse(row.prices) as PricesUsed) : null,
+    cacheHit: row.cache_hit === 1,
+    firstByteMs: row.first_byte_ms,
+    latencyMs: row.latency_ms,
+    attempts: JSON.parse(row.attempts) as UsageRecord['attempts'],
+  };
+}
+
+function toRollupRow(row: RollupRow): UsageHourlyTable {
+  return {
+    hour: row.hour,
+    dimension: row.dimension,
+    value: row.value,
+    requests: row.requests,
+    errors: row.errors,
+    cache_hits: row.cacheHits,
+    prompt_tokens: row.promptTokens,
+    completion_tokens: row.completionTokens,
+    cached_tokens: row.cachedTokens,
+    reasoning_tokens: row.reasoningTokens,
+    cost: row.cost,
+    latency_ms_sum: row.latencyMsSum,
+    latency_histogram: JSON.stringify(row.latencyHistogram),
+  };
+}
+
+function fromRollupRow(row: UsageHourlyTable): RollupRow {
+  return {
+    hour: row.hour,
+    dimension: row.dimension as RollupDimension,
+    value: row.value,
+    requests: row.requests,
+    errors: row.errors,
+    cacheHits: row.cache_hits,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    cachedTokens: row.cached_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    cost: row.cost,
+    latencyMsSum: row.latency_ms_sum,
+    latencyHistogram: JSON.parse(row.latency_histogram) as number[],
+  };
+}

@@ -1,0 +1,151 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { errorOf } from '../support/http.js';
+import { type AdminGateway, channel, startAdminGateway } from './admin-helpers.js';
+
+let fake: FakeUpstream;
+let gw: AdminGateway;
+const FILE_KEY = 'file-upstream-key-7777';
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await startAdminGateway({
+    channels: [
+      channel({ name: 'from-file', base_url: fake.baseUrl, keys: [FILE_KEY], models: ['gpt-file'] }),
+    ],
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+
+interface ChannelView {
+  id: string;
+  name: string;
+  keys: string[];
+  models: string[];
+  enabled: boolean;
+  source: string;
+  priority: number;
+}
+
+describe('channels managed live', () => {
+  it('lists the config file channels as file-managed, keys masked', async () => {
+    const list = await gw.adminJson<{ data: ChannelView[] }>('GET', '/channels');
+    expect(list.data).toEqual([
+      expect.objectContaining({ name: 'from-file', source: 'file', enabled: true, keys: ['fil…7777'] }),
+    ]);
+    expect(JSON.stringify(list)).not.toContain(FILE_KEY);
+  });
+
+  it('adds a channel that serves the next request, then disables, re-enables, edits and removes it', async () => {
+    const upstreamKey = 'live-upstream-key-123456';
+    const created = await gw.adminJson<ChannelView>('POST', '/channels', {
+      name: 'live',
+      provider: 'openai-compatible',
+      base_url: fake.baseUrl,
+      keys: [upstreamKey],
+      models: ['gpt-live'],
+    });
+    expect(created).toMatchObject({
+      id: 'live',
+      source: 'api',
+      enabled: true,
+      keys: ['liv…3456'],
+      priority: 0,
+    });
+    expect(JSON.stringify(created)).not.toContain(upstreamKey);
+
+    const client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const answer = await client.chat.completions.create({
+      model: 'gpt-live',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(answer.choices[0]?.message.content).toBe('fake answer from gpt-live');
+    expect(fake.requests.at(-1)?.headers.authorization).toBe(`Bearer ${upstreamKey}`);
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toContain('gpt-live');
+
+    await gw.adminJson('PATCH', '/channels/live', { enabled: false });
+    const refused = await gw.chat(gw.key, 'gpt-live');
+    expect(refused.status).toBe(404);
+    expect((await errorOf(refused)).code).toBe('model_not_found');
+
+    await gw.adminJson('PATCH', '/channels/live', { enabled: true });
+    expect((await gw.chat(gw.key, 'gpt-live')).status).toBe(200);
+
+    // Only the fields sent change; new models apply at once and the key is kept.
+    const edited = await gw.adminJson<ChannelView>('PATCH', '/channels/live', { models: ['gpt-live-2'] });
+    expect(edited).toMatchObject({ models: ['gpt-live-2'], keys: ['liv…3456'], enabled: true });
+    expect((await gw.chat(gw.key, 'gpt-live-2')).status).toBe(200);
+    expect(fake.requests.at(-1)?.headers.authorization).toBe(`Bearer ${upstreamKey}`);
+    expect((await gw.chat(gw.key, 'gpt-live')).status).toBe(404);
+
+    expect(await gw.adminJson('DELETE', '/channels/live')).toEqual({ id: 'live', deleted: true });
+    expect((await gw.chat(gw.key, 'gpt-live-2')).status).toBe(404);
+    expect((await gw.admin('GET', '/channels/live')).status).toBe(404);
+  });
+
+  it('refuses edits and removal of file channels with 409, but lets them be disabled', async () => {
+    for (const [method, body] of [
+      ['PATCH', { models: ['x'] }],
+      ['PATCH', { enabled: false, weight: 2 }],
+      ['DELETE', undefined],
+    ] as const) {
+      const res = await gw.admin(method, '/channels/from-file', body);
+      expect(res.status).toBe(409);
+      expect((await errorOf(res)).code).toBe('channel_file_managed');
+    }
+    expect((await gw.chat(gw.key, 'gpt-file')).status).toBe(200);
+    await gw.adminJson('PATCH', '/channels/from-file', { enabled: false });
+    expect((await gw.chat(gw.key, 'gpt-file')).status).toBe(404);
+    await gw.adminJson('PATCH', '/channels/from-file', { enabled: true });
+    expect((await gw.chat(gw.key, 'gpt-file')).status).toBe(200);
+  });
+
+  it('validates new channels: 400 for bad fields, 409 for a taken name', async () => {
+    const cases: Record<string, unknown>[] = [
+      { name: 'bad name!', provider: 'openai-compatible', base_url: fake.baseUrl },
+      { name: 'x1', provider: 'no-such-provider', base_url: fake.baseUrl },
+      { name: 'x2', provider: 'openai-compatible' },
+      { name: 'x3', provider: 'openai' },
+      { name: 'x4', provider: 'openai-compatible', base_url: 'not a url' },
+      { name: 'x5', provider: 'openai-compatible', base_url: fake.baseUrl, weight: -1 },
+    ];
+    for (const body of cases) {
+      const res = await gw.admin('POST', '/channels', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await errorOf(res)).code).toBe('invalid_request');
+    }
+    const taken = await gw.admin('POST', '/channels', {
+      name: 'from-file',
+      provider: 'openai-compatible',
+      base_url: fake.baseUrl,
+    });
+    expect(taken.status).toBe(409);
+    const rename = await gw.admin('PATCH', '/channels/from-file', { name: 'other' });
+    expect(rename.status).toBe(400);
+  });
+
+  it('tests a channel with one tiny request and reports status and latency', async () => {
+    fake.requests.length = 0;
+    const ok = await gw.adminJson<Record<string, unknown>>('POST', '/channels/from-file/test', {}, 200);
+    expect(ok).toMatchObject({ channel: 'from-file', model: 'gpt-file', ok: true, status: 200, error: null });
+    expect(typeof ok.latency_ms).toBe('number');
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]?.json).toMatchObject({ model: 'gpt-file', max_tokens: 1 });
+    expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${FILE_KEY}`);
+
+    fake.enqueue({ kind: 'status', status: 500, body: { error: { message: 'boom' } } });
+    const failed = await gw.adminJson<Record<string, unknown>>(
+      'POST',
+      '/channels/from-file/test',
+      { model: 'gpt-other' },
+      200,
+    );
+    expect(failed).toMatchObject({ ok: false, status: 500, model: 'gpt-other' });
+    expect((await gw.admin('POST', '/channels/none/test', {})).status).toBe(404);
+  });
+});

@@ -1,0 +1,230 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { errorOf } from '../support/http.js';
+import { ADMIN_TOKEN, type AdminGateway, startAdminGateway } from './admin-helpers.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const SCRUBBED = [
+  'PORT',
+  'HOST',
+  'CONFIG',
+  'DATABASE_URL',
+  'ADMIN_TOKEN',
+  'SWITCHBOARD_URL',
+  'SWITCHBOARD_SECRET_KEY',
+];
+
+let dir: string;
+let fake: FakeUpstream;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sb-admin-cli-'));
+  fake = await startFakeUpstream();
+});
+afterAll(async () => {
+  await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
+  const env = { ...process.env };
+  for (const name of SCRUBBED) delete env[name];
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: dir,
+    env: { ...env, LOG_LEVEL: 'silent', ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+}
+
+async function json<T>(args: string[], extra: Record<string, string> = {}): Promise<T> {
+  const res = await run([...args, '--json'], extra);
+  if (res.code !== 0) throw new Error(`${args.join(' ')} exited ${res.code}: ${res.err}`);
+  return JSON.parse(res.out) as T;
+}
+
+interface Key {
+  id: string;
+  key: string;
+  name: string;
+  status: string;
+  purpose: string;
+  models: string[];
+  limits: { rpm: number | null };
+  expires_at: string | null;
+  replaces?: string;
+}
+
+describe('CLI against the local database', () => {
+  it('manages users, scoped keys and channels, with tables by default and --json', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'local.db')}` };
+    const user = await json<{ id: string; name: string }>(
+      ['users', 'create', 'alice', '--email', 'a@example.com'],
+      db,
+    );
+    expect(user.name).toBe('alice');
+
+    const before = Date.now();
+    const key = await json<Key>(
+      [
+        'keys',
+        'create',
+        '--user',
+        'alice',
+        '--purpose',
+        'cursor',
+        '--prefix',
+        'pk',
+        '--models',
+        'deepseek/*',
+        '--rpm',
+        '60',
+        '--expires',
+        '30d',
+      ],
+      db,
+    );
+    expect(key.key).toMatch(/^pk-[A-Za-z0-9]{40}$/);
+    expect(key).toMatchObject({
+      name: 'alice',
+      purpose: 'cursor',
+      models: ['deepseek/*'],
+      limits: { rpm: 60 },
+    });
+    const expires = Date.parse(key.expires_at ?? '');
+    expect(expires - before).toBeGreaterThan(29 * 86_400_000);
+    expect(expires - before).toBeLessThan(31 * 86_400_000);
+
+    const table = await run(['keys', 'list', '--user', 'alice'], db);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^ID\s+NAME\s+USER\s+KEY\s+PURPOSE/);
+    expect(table.out).toContain(`pk-…${key.key.slice(-4)}`);
+    expect(table.out).not.toContain(key.key);
+
+    const rotated = await json<Key>(['keys', 'rotate', key.id], db);
+    expect(rotated.replaces).toBe(key.id);
+    const listed = await json<Key[]>(['keys', 'list', '--user', 'alice'], db);
+    expect(listed.map((k) => [k.id, k.status])).toEqual([
+      [key.id, 'revoked'],
+      [rotated.id, 'active'],
+    ]);
+
+    const added = await run(
+      [
+        'channels',
+        'add',
+        'fake',
+        '--provider',
+        'openai-compatible',
+        '--base-url',
+        fake.baseUrl,
+        '--keys',
+        'cli-upstream-key-9999',
+        '--models',
+        'gpt-fake',
+      ],
+      db,
+    );
+    expect(added.code).toBe(0);
+    expect(added.out).toContain('cli…9999');
+    expect(added.out).not.toContain('cli-upstream-key-9999');
+    const tested = await run(['channels', 'test', 'fake'], db);
+    expect(tested.code).toBe(0);
+    expect(tested.out).toMatch(/^ok: channel fake, model gpt-fake, status 200/);
+    expect(fake.requests.at(-1)?.headers.authorization).toBe('Bearer cli-upstream-key-9999');
+    expect((await json<{ enabled: boolean }>(['channels', 'disable', 'fake'], db)).enabled).toBe(false);
+    expect((await json<{ enabled: boolean }>(['channels', 'enable', 'fake'], db)).enabled).toBe(true);
+    expect((await run(['channels', 'remove', 'fake'], db)).code).toBe(0);
+    expect(await json<unknown[]>(['channels', 'list'], db)).toEqual([]);
+
+    const deleted = await run(['users', 'delete', 'alice'], db);
+    expect(deleted.out).toContain('2 key(s)');
+  });
+
+  it('exits 2 on a wrong command line and 1 on a refused call, with one clear message', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'errors.db')}` };
+    const usage = await run(['keys', 'create', '--purpose', 'cursor'], db);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('--name');
+    const unknownOption = await run(['users', 'list', '--bogus'], db);
+    expect(unknownOption.code).toBe(2);
+    const refused = await run(['keys', 'create', '--name', 'x', '--purpose', 'nonsense'], db);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^error: purpose: .*\(invalid_request\)\n$/);
+    const missing = await run(['users', 'show', 'nobody'], db);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('resource_not_found');
+    const noToken = await run(['users', 'list', '--url', 'http://127.0.0.1:9'], db);
+    expect(noToken.code).toBe(2);
+    expect(noToken.err).toContain('--admin-token');
+  });
+});
+
+describe('CLI against a running gateway (--url)', () => {
+  let gw: AdminGateway;
+  beforeAll(async () => {
+    gw = await startAdminGateway();
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('creates a user, a key and a channel that the gateway uses at once, and rotates the key', {
+    timeout: 60_000,
+  }, async () => {
+    const remote = ['--url', gw.url, '--admin-token', ADMIN_TOKEN];
+    await json(['users', 'create', 'bob', ...remote]);
+    const added = await run([
+      'channels',
+      'add',
+      'live',
+      '--provider',
+      'openai-compatible',
+      '--base-url',
+      fake.baseUrl,
+      '--keys',
+      'remote-upstream-key-4242',
+      '--models',
+      'gpt-live',
+      ...remote,
+    ]);
+    expect(added.code).toBe(0);
+    const key = await json<Key>(['keys', 'create', '--user', 'bob', '--models', 'gpt-*', ...remote]);
+    expect((await gw.chat(key.key, 'gpt-live')).status).toBe(200);
+    expect(fake.requests.at(-1)?.headers.authorization).toBe('Bearer remote-upstream-key-4242');
+
+    const rotated = await json<Key>(['keys', 'rotate', key.id, ...remote]);
+    const old = await gw.chat(key.key, 'gpt-live');
+    expect(old.status).toBe(401);
+    expect((await errorOf(old)).code).toBe('key_revoked');
+    expect((await gw.chat(rotated.key, 'gpt-live')).status).toBe(200);
+
+    await json(['channels', 'disable', 'live', ...remote]);
+    expect((await gw.chat(rotated.key, 'gpt-live')).status).toBe(404);
+
+    const wrong = await run(['users', 'list', '--url', gw.url, '--admin-token', 'wrong-token-wrong-token']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain('invalid_admin_token');
+  });
+});
