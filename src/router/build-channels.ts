@@ -13,7 +13,8 @@ export const DEMO_CHANNEL_CONFIG: ChannelConfig = {
   priority: 0,
   weight: 1,
   headers: {},
-  timeout: { first_byte_ms: 60_000, idle_ms: 120_000, total_ms: 600_000 },
+  timeout: { connect_ms: 10_000, first_byte_ms: 60_000, idle_ms: 120_000, total_ms: 600_000 },
+  affinity: false,
 };
 
 /** Turns validated channel configs into router channels, checking them against the providers. */
@@ -43,7 +44,10 @@ export function buildChannels(configs: readonly ChannelConfig[], providers: Prov
       priority: config.priority,
       weight: config.weight,
       headers: config.headers,
+      ...(config.api_version ? { apiVersion: config.api_version } : {}),
+      affinity: config.affinity,
       timeouts: {
+        connectMs: config.timeout.connect_ms,
         firstByteMs: config.timeout.first_byte_ms,
         idleMs: config.timeout.idle_ms,
         totalMs: config.timeout.total_ms,

@@ -1,3 +1,5 @@
+import type { Outcome } from './health/health-port.js';
+
 /** Why one upstream attempt did not produce a usable response. */
 export interface AttemptFailure {
   /** HTTP status from the upstream, or null when none arrived. */
@@ -8,17 +10,67 @@ export interface AttemptFailure {
   /** `key`: another key of the same channel may work; `channel`: move on to the next channel. */
   readonly scope: 'key' | 'channel';
   readonly timedOut: boolean;
+  /** What the failure says about the target's health (docs/routing.md, "Health"). */
+  readonly health: Outcome;
+  /** The upstream's Retry-After, in ms, when it sent one. */
+  readonly retryAfterMs?: number | null;
+  /** The client went away: stop, and judge nobody. */
+  readonly clientGone?: boolean;
   /** The upstream's error response, relayed to the client when the failure is not retryable. */
   readonly response?: { status: number; body: string; contentType: string | null };
 }
 
-/** Retryability is a property of the failure: decided here, once, from the status. */
-export function classifyStatus(status: number): Pick<AttemptFailure, 'retryable' | 'scope'> {
-  if (status === 429) return { retryable: true, scope: 'key' };
-  if (status === 408 || status === 409 || status >= 500) return { retryable: true, scope: 'channel' };
-  return { retryable: false, scope: 'channel' };
+/**
+ * Retryability is a property of the failure: decided here, once, from the status.
+ * Retried: 408, 409, 429, 5xx. Never retried: every other 4xx — the same request would fail the
+ * same way, and 401/403/404 are instead remembered by health so the next request avoids them.
+ */
+export function classifyStatus(
+  status: number,
+  context: { modelLevel: boolean; retryAfterMs: number | null },
+): Pick<AttemptFailure, 'retryable' | 'scope' | 'health'> {
+  if (status === 429)
+    return {
+      retryable: true,
+      scope: 'key',
+      health: { kind: 'rate-limited', retryAfterMs: context.retryAfterMs },
+    };
+  if (status === 408 || status === 409 || status >= 500)
+    return { retryable: true, scope: 'channel', health: { kind: 'failure', reason: `HTTP ${status}` } };
+  if (status === 401 || status === 403)
+    return {
+      retryable: false,
+      scope: 'key',
+      health: { kind: 'key-rejected', reason: `upstream rejected the key (HTTP ${status})` },
+    };
+  if (status === 404 && context.modelLevel)
+    return {
+      retryable: false,
+      scope: 'channel',
+      health: { kind: 'model-missing', reason: 'upstream does not know the model (HTTP 404)' },
+    };
+  return { retryable: false, scope: 'channel', health: { kind: 'neutral' } };
 }
 
 export function networkFailure(reason: string, timedOut: boolean): AttemptFailure {
-  return { status: null, reason, retryable: true, scope: 'channel', timedOut };
+  return {
+    status: null,
+    reason,
+    retryable: true,
+    scope: 'channel',
+    timedOut,
+    health: { kind: 'failure', reason },
+  };
+}
+
+export function clientGoneFailure(): AttemptFailure {
+  return {
+    status: null,
+    reason: 'client disconnected',
+    retryable: false,
+    scope: 'channel',
+    timedOut: false,
+    health: { kind: 'neutral' },
+    clientGone: true,
+  };
 }

@@ -3,11 +3,15 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Channel, Target } from '../spec/channel.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Logger } from '../spec/logger.js';
-import type { FetchLike, Operation, Provider, UpstreamCall } from '../spec/provider.js';
+import type { ChatTranslation, FetchLike, Operation, Provider, UpstreamCall } from '../spec/provider.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { affinityHash } from './affinity.js';
+import { sleep } from './backoff.js';
 import { type PlanOptions, planAttempts } from './plan.js';
 import { type Candidate, findCandidates } from './resolve-model.js';
+import type { RouterRuntime } from './router-runtime.js';
 import { type RunResult, runAttempts } from './run-attempts.js';
+import { STRATEGIES, strategyFor } from './strategies/index.js';
 import { failureResponse } from './upstream-error.js';
 
 /** A client request, validated and ready to route. */
@@ -23,6 +27,10 @@ export interface ClientCall {
   readonly model: string | null;
   readonly stream: boolean;
   readonly signal: AbortSignal;
+  /** The client key's id, for prompt-cache affinity (never the secret). */
+  readonly clientKeyId?: string | null;
+  /** Chat calls: the front door's format and the canonical request, for translating providers. */
+  readonly chat?: ChatTranslation;
 }
 
 export interface RouterDeps {
@@ -34,6 +42,10 @@ export interface RouterDeps {
   readonly nextKeyStart: PlanOptions['nextKeyStart'];
   readonly maxAttempts: number;
   readonly logger: Logger;
+  /** Health, retry budget, load and counters shared by all requests (router-runtime.ts). */
+  readonly runtime: RouterRuntime;
+  /** Injected so tests can run backoff without waiting; defaults to a real timer. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export type Routed = Extract<RunResult, { ok: true }>;
@@ -47,24 +59,64 @@ export async function routeCall(
   call: ClientCall,
   usage: UsageRecorder,
 ): Promise<Routed | Response> {
+  const { runtime } = deps;
+  const { routing, counters } = runtime;
   const candidates = candidatesFor(deps, call);
-  const plan = planAttempts(candidates, { random: deps.random, nextKeyStart: deps.nextKeyStart });
+  counters.requests++;
+  runtime.budget.deposit();
+  const model = call.model ?? '';
+  const wantsAffinity = candidates.some((c) => c.channel.affinity);
+  const plan = planAttempts(candidates, {
+    random: deps.random,
+    nextKeyStart: deps.nextKeyStart,
+    strategy: STRATEGIES[strategyFor(model, routing.model_groups, routing.strategy)],
+    nextTurn: runtime.nextTurn,
+    exploreRatio: routing.latency_explore_ratio,
+    inFlight: runtime.load.inFlight,
+    latency: runtime.load.latency,
+    affinity: wantsAffinity
+      ? affinityHash(call.clientKeyId ?? null, model, call.json, routing.affinity_messages)
+      : null,
+  });
   const result = await runAttempts({
     plan,
-    maxAttempts: deps.maxAttempts,
+    policy: {
+      maxAttempts: deps.maxAttempts,
+      baseMs: routing.backoff.base_ms,
+      maxMs: routing.backoff.max_ms,
+      retryAfterMaxMs: routing.backoff.retry_after_max_ms,
+    },
+    deadline: deps.now() + routing.deadline_ms,
     providerFor: (target) => providerOf(deps.providers, target.channel),
     callFor: (target) => upstreamCall(call, target),
     fetch: deps.fetch,
     clientSignal: call.signal,
     now: deps.now,
+    random: deps.random,
+    sleep: deps.sleep ?? sleep,
+    health: runtime.health,
+    budget: runtime.budget,
+    load: runtime.load,
     onAttempt: (attempt) => {
+      counters.attempts++;
       usage.addAttempt(attempt);
       if (attempt.error)
         deps.logger.warn({ requestId: call.requestId, ...attempt }, 'upstream attempt failed');
     },
+    onRetry: (allowed) => {
+      if (allowed) counters.retries++;
+      else {
+        counters.retriesDenied++;
+        deps.logger.warn({ requestId: call.requestId }, 'retry budget exhausted; not retrying');
+      }
+    },
+    onClientAbort: () => {
+      counters.clientAborts++;
+      deps.logger.info({ requestId: call.requestId }, 'client disconnected; upstream request aborted');
+    },
   });
   if (result.ok) return result;
-  const failure = failureResponse(result.failures, result.final, call.requestId);
+  const failure = failureResponse({ ...result, deadlineMs: routing.deadline_ms }, call.requestId);
   if (failure instanceof GatewayError) throw failure;
   return failure;
 }
@@ -110,5 +162,6 @@ function upstreamCall(call: ClientCall, target: Target): UpstreamCall {
     rawBody: call.rawBody,
     contentType: call.contentType,
     stream: call.stream,
+    ...(call.chat ? { chat: call.chat } : {}),
   };
 }

@@ -1,66 +1,224 @@
 import type { Target } from '../spec/channel.js';
 import type { FetchLike, Provider, UpstreamCall } from '../spec/provider.js';
 import type { AttemptRecord } from '../spec/usage.js';
+import { backoffDelay } from './backoff.js';
+import type { ChannelLoadTracker } from './channel-load.js';
 import type { AttemptFailure } from './failure.js';
+import type { HealthPort, HealthTarget } from './health/health-port.js';
 import type { PlannedChannel } from './plan.js';
+import type { RetryBudget } from './retry-budget.js';
 import { type AttemptSuccess, sendAttempt } from './send-attempt.js';
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly baseMs: number;
+  readonly maxMs: number;
+  /** Longest Retry-After cooldown worth waiting for inside one request. */
+  readonly retryAfterMaxMs: number;
+}
 
 export interface RunOptions {
   readonly plan: readonly PlannedChannel[];
-  readonly maxAttempts: number;
+  readonly policy: RetryPolicy;
+  /** Epoch ms by which the request must have committed to an answer. */
+  readonly deadline: number;
   readonly providerFor: (target: Target) => Provider;
   readonly callFor: (target: Target) => UpstreamCall;
   readonly fetch: FetchLike;
   readonly clientSignal: AbortSignal;
   readonly now: () => number;
+  readonly random: () => number;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly health: HealthPort;
+  readonly budget: RetryBudget;
+  readonly load: ChannelLoadTracker;
   /** Sees every attempt as it ends; the usage record keeps them all. */
   readonly onAttempt: (record: AttemptRecord) => void;
+  readonly onRetry: (allowed: boolean) => void;
+  /** Called once if the client leaves while this request still has an upstream open. */
+  readonly onClientAbort: () => void;
 }
+
+/** Why the runner stopped without an answer. */
+export type StopReason = 'failed' | 'max-attempts' | 'budget' | 'deadline' | 'client-gone' | 'no-target';
 
 export type RunResult =
   | { readonly ok: true; readonly target: Target; readonly success: AttemptSuccess }
   | {
       readonly ok: false;
       readonly failures: readonly (AttemptFailure & { channel: string })[];
+      /** The failure that ended the walk when it was not retryable. */
       readonly final: AttemptFailure | null;
+      readonly stop: StopReason;
+      /** Health reasons of targets that were never tried (when nothing could be tried). */
+      readonly skipped: readonly string[];
     };
 
+type Failed = Extract<RunResult, { ok: false }>;
+
+export const healthTarget = (t: Target): HealthTarget => ({
+  channel: t.channel.id,
+  keyIndex: t.keyIndex,
+  model: t.upstreamModel || '*',
+});
+
 /**
- * Walks the plan: keys of a channel in rotation order, then the next channel, then the next
- * priority group. A key-scoped failure (429) moves to the channel's next key; a channel-scoped
- * one (connect error, time-out, 5xx) skips the channel's remaining keys. A failure that is not
- * retryable ends the walk at once.
+ * Walks the plan in passes: keys of a channel in order, then the next channel, then the next
+ * priority group; then again from the top while attempts, budget and deadline allow. Unhealthy
+ * targets are skipped; a channel-scoped failure skips the channel's other keys for that pass; a
+ * failure that is not retryable ends the walk. When no target is usable at all, the
+ * least-recently-failed cooling one is tried anyway rather than failing without a try.
  */
 export async function runAttempts(options: RunOptions): Promise<RunResult> {
+  const { health, now, policy } = options;
+  const targets: Target[] = options.plan.flatMap((p) =>
+    p.keyOrder.map((keyIndex) => ({ channel: p.channel, keyIndex, upstreamModel: p.upstreamModel })),
+  );
   const failures: (AttemptFailure & { channel: string })[] = [];
-  let attempts = 0;
-  for (const planned of options.plan) {
-    for (const keyIndex of planned.keyOrder) {
-      if (attempts >= options.maxAttempts || options.clientSignal.aborted) {
-        return { ok: false, failures, final: null };
+  const state = { attempts: 0, clientAbortCounted: false };
+  const stop = (reason: StopReason, final: AttemptFailure | null = null, skipped: string[] = []): Failed => ({
+    ok: false,
+    failures,
+    final,
+    stop: reason,
+    skipped,
+  });
+  const countClientAbort = () => {
+    if (state.clientAbortCounted) return;
+    state.clientAbortCounted = true;
+    options.onClientAbort();
+  };
+
+  const usable = (t: Target) => {
+    const kind = health.check(healthTarget(t)).kind;
+    return kind === 'ok' || kind === 'probe';
+  };
+  if (!targets.some(usable)) return lastResort(options, targets, failures, state, stop, countClientAbort);
+
+  for (;;) {
+    let progressed = false;
+    const skipChannels = new Set<string>();
+    for (const target of targets) {
+      if (skipChannels.has(target.channel.id) || !usable(target)) continue;
+      if (options.clientSignal.aborted) return stop('client-gone');
+      if (state.attempts >= policy.maxAttempts) return stop('max-attempts');
+      if (state.attempts > 0) {
+        const delay = backoffDelay(state.attempts, policy.baseMs, policy.maxMs, options.random);
+        if (now() + delay >= options.deadline) return stop('deadline');
+        const allowed = options.budget.withdraw();
+        options.onRetry(allowed);
+        if (!allowed) return stop('budget');
+        await options.sleep(delay, options.clientSignal);
+        if (options.clientSignal.aborted) return stop('client-gone');
       }
-      attempts++;
-      const target: Target = { channel: planned.channel, keyIndex, upstreamModel: planned.upstreamModel };
-      const started = options.now();
-      const result = await sendAttempt({
-        provider: options.providerFor(target),
-        call: options.callFor(target),
-        fetch: options.fetch,
-        clientSignal: options.clientSignal,
-        now: options.now,
-      });
-      options.onAttempt({
-        channel: planned.channel.name,
-        keyIndex,
-        status: result.ok ? result.status : result.status,
-        ...(result.ok ? {} : { error: result.reason }),
-        latencyMs: options.now() - started,
-      });
-      if (result.ok) return { ok: true, target, success: result };
-      failures.push({ ...result, channel: planned.channel.name });
-      if (!result.retryable) return { ok: false, failures, final: result };
-      if (result.scope === 'channel') break;
+      // Someone else may have taken a half-open target's single probe meanwhile.
+      if (!health.acquire(healthTarget(target))) continue;
+      progressed = true;
+      const result = await attempt(options, target, state, countClientAbort);
+      if (result.ok) return result;
+      failures.push({ ...result, channel: target.channel.name });
+      if (result.clientGone) return stop('client-gone');
+      if (!result.retryable) return stop('failed', result);
+      if (result.scope === 'channel') skipChannels.add(target.channel.id);
+    }
+    if (progressed) continue;
+    // Nothing usable is left; a short rate-limit cooldown inside the deadline is worth the wait.
+    const wait = nextRateLimitEnd(health, targets, now());
+    if (wait === null || wait > policy.retryAfterMaxMs || now() + wait >= options.deadline) {
+      return stop(failures.length > 0 ? 'failed' : 'no-target');
+    }
+    if (state.attempts >= policy.maxAttempts) return stop('max-attempts');
+    await options.sleep(wait, options.clientSignal);
+  }
+}
+
+async function attempt(
+  options: RunOptions,
+  target: Target,
+  state: { attempts: number },
+  countClientAbort: () => void,
+): Promise<Extract<RunResult, { ok: true }> | (AttemptFailure & { ok: false })> {
+  const { now, health } = options;
+  state.attempts++;
+  const started = now();
+  const endLoad = options.load.begin(target.channel.id);
+  const result = await sendAttempt({
+    provider: options.providerFor(target),
+    call: options.callFor(target),
+    fetch: options.fetch,
+    clientSignal: options.clientSignal,
+    now,
+    remainingMs: options.deadline - now(),
+  });
+  options.onAttempt({
+    channel: target.channel.name,
+    keyIndex: target.keyIndex,
+    status: result.status,
+    ...(result.ok ? {} : { error: result.reason }),
+    latencyMs: now() - started,
+  });
+  if (!result.ok) {
+    endLoad();
+    health.report(healthTarget(target), result.health);
+    if (result.clientGone) countClientAbort();
+    return result;
+  }
+  health.report(healthTarget(target), { kind: 'success' });
+  options.load.recordFirstByte(target.channel.id, result.firstByteMs);
+  const success: AttemptSuccess = {
+    ...result,
+    abort: (reason) => {
+      if (reason === 'client disconnected') countClientAbort();
+      result.abort(reason);
+    },
+    release: () => {
+      result.release();
+      endLoad();
+    },
+  };
+  return { ok: true, target, success };
+}
+
+/** Every target is cooling (or out): try the least recently failed cooling one, once. */
+async function lastResort(
+  options: RunOptions,
+  targets: readonly Target[],
+  failures: (AttemptFailure & { channel: string })[],
+  state: { attempts: number },
+  stop: (reason: StopReason, final?: AttemptFailure | null, skipped?: string[]) => Failed,
+  countClientAbort: () => void,
+): Promise<RunResult> {
+  const { health, now } = options;
+  let pick: { target: Target; failedAt: number; until: number } | null = null;
+  const skipped: string[] = [];
+  for (const target of targets) {
+    const availability = health.check(healthTarget(target));
+    if (availability.kind === 'out') skipped.push(`${target.channel.name}: ${availability.reason}`);
+    if (availability.kind !== 'cooling') continue;
+    if (!pick || availability.failedAt < pick.failedAt) pick = { target, ...availability };
+  }
+  if (!pick) return stop('no-target', null, skipped);
+  const wait = pick.until - now();
+  if (wait > 0 && wait <= options.policy.retryAfterMaxMs && now() + wait < options.deadline) {
+    await options.sleep(wait, options.clientSignal);
+  }
+  if (options.clientSignal.aborted) return stop('client-gone');
+  health.acquire(healthTarget(pick.target), true);
+  const result = await attempt(options, pick.target, state, countClientAbort);
+  if (result.ok) return result;
+  failures.push({ ...result, channel: pick.target.channel.name });
+  if (result.clientGone) return stop('client-gone');
+  return stop('failed', result.retryable ? null : result);
+}
+
+function nextRateLimitEnd(health: HealthPort, targets: readonly Target[], now: number): number | null {
+  let soonest: number | null = null;
+  for (const target of targets) {
+    const availability = health.check(healthTarget(target));
+    if (availability.kind === 'cooling' && availability.why === 'rate-limited') {
+      const wait = Math.max(availability.until - now, 0);
+      if (soonest === null || wait < soonest) soonest = wait;
     }
   }
-  return { ok: false, failures, final: null };
+  return soonest;
 }

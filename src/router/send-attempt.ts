@@ -1,6 +1,7 @@
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
-import { type AttemptFailure, classifyStatus, networkFailure } from './failure.js';
+import { parseRetryAfter } from './backoff.js';
+import { type AttemptFailure, classifyStatus, clientGoneFailure, networkFailure } from './failure.js';
 
 /** A committed upstream response: headers received and the first bytes in hand. */
 export interface AttemptSuccess {
@@ -25,6 +26,8 @@ export interface AttemptContext {
   readonly fetch: FetchLike;
   readonly clientSignal: AbortSignal;
   readonly now: () => number;
+  /** What is left of the request's deadline; caps this attempt's wait for its answer. */
+  readonly remainingMs?: number;
 }
 
 /**
@@ -52,7 +55,9 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   // Streams and pass-through bodies are relayed as they arrive; the rest is read whole first.
   const incremental = call.stream || call.operation === 'passthrough';
   // Before the first byte the budget is first_byte_ms for relayed bodies and total_ms for the rest.
-  const headerBudget = incremental ? timeouts.firstByteMs : timeouts.totalMs;
+  const channelBudget = incremental ? timeouts.firstByteMs : timeouts.totalMs;
+  const headerBudget = Math.max(Math.min(channelBudget, ctx.remainingMs ?? channelBudget), 1);
+  const budgetName = headerBudget < channelBudget ? 'request deadline' : incremental ? 'first byte' : 'total';
   let timedOut = false;
   const headerTimer = setTimeout(() => {
     timedOut = true;
@@ -69,21 +74,31 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
           headers: request.headers,
           body: request.body,
           signal: controller.signal,
+          ...(timeouts.connectMs ? { connectTimeoutMs: timeouts.connectMs } : {}),
         });
   } catch (err) {
     clearTimeout(headerTimer);
-    if (ctx.clientSignal.aborted) return fail(networkFailure('client disconnected', false));
-    return fail(networkFailure(timedOut ? `no response in ${headerBudget} ms` : describe(err), timedOut));
+    if (ctx.clientSignal.aborted) return fail(clientGoneFailure());
+    if (timedOut)
+      return fail(networkFailure(`no response within ${budgetName} time-out (${headerBudget} ms)`, true));
+    if (isConnectTimeout(err))
+      return fail(networkFailure(`connect time-out (${timeouts.connectMs ?? 'default'} ms)`, true));
+    return fail(networkFailure(describe(err), false));
   }
 
   if (!response.ok) {
     clearTimeout(headerTimer);
     const body = await response.text().catch(() => '');
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
     return fail({
       status: response.status,
       reason: `HTTP ${response.status}`,
       timedOut: false,
-      ...classifyStatus(response.status),
+      retryAfterMs,
+      ...classifyStatus(response.status, {
+        modelLevel: call.operation !== 'passthrough' && call.target.upstreamModel !== '',
+        retryAfterMs,
+      }),
       response: { status: response.status, body, contentType: response.headers.get('content-type') },
     });
   }
@@ -94,7 +109,10 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
       const remaining = Math.max(headerBudget - (now() - started), 1);
       clearTimeout(headerTimer);
       const first = reader
-        ? await readWithTimeout(reader, remaining, () => abort('first byte time-out'))
+        ? await readWithTimeout(reader, remaining, () => {
+            timedOut = true;
+            abort('first byte time-out');
+          })
         : null;
       if (!first || first.done) {
         // An empty pass-through body (a 204, say) is a complete answer; an empty stream is not.
@@ -139,10 +157,20 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     };
   } catch (err) {
     clearTimeout(headerTimer);
-    if (ctx.clientSignal.aborted) return fail(networkFailure('client disconnected', false));
+    if (ctx.clientSignal.aborted) return fail(clientGoneFailure());
     const late = timedOut || err instanceof ReadTimeoutError;
-    return fail(networkFailure(late ? 'time-out reading upstream body' : describe(err), late));
+    return fail(
+      networkFailure(
+        late ? `no data within ${budgetName} time-out (${headerBudget} ms)` : describe(err),
+        late,
+      ),
+    );
   }
+}
+
+function isConnectTimeout(err: unknown): boolean {
+  const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : null;
+  return !!cause && typeof cause === 'object' && 'code' in cause && cause.code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 function describe(err: unknown): string {

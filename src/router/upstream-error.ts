@@ -1,39 +1,65 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { AttemptFailure } from './failure.js';
+import type { StopReason } from './run-attempts.js';
+
+export interface FailureSummary {
+  readonly failures: readonly (AttemptFailure & { channel: string })[];
+  readonly final: AttemptFailure | null;
+  readonly stop: StopReason;
+  readonly skipped: readonly string[];
+  readonly deadlineMs: number;
+}
 
 /**
  * Turns the failures of one request into what the client sees. Lists channels and statuses,
  * never a key. A non-retryable upstream 4xx is the client's to read and is relayed as is —
  * except 401/403, which mean the operator's upstream key is bad, not the client's.
  */
-export function failureResponse(
-  failures: readonly (AttemptFailure & { channel: string })[],
-  final: AttemptFailure | null,
-  requestId: string,
-): Response | GatewayError {
+export function failureResponse(summary: FailureSummary, requestId: string): Response | GatewayError {
+  const { failures, final } = summary;
   if (final?.response && final.status !== 401 && final.status !== 403) {
-    const { status, body, contentType } = final.response;
-    if (contentType?.includes('json') && body.trim().startsWith('{')) {
-      return new Response(body, { status, headers: { 'content-type': 'application/json' } });
-    }
-    const envelope = {
-      error: {
-        message: body.slice(0, 1000) || `upstream answered HTTP ${status}`,
-        type: 'upstream_error',
-        code: 'upstream_error',
-        param: null,
-        request_id: requestId,
-      },
-    };
-    return new Response(JSON.stringify(envelope), {
-      status,
-      headers: { 'content-type': 'application/json' },
+    return relayUpstreamError(final.response, requestId);
+  }
+  // Nobody reads this answer; it is what the usage record and the log will show.
+  if (summary.stop === 'client-gone')
+    return new GatewayError('client_closed', 'the client closed the request');
+  const list = failures.map((f) => `${f.channel}: ${f.reason}`).join('; ');
+  const attempts = `${failures.length} attempt${failures.length === 1 ? '' : 's'}`;
+  const why = summary.stop === 'budget' ? ', retry budget exhausted' : '';
+  if (summary.stop === 'deadline' || (failures.length > 0 && failures.every((f) => f.timedOut))) {
+    const what =
+      summary.stop === 'deadline'
+        ? `request deadline (${summary.deadlineMs} ms) reached`
+        : 'upstream timed out';
+    return new GatewayError('upstream_timeout', `${what} after ${attempts}${why} (${list})`);
+  }
+  if (failures.length > 0 && failures.every((f) => f.status === 429)) {
+    const waits = failures.map((f) => f.retryAfterMs).filter((ms): ms is number => typeof ms === 'number');
+    const seconds = waits.length > 0 ? Math.max(1, Math.ceil(Math.min(...waits) / 1000)) : 1;
+    return new GatewayError('upstream_rate_limited', `every upstream is rate limited (${list})`, {
+      headers: { 'retry-after': String(seconds) },
     });
   }
-  const list = failures.map((f) => `${f.channel}: ${f.reason}`).join('; ');
-  if (failures.length > 0 && failures.every((f) => f.timedOut)) {
-    return new GatewayError('upstream_timeout', `upstream timed out (${list})`);
+  if (failures.length === 0) {
+    const skipped = summary.skipped.length > 0 ? ` (${summary.skipped.join('; ')})` : '';
+    return new GatewayError('upstream_failed', `no usable upstream for this request${skipped}`);
   }
-  if (failures.length === 0) return new GatewayError('upstream_failed', 'no upstream attempt could be made');
-  return new GatewayError('upstream_failed', `all upstream attempts failed (${list})`);
+  return new GatewayError('upstream_failed', `all upstream attempts failed: ${attempts}${why} (${list})`);
+}
+
+function relayUpstreamError(response: NonNullable<AttemptFailure['response']>, requestId: string): Response {
+  const { status, body, contentType } = response;
+  if (contentType?.includes('json') && body.trim().startsWith('{')) {
+    return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+  }
+  const envelope = {
+    error: {
+      message: body.slice(0, 1000) || `upstream answered HTTP ${status}`,
+      type: 'upstream_error',
+      code: 'upstream_error',
+      param: null,
+      request_id: requestId,
+    },
+  };
+  return new Response(JSON.stringify(envelope), { status, headers: { 'content-type': 'application/json' } });
 }

@@ -1,42 +1,61 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { errorResponse, GatewayError } from '../../errors/gateway-error.js';
 import type { Logger } from '../../spec/logger.js';
 import type { NodeGateway } from './bootstrap.js';
 
 export interface RunningServer {
   readonly port: number;
   readonly host: string;
-  /** Stops accepting, lets in-flight requests finish up to `drainMs`, then closes everything. */
+  /**
+   * Stops accepting, answers new requests on kept-alive sockets with 503, lets in-flight
+   * requests and streams finish up to `drainMs`, then closes what is left and the storage.
+   */
   shutdown(drainMs?: number): Promise<void>;
 }
 
+/** How often idle keep-alive sockets are closed while draining (a socket goes idle when its answer ends). */
+const IDLE_SWEEP_MS = 50;
+
 export function startServer(
   node: NodeGateway,
-  options: { port: number; host: string; logger: Logger },
+  options: { port: number; host: string; logger: Logger; drainMs?: number },
 ): Promise<RunningServer> {
+  let draining = false;
+  // env carries the Node request (the caller's address, for key IP allowlists).
+  const fetch = (request: Request, env?: unknown) => {
+    if (!draining) return node.gateway.fetch(request, env);
+    const refusal = new GatewayError('shutting_down', 'the server is shutting down; retry the request');
+    return errorResponse(refusal, crypto.randomUUID(), { connection: 'close' });
+  };
   return new Promise((resolveStart, rejectStart) => {
-    const server = serve(
-      { fetch: node.gateway.fetch, port: options.port, hostname: options.host },
-      (info) => {
-        resolveStart({
-          port: info.port,
-          host: options.host,
-          shutdown: (drainMs = 10_000) => shutdown(server as Server, node, drainMs),
-        });
-      },
-    ) as Server;
+    const server = serve({ fetch, port: options.port, hostname: options.host }, (info) => {
+      resolveStart({
+        port: info.port,
+        host: options.host,
+        shutdown: (drainMs = options.drainMs ?? 10_000) => {
+          draining = true;
+          return shutdown(server as Server, node, drainMs, options.logger);
+        },
+      });
+    }) as Server;
     server.keepAliveTimeout = 65_000;
     server.once('error', rejectStart);
   });
 }
 
-async function shutdown(server: Server, node: NodeGateway, drainMs: number): Promise<void> {
+async function shutdown(server: Server, node: NodeGateway, drainMs: number, logger: Logger): Promise<void> {
   await new Promise<void>((done) => {
     const force = setTimeout(() => {
+      logger.warn({ drainMs }, 'drain time-out: closing the remaining connections');
       server.closeAllConnections();
     }, drainMs);
+    // Without this, a kept-alive socket whose answer ended during the drain would hold
+    // server.close() open until its keep-alive time-out.
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     server.close(() => {
       clearTimeout(force);
+      clearInterval(sweep);
       done();
     });
     server.closeIdleConnections();

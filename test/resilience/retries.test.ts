@@ -1,0 +1,196 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { errorOf, waitFor } from '../support/http.js';
+import { channel, type TestGateway } from '../support/start-gateway.js';
+import { byKey, chat, readSse, startGateway } from './support.js';
+
+let fake: FakeUpstream;
+const gateways: TestGateway[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+});
+afterEach(() => fake.reset());
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  await fake.close();
+});
+
+async function gatewayWith(channels: Record<string, unknown>[], routing: Record<string, unknown> = {}) {
+  const gw = await startGateway({ channels, routing });
+  gateways.push(gw);
+  return gw;
+}
+
+const one = (keys: string[], fields: Record<string, unknown> = {}) =>
+  channel({ name: 'one', base_url: fake.baseUrl, keys, models: ['m'], ...fields });
+
+describe('retries and failover', () => {
+  it('500 then success: retried on the same target, client sees 200', async () => {
+    const gw = await gatewayWith([one(['k1'])]);
+    fake.enqueue({ kind: 'status', status: 500 });
+    const res = await chat(gw);
+    expect(res.status).toBe(200);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('503 mid-plan fails over, and a stream that already sent bytes is never retried', async () => {
+    const gw = await gatewayWith([one(['k1'])]);
+    fake.enqueue({ kind: 'drop', afterChunks: 2 });
+    const res = await chat(gw, { stream: true });
+    const sse = readSse(await res.text());
+    expect(sse.errors).toHaveLength(1);
+    expect(sse.done).toBe(false);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it.each([400, 401, 403, 404, 422])('never retries an upstream %i', async (status) => {
+    const gw = await gatewayWith([one(['k1', 'k2'])], { max_attempts: 4 });
+    fake.enqueue({ kind: 'status', status });
+    const res = await chat(gw);
+    expect(fake.requests).toHaveLength(1);
+    // 401/403 are the operator's key, not the client's: a 502 instead of relaying them.
+    expect(res.status).toBe(status === 401 || status === 403 ? 502 : status);
+  });
+
+  it('429 with Retry-After: fails over to the other key, and the next request skips the cooling key', async () => {
+    const gw = await gatewayWith([one(['key-a', 'key-b'])]);
+    fake.onKey('key-a', { kind: 'status', status: 429, headers: { 'retry-after': '30' } });
+    const first = await chat(gw);
+    expect(first.status).toBe(200);
+    expect(byKey(fake.requests, 'key-a')).toHaveLength(1);
+    expect(byKey(fake.requests, 'key-b')).toHaveLength(1);
+    for (let i = 0; i < 3; i++) expect((await chat(gw)).status).toBe(200);
+    expect(byKey(fake.requests, 'key-a')).toHaveLength(1);
+    const entry = gw.node.gateway.health.snapshot().entries.find((e) => e.state === 'rate_limited');
+    expect(entry).toMatchObject({ channel: 'one', keyIndex: 0, model: 'm' });
+    expect((entry?.until ?? 0) - (entry?.since ?? 0)).toBe(30_000);
+  });
+
+  it('429 on the only key: waits out a short Retry-After inside the deadline, then succeeds', async () => {
+    const gw = await gatewayWith([one(['solo'])]);
+    fake.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+    const res = await chat(gw);
+    expect(res.status).toBe(200);
+    expect(fake.requests).toHaveLength(2);
+    const [a, b] = fake.requests;
+    expect((b?.receivedAt ?? 0) - (a?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  it('429 everywhere with a long Retry-After: 429 to the client with a Retry-After header', async () => {
+    const gw = await gatewayWith([one(['solo'])]);
+    fake.onKey('solo', { kind: 'status', status: 429, headers: { 'retry-after': '120' } });
+    const res = await chat(gw);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('120');
+    expect((await errorOf(res)).code).toBe('upstream_rate_limited');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('401 on one of two keys: that key is flagged and out of rotation, the other keeps serving', async () => {
+    const gw = await gatewayWith([one(['sk-revoked-0001', 'sk-working-0002'])]);
+    fake.onKey('sk-revoked-0001', { kind: 'status', status: 401 });
+    const results: number[] = [];
+    for (let i = 0; i < 6; i++) results.push((await chat(gw)).status);
+    expect(byKey(fake.requests, 'sk-revoked-0001')).toHaveLength(1);
+    expect(results.filter((s) => s === 200)).toHaveLength(5);
+    const snapshot = gw.node.gateway.health.snapshot();
+    expect(snapshot.entries).toEqual([
+      expect.objectContaining({
+        channel: 'one',
+        keyIndex: 0,
+        keyHint: '…0001',
+        state: 'disabled',
+        until: null,
+      }),
+    ]);
+    expect(JSON.stringify(snapshot)).not.toContain('sk-revoked');
+    expect(gw.node.gateway.health.reset({ channel: 'one', keyIndex: 0 })).toBe(1);
+  });
+
+  it('a model-level 404 excludes that channel for that model only', async () => {
+    const gw = await gatewayWith([
+      channel({ name: 'a', base_url: fake.baseUrl, keys: ['ka'], models: ['m', 'n'], priority: 0 }),
+      channel({ name: 'b', base_url: fake.baseUrl, keys: ['kb'], models: ['m', 'n'], priority: 1 }),
+    ]);
+    fake.onKey('ka', { kind: 'status', status: 404 });
+    expect((await chat(gw)).status).toBe(404);
+    expect((await chat(gw)).status).toBe(200);
+    expect(byKey(fake.requests, 'ka')).toHaveLength(1);
+    expect(byKey(fake.requests, 'kb')).toHaveLength(1);
+    // Model n still goes to channel a first.
+    await chat(gw, { model: 'n' });
+    expect(byKey(fake.requests, 'ka')).toHaveLength(2);
+  });
+
+  it('one dead channel of three: every request succeeds, the dead one is soon left alone', async () => {
+    const gw = await gatewayWith(
+      ['a', 'b', 'c'].map((name) =>
+        channel({ name, base_url: fake.baseUrl, keys: [`k-${name}`], models: ['m'] }),
+      ),
+      { strategy: 'round-robin' },
+    );
+    fake.onKey('k-b', { kind: 'status', status: 503 });
+    for (let i = 0; i < 30; i++) expect((await chat(gw)).status).toBe(200);
+    // Breaker threshold 3: after three failures b is open and skipped (cooldown 5 s > test time).
+    expect(byKey(fake.requests, 'k-b')).toHaveLength(3);
+    expect(gw.node.gateway.health.snapshot().entries).toEqual([
+      expect.objectContaining({ channel: 'b', state: 'open', trips: 1 }),
+    ]);
+  });
+
+  it('everything dead: 502 listing every attempt, attempts capped by max_attempts', async () => {
+    const gw = await gatewayWith(
+      ['a', 'b', 'c'].map((name) =>
+        channel({ name, base_url: fake.baseUrl, keys: [`k-${name}`], models: ['m'] }),
+      ),
+      { max_attempts: 4 },
+    );
+    fake.onKey('k-a', { kind: 'status', status: 500 });
+    fake.onKey('k-b', { kind: 'status', status: 502 });
+    fake.onKey('k-c', { kind: 'reset' });
+    const res = await chat(gw);
+    expect(res.status).toBe(502);
+    const error = await errorOf(res);
+    expect(error.code).toBe('upstream_failed');
+    expect(error.message).toContain('4 attempts');
+    for (const name of ['a: HTTP 500', 'b: HTTP 502', 'c: ']) expect(error.message).toContain(name);
+    expect(fake.requests).toHaveLength(4);
+  });
+
+  it('retry budget: in a total outage upstream attempts stay within 1.2x client requests (+ burst)', async () => {
+    const gw = await gatewayWith(
+      ['a', 'b', 'c'].map((name) =>
+        channel({ name, base_url: fake.baseUrl, keys: [`k-${name}`], models: ['m'] }),
+      ),
+      { max_attempts: 5, retry_budget_burst: 2, breaker: { failure_threshold: 1000 } },
+    );
+    for (const name of ['a', 'b', 'c']) fake.onKey(`k-${name}`, { kind: 'status', status: 500 });
+    const requests = 50;
+    for (let i = 0; i < requests; i++) expect((await chat(gw)).status).toBe(502);
+    expect(fake.requests.length).toBeLessThanOrEqual(Math.floor(requests * 1.2) + 2);
+    expect(fake.requests.length).toBeGreaterThan(requests);
+    const { counters } = gw.node.gateway.health.snapshot();
+    expect(counters.attempts).toBe(fake.requests.length);
+    expect(counters.retriesDenied).toBeGreaterThan(0);
+  });
+
+  it('every target cooling: the least recently failed one is still tried', async () => {
+    const gw = await gatewayWith(
+      [
+        channel({ name: 'a', base_url: fake.baseUrl, keys: ['k-a'], models: ['m'] }),
+        channel({ name: 'b', base_url: fake.baseUrl, keys: ['k-b'], models: ['m'] }),
+      ],
+      { breaker: { failure_threshold: 1, cooldown_ms: 60_000 }, strategy: 'round-robin', max_attempts: 1 },
+    );
+    fake.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    await chat(gw);
+    await chat(gw);
+    const first = fake.requests[0]?.headers.authorization;
+    expect(gw.node.gateway.health.snapshot().entries.filter((e) => e.state === 'open')).toHaveLength(2);
+    const res = await chat(gw);
+    expect(res.status).toBe(200);
+    expect(fake.requests.at(-1)?.headers.authorization).toBe(first);
+    await waitFor(() => gw.node.gateway.health.snapshot().entries.length === 1, 'probe closes the breaker');
+  });
+});
