@@ -15,9 +15,15 @@ export interface Channel {
   readonly weight: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeouts: ChannelTimeouts;
+  /** API version for providers that version by query string (Azure OpenAI `api-version`). */
+  readonly apiVersion?: string;
+  /** Keep one conversation on one upstream key while that key is healthy (prompt caches). */
+  readonly affinity?: boolean;
 }
 
 export interface ChannelTimeouts {
+  /** TCP/TLS connect; enforced by the runtime's upstream fetch (optional for runtimes without one). */
+  readonly connectMs?: number;
   /** Time to the upstream's response headers and first body byte. */
   readonly firstByteMs: number;
   /** Longest silence between two chunks of a body. */

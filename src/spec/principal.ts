@@ -10,4 +10,17 @@ export interface Principal {
   readonly allowsModel: (model: string) => boolean;
   /** The key's pipeline name (`default` unless set). */
   readonly purpose: string;
+  /** The owning user (tenant). */
+  readonly userId: string;
+  /** Stored limits, for the limits layer; null fields = unlimited. */
+  readonly limits: {
+    readonly rpm: number | null;
+    readonly rph: number | null;
+    readonly tpm: number | null;
+    readonly budget: number | null;
+  };
+  /** When set, the key's traffic may only go to this channel id. */
+  readonly channelId: string | null;
+  /** "Bring your own key": requests go out with this upstream key, to this provider only. */
+  readonly byok: { readonly provider: string; readonly apiKey: string } | null;
 }

@@ -1,4 +1,5 @@
 import type { Target } from './channel.js';
+import type { ChatRequest } from './chat.js';
 import type { JsonObject } from './json.js';
 
 /** What the client asked for, in gateway terms. */
@@ -21,6 +22,20 @@ export interface UpstreamCall {
   readonly rawBody: string | ArrayBuffer | null;
   readonly contentType: string | null;
   readonly stream: boolean;
+  /** Set for chat calls: lets a provider translate when it speaks another wire format. */
+  readonly chat?: ChatTranslation;
+}
+
+/** A chat call as a translating provider sees it. */
+export interface ChatTranslation {
+  /** The wire format the client spoke (`openai`, `anthropic`). */
+  readonly clientWire: string;
+  /** The client's request in canonical form, after the pipeline's rewrite; decoded on first use. */
+  readonly request: () => ChatRequest;
+  /** The key's pipeline rewrites requests, so even a same-format upstream needs a re-encoded body. */
+  readonly rewritesRequest: boolean;
+  /** Client headers a same-format upstream should see (e.g. `anthropic-beta`). */
+  readonly forwardHeaders: Readonly<Record<string, string>>;
 }
 
 /** A fully built upstream HTTP request. */
@@ -31,7 +46,13 @@ export interface OutgoingRequest {
   readonly body: string | ArrayBuffer | null;
 }
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+/** `fetch` options plus the per-channel connect time-out, which only a runtime's own fetch can enforce. */
+export interface UpstreamInit extends RequestInit {
+  readonly connectTimeoutMs?: number;
+}
+
+/** Any standard fetch satisfies this (it ignores `connectTimeoutMs`). */
+export type FetchLike = (url: string, init: UpstreamInit) => Promise<Response>;
 
 /**
  * A provider turns a call into an upstream request. Providers that need no network (the mock)
@@ -45,6 +66,8 @@ export interface Provider {
   readonly requiresKey: boolean;
   /** Whether any OpenAI `/v1/*` path can be forwarded to it unchanged (the pass-through route). */
   readonly forwardsAnyPath: boolean;
+  /** The chat wire format it speaks (`openai`, `anthropic`, `gemini`); absent means `openai`. */
+  readonly wire?: string;
   buildRequest(call: UpstreamCall): OutgoingRequest;
   send?(request: OutgoingRequest, call: UpstreamCall, signal: AbortSignal): Promise<Response>;
 }

@@ -4,7 +4,25 @@ export interface TokenUsage {
   completionTokens: number;
   totalTokens: number;
   cachedTokens?: number;
+  /** Prompt tokens written to the provider's cache (Anthropic cache creation). */
+  cacheWriteTokens?: number;
   reasoningTokens?: number;
+}
+
+/**
+ * Where a record's token counts came from: the upstream's own usage, an estimate with a
+ * tokenizer (the upstream gave none), or an estimate of a stream that broke off (`partial`).
+ */
+export type CountSource = 'upstream' | 'estimated' | 'partial';
+
+/** The prices (per 1M tokens) a record was costed with, kept so a bill can be explained. */
+export interface PricesUsed {
+  input: number;
+  output: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+  currency: string;
 }
 
 export interface AttemptRecord {
@@ -21,14 +39,22 @@ export interface UsageRecord {
   requestId: string;
   startedAt: number;
   keyId: string | null;
+  userId: string | null;
   operation: string;
   modelAsked: string | null;
   modelServed: string | null;
   channel: string | null;
+  /** The upstream key that served it, masked (never the key). */
+  upstreamKey: string | null;
   stream: boolean;
   status: number;
   errorCode: string | null;
   usage: TokenUsage | null;
+  countSource: CountSource | null;
+  /** null when no price is known for the served model. */
+  cost: number | null;
+  prices: PricesUsed | null;
+  cacheHit: boolean;
   firstByteMs: number | null;
   latencyMs: number;
   attempts: AttemptRecord[];

@@ -63,3 +63,12 @@ export function mockEmbedding(text: string, dimensions = 8): number[] {
   const norm = Math.hypot(...values) || 1;
   return values.map((v) => Number((v / norm).toFixed(6)));
 }
+
+/** OpenAI's `encoding_format: "base64"`: the vector as little-endian float32 bytes, base64. */
+export function float32Base64(values: readonly number[]): string {
+  const view = new DataView(new ArrayBuffer(values.length * 4));
+  for (const [i, value] of values.entries()) view.setFloat32(i * 4, value, true);
+  let binary = '';
+  for (const byte of new Uint8Array(view.buffer)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

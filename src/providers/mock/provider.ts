@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
-import { mockAnswer, mockEmbedding, mockTokenCount, promptText } from './mock-content.js';
+import { float32Base64, mockAnswer, mockEmbedding, mockTokenCount, promptText } from './mock-content.js';
 
 /**
  * A provider that needs no network: it answers chat, completions and embeddings in the OpenAI
@@ -111,7 +111,12 @@ function embeddings(body: JsonObject, model: string) {
   return {
     object: 'list',
     model,
-    data: texts.map((text, index) => ({ object: 'embedding', index, embedding: mockEmbedding(text) })),
+    data: texts.map((text, index) => {
+      const vector = mockEmbedding(text);
+      // The openai SDKs ask for base64 by default and decode it as little-endian float32.
+      const embedding = body.encoding_format === 'base64' ? float32Base64(vector) : vector;
+      return { object: 'embedding', index, embedding };
+    }),
     usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   };
 }

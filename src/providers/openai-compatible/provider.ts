@@ -1,5 +1,7 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
+import { translatedChatBody } from '../shared/chat-body.js';
 import type { AppIdentity, OpenAiCompatiblePreset } from './presets.js';
+import { openAiWire } from './wire.js';
 
 /**
  * The OpenAI wire format, spoken by most providers. The client body is forwarded as sent; it is
@@ -12,17 +14,21 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
     defaultBaseUrl: preset.baseUrl,
     requiresKey: preset.requiresKey,
     forwardsAnyPath: true,
+    wire: openAiWire.name,
     buildRequest(call: UpstreamCall): OutgoingRequest {
       const { channel } = call.target;
       const headers: Record<string, string> = { ...appHeaders, ...channel.headers };
       if (call.contentType) headers['content-type'] = call.contentType;
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       if (call.stream) headers.accept = 'text/event-stream';
+      const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream);
+      // A translated call came in on another front door (e.g. /messages): its path is ours to pick.
+      const path = translated === null ? call.path : '/chat/completions';
       return {
-        url: `${channel.baseUrl.replace(/\/+$/, '')}${call.path}${call.search}`,
+        url: `${channel.baseUrl.replace(/\/+$/, '')}${path}${translated === null ? call.search : ''}`,
         method: call.method,
         headers,
-        body: outgoingBody(call),
+        body: translated ?? outgoingBody(call),
       };
     },
   };

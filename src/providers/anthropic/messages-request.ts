@@ -1,0 +1,272 @@
+import { GatewayError } from '../../errors/gateway-error.js';
+import type {
+  AssistantPart,
+  CacheControl,
+  ChatMessage,
+  ChatRequest,
+  ImagePart,
+  TextPart,
+  ToolChoice,
+  ToolResultPart,
+  UserPart,
+} from '../../spec/chat.js';
+import type { JsonObject, JsonValue } from '../../spec/json.js';
+import type { EncodeContext } from '../../spec/wire.js';
+import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
+import { effortBudget } from '../shared/reasoning-budget.js';
+
+/** Anthropic requires max_tokens; this is what a translated request without one gets. */
+export const DEFAULT_MAX_TOKENS = 8192;
+
+const cache = (block: JsonObject): { cacheControl?: CacheControl } => {
+  const value = obj(block.cache_control);
+  return value ? { cacheControl: value } : {};
+};
+
+/** An Anthropic Messages body → canonical request. */
+export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
+  const system: TextPart[] =
+    typeof body.system === 'string'
+      ? [{ type: 'text', text: body.system }]
+      : objects(body.system).map((b) => ({ type: 'text', text: str(b.text) ?? '', ...cache(b) }));
+  const messages: ChatMessage[] = [];
+  for (const message of objects(body.messages)) {
+    const blocks =
+      typeof message.content === 'string'
+        ? [{ type: 'text', text: message.content }]
+        : objects(message.content);
+    if (message.role === 'assistant') {
+      messages.push({ role: 'assistant', parts: blocks.flatMap(assistantPart) });
+      continue;
+    }
+    // Tool results come first in a user turn; they become a tool message before the rest.
+    const results = blocks.filter((b) => b.type === 'tool_result').map(toolResult);
+    if (results.length > 0) messages.push({ role: 'tool', parts: results });
+    const rest = blocks.filter((b) => b.type !== 'tool_result').map(userPart);
+    if (rest.length > 0) messages.push({ role: 'user', parts: rest });
+  }
+  const thinking = obj(body.thinking);
+  const budget = thinking?.type === 'enabled' ? num(thinking.budget_tokens) : undefined;
+  const toolChoice = obj(body.tool_choice);
+  const request: Record<string, unknown> = {
+    model: str(body.model) ?? '',
+    system,
+    messages,
+    // Server tools (web search and the like) run at Anthropic and cannot be translated.
+    tools: objects(body.tools)
+      .filter((t) => t.type === undefined || t.type === 'custom')
+      .map((t) => compactTool(t)),
+    stop: arr(body.stop_sequences).filter((s): s is string => typeof s === 'string'),
+    stream: body.stream === true,
+    includeUsage: true,
+  };
+  const optional: Record<string, unknown> = {
+    toolChoice: decodeToolChoice(toolChoice),
+    parallelToolCalls: toolChoice?.disable_parallel_tool_use === true ? false : undefined,
+    maxTokens: num(body.max_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+    topK: num(body.top_k),
+    reasoning: budget !== undefined ? { budgetTokens: budget } : undefined,
+    user: str(obj(body.metadata)?.user_id),
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) request[key] = value;
+  return request as unknown as ChatRequest;
+}
+
+function compactTool(tool: JsonObject) {
+  const description = str(tool.description);
+  return {
+    name: str(tool.name) ?? '',
+    parameters: obj(tool.input_schema) ?? { type: 'object' },
+    ...(description ? { description } : {}),
+    ...cache(tool),
+  };
+}
+
+function decodeToolChoice(choice: JsonObject | undefined): ToolChoice | undefined {
+  switch (choice?.type) {
+    case 'auto':
+      return 'auto';
+    case 'any':
+      return 'required';
+    case 'none':
+      return 'none';
+    case 'tool':
+      return { name: str(choice.name) ?? '' };
+    default:
+      return undefined;
+  }
+}
+
+function imagePart(block: JsonObject): ImagePart {
+  const source = obj(block.source) ?? {};
+  if (source.type === 'url')
+    return { type: 'image', source: { kind: 'url', url: str(source.url) ?? '' }, ...cache(block) };
+  return {
+    type: 'image',
+    source: {
+      kind: 'base64',
+      mediaType: str(source.media_type) ?? 'image/png',
+      data: str(source.data) ?? '',
+    },
+    ...cache(block),
+  };
+}
+
+function userPart(block: JsonObject): UserPart {
+  if (block.type === 'text') return { type: 'text', text: str(block.text) ?? '', ...cache(block) };
+  if (block.type === 'image') return imagePart(block);
+  throw unsupported(block);
+}
+
+function toolResult(block: JsonObject): ToolResultPart {
+  const content: UserPart[] =
+    typeof block.content === 'string'
+      ? [{ type: 'text', text: block.content }]
+      : objects(block.content).map(userPart);
+  return {
+    type: 'tool-result',
+    toolCallId: str(block.tool_use_id) ?? '',
+    content,
+    ...(block.is_error === true ? { isError: true } : {}),
+    ...cache(block),
+  };
+}
+
+function assistantPart(block: JsonObject): AssistantPart[] {
+  switch (block.type) {
+    case 'text':
+      return [{ type: 'text', text: str(block.text) ?? '', ...cache(block) }];
+    case 'thinking': {
+      const signature = str(block.signature);
+      return [{ type: 'reasoning', text: str(block.thinking) ?? '', ...(signature ? { signature } : {}) }];
+    }
+    case 'redacted_thinking':
+      return [{ type: 'reasoning', text: '', redactedData: str(block.data) ?? '' }];
+    case 'tool_use':
+      return [
+        {
+          type: 'tool-call',
+          id: str(block.id) ?? '',
+          name: str(block.name) ?? '',
+          arguments: JSON.stringify(block.input ?? {}),
+          ...cache(block),
+        },
+      ];
+    default:
+      throw unsupported(block);
+  }
+}
+
+function unsupported(block: JsonObject): GatewayError {
+  return new GatewayError(
+    'invalid_request',
+    `content block type "${String(block.type)}" cannot be translated for this model's upstream`,
+    { param: 'messages' },
+  );
+}
+
+/** Canonical request → Anthropic Messages body. */
+export function encodeAnthropicRequest(request: ChatRequest, context: EncodeContext): JsonObject {
+  const messages: JsonObject[] = [];
+  for (const message of request.messages) {
+    const role = message.role === 'assistant' ? 'assistant' : 'user';
+    const blocks = encodeBlocks(message);
+    if (blocks.length === 0) continue;
+    const last = messages.at(-1);
+    // Tool results and the user text after them must share one user turn.
+    if (last && last.role === role) last.content = [...arr(last.content), ...blocks];
+    else messages.push({ role, content: blocks });
+  }
+  const budget = request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort);
+  const maxTokens = request.maxTokens ?? (budget ? budget + DEFAULT_MAX_TOKENS : DEFAULT_MAX_TOKENS);
+  const choice = request.toolChoice;
+  const disableParallel: JsonObject =
+    request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  return compact({
+    model: context.model,
+    max_tokens: budget && maxTokens <= budget ? budget + 1024 : maxTokens,
+    system:
+      request.system.length > 0
+        ? request.system.map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl }))
+        : undefined,
+    messages,
+    tools:
+      request.tools.length > 0
+        ? request.tools.map((t) =>
+            compact({
+              name: t.name,
+              description: t.description,
+              input_schema: t.parameters,
+              cache_control: t.cacheControl,
+            }),
+          )
+        : undefined,
+    tool_choice: encodeToolChoice(choice, disableParallel, request.tools.length > 0),
+    stop_sequences: request.stop.length > 0 ? [...request.stop] : undefined,
+    temperature: request.temperature,
+    top_p: request.topP,
+    top_k: request.topK,
+    thinking: budget ? { type: 'enabled', budget_tokens: budget } : undefined,
+    metadata: request.user ? { user_id: request.user } : undefined,
+    stream: context.stream ? true : undefined,
+  });
+}
+
+function encodeToolChoice(
+  choice: ToolChoice | undefined,
+  disableParallel: JsonObject,
+  hasTools: boolean,
+): JsonObject | undefined {
+  if (choice === undefined)
+    return hasTools && Object.keys(disableParallel).length > 0
+      ? { type: 'auto', ...disableParallel }
+      : undefined;
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'auto') return { type: 'auto', ...disableParallel };
+  if (choice === 'required') return { type: 'any', ...disableParallel };
+  return { type: 'tool', name: choice.name, ...disableParallel };
+}
+
+function encodeBlocks(message: ChatMessage): JsonValue[] {
+  if (message.role === 'tool') {
+    return message.parts.map((r) =>
+      compact({
+        type: 'tool_result',
+        tool_use_id: r.toolCallId,
+        content: r.content.map(encodeUserPart),
+        is_error: r.isError ? true : undefined,
+        cache_control: r.cacheControl,
+      }),
+    );
+  }
+  if (message.role === 'user') return message.parts.map(encodeUserPart);
+  return message.parts.flatMap((p): JsonValue[] => {
+    if (p.type === 'text')
+      return p.text ? [compact({ type: 'text', text: p.text, cache_control: p.cacheControl })] : [];
+    if (p.type === 'tool-call')
+      return [
+        compact({
+          type: 'tool_use',
+          id: p.id,
+          name: p.name,
+          input: parseArguments(p.arguments),
+          cache_control: p.cacheControl,
+        }),
+      ];
+    if (p.redactedData) return [{ type: 'redacted_thinking', data: p.redactedData }];
+    // Unsigned reasoning (from another provider's model) cannot be verified by Anthropic: drop it.
+    return p.signature ? [{ type: 'thinking', thinking: p.text, signature: p.signature }] : [];
+  });
+}
+
+function encodeUserPart(part: UserPart): JsonObject {
+  if (part.type === 'text')
+    return compact({ type: 'text', text: part.text, cache_control: part.cacheControl });
+  const source: JsonObject =
+    part.source.kind === 'url'
+      ? { type: 'url', url: part.source.url }
+      : { type: 'base64', media_type: part.source.mediaType, data: part.source.data };
+  return compact({ type: 'image', source, cache_control: part.cacheControl });
+}

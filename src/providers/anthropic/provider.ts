@@ -1,0 +1,44 @@
+import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
+import { translatedChatBody } from '../shared/chat-body.js';
+import { anthropicWire } from './wire.js';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/**
+ * Anthropic's Messages API. Requests from the Anthropic front door go through untouched (the
+ * model name aside); the rest are translated from the canonical model.
+ */
+export const anthropicProvider: Provider = {
+  name: 'anthropic',
+  defaultBaseUrl: 'https://api.anthropic.com/v1',
+  requiresKey: true,
+  forwardsAnyPath: false,
+  wire: anthropicWire.name,
+  buildRequest(call: UpstreamCall): OutgoingRequest {
+    if (!call.chat) throw new Error(`the anthropic provider serves chat only, not ${call.path}`);
+    const { channel, upstreamModel } = call.target;
+    const translated = translatedChatBody(call, anthropicWire.name, anthropicWire.upstream);
+    const headers: Record<string, string> = {
+      'anthropic-version': ANTHROPIC_VERSION,
+      ...(translated === null ? call.chat.forwardHeaders : {}),
+      ...channel.headers,
+      'content-type': 'application/json',
+    };
+    if (call.apiKey) headers['x-api-key'] = call.apiKey;
+    if (call.stream) headers.accept = 'text/event-stream';
+    return {
+      url: `${channel.baseUrl.replace(/\/+$/, '')}/messages`,
+      method: 'POST',
+      headers,
+      body: translated ?? nativeBody(call, upstreamModel),
+    };
+  },
+};
+
+/** The client's own bytes, unless the upstream knows the model by another name. */
+function nativeBody(call: UpstreamCall, model: string): string | ArrayBuffer | null {
+  const { json, rawBody } = call;
+  if (json && typeof json.model === 'string' && json.model !== model)
+    return JSON.stringify({ ...json, model });
+  return rawBody;
+}

@@ -1,0 +1,116 @@
+import type { ChatMessage, ChatRequest, UserPart } from '../../spec/chat.js';
+import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import type { EncodeContext } from '../../spec/wire.js';
+import { compact, parseArguments } from '../shared/json-read.js';
+import { effortBudget } from '../shared/reasoning-budget.js';
+
+/** Canonical request → Gemini generateContent body. */
+export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContext): JsonObject {
+  const toolNames = new Map<string, string>();
+  const contents: JsonObject[] = [];
+  for (const message of request.messages) {
+    const role = message.role === 'assistant' ? 'model' : 'user';
+    const parts = encodeParts(message, toolNames);
+    if (parts.length === 0) continue;
+    const last = contents.at(-1);
+    // Gemini wants alternating turns: function responses and user text share one user turn.
+    if (last && last.role === role && Array.isArray(last.parts)) last.parts = [...last.parts, ...parts];
+    else contents.push({ role, parts });
+  }
+  const budget = request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort);
+  const choice = request.toolChoice;
+  const generationConfig = compact({
+    maxOutputTokens: request.maxTokens,
+    temperature: request.temperature,
+    topP: request.topP,
+    topK: request.topK,
+    stopSequences: request.stop.length > 0 ? [...request.stop] : undefined,
+    thinkingConfig: request.reasoning
+      ? compact({ includeThoughts: true, thinkingBudget: budget })
+      : undefined,
+  });
+  return compact({
+    systemInstruction:
+      request.system.length > 0 ? { parts: request.system.map((p) => ({ text: p.text })) } : undefined,
+    contents,
+    tools:
+      request.tools.length > 0
+        ? [
+            {
+              functionDeclarations: request.tools.map((t) =>
+                compact({ name: t.name, description: t.description, parametersJsonSchema: t.parameters }),
+              ),
+            },
+          ]
+        : undefined,
+    toolConfig:
+      choice === undefined || request.tools.length === 0
+        ? undefined
+        : {
+            functionCallingConfig:
+              typeof choice === 'object'
+                ? { mode: 'ANY', allowedFunctionNames: [choice.name] }
+                : { mode: choice === 'required' ? 'ANY' : choice === 'none' ? 'NONE' : 'AUTO' },
+          },
+    generationConfig: Object.keys(generationConfig).length > 0 ? generationConfig : undefined,
+  });
+}
+
+function encodeParts(message: ChatMessage, toolNames: Map<string, string>): JsonObject[] {
+  if (message.role === 'user') return message.parts.map(encodeUserPart);
+  if (message.role === 'tool') {
+    return message.parts.map((result) => {
+      const text = result.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+      return {
+        functionResponse: {
+          name: result.name ?? toolNames.get(result.toolCallId) ?? 'tool',
+          response: responseObject(text, result.isError === true),
+        },
+      };
+    });
+  }
+  const parts: JsonObject[] = [];
+  // Gemini returns a thought signature on the part after the thinking; it must go back there.
+  let signature: string | undefined;
+  for (const part of message.parts) {
+    if (part.type === 'reasoning') {
+      signature = part.signature ?? signature;
+      continue;
+    }
+    const sig: JsonObject = signature ? { thoughtSignature: signature } : {};
+    signature = undefined;
+    if (part.type === 'text') {
+      if (part.text) parts.push({ text: part.text, ...sig });
+    } else {
+      toolNames.set(part.id, part.name);
+      parts.push({ functionCall: { name: part.name, args: parseArguments(part.arguments) }, ...sig });
+    }
+  }
+  return parts;
+}
+
+/** A function response must be an object: JSON objects pass as is, anything else is wrapped. */
+function responseObject(text: string, isError: boolean): JsonObject {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isJsonObject(parsed)) return parsed;
+  } catch {
+    // Plain text result.
+  }
+  return isError ? { error: text } : { content: text };
+}
+
+function encodeUserPart(part: UserPart): JsonObject {
+  if (part.type === 'text') return { text: part.text };
+  if (part.source.kind === 'base64')
+    return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
+  return { fileData: { fileUri: part.source.url, mimeType: guessMimeType(part.source.url) } };
+}
+
+function guessMimeType(url: string): string {
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
+  if (ext === 'png') return 'image/png';
+  if (ext === 'webp') return 'image/webp';
+  if (ext === 'gif') return 'image/gif';
+  return 'image/jpeg';
+}

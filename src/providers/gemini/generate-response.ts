@@ -1,0 +1,118 @@
+import { GatewayError } from '../../errors/gateway-error.js';
+import type { AssistantPart, ChatResponse, ChatUsage, FinishReason } from '../../spec/chat.js';
+import type { JsonObject, JsonValue } from '../../spec/json.js';
+import { num, obj, objects, str } from '../shared/json-read.js';
+
+const FILTERED = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'LANGUAGE',
+]);
+
+export function decodeGeminiFinish(reason: string | undefined, calledTools: boolean): FinishReason {
+  if (reason === 'STOP') return calledTools ? 'tool-calls' : 'stop';
+  if (reason === 'MAX_TOKENS') return 'length';
+  if (reason && FILTERED.has(reason)) return 'content-filter';
+  return 'other';
+}
+
+/** Thought tokens count as output, as reasoning tokens do in OpenAI's usage. */
+export function decodeGeminiUsage(value: JsonValue | undefined): ChatUsage | null {
+  const usage = obj(value);
+  if (!usage) return null;
+  const thoughts = num(usage.thoughtsTokenCount);
+  const cached = num(usage.cachedContentTokenCount);
+  return {
+    inputTokens: num(usage.promptTokenCount) ?? 0,
+    outputTokens: (num(usage.candidatesTokenCount) ?? 0) + (thoughts ?? 0),
+    ...(cached !== undefined ? { cacheReadTokens: cached } : {}),
+    ...(thoughts !== undefined ? { reasoningTokens: thoughts } : {}),
+  };
+}
+
+/** A prompt or answer Gemini refused outright, as the reason to report; null when it answered. */
+export function geminiBlockReason(body: JsonObject): string | null {
+  const prompt = str(obj(body.promptFeedback)?.blockReason);
+  if (prompt) return `the prompt was blocked (${prompt})`;
+  const candidate = objects(body.candidates)[0];
+  const finish = str(candidate?.finishReason);
+  const hasParts = objects(obj(candidate?.content)?.parts).length > 0;
+  if (finish && FILTERED.has(finish) && !hasParts) return `the answer was blocked (${finish})`;
+  return null;
+}
+
+/** Gemini parts → canonical parts; a signature on an answer part becomes a reasoning part before it. */
+export function decodeGeminiParts(
+  parts: JsonObject[],
+  callId: (n: number) => string,
+  firstCall = 0,
+): AssistantPart[] {
+  const out: AssistantPart[] = [];
+  let calls = firstCall;
+  for (const part of parts) {
+    const signature = str(part.thoughtSignature);
+    if (part.thought === true) {
+      out.push({ type: 'reasoning', text: str(part.text) ?? '', ...(signature ? { signature } : {}) });
+      continue;
+    }
+    if (signature) out.push({ type: 'reasoning', text: '', signature });
+    const text = str(part.text);
+    if (text !== undefined) out.push({ type: 'text', text });
+    const call = obj(part.functionCall);
+    if (call) {
+      out.push({
+        type: 'tool-call',
+        id: str(call.id) ?? callId(calls++),
+        name: str(call.name) ?? '',
+        arguments: JSON.stringify(call.args ?? {}),
+      });
+    }
+  }
+  return out;
+}
+
+/** Adjacent text (or unsigned thought) parts are one block of text split by Gemini's chunking. */
+function mergeText(parts: AssistantPart[]): AssistantPart[] {
+  const out: AssistantPart[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    if (last?.type === 'text' && part.type === 'text')
+      out[out.length - 1] = { ...last, text: last.text + part.text };
+    else if (
+      last?.type === 'reasoning' &&
+      part.type === 'reasoning' &&
+      !last.signature &&
+      !part.signature &&
+      !last.redactedData
+    )
+      out[out.length - 1] = { ...last, text: last.text + part.text };
+    else out.push(part);
+  }
+  return out;
+}
+
+/** A Gemini generateContent answer → canonical response. */
+export function decodeGeminiResponse(body: JsonObject): ChatResponse {
+  const blocked = geminiBlockReason(body);
+  if (blocked) throw new GatewayError('content_blocked', `Gemini refused: ${blocked}`);
+  const candidate = objects(body.candidates)[0] ?? {};
+  const id = str(body.responseId) ?? crypto.randomUUID().replace(/-/g, '');
+  const parts = mergeText(
+    decodeGeminiParts(objects(obj(candidate.content)?.parts), (n) => `call_${id}_${n}`),
+  );
+  return {
+    id: `chatcmpl-${id}`,
+    model: str(body.modelVersion) ?? '',
+    created: Math.floor(Date.now() / 1000),
+    parts,
+    finishReason: decodeGeminiFinish(
+      str(candidate.finishReason),
+      parts.some((p) => p.type === 'tool-call'),
+    ),
+    usage: decodeGeminiUsage(body.usageMetadata),
+  };
+}

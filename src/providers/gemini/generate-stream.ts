@@ -1,0 +1,80 @@
+import { isJsonObject } from '../../spec/json.js';
+import type { StreamPart } from '../../spec/stream-part.js';
+import type { SseEvent } from '../../spec/wire.js';
+import { obj, objects, str } from '../shared/json-read.js';
+import {
+  decodeGeminiFinish,
+  decodeGeminiParts,
+  decodeGeminiUsage,
+  geminiBlockReason,
+} from './generate-response.js';
+
+/** streamGenerateContent?alt=sse events (each a partial GenerateContentResponse) → canonical parts. */
+export function decodeGeminiStream(): TransformStream<SseEvent, StreamPart> {
+  let started = false;
+  let id = '';
+  let calls = 0;
+  let finished = false;
+  return new TransformStream<SseEvent, StreamPart>({
+    transform(event, controller) {
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (!isJsonObject(chunk)) return;
+      const error = obj(chunk.error);
+      if (error) {
+        controller.enqueue({
+          type: 'error',
+          message: str(error.message) ?? 'upstream error',
+          code: str(error.status) ?? 'api_error',
+        });
+        return;
+      }
+      const blocked = geminiBlockReason(chunk);
+      if (blocked) {
+        controller.enqueue({ type: 'error', message: `Gemini refused: ${blocked}`, code: 'content_blocked' });
+        return;
+      }
+      if (!started) {
+        started = true;
+        id = str(chunk.responseId) ?? crypto.randomUUID().replace(/-/g, '');
+        controller.enqueue({
+          type: 'start',
+          id: `chatcmpl-${id}`,
+          model: str(chunk.modelVersion) ?? '',
+          created: Math.floor(Date.now() / 1000),
+        });
+      }
+      const candidate = objects(chunk.candidates)[0];
+      const parts = decodeGeminiParts(
+        objects(obj(candidate?.content)?.parts),
+        (n) => `call_${id}_${n}`,
+        calls,
+      );
+      for (const part of parts) {
+        if (part.type === 'text') {
+          if (part.text) controller.enqueue({ type: 'text-delta', text: part.text });
+        } else if (part.type === 'reasoning') {
+          if (part.text) controller.enqueue({ type: 'reasoning-delta', text: part.text });
+          if (part.signature) controller.enqueue({ type: 'reasoning-signature', signature: part.signature });
+        } else {
+          // Gemini sends each function call whole, in one part.
+          const index = calls++;
+          controller.enqueue({ type: 'tool-call-start', index, id: part.id, name: part.name });
+          controller.enqueue({ type: 'tool-call-delta', index, argumentsDelta: part.arguments });
+          controller.enqueue({ type: 'tool-call-end', index });
+        }
+      }
+      const usage = decodeGeminiUsage(chunk.usageMetadata);
+      if (usage) controller.enqueue({ type: 'usage', usage });
+      const reason = str(candidate?.finishReason);
+      if (reason && !finished) {
+        finished = true;
+        controller.enqueue({ type: 'finish', reason: decodeGeminiFinish(reason, calls > 0) });
+      }
+    },
+  });
+}

@@ -1,0 +1,30 @@
+import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
+import { translatedChatBody } from '../shared/chat-body.js';
+import { geminiWire } from './wire.js';
+
+/**
+ * Google's Gemini API (generateContent / streamGenerateContent with alt=sse). The key travels in
+ * the `x-goog-api-key` header, never in the URL, so it cannot leak into logs of URLs.
+ */
+export const geminiProvider: Provider = {
+  name: 'gemini',
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',
+  requiresKey: true,
+  forwardsAnyPath: false,
+  wire: geminiWire.name,
+  buildRequest(call: UpstreamCall): OutgoingRequest {
+    const body = translatedChatBody(call, geminiWire.name, geminiWire.upstream);
+    if (body === null) throw new Error(`the gemini provider serves chat only, not ${call.path}`);
+    const { channel, upstreamModel } = call.target;
+    const model = encodeURIComponent(upstreamModel.replace(/^models\//, ''));
+    const method = call.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
+    const headers: Record<string, string> = { ...channel.headers, 'content-type': 'application/json' };
+    if (call.apiKey) headers['x-goog-api-key'] = call.apiKey;
+    return {
+      url: `${channel.baseUrl.replace(/\/+$/, '')}/models/${model}:${method}`,
+      method: 'POST',
+      headers,
+      body,
+    };
+  },
+};

@@ -1,0 +1,223 @@
+import { GatewayError } from '../../errors/gateway-error.js';
+import type {
+  AssistantPart,
+  ChatMessage,
+  ChatRequest,
+  ReasoningOptions,
+  TextPart,
+  ToolChoice,
+  ToolResultPart,
+  UserPart,
+} from '../../spec/chat.js';
+import type { JsonObject, JsonValue } from '../../spec/json.js';
+import type { EncodeContext } from '../../spec/wire.js';
+import { imageFromUrl, imageToUrl } from '../shared/image-source.js';
+import { arr, compact, num, obj, objects, str } from '../shared/json-read.js';
+import { budgetEffort } from '../shared/reasoning-budget.js';
+
+/** An OpenAI chat completions body → canonical request. */
+export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
+  const system: TextPart[] = [];
+  const messages: ChatMessage[] = [];
+  for (const message of objects(body.messages)) {
+    const role = str(message.role);
+    if (role === 'system' || role === 'developer') system.push(...textParts(message.content));
+    else if (role === 'user') messages.push({ role: 'user', parts: userParts(message.content) });
+    else if (role === 'assistant') messages.push({ role: 'assistant', parts: assistantParts(message) });
+    else if (role === 'tool') {
+      const result: ToolResultPart = {
+        type: 'tool-result',
+        toolCallId: str(message.tool_call_id) ?? '',
+        content: userParts(message.content),
+      };
+      const last = messages.at(-1);
+      // Consecutive tool messages answer one assistant turn: keep them together.
+      if (last?.role === 'tool')
+        messages[messages.length - 1] = { role: 'tool', parts: [...last.parts, result] };
+      else messages.push({ role: 'tool', parts: [result] });
+    } else
+      throw new GatewayError('invalid_request', `unsupported message role "${role}"`, { param: 'messages' });
+  }
+  const stop =
+    typeof body.stop === 'string' ? [body.stop] : arr(body.stop).filter((s) => typeof s === 'string');
+  const thinking = obj(body.thinking);
+  const budget = num(thinking?.budget_tokens);
+  const effort = str(body.reasoning_effort);
+  const reasoning: ReasoningOptions | undefined =
+    budget !== undefined || effort !== undefined
+      ? {
+          ...(budget !== undefined ? { budgetTokens: budget } : {}),
+          ...(effort ? { effort: asEffort(effort) } : {}),
+        }
+      : undefined;
+  const request: ChatRequest = {
+    model: str(body.model) ?? '',
+    system,
+    messages,
+    tools: objects(body.tools).flatMap((tool) => {
+      const fn = obj(tool.function);
+      if (!fn) return [];
+      const description = str(fn.description);
+      return [
+        {
+          name: str(fn.name) ?? '',
+          parameters: obj(fn.parameters) ?? { type: 'object' },
+          ...(description ? { description } : {}),
+        },
+      ];
+    }),
+    stop,
+    stream: body.stream === true,
+    includeUsage: obj(body.stream_options)?.include_usage === true,
+  };
+  return compactRequest(request, {
+    toolChoice: decodeToolChoice(body.tool_choice),
+    parallelToolCalls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : undefined,
+    maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+    topK: num(body.top_k),
+    reasoning,
+    user: str(body.user),
+  });
+}
+
+function compactRequest(base: ChatRequest, optional: Partial<ChatRequest>): ChatRequest {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) out[key] = value;
+  return out as unknown as ChatRequest;
+}
+
+function asEffort(value: string): NonNullable<ReasoningOptions['effort']> {
+  return value === 'minimal' || value === 'low' || value === 'high' ? value : 'medium';
+}
+
+function textParts(content: JsonValue | undefined): TextPart[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return objects(content)
+    .filter((p) => p.type === 'text')
+    .map((p) => ({ type: 'text', text: str(p.text) ?? '' }));
+}
+
+function userParts(content: JsonValue | undefined): UserPart[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return objects(content).flatMap((part): UserPart[] => {
+    if (part.type === 'text') return [{ type: 'text', text: str(part.text) ?? '' }];
+    if (part.type === 'image_url') {
+      const url = str(obj(part.image_url)?.url) ?? str(part.image_url);
+      return url ? [{ type: 'image', source: imageFromUrl(url) }] : [];
+    }
+    throw new GatewayError('invalid_request', `unsupported content part "${String(part.type)}"`, {
+      param: 'messages',
+    });
+  });
+}
+
+function assistantParts(message: JsonObject): AssistantPart[] {
+  const parts: AssistantPart[] = [];
+  const reasoning = str(message.reasoning_content) ?? str(message.reasoning);
+  const signature = str(message.reasoning_signature);
+  if (reasoning || signature)
+    parts.push({ type: 'reasoning', text: reasoning ?? '', ...(signature ? { signature } : {}) });
+  parts.push(...textParts(message.content));
+  for (const call of objects(message.tool_calls)) {
+    const fn = obj(call.function);
+    parts.push({
+      type: 'tool-call',
+      id: str(call.id) ?? '',
+      name: str(fn?.name) ?? '',
+      arguments: str(fn?.arguments) ?? '',
+    });
+  }
+  return parts;
+}
+
+function decodeToolChoice(value: JsonValue | undefined): ToolChoice | undefined {
+  if (value === 'auto' || value === 'none' || value === 'required') return value;
+  const name = str(obj(obj(value)?.function)?.name);
+  return name ? { name } : undefined;
+}
+
+/** Canonical request → an OpenAI chat completions body for an OpenAI-compatible upstream. */
+export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext): JsonObject {
+  const messages: JsonValue[] = [];
+  if (request.system.length > 0)
+    messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
+  for (const message of request.messages) messages.push(...encodeMessage(message));
+  const choice = request.toolChoice;
+  return compact({
+    model: context.model,
+    messages,
+    tools:
+      request.tools.length > 0
+        ? request.tools.map((t) => ({
+            type: 'function',
+            function: compact({ name: t.name, description: t.description, parameters: t.parameters }),
+          }))
+        : undefined,
+    tool_choice:
+      choice === undefined
+        ? undefined
+        : typeof choice === 'string'
+          ? choice
+          : { type: 'function', function: { name: choice.name } },
+    parallel_tool_calls: request.tools.length > 0 ? request.parallelToolCalls : undefined,
+    max_tokens: request.maxTokens,
+    temperature: request.temperature,
+    top_p: request.topP,
+    stop: request.stop.length > 0 ? [...request.stop] : undefined,
+    reasoning_effort:
+      request.reasoning?.effort ??
+      (request.reasoning?.budgetTokens ? budgetEffort(request.reasoning.budgetTokens) : undefined),
+    user: request.user,
+    stream: context.stream ? true : undefined,
+    // Always ask for usage: the gateway accounts for it even when the client did not ask.
+    stream_options: context.stream ? { include_usage: true } : undefined,
+  });
+}
+
+function encodeMessage(message: ChatMessage): JsonValue[] {
+  if (message.role === 'tool') {
+    return message.parts.map((r) => ({
+      role: 'tool',
+      tool_call_id: r.toolCallId,
+      content: contentText(r.content),
+    }));
+  }
+  if (message.role === 'user') {
+    const onlyText = message.parts.every((p) => p.type === 'text');
+    return [
+      {
+        role: 'user',
+        content: onlyText
+          ? message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')
+          : message.parts.map(
+              (p): JsonObject =>
+                p.type === 'text'
+                  ? { type: 'text', text: p.text }
+                  : { type: 'image_url', image_url: { url: imageToUrl(p.source) } },
+            ),
+      },
+    ];
+  }
+  const text = message.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('');
+  const calls = message.parts.flatMap((p) =>
+    p.type === 'tool-call'
+      ? [{ id: p.id, type: 'function', function: { name: p.name, arguments: p.arguments } }]
+      : [],
+  );
+  const reasoning = message.parts.flatMap((p) => (p.type === 'reasoning' ? [p.text] : [])).join('');
+  return [
+    compact({
+      role: 'assistant',
+      content: text || (calls.length > 0 ? null : ''),
+      tool_calls: calls.length > 0 ? calls : undefined,
+      // Reasoning models (DeepSeek, Kimi) want their reasoning back inside a tool-use turn only.
+      reasoning_content: calls.length > 0 && reasoning ? reasoning : undefined,
+    }),
+  ];
+}
+
+function contentText(parts: ToolResultPart['content']): string {
+  return parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+}

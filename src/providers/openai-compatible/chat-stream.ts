@@ -1,0 +1,180 @@
+import type { ChatRequest } from '../../spec/chat.js';
+import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import type { StreamPart } from '../../spec/stream-part.js';
+import type { SseEvent } from '../../spec/wire.js';
+import { encodeSse } from '../../streaming/sse.js';
+import { num, obj, objects, str } from '../shared/json-read.js';
+import {
+  decodeOpenAiFinish,
+  decodeOpenAiUsage,
+  encodeOpenAiFinish,
+  encodeOpenAiUsage,
+} from './chat-response.js';
+
+/** OpenAI chat completion chunks → canonical stream parts. */
+export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
+  let started = false;
+  const open = new Set<number>();
+  const closeTools = (controller: TransformStreamDefaultController<StreamPart>) => {
+    for (const index of open) controller.enqueue({ type: 'tool-call-end', index });
+    open.clear();
+  };
+  return new TransformStream<SseEvent, StreamPart>({
+    transform(event, controller) {
+      if (event.data === '[DONE]') return;
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (!isJsonObject(chunk)) return;
+      const error = obj(chunk.error);
+      if (error) {
+        const code = str(error.code) ?? str(error.type);
+        controller.enqueue({
+          type: 'error',
+          message: str(error.message) ?? 'upstream error',
+          ...(code ? { code } : {}),
+        });
+        return;
+      }
+      if (!started) {
+        started = true;
+        controller.enqueue({
+          type: 'start',
+          id: str(chunk.id) ?? 'chatcmpl-gateway',
+          model: str(chunk.model) ?? '',
+          created: num(chunk.created) ?? Math.floor(Date.now() / 1000),
+        });
+      }
+      const choice = objects(chunk.choices)[0];
+      const delta = obj(choice?.delta);
+      if (delta) emitDelta(delta, open, controller);
+      const finish = str(choice?.finish_reason);
+      if (finish) {
+        closeTools(controller);
+        controller.enqueue({ type: 'finish', reason: decodeOpenAiFinish(finish) });
+      }
+      const usage = decodeOpenAiUsage(chunk.usage);
+      if (usage) controller.enqueue({ type: 'usage', usage });
+    },
+    flush(controller) {
+      closeTools(controller);
+    },
+  });
+}
+
+function emitDelta(
+  delta: JsonObject,
+  open: Set<number>,
+  controller: TransformStreamDefaultController<StreamPart>,
+) {
+  const reasoning = str(delta.reasoning_content) ?? str(delta.reasoning);
+  if (reasoning) controller.enqueue({ type: 'reasoning-delta', text: reasoning });
+  const signature = str(delta.reasoning_signature);
+  if (signature) controller.enqueue({ type: 'reasoning-signature', signature });
+  const content = str(delta.content);
+  if (content) controller.enqueue({ type: 'text-delta', text: content });
+  for (const call of objects(delta.tool_calls)) {
+    const index = num(call.index) ?? 0;
+    const fn = obj(call.function);
+    if (!open.has(index)) {
+      // Tool calls stream one after another: a new index means the earlier ones are complete.
+      for (const earlier of open) controller.enqueue({ type: 'tool-call-end', index: earlier });
+      open.clear();
+      open.add(index);
+      controller.enqueue({
+        type: 'tool-call-start',
+        index,
+        id: str(call.id) ?? `call_${index}`,
+        name: str(fn?.name) ?? '',
+      });
+    }
+    const args = str(fn?.arguments);
+    if (args) controller.enqueue({ type: 'tool-call-delta', index, argumentsDelta: args });
+  }
+}
+
+/** Canonical stream parts → OpenAI chat completion chunks, ending with `data: [DONE]`. */
+export function encodeOpenAiStream(
+  request: ChatRequest,
+  requestId: string,
+): TransformStream<StreamPart, Uint8Array> {
+  let base: JsonObject = {
+    id: 'chatcmpl-gateway',
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+  };
+  let usage: JsonObject | null = null;
+  let failed = false;
+  const chunk = (delta: JsonObject, finish: string | null = null) =>
+    encodeSse(
+      JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] }),
+    );
+  return new TransformStream<StreamPart, Uint8Array>({
+    transform(part, controller) {
+      if (failed) return;
+      switch (part.type) {
+        case 'start':
+          base = { ...base, id: part.id, created: part.created, model: part.model || request.model };
+          controller.enqueue(chunk({ role: 'assistant', content: '' }));
+          return;
+        case 'text-delta':
+          return controller.enqueue(chunk({ content: part.text }));
+        case 'reasoning-delta':
+          return controller.enqueue(chunk({ reasoning_content: part.text }));
+        case 'reasoning-signature':
+          return controller.enqueue(chunk({ reasoning_signature: part.signature }));
+        case 'tool-call-start':
+          return controller.enqueue(
+            chunk({
+              tool_calls: [
+                {
+                  index: part.index,
+                  id: part.id,
+                  type: 'function',
+                  function: { name: part.name, arguments: '' },
+                },
+              ],
+            }),
+          );
+        case 'tool-call-delta':
+          return controller.enqueue(
+            chunk({ tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] }),
+          );
+        case 'finish':
+          return controller.enqueue(chunk({}, encodeOpenAiFinish(part.reason)));
+        case 'usage':
+          usage = encodeOpenAiUsage(part.usage);
+          return;
+        case 'error':
+          failed = true;
+          controller.enqueue(
+            encodeSse(
+              JSON.stringify({
+                error: {
+                  message: `upstream stream failed: ${part.message}`,
+                  type: 'upstream_error',
+                  code: part.code ?? 'upstream_stream_error',
+                  param: null,
+                  request_id: requestId,
+                },
+              }),
+            ),
+          );
+          return;
+        default:
+          // Redacted reasoning and tool-call ends have no OpenAI chunk.
+          return;
+      }
+    },
+    flush(controller) {
+      if (failed) return;
+      if (usage && request.includeUsage)
+        controller.enqueue(encodeSse(JSON.stringify({ ...base, choices: [], usage })));
+      controller.enqueue(encodeSse('[DONE]'));
+    },
+  });
+}

@@ -1,0 +1,13 @@
+import type { UpstreamCall } from '../../spec/provider.js';
+import type { UpstreamCodec } from '../../spec/wire.js';
+
+/**
+ * The translated upstream body for a chat call, or null when the client's own body can go
+ * as is (same wire format and a pipeline that leaves requests alone): the fast path.
+ */
+export function translatedChatBody(call: UpstreamCall, wire: string, codec: UpstreamCodec): string | null {
+  const { chat } = call;
+  if (!chat || (chat.clientWire === wire && !chat.rewritesRequest)) return null;
+  const body = codec.encodeRequest(chat.request(), { model: call.target.upstreamModel, stream: call.stream });
+  return JSON.stringify(body);
+}

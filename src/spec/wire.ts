@@ -1,0 +1,60 @@
+import type { ChatRequest, ChatResponse } from './chat.js';
+import type { JsonObject } from './json.js';
+import type { StreamPart } from './stream-part.js';
+import type { TokenUsage } from './usage.js';
+
+/** One server-sent event: its `event:` name (if any) and its joined `data:` lines. */
+export interface SseEvent {
+  readonly event?: string;
+  readonly data: string;
+}
+
+/** What an upstream-side encoder needs to know besides the canonical request. */
+export interface EncodeContext {
+  /** The model name the upstream knows. */
+  readonly model: string;
+  readonly stream: boolean;
+}
+
+/** The upstream side of a wire format: canonical request out, canonical response back. */
+export interface UpstreamCodec {
+  encodeRequest(request: ChatRequest, context: EncodeContext): JsonObject;
+  /** Throws a GatewayError when the body is an answer that is really an error (e.g. a blocked prompt). */
+  decodeResponse(body: JsonObject): ChatResponse;
+  decodeStream(): TransformStream<SseEvent, StreamPart>;
+}
+
+export interface ClientErrorInfo {
+  readonly status: number;
+  /** Gateway error code or the upstream's own code. */
+  readonly code: string;
+  readonly message: string;
+  readonly requestId: string;
+}
+
+/** The client side of a wire format: a front door decodes requests and encodes answers with it. */
+export interface ClientCodec {
+  decodeRequest(body: JsonObject): ChatRequest;
+  encodeResponse(response: ChatResponse, request: ChatRequest): JsonObject;
+  encodeStream(request: ChatRequest, requestId: string): TransformStream<StreamPart, Uint8Array>;
+  /** The error body this wire format's clients parse. */
+  errorBody(error: ClientErrorInfo): JsonObject;
+}
+
+/** A wire format by name: `openai`, `anthropic`, `gemini`. Client side only for front doors. */
+export interface WireFormat {
+  readonly name: string;
+  readonly upstream: UpstreamCodec;
+  readonly client?: ClientCodec;
+  readonly passthrough?: PassthroughHooks;
+}
+
+/**
+ * How the byte pass-through reads a same-format answer it does not decode: usage for accounting,
+ * and the terminal error event its clients understand. Absent means the OpenAI format.
+ */
+export interface PassthroughHooks {
+  usageTap(): { onChunk(chunk: Uint8Array): void; usage(): TokenUsage | null };
+  usageFromBody(body: Uint8Array): TokenUsage | null;
+  errorEvent(message: string, timedOut: boolean, requestId: string): Uint8Array;
+}

@@ -1,0 +1,149 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Pipeline } from '../pipelines/pipeline.js';
+import type { ClientCall, Routed } from '../router/forward.js';
+import type { ChatRequest, ChatUsage } from '../spec/chat.js';
+import { isJsonObject } from '../spec/json.js';
+import type { StreamPart } from '../spec/stream-part.js';
+import type { TokenUsage } from '../spec/usage.js';
+import type { ClientCodec, UpstreamCodec } from '../spec/wire.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { type RelayEnd, relayStream } from './relay-stream.js';
+import { sseDecoder } from './sse.js';
+
+export interface Translation {
+  readonly upstream: UpstreamCodec;
+  readonly client: ClientCodec;
+  readonly pipeline: Pipeline;
+  /** The client's request in canonical form (encoders read the model name and usage wishes). */
+  readonly request: ChatRequest;
+}
+
+/**
+ * Builds the client response from a committed attempt whose answer must be decoded: another wire
+ * format, or a pipeline that rewrites answers. Streams run bytes → SSE events → upstream decoder →
+ * canonical parts → pipeline → client encoder, pull-based end to end.
+ */
+export function respondTranslated(
+  call: ClientCall,
+  routed: Routed,
+  usage: UsageRecorder,
+  t: Translation,
+): Response {
+  const { success, target } = routed;
+  usage.record.modelServed = target.upstreamModel || null;
+  usage.record.channel = target.channel.name;
+  usage.record.firstByteMs = success.firstByteMs;
+
+  if (!success.reader) {
+    success.release();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(success.body ?? new Uint8Array()));
+    } catch {
+      throw new GatewayError(
+        'upstream_failed',
+        `upstream channel ${target.channel.name} answered with invalid JSON`,
+      );
+    }
+    if (!isJsonObject(parsed))
+      throw new GatewayError('upstream_failed', 'upstream answer is not a JSON object');
+    let response = t.upstream.decodeResponse(parsed);
+    if (t.pipeline.rewriteResponse) response = t.pipeline.rewriteResponse(response);
+    usage.finish(success.status, null, tokenUsage(response.usage));
+    return Response.json(t.client.encodeResponse(response, t.request), { status: success.status });
+  }
+
+  usage.deferred = true;
+  let relayEnd: RelayEnd | null = null;
+  const bytes = relayStream({
+    first: success.first,
+    reader: success.reader,
+    idleMs: target.channel.timeouts.idleMs,
+    abortUpstream: success.abort,
+    // No byte trailer: a failure becomes a canonical error part, encoded in the client's format.
+    errorTrailer: null,
+    onEnd: (end) => {
+      relayEnd = end;
+    },
+  });
+  let counted: TokenUsage | null = null;
+  let failed = false;
+  const tap = new TransformStream<StreamPart, StreamPart>({
+    transform(part, controller) {
+      if (part.type === 'usage') counted = tokenUsage(part.usage);
+      if (part.type === 'error') failed = true;
+      controller.enqueue(part);
+    },
+  });
+  let parts = errorsAsParts(
+    bytes.pipeThrough(sseDecoder()).pipeThrough(t.upstream.decodeStream()),
+  ).pipeThrough(tap);
+  if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
+  const encoded = parts.pipeThrough(t.client.encodeStream(t.request, call.requestId));
+
+  const finish = () => {
+    success.release();
+    const end = relayEnd as RelayEnd | null;
+    if (!failed) usage.finish(success.status, null, counted);
+    else if (end?.timedOut) usage.finish(504, 'upstream_timeout', counted);
+    else usage.finish(502, 'upstream_stream_error', counted);
+  };
+  const reader = encoded.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          finish();
+        } else controller.enqueue(value);
+      },
+      async cancel(reason) {
+        success.release();
+        usage.finish(499, 'client_closed', counted);
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const headers = new Headers({
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
+  return new Response(body, { status: success.status, headers });
+}
+
+/** A stream failure (dropped connection, idle time-out) becomes a final error part. */
+function errorsAsParts(source: ReadableStream<StreamPart>): ReadableStream<StreamPart> {
+  const reader = source.getReader();
+  return new ReadableStream<StreamPart>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          controller.enqueue({ type: 'error', message, code: 'upstream_stream_error' });
+          controller.close();
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+export function tokenUsage(usage: ChatUsage | null): TokenUsage | null {
+  if (!usage) return null;
+  return {
+    promptTokens: usage.inputTokens,
+    completionTokens: usage.outputTokens,
+    totalTokens: usage.inputTokens + usage.outputTokens,
+    ...(usage.cacheReadTokens !== undefined ? { cachedTokens: usage.cacheReadTokens } : {}),
+    ...(usage.cacheWriteTokens !== undefined ? { cacheWriteTokens: usage.cacheWriteTokens } : {}),
+    ...(usage.reasoningTokens !== undefined ? { reasoningTokens: usage.reasoningTokens } : {}),
+  };
+}

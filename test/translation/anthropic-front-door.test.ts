@@ -1,0 +1,225 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
+import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { PIXEL_PNG, startTranslationRig, WEATHER_TOOL } from './setup.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let client: Anthropic;
+
+beforeAll(async () => {
+  ({ fake, gw } = await startTranslationRig());
+  // What ANTHROPIC_BASE_URL + ANTHROPIC_API_KEY give Claude Code: the SDK appends /v1/messages.
+  client = new Anthropic({ apiKey: gw.key, baseURL: gw.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+const tool: Anthropic.Tool = {
+  name: WEATHER_TOOL.name,
+  description: WEATHER_TOOL.description,
+  input_schema: WEATHER_TOOL.parameters as unknown as Anthropic.Tool.InputSchema,
+};
+const lastBody = () => fake.requests.at(-1)?.json as Record<string, unknown>;
+
+/** Streams a request and returns the final message plus the raw tool-argument text the SDK saw. */
+async function streamed(params: Anthropic.MessageStreamParams) {
+  const stream = client.messages.stream(params);
+  let argumentText = '';
+  let thinking = '';
+  stream.on('inputJson', (delta) => {
+    argumentText += delta;
+  });
+  stream.on('thinking', (delta) => {
+    thinking += delta;
+  });
+  const message = await stream.finalMessage();
+  return { message, argumentText, thinking };
+}
+
+const UPSTREAMS = [
+  { family: 'OpenAI-compatible', model: 'claude-sonnet-4-5', served: 'deepseek-chat' },
+  { family: 'Gemini', model: 'claude-haiku-4-5', served: 'gemini-2.5-flash' },
+  { family: 'Anthropic (native)', model: 'claude-native', served: 'claude-native' },
+] as const;
+
+describe.each(UPSTREAMS)('Anthropic SDK → Switchboard → $family upstream', ({ model, served }) => {
+  it('answers text with a system prompt over several turns, with usage and stop reason', async () => {
+    const message = await client.messages.create({
+      model,
+      max_tokens: 256,
+      system: 'You are terse.',
+      messages: [
+        { role: 'user', content: 'Hello' },
+        { role: 'assistant', content: 'Hi.' },
+        { role: 'user', content: 'Weather?' },
+      ],
+    });
+    expect(message.content[0]).toMatchObject({ type: 'text', text: `fake answer from ${served}` });
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0)).toBeGreaterThan(0);
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+    const body = lastBody();
+    expect(JSON.stringify(body)).toContain('You are terse.');
+    expect(JSON.stringify(body)).toContain('Weather?');
+  });
+
+  it('streams a tool call whose reassembled arguments equal the upstream’s exactly', async () => {
+    const { message, argumentText } = await streamed({
+      model,
+      max_tokens: 256,
+      tools: [tool],
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
+    expect(argumentText).toBe(FAKE_TOOL_ARGUMENTS);
+    const call = message.content.find((b) => b.type === 'tool_use');
+    expect(call).toMatchObject({
+      type: 'tool_use',
+      name: 'get_weather',
+      input: JSON.parse(FAKE_TOOL_ARGUMENTS),
+    });
+    expect(message.stop_reason).toBe('tool_use');
+  });
+
+  it('sends tool results and images on to the upstream', async () => {
+    const message = await client.messages.create({
+      model,
+      max_tokens: 256,
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: '{"temp":21}' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL_PNG } },
+            { type: 'text', text: 'And this picture?' },
+          ],
+        },
+      ],
+      tools: [tool],
+    });
+    expect(message.content.length).toBeGreaterThan(0);
+    const sent = JSON.stringify(lastBody());
+    expect(sent).toContain(PIXEL_PNG);
+    expect(sent).toContain('temp');
+    expect(sent).toContain('get_weather');
+  });
+
+  it('turns an upstream error mid-stream into an error the SDK raises', async () => {
+    fake.enqueue({ kind: 'sse-error', afterChunks: 3 });
+    const stream = client.messages.stream({
+      model,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    await expect(stream.finalMessage()).rejects.toThrow(/overloaded/i);
+  });
+});
+
+describe('Anthropic front door specifics', () => {
+  it('passes a native Anthropic request through byte for byte, with the client’s beta header', async () => {
+    const raw = `{"model":"claude-native","max_tokens":64,"messages":[{"role":"user","content":"hi"}],  "metadata":{"user_id":"u1"}}`;
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-beta': 'fancy-2025' },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    const received = fake.requests.at(-1);
+    expect(received?.body).toBe(raw);
+    expect(received?.path).toBe('/v1/messages');
+    expect(received?.headers['x-api-key']).toBe('an-key');
+    expect(received?.headers['anthropic-version']).toBe('2023-06-01');
+    expect(received?.headers['anthropic-beta']).toBe('fancy-2025');
+  });
+
+  it('maps DeepSeek reasoning_content to a thinking block', async () => {
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-reasoner', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: `${chunk({ role: 'assistant', content: null, reasoning_content: '' })}${chunk({ reasoning_content: 'Think ' })}${chunk({ reasoning_content: 'hard.' })}${chunk({ content: 'Answer.' })}${chunk({}, 'stop')}data: [DONE]\n\n`,
+    });
+    const { message, thinking } = await streamed({
+      model: 'deepseek-reasoner',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(thinking).toBe('Think hard.');
+    expect(message.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+    expect(message.content[1]).toMatchObject({ text: 'Answer.' });
+  });
+
+  it('keeps thinking and its signature from an Anthropic upstream', async () => {
+    const { message, thinking } = await streamed({
+      model: 'claude-native',
+      max_tokens: 2048,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(thinking).toBe(FAKE_THINKING);
+    expect(message.content[0]).toMatchObject({
+      type: 'thinking',
+      thinking: FAKE_THINKING,
+      signature: FAKE_SIGNATURE,
+    });
+  });
+
+  it('answers errors in the Anthropic shape', async () => {
+    const bad = new Anthropic({ apiKey: 'sk-wrong', baseURL: gw.url, maxRetries: 0 });
+    await expect(
+      bad.messages.create({
+        model: 'claude-native',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).rejects.toMatchObject({
+      status: 401,
+      error: { type: 'error', error: { type: 'authentication_error' } },
+    });
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'no-such-model', max_tokens: 8, messages: [] }),
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+  });
+
+  it('counts tokens', async () => {
+    const result = await client.messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      system: 'You are terse.',
+      messages: [{ role: 'user', content: 'How many tokens is this sentence?' }],
+    });
+    expect(result.input_tokens).toBeGreaterThan(8);
+    expect(result.input_tokens).toBeLessThan(40);
+  });
+
+  it('records usage for the translated call', async () => {
+    gw.usage.length = 0;
+    await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const record = gw.usage.at(-1);
+    expect(record).toMatchObject({
+      status: 200,
+      modelAsked: 'claude-sonnet-4-5',
+      modelServed: 'deepseek-chat',
+      channel: 'oa',
+    });
+    expect(record?.usage?.promptTokens).toBeGreaterThanOrEqual(0);
+  });
+});
