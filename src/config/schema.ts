@@ -1,9 +1,18 @@
 import { z } from 'zod';
+import {
+  accountingDefaults,
+  cacheConfigSchema,
+  limitsConfigSchema,
+  priceMapSchema,
+  usageConfigSchema,
+} from './accounting-schema.js';
 
 const positiveMs = z.number().int().positive();
 
 export const timeoutSchema = z
   .object({
+    /** TCP (and TLS) connect to the upstream; the Node upstream fetch enforces it. */
+    connect_ms: positiveMs.default(10_000),
     first_byte_ms: positiveMs.default(60_000),
     idle_ms: positiveMs.default(120_000),
     total_ms: positiveMs.default(600_000),
@@ -25,11 +34,69 @@ export const channelSchema = z
     priority: z.number().int().default(0),
     weight: z.number().positive().default(1),
     headers: z.record(z.string(), z.string()).default({}),
-    timeout: timeoutSchema.default({ first_byte_ms: 60_000, idle_ms: 120_000, total_ms: 600_000 }),
+    /** API version for providers that version by query string (Azure OpenAI `api-version`). */
+    api_version: z.string().min(1).optional(),
+    timeout: timeoutSchema.default({
+      connect_ms: 10_000,
+      first_byte_ms: 60_000,
+      idle_ms: 120_000,
+      total_ms: 600_000,
+    }),
+    /** Pin a conversation to one upstream key while it is healthy (docs/routing.md). */
+    affinity: z.boolean().default(false),
+    /** Prices for models served by this channel; win over `prices` (docs/usage-and-limits.md). */
+    prices: priceMapSchema.optional(),
   })
   .strict();
 
 export type ChannelConfig = z.infer<typeof channelSchema>;
+/** A channel as written in a config file (defaults not yet filled). */
+export type ChannelConfigInput = z.input<typeof channelSchema>;
+
+export const strategyNameSchema = z.enum([
+  'weighted-random',
+  'round-robin',
+  'random',
+  'least-used',
+  'latency',
+]);
+
+/** Retries, budget, circuit breaker and selection; every field is documented in docs/routing.md. */
+export const routingSchema = z
+  .object({
+    max_attempts: z.number().int().min(1).max(20).default(4),
+    strategy: strategyNameSchema.default('weighted-random'),
+    /** Per model group: the first group whose pattern (exact or `*` glob) matches the model wins. */
+    model_groups: z
+      .array(z.object({ models: z.array(z.string().min(1)).min(1), strategy: strategyNameSchema }).strict())
+      .default([]),
+    deadline_ms: positiveMs.default(600_000),
+    retry_budget_ratio: z.number().min(0).max(10).default(0.2),
+    retry_budget_burst: z.number().min(0).max(10_000).default(10),
+    backoff: z
+      .object({
+        base_ms: z.number().int().min(0).default(100),
+        max_ms: z.number().int().min(0).default(5_000),
+        retry_after_max_ms: z.number().int().min(0).default(30_000),
+      })
+      .strict()
+      .default({ base_ms: 100, max_ms: 5_000, retry_after_max_ms: 30_000 }),
+    breaker: z
+      .object({
+        failure_threshold: z.number().int().min(1).default(3),
+        cooldown_ms: positiveMs.default(5_000),
+        max_cooldown_ms: positiveMs.default(300_000),
+      })
+      .strict()
+      .default({ failure_threshold: 3, cooldown_ms: 5_000, max_cooldown_ms: 300_000 }),
+    rate_limit_cooldown_ms: positiveMs.default(5_000),
+    model_missing_cooldown_ms: positiveMs.default(600_000),
+    latency_explore_ratio: z.number().min(0).max(1).default(0.1),
+    affinity_messages: z.number().int().min(1).max(50).default(2),
+  })
+  .strict();
+
+export type RoutingConfig = z.infer<typeof routingSchema>;
 
 export const fileConfigSchema = z
   .object({
@@ -39,20 +106,28 @@ export const fileConfigSchema = z
         host: z.string().min(1).optional(),
         body_limit: z.union([z.number().int().positive(), z.string()]).optional(),
         cors_origins: z.array(z.string().min(1)).optional(),
+        /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish. */
+        drain_ms: z.number().int().min(0).optional(),
       })
       .strict()
       .default({}),
     database_url: z.string().min(1).optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    routing: z
-      .object({ max_attempts: z.number().int().min(1).max(20).default(4) })
-      .strict()
-      .default({ max_attempts: 4 }),
+    routing: routingSchema.default(routingSchema.parse({})),
     app: z
       .object({ name: z.string().default('Switchboard'), url: z.string().optional() })
       .strict()
       .default({ name: 'Switchboard' }),
     channels: z.array(channelSchema).default([]),
+    /** Client model name (or `*` glob) → model routed, e.g. Claude Code's names → any upstream. */
+    model_aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** Model used by `POST /chat` when the request names none. */
+    default_model: z.string().min(1).optional(),
+    // Usage log, limits, response cache and prices (docs/usage-and-limits.md).
+    usage: usageConfigSchema.default(accountingDefaults.usage),
+    limits: limitsConfigSchema.default(accountingDefaults.limits),
+    cache: cacheConfigSchema.default(accountingDefaults.cache),
+    prices: priceMapSchema.default({}),
   })
   .strict();
 
@@ -66,4 +141,12 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   BODY_LIMIT: z.string().min(1).optional(),
   CORS_ORIGINS: z.string().min(1).optional(),
+  /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  /** Encrypts upstream keys at rest (AES-GCM); required for bring-your-own-key client keys. */
+  SWITCHBOARD_SECRET_KEY: z
+    .string()
+    .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')
+    .optional(),
+  DEFAULT_MODEL: z.string().min(1).optional(),
 });

@@ -1,8 +1,15 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import type { AccountingSettings } from './accounting-schema.js';
 import { parseByteSize } from './byte-size.js';
 import { interpolateEnv } from './interpolate.js';
-import { type ChannelConfig, envSchema, type FileConfig, fileConfigSchema } from './schema.js';
+import {
+  type ChannelConfig,
+  envSchema,
+  type FileConfig,
+  fileConfigSchema,
+  type RoutingConfig,
+} from './schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -15,9 +22,20 @@ export interface Settings {
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
   readonly maxAttempts: number;
+  /** Retries, budget, breaker and strategies (docs/routing.md). */
+  readonly routing: RoutingConfig;
+  /** Graceful shutdown: how long in-flight requests may take to finish. */
+  readonly drainMs: number;
   readonly app: { readonly name: string; readonly url?: string };
   readonly channels: readonly ChannelConfig[];
+  readonly modelAliases: Readonly<Record<string, string>>;
   readonly configPath: string | null;
+  /** Model for `POST /chat` requests that name none (DEFAULT_MODEL / default_model). */
+  readonly defaultModel: string | null;
+  /** Secrets from env: never log them. ADMIN_TOKEN and SWITCHBOARD_SECRET_KEY. */
+  readonly secrets: { readonly adminToken: string | null; readonly secretKey: string | null };
+  /** Usage log, limits, response cache and prices. */
+  readonly accounting: AccountingSettings;
 }
 
 /** A bad setting: the message names the field and what is wrong with it. */
@@ -60,9 +78,21 @@ export function resolveSettings(input: SettingsInput): Settings {
       ? env.CORS_ORIGINS.split(',').map((o) => o.trim())
       : (file.server.cors_origins ?? ['*']),
     maxAttempts: file.routing.max_attempts,
+    routing: file.routing,
+    drainMs: file.server.drain_ms ?? 30_000,
     app: file.app,
     channels: file.channels,
+    modelAliases: file.model_aliases,
     configPath: input.file?.path ?? null,
+    defaultModel: env.DEFAULT_MODEL ?? file.default_model ?? null,
+    secrets: { adminToken: env.ADMIN_TOKEN ?? null, secretKey: env.SWITCHBOARD_SECRET_KEY ?? null },
+    accounting: {
+      usage: file.usage,
+      limits: file.limits,
+      cache: file.cache,
+      prices: file.prices,
+      channelPrices: Object.fromEntries(file.channels.flatMap((c) => (c.prices ? [[c.name, c.prices]] : []))),
+    },
   };
   assertUniqueChannelNames(settings.channels);
   return deepFreeze(settings);

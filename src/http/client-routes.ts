@@ -1,14 +1,19 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
-import { type ClientCall, type RouterDeps, routeCall } from '../router/forward.js';
+import type { WireRegistry } from '../providers/registry.js';
+import { type ClientCall, type Routed, type RouterDeps, routeCall } from '../router/forward.js';
 import { listedModels } from '../router/resolve-model.js';
 import type { Principal } from '../spec/principal.js';
 import type { Operation } from '../spec/provider.js';
 import type { UsageSink } from '../spec/usage.js';
 import { respond } from '../streaming/respond.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
+import { answerChat, type ChatContext, chatContext, isFrontDoorWire } from './chat-call.js';
 import type { GatewayEnv } from './context.js';
+import { channelsFor } from './principal-channels.js';
 import { parseJsonObject } from './read-json.js';
+import { admitRequest, answerFromCache, type RequestAccounting } from './request-accounting.js';
+import { withStreamUsage } from './stream-usage.js';
 import { validateCall } from './validate-call.js';
 
 export interface ClientRouteDeps {
@@ -17,6 +22,12 @@ export interface ClientRouteDeps {
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
   readonly usageSink: UsageSink;
   readonly now: () => number;
+  /** Chat wire formats: lets chat calls reach upstreams of another format (absent: pass-through only). */
+  readonly wires?: WireRegistry;
+  /** Model aliases (config `model_aliases`); applies to every route. */
+  readonly resolveModel?: (model: string) => string;
+  /** Limits, response cache and costing (absent: records carry counts only). */
+  readonly accounting?: RequestAccounting;
 }
 
 const JSON_OPERATIONS: Record<string, Operation> = {
@@ -47,20 +58,36 @@ export function mountClientRoutes(app: Hono<GatewayEnv>, base: string, deps: Cli
 }
 
 /** Opens the request's usage record; whatever the exit, it is finished exactly once. */
-function usageTracking(deps: ClientRouteDeps) {
+export function usageTracking(deps: Pick<ClientRouteDeps, 'usageSink' | 'now' | 'accounting'>) {
   return (operation: Operation): MiddlewareHandler<GatewayEnv> =>
     async (c, next) => {
-      const usage = new UsageRecorder(deps.usageSink, deps.now, { requestId: c.get('requestId'), operation });
+      const usage = new UsageRecorder(
+        deps.usageSink,
+        deps.now,
+        { requestId: c.get('requestId'), operation },
+        deps.accounting ?? null,
+      );
       c.set('usage', usage);
       await next();
       // Set after the fact so rejected keys leave it null; a deferred stream has not finished yet.
       const principal: Principal | undefined = c.get('principal');
-      if (principal) usage.record.keyId = principal.keyId;
+      if (principal) {
+        usage.record.keyId = principal.keyId;
+        usage.record.userId = principal.userId;
+      }
+      applyResponseHeaders(c, usage.responseHeaders);
       if (!usage.deferred) {
         const code = c.error instanceof GatewayError ? c.error.code : c.error ? 'internal_error' : null;
         usage.finish(c.res.status, code);
       }
     };
+}
+
+/** Rate-limit and cache headers go on every response, error or not. */
+function applyResponseHeaders(c: Context<GatewayEnv>, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+  }
 }
 
 async function forwardJson(
@@ -75,20 +102,46 @@ async function forwardJson(
   const usage = c.get('usage');
   usage.record.modelAsked = model;
   usage.record.stream = stream;
-  assertModelAllowed(c, model);
-  return forward(c, deps, {
-    requestId: c.get('requestId'),
-    operation,
-    method: 'POST',
-    path,
-    search: '',
-    json,
-    rawBody,
-    contentType: 'application/json',
-    model,
-    stream,
-    signal: c.req.raw.signal,
-  });
+  const routedModel = deps.resolveModel?.(model) ?? model;
+  assertModelAllowed(c, model, routedModel);
+  usage.requestJson = json;
+  const accounting = deps.accounting;
+  if (accounting) {
+    // Limits, then cache: a cached answer still counts as a request, but costs no tokens.
+    await admitRequest(c, accounting, json, routedModel);
+    const cached = await answerFromCache(c, accounting, path, json);
+    if (cached) return cached;
+  }
+  // Stream usage is requested from the upstream even when the client did not ask (and the extra
+  // event is dropped on the way back), so streamed requests are counted, not estimated.
+  const sent =
+    accounting?.requestStreamUsage && stream && operation !== 'embeddings' ? withStreamUsage(json) : null;
+  if (sent) usage.stripStreamUsage = true;
+  const openAi = deps.wires?.get('openai');
+  const chat =
+    operation === 'chat' && isFrontDoorWire(openAi)
+      ? chatContext(openAi, json, c.get('principal').purpose)
+      : undefined;
+  return forward(
+    c,
+    deps,
+    {
+      requestId: c.get('requestId'),
+      operation,
+      method: 'POST',
+      path,
+      search: '',
+      json: sent?.json ?? json,
+      rawBody: sent?.rawBody ?? rawBody,
+      contentType: 'application/json',
+      model: routedModel,
+      stream,
+      signal: c.req.raw.signal,
+      clientKeyId: c.get('principal').keyId,
+      ...(chat ? { chat: chat.translation } : {}),
+    },
+    chat,
+  );
 }
 
 async function forwardPassthrough(c: Context<GatewayEnv>, deps: ClientRouteDeps, path: string) {
@@ -104,8 +157,10 @@ async function forwardPassthrough(c: Context<GatewayEnv>, deps: ClientRouteDeps,
   } else if (hasBody) {
     rawBody = await c.req.arrayBuffer();
   }
-  if (model) assertModelAllowed(c, model);
+  const routedModel = model ? (deps.resolveModel?.(model) ?? model) : null;
+  if (model) assertModelAllowed(c, model, routedModel ?? model);
   c.get('usage').record.modelAsked = model;
+  if (deps.accounting) await admitRequest(c, deps.accounting, json, routedModel);
   const url = new URL(c.req.url);
   return forward(c, deps, {
     requestId: c.get('requestId'),
@@ -116,21 +171,45 @@ async function forwardPassthrough(c: Context<GatewayEnv>, deps: ClientRouteDeps,
     json,
     rawBody,
     contentType,
-    model,
+    model: routedModel,
     stream: json?.stream === true,
     signal: c.req.raw.signal,
+    clientKeyId: c.get('principal').keyId,
   });
 }
 
-async function forward(c: Context<GatewayEnv>, deps: ClientRouteDeps, call: ClientCall): Promise<Response> {
+async function forward(
+  c: Context<GatewayEnv>,
+  deps: ClientRouteDeps,
+  call: ClientCall,
+  chat?: ChatContext,
+): Promise<Response> {
   const usage = c.get('usage');
-  const routed = await routeCall(deps.router, call, usage);
+  const routed = await routeClientCall(c, deps, call);
   if (routed instanceof Response) return routed;
+  if (chat && deps.wires)
+    return answerChat(call, routed, usage, chat, { providers: deps.router.providers, wires: deps.wires });
   return respond(call, routed, usage);
 }
 
-function assertModelAllowed(c: Context<GatewayEnv>, model: string): void {
-  if (!c.get('principal').allowsModel(model)) {
+/** Routes a call over the channels the caller's key may use. */
+export function routeClientCall(
+  c: Context<GatewayEnv>,
+  deps: ClientRouteDeps,
+  call: ClientCall,
+): Promise<Routed | Response> {
+  const principal = c.get('principal');
+  const router = {
+    ...deps.router,
+    channels: channelsFor(principal, deps.router.channels, deps.router.providers),
+  };
+  return routeCall(router, call, c.get('usage'));
+}
+
+/** A key's model list may name the model the client asked for or the one an alias routes to. */
+export function assertModelAllowed(c: Context<GatewayEnv>, model: string, routedModel: string = model): void {
+  const { allowsModel } = c.get('principal');
+  if (!allowsModel(model) && !allowsModel(routedModel)) {
     throw new GatewayError('model_not_allowed', `this API key may not use the model "${model}"`, {
       param: 'model',
     });
@@ -140,7 +219,8 @@ function assertModelAllowed(c: Context<GatewayEnv>, model: string): void {
 function modelList(c: Context<GatewayEnv>, deps: ClientRouteDeps) {
   const allowed = c.get('principal').allowsModel;
   const seen = new Map<string, { id: string; object: 'model'; created: number; owned_by: string }>();
-  for (const channel of deps.router.channels()) {
+  const channels = channelsFor(c.get('principal'), deps.router.channels, deps.router.providers);
+  for (const channel of channels()) {
     for (const id of listedModels(channel)) {
       if (!seen.has(id) && allowed(id))
         seen.set(id, { id, object: 'model', created: 0, owned_by: channel.provider });

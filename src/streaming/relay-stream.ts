@@ -19,6 +19,11 @@ export interface RelayOptions {
    * Without one (non-SSE bodies) the client's response is errored, so it sees a broken body.
    */
   readonly errorTrailer: ((message: string, timedOut: boolean) => Uint8Array) | null;
+  /**
+   * Rewrites each upstream chunk before it is forwarded (the accounting tap uses it to drop one
+   * event); `flush` yields what it still holds when the upstream ends. Absent: bytes pass as is.
+   */
+  readonly transform?: { readonly push: (chunk: Uint8Array) => Uint8Array; readonly flush: () => Uint8Array };
   /** Sees every chunk exactly as it is forwarded. */
   readonly onChunk?: (chunk: Uint8Array) => void;
   readonly onEnd: (end: RelayEnd) => void;
@@ -29,7 +34,7 @@ export interface RelayOptions {
  * holds back the upstream read instead of making the gateway buffer the stream.
  */
 export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
-  const { reader, idleMs, onChunk } = options;
+  const { reader, idleMs, onChunk, transform } = options;
   let pending = options.first;
   let ended = false;
   const end = (result: RelayEnd) => {
@@ -40,24 +45,36 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        const forward = (chunk: Uint8Array): boolean => {
+          const out = transform ? transform.push(chunk) : chunk;
+          if (out.byteLength === 0) return false;
+          onChunk?.(out);
+          controller.enqueue(out);
+          return true;
+        };
         if (pending) {
           const chunk = pending;
           pending = null;
-          onChunk?.(chunk);
-          controller.enqueue(chunk);
-          return;
+          if (forward(chunk)) return;
         }
         try {
-          const { done, value } = await readWithTimeout(reader, idleMs, () =>
-            options.abortUpstream('idle timeout'),
-          );
-          if (done) {
-            controller.close();
-            end({ outcome: 'done' });
-            return;
+          // A transform may hold a chunk back; keep reading until something goes out or the end.
+          for (;;) {
+            const { done, value } = await readWithTimeout(reader, idleMs, () =>
+              options.abortUpstream('idle timeout'),
+            );
+            if (done) {
+              const rest = transform?.flush();
+              if (rest && rest.byteLength > 0) {
+                onChunk?.(rest);
+                controller.enqueue(rest);
+              }
+              controller.close();
+              end({ outcome: 'done' });
+              return;
+            }
+            if (forward(value)) return;
           }
-          onChunk?.(value);
-          controller.enqueue(value);
         } catch (err) {
           if (ended) return;
           const timedOut = err instanceof ReadTimeoutError;

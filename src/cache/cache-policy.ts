@@ -1,0 +1,48 @@
+import type { JsonObject } from '../spec/json.js';
+
+export interface CacheSettings {
+  readonly enabled: boolean;
+  readonly ttlMs: number;
+  /** Cache sampled requests (temperature absent or > 0) for every caller. */
+  readonly sampled: boolean;
+  /** Key ids or names whose traffic never uses the cache. */
+  readonly disabledKeys: readonly string[];
+}
+
+export interface CacheDecision {
+  /** Look for a stored answer. */
+  readonly read: boolean;
+  /** Store this answer if it completes. */
+  readonly write: boolean;
+}
+
+const NONE: CacheDecision = { read: false, write: false };
+
+export interface CacheRequest {
+  readonly json: JsonObject | null;
+  /** The request's `Cache-Control` header. */
+  readonly cacheControl: string | null;
+  /** The request's `x-switchboard-cache` header (`on` asks for caching a sampled request). */
+  readonly optIn: string | null;
+  readonly keyId: string;
+  readonly keyName: string;
+}
+
+/**
+ * Whether a request may be answered from, and stored in, the cache. Only deterministic
+ * requests qualify by default: temperature 0. A request without a temperature gets the
+ * provider's default (1 for most), so it is sampled and a stored answer would hide that.
+ */
+export function decideCache(settings: CacheSettings, request: CacheRequest): CacheDecision {
+  if (!settings.enabled || !request.json) return NONE;
+  if (settings.disabledKeys.includes(request.keyId) || settings.disabledKeys.includes(request.keyName))
+    return NONE;
+  const directives = (request.cacheControl ?? '').toLowerCase();
+  if (/\bno-store\b/.test(directives)) return NONE;
+  const temperature = request.json.temperature;
+  const deterministic = temperature === 0;
+  const askedFor = request.optIn?.toLowerCase() === 'on';
+  if (!deterministic && !settings.sampled && !askedFor) return NONE;
+  // no-cache: do not answer from the cache, but a fresh answer may refresh it.
+  return { read: !/\bno-cache\b/.test(directives), write: true };
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Prices per 1M tokens for one model (see src/usage/prices.ts). */
+export const modelPriceSchema = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cached_input: z.number().nonnegative().optional(),
+    cache_write: z.number().nonnegative().optional(),
+    reasoning: z.number().nonnegative().optional(),
+    currency: z.string().min(1).default('USD'),
+  })
+  .strict();
+
+export const priceMapSchema = z.record(z.string().min(1), modelPriceSchema);
+
+const limitValuesSchema = z
+  .object({
+    rpm: z.number().int().positive().optional(),
+    rph: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    concurrent: z.number().int().positive().optional(),
+    budget: z.number().nonnegative().optional(),
+    budget_period: z.enum(['total', 'day', 'week', 'month']).optional(),
+  })
+  .strict();
+
+export type LimitValuesConfig = z.infer<typeof limitValuesSchema>;
+
+export const usageConfigSchema = z
+  .object({
+    /** Longest a usage record waits in memory; a kill -9 loses at most this much. */
+    flush_interval_ms: z.number().int().positive().max(60_000).default(1_000),
+    max_batch: z.number().int().positive().max(10_000).default(500),
+    /** Raw records older than this are deleted; hourly rollups are kept. 0 keeps them forever. */
+    retention_days: z.number().int().nonnegative().default(30),
+    /** Ask OpenAI-format upstreams for the usage chunk on streams the client did not ask it for. */
+    request_stream_usage: z.boolean().default(true),
+  })
+  .strict();
+
+export const limitsConfigSchema = z
+  .object({
+    /** Applied to every key; a key's own stored limits win field by field. */
+    keys: limitValuesSchema.default({}),
+    /** Applied to every user. */
+    users: limitValuesSchema.default({}),
+    /** Per user id: limits for that user (win over `users`). */
+    per_user: z.record(z.string().min(1), limitValuesSchema).default({}),
+    /** Period of the budget stored on keys (`limits.budget`). */
+    key_budget_period: z.enum(['total', 'day', 'week', 'month']).default('total'),
+    /** Output tokens reserved for a request that sets no max_tokens. */
+    default_output_reserve: z.number().int().positive().default(1_024),
+  })
+  .strict();
+
+export const cacheConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    backend: z.enum(['memory', 'sqlite']).default('memory'),
+    ttl_seconds: z.number().int().positive().default(3_600),
+    max_entries: z.number().int().positive().default(10_000),
+    max_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    /** Cache requests with temperature absent or above 0 for every caller (off: only on request). */
+    sampled: z.boolean().default(false),
+    /** Key ids or names whose traffic never uses the cache. */
+    disabled_keys: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const accountingDefaults = {
+  usage: usageConfigSchema.parse({}),
+  limits: limitsConfigSchema.parse({}),
+  cache: cacheConfigSchema.parse({}),
+};
+
+export type UsageConfig = z.infer<typeof usageConfigSchema>;
+export type LimitsConfig = z.infer<typeof limitsConfigSchema>;
+export type CacheConfig = z.infer<typeof cacheConfigSchema>;
+export type PriceMapConfig = z.infer<typeof priceMapSchema>;
+
+/** The accounting part of the settings (usage log, limits, response cache, prices). */
+export interface AccountingSettings {
+  readonly usage: UsageConfig;
+  readonly limits: LimitsConfig;
+  readonly cache: CacheConfig;
+  readonly prices: PriceMapConfig;
+  /** Channel name -> its own prices, from `channels[].prices`. */
+  readonly channelPrices: Readonly<Record<string, PriceMapConfig>>;
+}

@@ -1,0 +1,22 @@
+import type { TokenUsage } from '../spec/usage.js';
+import type { ModelPrice } from './prices.js';
+
+/**
+ * Cost of one request. `promptTokens` includes cached reads and cache writes (the OpenAI
+ * convention the adapters normalise to), so those are priced apart and the rest at `input`;
+ * `completionTokens` includes reasoning tokens likewise. Rounded to 1e-9 so sums stay stable.
+ */
+export function computeCost(usage: TokenUsage, price: ModelPrice): number {
+  const cached = usage.cachedTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  const reasoning = usage.reasoningTokens ?? 0;
+  const freshInput = Math.max(usage.promptTokens - cached - written, 0);
+  const plainOutput = Math.max(usage.completionTokens - reasoning, 0);
+  const total =
+    freshInput * price.input +
+    cached * (price.cachedInput ?? price.input) +
+    written * (price.cacheWrite ?? price.input) +
+    plainOutput * price.output +
+    reasoning * (price.reasoning ?? price.output);
+  return Math.round((total / 1_000_000) * 1e9) / 1e9;
+}

@@ -1,0 +1,64 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../spec/json.js';
+import type { TokenUsage } from '../spec/usage.js';
+import type { TokenEstimator } from './token-estimator.js';
+
+/** OpenAI's chat format adds a few tokens per message for roles and separators. */
+const PER_MESSAGE_OVERHEAD = 4;
+const PER_REQUEST_OVERHEAD = 3;
+/**
+ * Not text tokens: roles are in the per-message overhead, and counting base64 image or audio
+ * payloads would inflate the estimate far past what providers bill for them.
+ */
+const SKIPPED_KEYS = new Set(['role', 'type', 'image_url', 'input_audio', 'source', 'cache_control']);
+
+/** The text a request sends the model: message contents, prompt or input, tool definitions. */
+export function promptText(json: JsonObject | null): { text: string; messages: number } {
+  if (!json) return { text: '', messages: 0 };
+  const parts: string[] = [];
+  let messages = 0;
+  if (Array.isArray(json.messages)) {
+    for (const message of json.messages) {
+      messages++;
+      collectText(message, parts);
+    }
+  }
+  if (typeof json.system === 'string' || Array.isArray(json.system)) collectText(json.system, parts);
+  if (json.prompt !== undefined) collectText(json.prompt, parts);
+  if (json.input !== undefined) collectText(json.input, parts);
+  if (Array.isArray(json.tools)) parts.push(JSON.stringify(json.tools));
+  return { text: parts.join('\n'), messages };
+}
+
+/** Every string value under a message (content parts, tool-call arguments, names). */
+function collectText(value: JsonValue | undefined, out: string[]): void {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) collectText(item, out);
+  else if (isJsonObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (SKIPPED_KEYS.has(key)) continue;
+      collectText(item, out);
+    }
+  }
+}
+
+export function estimatePromptTokens(
+  estimator: TokenEstimator,
+  json: JsonObject | null,
+  model: string | null,
+): number {
+  const { text, messages } = promptText(json);
+  if (!text && messages === 0) return 0;
+  return estimator.count(text, model) + messages * PER_MESSAGE_OVERHEAD + PER_REQUEST_OVERHEAD;
+}
+
+/** A whole estimated usage from the prompt and the completion text the client received. */
+export function estimateUsage(
+  estimator: TokenEstimator,
+  json: JsonObject | null,
+  completionText: string,
+  model: string | null,
+): TokenUsage {
+  const promptTokens = estimatePromptTokens(estimator, json, model);
+  const completionTokens = estimator.count(completionText, model);
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+}

@@ -1,0 +1,113 @@
+import type { UsageRecord } from '../spec/usage.js';
+import { LATENCY_BUCKETS_MS, type RollupDimension, type RollupRow } from '../storage/accounting-ports.js';
+
+const HOUR_MS = 3_600_000;
+
+export function hourOf(time: number): number {
+  return Math.floor(time / HOUR_MS) * HOUR_MS;
+}
+
+export function latencyBucket(latencyMs: number): number {
+  const index = LATENCY_BUCKETS_MS.findIndex((bound) => latencyMs <= bound);
+  return index === -1 ? LATENCY_BUCKETS_MS.length : index;
+}
+
+export function emptyRollup(hour: number, dimension: RollupDimension, value: string): RollupRow {
+  return {
+    hour,
+    dimension,
+    value,
+    requests: 0,
+    errors: 0,
+    cacheHits: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    cost: 0,
+    latencyMsSum: 0,
+    latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+  };
+}
+
+/** The dimension values one record counts under. */
+export function dimensionsOf(record: UsageRecord): [RollupDimension, string][] {
+  const out: [RollupDimension, string][] = [['all', '*']];
+  if (record.keyId) out.push(['key', record.keyId]);
+  if (record.userId) out.push(['user', record.userId]);
+  const model = record.modelServed ?? record.modelAsked;
+  if (model) out.push(['model', model]);
+  if (record.channel) out.push(['channel', record.channel]);
+  return out;
+}
+
+export function addRows(a: RollupRow, b: RollupRow): RollupRow {
+  return {
+    ...a,
+    requests: a.requests + b.requests,
+    errors: a.errors + b.errors,
+    cacheHits: a.cacheHits + b.cacheHits,
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+    cost: roundCost(a.cost + b.cost),
+    latencyMsSum: a.latencyMsSum + b.latencyMsSum,
+    latencyHistogram: a.latencyHistogram.map((n, i) => n + (b.latencyHistogram[i] ?? 0)),
+  };
+}
+
+/** One record's contribution to a rollup row. */
+export function rowOfRecord(record: UsageRecord, dimension: RollupDimension, value: string): RollupRow {
+  const row = emptyRollup(hourOf(record.startedAt), dimension, value);
+  const histogram = [...row.latencyHistogram];
+  histogram[latencyBucket(record.latencyMs)] = 1;
+  return {
+    ...row,
+    requests: 1,
+    errors: record.status >= 400 ? 1 : 0,
+    cacheHits: record.cacheHit ? 1 : 0,
+    promptTokens: record.usage?.promptTokens ?? 0,
+    completionTokens: record.usage?.completionTokens ?? 0,
+    cachedTokens: record.usage?.cachedTokens ?? 0,
+    reasoningTokens: record.usage?.reasoningTokens ?? 0,
+    cost: record.cost ?? 0,
+    latencyMsSum: record.latencyMs,
+    latencyHistogram: histogram,
+  };
+}
+
+/** Folds a batch into rollup deltas, one per (hour, dimension, value). */
+export function rollupBatch(records: readonly UsageRecord[]): RollupRow[] {
+  const rows = new Map<string, RollupRow>();
+  for (const record of records) {
+    for (const [dimension, value] of dimensionsOf(record)) {
+      const delta = rowOfRecord(record, dimension, value);
+      const id = `${delta.hour}\u0000${dimension}\u0000${value}`;
+      const existing = rows.get(id);
+      rows.set(id, existing ? addRows(existing, delta) : delta);
+    }
+  }
+  return [...rows.values()];
+}
+
+/** Costs are summed in floating point; rounding to 1e-9 keeps sums equal however they group. */
+export function roundCost(value: number): number {
+  return Math.round(value * 1e9) / 1e9;
+}
+
+/**
+ * The upper bound of the bucket holding the p-th percentile (0 < p <= 1); null when empty.
+ * The open last bucket reports the last bound, read as "at least".
+ */
+export function percentileFromHistogram(histogram: readonly number[], p: number): number | null {
+  const total = histogram.reduce((sum, n) => sum + n, 0);
+  if (total === 0) return null;
+  const rank = Math.ceil(total * p);
+  let seen = 0;
+  for (let i = 0; i < histogram.length; i++) {
+    seen += histogram[i] ?? 0;
+    if (seen >= rank) return LATENCY_BUCKETS_MS[Math.min(i, LATENCY_BUCKETS_MS.length - 1)] ?? null;
+  }
+  return LATENCY_BUCKETS_MS[LATENCY_BUCKETS_MS.length - 1] ?? null;
+}

@@ -1,0 +1,112 @@
+import type { Logger } from '../spec/logger.js';
+import type { UsageRecord } from '../spec/usage.js';
+import type { UsageStore } from '../storage/accounting-ports.js';
+
+export interface UsageWriterOptions {
+  readonly store: UsageStore;
+  readonly logger: Logger;
+  /** Longest time a record waits in memory before it is written. */
+  readonly flushIntervalMs: number;
+  /** A batch this large is written at once, without waiting for the interval. */
+  readonly maxBatch: number;
+  /** Records held while the store is failing; beyond this the oldest are dropped (and logged). */
+  readonly maxBuffered: number;
+  readonly now: () => number;
+  /** Raw records older than this are pruned (rollups stay); null keeps them forever. */
+  readonly retentionMs: number | null;
+}
+
+export interface UsageWriter {
+  /** The usage sink: never blocks and never throws on the request path. */
+  add(record: UsageRecord): void;
+  /** Writes everything buffered now. */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is left (graceful shutdown). */
+  close(): Promise<void>;
+  /** Records waiting to be written. */
+  readonly pending: number;
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * Buffers usage records and writes them in batches, one transaction each. A crash (`kill -9`)
+ * loses at most the records of the current interval; a graceful shutdown loses none.
+ */
+export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
+  let buffer: UsageRecord[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let writing: Promise<void> = Promise.resolve();
+  let closed = false;
+  let lastPrune = 0;
+
+  const schedule = () => {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void flush();
+    }, options.flushIntervalMs);
+  };
+
+  const writeOnce = async () => {
+    if (buffer.length === 0) return;
+    const batch = buffer;
+    buffer = [];
+    try {
+      await options.store.insertBatch(batch);
+    } catch (err) {
+      // Put the batch back in front so order is kept, and try again at the next interval.
+      buffer = batch.concat(buffer);
+      const over = buffer.length - options.maxBuffered;
+      if (over > 0) {
+        buffer.splice(0, over);
+        options.logger.error({ dropped: over }, 'usage records dropped: the usage store keeps failing');
+      }
+      options.logger.error({ err: String(err), pending: buffer.length }, 'usage batch write failed');
+      schedule();
+      return;
+    }
+    await pruneIfDue();
+  };
+
+  const pruneIfDue = async () => {
+    if (options.retentionMs === null) return;
+    const now = options.now();
+    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now;
+    try {
+      const removed = await options.store.prune(now - options.retentionMs);
+      if (removed > 0) options.logger.info({ removed }, 'pruned raw usage records past retention');
+    } catch (err) {
+      options.logger.warn({ err: String(err) }, 'usage retention prune failed');
+    }
+  };
+
+  // Writes are chained so two batches never run at once and land in order.
+  const flush = (): Promise<void> => {
+    writing = writing.then(writeOnce);
+    return writing;
+  };
+
+  return {
+    add(record) {
+      buffer.push(record);
+      // After close (a stream cut by the shutdown itself) there is no timer: write at once.
+      if (buffer.length >= options.maxBatch || closed) void flush();
+      else schedule();
+    },
+    flush,
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await flush();
+      // A failed final write is retried once; after that the records are reported lost.
+      if (buffer.length > 0) await flush();
+      if (buffer.length > 0) options.logger.error({ lost: buffer.length }, 'usage records lost at shutdown');
+    },
+    get pending() {
+      return buffer.length;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { chat, newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
+
+const ADMIN_TOKEN = 'test-admin-token-accounting-0123456789';
+
+interface LogEntry {
+  request_id: string;
+  status: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cost: number | null;
+  channel: string | null;
+  upstream_key: string | null;
+}
+
+describe('admin request log and usage summaries', () => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+  const ids: string[] = [];
+  const admin = (path: string) =>
+    fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gw = await startAccountingGateway(fake, {}, { ADMIN_TOKEN });
+    fake.enqueue(
+      { kind: 'ok' },
+      { kind: 'status', status: 500 },
+      { kind: 'ok' },
+      { kind: 'drop', afterChunks: 2 },
+    );
+    for (let i = 0; i < 9; i++) {
+      const id = newRequestId('admin');
+      ids.push(id);
+      const res = await chat(gw, id, {
+        stream: i % 2 === 1,
+        messages: [{ role: 'user', content: `question ${i}` }],
+      });
+      await res.text().catch(() => '');
+    }
+    for (const id of ids) await recordOf(gw, id);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await fake.close();
+  });
+
+  it('needs the admin token', async () => {
+    const res = await fetch(`${gw.url}/admin/api/logs`, { headers: { authorization: `Bearer ${gw.key}` } });
+    expect(res.status).toBe(401);
+  });
+
+  it('pages the log newest first with a cursor, and shows one request in detail', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await admin(`/admin/api/logs?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { data: LogEntry[]; next_cursor: string | null };
+      seen.push(...page.data.map((e) => e.request_id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    const failedStatus = (await recordOf(gw, ids[1] ?? '')).status;
+    expect(failedStatus).toBeGreaterThanOrEqual(500);
+    const errors = (await (await admin(`/admin/api/logs?status=${failedStatus}`)).json()) as {
+      data: LogEntry[];
+    };
+    expect(errors.data.map((e) => e.request_id)).toContain(ids[1]);
+    expect(errors.data.every((e) => e.status === failedStatus)).toBe(true);
+
+    const detail = await admin(`/admin/api/logs/${ids[0]}`);
+    const body = (await detail.json()) as { data: LogEntry[] };
+    expect(body.data).toHaveLength(1);
+    expect(body.data[0]).toMatchObject({ request_id: ids[0], channel: 'fake', upstream_key: 'sk-…0001' });
+    expect(JSON.stringify(body)).not.toContain('sk-upstream-test-0001');
+    expect((await admin('/admin/api/logs/nope')).status).toBe(404);
+    expect((await admin('/admin/api/logs?cursor=%%%')).status).toBe(400);
+  });
+
+  it('summaries from the rollups equal the sums of the raw records', async () => {
+    const all: LogEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (
+        await admin(`/admin/api/logs?limit=500${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()) as {
+        data: LogEntry[];
+        next_cursor: string | null;
+      };
+      all.push(...page.data);
+      cursor = page.next_cursor;
+    } while (cursor);
+    for (const group of ['all', 'model', 'channel', 'key', 'user']) {
+      // A request that never reached a channel (all attempts failed) has no channel to count under.
+      const counted = group === 'channel' ? all.filter((e) => e.channel !== null) : all;
+      const res = await admin(`/admin/api/usage?group_by=${group}&from=0`);
+      expect(res.status).toBe(200);
+      const usage = (await res.json()) as {
+        totals: {
+          requests: number;
+          errors: number;
+          prompt_tokens: number;
+          completion_tokens: number;
+          cost: number;
+        };
+        groups: { value: string; requests: number }[];
+        series: { requests: number }[];
+      };
+      expect(usage.totals.requests).toBe(counted.length);
+      expect(usage.totals.errors).toBe(counted.filter((e) => e.status >= 400).length);
+      expect(usage.totals.prompt_tokens).toBe(counted.reduce((n, e) => n + (e.prompt_tokens ?? 0), 0));
+      expect(usage.totals.completion_tokens).toBe(
+        counted.reduce((n, e) => n + (e.completion_tokens ?? 0), 0),
+      );
+      expect(usage.totals.cost).toBeCloseTo(
+        counted.reduce((n, e) => n + (e.cost ?? 0), 0),
+        9,
+      );
+      expect(usage.series.reduce((n, p) => n + p.requests, 0)).toBe(counted.length);
+    }
+    const byModel = (await (await admin('/admin/api/usage?group_by=model&from=0')).json()) as {
+      groups: { value: string; error_rate: number; latency_ms: { p50: number | null } }[];
+    };
+    expect(byModel.groups[0]?.value).toBe('gpt-4o-mini');
+    expect(byModel.groups[0]?.error_rate).toBeGreaterThan(0);
+    expect(byModel.groups[0]?.latency_ms.p50).not.toBeNull();
+  });
+});
+
+describe('admin stats', () => {
+  it('gains tokens, cost, error rate and latency per model and channel from the rollups', async () => {
+    const fake = await startFakeUpstream();
+    const gw = await startAccountingGateway(fake, {}, { ADMIN_TOKEN });
+    try {
+      for (let i = 0; i < 3; i++) await recordOf(gw, await sent(gw, i));
+      const res = await fetch(`${gw.url}/admin/api/stats`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(res.status).toBe(200);
+      const stats = (await res.json()) as {
+        usage_24h: { per_model: { value: string; requests: number; cost: number; total_tokens: number }[] };
+      };
+      const model = stats.usage_24h.per_model[0];
+      expect(model).toMatchObject({ value: 'gpt-4o-mini', requests: 3 });
+      expect(model?.total_tokens).toBeGreaterThan(0);
+      expect(model?.cost).toBeGreaterThan(0);
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
+  });
+});
+
+async function sent(gw: TestGateway, i: number): Promise<string> {
+  const id = newRequestId(`stats-${i}`);
+  await (await chat(gw, id)).text();
+  return id;
+}

@@ -1,0 +1,85 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { chat, newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
+
+describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gw = await startAccountingGateway(fake, { cache: { enabled: true, backend, ttl_seconds: 600 } });
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await gw.close();
+    await fake.close();
+  });
+
+  for (const stream of [false, true]) {
+    it(`${stream ? 'stream' : 'non-stream'}: a repeat is answered byte for byte from the cache, free`, async () => {
+      const question = {
+        messages: [{ role: 'user', content: `cache me ${backend} ${stream}` }],
+        temperature: 0,
+        stream,
+      };
+      const firstId = newRequestId('cache-first');
+      const first = await chat(gw, firstId, question);
+      const firstBytes = new Uint8Array(await first.arrayBuffer());
+      expect(first.headers.get('x-switchboard-cache')).toBe('miss');
+      const firstRecord = await recordOf(gw, firstId);
+      expect(firstRecord.cost).toBeGreaterThan(0);
+
+      const secondId = newRequestId('cache-hit');
+      // Field order and the caller-only `user` field do not change the key.
+      const second = await chat(gw, secondId, {
+        stream,
+        temperature: 0,
+        user: 'someone',
+        messages: question.messages,
+      });
+      const secondBytes = new Uint8Array(await second.arrayBuffer());
+      expect(second.headers.get('x-switchboard-cache')).toBe('hit');
+      expect(second.headers.get('content-type')).toBe(first.headers.get('content-type'));
+      expect(Buffer.from(secondBytes).equals(Buffer.from(firstBytes))).toBe(true);
+      expect(fake.requests).toHaveLength(1);
+      const record = await recordOf(gw, secondId);
+      expect(record).toMatchObject({ status: 200, cacheHit: true, cost: 0, usage: null, attempts: [] });
+    });
+  }
+
+  it('bypasses the cache with Cache-Control: no-cache, and leaves sampled requests alone', async () => {
+    const question = { messages: [{ role: 'user', content: `bypass ${backend}` }], temperature: 0 };
+    await (await chat(gw, newRequestId('c'), question)).text();
+    const bypass = await chat(gw, newRequestId('c'), question, { 'cache-control': 'no-cache' });
+    expect(bypass.headers.get('x-switchboard-cache')).toBe('miss');
+    await bypass.text();
+    expect(fake.requests).toHaveLength(2);
+
+    const sampled = { messages: [{ role: 'user', content: `sampled ${backend}` }], temperature: 0.8 };
+    for (let i = 0; i < 2; i++) {
+      const res = await chat(gw, newRequestId('s'), sampled);
+      expect(res.headers.get('x-switchboard-cache')).toBeNull();
+      await res.text();
+    }
+    expect(fake.requests).toHaveLength(4);
+    // Asked for explicitly, a sampled request is cached too.
+    for (let i = 0; i < 2; i++)
+      await (await chat(gw, newRequestId('s'), sampled, { 'x-switchboard-cache': 'on' })).text();
+    expect(fake.requests).toHaveLength(5);
+  });
+
+  it('does not cache a failed answer', async () => {
+    const question = {
+      messages: [{ role: 'user', content: `fail ${backend}` }],
+      temperature: 0,
+      stream: true,
+    };
+    fake.enqueue({ kind: 'sse-error', afterChunks: 2 });
+    await (await chat(gw, newRequestId('f'), question)).text();
+    const again = await chat(gw, newRequestId('f'), question);
+    expect(again.headers.get('x-switchboard-cache')).toBe('miss');
+    await again.text();
+    expect(fake.requests).toHaveLength(2);
+  });
+});

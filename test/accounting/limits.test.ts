@@ -1,0 +1,176 @@
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClientKey } from '../../src/auth/key-service.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import { errorOf } from '../support/http.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { chat, newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
+
+const MESSAGES = [{ role: 'user', content: 'Summarise the quarterly accounting report in one line.' }];
+/** What a real upstream reports for MESSAGES: the o200k count plus OpenAI's chat framing. */
+const PROMPT_TOKENS = countTokens(MESSAGES[0]?.content ?? '') + 4 + 3;
+const MAX_TOKENS = 20;
+
+function completion(completionTokens: number) {
+  return {
+    id: 'chatcmpl-burst',
+    object: 'chat.completion',
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Fine.' }, finish_reason: 'stop' }],
+    usage: {
+      prompt_tokens: PROMPT_TOKENS,
+      completion_tokens: completionTokens,
+      total_tokens: PROMPT_TOKENS + completionTokens,
+    },
+  };
+}
+
+describe('limits', () => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gw = await startAccountingGateway(fake, { limits: { users: { concurrent: 100 } } });
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await gw.close();
+    await fake.close();
+  });
+
+  const keyWith = async (name: string, limits: Record<string, number>) =>
+    (await createClientKey(gw.node.storage.keys, { name, limits })).secret;
+
+  it('a 50-way parallel burst against a small token limit ends at or under it', async () => {
+    const tpm = 600;
+    const key = await keyWith('burst-tpm', { tpm });
+    for (let i = 0; i < 50; i++) fake.enqueue({ kind: 'status', status: 200, body: completion(MAX_TOKENS) });
+    const ids = Array.from({ length: 50 }, () => newRequestId('burst'));
+    const responses = await Promise.all(
+      ids.map((id) =>
+        chat({ ...gw, key }, id, { messages: MESSAGES, max_tokens: MAX_TOKENS }).then(async (res) => ({
+          status: res.status,
+          body: await res.text(),
+        })),
+      ),
+    );
+    const ok = responses.filter((r) => r.status === 200).length;
+    expect(ok).toBeGreaterThan(0);
+    expect(responses.filter((r) => r.status === 429).length).toBe(50 - ok);
+    const records = await Promise.all(ids.map((id) => recordOf(gw, id)));
+    const used = records.reduce((sum, r) => sum + (r.usage?.totalTokens ?? 0), 0);
+    expect(used).toBeLessThanOrEqual(tpm);
+    // Every admitted request reached the upstream once; refused ones never did.
+    expect(fake.requests.length).toBe(ok);
+    expect(records.filter((r) => r.status === 429).every((r) => r.errorCode === 'rate_limit_exceeded')).toBe(
+      true,
+    );
+  });
+
+  it('a 50-way parallel burst against a small spending budget ends at or under it', async () => {
+    // gpt-4o-mini default price: 0.15 in, 0.60 out per 1M tokens.
+    const perRequest = (PROMPT_TOKENS * 0.15 + MAX_TOKENS * 0.6) / 1e6;
+    const budget = perRequest * 7.5;
+    const key = (await createClientKey(gw.node.storage.keys, { name: 'burst-budget', limits: { budget } }))
+      .secret;
+    for (let i = 0; i < 50; i++) fake.enqueue({ kind: 'status', status: 200, body: completion(MAX_TOKENS) });
+    const ids = Array.from({ length: 50 }, () => newRequestId('budget'));
+    const statuses = await Promise.all(
+      ids.map((id) =>
+        chat({ ...gw, key }, id, { messages: MESSAGES, max_tokens: MAX_TOKENS }).then(async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      ),
+    );
+    // 7 when the estimate equals the count; fewer while the tokenizer is still loading (it overestimates).
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(7);
+    const records = await Promise.all(ids.map((id) => recordOf(gw, id)));
+    const spent = records.reduce((sum, r) => sum + (r.cost ?? 0), 0);
+    expect(spent).toBeLessThanOrEqual(budget);
+    const refused = records.filter((r) => r.status === 429);
+    expect(refused.every((r) => r.errorCode === 'budget_exceeded' && r.cost === 0)).toBe(true);
+  });
+
+  it('puts x-ratelimit-* headers on every response, and Retry-After on the 429', async () => {
+    const key = await keyWith('rpm-3', { rpm: 3, tpm: 100_000 });
+    const ok = await chat({ ...gw, key }, newRequestId('rpm'), { max_tokens: 10 });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-ratelimit-limit-requests')).toBe('3');
+    expect(ok.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    expect(ok.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(ms|s)$|^\d+m\d+s$/);
+    expect(ok.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
+    expect(Number(ok.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(100_000);
+
+    fake.enqueue({ kind: 'status', status: 500 });
+    const failed = await chat({ ...gw, key }, newRequestId('rpm'), { max_tokens: 10 });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(failed.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+
+    const stream = await chat({ ...gw, key }, newRequestId('rpm'), { max_tokens: 10, stream: true });
+    expect(stream.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    await stream.text();
+
+    const refused = await chat({ ...gw, key }, newRequestId('rpm'), { max_tokens: 10 });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const error = await errorOf(refused);
+    expect(error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null });
+    expect(error.message).toContain('3 requests per minute');
+  });
+});
+
+describe('per-user limits from the config', () => {
+  it('refuses the user past its rpm across all of its keys, naming the user', async () => {
+    const fake = await startFakeUpstream();
+    // Keys made without a user belong to the `default` user.
+    const gw = await startAccountingGateway(fake, { limits: { per_user: { default: { rpm: 2 } } } });
+    try {
+      const other = (await createClientKey(gw.node.storage.keys, { name: 'second-key' })).secret;
+      expect((await chat(gw, newRequestId('u'))).status).toBe(200);
+      expect((await chat({ ...gw, key: other }, newRequestId('u'))).status).toBe(200);
+      const refused = await chat({ ...gw, key: other }, newRequestId('u'));
+      expect(refused.status).toBe(429);
+      expect((await errorOf(refused)).message).toContain('this user');
+      expect(fake.requests).toHaveLength(2);
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
+  });
+});
+
+describe('limits on the Anthropic front door', () => {
+  it('refuses /v1/messages past the key limit in the Anthropic error shape, with Retry-After', async () => {
+    const fake = await startFakeUpstream();
+    const gw = await startAccountingGateway(fake, { limits: { keys: { rpm: 1 } } });
+    const send = () =>
+      fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': gw.key, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+    try {
+      const ok = await send();
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+      await ok.text();
+      const refused = await send();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      const body = (await refused.json()) as { type: string; error: { type: string; message: string } };
+      expect(body.type).toBe('error');
+      expect(body.error.message).toContain('requests per minute');
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
+  });
+});

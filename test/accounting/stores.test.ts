@@ -1,0 +1,181 @@
+import type { Kysely } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../../src/spec/usage.js';
+import type { CacheStore, UsageStore } from '../../src/storage/accounting-ports.js';
+import { createMemoryCacheStore } from '../../src/storage/memory/memory-response-cache.js';
+import { createMemoryUsageStore } from '../../src/storage/memory/memory-usage.js';
+import type { AccountingTables } from '../../src/storage/sqlite/accounting-schema.js';
+import { sqliteCacheStore } from '../../src/storage/sqlite/sqlite-response-cache.js';
+import { sqliteUsageStore } from '../../src/storage/sqlite/sqlite-usage.js';
+import { percentileFromHistogram } from '../../src/usage/rollup.js';
+import { openMigratedDb } from './sqlite-db.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 5, 10);
+
+function record(i: number, fields: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    requestId: `req-${i}`,
+    startedAt: T0 + i * 600_000,
+    keyId: i % 2 ? 'key-a' : 'key-b',
+    userId: i % 3 ? 'alice' : 'bob',
+    operation: 'chat',
+    modelAsked: 'gpt-4o-mini',
+    modelServed: i % 4 ? 'gpt-4o-mini' : 'gpt-4o',
+    channel: i % 2 ? 'one' : 'two',
+    upstreamKey: 'sk-…abcd',
+    stream: i % 2 === 0,
+    status: i % 5 === 0 ? 502 : 200,
+    errorCode: i % 5 === 0 ? 'upstream_failed' : null,
+    usage: { promptTokens: 10 + i, completionTokens: 3 * i, totalTokens: 10 + 4 * i, cachedTokens: i % 3 },
+    countSource: 'upstream',
+    cost: 0.000123 * i,
+    prices: { input: 0.15, output: 0.6, currency: 'USD' },
+    cacheHit: i % 7 === 0,
+    firstByteMs: 20 + i,
+    latencyMs: 50 * i,
+    attempts: [{ channel: 'one', keyIndex: 0, status: 200, latencyMs: 5 }],
+    ...fields,
+  };
+}
+
+const backends: [string, () => Promise<{ store: UsageStore; db?: Kysely<AccountingTables> }>][] = [
+  ['memory', async () => ({ store: createMemoryUsageStore() })],
+  [
+    'sqlite',
+    async () => {
+      const db = await openMigratedDb();
+      return { store: sqliteUsageStore(db), db };
+    },
+  ],
+];
+
+describe.each(backends)('usage store (%s)', (_name, open) => {
+  let db: Kysely<AccountingTables> | undefined;
+  afterEach(async () => db?.destroy());
+
+  it('keeps rollups equal to the sum of the raw records, for every dimension', async () => {
+    const opened = await open();
+    db = opened.db;
+    const records = Array.from({ length: 40 }, (_, i) => record(i + 1));
+    // Several batches, as the writer sends them.
+    await opened.store.insertBatch(records.slice(0, 7));
+    await opened.store.insertBatch(records.slice(7, 30));
+    await opened.store.insertBatch(records.slice(30));
+    for (const dimension of ['all', 'key', 'user', 'model', 'channel'] as const) {
+      const rows = await opened.store.rollups({ dimension, from: 0, to: T0 + 100 * HOUR });
+      const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((n, r) => n + f(r), 0);
+      expect(sum((r) => r.requests)).toBe(records.length);
+      expect(sum((r) => r.errors)).toBe(records.filter((r) => r.status >= 400).length);
+      expect(sum((r) => r.cacheHits)).toBe(records.filter((r) => r.cacheHit).length);
+      expect(sum((r) => r.promptTokens)).toBe(records.reduce((n, r) => n + (r.usage?.promptTokens ?? 0), 0));
+      expect(sum((r) => r.completionTokens)).toBe(
+        records.reduce((n, r) => n + (r.usage?.completionTokens ?? 0), 0),
+      );
+      expect(sum((r) => r.cost)).toBeCloseTo(
+        records.reduce((n, r) => n + (r.cost ?? 0), 0),
+        9,
+      );
+      expect(sum((r) => r.latencyHistogram.reduce((a, b) => a + b, 0))).toBe(records.length);
+    }
+    const perKey = await opened.store.rollups({
+      dimension: 'key',
+      from: 0,
+      to: T0 + 100 * HOUR,
+      value: 'key-a',
+    });
+    expect(perKey.reduce((n, r) => n + r.requests, 0)).toBe(
+      records.filter((r) => r.keyId === 'key-a').length,
+    );
+  });
+
+  it('pages the log newest first with a cursor, filtered, and prunes raw records only', async () => {
+    const opened = await open();
+    db = opened.db;
+    const records = Array.from({ length: 25 }, (_, i) => record(i + 1));
+    await opened.store.insertBatch(records);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await opened.store.list({ limit: 4, cursor, userId: 'alice' });
+      seen.push(...page.records.map((r) => r.requestId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const expected = records
+      .filter((r) => r.userId === 'alice')
+      .sort((a, b) => b.startedAt - a.startedAt)
+      .map((r) => r.requestId);
+    expect(seen).toEqual(expected);
+
+    const one = await opened.store.get('req-3');
+    expect(one).toHaveLength(1);
+    expect(one[0]).toEqual(records[2]);
+
+    const byStatus = await opened.store.list({ limit: 100, status: 502 });
+    expect(byStatus.records.every((r) => r.status === 502)).toBe(true);
+    const byModel = await opened.store.list({ limit: 100, model: 'gpt-4o' });
+    expect(byModel.records.length).toBe(records.filter((r) => r.modelServed === 'gpt-4o').length);
+
+    const before = await opened.store.rollups({ dimension: 'all', from: 0, to: T0 + 100 * HOUR });
+    const removed = await opened.store.prune(T0 + 2 * HOUR);
+    expect(removed).toBe(records.filter((r) => r.startedAt < T0 + 2 * HOUR).length);
+    expect(await opened.store.get('req-1')).toEqual([]);
+    expect(await opened.store.rollups({ dimension: 'all', from: 0, to: T0 + 100 * HOUR })).toEqual(before);
+  });
+});
+
+describe('latency percentiles from a histogram', () => {
+  it('reports the upper bound of the bucket holding the percentile', () => {
+    // 90 requests under 100 ms, 10 between 1 s and 2.5 s.
+    const histogram = [90, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0];
+    expect(percentileFromHistogram(histogram, 0.5)).toBe(100);
+    expect(percentileFromHistogram(histogram, 0.95)).toBe(2_500);
+    expect(percentileFromHistogram([0, 0], 0.5)).toBeNull();
+  });
+});
+
+const caches: [string, () => Promise<{ store: CacheStore; db?: Kysely<AccountingTables> }>][] = [
+  ['memory', async () => ({ store: createMemoryCacheStore({ maxEntries: 3, maxBytes: 1_000 }) })],
+  [
+    'sqlite',
+    async () => {
+      const db = await openMigratedDb();
+      return { store: sqliteCacheStore(db, { maxEntries: 3, maxBytes: 1_000 }), db };
+    },
+  ],
+];
+
+describe.each(caches)('response cache store (%s)', (_name, open) => {
+  let db: Kysely<AccountingTables> | undefined;
+  afterEach(async () => db?.destroy());
+  const entry = (text: string, now: number, ttl = 60_000) => ({
+    status: 200,
+    contentType: 'text/event-stream',
+    body: new TextEncoder().encode(text),
+    stream: true,
+    createdAt: now,
+    expiresAt: now + ttl,
+  });
+
+  it('returns the bytes stored, expires them, and evicts the least recently used', async () => {
+    const opened = await open();
+    db = opened.db;
+    const { store } = opened;
+    await store.set('a', entry('data: a\n\n', 1));
+    await store.set('b', entry('data: b\n\n', 2));
+    await store.set('c', entry('data: c\n\n', 3, 5));
+    expect(new TextDecoder().decode((await store.get('a', 4))?.body)).toBe('data: a\n\n');
+    expect(await store.get('c', 100)).toBeNull();
+    await store.set('d', entry('data: d\n\n', 101));
+    await store.set('e', entry('data: e\n\n', 102));
+    // Capacity 3: `b` was least recently used (a was read at 4).
+    expect(await store.get('b', 103)).toBeNull();
+    expect(await store.get('a', 103)).not.toBeNull();
+    expect((await store.size()).entries).toBe(3);
+    await store.set('big', entry('x'.repeat(2_000), 104));
+    expect(await store.get('big', 105)).toBeNull();
+    await store.set('half', entry('y'.repeat(900), 106));
+    expect((await store.size()).bytes).toBeLessThanOrEqual(1_000);
+    expect(await store.get('half', 107)).not.toBeNull();
+  });
+});

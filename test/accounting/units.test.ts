@@ -1,0 +1,300 @@
+import { describe, expect, it } from 'vitest';
+import { cacheKey } from '../../src/cache/cache-key.js';
+import { decideCache } from '../../src/cache/cache-policy.js';
+import { GatewayError } from '../../src/errors/gateway-error.js';
+import { NO_LIMITS } from '../../src/limits/limit-values.js';
+import { createLimiter } from '../../src/limits/limiter.js';
+import { formatReset } from '../../src/limits/rate-limit-headers.js';
+import { budgetWindow } from '../../src/limits/windows.js';
+import { silentLogger } from '../../src/spec/logger.js';
+import type { UsageRecord } from '../../src/spec/usage.js';
+import type { UsageStore } from '../../src/storage/accounting-ports.js';
+import { createMemoryCounterStore } from '../../src/storage/memory/memory-counters.js';
+import { createMemoryUsageStore } from '../../src/storage/memory/memory-usage.js';
+import { createSseAccounting } from '../../src/streaming/sse-accounting.js';
+import { computeCost } from '../../src/usage/cost.js';
+import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
+import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
+import { createPriceTable } from '../../src/usage/prices.js';
+import { createTokenEstimator } from '../../src/usage/token-estimator.js';
+import { createUsageWriter } from '../../src/usage/usage-writer.js';
+
+describe('price table and cost', () => {
+  const table = createPriceTable({
+    defaults: DEFAULT_PRICES,
+    overrides: { 'my-model': { input: 1, output: 2, currency: 'EUR' } },
+    channels: { cheap: { 'gpt-4o': { input: 0.5, output: 1, currency: 'USD' } } },
+  });
+
+  it('matches dated and routed model names to the longest entry, and applies overrides', () => {
+    expect(table.lookup('gpt-4o-2024-08-06')).toBe(DEFAULT_PRICES['gpt-4o']);
+    expect(table.lookup('gpt-4o-mini-2024-07-18')).toBe(DEFAULT_PRICES['gpt-4o-mini']);
+    expect(table.lookup('openai/gpt-4.1-mini')).toBe(DEFAULT_PRICES['gpt-4.1-mini']);
+    expect(table.lookup('claude-sonnet-4-20250514')).toBe(DEFAULT_PRICES['claude-sonnet-4']);
+    expect(table.lookup('my-model')?.currency).toBe('EUR');
+    expect(table.lookup('gpt-4o', 'cheap')?.input).toBe(0.5);
+    expect(table.lookup('gpt-4o', 'other')?.input).toBe(2.5);
+    expect(table.lookup('unknown-model')).toBeNull();
+  });
+
+  it('prices cached reads, cache writes and reasoning apart from plain tokens', () => {
+    const price = {
+      input: 3,
+      output: 15,
+      cachedInput: 0.3,
+      cacheWrite: 3.75,
+      reasoning: 20,
+      currency: 'USD',
+    };
+    const cost = computeCost(
+      {
+        promptTokens: 1_000_000,
+        completionTokens: 1_000_000,
+        totalTokens: 2_000_000,
+        cachedTokens: 200_000,
+        cacheWriteTokens: 100_000,
+        reasoningTokens: 500_000,
+      },
+      price,
+    );
+    // 700k fresh x 3 + 200k x 0.3 + 100k x 3.75 + 500k x 15 + 500k x 20, per million
+    expect(cost).toBeCloseTo(2.1 + 0.06 + 0.375 + 7.5 + 10, 9);
+  });
+});
+
+describe('token estimator', () => {
+  it('counts with the real tokenizers once loaded (o200k for modern OpenAI models)', async () => {
+    const estimator = createTokenEstimator();
+    await estimator.load();
+    expect(estimator.ready).toBe(true);
+    expect(estimator.count('Hello world', 'gpt-4o')).toBe(2);
+    expect(estimator.count('Hello world', 'deepseek-chat')).toBe(2);
+    const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello world' }] };
+    // content + per-message and per-request framing
+    expect(estimatePromptTokens(estimator, body, 'gpt-4o')).toBe(2 + 4 + 3);
+  });
+});
+
+describe('usage writer', () => {
+  const sample = (i: number): UsageRecord => ({
+    requestId: `r${i}`,
+    startedAt: 1_000 + i,
+    keyId: 'k',
+    userId: 'u',
+    operation: 'chat',
+    modelAsked: 'm',
+    modelServed: 'm',
+    channel: 'c',
+    upstreamKey: null,
+    stream: false,
+    status: 200,
+    errorCode: null,
+    usage: null,
+    countSource: null,
+    cost: 0,
+    prices: null,
+    cacheHit: false,
+    firstByteMs: null,
+    latencyMs: 1,
+    attempts: [],
+  });
+
+  it('writes in batches, keeps records across a failing write, and flushes on close', async () => {
+    const inner = createMemoryUsageStore();
+    let failNext = true;
+    const batches: number[] = [];
+    const store: UsageStore = {
+      ...inner,
+      async insertBatch(records) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full');
+        }
+        batches.push(records.length);
+        await inner.insertBatch(records);
+      },
+    };
+    const writer = createUsageWriter({
+      store,
+      logger: silentLogger,
+      flushIntervalMs: 60_000,
+      maxBatch: 5,
+      maxBuffered: 1_000,
+      now: () => 0,
+      retentionMs: null,
+    });
+    for (let i = 0; i < 5; i++) writer.add(sample(i));
+    await writer.flush(); // the size-triggered write failed; the records were kept and go now
+    expect(batches).toEqual([5]);
+    for (let i = 5; i < 8; i++) writer.add(sample(i));
+    await writer.close();
+    expect(writer.pending).toBe(0);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(8);
+    const page = await inner.list({ limit: 100 });
+    expect(page.records.map((r) => r.requestId).sort()).toEqual(
+      Array.from({ length: 8 }, (_, i) => `r${i}`).sort(),
+    );
+  });
+});
+
+describe('limiter', () => {
+  const limits = { ...NO_LIMITS, tpm: 1_000, rpm: 100 };
+
+  it('lets a 50-way parallel burst reserve at most the token limit, then settles to actuals', async () => {
+    const counters = createMemoryCounterStore();
+    let now = 120_000;
+    const limiter = createLimiter({ counters, now: () => now });
+    const subject = { kind: 'key' as const, id: 'k1', limits };
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () => limiter.reserve({ subjects: [subject], tokens: 90, cost: 0 })),
+    );
+    const admitted = results.filter((r) => r.status === 'fulfilled');
+    expect(admitted).toHaveLength(11);
+    const rejected = results.find((r) => r.status === 'rejected');
+    const error = (rejected as PromiseRejectedResult).reason as GatewayError;
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.code).toBe('rate_limit_exceeded');
+    expect(error.status).toBe(429);
+    expect(error.headers['retry-after']).toBe('60');
+    expect(error.headers['x-ratelimit-limit-tokens']).toBe('1000');
+    expect(error.headers['x-ratelimit-remaining-tokens']).toBe('10');
+    // Each admitted request used 40 tokens of its 90: the settled minute frees the difference.
+    for (const r of admitted)
+      await (r as PromiseFulfilledResult<Awaited<ReturnType<typeof limiter.reserve>>>).value.settle({
+        tokens: 40,
+        cost: null,
+      });
+    const [used] = await counters.peek([{ name: 'key:k1:tpm', windowStart: 120_000 }], now);
+    expect(used).toBe(440);
+    now += 60_000;
+    const next = await limiter.reserve({ subjects: [subject], tokens: 900, cost: 0 });
+    expect(next.headers['x-ratelimit-remaining-tokens']).toBe('100');
+    expect(next.headers['x-ratelimit-reset-requests']).toBe('1m0s');
+  });
+
+  it('checks key and user together, all or nothing, and frees concurrency slots on settle', async () => {
+    const counters = createMemoryCounterStore();
+    const limiter = createLimiter({ counters, now: () => 5_000 });
+    const key = { kind: 'key' as const, id: 'k', limits: { ...NO_LIMITS, rpm: 10 } };
+    const user = { kind: 'user' as const, id: 'u', limits: { ...NO_LIMITS, concurrent: 2 } };
+    const a = await limiter.reserve({ subjects: [key, user], tokens: 1, cost: 0 });
+    await limiter.reserve({ subjects: [key, user], tokens: 1, cost: 0 });
+    const third = await limiter
+      .reserve({ subjects: [key, user], tokens: 1, cost: 0 })
+      .catch((e: unknown) => e);
+    expect((third as GatewayError).code).toBe('concurrency_limit_exceeded');
+    // The refused request took nothing: the key's rpm counter holds the two admitted only.
+    expect(await counters.peek([{ name: 'key:k:rpm', windowStart: 0 }], 5_000)).toEqual([2]);
+    await a.settle({ tokens: 1, cost: null });
+    await a.settle({ tokens: 1, cost: null }); // settling twice frees one slot, not two
+    await limiter.reserve({ subjects: [key, user], tokens: 1, cost: 0 });
+    const again = await limiter
+      .reserve({ subjects: [key, user], tokens: 1, cost: 0 })
+      .catch((e: unknown) => e);
+    expect((again as GatewayError).code).toBe('concurrency_limit_exceeded');
+  });
+
+  it('counts a budget from durable spend and refuses once it is used up', async () => {
+    const counters = createMemoryCounterStore();
+    const now = Date.UTC(2026, 2, 15, 12);
+    const seen: number[] = [];
+    const limiter = createLimiter({
+      counters,
+      now: () => now,
+      spentSince: async (_subject, since) => {
+        seen.push(since);
+        return 0.9;
+      },
+    });
+    const subject = {
+      kind: 'user' as const,
+      id: 'u',
+      limits: { ...NO_LIMITS, budget: 1, budgetPeriod: 'month' as const },
+    };
+    const r = await limiter.reserve({ subjects: [subject], tokens: 10, cost: 0.05 });
+    expect(seen).toEqual([Date.UTC(2026, 2, 1)]);
+    expect(r.headers['x-switchboard-budget-remaining']).toBe('0.05');
+    await r.settle({ tokens: 10, cost: 0.1 });
+    const refused = await limiter
+      .reserve({ subjects: [subject], tokens: 10, cost: 0 })
+      .catch((e: unknown) => e);
+    expect((refused as GatewayError).code).toBe('budget_exceeded');
+    expect((refused as GatewayError).headers['retry-after']).toBeDefined();
+    expect(seen).toHaveLength(1);
+  });
+
+  it('aligns budget periods to UTC calendar boundaries and formats resets like OpenAI', () => {
+    const wed = Date.UTC(2026, 0, 7, 15);
+    expect(budgetWindow(wed, 'week').start).toBe(Date.UTC(2026, 0, 5));
+    expect(budgetWindow(wed, 'day')).toEqual({ start: Date.UTC(2026, 0, 7), end: Date.UTC(2026, 0, 8) });
+    expect(budgetWindow(wed, 'month').end).toBe(Date.UTC(2026, 1, 1));
+    expect(formatReset(20)).toBe('20ms');
+    expect(formatReset(6 * 60_000)).toBe('6m0s');
+  });
+});
+
+describe('SSE accounting', () => {
+  const encoder = new TextEncoder();
+  const chunk = (text: string) => encoder.encode(text);
+  const usageEvent =
+    'data: {"id":"x","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\n';
+  const events = [
+    'data: {"id":"x","choices":[{"index":0,"delta":{"content":"Hé"}}]}\n\n',
+    'data: {"id":"x","choices":[{"index":0,"delta":{"content":"llo"},"finish_reason":"stop"}]}\n\n',
+    usageEvent,
+    'data: [DONE]\n\n',
+  ];
+  const whole = events.join('');
+
+  it('drops only the usage event, forwarding every other byte exactly, across any chunking', () => {
+    const bytes = encoder.encode(whole);
+    for (const size of [1, 3, 7, 64, bytes.length]) {
+      const acc = createSseAccounting({ stripUsage: true });
+      const out: number[] = [];
+      for (let i = 0; i < bytes.length; i += size) out.push(...acc.push(bytes.subarray(i, i + size)));
+      out.push(...acc.end());
+      expect(new TextDecoder().decode(new Uint8Array(out))).toBe(whole.replace(usageEvent, ''));
+      expect(acc.usage()).toEqual({ promptTokens: 5, completionTokens: 2, totalTokens: 7 });
+    }
+  });
+
+  it('forwards chunks untouched when not stripping, and keeps the text for estimates', () => {
+    const acc = createSseAccounting({ stripUsage: false });
+    const first = chunk(events[0] ?? '');
+    expect(acc.push(first)).toBe(first);
+    acc.push(chunk(events[1] ?? ''));
+    acc.end();
+    expect(acc.usage()).toBeNull();
+    expect(acc.completionText()).toBe('Héllo');
+  });
+});
+
+describe('response cache policy and key', () => {
+  const settings = { enabled: true, ttlMs: 1_000, sampled: false, disabledKeys: ['nocache'] };
+  const base = { cacheControl: null, optIn: null, keyId: 'k1', keyName: 'one' };
+
+  it('caches temperature 0 only, unless asked; honours no-cache, no-store and the key switch', () => {
+    const json = { model: 'm', messages: [], temperature: 0 };
+    expect(decideCache(settings, { ...base, json })).toEqual({ read: true, write: true });
+    expect(decideCache(settings, { ...base, json: { model: 'm' } })).toEqual({ read: false, write: false });
+    expect(decideCache(settings, { ...base, json: { model: 'm', temperature: 0.7 }, optIn: 'on' }).read).toBe(
+      true,
+    );
+    expect(decideCache(settings, { ...base, json, cacheControl: 'no-cache' })).toEqual({
+      read: false,
+      write: true,
+    });
+    expect(decideCache(settings, { ...base, json, cacheControl: 'no-store' }).write).toBe(false);
+    expect(decideCache(settings, { ...base, json, keyName: 'nocache' }).read).toBe(false);
+  });
+
+  it('ignores field order and caller-only fields, and separates tenants', async () => {
+    const a = await cacheKey('t1', '/chat/completions', { model: 'm', temperature: 0, user: 'x' });
+    const b = await cacheKey('t1', '/chat/completions', { temperature: 0, model: 'm' });
+    const c = await cacheKey('t2', '/chat/completions', { temperature: 0, model: 'm' });
+    const d = await cacheKey('t1', '/chat/completions', { temperature: 0, model: 'm', max_tokens: 5 });
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    expect(d).not.toBe(a);
+  });
+});
