@@ -1,16 +1,29 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { requireAdmin } from './admin/admin-auth.js';
+import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
+import { createTrafficStats } from './admin/traffic-stats.js';
+import { mountUsageRoutes } from './admin/usage-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
-import { requireClientKey } from './auth/middleware.js';
+import { type ClientAddressOf, requireClientKey } from './auth/middleware.js';
+import type { RoutingConfig } from './config/schema.js';
 import { GatewayError } from './errors/gateway-error.js';
+import { isFrontDoorWire } from './http/chat-call.js';
 import { mountClientRoutes } from './http/client-routes.js';
 import type { GatewayEnv } from './http/context.js';
 import { createErrorHandler, notFound } from './http/error-handler.js';
+import { mountMessagesRoutes } from './http/messages-routes.js';
+import { createModelAliases } from './http/model-aliases.js';
+import type { RequestAccounting } from './http/request-accounting.js';
 import { requestId } from './http/request-id.js';
 import { mountServiceRoutes } from './http/service-routes.js';
-import type { ProviderRegistry } from './providers/registry.js';
+import { mountSimpleChat } from './http/simple-chat.js';
+import type { ProviderRegistry, WireRegistry } from './providers/registry.js';
+import type { HealthPort } from './router/health/health-port.js';
+import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
+import { createRouterRuntime } from './router/router-runtime.js';
 import type { Channel } from './spec/channel.js';
 import type { Logger } from './spec/logger.js';
 import type { FetchLike } from './spec/provider.js';
@@ -26,8 +39,20 @@ export interface GatewayDeps {
   readonly fetch: FetchLike;
   readonly logger: Logger;
   readonly usageSink: UsageSink;
+  /** Limits, response cache, costing and the durable usage log (docs/usage-and-limits.md). */
+  readonly accounting?: RequestAccounting;
+  /** Chat wire formats; without them chat is same-format pass-through only and /v1/messages is absent. */
+  readonly wires?: WireRegistry;
+  /** The admin API (`/admin/api/*`, `/stats`); absent = not mounted. */
+  readonly admin?: GatewayAdminDeps;
+  /** The caller's address, for key IP allowlists (runtime-specific; null when unknown). */
+  readonly clientAddress?: ClientAddressOf;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Router health backend (in-memory when absent; a shared one for many processes). */
+  readonly health?: HealthPort;
+  /** Backoff waits; tests may inject one that does not wait on real time. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly options: {
     readonly version: string;
     readonly bodyLimitBytes: number;
@@ -35,12 +60,20 @@ export interface GatewayDeps {
     readonly maxAttempts: number;
     /** How long a client-key lookup is cached (a revoked key stops working within this). */
     readonly keyCacheTtlMs?: number;
+    /** Client model name (or `*` glob) → model routed, on every route. */
+    readonly modelAliases?: Readonly<Record<string, string>>;
+    /** Model for `POST /chat` requests that name none. */
+    readonly defaultModel?: string;
+    /** Retries, budget, breaker, strategies (docs/routing.md); defaults when absent. */
+    readonly routing?: RoutingConfig;
   };
 }
 
 export interface Gateway {
   /** The Web-standard entry point: every runtime adapter calls this. */
-  readonly fetch: (request: Request) => Response | Promise<Response>;
+  readonly fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+  /** Router health and load for the admin API and /stats (src/router/health-snapshot.ts). */
+  readonly health: GatewayHealth;
 }
 
 /**
@@ -59,25 +92,48 @@ export function createGateway(deps: GatewayDeps): Gateway {
     '*',
     cors({
       origin: [...options.corsOrigins].includes('*') ? '*' : [...options.corsOrigins],
-      exposeHeaders: ['x-request-id'],
+      // Browser clients may read the limit and cache headers as well as the request id.
+      exposeHeaders: [
+        'x-request-id',
+        'retry-after',
+        'x-ratelimit-limit-requests',
+        'x-ratelimit-remaining-requests',
+        'x-ratelimit-reset-requests',
+        'x-ratelimit-limit-tokens',
+        'x-ratelimit-remaining-tokens',
+        'x-ratelimit-reset-tokens',
+        'x-switchboard-cache',
+      ],
       maxAge: 600,
     }),
   );
 
   mountServiceRoutes(app, { version: options.version, storage: deps.storage });
 
-  const authenticate = requireClientKey(
-    createAuthenticator(deps.storage.keys, {
-      cacheTtlMs: options.keyCacheTtlMs ?? 5_000,
-      maxEntries: 10_000,
-      now,
-    }),
-  );
+  const keyLookup = createAuthenticator(deps.storage, {
+    cacheTtlMs: options.keyCacheTtlMs ?? 5_000,
+    maxEntries: 10_000,
+    now,
+    ...(deps.admin ? { openSecret: deps.admin.box.open } : {}),
+  });
+  const authenticate = requireClientKey(keyLookup, deps.clientAddress);
+  // Per-channel counters since start for /stats and /admin/api/stats, fed by every usage record.
+  const traffic = createTrafficStats(now());
+  const usageSink: UsageSink = (record) => {
+    traffic.observe(record);
+    deps.usageSink(record);
+  };
   const limitBody = bodyLimit({
     maxSize: options.bodyLimitBytes,
     onError: () => {
       throw new GatewayError('body_too_large', `request body is larger than ${options.bodyLimitBytes} bytes`);
     },
+  });
+  const runtime = createRouterRuntime({
+    ...(options.routing ? { routing: options.routing } : {}),
+    ...(deps.health ? { health: deps.health } : {}),
+    now,
+    channels: deps.channels,
   });
   const routeDeps = {
     router: {
@@ -89,16 +145,47 @@ export function createGateway(deps: GatewayDeps): Gateway {
       nextKeyStart: createKeyCursor(),
       maxAttempts: options.maxAttempts,
       logger: deps.logger,
+      runtime,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
     },
     authenticate,
     bodyLimit: limitBody,
-    usageSink: deps.usageSink,
+    usageSink,
     now,
+    resolveModel: createModelAliases(options.modelAliases ?? {}),
+    ...(deps.accounting ? { accounting: deps.accounting } : {}),
+    ...(deps.wires ? { wires: deps.wires } : {}),
   };
+  // The Anthropic-compatible front door goes first: the OpenAI routes end in a catch-all.
+  const anthropic = deps.wires?.get('anthropic');
+  if (deps.wires && isFrontDoorWire(anthropic)) {
+    mountMessagesRoutes(app, '/v1', { ...routeDeps, wires: deps.wires }, anthropic);
+    mountMessagesRoutes(app, '/api/v1', { ...routeDeps, wires: deps.wires }, anthropic);
+  }
   mountClientRoutes(app, '/v1', routeDeps);
   mountClientRoutes(app, '/api/v1', routeDeps);
 
+  mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? null });
+  if (deps.admin) {
+    // Before the admin API's own routes, which end in an /admin/api/* catch-all.
+    mountUsageRoutes(app, { admin: requireAdmin(deps.admin.tokenDigest), usage: deps.storage.usage, now });
+    mountGatewayAdmin(app, {
+      admin: deps.admin,
+      storage: deps.storage,
+      providers: deps.providers,
+      fetch: deps.fetch,
+      now,
+      logger: deps.logger,
+      channels: deps.channels,
+      invalidateKeys: keyLookup.invalidate,
+      traffic,
+      bodyLimit: limitBody,
+      version: options.version,
+      health: () => runtime.view.snapshot(),
+    });
+  }
+
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.logger));
-  return { fetch: app.fetch };
+  return { fetch: app.fetch, health: runtime.view };
 }

@@ -28,4 +28,6 @@ export interface ReceivedRequest {
   /** Set when the gateway closed the connection before the fake finished answering. */
   abortedAt: number | null;
   readonly receivedAt: number;
+  /** Every body byte the fake wrote in its answer, in order (for byte-faithfulness checks). */
+  readonly sent: Uint8Array[];
 }

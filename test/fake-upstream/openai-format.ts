@@ -113,15 +113,24 @@ export function toolCallChunks(model: string, name: string, args: string): unkno
   return events;
 }
 
-export function embeddingList(model: string, inputs: string[]) {
+/** The vector the fake returns for `text` at `index` (as float64; base64 answers carry it as float32). */
+export function fakeEmbedding(text: string, index: number): number[] {
+  return [text.length / 100, 0.25, -0.5, index];
+}
+
+/** `base64` answers as OpenAI does for `encoding_format: "base64"`: little-endian float32. */
+export function embeddingList(model: string, inputs: string[], base64 = false) {
   return {
     object: 'list',
     model,
-    data: inputs.map((text, index) => ({
-      object: 'embedding',
-      index,
-      embedding: [text.length / 100, 0.25, -0.5, index],
-    })),
+    data: inputs.map((text, index) => {
+      const vector = fakeEmbedding(text, index);
+      return {
+        object: 'embedding',
+        index,
+        embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+      };
+    }),
     usage: { prompt_tokens: inputs.length * 3, total_tokens: inputs.length * 3 },
   };
 }

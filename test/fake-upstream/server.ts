@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { answerAnthropic } from './anthropic-format.js';
 import type { Behavior, ReceivedRequest } from './behaviors.js';
+import { answerGemini } from './gemini-format.js';
 import {
   chatChunks,
   chatCompletion,
@@ -57,12 +59,19 @@ export async function startFakeUpstream(
         json,
         abortedAt: null,
         receivedAt: Date.now(),
+        sent: [],
       };
       if (record) requests.push(received);
+      recordSent(res, received.sent);
       res.on('close', () => {
         if (!res.writableFinished) received.abortedAt = Date.now();
       });
-      const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const key =
+        /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??
+        [req.headers['x-api-key'], req.headers['x-goog-api-key'], req.headers['api-key']].find(
+          (h): h is string => typeof h === 'string',
+        ) ??
+        '';
       const behavior = queue.shift() ?? byKey.get(key) ?? { kind: 'ok' };
       answer(req, res, received, behavior);
     });
@@ -132,6 +141,15 @@ function answer(
       break;
   }
 
+  // Other wire formats, by path: Anthropic Messages and Gemini generateContent.
+  if (path.endsWith('/messages') && req.method === 'POST') {
+    answerAnthropic(res, json, behavior);
+    return;
+  }
+  if (/:(stream)?generateContent$/i.test(path)) {
+    answerGemini(res, path, json, behavior);
+    return;
+  }
   if (path.endsWith('/models') && req.method === 'GET') {
     sendJson(res, {
       object: 'list',
@@ -141,7 +159,7 @@ function answer(
   }
   if (path.endsWith('/embeddings')) {
     const input = Array.isArray(json.input) ? json.input.map(String) : [String(json.input ?? '')];
-    sendJson(res, embeddingList(model, input));
+    sendJson(res, embeddingList(model, input, json.encoding_format === 'base64'));
     return;
   }
   if (path.endsWith('/completions') && !path.endsWith('/chat/completions')) {
@@ -180,6 +198,24 @@ function answer(
   };
   if (delay > 0) setTimeout(go, delay);
   else go();
+}
+
+/** Keeps a copy of every body chunk written to `res`. */
+function recordSent(res: ServerResponse, sent: Uint8Array[]): void {
+  const copy = (chunk: unknown) => {
+    if (typeof chunk === 'string') sent.push(Buffer.from(chunk, 'utf8'));
+    else if (chunk instanceof Uint8Array) sent.push(Buffer.from(chunk));
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    copy(chunk);
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') copy(chunk);
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
 }
 
 function sendJson(res: ServerResponse, payload: unknown): void {

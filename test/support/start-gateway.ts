@@ -1,5 +1,5 @@
 import { createClientKey } from '../../src/auth/key-service.js';
-import type { ChannelConfig } from '../../src/config/schema.js';
+import type { ChannelConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { bootstrap, type NodeGateway } from '../../src/runtime/node/bootstrap.js';
 import { type RunningServer, startServer } from '../../src/runtime/node/server.js';
@@ -17,7 +17,7 @@ export interface TestGateway {
 
 /** Channel config with defaults filled, for tests. */
 export function channel(
-  fields: Partial<ChannelConfig> & Pick<ChannelConfig, 'name'>,
+  fields: Partial<ChannelConfigInput> & Pick<ChannelConfigInput, 'name'>,
 ): Record<string, unknown> {
   return { provider: 'openai-compatible', ...fields };
 }

@@ -1,12 +1,19 @@
+import type { IncomingMessage } from 'node:http';
+import { ensureAdminToken } from '../../admin/admin-token.js';
+import { createChannelRegistry, syncFileChannels } from '../../admin/channel-registry.js';
+import { createSecretBox, type SecretBox } from '../../auth/secret-box.js';
 import type { Settings } from '../../config/settings.js';
 import { createGateway, type Gateway } from '../../gateway.js';
-import { createProviderRegistry } from '../../providers/registry.js';
-import { buildChannels, DEMO_CHANNEL_CONFIG } from '../../router/build-channels.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import { createProviderRegistry, createWireRegistry } from '../../providers/registry.js';
+import { buildChannels } from '../../router/build-channels.js';
 import type { Channel } from '../../spec/channel.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
 import type { UsageRecord } from '../../spec/usage.js';
+import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
+import { buildAccounting } from '../../usage/build-accounting.js';
 import { openStorage } from './open-storage.js';
 import { createUpstreamFetch } from './undici-fetch.js';
 import { VERSION } from './version.js';
@@ -14,9 +21,16 @@ import { VERSION } from './version.js';
 export interface NodeGateway {
   readonly gateway: Gateway;
   readonly storage: Storage;
+  /** The channels the router serves right now (a fresh snapshot after every admin change). */
   readonly channels: readonly Channel[];
   readonly storageDescription: string;
   readonly usingDemoChannel: boolean;
+  /** The admin token, only when it was generated on this start (print it once); else null. */
+  readonly generatedAdminToken: string | null;
+  readonly box: SecretBox;
+  readonly providers: ProviderRegistry;
+  /** Rebuilds the channel snapshot from the store (the admin API does it after each change). */
+  refreshChannels(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,6 +43,8 @@ export interface BootstrapOptions {
   readonly usageSink?: (record: UsageRecord) => void;
 }
 
+const CHANNEL_POLL_MS = 5_000;
+
 /** Builds the gateway for one Node process: storage, providers, channels, upstream fetch. */
 export async function bootstrap({
   settings,
@@ -37,34 +53,81 @@ export async function bootstrap({
   usageSink,
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
-  const usingDemoChannel = settings.channels.length === 0;
-  const channels = Object.freeze(
-    buildChannels(usingDemoChannel ? [DEMO_CHANNEL_CONFIG] : settings.channels, providers),
-  );
+  // A bad channel in the file stops the process with a message naming it, before anything opens.
+  buildChannels(settings.channels, providers);
   const { storage, description } = await openStorage(settings.databaseUrl);
+  const box = await createSecretBox(settings.secrets.secretKey ?? undefined);
+  // The file's channels join the live store as file-managed; the router reads a snapshot of it.
+  await syncFileChannels(storage.channels, settings.channels, box, Date.now());
+  const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger });
+  // Changes written to the same database by another process (the CLI without --url) are picked
+  // up within this period; changes through this process's admin API apply at once.
+  const poll = setInterval(() => {
+    registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
+  }, CHANNEL_POLL_MS);
+  poll.unref();
+  const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
+  if (!box.encrypts && (await storage.channels.list()).some((c) => c.config.keys.length > 0)) {
+    logger.warn(
+      {},
+      'upstream keys are stored unencrypted in the database file: set SWITCHBOARD_SECRET_KEY to encrypt them',
+    );
+  }
+  // Usage log (batched writes), limits, cache and prices; counters live in this process.
+  const accounting = buildAccounting({
+    settings: settings.accounting,
+    storage,
+    counters: createMemoryCounterStore(),
+    logger,
+    now: Date.now,
+  });
   const upstream = fetch ? null : createUpstreamFetch({ connectTimeoutMs: 10_000, connections: 256 });
   const gateway = createGateway({
     storage,
     providers,
-    channels: () => channels,
+    wires: createWireRegistry(),
+    channels: registry.snapshot,
+    admin: { tokenDigest: adminToken.digest, box, refreshChannels: () => registry.refresh() },
+    // @hono/node-server hands the Node request over as env.incoming.
+    clientAddress: (c) =>
+      (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
     fetch: fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
     logger,
-    usageSink: usageSink ?? ((record: UsageRecord) => logger.debug({ usage: record }, 'request finished')),
+    accounting: accounting.accounting,
+    usageSink: (record: UsageRecord) => {
+      accounting.sink(record);
+      if (usageSink) usageSink(record);
+      else logger.debug({ usage: record }, 'request finished');
+    },
     options: {
       version: VERSION,
       bodyLimitBytes: settings.bodyLimitBytes,
       corsOrigins: settings.corsOrigins,
       maxAttempts: settings.maxAttempts,
+      modelAliases: settings.modelAliases,
+      routing: settings.routing,
+      ...(settings.defaultModel ? { defaultModel: settings.defaultModel } : {}),
     },
   });
   return {
     gateway,
     storage,
-    channels,
+    get channels() {
+      return registry.snapshot();
+    },
     storageDescription: description,
-    usingDemoChannel,
+    get usingDemoChannel() {
+      return registry.usingDemoChannel();
+    },
+    generatedAdminToken: adminToken.generated,
+    box,
+    providers,
+    refreshChannels: () => registry.refresh(),
     async close() {
+      clearInterval(poll);
       await upstream?.close();
+      // Records of requests that ended during the drain are written before the database closes.
+      await accounting.writer.close();
       await storage.close();
     },
   };

@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/gateway.js';
+import { createProviderRegistry } from '../../src/providers/registry.js';
+import { silentLogger } from '../../src/spec/logger.js';
+import { createMemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { errorOf, postJson } from '../support/http.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let restricted: TestGateway;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  const config = {
+    channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: ['up-http'], models: ['gpt-fake'] })],
+  };
+  gw = await startTestGateway(config);
+  restricted = await startTestGateway(config, { CORS_ORIGINS: 'https://app.example, https://other.example' });
+});
+afterAll(async () => {
+  await gw?.close();
+  await restricted?.close();
+  await fake?.close();
+});
+
+const chatBody = { model: 'gpt-fake', messages: [{ role: 'user', content: 'hi' }] };
+const origin = 'https://somewhere.example';
+
+describe('service routes', () => {
+  it('GET / names the service, its version and endpoints', async () => {
+    const res = await fetch(`${gw.url}/`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { name: string; version: string; endpoints: Record<string, string> };
+    expect(body.name).toBe('switchboard');
+    expect(body.version).toBe(VERSION);
+    expect(body.endpoints.chat).toBe('/v1/chat/completions');
+  });
+
+  it('GET /health reports liveness and storage readiness', async () => {
+    const res = await fetch(`${gw.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', storage: 'ok' });
+  });
+
+  it('GET /health answers 503 when storage does not answer', async () => {
+    const storage = { ...createMemoryStorage(), ping: () => Promise.reject(new Error('database is gone')) };
+    const gateway = createGateway({
+      storage,
+      providers: createProviderRegistry({ name: 'test' }),
+      channels: () => [],
+      fetch: () => Promise.reject(new Error('no network')),
+      logger: silentLogger,
+      usageSink: () => {},
+      options: { version: 'test', bodyLimitBytes: 1024, corsOrigins: ['*'], maxAttempts: 1 },
+    });
+    const res = await gateway.fetch(new Request('http://gateway.test/health'));
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ storage: 'unavailable' });
+    expect(text).not.toContain('database is gone');
+  });
+
+  it('unknown routes get the error envelope', async () => {
+    const res = await fetch(`${gw.url}/nope`);
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe('route_not_found');
+  });
+});
+
+describe('CORS', () => {
+  it('answers preflight on the client API', async () => {
+    for (const path of ['/v1/chat/completions', '/api/v1/embeddings', '/v1/audio/speech']) {
+      const res = await fetch(`${gw.url}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type, x-api-key',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+      const allowed = res.headers.get('access-control-allow-headers')?.toLowerCase() ?? '';
+      for (const header of ['authorization', 'content-type', 'x-api-key']) expect(allowed).toContain(header);
+    }
+  });
+
+  it('puts CORS headers on successes, errors, streams and service routes', async () => {
+    const responses = [
+      await fetch(`${gw.url}/`, { headers: { origin } }),
+      await fetch(`${gw.url}/health`, { headers: { origin } }),
+      await fetch(`${gw.url}/v1/models`, { headers: { origin, authorization: `Bearer ${gw.key}` } }),
+      await postJson(gw, '/v1/chat/completions', chatBody, { origin }),
+      await postJson(gw, '/v1/chat/completions', { ...chatBody, stream: true }, { origin }),
+      await postJson(gw, '/v1/chat/completions', chatBody, { origin, authorization: 'Bearer wrong' }),
+      await postJson(gw, '/v1/chat/completions', '{oops', { origin }),
+      await fetch(`${gw.url}/nope`, { headers: { origin } }),
+    ];
+    for (const res of responses) {
+      await res.arrayBuffer();
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-request-id');
+    }
+  });
+
+  it('allows only the configured origins when CORS_ORIGINS is set', async () => {
+    const preflight = (from: string) =>
+      fetch(`${restricted.url}/v1/chat/completions`, {
+        method: 'OPTIONS',
+        headers: { origin: from, 'access-control-request-method': 'POST' },
+      });
+    expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://app.example',
+    );
+    expect((await preflight('https://other.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://other.example',
+    );
+    const stranger = (await preflight('https://evil.example')).headers.get('access-control-allow-origin');
+    expect(stranger).not.toBe('https://evil.example');
+    expect(stranger).not.toBe('*');
+    const res = await postJson(restricted, '/v1/chat/completions', chatBody, {
+      origin: 'https://app.example',
+    });
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+});
+
+describe('x-request-id', () => {
+  it('echoes the client’s id on success, on streams and on errors (also in the error body)', async () => {
+    const ok = await postJson(gw, '/v1/chat/completions', chatBody, { 'x-request-id': 'req-ok-1' });
+    expect(ok.headers.get('x-request-id')).toBe('req-ok-1');
+    const stream = await postJson(
+      gw,
+      '/v1/chat/completions',
+      { ...chatBody, stream: true },
+      { 'x-request-id': 'req-s-1' },
+    );
+    await stream.text();
+    expect(stream.headers.get('x-request-id')).toBe('req-s-1');
+    const bad = await postJson(gw, '/v1/chat/completions', { messages: [] }, { 'x-request-id': 'req-err-1' });
+    expect(bad.headers.get('x-request-id')).toBe('req-err-1');
+    expect((await errorOf(bad)).request_id).toBe('req-err-1');
+    const unauthorized = await fetch(`${gw.url}/v1/models`, { headers: { 'x-request-id': 'req-401' } });
+    expect(unauthorized.headers.get('x-request-id')).toBe('req-401');
+    expect((await errorOf(unauthorized)).request_id).toBe('req-401');
+  });
+
+  it('generates a fresh id when the client sends none or an unusable one', async () => {
+    const seen = new Set<string>();
+    const variants: Record<string, string>[] = [
+      {},
+      {},
+      { 'x-request-id': 'has spaces and <html>' },
+      { 'x-request-id': 'x'.repeat(300) },
+    ];
+    for (const headers of variants) {
+      const res = await postJson(gw, '/v1/chat/completions', chatBody, headers);
+      const id = res.headers.get('x-request-id') ?? '';
+      expect(id).toMatch(/^[A-Za-z0-9._:-]{8,128}$/);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(4);
+    const tooBig = await postJson(gw, '/v1/chat/completions', 'x'.repeat(5 * 1024 * 1024));
+    expect(tooBig.status).toBe(413);
+    const id = tooBig.headers.get('x-request-id');
+    expect(id).toBeTruthy();
+    expect((await errorOf(tooBig)).request_id).toBe(id);
+  });
+
+  it('is on the service routes too', async () => {
+    expect(
+      (await fetch(`${gw.url}/health`, { headers: { 'x-request-id': 'h-1' } })).headers.get('x-request-id'),
+    ).toBe('h-1');
+    expect((await fetch(`${gw.url}/`)).headers.get('x-request-id')).toBeTruthy();
+  });
+});

@@ -1,0 +1,119 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { postJson, sseData, waitFor } from '../support/http.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await startTestGateway({
+    channels: [
+      channel({ name: 'main', base_url: fake.baseUrl, keys: ['k-main'], models: ['gpt-fake'] }),
+      channel({
+        name: 'spare',
+        base_url: fake.baseUrl,
+        keys: ['k-spare'],
+        models: ['gpt-fake'],
+        priority: 1,
+      }),
+    ],
+  });
+  client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+const content = 'one two three four five six seven eight';
+const streamBody = { model: 'gpt-fake', messages: [{ role: 'user', content: 'count' }], stream: true };
+
+describe('an upstream stream that fails after bytes reached the client', () => {
+  it('ends with one terminal SSE error event and never splices a second answer', async () => {
+    fake.enqueue({ kind: 'drop', afterChunks: 3 });
+    const res = await postJson(gw, '/v1/chat/completions', streamBody, { 'x-request-id': 'dropped-1' });
+    expect(res.status).toBe(200);
+    const received = Buffer.from(await res.arrayBuffer());
+    const sent = Buffer.concat(fake.requests[0]?.sent ?? []);
+    // What the client got is exactly what the upstream sent, then the error event, nothing more.
+    expect(received.subarray(0, sent.length).equals(sent)).toBe(true);
+    const trailer = sseData(received.subarray(sent.length).toString('utf8'));
+    expect(trailer).toHaveLength(1);
+    const { error } = JSON.parse(trailer[0] ?? '{}') as { error: Record<string, unknown> };
+    expect(error).toMatchObject({
+      code: 'upstream_stream_error',
+      type: 'upstream_error',
+      request_id: 'dropped-1',
+    });
+    expect(sseData(received.toString('utf8'))).not.toContain('[DONE]');
+    expect(fake.requests).toHaveLength(1);
+    const record = await waitFor(() => gw.usage.find((r) => r.requestId === 'dropped-1'), 'usage record');
+    expect(record.errorCode).toBe('upstream_stream_error');
+  });
+
+  it('makes the openai client stream throw an APIError after the partial text', async () => {
+    fake.enqueue({ kind: 'drop', afterChunks: 3 });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-fake',
+      messages: [{ role: 'user', content: 'count' }],
+      stream: true,
+    });
+    let text = '';
+    const consume = async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    };
+    await expect(consume()).rejects.toBeInstanceOf(OpenAI.APIError);
+    expect(text).toBe('fake answer ');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('relays an error event the upstream itself sent mid-stream, and tries nothing else', async () => {
+    fake.enqueue({ kind: 'sse-error', afterChunks: 2 });
+    const res = await postJson(gw, '/v1/chat/completions', streamBody);
+    const events = sseData(await res.text());
+    expect(events).toHaveLength(3);
+    expect(JSON.parse(events[2] ?? '{}').error.message).toBe('overloaded mid-stream');
+    expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe('a client that goes away', () => {
+  it('aborts the upstream request when it disconnects mid-stream', async () => {
+    fake.enqueue({ kind: 'drip', intervalMs: 30 });
+    const res = await postJson(gw, '/v1/chat/completions', {
+      ...streamBody,
+      messages: [{ role: 'user', content }],
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    await reader.cancel();
+    const upstream = fake.requests[0];
+    const abortedAt = await waitFor(() => upstream?.abortedAt, 'upstream abort');
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('aborts the upstream request when it disconnects before any byte', async () => {
+    fake.enqueue({ kind: 'hang' });
+    const controller = new AbortController();
+    const pending = fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(streamBody),
+      signal: controller.signal,
+    }).catch((err: unknown) => err);
+    const upstream = await waitFor(() => fake.requests[0], 'upstream request');
+    controller.abort();
+    await pending;
+    await waitFor(() => upstream.abortedAt, 'upstream abort');
+    // The gateway must not fail over to the spare channel for a client that has left.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.requests).toHaveLength(1);
+  });
+});

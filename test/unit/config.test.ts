@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, resolveSettings } from '../../src/config/settings.js';
+import { createProviderRegistry } from '../../src/providers/registry.js';
+import { buildChannels } from '../../src/router/build-channels.js';
+
+const load = (text: string, env: Record<string, string | undefined> = {}) =>
+  resolveSettings({ env, file: { path: 'switchboard.yaml', text } });
+
+/** The ConfigError a call throws (fails the test if it throws anything else, or nothing). */
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const providers = createProviderRegistry({ name: 'test' });
+const channelsOf = (text: string, env: Record<string, string> = {}) =>
+  buildChannels(load(text, env).channels, providers);
+
+describe('settings', () => {
+  it('has working defaults with no env and no file', () => {
+    const settings = resolveSettings({ env: {} });
+    expect(settings.port).toBe(8080);
+    expect(settings.databaseUrl).toMatch(/^sqlite:/);
+    expect(settings.corsOrigins).toEqual(['*']);
+    expect(settings.bodyLimitBytes).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(settings.channels).toEqual([]);
+    expect(Object.isFrozen(settings)).toBe(true);
+  });
+
+  it('lets env override the file', () => {
+    const settings = load('server: { port: 9000, body_limit: 1mb }\ndatabase_url: sqlite:./x.db', {
+      PORT: '7000',
+      BODY_LIMIT: '512kb',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(settings.port).toBe(7000);
+    expect(settings.bodyLimitBytes).toBe(512 * 1024);
+    expect(settings.databaseUrl).toBe('sqlite:./x.db');
+    expect(settings.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('names the field of a bad env value', () => {
+    expect(configError(() => resolveSettings({ env: { PORT: 'eighty' } })).message).toContain('PORT');
+    expect(configError(() => resolveSettings({ env: { BODY_LIMIT: 'lots' } })).message).toContain(
+      'BODY_LIMIT',
+    );
+    expect(configError(() => resolveSettings({ env: { LOG_LEVEL: 'loud' } })).message).toContain('LOG_LEVEL');
+  });
+
+  it('names the field of a bad config file value', () => {
+    const cases: [string, string][] = [
+      ['server: { port: 70000 }', 'server.port'],
+      ['server: { colour: blue }', 'server'],
+      ['channels: [{ name: "a b", provider: openai }]', 'channels.0.name'],
+      ['channels: [{ name: a, provider: openai, base_url: "not a url" }]', 'channels.0.base_url'],
+      [
+        'channels: [{ name: a, provider: openai, key: k }, { name: b, provider: openai, weight: -1 }]',
+        'channels.1.weight',
+      ],
+      ['channels: [{ name: a, provider: openai, timeout: { total_ms: 0 } }]', 'channels.0.timeout.total_ms'],
+      ['channels: [{ name: a, provider: openai, keyz: [k] }]', 'channels.0'],
+      ['server:\n  body_limit: huge', 'server.body_limit'],
+    ];
+    for (const [text, field] of cases) {
+      const error = configError(() => load(text));
+      expect(error.message, text).toContain(field);
+    }
+    expect(configError(() => load('server: { port: -1 }')).message).toMatch(
+      /^switchboard\.yaml: server\.port/,
+    );
+  });
+
+  it('reports YAML that does not parse', () => {
+    expect(configError(() => load('channels: [ {')).message).toMatch(/switchboard\.yaml.*YAML/);
+  });
+
+  it('refuses duplicate channel names, naming the second one', () => {
+    const error = configError(() =>
+      load(
+        'channels:\n  - { name: dup, provider: openai, key: a }\n  - { name: dup, provider: deepseek, key: b }',
+      ),
+    );
+    expect(error.message).toContain('channels.1.name');
+    expect(error.message).toContain('dup');
+  });
+});
+
+// The config syntax is `${NAME}`; built with a helper so no string looks like a forgotten template.
+const ref = (inner: string) => `\${${inner}}`;
+
+describe('environment interpolation in the config file', () => {
+  const text = [
+    'channels:',
+    '  - name: a',
+    '    provider: openai',
+    `    keys: ["${ref('OPENAI_KEY')}", "pre-${ref('SECOND:-fallback')}-post"]`,
+    `    base_url: "${ref('BASE:-http://127.0.0.1:9/v1')}"`,
+  ].join('\n');
+
+  it('replaces NAME references and NAME:-default references', () => {
+    const [channel] = load(text, { OPENAI_KEY: 'sk-from-env' }).channels;
+    expect(channel?.keys).toEqual(['sk-from-env', 'pre-fallback-post']);
+    expect(channel?.base_url).toBe('http://127.0.0.1:9/v1');
+  });
+
+  it('prefers a set variable to the default', () => {
+    const [channel] = load(text, { OPENAI_KEY: 'k', SECOND: 'two', BASE: 'http://10.0.0.1/v1' }).channels;
+    expect(channel?.keys).toEqual(['k', 'pre-two-post']);
+    expect(channel?.base_url).toBe('http://10.0.0.1/v1');
+  });
+
+  it('stops on an unset variable without a default, naming the path and the variable', () => {
+    const error = configError(() => load(text));
+    expect(error.message).toContain('channels[0].keys[0]');
+    expect(error.message).toContain('OPENAI_KEY');
+  });
+});
+
+describe('channels against providers', () => {
+  it('refuses an unknown provider, naming the field and the known ones', () => {
+    const error = configError(() => channelsOf('channels: [{ name: a, provider: nosuch, key: k }]'));
+    expect(error.message).toContain('channels.0.provider');
+    expect(error.message).toContain('nosuch');
+    expect(error.message).toContain('deepseek');
+  });
+
+  it('refuses a provider that needs a key when none is given', () => {
+    const error = configError(() => channelsOf('channels: [{ name: ds, provider: deepseek }]'));
+    expect(error.message).toContain('channels.0.keys');
+  });
+
+  it('requires base_url for a generic openai-compatible channel', () => {
+    const error = configError(() => channelsOf('channels: [{ name: x, provider: openai-compatible }]'));
+    expect(error.message).toContain('channels.0.base_url');
+  });
+
+  it('fills preset base URLs and merges key and keys; local servers need no key', () => {
+    const [ds, local] = channelsOf(
+      'channels:\n  - { name: ds, provider: deepseek, key: a, keys: [b, c] }\n  - { name: box, provider: ollama }',
+    );
+    expect(ds?.baseUrl).toMatch(/^https:\/\/api\.deepseek\.com/);
+    expect(ds?.keys).toEqual(['a', 'b', 'c']);
+    expect(local?.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:11434/);
+    expect(local?.keys).toEqual(['']);
+  });
+});
