@@ -1,0 +1,75 @@
+import type { LoadResult } from './load.js';
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly stream: boolean;
+  readonly connections: number;
+  readonly direct: LoadResult;
+  readonly gateway: LoadResult;
+  /** Gateway process CPU time per request answered in this run, in ms. */
+  readonly gatewayCpuMsPerRequest: number;
+}
+
+export interface Summary {
+  readonly addedP50MsAtC1: number;
+  readonly saturatedGatewayRps: number;
+  readonly peakRssMb: number;
+  readonly idleRssMb: number;
+}
+
+/** The issue's targets for this 2-core machine. */
+export const TARGETS = { addedP50MsAtC1: 0.3, saturatedGatewayRps: 4_500, peakRssMb: 150 } as const;
+
+const fmt = {
+  rps: (n: number) => Math.round(n).toLocaleString('en-US'),
+  ms: (n: number) => n.toFixed(2),
+  ratio: (n: number) => n.toFixed(2),
+};
+
+/** The table `npm run bench` prints. */
+export function formatReport(scenarios: readonly ScenarioResult[], summary: Summary): string {
+  const header = [
+    'scenario',
+    'direct RPS',
+    'p50 ms',
+    'p99 ms',
+    'gateway RPS',
+    'p50 ms',
+    'p99 ms',
+    'gw/direct',
+  ];
+  const rows = scenarios.map((s) => [
+    s.name,
+    fmt.rps(s.direct.rps),
+    fmt.ms(s.direct.p50Ms),
+    fmt.ms(s.direct.p99Ms),
+    fmt.rps(s.gateway.rps),
+    fmt.ms(s.gateway.p50Ms),
+    fmt.ms(s.gateway.p99Ms),
+    fmt.ratio(s.gateway.rps / s.direct.rps),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
+      .join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+
+  const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+  const out = [line(header), rule, ...rows.map(line), ''];
+  out.push(
+    `added p50 at concurrency 1   ${fmt.ms(summary.addedP50MsAtC1)} ms   (target < ${TARGETS.addedP50MsAtC1} ms: ${check(summary.addedP50MsAtC1 < TARGETS.addedP50MsAtC1)})`,
+    `gateway non-stream @32       ${fmt.rps(summary.saturatedGatewayRps)} RPS   (target >= ${fmt.rps(TARGETS.saturatedGatewayRps)}: ${check(summary.saturatedGatewayRps >= TARGETS.saturatedGatewayRps)})`,
+    `gateway peak RSS             ${summary.peakRssMb.toFixed(1)} MB   (idle ${summary.idleRssMb.toFixed(1)} MB; target < ${TARGETS.peakRssMb} MB: ${check(summary.peakRssMb < TARGETS.peakRssMb)})`,
+    `gateway CPU per request      ${scenarios.map((s) => `${s.name} ${s.gatewayCpuMsPerRequest.toFixed(3)} ms`).join(', ')}`,
+  );
+  const failed = scenarios.flatMap((s) =>
+    (['direct', 'gateway'] as const)
+      .filter((side) => s[side].non2xx + s[side].errors + s[side].timeouts > 0)
+      .map(
+        (side) =>
+          `WARNING ${s.name} ${side}: ${s[side].non2xx} non-2xx, ${s[side].errors} errors, ${s[side].timeouts} timeouts`,
+      ),
+  );
+  return [...out, ...failed].join('\n');
+}

@@ -1,0 +1,228 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type LoadOptions, runLoad } from './load.js';
+import { killAllChildren, readCpuMs, readRss, sampleRss, startChild, stopChild } from './processes.js';
+import { formatReport, type ScenarioResult, TARGETS } from './report.js';
+
+/**
+ * `npm run bench`: the gateway's overhead over a direct call. Starts the lean upstream and the
+ * real gateway (`node dist/cli/main.js serve`, key auth on, SQLite file, LOG_LEVEL=warn) as two
+ * separate processes, then drives autocannon at each: non-stream at 1 and 32 connections, stream
+ * at 32. See bench/README.md for how to read the figures.
+ */
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const UPSTREAM_KEY = 'sk-bench-upstream';
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    'no-build': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    /** Extra Node flags for the gateway process (experiments, e.g. `--max-semi-space-size=8`). */
+    'gateway-flags': { type: 'string', default: '' },
+    /** Comma-separated scenario names to run, e.g. `--only "non-stream c=1"` (profiling one case). */
+    only: { type: 'string' },
+  },
+});
+const durationS = Number(flags.duration);
+const warmupS = Number(flags.warmup);
+
+const messages = [
+  { role: 'system', content: 'You are a concise assistant.' },
+  { role: 'user', content: 'Say one short sentence about a fox.' },
+];
+const chatBody = JSON.stringify({ model: 'bench-model', messages, temperature: 0.2 });
+const streamBody = JSON.stringify({
+  model: 'bench-model',
+  messages,
+  temperature: 0.2,
+  stream: true,
+  stream_options: { include_usage: true },
+});
+
+const ALL_SCENARIOS = [
+  { name: 'non-stream c=1', stream: false, connections: 1 },
+  { name: 'non-stream c=32', stream: false, connections: 32 },
+  { name: 'stream c=32', stream: true, connections: 32 },
+] as const;
+const chosen = flags.only?.split(',').map((name) => name.trim());
+const SCENARIOS = chosen ? ALL_SCENARIOS.filter((s) => chosen.includes(s.name)) : ALL_SCENARIOS;
+
+const work = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+const cleanUp = () => {
+  killAllChildren();
+  rmSync(work, { recursive: true, force: true });
+};
+
+async function main(): Promise<void> {
+  try {
+    await bench(work);
+  } finally {
+    cleanUp();
+  }
+}
+
+async function bench(work: string): Promise<void> {
+  if (!flags['no-build']) build();
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+
+  const upstream = startChild(process.execPath, ['--import', 'tsx', 'bench/upstream.ts'], {
+    cwd: ROOT,
+    env,
+    name: 'bench upstream',
+  });
+  const upstreamPort = (await upstream.waitFor(/listening (\d+)/, 20_000))[1];
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+
+  const configPath = join(work, 'switchboard.yaml');
+  writeFileSync(
+    configPath,
+    [
+      'channels:',
+      '  - name: bench',
+      '    provider: openai-compatible',
+      `    base_url: ${upstreamUrl}/v1`,
+      `    keys: ["${UPSTREAM_KEY}"]`,
+      '    models: [bench-model]',
+      '',
+    ].join('\n'),
+  );
+  const profileDir = join(ROOT, 'bench', 'results', 'profiles');
+  if (flags['cpu-prof']) mkdirSync(profileDir, { recursive: true });
+  const gatewayArgs = [
+    ...(flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...flags['gateway-flags'].split(' ').filter(Boolean),
+    'dist/cli/main.js',
+    'serve',
+  ];
+  const gateway = startChild(process.execPath, gatewayArgs, {
+    cwd: ROOT,
+    env: {
+      ...env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(work, 'bench.db')}`,
+      CONFIG: configPath,
+      LOG_LEVEL: 'warn',
+    },
+    name: 'gateway',
+  });
+  const key = (await gateway.waitFor(/^\s+(sk-[A-Za-z0-9]+)\s*$/m, 30_000))[1] as string;
+  const gatewayPort = (await gateway.waitFor(/listening on http:\/\/[^\s:]+:(\d+)/, 30_000))[1];
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const pid = gateway.child.pid as number;
+
+  const targets = {
+    direct: { url: `${upstreamUrl}/v1/chat/completions`, key: UPSTREAM_KEY },
+    gateway: { url: `${gatewayUrl}/v1/chat/completions`, key },
+  };
+  await checkAnswers(targets.gateway.url, key).catch((err: Error) => {
+    throw new Error(`${err.message}\ngateway output:\n${gateway.output()}`);
+  });
+  const idleRssMb = readRss(pid)?.rssMb ?? Number.NaN;
+  const rss = sampleRss(pid);
+
+  const total = SCENARIOS.length * 2 * (durationS + warmupS);
+  process.stdout.write(
+    `switchboard bench: ${SCENARIOS.length * 2} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
+  );
+  const results: ScenarioResult[] = [];
+  for (const scenario of SCENARIOS) {
+    const measured = {} as Record<'direct' | 'gateway', Awaited<ReturnType<typeof runLoad>>>;
+    let cpuMs = 0;
+    for (const side of ['direct', 'gateway'] as const) {
+      const load: LoadOptions = {
+        url: targets[side].url,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${targets[side].key}` },
+        body: scenario.stream ? streamBody : chatBody,
+        connections: scenario.connections,
+        durationS,
+      };
+      process.stdout.write(`  ${scenario.name.padEnd(16)} ${side.padEnd(8)} `);
+      if (warmupS > 0) await runLoad({ ...load, durationS: warmupS });
+      const cpuBefore = readCpuMs(pid);
+      measured[side] = await runLoad(load);
+      if (side === 'gateway') cpuMs = readCpuMs(pid) - cpuBefore;
+      process.stdout.write(`${Math.round(measured[side].rps)} RPS\n`);
+    }
+    results.push({
+      ...scenario,
+      direct: measured.direct,
+      gateway: measured.gateway,
+      gatewayCpuMsPerRequest: cpuMs / Math.max(measured.gateway.ok, 1),
+    });
+  }
+  const peakRssMb = rss.peakMb();
+  rss.stop();
+  await stopChild(gateway.child);
+  await stopChild(upstream.child);
+
+  const c1 = results.find((r) => r.name === 'non-stream c=1');
+  const c32 = results.find((r) => r.name === 'non-stream c=32');
+  const summary = {
+    addedP50MsAtC1: (c1?.gateway.p50Ms ?? Number.NaN) - (c1?.direct.p50Ms ?? Number.NaN),
+    saturatedGatewayRps: c32?.gateway.rps ?? Number.NaN,
+    peakRssMb,
+    idleRssMb,
+  };
+  process.stdout.write(`\n${formatReport(results, summary)}\n`);
+
+  const resultsDir = join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
+    durationS,
+    warmupS,
+    scenarios: results,
+    summary,
+    targets: TARGETS,
+  };
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nwritten to bench/results/latest.json\n`);
+  if (flags['cpu-prof']) process.stdout.write(`gateway CPU profile in bench/results/profiles/\n`);
+}
+
+/** Builds dist/ as `npm start` would. tsc emits even when it reports type errors; those are shown. */
+function build(): void {
+  process.stdout.write('building (npm run build)...\n');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) {
+    process.stdout.write(`warning: the build reported errors; running what it emitted:\n${result.stdout}\n`);
+  }
+}
+
+/** One request of each kind through the gateway, so a misconfigured run fails loudly, not fast. */
+async function checkAnswers(url: string, key: string): Promise<void> {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+  const plain = await fetch(url, { method: 'POST', headers, body: chatBody });
+  const plainText = await plain.text();
+  if (plain.status !== 200 || !plainText.includes('chatcmpl-bench'))
+    throw new Error(`gateway check failed: ${plain.status} ${plainText}`);
+  const stream = await fetch(url, { method: 'POST', headers, body: streamBody });
+  const streamText = await stream.text();
+  if (stream.status !== 200 || !streamText.includes('data: [DONE]'))
+    throw new Error(`gateway stream check failed: ${stream.status} ${streamText}`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+process.once('exit', cleanUp);
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
