@@ -1,6 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { requireAdmin } from './admin/admin-auth.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
 import { createTrafficStats } from './admin/traffic-stats.js';
@@ -9,9 +7,11 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { type ClientAddressOf, requireClientKey } from './auth/middleware.js';
 import type { RoutingConfig } from './config/schema.js';
 import { GatewayError } from './errors/gateway-error.js';
+import { bodyLimit } from './http/body-limit.js';
 import { isFrontDoorWire } from './http/chat-call.js';
 import { mountClientRoutes } from './http/client-routes.js';
 import type { GatewayEnv } from './http/context.js';
+import { cors } from './http/cors.js';
 import { createErrorHandler, notFound } from './http/error-handler.js';
 import { mountMessagesRoutes } from './http/messages-routes.js';
 import { createModelAliases } from './http/model-aliases.js';
@@ -49,6 +49,8 @@ export interface GatewayDeps {
   readonly clientAddress?: ClientAddressOf;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** SHA-256 hex for client-key lookups (default: crypto.subtle); a runtime may supply a faster one. */
+  readonly hashKey?: (secret: string) => string | Promise<string>;
   /** Router health backend (in-memory when absent; a shared one for many processes). */
   readonly health?: HealthPort;
   /** Backoff waits; tests may inject one that does not wait on real time. */
@@ -91,7 +93,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(
     '*',
     cors({
-      origin: [...options.corsOrigins].includes('*') ? '*' : [...options.corsOrigins],
+      origin: options.corsOrigins.includes('*') ? '*' : options.corsOrigins,
       // Browser clients may read the limit and cache headers as well as the request id.
       exposeHeaders: [
         'x-request-id',
@@ -115,6 +117,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     maxEntries: 10_000,
     now,
     ...(deps.admin ? { openSecret: deps.admin.box.open } : {}),
+    ...(deps.hashKey ? { hashKey: deps.hashKey } : {}),
   });
   const authenticate = requireClientKey(keyLookup, deps.clientAddress);
   // Per-channel counters since start for /stats and /admin/api/stats, fed by every usage record.

@@ -1,4 +1,4 @@
-import { ReadTimeoutError, readWithTimeout } from './read-with-timeout.js';
+import { ReadTimeoutError } from './read-with-timeout.js';
 
 export interface RelayEnd {
   /** `done`: upstream finished; `error`: upstream failed mid-stream; `cancelled`: the client left. */
@@ -32,37 +32,79 @@ export interface RelayOptions {
 /**
  * Forwards upstream bytes to the client unchanged, as they arrive. Pull-based, so a slow client
  * holds back the upstream read instead of making the gateway buffer the stream.
+ *
+ * The idle time-out counts only while a read from the upstream is pending. It is one watchdog
+ * timer per stream, re-armed only when it fires early, instead of a timer and a promise per
+ * chunk: a streamed answer is hundreds of chunks.
  */
 export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
   const { reader, idleMs, onChunk, transform } = options;
   let pending = options.first;
   let ended = false;
+  /** When the pending upstream read started (Date.now()), or 0 while none is pending. */
+  let readingSince = 0;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  let stream: ReadableStreamDefaultController<Uint8Array>;
+
   const end = (result: RelayEnd) => {
     if (ended) return;
     ended = true;
+    if (watchdog !== undefined) clearTimeout(watchdog);
     options.onEnd(result);
   };
+  const fail = (err: unknown) => {
+    if (ended) return;
+    const timedOut = err instanceof ReadTimeoutError;
+    const message = err instanceof Error ? err.message : String(err);
+    end({ outcome: 'error', error: message, timedOut });
+    if (options.errorTrailer) {
+      stream.enqueue(options.errorTrailer(message, timedOut));
+      stream.close();
+    } else {
+      stream.error(err);
+    }
+  };
+  const check = () => {
+    watchdog = undefined;
+    if (ended || readingSince === 0) return;
+    const waited = Date.now() - readingSince;
+    if (waited < idleMs) {
+      watchdog = setTimeout(check, idleMs - waited);
+      return;
+    }
+    // The pending read settles later (or never, if the upstream ignores the abort); by then the
+    // stream has ended and its result is dropped.
+    options.abortUpstream('idle timeout');
+    fail(new ReadTimeoutError(`no data from upstream for ${idleMs} ms`));
+  };
+  const forward = (chunk: Uint8Array): boolean => {
+    const out = transform ? transform.push(chunk) : chunk;
+    if (out.byteLength === 0) return false;
+    onChunk?.(out);
+    stream.enqueue(out);
+    return true;
+  };
+
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        stream = controller;
+      },
       async pull(controller) {
-        const forward = (chunk: Uint8Array): boolean => {
-          const out = transform ? transform.push(chunk) : chunk;
-          if (out.byteLength === 0) return false;
-          onChunk?.(out);
-          controller.enqueue(out);
-          return true;
-        };
-        if (pending) {
-          const chunk = pending;
-          pending = null;
-          if (forward(chunk)) return;
-        }
         try {
+          if (pending) {
+            const chunk = pending;
+            pending = null;
+            if (forward(chunk)) return;
+          }
           // A transform may hold a chunk back; keep reading until something goes out or the end.
           for (;;) {
-            const { done, value } = await readWithTimeout(reader, idleMs, () =>
-              options.abortUpstream('idle timeout'),
-            );
+            if (ended) return;
+            readingSince = Date.now();
+            if (watchdog === undefined) watchdog = setTimeout(check, idleMs);
+            const { done, value } = await reader.read();
+            readingSince = 0;
+            if (ended) return;
             if (done) {
               const rest = transform?.flush();
               if (rest && rest.byteLength > 0) {
@@ -76,16 +118,8 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
             if (forward(value)) return;
           }
         } catch (err) {
-          if (ended) return;
-          const timedOut = err instanceof ReadTimeoutError;
-          const message = err instanceof Error ? err.message : String(err);
-          end({ outcome: 'error', error: message, timedOut });
-          if (options.errorTrailer) {
-            controller.enqueue(options.errorTrailer(message, timedOut));
-            controller.close();
-          } else {
-            controller.error(err);
-          }
+          readingSince = 0;
+          fail(err);
         }
       },
       cancel(reason) {

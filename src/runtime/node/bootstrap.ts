@@ -15,6 +15,7 @@ import { createMemoryCounterStore } from '../../storage/memory/memory-counters.j
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
 import { openStorage } from './open-storage.js';
+import { sha256HexSync } from './sha256.js';
 import { createUpstreamFetch } from './undici-fetch.js';
 import { VERSION } from './version.js';
 
@@ -93,6 +94,7 @@ export async function bootstrap({
       (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
     fetch: fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
     logger,
+    hashKey: sha256HexSync,
     accounting: accounting.accounting,
     usageSink: (record: UsageRecord) => {
       accounting.sink(record);
