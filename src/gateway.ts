@@ -1,12 +1,16 @@
 import { Hono } from 'hono';
 import { requireAdmin } from './admin/admin-auth.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
+import { createAdminSessions } from './admin/session/admin-sessions.js';
+import { mountSessionRoutes } from './admin/session/session-routes.js';
+import { createSignInThrottle } from './admin/session/sign-in-throttle.js';
 import { createTrafficStats } from './admin/traffic-stats.js';
 import { mountUsageRoutes } from './admin/usage-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { type ClientAddressOf, requireClientKey } from './auth/middleware.js';
 import type { RoutingConfig } from './config/schema.js';
 import { GatewayError } from './errors/gateway-error.js';
+import { mountAdminPanel, type PanelAssets } from './http/admin-panel.js';
 import { bodyLimit } from './http/body-limit.js';
 import { isFrontDoorWire } from './http/chat-call.js';
 import { mountClientRoutes } from './http/client-routes.js';
@@ -45,6 +49,8 @@ export interface GatewayDeps {
   readonly wires?: WireRegistry;
   /** The admin API (`/admin/api/*`, `/stats`); absent = not mounted. */
   readonly admin?: GatewayAdminDeps;
+  /** The built admin panel, served at /admin (with the admin API); absent = not served. */
+  readonly panel?: PanelAssets;
   /** The caller's address, for key IP allowlists (runtime-specific; null when unknown). */
   readonly clientAddress?: ClientAddressOf;
   readonly now?: () => number;
@@ -170,10 +176,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? null });
   if (deps.admin) {
+    const sessions = createAdminSessions(deps.storage.sessions, deps.admin.session?.ttlMs ?? 12 * 3_600_000);
+    const admin = requireAdmin(deps.admin.tokenDigest, sessions, now);
     // Before the admin API's own routes, which end in an /admin/api/* catch-all.
-    mountUsageRoutes(app, { admin: requireAdmin(deps.admin.tokenDigest), usage: deps.storage.usage, now });
+    mountSessionRoutes(app, {
+      tokenDigest: deps.admin.tokenDigest,
+      sessions,
+      throttle: createSignInThrottle({ failureDelayMs: deps.admin.session?.signInDelayMs ?? 1_000 }),
+      ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
+      bodyLimit: limitBody,
+      now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    mountUsageRoutes(app, { admin, usage: deps.storage.usage, now });
     mountGatewayAdmin(app, {
       admin: deps.admin,
+      requireAdmin: admin,
       storage: deps.storage,
       providers: deps.providers,
       fetch: deps.fetch,
@@ -186,6 +204,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       version: options.version,
       health: () => runtime.view.snapshot(),
     });
+    if (deps.panel) mountAdminPanel(app, deps.panel);
   }
 
   app.notFound(notFound);

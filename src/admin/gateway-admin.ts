@@ -18,10 +18,14 @@ export interface GatewayAdminDeps {
   readonly box: SecretBox;
   /** Rebuilds the channel snapshot behind `deps.channels` (see createChannelRegistry). */
   readonly refreshChannels: () => Promise<void>;
+  /** Admin panel sign-in: session lifetime and the delay before a wrong secret is answered. */
+  readonly session?: { readonly ttlMs: number; readonly signInDelayMs: number };
 }
 
 export interface AdminWiring {
   readonly admin: GatewayAdminDeps;
+  /** The admin check (token or panel session) every admin route runs first. */
+  readonly requireAdmin: MiddlewareHandler<GatewayEnv>;
   readonly storage: Storage;
   readonly providers: ProviderRegistry;
   readonly fetch: FetchLike;
@@ -51,7 +55,7 @@ export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminC
   };
   mountAdminRoutes(app, {
     ctx,
-    tokenDigest: w.admin.tokenDigest,
+    requireAdmin: w.requireAdmin,
     traffic: w.traffic,
     channels: w.channels,
     bodyLimit: w.bodyLimit,

@@ -6,17 +6,17 @@ import { parseJsonObject } from '../http/read-json.js';
 import type { HealthSnapshot } from '../router/health-snapshot.js';
 import type { Channel } from '../spec/channel.js';
 import { adminRoutes } from './admin-api.js';
-import { requireAdmin } from './admin-auth.js';
 import type { AdminContext } from './context.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { buildOpenApi } from './openapi.js';
+import { providerPresets } from './provider-presets.js';
 import { listQuerySchema } from './schemas.js';
 import { adminStats, routingStats } from './stats-views.js';
 import type { TrafficStats } from './traffic-stats.js';
 
 export interface AdminMountDeps {
   readonly ctx: AdminContext;
-  readonly tokenDigest: Uint8Array;
+  readonly requireAdmin: MiddlewareHandler<GatewayEnv>;
   readonly traffic: TrafficStats;
   readonly channels: () => readonly Channel[];
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
@@ -27,16 +27,18 @@ export interface AdminMountDeps {
 
 /** `/admin/api/*` (admin token), `GET /stats` (admin token), and the public API reference. */
 export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): void {
-  const admin = requireAdmin(deps.tokenDigest);
+  const admin = deps.requireAdmin;
   const routes = adminRoutes((ctx) => adminStats(ctx, deps.traffic, deps.channels));
   const openapi = buildOpenApi(routes, deps.version);
 
   // The reference is public: it describes the API, it holds no data.
   app.get('/admin/api/openapi.json', (c) => c.json(openapi));
   app.get('/docs', (c) => c.html(DOCS_PAGE));
-  app.get('/stats', admin, (c) =>
-    c.json(routingStats(deps.traffic, deps.channels(), deps.health?.() ?? null, deps.ctx.now())),
-  );
+  const routing = () => routingStats(deps.traffic, deps.channels(), deps.health?.() ?? null, deps.ctx.now());
+  app.get('/stats', admin, (c) => c.json(routing()));
+  // The same document under /admin/api, where the panel's session cookie is sent.
+  app.get('/admin/api/stats/routing', admin, (c) => c.json(routing()));
+  app.get('/admin/api/providers', admin, (c) => c.json({ object: 'list', data: providerPresets(deps.ctx) }));
 
   for (const route of routes) {
     app.on(route.method.toUpperCase(), `/admin/api${route.path}`, admin, deps.bodyLimit, async (c) => {

@@ -39,8 +39,12 @@ const usageQuery = z.object({
   to: time.optional(),
   group_by: z.enum(['all', 'key', 'user', 'model', 'channel']).default('all'),
   value: z.string().min(1).optional(),
-  interval: z.enum(['hour', 'day']).default('hour'),
+  interval: z.enum(['minute', 'hour', 'day']).default('hour'),
 });
+
+const MINUTE_MS = 60_000;
+/** `interval=minute` reads raw records, so its range is kept short. */
+const MINUTE_RANGE_MAX_MS = 6 * 3_600_000;
 
 /**
  * The request log and usage summaries under /admin/api, behind the admin token. Summaries read
@@ -74,7 +78,12 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
   app.get('/admin/api/usage', deps.admin, async (c) => {
     const q = parse(usageQuery, c);
     const to = q.to ?? deps.now();
-    const from = q.from ?? to - DAY_MS;
+    const from = q.from ?? to - (q.interval === 'minute' ? 3_600_000 : DAY_MS);
+    if (q.interval === 'minute' && to - from > MINUTE_RANGE_MAX_MS) {
+      throw new GatewayError('invalid_request', 'interval=minute covers at most 6 hours: narrow from/to', {
+        param: 'interval',
+      });
+    }
     const rows = await deps.usage.rollups({
       dimension: q.group_by as RollupDimension,
       // Rollups are keyed by the start of their hour: widen `from` to the hour it falls in.
@@ -82,6 +91,22 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       to,
       ...(q.value ? { value: q.value } : {}),
     });
+    if (q.interval === 'minute') {
+      // Per-minute points and their totals come from the raw records of exactly [from, to);
+      // groups stay on the hourly rollups (whole hours).
+      const minutes =
+        q.group_by === 'all' && q.value === undefined
+          ? await deps.usage.buckets({ from, to, bucketMs: MINUTE_MS })
+          : null;
+      return c.json({
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        group_by: q.group_by,
+        totals: summarize(minutes ?? rows),
+        groups: groupTotals(rows),
+        series: minutes ? usageSeries(minutes, 'minute') : usageSeries(rows, 'hour'),
+      });
+    }
     return c.json({
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),

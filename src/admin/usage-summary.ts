@@ -25,9 +25,11 @@ export function summarize(rows: readonly RollupRow[]) {
   };
 }
 
-/** Rows folded into hourly or daily points, oldest first. */
-export function usageSeries(rows: readonly RollupRow[], interval: 'hour' | 'day') {
-  const size = interval === 'hour' ? 3_600_000 : 86_400_000;
+const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+/** Rows folded into points per minute, hour or day, oldest first. */
+export function usageSeries(rows: readonly RollupRow[], interval: keyof typeof INTERVAL_MS) {
+  const size = INTERVAL_MS[interval];
   const points = new Map<number, RollupRow[]>();
   for (const row of rows) {
     const at = Math.floor(row.hour / size) * size;

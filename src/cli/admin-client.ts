@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { requireAdmin } from '../admin/admin-auth.js';
 import type { AdminContext } from '../admin/context.js';
 import { mountAdminRoutes } from '../admin/mount-admin.js';
 import { createTrafficStats } from '../admin/traffic-stats.js';
@@ -78,7 +79,7 @@ export async function localAdminClient(settings: Settings): Promise<AdminClient>
   app.use('*', requestId());
   mountAdminRoutes(app, {
     ctx,
-    tokenDigest: hexToBytes(await sha256Hex(token)),
+    requireAdmin: requireAdmin(hexToBytes(await sha256Hex(token)), null, Date.now),
     traffic: createTrafficStats(Date.now()),
     channels: () => [],
     bodyLimit: async (_c, next) => next(),

@@ -119,6 +119,22 @@ export const fileConfigSchema = z
       .strict()
       .default({ name: 'Switchboard' }),
     channels: z.array(channelSchema).default([]),
+    /** The admin panel at /admin and its sign-in (docs/admin-panel.md). */
+    admin: z
+      .object({
+        /** Serve the built panel at /admin (the admin API is on either way). */
+        panel: z.boolean().default(true),
+        /** How long a panel sign-in lasts. */
+        session_hours: z
+          .number()
+          .positive()
+          .max(24 * 30)
+          .default(12),
+        /** A wrong admin token at the sign-in form is answered only after this long. */
+        sign_in_delay_ms: z.number().int().min(0).max(60_000).default(1_000),
+      })
+      .strict()
+      .default({ panel: true, session_hours: 12, sign_in_delay_ms: 1_000 }),
     /** Client model name (or `*` glob) → model routed, e.g. Claude Code's names → any upstream. */
     model_aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Model used by `POST /chat` when the request names none. */

@@ -36,6 +36,8 @@ export interface Settings {
   readonly secrets: { readonly adminToken: string | null; readonly secretKey: string | null };
   /** Usage log, limits, response cache and prices. */
   readonly accounting: AccountingSettings;
+  /** The admin panel (/admin) and its cookie sessions. */
+  readonly admin: { readonly panel: boolean; readonly sessionTtlMs: number; readonly signInDelayMs: number };
 }
 
 /** A bad setting: the message names the field and what is wrong with it. */
@@ -86,6 +88,11 @@ export function resolveSettings(input: SettingsInput): Settings {
     configPath: input.file?.path ?? null,
     defaultModel: env.DEFAULT_MODEL ?? file.default_model ?? null,
     secrets: { adminToken: env.ADMIN_TOKEN ?? null, secretKey: env.SWITCHBOARD_SECRET_KEY ?? null },
+    admin: {
+      panel: file.admin.panel,
+      sessionTtlMs: Math.round(file.admin.session_hours * 3_600_000),
+      signInDelayMs: file.admin.sign_in_delay_ms,
+    },
     accounting: {
       usage: file.usage,
       limits: file.limits,

@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   // Admin API and key states (tenants, keys and channels managed live).
   missing_admin_token: { status: 401, type: 'authentication_error' },
   invalid_admin_token: { status: 401, type: 'authentication_error' },
+  // Admin panel sessions (cookie sign-in).
+  session_expired: { status: 401, type: 'authentication_error' },
+  csrf_failed: { status: 403, type: 'permission_error' },
+  too_many_sign_in_attempts: { status: 429, type: 'rate_limit_error' },
   key_revoked: { status: 401, type: 'authentication_error' },
   key_expired: { status: 401, type: 'authentication_error' },
   key_disabled: { status: 403, type: 'permission_error' },

@@ -59,6 +59,12 @@ export interface RollupQuery {
   readonly value?: string;
 }
 
+export interface BucketQuery {
+  readonly from: number;
+  readonly to: number;
+  readonly bucketMs: number;
+}
+
 /**
  * The durable usage log. `insertBatch` writes the records and folds them into the hourly
  * rollups atomically, so rollups always equal the sum of the raw records they cover.
@@ -70,6 +76,12 @@ export interface UsageStore {
   /** Every record with this request id (one, unless a client reused its x-request-id). */
   get(requestId: string): Promise<UsageRecord[]>;
   rollups(query: RollupQuery): Promise<RollupRow[]>;
+  /**
+   * Totals of every request in [from, to) in buckets of `bucketMs`, read from the raw records
+   * (finer than the hourly rollups; for short ranges such as the last hour). Dimension `all`;
+   * `hour` holds each bucket's start; empty buckets are absent.
+   */
+  buckets(query: BucketQuery): Promise<RollupRow[]>;
   /** Deletes raw records that started before `before`; rollups stay. Resolves to how many. */
   prune(before: number): Promise<number>;
 }

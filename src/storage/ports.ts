@@ -124,12 +124,32 @@ export interface MetaStore {
   set(key: string, value: string): Promise<void>;
 }
 
+/** A signed-in admin panel session; only the SHA-256 of the cookie value is stored. */
+export interface AdminSessionRecord {
+  readonly idHash: string;
+  /** Sent back by the panel in `x-csrf-token` on every write; useless without the cookie. */
+  readonly csrfToken: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export interface AdminSessionStore {
+  create(session: AdminSessionRecord): Promise<void>;
+  /** The session, or null when unknown or expired at `now`. */
+  find(idHash: string, now: number): Promise<AdminSessionRecord | null>;
+  delete(idHash: string): Promise<void>;
+  /** Drops sessions expired before `now`; resolves to how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
 /** Everything the gateway persists, behind ports so backends can be swapped. */
 export interface Storage {
   readonly keys: KeyStore;
   readonly users: UserStore;
   readonly channels: ChannelStore;
   readonly meta: MetaStore;
+  /** Admin panel sign-in sessions. */
+  readonly sessions: AdminSessionStore;
   /** The durable usage log and its hourly rollups (src/storage/accounting-ports.ts). */
   readonly usage: UsageStore;
   /** Opens the response cache kept in this backend, bounded as given. */

@@ -129,6 +129,26 @@ describe('admin request log and usage summaries', () => {
     expect(byModel.groups[0]?.error_rate).toBeGreaterThan(0);
     expect(byModel.groups[0]?.latency_ms.p50).not.toBeNull();
   });
+
+  it('shows the last hour per minute (the dashboard view), from the raw records', async () => {
+    const res = await admin('/admin/api/usage?interval=minute');
+    expect(res.status).toBe(200);
+    const usage = (await res.json()) as {
+      from: string;
+      to: string;
+      totals: { requests: number; errors: number; latency_ms: { p95: number | null } };
+      series: { time: string; requests: number }[];
+    };
+    expect(Date.parse(usage.to) - Date.parse(usage.from)).toBe(3_600_000);
+    expect(usage.totals.requests).toBe(ids.length);
+    expect(usage.totals.errors).toBeGreaterThan(0);
+    expect(usage.totals.latency_ms.p95).not.toBeNull();
+    expect(usage.series.reduce((n, p) => n + p.requests, 0)).toBe(ids.length);
+    for (const point of usage.series) expect(Date.parse(point.time) % 60_000).toBe(0);
+    const tooLong = await admin(`/admin/api/usage?interval=minute&from=${Date.now() - 7 * 3_600_000}`);
+    expect(tooLong.status).toBe(400);
+    expect(((await tooLong.json()) as { error: { param: string } }).error.param).toBe('interval');
+  });
 });
 
 describe('admin stats', () => {

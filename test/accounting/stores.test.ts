@@ -89,6 +89,37 @@ describe.each(backends)('usage store (%s)', (_name, open) => {
     );
   });
 
+  it('folds raw records into fine buckets (the last-hour view) that match the records exactly', async () => {
+    const opened = await open();
+    db = opened.db;
+    // Records every 10 minutes; buckets of 20 minutes over [T0 + 15 min, T0 + 75 min).
+    const records = Array.from({ length: 12 }, (_, i) => record(i + 1));
+    await opened.store.insertBatch(records);
+    const from = T0 + 15 * 60_000;
+    const to = T0 + 75 * 60_000;
+    const buckets = await opened.store.buckets({ from, to, bucketMs: 20 * 60_000 });
+    const inRange = records.filter((r) => r.startedAt >= from && r.startedAt < to);
+    expect(buckets.map((b) => b.hour)).toEqual([T0 + 20 * 60_000, T0 + 40 * 60_000, T0 + 60 * 60_000]);
+    expect(buckets.map((b) => b.requests)).toEqual([2, 2, 2]);
+    for (const bucket of buckets) {
+      const mine = inRange.filter(
+        (r) => r.startedAt >= bucket.hour && r.startedAt < bucket.hour + 20 * 60_000,
+      );
+      expect(bucket.requests).toBe(mine.length);
+      expect(bucket.errors).toBe(mine.filter((r) => r.status >= 400).length);
+      expect(bucket.promptTokens).toBe(mine.reduce((n, r) => n + (r.usage?.promptTokens ?? 0), 0));
+      expect(bucket.cost).toBeCloseTo(
+        mine.reduce((n, r) => n + (r.cost ?? 0), 0),
+        9,
+      );
+      expect(bucket.latencyMsSum).toBe(mine.reduce((n, r) => n + r.latencyMs, 0));
+      expect(bucket.latencyHistogram.reduce((a, b) => a + b, 0)).toBe(mine.length);
+      // Latencies are 50 ms x i: the slowest of each bucket decides its p100 bucket bound.
+      const slowest = Math.max(...mine.map((r) => r.latencyMs));
+      expect(percentileFromHistogram(bucket.latencyHistogram, 1)).toBeGreaterThanOrEqual(slowest);
+    }
+  });
+
   it('pages the log newest first with a cursor, filtered, and prunes raw records only', async () => {
     const opened = await open();
     db = opened.db;

@@ -120,3 +120,28 @@ describe('stats', () => {
     expect(typeof fakeStats?.health).toBe('string');
   });
 });
+
+describe('provider presets for the panel', () => {
+  it('lists every provider a channel can name, with its default base URL', async () => {
+    const gw = await startAdminGateway();
+    try {
+      const res = await gw.admin('GET', '/providers');
+      expect(res.status).toBe(200);
+      const { data } = (await res.json()) as {
+        data: { name: string; base_url: string | null; requires_key: boolean; wire: string }[];
+      };
+      const byName = new Map(data.map((p) => [p.name, p]));
+      expect(byName.get('openai')).toEqual({
+        name: 'openai',
+        base_url: 'https://api.openai.com/v1',
+        requires_key: true,
+        wire: 'openai',
+      });
+      expect(byName.get('anthropic')?.wire).toBe('anthropic');
+      expect(byName.get('ollama')?.requires_key).toBe(false);
+      expect((await gw.admin('GET', '/providers', undefined, 'wrong-token-wrong-token')).status).toBe(401);
+    } finally {
+      await gw.close();
+    }
+  });
+});

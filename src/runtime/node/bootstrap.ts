@@ -15,6 +15,7 @@ import { createMemoryCounterStore } from '../../storage/memory/memory-counters.j
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
 import { openStorage } from './open-storage.js';
+import { nodePanelAssets } from './panel-files.js';
 import { sha256HexSync } from './sha256.js';
 import { createUpstreamFetch } from './undici-fetch.js';
 import { VERSION } from './version.js';
@@ -88,7 +89,13 @@ export async function bootstrap({
     providers,
     wires: createWireRegistry(),
     channels: registry.snapshot,
-    admin: { tokenDigest: adminToken.digest, box, refreshChannels: () => registry.refresh() },
+    admin: {
+      tokenDigest: adminToken.digest,
+      box,
+      refreshChannels: () => registry.refresh(),
+      session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
+    },
+    ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
     // @hono/node-server hands the Node request over as env.incoming.
     clientAddress: (c) =>
       (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,

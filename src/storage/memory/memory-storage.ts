@@ -1,5 +1,6 @@
 import type { KeyRecord, KeyStore, NewKey, Storage } from '../ports.js';
 import { createMemoryCacheStore } from './memory-response-cache.js';
+import { createMemorySessionStore } from './memory-sessions.js';
 import { createMemoryChannelStore, createMemoryMetaStore, createMemoryUserStore } from './memory-stores.js';
 import { createMemoryUsageStore } from './memory-usage.js';
 
@@ -62,6 +63,7 @@ export function createMemoryStorage(): Storage {
     users: createMemoryUserStore(),
     channels: createMemoryChannelStore(),
     meta: createMemoryMetaStore(),
+    sessions: createMemorySessionStore(),
     usage: createMemoryUsageStore(),
     openResponseCache: createMemoryCacheStore,
     async ping() {},

@@ -1,5 +1,5 @@
 import type { UsageRecord } from '../../spec/usage.js';
-import { addRows, rollupBatch } from '../../usage/rollup.js';
+import { addRows, rollupBatch, rowOfRecord } from '../../usage/rollup.js';
 import type { RollupRow, UsageLogQuery, UsageStore } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor, matchesLogQuery } from '../usage-log-cursor.js';
 
@@ -53,6 +53,17 @@ export function createMemoryUsageStore(): UsageStore {
             (query.value === undefined || row.value === query.value),
         )
         .sort((a, b) => a.hour - b.hour || a.value.localeCompare(b.value));
+    },
+    async buckets(query) {
+      const byStart = new Map<number, RollupRow>();
+      for (const { record } of records) {
+        if (record.startedAt < query.from || record.startedAt >= query.to) continue;
+        const start = Math.floor(record.startedAt / query.bucketMs) * query.bucketMs;
+        const row = { ...rowOfRecord(record, 'all', '*'), hour: start };
+        const existing = byStart.get(start);
+        byStart.set(start, existing ? addRows(existing, row) : row);
+      }
+      return [...byStart.values()].sort((a, b) => a.hour - b.hour);
     },
     async prune(before) {
       const kept = records.filter((r) => r.record.startedAt >= before);

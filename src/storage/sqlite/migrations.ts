@@ -72,6 +72,24 @@ const migrations: Record<string, Migration> = {
   },
   // Usage log, rollups and response cache; numbered 01xx to stay clear of the tenants series.
   '0100_usage_and_cache': usageAndCacheMigration,
+  // Admin panel sign-in sessions (cookie value hashed); 02xx: after every earlier series, so
+  // databases that already ran 0100 migrate in order.
+  '0200_admin_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('admin_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('admin_sessions_expiry')
+        .on('admin_sessions')
+        .column('expires_at')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

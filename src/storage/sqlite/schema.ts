@@ -49,9 +49,18 @@ export interface MetaTable {
   updated_at: Generated<number>;
 }
 
+export interface AdminSessionsTable {
+  /** SHA-256 hex of the cookie value. */
+  id_hash: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   client_keys: ClientKeysTable;
   meta: MetaTable;
   users: UsersTable;
   channels: ChannelsTable;
+  admin_sessions: AdminSessionsTable;
 }

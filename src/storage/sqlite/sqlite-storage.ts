@@ -6,6 +6,7 @@ import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { sqliteKeyStore } from './sqlite-keys.js';
 import { sqliteCacheStore } from './sqlite-response-cache.js';
+import { sqliteSessionStore } from './sqlite-sessions.js';
 import { sqliteChannelStore, sqliteMetaStore, sqliteUserStore } from './sqlite-stores.js';
 import { sqliteUsageStore } from './sqlite-usage.js';
 
@@ -31,6 +32,7 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
     users: sqliteUserStore(db),
     channels: sqliteChannelStore(db),
     meta: sqliteMetaStore(db),
+    sessions: sqliteSessionStore(db),
     usage: sqliteUsageStore(accountingView(db)),
     openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
     async ping() {

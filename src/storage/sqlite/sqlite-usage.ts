@@ -1,7 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { PricesUsed, UsageRecord } from '../../spec/usage.js';
-import { addRows, rollupBatch } from '../../usage/rollup.js';
-import type { RollupDimension, RollupRow, UsageStore } from '../accounting-ports.js';
+import { addRows, rollupBatch, roundCost } from '../../usage/rollup.js';
+import {
+  LATENCY_BUCKETS_MS,
+  type RollupDimension,
+  type RollupRow,
+  type UsageStore,
+} from '../accounting-ports.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
 import type { AccountingTables, UsageHourlyTable, UsageRecordsTable } from './accounting-schema.js';
 
@@ -89,6 +94,56 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       if (query.value !== undefined) q = q.where('value', '=', query.value);
       const rows = await q.orderBy('hour').orderBy('value').execute();
       return rows.map(fromRollupRow);
+    },
+    async buckets(query) {
+      const size = Math.max(1, Math.floor(query.bucketMs));
+      // Cumulative counts per latency bound; the histogram is their differences.
+      const atMost = LATENCY_BUCKETS_MS.map((bound, i) =>
+        sql<number>`sum(case when latency_ms <= ${bound} then 1 else 0 end)`.as(`le${i}`),
+      );
+      const rows = await db
+        .selectFrom('usage_records')
+        .select((eb) => [
+          // A literal: a bound JS number arrives as REAL, which would make this a float division.
+          sql<number>`(started_at / ${sql.lit(size)}) * ${sql.lit(size)}`.as('bucket'),
+          eb.fn.countAll<number>().as('requests'),
+          sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
+          sql<number>`sum(cache_hit)`.as('cache_hits'),
+          sql<number>`sum(coalesce(prompt_tokens, 0))`.as('prompt_tokens'),
+          sql<number>`sum(coalesce(completion_tokens, 0))`.as('completion_tokens'),
+          sql<number>`sum(coalesce(cached_tokens, 0))`.as('cached_tokens'),
+          sql<number>`sum(coalesce(reasoning_tokens, 0))`.as('reasoning_tokens'),
+          sql<number>`sum(coalesce(cost, 0))`.as('cost'),
+          sql<number>`sum(latency_ms)`.as('latency_sum'),
+          ...atMost,
+        ])
+        .where('started_at', '>=', query.from)
+        .where('started_at', '<', query.to)
+        .groupBy('bucket')
+        .orderBy('bucket')
+        .execute();
+      return rows.map((row): RollupRow => {
+        const counts = row as unknown as Record<string, number>;
+        const cumulative = LATENCY_BUCKETS_MS.map((_, i) => counts[`le${i}`] ?? 0);
+        return {
+          hour: row.bucket,
+          dimension: 'all',
+          value: '*',
+          requests: row.requests,
+          errors: row.errors,
+          cacheHits: row.cache_hits,
+          promptTokens: row.prompt_tokens,
+          completionTokens: row.completion_tokens,
+          cachedTokens: row.cached_tokens,
+          reasoningTokens: row.reasoning_tokens,
+          cost: roundCost(row.cost),
+          latencyMsSum: row.latency_sum,
+          latencyHistogram: [
+            ...cumulative.map((n, i) => n - (i === 0 ? 0 : (cumulative[i - 1] ?? 0))),
+            row.requests - (cumulative.at(-1) ?? 0),
+          ],
+        };
+      });
     },
     async prune(before) {
       const result = await db.deleteFrom('usage_records').where('started_at', '<', before).executeTakeFirst();

@@ -1,0 +1,32 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+
+export const SESSION_COOKIE = 'sb_admin_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export function readSessionCookie(c: Context): string | null {
+  const value = getCookie(c, SESSION_COOKIE);
+  return value && value.length > 0 ? value : null;
+}
+
+/** HttpOnly, SameSite=Strict, with an expiry; Secure whenever the panel is reached over HTTPS. */
+export function writeSessionCookie(c: Context, value: string, expiresAt: number, now: number): void {
+  setCookie(c, SESSION_COOKIE, value, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/',
+    secure: isHttps(c),
+    maxAge: Math.max(0, Math.floor((expiresAt - now) / 1000)),
+    expires: new Date(expiresAt),
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+}
+
+function isHttps(c: Context): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  // Behind a TLS-terminating proxy the gateway itself speaks plain HTTP.
+  return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+}

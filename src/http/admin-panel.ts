@@ -1,0 +1,60 @@
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { GatewayEnv } from './context.js';
+
+/** The built admin panel's files, as a runtime reaches them (disk on Node, an asset binding elsewhere). */
+export interface PanelAssets {
+  /** Serves the file named by the path below `/admin/`, or calls `next()` when there is none. */
+  readonly files: MiddlewareHandler<GatewayEnv>;
+  /** index.html's text, or null when the panel has not been built. */
+  readonly indexHtml: () => Promise<string | null>;
+}
+
+const HASHED_ASSET = /^\/admin\/assets\//;
+const SECURITY_HEADERS: Record<string, string> = {
+  // Naive UI writes its styles at run time, hence 'unsafe-inline' for styles (never for scripts).
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
+/**
+ * The admin panel at /admin: hashed assets are cached for a year (their names change with their
+ * content), everything else is revalidated, and any other path below /admin is the single-page
+ * app's index, so a reload on /admin/keys works. Mounted after /admin/api, which it never shadows.
+ */
+export function mountAdminPanel(app: Hono<GatewayEnv>, panel: PanelAssets): void {
+  app.get('/admin', (c) => c.redirect('/admin/', 308));
+  app.get(
+    '/admin/*',
+    async (c, next) => {
+      await next();
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+      if (c.res.status === 200 && !c.res.headers.has('cache-control')) {
+        c.res.headers.set(
+          'cache-control',
+          HASHED_ASSET.test(c.req.path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      }
+    },
+    panel.files,
+    async (c) => {
+      const last = c.req.path.split('/').at(-1) ?? '';
+      // A missing file (a name with an extension) is a 404, not the app's index.
+      if (last.includes('.') || HASHED_ASSET.test(c.req.path)) {
+        return c.text('Not found', 404, { 'cache-control': 'no-store' });
+      }
+      const html = await panel.indexHtml();
+      if (html === null) {
+        return c.text(
+          'The admin panel has not been built. Run `npm run build` (npm start does it for you) and reload.',
+          503,
+          { 'cache-control': 'no-store' },
+        );
+      }
+      return c.html(html, 200, { 'cache-control': 'no-cache' });
+    },
+  );
+}
