@@ -116,7 +116,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }),
   );
 
-  mountServiceRoutes(app, { version: options.version, storage: deps.storage });
+  mountServiceRoutes(app, {
+    version: options.version,
+    storage: deps.storage,
+    endpoints: {
+      ...(deps.wires?.get('anthropic') ? { messages: '/v1/messages' } : {}),
+      simple_chat: '/chat',
+      ...(deps.admin ? { admin_api: '/admin/api', api_reference: '/docs', stats: '/stats' } : {}),
+      ...(deps.admin && deps.panel ? { admin_panel: '/admin/' } : {}),
+    },
+  });
 
   const keyLookup = createAuthenticator(deps.storage, {
     cacheTtlMs: options.keyCacheTtlMs ?? 5_000,

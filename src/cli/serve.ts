@@ -15,7 +15,8 @@ export async function serveCommand(): Promise<void> {
     // Printed once to the terminal, never to the log: only its hash is stored.
     process.stdout.write(
       `\nNo ADMIN_TOKEN was set, so an admin token was generated. It is shown only this once:\n\n    ${node.generatedAdminToken}\n\n` +
-        'Use it as "Authorization: Bearer <token>" on /admin/api/* and /stats, or set ADMIN_TOKEN.\n',
+        'Sign in with it to the admin panel at /admin, or send it as "Authorization: Bearer <token>" to\n' +
+        '/admin/api/* and /stats. Set ADMIN_TOKEN to choose your own.\n',
     );
   }
 
@@ -49,6 +50,9 @@ export async function serveCommand(): Promise<void> {
   process.stdout.write(
     `Switchboard listening on http://${shownHost}:${server.port}  (storage: ${node.storageDescription})\n`,
   );
+  if (settings.admin.panel) {
+    process.stdout.write(`Admin panel: http://${shownHost}:${server.port}/admin/\n`);
+  }
   if (node.usingDemoChannel) {
     process.stdout.write(
       'No channels configured: serving the built-in mock models "mock-1" and "mock-embedding".\n',

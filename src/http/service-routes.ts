@@ -3,7 +3,10 @@ import type { Storage } from '../storage/ports.js';
 import type { GatewayEnv } from './context.js';
 
 /** `GET /` describes the service; `GET /health` reports liveness and storage readiness. */
-export function mountServiceRoutes(app: Hono<GatewayEnv>, deps: { version: string; storage: Storage }): void {
+export function mountServiceRoutes(
+  app: Hono<GatewayEnv>,
+  deps: { version: string; storage: Storage; endpoints?: Readonly<Record<string, string>> },
+): void {
   app.get('/', (c) =>
     c.json({
       name: 'switchboard',
@@ -16,6 +19,7 @@ export function mountServiceRoutes(app: Hono<GatewayEnv>, deps: { version: strin
         passthrough: '/v1/*',
         alias: '/api/v1/*',
         health: '/health',
+        ...deps.endpoints,
       },
     }),
   );

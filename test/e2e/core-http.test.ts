@@ -41,6 +41,9 @@ describe('service routes', () => {
     expect(body.name).toBe('switchboard');
     expect(body.version).toBe(VERSION);
     expect(body.endpoints.chat).toBe('/v1/chat/completions');
+    expect(body.endpoints.messages).toBe('/v1/messages');
+    expect(body.endpoints.admin_panel).toBe('/admin/');
+    expect(body.endpoints.api_reference).toBe('/docs');
   });
 
   it('GET /health reports liveness and storage readiness', async () => {

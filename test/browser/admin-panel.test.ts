@@ -1,0 +1,246 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { errorOf } from '../support/http.js';
+import { chromiumAvailable, launchChromium } from './chromium.js';
+import { ensurePanelBuilt } from './panel-build.js';
+
+/**
+ * A new operator's first session, driven through the real panel in Debian's Chromium: sign in,
+ * add a channel on the fake upstream and test it, create a user and a key, send traffic with
+ * that key, find the request (and a failed one, with its reason) in Logs and on the Dashboard,
+ * try it in the Playground, revoke the key and see the next request refused.
+ */
+const SHOTS = 'test-artifacts/screenshots';
+const UPSTREAM_KEY = 'sk-fake-upstream-secret-9F3k';
+const available = chromiumAvailable();
+
+describe.skipIf(!available)('admin panel in a browser', () => {
+  let fake: FakeUpstream;
+  let gw: AdminGateway;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let clientKey = '';
+
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  const input = (testId: string) => page.getByTestId(testId).locator('input, textarea').first();
+  const chat = (key: string, content = 'hello from the browser test') =>
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
+    });
+
+  async function nav(name: 'dashboard' | 'channels' | 'keys' | 'users' | 'logs' | 'playground') {
+    const link = page.getByTestId(`nav-${name}`);
+    if (!(await link.isVisible())) await page.getByTestId('nav-toggle').click();
+    await link.click();
+  }
+
+  /** Picks an option in a Naive UI select by its visible text. */
+  async function choose(testId: string, option: string) {
+    await page.getByTestId(testId).click();
+    await page.locator('.n-base-select-option', { hasText: option }).first().click();
+  }
+
+  /** Reloads (through the page's own refresh) until `locator` shows up. */
+  async function eventually(locator: Locator, refresh: () => Promise<void>, what: string) {
+    for (let i = 0; i < 20; i++) {
+      if ((await locator.count()) > 0) return;
+      await refresh();
+      await page.waitForTimeout(250);
+    }
+    throw new Error(`never appeared: ${what}`);
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await ensurePanelBuilt();
+    fake = await startFakeUpstream();
+    gw = await startAdminGateway({
+      routing: { max_attempts: 1 },
+      usage: { flush_interval_ms: 20 },
+      admin: { sign_in_delay_ms: 200 },
+    });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await fake?.close();
+  });
+
+  it('signs in: a wrong token is refused with a clear message, the right one opens the dashboard', async () => {
+    await page.goto(`${gw.url}/admin/`);
+    await page.waitForURL(/\/admin\/login/);
+    await shot('01-login');
+    await input('login-secret').fill('this-is-not-the-admin-token');
+    await page.getByTestId('login-submit').click();
+    await expect(page.getByTestId('login-error').textContent()).resolves.toMatch(/not the admin token/i);
+    await input('login-secret').fill(ADMIN_TOKEN);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL((url) => !url.pathname.includes('/login'));
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'sb_admin_session');
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe('Strict');
+    expect(session?.expires).toBeGreaterThan(Date.now() / 1000);
+    // The empty dashboard tells a new operator what to do next.
+    await page.getByTestId('dash-empty').waitFor();
+    await shot('02-dashboard-empty');
+  });
+
+  it('adds a channel on the fake upstream (preset fills the base URL), masks its key and tests it', async () => {
+    await nav('channels');
+    await page.getByTestId('channel-add').click();
+    await input('channel-name').fill('fake');
+    await choose('channel-provider', 'openai');
+    await expect(input('channel-base-url').inputValue()).resolves.toBe('https://api.openai.com/v1');
+    await input('channel-base-url').fill(fake.baseUrl);
+    await input('channel-keys').fill(UPSTREAM_KEY);
+    await input('channel-models').fill('gpt-4o-mini');
+    await input('channel-models').press('Enter');
+    await shot('03-channel-form');
+    await page.getByTestId('channel-save').click();
+    const row = page.locator('[data-testid="channel-row"][data-name="fake"]');
+    await row.waitFor();
+    // The upstream key is never rendered in clear, only masked.
+    expect(await page.content()).not.toContain(UPSTREAM_KEY);
+    expect(await row.textContent()).toContain('9F3k');
+    await row.getByTestId('channel-test').click();
+    const result = page.getByTestId('channel-test-result');
+    await result.waitFor();
+    await expect(result.textContent()).resolves.toMatch(/OK.*\d+\s*ms/s);
+    expect(fake.requests.at(-1)?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    await shot('04-channels');
+  });
+
+  it('creates a user and a key for them; the key is shown once, in full', async () => {
+    await nav('users');
+    await page.getByTestId('user-add').click();
+    await input('user-name').fill('alice');
+    await page.getByTestId('user-save').click();
+    await page.locator('[data-testid="user-row"][data-name="alice"]').waitFor();
+    await shot('05-users');
+
+    await nav('keys');
+    await page.getByTestId('key-add').click();
+    await input('key-name').fill('alice-laptop');
+    await choose('key-user', 'alice');
+    await page.getByTestId('key-save').click();
+    const secret = page.getByTestId('key-secret');
+    await secret.waitFor();
+    clientKey = ((await secret.inputValue().catch(() => secret.textContent())) ?? '').trim();
+    expect(clientKey).toMatch(/^sk-[A-Za-z0-9_-]{20,}$/);
+    await shot('06-key-created');
+    // Closing the one-time dialog: the list shows the key masked only.
+    await page.keyboard.press('Escape');
+    const row = page.locator('[data-testid="key-row"][data-name="alice-laptop"]');
+    await row.waitFor();
+    expect(await page.content()).not.toContain(clientKey);
+    expect(await row.textContent()).toContain(clientKey.slice(-4));
+  });
+
+  it('shows traffic sent with that key in Logs, with the reason a failed request failed', async () => {
+    const ok = await chat(clientKey);
+    expect(ok.status).toBe(200);
+    await ok.text();
+    // One upstream failure: the channel answers 500, the client gets 502 upstream_failed.
+    fake.enqueue({ kind: 'status', status: 500, body: { error: { message: 'upstream exploded' } } });
+    const failed = await chat(clientKey, 'this one fails');
+    expect(failed.status).toBe(502);
+    const failedId = failed.headers.get('x-request-id') ?? '';
+    await failed.text();
+
+    await nav('logs');
+    const failedRow = page.locator(`[data-testid="log-row"][data-request-id="${failedId}"]`);
+    await eventually(failedRow, () => page.getByTestId('logs-refresh').click(), 'the failed request in Logs');
+    expect(await page.locator('[data-testid="log-row"]').count()).toBeGreaterThanOrEqual(2);
+    await shot('07-logs');
+    await failedRow.click();
+    const detail = page.getByTestId('log-detail');
+    await detail.waitFor();
+    await expect(page.getByTestId('log-detail-error').textContent()).resolves.toMatch(/upstream_failed/);
+    const text = (await detail.textContent()) ?? '';
+    expect(text).toContain('502');
+    expect(text).toContain('500');
+    expect(text).toContain('fake');
+    expect(text).not.toContain(UPSTREAM_KEY);
+    await shot('08-log-detail');
+    await page.keyboard.press('Escape');
+  });
+
+  it('counts the traffic on the Dashboard, with the channel healthy and the model on top', async () => {
+    await nav('dashboard');
+    const requests = page.getByTestId('dash-requests');
+    await requests.waitFor();
+    for (let i = 0; i < 20 && Number((await requests.textContent())?.replace(/\D/g, '')) < 2; i++) {
+      await page.getByTestId('dash-refresh').click();
+      await page.waitForTimeout(250);
+    }
+    expect(Number((await requests.textContent())?.replace(/\D/g, ''))).toBe(2);
+    await expect(page.getByTestId('dash-top-models').textContent()).resolves.toContain('gpt-4o-mini');
+    await expect(page.getByTestId('dash-health').textContent()).resolves.toContain('fake');
+    await shot('09-dashboard');
+  });
+
+  it('streams a chat answer in the Playground with the new key', async () => {
+    await nav('playground');
+    await input('pg-key').fill(clientKey);
+    await choose('pg-model', 'gpt-4o-mini');
+    await input('pg-message').fill('Say something');
+    await page.getByTestId('pg-send').click();
+    await page.waitForFunction(() =>
+      (document.querySelector('[data-testid="pg-output"]')?.textContent ?? '').includes('fake answer'),
+    );
+    await shot('10-playground');
+  });
+
+  it('revokes the key; the next request with it is refused', async () => {
+    await nav('keys');
+    const row = page.locator('[data-testid="key-row"][data-name="alice-laptop"]');
+    await row.getByTestId('key-revoke').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.waitForFunction(() =>
+      /revoked/i.test(
+        document.querySelector('[data-testid="key-row"][data-name="alice-laptop"]')?.textContent ?? '',
+      ),
+    );
+    await shot('11-key-revoked');
+    const refused = await chat(clientKey);
+    expect(refused.status).toBe(401);
+    expect((await errorOf(refused)).code).toBe('key_revoked');
+  });
+
+  it('switches to Chinese, and fits a phone screen', async () => {
+    await page.getByTestId('lang-switch').click();
+    await page.locator('.n-dropdown-option, .n-base-select-option', { hasText: '中文' }).first().click();
+    await expect(page.getByTestId('nav-keys').textContent()).resolves.toMatch(/[\u4e00-\u9fff]/);
+    await shot('12-keys-zh');
+    await page.setViewportSize({ width: 375, height: 812 });
+    for (const name of ['dashboard', 'channels', 'keys', 'logs'] as const) {
+      await nav(name);
+      await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} is wider than the phone screen`).toBeLessThanOrEqual(1);
+      await shot(`13-phone-${name}`);
+    }
+  });
+
+  it('signs out: the session no longer opens the admin API', async () => {
+    const cookie = (await context.cookies()).find((c) => c.name === 'sb_admin_session');
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL(/\/admin\/login/);
+    const res = await fetch(`${gw.url}/admin/api/users`, {
+      headers: { cookie: `sb_admin_session=${cookie?.value}` },
+    });
+    expect(res.status).toBe(401);
+  });
+});
