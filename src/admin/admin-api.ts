@@ -3,6 +3,7 @@ import { createChannel, deleteChannel, getChannel, listChannels, updateChannel }
 import { testChannel } from './channel-test.js';
 import type { AdminContext } from './context.js';
 import { createKey, getKey, listKeys, revokeKey, rotateKey, updateKey } from './key-admin.js';
+import { providerPresetSchema, providerPresets } from './provider-presets.js';
 import {
   type AdminStats,
   adminStatsSchema,
@@ -38,7 +39,7 @@ export interface AdminRoute {
   /** Hono path below /admin/api, `:id` for the id. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: 'users' | 'keys' | 'channels' | 'stats';
+  readonly tag: 'users' | 'keys' | 'channels' | 'stats' | 'providers';
   readonly status: 200 | 201;
   readonly body?: z.ZodType;
   readonly list?: boolean;
@@ -222,6 +223,15 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
       body: channelTestRequestSchema,
       response: channelTestResultSchema,
       handle: (ctx, i) => testChannel(ctx, i.id, (i.body as z.infer<typeof channelTestRequestSchema>).model),
+    },
+    {
+      method: 'get',
+      path: '/providers',
+      tag: 'providers',
+      status: 200,
+      summary: 'Every provider a channel can name, with its default base URL (the panel presets)',
+      response: z.object({ object: z.literal('list'), data: z.array(providerPresetSchema) }),
+      handle: async (ctx) => ({ object: 'list' as const, data: providerPresets(ctx) }),
     },
     {
       method: 'get',

@@ -9,7 +9,6 @@ import { adminRoutes } from './admin-api.js';
 import type { AdminContext } from './context.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { buildOpenApi } from './openapi.js';
-import { providerPresets } from './provider-presets.js';
 import { listQuerySchema } from './schemas.js';
 import { adminStats, routingStats } from './stats-views.js';
 import type { TrafficStats } from './traffic-stats.js';
@@ -38,7 +37,6 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
   app.get('/stats', admin, (c) => c.json(routing()));
   // The same document under /admin/api, where the panel's session cookie is sent.
   app.get('/admin/api/stats/routing', admin, (c) => c.json(routing()));
-  app.get('/admin/api/providers', admin, (c) => c.json({ object: 'list', data: providerPresets(deps.ctx) }));
 
   for (const route of routes) {
     app.on(route.method.toUpperCase(), `/admin/api${route.path}`, admin, deps.bodyLimit, async (c) => {

@@ -158,7 +158,16 @@ export function logView(r: UsageRecord) {
     reasoning_tokens: r.usage?.reasoningTokens ?? null,
     count_source: r.countSource,
     cost: r.cost,
-    prices: r.prices,
+    prices: r.prices
+      ? {
+          input: r.prices.input,
+          output: r.prices.output,
+          cached_input: r.prices.cachedInput ?? null,
+          cache_write: r.prices.cacheWrite ?? null,
+          reasoning: r.prices.reasoning ?? null,
+          currency: r.prices.currency,
+        }
+      : null,
     cache_hit: r.cacheHit,
     first_byte_ms: r.firstByteMs,
     latency_ms: r.latencyMs,

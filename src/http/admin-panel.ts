@@ -10,6 +10,7 @@ export interface PanelAssets {
 }
 
 const HASHED_ASSET = /^\/admin\/assets\//;
+const TOP_LEVEL_FILE = /^\/admin\/[^/]*\.[^/]*$/;
 const SECURITY_HEADERS: Record<string, string> = {
   // Naive UI writes its styles at run time, hence 'unsafe-inline' for styles (never for scripts).
   'content-security-policy':
@@ -41,9 +42,9 @@ export function mountAdminPanel(app: Hono<GatewayEnv>, panel: PanelAssets): void
     },
     panel.files,
     async (c) => {
-      const last = c.req.path.split('/').at(-1) ?? '';
-      // A missing file (a name with an extension) is a 404, not the app's index.
-      if (last.includes('.') || HASHED_ASSET.test(c.req.path)) {
+      // A missing file (under assets/, or a top-level name with an extension such as
+      // /admin/favicon.ico) is a 404; deeper paths are the app's own (/admin/logs/<id.with.dots>).
+      if (HASHED_ASSET.test(c.req.path) || TOP_LEVEL_FILE.test(c.req.path)) {
         return c.text('Not found', 404, { 'cache-control': 'no-store' });
       }
       const html = await panel.indexHtml();

@@ -51,6 +51,10 @@ describe('the admin panel files at /admin', () => {
     expect(await deep.text()).toBe(INDEX);
     expect((await app.request('/admin/assets/gone-123.js')).status).toBe(404);
     expect((await app.request('/admin/nothing.css')).status).toBe(404);
+    // A request id with dots in a deep link is the app's, not a file.
+    const detail = await app.request('/admin/logs/client.request.id-1');
+    expect(detail.status).toBe(200);
+    expect(await detail.text()).toBe(INDEX);
   });
 
   it('never serves a file outside the panel folder', async () => {

@@ -1,6 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium (apt-get install chromium); never a downloaded browser. */
@@ -22,7 +20,8 @@ export function chromiumAvailable(): boolean {
 
 /**
  * Headless, no sandbox (CI runs as root), and no background networking: this machine's network
- * is closed, and Chromium's own calls home would only fail and slow it down.
+ * is closed, and Chromium's own calls home would only fail and slow it down. Playwright gives
+ * every launch a new, empty profile directory.
  */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -39,7 +38,6 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--disable-default-apps',
       '--disable-extensions',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'sb-chromium-'))}`,
     ],
   });
 }

@@ -1,0 +1,40 @@
+import { reactive } from 'vue';
+
+/** The admin session as the panel knows it; the session cookie itself is HttpOnly. */
+export interface SessionState {
+  csrfToken: string | null;
+  expiresAt: string | null;
+  /** true once GET /session has answered (signed in or not) */
+  checked: boolean;
+}
+
+export const sessionState = reactive<SessionState>({ csrfToken: null, expiresAt: null, checked: false });
+
+export function isSignedIn(): boolean {
+  return sessionState.csrfToken !== null;
+}
+
+export function setSession(csrfToken: string, expiresAt: string): void {
+  sessionState.csrfToken = csrfToken;
+  sessionState.expiresAt = expiresAt;
+  sessionState.checked = true;
+}
+
+export function clearSessionState(): void {
+  sessionState.csrfToken = null;
+  sessionState.expiresAt = null;
+  sessionState.checked = true;
+}
+
+type Listener = () => void;
+const lostListeners = new Set<Listener>();
+
+/** Called when an admin request answers 401 (the session is gone); the router sends the user to /login. */
+export function onSessionLost(listener: Listener): () => void {
+  lostListeners.add(listener);
+  return () => lostListeners.delete(listener);
+}
+
+export function notifySessionLost(): void {
+  for (const listener of lostListeners) listener();
+}

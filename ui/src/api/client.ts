@@ -1,0 +1,137 @@
+import { i18n } from '../i18n';
+import { clearSessionState, notifySessionLost, sessionState } from './auth-state';
+import type { ErrorEnvelope } from './types';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** Where the admin API lives; `path` arguments are below it. */
+export const API_BASE = '/admin/api';
+
+const SESSION_LOST_CODES = new Set(['missing_admin_token', 'invalid_admin_token', 'session_expired']);
+
+/** An error answer of the admin (or client) API, or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly param: string | null;
+  readonly requestId: string | null;
+  /** seconds from a Retry-After header, when the server sent one */
+  readonly retryAfter: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    param: string | null = null,
+    requestId: string | null = null,
+    retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.param = param;
+    this.requestId = requestId;
+    this.retryAfter = retryAfter;
+  }
+}
+
+function isEnvelope(value: unknown): value is ErrorEnvelope {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
+  const error = (value as { error: unknown }).error;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}
+
+function parseRetryAfter(header: string | null): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** Turns a failed response into an ApiError, reading the `{"error": {...}}` envelope when there is one. */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+  const headerId = res.headers.get('x-request-id');
+  if (isEnvelope(parsed)) {
+    const e = parsed.error;
+    return new ApiError(
+      res.status,
+      e.code ?? 'error',
+      e.message,
+      e.param ?? null,
+      e.request_id ?? headerId,
+      retryAfter,
+    );
+  }
+  const message = text.trim().slice(0, 300) || `${res.status} ${res.statusText}`.trim();
+  return new ApiError(res.status, `http_${res.status}`, message, null, headerId, retryAfter);
+}
+
+/**
+ * One admin API call. `path` is below /admin/api (e.g. `/keys?user_id=x`). Sends the session
+ * cookie, JSON bodies, and `x-csrf-token` on every non-GET request. Throws ApiError on any
+ * failure; a 401 that means "no session" also clears the session and sends the user to /login.
+ */
+export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && sessionState.csrfToken) headers['x-csrf-token'] = sessionState.csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (err) {
+    throw new ApiError(0, 'network_error', err instanceof Error ? err.message : String(err));
+  }
+  if (!res.ok) {
+    const error = await errorFromResponse(res);
+    // Signing in with a wrong secret is also a 401: that is the login form's business.
+    if (res.status === 401 && SESSION_LOST_CODES.has(error.code) && path !== '/session') {
+      clearSessionState();
+      notifySessionLost();
+    }
+    throw error;
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Builds a query string from the defined, non-empty values (`?a=1&b=x`, or '' when none). */
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A readable message for anything thrown (API errors use the envelope's `error.message`). */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 0) return i18n.global.t('common.networkError', { message: err.message });
+    return err.message;
+  }
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  return i18n.global.t('common.somethingWrong');
+}

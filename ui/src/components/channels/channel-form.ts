@@ -1,0 +1,209 @@
+import type { ChannelView, CreateChannelBody, ProviderPreset, UpdateChannelBody } from '../../api/types';
+import { sameList, splitLines, splitList } from '../crud/text-lists';
+
+/** One model map row: the model a client asks for → the model sent upstream. */
+export interface ModelMapRow {
+  key: string;
+  value: string;
+}
+
+/** What the create/edit form holds (text fields as typed). */
+export interface ChannelFormModel {
+  name: string;
+  provider: string | null;
+  baseUrl: string;
+  /** new upstream keys, one per line (empty on edit = keep the current ones) */
+  keys: string;
+  /** comma- or newline-separated */
+  models: string;
+  modelMap: ModelMapRow[];
+  priority: number | null;
+  weight: number | null;
+  enabled: boolean;
+}
+
+export type ChannelField =
+  | 'name'
+  | 'provider'
+  | 'baseUrl'
+  | 'keys'
+  | 'models'
+  | 'modelMap'
+  | 'priority'
+  | 'weight';
+
+/** Field → message key (under channels.form.errors) plus its parameters. */
+export type ChannelFormErrors = Partial<
+  Record<ChannelField, { key: string; params?: Record<string, string> }>
+>;
+
+/** The server's channel name rule. */
+export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+/** An upstream key goes into an HTTP header: visible ASCII only. */
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+export function emptyChannelForm(): ChannelFormModel {
+  return {
+    name: '',
+    provider: null,
+    baseUrl: '',
+    keys: '',
+    models: '',
+    modelMap: [],
+    priority: 0,
+    weight: 1,
+    enabled: true,
+  };
+}
+
+export function channelFormFrom(channel: ChannelView): ChannelFormModel {
+  return {
+    name: channel.name,
+    provider: channel.provider,
+    baseUrl: channel.base_url ?? '',
+    keys: '',
+    models: channel.models.join('\n'),
+    modelMap: Object.entries(channel.model_map).map(([key, value]) => ({ key, value })),
+    priority: channel.priority,
+    weight: channel.weight,
+    enabled: channel.enabled,
+  };
+}
+
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function modelMapOf(rows: ModelMapRow[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const row of rows) {
+    const key = row.key.trim();
+    const value = row.value.trim();
+    if (key !== '' || value !== '') map[key] = value;
+  }
+  return map;
+}
+
+/** Client-side checks matching the server's channel schema. `editing`: the form edits `current`. */
+export function validateChannelForm(
+  form: ChannelFormModel,
+  preset: ProviderPreset | undefined,
+  current: ChannelView | null,
+): ChannelFormErrors {
+  const errors: ChannelFormErrors = {};
+  const name = form.name.trim();
+  if (!current) {
+    if (name === '') errors.name = { key: 'nameRequired' };
+    else if (!CHANNEL_NAME_PATTERN.test(name)) errors.name = { key: 'namePattern' };
+  }
+  if (!form.provider) errors.provider = { key: 'providerRequired' };
+  const baseUrl = form.baseUrl.trim();
+  if (baseUrl !== '' && !isHttpUrl(baseUrl)) errors.baseUrl = { key: 'baseUrlInvalid' };
+  else if (baseUrl === '' && preset && preset.base_url === null && !current?.base_url) {
+    errors.baseUrl = { key: 'baseUrlRequired' };
+  }
+  const keys = splitLines(form.keys);
+  if (keys.some((key) => !VISIBLE_ASCII.test(key))) errors.keys = { key: 'keysAscii' };
+  else if (keys.length === 0 && preset?.requires_key && (!current || current.keys.length === 0)) {
+    errors.keys = { key: 'keysRequired' };
+  }
+  const seen = new Set<string>();
+  for (const row of form.modelMap) {
+    const key = row.key.trim();
+    const value = row.value.trim();
+    if (key === '' && value === '') continue;
+    if (key === '' || value === '') {
+      errors.modelMap = { key: 'modelMapIncomplete' };
+      break;
+    }
+    if (seen.has(key)) {
+      errors.modelMap = { key: 'modelMapDuplicate', params: { model: key } };
+      break;
+    }
+    seen.add(key);
+  }
+  if (form.priority === null || !Number.isInteger(form.priority))
+    errors.priority = { key: 'priorityInteger' };
+  if (form.weight === null || !(form.weight > 0)) errors.weight = { key: 'weightPositive' };
+  return errors;
+}
+
+/** POST /channels body (call after validateChannelForm found nothing). */
+export function createChannelBody(form: ChannelFormModel): CreateChannelBody {
+  const baseUrl = form.baseUrl.trim();
+  return {
+    name: form.name.trim(),
+    provider: form.provider ?? '',
+    ...(baseUrl !== '' ? { base_url: baseUrl } : {}),
+    keys: splitLines(form.keys),
+    models: splitList(form.models),
+    model_map: modelMapOf(form.modelMap),
+    priority: form.priority ?? 0,
+    weight: form.weight ?? 1,
+    enabled: form.enabled,
+  };
+}
+
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
+}
+
+/**
+ * PATCH /channels/:id body with only what changed. New keys are sent only when entered (they
+ * replace the current ones); a file-managed channel only ever sends `enabled`.
+ */
+export function updateChannelBody(form: ChannelFormModel, current: ChannelView): UpdateChannelBody {
+  const body: UpdateChannelBody = {};
+  if (form.enabled !== current.enabled) body.enabled = form.enabled;
+  if (current.source === 'file') return body;
+  if (form.provider && form.provider !== current.provider) body.provider = form.provider;
+  const baseUrl = form.baseUrl.trim();
+  if (baseUrl !== '' && baseUrl !== (current.base_url ?? '')) body.base_url = baseUrl;
+  const keys = splitLines(form.keys);
+  if (keys.length > 0) body.keys = keys;
+  const models = splitList(form.models);
+  if (!sameList(models, current.models)) body.models = models;
+  const modelMap = modelMapOf(form.modelMap);
+  if (!sameMap(modelMap, current.model_map)) body.model_map = modelMap;
+  if (form.priority !== null && form.priority !== current.priority) body.priority = form.priority;
+  if (form.weight !== null && form.weight !== current.weight) body.weight = form.weight;
+  return body;
+}
+
+/** Maps a server error's `param` (e.g. `base_url`, `keys.0`) to the form field it is about. */
+export function fieldOfParam(param: string | null): ChannelField | null {
+  if (!param) return null;
+  const head = param.split('.')[0];
+  switch (head) {
+    case 'name':
+      return 'name';
+    case 'provider':
+      return 'provider';
+    case 'base_url':
+      return 'baseUrl';
+    case 'key':
+    case 'keys':
+      return 'keys';
+    case 'models':
+      return 'models';
+    case 'model_map':
+      return 'modelMap';
+    case 'priority':
+      return 'priority';
+    case 'weight':
+      return 'weight';
+    default:
+      return null;
+  }
+}
+
+/** Models a test can name: the listed ones, then the names the model map accepts. */
+export function testableModels(channel: ChannelView): string[] {
+  return [...new Set([...channel.models, ...Object.keys(channel.model_map)])];
+}

@@ -1,0 +1,181 @@
+import type { CreateKeyBody, KeyLimitsInput, KeyPurpose, KeyView, UpdateKeyBody } from '../../api/types';
+import { sameList, splitList } from '../crud/text-lists';
+
+export const LIMIT_FIELDS = ['rpm', 'rph', 'tpm', 'concurrency', 'budget'] as const;
+export type LimitField = (typeof LIMIT_FIELDS)[number];
+
+/** What the key form holds. */
+export interface KeyFormModel {
+  name: string;
+  /** owner id (create only) */
+  userId: string | null;
+  purpose: KeyPurpose;
+  /** globs, comma- or newline-separated */
+  models: string;
+  /** epoch ms, or null for never */
+  expiresAt: number | null;
+  /** CIDRs, comma- or newline-separated */
+  ipAllowlist: string;
+  limits: Record<LimitField, number | null>;
+  channelId: string | null;
+  enabled: boolean;
+}
+
+export type KeyField = 'name' | 'user' | 'models' | 'expires' | 'ipAllowlist' | 'channel' | LimitField;
+
+export type KeyFormErrors = Partial<Record<KeyField, { key: string; params?: Record<string, string> }>>;
+
+export function emptyKeyForm(userId: string | null): KeyFormModel {
+  return {
+    name: '',
+    userId,
+    purpose: 'default',
+    models: '',
+    expiresAt: null,
+    ipAllowlist: '',
+    limits: { rpm: null, rph: null, tpm: null, concurrency: null, budget: null },
+    channelId: null,
+    enabled: true,
+  };
+}
+
+export function keyFormFrom(key: KeyView): KeyFormModel {
+  return {
+    name: key.name,
+    userId: key.user_id,
+    purpose: key.purpose === 'cursor' ? 'cursor' : 'default',
+    models: key.models.join('\n'),
+    expiresAt: key.expires_at ? Date.parse(key.expires_at) : null,
+    ipAllowlist: key.ip_allowlist.join('\n'),
+    limits: {
+      rpm: key.limits.rpm,
+      rph: key.limits.rph,
+      tpm: key.limits.tpm,
+      concurrency: key.limits.concurrency ?? null,
+      budget: key.limits.budget,
+    },
+    channelId: key.channel_id,
+    enabled: key.enabled,
+  };
+}
+
+function isIPv4(text: string): boolean {
+  const parts = text.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+function isIPv6(text: string): boolean {
+  if (!text.includes(':') || !/^[0-9A-Fa-f:.]+$/.test(text)) return false;
+  try {
+    new URL(`http://[${text}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IPv4/IPv6 address, or one with a prefix length (10.0.0.0/8, 2001:db8::/32). */
+export function isIpOrCidr(text: string): boolean {
+  const parts = text.split('/');
+  if (parts.length > 2) return false;
+  const [address = '', prefix] = parts;
+  const v4 = isIPv4(address);
+  if (!v4 && !isIPv6(address)) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
+}
+
+/** Client-side checks matching the server's key schema. */
+export function validateKeyForm(form: KeyFormModel, current: KeyView | null, now: number): KeyFormErrors {
+  const errors: KeyFormErrors = {};
+  const name = form.name.trim();
+  if (name === '') errors.name = { key: 'nameRequired' };
+  else if (name.length > 100) errors.name = { key: 'nameTooLong' };
+  const badIp = splitList(form.ipAllowlist).find((ip) => !isIpOrCidr(ip));
+  if (badIp !== undefined) errors.ipAllowlist = { key: 'ipInvalid', params: { value: badIp } };
+  const expiresChanged =
+    !current || form.expiresAt !== (current.expires_at ? Date.parse(current.expires_at) : null);
+  if (expiresChanged && form.expiresAt !== null && form.expiresAt <= now)
+    errors.expires = { key: 'expiresPast' };
+  for (const field of LIMIT_FIELDS) {
+    const value = form.limits[field];
+    if (value === null) continue;
+    if (field === 'budget') {
+      if (!(value >= 0)) errors.budget = { key: 'budgetNumber' };
+    } else if (!Number.isInteger(value) || value < 0) {
+      errors[field] = { key: 'wholeNumber' };
+    }
+  }
+  return errors;
+}
+
+function limitsOf(form: KeyFormModel, withConcurrency: boolean): KeyLimitsInput {
+  return {
+    rpm: form.limits.rpm,
+    rph: form.limits.rph,
+    tpm: form.limits.tpm,
+    ...(withConcurrency ? { concurrency: form.limits.concurrency } : {}),
+    budget: form.limits.budget,
+  };
+}
+
+function expiresIso(form: KeyFormModel): string | null {
+  return form.expiresAt === null ? null : new Date(form.expiresAt).toISOString();
+}
+
+/**
+ * POST /keys body. `withConcurrency`: the server reports a concurrency limit (its schema is
+ * strict, so the field is only sent to a server that knows it).
+ */
+export function createKeyBody(form: KeyFormModel, withConcurrency: boolean): CreateKeyBody {
+  return {
+    name: form.name.trim(),
+    ...(form.userId ? { user_id: form.userId } : {}),
+    purpose: form.purpose,
+    models: splitList(form.models),
+    expires_at: expiresIso(form),
+    ip_allowlist: splitList(form.ipAllowlist),
+    enabled: form.enabled,
+    limits: limitsOf(form, withConcurrency),
+    ...(form.channelId ? { channel_id: form.channelId } : {}),
+  };
+}
+
+/** PATCH /keys/:id body with only the settings that changed. */
+export function updateKeyBody(form: KeyFormModel, current: KeyView, withConcurrency: boolean): UpdateKeyBody {
+  const body: UpdateKeyBody = {};
+  const name = form.name.trim();
+  if (name !== current.name) body.name = name;
+  if (form.purpose !== current.purpose) body.purpose = form.purpose;
+  const models = splitList(form.models);
+  if (!sameList(models, current.models)) body.models = models;
+  const expires = expiresIso(form);
+  const currentExpires = current.expires_at ? new Date(current.expires_at).toISOString() : null;
+  if (expires !== currentExpires) body.expires_at = expires;
+  const ips = splitList(form.ipAllowlist);
+  if (!sameList(ips, current.ip_allowlist)) body.ip_allowlist = ips;
+  if (form.enabled !== current.enabled) body.enabled = form.enabled;
+  const limitsChanged = LIMIT_FIELDS.some(
+    (field) =>
+      (field !== 'concurrency' || withConcurrency) && form.limits[field] !== (current.limits[field] ?? null),
+  );
+  if (limitsChanged) body.limits = limitsOf(form, withConcurrency);
+  if (form.channelId !== current.channel_id) body.channel_id = form.channelId;
+  return body;
+}
+
+/** Maps a server error's `param` (e.g. `limits.rpm`, `ip_allowlist.0`) to the form field it is about. */
+export function keyFieldOfParam(param: string | null): KeyField | null {
+  if (!param) return null;
+  const [head, sub] = param.split('.');
+  if (head === 'limits' && sub && (LIMIT_FIELDS as readonly string[]).includes(sub)) return sub as LimitField;
+  const fields: Record<string, KeyField> = {
+    name: 'name',
+    user_id: 'user',
+    models: 'models',
+    expires_at: 'expires',
+    ip_allowlist: 'ipAllowlist',
+    channel_id: 'channel',
+  };
+  return head ? (fields[head] ?? null) : null;
+}

@@ -1,0 +1,147 @@
+import { type DataTableColumns, NButton, NSpace, NTag, NTooltip } from 'naive-ui';
+import { type ComputedRef, computed, h, type Ref } from 'vue';
+import { useI18n } from 'vue-i18n';
+import type { KeyStatus, KeyView } from '../../api/types';
+import { useFormat } from '../../composables/format';
+
+export interface KeyColumnHandlers {
+  userName: (id: string) => string;
+  channelName: (id: string) => string;
+  onEdit: (key: KeyView) => void;
+  onRotate: (key: KeyView) => void;
+  onRevoke: (key: KeyView) => void;
+}
+
+const STATUS_TAG: Record<KeyStatus, 'success' | 'error' | 'warning' | 'default'> = {
+  active: 'success',
+  revoked: 'error',
+  expired: 'warning',
+  disabled: 'default',
+};
+
+/** The key table's columns; texts follow the panel's language. */
+export function useKeyColumns(
+  handlers: KeyColumnHandlers,
+  /** phone layout: no pinned columns (they would fill the screen) */
+  mobile: Ref<boolean>,
+): ComputedRef<DataTableColumns<KeyView>> {
+  const { t } = useI18n();
+  /** Keeps the name and the actions in view while the table scrolls sideways (wide screens). */
+  const pin = (side: 'left' | 'right') => (mobile.value ? {} : { fixed: side });
+  const format = useFormat();
+
+  const limitLines = (key: KeyView): string[] => {
+    const l = key.limits;
+    const lines: string[] = [];
+    if (l.rpm !== null) lines.push(t('keys.limit.rpm', { n: format.number(l.rpm) }));
+    if (l.rph !== null) lines.push(t('keys.limit.rph', { n: format.number(l.rph) }));
+    if (l.tpm !== null) lines.push(t('keys.limit.tpm', { n: format.number(l.tpm) }));
+    if (l.concurrency !== undefined && l.concurrency !== null) {
+      lines.push(t('keys.limit.concurrency', { n: format.number(l.concurrency) }));
+    }
+    if (l.budget !== null) lines.push(t('keys.limit.budget', { n: format.cost(l.budget) }));
+    return lines;
+  };
+
+  const nameCell = (key: KeyView) =>
+    h('div', { class: 'key-name-cell' }, [
+      h('span', { class: 'key-name' }, key.name),
+      h('code', { class: 'key-masked', 'data-testid': 'key-masked' }, key.key),
+    ]);
+
+  const modelsCell = (key: KeyView) =>
+    key.models.length === 0
+      ? h('span', { class: 'muted' }, t('keys.allModels'))
+      : h(NSpace, { size: 4 }, () => key.models.map((m) => h(NTag, { size: 'small', key: m }, () => m)));
+
+  const limitsCell = (key: KeyView) => {
+    const lines = limitLines(key);
+    if (lines.length === 0) return h('span', { class: 'muted' }, t('keys.noLimits'));
+    return h(
+      'div',
+      { class: 'key-limits' },
+      lines.map((line) => h('div', line)),
+    );
+  };
+
+  const channelCell = (key: KeyView) => {
+    if (key.byok) return h('span', t('keys.byok', { provider: key.byok.provider }));
+    if (key.channel_id) return h('span', handlers.channelName(key.channel_id));
+    return h('span', { class: 'muted' }, t('keys.anyChannel'));
+  };
+
+  const statusCell = (key: KeyView) =>
+    h(NTooltip, null, {
+      trigger: () =>
+        h(
+          NTag,
+          {
+            size: 'small',
+            bordered: false,
+            type: STATUS_TAG[key.status] ?? 'default',
+            'data-testid': 'key-status',
+            'data-status': key.status,
+          },
+          () => t(`keys.status.${key.status}`),
+        ),
+      default: () => t(`keys.statusHint.${key.status}`),
+    });
+
+  const actionsCell = (key: KeyView) => {
+    if (key.status === 'revoked') return null;
+    return h(NSpace, { size: 6, wrap: false }, () => [
+      h(NButton, { size: 'small', 'data-testid': 'key-edit', onClick: () => handlers.onEdit(key) }, () =>
+        t('keys.actions.edit'),
+      ),
+      h(NButton, { size: 'small', 'data-testid': 'key-rotate', onClick: () => handlers.onRotate(key) }, () =>
+        t('keys.actions.rotate'),
+      ),
+      h(
+        NButton,
+        {
+          size: 'small',
+          type: 'error',
+          ghost: true,
+          'data-testid': 'key-revoke',
+          onClick: () => handlers.onRevoke(key),
+        },
+        () => t('keys.actions.revoke'),
+      ),
+    ]);
+  };
+
+  return computed<DataTableColumns<KeyView>>(() => [
+    { key: 'name', title: t('keys.columns.name'), width: 210, render: nameCell, ...pin('left') },
+    {
+      key: 'user',
+      title: t('keys.columns.user'),
+      width: 130,
+      ellipsis: { tooltip: true },
+      render: (key) => handlers.userName(key.user_id),
+    },
+    { key: 'status', title: t('keys.columns.status'), width: 100, render: statusCell },
+    {
+      key: 'purpose',
+      title: t('keys.columns.purpose'),
+      width: 90,
+      render: (key) =>
+        key.purpose === 'cursor' || key.purpose === 'default'
+          ? t(`keys.purpose.${key.purpose}`)
+          : key.purpose,
+    },
+    { key: 'models', title: t('keys.columns.models'), width: 200, render: modelsCell },
+    { key: 'limits', title: t('keys.columns.limits'), width: 160, render: limitsCell },
+    {
+      key: 'expires_at',
+      title: t('keys.columns.expires'),
+      width: 170,
+      render: (key) =>
+        key.expires_at ? format.dateTime(key.expires_at) : h('span', { class: 'muted' }, t('keys.never')),
+    },
+    { key: 'channel', title: t('keys.columns.channel'), width: 130, render: channelCell },
+    { key: 'actions', title: t('keys.columns.actions'), width: 230, render: actionsCell, ...pin('right') },
+  ]);
+}
+
+/** Total width of the columns: the table scrolls sideways below it (phones). */
+export const KEY_TABLE_WIDTH = 1420;

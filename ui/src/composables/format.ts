@@ -1,0 +1,93 @@
+import { computed } from 'vue';
+import { currentLang } from '../i18n';
+
+/** Locale-aware formatting of numbers, USD, durations and times; follows the panel's language. */
+export function useFormat() {
+  const locale = computed(() => currentLang.value);
+  return {
+    locale,
+    number: (n: number | null | undefined) => formatNumber(n, locale.value),
+    compact: (n: number | null | undefined) => formatCompact(n, locale.value),
+    cost: (usd: number | null | undefined) => formatCost(usd, locale.value),
+    percent: (fraction: number | null | undefined) => formatPercent(fraction, locale.value),
+    ms: (ms: number | null | undefined) => formatMs(ms, locale.value),
+    dateTime: (iso: string | number | null | undefined) => formatDateTime(iso, locale.value),
+    time: (iso: string | number | null | undefined) => formatTime(iso, locale.value),
+    relative: (iso: string | number | null | undefined) => formatRelative(iso, locale.value),
+  };
+}
+
+const DASH = '—';
+
+export function formatNumber(n: number | null | undefined, locale: string): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return DASH;
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(n);
+}
+
+export function formatCompact(n: number | null | undefined, locale: string): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return DASH;
+  return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+}
+
+/** USD with enough digits for tiny per-request costs ($0.000123). */
+export function formatCost(usd: number | null | undefined, locale: string): string {
+  if (usd === null || usd === undefined || Number.isNaN(usd)) return DASH;
+  const abs = Math.abs(usd);
+  const digits = abs === 0 ? 2 : abs < 0.01 ? 6 : abs < 1 ? 4 : 2;
+  return new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: Math.min(digits, 2),
+    maximumFractionDigits: digits,
+  }).format(usd);
+}
+
+export function formatPercent(fraction: number | null | undefined, locale: string): string {
+  if (fraction === null || fraction === undefined || Number.isNaN(fraction)) return DASH;
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(fraction);
+}
+
+export function formatMs(ms: number | null | undefined, locale: string): string {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return DASH;
+  if (ms >= 10_000) {
+    return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(ms / 1000)} s`;
+  }
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(ms)} ms`;
+}
+
+function toDate(value: string | number | null | undefined): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export function formatDateTime(value: string | number | null | undefined, locale: string): string {
+  const date = toDate(value);
+  if (!date) return DASH;
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).format(date);
+}
+
+export function formatTime(value: string | number | null | undefined, locale: string): string {
+  const date = toDate(value);
+  if (!date) return DASH;
+  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(date);
+}
+
+export function formatRelative(value: string | number | null | undefined, locale: string): string {
+  const date = toDate(value);
+  if (!date) return DASH;
+  const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const abs = Math.abs(seconds);
+  if (abs < 60) return rtf.format(seconds, 'second');
+  if (abs < 3600) return rtf.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400) return rtf.format(Math.round(seconds / 3600), 'hour');
+  return rtf.format(Math.round(seconds / 86_400), 'day');
+}

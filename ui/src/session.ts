@@ -1,0 +1,52 @@
+import { clearSessionState, isSignedIn, sessionState, setSession } from './api/auth-state';
+import { api } from './api/client';
+import type { SessionInfo } from './api/types';
+
+/** Reactive: `session.csrfToken` (null when signed out), `session.expiresAt`, `session.checked`. */
+export const session = sessionState;
+export { isSignedIn, onSessionLost } from './api/auth-state';
+
+/** Signs in with the admin token. Throws ApiError (401 invalid_admin_token, 429 with retryAfter). */
+export async function signIn(secret: string): Promise<void> {
+  const info = await api<SessionInfo>('POST', '/session', { secret });
+  setSession(info.csrf_token, info.expires_at);
+}
+
+/** Ends the session on the server (best effort) and forgets it here. */
+export async function signOut(): Promise<void> {
+  try {
+    if (isSignedIn()) await api<void>('DELETE', '/session');
+  } catch {
+    // Signed out locally either way; the cookie expires on its own.
+  } finally {
+    clearSessionState();
+  }
+}
+
+let loading: Promise<boolean> | null = null;
+
+/**
+ * Asks the server whether the cookie holds a live session (GET /session). Resolves true when
+ * signed in. A network failure counts as signed out.
+ */
+export function loadSession(): Promise<boolean> {
+  loading ??= (async () => {
+    try {
+      const info = await api<SessionInfo>('GET', '/session');
+      setSession(info.csrf_token, info.expires_at);
+      return true;
+    } catch {
+      clearSessionState();
+      return false;
+    } finally {
+      loading = null;
+    }
+  })();
+  return loading;
+}
+
+/** Loads the session once per page load; later calls answer from memory. */
+export async function ensureSession(): Promise<boolean> {
+  if (sessionState.checked) return isSignedIn();
+  return loadSession();
+}
