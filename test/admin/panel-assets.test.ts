@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountAdminPanel } from '../../src/http/admin-panel.js';
@@ -43,6 +44,19 @@ describe('the admin panel files at /admin', () => {
     expect(await res.text()).toBe('console.log("panel")');
     const icon = await app.request('/admin/favicon.svg');
     expect(icon.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('sends the files gzip-compressed to a browser that accepts it', async () => {
+    const big = `${'export const words = "'}${'the panel script '.repeat(500)}";`;
+    writeFileSync(join(root, 'assets', 'big-Zz9.js'), big);
+    const res = await app.request('/admin/assets/big-Zz9.js', { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    const raw = new Uint8Array(await res.arrayBuffer());
+    expect(raw.length).toBeLessThan(big.length / 4);
+    expect(gunzipSync(raw).toString('utf8')).toBe(big);
+    const plain = await app.request('/admin/assets/big-Zz9.js');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(big);
   });
 
   it('answers a deep link (a reload on /admin/keys) with the app, and a missing file with 404', async () => {
