@@ -145,6 +145,7 @@ async function checkedSettings(ctx: AdminContext, input: KeyPatchInput): Promise
       rpm: input.limits.rpm ?? null,
       rph: input.limits.rph ?? null,
       tpm: input.limits.tpm ?? null,
+      concurrent: input.limits.concurrent ?? null,
       budget: input.limits.budget ?? null,
     };
   }

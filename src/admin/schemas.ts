@@ -62,6 +62,7 @@ export const limitsSchema = z
     rpm: limitValue.describe('requests per minute'),
     rph: limitValue.describe('requests per hour'),
     tpm: limitValue.describe('tokens per minute'),
+    concurrent: limitValue.describe('requests in flight at once'),
     budget: z.number().min(0).nullable().optional().describe('spend cap in USD'),
   })
   .strict();
@@ -114,6 +115,7 @@ export const keySchema = z.object({
     rpm: z.number().nullable(),
     rph: z.number().nullable(),
     tpm: z.number().nullable(),
+    concurrent: z.number().nullable(),
     budget: z.number().nullable(),
   }),
   channel_id: z.string().nullable(),

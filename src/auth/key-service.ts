@@ -52,7 +52,7 @@ export async function createClientKey(
     enabled: input.enabled ?? true,
     expiresAt: input.expiresAt ?? null,
     ipAllowlist: [...(input.ipAllowlist ?? [])],
-    limits: { rpm: null, rph: null, tpm: null, budget: null, ...input.limits },
+    limits: { rpm: null, rph: null, tpm: null, concurrent: null, budget: null, ...input.limits },
     channelId: input.channelId ?? null,
     byok: input.byok ?? null,
   });

@@ -4,7 +4,7 @@ import { listData, output, runAdmin } from './run-admin.js';
 const USAGE = `usage:
   switchboard keys create (--name NAME | --user USER) [--user USER] [--prefix sk] [--purpose default|cursor]
                           [--models 'gpt-4o,deepseek/*'] [--expires 30d|2026-12-31] [--ip 10.0.0.0/8,::1]
-                          [--rpm N] [--rph N] [--tpm N] [--budget USD] [--channel NAME]
+                          [--rpm N] [--rph N] [--tpm N] [--concurrent N] [--budget USD] [--channel NAME]
                           [--byok-provider P --byok-key KEY] [--disabled] [--json]
   switchboard keys list [--user USER] [--json]
   switchboard keys show ID|NAME [--json]
@@ -37,6 +37,7 @@ const OPTIONS = {
   rpm: { type: 'string' },
   rph: { type: 'string' },
   tpm: { type: 'string' },
+  concurrent: { type: 'string' },
   budget: { type: 'string' },
   channel: { type: 'string' },
   'byok-provider': { type: 'string' },
@@ -53,6 +54,7 @@ function settingsFrom(values: Values): Record<string, unknown> {
     ...(values.rpm !== undefined ? { rpm: parseNumber('rpm', values.rpm) } : {}),
     ...(values.rph !== undefined ? { rph: parseNumber('rph', values.rph) } : {}),
     ...(values.tpm !== undefined ? { tpm: parseNumber('tpm', values.tpm) } : {}),
+    ...(values.concurrent !== undefined ? { concurrent: parseNumber('concurrent', values.concurrent) } : {}),
     ...(values.budget !== undefined ? { budget: parseNumber('budget', values.budget) } : {}),
   };
   if (!!values['byok-provider'] !== !!values['byok-key']) {

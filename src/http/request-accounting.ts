@@ -34,6 +34,7 @@ export function limitSubjects(principal: Principal, config: LimitsConfig): Limit
     ...(stored.rpm !== null ? { rpm: stored.rpm } : {}),
     ...(stored.rph !== null ? { rph: stored.rph } : {}),
     ...(stored.tpm !== null ? { tpm: stored.tpm } : {}),
+    ...(stored.concurrent !== null ? { concurrent: stored.concurrent } : {}),
     ...(stored.budget !== null ? { budget: stored.budget, budgetPeriod: config.key_budget_period } : {}),
   });
   const own = config.per_user[principal.userId];

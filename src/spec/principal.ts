@@ -17,6 +17,7 @@ export interface Principal {
     readonly rpm: number | null;
     readonly rph: number | null;
     readonly tpm: number | null;
+    readonly concurrent: number | null;
     readonly budget: number | null;
   };
   /** When set, the key's traffic may only go to this channel id. */

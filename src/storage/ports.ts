@@ -34,6 +34,8 @@ export interface KeyLimits {
   readonly rpm: number | null;
   readonly rph: number | null;
   readonly tpm: number | null;
+  /** Requests of this key in flight at once. */
+  readonly concurrent: number | null;
   /** Spend cap in USD. */
   readonly budget: number | null;
 }

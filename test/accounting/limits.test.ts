@@ -2,7 +2,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClientKey } from '../../src/auth/key-service.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
-import { errorOf } from '../support/http.js';
+import { errorOf, waitFor } from '../support/http.js';
 import type { TestGateway } from '../support/start-gateway.js';
 import { chat, newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
 
@@ -40,6 +40,20 @@ describe('limits', () => {
 
   const keyWith = async (name: string, limits: Record<string, number>) =>
     (await createClientKey(gw.node.storage.keys, { name, limits })).secret;
+
+  it("refuses a key's request past its stored concurrent limit while another is in flight", async () => {
+    const key = await keyWith('one-at-a-time', { concurrent: 1 });
+    fake.enqueue({ kind: 'ok', delayMs: 400 });
+    const first = chat({ ...gw, key }, newRequestId('c'));
+    await waitFor(() => fake.requests.length === 1, 'the first request upstream');
+    const second = await chat({ ...gw, key }, newRequestId('c'));
+    expect(second.status).toBe(429);
+    expect((await errorOf(second)).code).toBe('concurrency_limit_exceeded');
+    expect((await first).status).toBe(200);
+    // The slot is free again once the first has finished.
+    expect((await chat({ ...gw, key }, newRequestId('c'))).status).toBe(200);
+    expect(fake.requests).toHaveLength(2);
+  });
 
   it('a 50-way parallel burst against a small token limit ends at or under it', async () => {
     const tpm = 600;

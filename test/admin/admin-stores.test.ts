@@ -25,7 +25,7 @@ function key(id: string, userId: string): NewKey {
     enabled: true,
     expiresAt: null,
     ipAllowlist: [],
-    limits: { rpm: null, rph: null, tpm: null, budget: null },
+    limits: { rpm: null, rph: null, tpm: null, concurrent: null, budget: null },
     channelId: null,
     byok: null,
   };
@@ -83,7 +83,7 @@ describe.each(backends)('admin stores contract: %s', (_name, open) => {
       enabled: false,
       expiresAt: 99,
       ipAllowlist: ['10.0.0.0/8'],
-      limits: { rpm: 1, rph: null, tpm: 3, budget: 1.5 },
+      limits: { rpm: 1, rph: null, tpm: 3, concurrent: 2, budget: 1.5 },
       byok,
       models: ['a*'],
     });
@@ -94,7 +94,7 @@ describe.each(backends)('admin stores contract: %s', (_name, open) => {
       byok,
       models: ['a*'],
     });
-    expect(updated?.limits).toEqual({ rpm: 1, rph: null, tpm: 3, budget: 1.5 });
+    expect(updated?.limits).toEqual({ rpm: 1, rph: null, tpm: 3, concurrent: 2, budget: 1.5 });
     expect(await storage.keys.get('k1')).toEqual(updated);
     expect(await storage.keys.update('nope', { enabled: true })).toBeNull();
     expect(await storage.keys.deleteByUser('u1')).toBe(2);

@@ -57,13 +57,13 @@ describe('client keys', () => {
       models: ['gpt-*'],
       expires_at: new Date(Date.now() + 86_400_000).toISOString(),
       ip_allowlist: ['127.0.0.0/8', '::1/128'],
-      limits: { rpm: 60, rph: 1000, tpm: 50_000, budget: 12.5 },
+      limits: { rpm: 60, rph: 1000, tpm: 50_000, concurrent: 4, budget: 12.5 },
     });
     expect(created.key).toMatch(/^pk-[A-Za-z0-9]{40}$/);
     expect(created).toMatchObject({
       purpose: 'cursor',
       models: ['gpt-*'],
-      limits: { rpm: 60, rph: 1000, tpm: 50_000, budget: 12.5 },
+      limits: { rpm: 60, rph: 1000, tpm: 50_000, concurrent: 4, budget: 12.5 },
       status: 'active',
       enabled: true,
     });
@@ -72,7 +72,7 @@ describe('client keys', () => {
     expect(text).not.toContain(created.key);
     const got = await gw.adminJson<Record<string, unknown>>('GET', `/keys/${created.id}`);
     expect(got.key).toBe(`pk-…${created.key.slice(-4)}`);
-    expect(got.limits).toEqual({ rpm: 60, rph: 1000, tpm: 50_000, budget: 12.5 });
+    expect(got.limits).toEqual({ rpm: 60, rph: 1000, tpm: 50_000, concurrent: 4, budget: 12.5 });
     expect((await gw.chat(created.key, 'gpt-fake')).status).toBe(200);
   });
 

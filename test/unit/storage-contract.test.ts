@@ -25,7 +25,7 @@ function newKey(fields: Partial<NewKey> = {}): NewKey {
     enabled: true,
     expiresAt: null,
     ipAllowlist: [],
-    limits: { rpm: null, rph: null, tpm: null, budget: null },
+    limits: { rpm: null, rph: null, tpm: null, concurrent: null, budget: null },
     channelId: null,
     byok: null,
     ...fields,

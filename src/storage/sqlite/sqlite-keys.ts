@@ -89,7 +89,7 @@ function toRow(key: KeyPatch): Updateable<ClientKeysTable> {
   return row;
 }
 
-const NO_LIMITS: KeyLimits = { rpm: null, rph: null, tpm: null, budget: null };
+const NO_LIMITS: KeyLimits = { rpm: null, rph: null, tpm: null, concurrent: null, budget: null };
 
 function toRecord(row: ClientKeysTable): KeyRecord {
   return {
