@@ -185,7 +185,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? null });
   if (deps.admin) {
-    const sessions = createAdminSessions(deps.storage.sessions, deps.admin.session?.ttlMs ?? 12 * 3_600_000);
+    const sessions = createAdminSessions(
+      deps.storage.sessions,
+      deps.admin.session?.ttlMs ?? 12 * 3_600_000,
+      deps.admin.tokenDigest,
+    );
     const admin = requireAdmin(deps.admin.tokenDigest, sessions, now);
     // Before the admin API's own routes, which end in an /admin/api/* catch-all.
     mountSessionRoutes(app, {

@@ -27,6 +27,7 @@ const logQuery = z.object({
   model: z.string().min(1).optional(),
   channel: z.string().min(1).optional(),
   status: z.coerce.number().int().min(0).max(999).optional(),
+  failed: z.stringbool().optional().describe('true: only requests with status >= 400'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z
     .string()
@@ -61,6 +62,7 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       ...(q.model ? { model: q.model } : {}),
       ...(q.channel ? { channel: q.channel } : {}),
       ...(q.status !== undefined ? { status: q.status } : {}),
+      ...(q.failed ? { failedOnly: true } : {}),
       limit: q.limit,
       cursor: q.cursor ?? null,
     });
@@ -84,6 +86,19 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
         param: 'interval',
       });
     }
+    if (q.interval === 'minute') {
+      // Per-minute points, totals and groups all from the raw records of exactly [from, to).
+      const perMinute = await deps.usage.buckets({ from, to, bucketMs: MINUTE_MS, dimension: q.group_by });
+      const rows = q.value === undefined ? perMinute : perMinute.filter((r) => r.value === q.value);
+      return c.json({
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        group_by: q.group_by,
+        totals: summarize(rows),
+        groups: groupTotals(rows),
+        series: usageSeries(rows, 'minute'),
+      });
+    }
     const rows = await deps.usage.rollups({
       dimension: q.group_by as RollupDimension,
       // Rollups are keyed by the start of their hour: widen `from` to the hour it falls in.
@@ -91,22 +106,6 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       to,
       ...(q.value ? { value: q.value } : {}),
     });
-    if (q.interval === 'minute') {
-      // Per-minute points and their totals come from the raw records of exactly [from, to);
-      // groups stay on the hourly rollups (whole hours).
-      const minutes =
-        q.group_by === 'all' && q.value === undefined
-          ? await deps.usage.buckets({ from, to, bucketMs: MINUTE_MS })
-          : null;
-      return c.json({
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        group_by: q.group_by,
-        totals: summarize(minutes ?? rows),
-        groups: groupTotals(rows),
-        series: minutes ? usageSeries(minutes, 'minute') : usageSeries(rows, 'hour'),
-      });
-    }
     return c.json({
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),

@@ -93,3 +93,14 @@ function parseIpv6(text: string): bigint | null {
   if (tailV4 !== null) value = (value & ~0xffffffffn) | tailV4;
   return value;
 }
+
+/**
+ * The network a caller is counted under for sign-in lock-outs: an IPv4 address itself, an IPv6
+ * address's /64 (one host usually holds a whole /64, so its addresses are one caller).
+ */
+export function callerNetwork(address: string | null): string {
+  const parsed = address ? parseAddress(address) : null;
+  if (!parsed) return address ?? 'unknown';
+  if (!parsed.v6) return `v4:${parsed.value.toString(16)}`;
+  return `v6:${(parsed.value >> 64n).toString(16)}/64`;
+}

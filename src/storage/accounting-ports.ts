@@ -41,6 +41,8 @@ export interface UsageLogQuery {
   readonly model?: string;
   readonly channel?: string;
   readonly status?: number;
+  /** Only requests that failed (status >= 400, client cancels included). */
+  readonly failedOnly?: boolean;
   readonly limit: number;
   /** Opaque, from the previous page's `nextCursor`. */
   readonly cursor?: string | null;
@@ -62,7 +64,10 @@ export interface RollupQuery {
 export interface BucketQuery {
   readonly from: number;
   readonly to: number;
-  readonly bucketMs: number;
+  /** Bucket width; absent = one bucket for the whole range (its `hour` is `from`). */
+  readonly bucketMs?: number;
+  /** Rows per value of this dimension (default `all`); records without a value are left out. */
+  readonly dimension?: RollupDimension;
 }
 
 /**
@@ -78,8 +83,8 @@ export interface UsageStore {
   rollups(query: RollupQuery): Promise<RollupRow[]>;
   /**
    * Totals of every request in [from, to) in buckets of `bucketMs`, read from the raw records
-   * (finer than the hourly rollups; for short ranges such as the last hour). Dimension `all`;
-   * `hour` holds each bucket's start; empty buckets are absent.
+   * (finer than the hourly rollups; for short ranges such as the last hour), per value of a
+   * dimension; `hour` holds each bucket's start; empty buckets are absent.
    */
   buckets(query: BucketQuery): Promise<RollupRow[]>;
   /** Deletes raw records that started before `before`; rollups stay. Resolves to how many. */

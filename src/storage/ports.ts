@@ -131,6 +131,8 @@ export interface AdminSessionRecord {
   readonly idHash: string;
   /** Sent back by the panel in `x-csrf-token` on every write; useless without the cookie. */
   readonly csrfToken: string;
+  /** Which admin token signed it in: a session ends when the admin token changes. */
+  readonly tokenTag: string;
   readonly createdAt: number;
   readonly expiresAt: number;
 }

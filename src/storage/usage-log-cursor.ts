@@ -21,6 +21,7 @@ export function matchesLogQuery(record: UsageRecord, query: UsageLogQuery): bool
   if (query.keyId !== undefined && record.keyId !== query.keyId) return false;
   if (query.channel !== undefined && record.channel !== query.channel) return false;
   if (query.status !== undefined && record.status !== query.status) return false;
+  if (query.failedOnly && record.status < 400) return false;
   if (query.model !== undefined && record.modelAsked !== query.model && record.modelServed !== query.model)
     return false;
   return true;

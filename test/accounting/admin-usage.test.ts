@@ -145,6 +145,19 @@ describe('admin request log and usage summaries', () => {
     expect(usage.totals.latency_ms.p95).not.toBeNull();
     expect(usage.series.reduce((n, p) => n + p.requests, 0)).toBe(ids.length);
     for (const point of usage.series) expect(Date.parse(point.time) % 60_000).toBe(0);
+    // The top tables of the last-hour view cover exactly the same requests as its totals.
+    const byModel = (await (await admin('/admin/api/usage?interval=minute&group_by=model')).json()) as {
+      totals: { requests: number };
+      groups: { value: string; requests: number }[];
+    };
+    expect(byModel.groups.reduce((n, g) => n + g.requests, 0)).toBe(byModel.totals.requests);
+    expect(byModel.totals.requests).toBe(ids.length);
+    const failed = (await (await admin('/admin/api/logs?failed=true&limit=500')).json()) as {
+      data: LogEntry[];
+    };
+    expect(failed.data.length).toBe(usage.totals.errors);
+    expect(failed.data.every((e) => e.status >= 400)).toBe(true);
+    expect((await admin('/admin/api/logs?failed=maybe')).status).toBe(400);
     const tooLong = await admin(`/admin/api/usage?interval=minute&from=${Date.now() - 7 * 3_600_000}`);
     expect(tooLong.status).toBe(400);
     expect(((await tooLong.json()) as { error: { param: string } }).error.param).toBe('interval');

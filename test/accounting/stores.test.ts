@@ -118,6 +118,22 @@ describe.each(backends)('usage store (%s)', (_name, open) => {
       const slowest = Math.max(...mine.map((r) => r.latencyMs));
       expect(percentileFromHistogram(bucket.latencyHistogram, 1)).toBeGreaterThanOrEqual(slowest);
     }
+    // One bucket over the whole range, per model: the same split as the records.
+    const perModel = await opened.store.buckets({ from, to, dimension: 'model' });
+    const models = [...new Set(inRange.map((r) => r.modelServed ?? r.modelAsked))].sort();
+    expect(perModel.map((row) => row.value)).toEqual(models);
+    for (const row of perModel) {
+      expect(row.hour).toBe(from);
+      expect(row.dimension).toBe('model');
+      expect(row.requests).toBe(inRange.filter((r) => (r.modelServed ?? r.modelAsked) === row.value).length);
+    }
+    const failed = await opened.store.list({ limit: 100, failedOnly: true });
+    expect(failed.records.map((r) => r.requestId).sort()).toEqual(
+      records
+        .filter((r) => r.status >= 400)
+        .map((r) => r.requestId)
+        .sort(),
+    );
   });
 
   it('pages the log newest first with a cursor, filtered, and prunes raw records only', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminSessions } from '../../src/admin/session/admin-sessions.js';
 import { createSignInThrottle } from '../../src/admin/session/sign-in-throttle.js';
+import { callerNetwork } from '../../src/auth/ip-allowlist.js';
 import { createMemorySessionStore } from '../../src/storage/memory/memory-sessions.js';
 import { errorOf } from '../support/http.js';
 import { ADMIN_TOKEN, type AdminGateway, startAdminGateway } from './admin-helpers.js';
@@ -55,7 +56,7 @@ describe('admin panel sign-in', () => {
     expect(s.cookie).toMatch(/^sb_admin_session=[A-Za-z0-9_-]{40,}$/);
     expect(s.setCookie).toMatch(/HttpOnly/i);
     expect(s.setCookie).toMatch(/SameSite=Strict/i);
-    expect(s.setCookie).toMatch(/Path=\//);
+    expect(s.setCookie).toMatch(/Path=\/admin(;|$)/);
     expect(s.setCookie).toMatch(/Max-Age=7200/);
     expect(s.setCookie).toMatch(/Expires=/);
     // Plain HTTP on loopback: no Secure flag, or the browser would drop the cookie.
@@ -145,6 +146,67 @@ describe('admin panel sign-in', () => {
     expect((await gw.admin('GET', '/users')).status).toBe(200);
   });
 
+  it('compares no more wrong tokens than the lock-out allows, however many arrive at once', async () => {
+    const fresh = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          fetch(`${fresh.url}/admin/api/session`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ secret: `wrong-guess-number-${i}` }),
+          }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('takes the token only as JSON and only from the panel itself, not from another site', async () => {
+    const fresh = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
+    try {
+      const asText = await fetch(`${fresh.url}/admin/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ secret: ADMIN_TOKEN }),
+      });
+      expect(asText.status).toBe(400);
+      expect(asText.headers.get('set-cookie')).toBeNull();
+      const crossSite = await fetch(`${fresh.url}/admin/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
+        body: JSON.stringify({ secret: ADMIN_TOKEN }),
+      });
+      expect(crossSite.status).toBe(403);
+      expect(crossSite.headers.get('set-cookie')).toBeNull();
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a new sign-in from the same browser ends its previous session', async () => {
+    const fresh = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
+    try {
+      const signInWith = (cookie?: string) =>
+        fetch(`${fresh.url}/admin/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+          body: JSON.stringify({ secret: ADMIN_TOKEN }),
+        });
+      const first = (await signInWith()).headers.get('set-cookie')?.split(';')[0] ?? '';
+      const users = (cookie: string) => fetch(`${fresh.url}/admin/api/users`, { headers: { cookie } });
+      expect((await users(first)).status).toBe(200);
+      const second = (await signInWith(first)).headers.get('set-cookie')?.split(';')[0] ?? '';
+      expect((await users(first)).status).toBe(401);
+      expect((await users(second)).status).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses a sign-in without a secret as a 400 naming the field', async () => {
     const fresh = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
     try {
@@ -162,9 +224,12 @@ describe('admin panel sign-in', () => {
 });
 
 describe('session lifetime and the sign-in throttle', () => {
+  const DIGEST_A = new Uint8Array(32).fill(1);
+  const DIGEST_B = new Uint8Array(32).fill(2);
+
   it('a session stops working at its expiry', async () => {
     let now = 1_000_000;
-    const sessions = createAdminSessions(createMemorySessionStore(), 60_000);
+    const sessions = createAdminSessions(createMemorySessionStore(), 60_000, DIGEST_A);
     const started = await sessions.start(now);
     expect(started.expiresAt).toBe(now + 60_000);
     now += 59_999;
@@ -173,22 +238,60 @@ describe('session lifetime and the sign-in throttle', () => {
     expect(await sessions.find(started.cookieValue, now)).toBeNull();
   });
 
-  it('delays every wrong secret and doubles the lock-out after the free failures', async () => {
+  it('a new admin token ends every session the old one opened', async () => {
+    const store = createMemorySessionStore();
+    const before = await createAdminSessions(store, 60_000, DIGEST_A).start(0);
+    // The gateway restarted with another ADMIN_TOKEN: same database, new digest.
+    expect(await createAdminSessions(store, 60_000, DIGEST_B).find(before.cookieValue, 1)).toBeNull();
+    expect(await createAdminSessions(store, 60_000, DIGEST_A).find(before.cookieValue, 1)).toBeNull();
+  });
+
+  it('charges attempts before comparing, delays wrong ones, and doubles the lock-out up to the cap', async () => {
     const waited: number[] = [];
-    const sleep = async (ms: number) => {
+    const throttle = createSignInThrottle({
+      failureDelayMs: 1_000,
+      freeFailures: 3,
+      baseLockMs: 60_000,
+      maxLockMs: 8 * 60_000,
+      windowMs: 15 * 60_000,
+    });
+    // Attempts that arrive together are charged one by one: only the free ones go ahead.
+    const verdicts = Array.from({ length: 6 }, () => throttle.attempt('v4:a', 0));
+    expect(verdicts.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(verdicts.slice(3).every((ms) => ms === 60_000)).toBe(true);
+    await throttle.failed(async (ms) => {
       waited.push(ms);
-    };
-    const throttle = createSignInThrottle({ failureDelayMs: 1_000, freeFailures: 3, baseLockMs: 60_000 });
-    for (let i = 0; i < 2; i++) await throttle.failed('10.0.0.1', 0, sleep);
-    expect(waited).toEqual([1_000, 1_000]);
-    expect(throttle.lockedFor('10.0.0.1', 0)).toBe(0);
-    await throttle.failed('10.0.0.1', 0, sleep);
-    expect(throttle.lockedFor('10.0.0.1', 0)).toBe(60_000);
-    await throttle.failed('10.0.0.1', 0, sleep);
-    expect(throttle.lockedFor('10.0.0.1', 0)).toBe(120_000);
-    // Another address is not affected; a success clears the record.
-    expect(throttle.lockedFor('10.0.0.2', 0)).toBe(0);
-    throttle.succeeded('10.0.0.1');
-    expect(throttle.lockedFor('10.0.0.1', 0)).toBe(0);
+    });
+    expect(waited).toEqual([1_000]);
+    // Waiting out each lock does not reset the count: the locks double up to the cap.
+    let now = 0;
+    const locks: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      now += throttle.attempt('v4:a', now) + 1;
+      expect(throttle.attempt('v4:a', now)).toBe(0);
+      locks.push(throttle.attempt('v4:a', now));
+    }
+    expect(locks).toEqual([120_000, 240_000, 480_000, 480_000, 480_000, 480_000].map((ms) => ms));
+    // Another caller is not affected; a success clears the record.
+    expect(throttle.attempt('v4:b', now)).toBe(0);
+    throttle.succeeded('v4:a');
+    expect(throttle.attempt('v4:a', now)).toBe(0);
+  });
+
+  it('forgets the count after the window passes with no failure and no lock', () => {
+    const throttle = createSignInThrottle({ failureDelayMs: 0, freeFailures: 2, windowMs: 1_000 });
+    expect(throttle.attempt('v4:a', 0)).toBe(0);
+    // Had the first failure still counted, this second one would have locked the caller.
+    expect(throttle.attempt('v4:a', 5_000)).toBe(0);
+    expect(throttle.attempt('v4:a', 5_001)).toBe(0);
+    expect(throttle.attempt('v4:a', 5_002)).toBeGreaterThan(0);
+  });
+
+  it('counts an IPv6 caller by its /64, and IPv4-mapped addresses as IPv4', () => {
+    expect(callerNetwork('2001:db8:1:2::1')).toBe(callerNetwork('2001:db8:1:2:ffff::9'));
+    expect(callerNetwork('2001:db8:1:2::1')).not.toBe(callerNetwork('2001:db8:1:3::1'));
+    expect(callerNetwork('::ffff:10.0.0.1')).toBe(callerNetwork('10.0.0.1'));
+    expect(callerNetwork('10.0.0.1')).not.toBe(callerNetwork('10.0.0.2'));
+    expect(callerNetwork(null)).toBe('unknown');
   });
 });

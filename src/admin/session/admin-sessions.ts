@@ -11,13 +11,25 @@ export interface StartedSession {
 export interface AdminSessions {
   readonly ttlMs: number;
   start(now: number): Promise<StartedSession>;
-  /** The live session behind a cookie value, or null (unknown, signed out or expired). */
+  /**
+   * The live session behind a cookie value, or null: unknown, signed out, expired, or signed in
+   * with an admin token that has since been changed.
+   */
   find(cookieValue: string, now: number): Promise<AdminSessionRecord | null>;
   end(cookieValue: string): Promise<void>;
 }
 
-/** Admin panel sessions over the session store; expired rows are purged as new ones start. */
-export function createAdminSessions(store: AdminSessionStore, ttlMs: number): AdminSessions {
+/**
+ * Admin panel sessions over the session store; expired rows are purged as new ones start. Each
+ * session is tagged with (a hash of) the admin token's digest, so setting a new ADMIN_TOKEN ends
+ * every session the old token opened.
+ */
+export function createAdminSessions(
+  store: AdminSessionStore,
+  ttlMs: number,
+  tokenDigest: Uint8Array,
+): AdminSessions {
+  const tag = sha256Hex(`switchboard-session:${toHex(tokenDigest)}`).then((hex) => hex.slice(0, 32));
   return {
     ttlMs,
     async start(now) {
@@ -26,6 +38,7 @@ export function createAdminSessions(store: AdminSessionStore, ttlMs: number): Ad
       const session: AdminSessionRecord = {
         idHash: await sha256Hex(cookieValue),
         csrfToken: randomToken(),
+        tokenTag: await tag,
         createdAt: now,
         expiresAt: now + ttlMs,
       };
@@ -33,12 +46,25 @@ export function createAdminSessions(store: AdminSessionStore, ttlMs: number): Ad
       return { cookieValue, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
     },
     async find(cookieValue, now) {
-      return store.find(await sha256Hex(cookieValue), now);
+      const idHash = await sha256Hex(cookieValue);
+      const session = await store.find(idHash, now);
+      if (!session) return null;
+      if (session.tokenTag !== (await tag)) {
+        await store.delete(idHash);
+        return null;
+      }
+      return session;
     },
     async end(cookieValue) {
       await store.delete(await sha256Hex(cookieValue));
     },
   };
+}
+
+function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
 }
 
 function randomToken(): string {

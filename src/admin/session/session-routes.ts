@@ -1,6 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { secretMatchesDigest } from '../../auth/constant-time.js';
+import { callerNetwork } from '../../auth/ip-allowlist.js';
 import type { ClientAddressOf } from '../../auth/middleware.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { GatewayEnv } from '../../http/context.js';
@@ -28,8 +29,26 @@ const signInSchema = z.object({ secret: z.string().min(1, 'enter the admin token
  */
 export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps): void {
   app.post('/admin/api/session', deps.bodyLimit, async (c) => {
-    const address = deps.clientAddress?.(c) ?? 'unknown';
-    const waitMs = deps.throttle.lockedFor(address, deps.now());
+    // JSON only: a cross-site form or a "simple" text/plain fetch cannot send it without a CORS
+    // preflight, so another site cannot sign the operator in or burn their attempts.
+    if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
+      throw new GatewayError('invalid_request', 'send the admin token as JSON: {"secret": "..."}', {
+        param: 'secret',
+      });
+    }
+    if (c.req.header('sec-fetch-site') === 'cross-site') {
+      throw new GatewayError('csrf_failed', 'sign-in is only accepted from the admin panel itself');
+    }
+    const parsed = signInSchema.safeParse(parseJsonObject(await c.req.text()));
+    if (!parsed.success) {
+      throw new GatewayError('invalid_request', parsed.error.issues[0]?.message ?? 'enter the admin token', {
+        param: 'secret',
+      });
+    }
+    // Charged before the comparison and after the body has arrived: however the attempts are
+    // sent, no more of them are compared than the lock-out allows.
+    const caller = callerNetwork(deps.clientAddress?.(c) ?? null);
+    const waitMs = deps.throttle.attempt(caller, deps.now());
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       throw new GatewayError(
@@ -38,17 +57,14 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
         { headers: { 'retry-after': String(seconds) } },
       );
     }
-    const parsed = signInSchema.safeParse(parseJsonObject(await c.req.text()));
-    if (!parsed.success) {
-      throw new GatewayError('invalid_request', parsed.error.issues[0]?.message ?? 'enter the admin token', {
-        param: 'secret',
-      });
-    }
     if (!(await secretMatchesDigest(parsed.data.secret, deps.tokenDigest))) {
-      await deps.throttle.failed(address, deps.now(), deps.sleep);
+      await deps.throttle.failed(deps.sleep);
       throw new GatewayError('invalid_admin_token', 'that is not the admin token');
     }
-    deps.throttle.succeeded(address);
+    deps.throttle.succeeded(caller);
+    // A new sign-in replaces the browser's previous session rather than leaving it alive.
+    const previous = readSessionCookie(c);
+    if (previous) await deps.sessions.end(previous);
     const now = deps.now();
     const started = await deps.sessions.start(now);
     writeSessionCookie(c, started.cookieValue, started.expiresAt, now);

@@ -1,8 +1,12 @@
 /**
- * Slows down guessing of the admin secret at the sign-in form. Every wrong secret is answered
- * only after `failureDelayMs`; after `freeFailures` wrong secrets from one address within
- * `windowMs`, that address is locked out for a time that doubles with each further failure
- * (capped at `maxLockMs`). A correct secret clears the address's record.
+ * Slows down guessing of the admin secret at the sign-in form.
+ *
+ * Every attempt is charged as a failure *before* the secret is compared (a correct secret then
+ * clears the record), so attempts sent in parallel, or with slowly sent bodies, cannot all be
+ * compared before the lock-out takes hold. After `freeFailures` failures from one caller
+ * network, it is locked out for `baseLockMs`, doubling with each further failure up to
+ * `maxLockMs`; the count is forgotten only after `windowMs` with neither a failure nor a lock.
+ * Wrong secrets are answered only after `failureDelayMs`.
  *
  * Counters live in this process (a restart forgets them); Bearer-token admin calls are not
  * affected, so a locked-out panel never locks the operator out of the API or the CLI.
@@ -13,21 +17,25 @@ export interface SignInThrottleOptions {
   readonly windowMs?: number;
   readonly baseLockMs?: number;
   readonly maxLockMs?: number;
-  /** Most addresses remembered; the oldest are forgotten first. */
-  readonly maxAddresses?: number;
+  /** Most callers remembered; beyond it the oldest unlocked ones are forgotten first. */
+  readonly maxCallers?: number;
 }
 
 export interface SignInThrottle {
-  /** Milliseconds this address must still wait before it may try again (0 = may try). */
-  lockedFor(address: string, now: number): number;
-  /** Records a wrong secret; resolves after the failure delay. */
-  failed(address: string, now: number, sleep: (ms: number) => Promise<void>): Promise<void>;
-  succeeded(address: string): void;
+  /**
+   * Charges one attempt to `caller`. Resolves to 0 when the attempt may go ahead, or to the
+   * milliseconds the caller must still wait (the attempt is then not charged).
+   */
+  attempt(caller: string, now: number): number;
+  /** The secret was wrong: resolves after the failure delay. */
+  failed(sleep: (ms: number) => Promise<void>): Promise<void>;
+  /** The secret was right: the caller's record is cleared. */
+  succeeded(caller: string): void;
 }
 
 interface Entry {
   failures: number;
-  firstAt: number;
+  lastAt: number;
   lockedUntil: number;
 }
 
@@ -36,34 +44,41 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
   const windowMs = options.windowMs ?? 15 * 60_000;
   const baseLockMs = options.baseLockMs ?? 60_000;
   const maxLockMs = options.maxLockMs ?? 60 * 60_000;
-  const maxAddresses = options.maxAddresses ?? 10_000;
+  const maxCallers = options.maxCallers ?? 10_000;
   const entries = new Map<string, Entry>();
 
+  const forgetOldest = (now: number) => {
+    for (const [caller, entry] of entries) {
+      if (entries.size <= maxCallers) return;
+      if (entry.lockedUntil <= now) entries.delete(caller);
+    }
+  };
+
   return {
-    lockedFor(address, now) {
-      const entry = entries.get(address);
-      return entry ? Math.max(0, entry.lockedUntil - now) : 0;
-    },
-    async failed(address, now, sleep) {
-      let entry = entries.get(address);
-      if (!entry || now - entry.firstAt > windowMs) {
-        entry = { failures: 0, firstAt: now, lockedUntil: 0 };
+    attempt(caller, now) {
+      let entry = entries.get(caller);
+      if (entry && entry.lockedUntil > now) return entry.lockedUntil - now;
+      // The window runs from the last failure or the end of the last lock, whichever is later,
+      // so waiting out a lock does not reset the doubling.
+      if (!entry || now - Math.max(entry.lastAt, entry.lockedUntil) > windowMs) {
+        entry = { failures: 0, lastAt: now, lockedUntil: 0 };
       }
       entry.failures++;
+      entry.lastAt = now;
       if (entry.failures >= freeFailures) {
-        const lock = Math.min(maxLockMs, baseLockMs * 2 ** (entry.failures - freeFailures));
-        entry.lockedUntil = now + lock;
+        entry.lockedUntil = now + Math.min(maxLockMs, baseLockMs * 2 ** (entry.failures - freeFailures));
       }
-      entries.delete(address);
-      entries.set(address, entry);
-      if (entries.size > maxAddresses) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
+      // Re-inserted, so the map stays ordered from least to most recently seen.
+      entries.delete(caller);
+      entries.set(caller, entry);
+      if (entries.size > maxCallers) forgetOldest(now);
+      return 0;
+    },
+    async failed(sleep) {
       await sleep(options.failureDelayMs);
     },
-    succeeded(address) {
-      entries.delete(address);
+    succeeded(caller) {
+      entries.delete(caller);
     },
   };
 }

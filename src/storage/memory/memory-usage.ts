@@ -1,5 +1,5 @@
 import type { UsageRecord } from '../../spec/usage.js';
-import { addRows, rollupBatch, rowOfRecord } from '../../usage/rollup.js';
+import { addRows, dimensionsOf, rollupBatch, rowOfRecord } from '../../usage/rollup.js';
 import type { RollupRow, UsageLogQuery, UsageStore } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor, matchesLogQuery } from '../usage-log-cursor.js';
 
@@ -55,15 +55,22 @@ export function createMemoryUsageStore(): UsageStore {
         .sort((a, b) => a.hour - b.hour || a.value.localeCompare(b.value));
     },
     async buckets(query) {
-      const byStart = new Map<number, RollupRow>();
+      const dimension = query.dimension ?? 'all';
+      const rows = new Map<string, RollupRow>();
       for (const { record } of records) {
         if (record.startedAt < query.from || record.startedAt >= query.to) continue;
-        const start = Math.floor(record.startedAt / query.bucketMs) * query.bucketMs;
-        const row = { ...rowOfRecord(record, 'all', '*'), hour: start };
-        const existing = byStart.get(start);
-        byStart.set(start, existing ? addRows(existing, row) : row);
+        const start = query.bucketMs
+          ? Math.floor(record.startedAt / query.bucketMs) * query.bucketMs
+          : query.from;
+        for (const [dim, value] of dimensionsOf(record)) {
+          if (dim !== dimension) continue;
+          const row = { ...rowOfRecord(record, dim, value), hour: start };
+          const id = `${start}\u0000${value}`;
+          const existing = rows.get(id);
+          rows.set(id, existing ? addRows(existing, row) : row);
+        }
       }
-      return [...byStart.values()].sort((a, b) => a.hour - b.hour);
+      return [...rows.values()].sort((a, b) => a.hour - b.hour || a.value.localeCompare(b.value));
     },
     async prune(before) {
       const kept = records.filter((r) => r.record.startedAt >= before);

@@ -80,6 +80,7 @@ const migrations: Record<string, Migration> = {
         .createTable('admin_sessions')
         .addColumn('id_hash', 'text', (c) => c.primaryKey())
         .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('token_tag', 'text', (c) => c.notNull())
         .addColumn('created_at', 'integer', (c) => c.notNull())
         .addColumn('expires_at', 'integer', (c) => c.notNull())
         .execute();

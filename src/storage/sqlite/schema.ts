@@ -53,6 +53,7 @@ export interface AdminSessionsTable {
   /** SHA-256 hex of the cookie value. */
   id_hash: string;
   csrf_token: string;
+  token_tag: string;
   created_at: number;
   expires_at: number;
 }

@@ -11,6 +11,7 @@ export function sqliteSessionStore(db: Kysely<Database>): AdminSessionStore {
         .values({
           id_hash: session.idHash,
           csrf_token: session.csrfToken,
+          token_tag: session.tokenTag,
           created_at: session.createdAt,
           expires_at: session.expiresAt,
         })
@@ -27,6 +28,7 @@ export function sqliteSessionStore(db: Kysely<Database>): AdminSessionStore {
         ? {
             idHash: row.id_hash,
             csrfToken: row.csrf_token,
+            tokenTag: row.token_tag,
             createdAt: row.created_at,
             expiresAt: row.expires_at,
           }

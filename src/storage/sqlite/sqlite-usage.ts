@@ -10,6 +10,15 @@ import {
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
 import type { AccountingTables, UsageHourlyTable, UsageRecordsTable } from './accounting-schema.js';
 
+/** The raw-record column each rollup dimension groups by (as `dimensionsOf` does). */
+const DIMENSION_COLUMN = {
+  all: sql<string>`'*'`,
+  key: sql<string>`key_id`,
+  user: sql<string>`user_id`,
+  model: sql<string>`coalesce(model_served, model_asked)`,
+  channel: sql<string>`channel`,
+} as const;
+
 /** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
 const INSERT_CHUNK = 500;
 
@@ -51,6 +60,7 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       if (query.keyId !== undefined) q = q.where('key_id', '=', query.keyId);
       if (query.channel !== undefined) q = q.where('channel', '=', query.channel);
       if (query.status !== undefined) q = q.where('status', '=', query.status);
+      if (query.failedOnly) q = q.where('status', '>=', 400);
       const model = query.model;
       if (model !== undefined)
         q = q.where((eb) => eb.or([eb('model_served', '=', model), eb('model_asked', '=', model)]));
@@ -96,7 +106,12 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       return rows.map(fromRollupRow);
     },
     async buckets(query) {
-      const size = Math.max(1, Math.floor(query.bucketMs));
+      const dimension = query.dimension ?? 'all';
+      const value = DIMENSION_COLUMN[dimension];
+      // Literals: a bound JS number arrives as REAL, which would make this a float division.
+      const bucket = query.bucketMs
+        ? sql<number>`(started_at / ${sql.lit(Math.max(1, Math.floor(query.bucketMs)))}) * ${sql.lit(Math.max(1, Math.floor(query.bucketMs)))}`
+        : sql<number>`${sql.lit(Math.floor(query.from))}`;
       // Cumulative counts per latency bound; the histogram is their differences.
       const atMost = LATENCY_BUCKETS_MS.map((bound, i) =>
         sql<number>`sum(case when latency_ms <= ${bound} then 1 else 0 end)`.as(`le${i}`),
@@ -104,8 +119,8 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       const rows = await db
         .selectFrom('usage_records')
         .select((eb) => [
-          // A literal: a bound JS number arrives as REAL, which would make this a float division.
-          sql<number>`(started_at / ${sql.lit(size)}) * ${sql.lit(size)}`.as('bucket'),
+          bucket.as('bucket'),
+          value.as('value'),
           eb.fn.countAll<number>().as('requests'),
           sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
           sql<number>`sum(cache_hit)`.as('cache_hits'),
@@ -119,16 +134,18 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
         ])
         .where('started_at', '>=', query.from)
         .where('started_at', '<', query.to)
-        .groupBy('bucket')
+        .where(value, 'is not', null)
+        .groupBy(['bucket', 'value'])
         .orderBy('bucket')
+        .orderBy('value')
         .execute();
       return rows.map((row): RollupRow => {
         const counts = row as unknown as Record<string, number>;
         const cumulative = LATENCY_BUCKETS_MS.map((_, i) => counts[`le${i}`] ?? 0);
         return {
           hour: row.bucket,
-          dimension: 'all',
-          value: '*',
+          dimension,
+          value: String(row.value),
           requests: row.requests,
           errors: row.errors,
           cacheHits: row.cache_hits,
