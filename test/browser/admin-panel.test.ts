@@ -200,6 +200,16 @@ describe.skipIf(!available)('admin panel in a browser', () => {
     await eventually(failedRow, () => page.getByTestId('log-refresh').click(), 'the failed request in Logs');
     expect(await page.locator('[data-testid="log-row"]').count()).toBeGreaterThanOrEqual(2);
     await shot('07-logs');
+    // "Failed only" leaves just the failure.
+    await page.getByTestId('log-filter-failed').click();
+    await page.waitForFunction(
+      (id) => {
+        const rows = document.querySelectorAll('[data-testid="log-row"]');
+        return rows.length === 1 && rows[0]?.getAttribute('data-request-id') === id;
+      },
+      failedId,
+    );
+    await shot('07-logs-failed-only');
     await failedRow.click();
     const detail = page.getByTestId('log-detail');
     await detail.waitFor();
@@ -259,6 +269,8 @@ describe.skipIf(!available)('admin panel in a browser', () => {
     await expect(page.getByTestId('nav-keys').textContent()).resolves.toMatch(/[\u4e00-\u9fff]/);
     await shot('12-keys-zh');
     await page.setViewportSize({ width: 375, height: 812 });
+    // The layout has switched to the phone one once the menu button shows.
+    await page.getByTestId('nav-toggle').waitFor();
     for (const name of ['dashboard', 'channels', 'keys', 'logs'] as const) {
       await nav(name);
       await page.waitForLoadState('networkidle');

@@ -1,18 +1,26 @@
+import { shallowRef } from 'vue';
 import { clearSessionState, isSignedIn, sessionState, setSession } from './api/auth-state';
-import { api } from './api/client';
+import { ApiError, api } from './api/client';
 import type { SessionInfo } from './api/types';
 
 /** Reactive: `session.csrfToken` (null when signed out), `session.expiresAt`, `session.checked`. */
 export const session = sessionState;
 export { isSignedIn, onSessionLost } from './api/auth-state';
 
+/**
+ * Why the last session check could not tell (a 5xx, or the gateway unreachable); null once it
+ * answered. The login page shows it: such a failure is not "signed out".
+ */
+export const sessionCheckError = shallowRef<unknown>(null);
+
 /** Signs in with the admin token. Throws ApiError (401 invalid_admin_token, 429 with retryAfter). */
 export async function signIn(secret: string): Promise<void> {
   const info = await api<SessionInfo>('POST', '/session', { secret });
+  sessionCheckError.value = null;
   setSession(info.csrf_token, info.expires_at);
 }
 
-/** Ends the session on the server (best effort) and forgets it here. */
+/** Ends the session on the server (best effort) and forgets it here, with the Playground's key. */
 export async function signOut(): Promise<void> {
   try {
     if (isSignedIn()) await api<void>('DELETE', '/session');
@@ -27,16 +35,23 @@ let loading: Promise<boolean> | null = null;
 
 /**
  * Asks the server whether the cookie holds a live session (GET /session). Resolves true when
- * signed in. A network failure counts as signed out.
+ * signed in, false otherwise. Only a 401 means signed out; any other failure leaves the session
+ * unchecked (asked again on the next navigation) and is kept in `sessionCheckError`.
  */
 export function loadSession(): Promise<boolean> {
   loading ??= (async () => {
     try {
       const info = await api<SessionInfo>('GET', '/session');
       setSession(info.csrf_token, info.expires_at);
+      sessionCheckError.value = null;
       return true;
-    } catch {
-      clearSessionState();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        clearSessionState();
+        sessionCheckError.value = null;
+      } else {
+        sessionCheckError.value = err;
+      }
       return false;
     } finally {
       loading = null;

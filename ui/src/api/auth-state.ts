@@ -1,4 +1,5 @@
 import { reactive } from 'vue';
+import { forgetPlaygroundKey } from './playground-key';
 
 /** The admin session as the panel knows it; the session cookie itself is HttpOnly. */
 export interface SessionState {
@@ -20,10 +21,12 @@ export function setSession(csrfToken: string, expiresAt: string): void {
   sessionState.checked = true;
 }
 
+/** Signed out (or the session is gone): also forgets the Playground's client key. */
 export function clearSessionState(): void {
   sessionState.csrfToken = null;
   sessionState.expiresAt = null;
   sessionState.checked = true;
+  forgetPlaygroundKey();
 }
 
 type Listener = () => void;

@@ -1,6 +1,7 @@
 import { i18n } from '../i18n';
-import { clearSessionState, notifySessionLost, sessionState } from './auth-state';
-import type { ErrorEnvelope } from './types';
+import { clearSessionState, notifySessionLost, sessionState, setSession } from './auth-state';
+import { knownErrorText } from './error-text';
+import type { ErrorEnvelope, SessionInfo } from './types';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -80,18 +81,13 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `http_${res.status}`, message, null, headerId, retryAfter);
 }
 
-/**
- * One admin API call. `path` is below /admin/api (e.g. `/keys?user_id=x`). Sends the session
- * cookie, JSON bodies, and `x-csrf-token` on every non-GET request. Throws ApiError on any
- * failure; a 401 that means "no session" also clears the session and sends the user to /login.
- */
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** Sends one admin API request with the current CSRF token; a network failure is an ApiError (status 0). */
+async function send(method: Method, path: string, body: unknown): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && sessionState.csrfToken) headers['x-csrf-token'] = sessionState.csrfToken;
-  let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}`, {
+    return await fetch(`${API_BASE}${path}`, {
       method,
       headers,
       credentials: 'same-origin',
@@ -100,8 +96,47 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   } catch (err) {
     throw new ApiError(0, 'network_error', err instanceof Error ? err.message : String(err));
   }
-  if (!res.ok) {
-    const error = await errorFromResponse(res);
+}
+
+let refreshing: Promise<void> | null = null;
+
+/**
+ * Reloads the session (GET /session) for its current CSRF token; concurrent callers share one
+ * request. Throws ApiError; a 401 (the session is gone) also clears it and sends the user to /login.
+ */
+export function refreshSession(): Promise<void> {
+  refreshing ??= (async () => {
+    try {
+      const info = await api<SessionInfo>('GET', '/session');
+      setSession(info.csrf_token, info.expires_at);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        clearSessionState();
+        notifySessionLost();
+      }
+      throw err;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/**
+ * One admin API call. `path` is below /admin/api (e.g. `/keys?user_id=x`). Sends the session
+ * cookie, JSON bodies, and `x-csrf-token` on every non-GET request; a write refused for a stale
+ * CSRF token (403 csrf_failed) reloads the session and is sent once more. Throws ApiError on any
+ * failure; a 401 that means "no session" also clears the session and sends the user to /login.
+ */
+export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  let res = await send(method, path, body);
+  let error = res.ok ? null : await errorFromResponse(res);
+  if (error && res.status === 403 && error.code === 'csrf_failed' && method !== 'GET') {
+    await refreshSession();
+    res = await send(method, path, body);
+    error = res.ok ? null : await errorFromResponse(res);
+  }
+  if (error) {
     // Signing in with a wrong secret is also a 401: that is the login form's business.
     if (res.status === 401 && SESSION_LOST_CODES.has(error.code) && path !== '/session') {
       clearSessionState();
@@ -125,11 +160,14 @@ export function query(params: Record<string, string | number | boolean | null | 
   return text ? `?${text}` : '';
 }
 
-/** A readable message for anything thrown (API errors use the envelope's `error.message`). */
+/**
+ * A readable message for anything thrown, in the panel's language for the error codes it knows
+ * (api/error-text.ts); other API errors show the envelope's `error.message`.
+ */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 0) return i18n.global.t('common.networkError', { message: err.message });
-    return err.message;
+    return knownErrorText(err) ?? err.message;
   }
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;

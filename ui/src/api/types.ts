@@ -78,8 +78,8 @@ export interface KeyLimits {
   rph: number | null;
   /** tokens per minute */
   tpm: number | null;
-  /** concurrent requests (not every server version reports it) */
-  concurrency?: number | null;
+  /** requests in flight at once */
+  concurrent: number | null;
   /** spend cap in USD */
   budget: number | null;
 }
@@ -125,7 +125,7 @@ export interface KeyLimitsInput {
   rpm?: number | null;
   rph?: number | null;
   tpm?: number | null;
-  concurrency?: number | null;
+  concurrent?: number | null;
   budget?: number | null;
 }
 
@@ -428,7 +428,7 @@ export interface LogEntry {
   attempts: LogAttempt[];
 }
 
-/** GET /logs?from&to&user&key&model&channel&status&limit&cursor */
+/** GET /logs?from&to&user&key&model&channel&status&failed&limit&cursor */
 export interface LogPage {
   object: 'list';
   data: LogEntry[];
@@ -449,6 +449,8 @@ export interface LogQuery {
   model?: string;
   channel?: string;
   status?: number;
+  /** only requests answered with a status of 400 or more */
+  failed?: true;
   limit?: number;
   cursor?: string;
 }

@@ -1,12 +1,17 @@
+import { useMessage } from 'naive-ui';
 import { computed, shallowRef } from 'vue';
-import { api } from '../api/client';
+import { useI18n } from 'vue-i18n';
+import { api, errorText } from '../api/client';
 import type { KeyView, ListOf, UserView } from '../api/types';
 
 /**
  * Names for ids in usage and logs: key id → key name, user id → user name. Loads GET /keys and
- * GET /users (first 500 of each); an id it does not know is shown as is.
+ * GET /users (first 500 of each); an id it does not know is shown as is. A failed load keeps the
+ * names it had and says why in a message.
  */
 export function useLookups() {
+  const { t } = useI18n();
+  const message = useMessage();
   const keys = shallowRef<KeyView[]>([]);
   const users = shallowRef<UserView[]>([]);
   const keyById = computed(() => new Map(keys.value.map((k) => [k.id, k])));
@@ -19,6 +24,9 @@ export function useLookups() {
     ]);
     if (k.status === 'fulfilled') keys.value = k.value.data;
     if (u.status === 'fulfilled') users.value = u.value.data;
+    const reasons = new Set<string>();
+    for (const result of [k, u]) if (result.status === 'rejected') reasons.add(errorText(result.reason));
+    for (const reason of reasons) message.error(t('common.lookupsFailed', { message: reason }));
   }
 
   const keyName = (id: string | null | undefined): string => (id ? (keyById.value.get(id)?.name ?? id) : '—');

@@ -1,7 +1,7 @@
 import type { CreateKeyBody, KeyLimitsInput, KeyPurpose, KeyView, UpdateKeyBody } from '../../api/types';
 import { sameList, splitList } from '../crud/text-lists';
 
-export const LIMIT_FIELDS = ['rpm', 'rph', 'tpm', 'concurrency', 'budget'] as const;
+export const LIMIT_FIELDS = ['rpm', 'rph', 'tpm', 'concurrent', 'budget'] as const;
 export type LimitField = (typeof LIMIT_FIELDS)[number];
 
 /** What the key form holds. */
@@ -33,7 +33,7 @@ export function emptyKeyForm(userId: string | null): KeyFormModel {
     models: '',
     expiresAt: null,
     ipAllowlist: '',
-    limits: { rpm: null, rph: null, tpm: null, concurrency: null, budget: null },
+    limits: { rpm: null, rph: null, tpm: null, concurrent: null, budget: null },
     channelId: null,
     enabled: true,
   };
@@ -51,7 +51,7 @@ export function keyFormFrom(key: KeyView): KeyFormModel {
       rpm: key.limits.rpm,
       rph: key.limits.rph,
       tpm: key.limits.tpm,
-      concurrency: key.limits.concurrency ?? null,
+      concurrent: key.limits.concurrent,
       budget: key.limits.budget,
     },
     channelId: key.channel_id,
@@ -109,12 +109,12 @@ export function validateKeyForm(form: KeyFormModel, current: KeyView | null, now
   return errors;
 }
 
-function limitsOf(form: KeyFormModel, withConcurrency: boolean): KeyLimitsInput {
+function limitsOf(form: KeyFormModel): KeyLimitsInput {
   return {
     rpm: form.limits.rpm,
     rph: form.limits.rph,
     tpm: form.limits.tpm,
-    ...(withConcurrency ? { concurrency: form.limits.concurrency } : {}),
+    concurrent: form.limits.concurrent,
     budget: form.limits.budget,
   };
 }
@@ -123,11 +123,8 @@ function expiresIso(form: KeyFormModel): string | null {
   return form.expiresAt === null ? null : new Date(form.expiresAt).toISOString();
 }
 
-/**
- * POST /keys body. `withConcurrency`: the server reports a concurrency limit (its schema is
- * strict, so the field is only sent to a server that knows it).
- */
-export function createKeyBody(form: KeyFormModel, withConcurrency: boolean): CreateKeyBody {
+/** POST /keys body. */
+export function createKeyBody(form: KeyFormModel): CreateKeyBody {
   return {
     name: form.name.trim(),
     ...(form.userId ? { user_id: form.userId } : {}),
@@ -136,13 +133,13 @@ export function createKeyBody(form: KeyFormModel, withConcurrency: boolean): Cre
     expires_at: expiresIso(form),
     ip_allowlist: splitList(form.ipAllowlist),
     enabled: form.enabled,
-    limits: limitsOf(form, withConcurrency),
+    limits: limitsOf(form),
     ...(form.channelId ? { channel_id: form.channelId } : {}),
   };
 }
 
 /** PATCH /keys/:id body with only the settings that changed. */
-export function updateKeyBody(form: KeyFormModel, current: KeyView, withConcurrency: boolean): UpdateKeyBody {
+export function updateKeyBody(form: KeyFormModel, current: KeyView): UpdateKeyBody {
   const body: UpdateKeyBody = {};
   const name = form.name.trim();
   if (name !== current.name) body.name = name;
@@ -155,11 +152,8 @@ export function updateKeyBody(form: KeyFormModel, current: KeyView, withConcurre
   const ips = splitList(form.ipAllowlist);
   if (!sameList(ips, current.ip_allowlist)) body.ip_allowlist = ips;
   if (form.enabled !== current.enabled) body.enabled = form.enabled;
-  const limitsChanged = LIMIT_FIELDS.some(
-    (field) =>
-      (field !== 'concurrency' || withConcurrency) && form.limits[field] !== (current.limits[field] ?? null),
-  );
-  if (limitsChanged) body.limits = limitsOf(form, withConcurrency);
+  const limitsChanged = LIMIT_FIELDS.some((field) => form.limits[field] !== (current.limits[field] ?? null));
+  if (limitsChanged) body.limits = limitsOf(form);
   if (form.channelId !== current.channel_id) body.channel_id = form.channelId;
   return body;
 }

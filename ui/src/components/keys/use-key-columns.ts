@@ -36,9 +36,7 @@ export function useKeyColumns(
     if (l.rpm !== null) lines.push(t('keys.limit.rpm', { n: format.number(l.rpm) }));
     if (l.rph !== null) lines.push(t('keys.limit.rph', { n: format.number(l.rph) }));
     if (l.tpm !== null) lines.push(t('keys.limit.tpm', { n: format.number(l.tpm) }));
-    if (l.concurrency !== undefined && l.concurrency !== null) {
-      lines.push(t('keys.limit.concurrency', { n: format.number(l.concurrency) }));
-    }
+    if (l.concurrent !== null) lines.push(t('keys.limit.concurrent', { n: format.number(l.concurrent) }));
     if (l.budget !== null) lines.push(t('keys.limit.budget', { n: format.cost(l.budget) }));
     return lines;
   };

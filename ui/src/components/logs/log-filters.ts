@@ -8,15 +8,23 @@ export interface LogFilterState {
   user: string | null;
   key: string | null;
   range: [number, number] | null;
+  /** only failed requests (status 400 or more) */
+  failed: boolean;
 }
 
 export function emptyFilters(): LogFilterState {
-  return { model: '', channel: null, status: '', user: null, key: null, range: null };
+  return { model: '', channel: null, status: '', user: null, key: null, range: null, failed: false };
 }
 
 export function isFiltered(f: LogFilterState): boolean {
   return (
-    f.model.trim() !== '' || !!f.channel || f.status.trim() !== '' || !!f.user || !!f.key || f.range !== null
+    f.model.trim() !== '' ||
+    !!f.channel ||
+    f.status.trim() !== '' ||
+    !!f.user ||
+    !!f.key ||
+    f.range !== null ||
+    f.failed
   );
 }
 
@@ -31,5 +39,6 @@ export function toLogQuery(f: LogFilterState): LogQuery | null {
     ...(f.user ? { user: f.user } : {}),
     ...(f.key ? { key: f.key } : {}),
     ...(f.range ? { from: f.range[0], to: f.range[1] } : {}),
+    ...(f.failed ? { failed: true as const } : {}),
   };
 }

@@ -76,7 +76,8 @@ export default defineMessages({
         baseUrl: 'Base URL',
         baseUrlPlaceholder: 'https://api.example.com/v1',
         baseUrlHint: 'Filled in from the provider preset; change it for a proxy or a self-hosted server.',
-        baseUrlKeepHint: 'Leave empty to keep the current base URL.',
+        baseUrlKeepHint:
+          'Emptying this field keeps the current base URL: the server cannot clear it, only replace it.',
         keys: 'Upstream API keys',
         keysPlaceholder: 'One key per line',
         keysCreateHint: 'One per line. The gateway spreads requests over them and skips a failing one.',
@@ -208,7 +209,7 @@ export default defineMessages({
         baseUrl: '基础 URL',
         baseUrlPlaceholder: 'https://api.example.com/v1',
         baseUrlHint: '已按服务商预设填写；使用代理或自建服务时可修改。',
-        baseUrlKeepHint: '留空则保留当前的基础 URL。',
+        baseUrlKeepHint: '清空此字段会保留当前的基础 URL：服务器无法清除它，只能替换。',
         keys: '上游 API 密钥',
         keysPlaceholder: '每行一个密钥',
         keysCreateHint: '每行一个。网关会在它们之间分配请求，并跳过出错的密钥。',

@@ -45,7 +45,9 @@ export default defineMessages({
         errorRate: 'Error rate',
         p95: 'p95',
         empty: 'No requests in this period',
+        failed: 'Could not load this table',
       },
+      topFailed: 'Could not load {tables}: {message}',
       health: {
         title: 'Channel health',
         healthy: 'healthy',
@@ -111,7 +113,9 @@ export default defineMessages({
         errorRate: '错误率',
         p95: 'p95',
         empty: '此时段内没有请求',
+        failed: '无法加载此表',
       },
+      topFailed: '无法加载{tables}：{message}',
       health: {
         title: '渠道健康',
         healthy: '健康',

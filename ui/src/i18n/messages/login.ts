@@ -15,8 +15,9 @@ export default defineMessages({
       tooManyNow: 'Too many wrong tokens from this address. You can try again now.',
       hintTitle: 'Where is the admin token?',
       hintPrinted:
-        'The gateway prints it once, in its log, the first time it starts (a line saying "admin token").',
-      hintEnv: 'Or set your own with the ADMIN_TOKEN environment variable and restart the gateway.',
+        'The gateway prints it once on the terminal (stdout) at its first start; it is never written to the log.',
+      hintEnv: 'If you set ADMIN_TOKEN in the environment, it is that value.',
+      checkFailed: 'Could not check whether you are signed in: {message}',
     },
   },
   'zh-CN': {
@@ -32,8 +33,9 @@ export default defineMessages({
       tooMany: '来自此地址的错误令牌过多。请等待 {n} 秒后再试。',
       tooManyNow: '来自此地址的错误令牌过多。现在可以重试了。',
       hintTitle: '管理令牌在哪里？',
-      hintPrinted: '网关首次启动时会在日志中打印一次（包含 “admin token” 的那一行）。',
-      hintEnv: '也可以通过环境变量 ADMIN_TOKEN 自行设置，然后重启网关。',
+      hintPrinted: '网关首次启动时会在终端（标准输出）打印一次，不会写入日志。',
+      hintEnv: '如果你在环境变量中设置了 ADMIN_TOKEN，令牌就是该值。',
+      checkFailed: '无法确认登录状态：{message}',
     },
   },
 });

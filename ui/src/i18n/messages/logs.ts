@@ -23,6 +23,7 @@ export default defineMessages({
         lastDay: 'Last 24 hours',
         lastWeek: 'Last 7 days',
         badStatus: 'Status must be a number such as 200 or 429.',
+        failed: 'Failed only',
       },
       col: {
         time: 'Time',
@@ -113,6 +114,7 @@ export default defineMessages({
         lastDay: '最近 24 小时',
         lastWeek: '最近 7 天',
         badStatus: '状态码必须是数字，例如 200 或 429。',
+        failed: '仅失败',
       },
       col: {
         time: '时间',

@@ -1,0 +1,27 @@
+/**
+ * The client key the Playground uses, kept in this tab's sessionStorage (never localStorage): the
+ * Keys page's "Use in Playground" puts a new key here. It is forgotten when the admin session ends.
+ */
+const STORAGE_KEY = 'sb.playgroundKey';
+
+export function readPlaygroundKey(): string {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Remembers the key for this tab; an empty key forgets it. */
+export function storePlaygroundKey(key: string): void {
+  try {
+    if (key) sessionStorage.setItem(STORAGE_KEY, key);
+    else sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // storage unavailable (private mode): the key lives in the page only
+  }
+}
+
+export function forgetPlaygroundKey(): void {
+  storePlaygroundKey('');
+}
