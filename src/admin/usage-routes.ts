@@ -90,14 +90,7 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       // Per-minute points, totals and groups all from the raw records of exactly [from, to).
       const perMinute = await deps.usage.buckets({ from, to, bucketMs: MINUTE_MS, dimension: q.group_by });
       const rows = q.value === undefined ? perMinute : perMinute.filter((r) => r.value === q.value);
-      return c.json({
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        group_by: q.group_by,
-        totals: summarize(rows),
-        groups: groupTotals(rows),
-        series: usageSeries(rows, 'minute'),
-      });
+      return c.json(usageReport(from, to, q.group_by, rows, 'minute'));
     }
     const rows = await deps.usage.rollups({
       dimension: q.group_by as RollupDimension,
@@ -106,15 +99,25 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       to,
       ...(q.value ? { value: q.value } : {}),
     });
-    return c.json({
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      group_by: q.group_by,
-      totals: summarize(rows),
-      groups: groupTotals(rows),
-      series: usageSeries(rows, q.interval),
-    });
+    return c.json(usageReport(from, to, q.group_by, rows, q.interval));
   });
+}
+
+function usageReport(
+  from: number,
+  to: number,
+  groupBy: string,
+  rows: Parameters<typeof summarize>[0],
+  interval: Parameters<typeof usageSeries>[1],
+) {
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    group_by: groupBy,
+    totals: summarize(rows),
+    groups: groupTotals(rows),
+    series: usageSeries(rows, interval),
+  };
 }
 
 function groupTotals(rows: Parameters<typeof summarize>[0]) {

@@ -19,6 +19,16 @@ const DIMENSION_COLUMN = {
   channel: sql<string>`channel`,
 } as const;
 
+/** The latency histogram of a group of raw records, as the JSON array a rollup row stores. */
+const LATENCY_HISTOGRAM = sql<string>`json_array(${sql.join(
+  [...LATENCY_BUCKETS_MS, null].map((bound, i) => {
+    const above = i === 0 ? null : LATENCY_BUCKETS_MS[i - 1];
+    const low = above === null || above === undefined ? sql`1 = 1` : sql`latency_ms > ${sql.lit(above)}`;
+    const high = bound === null ? sql`1 = 1` : sql`latency_ms <= ${sql.lit(bound)}`;
+    return sql`sum(case when ${low} and ${high} then 1 else 0 end)`;
+  }),
+)})`;
+
 /** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
 const INSERT_CHUNK = 500;
 
@@ -109,17 +119,15 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       const dimension = query.dimension ?? 'all';
       const value = DIMENSION_COLUMN[dimension];
       // Literals: a bound JS number arrives as REAL, which would make this a float division.
+      const width = sql.lit(Math.max(1, Math.floor(query.bucketMs ?? 0)));
       const bucket = query.bucketMs
-        ? sql<number>`(started_at / ${sql.lit(Math.max(1, Math.floor(query.bucketMs)))}) * ${sql.lit(Math.max(1, Math.floor(query.bucketMs)))}`
+        ? sql<number>`(started_at / ${width}) * ${width}`
         : sql<number>`${sql.lit(Math.floor(query.from))}`;
-      // Cumulative counts per latency bound; the histogram is their differences.
-      const atMost = LATENCY_BUCKETS_MS.map((bound, i) =>
-        sql<number>`sum(case when latency_ms <= ${bound} then 1 else 0 end)`.as(`le${i}`),
-      );
       const rows = await db
         .selectFrom('usage_records')
         .select((eb) => [
-          bucket.as('bucket'),
+          bucket.as('hour'),
+          sql<string>`${sql.lit(dimension)}`.as('dimension'),
           value.as('value'),
           eb.fn.countAll<number>().as('requests'),
           sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
@@ -129,38 +137,18 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
           sql<number>`sum(coalesce(cached_tokens, 0))`.as('cached_tokens'),
           sql<number>`sum(coalesce(reasoning_tokens, 0))`.as('reasoning_tokens'),
           sql<number>`sum(coalesce(cost, 0))`.as('cost'),
-          sql<number>`sum(latency_ms)`.as('latency_sum'),
-          ...atMost,
+          sql<number>`sum(latency_ms)`.as('latency_ms_sum'),
+          LATENCY_HISTOGRAM.as('latency_histogram'),
         ])
         .where('started_at', '>=', query.from)
         .where('started_at', '<', query.to)
         .where(value, 'is not', null)
-        .groupBy(['bucket', 'value'])
-        .orderBy('bucket')
+        .groupBy(['hour', 'value'])
+        .orderBy('hour')
         .orderBy('value')
         .execute();
-      return rows.map((row): RollupRow => {
-        const counts = row as unknown as Record<string, number>;
-        const cumulative = LATENCY_BUCKETS_MS.map((_, i) => counts[`le${i}`] ?? 0);
-        return {
-          hour: row.bucket,
-          dimension,
-          value: String(row.value),
-          requests: row.requests,
-          errors: row.errors,
-          cacheHits: row.cache_hits,
-          promptTokens: row.prompt_tokens,
-          completionTokens: row.completion_tokens,
-          cachedTokens: row.cached_tokens,
-          reasoningTokens: row.reasoning_tokens,
-          cost: roundCost(row.cost),
-          latencyMsSum: row.latency_sum,
-          latencyHistogram: [
-            ...cumulative.map((n, i) => n - (i === 0 ? 0 : (cumulative[i - 1] ?? 0))),
-            row.requests - (cumulative.at(-1) ?? 0),
-          ],
-        };
-      });
+      // The same shape as a stored rollup row; sums of float costs are rounded the same way.
+      return rows.map((row) => ({ ...fromRollupRow(row), cost: roundCost(row.cost) }));
     },
     async prune(before) {
       const result = await db.deleteFrom('usage_records').where('started_at', '<', before).executeTakeFirst();
