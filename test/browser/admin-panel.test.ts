@@ -202,13 +202,10 @@ describe.skipIf(!available)('admin panel in a browser', () => {
     await shot('07-logs');
     // "Failed only" leaves just the failure.
     await page.getByTestId('log-filter-failed').click();
-    await page.waitForFunction(
-      (id) => {
-        const rows = document.querySelectorAll('[data-testid="log-row"]');
-        return rows.length === 1 && rows[0]?.getAttribute('data-request-id') === id;
-      },
-      failedId,
-    );
+    await page.waitForFunction((id) => {
+      const rows = document.querySelectorAll('[data-testid="log-row"]');
+      return rows.length === 1 && rows[0]?.getAttribute('data-request-id') === id;
+    }, failedId);
     await shot('07-logs-failed-only');
     await failedRow.click();
     const detail = page.getByTestId('log-detail');
