@@ -130,6 +130,10 @@ describe.skipIf(!available)('admin panel in a browser', () => {
     await expect(input('channel-base-url').inputValue()).resolves.toBe('https://api.openai.com/v1');
     await input('channel-base-url').fill(fake.baseUrl);
     await input('channel-keys').fill(UPSTREAM_KEY);
+    // Even while being typed, the upstream key shows as dots.
+    await expect(
+      input('channel-keys').evaluate((el) => getComputedStyle(el).getPropertyValue('-webkit-text-security')),
+    ).resolves.toBe('disc');
     await input('channel-models').fill('gpt-4o-mini');
     await shot('03-channel-form');
     await page.getByTestId('channel-save').click();
