@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../../src/spec/usage.js';
-import type { CacheStore, UsageStore } from '../../src/storage/accounting-ports.js';
+import { type CacheStore, LATENCY_BUCKETS_MS, type UsageStore } from '../../src/storage/accounting-ports.js';
 import { createMemoryCacheStore } from '../../src/storage/memory/memory-response-cache.js';
 import { createMemoryUsageStore } from '../../src/storage/memory/memory-usage.js';
 import type { AccountingTables } from '../../src/storage/sqlite/accounting-schema.js';
 import { sqliteCacheStore } from '../../src/storage/sqlite/sqlite-response-cache.js';
 import { sqliteUsageStore } from '../../src/storage/sqlite/sqlite-usage.js';
-import { percentileFromHistogram } from '../../src/usage/rollup.js';
+import { currentHistogram, percentileFromHistogram } from '../../src/usage/rollup.js';
 import { openMigratedDb } from './sqlite-db.js';
 
 const HOUR = 3_600_000;
@@ -173,9 +173,11 @@ describe.each(backends)('usage store (%s)', (_name, open) => {
 
 describe('latency percentiles from a histogram', () => {
   it('reports the upper bound of the bucket holding the percentile', () => {
-    // 90 requests under 100 ms, 10 between 1 s and 2.5 s.
-    const histogram = [90, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0];
-    expect(percentileFromHistogram(histogram, 0.5)).toBe(100);
+    // 90 requests between 10 and 25 ms, 10 between 1 s and 2.5 s.
+    const histogram = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+    histogram[LATENCY_BUCKETS_MS.indexOf(25)] = 90;
+    histogram[LATENCY_BUCKETS_MS.indexOf(2_500)] = 10;
+    expect(percentileFromHistogram(histogram, 0.5)).toBe(25);
     expect(percentileFromHistogram(histogram, 0.95)).toBe(2_500);
     expect(percentileFromHistogram([0, 0], 0.5)).toBeNull();
   });
@@ -224,5 +226,52 @@ describe.each(caches)('response cache store (%s)', (_name, open) => {
     await store.set('half', entry('y'.repeat(900), 106));
     expect((await store.size()).bytes).toBeLessThanOrEqual(1_000);
     expect(await store.get('half', 107)).not.toBeNull();
+  });
+});
+
+describe('latency histograms written with the earlier buckets', () => {
+  it('are read into the current buckets under the same bounds, losing no request', async () => {
+    // 11 entries: <=100, <=250, ..., <=120000, and the open bucket.
+    const earlier = [7, 3, 0, 0, 0, 0, 0, 0, 0, 1, 2];
+    const current = currentHistogram(earlier);
+    expect(current).toHaveLength(LATENCY_BUCKETS_MS.length + 1);
+    expect(current.reduce((a, b) => a + b, 0)).toBe(13);
+    expect(current[LATENCY_BUCKETS_MS.indexOf(100)]).toBe(7);
+    expect(current[LATENCY_BUCKETS_MS.indexOf(250)]).toBe(3);
+    expect(current[LATENCY_BUCKETS_MS.indexOf(120_000)]).toBe(1);
+    expect(current.at(-1)).toBe(2);
+    expect(percentileFromHistogram(current, 0.5)).toBe(100);
+
+    // A stored rollup row from before, merged with new records, still adds up.
+    const db = await openMigratedDb();
+    try {
+      await db
+        .insertInto('usage_hourly')
+        .values({
+          hour: T0,
+          dimension: 'all',
+          value: '*',
+          requests: 13,
+          errors: 0,
+          cache_hits: 0,
+          prompt_tokens: 0,
+          completion_tokens: 0,
+          cached_tokens: 0,
+          reasoning_tokens: 0,
+          cost: 0,
+          latency_ms_sum: 0,
+          latency_histogram: JSON.stringify(earlier),
+        })
+        .execute();
+      const store = sqliteUsageStore(db);
+      await store.insertBatch([record(0, { startedAt: T0 + 1, latencyMs: 3 })]);
+      const [row] = await store.rollups({ dimension: 'all', from: T0, to: T0 + HOUR });
+      expect(row?.requests).toBe(14);
+      expect(row?.latencyHistogram).toHaveLength(LATENCY_BUCKETS_MS.length + 1);
+      expect(row?.latencyHistogram[0]).toBe(1);
+      expect(row?.latencyHistogram[LATENCY_BUCKETS_MS.indexOf(100)]).toBe(7);
+    } finally {
+      await db.destroy();
+    }
   });
 });

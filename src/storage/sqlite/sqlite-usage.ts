@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { PricesUsed, UsageRecord } from '../../spec/usage.js';
-import { addRows, rollupBatch, roundCost } from '../../usage/rollup.js';
+import { addRows, currentHistogram, rollupBatch, roundCost } from '../../usage/rollup.js';
 import {
   LATENCY_BUCKETS_MS,
   type RollupDimension,
@@ -257,6 +257,6 @@ function fromRollupRow(row: UsageHourlyTable): RollupRow {
     reasoningTokens: row.reasoning_tokens,
     cost: row.cost,
     latencyMsSum: row.latency_ms_sum,
-    latencyHistogram: JSON.parse(row.latency_histogram) as number[],
+    latencyHistogram: currentHistogram(JSON.parse(row.latency_histogram) as number[]),
   };
 }
