@@ -96,7 +96,10 @@ export async function updateChannel(
   let config = record.config;
   if (fields.length > 0) {
     const current = await openChannelConfig(record.config, ctx.box);
-    const changes = Object.fromEntries(fields.map((name) => [name, patch[name as keyof ChannelPatchInput]]));
+    // null clears a field (base_url: back to the provider's default).
+    const changes = Object.fromEntries(
+      fields.map((name) => [name, patch[name as keyof ChannelPatchInput] ?? undefined]),
+    );
     // A new `key` or `keys` replaces the whole key list.
     const keys = 'key' in changes || 'keys' in changes ? {} : { keys: current.keys };
     const merged = channelSchema.safeParse({

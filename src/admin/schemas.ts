@@ -140,7 +140,10 @@ export const channelCreateSchema = channelSchema.extend({ enabled: z.boolean().o
 export const channelPatchSchema = channelSchema
   .omit({ name: true })
   .partial()
-  .extend({ enabled: z.boolean().optional() })
+  .extend({
+    enabled: z.boolean().optional(),
+    base_url: z.url().nullable().optional().describe("null: back to the provider's default base URL"),
+  })
   .strict();
 
 export const channelViewSchema = z.object({

@@ -88,6 +88,30 @@ describe('channels managed live', () => {
     expect((await gw.admin('GET', '/channels/live')).status).toBe(404);
   });
 
+  it("sets a base URL back to the provider's default with null, and refuses it where there is none", async () => {
+    await gw.adminJson('POST', '/channels', {
+      name: 'proxied-openai',
+      provider: 'openai',
+      base_url: 'http://127.0.0.1:9/v1',
+      keys: ['sk-proxied-openai-0001'],
+      models: ['gpt-proxied'],
+    });
+    const reset = await gw.adminJson<ChannelView>('PATCH', '/channels/proxied-openai', { base_url: null });
+    expect(reset.base_url).toBeNull();
+    // An OpenAI-compatible channel has no default to go back to.
+    await gw.adminJson('POST', '/channels', {
+      name: 'no-default',
+      provider: 'openai-compatible',
+      base_url: fake.baseUrl,
+      models: ['gpt-nd'],
+    });
+    const noDefault = await gw.admin('PATCH', '/channels/no-default', { base_url: null });
+    expect(noDefault.status).toBe(400);
+    expect((await gw.adminJson<ChannelView>('GET', '/channels/no-default')).base_url).toBe(fake.baseUrl);
+    await gw.adminJson('DELETE', '/channels/proxied-openai');
+    await gw.adminJson('DELETE', '/channels/no-default');
+  });
+
   it('refuses edits and removal of file channels with 409, but lets them be disabled', async () => {
     for (const [method, body] of [
       ['PATCH', { models: ['x'] }],

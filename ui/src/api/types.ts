@@ -196,7 +196,8 @@ export interface ChannelPriceInput {
 /** PATCH /channels/:id. Send `keys` only when the user entered new ones (they replace the old). */
 export interface UpdateChannelBody {
   provider?: string;
-  base_url?: string;
+  /** null: back to the provider's default */
+  base_url?: string | null;
   key?: string;
   keys?: string[];
   models?: string[];

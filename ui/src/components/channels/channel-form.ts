@@ -104,7 +104,7 @@ export function validateChannelForm(
   if (!form.provider) errors.provider = { key: 'providerRequired' };
   const baseUrl = form.baseUrl.trim();
   if (baseUrl !== '' && !isHttpUrl(baseUrl)) errors.baseUrl = { key: 'baseUrlInvalid' };
-  else if (baseUrl === '' && preset && preset.base_url === null && !current?.base_url) {
+  else if (baseUrl === '' && preset && preset.base_url === null) {
     errors.baseUrl = { key: 'baseUrlRequired' };
   }
   const keys = splitLines(form.keys);
@@ -164,7 +164,8 @@ export function updateChannelBody(form: ChannelFormModel, current: ChannelView):
   if (current.source === 'file') return body;
   if (form.provider && form.provider !== current.provider) body.provider = form.provider;
   const baseUrl = form.baseUrl.trim();
-  if (baseUrl !== '' && baseUrl !== (current.base_url ?? '')) body.base_url = baseUrl;
+  // An emptied field sends null: back to the provider's default base URL.
+  if (baseUrl !== (current.base_url ?? '')) body.base_url = baseUrl === '' ? null : baseUrl;
   const keys = splitLines(form.keys);
   if (keys.length > 0) body.keys = keys;
   const models = splitList(form.models);

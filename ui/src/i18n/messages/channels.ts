@@ -76,8 +76,7 @@ export default defineMessages({
         baseUrl: 'Base URL',
         baseUrlPlaceholder: 'https://api.example.com/v1',
         baseUrlHint: 'Filled in from the provider preset; change it for a proxy or a self-hosted server.',
-        baseUrlKeepHint:
-          'Emptying this field keeps the current base URL: the server cannot clear it, only replace it.',
+        baseUrlKeepHint: "Empty: the provider's default base URL.",
         keys: 'Upstream API keys',
         keysPlaceholder: 'One key per line',
         showKeys: 'Show the keys as typed',
@@ -210,7 +209,7 @@ export default defineMessages({
         baseUrl: '基础 URL',
         baseUrlPlaceholder: 'https://api.example.com/v1',
         baseUrlHint: '已按服务商预设填写；使用代理或自建服务时可修改。',
-        baseUrlKeepHint: '清空此字段会保留当前的基础 URL：服务器无法清除它，只能替换。',
+        baseUrlKeepHint: '留空：使用服务商默认的基础 URL。',
         keys: '上游 API 密钥',
         keysPlaceholder: '每行一个密钥',
         showKeys: '显示输入的密钥',
