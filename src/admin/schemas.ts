@@ -56,7 +56,8 @@ export const userSchema = z.object({
   updated_at: timestamp,
 });
 
-const limitValue = z.number().int().min(0).nullable().optional();
+/** 0 would refuse every request: to stop a key, disable it instead. */
+const limitValue = z.number().int().min(1).nullable().optional();
 export const limitsSchema = z
   .object({
     rpm: limitValue.describe('requests per minute'),

@@ -92,6 +92,12 @@ export async function deleteUser(
   idOrName: string,
 ): Promise<{ id: string; deleted: true; keys_deleted: number }> {
   const user = await findUser(ctx, idOrName);
+  if (user.id === DEFAULT_USER_ID) {
+    throw new GatewayError(
+      'resource_conflict',
+      'the built-in "default" user owns keys made without a user and cannot be deleted: disable it instead',
+    );
+  }
   const keysDeleted = await ctx.storage.keys.deleteByUser(user.id);
   await ctx.storage.users.delete(user.id);
   await ctx.changed();

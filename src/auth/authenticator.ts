@@ -97,19 +97,38 @@ export function createAuthenticator(
   return Object.assign(authenticate, { invalidate: () => cache.clear() });
 }
 
+/**
+ * The refusal of a key that exists (revoked, expired, disabled, its user disabled, or a wrong
+ * address): the request's usage record still names the key and the user, so an operator can see
+ * who keeps using a key they stopped.
+ */
+export class KeyRefused extends GatewayError {
+  constructor(
+    code: 'key_revoked' | 'key_expired' | 'key_disabled' | 'user_disabled' | 'ip_not_allowed',
+    message: string,
+    readonly principal: Principal,
+  ) {
+    super(code, message);
+  }
+}
+
 function check(resolved: Resolved | null, now: number, clientAddress: string | null): Principal {
   if (!resolved) throw new GatewayError('invalid_api_key', 'the API key is not valid');
-  if (resolved.revoked) throw new GatewayError('key_revoked', 'this API key has been revoked');
+  const { principal } = resolved;
+  if (resolved.revoked) throw new KeyRefused('key_revoked', 'this API key has been revoked', principal);
   if (resolved.expiresAt !== null && resolved.expiresAt <= now) {
-    throw new GatewayError(
+    throw new KeyRefused(
       'key_expired',
       `this API key expired at ${new Date(resolved.expiresAt).toISOString()}`,
+      principal,
     );
   }
-  if (!resolved.keyEnabled) throw new GatewayError('key_disabled', 'this API key is disabled');
-  if (!resolved.userEnabled) throw new GatewayError('user_disabled', "this API key's user is disabled");
-  if (!resolved.allowsAddress(clientAddress)) {
-    throw new GatewayError('ip_not_allowed', 'this API key may not be used from this address');
+  if (!resolved.keyEnabled) throw new KeyRefused('key_disabled', 'this API key is disabled', principal);
+  if (!resolved.userEnabled) {
+    throw new KeyRefused('user_disabled', "this API key's user is disabled", principal);
   }
-  return resolved.principal;
+  if (!resolved.allowsAddress(clientAddress)) {
+    throw new KeyRefused('ip_not_allowed', 'this API key may not be used from this address', principal);
+  }
+  return principal;
 }

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
-import type { Authenticator } from './authenticator.js';
+import { type Authenticator, KeyRefused } from './authenticator.js';
 import { extractClientKey } from './extract-key.js';
 
 /** The caller's network address as the runtime knows it (null when it cannot tell). */
@@ -20,7 +20,13 @@ export function requireClientKey(
         'no API key: send it as "Authorization: Bearer <key>" or in the "x-api-key" header',
       );
     }
-    c.set('principal', await authenticate(secret, clientAddress(c)));
+    try {
+      c.set('principal', await authenticate(secret, clientAddress(c)));
+    } catch (err) {
+      // The request is refused either way; a known key still gets it attributed in the log.
+      if (err instanceof KeyRefused) c.set('refusedKey', err.principal);
+      throw err;
+    }
     await next();
   };
 }

@@ -69,8 +69,9 @@ export function usageTracking(deps: Pick<ClientRouteDeps, 'usageSink' | 'now' | 
       );
       c.set('usage', usage);
       await next();
-      // Set after the fact so rejected keys leave it null; a deferred stream has not finished yet.
-      const principal: Principal | undefined = c.get('principal');
+      // Set after the fact: unknown keys leave it null, known but refused keys are named; a
+      // deferred stream has not finished yet.
+      const principal: Principal | undefined = c.get('principal') ?? c.get('refusedKey');
       if (principal) {
         usage.record.keyId = principal.keyId;
         usage.record.userId = principal.userId;

@@ -6,6 +6,8 @@ export interface GatewayEnv {
   Variables: {
     requestId: string;
     principal: Principal;
+    /** The key a request was refused for (revoked, expired, disabled…), for its usage record. */
+    refusedKey: Principal;
     usage: UsageRecorder;
   };
 }

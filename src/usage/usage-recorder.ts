@@ -110,6 +110,8 @@ export class UsageRecorder {
     record.status = status;
     record.errorCode = errorCode;
     record.latencyMs = this.now() - record.startedAt;
+    // A request every attempt of which failed is counted under the channel it tried last.
+    if (record.channel === null) record.channel = record.attempts.at(-1)?.channel ?? null;
     this.count(usage, completionText);
     this.sink(record);
     for (const hook of this.finishHooks) {

@@ -29,6 +29,7 @@ interface ChannelView {
   enabled: boolean;
   source: string;
   priority: number;
+  base_url: string | null;
 }
 
 describe('channels managed live', () => {

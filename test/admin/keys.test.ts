@@ -83,6 +83,8 @@ describe('client keys', () => {
       { name: 'x', ip_allowlist: ['10.0.0.0/33'] },
       { name: 'x', expires_at: new Date(Date.now() - 1000).toISOString() },
       { name: 'x', limits: { rpm: -1 } },
+      // 0 would refuse everything: disabling the key is how to stop it.
+      { name: 'x', limits: { concurrent: 0 } },
       { name: 'x', owner: 'root' },
       {},
     ];
@@ -106,6 +108,13 @@ describe('client keys', () => {
     const after = await gw.adminJson<Record<string, unknown>>('DELETE', `/keys/${revoked.id}`);
     expect(after.status).toBe('revoked');
     await expectRefused(revoked.key, 401, 'key_revoked');
+    // The refused request is still logged under the key and its user; an unknown key is not.
+    const refusedRecords = gw.usage.filter((r) => r.errorCode === 'key_revoked');
+    expect(refusedRecords.length).toBeGreaterThan(0);
+    expect(refusedRecords.every((r) => r.keyId === revoked.id && r.userId === revoked.user_id)).toBe(true);
+    expect(gw.usage.filter((r) => r.errorCode === 'invalid_api_key').every((r) => r.keyId === null)).toBe(
+      true,
+    );
 
     // Expiry is checked on every request; set it in the past directly (the API refuses past times).
     const expiring = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'expiring' });

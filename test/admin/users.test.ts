@@ -125,9 +125,12 @@ describe('users', () => {
     expect((await gw.admin('GET', `/users/${gone.id}`)).status).toBe(404);
   });
 
-  it('gives keys made without a user to the default user', async () => {
+  it('gives keys made without a user to the default user, which cannot be deleted', async () => {
     const key = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'ownerless' });
     expect(key.user_id).toBe('default');
+    expect((await gw.chat(key.key, 'gpt-fake')).status).toBe(200);
+    const refused = await gw.admin('DELETE', '/users/default');
+    expect(refused.status).toBe(409);
     expect((await gw.chat(key.key, 'gpt-fake')).status).toBe(200);
   });
 });
