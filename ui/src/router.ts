@@ -1,4 +1,6 @@
+import { createDiscreteApi } from 'naive-ui';
 import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import { i18n } from './i18n';
 import { ensureSession, isSignedIn, onSessionLost } from './session';
 
 declare module 'vue-router' {
@@ -87,4 +89,58 @@ onSessionLost(() => {
   const current = router.currentRoute.value;
   if (current.meta.public || isSignedIn()) return;
   void router.replace(loginFor(current.fullPath));
+});
+
+/** sessionStorage: the URL last reloaded for a failed page chunk, so a chunk that stays missing cannot loop. */
+const CHUNK_RELOAD_KEY = 'sb.chunkReload';
+
+/** A lazy page's chunk could not be fetched (typically: the panel was upgraded and its old files are gone). */
+function isChunkLoadError(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  return /Failed to fetch dynamically imported module|error loading dynamically imported module|Importing a module script failed|Unable to preload CSS|ChunkLoadError|Loading (CSS )?chunk \S+ failed/i.test(
+    text,
+  );
+}
+
+function showNavigationError(error: unknown): void {
+  const { message } = createDiscreteApi(['message']);
+  const reason = error instanceof Error ? error.message : String(error);
+  message.error(i18n.global.t('common.navigationFailed', { message: reason }), {
+    duration: 8000,
+    closable: true,
+  });
+}
+
+// Without this a click on a menu entry whose page chunk fails to load does nothing at all.
+router.onError((error, to) => {
+  if (isChunkLoadError(error)) {
+    const target = router.resolve(to).href;
+    let tried: string | null = null;
+    try {
+      tried = sessionStorage.getItem(CHUNK_RELOAD_KEY);
+    } catch {
+      // storage unavailable: fall through to the message
+    }
+    if (tried !== target) {
+      try {
+        sessionStorage.setItem(CHUNK_RELOAD_KEY, target);
+      } catch {
+        // cannot guard against a loop: show the error instead of reloading
+        showNavigationError(error);
+        return;
+      }
+      window.location.assign(target);
+      return;
+    }
+  }
+  showNavigationError(error);
+});
+
+// A page that did load: a later failure of the same URL may reload again.
+router.afterEach(() => {
+  try {
+    sessionStorage.removeItem(CHUNK_RELOAD_KEY);
+  } catch {
+    // nothing to clear
+  }
 });

@@ -1,6 +1,6 @@
 /**
  * The client key the Playground uses, kept in this tab's sessionStorage (never localStorage): the
- * Keys page's "Use in Playground" puts a new key here. It is forgotten when the admin session ends.
+ * new-key dialog's "Use in Playground" puts a new key here. It is forgotten when the admin session ends.
  */
 const STORAGE_KEY = 'sb.playgroundKey';
 
@@ -22,6 +22,27 @@ export function storePlaygroundKey(key: string): void {
   }
 }
 
+const MODEL_STORAGE_KEY = 'sb.playgroundModel';
+
+/** The model last chosen in the Playground (this tab), so leaving and coming back keeps it. */
+export function readPlaygroundModel(): string | null {
+  try {
+    return sessionStorage.getItem(MODEL_STORAGE_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function storePlaygroundModel(model: string | null): void {
+  try {
+    if (model) sessionStorage.setItem(MODEL_STORAGE_KEY, model);
+    else sessionStorage.removeItem(MODEL_STORAGE_KEY);
+  } catch {
+    // storage unavailable: the choice lives in the page only
+  }
+}
+
 export function forgetPlaygroundKey(): void {
   storePlaygroundKey('');
+  storePlaygroundModel(null);
 }

@@ -27,12 +27,10 @@ function withTooltip(trigger: VNode, lines: string[]): VNode {
 /** The channel table's columns; texts follow the panel's language. */
 export function useChannelColumns(
   handlers: ChannelColumnHandlers,
-  /** phone layout: no pinned columns (they would fill the screen) */
+  /** phone layout: a narrow name column and the action buttons stacked, both still pinned */
   mobile: Ref<boolean>,
 ): ComputedRef<DataTableColumns<ChannelView>> {
   const { t } = useI18n();
-  /** Keeps the name and the actions in view while the table scrolls sideways (wide screens). */
-  const pin = (side: 'left' | 'right') => (mobile.value ? {} : { fixed: side });
 
   const nameCell = (row: ChannelView) =>
     h('div', { class: 'channel-name-cell' }, [
@@ -76,7 +74,7 @@ export function useChannelColumns(
   };
 
   const actionsCell = (row: ChannelView) =>
-    h(NSpace, { size: 6, wrap: false }, () => [
+    h(NSpace, { size: 6, wrap: false, vertical: mobile.value }, () => [
       h(NButton, { size: 'small', 'data-testid': 'channel-edit', onClick: () => handlers.onEdit(row) }, () =>
         row.source === 'file' ? t('channels.actions.view') : t('channels.actions.edit'),
       ),
@@ -99,13 +97,19 @@ export function useChannelColumns(
     ]);
 
   return computed<DataTableColumns<ChannelView>>(() => [
-    { key: 'name', title: t('channels.columns.name'), width: 200, render: nameCell, ...pin('left') },
+    {
+      key: 'name',
+      title: t('channels.columns.name'),
+      width: mobile.value ? 120 : 200,
+      render: nameCell,
+      fixed: 'left',
+    },
     { key: 'provider', title: t('channels.columns.provider'), width: 130 },
     {
       key: 'health',
       title: t('channels.columns.health'),
       width: 110,
-      render: (row) => h(ChannelHealthTag, { routing: handlers.routing(row.name) }),
+      render: (row) => h(ChannelHealthTag, { routing: handlers.routing(row.name), enabled: row.enabled }),
     },
     {
       key: 'enabled',
@@ -133,12 +137,12 @@ export function useChannelColumns(
     {
       key: 'actions',
       title: t('channels.columns.actions'),
-      width: 230,
+      width: mobile.value ? 96 : 230,
       render: actionsCell,
-      ...pin('right'),
+      fixed: 'right',
     },
   ]);
 }
 
-/** Total width of the columns: the table scrolls sideways below it (phones). */
+/** Total width of the columns on a wide screen: the table scrolls sideways below it. */
 export const CHANNEL_TABLE_WIDTH = 1510;

@@ -26,6 +26,8 @@ export interface SaveFormOptions<Field extends string, Item extends Named> {
   /** puts the item (or a blank form) into the form model */
   fill: () => void;
   validate: () => FieldErrors<Field>;
+  /** the form's current value of each field: editing a field clears its error */
+  values: () => Record<Field, unknown>;
   createBody: () => unknown;
   /** only the fields that changed; an empty body saves nothing */
   updateBody: (current: Item) => object;
@@ -45,16 +47,58 @@ export function useSaveForm<Field extends string, Item extends Named>(options: S
   const { show, messages } = options;
 
   const errors = shallowRef<FieldErrors<Field>>({});
+  /** the banner under the form */
   const serverError = ref<string | null>(null);
+  /** whether the banner only says to fix the highlighted fields */
+  const bannerIsFix = ref(false);
   const serverField = shallowRef<Field | null>(null);
+  /** the server's complaint shown under `serverField` */
+  const serverFieldError = ref<string | null>(null);
   const saving = ref(false);
+
+  function clearServer(): void {
+    serverError.value = null;
+    bannerIsFix.value = false;
+    serverField.value = null;
+    serverFieldError.value = null;
+  }
 
   watch(show, (open) => {
     if (!open) return;
     options.fill();
     errors.value = {};
-    serverError.value = null;
-    serverField.value = null;
+    clearServer();
+  });
+
+  /** Each field's value, compared as text so that edits inside lists count. */
+  function snapshot(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [field, value] of Object.entries(options.values())) out[field] = JSON.stringify(value) ?? '';
+    return out;
+  }
+
+  // Editing a field clears its error, and the "fix the highlighted fields" banner once none is left.
+  watch(snapshot, (now, before) => {
+    const edited = Object.keys(now).filter((field) => now[field] !== before[field]) as Field[];
+    if (edited.length === 0) return;
+    const next: FieldErrors<Field> = { ...errors.value };
+    let changed = false;
+    for (const field of edited) {
+      if (next[field] !== undefined) {
+        delete next[field];
+        changed = true;
+      }
+      if (serverField.value === field) {
+        serverField.value = null;
+        serverFieldError.value = null;
+      }
+    }
+    if (changed) errors.value = next;
+    const anyLeft = Object.values(errors.value).some((e) => e !== undefined) || serverField.value !== null;
+    if (bannerIsFix.value && !anyLeft) {
+      serverError.value = null;
+      bannerIsFix.value = false;
+    }
   });
 
   /** Feedback under a field: the client check first, then a server error about that field. */
@@ -62,7 +106,7 @@ export function useSaveForm<Field extends string, Item extends Named>(options: S
     const error = errors.value[field];
     if (typeof error === 'string') return t(`${messages}.errors.${error}`);
     if (error) return t(`${messages}.errors.${error.key}`, error.params ?? {});
-    if (serverField.value === field && serverError.value) return serverError.value;
+    if (serverField.value === field && serverFieldError.value) return serverFieldError.value;
     return undefined;
   }
 
@@ -71,12 +115,12 @@ export function useSaveForm<Field extends string, Item extends Named>(options: S
   }
 
   async function save(): Promise<void> {
-    serverError.value = null;
-    serverField.value = null;
+    clearServer();
     const found = options.validate();
     errors.value = found;
     if (Object.values(found).some((e) => e !== undefined)) {
       serverError.value = t(`${messages}.errors.fixFields`);
+      bannerIsFix.value = true;
       return;
     }
     saving.value = true;
@@ -99,8 +143,16 @@ export function useSaveForm<Field extends string, Item extends Named>(options: S
       }
       show.value = false;
     } catch (err) {
-      serverError.value = errorText(err);
-      serverField.value = err instanceof ApiError ? options.fieldOfParam(err.param) : null;
+      const field = err instanceof ApiError ? options.fieldOfParam(err.param) : null;
+      if (field) {
+        // Shown under its field; the banner only points there.
+        serverField.value = field;
+        serverFieldError.value = errorText(err);
+        serverError.value = t(`${messages}.errors.fixField`);
+        bannerIsFix.value = true;
+      } else {
+        serverError.value = errorText(err);
+      }
     } finally {
       saving.value = false;
     }

@@ -101,8 +101,8 @@ export function validateKeyForm(form: KeyFormModel, current: KeyView | null, now
     const value = form.limits[field];
     if (value === null) continue;
     if (field === 'budget') {
-      if (!(value >= 0)) errors.budget = { key: 'budgetNumber' };
-    } else if (!Number.isInteger(value) || value < 0) {
+      if (!Number.isFinite(value) || value < 0) errors.budget = { key: 'budgetNumber' };
+    } else if (!Number.isInteger(value) || value < 1) {
       errors[field] = { key: 'wholeNumber' };
     }
   }

@@ -22,12 +22,10 @@ const STATUS_TAG: Record<KeyStatus, 'success' | 'error' | 'warning' | 'default'>
 /** The key table's columns; texts follow the panel's language. */
 export function useKeyColumns(
   handlers: KeyColumnHandlers,
-  /** phone layout: no pinned columns (they would fill the screen) */
+  /** phone layout: a narrow name column and the action buttons stacked, both still pinned */
   mobile: Ref<boolean>,
 ): ComputedRef<DataTableColumns<KeyView>> {
   const { t } = useI18n();
-  /** Keeps the name and the actions in view while the table scrolls sideways (wide screens). */
-  const pin = (side: 'left' | 'right') => (mobile.value ? {} : { fixed: side });
   const format = useFormat();
 
   const limitLines = (key: KeyView): string[] => {
@@ -87,7 +85,7 @@ export function useKeyColumns(
 
   const actionsCell = (key: KeyView) => {
     if (key.status === 'revoked') return null;
-    return h(NSpace, { size: 6, wrap: false }, () => [
+    return h(NSpace, { size: 6, wrap: false, vertical: mobile.value }, () => [
       h(NButton, { size: 'small', 'data-testid': 'key-edit', onClick: () => handlers.onEdit(key) }, () =>
         t('keys.actions.edit'),
       ),
@@ -109,7 +107,13 @@ export function useKeyColumns(
   };
 
   return computed<DataTableColumns<KeyView>>(() => [
-    { key: 'name', title: t('keys.columns.name'), width: 210, render: nameCell, ...pin('left') },
+    {
+      key: 'name',
+      title: t('keys.columns.name'),
+      width: mobile.value ? 120 : 210,
+      render: nameCell,
+      fixed: 'left',
+    },
     {
       key: 'user',
       title: t('keys.columns.user'),
@@ -137,9 +141,15 @@ export function useKeyColumns(
         key.expires_at ? format.dateTime(key.expires_at) : h('span', { class: 'muted' }, t('keys.never')),
     },
     { key: 'channel', title: t('keys.columns.channel'), width: 130, render: channelCell },
-    { key: 'actions', title: t('keys.columns.actions'), width: 230, render: actionsCell, ...pin('right') },
+    {
+      key: 'actions',
+      title: t('keys.columns.actions'),
+      width: mobile.value ? 96 : 230,
+      render: actionsCell,
+      fixed: 'right',
+    },
   ]);
 }
 
-/** Total width of the columns: the table scrolls sideways below it (phones). */
+/** Total width of the columns on a wide screen: the table scrolls sideways below it. */
 export const KEY_TABLE_WIDTH = 1420;

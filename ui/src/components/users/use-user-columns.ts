@@ -24,12 +24,10 @@ export interface UserColumnHandlers {
 /** The user table's columns; texts follow the panel's language. */
 export function useUserColumns(
   handlers: UserColumnHandlers,
-  /** phone layout: no pinned columns (they would fill the screen) */
+  /** phone layout: a narrow name column and the action buttons stacked, both still pinned */
   mobile: Ref<boolean>,
 ): ComputedRef<DataTableColumns<UserView>> {
   const { t } = useI18n();
-  /** Keeps the name and the actions in view while the table scrolls sideways (wide screens). */
-  const pin = (side: 'left' | 'right') => (mobile.value ? {} : { fixed: side });
   const format = useFormat();
 
   const nameCell = (user: UserView) =>
@@ -66,7 +64,7 @@ export function useUserColumns(
   };
 
   const actionsCell = (user: UserView) =>
-    h(NSpace, { size: 6, wrap: false }, () => [
+    h(NSpace, { size: 6, wrap: false, vertical: mobile.value }, () => [
       h(NButton, { size: 'small', 'data-testid': 'user-details', onClick: () => handlers.onOpen(user) }, () =>
         t('users.actions.details'),
       ),
@@ -87,7 +85,13 @@ export function useUserColumns(
     ]);
 
   return computed<DataTableColumns<UserView>>(() => [
-    { key: 'name', title: t('users.columns.name'), width: 180, render: nameCell, ...pin('left') },
+    {
+      key: 'name',
+      title: t('users.columns.name'),
+      width: mobile.value ? 120 : 180,
+      render: nameCell,
+      fixed: 'left',
+    },
     {
       key: 'email',
       title: t('users.columns.email'),
@@ -110,9 +114,15 @@ export function useUserColumns(
       width: 170,
       render: (user) => format.dateTime(user.created_at),
     },
-    { key: 'actions', title: t('users.columns.actions'), width: 220, render: actionsCell, ...pin('right') },
+    {
+      key: 'actions',
+      title: t('users.columns.actions'),
+      width: mobile.value ? 96 : 220,
+      render: actionsCell,
+      fixed: 'right',
+    },
   ]);
 }
 
-/** Total width of the columns: the table scrolls sideways below it (phones). */
+/** Total width of the columns on a wide screen: the table scrolls sideways below it. */
 export const USER_TABLE_WIDTH = 1240;

@@ -114,9 +114,10 @@ export default defineMessages({
           nameTooLong: 'At most 100 characters',
           ipInvalid: '“{value}” is not an IP address or CIDR range',
           expiresPast: 'The expiry date is in the past',
-          wholeNumber: 'Use a whole number of 0 or more',
+          wholeNumber: 'Use a whole number of 1 or more (empty = no limit)',
           budgetNumber: 'Use an amount of 0 or more',
           fixFields: 'Fix the highlighted fields',
+          fixField: 'Fix the highlighted field',
         },
       },
       secret: {
@@ -244,9 +245,10 @@ export default defineMessages({
           nameTooLong: '最多 100 个字符',
           ipInvalid: '“{value}”不是 IP 地址或 CIDR 网段',
           expiresPast: '过期时间已经过去',
-          wholeNumber: '请输入大于等于 0 的整数',
+          wholeNumber: '请输入大于等于 1 的整数（留空表示不限制）',
           budgetNumber: '请输入大于等于 0 的金额',
           fixFields: '请修正标出的字段',
+          fixField: '请修正标出的字段',
         },
       },
       secret: {

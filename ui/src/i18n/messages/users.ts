@@ -37,7 +37,7 @@ export default defineMessages({
         content:
           'This also deletes all of its keys ({count}): applications using them stop working at once. This cannot be undone.',
         ok: 'Delete user and keys',
-        done: 'User “{name}” deleted with {count} key(s)',
+        done: 'User “{name}” deleted | User “{name}” deleted with 1 key | User “{name}” deleted with {count} keys',
       },
       form: {
         createTitle: 'Add a user',
@@ -61,6 +61,7 @@ export default defineMessages({
           emailInvalid: 'Enter a valid email address, or leave it empty',
           notesTooLong: 'At most 2000 characters',
           fixFields: 'Fix the highlighted fields',
+          fixField: 'Fix the highlighted field',
         },
       },
       detail: {
@@ -118,7 +119,7 @@ export default defineMessages({
         title: '删除用户“{name}”？',
         content: '这也会删除其全部密钥（{count} 个）：使用这些密钥的应用将立即无法工作。此操作无法撤销。',
         ok: '删除用户及密钥',
-        done: '已删除用户“{name}”及 {count} 个密钥',
+        done: '已删除用户“{name}” | 已删除用户“{name}”及 1 个密钥 | 已删除用户“{name}”及 {count} 个密钥',
       },
       form: {
         createTitle: '添加用户',
@@ -142,6 +143,7 @@ export default defineMessages({
           emailInvalid: '请输入有效的邮箱地址，或留空',
           notesTooLong: '最多 2000 个字符',
           fixFields: '请修正标出的字段',
+          fixField: '请修正标出的字段',
         },
       },
       detail: {
