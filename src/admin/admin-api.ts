@@ -222,7 +222,10 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
       summary: 'Send one tiny chat request to the channel; report status and latency',
       body: channelTestRequestSchema,
       response: channelTestResultSchema,
-      handle: (ctx, i) => testChannel(ctx, i.id, (i.body as z.infer<typeof channelTestRequestSchema>).model),
+      handle: (ctx, i) => {
+        const body = i.body as z.infer<typeof channelTestRequestSchema>;
+        return testChannel(ctx, i.id, body.model, body.key_index);
+      },
     },
     {
       method: 'get',

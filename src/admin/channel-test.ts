@@ -1,3 +1,4 @@
+import { maskSecret } from '../auth/secret-box.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { listedModels } from '../router/resolve-model.js';
 import { sendAttempt } from '../router/send-attempt.js';
@@ -7,12 +8,24 @@ import type { AdminContext } from './context.js';
 import type { ChannelTestResult } from './schemas.js';
 
 /**
- * Sends one tiny chat request (`max_tokens: 1`) to a channel's first key through the same
+ * Sends one tiny chat request (`max_tokens: 1`) to one of a channel's keys (the first by default) through the same
  * provider code and upstream fetch the router uses, and reports status and latency. It works on
  * disabled channels too, so an operator can check a channel before enabling it.
  */
-export async function testChannel(ctx: AdminContext, id: string, model?: string): Promise<ChannelTestResult> {
+export async function testChannel(
+  ctx: AdminContext,
+  id: string,
+  model?: string,
+  keyIndex = 0,
+): Promise<ChannelTestResult> {
   const channel = await routerChannel(ctx, await findChannel(ctx, id));
+  if (keyIndex > 0 && keyIndex >= channel.keys.length) {
+    throw new GatewayError(
+      'invalid_request',
+      `channel "${id}" has ${channel.keys.length} upstream key(s): key_index ${keyIndex} does not exist`,
+      { param: 'key_index' },
+    );
+  }
   const asked = model ?? listedModels(channel)[0];
   if (!asked) {
     throw new GatewayError(
@@ -29,8 +42,8 @@ export async function testChannel(ctx: AdminContext, id: string, model?: string)
   const json = { model: upstreamModel, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 };
   const call: UpstreamCall = {
     operation: 'chat',
-    target: { channel, keyIndex: 0, upstreamModel },
-    apiKey: channel.keys[0] ?? '',
+    target: { channel, keyIndex, upstreamModel },
+    apiKey: channel.keys[keyIndex] ?? '',
     method: 'POST',
     path: '/chat/completions',
     search: '',
@@ -52,6 +65,8 @@ export async function testChannel(ctx: AdminContext, id: string, model?: string)
   return {
     channel: channel.name,
     model: asked,
+    key_index: keyIndex,
+    key: channel.keys[keyIndex] ? maskSecret(channel.keys[keyIndex]) : null,
     ok: result.ok,
     status: result.status ?? null,
     latency_ms: latency,

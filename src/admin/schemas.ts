@@ -166,12 +166,22 @@ export const channelViewSchema = z.object({
 });
 
 export const channelTestRequestSchema = z
-  .object({ model: z.string().min(1).optional().describe("defaults to the channel's first model") })
+  .object({
+    model: z.string().min(1).optional().describe("defaults to the channel's first model"),
+    key_index: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('which upstream key to test (default 0, the first)'),
+  })
   .strict();
 
 export const channelTestResultSchema = z.object({
   channel: z.string(),
   model: z.string(),
+  key_index: z.number(),
+  key: z.string().nullable().describe('the upstream key tested, masked'),
   ok: z.boolean(),
   status: z.number().nullable(),
   latency_ms: z.number(),

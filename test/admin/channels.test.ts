@@ -173,4 +173,34 @@ describe('channels managed live', () => {
     expect(failed).toMatchObject({ ok: false, status: 500, model: 'gpt-other' });
     expect((await gw.admin('POST', '/channels/none/test', {})).status).toBe(404);
   });
+
+  it('tests each upstream key of a channel on its own', async () => {
+    await gw.adminJson('POST', '/channels', {
+      name: 'two-keys',
+      provider: 'openai-compatible',
+      base_url: fake.baseUrl,
+      keys: ['sk-first-key-aaaa1111', 'sk-second-key-bbbb2222'],
+      models: ['gpt-two'],
+    });
+    fake.onKey('sk-second-key-bbbb2222', {
+      kind: 'status',
+      status: 401,
+      body: { error: { message: 'bad key' } },
+    });
+    const first = await gw.adminJson<Record<string, unknown>>('POST', '/channels/two-keys/test', {}, 200);
+    expect(first).toMatchObject({ ok: true, key_index: 0, key: 'sk-…1111' });
+    const second = await gw.adminJson<Record<string, unknown>>(
+      'POST',
+      '/channels/two-keys/test',
+      { key_index: 1 },
+      200,
+    );
+    expect(second).toMatchObject({ ok: false, status: 401, key_index: 1, key: 'sk-…2222' });
+    expect(fake.requests.at(-1)?.headers.authorization).toBe('Bearer sk-second-key-bbbb2222');
+    expect(JSON.stringify(second)).not.toContain('sk-second-key-bbbb2222');
+    const missing = await gw.admin('POST', '/channels/two-keys/test', { key_index: 2 });
+    expect(missing.status).toBe(400);
+    expect((await errorOf(missing)).param).toBe('key_index');
+    await gw.adminJson('DELETE', '/channels/two-keys');
+  });
 });
