@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdminRoute } from './admin-api.js';
+import { EXTRA_ROUTES } from './openapi-extra.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -58,6 +59,40 @@ export function buildOpenApi(routes: readonly AdminRoute[], version: string): Js
       },
     };
   }
+  for (const route of EXTRA_ROUTES) {
+    const path = `/admin/api${route.path}`;
+    const query = route.query
+      ? (schemaOf(route.query, 'input') as { properties?: Record<string, unknown> })
+      : {};
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[route.method] = {
+      tags: [route.tag],
+      summary: route.summary,
+      parameters: [
+        ...(route.pathParams ?? []).map((name) => ({
+          name,
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+        })),
+        ...Object.entries(query.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', schema })),
+      ],
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schemaOf(route.body, 'input') } },
+            },
+          }
+        : {}),
+      responses: {
+        [route.status]: { description: 'success' },
+        ...Object.fromEntries(
+          Object.entries(ERRORS).map(([status, description]) => [status, { description, ...error }]),
+        ),
+      },
+    };
+  }
   return {
     openapi: '3.1.0',
     info: {
@@ -65,7 +100,7 @@ export function buildOpenApi(routes: readonly AdminRoute[], version: string): Js
       version,
       description:
         'Users, client keys and channels, managed live: every change applies to the next request. ' +
-        'Send the admin token as "Authorization: Bearer <token>".',
+        'Send the admin token as "Authorization: Bearer <token>" (or sign in to the panel: session routes).',
     },
     components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
     security: [{ adminToken: [] }],

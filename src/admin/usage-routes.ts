@@ -19,7 +19,7 @@ const time = z.union([
   z.iso.datetime().transform((s) => Date.parse(s)),
 ]);
 
-const logQuery = z.object({
+export const logQuery = z.object({
   from: time.optional(),
   to: time.optional(),
   user: z.string().min(1).optional(),
@@ -35,7 +35,7 @@ const logQuery = z.object({
     .optional(),
 });
 
-const usageQuery = z.object({
+export const usageQuery = z.object({
   from: time.optional(),
   to: time.optional(),
   group_by: z.enum(['all', 'key', 'user', 'model', 'channel']).default('all'),

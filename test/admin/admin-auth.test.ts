@@ -120,9 +120,19 @@ describe('admin authentication', () => {
         '/admin/api/users',
         '/admin/api/keys/{id}/rotate',
         '/admin/api/channels/{id}/test',
+        '/admin/api/providers',
+        '/admin/api/session',
+        '/admin/api/logs',
+        '/admin/api/logs/{requestId}',
+        '/admin/api/usage',
+        '/admin/api/stats/routing',
       ]),
     );
     expect(Object.keys(doc.paths['/admin/api/keys'] ?? {})).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/admin/api/session'] ?? {})).toEqual(['post', 'get', 'delete']);
+    // Query parameters come from the schemas that validate them.
+    const logs = doc.paths['/admin/api/logs']?.get as { parameters: { name: string }[] };
+    expect(logs.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['model', 'failed', 'cursor']));
     const page = await fetch(`${gw.url}/docs`);
     expect(page.headers.get('content-type')).toContain('text/html');
     const html = await page.text();
