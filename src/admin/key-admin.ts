@@ -15,7 +15,7 @@ import type {
 } from './schemas.js';
 import { ensureDefaultUser, findUser } from './user-service.js';
 
-export function keyView(record: KeyRecord, now: number): KeyView {
+export function keyView(record: KeyRecord, now: number, lastUsedAt: number | null = null): KeyView {
   return {
     id: record.id,
     name: record.name,
@@ -33,6 +33,7 @@ export function keyView(record: KeyRecord, now: number): KeyView {
     status: keyStatus(record, now),
     created_at: iso(record.createdAt),
     revoked_at: record.revokedAt === null ? null : iso(record.revokedAt),
+    last_used_at: lastUsedAt === null ? null : iso(lastUsedAt),
   };
 }
 
@@ -66,11 +67,18 @@ export async function listKeys(ctx: AdminContext, query: ListQuery): Promise<Lis
     keys = keys.filter((k) => k.userId === user.id);
   }
   const now = ctx.now();
-  return page(keys, query, (k) => keyView(k, now));
+  const shown = keys.slice(query.offset, query.offset + query.limit);
+  const lastUsed = await ctx.storage.usage.lastUsedByKey(shown.map((k) => k.id));
+  return page(keys, query, (k) => keyView(k, now, lastUsed.get(k.id) ?? null));
 }
 
 export async function getKey(ctx: AdminContext, idOrName: string): Promise<KeyView> {
-  return keyView(await findKey(ctx, idOrName), ctx.now());
+  return withLastUse(ctx, await findKey(ctx, idOrName));
+}
+
+async function withLastUse(ctx: AdminContext, key: KeyRecord): Promise<KeyView> {
+  const lastUsed = await ctx.storage.usage.lastUsedByKey([key.id]);
+  return keyView(key, ctx.now(), lastUsed.get(key.id) ?? null);
 }
 
 export async function createKey(ctx: AdminContext, input: KeyCreate): Promise<CreatedKeyView> {
@@ -93,7 +101,7 @@ export async function updateKey(ctx: AdminContext, idOrName: string, input: KeyP
   const updated = await ctx.storage.keys.update(key.id, await checkedSettings(ctx, input));
   if (!updated) throw new GatewayError('resource_not_found', `no key "${idOrName}"`);
   await ctx.changed();
-  return keyView(updated, ctx.now());
+  return withLastUse(ctx, updated);
 }
 
 /** DELETE revokes: the row stays so usage records keep their key, but it is refused from now on. */
@@ -101,7 +109,7 @@ export async function revokeKey(ctx: AdminContext, idOrName: string): Promise<Ke
   const key = await findKey(ctx, idOrName);
   if (key.revokedAt === null) await ctx.storage.keys.revoke(key.id, ctx.now());
   await ctx.changed();
-  return keyView((await ctx.storage.keys.get(key.id)) ?? key, ctx.now());
+  return withLastUse(ctx, (await ctx.storage.keys.get(key.id)) ?? key);
 }
 
 /** A new secret with the same settings; the old key is revoked in the same call. */

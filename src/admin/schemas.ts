@@ -122,6 +122,10 @@ export const keySchema = z.object({
   channel_id: z.string().nullable(),
   byok: z.object({ provider: z.string(), key: z.string().describe('masked') }).nullable(),
   status: z.enum(['active', 'revoked', 'expired', 'disabled']),
+  last_used_at: z
+    .string()
+    .nullable()
+    .describe('start of its latest request still in the request log (null: none)'),
   created_at: timestamp,
   revoked_at: nullableTimestamp,
 });

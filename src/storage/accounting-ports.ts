@@ -95,6 +95,8 @@ export interface UsageStore {
    * dimension; `hour` holds each bucket's start; empty buckets are absent.
    */
   buckets(query: BucketQuery): Promise<RollupRow[]>;
+  /** When each of these keys last made a request still in the log (absent: none). */
+  lastUsedByKey(keyIds: readonly string[]): Promise<Map<string, number>>;
   /** Deletes raw records that started before `before`; rollups stay. Resolves to how many. */
   prune(before: number): Promise<number>;
 }

@@ -15,6 +15,11 @@ interface LogEntry {
   upstream_key: string | null;
 }
 
+async function lastStartsOf(gw: TestGateway, keyId: string): Promise<number[]> {
+  const page = await gw.node.storage.usage.list({ limit: 500, keyId });
+  return page.records.map((r) => r.startedAt);
+}
+
 describe('admin request log and usage summaries', () => {
   let fake: FakeUpstream;
   let gw: TestGateway;
@@ -128,6 +133,39 @@ describe('admin request log and usage summaries', () => {
     expect(byModel.groups[0]?.value).toBe('gpt-4o-mini');
     expect(byModel.groups[0]?.error_rate).toBeGreaterThan(0);
     expect(byModel.groups[0]?.latency_ms.p50).not.toBeNull();
+  });
+
+  it("shows each key's last use from the request log", async () => {
+    const keys = (await (await admin('/admin/api/keys')).json()) as {
+      data: { id: string; last_used_at: string | null }[];
+    };
+    const used = await gw.node.storage.usage.get(ids.at(-1) ?? '');
+    const keyId = used[0]?.keyId;
+    const shown = keys.data.find((k) => k.id === keyId);
+    expect(shown?.last_used_at).toBe(
+      new Date(Math.max(...(await lastStartsOf(gw, keyId ?? '')))).toISOString(),
+    );
+    const unused = await gw.node.storage.keys.create({
+      id: 'never-used',
+      name: 'never-used',
+      prefix: 'sk',
+      hash: 'f'.repeat(64),
+      last4: 'abcd',
+      models: [],
+      purpose: 'default',
+      createdAt: Date.now(),
+      userId: 'default',
+      enabled: true,
+      expiresAt: null,
+      ipAllowlist: [],
+      limits: { rpm: null, rph: null, tpm: null, concurrent: null, budget: null },
+      channelId: null,
+      byok: null,
+    });
+    const one = (await (await admin(`/admin/api/keys/${unused.id}`)).json()) as {
+      last_used_at: string | null;
+    };
+    expect(one.last_used_at).toBeNull();
   });
 
   it('shows the last hour per minute (the dashboard view), from the raw records', async () => {

@@ -72,6 +72,15 @@ export function createMemoryUsageStore(): UsageStore {
       }
       return [...rows.values()].sort((a, b) => a.hour - b.hour || a.value.localeCompare(b.value));
     },
+    async lastUsedByKey(keyIds) {
+      const wanted = new Set(keyIds);
+      const last = new Map<string, number>();
+      for (const { record } of records) {
+        if (record.keyId === null || !wanted.has(record.keyId)) continue;
+        last.set(record.keyId, Math.max(last.get(record.keyId) ?? 0, record.startedAt));
+      }
+      return last;
+    },
     async prune(before) {
       const kept = records.filter((r) => r.record.startedAt >= before);
       const removed = records.length - kept.length;

@@ -150,6 +150,19 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       // The same shape as a stored rollup row; sums of float costs are rounded the same way.
       return rows.map((row) => ({ ...fromRollupRow(row), cost: roundCost(row.cost) }));
     },
+    async lastUsedByKey(keyIds) {
+      const last = new Map<string, number>();
+      for (let i = 0; i < keyIds.length; i += INSERT_CHUNK) {
+        const rows = await db
+          .selectFrom('usage_records')
+          .select((eb) => ['key_id', eb.fn.max('started_at').as('last')])
+          .where('key_id', 'in', keyIds.slice(i, i + INSERT_CHUNK))
+          .groupBy('key_id')
+          .execute();
+        for (const row of rows) if (row.key_id !== null) last.set(row.key_id, Number(row.last));
+      }
+      return last;
+    },
     async prune(before) {
       const result = await db.deleteFrom('usage_records').where('started_at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
