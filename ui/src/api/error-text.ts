@@ -28,6 +28,7 @@ const KNOWN_CODES = {
   key_revoked: 'plain',
   model_not_found: 'detail',
   rate_limit_exceeded: 'wait',
+  encryption_not_configured: 'plain',
 } as const satisfies Record<string, Wording>;
 
 type KnownCode = keyof typeof KNOWN_CODES;

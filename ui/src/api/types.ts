@@ -225,14 +225,20 @@ export interface DeletedChannel {
   deleted: true;
 }
 
-/** POST /channels/:id/test `{model?}` */
+/** POST /channels/:id/test `{model?, key_index?}` */
 export interface ChannelTestBody {
   model?: string;
+  /** which upstream key to test (default 0, the first) */
+  key_index?: number;
 }
 
 export interface ChannelTestResult {
   channel: string;
   model: string;
+  /** index of the upstream key tested */
+  key_index: number;
+  /** the upstream key tested, masked */
+  key: string | null;
   ok: boolean;
   status: number | null;
   latency_ms: number;

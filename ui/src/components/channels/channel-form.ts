@@ -1,10 +1,38 @@
-import type { ChannelView, CreateChannelBody, ProviderPreset, UpdateChannelBody } from '../../api/types';
+import type {
+  ChannelTimeoutInput,
+  ChannelView,
+  CreateChannelBody,
+  ProviderPreset,
+  UpdateChannelBody,
+} from '../../api/types';
 import { sameList, splitLines, splitList } from '../crud/text-lists';
 
 /** One model map row: the model a client asks for → the model sent upstream. */
 export interface ModelMapRow {
   key: string;
   value: string;
+}
+
+/** One extra upstream header row: name → value. */
+export interface HeaderRow {
+  key: string;
+  value: string;
+}
+
+export const TIMEOUT_FIELDS = ['connect_ms', 'first_byte_ms', 'idle_ms', 'total_ms'] as const;
+export type TimeoutField = (typeof TIMEOUT_FIELDS)[number];
+
+/** The server's time-outs when a channel sets none (ms). */
+export const TIMEOUT_DEFAULTS: Record<TimeoutField, number> = {
+  connect_ms: 10_000,
+  first_byte_ms: 60_000,
+  idle_ms: 120_000,
+  total_ms: 600_000,
+};
+
+/** The channel view masks secret-looking header values with an ellipsis. */
+export function isMaskedValue(value: string): boolean {
+  return value.includes('…');
 }
 
 /** What the create/edit form holds (text fields as typed). */
@@ -19,6 +47,9 @@ export interface ChannelFormModel {
   modelMap: ModelMapRow[];
   priority: number | null;
   weight: number | null;
+  /** ms; null = the default */
+  timeout: Record<TimeoutField, number | null>;
+  headers: HeaderRow[];
   enabled: boolean;
 }
 
@@ -30,7 +61,9 @@ export type ChannelField =
   | 'models'
   | 'modelMap'
   | 'priority'
-  | 'weight';
+  | 'weight'
+  | 'headers'
+  | TimeoutField;
 
 /** Field → message key (under channels.form.errors) plus its parameters. */
 export type ChannelFormErrors = Partial<
@@ -52,6 +85,8 @@ export function emptyChannelForm(): ChannelFormModel {
     modelMap: [],
     priority: 0,
     weight: 1,
+    timeout: { connect_ms: null, first_byte_ms: null, idle_ms: null, total_ms: null },
+    headers: [],
     enabled: true,
   };
 }
@@ -66,6 +101,13 @@ export function channelFormFrom(channel: ChannelView): ChannelFormModel {
     modelMap: Object.entries(channel.model_map).map(([key, value]) => ({ key, value })),
     priority: channel.priority,
     weight: channel.weight,
+    timeout: {
+      connect_ms: channel.timeout.connect_ms ?? null,
+      first_byte_ms: channel.timeout.first_byte_ms ?? null,
+      idle_ms: channel.timeout.idle_ms ?? null,
+      total_ms: channel.timeout.total_ms ?? null,
+    },
+    headers: Object.entries(channel.headers).map(([key, value]) => ({ key, value })),
     enabled: channel.enabled,
   };
 }
@@ -87,6 +129,27 @@ function modelMapOf(rows: ModelMapRow[]): Record<string, string> {
     if (key !== '' || value !== '') map[key] = value;
   }
   return map;
+}
+
+function headersOf(rows: HeaderRow[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const row of rows) {
+    const key = row.key.trim();
+    if (key !== '' || row.value.trim() !== '') map[key] = row.value.trim();
+  }
+  return map;
+}
+
+/** Whether the header rows differ from the channel's current headers. */
+export function headersChanged(rows: HeaderRow[], current: ChannelView | null): boolean {
+  return !sameMap(headersOf(rows), current?.headers ?? {});
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function timeoutValue(form: ChannelFormModel, field: TimeoutField): number {
+  return form.timeout[field] ?? TIMEOUT_DEFAULTS[field];
 }
 
 /** Client-side checks matching the server's channel schema. `editing`: the form edits `current`. */
@@ -130,12 +193,48 @@ export function validateChannelForm(
   if (form.priority === null || !Number.isInteger(form.priority))
     errors.priority = { key: 'priorityInteger' };
   if (form.weight === null || !(form.weight > 0)) errors.weight = { key: 'weightPositive' };
+  for (const field of TIMEOUT_FIELDS) {
+    const value = form.timeout[field];
+    if (value !== null && (!Number.isInteger(value) || value < 1)) errors[field] = { key: 'timeoutPositive' };
+  }
+  const headerNames = new Set<string>();
+  for (const row of form.headers) {
+    const key = row.key.trim();
+    const value = row.value.trim();
+    if (key === '' && value === '') continue;
+    if (key === '' || value === '') {
+      errors.headers = { key: 'headersIncomplete' };
+      break;
+    }
+    if (!HEADER_NAME.test(key)) {
+      errors.headers = { key: 'headerName', params: { name: key } };
+      break;
+    }
+    if (headerNames.has(key.toLowerCase())) {
+      errors.headers = { key: 'headerDuplicate', params: { name: key } };
+      break;
+    }
+    headerNames.add(key.toLowerCase());
+  }
+  // Edited headers are sent whole: a value still masked would overwrite the real one with "…".
+  if (!errors.headers && current && headersChanged(form.headers, current)) {
+    const masked = form.headers.find(
+      (row) => isMaskedValue(row.value) && current.headers[row.key.trim()] === row.value.trim(),
+    );
+    if (masked) errors.headers = { key: 'headerMasked', params: { name: masked.key.trim() } };
+  }
   return errors;
 }
 
 /** POST /channels body (call after validateChannelForm found nothing). */
 export function createChannelBody(form: ChannelFormModel): CreateChannelBody {
   const baseUrl = form.baseUrl.trim();
+  // Only the time-outs entered: the server fills in the others' defaults.
+  const timeout: ChannelTimeoutInput = {};
+  for (const field of TIMEOUT_FIELDS) {
+    const value = form.timeout[field];
+    if (value !== null) timeout[field] = value;
+  }
   return {
     name: form.name.trim(),
     provider: form.provider ?? '',
@@ -145,6 +244,8 @@ export function createChannelBody(form: ChannelFormModel): CreateChannelBody {
     model_map: modelMapOf(form.modelMap),
     priority: form.priority ?? 0,
     weight: form.weight ?? 1,
+    ...(Object.keys(timeout).length > 0 ? { timeout } : {}),
+    ...(form.headers.length > 0 ? { headers: headersOf(form.headers) } : {}),
     enabled: form.enabled,
   };
 }
@@ -174,6 +275,20 @@ export function updateChannelBody(form: ChannelFormModel, current: ChannelView):
   if (!sameMap(modelMap, current.model_map)) body.model_map = modelMap;
   if (form.priority !== null && form.priority !== current.priority) body.priority = form.priority;
   if (form.weight !== null && form.weight !== current.weight) body.weight = form.weight;
+  // A sent `timeout` replaces the whole setting: all four values go (empty = the default).
+  const timeoutChanged = TIMEOUT_FIELDS.some(
+    (field) => timeoutValue(form, field) !== (current.timeout[field] ?? TIMEOUT_DEFAULTS[field]),
+  );
+  if (timeoutChanged) {
+    body.timeout = {
+      connect_ms: timeoutValue(form, 'connect_ms'),
+      first_byte_ms: timeoutValue(form, 'first_byte_ms'),
+      idle_ms: timeoutValue(form, 'idle_ms'),
+      total_ms: timeoutValue(form, 'total_ms'),
+    };
+  }
+  // Headers come back masked: sent (whole) only when edited, masked values re-entered.
+  if (headersChanged(form.headers, current)) body.headers = headersOf(form.headers);
   return body;
 }
 
@@ -199,6 +314,12 @@ export function fieldOfParam(param: string | null): ChannelField | null {
       return 'priority';
     case 'weight':
       return 'weight';
+    case 'headers':
+      return 'headers';
+    case 'timeout': {
+      const sub = param.split('.')[1];
+      return (TIMEOUT_FIELDS as readonly string[]).includes(sub ?? '') ? (sub as TimeoutField) : null;
+    }
     default:
       return null;
   }

@@ -19,9 +19,24 @@ export interface KeyFormModel {
   limits: Record<LimitField, number | null>;
   channelId: string | null;
   enabled: boolean;
+  /** bring your own key: the upstream provider */
+  byokProvider: string | null;
+  /** a new upstream key as typed (empty on edit = keep the current one) */
+  byokKey: string;
+  /** edit only: remove the current own key */
+  byokRemove: boolean;
 }
 
-export type KeyField = 'name' | 'user' | 'models' | 'expires' | 'ipAllowlist' | 'channel' | LimitField;
+export type KeyField =
+  | 'name'
+  | 'user'
+  | 'models'
+  | 'expires'
+  | 'ipAllowlist'
+  | 'channel'
+  | 'byokProvider'
+  | 'byokKey'
+  | LimitField;
 
 export type KeyFormErrors = Partial<Record<KeyField, { key: string; params?: Record<string, string> }>>;
 
@@ -36,6 +51,9 @@ export function emptyKeyForm(userId: string | null): KeyFormModel {
     limits: { rpm: null, rph: null, tpm: null, concurrent: null, budget: null },
     channelId: null,
     enabled: true,
+    byokProvider: null,
+    byokKey: '',
+    byokRemove: false,
   };
 }
 
@@ -56,6 +74,9 @@ export function keyFormFrom(key: KeyView): KeyFormModel {
     },
     channelId: key.channel_id,
     enabled: key.enabled,
+    byokProvider: key.byok?.provider ?? null,
+    byokKey: '',
+    byokRemove: false,
   };
 }
 
@@ -85,6 +106,24 @@ export function isIpOrCidr(text: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
 }
 
+/** The `byok` to send: a new own key, null to remove the current one, or undefined for no change. */
+export function byokOf(
+  form: KeyFormModel,
+  current: KeyView | null,
+): { provider: string; key: string } | null | undefined {
+  const key = form.byokKey.trim();
+  if (form.byokRemove && current?.byok) return null;
+  if (key !== '' && form.byokProvider) return { provider: form.byokProvider, key };
+  return undefined;
+}
+
+/** Whether the key will have an own upstream key once saved. */
+function keepsByok(form: KeyFormModel, current: KeyView | null): boolean {
+  const next = byokOf(form, current);
+  if (next !== undefined) return next !== null;
+  return Boolean(current?.byok) && !form.byokRemove;
+}
+
 /** Client-side checks matching the server's key schema. */
 export function validateKeyForm(form: KeyFormModel, current: KeyView | null, now: number): KeyFormErrors {
   const errors: KeyFormErrors = {};
@@ -106,6 +145,14 @@ export function validateKeyForm(form: KeyFormModel, current: KeyView | null, now
       errors[field] = { key: 'wholeNumber' };
     }
   }
+  if (!form.byokRemove) {
+    const key = form.byokKey.trim();
+    const providerChanged = form.byokProvider !== (current?.byok?.provider ?? null);
+    if (key !== '' && !form.byokProvider) errors.byokProvider = { key: 'byokProviderRequired' };
+    else if (key !== '' && !/^[\x21-\x7e]+$/.test(key)) errors.byokKey = { key: 'byokKeyAscii' };
+    else if (key === '' && form.byokProvider && providerChanged) errors.byokKey = { key: 'byokKeyRequired' };
+  }
+  if (form.channelId && keepsByok(form, current)) errors.channel = { key: 'channelWithByok' };
   return errors;
 }
 
@@ -125,6 +172,7 @@ function expiresIso(form: KeyFormModel): string | null {
 
 /** POST /keys body. */
 export function createKeyBody(form: KeyFormModel): CreateKeyBody {
+  const byok = byokOf(form, null);
   return {
     name: form.name.trim(),
     ...(form.userId ? { user_id: form.userId } : {}),
@@ -135,6 +183,7 @@ export function createKeyBody(form: KeyFormModel): CreateKeyBody {
     enabled: form.enabled,
     limits: limitsOf(form),
     ...(form.channelId ? { channel_id: form.channelId } : {}),
+    ...(byok ? { byok } : {}),
   };
 }
 
@@ -155,6 +204,8 @@ export function updateKeyBody(form: KeyFormModel, current: KeyView): UpdateKeyBo
   const limitsChanged = LIMIT_FIELDS.some((field) => form.limits[field] !== (current.limits[field] ?? null));
   if (limitsChanged) body.limits = limitsOf(form);
   if (form.channelId !== current.channel_id) body.channel_id = form.channelId;
+  const byok = byokOf(form, current);
+  if (byok !== undefined) body.byok = byok;
   return body;
 }
 
@@ -170,6 +221,7 @@ export function keyFieldOfParam(param: string | null): KeyField | null {
     expires_at: 'expires',
     ip_allowlist: 'ipAllowlist',
     channel_id: 'channel',
+    byok: sub === 'provider' ? 'byokProvider' : 'byokKey',
   };
   return head ? (fields[head] ?? null) : null;
 }

@@ -61,7 +61,19 @@ export function useKeyColumns(
   };
 
   const channelCell = (key: KeyView) => {
-    if (key.byok) return h('span', t('keys.byok', { provider: key.byok.provider }));
+    if (key.byok) {
+      const byok = key.byok;
+      return h(NTooltip, null, {
+        trigger: () =>
+          h(NSpace, { size: 4, align: 'center', wrap: false }, () => [
+            h(NTag, { size: 'small', type: 'info', bordered: false, 'data-testid': 'key-byok' }, () =>
+              t('keys.byokTag'),
+            ),
+            h('span', byok.provider),
+          ]),
+        default: () => t('keys.byok', { provider: byok.provider, key: byok.key }),
+      });
+    }
     if (key.channel_id) return h('span', handlers.channelName(key.channel_id));
     return h('span', { class: 'muted' }, t('keys.anyChannel'));
   };

@@ -22,6 +22,8 @@ export default defineMessages({
         key_revoked: 'This API key has been revoked.',
         model_not_found: 'No channel serves this model: {detail}',
         rate_limit_exceeded: 'Rate limit reached: try again in {seconds} s.',
+        encryption_not_configured:
+          'Bring-your-own-key is not available: the gateway has no SWITCHBOARD_SECRET_KEY to store upstream keys encrypted. Set it on the server and restart the gateway.',
       },
       later: {
         too_many_sign_in_attempts: 'Too many wrong tokens from this address: try again later.',
@@ -45,6 +47,8 @@ export default defineMessages({
         key_revoked: '此 API 密钥已被吊销。',
         model_not_found: '没有渠道提供此模型：{detail}',
         rate_limit_exceeded: '已达到速率限制：请在 {seconds} 秒后重试。',
+        encryption_not_configured:
+          '无法使用自带密钥：网关未设置 SWITCHBOARD_SECRET_KEY，无法加密保存上游密钥。请在服务器上设置后重启网关。',
       },
       later: {
         too_many_sign_in_attempts: '来自此地址的错误令牌过多：请稍后重试。',
