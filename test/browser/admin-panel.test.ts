@@ -256,6 +256,8 @@ describe.skipIf(!available)('admin panel in a browser', () => {
   it('revokes the key; the next request with it is refused', async () => {
     await nav('keys');
     const row = page.locator('[data-testid="key-row"][data-name="alice-laptop"]');
+    // The traffic above shows as the key's last use.
+    await expect(row.getByTestId('key-last-used').textContent()).resolves.toMatch(/\d{1,2}:\d{2}/);
     await row.getByTestId('key-revoke').click();
     await page.getByTestId('confirm-ok').click();
     await row.locator('[data-testid="key-status"][data-status="revoked"]').waitFor();

@@ -111,6 +111,8 @@ export interface KeyView {
   status: KeyStatus;
   created_at: string;
   revoked_at: string | null;
+  /** start of its latest request still in the request log */
+  last_used_at: string | null;
 }
 
 /** POST /keys answer: `key` is the FULL secret, shown only in this answer. */

@@ -154,6 +154,15 @@ export function useKeyColumns(
     },
     { key: 'channel', title: t('keys.columns.channel'), width: 130, render: channelCell },
     {
+      key: 'last_used_at',
+      title: t('keys.columns.lastUsed'),
+      width: 170,
+      render: (key) =>
+        key.last_used_at
+          ? h('span', { 'data-testid': 'key-last-used' }, format.dateTime(key.last_used_at))
+          : h('span', { class: 'muted', 'data-testid': 'key-last-used' }, t('keys.notUsed')),
+    },
+    {
       key: 'actions',
       title: t('keys.columns.actions'),
       width: mobile.value ? 96 : 230,
