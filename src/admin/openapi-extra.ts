@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logQuery, usageQuery } from './usage-routes.js';
+import { exportQuery, logQuery, usageQuery } from './usage-routes.js';
 
 /**
  * Admin routes mounted outside the route table (sessions, the request log, usage, routing
@@ -48,6 +48,15 @@ export const EXTRA_ROUTES: readonly ExtraRoute[] = [
     status: 200,
     summary: 'The request log, newest first, with filters and cursor pagination',
     query: logQuery,
+  },
+  {
+    method: 'get',
+    path: '/logs/export',
+    tag: 'usage',
+    status: 200,
+    summary:
+      'The whole filtered log as a download: CSV (default) or JSON lines, newest first, up to 100,000 rows',
+    query: exportQuery,
   },
   {
     method: 'get',

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { UsageRecord } from '../spec/usage.js';
-import type { RollupDimension, UsageStore } from '../storage/accounting-ports.js';
+import type { RollupDimension, UsageLogQuery, UsageStore } from '../storage/accounting-ports.js';
 import { decodeCursor } from '../storage/usage-log-cursor.js';
+import { csvHeader, csvRow, exportLog } from './log-export.js';
 import { summarize, usageSeries } from './usage-summary.js';
 
 export interface UsageRouteDeps {
@@ -35,6 +36,24 @@ export const logQuery = z.object({
     .optional(),
 });
 
+export const exportQuery = logQuery
+  .omit({ limit: true, cursor: true })
+  .extend({ format: z.enum(['csv', 'jsonl']).default('csv') });
+
+/** The log filters of a /logs or /logs/export query, as the store takes them. */
+function logFilters(q: Omit<z.infer<typeof exportQuery>, 'format'>): Omit<UsageLogQuery, 'limit' | 'cursor'> {
+  return {
+    ...(q.from !== undefined ? { from: q.from } : {}),
+    ...(q.to !== undefined ? { to: q.to } : {}),
+    ...(q.user ? { userId: q.user } : {}),
+    ...(q.key ? { keyId: q.key } : {}),
+    ...(q.model ? { model: q.model } : {}),
+    ...(q.channel ? { channel: q.channel } : {}),
+    ...(q.status !== undefined ? { status: q.status } : {}),
+    ...(q.failed ? { failedOnly: true } : {}),
+  };
+}
+
 export const usageQuery = z.object({
   from: time.optional(),
   to: time.optional(),
@@ -54,19 +73,26 @@ const MINUTE_RANGE_MAX_MS = 6 * 3_600_000;
 export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): void {
   app.get('/admin/api/logs', deps.admin, async (c) => {
     const q = parse(logQuery, c);
-    const page = await deps.usage.list({
-      ...(q.from !== undefined ? { from: q.from } : {}),
-      ...(q.to !== undefined ? { to: q.to } : {}),
-      ...(q.user ? { userId: q.user } : {}),
-      ...(q.key ? { keyId: q.key } : {}),
-      ...(q.model ? { model: q.model } : {}),
-      ...(q.channel ? { channel: q.channel } : {}),
-      ...(q.status !== undefined ? { status: q.status } : {}),
-      ...(q.failed ? { failedOnly: true } : {}),
-      limit: q.limit,
-      cursor: q.cursor ?? null,
-    });
+    const page = await deps.usage.list({ ...logFilters(q), limit: q.limit, cursor: q.cursor ?? null });
     return c.json({ object: 'list', data: page.records.map(logView), next_cursor: page.nextCursor });
+  });
+
+  // Before /logs/:requestId. The same filters as /logs; the whole match, not one page.
+  app.get('/admin/api/logs/export', deps.admin, async (c) => {
+    const q = parse(exportQuery, c);
+    const csv = q.format === 'csv';
+    const stamp = new Date(deps.now()).toISOString().replaceAll(':', '-').slice(0, 19);
+    const body = exportLog(deps.usage, logFilters(q), {
+      header: csv ? csvHeader() : '',
+      row: csv ? csvRow : (r) => `${JSON.stringify(logView(r))}\n`,
+    });
+    return new Response(body, {
+      headers: {
+        'content-type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+        'content-disposition': `attachment; filename="switchboard-requests-${stamp}.${csv ? 'csv' : 'jsonl'}"`,
+        'cache-control': 'no-store',
+      },
+    });
   });
 
   app.get('/admin/api/logs/:requestId', deps.admin, async (c) => {

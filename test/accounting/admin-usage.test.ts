@@ -135,6 +135,36 @@ describe('admin request log and usage summaries', () => {
     expect(byModel.groups[0]?.latency_ms.p50).not.toBeNull();
   });
 
+  it('exports the whole filtered log as CSV or JSON lines', async () => {
+    const res = await admin('/admin/api/logs/export');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /attachment; filename="switchboard-requests-.*\.csv"/,
+    );
+    const lines = (await res.text()).trimEnd().split('\r\n');
+    expect(lines[0]?.split(',').slice(0, 3)).toEqual(['request_id', 'started_at', 'user_id']);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual([...ids].sort());
+    const failed = await admin('/admin/api/logs/export?format=jsonl&failed=true');
+    expect(failed.headers.get('content-type')).toMatch(/ndjson/);
+    const rows = (await failed.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: number; request_id: string });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.status >= 400 && ids.includes(r.request_id))).toBe(true);
+    expect((await admin('/admin/api/logs/export?format=xml')).status).toBe(400);
+    const refused = await fetch(`${gw.url}/admin/api/logs/export`, {
+      headers: { authorization: `Bearer ${gw.key}` },
+    });
+    expect(refused.status).toBe(401);
+  });
+
   it("shows each key's last use from the request log", async () => {
     const keys = (await (await admin('/admin/api/keys')).json()) as {
       data: { id: string; last_used_at: string | null }[];

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { csvHeader, csvRow } from '../../src/admin/log-export.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 import { type CacheStore, LATENCY_BUCKETS_MS, type UsageStore } from '../../src/storage/accounting-ports.js';
 import { createMemoryCacheStore } from '../../src/storage/memory/memory-response-cache.js';
@@ -273,5 +274,22 @@ describe('latency histograms written with the earlier buckets', () => {
     } finally {
       await db.destroy();
     }
+  });
+});
+
+describe('CSV export rows', () => {
+  it('quote commas and quotes, and defuse spreadsheet formulas', () => {
+    const row = csvRow(record(1, { modelAsked: '=HYPERLINK("x"),y', errorCode: '-1+2' }));
+    const header = csvHeader().trimEnd().split(',');
+    expect(row.endsWith('\r\n')).toBe(true);
+    expect(row).toContain(`"'=HYPERLINK(""x""),y"`);
+    expect(row).toContain(",'-1+2,");
+    // Every row has as many fields as the header (the quoted comma is not a separator).
+    const fields =
+      row
+        .trimEnd()
+        .match(/("([^"]|"")*"|[^,]*)(,|$)/g)
+        ?.filter((f) => f !== '') ?? [];
+    expect(fields).toHaveLength(header.length);
   });
 });
