@@ -211,6 +211,14 @@ describe.skipIf(!available)('admin panel in a browser', () => {
       return rows.length === 1 && rows[0]?.getAttribute('data-request-id') === id;
     }, failedId);
     await shot('07-logs-failed-only');
+    // The export link downloads what the filters match, with the panel's own session.
+    const href = await page.getByTestId('log-export').getAttribute('href');
+    expect(href).toMatch(/^\/admin\/api\/logs\/export\?.*failed=true/);
+    const csv = await page.request.get(`${gw.url}${href}`);
+    expect(csv.status()).toBe(200);
+    const exported = await csv.text();
+    expect(exported).toContain(failedId);
+    expect(exported.trimEnd().split('\r\n')).toHaveLength(2);
     await failedRow.click();
     const detail = page.getByTestId('log-detail');
     await detail.waitFor();
@@ -256,6 +264,12 @@ describe.skipIf(!available)('admin panel in a browser', () => {
   it('revokes the key; the next request with it is refused', async () => {
     await nav('keys');
     const row = page.locator('[data-testid="key-row"][data-name="alice-laptop"]');
+    // Search narrows the list to the matching key.
+    await input('keys-search').fill('ALICE');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 1);
+    expect(await row.count()).toBe(1);
+    await input('keys-search').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="key-row"]').length === 2);
     // The traffic above shows as the key's last use.
     await expect(row.getByTestId('key-last-used').textContent()).resolves.toMatch(/\d{1,2}:\d{2}/);
     await row.getByTestId('key-revoke').click();

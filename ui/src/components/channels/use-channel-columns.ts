@@ -2,6 +2,7 @@ import { type DataTableColumns, NButton, NSpace, NSwitch, NTag, NTooltip } from 
 import { type ComputedRef, computed, h, type Ref, type VNode } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { ChannelView, RoutingChannel } from '../../api/types';
+import { compareText } from '../crud/sorting';
 import ChannelHealthTag from './ChannelHealthTag.vue';
 
 export interface ChannelColumnHandlers {
@@ -102,6 +103,7 @@ export function useChannelColumns(
       title: t('channels.columns.name'),
       width: mobile.value ? 120 : 200,
       render: nameCell,
+      sorter: (a, b) => compareText(a.name, b.name),
       fixed: 'left',
     },
     { key: 'provider', title: t('channels.columns.provider'), width: 130 },
@@ -125,8 +127,20 @@ export function useChannelColumns(
     },
     { key: 'keys', title: t('channels.columns.keys'), width: 120, render: keysCell },
     { key: 'models', title: t('channels.columns.models'), width: 240, render: modelsCell },
-    { key: 'priority', title: t('channels.columns.priority'), width: 90, align: 'right' },
-    { key: 'weight', title: t('channels.columns.weight'), width: 80, align: 'right' },
+    {
+      key: 'priority',
+      title: t('channels.columns.priority'),
+      width: 100,
+      align: 'right',
+      sorter: (a, b) => a.priority - b.priority,
+    },
+    {
+      key: 'weight',
+      title: t('channels.columns.weight'),
+      width: 90,
+      align: 'right',
+      sorter: (a, b) => a.weight - b.weight,
+    },
     {
       key: 'base_url',
       title: t('channels.columns.baseUrl'),
@@ -145,4 +159,4 @@ export function useChannelColumns(
 }
 
 /** Total width of the columns on a wide screen: the table scrolls sideways below it. */
-export const CHANNEL_TABLE_WIDTH = 1510;
+export const CHANNEL_TABLE_WIDTH = 1530;

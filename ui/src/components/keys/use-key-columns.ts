@@ -3,6 +3,7 @@ import { type ComputedRef, computed, h, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { KeyStatus, KeyView } from '../../api/types';
 import { useFormat } from '../../composables/format';
+import { compareText, compareTime, nullsLast, type TableSort } from '../crud/sorting';
 
 export interface KeyColumnHandlers {
   userName: (id: string) => string;
@@ -19,14 +20,25 @@ const STATUS_TAG: Record<KeyStatus, 'success' | 'error' | 'warning' | 'default'>
   disabled: 'default',
 };
 
+/** Sorting by status: usable keys first, then the ones that could work again, then the dead. */
+const STATUS_RANK: Record<KeyStatus, number> = { active: 0, disabled: 1, expired: 2, revoked: 3 };
+const statusRank = (key: KeyView) => STATUS_RANK[key.status] ?? 4;
+
 /** The key table's columns; texts follow the panel's language. */
 export function useKeyColumns(
   handlers: KeyColumnHandlers,
   /** phone layout: a narrow name column and the action buttons stacked, both still pinned */
   mobile: Ref<boolean>,
+  /** the table's sort state (bind `sort.update` to its `@update:sorter`): "last used" keeps unused keys last */
+  sort: TableSort,
 ): ComputedRef<DataTableColumns<KeyView>> {
   const { t } = useI18n();
   const format = useFormat();
+  const byLastUsed = nullsLast<KeyView, string>(
+    (key) => key.last_used_at,
+    compareTime,
+    () => sort.order('last_used_at'),
+  );
 
   const limitLines = (key: KeyView): string[] => {
     const l = key.limits;
@@ -124,6 +136,8 @@ export function useKeyColumns(
       title: t('keys.columns.name'),
       width: mobile.value ? 120 : 210,
       render: nameCell,
+      sorter: (a, b) => compareText(a.name, b.name),
+      sortOrder: sort.order('name'),
       fixed: 'left',
     },
     {
@@ -133,7 +147,14 @@ export function useKeyColumns(
       ellipsis: { tooltip: true },
       render: (key) => handlers.userName(key.user_id),
     },
-    { key: 'status', title: t('keys.columns.status'), width: 100, render: statusCell },
+    {
+      key: 'status',
+      title: t('keys.columns.status'),
+      width: 110,
+      render: statusCell,
+      sorter: (a, b) => statusRank(a) - statusRank(b),
+      sortOrder: sort.order('status'),
+    },
     {
       key: 'purpose',
       title: t('keys.columns.purpose'),
@@ -151,6 +172,9 @@ export function useKeyColumns(
       width: 170,
       render: (key) =>
         key.expires_at ? format.dateTime(key.expires_at) : h('span', { class: 'muted' }, t('keys.never')),
+      // no expiry sorts as the latest one
+      sorter: (a, b) => compareTime(a.expires_at, b.expires_at),
+      sortOrder: sort.order('expires_at'),
     },
     { key: 'channel', title: t('keys.columns.channel'), width: 130, render: channelCell },
     {
@@ -161,6 +185,8 @@ export function useKeyColumns(
         key.last_used_at
           ? h('span', { 'data-testid': 'key-last-used' }, format.dateTime(key.last_used_at))
           : h('span', { class: 'muted', 'data-testid': 'key-last-used' }, t('keys.notUsed')),
+      sorter: byLastUsed,
+      sortOrder: sort.order('last_used_at'),
     },
     {
       key: 'actions',
@@ -173,4 +199,4 @@ export function useKeyColumns(
 }
 
 /** Total width of the columns on a wide screen: the table scrolls sideways below it. */
-export const KEY_TABLE_WIDTH = 1420;
+export const KEY_TABLE_WIDTH = 1430;

@@ -4,6 +4,7 @@ import { useI18n } from 'vue-i18n';
 import { RouterLink } from 'vue-router';
 import type { UserView } from '../../api/types';
 import { useFormat } from '../../composables/format';
+import { compareText, compareTime } from '../crud/sorting';
 
 /** How many keys a user has, and how many of them work. */
 export interface KeyCount {
@@ -90,6 +91,7 @@ export function useUserColumns(
       title: t('users.columns.name'),
       width: mobile.value ? 120 : 180,
       render: nameCell,
+      sorter: (a, b) => compareText(a.name, b.name),
       fixed: 'left',
     },
     {
@@ -113,6 +115,7 @@ export function useUserColumns(
       title: t('users.columns.created'),
       width: 170,
       render: (user) => format.dateTime(user.created_at),
+      sorter: (a, b) => compareTime(a.created_at, b.created_at),
     },
     {
       key: 'actions',

@@ -5,6 +5,7 @@ export default defineMessages({
     channels: {
       title: 'Channels',
       subtitle: 'Upstream providers the gateway routes requests to, with their keys and models.',
+      search: 'Search by name, provider, base URL, model…',
       add: 'Add channel',
       emptyTitle: 'No channels yet',
       emptyHint:
@@ -168,6 +169,7 @@ export default defineMessages({
     channels: {
       title: '渠道',
       subtitle: '网关转发请求的上游服务商，以及它们的密钥和模型。',
+      search: '按名称、服务商、基础 URL、模型搜索…',
       add: '添加渠道',
       emptyTitle: '还没有渠道',
       emptyHint: '添加一个渠道来转发流量：选择服务商，粘贴其 API 密钥，并列出它提供的模型。',

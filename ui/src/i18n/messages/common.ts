@@ -18,6 +18,11 @@ export default defineMessages({
       apply: 'Apply',
       reset: 'Reset',
       search: 'Search',
+      noMatch: {
+        title: 'Nothing matches “{query}”',
+        hint: 'Try other words, or clear the search to see everything.',
+        clear: 'Clear search',
+      },
       refresh: 'Refresh',
       retry: 'Retry',
       copy: 'Copy',
@@ -103,6 +108,11 @@ export default defineMessages({
       apply: '应用',
       reset: '重置',
       search: '搜索',
+      noMatch: {
+        title: '没有与“{query}”匹配的结果',
+        hint: '换个关键词试试，或清除搜索以查看全部。',
+        clear: '清除搜索',
+      },
       refresh: '刷新',
       retry: '重试',
       copy: '复制',

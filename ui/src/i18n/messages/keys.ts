@@ -5,6 +5,7 @@ export default defineMessages({
     keys: {
       title: 'Keys',
       subtitle: 'Client keys: what applications send to the gateway, with their limits and allowed models.',
+      search: 'Search by name, key, user, model, purpose…',
       add: 'Add key',
       filterUser: 'User',
       filterAllUsers: 'All users',
@@ -159,6 +160,7 @@ export default defineMessages({
     keys: {
       title: '密钥',
       subtitle: '客户端密钥：应用调用网关时使用的密钥，以及它们的限额和允许的模型。',
+      search: '按名称、密钥、用户、模型、用途搜索…',
       add: '添加密钥',
       filterUser: '用户',
       filterAllUsers: '全部用户',

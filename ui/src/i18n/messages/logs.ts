@@ -5,6 +5,8 @@ export default defineMessages({
     logs: {
       title: 'Request log',
       subtitle: 'Every request through the gateway, newest first. Click a row for the details.',
+      exportCsv: 'Export CSV',
+      exportHint: 'Every request matching the filters (up to 100,000), not just this page.',
       operation: {
         chat: 'Chat',
         completions: 'Completions',
@@ -136,6 +138,8 @@ export default defineMessages({
     logs: {
       title: '请求日志',
       subtitle: '经过网关的每个请求，最新的在前。点击一行查看详情。',
+      exportCsv: '导出 CSV',
+      exportHint: '导出符合筛选条件的全部请求（最多 100,000 条），而不只是当前页。',
       operation: {
         chat: '对话',
         completions: '文本补全',

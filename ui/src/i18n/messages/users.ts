@@ -6,6 +6,7 @@ export default defineMessages({
       title: 'Users',
       subtitle:
         'People or applications that own client keys. Disabling a user stops all of its keys at once.',
+      search: 'Search by name, email, notes…',
       add: 'Add user',
       emptyTitle: 'No users yet',
       emptyHint: 'Add a user, then give them keys on the Keys page.',
@@ -89,6 +90,7 @@ export default defineMessages({
     users: {
       title: '用户',
       subtitle: '持有客户端密钥的人员或应用。停用用户会立即停用其所有密钥。',
+      search: '按名称、邮箱、备注搜索…',
       add: '添加用户',
       emptyTitle: '还没有用户',
       emptyHint: '添加一个用户，然后在“密钥”页面为其创建密钥。',
