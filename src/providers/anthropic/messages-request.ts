@@ -14,6 +14,7 @@ import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
+import { assistantBlockToPart } from './assistant-blocks.js';
 
 /** Anthropic requires max_tokens; this is what a translated request without one gets. */
 export const DEFAULT_MAX_TOKENS = 8192;
@@ -135,28 +136,10 @@ function toolResult(block: JsonObject): ToolResultPart {
 }
 
 function assistantPart(block: JsonObject): AssistantPart[] {
-  switch (block.type) {
-    case 'text':
-      return [{ type: 'text', text: str(block.text) ?? '', ...cache(block) }];
-    case 'thinking': {
-      const signature = str(block.signature);
-      return [{ type: 'reasoning', text: str(block.thinking) ?? '', ...(signature ? { signature } : {}) }];
-    }
-    case 'redacted_thinking':
-      return [{ type: 'reasoning', text: '', redactedData: str(block.data) ?? '' }];
-    case 'tool_use':
-      return [
-        {
-          type: 'tool-call',
-          id: str(block.id) ?? '',
-          name: str(block.name) ?? '',
-          arguments: JSON.stringify(block.input ?? {}),
-          ...cache(block),
-        },
-      ];
-    default:
-      throw unsupported(block);
-  }
+  const part = assistantBlockToPart(block);
+  if (!part) throw unsupported(block);
+  // Cache breakpoints are kept on text and tool calls (the parts that can carry one).
+  return [part.type === 'reasoning' ? part : { ...part, ...cache(block) }];
 }
 
 function unsupported(block: JsonObject): GatewayError {

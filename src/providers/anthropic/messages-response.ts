@@ -1,6 +1,7 @@
 import type { AssistantPart, ChatRequest, ChatResponse, ChatUsage, FinishReason } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import { compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
+import { assistantBlockToPart } from './assistant-blocks.js';
 
 export function decodeAnthropicStop(reason: string | undefined): FinishReason {
   switch (reason) {
@@ -62,29 +63,8 @@ export function encodeAnthropicUsage(usage: ChatUsage | null): JsonObject {
 
 /** An Anthropic Message → canonical response. */
 export function decodeAnthropicResponse(body: JsonObject): ChatResponse {
-  const parts: AssistantPart[] = objects(body.content).flatMap((block): AssistantPart[] => {
-    switch (block.type) {
-      case 'text':
-        return [{ type: 'text', text: str(block.text) ?? '' }];
-      case 'thinking': {
-        const signature = str(block.signature);
-        return [{ type: 'reasoning', text: str(block.thinking) ?? '', ...(signature ? { signature } : {}) }];
-      }
-      case 'redacted_thinking':
-        return [{ type: 'reasoning', text: '', redactedData: str(block.data) ?? '' }];
-      case 'tool_use':
-        return [
-          {
-            type: 'tool-call',
-            id: str(block.id) ?? '',
-            name: str(block.name) ?? '',
-            arguments: JSON.stringify(block.input ?? {}),
-          },
-        ];
-      default:
-        return [];
-    }
-  });
+  // Block types this gateway does not know are left out of the canonical answer.
+  const parts: AssistantPart[] = objects(body.content).flatMap((block) => assistantBlockToPart(block) ?? []);
   const stopSequence = str(body.stop_sequence);
   return {
     id: str(body.id) ?? 'msg_gateway',
