@@ -1,9 +1,9 @@
 import type { ChatRequest, ChatUsage, FinishReason } from '../../spec/chat.js';
-import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import type { JsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
 import { encodeSse } from '../../streaming/sse.js';
-import { num, obj, str } from '../shared/json-read.js';
+import { eventObject, num, obj, str } from '../shared/json-read.js';
 import {
   anthropicErrorType,
   anthropicId,
@@ -26,13 +26,8 @@ export function decodeAnthropicStream(): TransformStream<SseEvent, StreamPart> {
   const tools = new Map<number, ToolBlock>();
   return new TransformStream<SseEvent, StreamPart>({
     transform(event, controller) {
-      let payload: unknown;
-      try {
-        payload = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (!isJsonObject(payload)) return;
+      const payload = eventObject(event.data);
+      if (!payload) return;
       const type = event.event ?? str(payload.type);
       const index = num(payload.index) ?? 0;
       switch (type) {

@@ -1,7 +1,6 @@
-import { isJsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
-import { obj, objects, str } from '../shared/json-read.js';
+import { eventObject, obj, objects, str } from '../shared/json-read.js';
 import {
   decodeGeminiFinish,
   decodeGeminiParts,
@@ -17,13 +16,8 @@ export function decodeGeminiStream(): TransformStream<SseEvent, StreamPart> {
   let finished = false;
   return new TransformStream<SseEvent, StreamPart>({
     transform(event, controller) {
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (!isJsonObject(chunk)) return;
+      const chunk = eventObject(event.data);
+      if (!chunk) return;
       const error = obj(chunk.error);
       if (error) {
         controller.enqueue({

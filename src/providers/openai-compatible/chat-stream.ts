@@ -1,9 +1,9 @@
 import type { ChatRequest } from '../../spec/chat.js';
-import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import type { JsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
 import { encodeSse } from '../../streaming/sse.js';
-import { num, obj, objects, str } from '../shared/json-read.js';
+import { eventObject, num, obj, objects, str } from '../shared/json-read.js';
 import {
   decodeOpenAiFinish,
   decodeOpenAiUsage,
@@ -21,14 +21,8 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
   };
   return new TransformStream<SseEvent, StreamPart>({
     transform(event, controller) {
-      if (event.data === '[DONE]') return;
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (!isJsonObject(chunk)) return;
+      const chunk = eventObject(event.data);
+      if (!chunk) return;
       const error = obj(chunk.error);
       if (error) {
         const code = str(error.code) ?? str(error.type);

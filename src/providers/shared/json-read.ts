@@ -30,3 +30,13 @@ export function parseArguments(text: string): JsonObject {
     return {};
   }
 }
+
+/** An SSE event's data as a JSON object; null for `[DONE]`, other non-JSON text, or a non-object. */
+export function eventObject(data: string): JsonObject | null {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return isJsonObject(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
