@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   storage_unavailable: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'upstream_error' },
   upstream_rate_limited: { status: 429, type: 'upstream_error' },
+  all_upstreams_cooling: { status: 503, type: 'upstream_error' },
   shutting_down: { status: 503, type: 'server_error' },
   client_closed: { status: 499, type: 'invalid_request_error' },
   internal_error: { status: 500, type: 'server_error' },

@@ -116,7 +116,10 @@ export async function routeCall(
     },
   });
   if (result.ok) return result;
-  const failure = failureResponse({ ...result, deadlineMs: routing.deadline_ms }, call.requestId);
+  const failure = failureResponse(
+    { ...result, deadlineMs: routing.deadline_ms, now: deps.now() },
+    call.requestId,
+  );
   if (failure instanceof GatewayError) throw failure;
   return failure;
 }

@@ -40,7 +40,14 @@ export interface RunOptions {
 }
 
 /** Why the runner stopped without an answer. */
-export type StopReason = 'failed' | 'max-attempts' | 'budget' | 'deadline' | 'client-gone' | 'no-target';
+export type StopReason =
+  | 'failed'
+  | 'max-attempts'
+  | 'budget'
+  | 'deadline'
+  | 'client-gone'
+  | 'no-target'
+  | 'cooling';
 
 export type RunResult =
   | { readonly ok: true; readonly target: Target; readonly success: AttemptSuccess }
@@ -52,9 +59,17 @@ export type RunResult =
       readonly stop: StopReason;
       /** Health reasons of targets that were never tried (when nothing could be tried). */
       readonly skipped: readonly string[];
+      /** With stop `cooling`: epoch ms at which the first cooling target may be tried again. */
+      readonly reopensAt?: number;
     };
 
 type Failed = Extract<RunResult, { ok: false }>;
+type StopFn = (
+  reason: StopReason,
+  final?: AttemptFailure | null,
+  skipped?: string[],
+  reopensAt?: number,
+) => Failed;
 
 export const healthTarget = (t: Target): HealthTarget => ({
   channel: t.channel.id,
@@ -76,12 +91,13 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
   );
   const failures: (AttemptFailure & { channel: string })[] = [];
   const state = { attempts: 0, clientAbortCounted: false };
-  const stop = (reason: StopReason, final: AttemptFailure | null = null, skipped: string[] = []): Failed => ({
+  const stop: StopFn = (reason, final = null, skipped = [], reopensAt) => ({
     ok: false,
     failures,
     final,
     stop: reason,
     skipped,
+    ...(reopensAt !== undefined ? { reopensAt } : {}),
   });
   const countClientAbort = () => {
     if (state.clientAbortCounted) return;
@@ -179,29 +195,35 @@ async function attempt(
   return { ok: true, target, success };
 }
 
-/** Every target is cooling (or out): try the least recently failed cooling one, once. */
+/**
+ * Every target is cooling (or out). Waiting for a cooldown would hold every client of an outage
+ * for seconds (longer with each trip), so instead the least recently failed cooling target is
+ * tried once at once — paid from the retry budget, which keeps an outage at about
+ * (1 + ratio) attempts per request — and without budget the client is told when to come back.
+ */
 async function lastResort(
   options: RunOptions,
   targets: readonly Target[],
   failures: (AttemptFailure & { channel: string })[],
   state: { attempts: number },
-  stop: (reason: StopReason, final?: AttemptFailure | null, skipped?: string[]) => Failed,
+  stop: StopFn,
   countClientAbort: () => void,
 ): Promise<RunResult> {
-  const { health, now } = options;
-  let pick: { target: Target; failedAt: number; until: number } | null = null;
+  const { health } = options;
+  let pick: { target: Target; failedAt: number } | null = null;
+  let reopensAt = Number.POSITIVE_INFINITY;
   const skipped: string[] = [];
   for (const target of targets) {
     const availability = health.check(healthTarget(target));
     if (availability.kind === 'out') skipped.push(`${target.channel.name}: ${availability.reason}`);
     if (availability.kind !== 'cooling') continue;
-    if (!pick || availability.failedAt < pick.failedAt) pick = { target, ...availability };
+    reopensAt = Math.min(reopensAt, availability.until);
+    if (!pick || availability.failedAt < pick.failedAt) pick = { target, failedAt: availability.failedAt };
   }
   if (!pick) return stop('no-target', null, skipped);
-  const wait = pick.until - now();
-  if (wait > 0 && wait <= options.policy.retryAfterMaxMs && now() + wait < options.deadline) {
-    await options.sleep(wait, options.clientSignal);
-  }
+  const allowed = options.budget.withdraw();
+  options.onRetry(allowed);
+  if (!allowed) return stop('cooling', null, skipped, reopensAt);
   if (options.clientSignal.aborted) return stop('client-gone');
   health.acquire(healthTarget(pick.target), true);
   const result = await attempt(options, pick.target, state, countClientAbort);

@@ -8,6 +8,8 @@ export interface FailureSummary {
   readonly stop: StopReason;
   readonly skipped: readonly string[];
   readonly deadlineMs: number;
+  readonly reopensAt?: number;
+  readonly now: number;
 }
 
 /**
@@ -23,6 +25,14 @@ export function failureResponse(summary: FailureSummary, requestId: string): Res
   // Nobody reads this answer; it is what the usage record and the log will show.
   if (summary.stop === 'client-gone')
     return new GatewayError('client_closed', 'the client closed the request');
+  if (summary.stop === 'cooling') {
+    const seconds = Math.max(1, Math.ceil(((summary.reopensAt ?? summary.now) - summary.now) / 1000));
+    return new GatewayError(
+      'all_upstreams_cooling',
+      `every upstream for this request is cooling down after failures; retry in ${seconds} s`,
+      { headers: { 'retry-after': String(seconds) } },
+    );
+  }
   const list = failures.map((f) => `${f.channel}: ${f.reason}`).join('; ');
   const attempts = `${failures.length} attempt${failures.length === 1 ? '' : 's'}`;
   const why = summary.stop === 'budget' ? ', retry budget exhausted' : '';

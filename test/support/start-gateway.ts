@@ -1,7 +1,7 @@
 import { createClientKey } from '../../src/auth/key-service.js';
 import type { ChannelConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import { bootstrap, type NodeGateway } from '../../src/runtime/node/bootstrap.js';
+import { type BootstrapOptions, bootstrap, type NodeGateway } from '../../src/runtime/node/bootstrap.js';
 import { type RunningServer, startServer } from '../../src/runtime/node/server.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
@@ -29,13 +29,14 @@ export function channel(
 export async function startTestGateway(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
+  deps: Pick<BootstrapOptions, 'sleep'> = {},
 ): Promise<TestGateway> {
   const settings = resolveSettings({
     env: { DATABASE_URL: 'sqlite::memory:', ...env },
     file: { path: 'test-config.yaml', text: JSON.stringify(config) },
   });
   const usage: UsageRecord[] = [];
-  const node = await bootstrap({ settings, logger: silentLogger, usageSink: (r) => usage.push(r) });
+  const node = await bootstrap({ settings, logger: silentLogger, usageSink: (r) => usage.push(r), ...deps });
   const { secret } = await createClientKey(node.storage.keys, { name: 'test' });
   const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger: silentLogger });
   return {

@@ -43,6 +43,8 @@ export interface BootstrapOptions {
   readonly fetch?: FetchLike;
   /** Receives every usage record (default: a debug log line). */
   readonly usageSink?: (record: UsageRecord) => void;
+  /** Replaces the router's backoff and cooldown waits (tests record them instead of waiting). */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 const CHANNEL_POLL_MS = 5_000;
@@ -53,6 +55,7 @@ export async function bootstrap({
   logger,
   fetch,
   usageSink,
+  sleep,
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   // A bad channel in the file stops the process with a message naming it, before anything opens.
@@ -102,6 +105,7 @@ export async function bootstrap({
     fetch: fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
     logger,
     hashKey: sha256HexSync,
+    ...(sleep ? { sleep } : {}),
     accounting: accounting.accounting,
     usageSink: (record: UsageRecord) => {
       accounting.sink(record);
