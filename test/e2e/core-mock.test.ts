@@ -67,7 +67,10 @@ describe('the built-in mock provider, out of the box', () => {
       body: JSON.stringify({ token: gw.key, prompt: 'ping' }),
     });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { success: boolean; data: { model: string; choices: { message: { content: string } }[] } };
+    const body = (await res.json()) as {
+      success: boolean;
+      data: { model: string; choices: { message: { content: string } }[] };
+    };
     expect(body.success).toBe(true);
     expect(body.data.model).toBe('mock-1');
     expect(body.data.choices[0]?.message.content).toContain('ping');
