@@ -70,8 +70,11 @@ export interface GatewayDeps {
     readonly keyCacheTtlMs?: number;
     /** Client model name (or `*` glob) → model routed, on every route. */
     readonly modelAliases?: Readonly<Record<string, string>>;
-    /** Model for `POST /chat` requests that name none. */
-    readonly defaultModel?: string;
+    /**
+     * Model for `POST /chat` requests that name none, asked per request: it may follow the
+     * channel set (the demo model while only the built-in mock is served).
+     */
+    readonly defaultModel?: () => string | null;
     /** Retries, budget, breaker, strategies (docs/routing.md); defaults when absent. */
     readonly routing?: RoutingConfig;
   };
@@ -183,7 +186,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   mountClientRoutes(app, '/v1', routeDeps);
   mountClientRoutes(app, '/api/v1', routeDeps);
 
-  mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? null });
+  mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? (() => null) });
   if (deps.admin) {
     const sessions = createAdminSessions(
       deps.storage.sessions,

@@ -6,6 +6,7 @@ import type { Channel } from '../spec/channel.js';
 import type { ChannelRecord } from '../storage/ports.js';
 import { openChannelConfig, sealChannelConfig } from './channel-registry.js';
 import { type AdminContext, iso, page } from './context.js';
+import { invalidRequest } from './invalid-request.js';
 import type { ChannelCreate, ChannelPatchInput, ChannelView, ListPage, ListQuery } from './schemas.js';
 
 const SECRET_HEADER = /auth|key|token|secret|cookie/i;
@@ -109,12 +110,7 @@ export async function updateChannel(
       ...changes,
       name: current.name,
     });
-    if (!merged.success) {
-      const issue = merged.error.issues[0];
-      throw new GatewayError('invalid_request', issue?.message ?? 'invalid channel', {
-        param: issue?.path.map(String).join('.') || undefined,
-      });
-    }
+    if (!merged.success) throw invalidRequest(merged.error, 'invalid channel');
     checkBuildable(ctx, merged.data);
     config = await sealChannelConfig(merged.data, ctx.box);
   }

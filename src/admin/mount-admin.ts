@@ -8,6 +8,7 @@ import type { Channel } from '../spec/channel.js';
 import { adminRoutes } from './admin-api.js';
 import type { AdminContext } from './context.js';
 import { DOCS_PAGE } from './docs-page.js';
+import { parseOrThrow } from './invalid-request.js';
 import { buildOpenApi } from './openapi.js';
 import { listQuerySchema } from './schemas.js';
 import { adminStats, routingStats } from './stats-views.js';
@@ -43,7 +44,7 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
       const input = {
         id: c.req.param('id') ?? '',
         ...(await readBody(c, route.body)),
-        query: validate(listQuerySchema, c.req.query()),
+        query: parseOrThrow(listQuerySchema, c.req.query()),
       };
       return c.json(await route.handle(deps.ctx, input), route.status);
     });
@@ -59,15 +60,5 @@ async function readBody(c: Context<GatewayEnv>, schema: z.ZodType | undefined) {
   const text = await c.req.text();
   // An empty body is an empty object (e.g. POST /channels/:id/test with no model).
   const raw = text.trim() === '' ? {} : parseJsonObject(text);
-  return { body: validate(schema, raw), sent: Object.keys(raw) };
-}
-
-function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const param = issue?.path.map(String).join('.') || null;
-  throw new GatewayError('invalid_request', `${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`, {
-    ...(param ? { param } : {}),
-  });
+  return { body: parseOrThrow(schema, raw), sent: Object.keys(raw) };
 }

@@ -13,11 +13,14 @@ import { usageStatsSchema } from './usage-summary.js';
 const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 time');
 const nullableTimestamp = timestamp.nullable();
 
-export const listQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-  user_id: z.string().min(1).optional().describe('keys only: the owning user'),
-});
+// Strict, like the query schemas of /logs and /usage: a misspelt filter is a 400, not ignored.
+export const listQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    user_id: z.string().min(1).optional().describe('keys only: the owning user'),
+  })
+  .strict();
 
 export function listResponse<T extends z.ZodType>(item: T) {
   return z.object({

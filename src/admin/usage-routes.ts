@@ -5,6 +5,7 @@ import type { GatewayEnv } from '../http/context.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { RollupDimension, UsageLogQuery, UsageStore } from '../storage/accounting-ports.js';
 import { decodeCursor } from '../storage/usage-log-cursor.js';
+import { parseOrThrow } from './invalid-request.js';
 import { csvHeader, csvRow, exportLog } from './log-export.js';
 import { summarize, usageSeries } from './usage-summary.js';
 
@@ -20,21 +21,25 @@ const time = z.union([
   z.iso.datetime().transform((s) => Date.parse(s)),
 ]);
 
-export const logQuery = z.object({
-  from: time.optional(),
-  to: time.optional(),
-  user: z.string().min(1).optional(),
-  key: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
-  channel: z.string().min(1).optional(),
-  status: z.coerce.number().int().min(0).max(999).optional(),
-  failed: z.stringbool().optional().describe('true: only requests with status >= 400'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z
-    .string()
-    .refine((c) => decodeCursor(c) !== null, 'not a cursor from a previous page')
-    .optional(),
-});
+// Strict: an unknown filter answers 400 naming it rather than silently listing everything.
+export const logQuery = z
+  .object({
+    request_id: z.string().min(1).optional().describe('only the requests with this x-request-id'),
+    from: time.optional(),
+    to: time.optional(),
+    user: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    channel: z.string().min(1).optional(),
+    status: z.coerce.number().int().min(0).max(999).optional(),
+    failed: z.stringbool().optional().describe('true: only requests with status >= 400'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z
+      .string()
+      .refine((c) => decodeCursor(c) !== null, 'not a cursor from a previous page')
+      .optional(),
+  })
+  .strict();
 
 export const exportQuery = logQuery
   .omit({ limit: true, cursor: true })
@@ -43,6 +48,7 @@ export const exportQuery = logQuery
 /** The log filters of a /logs or /logs/export query, as the store takes them. */
 function logFilters(q: Omit<z.infer<typeof exportQuery>, 'format'>): Omit<UsageLogQuery, 'limit' | 'cursor'> {
   return {
+    ...(q.request_id ? { requestId: q.request_id } : {}),
     ...(q.from !== undefined ? { from: q.from } : {}),
     ...(q.to !== undefined ? { to: q.to } : {}),
     ...(q.user ? { userId: q.user } : {}),
@@ -54,13 +60,15 @@ function logFilters(q: Omit<z.infer<typeof exportQuery>, 'format'>): Omit<UsageL
   };
 }
 
-export const usageQuery = z.object({
-  from: time.optional(),
-  to: time.optional(),
-  group_by: z.enum(['all', 'key', 'user', 'model', 'channel']).default('all'),
-  value: z.string().min(1).optional(),
-  interval: z.enum(['minute', 'hour', 'day']).default('hour'),
-});
+export const usageQuery = z
+  .object({
+    from: time.optional(),
+    to: time.optional(),
+    group_by: z.enum(['all', 'key', 'user', 'model', 'channel']).default('all'),
+    value: z.string().min(1).optional(),
+    interval: z.enum(['minute', 'hour', 'day']).default('hour'),
+  })
+  .strict();
 
 const MINUTE_MS = 60_000;
 /** `interval=minute` reads raw records, so its range is kept short. */
@@ -155,13 +163,7 @@ function groupTotals(rows: Parameters<typeof summarize>[0]) {
 }
 
 function parse<T extends z.ZodType>(schema: T, c: Context<GatewayEnv>): z.infer<T> {
-  const result = schema.safeParse(c.req.query());
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const param = issue?.path.map(String).join('.') || null;
-  throw new GatewayError('invalid_request', `${param ? `${param}: ` : ''}${issue?.message ?? 'invalid'}`, {
-    ...(param ? { param } : {}),
-  });
+  return parseOrThrow(schema, c.req.query());
 }
 
 /** One log entry as the admin API shows it (the upstream key is already masked). */

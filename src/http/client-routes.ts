@@ -67,6 +67,9 @@ export function usageTracking(deps: Pick<ClientRouteDeps, 'usageSink' | 'now' | 
         { requestId: c.get('requestId'), operation },
         deps.accounting ?? null,
       );
+      // Until the response cache is consulted (answerFromCache: hit or miss), the answer says it
+      // was not, so "cache off" and "not cacheable" are visible rather than a missing header.
+      usage.responseHeaders['x-switchboard-cache'] = 'bypass';
       c.set('usage', usage);
       await next();
       // Set after the fact: unknown keys leave it null, known but refused keys are named; a

@@ -4,8 +4,8 @@ import type { GatewayEnv } from './context.js';
 
 export interface SimpleChatDeps {
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
-  /** Used when the request names no model. */
-  readonly defaultModel: string | null;
+  /** Used when the request names no model; null when there is none to fall back on. */
+  readonly defaultModel: () => string | null;
 }
 
 /**
@@ -33,7 +33,7 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
     if (model !== undefined && (typeof model !== 'string' || model === '')) {
       return fail(400, 'model must be a non-empty string');
     }
-    const chosen = (model as string | undefined) ?? deps.defaultModel;
+    const chosen = (model as string | undefined) ?? deps.defaultModel();
     if (!chosen) return fail(400, 'no model given and no default_model configured');
 
     const inner = new Request(new URL('/v1/chat/completions', c.req.url), {

@@ -3,12 +3,15 @@ import { ConfigError } from '../config/settings.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Channel } from '../spec/channel.js';
 
+/** The demo channel's chat model: what `POST /chat` uses when no model is named or configured. */
+export const DEMO_CHAT_MODEL = 'mock-1';
+
 /** The channel served when no channel is configured: the mock provider's demo models. */
 export const DEMO_CHANNEL_CONFIG: ChannelConfig = {
   name: 'mock',
   provider: 'mock',
   keys: [],
-  models: ['mock-1', 'mock-embedding'],
+  models: [DEMO_CHAT_MODEL, 'mock-embedding'],
   model_map: {},
   priority: 0,
   weight: 1,

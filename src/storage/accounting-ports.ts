@@ -41,6 +41,8 @@ export interface RollupRow {
 }
 
 export interface UsageLogQuery {
+  /** Only the requests sent under this x-request-id. */
+  readonly requestId?: string;
   readonly from?: number;
   readonly to?: number;
   readonly userId?: string;

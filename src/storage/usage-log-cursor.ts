@@ -15,6 +15,7 @@ export function decodeCursor(cursor: string | null | undefined): { startedAt: nu
 
 /** The log filters, for backends that filter in code. */
 export function matchesLogQuery(record: UsageRecord, query: UsageLogQuery): boolean {
+  if (query.requestId !== undefined && record.requestId !== query.requestId) return false;
   if (query.from !== undefined && record.startedAt < query.from) return false;
   if (query.to !== undefined && record.startedAt >= query.to) return false;
   if (query.userId !== undefined && record.userId !== query.userId) return false;

@@ -59,7 +59,7 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
     const sampled = { messages: [{ role: 'user', content: `sampled ${backend}` }], temperature: 0.8 };
     for (let i = 0; i < 2; i++) {
       const res = await chat(gw, newRequestId('s'), sampled);
-      expect(res.headers.get('x-switchboard-cache')).toBeNull();
+      expect(res.headers.get('x-switchboard-cache')).toBe('bypass');
       await res.text();
     }
     expect(fake.requests).toHaveLength(4);
@@ -81,5 +81,69 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
     expect(again.headers.get('x-switchboard-cache')).toBe('miss');
     await again.text();
     expect(fake.requests).toHaveLength(2);
+  });
+});
+
+// "Cache off" and "not cacheable" must be told apart from "looked and found nothing".
+describe('x-switchboard-cache: bypass when the cache was not consulted', () => {
+  let fake: FakeUpstream;
+  let on: TestGateway;
+  let off: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    on = await startAccountingGateway(fake, { cache: { enabled: true, ttl_seconds: 600 } });
+    off = await startAccountingGateway(fake);
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await on.close();
+    await off.close();
+    await fake.close();
+  });
+
+  const cacheHeader = async (res: Response) => {
+    await res.arrayBuffer();
+    return res.headers.get('x-switchboard-cache');
+  };
+
+  it('says bypass with the cache off, for a request it would otherwise cache, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      const res = await chat(off, newRequestId('off'), { temperature: 0, stream });
+      expect(res.status).toBe(200);
+      expect(await cacheHeader(res)).toBe('bypass');
+    }
+  });
+
+  it('says bypass for a request that is not cacheable, and miss for one that is', async () => {
+    expect(
+      await cacheHeader(await chat(on, newRequestId('sampled'), { temperature: 0.7, stream: true })),
+    ).toBe('bypass');
+    const keyed = { temperature: 0, messages: [{ role: 'user', content: 'bypass header test' }] };
+    expect(await cacheHeader(await chat(on, newRequestId('x'), keyed, { 'cache-control': 'no-store' }))).toBe(
+      'bypass',
+    );
+    expect(await cacheHeader(await chat(on, newRequestId('x'), keyed))).toBe('miss');
+  });
+
+  it('says bypass on the pass-through and on /v1/messages, which never use the cache', async () => {
+    const headers = { authorization: `Bearer ${on.key}`, 'content-type': 'application/json' };
+    const passthrough = await fetch(`${on.url}/v1/moderations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'gpt-4o-mini', input: 'hello' }),
+    });
+    expect(await cacheHeader(passthrough)).toBe('bypass');
+    const messages = await fetch(`${on.url}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        max_tokens: 16,
+        temperature: 0,
+        messages: [{ role: 'user', content: 'hello' }],
+      }),
+    });
+    expect(messages.status).toBe(200);
+    expect(await cacheHeader(messages)).toBe('bypass');
   });
 });

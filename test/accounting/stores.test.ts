@@ -135,6 +135,10 @@ describe.each(backends)('usage store (%s)', (_name, open) => {
         .map((r) => r.requestId)
         .sort(),
     );
+    // A client may reuse its x-request-id: every record under it, and no other.
+    await opened.store.insertBatch([record(7, { startedAt: T0 + 99 * HOUR })]);
+    const byId = await opened.store.list({ limit: 100, requestId: 'req-7' });
+    expect(byId.records.map((r) => r.requestId)).toEqual(['req-7', 'req-7']);
   });
 
   it('pages the log newest first with a cursor, filtered, and prunes raw records only', async () => {

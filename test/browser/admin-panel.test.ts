@@ -61,11 +61,28 @@ describe.skipIf(!available)('admin panel in a browser', () => {
   }
 
   /**
-   * Picks an option in a Naive UI select by its visible text. Its list is virtual (only the
-   * first options are in the page), so a filterable select is narrowed by typing first.
+   * Every field label of an open form that no control is tied to (by `for`, or by
+   * aria-labelledby for controls that are not native inputs): screen readers and getByLabel
+   * cannot find those fields.
    */
-  async function choose(testId: string, option: string) {
-    await page.getByTestId(testId).click();
+  const untiedLabels = (form: Locator) =>
+    form.evaluate((root) => {
+      const labels = [...root.querySelectorAll<HTMLLabelElement>('label.n-form-item-label')];
+      if (labels.length === 0) throw new Error('no field labels in this form');
+      return labels
+        .filter(
+          (label) =>
+            !label.control && !(label.id && document.querySelector(`[aria-labelledby~="${label.id}"]`)),
+        )
+        .map((label) => label.textContent?.trim() ?? '');
+    });
+
+  /**
+   * Picks an option in a Naive UI select (by test id or locator) by its visible text. Its list is
+   * virtual (only the first options are in the page), so a filterable select is narrowed by typing first.
+   */
+  async function choose(select: string | Locator, option: string) {
+    await (typeof select === 'string' ? page.getByTestId(select) : select).click();
     const match = page.locator('.n-base-select-option').filter({ hasText: new RegExp(`^${option}(\\s|$)`) });
     if ((await match.count()) === 0) await page.keyboard.type(option);
     await match.first().click();
@@ -106,10 +123,11 @@ describe.skipIf(!available)('admin panel in a browser', () => {
     await page.goto(`${gw.url}/admin/`);
     await page.waitForURL(/\/admin\/login/);
     await shot('01-login');
-    await input('login-secret').fill('this-is-not-the-admin-token');
+    const secretField = page.getByLabel('Admin token');
+    await secretField.fill('this-is-not-the-admin-token');
     await page.getByTestId('login-submit').click();
     await expect(page.getByTestId('login-error').textContent()).resolves.toMatch(/not the admin token/i);
-    await input('login-secret').fill(ADMIN_TOKEN);
+    await secretField.fill(ADMIN_TOKEN);
     await page.getByTestId('login-submit').click();
     await page.waitForURL((url) => !url.pathname.includes('/login'));
     const cookies = await context.cookies();
@@ -125,16 +143,23 @@ describe.skipIf(!available)('admin panel in a browser', () => {
   it('adds a channel on the fake upstream (preset fills the base URL), masks its key and tests it', async () => {
     await nav('channels');
     await page.getByTestId('channel-add').click();
-    await input('channel-name').fill('fake');
-    await choose('channel-provider', 'openai');
-    await expect(input('channel-base-url').inputValue()).resolves.toBe('https://api.openai.com/v1');
-    await input('channel-base-url').fill(fake.baseUrl);
-    await input('channel-keys').fill(UPSTREAM_KEY);
+    // Fields are found by their visible labels, as a screen reader announces them.
+    const form = page.getByTestId('channel-form');
+    await form.getByLabel(/^Name/).fill('fake');
+    await choose(form.getByLabel(/^Provider/), 'openai');
+    const baseUrl = form.getByLabel(/^Base URL/);
+    await expect(baseUrl.inputValue()).resolves.toBe('https://api.openai.com/v1');
+    await baseUrl.fill(fake.baseUrl);
+    const keys = form.getByLabel(/^Upstream API keys/);
+    await keys.fill(UPSTREAM_KEY);
     // Even while being typed, the upstream key shows as dots.
     await expect(
-      input('channel-keys').evaluate((el) => getComputedStyle(el).getPropertyValue('-webkit-text-security')),
+      keys.evaluate((el) => getComputedStyle(el).getPropertyValue('-webkit-text-security')),
     ).resolves.toBe('disc');
-    await input('channel-models').fill('gpt-4o-mini');
+    await form.getByLabel(/^Models/).fill('gpt-4o-mini');
+    await page.getByTestId('channel-advanced').locator('.n-collapse-item__header').click();
+    await form.getByLabel(/^Connect/).waitFor();
+    expect(await untiedLabels(form)).toEqual([]);
     await shot('03-channel-form');
     await page.getByTestId('channel-save').click();
     const row = page.locator('[data-testid="channel-row"][data-name="fake"]');
@@ -146,7 +171,12 @@ describe.skipIf(!available)('admin panel in a browser', () => {
     // Editing shows the current keys masked (last four characters) and never fills them in.
     await row.getByTestId('channel-edit').click();
     await expect(page.getByTestId('channel-current-keys').textContent()).resolves.toContain('9F3k');
-    await expect(input('channel-keys').inputValue()).resolves.toBe('');
+    await expect(
+      page
+        .getByTestId('channel-form')
+        .getByLabel(/^Upstream API keys/)
+        .inputValue(),
+    ).resolves.toBe('');
     expect(await page.content()).not.toContain(UPSTREAM_KEY);
     await page.keyboard.press('Escape');
     await page.getByTestId('channel-form').waitFor({ state: 'detached' });
@@ -164,15 +194,21 @@ describe.skipIf(!available)('admin panel in a browser', () => {
   it('creates a user and a key for them; the key is shown once, in full', async () => {
     await nav('users');
     await page.getByTestId('user-add').click();
-    await input('user-name').fill('alice');
+    const userForm = page.getByTestId('user-form');
+    await userForm.getByLabel(/^Name/).fill('alice');
+    expect(await untiedLabels(userForm)).toEqual([]);
     await page.getByTestId('user-save').click();
     await page.locator('[data-testid="user-row"][data-name="alice"]').waitFor();
     await shot('05-users');
 
     await nav('keys');
     await page.getByTestId('key-add').click();
-    await input('key-name').fill('alice-laptop');
-    await choose('key-user', 'alice');
+    const keyForm = page.getByTestId('key-form');
+    await keyForm.getByLabel(/^Name/).fill('alice-laptop');
+    await choose(keyForm.getByLabel(/^User/), 'alice');
+    await page.getByTestId('key-advanced').locator('.n-collapse-item__header').click();
+    await keyForm.getByLabel(/^Provider/).waitFor();
+    expect(await untiedLabels(keyForm)).toEqual([]);
     await page.getByTestId('key-save').click();
     const secret = page.getByTestId('key-secret');
     await secret.waitFor();

@@ -59,4 +59,20 @@ describe('the built-in mock provider, out of the box', () => {
     const res = await client.completions.create({ model: 'mock-1', prompt: 'ping' });
     expect(res.choices[0]?.text).toContain('ping');
   });
+
+  it('answers POST /chat without a model, since the mock is all there is', async () => {
+    const res = await fetch(`${gw.url}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: gw.key, prompt: 'ping' }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      success: boolean;
+      data: { model: string; choices: { message: { content: string } }[] };
+    };
+    expect(body.success).toBe(true);
+    expect(body.data.model).toBe('mock-1');
+    expect(body.data.choices[0]?.message.content).toContain('ping');
+  });
 });

@@ -6,7 +6,7 @@ import type { Settings } from '../../config/settings.js';
 import { createGateway, type Gateway } from '../../gateway.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { createProviderRegistry, createWireRegistry } from '../../providers/registry.js';
-import { buildChannels } from '../../router/build-channels.js';
+import { buildChannels, DEMO_CHAT_MODEL } from '../../router/build-channels.js';
 import type { Channel } from '../../spec/channel.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
@@ -119,7 +119,8 @@ export async function bootstrap({
       maxAttempts: settings.maxAttempts,
       modelAliases: settings.modelAliases,
       routing: settings.routing,
-      ...(settings.defaultModel ? { defaultModel: settings.defaultModel } : {}),
+      // With only the built-in mock served, its chat model is the obvious default for /chat.
+      defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
     },
   });
   return {

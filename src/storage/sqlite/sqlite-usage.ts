@@ -64,6 +64,7 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
     },
     async list(query) {
       let q = db.selectFrom('usage_records').selectAll();
+      if (query.requestId !== undefined) q = q.where('request_id', '=', query.requestId);
       if (query.from !== undefined) q = q.where('started_at', '>=', query.from);
       if (query.to !== undefined) q = q.where('started_at', '<', query.to);
       if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);

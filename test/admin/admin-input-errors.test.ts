@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordOf } from '../accounting/harness.js';
+import { errorOf } from '../support/http.js';
+import { type AdminGateway, startAdminGateway } from './admin-helpers.js';
+
+// No channels: the built-in mock answers, so the request log has something to filter.
+let gw: AdminGateway;
+
+beforeAll(async () => {
+  gw = await startAdminGateway();
+});
+afterAll(async () => {
+  await gw?.close();
+});
+
+function chatWithId(requestId: string): Promise<Response> {
+  return fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${gw.key}`,
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+    },
+    body: JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
+describe('a 400 names the parameter at fault', () => {
+  it('names an unknown body field, at the top level and nested', async () => {
+    const top = await gw.admin('POST', '/users', { name: 'u-strict', role: 'root' });
+    expect(top.status).toBe(400);
+    const topError = await errorOf(top);
+    expect(topError.param).toBe('role');
+    expect(topError.message).toContain('role');
+
+    const nested = await gw.admin('POST', '/keys', { name: 'k', limits: { rpm: 5, rps: 1 } });
+    expect(nested.status).toBe(400);
+    expect((await errorOf(nested)).param).toBe('limits.rps');
+  });
+
+  it('still names a field whose value is wrong', async () => {
+    const res = await gw.admin('POST', '/users', { name: 'ok', email: 'not-an-email' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).param).toBe('email');
+  });
+
+  it('refuses an unknown query parameter on every admin list route, naming it', async () => {
+    for (const path of [
+      '/users?limt=5',
+      '/keys?limt=5',
+      '/channels?limt=5',
+      '/logs?limt=5',
+      '/logs/export?limt=5',
+      '/usage?limt=5',
+    ]) {
+      const res = await gw.admin('GET', path);
+      expect(res.status, path).toBe(400);
+      const error = await errorOf(res);
+      expect(error.code, path).toBe('invalid_request');
+      expect(error.param, path).toBe('limt');
+    }
+  });
+});
+
+describe('GET /admin/api/logs?request_id=', () => {
+  it('lists only the requests with that id, not the newest rows', async () => {
+    const wanted = `polish-wanted-${Date.now()}`;
+    const other = `polish-other-${Date.now()}`;
+    expect((await chatWithId(wanted)).status).toBe(200);
+    await recordOf(gw, wanted);
+    expect((await chatWithId(other)).status).toBe(200);
+    await recordOf(gw, other);
+
+    const page = await gw.adminJson<{ data: { request_id: string }[] }>('GET', `/logs?request_id=${wanted}`);
+    expect(page.data.map((e) => e.request_id)).toEqual([wanted]);
+    const none = await gw.adminJson<{ data: unknown[] }>('GET', '/logs?request_id=no-such-request');
+    expect(none.data).toEqual([]);
+  });
+
+  it('is described in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${gw.url}/admin/api/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+    };
+    const names = doc.paths['/admin/api/logs']?.get?.parameters?.map((p) => p.name) ?? [];
+    expect(names).toContain('request_id');
+  });
+});
