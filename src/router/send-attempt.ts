@@ -201,5 +201,7 @@ function describe(err: unknown): string {
   if (!(err instanceof Error)) return 'upstream request failed';
   const cause = (err as Error & { cause?: unknown }).cause;
   const code = cause && typeof cause === 'object' && 'code' in cause ? String(cause.code) : null;
+  // The Node fetch's own refusal (`upstreams.deny_private`) says which host and address, and why.
+  if (code === 'ERR_UPSTREAM_ADDRESS_DENIED' && cause instanceof Error) return cause.message;
   return code ? `${err.message} (${code})` : err.message;
 }

@@ -1,11 +1,17 @@
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
+import { isPrivateHost } from '../../config/private-address.js';
 import type { FetchLike } from '../../spec/provider.js';
+import { deniedAddressError, publicOnlyLookup, type ResolveAll } from './public-only-lookup.js';
 import { webBodyFromNode } from './web-body.js';
 
 export interface UpstreamAgentOptions {
   readonly connectTimeoutMs: number;
   /** Sockets kept per upstream origin. */
   readonly connections: number;
+  /** `upstreams.deny_private`: refuse to connect to loopback or private addresses, after DNS too. */
+  readonly denyPrivate?: boolean;
+  /** Name resolution under `denyPrivate` (default `dns.lookup`; tests have no DNS of their own). */
+  readonly resolve?: ResolveAll;
 }
 
 /**
@@ -26,9 +32,10 @@ export function createUpstreamFetch(options: UpstreamAgentOptions): {
   fetch: FetchLike;
   close: () => Promise<void>;
 } {
+  const lookup = options.denyPrivate ? publicOnlyLookup(options.resolve) : undefined;
   const makePool = (connectTimeoutMs: number) => {
     const agent = new Agent({
-      connect: { timeout: connectTimeoutMs },
+      connect: { timeout: connectTimeoutMs, ...(lookup ? { lookup } : {}) },
       connections: options.connections,
       keepAliveTimeout: 30_000,
       headersTimeout: 0,
@@ -56,6 +63,12 @@ export function createUpstreamFetch(options: UpstreamAgentOptions): {
     }) as unknown as Promise<Response>;
 
   const fetch: FetchLike = (url, { connectTimeoutMs, ...init }) => {
+    // An IP literal (or localhost) never reaches the lookup: check it here.
+    if (options.denyPrivate) {
+      const { hostname } = new URL(url);
+      if (isPrivateHost(hostname))
+        return Promise.reject(new TypeError('fetch failed', { cause: deniedAddressError(hostname) }));
+    }
     const pool = poolFor(connectTimeoutMs);
     const body = requestBody(init.body);
     if (body === UNSUPPORTED || !isPlainInit(init)) return viaFetch(url, init, pool.agent);
