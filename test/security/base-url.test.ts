@@ -172,3 +172,43 @@ describe('config file: base_url', () => {
     );
   });
 });
+
+describe('CLI: channels add --base-url', () => {
+  it('refuses a file: URL with the same message, and exits non-zero', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'sb-base-url-'));
+    try {
+      const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+      const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'silent' };
+      for (const name of ['CONFIG', 'ADMIN_TOKEN', 'SWITCHBOARD_URL', 'SWITCHBOARD_SECRET_KEY'])
+        delete env[name];
+      env.DATABASE_URL = `sqlite:${join(dir, 'cli.db')}`;
+      const args = [
+        'channels',
+        'add',
+        'bad',
+        '--provider',
+        'openai-compatible',
+        '--base-url',
+        'file:///etc/passwd',
+      ];
+      const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, ...args], {
+        cwd: dir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).not.toBe(0);
+      expect(err).toContain('base_url must be an http or https URL');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { startAdminGateway } from '../admin/admin-helpers.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, postJson } from '../support/http.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
-import { type Canary, rawRequest, startCanary } from './canary.js';
+import { type Canary, rawRequest, rawSocketRequest, startCanary } from './canary.js';
 
 let fake: FakeUpstream;
 let canary: Canary;
@@ -59,6 +59,110 @@ describe('the pass-through path stays under the base path', () => {
       code: 'invalid_request',
     });
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+// Every encoded way out of the base path, as the client sent it (not normalised by a client).
+const REFUSED_PATHS = [
+  '/v1/x/..%2finternal',
+  '/v1/x/..%2F..%2Finternal',
+  '/v1/x/%5c..%5cinternal',
+  '/v1/x/..%5C..%5Cinternal',
+  '/v1/x/%252e%252e/%252e%252e/internal',
+  '/v1/x/%25252e%25252e/internal',
+  '/v1/x/..%252finternal',
+  '/v1/x/..;/..;/internal',
+  '/v1/x/%2e%2e;jsessionid=1/internal',
+  '/v1/x/..%3b/internal',
+  '/v1/x%00/y',
+  '/v1/x%0d%0aHost:%20canary/y',
+  '/v1/x%09y',
+  '/v1/x%7f',
+  '/v1/x%2500',
+  '/v1//CANARY/x',
+  '/v1/http://CANARY/x',
+  '/v1/http:%2f%2fCANARY%2fx',
+  '/v1/x/..\\..\\internal',
+  '/v1/x/\\CANARY/y',
+];
+
+describe('client paths that try to leave the base path', () => {
+  for (const template of REFUSED_PATHS) {
+    it(`${JSON.stringify(template)}: 400, nothing reaches the canary or leaves /v1/`, async () => {
+      const path = template.replace('CANARY', canary.host);
+      const res = await rawRequest(
+        gw.url,
+        'POST',
+        path,
+        { ...auth(), 'content-type': 'application/json' },
+        '{}',
+      );
+      expect(res.status).toBe(400);
+      expect(canary.requests).toHaveLength(0);
+      expect(outsideBase()).toEqual([]);
+      expect(fake.requests).toHaveLength(0);
+    });
+  }
+
+  // The server's URL parser treats `%2e` as `.` and resolves these before routing: what is left
+  // either matches no route or is an ordinary path under /v1.
+  const RESOLVED: [string, number, string | null][] = [
+    ['/v1/x/%2e%2e/%2e%2e/internal', 404, null],
+    ['/v1/%2e%2e/internal', 404, null],
+    ['/v1/x/.%2e/internal', 200, '/v1/internal'],
+    ['/v1/%2e/files', 200, '/v1/files'],
+  ];
+  for (const [path, status, upstreamPath] of RESOLVED) {
+    it(`${JSON.stringify(path)}: resolved before routing, ${status}, never outside /v1/`, async () => {
+      const res = await rawRequest(
+        gw.url,
+        'POST',
+        path,
+        { ...auth(), 'content-type': 'application/json' },
+        '{}',
+      );
+      expect(res.status).toBe(status);
+      expect(fake.requests.map((r) => r.path)).toEqual(upstreamPath ? [upstreamPath] : []);
+      expect(canary.requests).toHaveLength(0);
+    });
+  }
+
+  it('a raw control character in the path is refused before routing', async () => {
+    const status = await rawSocketRequest(
+      gw.url,
+      `GET /v1/a\x01b HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${gw.key}\r\n\r\n`,
+    );
+    expect(status).toBe(400);
+    expect(fake.requests).toHaveLength(0);
+    expect(canary.requests).toHaveLength(0);
+  });
+
+  it('`@host` stays a path segment under the base path', async () => {
+    const res = await rawRequest(gw.url, 'GET', `/v1/@${canary.host}/x`, auth());
+    expect(res.status).toBe(200);
+    expect(fake.requests.map((r) => r.path)).toEqual([`/v1/@${canary.host}/x`]);
+    expect(canary.requests).toHaveLength(0);
+  });
+
+  it('an absolute-form request target does not choose the upstream', async () => {
+    const res = await rawRequest(gw.url, 'GET', `http://${canary.host}/v1/files`, auth());
+    expect(res.status).toBe(200);
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/files']);
+    expect(canary.requests).toHaveLength(0);
+  });
+
+  it('the query string is forwarded as the query only', async () => {
+    const query = `?next=http://${canary.host}/&p=..%2f..%2finternal&h=%23frag&at=@${canary.host}`;
+    const res = await rawRequest(gw.url, 'GET', `/v1/files${query}`, auth());
+    expect(res.status).toBe(200);
+    expect(fake.requests.map((r) => r.path)).toEqual([`/v1/files${query}`]);
+    expect(canary.requests).toHaveLength(0);
+  });
+
+  it('ordinary encoded characters in a segment still pass through unchanged', async () => {
+    const res = await rawRequest(gw.url, 'GET', '/v1/files/a%20b%3Fc', auth());
+    expect(res.status).toBe(200);
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/files/a%20b%3Fc']);
   });
 });
 
