@@ -102,6 +102,9 @@ const PRIVATE = [
   'http://localhost:11434/v1',
   'http://LOCALHOST./v1',
   'http://api.localhost/v1',
+  'http://[64:ff9b::a9fe:a9fe]/v1',
+  'http://[2002:7f00:1::]/v1',
+  'http://224.0.0.1/v1',
 ];
 
 describe('upstreams.deny_private: true', () => {

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClientKey } from '../../src/auth/key-service.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { bootstrap } from '../../src/runtime/node/bootstrap.js';
 import type { ResolveAll } from '../../src/runtime/node/public-only-lookup.js';
+import { startServer } from '../../src/runtime/node/server.js';
 import { createUpstreamFetch } from '../../src/runtime/node/undici-fetch.js';
+import { silentLogger } from '../../src/spec/logger.js';
 import { type Canary, startCanary } from './canary.js';
 
 let canary: Canary;
@@ -75,6 +80,61 @@ describe('the Node upstream fetch under upstreams.deny_private', () => {
       expect(canary.requests).toHaveLength(1);
       canary.requests.length = 0;
     } finally {
+      await upstream.close();
+    }
+  });
+});
+
+describe('a gateway with upstreams.deny_private', () => {
+  it('fails the attempt with a reason naming the name and the address, and never connects', async () => {
+    const settings = resolveSettings({
+      env: { DATABASE_URL: 'sqlite::memory:' },
+      file: {
+        path: 'deny.yaml',
+        text: JSON.stringify({
+          upstreams: { deny_private: true },
+          routing: { max_attempts: 1 },
+          channels: [
+            {
+              name: 'rebound',
+              provider: 'openai-compatible',
+              base_url: `http://upstream.example:${port()}/v1`,
+              keys: ['up-k'],
+              models: ['m'],
+            },
+          ],
+        }),
+      },
+    });
+    const upstream = createUpstreamFetch({
+      connectTimeoutMs: 2_000,
+      connections: 1,
+      denyPrivate: true,
+      resolve: rebinding,
+    });
+    const node = await bootstrap({
+      settings,
+      logger: silentLogger,
+      fetch: upstream.fetch,
+      usageSink: () => {},
+    });
+    const { secret } = await createClientKey(node.storage.keys, { name: 't' });
+    const server = await startServer(node, { port: 0, host: '127.0.0.1', logger: silentLogger });
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(502);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('upstream_failed');
+      expect(body.error.message).toContain(
+        'upstream.example resolves to 127.0.0.1, a loopback or private address, which upstreams.deny_private refuses',
+      );
+      expect(canary.requests).toHaveLength(0);
+    } finally {
+      await server.shutdown(1_000);
       await upstream.close();
     }
   });
