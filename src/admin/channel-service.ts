@@ -1,4 +1,5 @@
 import { maskSecret } from '../auth/secret-box.js';
+import { privateBaseUrlProblem } from '../config/base-url.js';
 import { type ChannelConfig, channelSchema } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { buildChannels } from '../router/build-channels.js';
@@ -152,10 +153,14 @@ function checkBuildable(ctx: AdminContext, config: ChannelConfig): void {
       param: 'keys',
     });
   }
+  let built: Channel | undefined;
   try {
-    buildChannels([config], ctx.providers);
+    [built] = buildChannels([config], ctx.providers);
   } catch (err) {
     const message = (err as Error).message.replace(/^channels\.0\./, '');
     throw new GatewayError('invalid_request', message, { param: message.split(':')[0] });
   }
+  // The provider's default base URL counts too (the vllm and ollama presets are loopback).
+  const problem = ctx.denyPrivateUpstreams && built ? privateBaseUrlProblem(built.baseUrl) : null;
+  if (problem) throw new GatewayError('invalid_request', problem, { param: 'base_url' });
 }

@@ -14,6 +14,8 @@ export interface AdminContext {
   /** Upstream fetch, for the channel test action. */
   readonly fetch: FetchLike;
   readonly now: () => number;
+  /** `upstreams.deny_private`: refuse base URLs naming loopback or private addresses. */
+  readonly denyPrivateUpstreams?: boolean;
   /** Called after every change: clears the key cache and rebuilds the channel snapshot. */
   readonly changed: () => Promise<void>;
 }

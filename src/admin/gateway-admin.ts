@@ -20,6 +20,8 @@ export interface GatewayAdminDeps {
   readonly refreshChannels: () => Promise<void>;
   /** Admin panel sign-in: session lifetime and the delay before a wrong secret is answered. */
   readonly session?: { readonly ttlMs: number; readonly signInDelayMs: number };
+  /** `upstreams.deny_private`: refuse base URLs naming loopback or private addresses. */
+  readonly denyPrivateUpstreams?: boolean;
 }
 
 export interface AdminWiring {
@@ -48,6 +50,7 @@ export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminC
     providers: w.providers,
     fetch: w.fetch,
     now: w.now,
+    denyPrivateUpstreams: w.admin.denyPrivateUpstreams ?? false,
     async changed() {
       w.invalidateKeys();
       await w.admin.refreshChannels();

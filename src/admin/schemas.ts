@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidCidr } from '../auth/ip-allowlist.js';
 import { KEY_PREFIX_PATTERN } from '../auth/key-secret.js';
+import { baseUrlSchema } from '../config/base-url.js';
 import { channelSchema } from '../config/schema.js';
 import { PIPELINE_NAMES } from '../pipelines/names.js';
 import { usageStatsSchema } from './usage-summary.js';
@@ -150,7 +151,7 @@ export const channelPatchSchema = channelSchema
   .partial()
   .extend({
     enabled: z.boolean().optional(),
-    base_url: z.url().nullable().optional().describe("null: back to the provider's default base URL"),
+    base_url: baseUrlSchema.nullable().optional().describe("null: back to the provider's default base URL"),
   })
   .strict();
 

@@ -64,13 +64,18 @@ export function remoteAdminClient(baseUrl: string, token: string): AdminClient {
  */
 export async function localAdminClient(settings: Settings): Promise<AdminClient> {
   const { storage } = await openStorage(settings.databaseUrl);
-  const upstream = createUpstreamFetch({ connectTimeoutMs: 10_000, connections: 4 });
+  const upstream = createUpstreamFetch({
+    connectTimeoutMs: 10_000,
+    connections: 4,
+    denyPrivate: settings.denyPrivateUpstreams,
+  });
   const ctx: AdminContext = {
     storage,
     box: await createSecretBox(settings.secrets.secretKey ?? undefined),
     providers: createProviderRegistry(settings.app),
     fetch: upstream.fetch,
     now: Date.now,
+    denyPrivateUpstreams: settings.denyPrivateUpstreams,
     async changed() {},
   };
   // A one-off token for this process: the local file itself is the authority here.

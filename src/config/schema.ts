@@ -6,6 +6,7 @@ import {
   priceMapSchema,
   usageConfigSchema,
 } from './accounting-schema.js';
+import { baseUrlSchema } from './base-url.js';
 
 const positiveMs = z.number().int().positive();
 
@@ -26,7 +27,7 @@ export const channelSchema = z
       .min(1)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
     provider: z.string().min(1),
-    base_url: z.url().optional(),
+    base_url: baseUrlSchema.optional(),
     key: z.string().min(1).optional(),
     keys: z.array(z.string().min(1)).default([]),
     models: z.array(z.string().min(1)).default([]),
@@ -144,6 +145,14 @@ export const fileConfigSchema = z
     limits: limitsConfigSchema.default(accountingDefaults.limits),
     cache: cacheConfigSchema.default(accountingDefaults.cache),
     prices: priceMapSchema.default({}),
+    /** Where channels may point (docs/configuration.md, "Upstream addresses"). */
+    upstreams: z
+      .object({
+        /** Refuse loopback, private, link-local and similar upstream addresses, also after DNS. */
+        deny_private: z.boolean().default(false),
+      })
+      .strict()
+      .default({ deny_private: false }),
   })
   .strict();
 

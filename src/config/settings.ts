@@ -28,6 +28,8 @@ export interface Settings {
   readonly drainMs: number;
   readonly app: { readonly name: string; readonly url?: string };
   readonly channels: readonly ChannelConfig[];
+  /** `upstreams.deny_private`: channels may not point at loopback or private addresses. */
+  readonly denyPrivateUpstreams: boolean;
   readonly modelAliases: Readonly<Record<string, string>>;
   readonly configPath: string | null;
   /** Model for `POST /chat` requests that name none (DEFAULT_MODEL / default_model). */
@@ -84,6 +86,7 @@ export function resolveSettings(input: SettingsInput): Settings {
     drainMs: file.server.drain_ms ?? 30_000,
     app: file.app,
     channels: file.channels,
+    denyPrivateUpstreams: file.upstreams.deny_private,
     modelAliases: file.model_aliases,
     configPath: input.file?.path ?? null,
     defaultModel: env.DEFAULT_MODEL ?? file.default_model ?? null,

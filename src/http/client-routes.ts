@@ -10,6 +10,7 @@ import { respond } from '../streaming/respond.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
 import { answerChat, type ChatContext, chatContext, isFrontDoorWire } from './chat-call.js';
 import type { GatewayEnv } from './context.js';
+import { passthroughTarget } from './passthrough-path.js';
 import { channelsFor } from './principal-channels.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest, answerFromCache, type RequestAccounting } from './request-accounting.js';
@@ -53,7 +54,7 @@ export function mountClientRoutes(app: Hono<GatewayEnv>, base: string, deps: Cli
     return c.json(found);
   });
   app.all(`${base}/*`, track('passthrough'), deps.bodyLimit, deps.authenticate, (c) =>
-    forwardPassthrough(c, deps, c.req.path.slice(base.length)),
+    forwardPassthrough(c, deps, passthroughTarget(c.req.raw.url, base)),
   );
 }
 
@@ -148,7 +149,11 @@ async function forwardJson(
   );
 }
 
-async function forwardPassthrough(c: Context<GatewayEnv>, deps: ClientRouteDeps, path: string) {
+async function forwardPassthrough(
+  c: Context<GatewayEnv>,
+  deps: ClientRouteDeps,
+  { path, search }: { path: string; search: string },
+) {
   const contentType = c.req.header('content-type') ?? null;
   const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';
   let rawBody: string | ArrayBuffer | null = null;
@@ -165,13 +170,12 @@ async function forwardPassthrough(c: Context<GatewayEnv>, deps: ClientRouteDeps,
   if (model) assertModelAllowed(c, model, routedModel ?? model);
   c.get('usage').record.modelAsked = model;
   if (deps.accounting) await admitRequest(c, deps.accounting, json, routedModel);
-  const url = new URL(c.req.url);
   return forward(c, deps, {
     requestId: c.get('requestId'),
     operation: 'passthrough',
     method: c.req.method,
     path,
-    search: url.search,
+    search,
     json,
     rawBody,
     contentType,

@@ -63,6 +63,42 @@ export function networkFailure(reason: string, timedOut: boolean): AttemptFailur
   };
 }
 
+/**
+ * Redirects are never followed (they could carry the upstream key elsewhere): a 3xx is a failed
+ * attempt. The reason names the target's host only; its path and query may hold secrets.
+ */
+export function redirectFailure(status: number, location: string | null, from: string): AttemptFailure {
+  let to = 'no Location';
+  if (location !== null) {
+    try {
+      to = new URL(location, from).host || 'an invalid Location';
+    } catch {
+      to = 'an invalid Location';
+    }
+  }
+  const reason = `upstream redirect (HTTP ${status}) to ${to}, not followed`;
+  return {
+    status,
+    reason,
+    retryable: true,
+    scope: 'channel',
+    timedOut: false,
+    health: { kind: 'failure', reason },
+  };
+}
+
+/** The request cannot be sent to this target at all; other targets may still take it. */
+export function refusedFailure(reason: string): AttemptFailure {
+  return {
+    status: null,
+    reason,
+    retryable: true,
+    scope: 'channel',
+    timedOut: false,
+    health: { kind: 'neutral' },
+  };
+}
+
 export function clientGoneFailure(): AttemptFailure {
   return {
     status: null,

@@ -1,7 +1,15 @@
+import { GatewayError } from '../errors/gateway-error.js';
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
-import { type AttemptFailure, classifyStatus, clientGoneFailure, networkFailure } from './failure.js';
+import {
+  type AttemptFailure,
+  classifyStatus,
+  clientGoneFailure,
+  networkFailure,
+  redirectFailure,
+  refusedFailure,
+} from './failure.js';
 
 /** A committed upstream response: headers received and the first bytes in hand. */
 export interface AttemptSuccess {
@@ -65,8 +73,16 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   }, headerBudget);
 
   let response: Response;
+  let request: OutgoingRequest;
   try {
-    const request: OutgoingRequest = provider.buildRequest(call);
+    request = provider.buildRequest(call);
+  } catch (err) {
+    clearTimeout(headerTimer);
+    // A call no upstream URL can be built for (e.g. a model name that is a `..` path segment).
+    if (err instanceof GatewayError) return fail(refusedFailure(err.message));
+    throw err;
+  }
+  try {
     response = provider.send
       ? await provider.send(request, call, controller.signal)
       : await ctx.fetch(request.url, {
@@ -74,6 +90,8 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
           headers: request.headers,
           body: request.body,
           signal: controller.signal,
+          // A redirect could carry the upstream key (and a 307 the client's body) to any host.
+          redirect: 'manual',
           ...(timeouts.connectMs ? { connectTimeoutMs: timeouts.connectMs } : {}),
         });
   } catch (err) {
@@ -84,6 +102,12 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     if (isConnectTimeout(err))
       return fail(networkFailure(`connect time-out (${timeouts.connectMs ?? 'default'} ms)`, true));
     return fail(networkFailure(describe(err), false));
+  }
+
+  if (response.status >= 300 && response.status < 400) {
+    clearTimeout(headerTimer);
+    await response.body?.cancel().catch(() => {});
+    return fail(redirectFailure(response.status, response.headers.get('location'), request.url));
   }
 
   if (!response.ok) {
@@ -177,5 +201,7 @@ function describe(err: unknown): string {
   if (!(err instanceof Error)) return 'upstream request failed';
   const cause = (err as Error & { cause?: unknown }).cause;
   const code = cause && typeof cause === 'object' && 'code' in cause ? String(cause.code) : null;
+  // The Node fetch's own refusal (`upstreams.deny_private`) says which host and address, and why.
+  if (code === 'ERR_UPSTREAM_ADDRESS_DENIED' && cause instanceof Error) return cause.message;
   return code ? `${err.message} (${code})` : err.message;
 }

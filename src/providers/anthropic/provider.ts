@@ -1,5 +1,6 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { upstreamUrl } from '../shared/upstream-url.js';
 import { anthropicWire } from './wire.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -27,7 +28,7 @@ export const anthropicProvider: Provider = {
     if (call.apiKey) headers['x-api-key'] = call.apiKey;
     if (call.stream) headers.accept = 'text/event-stream';
     return {
-      url: `${channel.baseUrl.replace(/\/+$/, '')}/messages`,
+      url: upstreamUrl(channel.baseUrl, '/messages'),
       method: 'POST',
       headers,
       body: translated ?? nativeBody(call, upstreamModel),

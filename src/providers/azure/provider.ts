@@ -1,6 +1,7 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
 import { openAiWire } from '../openai-compatible/wire.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { upstreamUrl } from '../shared/upstream-url.js';
 
 /** The GA api-version used when a channel does not set `api_version`. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -33,7 +34,11 @@ export const azureProvider: Provider = {
     const base = channel.baseUrl.replace(/\/+$/, '').replace(/\/openai$/, '');
     const version = encodeURIComponent(channel.apiVersion ?? AZURE_DEFAULT_API_VERSION);
     return {
-      url: `${base}/openai/deployments/${encodeURIComponent(upstreamModel)}${path}?api-version=${version}`,
+      url: upstreamUrl(
+        base,
+        `/openai/deployments/${encodeURIComponent(upstreamModel)}${path}`,
+        `?api-version=${version}`,
+      ),
       method: 'POST',
       headers,
       // Azure routes by deployment and ignores the body's model, so the client's bytes go as sent.

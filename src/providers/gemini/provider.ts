@@ -1,5 +1,6 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { upstreamUrl } from '../shared/upstream-url.js';
 import { geminiWire } from './wire.js';
 
 /**
@@ -17,11 +18,11 @@ export const geminiProvider: Provider = {
     if (body === null) throw new Error(`the gemini provider serves chat only, not ${call.path}`);
     const { channel, upstreamModel } = call.target;
     const model = encodeURIComponent(upstreamModel.replace(/^models\//, ''));
-    const method = call.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
+    const method = call.stream ? 'streamGenerateContent' : 'generateContent';
     const headers: Record<string, string> = { ...channel.headers, 'content-type': 'application/json' };
     if (call.apiKey) headers['x-goog-api-key'] = call.apiKey;
     return {
-      url: `${channel.baseUrl.replace(/\/+$/, '')}/models/${model}:${method}`,
+      url: upstreamUrl(channel.baseUrl, `/models/${model}:${method}`, call.stream ? '?alt=sse' : ''),
       method: 'POST',
       headers,
       body,

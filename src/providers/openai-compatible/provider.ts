@@ -1,5 +1,6 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { upstreamUrl } from '../shared/upstream-url.js';
 import type { AppIdentity, OpenAiCompatiblePreset } from './presets.js';
 import { openAiWire } from './wire.js';
 
@@ -25,7 +26,7 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
       // A translated call came in on another front door (e.g. /messages): its path is ours to pick.
       const path = translated === null ? call.path : '/chat/completions';
       return {
-        url: `${channel.baseUrl.replace(/\/+$/, '')}${path}${translated === null ? call.search : ''}`,
+        url: upstreamUrl(channel.baseUrl, path, translated === null ? call.search : ''),
         method: call.method,
         headers,
         body: translated ?? outgoingBody(call),

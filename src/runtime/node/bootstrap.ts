@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { ensureAdminToken } from '../../admin/admin-token.js';
 import { createChannelRegistry, syncFileChannels } from '../../admin/channel-registry.js';
 import { createSecretBox, type SecretBox } from '../../auth/secret-box.js';
-import type { Settings } from '../../config/settings.js';
+import { privateBaseUrlProblem } from '../../config/base-url.js';
+import { ConfigError, type Settings } from '../../config/settings.js';
 import { createGateway, type Gateway } from '../../gateway.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { createProviderRegistry, createWireRegistry } from '../../providers/registry.js';
@@ -59,7 +60,8 @@ export async function bootstrap({
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   // A bad channel in the file stops the process with a message naming it, before anything opens.
-  buildChannels(settings.channels, providers);
+  const fileChannels = buildChannels(settings.channels, providers);
+  if (settings.denyPrivateUpstreams) assertPublicChannels(fileChannels);
   const { storage, description } = await openStorage(settings.databaseUrl);
   const box = await createSecretBox(settings.secrets.secretKey ?? undefined);
   // The file's channels join the live store as file-managed; the router reads a snapshot of it.
@@ -86,7 +88,13 @@ export async function bootstrap({
     logger,
     now: Date.now,
   });
-  const upstream = fetch ? null : createUpstreamFetch({ connectTimeoutMs: 10_000, connections: 256 });
+  const upstream = fetch
+    ? null
+    : createUpstreamFetch({
+        connectTimeoutMs: 10_000,
+        connections: 256,
+        denyPrivate: settings.denyPrivateUpstreams,
+      });
   const gateway = createGateway({
     storage,
     providers,
@@ -97,6 +105,7 @@ export async function bootstrap({
       box,
       refreshChannels: () => registry.refresh(),
       session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
+      denyPrivateUpstreams: settings.denyPrivateUpstreams,
     },
     ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
     // @hono/node-server hands the Node request over as env.incoming.
@@ -145,4 +154,12 @@ export async function bootstrap({
       await storage.close();
     },
   };
+}
+
+/** `upstreams.deny_private` holds for the file's channels too, provider default URLs included. */
+function assertPublicChannels(channels: readonly Channel[]): void {
+  for (const [index, channel] of channels.entries()) {
+    const problem = privateBaseUrlProblem(channel.baseUrl);
+    if (problem) throw new ConfigError(`channels.${index}.base_url: ${problem}`);
+  }
 }

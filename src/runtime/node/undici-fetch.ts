@@ -1,11 +1,17 @@
-import { Agent, type Dispatcher, interceptors, fetch as undiciFetch } from 'undici';
+import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
+import { isPrivateHost } from '../../config/private-address.js';
 import type { FetchLike } from '../../spec/provider.js';
+import { deniedAddressError, publicOnlyLookup, type ResolveAll } from './public-only-lookup.js';
 import { webBodyFromNode } from './web-body.js';
 
 export interface UpstreamAgentOptions {
   readonly connectTimeoutMs: number;
   /** Sockets kept per upstream origin. */
   readonly connections: number;
+  /** `upstreams.deny_private`: refuse to connect to loopback or private addresses, after DNS too. */
+  readonly denyPrivate?: boolean;
+  /** Name resolution under `denyPrivate` (default `dns.lookup`; tests have no DNS of their own). */
+  readonly resolve?: ResolveAll;
 }
 
 /**
@@ -16,24 +22,26 @@ export interface UpstreamAgentOptions {
  * built over the body stream: undici's WHATWG `fetch` costs several times more CPU per call
  * (spec bookkeeping, extra streams and abort signals), which at gateway rates is most of the
  * gateway's overhead. What an upstream sees and what the caller gets stay as fetch gives them:
- * the same default request headers, redirects followed, compressed bodies decoded, and the
- * same `fetch failed` / `terminated` errors. Anything this path does not cover (stream or form
+ * the same default request headers, compressed bodies decoded, and the same `fetch failed` /
+ * `terminated` errors. Neither path follows redirects, whatever the caller asks: a redirect could
+ * carry the upstream key (and a 307 the client's body) to another host, so a 3xx comes back as
+ * it is and the gateway treats it as a failed attempt. Anything this path does not cover (stream or form
  * bodies, non-default fetch options) goes to undici's fetch on the same pool.
  */
 export function createUpstreamFetch(options: UpstreamAgentOptions): {
   fetch: FetchLike;
   close: () => Promise<void>;
 } {
+  const lookup = options.denyPrivate ? publicOnlyLookup(options.resolve) : undefined;
   const makePool = (connectTimeoutMs: number) => {
     const agent = new Agent({
-      connect: { timeout: connectTimeoutMs },
+      connect: { timeout: connectTimeoutMs, ...(lookup ? { lookup } : {}) },
       connections: options.connections,
       keepAliveTimeout: 30_000,
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-    // fetch follows up to 20 redirects; so does this path.
-    return { agent, dispatcher: agent.compose(interceptors.redirect({ maxRedirections: 20 })) };
+    return { agent, dispatcher: agent };
   };
   // undici fixes the connect time-out per agent, so each distinct per-channel connect time-out
   // (`init.connectTimeoutMs`) gets its own pool; channels share a handful of values at most.
@@ -50,10 +58,17 @@ export function createUpstreamFetch(options: UpstreamAgentOptions): {
   const viaFetch = (url: string, init: RequestInit, agent: Agent) =>
     undiciFetch(url, {
       ...(init as Parameters<typeof undiciFetch>[1]),
+      redirect: 'manual',
       dispatcher: agent,
     }) as unknown as Promise<Response>;
 
   const fetch: FetchLike = (url, { connectTimeoutMs, ...init }) => {
+    // An IP literal (or localhost) never reaches the lookup: check it here.
+    if (options.denyPrivate) {
+      const { hostname } = new URL(url);
+      if (isPrivateHost(hostname))
+        return Promise.reject(new TypeError('fetch failed', { cause: deniedAddressError(hostname) }));
+    }
     const pool = poolFor(connectTimeoutMs);
     const body = requestBody(init.body);
     if (body === UNSUPPORTED || !isPlainInit(init)) return viaFetch(url, init, pool.agent);
@@ -145,9 +160,10 @@ function requestBody(body: BodyInit | null | undefined): string | Uint8Array | n
   return UNSUPPORTED;
 }
 
-/** Only method, headers, body and signal are honoured on the fast path. */
+/** Only method, headers, body and signal are honoured on the fast path (which never redirects). */
 function isPlainInit(init: RequestInit): boolean {
   for (const key in init) {
+    if (key === 'redirect') continue;
     if (key !== 'method' && key !== 'headers' && key !== 'body' && key !== 'signal') {
       if ((init as Record<string, unknown>)[key] !== undefined) return false;
     }
