@@ -23,6 +23,8 @@ export type AttemptResult = AttemptSuccess | ({ readonly ok: false } & AttemptFa
 export interface AttemptContext {
   readonly provider: Provider;
   readonly call: UpstreamCall;
+  /** Built beforehand (prepare-request.ts), so a request that cannot be built is never an attempt. */
+  readonly request: OutgoingRequest;
   readonly fetch: FetchLike;
   readonly clientSignal: AbortSignal;
   readonly now: () => number;
@@ -36,7 +38,7 @@ export interface AttemptContext {
  * here can still fail over.
  */
 export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
-  const { call, provider, now } = ctx;
+  const { call, provider, now, request } = ctx;
   const { timeouts } = call.target.channel;
   const started = now();
   const controller = new AbortController();
@@ -66,7 +68,6 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
 
   let response: Response;
   try {
-    const request: OutgoingRequest = provider.buildRequest(call);
     response = provider.send
       ? await provider.send(request, call, controller.signal)
       : await ctx.fetch(request.url, {
