@@ -2,6 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
+import { readBodyText } from '../http/read-body.js';
 import { parseJsonObject } from '../http/read-json.js';
 import type { HealthSnapshot } from '../router/health-snapshot.js';
 import type { Channel } from '../spec/channel.js';
@@ -56,7 +57,7 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
 
 async function readBody(c: Context<GatewayEnv>, schema: z.ZodType | undefined) {
   if (!schema) return { body: undefined, sent: [] };
-  const text = await c.req.text();
+  const text = await readBodyText(c);
   // An empty body is an empty object (e.g. POST /channels/:id/test with no model).
   const raw = text.trim() === '' ? {} : parseJsonObject(text);
   return { body: validate(schema, raw), sent: Object.keys(raw) };

@@ -43,6 +43,8 @@ export interface BootstrapOptions {
   readonly fetch?: FetchLike;
   /** Receives every usage record (default: a debug log line). */
   readonly usageSink?: (record: UsageRecord) => void;
+  /** The gateway's clock (tests move it instead of waiting); Date.now by default. */
+  readonly now?: () => number;
 }
 
 const CHANNEL_POLL_MS = 5_000;
@@ -53,6 +55,7 @@ export async function bootstrap({
   logger,
   fetch,
   usageSink,
+  now,
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   // A bad channel in the file stops the process with a message naming it, before anything opens.
@@ -101,6 +104,7 @@ export async function bootstrap({
       (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
     fetch: fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
     logger,
+    ...(now ? { now } : {}),
     hashKey: sha256HexSync,
     accounting: accounting.accounting,
     usageSink: (record: UsageRecord) => {
