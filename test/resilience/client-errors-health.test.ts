@@ -97,6 +97,17 @@ describe('client mistakes do not change health', () => {
     expect(gw.node.gateway.health.snapshot().entries).toEqual([]);
   });
 
+  it('a request a channel cannot build for other reasons is a 502 naming it, with no attempt and no health change', async () => {
+    // The Anthropic channel serves chat only: embeddings for its model cannot be built at all.
+    const res = await postJson(gw, '/v1/embeddings', { model: 'claude-m', input: 'hello' });
+    expect(res.status).toBe(502);
+    const error = await errorOf(res);
+    expect(error.code).toBe('upstream_failed');
+    expect(error.message).toContain('claude: request not built');
+    expect(fake.requests).toHaveLength(0);
+    expect(gw.node.gateway.health.snapshot().entries).toEqual([]);
+  });
+
   it.each([400, 413, 422])(
     'relays an upstream %i for a bad request without opening the breaker',
     async (status) => {
