@@ -219,6 +219,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       bodyLimit: limitBody,
       version: options.version,
       health: () => runtime.view.snapshot(),
+      reenableKey: runtime.view.reenableKey,
     });
     if (deps.panel) mountAdminPanel(app, deps.panel);
   }

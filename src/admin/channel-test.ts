@@ -1,5 +1,6 @@
 import { maskSecret } from '../auth/secret-box.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { prepareRequest } from '../router/prepare-request.js';
 import { listedModels } from '../router/resolve-model.js';
 import { sendAttempt } from '../router/send-attempt.js';
 import type { UpstreamCall } from '../spec/provider.js';
@@ -53,13 +54,25 @@ export async function testChannel(
     stream: false,
   };
   const started = ctx.now();
-  const result = await sendAttempt({
-    provider,
-    call,
-    fetch: ctx.fetch,
-    clientSignal: new AbortController().signal,
-    now: ctx.now,
-  });
+  const prepared = prepareRequest(
+    call.target,
+    () => provider,
+    () => call,
+  );
+  const result = prepared.ok
+    ? await sendAttempt({
+        provider,
+        call,
+        request: prepared.request,
+        fetch: ctx.fetch,
+        clientSignal: new AbortController().signal,
+        now: ctx.now,
+      })
+    : {
+        ok: false as const,
+        status: null,
+        reason: prepared.kind === 'client' ? prepared.error.message : prepared.reason,
+      };
   const latency = ctx.now() - started;
   if (result.ok) result.release();
   return {

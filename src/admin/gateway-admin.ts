@@ -2,7 +2,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { SecretBox } from '../auth/secret-box.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { HealthSnapshot } from '../router/health-snapshot.js';
+import type { GatewayHealth, HealthSnapshot } from '../router/health-snapshot.js';
 import type { Channel } from '../spec/channel.js';
 import type { Logger } from '../spec/logger.js';
 import type { FetchLike } from '../spec/provider.js';
@@ -40,6 +40,7 @@ export interface AdminWiring {
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
   readonly version: string;
   readonly health?: () => HealthSnapshot | null;
+  readonly reenableKey?: GatewayHealth['reenableKey'];
 }
 
 /** Mounts the admin API; every change it makes reaches the very next request of this process. */
@@ -64,6 +65,7 @@ export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminC
     bodyLimit: w.bodyLimit,
     version: w.version,
     ...(w.health ? { health: w.health } : {}),
+    ...(w.reenableKey ? { reenableKey: w.reenableKey } : {}),
   });
   return ctx;
 }

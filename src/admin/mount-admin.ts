@@ -2,13 +2,15 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
+import { readBodyText } from '../http/read-body.js';
 import { parseJsonObject } from '../http/read-json.js';
-import type { HealthSnapshot } from '../router/health-snapshot.js';
+import type { GatewayHealth, HealthSnapshot } from '../router/health-snapshot.js';
 import type { Channel } from '../spec/channel.js';
 import { adminRoutes } from './admin-api.js';
 import type { AdminContext } from './context.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { parseOrThrow } from './invalid-request.js';
+import { mountKeyHealthRoutes } from './key-health-routes.js';
 import { buildOpenApi } from './openapi.js';
 import { listQuerySchema } from './schemas.js';
 import { adminStats, routingStats } from './stats-views.js';
@@ -23,6 +25,7 @@ export interface AdminMountDeps {
   readonly version: string;
   /** The router's health, when the gateway has one. */
   readonly health?: () => HealthSnapshot | null;
+  readonly reenableKey?: GatewayHealth['reenableKey'];
 }
 
 /** `/admin/api/*` (admin token), `GET /stats` (admin token), and the public API reference. */
@@ -38,6 +41,13 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
   app.get('/stats', admin, (c) => c.json(routing()));
   // The same document under /admin/api, where the panel's session cookie is sent.
   app.get('/admin/api/stats/routing', admin, (c) => c.json(routing()));
+  if (deps.reenableKey)
+    mountKeyHealthRoutes(app, {
+      admin,
+      ctx: deps.ctx,
+      channels: deps.channels,
+      reenableKey: deps.reenableKey,
+    });
 
   for (const route of routes) {
     app.on(route.method.toUpperCase(), `/admin/api${route.path}`, admin, deps.bodyLimit, async (c) => {
@@ -57,7 +67,7 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
 
 async function readBody(c: Context<GatewayEnv>, schema: z.ZodType | undefined) {
   if (!schema) return { body: undefined, sent: [] };
-  const text = await c.req.text();
+  const text = await readBodyText(c);
   // An empty body is an empty object (e.g. POST /channels/:id/test with no model).
   const raw = text.trim() === '' ? {} : parseJsonObject(text);
   return { body: parseOrThrow(schema, raw), sent: Object.keys(raw) };

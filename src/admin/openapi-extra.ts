@@ -81,4 +81,14 @@ export const EXTRA_ROUTES: readonly ExtraRoute[] = [
     status: 200,
     summary: 'The load-balancing view (as GET /stats): channels, keys (masked), health, strategy',
   },
+  {
+    method: 'post',
+    path: '/channels/{id}/keys/{index}/reenable',
+    tag: 'channels',
+    status: 200,
+    summary:
+      'Put an upstream key the upstream rejected (401/403) back into rotation now, instead of at its ' +
+      'next re-check (retry_at in /stats/routing); answers {channel, key_index, key (masked), reenabled}',
+    pathParams: ['id', 'index'],
+  },
 ];

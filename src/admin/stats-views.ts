@@ -88,7 +88,12 @@ export function routingStats(
                 state: e.state,
                 model: e.model,
                 reason: e.reason,
+                since: iso(e.since),
                 until: e.until === null ? null : iso(e.until),
+                // A rejected key is re-checked by one request at retry_at (re-enable: sooner).
+                ...(e.state === 'disabled'
+                  ? { retry_at: e.until === null ? null : iso(e.until), rejections: e.trips }
+                  : {}),
               })),
           };
         }),

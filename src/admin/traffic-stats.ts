@@ -1,4 +1,5 @@
 import type { UsageRecord } from '../spec/usage.js';
+import { CLIENT_CLOSED_STATUS } from '../usage/rollup.js';
 
 interface Counter {
   requests: number;
@@ -33,7 +34,9 @@ export function createTrafficStats(now: number): TrafficStats {
     since: now,
     observe(record) {
       requests++;
-      for (const attempt of record.attempts) {
+      // The attempt a departing client cut short (a 499's last one) says nothing about the upstream.
+      const cut = record.status === CLIENT_CLOSED_STATUS ? record.attempts.length - 1 : -1;
+      for (const [i, attempt] of record.attempts.entries()) {
         let entry = channels.get(attempt.channel);
         if (!entry) {
           entry = { total: { requests: 0, errors: 0 }, keys: new Map() };
@@ -44,7 +47,8 @@ export function createTrafficStats(now: number): TrafficStats {
           key = { requests: 0, errors: 0 };
           entry.keys.set(attempt.keyIndex, key);
         }
-        const failed = attempt.error !== undefined || attempt.status === null || attempt.status >= 400;
+        const failed =
+          i !== cut && (attempt.error !== undefined || attempt.status === null || attempt.status >= 400);
         entry.total.requests++;
         key.requests++;
         if (failed) {

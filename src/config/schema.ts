@@ -92,6 +92,9 @@ export const routingSchema = z
       .default({ failure_threshold: 3, cooldown_ms: 5_000, max_cooldown_ms: 300_000 }),
     rate_limit_cooldown_ms: positiveMs.default(5_000),
     model_missing_cooldown_ms: positiveMs.default(600_000),
+    /** A key the upstream rejected (401/403) is tried again after this, doubling up to the max. */
+    key_retry_ms: positiveMs.default(60_000),
+    key_retry_max_ms: positiveMs.default(3_600_000),
     latency_explore_ratio: z.number().min(0).max(1).default(0.1),
     affinity_messages: z.number().int().min(1).max(50).default(2),
   })

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   body_too_large: { status: 413, type: 'invalid_request_error' },
   content_blocked: { status: 400, type: 'invalid_request_error' },
+  /** The request holds something the chosen upstream's format cannot express (a client error). */
+  untranslatable_request: { status: 400, type: 'invalid_request_error' },
   upstream_failed: { status: 502, type: 'upstream_error' },
   upstream_stream_error: { status: 502, type: 'upstream_error' },
   storage_unavailable: { status: 503, type: 'server_error' },

@@ -12,6 +12,7 @@ import { answerChat, type ChatContext, chatContext, isFrontDoorWire } from './ch
 import type { GatewayEnv } from './context.js';
 import { passthroughTarget } from './passthrough-path.js';
 import { channelsFor } from './principal-channels.js';
+import { readBodyBytes, readBodyText } from './read-body.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest, answerFromCache, type RequestAccounting } from './request-accounting.js';
 import { withStreamUsage } from './stream-usage.js';
@@ -101,7 +102,7 @@ async function forwardJson(
   operation: Operation,
   path: string,
 ) {
-  const rawBody = await c.req.text();
+  const rawBody = await readBodyText(c);
   const json = parseJsonObject(rawBody);
   const { model, stream } = validateCall(operation, json);
   const usage = c.get('usage');
@@ -160,11 +161,11 @@ async function forwardPassthrough(
   let json = null;
   let model: string | null = null;
   if (hasBody && contentType?.includes('application/json')) {
-    rawBody = await c.req.text();
+    rawBody = await readBodyText(c);
     json = parseJsonObject(rawBody);
     model = typeof json.model === 'string' ? json.model : null;
   } else if (hasBody) {
-    rawBody = await c.req.arrayBuffer();
+    rawBody = await readBodyBytes(c);
   }
   const routedModel = model ? (deps.resolveModel?.(model) ?? model) : null;
   if (model) assertModelAllowed(c, model, routedModel ?? model);

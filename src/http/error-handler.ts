@@ -8,7 +8,11 @@ import type { GatewayEnv } from './context.js';
 export function createErrorHandler(logger: Logger) {
   return (err: Error, c: Context<GatewayEnv>): Response => {
     const requestId = c.get('requestId') ?? crypto.randomUUID();
-    if (err instanceof GatewayError) return errorResponse(err, requestId);
+    if (err instanceof GatewayError) {
+      // A client that left is an ordinary event: nobody reads this answer; the usage record says 499.
+      if (err.code === 'client_closed') logger.info({ requestId, code: err.code }, err.message);
+      return errorResponse(err, requestId);
+    }
     if (err instanceof HTTPException && err.status === 413) {
       return errorResponse(
         new GatewayError('body_too_large', 'request body is larger than the limit'),

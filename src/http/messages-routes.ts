@@ -7,6 +7,7 @@ import { countInputTokens } from '../usage/count-tokens.js';
 import { answerChat, chatContext, type FrontDoorWire } from './chat-call.js';
 import { assertModelAllowed, type ClientRouteDeps, routeClientCall, usageTracking } from './client-routes.js';
 import type { GatewayEnv } from './context.js';
+import { readBodyText } from './read-body.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest } from './request-accounting.js';
 
@@ -26,7 +27,7 @@ export function mountMessagesRoutes(
 ): void {
   const errors = errorShape(wire);
   app.post(`${base}/messages/count_tokens`, errors, deps.bodyLimit, deps.authenticate, async (c) => {
-    const json = parseJsonObject(await c.req.text());
+    const json = parseJsonObject(await readBodyText(c));
     const model = checkBody(json);
     assertModelAllowed(c, model, deps.resolveModel?.(model) ?? model);
     return c.json({ input_tokens: await countInputTokens(wire.client.decodeRequest(json)) });
@@ -38,7 +39,7 @@ export function mountMessagesRoutes(
     deps.bodyLimit,
     deps.authenticate,
     async (c) => {
-      const rawBody = await c.req.text();
+      const rawBody = await readBodyText(c);
       const json = parseJsonObject(rawBody);
       const model = checkBody(json);
       const stream = json.stream === true;

@@ -22,8 +22,10 @@ export interface AttemptFailure {
 
 /**
  * Retryability is a property of the failure: decided here, once, from the status.
- * Retried: 408, 409, 429, 5xx. Never retried: every other 4xx — the same request would fail the
- * same way, and 401/403/404 are instead remembered by health so the next request avoids them.
+ * Retried: 408, 409, 429, 5xx, and 401/403 on another key — a rejected key is the operator's
+ * problem, not the client's, and a re-check of a flagged key must not cost a client its answer.
+ * Never retried: every other 4xx — the same request would fail the same way; they say nothing
+ * about the upstream's health (a model-level 404 aside, remembered so later requests avoid it).
  */
 export function classifyStatus(
   status: number,
@@ -39,7 +41,7 @@ export function classifyStatus(
     return { retryable: true, scope: 'channel', health: { kind: 'failure', reason: `HTTP ${status}` } };
   if (status === 401 || status === 403)
     return {
-      retryable: false,
+      retryable: true,
       scope: 'key',
       health: { kind: 'key-rejected', reason: `upstream rejected the key (HTTP ${status})` },
     };
@@ -84,18 +86,6 @@ export function redirectFailure(status: number, location: string | null, from: s
     scope: 'channel',
     timedOut: false,
     health: { kind: 'failure', reason },
-  };
-}
-
-/** The request cannot be sent to this target at all; other targets may still take it. */
-export function refusedFailure(reason: string): AttemptFailure {
-  return {
-    status: null,
-    reason,
-    retryable: true,
-    scope: 'channel',
-    timedOut: false,
-    health: { kind: 'neutral' },
   };
 }
 

@@ -110,6 +110,13 @@ export async function routeCall(
         deps.logger.warn({ requestId: call.requestId }, 'retry budget exhausted; not retrying');
       }
     },
+    onBuildError: (channel, reason) => {
+      // Not the upstream's fault and not the client's: a bug or a channel set up wrongly.
+      deps.logger.error(
+        { requestId: call.requestId, channel, reason },
+        'upstream request could not be built',
+      );
+    },
     onClientAbort: () => {
       counters.clientAborts++;
       deps.logger.info({ requestId: call.requestId }, 'client disconnected; upstream request aborted');

@@ -15,6 +15,8 @@ export interface GatewayHealth {
   snapshot(): HealthSnapshot;
   /** Clears health entries (all, one channel, or one key of a channel). Returns how many were cleared. */
   reset(filter?: HealthFilter): number;
+  /** Puts a key the upstream rejected back into rotation now; false when it was not flagged. */
+  reenableKey(channel: string, keyIndex: number): boolean;
 }
 
 export interface HealthFilter {
@@ -27,7 +29,8 @@ export interface HealthFilter {
  * - `open`: circuit breaker tripped by 5xx / time-outs / connect errors, not tried until `until`;
  * - `half_open`: cooldown over, the next request sends exactly one probe to decide;
  * - `rate_limited`: the upstream answered 429; skipped until `until` (its Retry-After);
- * - `disabled`: the upstream rejected the key (401/403); out of rotation until reset;
+ * - `disabled`: the upstream rejected the key (401/403); out of rotation until `until`, when one
+ *   request re-checks it (the wait doubles per rejection), or until re-enabled;
  * - `model_unavailable`: the channel answered 404 for this model; skipped for it until `until`.
  */
 export type HealthState =
@@ -49,10 +52,10 @@ export interface HealthEntry {
   readonly reason: string;
   /** When the current state began. */
   readonly since: number;
-  /** When it ends on its own; null = until reset (disabled) or until the next request (half-open). */
+  /** When it ends on its own (for `disabled`: when the key is re-checked); null = half-open. */
   readonly until: number | null;
   readonly consecutiveFailures: number;
-  /** How many times the breaker opened in a row; each trip doubles the cooldown. */
+  /** How many times the breaker opened (`disabled`: the key was rejected) in a row; each doubles the wait. */
   readonly trips: number;
 }
 

@@ -44,6 +44,8 @@ export function createRouterRuntime(input: {
         maxCooldownMs: routing.breaker.max_cooldown_ms,
         rateLimitCooldownMs: routing.rate_limit_cooldown_ms,
         modelMissingCooldownMs: routing.model_missing_cooldown_ms,
+        keyRetryMs: routing.key_retry_ms,
+        keyRetryMaxMs: routing.key_retry_max_ms,
       },
       input.now,
     );
@@ -86,6 +88,7 @@ export function createRouterRuntime(input: {
         ...(filter?.keyIndex === undefined ? {} : { keyIndex: filter.keyIndex }),
       });
     },
+    reenableKey: (channel, keyIndex) => health.reenableKey(channel, keyIndex),
   };
   return { routing, health, budget, load, nextTurn: createTurnCounter(), counters, view };
 }

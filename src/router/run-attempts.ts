@@ -1,3 +1,4 @@
+import type { GatewayError } from '../errors/gateway-error.js';
 import type { Target } from '../spec/channel.js';
 import type { FetchLike, Provider, UpstreamCall } from '../spec/provider.js';
 import type { AttemptRecord } from '../spec/usage.js';
@@ -6,6 +7,7 @@ import type { ChannelLoadTracker } from './channel-load.js';
 import type { AttemptFailure } from './failure.js';
 import type { HealthPort, HealthTarget } from './health/health-port.js';
 import type { PlannedChannel } from './plan.js';
+import { type Prepared, prepareRequest } from './prepare-request.js';
 import type { RetryBudget } from './retry-budget.js';
 import { type AttemptSuccess, sendAttempt } from './send-attempt.js';
 
@@ -37,6 +39,8 @@ export interface RunOptions {
   readonly onRetry: (allowed: boolean) => void;
   /** Called once if the client leaves while this request still has an upstream open. */
   readonly onClientAbort: () => void;
+  /** A target's request could not be built for a reason other than the client's request. */
+  readonly onBuildError: (channel: string, reason: string) => void;
 }
 
 /** Why the runner stopped without an answer. */
@@ -61,6 +65,8 @@ export type RunResult =
       readonly skipped: readonly string[];
       /** With stop `cooling`: epoch ms at which the first cooling target may be tried again. */
       readonly reopensAt?: number;
+      /** Nothing was sent and the client's request could not be built (e.g. untranslatable content). */
+      readonly rejected: GatewayError | null;
     };
 
 type Failed = Extract<RunResult, { ok: false }>;
@@ -90,7 +96,7 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
     p.keyOrder.map((keyIndex) => ({ channel: p.channel, keyIndex, upstreamModel: p.upstreamModel })),
   );
   const failures: (AttemptFailure & { channel: string })[] = [];
-  const state = { attempts: 0, clientAbortCounted: false };
+  const state: RunState = { attempts: 0, clientAbortCounted: false, rejected: null, unbuildable: new Set() };
   const stop: StopFn = (reason, final = null, skipped = [], reopensAt) => ({
     ok: false,
     failures,
@@ -98,6 +104,8 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
     stop: reason,
     skipped,
     ...(reopensAt !== undefined ? { reopensAt } : {}),
+    // Once an upstream was asked, its answer is the story; before that, the client's error is.
+    rejected: state.attempts === 0 ? state.rejected : null,
   });
   const countClientAbort = () => {
     if (state.clientAbortCounted) return;
@@ -106,6 +114,7 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
   };
 
   const usable = (t: Target) => {
+    if (state.unbuildable.has(t.channel.id)) return false;
     const kind = health.check(healthTarget(t)).kind;
     return kind === 'ok' || kind === 'probe';
   };
@@ -118,6 +127,9 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
       if (skipChannels.has(target.channel.id) || !usable(target)) continue;
       if (options.clientSignal.aborted) return stop('client-gone');
       if (state.attempts >= policy.maxAttempts) return stop('max-attempts');
+      // Built before any wait or health claim: a request that cannot be built is no attempt.
+      const prepared = prepare(options, target, state, failures);
+      if (!prepared) continue;
       if (state.attempts > 0) {
         const delay = backoffDelay(state.attempts, policy.baseMs, policy.maxMs, options.random);
         if (now() + delay >= options.deadline) return stop('deadline');
@@ -130,7 +142,7 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
       // Someone else may have taken a half-open target's single probe meanwhile.
       if (!health.acquire(healthTarget(target))) continue;
       progressed = true;
-      const result = await attempt(options, target, state, countClientAbort);
+      const result = await attempt(options, target, prepared, state, countClientAbort);
       if (result.ok) return result;
       failures.push({ ...result, channel: target.channel.name });
       if (result.clientGone) return stop('client-gone');
@@ -148,9 +160,47 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
   }
 }
 
+interface RunState {
+  attempts: number;
+  clientAbortCounted: boolean;
+  rejected: GatewayError | null;
+  /** Channels whose request could not be built: skipped for the rest of this request. */
+  readonly unbuildable: Set<string>;
+}
+
+type Built = Extract<Prepared, { ok: true }>;
+
+/** Builds a target's request, or notes why it cannot be and returns null (health untouched). */
+function prepare(
+  options: RunOptions,
+  target: Target,
+  state: RunState,
+  failures: (AttemptFailure & { channel: string })[],
+): Built | null {
+  const prepared = prepareRequest(target, options.providerFor, options.callFor);
+  if (prepared.ok) return prepared;
+  state.unbuildable.add(target.channel.id);
+  if (prepared.kind === 'client') {
+    state.rejected ??= prepared.error;
+    return null;
+  }
+  options.onBuildError(target.channel.name, prepared.reason);
+  failures.push({
+    channel: target.channel.name,
+    status: null,
+    reason: prepared.reason,
+    retryable: true,
+    scope: 'channel',
+    timedOut: false,
+    health: { kind: 'neutral' },
+  });
+  return null;
+}
+
 async function attempt(
   options: RunOptions,
   target: Target,
+  prepared: Built,
   state: { attempts: number },
   countClientAbort: () => void,
 ): Promise<Extract<RunResult, { ok: true }> | (AttemptFailure & { ok: false })> {
@@ -159,8 +209,9 @@ async function attempt(
   const started = now();
   const endLoad = options.load.begin(target.channel.id);
   const result = await sendAttempt({
-    provider: options.providerFor(target),
-    call: options.callFor(target),
+    provider: prepared.provider,
+    call: prepared.call,
+    request: prepared.request,
     fetch: options.fetch,
     clientSignal: options.clientSignal,
     now,
@@ -205,7 +256,7 @@ async function lastResort(
   options: RunOptions,
   targets: readonly Target[],
   failures: (AttemptFailure & { channel: string })[],
-  state: { attempts: number },
+  state: RunState,
   stop: StopFn,
   countClientAbort: () => void,
 ): Promise<RunResult> {
@@ -221,12 +272,14 @@ async function lastResort(
     if (!pick || availability.failedAt < pick.failedAt) pick = { target, failedAt: availability.failedAt };
   }
   if (!pick) return stop('no-target', null, skipped);
+  const prepared = prepare(options, pick.target, state, failures);
+  if (!prepared) return stop(failures.length > 0 ? 'failed' : 'no-target', null, skipped);
   const allowed = options.budget.withdraw();
   options.onRetry(allowed);
   if (!allowed) return stop('cooling', null, skipped, reopensAt);
   if (options.clientSignal.aborted) return stop('client-gone');
   health.acquire(healthTarget(pick.target), true);
-  const result = await attempt(options, pick.target, state, countClientAbort);
+  const result = await attempt(options, pick.target, prepared, state, countClientAbort);
   if (result.ok) return result;
   failures.push({ ...result, channel: pick.target.channel.name });
   if (result.clientGone) return stop('client-gone');

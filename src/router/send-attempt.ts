@@ -1,4 +1,3 @@
-import { GatewayError } from '../errors/gateway-error.js';
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
@@ -8,7 +7,6 @@ import {
   clientGoneFailure,
   networkFailure,
   redirectFailure,
-  refusedFailure,
 } from './failure.js';
 
 /** A committed upstream response: headers received and the first bytes in hand. */
@@ -31,6 +29,8 @@ export type AttemptResult = AttemptSuccess | ({ readonly ok: false } & AttemptFa
 export interface AttemptContext {
   readonly provider: Provider;
   readonly call: UpstreamCall;
+  /** Built beforehand (prepare-request.ts), so a request that cannot be built is never an attempt. */
+  readonly request: OutgoingRequest;
   readonly fetch: FetchLike;
   readonly clientSignal: AbortSignal;
   readonly now: () => number;
@@ -44,7 +44,7 @@ export interface AttemptContext {
  * here can still fail over.
  */
 export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
-  const { call, provider, now } = ctx;
+  const { call, provider, now, request } = ctx;
   const { timeouts } = call.target.channel;
   const started = now();
   const controller = new AbortController();
@@ -73,15 +73,6 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   }, headerBudget);
 
   let response: Response;
-  let request: OutgoingRequest;
-  try {
-    request = provider.buildRequest(call);
-  } catch (err) {
-    clearTimeout(headerTimer);
-    // A call no upstream URL can be built for (e.g. a model name that is a `..` path segment).
-    if (err instanceof GatewayError) return fail(refusedFailure(err.message));
-    throw err;
-  }
   try {
     response = provider.send
       ? await provider.send(request, call, controller.signal)

@@ -7,6 +7,7 @@ export interface FailureSummary {
   readonly final: AttemptFailure | null;
   readonly stop: StopReason;
   readonly skipped: readonly string[];
+  readonly rejected: GatewayError | null;
   readonly deadlineMs: number;
   readonly reopensAt?: number;
   readonly now: number;
@@ -25,6 +26,8 @@ export function failureResponse(summary: FailureSummary, requestId: string): Res
   // Nobody reads this answer; it is what the usage record and the log will show.
   if (summary.stop === 'client-gone')
     return new GatewayError('client_closed', 'the client closed the request');
+  // No upstream was asked: the request itself was the problem (it is the client's to fix).
+  if (summary.rejected) return summary.rejected;
   if (summary.stop === 'cooling') {
     const seconds = Math.max(1, Math.ceil(((summary.reopensAt ?? summary.now) - summary.now) / 1000));
     return new GatewayError(

@@ -26,7 +26,7 @@ export interface RollupRow {
   readonly dimension: RollupDimension;
   readonly value: string;
   readonly requests: number;
-  /** Records with status >= 400 (499 client cancels included). */
+  /** Records with status >= 400, except 499 (the client left: nobody was failed). */
   readonly errors: number;
   readonly cacheHits: number;
   readonly promptTokens: number;

@@ -62,6 +62,13 @@ export function addRows(a: RollupRow, b: RollupRow): RollupRow {
   };
 }
 
+/** Client-closed requests (499) failed no one: they stay out of error counts and error rates. */
+export const CLIENT_CLOSED_STATUS = 499;
+
+export function countsAsError(status: number): boolean {
+  return status >= 400 && status !== CLIENT_CLOSED_STATUS;
+}
+
 /** One record's contribution to a rollup row. */
 export function rowOfRecord(record: UsageRecord, dimension: RollupDimension, value: string): RollupRow {
   const row = emptyRollup(hourOf(record.startedAt), dimension, value);
@@ -70,7 +77,7 @@ export function rowOfRecord(record: UsageRecord, dimension: RollupDimension, val
   return {
     ...row,
     requests: 1,
-    errors: record.status >= 400 ? 1 : 0,
+    errors: countsAsError(record.status) ? 1 : 0,
     cacheHits: record.cacheHit ? 1 : 0,
     promptTokens: record.usage?.promptTokens ?? 0,
     completionTokens: record.usage?.completionTokens ?? 0,

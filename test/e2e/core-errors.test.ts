@@ -203,18 +203,17 @@ describe('upstream failures', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('turns an upstream 401 (bad upstream key) into 502 without retrying, hiding the key', async () => {
-    fake.enqueue({
-      kind: 'status',
-      status: 401,
-      body: { error: { message: `Incorrect API key ${SECRET_A}` } },
-    });
+  it('turns upstream 401s (bad upstream keys) into 502 once every key was tried, hiding the keys', async () => {
+    // A rejected key is the operator's: the request moves on to the next key, never relays the 401.
+    for (const key of [SECRET_A, SECRET_B])
+      fake.enqueue({ kind: 'status', status: 401, body: { error: { message: `Incorrect API key ${key}` } } });
     const res = await postJson(gw, '/v1/chat/completions', { model: 'gpt-u', messages });
     expect(res.status).toBe(502);
     const text = await res.text();
     expect(JSON.parse(text).error.code).toBe('upstream_failed');
     expect(text).toContain('401');
     expect(text).not.toContain(SECRET_A);
-    expect(fake.requests).toHaveLength(1);
+    expect(text).not.toContain(SECRET_B);
+    expect(fake.requests).toHaveLength(2);
   });
 });

@@ -3,7 +3,7 @@ import type { ChannelConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { type BootstrapOptions, bootstrap, type NodeGateway } from '../../src/runtime/node/bootstrap.js';
 import { type RunningServer, startServer } from '../../src/runtime/node/server.js';
-import { silentLogger } from '../../src/spec/logger.js';
+import { type Logger, silentLogger } from '../../src/spec/logger.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 
 export interface TestGateway {
@@ -29,16 +29,24 @@ export function channel(
 export async function startTestGateway(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
-  deps: Pick<BootstrapOptions, 'sleep'> = {},
+  /** A capturing logger, a clock the test moves (the gateway's `now`), or a sleep that records waits. */
+  inject: { logger?: Logger; now?: () => number; sleep?: BootstrapOptions['sleep'] } = {},
 ): Promise<TestGateway> {
   const settings = resolveSettings({
     env: { DATABASE_URL: 'sqlite::memory:', ...env },
     file: { path: 'test-config.yaml', text: JSON.stringify(config) },
   });
   const usage: UsageRecord[] = [];
-  const node = await bootstrap({ settings, logger: silentLogger, usageSink: (r) => usage.push(r), ...deps });
+  const logger = inject.logger ?? silentLogger;
+  const node = await bootstrap({
+    settings,
+    logger,
+    usageSink: (r) => usage.push(r),
+    ...(inject.now ? { now: inject.now } : {}),
+    ...(inject.sleep ? { sleep: inject.sleep } : {}),
+  });
   const { secret } = await createClientKey(node.storage.keys, { name: 'test' });
-  const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger: silentLogger });
+  const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger });
   return {
     url: `http://127.0.0.1:${server.port}`,
     key: secret,

@@ -8,6 +8,8 @@ const options = {
   maxCooldownMs: 5_000,
   rateLimitCooldownMs: 2_000,
   modelMissingCooldownMs: 60_000,
+  keyRetryMs: 60_000,
+  keyRetryMaxMs: 3_600_000,
 };
 
 function setup() {
@@ -84,13 +86,13 @@ describe('health state machine (injected clock)', () => {
     expect(health.check({ ...target, model: 'other' }).kind).toBe('ok');
   });
 
-  it('401/403 takes the key out for every model until reset; other keys stay in', () => {
-    const { health } = setup();
+  it('401/403 takes the key out for every model until its re-check or a reset; other keys stay in', () => {
+    const { clock, health } = setup();
     health.report(target, { kind: 'key-rejected', reason: 'upstream rejected the key (HTTP 401)' });
     expect(health.check({ ...target, model: 'any' }).kind).toBe('out');
     expect(health.check({ ...target, keyIndex: 1 }).kind).toBe('ok');
     expect(health.entries()).toEqual([
-      expect.objectContaining({ state: 'disabled', keyIndex: 0, model: null, until: null }),
+      expect.objectContaining({ state: 'disabled', keyIndex: 0, model: null, until: clock.t + 60_000 }),
     ]);
     expect(health.clear({ channel: 'c', keyIndex: 0 })).toBe(1);
     expect(health.check(target).kind).toBe('ok');

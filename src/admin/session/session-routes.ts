@@ -5,6 +5,7 @@ import { callerNetwork } from '../../auth/ip-allowlist.js';
 import type { ClientAddressOf } from '../../auth/middleware.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { GatewayEnv } from '../../http/context.js';
+import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { iso } from '../context.js';
 import { type AdminSessions, sameToken } from './admin-sessions.js';
@@ -39,7 +40,7 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
     if (c.req.header('sec-fetch-site') === 'cross-site') {
       throw new GatewayError('csrf_failed', 'sign-in is only accepted from the admin panel itself');
     }
-    const parsed = signInSchema.safeParse(parseJsonObject(await c.req.text()));
+    const parsed = signInSchema.safeParse(parseJsonObject(await readBodyText(c)));
     if (!parsed.success) {
       throw new GatewayError('invalid_request', parsed.error.issues[0]?.message ?? 'enter the admin token', {
         param: 'secret',

@@ -31,19 +31,24 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
       ? [{ type: 'text', text: body.system }]
       : objects(body.system).map((b) => ({ type: 'text', text: str(b.text) ?? '', ...cache(b) }));
   const messages: ChatMessage[] = [];
-  for (const message of objects(body.messages)) {
+  for (const [i, message] of objects(body.messages).entries()) {
     const blocks =
       typeof message.content === 'string'
         ? [{ type: 'text', text: message.content }]
         : objects(message.content);
+    const at = (j: number) => `messages[${i}].content[${j}]`;
     if (message.role === 'assistant') {
-      messages.push({ role: 'assistant', parts: blocks.flatMap(assistantPart) });
+      messages.push({ role: 'assistant', parts: blocks.flatMap((b, j) => assistantPart(b, at(j))) });
       continue;
     }
     // Tool results come first in a user turn; they become a tool message before the rest.
-    const results = blocks.filter((b) => b.type === 'tool_result').map(toolResult);
+    const results: ToolResultPart[] = [];
+    const rest: UserPart[] = [];
+    for (const [j, block] of blocks.entries()) {
+      if (block.type === 'tool_result') results.push(toolResult(block, at(j)));
+      else rest.push(userPart(block, at(j)));
+    }
     if (results.length > 0) messages.push({ role: 'tool', parts: results });
-    const rest = blocks.filter((b) => b.type !== 'tool_result').map(userPart);
     if (rest.length > 0) messages.push({ role: 'user', parts: rest });
   }
   const thinking = obj(body.thinking);
@@ -115,17 +120,17 @@ function imagePart(block: JsonObject): ImagePart {
   };
 }
 
-function userPart(block: JsonObject): UserPart {
+function userPart(block: JsonObject, param: string): UserPart {
   if (block.type === 'text') return { type: 'text', text: str(block.text) ?? '', ...cache(block) };
   if (block.type === 'image') return imagePart(block);
-  throw unsupported(block);
+  throw unsupported(block, param);
 }
 
-function toolResult(block: JsonObject): ToolResultPart {
+function toolResult(block: JsonObject, param: string): ToolResultPart {
   const content: UserPart[] =
     typeof block.content === 'string'
       ? [{ type: 'text', text: block.content }]
-      : objects(block.content).map(userPart);
+      : objects(block.content).map((b, k) => userPart(b, `${param}.content[${k}]`));
   return {
     type: 'tool-result',
     toolCallId: str(block.tool_use_id) ?? '',
@@ -135,18 +140,21 @@ function toolResult(block: JsonObject): ToolResultPart {
   };
 }
 
-function assistantPart(block: JsonObject): AssistantPart[] {
+function assistantPart(block: JsonObject, param: string): AssistantPart[] {
   const part = assistantBlockToPart(block);
-  if (!part) throw unsupported(block);
+  if (!part) throw unsupported(block, param);
   // Cache breakpoints are kept on text and tool calls (the parts that can carry one).
   return [part.type === 'reasoning' ? part : { ...part, ...cache(block) }];
 }
 
-function unsupported(block: JsonObject): GatewayError {
+/** A block only Anthropic understands: the client's request to change, not an upstream fault. */
+function unsupported(block: JsonObject, param: string): GatewayError {
+  const source = str(obj(block.source)?.type);
   return new GatewayError(
-    'invalid_request',
-    `content block type "${String(block.type)}" cannot be translated for this model's upstream`,
-    { param: 'messages' },
+    'untranslatable_request',
+    `${param}: content block type "${String(block.type)}"${source ? ` with a "${source}" source` : ''} ` +
+      "cannot be translated for this model's upstream; send it to a model served by an Anthropic channel, or leave it out",
+    { param },
   );
 }
 

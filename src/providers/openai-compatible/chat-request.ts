@@ -19,16 +19,17 @@ import { budgetEffort } from '../shared/reasoning-budget.js';
 export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
   const system: TextPart[] = [];
   const messages: ChatMessage[] = [];
-  for (const message of objects(body.messages)) {
+  for (const [i, message] of objects(body.messages).entries()) {
     const role = str(message.role);
+    const at = `messages[${i}].content`;
     if (role === 'system' || role === 'developer') system.push(...textParts(message.content));
-    else if (role === 'user') messages.push({ role: 'user', parts: userParts(message.content) });
+    else if (role === 'user') messages.push({ role: 'user', parts: userParts(message.content, at) });
     else if (role === 'assistant') messages.push({ role: 'assistant', parts: assistantParts(message) });
     else if (role === 'tool') {
       const result: ToolResultPart = {
         type: 'tool-result',
         toolCallId: str(message.tool_call_id) ?? '',
-        content: userParts(message.content),
+        content: userParts(message.content, at),
       };
       const last = messages.at(-1);
       // Consecutive tool messages answer one assistant turn: keep them together.
@@ -99,17 +100,20 @@ function textParts(content: JsonValue | undefined): TextPart[] {
     .map((p) => ({ type: 'text', text: str(p.text) ?? '' }));
 }
 
-function userParts(content: JsonValue | undefined): UserPart[] {
+function userParts(content: JsonValue | undefined, param: string): UserPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  return objects(content).flatMap((part): UserPart[] => {
+  return objects(content).flatMap((part, j): UserPart[] => {
     if (part.type === 'text') return [{ type: 'text', text: str(part.text) ?? '' }];
     if (part.type === 'image_url') {
       const url = str(obj(part.image_url)?.url) ?? str(part.image_url);
       return url ? [{ type: 'image', source: imageFromUrl(url) }] : [];
     }
-    throw new GatewayError('invalid_request', `unsupported content part "${String(part.type)}"`, {
-      param: 'messages',
-    });
+    // Only known part types can be re-encoded; the client's request to fix, not an upstream fault.
+    throw new GatewayError(
+      'untranslatable_request',
+      `${param}[${j}]: content part type "${String(part.type)}" cannot be translated for this model's upstream`,
+      { param: `${param}[${j}]` },
+    );
   });
 }
 

@@ -19,7 +19,7 @@ export type Availability =
       /** `rate-limited` cooldowns are worth waiting for inside a request; breaker ones are not. */
       readonly why: 'rate-limited' | 'breaker';
     }
-  /** Key rejected or model missing here: never tried. */
+  /** Key rejected (until its re-check) or model missing here: not tried. */
   | { readonly kind: 'out'; readonly reason: string };
 
 export type Outcome =
@@ -49,6 +49,8 @@ export interface HealthPort {
   /** Everything not fully healthy; `keyHint` is left null for the caller to fill. */
   entries(): HealthEntry[];
   clear(filter?: { channel?: string; keyIndex?: number }): number;
+  /** Puts a key the upstream rejected back into rotation now. False when it was not flagged. */
+  reenableKey(channel: string, keyIndex: number): boolean;
 }
 
 export interface BreakerOptions {
@@ -58,4 +60,7 @@ export interface BreakerOptions {
   /** Cooldown after a 429 without Retry-After. */
   readonly rateLimitCooldownMs: number;
   readonly modelMissingCooldownMs: number;
+  /** First wait before a rejected (401/403) key is tried again; doubles per rejection. */
+  readonly keyRetryMs: number;
+  readonly keyRetryMaxMs: number;
 }

@@ -20,6 +20,14 @@ interface Mark {
   readonly until: number | null;
 }
 
+/** A key the upstream rejected: out until `until`, then one request re-checks it. */
+interface KeyMark extends Mark {
+  readonly until: number;
+  /** Rejections in a row; each doubles the wait before the next re-check. */
+  readonly strikes: number;
+  probeOut: boolean;
+}
+
 const targetId = (t: HealthTarget) => `${t.channel}\u0000${t.keyIndex}\u0000${t.model}`;
 const keyId = (channel: string, keyIndex: number) => `${channel}\u0000${keyIndex}`;
 const modelId = (channel: string, model: string) => `${channel}\u0000${model}`;
@@ -27,11 +35,18 @@ const modelId = (channel: string, model: string) => `${channel}\u0000${model}`;
 /** In-process health: the state machine of docs/routing.md ("Health"). Time comes from `now`. */
 export function createMemoryHealth(options: BreakerOptions, now: () => number): HealthPort {
   const targets = new Map<string, { target: HealthTarget; state: TargetState }>();
-  const keys = new Map<string, { channel: string; keyIndex: number; mark: Mark }>();
+  const keys = new Map<string, { channel: string; keyIndex: number; mark: KeyMark }>();
   const models = new Map<string, { channel: string; model: string; mark: Mark }>();
 
   const cooldownFor = (trips: number) =>
     Math.min(options.cooldownMs * 2 ** Math.max(trips - 1, 0), options.maxCooldownMs);
+  const keyWaitFor = (strikes: number) =>
+    Math.min(options.keyRetryMs * 2 ** Math.max(strikes - 1, 0), options.keyRetryMaxMs);
+  /** The flagged key's retry slot is free again; it stays flagged until a verdict. */
+  const releaseKeyProbe = (target: HealthTarget) => {
+    const key = keys.get(keyId(target.channel, target.keyIndex));
+    if (key) key.mark.probeOut = false;
+  };
 
   const stateOf = (target: HealthTarget): TargetState => {
     const id = targetId(target);
@@ -60,7 +75,11 @@ export function createMemoryHealth(options: BreakerOptions, now: () => number): 
   const check = (target: HealthTarget): Availability => {
     const t = now();
     const key = keys.get(keyId(target.channel, target.keyIndex));
-    if (key) return { kind: 'out', reason: key.mark.reason };
+    if (key) {
+      // Re-checked on real traffic once its wait is over: one request at a time.
+      if (key.mark.until <= t && !key.mark.probeOut) return { kind: 'probe' };
+      return { kind: 'out', reason: key.mark.reason };
+    }
     const model = models.get(modelId(target.channel, target.model));
     if (model) {
       if (model.mark.until !== null && model.mark.until <= t)
@@ -93,6 +112,11 @@ export function createMemoryHealth(options: BreakerOptions, now: () => number): 
       if (availability.kind === 'out') return false;
       if (availability.kind === 'ok') return true;
       if (availability.kind === 'cooling' && !force) return false;
+      const key = keys.get(keyId(target.channel, target.keyIndex));
+      if (key) {
+        key.mark.probeOut = true;
+        return true;
+      }
       const state = stateOf(target);
       if (state.breaker !== 'closed') {
         if (state.breaker === 'open' && state.openUntil <= now()) state.since = now();
@@ -106,20 +130,33 @@ export function createMemoryHealth(options: BreakerOptions, now: () => number): 
       switch (outcome.kind) {
         case 'success':
           targets.delete(targetId(target));
+          keys.delete(keyId(target.channel, target.keyIndex));
           return;
         case 'neutral': {
           const state = targets.get(targetId(target))?.state;
           if (state) state.probeOut = false;
+          releaseKeyProbe(target);
           return;
         }
-        case 'key-rejected':
-          keys.set(keyId(target.channel, target.keyIndex), {
+        case 'key-rejected': {
+          const id = keyId(target.channel, target.keyIndex);
+          const previous = keys.get(id)?.mark;
+          const strikes = (previous?.strikes ?? 0) + 1;
+          keys.set(id, {
             channel: target.channel,
             keyIndex: target.keyIndex,
-            mark: { reason: outcome.reason, since: t, until: null },
+            mark: {
+              reason: outcome.reason,
+              since: previous?.since ?? t,
+              until: t + keyWaitFor(strikes),
+              strikes,
+              probeOut: false,
+            },
           });
           return;
+        }
         case 'model-missing':
+          releaseKeyProbe(target);
           models.set(modelId(target.channel, target.model), {
             channel: target.channel,
             model: target.model,
@@ -127,6 +164,7 @@ export function createMemoryHealth(options: BreakerOptions, now: () => number): 
           });
           return;
         case 'rate-limited': {
+          releaseKeyProbe(target);
           const state = stateOf(target);
           state.probeOut = false;
           state.lastFailureAt = t;
@@ -135,6 +173,7 @@ export function createMemoryHealth(options: BreakerOptions, now: () => number): 
           return;
         }
         case 'failure': {
+          releaseKeyProbe(target);
           const state = stateOf(target);
           state.lastFailureAt = t;
           state.reason = outcome.reason;
@@ -164,7 +203,15 @@ export function createMemoryHealth(options: BreakerOptions, now: () => number): 
       const t = now();
       const out: HealthEntry[] = [];
       for (const { channel, keyIndex, mark } of keys.values()) {
-        out.push({ channel, keyIndex, keyHint: null, model: null, state: 'disabled', ...markFields(mark) });
+        out.push({
+          channel,
+          keyIndex,
+          keyHint: null,
+          model: null,
+          state: 'disabled',
+          ...markFields(mark),
+          trips: mark.strikes,
+        });
       }
       for (const { channel, model, mark } of models.values()) {
         if (mark.until !== null && mark.until <= t) continue;
@@ -221,6 +268,9 @@ export function createMemoryHealth(options: BreakerOptions, now: () => number): 
       for (const [id, entry] of targets)
         if (matches(entry.target.channel, entry.target.keyIndex) && targets.delete(id)) cleared++;
       return cleared;
+    },
+    reenableKey(channel, keyIndex) {
+      return keys.delete(keyId(channel, keyIndex));
     },
   };
 }

@@ -46,6 +46,8 @@ export interface BootstrapOptions {
   readonly usageSink?: (record: UsageRecord) => void;
   /** Replaces the router's backoff and cooldown waits (tests record them instead of waiting). */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The gateway's clock (tests move it instead of waiting); Date.now by default. */
+  readonly now?: () => number;
 }
 
 const CHANNEL_POLL_MS = 5_000;
@@ -57,6 +59,7 @@ export async function bootstrap({
   fetch,
   usageSink,
   sleep,
+  now,
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   // A bad channel in the file stops the process with a message naming it, before anything opens.
@@ -113,6 +116,7 @@ export async function bootstrap({
       (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
     fetch: fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
     logger,
+    ...(now ? { now } : {}),
     hashKey: sha256HexSync,
     ...(sleep ? { sleep } : {}),
     accounting: accounting.accounting,

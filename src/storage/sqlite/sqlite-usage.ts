@@ -131,7 +131,8 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
           sql<string>`${sql.lit(dimension)}`.as('dimension'),
           value.as('value'),
           eb.fn.countAll<number>().as('requests'),
-          sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
+          // As countsAsError (usage/rollup.ts): a client that left (499) is not an error.
+          sql<number>`sum(case when status >= 400 and status <> 499 then 1 else 0 end)`.as('errors'),
           sql<number>`sum(cache_hit)`.as('cache_hits'),
           sql<number>`sum(coalesce(prompt_tokens, 0))`.as('prompt_tokens'),
           sql<number>`sum(coalesce(completion_tokens, 0))`.as('completion_tokens'),

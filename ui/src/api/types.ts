@@ -348,8 +348,23 @@ export interface RoutingHealthEntry {
   /** null: every model of the key */
   model: string | null;
   reason: string;
-  /** null: until reset or until the next request */
+  since?: string;
+  /** null: until the next request (half-open) */
   until: string | null;
+  /** disabled keys (rejected by the upstream): when one request tries the key again */
+  retry_at?: string | null;
+  /** disabled keys: rejections in a row (each doubles the wait) */
+  rejections?: number;
+}
+
+/** POST /channels/{id}/keys/{index}/reenable */
+export interface ReenabledKey {
+  channel: string;
+  key_index: number;
+  /** masked */
+  key: string | null;
+  /** false when the key was not flagged */
+  reenabled: boolean;
 }
 
 export interface RoutingKey {

@@ -4,6 +4,7 @@ import { useI18n } from 'vue-i18n';
 import type { ChannelView, RoutingChannel } from '../../api/types';
 import { compareText } from '../crud/sorting';
 import ChannelHealthTag from './ChannelHealthTag.vue';
+import FlaggedKeys from './FlaggedKeys.vue';
 
 export interface ChannelColumnHandlers {
   /** the router's view of a channel, by name */
@@ -14,6 +15,9 @@ export interface ChannelColumnHandlers {
   onEdit: (channel: ChannelView) => void;
   onTest: (channel: ChannelView) => void;
   onDelete: (channel: ChannelView) => void;
+  /** true while a flagged upstream key of the channel is being re-enabled */
+  reenabling: (id: string, index: number) => boolean;
+  onReenable: (channel: ChannelView, index: number) => void;
 }
 
 const MODELS_SHOWN = 3;
@@ -110,8 +114,16 @@ export function useChannelColumns(
     {
       key: 'health',
       title: t('channels.columns.health'),
-      width: 110,
-      render: (row) => h(ChannelHealthTag, { routing: handlers.routing(row.name), enabled: row.enabled }),
+      width: 130,
+      render: (row) =>
+        h(NSpace, { vertical: true, size: 4 }, () => [
+          h(ChannelHealthTag, { routing: handlers.routing(row.name), enabled: row.enabled }),
+          h(FlaggedKeys, {
+            routing: handlers.routing(row.name),
+            busy: (index: number) => handlers.reenabling(row.id, index),
+            onReenable: (index: number) => handlers.onReenable(row, index),
+          }),
+        ]),
     },
     {
       key: 'enabled',
