@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { scrubJsonText, scrubSecrets } from '../../src/auth/secret-scrub.js';
+
+describe('scrubSecrets', () => {
+  it.each([
+    'sk-ant-api03-abcdefghijklmnop0123',
+    'sk-proj-abcdefghijklmnop0123',
+    'sk-abcdefghijklmnop0123456789',
+    'AIzaSyAbcdefghijklmnop0123456789',
+    'nvapi-abcdefghijklmnop0123',
+    'fw_abcdefghijklmnop0123',
+    'gsk_abcdefghijklmnop0123',
+  ])('masks a key shaped like %s that it was not told about', (key) => {
+    const out = scrubSecrets(`bad key: ${key}.`);
+    expect(out).not.toContain(key);
+    expect(out).toContain(key.slice(-4));
+  });
+
+  it('masks long tokens after Bearer and api key labels', () => {
+    const out = scrubSecrets('got Bearer abcdefghijklmnop0123 and api_key="qrstuvwxyz0123456789"');
+    expect(out).not.toContain('abcdefghijklmnop0123');
+    expect(out).not.toContain('qrstuvwxyz0123456789');
+  });
+
+  it('masks a known secret of any shape and leaves ordinary text alone', () => {
+    expect(scrubSecrets('key my-own-secret-42 refused', ['my-own-secret-42'])).toBe('key my-…t-42 refused');
+    expect(scrubSecrets('model gpt-4o does not exist')).toBe('model gpt-4o does not exist');
+  });
+
+  it('keeps JSON valid when the secret appears escaped in a string value', () => {
+    const secret = 'we"ird\\secret-value';
+    const body = JSON.stringify({ error: { message: `bad key ${secret}` } });
+    const out = scrubJsonText(body, [secret]);
+    expect(out).not.toContain('ird');
+    expect(JSON.parse(out)).toEqual({ error: { message: 'bad key we"…alue' } });
+  });
+});
