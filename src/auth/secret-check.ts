@@ -20,20 +20,21 @@ export async function adoptSealingKey(storage: Storage, box: SecretBox, keyName:
       `${keyName} is not the key this database's secrets were sealed with; ` +
         'start with the original key (docs/deployment.md, "Back up the sealing key")',
     );
-  const check = await storage.meta.get(KEY_CHECK_META);
-  if (check !== null) {
-    if ((await box.open(check).catch(() => null)) !== KEY_CHECK_TEXT) throw wrongKey();
-  }
+  let check = await storage.meta.get(KEY_CHECK_META);
   const channels = await storage.channels.list();
   const keys = (await storage.keys.list()).filter((k) => k.byok !== null);
-  if (check === null) {
-    // A database from before the check value existed: try one of its sealed secrets instead.
-    const sealed = [
-      ...channels.flatMap((c) => c.config.keys),
-      ...keys.map((k) => k.byok?.sealedKey ?? ''),
-    ].find(isSealed);
-    if (sealed && (await box.open(sealed).catch(() => null)) === null) throw wrongKey();
+  const sealed = [
+    ...channels.flatMap((c) => c.config.keys),
+    ...keys.map((k) => k.byok?.sealedKey ?? ''),
+  ].filter(isSealed);
+  if (check !== null && (await box.open(check).catch(() => null)) !== KEY_CHECK_TEXT) {
+    // Another key, but nothing sealed to lose (say, SWITCHBOARD_SECRET_KEY set after a first
+    // start that generated a key file): the new key takes over.
+    if (sealed.length > 0) throw wrongKey();
+    check = null;
   }
+  // A database from before the check value existed: one of its sealed secrets tells instead.
+  if (check === null && sealed[0] && (await box.open(sealed[0]).catch(() => null)) === null) throw wrongKey();
   let migrated = 0;
   for (const channel of channels) {
     const clear = channel.config.keys.filter((k) => !isSealed(k));

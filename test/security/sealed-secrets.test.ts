@@ -112,6 +112,17 @@ describe('upstream keys at rest without SWITCHBOARD_SECRET_KEY', () => {
     await after.close();
   });
 
+  it('lets a new key take over a database that holds nothing sealed yet', async () => {
+    const first = await bootstrap({ settings: settingsFor(), logger: silentLogger });
+    await first.close();
+    const node = await bootstrap({
+      settings: settingsFor({ SWITCHBOARD_SECRET_KEY: 'chosen-later-key-0123456789' }, channelConfig()),
+      logger: silentLogger,
+    });
+    expect(node.channels[0]?.keys).toEqual([UPSTREAM_KEY]);
+    await node.close();
+  });
+
   it('seals clear-text keys left by an older version, and the clear text leaves the database files', async () => {
     const old = await openSqliteStorage(db);
     const at = Date.now();
