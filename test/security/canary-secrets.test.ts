@@ -165,6 +165,7 @@ async function pushEverythingThrough(): Promise<void> {
   expect((await call('POST', '/v1/chat/completions', { key, body: chatBody('gpt-canary') })).status).toBe(
     200,
   );
+  expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
   await call('POST', '/v1/chat/completions', { key, body: chatBody('gpt-canary', true) });
   await call('POST', '/v1/messages', { key, body: chatBody('claude-canary') });
   await call('POST', '/v1/messages', { key, body: chatBody('claude-canary', true) });
