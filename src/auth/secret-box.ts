@@ -29,7 +29,9 @@ export async function createSecretBox(secretKey: string | undefined): Promise<Se
       },
       async open(stored) {
         if (stored.startsWith(SEALED_PREFIX)) {
-          throw new Error('this value was encrypted: set SWITCHBOARD_SECRET_KEY to the key used to store it');
+          throw new Error(
+            'this value was encrypted: the gateway needs the sealing key (SWITCHBOARD_SECRET_KEY) used to store it',
+          );
         }
         return stored;
       },
@@ -61,7 +63,7 @@ export async function createSecretBox(secretKey: string | undefined): Promise<Se
         return new TextDecoder().decode(clear);
       } catch {
         throw new Error(
-          'cannot decrypt a stored secret: SWITCHBOARD_SECRET_KEY differs from the one used to store it',
+          'cannot decrypt a stored secret: the sealing key (SWITCHBOARD_SECRET_KEY or the key file) differs from the one used to store it',
         );
       }
     },
