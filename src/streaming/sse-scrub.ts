@@ -20,7 +20,12 @@ export function createSseScrubber(secrets: readonly string[]): {
   const scrub = (bytes: Uint8Array): Uint8Array => {
     if (bytes.byteLength === 0) return bytes;
     const text = decoder.decode(bytes);
-    const out = text.includes('error') ? scrubSecrets(text, known) : scrubKnown(text, known);
+    // `"error"` unescaped is a JSON key or an Anthropic `"type":"error"`; a model writing the
+    // word inside its text escapes the quotes, so its answer is left alone.
+    const out =
+      text.includes('"error"') || text.includes('event: error')
+        ? scrubSecrets(text, known)
+        : scrubKnown(text, known);
     return out === text ? bytes : encoder.encode(out);
   };
   return {

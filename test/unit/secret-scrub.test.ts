@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scrubJsonText, scrubSecrets } from '../../src/auth/secret-scrub.js';
+import { createSseScrubber } from '../../src/streaming/sse-scrub.js';
 
 describe('scrubSecrets', () => {
   it.each([
@@ -33,5 +34,29 @@ describe('scrubSecrets', () => {
     const out = scrubJsonText(body, [secret]);
     expect(out).not.toContain('ird');
     expect(JSON.parse(out)).toEqual({ error: { message: 'bad key we"…alue' } });
+  });
+});
+
+describe('createSseScrubber', () => {
+  const encoder = new TextEncoder();
+  const run = (chunks: string[], known: string[]) => {
+    const scrubber = createSseScrubber(known);
+    const decoder = new TextDecoder();
+    return (
+      chunks.map((c) => decoder.decode(scrubber.push(encoder.encode(c)))).join('') +
+      decoder.decode(scrubber.flush())
+    );
+  };
+
+  it('masks a known key split across two upstream chunks', () => {
+    const key = 'my-upstream-key-0123456789';
+    const out = run([`data: {"error":{"message":"bad key my-upstr`, `eam-key-0123456789"}}\n\n`], [key]);
+    expect(out).not.toContain(key);
+    expect(JSON.parse(out.slice(6))).toEqual({ error: { message: 'bad key my-…6789' } });
+  });
+
+  it('leaves a key-shaped example in a normal answer alone, and passes events through whole', () => {
+    const answer = 'data: {"choices":[{"delta":{"content":"use sk-abcdefghijklmnopqrstuv here"}}]}\n\n';
+    expect(run([answer.slice(0, 20), answer.slice(20)], [])).toBe(answer);
   });
 });
