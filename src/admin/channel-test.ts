@@ -1,4 +1,5 @@
 import { maskSecret } from '../auth/secret-box.js';
+import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { prepareRequest } from '../router/prepare-request.js';
 import { listedModels } from '../router/resolve-model.js';
@@ -83,6 +84,6 @@ export async function testChannel(
     ok: result.ok,
     status: result.status ?? null,
     latency_ms: latency,
-    error: result.ok ? null : result.reason,
+    error: result.ok ? null : scrubSecrets(result.reason, channel.keys),
   };
 }

@@ -184,7 +184,7 @@ async function sealByok(ctx: AdminContext, byok: { provider: string; key: string
   if (!ctx.box.encrypts) {
     throw new GatewayError(
       'encryption_not_configured',
-      'bring-your-own-key needs SWITCHBOARD_SECRET_KEY set on the gateway, so the upstream key is stored encrypted',
+      'bring-your-own-key needs a sealing key (SWITCHBOARD_SECRET_KEY) on the gateway, so the upstream key is stored encrypted',
       { param: 'byok' },
     );
   }

@@ -1,8 +1,9 @@
 /**
  * Seals upstream secrets (channel keys, "bring your own key" keys) before they reach the
- * database: AES-256-GCM under a key derived from SWITCHBOARD_SECRET_KEY. Without that env
- * value the box is "open": secrets are stored as given (documented in docs/admin-api.md), and
- * features that demand encryption (BYOK) refuse with a clear message.
+ * database: AES-256-GCM under a key derived from the sealing key (SWITCHBOARD_SECRET_KEY, or the
+ * key file the Node runtime generates beside the database: src/runtime/node/sealing-key.ts).
+ * Without a key the box is "open": secrets are stored as given, and features that demand
+ * encryption (BYOK) refuse with a clear message.
  */
 export interface SecretBox {
   /** Whether sealing really encrypts. */
@@ -14,6 +15,11 @@ export interface SecretBox {
 
 const SEALED_PREFIX = 'enc:v1:';
 
+/** Whether a stored value is sealed (as opposed to clear text kept from before sealing was on). */
+export function isSealed(stored: string): boolean {
+  return stored.startsWith(SEALED_PREFIX);
+}
+
 export async function createSecretBox(secretKey: string | undefined): Promise<SecretBox> {
   if (!secretKey) {
     return {
@@ -23,7 +29,9 @@ export async function createSecretBox(secretKey: string | undefined): Promise<Se
       },
       async open(stored) {
         if (stored.startsWith(SEALED_PREFIX)) {
-          throw new Error('this value was encrypted: set SWITCHBOARD_SECRET_KEY to the key used to store it');
+          throw new Error(
+            'this value was encrypted: the gateway needs the sealing key (SWITCHBOARD_SECRET_KEY) used to store it',
+          );
         }
         return stored;
       },
@@ -55,7 +63,7 @@ export async function createSecretBox(secretKey: string | undefined): Promise<Se
         return new TextDecoder().decode(clear);
       } catch {
         throw new Error(
-          'cannot decrypt a stored secret: SWITCHBOARD_SECRET_KEY differs from the one used to store it',
+          'cannot decrypt a stored secret: the sealing key (SWITCHBOARD_SECRET_KEY or the key file) differs from the one used to store it',
         );
       }
     },

@@ -5,12 +5,12 @@ import { mountAdminRoutes } from '../admin/mount-admin.js';
 import { createTrafficStats } from '../admin/traffic-stats.js';
 import { hexToBytes } from '../auth/constant-time.js';
 import { generateKeySecret, sha256Hex } from '../auth/key-secret.js';
-import { createSecretBox } from '../auth/secret-box.js';
 import type { Settings } from '../config/settings.js';
 import type { GatewayEnv } from '../http/context.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import { requestId } from '../http/request-id.js';
 import { createProviderRegistry } from '../providers/registry.js';
+import { openSecretBox } from '../runtime/node/open-secret-box.js';
 import { openStorage } from '../runtime/node/open-storage.js';
 import { createUpstreamFetch } from '../runtime/node/undici-fetch.js';
 import { VERSION } from '../runtime/node/version.js';
@@ -64,6 +64,10 @@ export function remoteAdminClient(baseUrl: string, token: string): AdminClient {
  */
 export async function localAdminClient(settings: Settings): Promise<AdminClient> {
   const { storage } = await openStorage(settings.databaseUrl);
+  const { box } = await openSecretBox(settings, storage).catch(async (err: unknown) => {
+    await storage.close();
+    throw err;
+  });
   const upstream = createUpstreamFetch({
     connectTimeoutMs: 10_000,
     connections: 4,
@@ -71,7 +75,7 @@ export async function localAdminClient(settings: Settings): Promise<AdminClient>
   });
   const ctx: AdminContext = {
     storage,
-    box: await createSecretBox(settings.secrets.secretKey ?? undefined),
+    box,
     providers: createProviderRegistry(settings.app),
     fetch: upstream.fetch,
     now: Date.now,

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/settings.js';
 import { VERSION } from '../runtime/node/version.js';
 import { channelsCommand } from './channels.js';
 import { keysCommand } from './keys.js';
+import { secretsCommand } from './secrets.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 
@@ -13,6 +14,7 @@ usage:
   switchboard users list|create|show|update|disable|enable|delete ...    users (tenants)
   switchboard keys create|list|show|update|disable|enable|rotate|revoke ... client keys (printed once)
   switchboard channels list|add|update|show|test|disable|enable|remove ... upstream channels
+  switchboard secrets rotate        re-seal stored upstream keys under a new sealing key
   switchboard --version
 
 Admin commands act on the local database (DATABASE_URL / the config file) by default, or on a
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return usersCommand(rest);
     case 'channels':
       return channelsCommand(rest);
+    case 'secrets':
+      return secretsCommand(rest);
     case '--version':
     case '-v':
       console.log(VERSION);

@@ -171,7 +171,7 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().min(1).optional(),
   /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  /** Encrypts upstream keys at rest (AES-GCM); required for bring-your-own-key client keys. */
+  /** The sealing key for upstream keys at rest; unset: a key file generated beside the database. */
   SWITCHBOARD_SECRET_KEY: z
     .string()
     .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')

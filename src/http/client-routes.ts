@@ -1,4 +1,5 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { extractClientKey } from '../auth/extract-key.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, type Routed, type RouterDeps, routeCall } from '../router/forward.js';
@@ -144,6 +145,7 @@ async function forwardJson(
       stream,
       signal: c.req.raw.signal,
       clientKeyId: c.get('principal').keyId,
+      secrets: clientSecrets(c),
       ...(chat ? { chat: chat.translation } : {}),
     },
     chat,
@@ -184,6 +186,7 @@ async function forwardPassthrough(
     stream: json?.stream === true,
     signal: c.req.raw.signal,
     clientKeyId: c.get('principal').keyId,
+    secrets: clientSecrets(c),
   });
 }
 
@@ -199,6 +202,12 @@ async function forward(
   if (chat && deps.wires)
     return answerChat(call, routed, usage, chat, { providers: deps.router.providers, wires: deps.wires });
   return respond(call, routed, usage);
+}
+
+/** The client's own key, which an upstream that was forwarded it might quote back. */
+export function clientSecrets(c: Context<GatewayEnv>): string[] {
+  const key = extractClientKey(c.req.raw.headers);
+  return key ? [key] : [];
 }
 
 /** Routes a call over the channels the caller's key may use. */

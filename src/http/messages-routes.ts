@@ -5,7 +5,13 @@ import type { ClientCall } from '../router/forward.js';
 import { isJsonObject, type JsonObject } from '../spec/json.js';
 import { countInputTokens } from '../usage/count-tokens.js';
 import { answerChat, chatContext, type FrontDoorWire } from './chat-call.js';
-import { assertModelAllowed, type ClientRouteDeps, routeClientCall, usageTracking } from './client-routes.js';
+import {
+  assertModelAllowed,
+  type ClientRouteDeps,
+  clientSecrets,
+  routeClientCall,
+  usageTracking,
+} from './client-routes.js';
 import type { GatewayEnv } from './context.js';
 import { readBodyText } from './read-body.js';
 import { parseJsonObject } from './read-json.js';
@@ -71,6 +77,7 @@ export function mountMessagesRoutes(
         stream,
         signal: c.req.raw.signal,
         clientKeyId: principal.keyId,
+        secrets: clientSecrets(c),
         chat: chat.translation,
       };
       const routed = await routeClientCall(c, deps, call);

@@ -1,3 +1,4 @@
+import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Channel, Target } from '../spec/channel.js';
@@ -14,6 +15,11 @@ import { type RunResult, runAttempts } from './run-attempts.js';
 import { STRATEGIES, strategyFor } from './strategies/index.js';
 import { failureResponse } from './upstream-error.js';
 
+/** Everything secret a routed request knows of: its own secrets and its channel's keys. */
+export function secretsOf(call: ClientCall, routed: Routed): string[] {
+  return [...(call.secrets ?? []), ...routed.target.channel.keys];
+}
+
 /** A client request, validated and ready to route. */
 export interface ClientCall {
   readonly requestId: string;
@@ -29,6 +35,8 @@ export interface ClientCall {
   readonly signal: AbortSignal;
   /** The client key's id, for prompt-cache affinity (never the secret). */
   readonly clientKeyId?: string | null;
+  /** Secrets the request carries (the client key): masked in whatever the upstream says back. */
+  readonly secrets?: readonly string[];
   /** Chat calls: the front door's format and the canonical request, for translating providers. */
   readonly chat?: ChatTranslation;
 }
@@ -62,6 +70,7 @@ export async function routeCall(
   const { runtime } = deps;
   const { routing, counters } = runtime;
   const candidates = candidatesFor(deps, call);
+  const secrets = [...(call.secrets ?? []), ...candidates.flatMap((c) => c.channel.keys)];
   counters.requests++;
   runtime.budget.deposit();
   const model = call.model ?? '';
@@ -97,8 +106,10 @@ export async function routeCall(
     health: runtime.health,
     budget: runtime.budget,
     load: runtime.load,
-    onAttempt: (attempt) => {
+    onAttempt: (tried) => {
       counters.attempts++;
+      // A network error's text can carry a URL with a key in it (query-string auth).
+      const attempt = tried.error ? { ...tried, error: scrubSecrets(tried.error, secrets) } : tried;
       usage.addAttempt(attempt);
       if (attempt.error)
         deps.logger.warn({ requestId: call.requestId, ...attempt }, 'upstream attempt failed');
@@ -126,6 +137,7 @@ export async function routeCall(
   const failure = failureResponse(
     { ...result, deadlineMs: routing.deadline_ms, now: deps.now() },
     call.requestId,
+    secrets,
   );
   if (failure instanceof GatewayError) throw failure;
   return failure;

@@ -1,3 +1,4 @@
+import { scrubJsonText, scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { AttemptFailure } from './failure.js';
 import type { StopReason } from './run-attempts.js';
@@ -15,13 +16,19 @@ export interface FailureSummary {
 
 /**
  * Turns the failures of one request into what the client sees. Lists channels and statuses,
- * never a key. A non-retryable upstream 4xx is the client's to read and is relayed as is —
- * except 401/403, which mean the operator's upstream key is bad, not the client's.
+ * never a key. A non-retryable upstream 4xx is the client's to read and is relayed, any key it
+ * quotes masked — except 401/403, which mean the operator's upstream key is bad, not the client's.
  */
-export function failureResponse(summary: FailureSummary, requestId: string): Response | GatewayError {
-  const { failures, final } = summary;
+export function failureResponse(
+  summary: FailureSummary,
+  requestId: string,
+  /** Keys and client secrets to mask in anything taken from the upstream. */
+  secrets: readonly string[] = [],
+): Response | GatewayError {
+  const { final } = summary;
+  const failures = summary.failures.map((f) => ({ ...f, reason: scrubSecrets(f.reason, secrets) }));
   if (final?.response && final.status !== 401 && final.status !== 403) {
-    return relayUpstreamError(final.response, requestId);
+    return relayUpstreamError(final.response, requestId, secrets);
   }
   // Nobody reads this answer; it is what the usage record and the log will show.
   if (summary.stop === 'client-gone')
@@ -60,8 +67,13 @@ export function failureResponse(summary: FailureSummary, requestId: string): Res
   return new GatewayError('upstream_failed', `all upstream attempts failed: ${attempts}${why} (${list})`);
 }
 
-function relayUpstreamError(response: NonNullable<AttemptFailure['response']>, requestId: string): Response {
-  const { status, body, contentType } = response;
+function relayUpstreamError(
+  response: NonNullable<AttemptFailure['response']>,
+  requestId: string,
+  secrets: readonly string[],
+): Response {
+  const { status, contentType } = response;
+  const body = scrubJsonText(response.body, secrets);
   if (contentType?.includes('json') && body.trim().startsWith('{')) {
     return new Response(body, { status, headers: { 'content-type': 'application/json' } });
   }

@@ -160,5 +160,11 @@ export interface Storage {
   openResponseCache(bounds: CacheBounds): CacheStore;
   /** Resolves when the backend answers; rejects otherwise (used by /health). */
   ping(): Promise<void>;
+  /**
+   * Passes every sealed secret (channel keys, BYOK keys, the key check) through `reseal` and
+   * stores the results, all in one transaction; resolves to how many secrets it re-sealed.
+   * Backends that cannot do it atomically leave it out (`secrets rotate` then refuses).
+   */
+  resealSecrets?(reseal: (sealed: string) => Promise<string>): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { maskSecret } from '../auth/secret-box.js';
-import type { ClientCall, Routed } from '../router/forward.js';
+import { scrubSecrets } from '../auth/secret-scrub.js';
+import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
 import { isJsonObject } from '../spec/json.js';
 import type { PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
@@ -8,6 +9,7 @@ import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { relayStream } from './relay-stream.js';
 import { createSseAccounting } from './sse-accounting.js';
 import { sseErrorEvent } from './sse-error-event.js';
+import { createSseScrubber } from './sse-scrub.js';
 
 const RELAYED_HEADERS = ['content-type', 'content-disposition'];
 
@@ -53,6 +55,8 @@ export function respond(
   // gateway asked for on the client's behalf; other formats bring their own usage tap.
   const accounting = sse && !hooks ? createSseAccounting({ stripUsage: usage.stripStreamUsage }) : null;
   const tap = sse && hooks ? hooks.usageTap() : null;
+  const secrets = secretsOf(call, routed);
+  const scrubber = sse ? createSseScrubber(secrets) : null;
   if (sse) {
     headers.set('content-type', 'text/event-stream; charset=utf-8');
     headers.set('cache-control', 'no-cache');
@@ -67,9 +71,10 @@ export function respond(
     idleMs: target.channel.timeouts.idleMs,
     abortUpstream: success.abort,
     errorTrailer: sse
-      ? (message, timedOut) => (hooks?.errorEvent ?? sseErrorEvent)(message, timedOut, call.requestId)
+      ? (message, timedOut) =>
+          (hooks?.errorEvent ?? sseErrorEvent)(scrubSecrets(message, secrets), timedOut, call.requestId)
       : null,
-    ...(accounting ? { transform: { push: accounting.push, flush: accounting.end } } : {}),
+    ...(scrubber ? { transform: chainTransforms(scrubber, accounting) } : {}),
     onChunk: (chunk) => {
       tap?.onChunk(chunk);
       if (captured && capture) {
@@ -107,6 +112,18 @@ export function respond(
     },
   });
   return new Response(body, { status: success.status, headers });
+}
+
+/** The scrubber first, so the accounting tap (and the cache) only ever see scrubbed events. */
+function chainTransforms(
+  scrubber: ReturnType<typeof createSseScrubber>,
+  accounting: ReturnType<typeof createSseAccounting> | null,
+): { push: (chunk: Uint8Array) => Uint8Array; flush: () => Uint8Array } {
+  if (!accounting) return scrubber;
+  return {
+    push: (chunk) => accounting.push(scrubber.push(chunk)),
+    flush: () => joinChunks([accounting.push(scrubber.flush()), accounting.end()]),
+  };
 }
 
 /** The generated text of a JSON answer without usage, for an estimate. */

@@ -1,6 +1,7 @@
+import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Pipeline } from '../pipelines/pipeline.js';
-import type { ClientCall, Routed } from '../router/forward.js';
+import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
 import type { ChatRequest, ChatUsage } from '../spec/chat.js';
 import { isJsonObject } from '../spec/json.js';
 import type { StreamPart } from '../spec/stream-part.js';
@@ -68,10 +69,16 @@ export function respondTranslated(
   });
   let counted: TokenUsage | null = null;
   let failed = false;
+  const secrets = secretsOf(call, routed);
   const tap = new TransformStream<StreamPart, StreamPart>({
     transform(part, controller) {
       if (part.type === 'usage') counted = tokenUsage(part.usage);
-      if (part.type === 'error') failed = true;
+      if (part.type === 'error') {
+        failed = true;
+        // The upstream's error event may quote the key; the client's format re-encodes the text.
+        controller.enqueue({ ...part, message: scrubSecrets(part.message, secrets) });
+        return;
+      }
       controller.enqueue(part);
     },
   });

@@ -222,18 +222,18 @@ describe('client keys', () => {
     expect(unknown.status).toBe(400);
   });
 
-  it('refuses bring-your-own-key with a clear error when no encryption key is configured', async () => {
+  it('takes bring-your-own-key without SWITCHBOARD_SECRET_KEY: the gateway seals with its own key', async () => {
     const plain = await startTestGateway({}, { ADMIN_TOKEN });
     try {
       const res = await fetch(`${plain.url}/admin/api/keys`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({ name: 'b', byok: { provider: 'openai', key: 'sk-upstream' } }),
+        body: JSON.stringify({ name: 'b', byok: { provider: 'openai', key: 'sk-upstream-0123456789' } }),
       });
-      expect(res.status).toBe(400);
-      const error = await errorOf(res);
-      expect(error.code).toBe('encryption_not_configured');
-      expect(error.message).toContain('SWITCHBOARD_SECRET_KEY');
+      expect(res.status).toBe(201);
+      expect(await res.text()).not.toContain('sk-upstream-0123456789');
+      const stored = (await plain.node.storage.keys.list()).find((k) => k.name === 'b');
+      expect(stored?.byok?.sealedKey).toMatch(/^enc:v1:/);
     } finally {
       await plain.close();
     }

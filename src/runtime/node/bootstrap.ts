@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ensureAdminToken } from '../../admin/admin-token.js';
 import { createChannelRegistry, syncFileChannels } from '../../admin/channel-registry.js';
-import { createSecretBox, type SecretBox } from '../../auth/secret-box.js';
+import type { SecretBox } from '../../auth/secret-box.js';
 import { privateBaseUrlProblem } from '../../config/base-url.js';
 import { ConfigError, type Settings } from '../../config/settings.js';
 import { createGateway, type Gateway } from '../../gateway.js';
@@ -15,6 +15,7 @@ import type { UsageRecord } from '../../spec/usage.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
+import { openSecretBox } from './open-secret-box.js';
 import { openStorage } from './open-storage.js';
 import { nodePanelAssets } from './panel-files.js';
 import { sha256HexSync } from './sha256.js';
@@ -66,7 +67,10 @@ export async function bootstrap({
   const fileChannels = buildChannels(settings.channels, providers);
   if (settings.denyPrivateUpstreams) assertPublicChannels(fileChannels);
   const { storage, description } = await openStorage(settings.databaseUrl);
-  const box = await createSecretBox(settings.secrets.secretKey ?? undefined);
+  const { box } = await openSecretBox(settings, storage, logger).catch(async (err: unknown) => {
+    await storage.close();
+    throw err;
+  });
   // The file's channels join the live store as file-managed; the router reads a snapshot of it.
   await syncFileChannels(storage.channels, settings.channels, box, Date.now());
   const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger });
@@ -77,12 +81,6 @@ export async function bootstrap({
   }, CHANNEL_POLL_MS);
   poll.unref();
   const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
-  if (!box.encrypts && (await storage.channels.list()).some((c) => c.config.keys.length > 0)) {
-    logger.warn(
-      {},
-      'upstream keys are stored unencrypted in the database file: set SWITCHBOARD_SECRET_KEY to encrypt them',
-    );
-  }
   // Usage log (batched writes), limits, cache and prices; counters live in this process.
   const accounting = buildAccounting({
     settings: settings.accounting,

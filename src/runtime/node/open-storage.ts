@@ -21,7 +21,8 @@ export async function openStorage(databaseUrl: string): Promise<{ storage: Stora
   };
 }
 
-function sqliteFilename(url: string): string | null {
+/** The SQLite file DATABASE_URL names (`:memory:` for none), or null for another scheme. */
+export function sqliteFilename(url: string): string | null {
   if (url.startsWith('sqlite://')) return url.slice('sqlite://'.length) || null;
   if (url.startsWith('sqlite:')) return url.slice('sqlite:'.length) || null;
   if (url.startsWith('file:')) return url.slice('file:'.length) || null;

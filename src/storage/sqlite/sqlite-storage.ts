@@ -3,6 +3,7 @@ import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import type { Storage } from '../ports.js';
 import { accountingView } from './accounting-schema.js';
 import { migrationProvider } from './migrations.js';
+import { resealSqliteSecrets } from './reseal-secrets.js';
 import type { Database } from './schema.js';
 import { sqliteKeyStore } from './sqlite-keys.js';
 import { sqliteCacheStore } from './sqlite-response-cache.js';
@@ -20,6 +21,8 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
+  // Deleted rows (a removed channel's sealed keys, a revoked key) are zeroed, not left in free pages.
+  raw.pragma('secure_delete = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (error) {
@@ -35,6 +38,7 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
     sessions: sqliteSessionStore(db),
     usage: sqliteUsageStore(accountingView(db)),
     openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
+    resealSecrets: (reseal) => resealSqliteSecrets(db, reseal),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,6 +1,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { ChannelConfig } from '../../config/schema.js';
 import type { ChannelRecord, ChannelStore, MetaStore, UserRecord, UserStore } from '../ports.js';
+import { forgetOldSecrets } from './forget-secrets.js';
 import type { ChannelsTable, Database, UsersTable } from './schema.js';
 
 export function sqliteUserStore(db: Kysely<Database>): UserStore {
@@ -93,10 +94,13 @@ export function sqliteChannelStore(db: Kysely<Database>): ChannelStore {
         .values(row)
         .onConflict((oc) => oc.column('id').doUpdateSet({ ...row, id: undefined }))
         .execute();
+      // A put may replace the channel's upstream keys.
+      await forgetOldSecrets(db);
       return record;
     },
     async delete(id) {
       const result = await db.deleteFrom('channels').where('id', '=', id).executeTakeFirst();
+      await forgetOldSecrets(db);
       return Number(result.numDeletedRows) > 0;
     },
   };
