@@ -83,6 +83,11 @@ export async function bootstrap({
     settings: settings.accounting,
     storage,
     counters: createMemoryCounterStore(),
+    repeat: (fn, ms) => {
+      const timer = setInterval(fn, ms);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
     logger,
     now: Date.now,
   });
