@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Principal } from '../spec/principal.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
 import type { KeyStore, UserStore } from '../storage/ports.js';
 import { compileIpAllowlist } from './ip-allowlist.js';
 import { keyHint, sha256Hex } from './key-secret.js';
@@ -14,6 +15,8 @@ export interface AuthenticatorOptions {
   readonly openSecret?: (sealed: string) => Promise<string>;
   /** SHA-256 hex of a key (default: crypto.subtle); the runtime may supply a faster one. */
   readonly hashKey?: (secret: string) => string | Promise<string>;
+  /** Admin change notices: a changed key, or any key of a changed user, is looked up afresh. */
+  readonly changes?: ChangeFeed;
 }
 
 /**
@@ -38,9 +41,10 @@ interface Resolved {
 
 /**
  * Lookups are cached by the key's hash (never the key), negative results included, so a flood
- * of bad keys does not reach the database on every request. Changes made through the admin API
- * of this process clear the cache at once; changes made by another process (the CLI writing the
- * same database file) are seen within `cacheTtlMs`.
+ * of bad keys does not reach the database on every request. Changes published on the change
+ * feed (the admin API of this or, with a shared feed, any instance) drop the entries they name at
+ * once; changes nobody published (the CLI writing the same database file) are seen within
+ * `cacheTtlMs`.
  */
 export function createAuthenticator(
   stores: { readonly keys: KeyStore; readonly users: UserStore },
@@ -94,6 +98,13 @@ export function createAuthenticator(
     }
     return check(entry.resolved, now, clientAddress);
   };
+  options.changes?.subscribe((notice) => {
+    if (notice.kind === 'key') cache.delete(notice.hash);
+    if (notice.kind !== 'user') return;
+    for (const [hash, entry] of cache) {
+      if (entry.resolved?.principal.userId === notice.id) cache.delete(hash);
+    }
+  });
   return Object.assign(authenticate, { invalidate: () => cache.clear() });
 }
 

@@ -29,7 +29,7 @@ export function channel(
 export async function startTestGateway(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
-  deps: Pick<BootstrapOptions, 'sleep'> = {},
+  deps: Pick<BootstrapOptions, 'sleep' | 'changes'> = {},
 ): Promise<TestGateway> {
   const settings = resolveSettings({
     env: { DATABASE_URL: 'sqlite::memory:', ...env },

@@ -11,6 +11,8 @@ import type { Channel } from '../../spec/channel.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
 import type { UsageRecord } from '../../spec/usage.js';
+import type { ChangeFeed } from '../../storage/change-feed.js';
+import { createMemoryChangeFeed } from '../../storage/memory/memory-change-feed.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
@@ -45,6 +47,8 @@ export interface BootstrapOptions {
   readonly usageSink?: (record: UsageRecord) => void;
   /** Replaces the router's backoff and cooldown waits (tests record them instead of waiting). */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The admin change feed (default: this process only); one shared feed links instances. */
+  readonly changes?: ChangeFeed;
 }
 
 const CHANNEL_POLL_MS = 5_000;
@@ -56,6 +60,7 @@ export async function bootstrap({
   fetch,
   usageSink,
   sleep,
+  changes = createMemoryChangeFeed(),
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   // A bad channel in the file stops the process with a message naming it, before anything opens.
@@ -64,9 +69,9 @@ export async function bootstrap({
   const box = await createSecretBox(settings.secrets.secretKey ?? undefined);
   // The file's channels join the live store as file-managed; the router reads a snapshot of it.
   await syncFileChannels(storage.channels, settings.channels, box, Date.now());
-  const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger });
-  // Changes written to the same database by another process (the CLI without --url) are picked
-  // up within this period; changes through this process's admin API apply at once.
+  const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger, changes });
+  // The fallback for writes nobody published on the change feed (the CLI without --url, on the
+  // same database): picked up within this period; admin API changes apply at once.
   const poll = setInterval(() => {
     registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
   }, CHANNEL_POLL_MS);
@@ -94,13 +99,13 @@ export async function bootstrap({
   const upstream = fetch ? null : createUpstreamFetch({ connectTimeoutMs: 10_000, connections: 256 });
   const gateway = createGateway({
     storage,
+    changes,
     providers,
     wires: createWireRegistry(),
     channels: registry.snapshot,
     admin: {
       tokenDigest: adminToken.digest,
       box,
-      refreshChannels: () => registry.refresh(),
       session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
     },
     ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
@@ -144,6 +149,7 @@ export async function bootstrap({
     refreshChannels: () => registry.refresh(),
     async close() {
       clearInterval(poll);
+      registry.stop();
       await upstream?.close();
       // Records of requests that ended during the drain are written before the database closes.
       await accounting.writer.close();
