@@ -12,14 +12,6 @@ export const LATENCY_BUCKETS_MS = [
   5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000,
 ] as const;
 
-/**
- * The bounds rollups were written with before the sub-100 ms buckets existed; every one of them
- * is still a bound, so old histograms are read into the current buckets without loss.
- */
-export const EARLIER_LATENCY_BUCKETS_MS = [
-  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000,
-] as const;
-
 /** One hour of one dimension value. Sums, so rollups of any range add up. */
 export interface RollupRow {
   /** Start of the hour, epoch ms. */
