@@ -23,11 +23,7 @@ export interface AuthenticatorOptions {
  * Client key (+ caller address) → principal, or a GatewayError saying exactly why not:
  * unknown, revoked, expired, key disabled, user disabled, or address not allowed.
  */
-export interface Authenticator {
-  (secret: string, clientAddress: string | null): Promise<Principal>;
-  /** Forgets every cached lookup; admin changes call it so they apply to the next request. */
-  invalidate(): void;
-}
+export type Authenticator = (secret: string, clientAddress: string | null) => Promise<Principal>;
 
 /** What a lookup learned, kept so time- and address-dependent checks run on every request. */
 interface Resolved {
@@ -51,6 +47,8 @@ export function createAuthenticator(
   options: AuthenticatorOptions,
 ): Authenticator {
   const cache = new Map<string, { resolved: Resolved | null; expires: number }>();
+  /** Counts change notices, so a lookup that overlapped one is not cached. */
+  let notices = 0;
 
   const resolve = async (hash: string): Promise<Resolved | null> => {
     const record = await stores.keys.findByHash(hash);
@@ -92,20 +90,25 @@ export function createAuthenticator(
     const now = options.now();
     let entry = cache.get(hash);
     if (!entry || entry.expires <= now) {
+      const seen = notices;
       entry = { resolved: await resolve(hash), expires: now + options.cacheTtlMs };
-      if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(hash, entry);
+      // A change noticed while this lookup ran may have made it stale: use it once, keep it not.
+      if (seen === notices) {
+        if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
+        cache.set(hash, entry);
+      }
     }
     return check(entry.resolved, now, clientAddress);
   };
   options.changes?.subscribe((notice) => {
+    notices++;
     if (notice.kind === 'key') cache.delete(notice.hash);
     if (notice.kind !== 'user') return;
     for (const [hash, entry] of cache) {
       if (entry.resolved?.principal.userId === notice.id) cache.delete(hash);
     }
   });
-  return Object.assign(authenticate, { invalidate: () => cache.clear() });
+  return authenticate;
 }
 
 /**
