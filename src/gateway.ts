@@ -32,6 +32,8 @@ import type { Channel } from './spec/channel.js';
 import type { Logger } from './spec/logger.js';
 import type { FetchLike } from './spec/provider.js';
 import type { UsageSink } from './spec/usage.js';
+import type { ChangeFeed } from './storage/change-feed.js';
+import { createMemoryChangeFeed } from './storage/memory/memory-change-feed.js';
 import type { Storage } from './storage/ports.js';
 
 /** Everything the gateway depends on enters here; nothing reaches for globals. */
@@ -57,6 +59,11 @@ export interface GatewayDeps {
   readonly random?: () => number;
   /** SHA-256 hex for client-key lookups (default: crypto.subtle); a runtime may supply a faster one. */
   readonly hashKey?: (secret: string) => string | Promise<string>;
+  /**
+   * Admin change notices (in-process when absent): the key cache subscribes here, and a channel
+   * registry should too; a shared feed carries changes between instances.
+   */
+  readonly changes?: ChangeFeed;
   /** Router health backend (in-memory when absent; a shared one for many processes). */
   readonly health?: HealthPort;
   /** Backoff waits; tests may inject one that does not wait on real time. */
@@ -130,7 +137,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
 
+  const changes = deps.changes ?? createMemoryChangeFeed();
   const keyLookup = createAuthenticator(deps.storage, {
+    changes,
     cacheTtlMs: options.keyCacheTtlMs ?? 5_000,
     maxEntries: 10_000,
     now,
@@ -214,7 +223,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       now,
       logger: deps.logger,
       channels: deps.channels,
-      invalidateKeys: keyLookup.invalidate,
+      changes,
       traffic,
       bodyLimit: limitBody,
       version: options.version,

@@ -4,6 +4,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { buildChannels, DEMO_CHANNEL_CONFIG } from '../router/build-channels.js';
 import type { Channel } from '../spec/channel.js';
 import type { Logger } from '../spec/logger.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
 import type { ChannelRecord, ChannelStore } from '../storage/ports.js';
 
 /**
@@ -16,6 +17,8 @@ export interface ChannelRegistry {
   refresh(): Promise<void>;
   /** True while the store holds no channel at all and the built-in mock channel is served. */
   readonly usingDemoChannel: () => boolean;
+  /** Stops listening to the change feed (the feed may outlive this registry when shared). */
+  stop(): void;
 }
 
 export interface ChannelRegistryDeps {
@@ -23,13 +26,17 @@ export interface ChannelRegistryDeps {
   readonly providers: ProviderRegistry;
   readonly box: SecretBox;
   readonly logger: Logger;
+  /** Channel notices rebuild the snapshot at once (the poll in the runtime catches the rest). */
+  readonly changes?: ChangeFeed;
 }
 
 export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<ChannelRegistry> {
   let current: readonly Channel[] = Object.freeze([]);
   let demo = false;
   let signature: string | null = null;
+  let unsubscribe = () => {};
   const registry: ChannelRegistry = {
+    stop: () => unsubscribe(),
     snapshot: () => current,
     usingDemoChannel: () => demo,
     async refresh() {
@@ -52,6 +59,13 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
       current = Object.freeze(demo ? buildChannels([DEMO_CHANNEL_CONFIG], deps.providers) : built);
     },
   };
+  unsubscribe =
+    deps.changes?.subscribe(async (notice) => {
+      if (notice.kind !== 'channel') return;
+      await registry.refresh().catch((err: unknown) => {
+        deps.logger.warn({ channel: notice.id, err: String(err) }, 'channel refresh failed');
+      });
+    }) ?? unsubscribe;
   await registry.refresh();
   return registry;
 }

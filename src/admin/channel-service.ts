@@ -73,7 +73,7 @@ export async function createChannel(ctx: AdminContext, input: ChannelCreate): Pr
     createdAt: now,
     updatedAt: now,
   });
-  await ctx.changed();
+  await ctx.changes.publish({ kind: 'channel', id: record.id });
   return channelView(ctx, record);
 }
 
@@ -121,7 +121,7 @@ export async function updateChannel(
     enabled: sent.includes('enabled') && patch.enabled !== undefined ? patch.enabled : record.enabled,
     updatedAt: ctx.now(),
   });
-  await ctx.changed();
+  await ctx.changes.publish({ kind: 'channel', id: updated.id });
   return channelView(ctx, updated);
 }
 
@@ -134,7 +134,7 @@ export async function deleteChannel(ctx: AdminContext, id: string): Promise<{ id
     );
   }
   await ctx.storage.channels.delete(id);
-  await ctx.changed();
+  await ctx.changes.publish({ kind: 'channel', id });
   return { id, deleted: true };
 }
 

@@ -1,11 +1,12 @@
 import type { SecretBox } from '../auth/secret-box.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { FetchLike } from '../spec/provider.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Storage } from '../storage/ports.js';
 
 /**
  * What the admin services need. The admin API (inside the gateway) and the CLI's local mode
- * build one each; `changed` is how a change reaches the next request of a running gateway.
+ * build one each; `changes` is how a change reaches the next request of every running gateway.
  */
 export interface AdminContext {
   readonly storage: Storage;
@@ -16,8 +17,11 @@ export interface AdminContext {
   readonly now: () => number;
   /** `upstreams.deny_private`: refuse base URLs naming loopback or private addresses. */
   readonly denyPrivateUpstreams?: boolean;
-  /** Called after every change: clears the key cache and rebuilds the channel snapshot. */
-  readonly changed: () => Promise<void>;
+  /**
+   * Every write publishes what it changed here; the key cache and the channel registry of each
+   * instance subscribed drop or rebuild what the notice names.
+   */
+  readonly changes: ChangeFeed;
 }
 
 /** Offset pagination over an already ordered list (admin lists are small). */

@@ -6,6 +6,7 @@ import type { GatewayHealth, HealthSnapshot } from '../router/health-snapshot.js
 import type { Channel } from '../spec/channel.js';
 import type { Logger } from '../spec/logger.js';
 import type { FetchLike } from '../spec/provider.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Storage } from '../storage/ports.js';
 import type { AdminContext } from './context.js';
 import { mountAdminRoutes } from './mount-admin.js';
@@ -16,8 +17,6 @@ export interface GatewayAdminDeps {
   /** SHA-256 of the admin token (see ensureAdminToken). */
   readonly tokenDigest: Uint8Array;
   readonly box: SecretBox;
-  /** Rebuilds the channel snapshot behind `deps.channels` (see createChannelRegistry). */
-  readonly refreshChannels: () => Promise<void>;
   /** Admin panel sign-in: session lifetime and the delay before a wrong secret is answered. */
   readonly session?: { readonly ttlMs: number; readonly signInDelayMs: number };
   /** `upstreams.deny_private`: refuse base URLs naming loopback or private addresses. */
@@ -34,8 +33,8 @@ export interface AdminWiring {
   readonly now: () => number;
   readonly logger: Logger;
   readonly channels: () => readonly Channel[];
-  /** Forgets cached key lookups. */
-  readonly invalidateKeys: () => void;
+  /** Where the admin services publish what they changed (see GatewayDeps.changes). */
+  readonly changes: ChangeFeed;
   readonly traffic: TrafficStats;
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
   readonly version: string;
@@ -43,7 +42,10 @@ export interface AdminWiring {
   readonly reenableKey?: GatewayHealth['reenableKey'];
 }
 
-/** Mounts the admin API; every change it makes reaches the very next request of this process. */
+/**
+ * Mounts the admin API; every change it makes reaches the very next request of this process (the
+ * publish resolves after this process's subscribers handled it), and other instances through the feed.
+ */
 export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminContext {
   const ctx: AdminContext = {
     storage: w.storage,
@@ -52,10 +54,7 @@ export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminC
     fetch: w.fetch,
     now: w.now,
     denyPrivateUpstreams: w.admin.denyPrivateUpstreams ?? false,
-    async changed() {
-      w.invalidateKeys();
-      await w.admin.refreshChannels();
-    },
+    changes: w.changes,
   };
   mountAdminRoutes(app, {
     ctx,

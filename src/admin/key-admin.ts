@@ -92,7 +92,8 @@ export async function createKey(ctx: AdminContext, input: KeyCreate): Promise<Cr
     ...(settings.byok !== undefined ? { byok: settings.byok } : {}),
   };
   const { record, secret } = await createClientKey(ctx.storage.keys, fields, ctx.now());
-  await ctx.changed();
+  // A lookup of this hash may be cached as unknown.
+  await keyChanged(ctx, record);
   return { ...keyView(record, ctx.now()), key: secret };
 }
 
@@ -100,7 +101,7 @@ export async function updateKey(ctx: AdminContext, idOrName: string, input: KeyP
   const key = await findKey(ctx, idOrName);
   const updated = await ctx.storage.keys.update(key.id, await checkedSettings(ctx, input));
   if (!updated) throw new GatewayError('resource_not_found', `no key "${idOrName}"`);
-  await ctx.changed();
+  await keyChanged(ctx, updated);
   return withLastUse(ctx, updated);
 }
 
@@ -108,7 +109,7 @@ export async function updateKey(ctx: AdminContext, idOrName: string, input: KeyP
 export async function revokeKey(ctx: AdminContext, idOrName: string): Promise<KeyView> {
   const key = await findKey(ctx, idOrName);
   if (key.revokedAt === null) await ctx.storage.keys.revoke(key.id, ctx.now());
-  await ctx.changed();
+  await keyChanged(ctx, key);
   return withLastUse(ctx, (await ctx.storage.keys.get(key.id)) ?? key);
 }
 
@@ -136,8 +137,13 @@ export async function rotateKey(ctx: AdminContext, idOrName: string): Promise<Ro
     ctx.now(),
   );
   await ctx.storage.keys.revoke(old.id, ctx.now());
-  await ctx.changed();
+  await keyChanged(ctx, old);
+  await keyChanged(ctx, record);
   return { ...keyView(record, ctx.now()), key: secret, replaces: old.id };
+}
+
+function keyChanged(ctx: AdminContext, key: KeyRecord): Promise<void> {
+  return ctx.changes.publish({ kind: 'key', id: key.id, hash: key.hash });
 }
 
 /** Validated input → store fields: expiry parsed, channel checked, BYOK key sealed. */

@@ -82,7 +82,7 @@ export async function updateUser(
   }
   const updated = await ctx.storage.users.update(user.id, patch, ctx.now());
   if (!updated) throw new GatewayError('resource_not_found', `no user "${idOrName}"`);
-  await ctx.changed();
+  await ctx.changes.publish({ kind: 'user', id: user.id });
   return userView(updated);
 }
 
@@ -100,6 +100,7 @@ export async function deleteUser(
   }
   const keysDeleted = await ctx.storage.keys.deleteByUser(user.id);
   await ctx.storage.users.delete(user.id);
-  await ctx.changed();
+  // Its keys went with it: caches drop every key of the user on this one notice.
+  await ctx.changes.publish({ kind: 'user', id: user.id });
   return { id: user.id, deleted: true, keys_deleted: keysDeleted };
 }

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Principal } from '../spec/principal.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
 import type { KeyStore, UserStore } from '../storage/ports.js';
 import { compileIpAllowlist } from './ip-allowlist.js';
 import { keyHint, sha256Hex } from './key-secret.js';
@@ -14,17 +15,15 @@ export interface AuthenticatorOptions {
   readonly openSecret?: (sealed: string) => Promise<string>;
   /** SHA-256 hex of a key (default: crypto.subtle); the runtime may supply a faster one. */
   readonly hashKey?: (secret: string) => string | Promise<string>;
+  /** Admin change notices: a changed key, or any key of a changed user, is looked up afresh. */
+  readonly changes?: ChangeFeed;
 }
 
 /**
  * Client key (+ caller address) → principal, or a GatewayError saying exactly why not:
  * unknown, revoked, expired, key disabled, user disabled, or address not allowed.
  */
-export interface Authenticator {
-  (secret: string, clientAddress: string | null): Promise<Principal>;
-  /** Forgets every cached lookup; admin changes call it so they apply to the next request. */
-  invalidate(): void;
-}
+export type Authenticator = (secret: string, clientAddress: string | null) => Promise<Principal>;
 
 /** What a lookup learned, kept so time- and address-dependent checks run on every request. */
 interface Resolved {
@@ -38,15 +37,18 @@ interface Resolved {
 
 /**
  * Lookups are cached by the key's hash (never the key), negative results included, so a flood
- * of bad keys does not reach the database on every request. Changes made through the admin API
- * of this process clear the cache at once; changes made by another process (the CLI writing the
- * same database file) are seen within `cacheTtlMs`.
+ * of bad keys does not reach the database on every request. Changes published on the change
+ * feed (the admin API of this or, with a shared feed, any instance) drop the entries they name at
+ * once; changes nobody published (the CLI writing the same database file) are seen within
+ * `cacheTtlMs`.
  */
 export function createAuthenticator(
   stores: { readonly keys: KeyStore; readonly users: UserStore },
   options: AuthenticatorOptions,
 ): Authenticator {
   const cache = new Map<string, { resolved: Resolved | null; expires: number }>();
+  /** Counts change notices, so a lookup that overlapped one is not cached. */
+  let notices = 0;
 
   const resolve = async (hash: string): Promise<Resolved | null> => {
     const record = await stores.keys.findByHash(hash);
@@ -88,13 +90,25 @@ export function createAuthenticator(
     const now = options.now();
     let entry = cache.get(hash);
     if (!entry || entry.expires <= now) {
+      const seen = notices;
       entry = { resolved: await resolve(hash), expires: now + options.cacheTtlMs };
-      if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(hash, entry);
+      // A change noticed while this lookup ran may have made it stale: use it once, keep it not.
+      if (seen === notices) {
+        if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
+        cache.set(hash, entry);
+      }
     }
     return check(entry.resolved, now, clientAddress);
   };
-  return Object.assign(authenticate, { invalidate: () => cache.clear() });
+  options.changes?.subscribe((notice) => {
+    notices++;
+    if (notice.kind === 'key') cache.delete(notice.hash);
+    if (notice.kind !== 'user') return;
+    for (const [hash, entry] of cache) {
+      if (entry.resolved?.principal.userId === notice.id) cache.delete(hash);
+    }
+  });
+  return authenticate;
 }
 
 /**

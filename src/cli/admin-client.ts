@@ -15,6 +15,7 @@ import { openStorage } from '../runtime/node/open-storage.js';
 import { createUpstreamFetch } from '../runtime/node/undici-fetch.js';
 import { VERSION } from '../runtime/node/version.js';
 import { silentLogger } from '../spec/logger.js';
+import { createMemoryChangeFeed } from '../storage/memory/memory-change-feed.js';
 
 /** One admin API call as the CLI makes it: the same JSON in and out in both modes. */
 export interface AdminClient {
@@ -80,7 +81,8 @@ export async function localAdminClient(settings: Settings): Promise<AdminClient>
     fetch: upstream.fetch,
     now: Date.now,
     denyPrivateUpstreams: settings.denyPrivateUpstreams,
-    async changed() {},
+    // Nobody in this process listens; a gateway on the same file sees the change by its poll.
+    changes: createMemoryChangeFeed(),
   };
   // A one-off token for this process: the local file itself is the authority here.
   const token = generateKeySecret('local');

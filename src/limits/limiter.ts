@@ -1,8 +1,13 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import type { CounterClaim, CounterStore } from '../storage/accounting-ports.js';
+import type {
+  ClaimState,
+  CounterClaim,
+  CounterPartition,
+  CounterStore,
+} from '../storage/accounting-ports.js';
 import type { LimitSubject } from './limit-values.js';
 import { formatReset, type LimitState, rateLimitHeaders } from './rate-limit-headers.js';
-import { budgetWindow, fixedWindow, type Window } from './windows.js';
+import type { CounterWindow } from './windows.js';
 
 /** Budgets are counted in millionths of the currency unit so sums stay exact integers. */
 const MICRO = 1_000_000;
@@ -31,128 +36,144 @@ export interface Limiter {
 }
 
 export interface LimiterDeps {
+  /** Shared or process-local counters; they keep the clock (see CounterStore). */
   readonly counters: CounterStore;
-  readonly now: () => number;
   /**
-   * What a subject already spent since `since` (from the durable usage rollups), read once per
-   * budget window per process so a restart does not reset a budget.
+   * What a subject already spent since `since` (from the durable usage rollups), loaded into a
+   * budget counter only when the store has none for the window yet, so a restart does not reset
+   * a budget and N instances count the recorded spend once.
    */
   readonly spentSince?: (subject: LimitSubject, since: number) => Promise<number>;
+  /** How long a concurrency slot outlives a holder that stopped settling (default 2 minutes). */
+  readonly leaseTtlMs?: number;
+  /**
+   * Runs `fn` every `ms` until the returned function is called; renews the leases of requests
+   * still open (long streams). The runtime supplies it; without it a lease is not renewed and a
+   * request running longer than the TTL stops counting against `concurrent`.
+   */
+  readonly repeat?: (fn: () => void, ms: number) => () => void;
 }
+
+/** Long enough for any non-streaming request; streams renew every quarter of it. */
+export const DEFAULT_LEASE_TTL_MS = 120_000;
 
 type Kind = 'rpm' | 'rph' | 'tpm' | 'concurrent' | 'budget';
 
-interface Claim extends CounterClaim {
-  readonly kind: Kind;
-  readonly subject: LimitSubject;
-  readonly window: Window;
-}
+type Claim = CounterClaim & { readonly rule: Kind; readonly subject: LimitSubject };
 
 export function createLimiter(deps: LimiterDeps): Limiter {
-  const seeded = new Map<string, Promise<void>>();
+  const leaseTtlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const loads = new Map<string, Promise<number>>();
 
-  /** Loads a budget's durable spend into the counter the first time this process sees it. */
-  const seedBudget = (claim: Claim): Promise<void> => {
+  /** The recorded spend, read once per window per process however many requests ask at once. */
+  const recordedSpend = (claim: Claim, since: number): Promise<number> => {
     const loader = deps.spentSince;
-    if (!loader) return Promise.resolve();
-    const id = `${claim.name}@${claim.windowStart}`;
-    let pending = seeded.get(id);
+    if (!loader) return Promise.resolve(0);
+    const id = `${claim.partition}:${claim.name}@${since}`;
+    let pending = loads.get(id);
     if (!pending) {
-      pending = loader(claim.subject, claim.window.start).then((spent) =>
-        spent > 0
-          ? deps.counters.add([{ ...claim, amount: Math.round(spent * MICRO) }], deps.now())
-          : undefined,
-      );
-      pending.catch(() => seeded.delete(id));
-      seeded.set(id, pending);
+      pending = loader(claim.subject, since).then((spent) => Math.max(Math.round(spent * MICRO), 0));
+      pending.catch(() => loads.delete(id));
+      loads.set(id, pending);
     }
     return pending;
+  };
+  const seedBudget = async (claim: Claim): Promise<void> => {
+    if (claim.kind !== 'count' || !deps.spentSince) return;
+    await deps.counters.seed(
+      { kind: 'count', partition: claim.partition, name: claim.name, window: claim.window },
+      (since) => recordedSpend(claim, since),
+    );
   };
 
   return {
     async reserve(input) {
-      const now = deps.now();
-      const claims = input.subjects.flatMap((subject) => claimsOf(subject, input, now));
-      await Promise.all(claims.filter((c) => c.kind === 'budget').map(seedBudget));
-      const taken = await deps.counters.take(claims, now);
-      if (!taken.ok) throw rejection(claims, taken.used, taken.failed, now);
-      const headers = rateLimitHeaders(states(claims, taken.used, now));
+      const claims = input.subjects.flatMap((subject) => claimsOf(subject, input));
+      await Promise.all(claims.filter((c) => c.rule === 'budget').map(seedBudget));
+      const taken = await deps.counters.take(claims, { leaseTtlMs });
+      if (!taken.ok) throw rejection(claims, taken.states, taken.failed);
+      const { ticket } = taken;
+      const headers = rateLimitHeaders(states(claims, taken.states));
+      // A stream may outlast the TTL: keep its slot while it is open.
+      const stopRenewing =
+        ticket.lease && deps.repeat
+          ? deps.repeat(() => {
+              deps.counters.renew(ticket, leaseTtlMs).catch(() => undefined);
+            }, leaseTtlMs / 4)
+          : null;
       let settled = false;
       return {
         headers,
         async settle(actual) {
           if (settled) return;
           settled = true;
-          const adjustments = claims.flatMap((c) => {
-            if (c.kind === 'concurrent') return [{ ...c, amount: -1 }];
-            if (c.kind === 'tpm') return [{ ...c, amount: actual.tokens - c.amount }];
-            if (c.kind === 'budget')
-              return [{ ...c, amount: Math.round((actual.cost ?? 0) * MICRO) - c.amount }];
-            return [];
+          stopRenewing?.();
+          const deltas = claims.map((c) => {
+            if (c.kind !== 'count') return 0;
+            if (c.rule === 'tpm') return actual.tokens - c.amount;
+            if (c.rule === 'budget') return Math.round((actual.cost ?? 0) * MICRO) - c.amount;
+            return 0;
           });
-          if (adjustments.length > 0) await deps.counters.add(adjustments, deps.now());
+          await deps.counters.settle(ticket, deltas);
         },
       };
     },
   };
 }
 
-function claimsOf(subject: LimitSubject, input: ReserveInput, now: number): Claim[] {
+function claimsOf(subject: LimitSubject, input: ReserveInput): Claim[] {
   const { limits } = subject;
-  const prefix = `${subject.kind}:${subject.id}`;
+  const partition: CounterPartition = `${subject.kind}:${subject.id}`;
   const out: Claim[] = [];
-  const push = (kind: Kind, limit: number | null, window: Window, amount: number) => {
-    if (limit === null) return;
-    out.push({
-      kind,
-      subject,
-      window,
-      name: `${prefix}:${kind}`,
-      windowStart: window.start,
-      expiresAt: window.end,
-      amount,
-      limit,
-    });
+  const count = (kind: Kind, limit: number | null, window: CounterWindow, amount: number) => {
+    if (limit !== null)
+      out.push({ kind: 'count', rule: kind, subject, partition, name: kind, window, amount, limit });
   };
-  push('rpm', limits.rpm, fixedWindow(now, 60_000), 1);
-  push('rph', limits.rph, fixedWindow(now, 3_600_000), 1);
-  push('tpm', limits.tpm, fixedWindow(now, 60_000), Math.max(Math.ceil(input.tokens), 0));
-  push('concurrent', limits.concurrent, { start: 0, end: Number.POSITIVE_INFINITY }, 1);
+  count('rpm', limits.rpm, 'minute', 1);
+  count('rph', limits.rph, 'hour', 1);
+  count('tpm', limits.tpm, 'minute', Math.max(Math.ceil(input.tokens), 0));
+  if (limits.concurrent !== null) {
+    out.push({
+      kind: 'lease',
+      rule: 'concurrent',
+      subject,
+      partition,
+      name: 'concurrent',
+      limit: limits.concurrent,
+    });
+  }
   if (limits.budget !== null) {
-    const budget = Math.round(limits.budget * MICRO);
-    push(
+    count(
       'budget',
-      budget,
-      budgetWindow(now, limits.budgetPeriod),
+      Math.round(limits.budget * MICRO),
+      limits.budgetPeriod,
       Math.round(Math.max(input.cost, 0) * MICRO),
     );
   }
   return out;
 }
 
-function states(claims: readonly Claim[], used: readonly number[], now: number): LimitState[] {
-  return claims.map((c, i) => ({
-    kind: c.kind,
-    limit: c.kind === 'budget' ? c.limit / MICRO : c.limit,
-    remaining: Math.max(c.limit - (used[i] ?? 0), 0) / (c.kind === 'budget' ? MICRO : 1),
-    resetMs: Number.isFinite(c.window.end) ? c.window.end - now : null,
-  }));
+function states(claims: readonly Claim[], taken: readonly ClaimState[]): LimitState[] {
+  return claims.map((c, i) => {
+    const scale = c.rule === 'budget' ? MICRO : 1;
+    return {
+      kind: c.rule,
+      limit: c.limit / scale,
+      remaining: Math.max(c.limit - (taken[i]?.used ?? 0), 0) / scale,
+      resetMs: taken[i]?.resetMs ?? null,
+    };
+  });
 }
 
-function rejection(
-  claims: readonly Claim[],
-  used: readonly number[],
-  failed: number,
-  now: number,
-): GatewayError {
+function rejection(claims: readonly Claim[], taken: readonly ClaimState[], failed: number): GatewayError {
   const claim = claims[failed];
   if (!claim) return new GatewayError('rate_limit_exceeded', 'rate limit reached');
-  const headers = rateLimitHeaders(states(claims, used, now));
+  const headers = rateLimitHeaders(states(claims, taken));
   const who = claim.subject.kind === 'key' ? 'this API key' : 'this user';
-  const waitMs = Number.isFinite(claim.window.end) ? claim.window.end - now : null;
+  const waitMs = claim.kind === 'count' ? (taken[failed]?.resetMs ?? null) : null;
   if (waitMs !== null) headers['retry-after'] = String(Math.max(Math.ceil(waitMs / 1000), 1));
   const when = waitMs !== null ? ` Try again in ${formatReset(waitMs)}.` : '';
-  switch (claim.kind) {
+  switch (claim.rule) {
     case 'concurrent':
       headers['retry-after'] = '1';
       return new GatewayError(
@@ -169,13 +190,13 @@ function rejection(
     case 'tpm':
       return new GatewayError(
         'rate_limit_exceeded',
-        `${who} reached its limit of ${claim.limit} tokens per minute (this request may use ${claim.amount}).${when}`,
+        `${who} reached its limit of ${claim.limit} tokens per minute (this request may use ${claim.kind === 'count' ? claim.amount : 1}).${when}`,
         { headers },
       );
     default:
       return new GatewayError(
         'rate_limit_exceeded',
-        `${who} reached its limit of ${claim.limit} requests per ${claim.kind === 'rpm' ? 'minute' : 'hour'}.${when}`,
+        `${who} reached its limit of ${claim.limit} requests per ${claim.rule === 'rpm' ? 'minute' : 'hour'}.${when}`,
         { headers },
       );
   }

@@ -6,6 +6,24 @@ export interface Window {
   readonly end: number;
 }
 
+/**
+ * The window a counter counts in, by name, so that the store (not the caller) turns it into
+ * boundaries with its own clock: `minute` and `hour` for rates, a budget period for spend.
+ */
+export type CounterWindow = 'minute' | 'hour' | BudgetPeriod;
+
+/** The window of `window` holding `now`. */
+export function windowAt(window: CounterWindow, now: number): Window {
+  switch (window) {
+    case 'minute':
+      return fixedWindow(now, 60_000);
+    case 'hour':
+      return fixedWindow(now, 3_600_000);
+    default:
+      return budgetWindow(now, window);
+  }
+}
+
 /** Fixed windows aligned to the epoch, so every process computes the same boundaries. */
 export function fixedWindow(now: number, lengthMs: number): Window {
   const start = Math.floor(now / lengthMs) * lengthMs;

@@ -1,3 +1,4 @@
+import type { CounterWindow } from '../limits/windows.js';
 import type { UsageRecord } from '../spec/usage.js';
 
 /** Dimensions usage is rolled up by, each per hour; `all` has the single value `*`. */
@@ -9,14 +10,6 @@ export type RollupDimension = 'all' | 'key' | 'user' | 'model' | 'channel';
  */
 export const LATENCY_BUCKETS_MS = [
   5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000,
-] as const;
-
-/**
- * The bounds rollups were written with before the sub-100 ms buckets existed; every one of them
- * is still a bound, so old histograms are read into the current buckets without loss.
- */
-export const EARLIER_LATENCY_BUCKETS_MS = [
-  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000,
 ] as const;
 
 /** One hour of one dimension value. Sums, so rollups of any range add up. */
@@ -127,30 +120,93 @@ export interface CacheStore {
   size(): Promise<{ entries: number; bytes: number }>;
 }
 
-/** One counter a request claims against: a limit within one window. */
-export interface CounterClaim {
-  /** e.g. `key:abc:rpm`; the store appends the window start. */
-  readonly name: string;
-  /** Start of the window, epoch ms (0 for counters that never reset). */
-  readonly windowStart: number;
-  /** When the window's counter may be forgotten, epoch ms (Infinity: never). */
-  readonly expiresAt: number;
-  readonly amount: number;
+/** Counters of one key or one user live together: `key:<id>` or `user:<id>`. */
+export type CounterPartition = `key:${string}` | `user:${string}`;
+
+/**
+ * One thing a request claims. `count` adds `amount` to a counter of the current `window`
+ * (computed by the store from its own clock); `lease` takes one of `limit` slots until it is
+ * settled or its TTL passes (concurrency).
+ */
+export type CounterClaim =
+  | {
+      readonly kind: 'count';
+      readonly partition: CounterPartition;
+      /** Counter name within the partition, e.g. `rpm`. */
+      readonly name: string;
+      readonly window: CounterWindow;
+      readonly amount: number;
+      readonly limit: number;
+    }
+  | {
+      readonly kind: 'lease';
+      readonly partition: CounterPartition;
+      readonly name: string;
+      readonly limit: number;
+    };
+
+/** A counter or lease set, as `peek` and `seed` name it. */
+export type CounterRef =
+  | Pick<Extract<CounterClaim, { kind: 'count' }>, 'kind' | 'partition' | 'name' | 'window'>
+  | Pick<Extract<CounterClaim, { kind: 'lease' }>, 'kind' | 'partition' | 'name'>;
+
+/** What the limiter reports in `x-ratelimit-*` headers, per claim, as of the take. */
+export interface ClaimState {
+  /** After the take when it succeeded; before it when it failed. Leases: slots held. */
+  readonly used: number;
   readonly limit: number;
+  /** Until the window resets by the store's clock; null when it never does (leases, `total`). */
+  readonly resetMs: number | null;
+}
+
+/**
+ * What a successful take charged, enough to settle it later from any instance: each claim with
+ * the window start it counted in, and the lease (one id for every lease claim of the take).
+ * Plain data, so a shared backend can be handed it back as is.
+ */
+export interface CounterTicket {
+  readonly claims: readonly CounterRef[];
+  /** Per claim: the start of the window it counted in (0 for leases and `total`). */
+  readonly windowStarts: readonly number[];
+  readonly lease: { readonly id: string; readonly expiresAt: number } | null;
 }
 
 export type CounterTake =
-  | { readonly ok: true; readonly used: readonly number[] }
-  | { readonly ok: false; readonly used: readonly number[]; readonly failed: number };
+  | { readonly ok: true; readonly states: readonly ClaimState[]; readonly ticket: CounterTicket }
+  | { readonly ok: false; readonly states: readonly ClaimState[]; readonly failed: number };
 
 /**
- * Rate and quota counters. `take` is all-or-nothing across its claims (nothing is added unless
- * every claim fits; a claim fits when the counter is below its limit and stays within it after), which is what stops a parallel burst from overshooting; a Redis backend
- * does the same in one script. `add` adjusts counters afterwards (settle, release), unchecked.
+ * Rate, quota and concurrency counters, grouped in partitions so that a shared backend (Redis,
+ * a Durable Object per partition) keeps each partition's counters together and updates them
+ * atomically.
+ *
+ * - `take` is all-or-nothing across all its claims, whatever their partitions: nothing is added
+ *   unless every claim fits (a count fits when the counter is below its limit and stays within it
+ *   after; a lease fits when fewer than `limit` unexpired leases are held). That is what stops a
+ *   parallel burst from overshooting.
+ * - The store supplies the clock: windows are computed from its own time, never the caller's,
+ *   so instances with skewed clocks still share one window.
+ * - Leases expire `leaseTtlMs` after they were taken or last renewed: a holder that crashed
+ *   frees its slot by itself.
+ * - `settle` applies the deltas to the windows the take counted in (not the current ones) and
+ *   releases the lease; it is safe to call for a lease that already expired.
+ * - `seed` sets a counter of the current window only if it does not exist yet (set-if-absent),
+ *   so N instances seeding the same budget count the recorded spend once.
  */
 export interface CounterStore {
-  take(claims: readonly CounterClaim[], now: number): Promise<CounterTake>;
-  add(adjustments: readonly Omit<CounterClaim, 'limit'>[], now: number): Promise<void>;
-  /** Current values (0 when absent), without changing them. */
-  peek(claims: readonly Pick<CounterClaim, 'name' | 'windowStart'>[], now: number): Promise<number[]>;
+  take(claims: readonly CounterClaim[], options: { readonly leaseTtlMs: number }): Promise<CounterTake>;
+  /** `deltas[i]` is added to the count of `ticket.claims[i]` (ignored for leases); frees the lease. */
+  settle(ticket: CounterTicket, deltas: readonly number[]): Promise<void>;
+  /** Extends the ticket's lease by `ttlMs` from now; false when it was already lost. */
+  renew(ticket: CounterTicket, ttlMs: number): Promise<boolean>;
+  /**
+   * Sets the count of `ref` in the current window to `amount(windowStart)` unless a count
+   * exists; `amount` is only called when none does. Resolves to whether this call set it.
+   */
+  seed(
+    ref: Extract<CounterRef, { kind: 'count' }>,
+    amount: (windowStart: number) => Promise<number>,
+  ): Promise<boolean>;
+  /** The current count (current window) or live leases (0 when absent), unchanged. */
+  peek(ref: CounterRef): Promise<number>;
 }

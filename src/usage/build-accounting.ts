@@ -26,6 +26,8 @@ export function buildAccounting(input: {
   readonly settings: AccountingSettings;
   readonly storage: Storage;
   readonly counters: CounterStore;
+  /** Runs a function every `ms` until stopped (renews concurrency leases of open streams). */
+  readonly repeat?: (fn: () => void, ms: number) => () => void;
   readonly logger: Logger;
   readonly now: () => number;
 }): AccountingParts {
@@ -41,8 +43,8 @@ export function buildAccounting(input: {
   const estimator = createTokenEstimator();
   const limiter = createLimiter({
     counters: input.counters,
-    now,
-    // A budget survives restarts: its first use in a process starts from the spend on record.
+    ...(input.repeat ? { repeat: input.repeat } : {}),
+    // A budget survives restarts: a window's counter starts from the spend on record.
     spentSince: async (subject, since) => {
       const rows = await storage.usage.rollups({
         dimension: subject.kind,

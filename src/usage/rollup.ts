@@ -1,10 +1,5 @@
 import type { UsageRecord } from '../spec/usage.js';
-import {
-  EARLIER_LATENCY_BUCKETS_MS,
-  LATENCY_BUCKETS_MS,
-  type RollupDimension,
-  type RollupRow,
-} from '../storage/accounting-ports.js';
+import { LATENCY_BUCKETS_MS, type RollupDimension, type RollupRow } from '../storage/accounting-ports.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -101,21 +96,6 @@ export function rollupBatch(records: readonly UsageRecord[]): RollupRow[] {
     }
   }
   return [...rows.values()];
-}
-
-/**
- * A stored histogram in the current buckets: one written with the earlier bounds has its counts
- * moved to the same bounds (each earlier bound is a current one; the open bucket stays open).
- */
-export function currentHistogram(stored: readonly number[]): number[] {
-  if (stored.length !== EARLIER_LATENCY_BUCKETS_MS.length + 1) return [...stored];
-  const histogram = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
-  stored.forEach((count, i) => {
-    const bound = EARLIER_LATENCY_BUCKETS_MS[i];
-    const at = bound === undefined ? LATENCY_BUCKETS_MS.length : LATENCY_BUCKETS_MS.indexOf(bound);
-    histogram[at] = (histogram[at] ?? 0) + count;
-  });
-  return histogram;
 }
 
 /** Costs are summed in floating point; rounding to 1e-9 keeps sums equal however they group. */

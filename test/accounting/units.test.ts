@@ -141,9 +141,9 @@ describe('limiter', () => {
   const limits = { ...NO_LIMITS, tpm: 1_000, rpm: 100 };
 
   it('lets a 50-way parallel burst reserve at most the token limit, then settles to actuals', async () => {
-    const counters = createMemoryCounterStore();
     let now = 120_000;
-    const limiter = createLimiter({ counters, now: () => now });
+    const counters = createMemoryCounterStore({ now: () => now });
+    const limiter = createLimiter({ counters });
     const subject = { kind: 'key' as const, id: 'k1', limits };
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, () => limiter.reserve({ subjects: [subject], tokens: 90, cost: 0 })),
@@ -164,7 +164,7 @@ describe('limiter', () => {
         tokens: 40,
         cost: null,
       });
-    const [used] = await counters.peek([{ name: 'key:k1:tpm', windowStart: 120_000 }], now);
+    const used = await counters.peek({ kind: 'count', partition: 'key:k1', name: 'tpm', window: 'minute' });
     expect(used).toBe(440);
     now += 60_000;
     const next = await limiter.reserve({ subjects: [subject], tokens: 900, cost: 0 });
@@ -173,8 +173,8 @@ describe('limiter', () => {
   });
 
   it('checks key and user together, all or nothing, and frees concurrency slots on settle', async () => {
-    const counters = createMemoryCounterStore();
-    const limiter = createLimiter({ counters, now: () => 5_000 });
+    const counters = createMemoryCounterStore({ now: () => 5_000 });
+    const limiter = createLimiter({ counters });
     const key = { kind: 'key' as const, id: 'k', limits: { ...NO_LIMITS, rpm: 10 } };
     const user = { kind: 'user' as const, id: 'u', limits: { ...NO_LIMITS, concurrent: 2 } };
     const a = await limiter.reserve({ subjects: [key, user], tokens: 1, cost: 0 });
@@ -184,7 +184,7 @@ describe('limiter', () => {
       .catch((e: unknown) => e);
     expect((third as GatewayError).code).toBe('concurrency_limit_exceeded');
     // The refused request took nothing: the key's rpm counter holds the two admitted only.
-    expect(await counters.peek([{ name: 'key:k:rpm', windowStart: 0 }], 5_000)).toEqual([2]);
+    expect(await counters.peek({ kind: 'count', partition: 'key:k', name: 'rpm', window: 'minute' })).toBe(2);
     await a.settle({ tokens: 1, cost: null });
     await a.settle({ tokens: 1, cost: null }); // settling twice frees one slot, not two
     await limiter.reserve({ subjects: [key, user], tokens: 1, cost: 0 });
@@ -195,12 +195,11 @@ describe('limiter', () => {
   });
 
   it('counts a budget from durable spend and refuses once it is used up', async () => {
-    const counters = createMemoryCounterStore();
     const now = Date.UTC(2026, 2, 15, 12);
+    const counters = createMemoryCounterStore({ now: () => now });
     const seen: number[] = [];
     const limiter = createLimiter({
       counters,
-      now: () => now,
       spentSince: async (_subject, since) => {
         seen.push(since);
         return 0.9;
@@ -221,6 +220,67 @@ describe('limiter', () => {
     expect((refused as GatewayError).code).toBe('budget_exceeded');
     expect((refused as GatewayError).headers['retry-after']).toBeDefined();
     expect(seen).toHaveLength(1);
+  });
+
+  it('seeds a budget once when two instances share the counters and start at once', async () => {
+    const now = Date.UTC(2026, 2, 15, 12);
+    const counters = createMemoryCounterStore({ now: () => now });
+    const subject = {
+      kind: 'user' as const,
+      id: 'u',
+      limits: { ...NO_LIMITS, budget: 1, budgetPeriod: 'month' as const },
+    };
+    // Two gateway processes: each reads 0.6 of recorded spend; counted twice it would be 1.2.
+    const instances = [0, 1].map(() => createLimiter({ counters, spentSince: async () => 0.6 }));
+    const results = await Promise.allSettled(
+      instances.map((l) => l.reserve({ subjects: [subject], tokens: 1, cost: 0.1 })),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    const spent = await counters.peek({
+      kind: 'count',
+      partition: 'user:u',
+      name: 'budget',
+      window: 'month',
+    });
+    expect(spent).toBe(800_000);
+  });
+
+  it('keeps the concurrency slot of an open stream past the lease TTL by renewing it', async () => {
+    let now = 0;
+    const counters = createMemoryCounterStore({ now: () => now });
+    const timers: (() => void)[] = [];
+    const limiter = createLimiter({
+      counters,
+      leaseTtlMs: 1_000,
+      repeat: (fn) => {
+        timers.push(fn);
+        return () => timers.splice(timers.indexOf(fn), 1);
+      },
+    });
+    const key = { kind: 'key' as const, id: 'k', limits: { ...NO_LIMITS, concurrent: 1 } };
+    const open = await limiter.reserve({ subjects: [key], tokens: 1, cost: 0 });
+    for (let i = 0; i < 5; i++) {
+      now += 500;
+      for (const renew of timers) renew();
+    }
+    await Promise.resolve();
+    const refused = await limiter.reserve({ subjects: [key], tokens: 1, cost: 0 }).catch((e: unknown) => e);
+    expect((refused as GatewayError).code).toBe('concurrency_limit_exceeded');
+    await open.settle({ tokens: 1, cost: null });
+    expect(timers).toHaveLength(0);
+    await limiter.reserve({ subjects: [key], tokens: 1, cost: 0 });
+  });
+
+  it('frees the slot of a holder that never settles once its lease TTL passes', async () => {
+    let now = 0;
+    const counters = createMemoryCounterStore({ now: () => now });
+    const limiter = createLimiter({ counters, leaseTtlMs: 1_000 });
+    const key = { kind: 'key' as const, id: 'k', limits: { ...NO_LIMITS, concurrent: 1 } };
+    await limiter.reserve({ subjects: [key], tokens: 1, cost: 0 }); // its process "crashed"
+    const refused = await limiter.reserve({ subjects: [key], tokens: 1, cost: 0 }).catch((e: unknown) => e);
+    expect((refused as GatewayError).code).toBe('concurrency_limit_exceeded');
+    now += 1_000;
+    await expect(limiter.reserve({ subjects: [key], tokens: 1, cost: 0 })).resolves.toBeDefined();
   });
 
   it('aligns budget periods to UTC calendar boundaries and formats resets like OpenAI', () => {

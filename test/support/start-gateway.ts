@@ -29,8 +29,13 @@ export function channel(
 export async function startTestGateway(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
-  /** A capturing logger, a clock the test moves (the gateway's `now`), or a sleep that records waits. */
-  inject: { logger?: Logger; now?: () => number; sleep?: BootstrapOptions['sleep'] } = {},
+  /** A capturing logger, a clock the test moves (the gateway's `now`), a sleep that records waits, or a shared change feed. */
+  inject: {
+    logger?: Logger;
+    now?: () => number;
+    sleep?: BootstrapOptions['sleep'];
+    changes?: BootstrapOptions['changes'];
+  } = {},
 ): Promise<TestGateway> {
   const settings = resolveSettings({
     env: { DATABASE_URL: 'sqlite::memory:', ...env },
@@ -44,6 +49,7 @@ export async function startTestGateway(
     usageSink: (r) => usage.push(r),
     ...(inject.now ? { now: inject.now } : {}),
     ...(inject.sleep ? { sleep: inject.sleep } : {}),
+    ...(inject.changes ? { changes: inject.changes } : {}),
   });
   const { secret } = await createClientKey(node.storage.keys, { name: 'test' });
   const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger });

@@ -12,6 +12,8 @@ import type { Channel } from '../../spec/channel.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
 import type { UsageRecord } from '../../spec/usage.js';
+import type { ChangeFeed } from '../../storage/change-feed.js';
+import { createMemoryChangeFeed } from '../../storage/memory/memory-change-feed.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
@@ -49,6 +51,8 @@ export interface BootstrapOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The gateway's clock (tests move it instead of waiting); Date.now by default. */
   readonly now?: () => number;
+  /** The admin change feed (default: this process only); one shared feed links instances. */
+  readonly changes?: ChangeFeed;
 }
 
 const CHANNEL_POLL_MS = 5_000;
@@ -61,6 +65,7 @@ export async function bootstrap({
   usageSink,
   sleep,
   now,
+  changes = createMemoryChangeFeed(),
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   // A bad channel in the file stops the process with a message naming it, before anything opens.
@@ -73,9 +78,9 @@ export async function bootstrap({
   });
   // The file's channels join the live store as file-managed; the router reads a snapshot of it.
   await syncFileChannels(storage.channels, settings.channels, box, Date.now());
-  const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger });
-  // Changes written to the same database by another process (the CLI without --url) are picked
-  // up within this period; changes through this process's admin API apply at once.
+  const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger, changes });
+  // The fallback for writes nobody published on the change feed (the CLI without --url, on the
+  // same database): picked up within this period; admin API changes apply at once.
   const poll = setInterval(() => {
     registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
   }, CHANNEL_POLL_MS);
@@ -86,6 +91,11 @@ export async function bootstrap({
     settings: settings.accounting,
     storage,
     counters: createMemoryCounterStore(),
+    repeat: (fn, ms) => {
+      const timer = setInterval(fn, ms);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
     logger,
     now: Date.now,
   });
@@ -98,13 +108,13 @@ export async function bootstrap({
       });
   const gateway = createGateway({
     storage,
+    changes,
     providers,
     wires: createWireRegistry(),
     channels: registry.snapshot,
     admin: {
       tokenDigest: adminToken.digest,
       box,
-      refreshChannels: () => registry.refresh(),
       session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
       denyPrivateUpstreams: settings.denyPrivateUpstreams,
     },
@@ -150,6 +160,7 @@ export async function bootstrap({
     refreshChannels: () => registry.refresh(),
     async close() {
       clearInterval(poll);
+      registry.stop();
       await upstream?.close();
       // Records of requests that ended during the drain are written before the database closes.
       await accounting.writer.close();

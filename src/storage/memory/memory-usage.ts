@@ -11,6 +11,7 @@ export function createMemoryUsageStore(): UsageStore {
   return {
     async insertBatch(batch) {
       for (const record of batch) records.push({ seq: ++seq, record: structuredClone(record) });
+      // Added to what is there, as the SQL backends' `col = col + excluded.col` upserts do.
       for (const delta of rollupBatch(batch)) {
         const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
         const existing = rollups.get(id);

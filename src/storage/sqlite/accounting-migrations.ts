@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 
 /** Usage log, hourly rollups and the response cache (issue 5). Append-only like the rest. */
 export const usageAndCacheMigration: Migration = {
@@ -79,5 +79,39 @@ export const usageAndCacheMigration: Migration = {
       .addColumn('last_used_at', 'integer', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('response_cache_lru').on('response_cache').column('last_used_at').execute();
+  },
+};
+
+/** The histogram bounds (ms) when this migration was written; a migration never follows the code. */
+const BOUNDS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000];
+/** The bounds of the first rollups (JSON arrays of 11: these, then the open bucket). */
+const FIRST_BOUNDS = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000];
+
+/**
+ * Rollups become additive upserts (issue 12): the JSON latency histogram is split into one
+ * integer column per bucket, so two writers add to a row with `col = col + excluded.col` instead
+ * of reading, merging and writing it back. Existing rows are converted in place without loss:
+ * histograms of either length (the first 11-bucket one, or the current 15) land in the column of
+ * the same bound, then the JSON column is dropped.
+ */
+export const additiveRollupsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const columns = [...BOUNDS.map((b) => `latency_le_${b}`), 'latency_over_120000'];
+    for (const column of columns) {
+      await db.schema
+        .alterTable('usage_hourly')
+        .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    }
+    const h = sql.ref('latency_histogram');
+    const at = (i: number) => sql`coalesce(json_extract(${h}, ${sql.lit(`$[${i}]`)}), 0)`;
+    const sets = columns.map((column, i) => {
+      const bound = BOUNDS[i];
+      const first = bound === undefined ? FIRST_BOUNDS.length : FIRST_BOUNDS.indexOf(bound);
+      const fromFirst = first === -1 ? sql`0` : at(first);
+      return sql`${sql.ref(column)} = case json_array_length(${h}) when ${sql.lit(FIRST_BOUNDS.length + 1)} then ${fromFirst} else ${at(i)} end`;
+    });
+    await sql`update usage_hourly set ${sql.join(sets)}`.execute(db);
+    await db.schema.alterTable('usage_hourly').dropColumn('latency_histogram').execute();
   },
 };

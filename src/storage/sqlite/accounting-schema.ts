@@ -1,4 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
+import { LATENCY_BUCKETS_MS } from '../accounting-ports.js';
 
 export interface UsageRecordsTable {
   seq: Generated<number>;
@@ -31,7 +32,20 @@ export interface UsageRecordsTable {
   attempt_count: number;
 }
 
-export interface UsageHourlyTable {
+/**
+ * One column per latency bucket (LATENCY_BUCKETS_MS, then the open bucket), so that a rollup is
+ * an additive upsert (`col = col + excluded.col`) that two writers cannot lose counts in.
+ */
+export const LATENCY_COLUMNS = [
+  ...LATENCY_BUCKETS_MS.map((bound) => `latency_le_${bound}` as const),
+  'latency_over_120000' as const,
+];
+
+export type LatencyColumn = (typeof LATENCY_COLUMNS)[number];
+
+export type UsageHourlyTable = UsageHourlySums & { [C in LatencyColumn]: number };
+
+interface UsageHourlySums {
   hour: number;
   dimension: string;
   value: string;
@@ -44,8 +58,6 @@ export interface UsageHourlyTable {
   reasoning_tokens: number;
   cost: number;
   latency_ms_sum: number;
-  /** JSON array of bucket counts (see LATENCY_BUCKETS_MS). */
-  latency_histogram: string;
 }
 
 export interface ResponseCacheTable {

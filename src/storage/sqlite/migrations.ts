@@ -5,7 +5,7 @@ import {
   type MigrationProvider,
   sql,
 } from 'kysely';
-import { usageAndCacheMigration } from './accounting-migrations.js';
+import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -91,6 +91,8 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Rollups as additive upserts: one column per latency bucket (issue 12).
+  '0300_additive_rollups': additiveRollupsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { PricesUsed, UsageRecord } from '../../spec/usage.js';
-import { addRows, currentHistogram, rollupBatch, roundCost } from '../../usage/rollup.js';
+import { rollupBatch, roundCost } from '../../usage/rollup.js';
 import {
   LATENCY_BUCKETS_MS,
   type RollupDimension,
@@ -8,7 +8,13 @@ import {
   type UsageStore,
 } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
-import type { AccountingTables, UsageHourlyTable, UsageRecordsTable } from './accounting-schema.js';
+import {
+  type AccountingTables,
+  LATENCY_COLUMNS,
+  type LatencyColumn,
+  type UsageHourlyTable,
+  type UsageRecordsTable,
+} from './accounting-schema.js';
 
 /** The raw-record column each rollup dimension groups by (as `dimensionsOf` does). */
 const DIMENSION_COLUMN = {
@@ -19,15 +25,36 @@ const DIMENSION_COLUMN = {
   channel: sql<string>`channel`,
 } as const;
 
-/** The latency histogram of a group of raw records, as the JSON array a rollup row stores. */
-const LATENCY_HISTOGRAM = sql<string>`json_array(${sql.join(
-  [...LATENCY_BUCKETS_MS, null].map((bound, i) => {
-    const above = i === 0 ? null : LATENCY_BUCKETS_MS[i - 1];
-    const low = above === null || above === undefined ? sql`1 = 1` : sql`latency_ms > ${sql.lit(above)}`;
-    const high = bound === null ? sql`1 = 1` : sql`latency_ms <= ${sql.lit(bound)}`;
-    return sql`sum(case when ${low} and ${high} then 1 else 0 end)`;
-  }),
-)})`;
+/** The latency histogram of a group of raw records, one sum per bucket column of a rollup row. */
+const LATENCY_SUMS = LATENCY_COLUMNS.map((column, i) => {
+  const bound = LATENCY_BUCKETS_MS[i];
+  const above = i === 0 ? undefined : LATENCY_BUCKETS_MS[i - 1];
+  const low = above === undefined ? sql`1 = 1` : sql`latency_ms > ${sql.lit(above)}`;
+  const high = bound === undefined ? sql`1 = 1` : sql`latency_ms <= ${sql.lit(bound)}`;
+  return sql<number>`sum(case when ${low} and ${high} then 1 else 0 end)`.as(column);
+});
+
+/** Every rollup column that a new row adds to an existing one. */
+const ADDITIVE_COLUMNS = [
+  'requests',
+  'errors',
+  'cache_hits',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'cost',
+  'latency_ms_sum',
+  ...LATENCY_COLUMNS,
+] as const;
+
+/**
+ * `col = col + excluded.col` for every additive column: the database adds, so two writers (two
+ * handles, two processes) never read-merge-write a row and cannot lose each other's counts.
+ */
+const ADD_EXCLUDED = Object.fromEntries(
+  ADDITIVE_COLUMNS.map((column) => [column, sql`${sql.ref(column)} + excluded.${sql.ref(column)}`]),
+);
 
 /** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
 const INSERT_CHUNK = 500;
@@ -45,19 +72,11 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
             .values(records.slice(i, i + INSERT_CHUNK).map(toRow))
             .execute();
         }
-        for (const delta of deltas) {
-          const found = await trx
-            .selectFrom('usage_hourly')
-            .selectAll()
-            .where('dimension', '=', delta.dimension)
-            .where('value', '=', delta.value)
-            .where('hour', '=', delta.hour)
-            .executeTakeFirst();
-          const merged = found ? addRows(fromRollupRow(found), delta) : delta;
+        for (let i = 0; i < deltas.length; i += INSERT_CHUNK) {
           await trx
             .insertInto('usage_hourly')
-            .values(toRollupRow(merged))
-            .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(toRollupRow(merged)))
+            .values(deltas.slice(i, i + INSERT_CHUNK).map(toRollupRow))
+            .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(ADD_EXCLUDED))
             .execute();
         }
       });
@@ -140,7 +159,7 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
           sql<number>`sum(coalesce(reasoning_tokens, 0))`.as('reasoning_tokens'),
           sql<number>`sum(coalesce(cost, 0))`.as('cost'),
           sql<number>`sum(latency_ms)`.as('latency_ms_sum'),
-          LATENCY_HISTOGRAM.as('latency_histogram'),
+          ...LATENCY_SUMS,
         ])
         .where('started_at', '>=', query.from)
         .where('started_at', '<', query.to)
@@ -149,8 +168,8 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
         .orderBy('hour')
         .orderBy('value')
         .execute();
-      // The same shape as a stored rollup row; sums of float costs are rounded the same way.
-      return rows.map((row) => ({ ...fromRollupRow(row), cost: roundCost(row.cost) }));
+      // The same shape as a stored rollup row.
+      return rows.map(fromRollupRow);
     },
     async lastUsedByKey(keyIds) {
       const last = new Map<string, number>();
@@ -254,7 +273,9 @@ function toRollupRow(row: RollupRow): UsageHourlyTable {
     reasoning_tokens: row.reasoningTokens,
     cost: row.cost,
     latency_ms_sum: row.latencyMsSum,
-    latency_histogram: JSON.stringify(row.latencyHistogram),
+    ...(Object.fromEntries(
+      LATENCY_COLUMNS.map((column, i) => [column, row.latencyHistogram[i] ?? 0]),
+    ) as Record<LatencyColumn, number>),
   };
 }
 
@@ -270,8 +291,9 @@ function fromRollupRow(row: UsageHourlyTable): RollupRow {
     completionTokens: row.completion_tokens,
     cachedTokens: row.cached_tokens,
     reasoningTokens: row.reasoning_tokens,
-    cost: row.cost,
+    // Summed in floating point by the database; rounded so sums read equal however they grouped.
+    cost: roundCost(row.cost),
     latencyMsSum: row.latency_ms_sum,
-    latencyHistogram: currentHistogram(JSON.parse(row.latency_histogram) as number[]),
+    latencyHistogram: LATENCY_COLUMNS.map((column) => Number(row[column])),
   };
 }

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../src/auth/authenticator.js';
+import { createMemoryChangeFeed } from '../../src/storage/memory/memory-change-feed.js';
+import { createMemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import { DEFAULT_USER_ID } from '../../src/storage/ports.js';
+import { newKey } from '../contract/key-store.contract.js';
+
+const HASH = 'c'.repeat(64);
+
+describe('client-key cache and the change feed', () => {
+  it('does not keep a lookup that a revoke overtook while it was reading the store', async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let markRead: () => void = () => {};
+    const read = new Promise<void>((resolve) => {
+      markRead = resolve;
+    });
+    // The first lookup reads the key, then stalls (a slow database) until the revoke has landed.
+    let stalls = 1;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        const found = await storage.keys.findByHash(hash);
+        markRead();
+        if (stalls-- > 0) await gate;
+        return found;
+      },
+    };
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
+    );
+    const inFlight = authenticate('secret', null);
+    await read;
+    await storage.keys.revoke('k', 1_000);
+    await changes.publish({ kind: 'key', id: 'k', hash: HASH });
+    release();
+    // It answers with what it read; the next request must not be served from that stale read.
+    await expect(inFlight).resolves.toMatchObject({ keyId: 'k' });
+    await expect(authenticate('secret', null)).rejects.toMatchObject({ code: 'key_revoked' });
+  });
+
+  it("drops every cached key of a user on that user's notice, and only those", async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.users.create({
+      id: 'u2',
+      name: 'u2',
+      email: null,
+      notes: null,
+      enabled: true,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    await storage.keys.create(newKey({ id: 'mine', hash: 'a'.repeat(64), userId: 'u2' }));
+    await storage.keys.create(newKey({ id: 'other', hash: 'b'.repeat(64), userId: DEFAULT_USER_ID }));
+    let reads = 0;
+    const keys = {
+      ...storage.keys,
+      findByHash(hash: string) {
+        reads++;
+        return storage.keys.findByHash(hash);
+      },
+    };
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: (s) => s, changes },
+    );
+    await authenticate('a'.repeat(64), null);
+    await authenticate('b'.repeat(64), null);
+    await storage.users.update('u2', { enabled: false }, 2);
+    await changes.publish({ kind: 'user', id: 'u2' });
+    await expect(authenticate('a'.repeat(64), null)).rejects.toMatchObject({ code: 'user_disabled' });
+    await authenticate('b'.repeat(64), null);
+    expect(reads).toBe(3); // the other user's key was still cached
+  });
+});
