@@ -24,7 +24,7 @@ import { requestId } from './http/request-id.js';
 import { mountServiceRoutes } from './http/service-routes.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import type { ProviderRegistry, WireRegistry } from './providers/registry.js';
-import type { HealthPort } from './router/health/health-port.js';
+import type { HealthStore } from './router/health/health-store.js';
 import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
 import { createRouterRuntime } from './router/router-runtime.js';
@@ -57,8 +57,8 @@ export interface GatewayDeps {
   readonly random?: () => number;
   /** SHA-256 hex for client-key lookups (default: crypto.subtle); a runtime may supply a faster one. */
   readonly hashKey?: (secret: string) => string | Promise<string>;
-  /** Router health backend (in-memory when absent; a shared one for many processes). */
-  readonly health?: HealthPort;
+  /** Router health store (in-memory when absent; a shared one for many processes). */
+  readonly health?: HealthStore;
   /** Backoff waits; tests may inject one that does not wait on real time. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly options: {
@@ -152,7 +152,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const runtime = createRouterRuntime({
     ...(options.routing ? { routing: options.routing } : {}),
-    ...(deps.health ? { health: deps.health } : {}),
+    ...(deps.health ? { healthStore: deps.health } : {}),
+    ...(deps.hashKey ? { hashKey: deps.hashKey } : {}),
     now,
     channels: deps.channels,
   });
