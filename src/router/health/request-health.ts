@@ -36,7 +36,7 @@ export function openRequestHealth(
   fingerprints: KeyFingerprints,
   now: () => number,
 ): RequestHealth {
-  const window = new Map<string, HealthRecord | undefined>();
+  const seen = new Map<string, HealthRecord | undefined>();
   let keyPrints: ReadonlyMap<string, string> = new Map();
 
   const idsOf = (target: Target) => {
@@ -50,15 +50,15 @@ export function openRequestHealth(
   const recordsOf = (target: Target) => {
     const ids = idsOf(target);
     return {
-      key: asScope(window.get(ids.key), 'key'),
-      model: asScope(window.get(ids.model), 'model'),
-      target: asScope(window.get(ids.target), 'target'),
+      key: asScope(seen.get(ids.key), 'key'),
+      model: asScope(seen.get(ids.model), 'model'),
+      target: asScope(seen.get(ids.target), 'target'),
     };
   };
   const apply = async (id: string, event: HealthEvent) => {
-    if (window.get(id) === undefined && !CREATES_RECORD.has(event.kind)) return undefined;
+    if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) return undefined;
     const applied = await store.apply(id, event);
-    window.set(id, applied.current);
+    seen.set(id, applied.current);
     return applied;
   };
 
@@ -67,7 +67,7 @@ export function openRequestHealth(
       keyPrints = await fingerprints.of(targets.map((t) => t.channel.keys[t.keyIndex] ?? ''));
       const ids = [...new Set(targets.flatMap((t) => Object.values(idsOf(t))))];
       const found = await store.getMany(ids);
-      for (const id of ids) window.set(id, found.get(id));
+      for (const id of ids) seen.set(id, found.get(id));
     },
     check: (target) => availabilityOf(recordsOf(target), now()),
     async acquire(target, force = false) {
@@ -80,7 +80,7 @@ export function openRequestHealth(
       const ids = idsOf(target);
       const id = records.key ? ids.key : ids.target;
       const applied = await store.apply(id, { kind: 'acquire', force });
-      window.set(id, applied.current);
+      seen.set(id, applied.current);
       // The store's answer decides: of concurrent claims only one saw the record claimable.
       return claimable(applied.previous, force, now());
     },
