@@ -24,7 +24,7 @@ import { requestId } from './http/request-id.js';
 import { mountServiceRoutes } from './http/service-routes.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import type { ProviderRegistry, WireRegistry } from './providers/registry.js';
-import type { HealthPort } from './router/health/health-port.js';
+import type { HealthStore } from './router/health/health-store.js';
 import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
 import { createRouterRuntime } from './router/router-runtime.js';
@@ -64,8 +64,8 @@ export interface GatewayDeps {
    * registry should too; a shared feed carries changes between instances.
    */
   readonly changes?: ChangeFeed;
-  /** Router health backend (in-memory when absent; a shared one for many processes). */
-  readonly health?: HealthPort;
+  /** Router health store (in-memory when absent; a shared one for many processes). */
+  readonly health?: HealthStore;
   /** Backoff waits; tests may inject one that does not wait on real time. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly options: {
@@ -161,7 +161,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const runtime = createRouterRuntime({
     ...(options.routing ? { routing: options.routing } : {}),
-    ...(deps.health ? { health: deps.health } : {}),
+    ...(deps.health ? { healthStore: deps.health } : {}),
+    ...(deps.hashKey ? { hashKey: deps.hashKey } : {}),
     now,
     channels: deps.channels,
   });

@@ -38,7 +38,7 @@ export interface AdminWiring {
   readonly traffic: TrafficStats;
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
   readonly version: string;
-  readonly health?: () => HealthSnapshot | null;
+  readonly health?: () => Promise<HealthSnapshot | null>;
   readonly reenableKey?: GatewayHealth['reenableKey'];
 }
 

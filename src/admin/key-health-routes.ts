@@ -38,7 +38,8 @@ export function mountKeyHealthRoutes(app: Hono<GatewayEnv>, deps: KeyHealthDeps)
         param: 'index',
       });
     }
-    const reenabled = deps.reenableKey(id, keyIndex);
+    // Health knows the key by its fingerprint: the index is read against the current key list.
+    const reenabled = await deps.reenableKey(id, keyIndex);
     return c.json({ channel: id, key_index: keyIndex, key: key ? maskSecret(key) : null, reenabled });
   });
 }

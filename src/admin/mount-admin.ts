@@ -24,7 +24,7 @@ export interface AdminMountDeps {
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
   readonly version: string;
   /** The router's health, when the gateway has one. */
-  readonly health?: () => HealthSnapshot | null;
+  readonly health?: () => Promise<HealthSnapshot | null>;
   readonly reenableKey?: GatewayHealth['reenableKey'];
 }
 
@@ -37,10 +37,11 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
   // The reference is public: it describes the API, it holds no data.
   app.get('/admin/api/openapi.json', (c) => c.json(openapi));
   app.get('/docs', (c) => c.html(DOCS_PAGE));
-  const routing = () => routingStats(deps.traffic, deps.channels(), deps.health?.() ?? null, deps.ctx.now());
-  app.get('/stats', admin, (c) => c.json(routing()));
+  const routing = async () =>
+    routingStats(deps.traffic, deps.channels(), (await deps.health?.()) ?? null, deps.ctx.now());
+  app.get('/stats', admin, async (c) => c.json(await routing()));
   // The same document under /admin/api, where the panel's session cookie is sent.
-  app.get('/admin/api/stats/routing', admin, (c) => c.json(routing()));
+  app.get('/admin/api/stats/routing', admin, async (c) => c.json(await routing()));
   if (deps.reenableKey)
     mountKeyHealthRoutes(app, {
       admin,

@@ -8,8 +8,8 @@ import type { Principal } from '../spec/principal.js';
  * The channels one client key may use. Most keys see every channel. A key bound to a channel
  * sees only that one. A "bring your own key" key sees the channels of its provider (or, when
  * there is none, the provider's default endpoint) carrying its own upstream key instead of the
- * channel's; those copies get their own name so their failures and counters never touch the
- * shared channel's keys.
+ * channel's; those copies are named per client key (`<channel>+byok:<key id>`), so one tenant's
+ * failures, load and counters never touch the shared channel's keys nor another tenant's copy.
  */
 export function channelsFor(
   principal: Principal,
@@ -23,7 +23,8 @@ export function channelsFor(
   return () => {
     const own = channels().filter((c) => c.provider === byok.provider);
     const base = own.length > 0 ? own : defaultEndpoint(byok.provider, providers);
-    return base.map((c) => ({ ...c, id: `${c.id}+byok`, name: `${c.name}+byok`, keys: [byok.apiKey] }));
+    const copy = `+byok:${principal.keyId}`;
+    return base.map((c) => ({ ...c, id: `${c.id}${copy}`, name: `${c.name}${copy}`, keys: [byok.apiKey] }));
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Outcome } from './health/health-port.js';
+import type { Outcome } from './health/health-events.js';
 
 /** Why one upstream attempt did not produce a usable response. */
 export interface AttemptFailure {

@@ -103,7 +103,7 @@ export async function routeCall(
     now: deps.now,
     random: deps.random,
     sleep: deps.sleep ?? sleep,
-    health: runtime.health,
+    health: runtime.health.open(),
     budget: runtime.budget,
     load: runtime.load,
     onAttempt: (tried) => {

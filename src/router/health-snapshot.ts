@@ -3,20 +3,21 @@ import type { ModelGroup, StrategyName } from './strategies/index.js';
 /**
  * The router's health as the admin API and `GET /stats` read it: `createGateway(...).health`.
  *
- *   const snap = gateway.health.snapshot();
+ *   const snap = await gateway.health.snapshot();
  *   snap.entries   // only targets that are NOT fully healthy; anything absent is healthy
  *   snap.channels  // every configured channel: in-flight count and latency EWMA
- *   gateway.health.reset({ channel: 'openai', keyIndex: 1 })  // put a fixed key back in rotation
+ *   await gateway.health.reset({ channel: 'openai', keyIndex: 1 })  // put a fixed key back in rotation
  *
- * Upstream keys never appear: a key is named by its index in the channel's key list and a
- * masked hint (`…abcd`). Times are epoch milliseconds from the gateway's clock.
+ * Upstream keys never appear: health stores a key's fingerprint, and the snapshot names it by
+ * its current index in the channel's key list and a masked hint (`…abcd`). Times are epoch
+ * milliseconds from the gateway's clock. Asynchronous: the health store may be shared.
  */
 export interface GatewayHealth {
-  snapshot(): HealthSnapshot;
+  snapshot(): Promise<HealthSnapshot>;
   /** Clears health entries (all, one channel, or one key of a channel). Returns how many were cleared. */
-  reset(filter?: HealthFilter): number;
+  reset(filter?: HealthFilter): Promise<number>;
   /** Puts a key the upstream rejected back into rotation now; false when it was not flagged. */
-  reenableKey(channel: string, keyIndex: number): boolean;
+  reenableKey(channel: string, keyIndex: number): Promise<boolean>;
 }
 
 export interface HealthFilter {
@@ -43,7 +44,10 @@ export type HealthState =
 
 export interface HealthEntry {
   readonly channel: string;
-  /** null when the entry covers every key of the channel (`model_unavailable`). */
+  /**
+   * null when the entry covers every key of the channel (`model_unavailable`), or when the
+   * channel is not a configured one (a bring-your-own-key tenant's copy, `<channel>+byok:<key id>`).
+   */
   readonly keyIndex: number | null;
   readonly keyHint: string | null;
   /** Upstream model; null when the entry covers every model of the key (`disabled`). */

@@ -1,8 +1,11 @@
 import { type RoutingConfig, routingSchema } from '../config/schema.js';
 import type { Channel } from '../spec/channel.js';
 import { type ChannelLoadTracker, createChannelLoad } from './channel-load.js';
-import type { HealthPort } from './health/health-port.js';
-import { createMemoryHealth } from './health/memory-health.js';
+import type { BreakerSettings } from './health/health-events.js';
+import type { HealthStore } from './health/health-store.js';
+import { createKeyFingerprints, type KeyHash } from './health/key-fingerprint.js';
+import { createMemoryHealthStore } from './health/memory-health-store.js';
+import { createRouterHealth, type RouterHealth } from './health/router-health.js';
 import { type GatewayHealth, maskKey } from './health-snapshot.js';
 import { createTurnCounter, type PlanOptions } from './plan.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
@@ -12,7 +15,7 @@ export const DEFAULT_ROUTING: RoutingConfig = routingSchema.parse({});
 /** The router's state shared by all requests of one gateway: health, budget, load, cursors. */
 export interface RouterRuntime {
   readonly routing: RoutingConfig;
-  readonly health: HealthPort;
+  readonly health: RouterHealth;
   readonly budget: RetryBudget;
   readonly load: ChannelLoadTracker;
   readonly nextTurn: NonNullable<PlanOptions['nextTurn']>;
@@ -27,47 +30,45 @@ export interface RouterRuntime {
   readonly view: GatewayHealth;
 }
 
+export function breakerSettings(routing: RoutingConfig): BreakerSettings {
+  return {
+    failureThreshold: routing.breaker.failure_threshold,
+    cooldownMs: routing.breaker.cooldown_ms,
+    maxCooldownMs: routing.breaker.max_cooldown_ms,
+    rateLimitCooldownMs: routing.rate_limit_cooldown_ms,
+    modelMissingCooldownMs: routing.model_missing_cooldown_ms,
+    keyRetryMs: routing.key_retry_ms,
+    keyRetryMaxMs: routing.key_retry_max_ms,
+  };
+}
+
 export function createRouterRuntime(input: {
   routing?: RoutingConfig;
   now: () => number;
   channels: () => readonly Channel[];
-  /** A shared health backend; in-memory when absent. */
-  health?: HealthPort;
+  /** A shared health store; in-memory when absent. */
+  healthStore?: HealthStore;
+  /** SHA-256 hex for key fingerprints (Web crypto when absent). */
+  hashKey?: KeyHash;
 }): RouterRuntime {
   const routing = input.routing ?? DEFAULT_ROUTING;
-  const health =
-    input.health ??
-    createMemoryHealth(
-      {
-        failureThreshold: routing.breaker.failure_threshold,
-        cooldownMs: routing.breaker.cooldown_ms,
-        maxCooldownMs: routing.breaker.max_cooldown_ms,
-        rateLimitCooldownMs: routing.rate_limit_cooldown_ms,
-        modelMissingCooldownMs: routing.model_missing_cooldown_ms,
-        keyRetryMs: routing.key_retry_ms,
-        keyRetryMaxMs: routing.key_retry_max_ms,
-      },
-      input.now,
-    );
+  const store = input.healthStore ?? createMemoryHealthStore(breakerSettings(routing), input.now);
+  const health = createRouterHealth(store, createKeyFingerprints(input.hashKey), input.now);
   const budget = createRetryBudget(routing.retry_budget_ratio, routing.retry_budget_burst);
   const load = createChannelLoad();
   const counters = { requests: 0, attempts: 0, retries: 0, retriesDenied: 0, clientAborts: 0 };
   const view: GatewayHealth = {
-    snapshot() {
+    async snapshot() {
       const channels = input.channels();
       const byId = new Map(channels.map((c) => [c.id, c]));
+      const entries = await health.entries(channels, maskKey);
       return {
         at: input.now(),
         strategy: { default: routing.strategy, groups: routing.model_groups },
-        entries: health.entries().map((entry) => {
-          const channel = byId.get(entry.channel);
-          const key = entry.keyIndex === null ? undefined : channel?.keys[entry.keyIndex];
-          return {
-            ...entry,
-            channel: channel?.name ?? entry.channel,
-            keyHint: key === undefined ? null : maskKey(key),
-          };
-        }),
+        entries: entries.map((entry) => ({
+          ...entry,
+          channel: byId.get(entry.channel)?.name ?? entry.channel,
+        })),
         channels: load
           .list(channels.map((c) => c.id))
           .map((l) => ({ ...l, channel: byId.get(l.channel)?.name ?? l.channel })),
@@ -80,15 +81,18 @@ export function createRouterRuntime(input: {
       };
     },
     reset(filter) {
-      const channel = filter?.channel;
-      const id =
-        channel === undefined ? undefined : (input.channels().find((c) => c.name === channel)?.id ?? channel);
-      return health.clear({
+      const channels = input.channels();
+      const name = filter?.channel;
+      const id = name === undefined ? undefined : (channels.find((c) => c.name === name)?.id ?? name);
+      return health.clear(channels, {
         ...(id === undefined ? {} : { channel: id }),
         ...(filter?.keyIndex === undefined ? {} : { keyIndex: filter.keyIndex }),
       });
     },
-    reenableKey: (channel, keyIndex) => health.reenableKey(channel, keyIndex),
+    async reenableKey(channelId, keyIndex) {
+      const channel = input.channels().find((c) => c.id === channelId);
+      return channel ? health.reenableKey(channel, keyIndex) : false;
+    },
   };
   return { routing, health, budget, load, nextTurn: createTurnCounter(), counters, view };
 }

@@ -5,7 +5,7 @@ import type { AttemptRecord } from '../spec/usage.js';
 import { backoffDelay } from './backoff.js';
 import type { ChannelLoadTracker } from './channel-load.js';
 import type { AttemptFailure } from './failure.js';
-import type { HealthPort, HealthTarget } from './health/health-port.js';
+import type { RequestHealth } from './health/request-health.js';
 import type { PlannedChannel } from './plan.js';
 import { type Prepared, prepareRequest } from './prepare-request.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -31,7 +31,8 @@ export interface RunOptions {
   readonly now: () => number;
   readonly random: () => number;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  readonly health: HealthPort;
+  /** This request's window on health (request-health.ts). */
+  readonly health: RequestHealth;
   readonly budget: RetryBudget;
   readonly load: ChannelLoadTracker;
   /** Sees every attempt as it ends; the usage record keeps them all. */
@@ -77,12 +78,6 @@ type StopFn = (
   reopensAt?: number,
 ) => Failed;
 
-export const healthTarget = (t: Target): HealthTarget => ({
-  channel: t.channel.id,
-  keyIndex: t.keyIndex,
-  model: t.upstreamModel || '*',
-});
-
 /**
  * Walks the plan in passes: keys of a channel in order, then the next channel, then the next
  * priority group; then again from the top while attempts, budget and deadline allow. Unhealthy
@@ -115,12 +110,15 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
 
   const usable = (t: Target) => {
     if (state.unbuildable.has(t.channel.id)) return false;
-    const kind = health.check(healthTarget(t)).kind;
+    const kind = health.check(t).kind;
     return kind === 'ok' || kind === 'probe';
   };
+  // One read of every candidate's health per pass, not a round-trip per candidate.
+  await health.refresh(targets);
   if (!targets.some(usable)) return lastResort(options, targets, failures, state, stop, countClientAbort);
 
-  for (;;) {
+  for (let pass = 0; ; pass++) {
+    if (pass > 0) await health.refresh(targets);
     let progressed = false;
     const skipChannels = new Set<string>();
     for (const target of targets) {
@@ -140,7 +138,7 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
         if (options.clientSignal.aborted) return stop('client-gone');
       }
       // Someone else may have taken a half-open target's single probe meanwhile.
-      if (!health.acquire(healthTarget(target))) continue;
+      if (!(await health.acquire(target))) continue;
       progressed = true;
       const result = await attempt(options, target, prepared, state, countClientAbort);
       if (result.ok) return result;
@@ -226,11 +224,11 @@ async function attempt(
   });
   if (!result.ok) {
     endLoad();
-    health.report(healthTarget(target), result.health);
+    await health.report(target, result.health);
     if (result.clientGone) countClientAbort();
     return result;
   }
-  health.report(healthTarget(target), { kind: 'success' });
+  await health.report(target, { kind: 'success' });
   options.load.recordFirstByte(target.channel.id, result.firstByteMs);
   const success: AttemptSuccess = {
     ...result,
@@ -265,7 +263,7 @@ async function lastResort(
   let reopensAt = Number.POSITIVE_INFINITY;
   const skipped: string[] = [];
   for (const target of targets) {
-    const availability = health.check(healthTarget(target));
+    const availability = health.check(target);
     if (availability.kind === 'out') skipped.push(`${target.channel.name}: ${availability.reason}`);
     if (availability.kind !== 'cooling') continue;
     reopensAt = Math.min(reopensAt, availability.until);
@@ -278,7 +276,7 @@ async function lastResort(
   options.onRetry(allowed);
   if (!allowed) return stop('cooling', null, skipped, reopensAt);
   if (options.clientSignal.aborted) return stop('client-gone');
-  health.acquire(healthTarget(pick.target), true);
+  await health.acquire(pick.target, true);
   const result = await attempt(options, pick.target, prepared, state, countClientAbort);
   if (result.ok) return result;
   failures.push({ ...result, channel: pick.target.channel.name });
@@ -286,10 +284,10 @@ async function lastResort(
   return stop('failed', result.retryable ? null : result);
 }
 
-function nextRateLimitEnd(health: HealthPort, targets: readonly Target[], now: number): number | null {
+function nextRateLimitEnd(health: RequestHealth, targets: readonly Target[], now: number): number | null {
   let soonest: number | null = null;
   for (const target of targets) {
-    const availability = health.check(healthTarget(target));
+    const availability = health.check(target);
     if (availability.kind === 'cooling' && availability.why === 'rate-limited') {
       const wait = Math.max(availability.until - now, 0);
       if (soonest === null || wait < soonest) soonest = wait;

@@ -93,7 +93,7 @@ describe('chaos', () => {
     // Failover must be doing its job: most requests end with a full answer despite ~60% faults.
     expect(count('complete')).toBeGreaterThan(REQUESTS / 2);
     expect(upstream.stats.received).toBeLessThanOrEqual(Math.floor(REQUESTS * (1 + RATIO)) + BURST);
-    const { counters } = gw.node.gateway.health.snapshot();
+    const { counters } = await gw.node.gateway.health.snapshot();
     expect(counters.requests).toBe(REQUESTS);
   }, 120_000);
 });

@@ -27,7 +27,10 @@ describe('client disconnect', () => {
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
     await waitFor(() => sent.abortedAt, 'upstream abort');
-    await waitFor(() => gw.node.gateway.health.snapshot().counters.clientAborts === 1, 'abort counted');
+    await waitFor(
+      async () => (await gw.node.gateway.health.snapshot()).counters.clientAborts === 1,
+      'abort counted',
+    );
   });
 
   it('aborts a streaming upstream when the client stops reading and hangs up', async () => {
@@ -39,7 +42,10 @@ describe('client disconnect', () => {
     await reader?.read();
     controller.abort();
     await waitFor(() => sent?.abortedAt, 'upstream abort');
-    await waitFor(() => gw.node.gateway.health.snapshot().counters.clientAborts === 2, 'abort counted');
+    await waitFor(
+      async () => (await gw.node.gateway.health.snapshot()).counters.clientAborts === 2,
+      'abort counted',
+    );
     const usage = await waitFor(() => gw.usage.find((u) => u.stream && u.status === 499), 'usage record');
     expect(usage.errorCode).toBe('client_closed');
   });

@@ -75,7 +75,7 @@ describe('client mistakes do not change health', () => {
     expect(ok.status).toBe(200);
     expect(byKey(fake.requests, 'primary-key')).toHaveLength(1);
     expect(byKey(fake.requests, 'fallback-key')).toHaveLength(0);
-    expect(gw.node.gateway.health.snapshot().entries).toEqual([]);
+    expect((await gw.node.gateway.health.snapshot()).entries).toEqual([]);
   });
 
   it('answers an untranslatable OpenAI content part with 400 naming it in param, without an attempt', async () => {
@@ -94,7 +94,7 @@ describe('client mistakes do not change health', () => {
     });
     expect(error.message).toContain('"input_audio"');
     expect(fake.requests).toHaveLength(0);
-    expect(gw.node.gateway.health.snapshot().entries).toEqual([]);
+    expect((await gw.node.gateway.health.snapshot()).entries).toEqual([]);
   });
 
   it('a request a channel cannot build for other reasons is a 502 naming it, with no attempt and no health change', async () => {
@@ -105,7 +105,7 @@ describe('client mistakes do not change health', () => {
     expect(error.code).toBe('upstream_failed');
     expect(error.message).toContain('claude: request not built');
     expect(fake.requests).toHaveLength(0);
-    expect(gw.node.gateway.health.snapshot().entries).toEqual([]);
+    expect((await gw.node.gateway.health.snapshot()).entries).toEqual([]);
   });
 
   it.each([400, 413, 422])(
@@ -125,7 +125,7 @@ describe('client mistakes do not change health', () => {
       expect(ok.status).toBe(200);
       expect(byKey(fake.requests, 'primary-key')).toHaveLength(6);
       expect(byKey(fake.requests, 'fallback-key')).toHaveLength(0);
-      expect(gw.node.gateway.health.snapshot().entries).toEqual([]);
+      expect((await gw.node.gateway.health.snapshot()).entries).toEqual([]);
     },
   );
 });

@@ -75,7 +75,7 @@ describe('retries and failover', () => {
     expect(byKey(fake.requests, 'key-b')).toHaveLength(1);
     for (let i = 0; i < 3; i++) expect((await chat(gw)).status).toBe(200);
     expect(byKey(fake.requests, 'key-a')).toHaveLength(1);
-    const entry = gw.node.gateway.health.snapshot().entries.find((e) => e.state === 'rate_limited');
+    const entry = (await gw.node.gateway.health.snapshot()).entries.find((e) => e.state === 'rate_limited');
     expect(entry).toMatchObject({ channel: 'one', keyIndex: 0, model: 'm' });
     expect((entry?.until ?? 0) - (entry?.since ?? 0)).toBe(30_000);
   });
@@ -107,7 +107,7 @@ describe('retries and failover', () => {
     for (let i = 0; i < 6; i++) results.push((await chat(gw)).status);
     expect(byKey(fake.requests, 'sk-revoked-0001')).toHaveLength(1);
     expect(results).toEqual([200, 200, 200, 200, 200, 200]);
-    const snapshot = gw.node.gateway.health.snapshot();
+    const snapshot = await gw.node.gateway.health.snapshot();
     expect(snapshot.entries).toEqual([
       expect.objectContaining({
         channel: 'one',
@@ -118,7 +118,7 @@ describe('retries and failover', () => {
       }),
     ]);
     expect(JSON.stringify(snapshot)).not.toContain('sk-revoked');
-    expect(gw.node.gateway.health.reset({ channel: 'one', keyIndex: 0 })).toBe(1);
+    expect(await gw.node.gateway.health.reset({ channel: 'one', keyIndex: 0 })).toBe(1);
   });
 
   it('a model-level 404 excludes that channel for that model only', async () => {
@@ -147,7 +147,7 @@ describe('retries and failover', () => {
     for (let i = 0; i < 30; i++) expect((await chat(gw)).status).toBe(200);
     // Breaker threshold 3: after three failures b is open and skipped (cooldown 5 s > test time).
     expect(byKey(fake.requests, 'k-b')).toHaveLength(3);
-    expect(gw.node.gateway.health.snapshot().entries).toEqual([
+    expect((await gw.node.gateway.health.snapshot()).entries).toEqual([
       expect.objectContaining({ channel: 'b', state: 'open', trips: 1 }),
     ]);
   });
@@ -183,7 +183,7 @@ describe('retries and failover', () => {
     for (let i = 0; i < requests; i++) expect((await chat(gw)).status).toBe(502);
     expect(fake.requests.length).toBeLessThanOrEqual(Math.floor(requests * 1.2) + 2);
     expect(fake.requests.length).toBeGreaterThan(requests);
-    const { counters } = gw.node.gateway.health.snapshot();
+    const { counters } = await gw.node.gateway.health.snapshot();
     expect(counters.attempts).toBe(fake.requests.length);
     expect(counters.retriesDenied).toBeGreaterThan(0);
   });
@@ -200,10 +200,15 @@ describe('retries and failover', () => {
     await chat(gw);
     await chat(gw);
     const first = fake.requests[0]?.headers.authorization;
-    expect(gw.node.gateway.health.snapshot().entries.filter((e) => e.state === 'open')).toHaveLength(2);
+    expect((await gw.node.gateway.health.snapshot()).entries.filter((e) => e.state === 'open')).toHaveLength(
+      2,
+    );
     const res = await chat(gw);
     expect(res.status).toBe(200);
     expect(fake.requests.at(-1)?.headers.authorization).toBe(first);
-    await waitFor(() => gw.node.gateway.health.snapshot().entries.length === 1, 'probe closes the breaker');
+    await waitFor(
+      async () => (await gw.node.gateway.health.snapshot()).entries.length === 1,
+      'probe closes the breaker',
+    );
   });
 });

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { HealthTarget } from '../../src/router/health/health-port.js';
-import { createMemoryHealth } from '../../src/router/health/memory-health.js';
+import { availabilityOf } from '../../src/router/health/availability.js';
+import type {
+  BreakerRecord,
+  HealthEvent,
+  HealthRecord,
+  KeyRecord,
+  ModelRecord,
+} from '../../src/router/health/health-events.js';
+import { claimable, transition } from '../../src/router/health/transition.js';
 
-const options = {
+// The breaker as a pure function: every (state, event) pair the router produces, as a table.
+
+const SETTINGS = {
   failureThreshold: 3,
   cooldownMs: 1_000,
   maxCooldownMs: 5_000,
@@ -11,109 +20,270 @@ const options = {
   keyRetryMs: 60_000,
   keyRetryMaxMs: 3_600_000,
 };
+const T = 1_000_000;
 
-function setup() {
-  const clock = { t: 1_000_000 };
-  const health = createMemoryHealth(options, () => clock.t);
-  return { clock, health };
-}
+const closed: BreakerRecord = {
+  scope: 'target',
+  breaker: 'closed',
+  consecutiveFailures: 0,
+  trips: 0,
+  openUntil: 0,
+  probeOut: false,
+  lastFailureAt: 0,
+  reason: '',
+  since: T,
+  rateLimitedUntil: 0,
+  rateLimitReason: '',
+};
+const degraded: BreakerRecord = {
+  ...closed,
+  consecutiveFailures: 2,
+  lastFailureAt: T - 10,
+  reason: 'HTTP 500',
+  since: T - 20,
+};
+const open: BreakerRecord = {
+  ...closed,
+  breaker: 'open',
+  trips: 1,
+  openUntil: T + 500,
+  lastFailureAt: T - 500,
+  reason: 'HTTP 500',
+  since: T - 500,
+};
+const due: BreakerRecord = { ...open, openUntil: T };
+const halfOpen: BreakerRecord = { ...due, breaker: 'half_open', probeOut: true, since: T };
+const rateLimited: BreakerRecord = {
+  ...closed,
+  rateLimitedUntil: T + 7_000,
+  lastFailureAt: T,
+  rateLimitReason: 'HTTP 429 (Retry-After)',
+};
+const flagged: KeyRecord = {
+  scope: 'key',
+  reason: 'upstream rejected the key (HTTP 401)',
+  since: T - 60_000,
+  until: T + 1,
+  strikes: 1,
+  probeOut: false,
+};
+const recheckDue: KeyRecord = { ...flagged, until: T };
+const recheckOut: KeyRecord = { ...recheckDue, probeOut: true };
+const missing: ModelRecord = { scope: 'model', reason: '404', since: T, until: T + 60_000 };
 
-const target: HealthTarget = { channel: 'c', keyIndex: 0, model: 'm' };
-const fail = { kind: 'failure', reason: 'HTTP 500' } as const;
+const failure: HealthEvent = { kind: 'failure', reason: 'HTTP 502' };
+const rejected: HealthEvent = { kind: 'key-rejected', reason: 'upstream rejected the key (HTTP 403)' };
 
-describe('health state machine (injected clock)', () => {
-  it('opens after N consecutive failures, goes half-open after the cooldown, closes on a good probe', () => {
-    const { clock, health } = setup();
-    health.report(target, fail);
-    health.report(target, fail);
-    expect(health.check(target).kind).toBe('ok');
-    expect(health.entries()[0]?.state).toBe('degraded');
-    health.report(target, fail);
-    expect(health.check(target)).toMatchObject({ kind: 'cooling', until: clock.t + 1_000 });
-    expect(health.entries()[0]).toMatchObject({ state: 'open', until: clock.t + 1_000, trips: 1 });
-    expect(health.acquire(target)).toBe(false);
+const rows: [string, HealthRecord | undefined, HealthEvent, HealthRecord | undefined][] = [
+  // healthy
+  ['healthy + success stays healthy', undefined, { kind: 'success' }, undefined],
+  ['healthy + release stays healthy', undefined, { kind: 'release' }, undefined],
+  ['healthy + acquire stays healthy', undefined, { kind: 'acquire', force: false }, undefined],
+  ['healthy + reenable stays healthy', undefined, { kind: 'reenable' }, undefined],
+  [
+    'healthy + failure is degraded',
+    undefined,
+    failure,
+    { ...closed, consecutiveFailures: 1, lastFailureAt: T, reason: 'HTTP 502' },
+  ],
+  [
+    'healthy + 429 with Retry-After cools for it',
+    undefined,
+    { kind: 'rate-limited', retryAfterMs: 7_000 },
+    rateLimited,
+  ],
+  [
+    'healthy + 429 without Retry-After cools for the default',
+    undefined,
+    { kind: 'rate-limited', retryAfterMs: null },
+    { ...rateLimited, rateLimitedUntil: T + 2_000, rateLimitReason: 'HTTP 429' },
+  ],
+  [
+    'healthy + 401/403 flags the key for a minute',
+    undefined,
+    rejected,
+    { ...flagged, reason: rejected.reason, since: T, until: T + 60_000 },
+  ],
+  ['healthy + model 404 marks the model', undefined, { kind: 'model-missing', reason: '404' }, missing],
+  // breaker
+  [
+    'degraded + failure at the threshold opens',
+    degraded,
+    failure,
+    {
+      ...degraded,
+      breaker: 'open',
+      trips: 1,
+      openUntil: T + 1_000,
+      consecutiveFailures: 0,
+      since: T,
+      lastFailureAt: T,
+      reason: 'HTTP 502',
+    },
+  ],
+  ['degraded + success heals', degraded, { kind: 'success' }, undefined],
+  ['open + acquire while cooling is refused', open, { kind: 'acquire', force: false }, open],
+  [
+    'open + forced acquire sends the last-resort try',
+    open,
+    { kind: 'acquire', force: true },
+    { ...open, breaker: 'half_open', probeOut: true },
+  ],
+  [
+    'open and due + acquire claims the single probe',
+    due,
+    { kind: 'acquire', force: false },
+    { ...due, breaker: 'half_open', probeOut: true, since: T },
+  ],
+  [
+    'half-open with its probe out + acquire is refused',
+    halfOpen,
+    { kind: 'acquire', force: false },
+    halfOpen,
+  ],
+  [
+    'half-open + probe failure reopens for twice as long',
+    halfOpen,
+    failure,
+    {
+      ...halfOpen,
+      breaker: 'open',
+      trips: 2,
+      openUntil: T + 2_000,
+      probeOut: false,
+      since: T,
+      lastFailureAt: T,
+      reason: 'HTTP 502',
+      consecutiveFailures: 0,
+    },
+  ],
+  ['half-open + probe success closes', halfOpen, { kind: 'success' }, undefined],
+  [
+    'half-open + release frees the probe without a verdict',
+    halfOpen,
+    { kind: 'release' },
+    { ...halfOpen, probeOut: false },
+  ],
+  ['rate-limited + acquire is refused', rateLimited, { kind: 'acquire', force: false }, rateLimited],
+  ['open + reenable leaves the breaker alone', open, { kind: 'reenable' }, open],
+  ['open + reset clears it', open, { kind: 'reset' }, undefined],
+  // keys
+  [
+    'flagged key + acquire before its re-check is refused',
+    flagged,
+    { kind: 'acquire', force: true },
+    flagged,
+  ],
+  [
+    'flagged key due + acquire claims the one re-check',
+    recheckDue,
+    { kind: 'acquire', force: false },
+    recheckOut,
+  ],
+  ['re-check out + acquire is refused', recheckOut, { kind: 'acquire', force: false }, recheckOut],
+  ['re-check out + release leaves it due for the next request', recheckOut, { kind: 'release' }, recheckDue],
+  [
+    're-check rejected again waits twice as long',
+    recheckOut,
+    rejected,
+    { ...flagged, reason: rejected.reason, strikes: 2, until: T + 120_000 },
+  ],
+  ['re-check succeeds: key back in', recheckOut, { kind: 'success' }, undefined],
+  ['flagged key + manual re-enable: back in', flagged, { kind: 'reenable' }, undefined],
+  ['flagged key + failure elsewhere leaves it flagged', flagged, failure, flagged],
+  // models
+  ['missing model + release leaves the mark', missing, { kind: 'release' }, missing],
+  [
+    'missing model + 404 again restarts its cooldown',
+    { ...missing, since: T - 5, until: T + 5 },
+    { kind: 'model-missing', reason: '404' },
+    missing,
+  ],
+  [
+    'expired model mark is dropped at the next word',
+    { ...missing, until: T },
+    { kind: 'release' },
+    undefined,
+  ],
+  ['missing model + reset clears it', missing, { kind: 'reset' }, undefined],
+];
 
-    clock.t += 1_000;
-    expect(health.check(target).kind).toBe('probe');
-    // Exactly one probe: the first acquire wins, the rest wait for its verdict.
-    expect(health.acquire(target)).toBe(true);
-    expect(health.acquire(target)).toBe(false);
-    expect(health.check(target).kind).toBe('cooling');
-    expect(health.entries()[0]?.state).toBe('half_open');
-
-    health.report(target, { kind: 'success' });
-    expect(health.check(target).kind).toBe('ok');
-    expect(health.entries()).toEqual([]);
+describe('transition(state, event, now, settings)', () => {
+  it.each(rows)('%s', (_, state, event, expected) => {
+    expect(transition(state, event, T, SETTINGS)).toEqual(expected);
   });
 
-  it('a failed probe reopens with a doubled cooldown, capped', () => {
-    const { clock, health } = setup();
-    for (let i = 0; i < 3; i++) health.report(target, fail);
+  it('never changes the state it was given', () => {
+    for (const [, state, event] of rows) {
+      const before = JSON.stringify(state);
+      transition(state, event, T, SETTINGS);
+      expect(JSON.stringify(state)).toBe(before);
+    }
+  });
+
+  it('opens after N consecutive failures; a success in between starts the count over', () => {
+    const run = (events: HealthEvent[]) =>
+      events.reduce<HealthRecord | undefined>((s, e) => transition(s, e, T, SETTINGS), undefined);
+    expect(run([failure, failure, failure])).toMatchObject({ breaker: 'open' });
+    expect(run([failure, failure, { kind: 'success' }, failure, failure])).toMatchObject({
+      breaker: 'closed',
+      consecutiveFailures: 2,
+    });
+  });
+
+  it('a failing probe reopens with a doubled cooldown, capped at the maximum', () => {
+    let t = T;
+    let state = [failure, failure, failure].reduce<HealthRecord | undefined>(
+      (s, e) => transition(s, e, t, SETTINGS),
+      undefined,
+    ) as BreakerRecord;
     const cooldowns: number[] = [];
     for (let trip = 0; trip < 4; trip++) {
-      const entry = health.entries()[0];
-      cooldowns.push((entry?.until ?? 0) - clock.t);
-      clock.t = entry?.until ?? clock.t;
-      expect(health.acquire(target)).toBe(true);
-      health.report(target, fail);
+      cooldowns.push(state.openUntil - t);
+      t = state.openUntil;
+      state = transition(state, { kind: 'acquire', force: false }, t, SETTINGS) as BreakerRecord;
+      expect(state.probeOut).toBe(true);
+      state = transition(state, failure, t, SETTINGS) as BreakerRecord;
     }
     expect(cooldowns).toEqual([1_000, 2_000, 4_000, 5_000]);
   });
+});
 
-  it('a probe whose client left releases the probe without a verdict', () => {
-    const { clock, health } = setup();
-    for (let i = 0; i < 3; i++) health.report(target, fail);
-    clock.t += 1_000;
-    expect(health.acquire(target)).toBe(true);
-    health.report(target, { kind: 'neutral' });
-    expect(health.check(target).kind).toBe('probe');
+describe('availabilityOf(records, now) and claimable(record, force, now)', () => {
+  const table: [string, Parameters<typeof availabilityOf>[0], string][] = [
+    ['no records', {}, 'ok'],
+    ['degraded', { target: degraded }, 'ok'],
+    ['open', { target: open }, 'cooling'],
+    ['open and due', { target: due }, 'probe'],
+    ['half-open, probe out', { target: halfOpen }, 'cooling'],
+    ['rate-limited', { target: rateLimited }, 'cooling'],
+    ['key flagged (any model, any breaker)', { key: flagged, target: degraded }, 'out'],
+    ['key due for its re-check', { key: recheckDue }, 'probe'],
+    ['key re-check out', { key: recheckOut }, 'out'],
+    ['model missing', { model: missing }, 'out'],
+    ['model mark expired', { model: { ...missing, until: T } }, 'ok'],
+  ];
+  it.each(table)('%s', (_, records, kind) => {
+    expect(availabilityOf(records, T).kind).toBe(kind);
   });
 
-  it('429 cools the key for Retry-After (or the default), then it is tried again', () => {
-    const { clock, health } = setup();
-    health.report(target, { kind: 'rate-limited', retryAfterMs: 7_000 });
-    expect(health.check(target)).toMatchObject({
+  it('a 429 cooling says when and that it is worth waiting for', () => {
+    expect(availabilityOf({ target: rateLimited }, T)).toEqual({
       kind: 'cooling',
+      until: T + 7_000,
+      failedAt: T,
       why: 'rate-limited',
-      until: clock.t + 7_000,
     });
-    expect(health.entries()[0]).toMatchObject({ state: 'rate_limited', until: clock.t + 7_000 });
-    clock.t += 7_000;
-    expect(health.check(target).kind).toBe('ok');
-    health.report(target, { kind: 'rate-limited', retryAfterMs: null });
-    expect(health.check(target)).toMatchObject({ until: clock.t + 2_000 });
-    // Another model on the same key is unaffected.
-    expect(health.check({ ...target, model: 'other' }).kind).toBe('ok');
   });
 
-  it('401/403 takes the key out for every model until its re-check or a reset; other keys stay in', () => {
-    const { clock, health } = setup();
-    health.report(target, { kind: 'key-rejected', reason: 'upstream rejected the key (HTTP 401)' });
-    expect(health.check({ ...target, model: 'any' }).kind).toBe('out');
-    expect(health.check({ ...target, keyIndex: 1 }).kind).toBe('ok');
-    expect(health.entries()).toEqual([
-      expect.objectContaining({ state: 'disabled', keyIndex: 0, model: null, until: clock.t + 60_000 }),
-    ]);
-    expect(health.clear({ channel: 'c', keyIndex: 0 })).toBe(1);
-    expect(health.check(target).kind).toBe('ok');
-  });
-
-  it('a model-level 404 excludes the channel for that model only, until its cooldown ends', () => {
-    const { clock, health } = setup();
-    health.report(target, { kind: 'model-missing', reason: '404' });
-    expect(health.check({ ...target, keyIndex: 3 }).kind).toBe('out');
-    expect(health.check({ ...target, model: 'other' }).kind).toBe('ok');
-    clock.t += 60_000;
-    expect(health.check(target).kind).toBe('ok');
-  });
-
-  it('a success resets the consecutive-failure count', () => {
-    const { health } = setup();
-    health.report(target, fail);
-    health.report(target, fail);
-    health.report(target, { kind: 'success' });
-    health.report(target, fail);
-    health.report(target, fail);
-    expect(health.check(target).kind).toBe('ok');
+  it('grants a send to healthy, due and forced targets only', () => {
+    expect(claimable(undefined, false, T)).toBe(true);
+    expect(claimable(due, false, T)).toBe(true);
+    expect(claimable(open, false, T)).toBe(false);
+    expect(claimable(open, true, T)).toBe(true);
+    expect(claimable(halfOpen, false, T)).toBe(false);
+    expect(claimable(recheckDue, false, T)).toBe(true);
+    expect(claimable(recheckOut, true, T)).toBe(false);
+    expect(claimable(flagged, true, T)).toBe(false);
   });
 });

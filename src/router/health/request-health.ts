@@ -1,0 +1,105 @@
+import type { Target } from '../../spec/channel.js';
+import { type Availability, availabilityOf } from './availability.js';
+import { eventsFor, type HealthEvent, type HealthRecord, type Outcome, type Scope } from './health-events.js';
+import { type HealthTarget, healthIds } from './health-ids.js';
+import type { HealthStore } from './health-store.js';
+import type { KeyFingerprints } from './key-fingerprint.js';
+import { claimable } from './transition.js';
+
+/**
+ * One request's window on health. `refresh` reads every candidate's records in one `getMany`,
+ * so checking a target is a map lookup, not a round-trip; claims and verdicts go to the store
+ * (atomically there) and their answers update the window.
+ */
+export interface RequestHealth {
+  refresh(targets: readonly Target[]): Promise<void>;
+  check(target: Target): Availability;
+  /**
+   * Claims the right to send to a target. True for healthy targets; for a half-open one (or a
+   * flagged key due for its re-check) only the first caller gets true. `force` is the
+   * last-resort try of a cooling target.
+   */
+  acquire(target: Target, force?: boolean): Promise<boolean>;
+  report(target: Target, outcome: Outcome): Promise<void>;
+}
+
+/** Events that leave a healthy (absent) record absent need no write when the window shows none. */
+const CREATES_RECORD = new Set<HealthEvent['kind']>([
+  'failure',
+  'rate-limited',
+  'key-rejected',
+  'model-missing',
+]);
+
+export function openRequestHealth(
+  store: HealthStore,
+  fingerprints: KeyFingerprints,
+  now: () => number,
+): RequestHealth {
+  const seen = new Map<string, HealthRecord | undefined>();
+  let keyPrints: ReadonlyMap<string, string> = new Map();
+
+  const idsOf = (target: Target) => {
+    const key = target.channel.keys[target.keyIndex] ?? '';
+    const print = keyPrints.get(key);
+    // refresh() fingerprints every target before any is checked; anything else is a bug here.
+    if (print === undefined)
+      throw new Error(`health: target ${target.channel.name}#${target.keyIndex} not read`);
+    return healthIds(healthTargetOf(target, print));
+  };
+  const recordsOf = (target: Target) => {
+    const ids = idsOf(target);
+    return {
+      key: asScope(seen.get(ids.key), 'key'),
+      model: asScope(seen.get(ids.model), 'model'),
+      target: asScope(seen.get(ids.target), 'target'),
+    };
+  };
+  const apply = async (id: string, event: HealthEvent) => {
+    if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) return undefined;
+    const applied = await store.apply(id, event);
+    seen.set(id, applied.current);
+    return applied;
+  };
+
+  return {
+    async refresh(targets) {
+      keyPrints = await fingerprints.of(targets.map((t) => t.channel.keys[t.keyIndex] ?? ''));
+      const ids = [...new Set(targets.flatMap((t) => Object.values(idsOf(t))))];
+      const found = await store.getMany(ids);
+      for (const id of ids) seen.set(id, found.get(id));
+    },
+    check: (target) => availabilityOf(recordsOf(target), now()),
+    async acquire(target, force = false) {
+      const records = recordsOf(target);
+      const availability = availabilityOf(records, now());
+      if (availability.kind === 'out') return false;
+      if (availability.kind === 'ok') return true;
+      if (availability.kind === 'cooling' && !force) return false;
+      // A flagged key's re-check is claimed on the key; a half-open breaker on the target.
+      const ids = idsOf(target);
+      const id = records.key ? ids.key : ids.target;
+      const applied = await store.apply(id, { kind: 'acquire', force });
+      seen.set(id, applied.current);
+      // The store's answer decides: of concurrent claims only one saw the record claimable.
+      return claimable(applied.previous, force, now());
+    },
+    async report(target, outcome) {
+      const ids = idsOf(target);
+      await Promise.all(eventsFor(outcome).map(([scope, event]) => apply(ids[scope], event)));
+    },
+  };
+}
+
+export const healthTargetOf = (target: Target, keyPrint: string): HealthTarget => ({
+  channel: target.channel.id,
+  key: keyPrint,
+  model: target.upstreamModel || '*',
+});
+
+function asScope<S extends Scope>(
+  record: HealthRecord | undefined,
+  scope: S,
+): Extract<HealthRecord, { scope: S }> | undefined {
+  return record?.scope === scope ? (record as Extract<HealthRecord, { scope: S }>) : undefined;
+}
