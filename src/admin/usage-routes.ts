@@ -137,10 +137,13 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
   });
 }
 
+/** GET /admin/api/usage (the panel's type, ui/src/api/types.ts). */
+export type UsageReport = ReturnType<typeof usageReport>;
+
 function usageReport(
   from: number,
   to: number,
-  groupBy: string,
+  groupBy: z.infer<typeof usageQuery>['group_by'],
   rows: Parameters<typeof summarize>[0],
   interval: Parameters<typeof usageSeries>[1],
 ) {
@@ -165,6 +168,9 @@ function groupTotals(rows: Parameters<typeof summarize>[0]) {
 function parse<T extends z.ZodType>(schema: T, c: Context<GatewayEnv>): z.infer<T> {
   return parseOrThrow(schema, c.req.query());
 }
+
+/** One log entry as the admin API shows it (the panel's type, ui/src/api/types.ts). */
+export type LogEntry = ReturnType<typeof logView>;
 
 /** One log entry as the admin API shows it (the upstream key is already masked). */
 export function logView(r: UsageRecord) {

@@ -1,3 +1,5 @@
+import { toHex } from '../encoding/hex.js';
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const SECRET_LENGTH = 40;
 
@@ -17,7 +19,7 @@ export function generateKeySecret(prefix: string): string {
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(digest);
 }
 
 /** What may be shown of a key: its prefix and last four characters. */

@@ -1,3 +1,4 @@
+import { toHex } from '../encoding/hex.js';
 import type { JsonObject, JsonValue } from '../spec/json.js';
 
 /** Fields that identify or bill the caller without changing the answer, so not part of the key. */
@@ -13,7 +14,7 @@ export async function cacheKey(tenant: string, route: string, body: JsonObject):
   for (const [name, value] of Object.entries(body)) if (!IGNORED_FIELDS.has(name)) kept[name] = value;
   const canonical = `${tenant}\u0000${route}\u0000${canonicalJson(kept)}`;
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(digest);
 }
 
 export function canonicalJson(value: JsonValue): string {

@@ -3,7 +3,8 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { WireRegistry } from '../providers/registry.js';
 import type { ClientCall } from '../router/forward.js';
 import { isJsonObject, type JsonObject } from '../spec/json.js';
-import { countInputTokens } from '../usage/count-tokens.js';
+import { countInputTokens } from '../usage/count-input-tokens.js';
+import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import { answerChat, chatContext, type FrontDoorWire } from './chat-call.js';
 import {
   assertModelAllowed,
@@ -16,6 +17,9 @@ import type { GatewayEnv } from './context.js';
 import { readBodyText } from './read-body.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest } from './request-accounting.js';
+
+/** Without accounting there is no runtime counter to ask. */
+const HEURISTIC = createHeuristicTokenCounter();
 
 /** Client headers a same-format upstream should still see (Claude Code sends betas). */
 const FORWARDED_HEADERS = ['anthropic-beta', 'anthropic-version'];
@@ -36,7 +40,8 @@ export function mountMessagesRoutes(
     const json = parseJsonObject(await readBodyText(c));
     const model = checkBody(json);
     assertModelAllowed(c, model, deps.resolveModel?.(model) ?? model);
-    return c.json({ input_tokens: await countInputTokens(wire.client.decodeRequest(json)) });
+    const counter = deps.accounting?.estimator ?? HEURISTIC;
+    return c.json({ input_tokens: await countInputTokens(wire.client.decodeRequest(json), counter) });
   });
   app.post(
     `${base}/messages`,

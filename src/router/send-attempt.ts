@@ -1,4 +1,5 @@
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
+import { UpstreamTransportError } from '../spec/transport-error.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
 import {
@@ -90,7 +91,7 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     if (ctx.clientSignal.aborted) return fail(clientGoneFailure());
     if (timedOut)
       return fail(networkFailure(`no response within ${budgetName} time-out (${headerBudget} ms)`, true));
-    if (isConnectTimeout(err))
+    if (err instanceof UpstreamTransportError && err.kind === 'connect-timeout')
       return fail(networkFailure(`connect time-out (${timeouts.connectMs ?? 'default'} ms)`, true));
     return fail(networkFailure(describe(err), false));
   }
@@ -183,16 +184,7 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   }
 }
 
-function isConnectTimeout(err: unknown): boolean {
-  const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : null;
-  return !!cause && typeof cause === 'object' && 'code' in cause && cause.code === 'UND_ERR_CONNECT_TIMEOUT';
-}
-
+/** The runtime's fetch already said what went wrong, in words fit for logs (no keys, no codes to parse). */
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return 'upstream request failed';
-  const cause = (err as Error & { cause?: unknown }).cause;
-  const code = cause && typeof cause === 'object' && 'code' in cause ? String(cause.code) : null;
-  // The Node fetch's own refusal (`upstreams.deny_private`) says which host and address, and why.
-  if (code === 'ERR_UPSTREAM_ADDRESS_DENIED' && cause instanceof Error) return cause.message;
-  return code ? `${err.message} (${code})` : err.message;
+  return err instanceof Error ? err.message : 'upstream request failed';
 }

@@ -46,12 +46,21 @@ export interface OutgoingRequest {
   readonly body: string | ArrayBuffer | null;
 }
 
-/** `fetch` options plus the per-channel connect time-out, which only a runtime's own fetch can enforce. */
+/** `fetch` options plus hints a runtime's fetch may honour and any other fetch ignores. */
 export interface UpstreamInit extends RequestInit {
+  /**
+   * The channel's connect time-out (`timeout.connect_ms`). The Node fetch honours it; a Workers
+   * fetch cannot (the platform owns the connection), so there the first-byte time-out covers
+   * the connect as well.
+   */
   readonly connectTimeoutMs?: number;
 }
 
-/** Any standard fetch satisfies this (it ignores `connectTimeoutMs`). */
+/**
+ * The upstream fetch a runtime supplies. Any standard fetch satisfies it; a runtime's own one
+ * should reject transport failures as `UpstreamTransportError` (src/spec/transport-error.ts) so
+ * that a connect time-out is told apart from other failures.
+ */
 export type FetchLike = (url: string, init: UpstreamInit) => Promise<Response>;
 
 /**

@@ -11,9 +11,11 @@ export interface TokenUsage {
 
 /**
  * Where a record's token counts came from: the upstream's own usage, an estimate with a
- * tokenizer (the upstream gave none), or an estimate of a stream that broke off (`partial`).
+ * tokenizer (the upstream gave none), the same with the ~4-characters-a-token heuristic
+ * (`estimated-heuristic`: the runtime has no tokenizer, or it was still loading), or an estimate
+ * of a stream that broke off (`partial`).
  */
-export type CountSource = 'upstream' | 'estimated' | 'partial';
+export type CountSource = 'upstream' | 'estimated' | 'estimated-heuristic' | 'partial';
 
 /** The prices (per 1M tokens) a record was costed with, kept so a bill can be explained. */
 export interface PricesUsed {

@@ -3,12 +3,10 @@ import type { RequestAccounting } from '../http/request-accounting.js';
 import { createLimiter } from '../limits/limiter.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageSink } from '../spec/usage.js';
-import type { CounterStore } from '../storage/accounting-ports.js';
-import { createMemoryCacheStore } from '../storage/memory/memory-response-cache.js';
-import type { Storage } from '../storage/ports.js';
+import type { CacheBounds, CacheStore, CounterStore, UsageStore } from '../storage/accounting-ports.js';
 import { DEFAULT_PRICES } from './default-prices.js';
 import { createPriceTable, type ModelPrice, type PriceMap } from './prices.js';
-import { createTokenEstimator } from './token-estimator.js';
+import type { TokenCounter } from './token-counter.js';
 import { createUsageWriter, type UsageWriter } from './usage-writer.js';
 
 export interface AccountingParts {
@@ -19,19 +17,22 @@ export interface AccountingParts {
 }
 
 /**
- * Builds limits, cache, prices, tokenizer and the batched usage writer from the settings. The
- * counter store is the runtime's choice (memory for one process; a shared one for many).
+ * Builds limits, cache, prices and the batched usage writer from the settings, over stores the
+ * caller chose: memory ones for one process, shared ones for many.
  */
 export function buildAccounting(input: {
   readonly settings: AccountingSettings;
-  readonly storage: Storage;
+  readonly usage: UsageStore;
   readonly counters: CounterStore;
+  /** Opens the response cache (called only when `cache.enabled`). */
+  readonly openCache: (bounds: CacheBounds) => CacheStore;
+  readonly tokens: TokenCounter;
   /** Runs a function every `ms` until stopped (renews concurrency leases of open streams). */
   readonly repeat?: (fn: () => void, ms: number) => () => void;
   readonly logger: Logger;
   readonly now: () => number;
 }): AccountingParts {
-  const { settings, storage, now } = input;
+  const { settings, now } = input;
   const prices = createPriceTable({
     defaults: DEFAULT_PRICES,
     overrides: toPriceMap(settings.prices),
@@ -39,14 +40,12 @@ export function buildAccounting(input: {
       Object.entries(settings.channelPrices).map(([name, map]) => [name, toPriceMap(map)]),
     ),
   });
-  // Loaded on first use; a failure leaves the ~4-characters-a-token heuristic in place.
-  const estimator = createTokenEstimator();
   const limiter = createLimiter({
     counters: input.counters,
     ...(input.repeat ? { repeat: input.repeat } : {}),
     // A budget survives restarts: a window's counter starts from the spend on record.
     spentSince: async (subject, since) => {
-      const rows = await storage.usage.rollups({
+      const rows = await input.usage.rollups({
         dimension: subject.kind,
         value: subject.id,
         from: since,
@@ -57,7 +56,7 @@ export function buildAccounting(input: {
   });
   const { cache } = settings;
   const writer = createUsageWriter({
-    store: storage.usage,
+    store: input.usage,
     logger: input.logger,
     flushIntervalMs: settings.usage.flush_interval_ms,
     maxBatch: settings.usage.max_batch,
@@ -67,15 +66,12 @@ export function buildAccounting(input: {
   });
   const accounting: RequestAccounting = {
     prices,
-    estimator,
+    estimator: input.tokens,
     limiter,
     limits: settings.limits,
     cache: cache.enabled
       ? {
-          store:
-            cache.backend === 'sqlite'
-              ? storage.openResponseCache({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes })
-              : createMemoryCacheStore({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes }),
+          store: input.openCache({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes }),
           settings: {
             enabled: true,
             ttlMs: cache.ttl_seconds * 1000,

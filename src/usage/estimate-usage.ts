@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../spec/json.js';
 import type { TokenUsage } from '../spec/usage.js';
-import type { TokenEstimator } from './token-estimator.js';
+import type { CountMethod, TokenCount, TokenCounter } from './token-counter.js';
 
 /** OpenAI's chat format adds a few tokens per message for roles and separators. */
 const PER_MESSAGE_OVERHEAD = 4;
@@ -42,23 +42,35 @@ function collectText(value: JsonValue | undefined, out: string[]): void {
 }
 
 export function estimatePromptTokens(
-  estimator: TokenEstimator,
+  counter: TokenCounter,
   json: JsonObject | null,
   model: string | null,
-): number {
+): TokenCount {
   const { text, messages } = promptText(json);
-  if (!text && messages === 0) return 0;
-  return estimator.count(text, model) + messages * PER_MESSAGE_OVERHEAD + PER_REQUEST_OVERHEAD;
+  if (!text && messages === 0) return { tokens: 0, method: 'tokenizer' };
+  const counted = counter.count(text, model);
+  return {
+    tokens: counted.tokens + messages * PER_MESSAGE_OVERHEAD + PER_REQUEST_OVERHEAD,
+    method: counted.method,
+  };
 }
 
 /** A whole estimated usage from the prompt and the completion text the client received. */
 export function estimateUsage(
-  estimator: TokenEstimator,
+  counter: TokenCounter,
   json: JsonObject | null,
   completionText: string,
   model: string | null,
-): TokenUsage {
-  const promptTokens = estimatePromptTokens(estimator, json, model);
-  const completionTokens = estimator.count(completionText, model);
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+): { usage: TokenUsage; method: CountMethod } {
+  const prompt = estimatePromptTokens(counter, json, model);
+  const completion = counter.count(completionText, model);
+  return {
+    usage: {
+      promptTokens: prompt.tokens,
+      completionTokens: completion.tokens,
+      totalTokens: prompt.tokens + completion.tokens,
+    },
+    // One heuristic part makes the whole record a heuristic estimate.
+    method: prompt.method === 'heuristic' || completion.method === 'heuristic' ? 'heuristic' : 'tokenizer',
+  };
 }

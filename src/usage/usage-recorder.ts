@@ -3,12 +3,12 @@ import type { AttemptRecord, TokenUsage, UsageRecord, UsageSink } from '../spec/
 import { computeCost } from './cost.js';
 import { estimateUsage } from './estimate-usage.js';
 import type { PriceTable } from './prices.js';
-import type { TokenEstimator } from './token-estimator.js';
+import type { TokenCounter } from './token-counter.js';
 
 /** What turns counts into a costed record; without it records carry counts only. */
 export interface UsageAccounting {
   readonly prices: PriceTable;
-  readonly estimator: TokenEstimator;
+  readonly estimator: TokenCounter;
 }
 
 /** Where a complete answer goes to be cached (set by the cache on a miss). */
@@ -137,8 +137,19 @@ export class UsageRecorder {
     } else if (this.accounting && record.firstByteMs !== null && record.operation !== 'passthrough') {
       // An upstream answered but reported no usage: count with the tokenizer.
       const model = record.modelServed ?? record.modelAsked;
-      record.usage = estimateUsage(this.accounting.estimator, this.requestJson, completionText ?? '', model);
-      record.countSource = record.errorCode && BROKEN_STREAM.has(record.errorCode) ? 'partial' : 'estimated';
+      const estimate = estimateUsage(
+        this.accounting.estimator,
+        this.requestJson,
+        completionText ?? '',
+        model,
+      );
+      record.usage = estimate.usage;
+      record.countSource =
+        record.errorCode && BROKEN_STREAM.has(record.errorCode)
+          ? 'partial'
+          : estimate.method === 'heuristic'
+            ? 'estimated-heuristic'
+            : 'estimated';
     }
     if (!this.accounting) return;
     if (!record.usage) {

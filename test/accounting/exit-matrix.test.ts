@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
-import { sseData } from '../support/http.js';
+import { postJson, sseData } from '../support/http.js';
 import type { TestGateway } from '../support/start-gateway.js';
 import {
   chat,
@@ -27,6 +27,14 @@ describe('one usage record per request, whatever the exit', () => {
   beforeAll(async () => {
     fake = await startFakeUpstream();
     gw = await startAccountingGateway(fake);
+    // The tokenizer loads on first need; count_tokens waits for it, so the estimates below are
+    // tokenizer counts (`estimated`), not the heuristic of a cold start (token-estimates.test.ts).
+    const warm = await postJson(gw, '/v1/messages/count_tokens', {
+      model: 'gpt-4o-mini',
+      max_tokens: 1,
+      messages: [{ role: 'user', content: 'warm up' }],
+    });
+    if (warm.status !== 200) throw new Error(`count_tokens answered ${warm.status}`);
   });
   afterEach(() => fake.reset());
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { NO_LIMITS } from '../../src/limits/limit-values.js';
 import { createLimiter } from '../../src/limits/limiter.js';
 import { formatReset } from '../../src/limits/rate-limit-headers.js';
 import { budgetWindow } from '../../src/limits/windows.js';
+import { createGptTokenizerCounter } from '../../src/runtime/node/gpt-tokenizer-counter.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 import type { UsageStore } from '../../src/storage/accounting-ports.js';
@@ -16,7 +17,7 @@ import { computeCost } from '../../src/usage/cost.js';
 import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
 import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
 import { createPriceTable } from '../../src/usage/prices.js';
-import { createTokenEstimator } from '../../src/usage/token-estimator.js';
+import { heuristicTokens } from '../../src/usage/token-counter.js';
 import { createUsageWriter } from '../../src/usage/usage-writer.js';
 
 describe('price table and cost', () => {
@@ -62,16 +63,28 @@ describe('price table and cost', () => {
   });
 });
 
-describe('token estimator', () => {
+describe('token counter', () => {
   it('counts with the real tokenizers once loaded (o200k for modern OpenAI models)', async () => {
-    const estimator = createTokenEstimator();
-    await estimator.load();
-    expect(estimator.ready).toBe(true);
-    expect(estimator.count('Hello world', 'gpt-4o')).toBe(2);
-    expect(estimator.count('Hello world', 'deepseek-chat')).toBe(2);
+    const counter = createGptTokenizerCounter();
+    await counter.ready();
+    expect(counter.count('Hello world', 'gpt-4o')).toEqual({ tokens: 2, method: 'tokenizer' });
+    expect(counter.count('Hello world', 'deepseek-chat')).toEqual({ tokens: 2, method: 'tokenizer' });
     const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello world' }] };
     // content + per-message and per-request framing
-    expect(estimatePromptTokens(estimator, body, 'gpt-4o')).toBe(2 + 4 + 3);
+    expect(estimatePromptTokens(counter, body, 'gpt-4o')).toEqual({ tokens: 2 + 4 + 3, method: 'tokenizer' });
+  });
+
+  it('says it used the heuristic while the tokenizer is not loaded yet', () => {
+    const counter = createGptTokenizerCounter();
+    expect(counter.count('Hello world, friend', 'gpt-4o')).toEqual({ tokens: 5, method: 'heuristic' });
+  });
+
+  it('the heuristic reads the script: ~4 ASCII characters, 1 CJK character, 2 other characters a token', () => {
+    expect(heuristicTokens('abcdefgh')).toBe(2);
+    expect(heuristicTokens('你好世界')).toBe(4);
+    expect(heuristicTokens('こんにちは')).toBe(5);
+    expect(heuristicTokens('привет')).toBe(3);
+    expect(heuristicTokens('')).toBe(0);
   });
 });
 

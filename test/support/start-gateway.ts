@@ -35,6 +35,8 @@ export async function startTestGateway(
     now?: () => number;
     sleep?: BootstrapOptions['sleep'];
     changes?: BootstrapOptions['changes'];
+    /** Another runtime's upstream fetch in place of undici. */
+    fetch?: BootstrapOptions['fetch'];
   } = {},
 ): Promise<TestGateway> {
   const settings = resolveSettings({
@@ -50,6 +52,7 @@ export async function startTestGateway(
     ...(inject.now ? { now: inject.now } : {}),
     ...(inject.sleep ? { sleep: inject.sleep } : {}),
     ...(inject.changes ? { changes: inject.changes } : {}),
+    ...(inject.fetch ? { fetch: inject.fetch } : {}),
   });
   const { secret } = await createClientKey(node.storage.keys, { name: 'test' });
   const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger });

@@ -1,4 +1,5 @@
 import { sha256Hex } from '../../auth/key-secret.js';
+import { toHex } from '../../encoding/hex.js';
 import type { AdminSessionRecord, AdminSessionStore } from '../../storage/ports.js';
 
 export interface StartedSession {
@@ -59,12 +60,6 @@ export function createAdminSessions(
       await store.delete(await sha256Hex(cookieValue));
     },
   };
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }
 
 function randomToken(): string {

@@ -1,25 +1,22 @@
 import type { IncomingMessage } from 'node:http';
-import { ensureAdminToken } from '../../admin/admin-token.js';
-import { createChannelRegistry, syncFileChannels } from '../../admin/channel-registry.js';
+import { type App, createApp } from '../../app/create-app.js';
+import { checkFileChannels } from '../../app/file-channels.js';
 import type { SecretBox } from '../../auth/secret-box.js';
-import { privateBaseUrlProblem } from '../../config/base-url.js';
-import { ConfigError, type Settings } from '../../config/settings.js';
-import { createGateway, type Gateway } from '../../gateway.js';
-import type { ProviderRegistry } from '../../providers/registry.js';
-import { createProviderRegistry, createWireRegistry } from '../../providers/registry.js';
-import { buildChannels, DEMO_CHAT_MODEL } from '../../router/build-channels.js';
+import type { Settings } from '../../config/settings.js';
+import type { Gateway } from '../../gateway.js';
+import { createProviderRegistry, type ProviderRegistry } from '../../providers/registry.js';
 import type { Channel } from '../../spec/channel.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
 import type { UsageRecord } from '../../spec/usage.js';
 import type { ChangeFeed } from '../../storage/change-feed.js';
-import { createMemoryChangeFeed } from '../../storage/memory/memory-change-feed.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
-import { buildAccounting } from '../../usage/build-accounting.js';
-import { openSecretBox } from './open-secret-box.js';
+import { createGptTokenizerCounter } from './gpt-tokenizer-counter.js';
+import { sealingRejected } from './open-secret-box.js';
 import { openStorage } from './open-storage.js';
 import { nodePanelAssets } from './panel-files.js';
+import { loadSealingKey } from './sealing-key.js';
 import { sha256HexSync } from './sha256.js';
 import { createUpstreamFetch } from './undici-fetch.js';
 import { VERSION } from './version.js';
@@ -55,124 +52,84 @@ export interface BootstrapOptions {
   readonly changes?: ChangeFeed;
 }
 
-const CHANNEL_POLL_MS = 5_000;
-
-/** Builds the gateway for one Node process: storage, providers, channels, upstream fetch. */
-export async function bootstrap({
-  settings,
-  logger,
-  fetch,
-  usageSink,
-  sleep,
-  now,
-  changes = createMemoryChangeFeed(),
-}: BootstrapOptions): Promise<NodeGateway> {
-  const providers = createProviderRegistry(settings.app);
+/**
+ * One Node process: opens SQLite, reads (or makes) the sealing key file, builds the undici
+ * fetch and timers, and hands them to the runtime-neutral createApp (src/app/).
+ */
+export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway> {
+  const { settings, logger } = options;
   // A bad channel in the file stops the process with a message naming it, before anything opens.
-  const fileChannels = buildChannels(settings.channels, providers);
-  if (settings.denyPrivateUpstreams) assertPublicChannels(fileChannels);
+  checkFileChannels(settings, createProviderRegistry(settings.app));
   const { storage, description } = await openStorage(settings.databaseUrl);
-  const { box } = await openSecretBox(settings, storage, logger).catch(async (err: unknown) => {
-    await storage.close();
-    throw err;
-  });
-  // The file's channels join the live store as file-managed; the router reads a snapshot of it.
-  await syncFileChannels(storage.channels, settings.channels, box, Date.now());
-  const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger, changes });
-  // The fallback for writes nobody published on the change feed (the CLI without --url, on the
-  // same database): picked up within this period; admin API changes apply at once.
-  const poll = setInterval(() => {
-    registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
-  }, CHANNEL_POLL_MS);
-  poll.unref();
-  const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
-  // Usage log (batched writes), limits, cache and prices; counters live in this process.
-  const accounting = buildAccounting({
-    settings: settings.accounting,
-    storage,
-    counters: createMemoryCounterStore(),
-    repeat: (fn, ms) => {
-      const timer = setInterval(fn, ms);
-      timer.unref();
-      return () => clearInterval(timer);
-    },
-    logger,
-    now: Date.now,
-  });
-  const upstream = fetch
+  const upstream = options.fetch
     ? null
     : createUpstreamFetch({
         connectTimeoutMs: 10_000,
         connections: 256,
         denyPrivate: settings.denyPrivateUpstreams,
       });
-  const gateway = createGateway({
-    storage,
-    changes,
-    providers,
-    wires: createWireRegistry(),
-    channels: registry.snapshot,
-    admin: {
-      tokenDigest: adminToken.digest,
-      box,
-      session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
-      denyPrivateUpstreams: settings.denyPrivateUpstreams,
-    },
-    ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
-    // @hono/node-server hands the Node request over as env.incoming.
-    clientAddress: (c) =>
-      (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
-    fetch: fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
-    logger,
-    ...(now ? { now } : {}),
-    hashKey: sha256HexSync,
-    ...(sleep ? { sleep } : {}),
-    accounting: accounting.accounting,
-    usageSink: (record: UsageRecord) => {
-      accounting.sink(record);
-      if (usageSink) usageSink(record);
-      else logger.debug({ usage: record }, 'request finished');
-    },
-    options: {
-      version: VERSION,
-      bodyLimitBytes: settings.bodyLimitBytes,
-      corsOrigins: settings.corsOrigins,
-      maxAttempts: settings.maxAttempts,
-      modelAliases: settings.modelAliases,
-      routing: settings.routing,
-      // With only the built-in mock served, its chat model is the obvious default for /chat.
-      defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
-    },
-  });
+  let app: App;
+  try {
+    const sealing = loadSealingKey({
+      envKey: settings.secrets.secretKey,
+      databaseUrl: settings.databaseUrl,
+      logger,
+    });
+    app = await createApp(
+      {
+        storage,
+        // Counters live in this process (one Node process on SQLite).
+        counters: createMemoryCounterStore(),
+        // `cache.backend: sqlite` shares the cache through the database file; else it is per process.
+        ...(settings.accounting.cache.backend === 'sqlite' ? { openCache: storage.openResponseCache } : {}),
+        ...(options.changes ? { changes: options.changes } : {}),
+        fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
+        logger,
+        sealing: { key: sealing.key, name: sealing.name, rejected: (err) => sealingRejected(sealing, err) },
+        tokens: createGptTokenizerCounter(),
+        repeat: unrefInterval,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        hashKey: sha256HexSync,
+        // @hono/node-server hands the Node request over as env.incoming.
+        clientAddress: (c) =>
+          (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
+        ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
+        ...(options.usageSink ? { usageSink: options.usageSink } : {}),
+        version: VERSION,
+      },
+      settings,
+    );
+  } catch (err) {
+    await upstream?.close();
+    await storage.close();
+    throw err;
+  }
   return {
-    gateway,
+    gateway: app.gateway,
     storage,
     get channels() {
-      return registry.snapshot();
+      return app.channels();
     },
     storageDescription: description,
     get usingDemoChannel() {
-      return registry.usingDemoChannel();
+      return app.usingDemoChannel();
     },
-    generatedAdminToken: adminToken.generated,
-    box,
-    providers,
-    refreshChannels: () => registry.refresh(),
+    generatedAdminToken: app.generatedAdminToken,
+    box: app.box,
+    providers: app.providers,
+    refreshChannels: () => app.refreshChannels(),
     async close() {
-      clearInterval(poll);
-      registry.stop();
+      await app.close();
       await upstream?.close();
-      // Records of requests that ended during the drain are written before the database closes.
-      await accounting.writer.close();
       await storage.close();
     },
   };
 }
 
-/** `upstreams.deny_private` holds for the file's channels too, provider default URLs included. */
-function assertPublicChannels(channels: readonly Channel[]): void {
-  for (const [index, channel] of channels.entries()) {
-    const problem = privateBaseUrlProblem(channel.baseUrl);
-    if (problem) throw new ConfigError(`channels.${index}.base_url: ${problem}`);
-  }
+/** Node's timers for createApp's periodic work; unref'd so they never hold the process open. */
+function unrefInterval(fn: () => void, ms: number): () => void {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }

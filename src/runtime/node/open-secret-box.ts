@@ -7,8 +7,9 @@ import type { Storage } from '../../storage/ports.js';
 import { discardGeneratedKey, loadSealingKey, type SealingKey } from './sealing-key.js';
 
 /**
- * The secret box for a Node process over `storage`: the sealing key loaded (or generated), checked
- * against the database, and clear-text secrets from older versions sealed under it.
+ * The secret box for a Node process over `storage` (the CLI's; the server's is built by
+ * createApp): the sealing key loaded (or generated), checked against the database, and
+ * clear-text secrets from older versions sealed under it.
  */
 export async function openSecretBox(
   settings: Settings,
@@ -25,13 +26,21 @@ export async function openSecretBox(
     const migrated = await adoptSealingKey(storage, box, sealing.name);
     if (migrated > 0) logger?.info({ secrets: migrated }, 'sealed secrets that were stored in clear');
   } catch (err) {
-    discardGeneratedKey(sealing);
-    if (err instanceof SealingKeyMismatch && sealing.path && existsSync(`${sealing.path}.new`)) {
-      throw new SealingKeyMismatch(
-        `${err.message}; a key rotation was interrupted: ${sealing.path}.new holds the new key`,
-      );
-    }
-    throw err;
+    throw sealingRejected(sealing, err);
   }
   return { box, sealing };
+}
+
+/**
+ * The database refused `sealing`: a key file generated on this start is removed again, and a
+ * mismatch next to a `<key file>.new` names the interrupted rotation. Returns the error to throw.
+ */
+export function sealingRejected(sealing: SealingKey, err: unknown): unknown {
+  discardGeneratedKey(sealing);
+  if (err instanceof SealingKeyMismatch && sealing.path && existsSync(`${sealing.path}.new`)) {
+    return new SealingKeyMismatch(
+      `${err.message}; a key rotation was interrupted: ${sealing.path}.new holds the new key`,
+    );
+  }
+  return err;
 }

@@ -1,7 +1,8 @@
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import { isPrivateHost } from '../../config/private-address.js';
-import type { FetchLike } from '../../spec/provider.js';
+import type { FetchLike, UpstreamInit } from '../../spec/provider.js';
 import { deniedAddressError, publicOnlyLookup, type ResolveAll } from './public-only-lookup.js';
+import { toTransportError } from './transport-errors.js';
 import { webBodyFromNode } from './web-body.js';
 
 export interface UpstreamAgentOptions {
@@ -62,7 +63,7 @@ export function createUpstreamFetch(options: UpstreamAgentOptions): {
       dispatcher: agent,
     }) as unknown as Promise<Response>;
 
-  const fetch: FetchLike = (url, { connectTimeoutMs, ...init }) => {
+  const send = (url: string, { connectTimeoutMs, ...init }: UpstreamInit): Promise<Response> => {
     // An IP literal (or localhost) never reaches the lookup: check it here.
     if (options.denyPrivate) {
       const { hostname } = new URL(url);
@@ -74,6 +75,11 @@ export function createUpstreamFetch(options: UpstreamAgentOptions): {
     if (body === UNSUPPORTED || !isPlainInit(init)) return viaFetch(url, init, pool.agent);
     return requestOnce(pool.dispatcher, url, init, body);
   };
+  // The core reads failures only as its own kinds (src/spec/transport-error.ts), never undici's codes.
+  const fetch: FetchLike = (url, init) =>
+    send(url, init).catch((err: unknown) => {
+      throw toTransportError(err, init.signal);
+    });
   return {
     fetch,
     close: async () => {

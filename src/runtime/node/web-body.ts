@@ -1,11 +1,12 @@
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { toTransportError } from './transport-errors.js';
 
 /**
  * A Web ReadableStream over an undici response body, decoded as undici's fetch decodes it
  * (gzip, deflate, br; unknown codings are passed through as they are). Chunks flow as they
  * arrive; a full queue pauses the socket read. A body that fails mid-way errors the stream with
- * `TypeError('terminated')` like fetch, or with the abort reason when `signal` ended it.
+ * `terminated` like fetch (as an `UpstreamTransportError`), or with the abort reason when `signal` ended it.
  */
 export function webBodyFromNode(
   body: Readable,
@@ -29,7 +30,12 @@ export function webBodyFromNode(
       source.once('error', (err: Error) => {
         if (settled) return;
         settled = true;
-        controller.error(signal?.aborted ? signal.reason : new TypeError('terminated', { cause: err }));
+        // As fetch words it, classified like a failed request (e.g. `terminated (ECONNRESET)`).
+        controller.error(
+          signal?.aborted
+            ? signal.reason
+            : toTransportError(new TypeError('terminated', { cause: err }), null),
+        );
       });
     },
     pull() {

@@ -111,7 +111,8 @@ export default defineMessages({
         countSource: 'Counted from',
         source: {
           upstream: 'the upstream’s usage',
-          estimated: 'an estimate (the upstream sent none)',
+          estimated: 'an estimate with the tokenizer (the upstream sent none)',
+          'estimated-heuristic': 'a rough estimate, ~4 characters a token (the upstream sent none)',
           partial: 'an estimate of a stream that broke off',
         },
         cost: 'Cost',
@@ -244,7 +245,8 @@ export default defineMessages({
         countSource: '计数来源',
         source: {
           upstream: '上游返回的用量',
-          estimated: '估算（上游未返回用量）',
+          estimated: '分词器估算（上游未返回用量）',
+          'estimated-heuristic': '粗略估算，约 4 个字符一个 token（上游未返回用量）',
           partial: '中断流的估算',
         },
         cost: '费用',

@@ -1,25 +1,17 @@
 import type { ChatRequest } from '../spec/chat.js';
-
-type Counter = (text: string) => number;
-let counter: Promise<Counter> | null = null;
-
-/** Loaded on first use: the encoding table is a few MB that most gateways never need. */
-function loadCounter(): Promise<Counter> {
-  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.countTokens as Counter);
-  return counter;
-}
+import type { TokenCounter } from './token-counter.js';
 
 /** Per-message and per-image overheads, in the spirit of OpenAI's chat token accounting. */
 const MESSAGE_OVERHEAD = 4;
 const IMAGE_TOKENS = 1_600;
 
 /**
- * Input tokens for a request, counted with the o200k_base BPE (GPT-4o's tokenizer). Providers'
- * own tokenizers differ (Claude's counts run higher on code), so this is an estimate close enough
- * for context budgeting, not a billing figure.
+ * Input tokens for a request (`/v1/messages/count_tokens`). Waits for the runtime's tokenizer,
+ * since counting is all this route does. Providers' own tokenizers differ (Claude's counts run
+ * higher on code), so this is an estimate close enough for context budgeting, not a bill.
  */
-export async function countInputTokens(request: ChatRequest): Promise<number> {
-  const count = await loadCounter();
+export async function countInputTokens(request: ChatRequest, counter: TokenCounter): Promise<number> {
+  await counter.ready();
   let total = 0;
   const text: string[] = request.system.map((p) => p.text);
   if (request.system.length > 0) total += MESSAGE_OVERHEAD;
@@ -38,5 +30,5 @@ export async function countInputTokens(request: ChatRequest): Promise<number> {
   }
   for (const tool of request.tools)
     text.push(tool.name, tool.description ?? '', JSON.stringify(tool.parameters));
-  return total + count(text.join('\n'));
+  return total + counter.count(text.join('\n'), request.model).tokens;
 }

@@ -1,0 +1,61 @@
+import type { ClientAddressOf } from '../auth/middleware.js';
+import type { PanelAssets } from '../http/admin-panel.js';
+import type { HealthPort } from '../router/health/health-port.js';
+import type { Logger } from '../spec/logger.js';
+import type { FetchLike } from '../spec/provider.js';
+import type { UsageRecord } from '../spec/usage.js';
+import type { CacheBounds, CacheStore, CounterStore } from '../storage/accounting-ports.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
+import type { Storage } from '../storage/ports.js';
+import type { TokenCounter } from '../usage/token-counter.js';
+
+/** Runs `fn` every `ms` until the returned function is called (a timer that keeps nothing alive). */
+export type Repeat = (fn: () => void, ms: number) => () => void;
+
+/**
+ * What a runtime supplies to `createApp`: drivers opened, bindings read, the upstream fetch.
+ * Everything else (services, registries, the gateway) is built from these and the settings.
+ */
+export interface AppPorts {
+  /** The durable stores (SQLite on Node, D1 on Workers, Postgres); the runtime opens and closes it. */
+  readonly storage: Storage;
+  /** Limit counters: memory for one process, a shared store (Redis, a Durable Object) for many. */
+  readonly counters: CounterStore;
+  /** Opens the response cache when `cache.enabled`; a process-local memory cache when absent. */
+  readonly openCache?: (bounds: CacheBounds) => CacheStore;
+  /** Admin change notices; this process only when absent. One shared feed links instances. */
+  readonly changes?: ChangeFeed;
+  /** Router health; in memory when absent. */
+  readonly health?: HealthPort;
+  /** The upstream fetch (undici on Node, the platform fetch on Workers). */
+  readonly fetch: FetchLike;
+  readonly logger: Logger;
+  /** The key that seals stored upstream keys, as the runtime found or generated it. */
+  readonly sealing: {
+    readonly key: string;
+    /** How messages name the key: never the key itself. */
+    readonly name: string;
+    /** The database refuses this key: return the error to throw (after undoing what the runtime made). */
+    readonly rejected?: (err: unknown) => unknown;
+  };
+  /** Token counts for estimates and limits; the script-aware heuristic when absent. */
+  readonly tokens?: TokenCounter;
+  /**
+   * Periodic work: the channel poll (catching store writes nobody announced on the change feed)
+   * and lease renewal for open streams. Absent on runtimes without timers between requests,
+   * which rely on the change feed alone.
+   */
+  readonly repeat?: Repeat;
+  /** The gateway's clock; Date.now when absent. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** SHA-256 hex for client-key lookups (default: crypto.subtle). */
+  readonly hashKey?: (secret: string) => string | Promise<string>;
+  readonly clientAddress?: ClientAddressOf;
+  /** The built admin panel, when `admin.panel` is on and the runtime can serve it. */
+  readonly panel?: PanelAssets;
+  /** Receives every usage record after the durable writer (default: a debug log line). */
+  readonly usageSink?: (record: UsageRecord) => void;
+  /** The version the gateway reports. */
+  readonly version: string;
+}

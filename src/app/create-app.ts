@@ -1,0 +1,137 @@
+import { ensureAdminToken } from '../admin/admin-token.js';
+import { createChannelRegistry, syncFileChannels } from '../admin/channel-registry.js';
+import { createSecretBox, type SecretBox } from '../auth/secret-box.js';
+import { adoptSealingKey } from '../auth/secret-check.js';
+import type { Settings } from '../config/settings.js';
+import { createGateway, type Gateway } from '../gateway.js';
+import { createProviderRegistry, createWireRegistry, type ProviderRegistry } from '../providers/registry.js';
+import { DEMO_CHAT_MODEL } from '../router/build-channels.js';
+import type { Channel } from '../spec/channel.js';
+import type { Logger } from '../spec/logger.js';
+import type { UsageRecord } from '../spec/usage.js';
+import { createMemoryChangeFeed } from '../storage/memory/memory-change-feed.js';
+import { createMemoryCacheStore } from '../storage/memory/memory-response-cache.js';
+import type { Storage } from '../storage/ports.js';
+import { buildAccounting } from '../usage/build-accounting.js';
+import { createHeuristicTokenCounter } from '../usage/token-counter.js';
+import type { AppPorts } from './app-ports.js';
+import { checkFileChannels } from './file-channels.js';
+
+export interface App {
+  readonly gateway: Gateway;
+  readonly storage: Storage;
+  readonly box: SecretBox;
+  readonly providers: ProviderRegistry;
+  /** The channels the router serves right now (a fresh snapshot after every admin change). */
+  channels(): readonly Channel[];
+  /** True while the store holds no channel and the built-in mock channel is served. */
+  usingDemoChannel(): boolean;
+  /** The admin token, only when it was generated on this start (print it once); else null. */
+  readonly generatedAdminToken: string | null;
+  /** Rebuilds the channel snapshot from the store. */
+  refreshChannels(): Promise<void>;
+  /**
+   * Stops the poll and the change-feed subscription and writes the buffered usage records.
+   * The runtime closes its fetch and the storage after this.
+   */
+  close(): Promise<void>;
+}
+
+/** Catches store writes nobody announced on the change feed (the CLI without --url, same database). */
+const CHANNEL_POLL_MS = 5_000;
+
+/**
+ * The runtime-neutral composition root: every service built from the runtime's ports and the
+ * settings. Node (runtime/node/bootstrap.ts) and Workers supply ports; nothing here knows which.
+ */
+export async function createApp(ports: AppPorts, settings: Settings): Promise<App> {
+  const { storage, logger } = ports;
+  const providers = createProviderRegistry(settings.app);
+  checkFileChannels(settings, providers);
+  const box = await openBox(ports, logger);
+  const changes = ports.changes ?? createMemoryChangeFeed();
+  // The file's channels join the live store as file-managed; the router reads a snapshot of it.
+  await syncFileChannels(storage.channels, settings.channels, box, Date.now());
+  const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger, changes });
+  const stopPoll =
+    ports.repeat?.(() => {
+      registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
+    }, CHANNEL_POLL_MS) ?? (() => {});
+  const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
+  const accounting = buildAccounting({
+    settings: settings.accounting,
+    usage: storage.usage,
+    counters: ports.counters,
+    openCache: ports.openCache ?? createMemoryCacheStore,
+    tokens: ports.tokens ?? createHeuristicTokenCounter(),
+    ...(ports.repeat ? { repeat: ports.repeat } : {}),
+    logger,
+    now: Date.now,
+  });
+  const extraSink =
+    ports.usageSink ?? ((record: UsageRecord) => logger.debug({ usage: record }, 'request finished'));
+  const gateway = createGateway({
+    storage,
+    changes,
+    providers,
+    wires: createWireRegistry(),
+    channels: registry.snapshot,
+    admin: {
+      tokenDigest: adminToken.digest,
+      box,
+      session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
+      denyPrivateUpstreams: settings.denyPrivateUpstreams,
+    },
+    ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
+    ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),
+    ...(ports.health ? { health: ports.health } : {}),
+    fetch: ports.fetch,
+    logger,
+    ...(ports.now ? { now: ports.now } : {}),
+    ...(ports.hashKey ? { hashKey: ports.hashKey } : {}),
+    ...(ports.sleep ? { sleep: ports.sleep } : {}),
+    accounting: accounting.accounting,
+    usageSink: (record: UsageRecord) => {
+      accounting.sink(record);
+      extraSink(record);
+    },
+    options: {
+      version: ports.version,
+      bodyLimitBytes: settings.bodyLimitBytes,
+      corsOrigins: settings.corsOrigins,
+      maxAttempts: settings.maxAttempts,
+      modelAliases: settings.modelAliases,
+      routing: settings.routing,
+      // With only the built-in mock served, its chat model is the obvious default for /chat.
+      defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
+    },
+  });
+  return {
+    gateway,
+    storage,
+    box,
+    providers,
+    channels: registry.snapshot,
+    usingDemoChannel: registry.usingDemoChannel,
+    generatedAdminToken: adminToken.generated,
+    refreshChannels: () => registry.refresh(),
+    async close() {
+      stopPoll();
+      registry.stop();
+      // Records of requests that ended during the drain are written before the storage closes.
+      await accounting.writer.close();
+    },
+  };
+}
+
+/** The secret box, checked against the database; clear-text secrets of older versions get sealed. */
+async function openBox(ports: AppPorts, logger: Logger): Promise<SecretBox> {
+  const box = await createSecretBox(ports.sealing.key);
+  try {
+    const migrated = await adoptSealingKey(ports.storage, box, ports.sealing.name);
+    if (migrated > 0) logger.info({ secrets: migrated }, 'sealed secrets that were stored in clear');
+  } catch (err) {
+    throw ports.sealing.rejected ? ports.sealing.rejected(err) : err;
+  }
+  return box;
+}

@@ -1,0 +1,44 @@
+import type { TokenCounter } from '../../usage/token-counter.js';
+import { heuristicTokens } from '../../usage/token-counter.js';
+
+type Encode = (text: string) => number;
+
+/** Models that use OpenAI's o200k vocabulary; everything else is approximated with cl100k. */
+const O200K_MODELS = /(^|\/)(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o1|o3|o4|chatgpt-4o|gpt-oss)/i;
+
+/**
+ * gpt-tokenizer (pure JavaScript BPE), imported on first use: its vocabularies are ~4 MB of
+ * code and ~60 MB of heap, so start-up and every request that needs no estimate (upstreams that
+ * report usage, keys without token limits) never load them. Counts made before the load
+ * finishes use the heuristic, and say so.
+ */
+export function createGptTokenizerCounter(): TokenCounter {
+  let o200k: Encode | null = null;
+  let cl100k: Encode | null = null;
+  let loading: Promise<void> | null = null;
+  const load = (): Promise<void> => {
+    loading ??= Promise.all([
+      import('gpt-tokenizer/encoding/o200k_base'),
+      import('gpt-tokenizer/encoding/cl100k_base'),
+    ]).then(
+      ([o, c]) => {
+        o200k = (text) => o.countTokens(text);
+        cl100k = (text) => c.countTokens(text);
+      },
+      // A broken install leaves the heuristic in place rather than failing requests.
+      () => {},
+    );
+    return loading;
+  };
+  return {
+    count(text, model) {
+      // Nothing to count is exact whichever method would have counted it.
+      if (!text) return { tokens: 0, method: 'tokenizer' };
+      const encode = model && O200K_MODELS.test(model) ? o200k : cl100k;
+      if (encode) return { tokens: encode(text), method: 'tokenizer' };
+      void load();
+      return { tokens: heuristicTokens(text), method: 'heuristic' };
+    },
+    ready: load,
+  };
+}
