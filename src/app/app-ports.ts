@@ -1,6 +1,6 @@
 import type { ClientAddressOf } from '../auth/middleware.js';
 import type { PanelAssets } from '../http/admin-panel.js';
-import type { HealthPort } from '../router/health/health-port.js';
+import type { HealthStore } from '../router/health/health-store.js';
 import type { Logger } from '../spec/logger.js';
 import type { FetchLike } from '../spec/provider.js';
 import type { UsageRecord } from '../spec/usage.js';
@@ -26,7 +26,7 @@ export interface AppPorts {
   /** Admin change notices; this process only when absent. One shared feed links instances. */
   readonly changes?: ChangeFeed;
   /** Router health; in memory when absent. */
-  readonly health?: HealthPort;
+  readonly health?: HealthStore;
   /** The upstream fetch (undici on Node, the platform fetch on Workers). */
   readonly fetch: FetchLike;
   readonly logger: Logger;
