@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SecurityGateway, startSecurityGateway } from './support/security-gateway.js';
+
+/** Each case here is a counterexample the route fuzz found once, kept so the defect stays fixed. */
+let gw: SecurityGateway;
+
+beforeAll(async () => {
+  gw = await startSecurityGateway();
+}, 30_000);
+afterAll(async () => {
+  await gw?.close();
+});
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  gw.fetch(
+    new Request(`http://127.0.0.1${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    }),
+  );
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  gw.fetch(new Request(`http://127.0.0.1${path}`, { headers }));
+
+describe('fuzz regressions', () => {
+  it.each(['/v1/models/%C0%AF', '/api/v1/models/%E0%A4%A', '/v1/models/%'])(
+    'GET %s (malformed percent-encoding) is a 400 naming the model, not a 500',
+    async (path) => {
+      const res = await get(path, { authorization: `Bearer ${gw.keys.valid}` });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', param: 'model' } });
+    },
+  );
+
+  it.each(['\ufffdsk-key', 'sk-ключ', 'sk\u0000x'])(
+    'POST /chat with a token no header can carry (%j) is a 401, not a 500',
+    async (token) => {
+      const res = await post('/chat', JSON.stringify({ token, prompt: 'hi' }));
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ success: false, error: 'the API key is not valid' });
+    },
+  );
+
+  it('POST /chat answers a too-large body in its own {success: false} shape', async () => {
+    const res = await post('/chat', '{"token":"x","prompt":"hi"}', { 'content-length': '99999999999' });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ success: false, error: expect.stringContaining('larger than') });
+  });
+});
