@@ -42,6 +42,28 @@ describe('fuzz regressions', () => {
     },
   );
 
+  it.each(['/admin/favicon.ico', '/admin/assets/gone-123.js'])(
+    'GET %s (no such panel file) is a 404 in the error envelope',
+    async (path) => {
+      const res = await get(path);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: 'route_not_found' } });
+    },
+  );
+
+  it.each(['/v1/chat/completions', '/v1/completions', '/v1/messages', '/v1/audio/speech'])(
+    'POST %s with JSON nested 20 000 deep is a 400 invalid_json, not a 500',
+    async (path) => {
+      const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+      const body = `{"model":"fake-model","stream":true,"messages":[],"max_tokens":${deep}}`;
+      const res = await post(path, body, { authorization: `Bearer ${gw.keys.valid}` });
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).toContain('nested');
+      expect(text).not.toContain('Maximum call stack');
+    },
+  );
+
   it('POST /chat answers a too-large body in its own {success: false} shape', async () => {
     const res = await post('/chat', '{"token":"x","prompt":"hi"}', { 'content-length': '99999999999' });
     expect(res.status).toBe(413);

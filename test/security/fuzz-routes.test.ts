@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyText, type FuzzPools, type FuzzRequest, requestArbitrary, toRequest } from './support/request-arbitraries.js';
-import { violations } from './support/response-checks.js';
+import { readBody, violations } from './support/response-checks.js';
 import { ADMIN_TOKEN, MODELS, type SecurityGateway, startSecurityGateway } from './support/security-gateway.js';
 
 /**
@@ -81,7 +81,7 @@ describe('fuzz: every route, arbitrary input', () => {
         fc.asyncProperty(requestArbitrary(pools), async (r) => {
           const logsBefore = gw.errorLogs.length;
           const res = await gw.fetch(toRequest(r));
-          const text = await res.text();
+          const text = await readBody(res);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const path = new URL(toRequest(r).url).pathname;
           const sent = `${r.path}${r.query}${JSON.stringify(r.headers)}${bodyText(r.body)}`;

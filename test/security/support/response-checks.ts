@@ -1,3 +1,5 @@
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+
 /**
  * What no answer may ever do, whatever was sent: a 5xx of the gateway's own making, an error
  * body outside the route's envelope, or a stack trace, source path or exception text.
@@ -89,4 +91,19 @@ export function violations(method: string, path: string, answer: Answer, sent: s
     }
   }
   return found;
+}
+
+/** The body as a client reads it: the panel gzips (or brotli-compresses) when asked to. */
+export async function readBody(res: Response): Promise<string> {
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const encoding = res.headers.get('content-encoding');
+  const decoded =
+    encoding === 'gzip'
+      ? gunzipSync(bytes)
+      : encoding === 'deflate'
+        ? inflateSync(bytes)
+        : encoding === 'br'
+          ? brotliDecompressSync(bytes)
+          : bytes;
+  return decoded.toString('utf8');
 }

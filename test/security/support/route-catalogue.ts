@@ -105,4 +105,6 @@ export const ROUTES: readonly RouteSpec[] = [
   // The panel's static files and its single-page routes.
   { method: 'GET', path: '/admin/', access: 'public', body: 'none', envelope: 'openai' },
   { method: 'GET', path: '/admin/keys', access: 'public', body: 'none', envelope: 'openai' },
+  { method: 'GET', path: '/admin/favicon.ico', access: 'public', body: 'none', envelope: 'openai' },
+  { method: 'GET', path: '/admin/assets/:id', access: 'public', body: 'none', envelope: 'openai' },
 ];
