@@ -68,7 +68,9 @@ const simpleChatErrors: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   await next();
   if (!c.error) return;
   const message =
-    c.error instanceof GatewayError ? c.error.message : 'internal error; see the gateway log for this request id';
+    c.error instanceof GatewayError
+      ? c.error.message
+      : 'internal error; see the gateway log for this request id';
   const headers = new Headers(c.res.headers);
   headers.delete('content-length');
   c.res = new Response(JSON.stringify({ success: false, error: message }), { status: c.res.status, headers });

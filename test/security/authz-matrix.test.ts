@@ -64,16 +64,27 @@ function expected(route: MatrixRoute, { role, carrier }: Cell): Outcome {
     }
     case 'admin': {
       const verdicts = ADMIN_VERDICTS[role];
-      const verdict = byHeader ? verdicts.accepted : carrier === 'cookie' ? verdicts.cookie : verdicts.elsewhere;
+      const verdict = byHeader
+        ? verdicts.accepted
+        : carrier === 'cookie'
+          ? verdicts.cookie
+          : verdicts.elsewhere;
       if (verdict === 'through') return route.through;
-      if (verdict === 'through, reads only') return SAFE_METHODS.has(route.method) ? route.through : [403, 'csrf_failed'];
+      if (verdict === 'through, reads only')
+        return SAFE_METHODS.has(route.method) ? route.through : [403, 'csrf_failed'];
       return verdict;
     }
     case 'panel-session': {
-      const kind = SESSION_ROLES.includes(role) ? 'session' : carrier === 'cookie' ? 'cookie without a session' : 'no cookie';
+      const kind = SESSION_ROLES.includes(role)
+        ? 'session'
+        : carrier === 'cookie'
+          ? 'cookie without a session'
+          : 'no cookie';
       const verdict = PANEL_SESSION_VERDICTS[kind];
       if (verdict === 'through') {
-        return role === 'panel session, no CSRF' && !SAFE_METHODS.has(route.method) ? [403, 'csrf_failed'] : route.through;
+        return role === 'panel session, no CSRF' && !SAFE_METHODS.has(route.method)
+          ? [403, 'csrf_failed']
+          : route.through;
       }
       return route.signedOut ?? (verdict as Outcome);
     }
@@ -106,7 +117,8 @@ async function send(route: MatrixRoute, { role, carrier }: Cell): Promise<Respon
 }
 
 /** The Anthropic front door answers in its own envelope, which has no code to compare. */
-const anthropicShaped = (route: MatrixRoute) => route.method === 'POST' && /\/messages(\/|$)/.test(route.path);
+const anthropicShaped = (route: MatrixRoute) =>
+  route.method === 'POST' && /\/messages(\/|$)/.test(route.path);
 
 describe('authz matrix', () => {
   for (const route of MATRIX_ROUTES) {
@@ -138,7 +150,14 @@ describe('authz matrix', () => {
     for (const role of ['no credential' as const, ...KEY_ROLES]) {
       const secret = secretOf(role, gw.keys);
       const verdict = CLIENT_VERDICTS[role].accepted;
-      const status = verdict === 'through' ? (role === 'key scoped to other models' ? 403 : role === 'key bound to another channel' ? 404 : 200) : verdict[0];
+      const status =
+        verdict === 'through'
+          ? role === 'key scoped to other models'
+            ? 403
+            : role === 'key bound to another channel'
+              ? 404
+              : 200
+          : verdict[0];
       const res = await gw.fetch(
         new Request('http://127.0.0.1/chat', {
           method: 'POST',
@@ -148,7 +167,9 @@ describe('authz matrix', () => {
       );
       const body = (await res.json()) as { success?: boolean };
       if (res.status !== status || body.success !== (status === 200)) {
-        mismatches.push(`${role}: expected ${status}, got ${res.status} ${JSON.stringify(body).slice(0, 120)}`);
+        mismatches.push(
+          `${role}: expected ${status}, got ${res.status} ${JSON.stringify(body).slice(0, 120)}`,
+        );
       }
     }
     expect(mismatches).toEqual([]);

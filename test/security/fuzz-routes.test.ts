@@ -1,8 +1,19 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyText, type FuzzPools, type FuzzRequest, requestArbitrary, toRequest } from './support/request-arbitraries.js';
+import {
+  bodyText,
+  type FuzzPools,
+  type FuzzRequest,
+  requestArbitrary,
+  toRequest,
+} from './support/request-arbitraries.js';
 import { readBody, violations } from './support/response-checks.js';
-import { ADMIN_TOKEN, MODELS, type SecurityGateway, startSecurityGateway } from './support/security-gateway.js';
+import {
+  ADMIN_TOKEN,
+  MODELS,
+  type SecurityGateway,
+  startSecurityGateway,
+} from './support/security-gateway.js';
 
 /**
  * The attack pass that stays in the suite: arbitrary methods, paths, headers, queries and bodies
@@ -16,7 +27,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_261_203);
  * Answers that are wrong but belong to a fix made on another branch. Each names its defect; the
  * lead removes the entry once that fix is merged and this test still passes without it.
  */
-const KNOWN_DEFECTS: readonly { readonly defect: string; readonly matches: (r: FuzzRequest) => boolean }[] = [];
+const KNOWN_DEFECTS: readonly { readonly defect: string; readonly matches: (r: FuzzRequest) => boolean }[] =
+  [];
 
 /**
  * Narrowed out of the generators, because the answer is a hang rather than a wrong status:
@@ -51,14 +63,32 @@ beforeAll(async () => {
   pools = {
     models: [MODELS.main, MODELS.anthropic, MODELS.other, 'no-such-model', 'fake-*'],
     ...NARROWED_FOR_KNOWN_DEFECTS,
-    credentials: [k.valid, k.revoked, k.expired, k.disabledUser, k.otherModels, k.otherChannel, ADMIN_TOKEN, 'sk-wrong'],
+    clientKey: k.valid,
+    adminToken: ADMIN_TOKEN,
+    credentials: [
+      k.valid,
+      k.revoked,
+      k.expired,
+      k.disabledUser,
+      k.otherModels,
+      k.otherChannel,
+      ADMIN_TOKEN,
+      'sk-wrong',
+    ],
     ids: ['nope', gw.victimKeyId, 'fuzz-user', 'x'.repeat(300)],
     // Not `default` (the valid key's user) nor the `main` channel: the fuzz may disable or delete
     // what it names, and requests that still get through go deeper.
     users: ['fuzz-user', 'disabled-user', 'nope'],
     keyIds: [gw.victimKeyId, 'nope'],
     channels: ['claude', 'other', 'nope', 'fzapi'],
-    baseUrls: [gw.upstream.baseUrl, 'http://127.0.0.1:1/v1', 'http://[::1]:1/v1', 'not a url', 'ftp://127.0.0.1/x', ''],
+    baseUrls: [
+      gw.upstream.baseUrl,
+      'http://127.0.0.1:1/v1',
+      'http://[::1]:1/v1',
+      'not a url',
+      'ftp://127.0.0.1/x',
+      '',
+    ],
     cookies: [session.cookie, 'sb_admin_session=', 'sb_admin_session=%zz', `a=b; ${session.cookie}; c`],
     csrfTokens: [session.csrf, 'wrong'],
   };
@@ -85,9 +115,15 @@ describe('fuzz: every route, arbitrary input', () => {
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const path = new URL(toRequest(r).url).pathname;
           const sent = `${r.path}${r.query}${JSON.stringify(r.headers)}${bodyText(r.body)}`;
-          const found = violations(r.method, path, { status: res.status, contentType: res.headers.get('content-type') ?? '', text }, sent);
+          const found = violations(
+            r.method,
+            path,
+            { status: res.status, contentType: res.headers.get('content-type') ?? '', text },
+            sent,
+          );
           const hidden = gw.errorLogs.slice(logsBefore).filter((l) => l.message === 'unhandled error');
-          if (hidden.length > 0) found.push(`unhandled error logged: ${JSON.stringify(hidden[0]).slice(0, 400)}`);
+          if (hidden.length > 0)
+            found.push(`unhandled error logged: ${JSON.stringify(hidden[0]).slice(0, 400)}`);
           if (rejections.length > 0) found.push(`unhandled rejection: ${String(rejections[0])}`);
           if (found.length === 0) return;
           const defect = KNOWN_DEFECTS.find((d) => d.matches(r));
@@ -95,11 +131,16 @@ describe('fuzz: every route, arbitrary input', () => {
             known.set(defect.defect, (known.get(defect.defect) ?? 0) + 1);
             return;
           }
-          throw new Error(`${r.method} ${path}${r.query} → ${res.status}\n${found.join('\n')}\nbody sent: ${bodyText(r.body).slice(0, 500)}`);
+          throw new Error(
+            `${r.method} ${path}${r.query} → ${res.status}\n${found.join('\n')}\nbody sent: ${bodyText(r.body).slice(0, 500)}`,
+          );
         }),
         { numRuns: RUNS, seed: SEED, timeout: 10_000 },
       );
-      console.info('fuzz-routes: answers by status', Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])));
+      console.info(
+        'fuzz-routes: answers by status',
+        Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])),
+      );
       if (known.size > 0) console.info('fuzz-routes: known defects hit', Object.fromEntries(known));
       expect(rejections).toEqual([]);
     },

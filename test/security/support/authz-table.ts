@@ -22,7 +22,14 @@ export type Role =
   | 'panel session, no CSRF';
 
 export type Carrier = 'bearer' | 'x-api-key' | 'x-goog-api-key' | '?key=' | 'api-key' | 'cookie';
-export const CARRIERS: readonly Carrier[] = ['bearer', 'x-api-key', 'x-goog-api-key', '?key=', 'api-key', 'cookie'];
+export const CARRIERS: readonly Carrier[] = [
+  'bearer',
+  'x-api-key',
+  'x-goog-api-key',
+  '?key=',
+  'api-key',
+  'cookie',
+];
 
 /** The secret each role presents (sessions present a cookie of their own; `null`: nothing). */
 export function secretOf(role: Role, keys: RoleKeys): string | null {
@@ -46,7 +53,9 @@ type Verdict = 'through' | 'through, reads only' | Outcome;
  * Client routes read the key from `Authorization: Bearer` or `x-api-key` only
  * (src/auth/extract-key.ts): the other carriers are no key at all. Cookies never reach /v1.
  */
-export const CLIENT_VERDICTS: Readonly<Record<Role, { readonly accepted: Verdict; readonly elsewhere: Verdict }>> = {
+export const CLIENT_VERDICTS: Readonly<
+  Record<Role, { readonly accepted: Verdict; readonly elsewhere: Verdict }>
+> = {
   'no credential': { accepted: [401, 'missing_api_key'], elsewhere: [401, 'missing_api_key'] },
   'wrong key': { accepted: [401, 'invalid_api_key'], elsewhere: [401, 'missing_api_key'] },
   'revoked key': { accepted: [401, 'key_revoked'], elsewhere: [401, 'missing_api_key'] },
@@ -65,25 +74,69 @@ export const CLIENT_VERDICTS: Readonly<Record<Role, { readonly accepted: Verdict
  * panel session cookie; a cookie that is not a session (a key or the token itself) is refused as
  * an expired session. Client keys are never admin credentials, whatever carries them.
  */
-export const ADMIN_VERDICTS: Readonly<Record<Role, { readonly accepted: Verdict; readonly cookie: Verdict; readonly elsewhere: Verdict }>> = {
-  'no credential': { accepted: [401, 'missing_admin_token'], cookie: [401, 'missing_admin_token'], elsewhere: [401, 'missing_admin_token'] },
-  'wrong key': { accepted: [401, 'invalid_admin_token'], cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
-  'revoked key': { accepted: [401, 'invalid_admin_token'], cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
-  'expired key': { accepted: [401, 'invalid_admin_token'], cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
-  "disabled user's key": { accepted: [401, 'invalid_admin_token'], cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
-  'key scoped to other models': { accepted: [401, 'invalid_admin_token'], cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
-  'key bound to another channel': { accepted: [401, 'invalid_admin_token'], cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
-  'valid client key': { accepted: [401, 'invalid_admin_token'], cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
-  'admin token': { accepted: 'through', cookie: [401, 'session_expired'], elsewhere: [401, 'missing_admin_token'] },
+export const ADMIN_VERDICTS: Readonly<
+  Record<Role, { readonly accepted: Verdict; readonly cookie: Verdict; readonly elsewhere: Verdict }>
+> = {
+  'no credential': {
+    accepted: [401, 'missing_admin_token'],
+    cookie: [401, 'missing_admin_token'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  'wrong key': {
+    accepted: [401, 'invalid_admin_token'],
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  'revoked key': {
+    accepted: [401, 'invalid_admin_token'],
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  'expired key': {
+    accepted: [401, 'invalid_admin_token'],
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  "disabled user's key": {
+    accepted: [401, 'invalid_admin_token'],
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  'key scoped to other models': {
+    accepted: [401, 'invalid_admin_token'],
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  'key bound to another channel': {
+    accepted: [401, 'invalid_admin_token'],
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  'valid client key': {
+    accepted: [401, 'invalid_admin_token'],
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
+  'admin token': {
+    accepted: 'through',
+    cookie: [401, 'session_expired'],
+    elsewhere: [401, 'missing_admin_token'],
+  },
   'panel session + CSRF': { accepted: 'through', cookie: 'through', elsewhere: 'through' },
-  'panel session, no CSRF': { accepted: 'through, reads only', cookie: 'through, reads only', elsewhere: 'through, reads only' },
+  'panel session, no CSRF': {
+    accepted: 'through, reads only',
+    cookie: 'through, reads only',
+    elsewhere: 'through, reads only',
+  },
 };
 
 /**
  * `GET /admin/api/session` reads the cookie only (it tells the panel whether it is signed in);
  * `DELETE` signs out whatever is there, and a cookie without a session is already signed out.
  */
-export const PANEL_SESSION_VERDICTS: Readonly<Record<'session' | 'cookie without a session' | 'no cookie', Verdict>> = {
+export const PANEL_SESSION_VERDICTS: Readonly<
+  Record<'session' | 'cookie without a session' | 'no cookie', Verdict>
+> = {
   session: 'through',
   'cookie without a session': [401, 'session_expired'],
   'no cookie': [401, 'missing_admin_token'],
@@ -111,7 +164,12 @@ const messages = { model: MODELS.anthropic, max_tokens: 16, messages: [{ role: '
 const scoped: Outcome = [403, 'model_not_allowed'];
 
 function clientRoutes(base: string): MatrixRoute[] {
-  const c = (method: string, path: string, through: Outcome, extra: Partial<MatrixRoute> = {}): MatrixRoute => ({
+  const c = (
+    method: string,
+    path: string,
+    through: Outcome,
+    extra: Partial<MatrixRoute> = {},
+  ): MatrixRoute => ({
     family: 'client',
     method,
     path: `${base}${path}`,
@@ -119,16 +177,35 @@ function clientRoutes(base: string): MatrixRoute[] {
     ...extra,
   });
   return [
-    c('POST', '/chat/completions', [200], { body: chat, otherModels: scoped, otherChannel: [404, 'model_not_found'] }),
-    c('POST', '/completions', [200], { body: { model: MODELS.main, prompt: 'hi' }, otherModels: scoped, otherChannel: [404, 'model_not_found'] }),
-    c('POST', '/embeddings', [200], { body: { model: MODELS.main, input: 'hi' }, otherModels: scoped, otherChannel: [404, 'model_not_found'] }),
+    c('POST', '/chat/completions', [200], {
+      body: chat,
+      otherModels: scoped,
+      otherChannel: [404, 'model_not_found'],
+    }),
+    c('POST', '/completions', [200], {
+      body: { model: MODELS.main, prompt: 'hi' },
+      otherModels: scoped,
+      otherChannel: [404, 'model_not_found'],
+    }),
+    c('POST', '/embeddings', [200], {
+      body: { model: MODELS.main, input: 'hi' },
+      otherModels: scoped,
+      otherChannel: [404, 'model_not_found'],
+    }),
     c('GET', '/models', [200]),
-    c('GET', `/models/${MODELS.main}`, [200], { otherModels: [404, 'model_not_found'], otherChannel: [404, 'model_not_found'] }),
+    c('GET', `/models/${MODELS.main}`, [200], {
+      otherModels: [404, 'model_not_found'],
+      otherChannel: [404, 'model_not_found'],
+    }),
     c('POST', '/messages', [200], { body: messages, otherModels: [403], otherChannel: [404] }),
     c('POST', '/messages/count_tokens', [200], { body: messages, otherModels: [403] }),
     c('GET', '/files', [200]),
     // The pass-through names no channel for a model its channels do not serve.
-    c('POST', '/audio/speech', [200], { body: { model: MODELS.main, input: 'hi' }, otherModels: scoped, otherChannel: [404, 'route_not_found'] }),
+    c('POST', '/audio/speech', [200], {
+      body: { model: MODELS.main, input: 'hi' },
+      otherModels: scoped,
+      otherChannel: [404, 'route_not_found'],
+    }),
     c('DELETE', '/files/file-1', [200]),
   ];
 }

@@ -9,7 +9,14 @@ import type { BodyKind } from './route-catalogue.js';
 /** Placeholders that survive JSON.stringify and are then swapped for raw JSON text. */
 const HUGE = '__FUZZ_HUGE__';
 const DEEP = '__FUZZ_DEEP__';
-const HUGE_LITERALS = ['1e999', '-1e999', '123456789012345678901234567890', '-0', '1e-400', '9007199254740993'];
+const HUGE_LITERALS = [
+  '1e999',
+  '-1e999',
+  '123456789012345678901234567890',
+  '-0',
+  '1e-400',
+  '9007199254740993',
+];
 
 export interface Pools {
   readonly models: readonly string[];
@@ -26,7 +33,10 @@ export interface Pools {
 const text = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.constantFrom('', ' ', '\u0000', '<think>', '\ud800', '../../etc/passwd', '%00') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', ' ', '\u0000', '<think>', '\ud800', '../../etc/passwd', '%00'),
+  },
 );
 const wrongType = fc.oneof(
   fc.constant(null),
@@ -42,20 +52,35 @@ const wrongType = fc.oneof(
 
 /** Mostly a valid value, sometimes anything else. */
 function field<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: wrongType });
+  return fc.oneof({ weight: 12, arbitrary: valid }, { weight: 1, arbitrary: wrongType });
 }
+
+/** A name the admin schemas accept, mostly; sometimes any text. */
+const name = fc.oneof(
+  { weight: 4, arbitrary: fc.stringMatching(/^fz[a-z0-9_-]{1,10}$/) },
+  { weight: 1, arbitrary: text },
+);
+
+/** Valid where a schema wants at least 1; `field` supplies the zeros, negatives and junk. */
+const positive = fc.integer({ min: 1, max: 100_000 });
+const secret = fc.string({ minLength: 1, maxLength: 24 });
 
 const count = fc.oneof(fc.integer({ min: -5, max: 5000 }), fc.constant(HUGE), fc.constant(0));
 const ratio = fc.oneof(fc.double({ min: -1, max: 3, noNaN: true }), fc.constant(HUGE));
 
 /** An object whose keys are all optional, plus the odd unknown key. */
 function object(shape: Record<string, fc.Arbitrary<unknown>>, required: string[] = []) {
-  const fields = fc.record(
-    Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, field(v)])),
-    { requiredKeys: required },
-  );
+  const fields = fc.record(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, field(v)])), {
+    requiredKeys: required,
+  });
   return fc
-    .tuple(fields, fc.option(fc.dictionary(text, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }), { freq: 4 }))
+    .tuple(
+      fields,
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.dictionary(text, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }) },
+      ),
+    )
     .map(([known, extra]) => ({ ...(extra ?? {}), ...known }));
 }
 
@@ -64,7 +89,9 @@ function openAiMessage() {
     object({ type: fc.constant('text'), text }),
     object({
       type: fc.constant('image_url'),
-      image_url: object({ url: fc.constantFrom('data:image/png;base64,AAAA', 'http://127.0.0.1:1/x.png', 'data:,') }),
+      image_url: object({
+        url: fc.constantFrom('data:image/png;base64,AAAA', 'http://127.0.0.1:1/x.png', 'data:,'),
+      }),
     }),
   );
   return object(
@@ -97,17 +124,32 @@ function anthropicMessage() {
     object({ type: fc.constant('tool_result'), tool_use_id: text, content: fc.oneof(text, fc.array(text)) }),
     object({ type: fc.constantFrom('thinking', 'redacted_thinking'), thinking: text, signature: text }),
   );
-  return object({ role: fc.constantFrom('user', 'assistant', 'system'), content: fc.oneof(text, fc.array(block, { maxLength: 3 })) }, ['role']);
+  return object(
+    {
+      role: fc.constantFrom('user', 'assistant', 'system'),
+      content: fc.oneof(text, fc.array(block, { maxLength: 3 })),
+    },
+    ['role'],
+  );
 }
 
 function schemaBody(kind: BodyKind, pools: Pools): fc.Arbitrary<unknown> {
   const chatOnly = kind === 'completions' || kind === 'embeddings' || kind === 'passthrough';
   const models = chatOnly ? pools.models.filter((m) => !pools.chatOnlyModels.includes(m)) : pools.models;
-  const model = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...models) }, { weight: 1, arbitrary: text });
-  const credential = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pools.credentials) }, { weight: 1, arbitrary: text });
+  const model = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...models) },
+    { weight: 1, arbitrary: text },
+  );
+  const credential = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...pools.credentials) },
+    { weight: 1, arbitrary: text },
+  );
   const id = fc.oneof(fc.constantFrom(...pools.ids), text);
   const tools = fc.array(
-    object({ type: fc.constant('function'), function: object({ name: text, parameters: fc.jsonValue({ maxDepth: 3 }) }) }),
+    object({
+      type: fc.constant('function'),
+      function: object({ name: text, parameters: fc.jsonValue({ maxDepth: 3 }) }),
+    }),
     { maxLength: 2 },
   );
   switch (kind) {
@@ -124,16 +166,29 @@ function schemaBody(kind: BodyKind, pools: Pools): fc.Arbitrary<unknown> {
           temperature: ratio,
           n: count,
           tools,
-          tool_choice: fc.oneof(fc.constantFrom('auto', 'none', 'required'), object({ type: fc.constant('function') })),
+          tool_choice: fc.oneof(
+            fc.constantFrom('auto', 'none', 'required'),
+            object({ type: fc.constant('function') }),
+          ),
           reasoning_effort: fc.constantFrom('low', 'medium', 'high', 'max'),
           response_format: object({ type: fc.constantFrom('json_object', 'text', 'json_schema') }),
         },
         ['model', 'messages'],
       );
     case 'completions':
-      return object({ model, prompt: fc.oneof(text, fc.array(text)), stream: fc.boolean(), max_tokens: count }, ['model']);
+      return object(
+        { model, prompt: fc.oneof(text, fc.array(text)), stream: fc.boolean(), max_tokens: count },
+        ['model'],
+      );
     case 'embeddings':
-      return object({ model, input: fc.oneof(text, fc.array(text), fc.array(fc.integer())), encoding_format: fc.constantFrom('float', 'base64') }, ['model']);
+      return object(
+        {
+          model,
+          input: fc.oneof(text, fc.array(text), fc.array(fc.integer())),
+          encoding_format: fc.constantFrom('float', 'base64'),
+        },
+        ['model'],
+      );
     case 'messages':
     case 'count-tokens':
       return object(
@@ -143,7 +198,10 @@ function schemaBody(kind: BodyKind, pools: Pools): fc.Arbitrary<unknown> {
           messages: fc.array(anthropicMessage(), { maxLength: 4 }),
           system: fc.oneof(text, fc.array(object({ type: fc.constant('text'), text }))),
           stream: fc.boolean(),
-          tools: fc.array(object({ name: text, description: text, input_schema: fc.jsonValue({ maxDepth: 3 }) }), { maxLength: 2 }),
+          tools: fc.array(
+            object({ name: text, description: text, input_schema: fc.jsonValue({ maxDepth: 3 }) }),
+            { maxLength: 2 },
+          ),
           tool_choice: object({ type: fc.constantFrom('auto', 'any', 'tool', 'none'), name: text }),
           thinking: object({ type: fc.constantFrom('enabled', 'disabled'), budget_tokens: count }),
           stop_sequences: fc.array(text, { maxLength: 3 }),
@@ -157,44 +215,81 @@ function schemaBody(kind: BodyKind, pools: Pools): fc.Arbitrary<unknown> {
     case 'session':
       return object({ secret: credential }, ['secret']);
     case 'user':
-      return object({ name: text, email: fc.oneof(fc.emailAddress(), text), notes: text, enabled: fc.boolean() });
+      return object(
+        {
+          name,
+          email: fc.constantFrom('fuzz@example.com', 'ops@example.org'),
+          notes: text,
+          enabled: fc.boolean(),
+        },
+        ['name'],
+      );
     case 'key':
-      return object({
-        name: text,
-        user_id: id,
-        prefix: fc.constantFrom('sk', 'fuzz', '9bad', ''),
-        purpose: fc.constantFrom('default', 'cursor', 'nope'),
-        models: fc.array(model, { maxLength: 3 }),
-        expires_at: fc.oneof(fc.constant(null), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.integer()),
-        ip_allowlist: fc.array(fc.constantFrom('127.0.0.1/32', '::1', '10.0.0.0/8', '300.1.1.1', '::/0', 'x'), { maxLength: 3 }),
-        enabled: fc.boolean(),
-        limits: object({ rpm: count, rph: count, tpm: count, concurrent: count, budget: ratio }),
-        channel_id: fc.oneof(id, fc.constant(null)),
-        // byok keys name providers whose default base URL is on the internet: their secrets never
-        // reach the fuzz, so no request is ever sent with them.
-        byok: fc.oneof(fc.constant(null), object({ provider: fc.constantFrom('openai', 'nope'), key: text })),
-      });
+      return object(
+        {
+          name,
+          user_id: id,
+          prefix: fc.constantFrom('sk', 'fuzz'),
+          purpose: fc.constantFrom('default', 'cursor'),
+          models: fc.array(model, { maxLength: 3 }),
+          expires_at: fc.oneof(
+            fc.constant(null),
+            fc
+              .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+              .map((d) => d.toISOString()),
+          ),
+          ip_allowlist: fc.array(fc.constantFrom('127.0.0.1/32', '::1', '10.0.0.0/8', '::/0'), {
+            maxLength: 3,
+          }),
+          enabled: fc.boolean(),
+          limits: object({
+            rpm: positive,
+            rph: positive,
+            tpm: positive,
+            concurrent: positive,
+            budget: positive,
+          }),
+          channel_id: fc.oneof(id, fc.constant(null)),
+          // byok keys name providers whose default base URL is on the internet: their secrets never
+          // reach the fuzz, so no request is ever sent with them.
+          byok: fc.oneof(
+            fc.constant(null),
+            object({ provider: fc.constantFrom('openai', 'nope'), key: text }),
+          ),
+        },
+        ['name'],
+      );
     case 'channel':
       // base_url is always a loopback or invalid URL (never absent or null): a channel left on a
       // provider's default base URL would send fuzzed traffic to the internet.
-      return fc.tuple(
-        object({
-          name: fc.oneof(fc.stringMatching(/^fz[a-z0-9._-]{0,10}$/), text),
-          provider: fc.constantFrom('openai-compatible', 'anthropic', 'gemini', 'azure', 'mock', 'nope'),
-          keys: fc.array(text, { maxLength: 2 }),
-          key: text,
-          models: fc.array(model, { maxLength: 2 }),
-          model_map: fc.dictionary(text, text, { maxKeys: 2 }),
-          priority: count,
-          weight: ratio,
-          headers: fc.dictionary(text, text, { maxKeys: 2 }),
-          api_version: text,
-          timeout: object({ connect_ms: count, first_byte_ms: count, idle_ms: count, total_ms: count }),
-          affinity: fc.boolean(),
-          enabled: fc.boolean(),
-        }),
-        fc.constantFrom(...pools.baseUrls),
-      ).map(([body, baseUrl]) => ({ ...body, base_url: baseUrl }));
+      return fc
+        .tuple(
+          object(
+            {
+              name,
+              provider: fc.constantFrom('openai-compatible', 'anthropic', 'gemini', 'azure', 'mock', 'nope'),
+              keys: fc.array(secret, { maxLength: 2 }),
+              key: secret,
+              models: fc.array(model, { maxLength: 2 }),
+              model_map: fc.dictionary(text, text, { maxKeys: 2 }),
+              priority: count,
+              weight: fc.double({ min: 0.1, max: 3, noNaN: true }),
+              headers: fc.dictionary(text, text, { maxKeys: 2 }),
+              api_version: fc.constantFrom('2024-02-01', 'v1'),
+              timeout: object({
+                connect_ms: positive,
+                first_byte_ms: positive,
+                idle_ms: positive,
+                total_ms: positive,
+              }),
+              affinity: fc.boolean(),
+              enabled: fc.boolean(),
+            },
+            ['name', 'provider'],
+          ),
+          fc.constantFrom(...pools.baseUrls),
+        )
+        .map(([body, baseUrl]) => ({ ...body, base_url: baseUrl }));
     case 'channel-test':
       return object({ model, key_index: count });
     case 'none':
@@ -212,7 +307,7 @@ function rawJson(value: unknown, huge: string, depth: number): string {
 export type FuzzBody =
   | { readonly kind: 'none' }
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array<ArrayBuffer> };
 
 const encode = (text: string): FuzzBody => ({ kind: 'text', text });
 
@@ -229,7 +324,10 @@ export function bodyArbitrary(kind: BodyKind, pools: Pools): fc.Arbitrary<FuzzBo
     });
   return fc.oneof(
     { weight: 8, arbitrary: json.map(encode) },
-    { weight: 2, arbitrary: fc.tuple(json, fc.nat()).map(([s, n]) => encode(s.slice(0, n % (s.length + 1)))) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(json, fc.nat()).map(([s, n]) => encode(s.slice(0, n % (s.length + 1)))),
+    },
     { weight: 1, arbitrary: invalidUtf8 },
     { weight: 1, arbitrary: fc.constant<FuzzBody>({ kind: 'none' }) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => encode(JSON.stringify(v) ?? '')) },

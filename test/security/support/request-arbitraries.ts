@@ -1,8 +1,11 @@
 import fc from 'fast-check';
-import { type BodyKind, ROUTES, type RouteSpec } from './route-catalogue.js';
 import { bodyArbitrary, type FuzzBody, type Pools } from './body-arbitraries.js';
+import { type BodyKind, ROUTES, type RouteSpec } from './route-catalogue.js';
 
 export interface FuzzPools extends Pools {
+  /** The credential each family of routes takes, drawn most often so that requests go deep. */
+  readonly clientKey: string;
+  readonly adminToken: string;
   readonly users: readonly string[];
   readonly keyIds: readonly string[];
   readonly channels: readonly string[];
@@ -22,7 +25,10 @@ export interface FuzzRequest {
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND', 'X-FUZZ'];
 /** Visible ASCII and spaces only: fetch's Headers refuses control characters outright. */
-const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+const headerText = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  maxLength: 40,
+});
 
 /**
  * Path segments a client might send. Not here: `..%5c` and backslash traversal below the
@@ -30,7 +36,22 @@ const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c
  */
 const oddSegment = fc.oneof(
   headerText.map((s) => encodeURIComponent(s)),
-  fc.constantFrom('%2e%2e', '..', '.', '', '%2F', '%00', '%E0%A4%A', '%zz', '%C0%AF', '%u002e', ';x=1', 'a%20b', '~', '%F0%9F%98%80'),
+  fc.constantFrom(
+    '%2e%2e',
+    '..',
+    '.',
+    '',
+    '%2F',
+    '%00',
+    '%E0%A4%A',
+    '%zz',
+    '%C0%AF',
+    '%u002e',
+    ';x=1',
+    'a%20b',
+    '~',
+    '%F0%9F%98%80',
+  ),
 );
 
 function fillPath(path: string, pools: FuzzPools): fc.Arbitrary<string> {
@@ -44,7 +65,10 @@ function fillPath(path: string, pools: FuzzPools): fc.Arbitrary<string> {
   const parts = path.split('/').map((segment) => {
     const values = param[segment];
     if (!values) return fc.constant(segment);
-    return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: oddSegment });
+    return fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...values) },
+      { weight: 1, arbitrary: oddSegment },
+    );
   });
   return fc.tuple(...parts).map((segments) => segments.join('/'));
 }
@@ -53,7 +77,7 @@ function fillPath(path: string, pools: FuzzPools): fc.Arbitrary<string> {
 function pathArbitrary(route: RouteSpec, pools: FuzzPools): fc.Arbitrary<string> {
   const own = fillPath(route.path, pools);
   return fc.oneof(
-    { weight: 6, arbitrary: own },
+    { weight: 15, arbitrary: own },
     { weight: 1, arbitrary: fc.tuple(own, oddSegment).map(([p, s]) => `${p.replace(/\/$/, '')}/${s}`) },
     { weight: 1, arbitrary: own.map((p) => `${p}/`) },
     { weight: 1, arbitrary: own.map((p) => p.toUpperCase()) },
@@ -63,33 +87,91 @@ function pathArbitrary(route: RouteSpec, pools: FuzzPools): fc.Arbitrary<string>
 }
 
 const queryPair = fc.tuple(
-  fc.constantFrom('limit', 'offset', 'user_id', 'from', 'to', 'cursor', 'format', 'group_by', 'value', 'interval', 'status', 'failed', 'key', 'model', 'user', 'channel', 'alt', 'api-version'),
+  fc.constantFrom(
+    'limit',
+    'offset',
+    'user_id',
+    'from',
+    'to',
+    'cursor',
+    'format',
+    'group_by',
+    'value',
+    'interval',
+    'status',
+    'failed',
+    'key',
+    'model',
+    'user',
+    'channel',
+    'alt',
+    'api-version',
+  ),
   fc.oneof(
     headerText.map(encodeURIComponent),
-    fc.constantFrom('-1', '0', '501', '1e999', 'NaN', 'minute', 'hour', 'csv', 'jsonl', 'xml', 'true', 'maybe', '2020-01-01T00:00:00Z', '%zz', '%E0%A4%A', '9999999999999999999999'),
+    fc.constantFrom(
+      '-1',
+      '0',
+      '501',
+      '1e999',
+      'NaN',
+      'minute',
+      'hour',
+      'csv',
+      'jsonl',
+      'xml',
+      'true',
+      'maybe',
+      '2020-01-01T00:00:00Z',
+      '%zz',
+      '%E0%A4%A',
+      '9999999999999999999999',
+    ),
   ),
 );
 const query = fc.oneof(
   { weight: 3, arbitrary: fc.constant('') },
-  { weight: 2, arbitrary: fc.array(queryPair, { maxLength: 4 }).map((pairs) => `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(queryPair, { maxLength: 4 })
+      .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`),
+  },
   { weight: 1, arbitrary: fc.constantFrom('?', '?&&', '?=', '?a', '?key=%', '?limit=1&limit=2') },
 );
 
 function headersArbitrary(route: RouteSpec, pools: FuzzPools): fc.Arbitrary<[string, string][]> {
-  const credential = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pools.credentials) }, { weight: 1, arbitrary: headerText });
+  const own = route.access === 'admin' ? pools.adminToken : pools.clientKey;
+  const credential = fc.oneof(
+    { weight: 4, arbitrary: fc.constant(own) },
+    { weight: 3, arbitrary: fc.constantFrom(...pools.credentials) },
+    { weight: 1, arbitrary: headerText },
+  );
+  // Mostly well-formed, so that most requests get past authentication and go deep.
   const authorization = fc.oneof(
-    credential.map((k) => `Bearer ${k}`),
+    { weight: 6, arbitrary: credential.map((k) => `Bearer ${k}`) },
     credential.map((k) => `bearer   ${k}  `),
     credential.map((k) => `Basic ${btoa(k)}`),
     credential,
     fc.constantFrom('Bearer', 'Bearer ', 'Token x'),
   );
   const contentType = fc.oneof(
-    fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'APPLICATION/JSON'),
+    fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+      'APPLICATION/JSON',
+    ),
     headerText,
   );
   const optional = (name: string, value: fc.Arbitrary<string>, freq = 2) =>
-    fc.option(value.map((v): [string, string] => [name, v]), { freq });
+    fc.option(
+      value.map((v): [string, string] => [name, v]),
+      { freq },
+    );
   return fc
     .tuple(
       optional('content-type', contentType, route.body === 'none' ? 3 : 8),
@@ -108,7 +190,10 @@ function headersArbitrary(route: RouteSpec, pools: FuzzPools): fc.Arbitrary<[str
 }
 
 function routeRequest(route: RouteSpec, pools: FuzzPools): fc.Arbitrary<FuzzRequest> {
-  const method = fc.oneof({ weight: 5, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) });
+  const method = fc.oneof(
+    { weight: 5, arbitrary: fc.constant(route.method) },
+    { weight: 1, arbitrary: fc.constantFrom(...METHODS) },
+  );
   const kind: BodyKind = route.body === 'none' ? 'passthrough' : route.body;
   return fc
     .record({
@@ -141,7 +226,7 @@ export function toRequest(r: FuzzRequest): Request {
   const body = r.body.kind === 'bytes' ? r.body.bytes : r.body.kind === 'text' ? r.body.text : null;
   return new Request(`http://127.0.0.1${r.path.startsWith('/') ? '' : '/'}${r.path}${r.query}`, {
     method: r.method,
-    headers: r.headers.map(([k, v]) => [k, v]),
+    headers: r.headers.map(([k, v]): [string, string] => [k, v]),
     ...(body ? { body } : {}),
   });
 }

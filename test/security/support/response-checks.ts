@@ -82,7 +82,8 @@ export function violations(method: string, path: string, answer: Answer, sent: s
       // Not JSON: reported below.
     }
     const kind = envelopeFor(method, path);
-    if (!isEnvelope(kind, body)) found.push(`error body is not the ${kind} envelope: ${answer.text.slice(0, 200)}`);
+    if (!isEnvelope(kind, body))
+      found.push(`error body is not the ${kind} envelope: ${answer.text.slice(0, 200)}`);
   }
   for (const marker of LEAK_MARKERS) {
     if (answer.text.includes(marker) && !sent.includes(marker)) {
