@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bodyText,
-  type FuzzPools,
-  type FuzzRequest,
-  requestArbitrary,
-  toRequest,
-} from './support/request-arbitraries.js';
+import { bodyText, type FuzzPools, requestArbitrary, toRequest } from './support/request-arbitraries.js';
 import { readBody, violations } from './support/response-checks.js';
 import {
   ADMIN_TOKEN,
@@ -22,23 +16,6 @@ import {
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_203);
-
-/**
- * Answers that are wrong but belong to a fix made on another branch. Each names its defect; the
- * lead removes the entry once that fix is merged and this test still passes without it.
- */
-const KNOWN_DEFECTS: readonly { readonly defect: string; readonly matches: (r: FuzzRequest) => boolean }[] =
-  [];
-
-/**
- * Narrowed out of the generators, because the answer is a hang rather than a wrong status:
- * - "untranslatable requests counting as upstream failures" (fixed on another branch): a
- *   completions, embeddings or pass-through call for a model only an Anthropic channel serves
- *   fails every attempt as an upstream failure (502 after retries and backoff), and under a long
- *   run the channel's backoff grows past the fuzz's 10 s limit. Remove `chatOnlyModels` below once
- *   that fix is merged.
- */
-const NARROWED_FOR_KNOWN_DEFECTS = { chatOnlyModels: [MODELS.anthropic] };
 
 let gw: SecurityGateway;
 let pools: FuzzPools;
@@ -62,7 +39,6 @@ beforeAll(async () => {
   const k = gw.keys;
   pools = {
     models: [MODELS.main, MODELS.anthropic, MODELS.other, 'no-such-model', 'fake-*'],
-    ...NARROWED_FOR_KNOWN_DEFECTS,
     clientKey: k.valid,
     adminToken: ADMIN_TOKEN,
     credentials: [
@@ -94,6 +70,12 @@ beforeAll(async () => {
   };
 }, 30_000);
 
+function channelSummary(): string {
+  return JSON.stringify(
+    gw.node.channels.map((c) => ({ n: c.name, p: c.provider, u: c.baseUrl, m: c.models, t: c.timeouts })),
+  );
+}
+
 afterAll(async () => {
   process.off('unhandledRejection', onRejection);
   await gw?.close();
@@ -104,13 +86,22 @@ describe('fuzz: every route, arbitrary input', () => {
     `never answers a 5xx of its own, a non-envelope error or a leak (${RUNS} runs, seed ${SEED})`,
     async () => {
       console.info(`fuzz-routes: ${RUNS} runs, FUZZ_SEED=${SEED}`);
-      const known = new Map<string, number>();
       // How deep the inputs went: a run where nothing but 401s came back would prove little.
       const statuses = new Map<number, number>();
       await fc.assert(
         fc.asyncProperty(requestArbitrary(pools), async (r) => {
           const logsBefore = gw.errorLogs.length;
-          const res = await gw.fetch(toRequest(r));
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const stalled = new Promise<never>((_, reject) => {
+            // Says where the request went: a timeout alone names no cause.
+            timer = setTimeout(
+              () => reject(new Error(`no answer in 8 s; channels: ${channelSummary()}`)),
+              8_000,
+            );
+          });
+          const res = await Promise.race([gw.fetch(toRequest(r)), stalled]).finally(() =>
+            clearTimeout(timer),
+          );
           const text = await readBody(res);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const path = new URL(toRequest(r).url).pathname;
@@ -126,11 +117,6 @@ describe('fuzz: every route, arbitrary input', () => {
             found.push(`unhandled error logged: ${JSON.stringify(hidden[0]).slice(0, 400)}`);
           if (rejections.length > 0) found.push(`unhandled rejection: ${String(rejections[0])}`);
           if (found.length === 0) return;
-          const defect = KNOWN_DEFECTS.find((d) => d.matches(r));
-          if (defect) {
-            known.set(defect.defect, (known.get(defect.defect) ?? 0) + 1);
-            return;
-          }
           throw new Error(
             `${r.method} ${path}${r.query} → ${res.status}\n${found.join('\n')}\nbody sent: ${bodyText(r.body).slice(0, 500)}`,
           );
@@ -141,7 +127,6 @@ describe('fuzz: every route, arbitrary input', () => {
         'fuzz-routes: answers by status',
         Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])),
       );
-      if (known.size > 0) console.info('fuzz-routes: known defects hit', Object.fromEntries(known));
       expect(rejections).toEqual([]);
     },
     60_000 + RUNS * 20,

@@ -25,8 +25,6 @@ export interface RouteSpec {
   readonly path: string;
   readonly access: RouteAccess;
   readonly body: BodyKind;
-  /** The error envelope this route answers in (Anthropic routes and /chat have their own). */
-  readonly envelope: 'openai' | 'anthropic' | 'simple-chat';
 }
 
 const CLIENT_BASES = ['/v1', '/api/v1'] as const;
@@ -37,7 +35,6 @@ function clientRoutes(base: string): RouteSpec[] {
     path: `${base}${path}`,
     access: 'client',
     body,
-    envelope: path.startsWith('/messages') ? 'anthropic' : 'openai',
   });
   return [
     c('POST', '/chat/completions', 'chat'),
@@ -60,20 +57,19 @@ const admin = (method: RouteSpec['method'], path: string, body: BodyKind = 'none
   path,
   access: 'admin',
   body,
-  envelope: 'openai',
 });
 
 export const ROUTES: readonly RouteSpec[] = [
-  { method: 'GET', path: '/', access: 'public', body: 'none', envelope: 'openai' },
-  { method: 'GET', path: '/health', access: 'public', body: 'none', envelope: 'openai' },
-  { method: 'GET', path: '/docs', access: 'public', body: 'none', envelope: 'openai' },
-  { method: 'GET', path: '/admin/api/openapi.json', access: 'public', body: 'none', envelope: 'openai' },
+  { method: 'GET', path: '/', access: 'public', body: 'none' },
+  { method: 'GET', path: '/health', access: 'public', body: 'none' },
+  { method: 'GET', path: '/docs', access: 'public', body: 'none' },
+  { method: 'GET', path: '/admin/api/openapi.json', access: 'public', body: 'none' },
   // The token travels in the body: the route replays it as a Bearer key on /v1/chat/completions.
-  { method: 'POST', path: '/chat', access: 'public', body: 'simple-chat', envelope: 'simple-chat' },
+  { method: 'POST', path: '/chat', access: 'public', body: 'simple-chat' },
   ...CLIENT_BASES.flatMap(clientRoutes),
-  { method: 'POST', path: '/admin/api/session', access: 'public', body: 'session', envelope: 'openai' },
-  { method: 'GET', path: '/admin/api/session', access: 'session', body: 'none', envelope: 'openai' },
-  { method: 'DELETE', path: '/admin/api/session', access: 'session', body: 'none', envelope: 'openai' },
+  { method: 'POST', path: '/admin/api/session', access: 'public', body: 'session' },
+  { method: 'GET', path: '/admin/api/session', access: 'session', body: 'none' },
+  { method: 'DELETE', path: '/admin/api/session', access: 'session', body: 'none' },
   admin('GET', '/stats'),
   admin('GET', '/admin/api/stats'),
   admin('GET', '/admin/api/stats/routing'),
@@ -103,8 +99,8 @@ export const ROUTES: readonly RouteSpec[] = [
   // The admin API's catch-all: an unknown path below /admin/api is still admin-only.
   admin('GET', '/admin/api/no-such-route'),
   // The panel's static files and its single-page routes.
-  { method: 'GET', path: '/admin/', access: 'public', body: 'none', envelope: 'openai' },
-  { method: 'GET', path: '/admin/keys', access: 'public', body: 'none', envelope: 'openai' },
-  { method: 'GET', path: '/admin/favicon.ico', access: 'public', body: 'none', envelope: 'openai' },
-  { method: 'GET', path: '/admin/assets/:id', access: 'public', body: 'none', envelope: 'openai' },
+  { method: 'GET', path: '/admin/', access: 'public', body: 'none' },
+  { method: 'GET', path: '/admin/keys', access: 'public', body: 'none' },
+  { method: 'GET', path: '/admin/favicon.ico', access: 'public', body: 'none' },
+  { method: 'GET', path: '/admin/assets/:id', access: 'public', body: 'none' },
 ];

@@ -49,6 +49,10 @@ export async function startSecurityGateway(): Promise<SecurityGateway> {
       text: JSON.stringify({
         // No sign-in delay: the fuzz sends many wrong admin secrets.
         admin: { sign_in_delay_ms: 0 },
+        // No waiting on real time between attempts or for a cooling channel (a channel the fuzz
+        // made, pointing at a closed port, cools after three failures and the router would wait
+        // up to 30 s for it): these tests check answers, not retry timing.
+        routing: { backoff: { base_ms: 0, max_ms: 0, retry_after_max_ms: 0 } },
         default_model: MODELS.main,
         channels: [
           {
