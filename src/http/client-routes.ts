@@ -14,7 +14,7 @@ import { channelsFor } from './principal-channels.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest, answerFromCache, type RequestAccounting } from './request-accounting.js';
 import { withStreamUsage } from './stream-usage.js';
-import { validateCall } from './validate-call.js';
+import { assertModelName, validateCall } from './validate-call.js';
 
 export interface ClientRouteDeps {
   readonly router: RouterDeps;
@@ -155,6 +155,7 @@ async function forwardPassthrough(c: Context<GatewayEnv>, deps: ClientRouteDeps,
     rawBody = await c.req.text();
     json = parseJsonObject(rawBody);
     model = typeof json.model === 'string' ? json.model : null;
+    if (model !== null) assertModelName(model);
   } else if (hasBody) {
     rawBody = await c.req.arrayBuffer();
   }

@@ -9,6 +9,7 @@ import { assertModelAllowed, type ClientRouteDeps, routeClientCall, usageTrackin
 import type { GatewayEnv } from './context.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest } from './request-accounting.js';
+import { assertModelName } from './validate-call.js';
 
 /** Client headers a same-format upstream should still see (Claude Code sends betas). */
 const FORWARDED_HEADERS = ['anthropic-beta', 'anthropic-version'];
@@ -82,6 +83,7 @@ export function mountMessagesRoutes(
 function checkBody(json: JsonObject): string {
   if (typeof json.model !== 'string' || json.model.trim() === '')
     throw new GatewayError('missing_model', 'model: field required', { param: 'model' });
+  assertModelName(json.model);
   if (!Array.isArray(json.messages))
     throw new GatewayError('missing_messages', 'messages: field required', { param: 'messages' });
   if (json.stream !== undefined && typeof json.stream !== 'boolean')

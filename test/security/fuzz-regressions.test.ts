@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SecurityGateway, startSecurityGateway } from './support/security-gateway.js';
+import { ADMIN_TOKEN, type SecurityGateway, startSecurityGateway } from './support/security-gateway.js';
 
 /** Each case here is a counterexample the route fuzz found once, kept so the defect stays fixed. */
 let gw: SecurityGateway;
@@ -63,6 +63,36 @@ describe('fuzz regressions', () => {
       expect(text).not.toContain('Maximum call stack');
     },
   );
+
+  it.each([
+    ['/v1/embeddings', { input: 'hi' }],
+    ['/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }] }],
+    ['/v1/messages', { max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }],
+    ['/v1/audio/speech', { input: 'hi' }],
+  ])('POST %s with a model name no URL can carry (a lone surrogate) is a 400', async (path, fields) => {
+    // An Azure channel puts the model in its URL; it used to fail there as a 502 "URI malformed".
+    const channel = await gw.fetch(
+      new Request('http://127.0.0.1/admin/api/channels', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: `azure${path.length}`,
+          provider: 'azure',
+          base_url: 'http://127.0.0.1:1',
+          keys: ['k'],
+          models: ['\ud800'],
+        }),
+      }),
+    );
+    expect(channel.status).toBe(201);
+    const res = await post(path, JSON.stringify({ model: '\ud800', ...fields }), {
+      authorization: `Bearer ${gw.keys.valid}`,
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('model');
+    expect(text).not.toContain('URI malformed');
+  });
 
   it('POST /chat answers a too-large body in its own {success: false} shape', async () => {
     const res = await post('/chat', '{"token":"x","prompt":"hi"}', { 'content-length': '99999999999' });
