@@ -71,8 +71,9 @@ beforeAll(async () => {
 }, 30_000);
 
 function channelSummary(): string {
-  return JSON.stringify(
-    gw.node.channels.map((c) => ({ n: c.name, p: c.provider, u: c.baseUrl, m: c.models, t: c.timeouts })),
+  return (
+    JSON.stringify(gw.node.channels.map((c) => ({ ...c, keys: c.keys.length }))) +
+    ` health: ${JSON.stringify(gw.node.gateway.health.snapshot())}`
   );
 }
 
