@@ -94,6 +94,25 @@ describe('fuzz regressions', () => {
     expect(text).not.toContain('URI malformed');
   });
 
+  it.each([{ 'bad name': 'x' }, { 'x-ok': 'line\nbreak' }, { 'ꨒ,႗': 'x' }])(
+    'POST /admin/api/channels refuses headers no request can carry (%j)',
+    async (headers) => {
+      // Such a channel used to be saved, then every request to it failed inside fetch.
+      const res = await post(
+        '/admin/api/channels',
+        JSON.stringify({
+          name: 'badheaders',
+          provider: 'openai-compatible',
+          base_url: 'http://127.0.0.1:1',
+          headers,
+        }),
+        { authorization: `Bearer ${ADMIN_TOKEN}` },
+      );
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    },
+  );
+
   it('POST /chat answers a too-large body in its own {success: false} shape', async () => {
     const res = await post('/chat', '{"token":"x","prompt":"hi"}', { 'content-length': '99999999999' });
     expect(res.status).toBe(413);
