@@ -34,7 +34,18 @@ export const channelSchema = z
     model_map: z.record(z.string(), z.string().min(1)).default({}),
     priority: z.number().int().default(0),
     weight: z.number().positive().default(1),
-    headers: z.record(z.string(), z.string()).default({}),
+    // Checked here, not at the first request: fetch refuses a header it cannot send.
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name'),
+        z
+          .string()
+          .regex(
+            /^[\t\x20-\x7e\x80-\xff]*$/,
+            'not an HTTP header value (no line breaks or control characters)',
+          ),
+      )
+      .default({}),
     /** API version for providers that version by query string (Azure OpenAI `api-version`). */
     api_version: z.string().min(1).optional(),
     timeout: timeoutSchema.default({

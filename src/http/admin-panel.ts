@@ -1,5 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
+import { errorResponse, GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from './context.js';
 
 /** The built admin panel's files, as a runtime reaches them (disk on Node, an asset binding elsewhere). */
@@ -49,7 +50,12 @@ export function mountAdminPanel(app: Hono<GatewayEnv>, panel: PanelAssets): void
       // A missing file (under assets/, or a top-level name with an extension such as
       // /admin/favicon.ico) is a 404; deeper paths are the app's own (/admin/logs/<id.with.dots>).
       if (HASHED_ASSET.test(c.req.path) || TOP_LEVEL_FILE.test(c.req.path)) {
-        return c.text('Not found', 404, { 'cache-control': 'no-store' });
+        // The one error envelope here too: scripts that probe the panel parse it like any other.
+        return errorResponse(
+          new GatewayError('route_not_found', `no admin panel file at ${c.req.path}`),
+          c.get('requestId'),
+          { 'cache-control': 'no-store' },
+        );
       }
       const html = await panel.indexHtml();
       if (html === null) {

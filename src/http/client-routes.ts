@@ -17,7 +17,7 @@ import { readBodyBytes, readBodyText } from './read-body.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest, answerFromCache, type RequestAccounting } from './request-accounting.js';
 import { withStreamUsage } from './stream-usage.js';
-import { validateCall } from './validate-call.js';
+import { assertModelName, validateCall } from './validate-call.js';
 
 export interface ClientRouteDeps {
   readonly router: RouterDeps;
@@ -49,7 +49,7 @@ export function mountClientRoutes(app: Hono<GatewayEnv>, base: string, deps: Cli
   }
   app.get(`${base}/models`, deps.authenticate, (c) => c.json(modelList(c, deps)));
   app.get(`${base}/models/*`, deps.authenticate, (c) => {
-    const id = decodeURIComponent(c.req.path.slice(c.req.path.indexOf('/models/') + '/models/'.length));
+    const id = modelIdOf(c.req.path);
     const found = modelList(c, deps).data.find((m) => m.id === id);
     if (!found)
       throw new GatewayError('model_not_found', `the model "${id}" does not exist`, { param: 'model' });
@@ -166,6 +166,7 @@ async function forwardPassthrough(
     rawBody = await readBodyText(c);
     json = parseJsonObject(rawBody);
     model = typeof json.model === 'string' ? json.model : null;
+    if (model !== null) assertModelName(model);
   } else if (hasBody) {
     rawBody = await readBodyBytes(c);
   }
@@ -229,6 +230,18 @@ export function assertModelAllowed(c: Context<GatewayEnv>, model: string, routed
   const { allowsModel } = c.get('principal');
   if (!allowsModel(model) && !allowsModel(routedModel)) {
     throw new GatewayError('model_not_allowed', `this API key may not use the model "${model}"`, {
+      param: 'model',
+    });
+  }
+}
+
+/** The model id after `/models/` (ids may hold slashes), percent-decoded. */
+function modelIdOf(path: string): string {
+  const raw = path.slice(path.indexOf('/models/') + '/models/'.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new GatewayError('invalid_request', `the model id "${raw}" is not valid percent-encoding`, {
       param: 'model',
     });
   }

@@ -17,6 +17,7 @@ import type { GatewayEnv } from './context.js';
 import { readBodyText } from './read-body.js';
 import { parseJsonObject } from './read-json.js';
 import { admitRequest } from './request-accounting.js';
+import { assertModelName } from './validate-call.js';
 
 /** Without accounting there is no runtime counter to ask. */
 const HEURISTIC = createHeuristicTokenCounter();
@@ -95,6 +96,7 @@ export function mountMessagesRoutes(
 function checkBody(json: JsonObject): string {
   if (typeof json.model !== 'string' || json.model.trim() === '')
     throw new GatewayError('missing_model', 'model: field required', { param: 'model' });
+  assertModelName(json.model);
   if (!Array.isArray(json.messages))
     throw new GatewayError('missing_messages', 'messages: field required', { param: 'messages' });
   if (json.stream !== undefined && typeof json.stream !== 'boolean')

@@ -1,6 +1,10 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from './context.js';
+
+/** Visible ASCII: everything a client key can be, and nothing a Headers value would refuse. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 export interface SimpleChatDeps {
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
@@ -16,7 +20,7 @@ export interface SimpleChatDeps {
  * with the status the OpenAI route gave.
  */
 export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): void {
-  app.post('/chat', deps.bodyLimit, async (c) => {
+  app.post('/chat', simpleChatErrors, deps.bodyLimit, async (c) => {
     const fail = (status: ContentfulStatusCode, error: string) => c.json({ success: false, error }, status);
     let body: unknown;
     try {
@@ -29,6 +33,8 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
     }
     const { token, prompt, model } = body as Record<string, unknown>;
     if (typeof token !== 'string' || token.trim() === '') return fail(401, 'token is required');
+    // It becomes a header below: a token no header can carry is no key at all (not a crash).
+    if (!HEADER_SAFE.test(token.trim())) return fail(401, 'the API key is not valid');
     if (typeof prompt !== 'string' || prompt === '') return fail(400, 'prompt must be a non-empty string');
     if (model !== undefined && (typeof model !== 'string' || model === '')) {
       return fail(400, 'model must be a non-empty string');
@@ -53,3 +59,19 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
     return fail(status, json?.error?.message ?? `request failed with HTTP ${res.status}`);
   });
 }
+
+/**
+ * Errors thrown on this route (a body over the limit, anything unexpected) leave in the route's
+ * own `{success: false, error}` shape too, not the OpenAI envelope the error handler writes.
+ */
+const simpleChatErrors: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  await next();
+  if (!c.error) return;
+  const message =
+    c.error instanceof GatewayError
+      ? c.error.message
+      : 'internal error; see the gateway log for this request id';
+  const headers = new Headers(c.res.headers);
+  headers.delete('content-length');
+  c.res = new Response(JSON.stringify({ success: false, error: message }), { status: c.res.status, headers });
+};

@@ -2,12 +2,23 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Operation } from '../spec/provider.js';
 
+/** A lone UTF-16 surrogate: no URL, header or upstream can carry it (encodeURIComponent throws). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A model name is routed, logged and may become part of an upstream URL: it must be real text. */
+export function assertModelName(model: string): void {
+  if (LONE_SURROGATE.test(model)) {
+    throw new GatewayError('invalid_request', 'model: not a well-formed Unicode string', { param: 'model' });
+  }
+}
+
 /** The minimum each JSON operation needs before it is worth routing. */
 export function validateCall(operation: Operation, body: JsonObject): { model: string; stream: boolean } {
   const { model } = body;
   if (typeof model !== 'string' || model.trim() === '') {
     throw new GatewayError('missing_model', 'you must provide a model parameter', { param: 'model' });
   }
+  assertModelName(model);
   if (operation === 'chat' && (!Array.isArray(body.messages) || body.messages.length === 0)) {
     throw new GatewayError('missing_messages', 'you must provide a non-empty messages array', {
       param: 'messages',

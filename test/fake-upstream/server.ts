@@ -172,7 +172,7 @@ function answer(
   }
 
   const content = behavior.kind === 'ok' && behavior.content ? behavior.content : `fake answer from ${model}`;
-  const promptTokens = JSON.stringify(json.messages ?? []).length % 97;
+  const promptTokens = messagesLength(json.messages) % 97;
   const tools =
     Array.isArray(json.tools) && json.tools.length > 0
       ? (json.tools[0] as { function?: { name?: string } })
@@ -198,6 +198,15 @@ function answer(
   };
   if (delay > 0) setTimeout(go, delay);
   else go();
+}
+
+/** The messages' JSON length; nesting too deep to stringify (the route fuzz sends it) counts as 0. */
+function messagesLength(messages: unknown): number {
+  try {
+    return JSON.stringify(messages ?? []).length;
+  } catch {
+    return 0;
+  }
 }
 
 /** Keeps a copy of every body chunk written to `res`. */
