@@ -3,7 +3,7 @@ import type { RequestAccounting } from '../http/request-accounting.js';
 import { createLimiter } from '../limits/limiter.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageSink } from '../spec/usage.js';
-import type { CounterStore } from '../storage/accounting-ports.js';
+import type { CacheStore, CounterStore } from '../storage/accounting-ports.js';
 import { createMemoryCacheStore } from '../storage/memory/memory-response-cache.js';
 import type { Storage } from '../storage/ports.js';
 import { DEFAULT_PRICES } from './default-prices.js';
@@ -26,6 +26,8 @@ export function buildAccounting(input: {
   readonly settings: AccountingSettings;
   readonly storage: Storage;
   readonly counters: CounterStore;
+  /** Replaces the cache store `settings.cache.backend` names (tests inject a failing one). */
+  readonly cacheStore?: CacheStore;
   readonly logger: Logger;
   readonly now: () => number;
 }): AccountingParts {
@@ -71,9 +73,10 @@ export function buildAccounting(input: {
     cache: cache.enabled
       ? {
           store:
-            cache.backend === 'sqlite'
+            input.cacheStore ??
+            (cache.backend === 'sqlite'
               ? storage.openResponseCache({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes })
-              : createMemoryCacheStore({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes }),
+              : createMemoryCacheStore({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes })),
           settings: {
             enabled: true,
             ttlMs: cache.ttl_seconds * 1000,

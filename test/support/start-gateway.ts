@@ -30,7 +30,14 @@ export async function startTestGateway(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
   /** A capturing logger, a clock the test moves (the gateway's `now`), or a sleep that records waits. */
-  inject: { logger?: Logger; now?: () => number; sleep?: BootstrapOptions['sleep'] } = {},
+  inject: {
+    logger?: Logger;
+    now?: () => number;
+    sleep?: BootstrapOptions['sleep'];
+    /** Replace the limit counters or the response cache store (e.g. one that fails). */
+    counters?: BootstrapOptions['counters'];
+    cacheStore?: BootstrapOptions['cacheStore'];
+  } = {},
 ): Promise<TestGateway> {
   const settings = resolveSettings({
     env: { DATABASE_URL: 'sqlite::memory:', ...env },
@@ -41,9 +48,13 @@ export async function startTestGateway(
   const node = await bootstrap({
     settings,
     logger,
-    usageSink: (r) => usage.push(r),
+    usageSink: async (r) => {
+      usage.push(r);
+    },
     ...(inject.now ? { now: inject.now } : {}),
     ...(inject.sleep ? { sleep: inject.sleep } : {}),
+    ...(inject.counters ? { counters: inject.counters } : {}),
+    ...(inject.cacheStore ? { cacheStore: inject.cacheStore } : {}),
   });
   const { secret } = await createClientKey(node.storage.keys, { name: 'test' });
   const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger });

@@ -12,6 +12,7 @@ import type { Channel } from '../../spec/channel.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
 import type { UsageRecord } from '../../spec/usage.js';
+import type { CacheStore, CounterStore } from '../../storage/accounting-ports.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
@@ -49,6 +50,10 @@ export interface BootstrapOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The gateway's clock (tests move it instead of waiting); Date.now by default. */
   readonly now?: () => number;
+  /** Limit counters (default: in this process's memory). */
+  readonly counters?: CounterStore;
+  /** Response cache store (default: as `cache.backend` says). */
+  readonly cacheStore?: CacheStore;
 }
 
 const CHANNEL_POLL_MS = 5_000;
@@ -61,6 +66,8 @@ export async function bootstrap({
   usageSink,
   sleep,
   now,
+  counters,
+  cacheStore,
 }: BootstrapOptions): Promise<NodeGateway> {
   const providers = createProviderRegistry(settings.app);
   // A bad channel in the file stops the process with a message naming it, before anything opens.
@@ -85,7 +92,8 @@ export async function bootstrap({
   const accounting = buildAccounting({
     settings: settings.accounting,
     storage,
-    counters: createMemoryCounterStore(),
+    counters: counters ?? createMemoryCounterStore(),
+    ...(cacheStore ? { cacheStore } : {}),
     logger,
     now: Date.now,
   });
