@@ -17,6 +17,7 @@ import { createMemoryCounterStore } from '../../storage/memory/memory-counters.j
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
 import { openSecretBox } from './open-secret-box.js';
+import { createPendingWork } from './pending-work.js';
 import { openStorage } from './open-storage.js';
 import { nodePanelAssets } from './panel-files.js';
 import { sha256HexSync } from './sha256.js';
@@ -36,6 +37,11 @@ export interface NodeGateway {
   readonly providers: ProviderRegistry;
   /** Rebuilds the channel snapshot from the store (the admin API does it after each change). */
   refreshChannels(): Promise<void>;
+  /**
+   * Finishes the work deferred after responses (usage writes, limit settles, cache writes):
+   * the shutdown awaits it once no request is in flight any more, before `close`.
+   */
+  drainDeferred(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,7 +51,7 @@ export interface BootstrapOptions {
   /** Replaces the undici upstream fetch (tests). */
   readonly fetch?: FetchLike;
   /** Receives every usage record (default: a debug log line). */
-  readonly usageSink?: (record: UsageRecord) => void;
+  readonly usageSink?: (record: UsageRecord) => Promise<void>;
   /** Replaces the router's backoff and cooldown waits (tests record them instead of waiting). */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The gateway's clock (tests move it instead of waiting); Date.now by default. */
@@ -97,6 +103,7 @@ export async function bootstrap({
     logger,
     now: Date.now,
   });
+  const deferred = createPendingWork();
   const upstream = fetch
     ? null
     : createUpstreamFetch({
@@ -126,10 +133,12 @@ export async function bootstrap({
     hashKey: sha256HexSync,
     ...(sleep ? { sleep } : {}),
     accounting: accounting.accounting,
-    usageSink: (record: UsageRecord) => {
-      accounting.sink(record);
-      if (usageSink) usageSink(record);
+    defer: deferred.defer,
+    usageSink: async (record: UsageRecord) => {
+      const written = accounting.sink(record);
+      if (usageSink) await usageSink(record);
       else logger.debug({ usage: record }, 'request finished');
+      await written;
     },
     options: {
       version: VERSION,
@@ -156,6 +165,11 @@ export async function bootstrap({
     box,
     providers,
     refreshChannels: () => registry.refresh(),
+    async drainDeferred() {
+      // Usage writes wait for the writer's next batch: write it now rather than at its timer.
+      await accounting.writer.flush();
+      await deferred.drain();
+    },
     async close() {
       clearInterval(poll);
       await upstream?.close();
