@@ -85,6 +85,11 @@ export function respond(
   }
   let captured: Uint8Array[] | null = capture ? [] : null;
   let capturedBytes = 0;
+  // A relayed non-SSE body (e.g. a pass-through JSON answer) is kept, up to a bound, to be read
+  // for usage at its end like a buffered one.
+  const textual = !sse && isTextual(headers.get('content-type'));
+  let kept: Uint8Array[] | null = textual ? [] : null;
+  let keptBytes = 0;
   usage.handOver();
   const body = relayStream({
     first: success.first,
@@ -97,6 +102,11 @@ export function respond(
       : null,
     ...(scrubber ? { transform: chainTransforms(scrubber, accounting) } : {}),
     onChunk: (chunk) => {
+      if (kept) {
+        keptBytes += chunk.byteLength;
+        if (keptBytes > MAX_KEPT_BODY_BYTES) kept = null;
+        else kept.push(chunk.slice());
+      }
       if (captured && capture) {
         capturedBytes += chunk.byteLength;
         if (capturedBytes > capture.maxBytes) captured = null;
@@ -105,8 +115,11 @@ export function respond(
     },
     onEnd: (end) => {
       success.release();
-      const counted = accounting?.usage() ?? null;
-      const text = counted ? null : (accounting?.completionText() ?? bytesText(captured));
+      const whole = kept ? joinChunks(kept) : null;
+      const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
+      const text = counted
+        ? null
+        : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
       const failed = accounting?.upstreamError() ?? null;
       if (end.outcome === 'done' && failed !== null) {
         // The upstream reported an error inside its 200 stream: the request failed all the same.
@@ -151,7 +164,7 @@ function chainTransforms(
  * (an unfamiliar JSON shape, or plain text) the text itself. Binary answers count nothing.
  */
 function bodyText(body: Uint8Array, contentType: string | null): string | null {
-  if (contentType && !/json|text|xml/i.test(contentType)) return null;
+  if (!isTextual(contentType)) return null;
   const text = new TextDecoder().decode(body);
   try {
     const parsed: unknown = JSON.parse(text);
@@ -162,9 +175,11 @@ function bodyText(body: Uint8Array, contentType: string | null): string | null {
   }
 }
 
-/** A non-SSE stream's text, when it was kept for the cache. */
-function bytesText(chunks: readonly Uint8Array[] | null): string | null {
-  return chunks ? new TextDecoder().decode(joinChunks(chunks)) : null;
+/** Relayed non-SSE bodies larger than this are not read for usage (an estimate counts nothing). */
+const MAX_KEPT_BODY_BYTES = 4_000_000;
+
+function isTextual(contentType: string | null): boolean {
+  return contentType === null || /json|text|xml/i.test(contentType);
 }
 
 function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
