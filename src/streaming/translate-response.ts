@@ -92,10 +92,24 @@ export function respondTranslated(
   if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
   const encoded = parts.pipeThrough(t.client.encodeStream(t.request, call.requestId));
 
+  const capture = success.status === 200 ? answer.capture : null;
+  let captured: Uint8Array[] | null = capture ? [] : null;
+  let capturedBytes = 0;
   const finish = () => {
     success.release();
     const end = relayEnd as RelayEnd | null;
-    if (!failed) usage.end(success.status, null, counted);
+    if (!failed) {
+      usage.end(success.status, null, counted);
+      if (captured && capture) {
+        const whole = new Uint8Array(capturedBytes);
+        let offset = 0;
+        for (const chunk of captured) {
+          whole.set(chunk, offset);
+          offset += chunk.byteLength;
+        }
+        capture.store({ status: success.status, contentType: 'text/event-stream; charset=utf-8', body: whole, stream: true });
+      }
+    }
     else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
     else usage.end(502, 'upstream_stream_error', counted);
   };
@@ -107,7 +121,14 @@ export function respondTranslated(
         if (done) {
           controller.close();
           finish();
-        } else controller.enqueue(value);
+          return;
+        }
+        if (captured && capture) {
+          capturedBytes += value.byteLength;
+          if (capturedBytes > capture.maxBytes) captured = null;
+          else captured.push(value.slice());
+        }
+        controller.enqueue(value);
       },
       async cancel(reason) {
         success.release();

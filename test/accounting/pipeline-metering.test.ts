@@ -63,7 +63,10 @@ describe('every path is metered', () => {
 
   it('a pass-through answer without usage is estimated from the bytes seen', async () => {
     const id = newRequestId('passthrough-estimate');
-    const res = await post(gw, '/v1/moderations', id, { model: 'gpt-4o-mini', input: 'Is this fine to say?' });
+    const res = await post(gw, '/v1/moderations', id, {
+      model: 'gpt-4o-mini',
+      input: 'Is this fine to say?',
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     const record = await recordOf(gw, id);
@@ -73,10 +76,14 @@ describe('every path is metered', () => {
   });
 
   it('a key budget stops /v1/responses once spent', async () => {
-    const key = (await createClientKey(gw.node.storage.keys, { name: 'responses-budget', limits: { budget: 0.01 } }))
-      .secret;
+    const key = (
+      await createClientKey(gw.node.storage.keys, { name: 'responses-budget', limits: { budget: 0.01 } })
+    ).secret;
     const firstId = newRequestId('responses-budget');
-    const first = await post({ ...gw, key }, '/v1/responses', firstId, { model: 'gpt-4o-mini', input: 'Hi.' });
+    const first = await post({ ...gw, key }, '/v1/responses', firstId, {
+      model: 'gpt-4o-mini',
+      input: 'Hi.',
+    });
     expect(first.status).toBe(200);
     await first.arrayBuffer();
     expect((await recordOf(gw, firstId)).cost).toBeGreaterThan(0.01);
@@ -89,28 +96,31 @@ describe('every path is metered', () => {
     expect((await errorOf(second)).code).toBe('budget_exceeded');
   });
 
-  it('a repeated identical non-stream /v1/messages request is a cache hit', async () => {
-    const body = {
-      model: 'gpt-4o-mini',
-      max_tokens: 50,
-      temperature: 0,
-      messages: [{ role: 'user', content: 'cache this anthropic question' }],
-    };
-    const firstId = newRequestId('messages-cache');
-    const first = await post(gw, '/v1/messages', firstId, body);
-    expect(first.status).toBe(200);
-    expect(first.headers.get('x-switchboard-cache')).toBe('miss');
-    const firstBody = await first.text();
-    await recordOf(gw, firstId);
-    const secondId = newRequestId('messages-cache');
-    const second = await post(gw, '/v1/messages', secondId, body);
-    expect(second.headers.get('x-switchboard-cache')).toBe('hit');
-    expect(await second.text()).toBe(firstBody);
-    expect(fake.requests).toHaveLength(1);
-    const record = await recordOf(gw, secondId);
-    expect(record.cacheHit).toBe(true);
-    expect(record.cost).toBe(0);
-  });
+  for (const stream of [false, true]) {
+    it(`a repeated identical ${stream ? 'streamed' : 'non-stream'} /v1/messages request is a cache hit`, async () => {
+      const body = {
+        model: 'gpt-4o-mini',
+        max_tokens: 50,
+        temperature: 0,
+        stream,
+        messages: [{ role: 'user', content: `cache this anthropic question (${stream})` }],
+      };
+      const firstId = newRequestId('messages-cache');
+      const first = await post(gw, '/v1/messages', firstId, body);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-switchboard-cache')).toBe('miss');
+      const firstBody = await first.text();
+      await recordOf(gw, firstId);
+      const secondId = newRequestId('messages-cache');
+      const second = await post(gw, '/v1/messages', secondId, body);
+      expect(second.headers.get('x-switchboard-cache')).toBe('hit');
+      expect(await second.text()).toBe(firstBody);
+      expect(fake.requests).toHaveLength(1);
+      const record = await recordOf(gw, secondId);
+      expect(record.cacheHit).toBe(true);
+      expect(record.cost).toBe(0);
+    });
+  }
 
   it('a streamed /v1/messages request to an OpenAI-format channel is recorded with the upstream counts', async () => {
     const id = newRequestId('messages-stream');
