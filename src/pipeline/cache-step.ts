@@ -8,12 +8,20 @@ import type { RequestAccounting } from './request-accounting.js';
 export interface ResponseCapture {
   /** Larger answers are not captured. */
   readonly maxBytes: number;
-  readonly store: (captured: { status: number; contentType: string; body: Uint8Array; stream: boolean }) => void;
+  readonly store: (captured: {
+    status: number;
+    contentType: string;
+    body: Uint8Array;
+    stream: boolean;
+  }) => void;
 }
 
 export type CacheLookup =
   | { readonly kind: 'hit'; readonly response: Response }
-  | { readonly kind: 'miss'; readonly write: ((entry: Parameters<ResponseCapture['store']>[0]) => Promise<void>) | null }
+  | {
+      readonly kind: 'miss';
+      readonly write: ((entry: Parameters<ResponseCapture['store']>[0]) => Promise<void>) | null;
+    }
   | { readonly kind: 'bypass' };
 
 /**

@@ -31,7 +31,10 @@ export function createDeferredWork(defer: Defer | undefined, logger: Logger): De
         () => undefined,
         (err: unknown) => {
           failures++;
-          logger.error({ requestId, err: err instanceof Error ? err.message : String(err) }, `deferred ${what} failed`);
+          logger.error(
+            { requestId, err: err instanceof Error ? err.message : String(err) },
+            `deferred ${what} failed`,
+          );
         },
       );
       if (defer) defer(settled);

@@ -50,7 +50,8 @@ export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler
     c.set('scope', scope);
     await next();
     const refused = c.get('refusedKey');
-    if (refused && !c.get('principal')) scope.tap.emit({ type: 'principal', keyId: refused.keyId, userId: refused.userId });
+    if (refused && !c.get('principal'))
+      scope.tap.emit({ type: 'principal', keyId: refused.keyId, userId: refused.userId });
     applyHeaders(c, scope.headers);
     if (!scope.tap.handedOver) {
       const code = c.error instanceof GatewayError ? c.error.code : c.error ? 'internal_error' : null;

@@ -34,7 +34,12 @@ export interface PipelineDeps extends ScopeDeps {
  *   limits reserve → cache lookup → route + attempts → answer: pipeline (purpose) + encode →
  *   usage tap (at the end of the response stream) → deferred: usage sink, limit settle, cache write
  */
-export function mountFrontDoor(app: Hono<GatewayEnv>, base: string, door: FrontDoor, deps: PipelineDeps): void {
+export function mountFrontDoor(
+  app: Hono<GatewayEnv>,
+  base: string,
+  door: FrontDoor,
+  deps: PipelineDeps,
+): void {
   const errors = door.errors ?? skip;
   const scope = door.metered ? openScope(door.operation, deps) : skip;
   const path = `${base}${door.path}`;
@@ -99,13 +104,19 @@ async function runRequest(
   }
 
   const call = clientCall(c, described, routedModel, door);
-  const router = { ...deps.router, channels: channelsFor(principal, deps.router.channels, deps.router.providers) };
+  const router = {
+    ...deps.router,
+    channels: channelsFor(principal, deps.router.channels, deps.router.providers),
+  };
   const routed = await routeCall(router, call, (attempt) => tap.emit({ type: 'attempt', attempt }));
   if (routed instanceof Response) return routed;
 
   const answer: AnswerTap = { tap, capture, stripStreamUsage: described.stripStreamUsage ?? false };
   if (described.chat && deps.wires)
-    return answerChat(call, routed, answer, described.chat, { providers: deps.router.providers, wires: deps.wires });
+    return answerChat(call, routed, answer, described.chat, {
+      providers: deps.router.providers,
+      wires: deps.wires,
+    });
   return respond(call, routed, answer, described.hooks);
 }
 

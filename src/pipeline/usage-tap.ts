@@ -16,7 +16,12 @@ export interface UsageAccounting {
  * the router and the response stream each emit what they know; nobody writes the record.
  */
 export type UsageEvent =
-  | { readonly type: 'decoded'; readonly model: string | null; readonly stream: boolean; readonly json: JsonObject | null }
+  | {
+      readonly type: 'decoded';
+      readonly model: string | null;
+      readonly stream: boolean;
+      readonly json: JsonObject | null;
+    }
   | { readonly type: 'principal'; readonly keyId: string; readonly userId: string }
   | { readonly type: 'attempt'; readonly attempt: AttemptRecord }
   | { readonly type: 'cache-hit' }
@@ -34,7 +39,12 @@ export type UsageEvent =
 export interface UsageTap {
   emit(event: UsageEvent): void;
   /** Emits the counts (when given) and the end; only the first end counts. */
-  end(status: number, errorCode: string | null, usage?: TokenUsage | null, completionText?: string | null): void;
+  end(
+    status: number,
+    errorCode: string | null,
+    usage?: TokenUsage | null,
+    completionText?: string | null,
+  ): void;
   /** A streamed response takes over the duty to end the record when the stream ends. */
   handOver(): void;
   readonly handedOver: boolean;
@@ -42,7 +52,12 @@ export interface UsageTap {
 }
 
 /** Errors that end a stream the upstream had started: the text so far is a partial count. */
-const BROKEN_STREAM = new Set(['client_closed', 'upstream_stream_error', 'upstream_timeout', 'shutting_down']);
+const BROKEN_STREAM = new Set([
+  'client_closed',
+  'upstream_stream_error',
+  'upstream_timeout',
+  'shutting_down',
+]);
 
 /** Collects one request's events and builds exactly one record from them, at the first end. */
 export function createUsageTap(init: {

@@ -1,9 +1,9 @@
 import { maskSecret } from '../auth/secret-box.js';
 import { scrubSecrets } from '../auth/secret-scrub.js';
-import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
-import { isJsonObject } from '../spec/json.js';
 import type { ResponseCapture } from '../pipeline/cache-step.js';
 import type { UsageTap } from '../pipeline/usage-tap.js';
+import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
+import { isJsonObject } from '../spec/json.js';
 import type { PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
 import { usageFromBody } from '../usage/usage-scan.js';

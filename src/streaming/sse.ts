@@ -26,7 +26,11 @@ export function createSseParser(onEvent: (event: SseEvent | null, raw: string) =
   let data: string[] = [];
   const dispatch = () => {
     const event =
-      data.length === 0 ? null : eventName ? { event: eventName, data: data.join('\n') } : { data: data.join('\n') };
+      data.length === 0
+        ? null
+        : eventName
+          ? { event: eventName, data: data.join('\n') }
+          : { data: data.join('\n') };
     const text = raw;
     eventName = undefined;
     data = [];

@@ -53,7 +53,12 @@ export function respondTranslated(
     const encoded = new TextEncoder().encode(JSON.stringify(t.client.encodeResponse(response, t.request)));
     const capture = success.status === 200 ? answer.capture : null;
     if (capture && encoded.byteLength <= capture.maxBytes) {
-      capture.store({ status: success.status, contentType: 'application/json', body: encoded.slice(), stream: false });
+      capture.store({
+        status: success.status,
+        contentType: 'application/json',
+        body: encoded.slice(),
+        stream: false,
+      });
     }
     return new Response(encoded, { status: success.status, headers: { 'content-type': 'application/json' } });
   }
@@ -107,10 +112,14 @@ export function respondTranslated(
           whole.set(chunk, offset);
           offset += chunk.byteLength;
         }
-        capture.store({ status: success.status, contentType: 'text/event-stream; charset=utf-8', body: whole, stream: true });
+        capture.store({
+          status: success.status,
+          contentType: 'text/event-stream; charset=utf-8',
+          body: whole,
+          stream: true,
+        });
       }
-    }
-    else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
+    } else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
     else usage.end(502, 'upstream_stream_error', counted);
   };
   const reader = encoded.getReader();

@@ -102,7 +102,8 @@ export function readOpenAiUsage(usage: JsonValue | undefined): TokenUsage | null
  */
 function readInputOutputUsage(value: JsonValue | undefined): TokenUsage | null {
   const usage = obj(value);
-  if (!usage || (num(usage.input_tokens) === undefined && num(usage.output_tokens) === undefined)) return null;
+  if (!usage || (num(usage.input_tokens) === undefined && num(usage.output_tokens) === undefined))
+    return null;
   const read = num(usage.cache_read_input_tokens);
   const write = num(usage.cache_creation_input_tokens);
   const prompt = (num(usage.input_tokens) ?? 0) + (read ?? 0) + (write ?? 0);
@@ -110,7 +111,10 @@ function readInputOutputUsage(value: JsonValue | undefined): TokenUsage | null {
   const result: TokenUsage = {
     promptTokens: prompt,
     completionTokens: completion,
-    totalTokens: read === undefined && write === undefined ? (num(usage.total_tokens) ?? prompt + completion) : prompt + completion,
+    totalTokens:
+      read === undefined && write === undefined
+        ? (num(usage.total_tokens) ?? prompt + completion)
+        : prompt + completion,
   };
   const cached = num(obj(usage.input_tokens_details)?.cached_tokens) ?? read;
   if (cached !== undefined) result.cachedTokens = cached;
@@ -125,7 +129,11 @@ function readGeminiUsage(usage: JsonObject): TokenUsage {
   const prompt = num(usage.promptTokenCount) ?? 0;
   const thoughts = num(usage.thoughtsTokenCount);
   const completion = (num(usage.candidatesTokenCount) ?? 0) + (thoughts ?? 0);
-  const result: TokenUsage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
+  const result: TokenUsage = {
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: prompt + completion,
+  };
   const cached = num(usage.cachedContentTokenCount);
   if (cached !== undefined) result.cachedTokens = cached;
   if (thoughts !== undefined) result.reasoningTokens = thoughts;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClientKey } from '../../src/auth/key-service.js';
-import type { FakeUpstream } from '../fake-upstream/server.js';
 import { RESPONSES_USAGE } from '../fake-upstream/responses-format.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, sseData } from '../support/http.js';
 import type { TestGateway } from '../support/start-gateway.js';
 import { newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';

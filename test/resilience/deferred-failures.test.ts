@@ -44,7 +44,9 @@ describe('work after the response', () => {
     fake = await startFakeUpstream();
     gw = await startTestGateway(
       {
-        channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: ['sk-up-1'], models: ['gpt-4o-mini'] })],
+        channels: [
+          channel({ name: 'fake', base_url: fake.baseUrl, keys: ['sk-up-1'], models: ['gpt-4o-mini'] }),
+        ],
         routing: { max_attempts: 1 },
         cache: { enabled: true, ttl_seconds: 600 },
         usage: { flush_interval_ms: 20 },
@@ -62,7 +64,11 @@ describe('work after the response', () => {
   const chat = (key: string, requestId: string, content: string) =>
     fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'x-request-id': requestId,
+      },
       body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content }] }),
     });
   const failuresLoggedFor = (requestId: string) =>
@@ -73,12 +79,16 @@ describe('work after the response', () => {
   };
 
   it('a limit settle that rejects is logged with the request id and counted; the client is answered', async () => {
-    const key = (await createClientKey(gw.node.storage.keys, { name: 'tpm', limits: { tpm: 1_000_000 } })).secret;
+    const key = (await createClientKey(gw.node.storage.keys, { name: 'tpm', limits: { tpm: 1_000_000 } }))
+      .secret;
     const res = await chat(key, 'deferred-settle-1', 'settle me');
     expect(res.status).toBe(200);
     expect(((await res.json()) as { choices: unknown[] }).choices).toHaveLength(1);
-    const failed = await waitFor(() => failuresLoggedFor('deferred-settle-1')[0], 'the logged settle failure');
-    expect(JSON.stringify(failuresLoggedFor('deferred-settle-1'))).toContain('counter store unreachable');
+    const failed = await waitFor(
+      () => failuresLoggedFor('deferred-settle-1').find((l) => l.msg === 'deferred limit settle failed'),
+      'the logged settle failure',
+    );
+    expect(JSON.stringify(failed.obj)).toContain('counter store unreachable');
     expect(await deferredFailures()).toBeGreaterThanOrEqual(1);
     // The process is still up and serving.
     expect((await chat(key, 'deferred-settle-2', 'still there?')).status).toBe(200);
@@ -90,7 +100,10 @@ describe('work after the response', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchboard-cache')).toBe('miss');
     await res.json();
-    const failed = await waitFor(() => failuresLoggedFor('deferred-cache-1')[0], 'the logged cache failure');
+    const failed = await waitFor(
+      () => failuresLoggedFor('deferred-cache-1').find((l) => l.msg === 'deferred cache write failed'),
+      'the logged cache failure',
+    );
     expect(JSON.stringify(failed.obj)).toContain('cache store unreachable');
     expect(await deferredFailures()).toBeGreaterThan(before);
     expect((await chat(gw.key, 'deferred-cache-2', 'still there?')).status).toBe(200);

@@ -37,7 +37,14 @@ export function anthropicMessagesFrontDoor(wire: FrontDoorWire): FrontDoor {
         model,
         stream: json.stream === true,
         json,
-        upstream: { method: 'POST', path: '/messages', search: '', json, rawBody, contentType: 'application/json' },
+        upstream: {
+          method: 'POST',
+          path: '/messages',
+          search: '',
+          json,
+          rawBody,
+          contentType: 'application/json',
+        },
         cacheRoute: '/messages',
         chat: chatContext(wire, json, principal.purpose, forwardHeaders),
       };
@@ -61,8 +68,16 @@ export function anthropicCountTokensFrontDoor(wire: FrontDoorWire): FrontDoor {
         model,
         stream: false,
         json,
-        upstream: { method: 'POST', path: '/messages/count_tokens', search: '', json, rawBody: null, contentType: null },
-        local: async () => Response.json({ input_tokens: await countInputTokens(wire.client.decodeRequest(json)) }),
+        upstream: {
+          method: 'POST',
+          path: '/messages/count_tokens',
+          search: '',
+          json,
+          rawBody: null,
+          contentType: null,
+        },
+        local: async () =>
+          Response.json({ input_tokens: await countInputTokens(wire.client.decodeRequest(json)) }),
       };
     },
   };

@@ -11,7 +11,11 @@ import type { FrontDoor } from '../front-door.js';
  * The OpenAI API's JSON operations: chat completions, completions and embeddings. Chat calls may
  * reach upstreams of any wire format (decoded with the OpenAI wire); the others are same-format.
  */
-export function openAiFrontDoor(operation: Operation, path: string, wires: WireRegistry | undefined): FrontDoor {
+export function openAiFrontDoor(
+  operation: Operation,
+  path: string,
+  wires: WireRegistry | undefined,
+): FrontDoor {
   const openAi = wires?.get('openai');
   const chatWire = operation === 'chat' && isFrontDoorWire(openAi) ? openAi : null;
   return {

@@ -17,9 +17,9 @@ import { createMemoryCounterStore } from '../../storage/memory/memory-counters.j
 import type { Storage } from '../../storage/ports.js';
 import { buildAccounting } from '../../usage/build-accounting.js';
 import { openSecretBox } from './open-secret-box.js';
-import { createPendingWork } from './pending-work.js';
 import { openStorage } from './open-storage.js';
 import { nodePanelAssets } from './panel-files.js';
+import { createPendingWork } from './pending-work.js';
 import { sha256HexSync } from './sha256.js';
 import { createUpstreamFetch } from './undici-fetch.js';
 import { VERSION } from './version.js';
