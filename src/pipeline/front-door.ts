@@ -4,7 +4,6 @@ import type { GatewayEnv } from '../http/context.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
 import type { Operation } from '../spec/provider.js';
-import type { PassthroughHooks } from '../spec/wire.js';
 
 /** What a front door hands the pipeline: the client's request as a call description. */
 export interface CallDescription {
@@ -27,8 +26,6 @@ export interface CallDescription {
   readonly cacheRoute?: string;
   /** Chat calls: the wire format the answer is encoded in and the key's pipeline. */
   readonly chat?: ChatContext;
-  /** Same-format relay hooks for a front door that is not OpenAI's. */
-  readonly hooks?: PassthroughHooks;
   /** Drop the stream usage event the front door asked the upstream for on the client's behalf. */
   readonly stripStreamUsage?: boolean;
   /** Answered by the gateway itself (no upstream, no usage record), e.g. count_tokens. */

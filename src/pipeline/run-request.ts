@@ -117,7 +117,7 @@ async function runRequest(
       providers: deps.router.providers,
       wires: deps.wires,
     });
-  return respond(call, routed, answer, described.hooks);
+  return respond(call, routed, answer);
 }
 
 function clientCall(
