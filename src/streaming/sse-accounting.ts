@@ -69,10 +69,13 @@ export function createSseAccounting(options: { stripUsage: boolean }): SseAccoun
     keep(data);
     return false;
   };
-  const parser = createSseParser((event, raw) => {
-    const drop = event ? inspect(event.data) : false;
-    if (options.stripUsage && !drop) out.push(raw);
-  });
+  const parser = createSseParser(
+    (event, raw) => {
+      const drop = event ? inspect(event.data) : false;
+      if (options.stripUsage && !drop) out.push(raw);
+    },
+    { keepRaw: options.stripUsage },
+  );
   const held = (): Uint8Array => {
     if (out.length === 0) return new Uint8Array();
     const bytes = encoder.encode(out.join(''));

@@ -15,11 +15,15 @@ export interface SseParser {
  * line ends, multi-line `data:`, `event:` names, comments (`: ping`) ignored, a trailing event
  * without its blank line still delivered at the end.
  *
- * `onEvent` is called at every event boundary with the exact text consumed since the previous
- * one, so a reader that drops an event can forward the others unchanged; `event` is null for a
- * block without data (comments only), which carries no event but still has its text.
+ * `onEvent` is called at every event boundary; with `keepRaw` it also gets the exact text consumed
+ * since the previous one, so a reader that drops an event can forward the others unchanged.
+ * `event` is null for a block without data (comments only), which has only its text.
  */
-export function createSseParser(onEvent: (event: SseEvent | null, raw: string) => void): SseParser {
+export function createSseParser(
+  onEvent: (event: SseEvent | null, raw: string) => void,
+  options: { readonly keepRaw?: boolean } = {},
+): SseParser {
+  const keepRaw = options.keepRaw === true;
   let buffer = '';
   let raw = '';
   let eventName: string | undefined;
@@ -53,7 +57,7 @@ export function createSseParser(onEvent: (event: SseEvent | null, raw: string) =
       // A lone trailing \r may be the first half of \r\n: wait for the next chunk.
       if (buffer[newline] === '\r' && newline === buffer.length - 1) return;
       const width = buffer.startsWith('\r\n', newline) ? 2 : 1;
-      raw += buffer.slice(0, newline + width);
+      if (keepRaw) raw += buffer.slice(0, newline + width);
       line(buffer.slice(0, newline));
       buffer = buffer.slice(newline + width);
       newline = buffer.search(LINE_END);
@@ -66,12 +70,12 @@ export function createSseParser(onEvent: (event: SseEvent | null, raw: string) =
     },
     end() {
       if (buffer.endsWith('\r')) {
-        raw += buffer;
+        if (keepRaw) raw += buffer;
         line(buffer.slice(0, -1));
         buffer = '';
       }
       if (buffer) {
-        raw += buffer;
+        if (keepRaw) raw += buffer;
         line(buffer);
         buffer = '';
       }

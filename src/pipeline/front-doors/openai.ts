@@ -1,11 +1,11 @@
 import { type ChatContext, chatContext, isFrontDoorWire } from '../../http/chat-call.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
-import { withStreamUsage } from './openai-stream-usage.js';
 import { validateCall } from '../../http/validate-call.js';
 import type { WireRegistry } from '../../providers/registry.js';
 import type { Operation } from '../../spec/provider.js';
 import type { FrontDoor } from '../front-door.js';
+import { withStreamUsage } from './openai-stream-usage.js';
 
 /**
  * The OpenAI API's JSON operations: chat completions, completions and embeddings. Chat calls may
