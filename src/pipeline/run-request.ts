@@ -67,11 +67,16 @@ async function runRequest(
     base,
     requestStreamUsage: deps.accounting?.requestStreamUsage ?? false,
   });
+  scope?.tap.emit({
+    type: 'decoded',
+    model: described.model,
+    stream: described.stream,
+    json: described.json,
+  });
   const routedModel = described.model === null ? null : deps.resolveModel(described.model);
   if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);
   if (described.local || !scope) return (described.local ?? noLocalAnswer)();
   const { tap } = scope;
-  tap.emit({ type: 'decoded', model: described.model, stream: described.stream, json: described.json });
 
   const acc = deps.accounting;
   let capture: ResponseCapture | null = null;

@@ -72,7 +72,8 @@ export function createSseAccounting(options: { stripUsage: boolean }): SseAccoun
   const parser = createSseParser(
     (event, raw) => {
       const drop = event ? inspect(event.data) : false;
-      if (options.stripUsage && !drop) out.push(raw);
+      if (drop) dropped = true;
+      else if (options.stripUsage) out.push(raw);
     },
     { keepRaw: options.stripUsage },
   );
@@ -83,10 +84,25 @@ export function createSseAccounting(options: { stripUsage: boolean }): SseAccoun
     return bytes;
   };
 
+  let dropped = false;
+  /** The previous chunk ended on an ASCII byte, so the text decoder holds nothing back. */
+  let decoderClear = true;
   return {
     push(chunk) {
+      if (!options.stripUsage) {
+        parser.push(decoder.decode(chunk, { stream: true }));
+        return chunk;
+      }
+      const clear = decoderClear && !parser.holding();
+      dropped = false;
       parser.push(decoder.decode(chunk, { stream: true }));
-      return options.stripUsage ? held() : chunk;
+      decoderClear = chunk.byteLength === 0 || (chunk[chunk.byteLength - 1] as number) < 0x80;
+      // The usual case: the chunk is whole events and none was dropped, so its own bytes go out.
+      if (clear && !dropped && !parser.holding()) {
+        out = [];
+        return chunk;
+      }
+      return held();
     },
     end() {
       parser.push(decoder.decode());

@@ -1,13 +1,14 @@
 import type { SseEvent } from '../spec/wire.js';
 
 const encoder = new TextEncoder();
-const LINE_END = /\r\n|\r|\n/;
 
 /** Incremental SSE parsing over text; the one decoder every stream reader in src/ uses. */
 export interface SseParser {
   push(text: string): void;
   /** Delivers a trailing event that lacked its blank line. */
   end(): void;
+  /** Whether text of an event not yet delivered is held (a partial line or event). */
+  holding(): boolean;
 }
 
 /**
@@ -51,17 +52,28 @@ export function createSseParser(
     if (field === 'data') data.push(value);
     else if (field === 'event') eventName = value;
   };
+  // One pass with a cursor (no regex, one slice of the rest): this runs on every streamed chunk.
   const drain = () => {
-    let newline = buffer.search(LINE_END);
-    while (newline !== -1) {
-      // A lone trailing \r may be the first half of \r\n: wait for the next chunk.
-      if (buffer[newline] === '\r' && newline === buffer.length - 1) return;
-      const width = buffer.startsWith('\r\n', newline) ? 2 : 1;
-      if (keepRaw) raw += buffer.slice(0, newline + width);
-      line(buffer.slice(0, newline));
-      buffer = buffer.slice(newline + width);
-      newline = buffer.search(LINE_END);
+    const cr = buffer.includes('\r');
+    let pos = 0;
+    for (;;) {
+      let end = buffer.indexOf('\n', pos);
+      let width = 1;
+      if (cr) {
+        const r = buffer.indexOf('\r', pos);
+        if (r !== -1 && (end === -1 || r < end)) {
+          // A lone trailing \r may be the first half of \r\n: wait for the next chunk.
+          if (r === buffer.length - 1) break;
+          end = r;
+          width = buffer.charCodeAt(r + 1) === 10 ? 2 : 1;
+        }
+      }
+      if (end === -1) break;
+      if (keepRaw) raw += buffer.slice(pos, end + width);
+      line(buffer.slice(pos, end));
+      pos = end + width;
     }
+    if (pos > 0) buffer = buffer.slice(pos);
   };
   return {
     push(text) {
@@ -81,6 +93,7 @@ export function createSseParser(
       }
       dispatch();
     },
+    holding: () => buffer !== '' || raw !== '' || data.length > 0 || eventName !== undefined,
   };
 }
 

@@ -58,6 +58,18 @@ describe('usage in every shape an upstream speaks', () => {
     expect(tap.usage()).toEqual({ promptTokens: 5, completionTokens: 2, totalTokens: 7 });
   });
 
+  it('reads events whose lines end in a bare CR, split anywhere', () => {
+    const body =
+      'event: response.completed\rdata: {"type":"response.completed","response":{"usage":{"input_tokens":3,"output_tokens":4}}}\r\r';
+    for (const piece of [1, 2, 5]) {
+      expect(run(encoder.encode(body), false, piece).tap.usage()).toEqual({
+        promptTokens: 3,
+        completionTokens: 4,
+        totalTokens: 7,
+      });
+    }
+  });
+
   it('estimates from the bytes seen when a stream has no usage and no known text field', () => {
     const { tap } = run(encoder.encode('data: {"frame":"something unfamiliar"}\n\n'));
     expect(tap.usage()).toBeNull();
