@@ -109,3 +109,48 @@ describe('work after the response', () => {
     expect((await chat(gw.key, 'deferred-cache-2', 'still there?')).status).toBe(200);
   });
 });
+
+describe('shutdown and work after the response', () => {
+  it('a graceful shutdown waits for deferred work (here a cache write that never ends) up to the drain time', async () => {
+    const fake = await startFakeUpstream();
+    const logged: Logged[] = [];
+    let writes = 0;
+    const real = createMemoryCacheStore({ maxEntries: 10, maxBytes: 1_000_000 });
+    // A cache store that has hung: its write never settles.
+    const hung: CacheStore = {
+      ...real,
+      set: () => {
+        writes++;
+        return new Promise<void>(() => {});
+      },
+    };
+    const gw = await startTestGateway(
+      {
+        channels: [
+          channel({ name: 'fake', base_url: fake.baseUrl, keys: ['sk-up-1'], models: ['gpt-4o-mini'] }),
+        ],
+        cache: { enabled: true, ttl_seconds: 600 },
+      },
+      {},
+      { logger: capturingLogger(logged), cacheStore: hung },
+    );
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          temperature: 0,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      await res.json();
+      await waitFor(() => writes === 1, 'the cache write to start');
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
+    expect(logged.some((l) => l.msg === 'drain time-out: deferred work still pending at close')).toBe(true);
+  });
+});
