@@ -31,6 +31,8 @@ export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler
   return async (c, next) => {
     const requestId = c.get('requestId');
     const scope: RequestScope = {
+      // Until the response cache is consulted, the answer says it was not, so "cache off" and
+      // "not cacheable" are visible rather than a missing header.
       headers: { 'x-switchboard-cache': 'bypass' },
       settle: null,
       tap: createUsageTap({
@@ -45,8 +47,6 @@ export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler
         },
       }),
     };
-    // Until the response cache is consulted, the answer says it was not, so "cache off" and
-    // "not cacheable" are visible rather than a missing header.
     c.set('scope', scope);
     await next();
     const refused = c.get('refusedKey');
