@@ -12,17 +12,18 @@ import type { RoutingConfig } from './config/schema.js';
 import { GatewayError } from './errors/gateway-error.js';
 import { mountAdminPanel, type PanelAssets } from './http/admin-panel.js';
 import { bodyLimit } from './http/body-limit.js';
-import { isFrontDoorWire } from './http/chat-call.js';
-import { mountClientRoutes } from './http/client-routes.js';
 import type { GatewayEnv } from './http/context.js';
 import { cors } from './http/cors.js';
 import { createErrorHandler, notFound } from './http/error-handler.js';
-import { mountMessagesRoutes } from './http/messages-routes.js';
 import { createModelAliases } from './http/model-aliases.js';
-import type { RequestAccounting } from './http/request-accounting.js';
+import { mountModelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
 import { mountServiceRoutes } from './http/service-routes.js';
 import { mountSimpleChat } from './http/simple-chat.js';
+import { createDeferredWork, type Defer } from './pipeline/defer.js';
+import { frontDoors } from './pipeline/front-doors/index.js';
+import type { RequestAccounting } from './pipeline/request-accounting.js';
+import { mountFrontDoor, type PipelineDeps } from './pipeline/run-request.js';
 import type { ProviderRegistry, WireRegistry } from './providers/registry.js';
 import type { HealthStore } from './router/health/health-store.js';
 import type { GatewayHealth } from './router/health-snapshot.js';
@@ -44,7 +45,13 @@ export interface GatewayDeps {
   readonly channels: () => readonly Channel[];
   readonly fetch: FetchLike;
   readonly logger: Logger;
+  /** Receives each request's usage record; runs after the response, through `defer`. */
   readonly usageSink: UsageSink;
+  /**
+   * Keeps work after the response alive (usage write, limit settle, cache write):
+   * `ctx.waitUntil` on Workers, a drain-tracked set on Node. Absent: the work runs unawaited.
+   */
+  readonly defer?: Defer;
   /** Limits, response cache, costing and the durable usage log (docs/usage-and-limits.md). */
   readonly accounting?: RequestAccounting;
   /** Chat wire formats; without them chat is same-format pass-through only and /v1/messages is absent. */
@@ -95,10 +102,8 @@ export interface Gateway {
 }
 
 /**
- * The request path, in order:
- * request id → CORS → (per route) usage record → body limit → client-key auth →
- * validation and model scope → router (candidates → plan → attempts with failover) →
- * response (JSON or relayed SSE) → usage record finished once.
+ * The gateway: request id and CORS for everything, then every client front door on the one
+ * request pipeline (src/pipeline/run-request.ts holds its steps), then the admin API and panel.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
@@ -147,11 +152,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.hashKey ? { hashKey: deps.hashKey } : {}),
   });
   const authenticate = requireClientKey(keyLookup, deps.clientAddress);
+  // Work after the response: failures are logged with the request id and counted in /stats.
+  const work = createDeferredWork(deps.defer, deps.logger);
   // Per-channel counters since start for /stats and /admin/api/stats, fed by every usage record.
-  const traffic = createTrafficStats(now());
+  const traffic = createTrafficStats(now(), work.failures);
   const usageSink: UsageSink = (record) => {
     traffic.observe(record);
-    deps.usageSink(record);
+    return deps.usageSink(record);
   };
   const limitBody = bodyLimit({
     maxSize: options.bodyLimitBytes,
@@ -166,7 +173,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     now,
     channels: deps.channels,
   });
-  const routeDeps = {
+  const pipeline: PipelineDeps = {
     router: {
       channels: deps.channels,
       providers: deps.providers,
@@ -181,20 +188,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     authenticate,
     bodyLimit: limitBody,
-    usageSink,
+    sink: usageSink,
     now,
     resolveModel: createModelAliases(options.modelAliases ?? {}),
-    ...(deps.accounting ? { accounting: deps.accounting } : {}),
+    accounting: deps.accounting ?? null,
+    work,
     ...(deps.wires ? { wires: deps.wires } : {}),
   };
-  // The Anthropic-compatible front door goes first: the OpenAI routes end in a catch-all.
-  const anthropic = deps.wires?.get('anthropic');
-  if (deps.wires && isFrontDoorWire(anthropic)) {
-    mountMessagesRoutes(app, '/v1', { ...routeDeps, wires: deps.wires }, anthropic);
-    mountMessagesRoutes(app, '/api/v1', { ...routeDeps, wires: deps.wires }, anthropic);
+  // Each client protocol is a front door on the one pipeline; the pass-through catch-all last.
+  const doors = frontDoors(deps.wires);
+  for (const base of ['/v1', '/api/v1']) {
+    for (const door of doors.specific) mountFrontDoor(app, base, door, pipeline);
+    mountModelRoutes(app, base, { authenticate, channels: deps.channels, providers: deps.providers });
+    mountFrontDoor(app, base, doors.catchAll, pipeline);
   }
-  mountClientRoutes(app, '/v1', routeDeps);
-  mountClientRoutes(app, '/api/v1', routeDeps);
 
   mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? (() => null) });
   if (deps.admin) {

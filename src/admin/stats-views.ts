@@ -60,6 +60,7 @@ export function routingStats(
     at: iso(now),
     since: iso(traffic.since),
     requests: traffic.requests(),
+    deferred_failures: traffic.deferredFailures(),
     strategy: health?.strategy ?? { default: 'weighted-random', groups: [] },
     channels: channels.map((channel) => {
       const counted = counters.get(channel.name);

@@ -24,10 +24,12 @@ export interface TrafficStats {
   observe(record: UsageRecord): void;
   /** Client requests seen. */
   requests(): number;
+  /** Work after the response (usage write, limit settle, cache write) that failed since start. */
+  deferredFailures(): number;
   channels(): ChannelTraffic[];
 }
 
-export function createTrafficStats(now: number): TrafficStats {
+export function createTrafficStats(now: number, deferredFailures: () => number = () => 0): TrafficStats {
   const channels = new Map<string, { total: Counter; keys: Map<number, Counter> }>();
   let requests = 0;
   return {
@@ -58,6 +60,7 @@ export function createTrafficStats(now: number): TrafficStats {
       }
     },
     requests: () => requests,
+    deferredFailures,
     channels() {
       return [...channels.entries()].map(([channel, entry]) => ({
         channel,

@@ -1,5 +1,6 @@
 import type { ClientAddressOf } from '../auth/middleware.js';
 import type { PanelAssets } from '../http/admin-panel.js';
+import type { Defer } from '../pipeline/defer.js';
 import type { HealthStore } from '../router/health/health-store.js';
 import type { Logger } from '../spec/logger.js';
 import type { FetchLike } from '../spec/provider.js';
@@ -55,7 +56,12 @@ export interface AppPorts {
   /** The built admin panel, when `admin.panel` is on and the runtime can serve it. */
   readonly panel?: PanelAssets;
   /** Receives every usage record after the durable writer (default: a debug log line). */
-  readonly usageSink?: (record: UsageRecord) => void;
+  readonly usageSink?: (record: UsageRecord) => void | Promise<void>;
+  /**
+   * Keeps work after a response alive until it ends (usage write, limit settle, cache write):
+   * `ctx.waitUntil` on Workers, a set a graceful shutdown drains on Node.
+   */
+  readonly defer?: Defer;
   /** The version the gateway reports. */
   readonly version: string;
 }

@@ -30,6 +30,8 @@ export interface App {
   readonly generatedAdminToken: string | null;
   /** Rebuilds the channel snapshot from the store. */
   refreshChannels(): Promise<void>;
+  /** Writes the buffered usage records now instead of at the writer's next batch. */
+  flushUsage(): Promise<void>;
   /**
    * Stops the poll and the change-feed subscription and writes the buffered usage records.
    * The runtime closes its fetch and the storage after this.
@@ -91,9 +93,11 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     ...(ports.hashKey ? { hashKey: ports.hashKey } : {}),
     ...(ports.sleep ? { sleep: ports.sleep } : {}),
     accounting: accounting.accounting,
-    usageSink: (record: UsageRecord) => {
-      accounting.sink(record);
-      extraSink(record);
+    ...(ports.defer ? { defer: ports.defer } : {}),
+    usageSink: async (record: UsageRecord) => {
+      const written = accounting.sink(record);
+      await extraSink(record);
+      await written;
     },
     options: {
       version: ports.version,
@@ -115,6 +119,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     usingDemoChannel: registry.usingDemoChannel,
     generatedAdminToken: adminToken.generated,
     refreshChannels: () => registry.refresh(),
+    flushUsage: () => accounting.writer.flush(),
     async close() {
       stopPoll();
       registry.stop();

@@ -6,9 +6,8 @@ import type { ChatRequest } from '../spec/chat.js';
 import type { JsonObject } from '../spec/json.js';
 import type { ChatTranslation } from '../spec/provider.js';
 import type { ClientCodec, WireFormat } from '../spec/wire.js';
-import { respond } from '../streaming/respond.js';
+import { type AnswerTap, respond } from '../streaming/respond.js';
 import { respondTranslated } from '../streaming/translate-response.js';
-import type { UsageRecorder } from '../usage/usage-recorder.js';
 
 /** A front door's wire format: one with a client side. */
 export type FrontDoorWire = WireFormat & { readonly client: ClientCodec };
@@ -61,16 +60,16 @@ export function chatContext(
 export function answerChat(
   call: ClientCall,
   routed: Routed,
-  usage: UsageRecorder,
+  answer: AnswerTap,
   chat: ChatContext,
   registries: { readonly providers: ProviderRegistry; readonly wires: WireRegistry },
 ): Response {
   const provider = registries.providers.get(routed.target.channel.provider);
   const upstream = registries.wires.get(provider?.wire ?? 'openai');
   if (!upstream || (upstream.name === chat.wire.name && !rewritesAnswer(chat.pipeline))) {
-    return respond(call, routed, usage, chat.wire.passthrough);
+    return respond(call, routed, answer, chat.wire.passthrough);
   }
-  return respondTranslated(call, routed, usage, {
+  return respondTranslated(call, routed, answer, {
     upstream: upstream.upstream,
     client: chat.wire.client,
     pipeline: chat.pipeline,

@@ -1,5 +1,5 @@
+import type { RequestScope } from '../pipeline/request-scope.js';
 import type { Principal } from '../spec/principal.js';
-import type { UsageRecorder } from '../usage/usage-recorder.js';
 
 /** Per-request values the middleware chain hands down. */
 export interface GatewayEnv {
@@ -8,6 +8,7 @@ export interface GatewayEnv {
     principal: Principal;
     /** The key a request was refused for (revoked, expired, disabled…), for its usage record. */
     refusedKey: Principal;
-    usage: UsageRecorder;
+    /** The pipeline's per-request state: the usage tap and the headers every answer carries. */
+    scope: RequestScope;
   };
 }

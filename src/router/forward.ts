@@ -5,7 +5,7 @@ import type { Channel, Target } from '../spec/channel.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Logger } from '../spec/logger.js';
 import type { ChatTranslation, FetchLike, Operation, Provider, UpstreamCall } from '../spec/provider.js';
-import type { UsageRecorder } from '../usage/usage-recorder.js';
+import type { AttemptRecord } from '../spec/usage.js';
 import { affinityHash } from './affinity.js';
 import { sleep } from './backoff.js';
 import { type PlanOptions, planAttempts } from './plan.js';
@@ -65,7 +65,8 @@ export type Routed = Extract<RunResult, { ok: true }>;
 export async function routeCall(
   deps: RouterDeps,
   call: ClientCall,
-  usage: UsageRecorder,
+  /** Each attempt as it ends (scrubbed), for the request's usage tap. */
+  onAttempt: (attempt: AttemptRecord) => void,
 ): Promise<Routed | Response> {
   const { runtime } = deps;
   const { routing, counters } = runtime;
@@ -110,7 +111,7 @@ export async function routeCall(
       counters.attempts++;
       // A network error's text can carry a URL with a key in it (query-string auth).
       const attempt = tried.error ? { ...tried, error: scrubSecrets(tried.error, secrets) } : tried;
-      usage.addAttempt(attempt);
+      onAttempt(attempt);
       if (attempt.error)
         deps.logger.warn({ requestId: call.requestId, ...attempt }, 'upstream attempt failed');
     },

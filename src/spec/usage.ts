@@ -62,4 +62,5 @@ export interface UsageRecord {
   attempts: AttemptRecord[];
 }
 
-export type UsageSink = (record: UsageRecord) => void;
+/** Receives each finished record; the promise settles when it is safely handed on (deferred). */
+export type UsageSink = (record: UsageRecord) => Promise<void>;

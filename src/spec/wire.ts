@@ -1,7 +1,6 @@
 import type { ChatRequest, ChatResponse } from './chat.js';
 import type { JsonObject } from './json.js';
 import type { StreamPart } from './stream-part.js';
-import type { TokenUsage } from './usage.js';
 
 /** One server-sent event: its `event:` name (if any) and its joined `data:` lines. */
 export interface SseEvent {
@@ -50,11 +49,10 @@ export interface WireFormat {
 }
 
 /**
- * How the byte pass-through reads a same-format answer it does not decode: usage for accounting,
- * and the terminal error event its clients understand. Absent means the OpenAI format.
+ * How the byte pass-through ends a same-format stream it does not decode: the terminal error
+ * event its clients understand. Absent means the OpenAI format. (Usage is read in every known
+ * shape by the shared accounting tap.)
  */
 export interface PassthroughHooks {
-  usageTap(): { onChunk(chunk: Uint8Array): void; usage(): TokenUsage | null };
-  usageFromBody(body: Uint8Array): TokenUsage | null;
   errorEvent(message: string, timedOut: boolean, requestId: string): Uint8Array;
 }

@@ -1,11 +1,12 @@
 import { maskSecret } from '../auth/secret-box.js';
 import { scrubSecrets } from '../auth/secret-scrub.js';
+import type { ResponseCapture } from '../pipeline/cache-step.js';
+import type { UsageTap } from '../pipeline/usage-tap.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
 import { isJsonObject } from '../spec/json.js';
 import type { PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
-import { usageFromJsonBody } from '../usage/openai-usage.js';
-import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { usageFromBody } from '../usage/usage-scan.js';
 import { relayStream } from './relay-stream.js';
 import { createSseAccounting } from './sse-accounting.js';
 import { sseErrorEvent } from './sse-error-event.js';
@@ -13,32 +14,53 @@ import { createSseScrubber } from './sse-scrub.js';
 
 const RELAYED_HEADERS = ['content-type', 'content-disposition'];
 
-/** Builds the client response from a committed attempt and wires the usage record to its end. */
+/** How the answer step reports to the request's usage tap and the response cache. */
+export interface AnswerTap {
+  readonly tap: UsageTap;
+  /** Where a complete 200 answer goes to be cached; null when the cache does not apply. */
+  readonly capture: ResponseCapture | null;
+  /** The gateway asked an OpenAI upstream for a stream usage event the client did not ask for. */
+  readonly stripStreamUsage: boolean;
+}
+
+/** The commit event for a routed attempt: where the answer comes from. */
+export function commitEvent(routed: Routed) {
+  const { target, success } = routed;
+  return {
+    type: 'commit',
+    channel: target.channel.name,
+    modelServed: target.upstreamModel || null,
+    upstreamKey: maskSecret(target.channel.keys[target.keyIndex] ?? '') || null,
+    firstByteMs: success.firstByteMs,
+  } as const;
+}
+
+/**
+ * Builds the client response from a committed attempt, relaying its bytes, and reports its
+ * usage (in whatever shape the upstream speaks) to the tap when it ends.
+ */
 export function respond(
   call: ClientCall,
   routed: Routed,
-  usage: UsageRecorder,
+  answer: AnswerTap,
   /** For a same-format answer in another wire format than OpenAI's (e.g. native Anthropic). */
   hooks?: PassthroughHooks,
 ): Response {
   const { success, target } = routed;
-  usage.record.modelServed = target.upstreamModel || null;
-  usage.record.channel = target.channel.name;
-  usage.record.upstreamKey = maskSecret(target.channel.keys[target.keyIndex] ?? '') || null;
-  usage.record.firstByteMs = success.firstByteMs;
+  const usage = answer.tap;
+  usage.emit(commitEvent(routed));
   const headers = new Headers();
   for (const name of RELAYED_HEADERS) {
     const value = success.headers.get(name);
     if (value) headers.set(name, value);
   }
-  const capture = success.status === 200 ? usage.captureResponse : null;
+  const capture = success.status === 200 ? answer.capture : null;
 
   if (!success.reader) {
     success.release();
     const body = success.body ?? new Uint8Array();
-    const counted =
-      call.operation === 'passthrough' ? null : (hooks?.usageFromBody ?? usageFromJsonBody)(body);
-    usage.finish(success.status, null, counted, counted ? null : bodyText(body));
+    const counted = usageFromBody(body);
+    usage.end(success.status, null, counted, counted ? null : bodyText(body, headers.get('content-type')));
     if (capture && body.byteLength <= capture.maxBytes) {
       capture.store({
         status: success.status,
@@ -51,10 +73,9 @@ export function respond(
   }
 
   const sse = call.stream;
-  // OpenAI-format streams go through the accounting tap, which can drop the usage event the
-  // gateway asked for on the client's behalf; other formats bring their own usage tap.
-  const accounting = sse && !hooks ? createSseAccounting({ stripUsage: usage.stripStreamUsage }) : null;
-  const tap = sse && hooks ? hooks.usageTap() : null;
+  // Every stream goes through the accounting tap, which reads usage in any known shape and can
+  // drop the OpenAI usage event the gateway asked for on the client's behalf.
+  const accounting = sse ? createSseAccounting({ stripUsage: answer.stripStreamUsage }) : null;
   const secrets = secretsOf(call, routed);
   const scrubber = sse ? createSseScrubber(secrets) : null;
   if (sse) {
@@ -64,7 +85,12 @@ export function respond(
   }
   let captured: Uint8Array[] | null = capture ? [] : null;
   let capturedBytes = 0;
-  usage.deferred = true;
+  // A relayed non-SSE body (e.g. a pass-through JSON answer) is kept, up to a bound, to be read
+  // for usage at its end like a buffered one.
+  const textual = !sse && isTextual(headers.get('content-type'));
+  let kept: Uint8Array[] | null = textual ? [] : null;
+  let keptBytes = 0;
+  usage.handOver();
   const body = relayStream({
     first: success.first,
     reader: success.reader,
@@ -76,7 +102,11 @@ export function respond(
       : null,
     ...(scrubber ? { transform: chainTransforms(scrubber, accounting) } : {}),
     onChunk: (chunk) => {
-      tap?.onChunk(chunk);
+      if (kept) {
+        keptBytes += chunk.byteLength;
+        if (keptBytes > MAX_KEPT_BODY_BYTES) kept = null;
+        else kept.push(chunk.slice());
+      }
       if (captured && capture) {
         capturedBytes += chunk.byteLength;
         if (capturedBytes > capture.maxBytes) captured = null;
@@ -85,14 +115,17 @@ export function respond(
     },
     onEnd: (end) => {
       success.release();
-      const counted = accounting?.usage() ?? tap?.usage() ?? null;
-      const text = counted ? null : (accounting?.completionText() ?? null);
+      const whole = kept ? joinChunks(kept) : null;
+      const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
+      const text = counted
+        ? null
+        : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
       const failed = accounting?.upstreamError() ?? null;
       if (end.outcome === 'done' && failed !== null) {
         // The upstream reported an error inside its 200 stream: the request failed all the same.
-        usage.finish(502, 'upstream_stream_error', counted, text);
+        usage.end(502, 'upstream_stream_error', counted, text);
       } else if (end.outcome === 'done') {
-        usage.finish(success.status, null, counted, text);
+        usage.end(success.status, null, counted, text);
         if (captured && capture) {
           capture.store({
             status: success.status,
@@ -101,9 +134,9 @@ export function respond(
             stream: sse,
           });
         }
-      } else if (end.outcome === 'cancelled') usage.finish(499, 'client_closed', counted, text);
+      } else if (end.outcome === 'cancelled') usage.end(499, 'client_closed', counted, text);
       else
-        usage.finish(
+        usage.end(
           end.timedOut ? 504 : 502,
           end.timedOut ? 'upstream_timeout' : 'upstream_stream_error',
           counted,
@@ -126,14 +159,27 @@ function chainTransforms(
   };
 }
 
-/** The generated text of a JSON answer without usage, for an estimate. */
-function bodyText(body: Uint8Array): string | null {
+/**
+ * The generated text of an answer without usage, for an estimate: its known text fields, or
+ * (an unfamiliar JSON shape, or plain text) the text itself. Binary answers count nothing.
+ */
+function bodyText(body: Uint8Array, contentType: string | null): string | null {
+  if (!isTextual(contentType)) return null;
+  const text = new TextDecoder().decode(body);
   try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
-    return isJsonObject(parsed) ? completionTextOf(parsed).join('') : null;
+    const parsed: unknown = JSON.parse(text);
+    const parts = isJsonObject(parsed) ? completionTextOf(parsed) : [];
+    return parts.length > 0 ? parts.join('') : text;
   } catch {
-    return null;
+    return text;
   }
+}
+
+/** Relayed non-SSE bodies larger than this are not read for usage (an estimate counts nothing). */
+const MAX_KEPT_BODY_BYTES = 4_000_000;
+
+function isTextual(contentType: string | null): boolean {
+  return contentType === null || /json|text|xml/i.test(contentType);
 }
 
 function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {

@@ -7,8 +7,8 @@ import { isJsonObject } from '../spec/json.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { TokenUsage } from '../spec/usage.js';
 import type { ClientCodec, UpstreamCodec } from '../spec/wire.js';
-import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { type RelayEnd, relayStream } from './relay-stream.js';
+import { type AnswerTap, commitEvent } from './respond.js';
 import { sseDecoder } from './sse.js';
 
 export interface Translation {
@@ -27,13 +27,12 @@ export interface Translation {
 export function respondTranslated(
   call: ClientCall,
   routed: Routed,
-  usage: UsageRecorder,
+  answer: AnswerTap,
   t: Translation,
 ): Response {
   const { success, target } = routed;
-  usage.record.modelServed = target.upstreamModel || null;
-  usage.record.channel = target.channel.name;
-  usage.record.firstByteMs = success.firstByteMs;
+  const usage = answer.tap;
+  usage.emit(commitEvent(routed));
 
   if (!success.reader) {
     success.release();
@@ -50,11 +49,21 @@ export function respondTranslated(
       throw new GatewayError('upstream_failed', 'upstream answer is not a JSON object');
     let response = t.upstream.decodeResponse(parsed);
     if (t.pipeline.rewriteResponse) response = t.pipeline.rewriteResponse(response);
-    usage.finish(success.status, null, tokenUsage(response.usage));
-    return Response.json(t.client.encodeResponse(response, t.request), { status: success.status });
+    usage.end(success.status, null, tokenUsage(response.usage));
+    const encoded = new TextEncoder().encode(JSON.stringify(t.client.encodeResponse(response, t.request)));
+    const capture = success.status === 200 ? answer.capture : null;
+    if (capture && encoded.byteLength <= capture.maxBytes) {
+      capture.store({
+        status: success.status,
+        contentType: 'application/json',
+        body: encoded.slice(),
+        stream: false,
+      });
+    }
+    return new Response(encoded, { status: success.status, headers: { 'content-type': 'application/json' } });
   }
 
-  usage.deferred = true;
+  usage.handOver();
   let relayEnd: RelayEnd | null = null;
   const bytes = relayStream({
     first: success.first,
@@ -88,12 +97,30 @@ export function respondTranslated(
   if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
   const encoded = parts.pipeThrough(t.client.encodeStream(t.request, call.requestId));
 
+  const capture = success.status === 200 ? answer.capture : null;
+  let captured: Uint8Array[] | null = capture ? [] : null;
+  let capturedBytes = 0;
   const finish = () => {
     success.release();
     const end = relayEnd as RelayEnd | null;
-    if (!failed) usage.finish(success.status, null, counted);
-    else if (end?.timedOut) usage.finish(504, 'upstream_timeout', counted);
-    else usage.finish(502, 'upstream_stream_error', counted);
+    if (!failed) {
+      usage.end(success.status, null, counted);
+      if (captured && capture) {
+        const whole = new Uint8Array(capturedBytes);
+        let offset = 0;
+        for (const chunk of captured) {
+          whole.set(chunk, offset);
+          offset += chunk.byteLength;
+        }
+        capture.store({
+          status: success.status,
+          contentType: 'text/event-stream; charset=utf-8',
+          body: whole,
+          stream: true,
+        });
+      }
+    } else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
+    else usage.end(502, 'upstream_stream_error', counted);
   };
   const reader = encoded.getReader();
   const body = new ReadableStream<Uint8Array>(
@@ -103,11 +130,18 @@ export function respondTranslated(
         if (done) {
           controller.close();
           finish();
-        } else controller.enqueue(value);
+          return;
+        }
+        if (captured && capture) {
+          capturedBytes += value.byteLength;
+          if (capturedBytes > capture.maxBytes) captured = null;
+          else captured.push(value.slice());
+        }
+        controller.enqueue(value);
       },
       async cancel(reason) {
         success.release();
-        usage.finish(499, 'client_closed', counted);
+        usage.end(499, 'client_closed', counted);
         await reader.cancel(reason);
       },
     },

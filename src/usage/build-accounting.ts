@@ -1,6 +1,6 @@
 import type { AccountingSettings, PriceMapConfig } from '../config/accounting-schema.js';
-import type { RequestAccounting } from '../http/request-accounting.js';
 import { createLimiter } from '../limits/limiter.js';
+import type { RequestAccounting } from '../pipeline/request-accounting.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageSink } from '../spec/usage.js';
 import type { CacheBounds, CacheStore, CounterStore, UsageStore } from '../storage/accounting-ports.js';

@@ -17,8 +17,11 @@ export interface UsageWriterOptions {
 }
 
 export interface UsageWriter {
-  /** The usage sink: never blocks and never throws on the request path. */
-  add(record: UsageRecord): void;
+  /**
+   * The usage sink: buffers the record and settles when the batch holding it has been written
+   * (or has failed, logged, and gone back to the buffer for the next try); never rejects.
+   */
+  add(record: UsageRecord): Promise<void>;
   /** Writes everything buffered now. */
   flush(): Promise<void>;
   /** Stops the timer and writes what is left (graceful shutdown). */
@@ -39,13 +42,20 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   let writing: Promise<void> = Promise.resolve();
   let closed = false;
   let lastPrune = 0;
+  /** Settles after the next timed flush: what `add` hands the runtime's defer. */
+  let timed: Promise<void> = Promise.resolve();
+  let timedDone: () => void = () => {};
 
-  const schedule = () => {
-    if (timer || closed) return;
+  const schedule = (): Promise<void> => {
+    if (timer || closed) return timed;
+    timed = new Promise<void>((resolve) => {
+      timedDone = resolve;
+    });
     timer = setTimeout(() => {
       timer = null;
       void flush();
     }, options.flushIntervalMs);
+    return timed;
   };
 
   const writeOnce = async () => {
@@ -83,23 +93,26 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   };
 
   // Writes are chained so two batches never run at once and land in order.
+  // Any flush writes what the timed one would have, so it releases the timed flush's waiters.
   const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const waiters = timedDone;
+    timedDone = () => {};
     writing = writing.then(writeOnce);
-    return writing;
+    return writing.then(waiters);
   };
 
   return {
     add(record) {
       buffer.push(record);
       // After close (a stream cut by the shutdown itself) there is no timer: write at once.
-      if (buffer.length >= options.maxBatch || closed) void flush();
-      else schedule();
+      if (buffer.length >= options.maxBatch || closed) return flush();
+      return schedule();
     },
     flush,
     async close() {
       closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
       await flush();
       // A failed final write is retried once; after that the records are reported lost.
       if (buffer.length > 0) await flush();

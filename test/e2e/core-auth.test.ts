@@ -124,7 +124,7 @@ describe('revocation of a key in use', () => {
       channels: () => channels,
       fetch: () => Promise.reject(new Error('no network in this test')),
       logger: silentLogger,
-      usageSink: () => {},
+      usageSink: async () => {},
       now: () => clock,
       options: {
         version: 'test',

@@ -60,7 +60,7 @@ describe('service routes', () => {
       channels: () => [],
       fetch: () => Promise.reject(new Error('no network')),
       logger: silentLogger,
-      usageSink: () => {},
+      usageSink: async () => {},
       options: { version: 'test', bodyLimitBytes: 1024, corsOrigins: ['*'], maxAttempts: 1 },
     });
     const res = await gateway.fetch(new Request('http://gateway.test/health'));

@@ -12,6 +12,7 @@ import {
   toolCallChunks,
   toolCallCompletion,
 } from './openai-format.js';
+import { answerResponses } from './responses-format.js';
 
 export type { Behavior, ReceivedRequest } from './behaviors.js';
 
@@ -148,6 +149,10 @@ function answer(
   }
   if (/:(stream)?generateContent$/i.test(path)) {
     answerGemini(res, path, json, behavior);
+    return;
+  }
+  if (path.endsWith('/responses') && req.method === 'POST') {
+    answerResponses(res, json);
     return;
   }
   if (path.endsWith('/models') && req.method === 'GET') {

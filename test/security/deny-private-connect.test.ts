@@ -116,7 +116,7 @@ describe('a gateway with upstreams.deny_private', () => {
       settings,
       logger: silentLogger,
       fetch: upstream.fetch,
-      usageSink: () => {},
+      usageSink: async () => {},
     });
     const { secret } = await createClientKey(node.storage.keys, { name: 't' });
     const server = await startServer(node, { port: 0, host: '127.0.0.1', logger: silentLogger });

@@ -37,6 +37,9 @@ export async function startTestGateway(
     changes?: BootstrapOptions['changes'];
     /** Another runtime's upstream fetch in place of undici. */
     fetch?: BootstrapOptions['fetch'];
+    /** Replace the limit counters or the response cache store (e.g. one that fails). */
+    counters?: BootstrapOptions['counters'];
+    cacheStore?: BootstrapOptions['cacheStore'];
   } = {},
 ): Promise<TestGateway> {
   const settings = resolveSettings({
@@ -48,11 +51,15 @@ export async function startTestGateway(
   const node = await bootstrap({
     settings,
     logger,
-    usageSink: (r) => usage.push(r),
+    usageSink: async (r) => {
+      usage.push(r);
+    },
     ...(inject.now ? { now: inject.now } : {}),
     ...(inject.sleep ? { sleep: inject.sleep } : {}),
     ...(inject.changes ? { changes: inject.changes } : {}),
     ...(inject.fetch ? { fetch: inject.fetch } : {}),
+    ...(inject.counters ? { counters: inject.counters } : {}),
+    ...(inject.cacheStore ? { cacheStore: inject.cacheStore } : {}),
   });
   const { secret } = await createClientKey(node.storage.keys, { name: 'test' });
   const server: RunningServer = await startServer(node, { port: 0, host: '127.0.0.1', logger });

@@ -9,6 +9,7 @@ import type { Channel } from '../../spec/channel.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
 import type { UsageRecord } from '../../spec/usage.js';
+import type { CacheStore, CounterStore } from '../../storage/accounting-ports.js';
 import type { ChangeFeed } from '../../storage/change-feed.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
@@ -16,6 +17,7 @@ import { createGptTokenizerCounter } from './gpt-tokenizer-counter.js';
 import { sealingRejected } from './open-secret-box.js';
 import { openStorage } from './open-storage.js';
 import { nodePanelAssets } from './panel-files.js';
+import { createPendingWork } from './pending-work.js';
 import { loadSealingKey } from './sealing-key.js';
 import { sha256HexSync } from './sha256.js';
 import { createUpstreamFetch } from './undici-fetch.js';
@@ -34,6 +36,8 @@ export interface NodeGateway {
   readonly providers: ProviderRegistry;
   /** Rebuilds the channel snapshot from the store (the admin API does it after each change). */
   refreshChannels(): Promise<void>;
+  /** Waits for the work deferred after responses (usage writes, settles, cache writes). */
+  drainDeferred(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,13 +47,17 @@ export interface BootstrapOptions {
   /** Replaces the undici upstream fetch (tests). */
   readonly fetch?: FetchLike;
   /** Receives every usage record (default: a debug log line). */
-  readonly usageSink?: (record: UsageRecord) => void;
+  readonly usageSink?: (record: UsageRecord) => void | Promise<void>;
   /** Replaces the router's backoff and cooldown waits (tests record them instead of waiting). */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The gateway's clock (tests move it instead of waiting); Date.now by default. */
   readonly now?: () => number;
   /** The admin change feed (default: this process only); one shared feed links instances. */
   readonly changes?: ChangeFeed;
+  /** Limit counters (default: in this process's memory). */
+  readonly counters?: CounterStore;
+  /** Response cache store (default: as `cache.backend` says); tests inject a failing one. */
+  readonly cacheStore?: CacheStore;
 }
 
 /**
@@ -68,6 +76,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         connections: 256,
         denyPrivate: settings.denyPrivateUpstreams,
       });
+  const deferred = createPendingWork();
   let app: App;
   try {
     const sealing = loadSealingKey({
@@ -79,9 +88,14 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
       {
         storage,
         // Counters live in this process (one Node process on SQLite).
-        counters: createMemoryCounterStore(),
+        counters: options.counters ?? createMemoryCounterStore(),
         // `cache.backend: sqlite` shares the cache through the database file; else it is per process.
-        ...(settings.accounting.cache.backend === 'sqlite' ? { openCache: storage.openResponseCache } : {}),
+        ...(options.cacheStore
+          ? { openCache: () => options.cacheStore as CacheStore }
+          : settings.accounting.cache.backend === 'sqlite'
+            ? { openCache: storage.openResponseCache }
+            : {}),
+        defer: deferred.defer,
         ...(options.changes ? { changes: options.changes } : {}),
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
         logger,
@@ -119,6 +133,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
     box: app.box,
     providers: app.providers,
     refreshChannels: () => app.refreshChannels(),
+    async drainDeferred() {
+      // Usage writes wait for the writer's next batch: write it now rather than at its timer.
+      await app.flushUsage();
+      await deferred.drain();
+    },
     async close() {
       await app.close();
       await upstream?.close();

@@ -60,5 +60,16 @@ async function shutdown(server: Server, node: NodeGateway, drainMs: number, logg
     });
     server.closeIdleConnections();
   });
+  // Work deferred after the last responses (usage, limit settles, cache writes) ends before the
+  // stores it writes to close.
+  let stop: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((done) => {
+    stop = setTimeout(() => {
+      logger.warn({ drainMs }, 'drain time-out: deferred work still pending at close');
+      done();
+    }, drainMs);
+  });
+  await Promise.race([node.drainDeferred(), waited]);
+  clearTimeout(stop);
   await node.close();
 }

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../spec/json.js';
+import type { JsonObject } from '../../spec/json.js';
 
 /**
  * The body with `stream_options.include_usage` set, or null when the client already asked for

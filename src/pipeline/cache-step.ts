@@ -1,0 +1,72 @@
+import { cacheKey } from '../cache/cache-key.js';
+import { decideCache } from '../cache/cache-policy.js';
+import type { JsonObject } from '../spec/json.js';
+import type { Principal } from '../spec/principal.js';
+import type { RequestAccounting } from './request-accounting.js';
+
+/** A complete answer to keep in the response cache (set on a miss the policy lets be written). */
+export interface ResponseCapture {
+  /** Larger answers are not captured. */
+  readonly maxBytes: number;
+  readonly store: (captured: {
+    status: number;
+    contentType: string;
+    body: Uint8Array;
+    stream: boolean;
+  }) => void;
+}
+
+export type CacheLookup =
+  | { readonly kind: 'hit'; readonly response: Response }
+  | {
+      readonly kind: 'miss';
+      readonly write: ((entry: Parameters<ResponseCapture['store']>[0]) => Promise<void>) | null;
+    }
+  | { readonly kind: 'bypass' };
+
+/**
+ * Consults the response cache when the request allows it: a hit is the replayed answer; a
+ * miss may come with the write to do once a complete answer has gone out.
+ */
+export async function lookupCache(
+  acc: RequestAccounting,
+  request: {
+    readonly principal: Principal;
+    readonly route: string;
+    readonly json: JsonObject;
+    readonly headers: Headers;
+  },
+): Promise<CacheLookup> {
+  if (!acc.cache) return { kind: 'bypass' };
+  const { principal, json } = request;
+  const decision = decideCache(acc.cache.settings, {
+    json,
+    cacheControl: request.headers.get('cache-control'),
+    optIn: request.headers.get('x-switchboard-cache'),
+    keyId: principal.keyId,
+    keyName: principal.keyName,
+  });
+  if (!decision.read && !decision.write) return { kind: 'bypass' };
+  const { store, settings } = acc.cache;
+  const key = await cacheKey(principal.userId, request.route, json);
+  if (decision.read) {
+    const hit = await store.get(key, acc.now());
+    if (hit) {
+      const headers = new Headers({ 'content-type': hit.contentType, 'x-switchboard-cache': 'hit' });
+      if (hit.stream) {
+        headers.set('cache-control', 'no-cache');
+        headers.set('x-accel-buffering', 'no');
+      }
+      // A fresh copy per reply: a body stream takes ownership of the bytes it is given.
+      return { kind: 'hit', response: new Response(hit.body.slice(), { status: hit.status, headers }) };
+    }
+  }
+  if (!decision.write) return { kind: 'miss', write: null };
+  return {
+    kind: 'miss',
+    write: (captured) => {
+      const createdAt = acc.now();
+      return store.set(key, { ...captured, createdAt, expiresAt: createdAt + settings.ttlMs });
+    },
+  };
+}

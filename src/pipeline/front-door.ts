@@ -1,0 +1,65 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ChatContext } from '../http/chat-call.js';
+import type { GatewayEnv } from '../http/context.js';
+import type { JsonObject } from '../spec/json.js';
+import type { Principal } from '../spec/principal.js';
+import type { Operation } from '../spec/provider.js';
+import type { TokenCounter } from '../usage/token-counter.js';
+
+/** What a front door hands the pipeline: the client's request as a call description. */
+export interface CallDescription {
+  /** The model the client asked for (before aliases), when the request names one. */
+  readonly model: string | null;
+  /** Streamed answer, as the request body says. */
+  readonly stream: boolean;
+  /** The parsed body (for estimates, limits and the cache key); null when it is not JSON. */
+  readonly json: JsonObject | null;
+  /** What goes upstream (a front door may add to the client's body, e.g. stream usage). */
+  readonly upstream: {
+    readonly method: string;
+    readonly path: string;
+    readonly search: string;
+    readonly json: JsonObject | null;
+    readonly rawBody: string | ArrayBuffer | null;
+    readonly contentType: string | null;
+  };
+  /** Route name in the response-cache key; absent = never cached. */
+  readonly cacheRoute?: string;
+  /** Chat calls: the wire format the answer is encoded in and the key's pipeline. */
+  readonly chat?: ChatContext;
+  /** Drop the stream usage event the front door asked the upstream for on the client's behalf. */
+  readonly stripStreamUsage?: boolean;
+  /** Answered by the gateway itself (no upstream, no usage record), e.g. count_tokens. */
+  readonly local?: () => Response | Promise<Response>;
+}
+
+/** What a front door may read while decoding. */
+export interface DecodeInput {
+  readonly c: Context<GatewayEnv>;
+  readonly principal: Principal;
+  /** The mount point (`/v1`, `/api/v1`). */
+  readonly base: string;
+  /** Whether to ask OpenAI-format upstreams for stream usage (config `usage.request_stream_usage`). */
+  readonly requestStreamUsage: boolean;
+  /** The runtime's token counter (the heuristic when the gateway has no accounting). */
+  readonly tokenCounter: TokenCounter;
+}
+
+/**
+ * One client protocol plugged into the pipeline (src/pipeline/run-request.ts): it says which
+ * requests it takes, decodes them into a call description and its error shape; the pipeline does
+ * every other step. Adding a protocol is one of these plus one line in front-doors/index.ts.
+ */
+export interface FrontDoor {
+  readonly name: string;
+  /** Under the mount point, e.g. `/chat/completions`; `/*` takes everything else. */
+  readonly path: string;
+  readonly method: 'POST' | 'ALL';
+  /** The operation recorded and routed (`passthrough` forwards any path). */
+  readonly operation: Operation;
+  /** False for a door the gateway answers itself (no usage record). */
+  readonly metered: boolean;
+  decode(input: DecodeInput): Promise<CallDescription>;
+  /** Re-shapes error answers into the protocol's own envelope (absent: OpenAI's). */
+  readonly errors?: MiddlewareHandler<GatewayEnv>;
+}

@@ -1,0 +1,129 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { chatContext, type FrontDoorWire } from '../../http/chat-call.js';
+import type { GatewayEnv } from '../../http/context.js';
+import { readBodyText } from '../../http/read-body.js';
+import { parseJsonObject } from '../../http/read-json.js';
+import { assertModelName } from '../../http/validate-call.js';
+import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import { countInputTokens } from '../../usage/count-input-tokens.js';
+import type { FrontDoor } from '../front-door.js';
+
+/** Client headers a same-format upstream should still see (Claude Code sends betas). */
+const FORWARDED_HEADERS = ['anthropic-beta', 'anthropic-version'];
+
+/**
+ * The Anthropic-compatible front door: `POST {base}/messages`, routed by the same router to any
+ * channel, cached and metered like chat. Errors leave in the Anthropic shape, which the
+ * Anthropic SDKs parse.
+ */
+export function anthropicMessagesFrontDoor(wire: FrontDoorWire): FrontDoor {
+  return {
+    name: 'anthropic messages',
+    path: '/messages',
+    method: 'POST',
+    operation: 'chat',
+    metered: true,
+    errors: anthropicErrors(wire),
+    async decode({ c, principal }) {
+      const rawBody = await readBodyText(c);
+      const json = parseJsonObject(rawBody);
+      const model = checkBody(json);
+      const forwardHeaders: Record<string, string> = {};
+      for (const name of FORWARDED_HEADERS) {
+        const value = c.req.header(name);
+        if (value) forwardHeaders[name] = value;
+      }
+      return {
+        model,
+        stream: json.stream === true,
+        json,
+        upstream: {
+          method: 'POST',
+          path: '/messages',
+          search: '',
+          json,
+          rawBody,
+          contentType: 'application/json',
+        },
+        cacheRoute: '/messages',
+        chat: chatContext(wire, json, principal.purpose, forwardHeaders),
+      };
+    },
+  };
+}
+
+/** `POST {base}/messages/count_tokens`: answered by the gateway's tokenizer, no upstream. */
+export function anthropicCountTokensFrontDoor(wire: FrontDoorWire): FrontDoor {
+  return {
+    name: 'anthropic count_tokens',
+    path: '/messages/count_tokens',
+    method: 'POST',
+    operation: 'chat',
+    metered: false,
+    errors: anthropicErrors(wire),
+    async decode({ c, tokenCounter }) {
+      const json = parseJsonObject(await readBodyText(c));
+      const model = checkBody(json);
+      return {
+        model,
+        stream: false,
+        json,
+        upstream: {
+          method: 'POST',
+          path: '/messages/count_tokens',
+          search: '',
+          json,
+          rawBody: null,
+          contentType: null,
+        },
+        local: async () =>
+          Response.json({
+            input_tokens: await countInputTokens(wire.client.decodeRequest(json), tokenCounter),
+          }),
+      };
+    },
+  };
+}
+
+function checkBody(json: JsonObject): string {
+  if (typeof json.model !== 'string' || json.model.trim() === '')
+    throw new GatewayError('missing_model', 'model: field required', { param: 'model' });
+  assertModelName(json.model);
+  if (!Array.isArray(json.messages))
+    throw new GatewayError('missing_messages', 'messages: field required', { param: 'messages' });
+  if (json.stream !== undefined && typeof json.stream !== 'boolean')
+    throw new GatewayError('invalid_request', 'stream: must be a boolean', { param: 'stream' });
+  return json.model;
+}
+
+/**
+ * Re-shapes any error answer on these routes — the gateway's own (thrown, in the OpenAI
+ * envelope) or an upstream's relayed one — into `{"type":"error","error":{type,message}}`.
+ */
+function anthropicErrors(wire: FrontDoorWire): MiddlewareHandler<GatewayEnv> {
+  return async (c: Context<GatewayEnv>, next) => {
+    await next();
+    if (c.res.status < 400 || !c.res.headers.get('content-type')?.includes('json')) return;
+    let body: unknown;
+    try {
+      body = await c.res.clone().json();
+    } catch {
+      return;
+    }
+    if (!isJsonObject(body) || body.type === 'error') return;
+    const error = isJsonObject(body.error) ? body.error : null;
+    const message =
+      (error && typeof error.message === 'string' && error.message) ||
+      (typeof body.message === 'string' && body.message) ||
+      `upstream answered HTTP ${c.res.status}`;
+    const headers = new Headers(c.res.headers);
+    headers.delete('content-length');
+    c.res = new Response(
+      JSON.stringify(
+        wire.client.errorBody({ status: c.res.status, code: '', message, requestId: c.get('requestId') }),
+      ),
+      { status: c.res.status, headers },
+    );
+  };
+}

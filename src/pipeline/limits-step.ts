@@ -1,0 +1,53 @@
+import type { LimitValues } from '../limits/limit-values.js';
+import type { JsonObject } from '../spec/json.js';
+import type { Principal } from '../spec/principal.js';
+import type { UsageRecord } from '../spec/usage.js';
+import { computeCost } from '../usage/cost.js';
+import { estimatePromptTokens } from '../usage/estimate-usage.js';
+import { limitSubjects, type RequestAccounting } from './request-accounting.js';
+
+export interface Admitted {
+  /** Rate-limit headers for every answer to this request. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Settles the reservation to the record's real tokens and cost (deferred by the caller). */
+  readonly settle: ((record: UsageRecord) => Promise<void>) | null;
+}
+
+/**
+ * Reserves the request against every limit of its key and user before any upstream call.
+ * Throws the 429 when a limit is reached.
+ */
+export async function reserveLimits(
+  acc: RequestAccounting,
+  principal: Principal,
+  json: JsonObject | null,
+  model: string | null,
+): Promise<Admitted> {
+  const subjects = limitSubjects(principal, acc.limits).filter((s) => hasLimit(s.limits));
+  if (subjects.length === 0) return { headers: {}, settle: null };
+  const metered = subjects.some((s) => s.limits.tpm !== null || s.limits.budget !== null);
+  let tokens = 0;
+  let cost = 0;
+  if (metered) {
+    const prompt = estimatePromptTokens(acc.estimator, json, model).tokens;
+    const output = maxOutputTokens(json) ?? acc.limits.default_output_reserve;
+    tokens = prompt + output;
+    const price = model ? acc.prices.lookup(model) : null;
+    if (price)
+      cost = computeCost({ promptTokens: prompt, completionTokens: output, totalTokens: tokens }, price);
+  }
+  const reservation = await acc.limiter.reserve({ subjects, tokens, cost });
+  return {
+    headers: reservation.headers,
+    settle: (record) => reservation.settle({ tokens: record.usage?.totalTokens ?? 0, cost: record.cost }),
+  };
+}
+
+function hasLimit(limits: LimitValues): boolean {
+  return Object.entries(limits).some(([name, value]) => name !== 'budgetPeriod' && value !== null);
+}
+
+function maxOutputTokens(json: JsonObject | null): number | null {
+  const value = json?.max_completion_tokens ?? json?.max_tokens ?? json?.max_output_tokens;
+  return typeof value === 'number' && value > 0 ? value : null;
+}

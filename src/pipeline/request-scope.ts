@@ -1,0 +1,67 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayEnv } from '../http/context.js';
+import type { UsageRecord } from '../spec/usage.js';
+import type { DeferredWork } from './defer.js';
+import { createUsageTap, type UsageAccounting, type UsageTap } from './usage-tap.js';
+
+/** One request's pipeline state, opened before auth so that every exit is recorded. */
+export interface RequestScope {
+  readonly tap: UsageTap;
+  /** Headers every answer to this request carries, error or not (rate limits, cache status). */
+  readonly headers: Record<string, string>;
+  /** The limit reservation's settle, once limits were reserved. */
+  settle: ((record: UsageRecord) => Promise<void>) | null;
+}
+
+export interface ScopeDeps {
+  readonly now: () => number;
+  readonly accounting: UsageAccounting | null;
+  readonly work: DeferredWork;
+  /** Receives each finished record (the usage sink); deferred. */
+  readonly sink: (record: UsageRecord) => Promise<void>;
+}
+
+/**
+ * Opens the request's scope and usage tap; whatever the exit, the record is ended exactly once:
+ * here for an answer the handler completed or an error, by the stream for a streamed answer.
+ * The sink and the limit settle run after the response, through `defer`.
+ */
+export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const requestId = c.get('requestId');
+    const scope: RequestScope = {
+      // Until the response cache is consulted, the answer says it was not, so "cache off" and
+      // "not cacheable" are visible rather than a missing header.
+      headers: { 'x-switchboard-cache': 'bypass' },
+      settle: null,
+      tap: createUsageTap({
+        requestId,
+        operation,
+        now: deps.now,
+        accounting: deps.accounting,
+        onRecord: (record) => {
+          deps.work.run('usage write', requestId, () => deps.sink(record));
+          const settle = scope.settle;
+          if (settle) deps.work.run('limit settle', requestId, () => settle(record));
+        },
+      }),
+    };
+    c.set('scope', scope);
+    await next();
+    const refused = c.get('refusedKey');
+    if (refused && !c.get('principal'))
+      scope.tap.emit({ type: 'principal', keyId: refused.keyId, userId: refused.userId });
+    applyHeaders(c, scope.headers);
+    if (!scope.tap.handedOver) {
+      const code = c.error instanceof GatewayError ? c.error.code : c.error ? 'internal_error' : null;
+      scope.tap.end(c.res.status, code);
+    }
+  };
+}
+
+function applyHeaders(c: Context<GatewayEnv>, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+  }
+}

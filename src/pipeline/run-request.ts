@@ -1,0 +1,167 @@
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { extractClientKey } from '../auth/extract-key.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { answerChat } from '../http/chat-call.js';
+import type { GatewayEnv } from '../http/context.js';
+import { channelsFor } from '../http/principal-channels.js';
+import type { WireRegistry } from '../providers/registry.js';
+import { type ClientCall, type RouterDeps, routeCall } from '../router/forward.js';
+import { type AnswerTap, respond } from '../streaming/respond.js';
+import { createHeuristicTokenCounter } from '../usage/token-counter.js';
+import { lookupCache, type ResponseCapture } from './cache-step.js';
+import type { DeferredWork } from './defer.js';
+import type { CallDescription, FrontDoor } from './front-door.js';
+import { reserveLimits } from './limits-step.js';
+import type { RequestAccounting } from './request-accounting.js';
+import { openScope, type ScopeDeps } from './request-scope.js';
+
+/** Without accounting there is no runtime counter to ask. */
+const HEURISTIC = createHeuristicTokenCounter();
+
+export interface PipelineDeps extends ScopeDeps {
+  readonly router: RouterDeps;
+  readonly authenticate: MiddlewareHandler<GatewayEnv>;
+  readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
+  /** Chat wire formats: lets chat calls reach upstreams of another format (absent: pass-through only). */
+  readonly wires?: WireRegistry;
+  /** Model aliases (config `model_aliases`); applies to every front door. */
+  readonly resolveModel: (model: string) => string;
+  /** Limits, response cache and costing (absent: records carry counts only). */
+  readonly accounting: RequestAccounting | null;
+  readonly work: DeferredWork;
+}
+
+/**
+ * Mounts one front door on the pipeline. The steps, in order, for every protocol:
+ *
+ *   front door errors → usage scope → body limit → auth → decode (front door) → model scope →
+ *   limits reserve → cache lookup → route + attempts → answer: pipeline (purpose) + encode →
+ *   usage tap (at the end of the response stream) → deferred: usage sink, limit settle, cache write
+ */
+export function mountFrontDoor(
+  app: Hono<GatewayEnv>,
+  base: string,
+  door: FrontDoor,
+  deps: PipelineDeps,
+): void {
+  const errors = door.errors ?? skip;
+  const scope = door.metered ? openScope(door.operation, deps) : skip;
+  const path = `${base}${door.path}`;
+  const handler = (c: Context<GatewayEnv>) => runRequest(c, base, door, deps);
+  if (door.method === 'ALL') app.all(path, errors, scope, deps.bodyLimit, deps.authenticate, handler);
+  else app.post(path, errors, scope, deps.bodyLimit, deps.authenticate, handler);
+}
+
+const skip: MiddlewareHandler<GatewayEnv> = (_c, next) => next();
+
+async function runRequest(
+  c: Context<GatewayEnv>,
+  base: string,
+  door: FrontDoor,
+  deps: PipelineDeps,
+): Promise<Response> {
+  const principal = c.get('principal');
+  const requestId = c.get('requestId');
+  const scope = door.metered ? c.get('scope') : null;
+  scope?.tap.emit({ type: 'principal', keyId: principal.keyId, userId: principal.userId });
+
+  const described = await door.decode({
+    c,
+    principal,
+    base,
+    requestStreamUsage: deps.accounting?.requestStreamUsage ?? false,
+    tokenCounter: deps.accounting?.estimator ?? HEURISTIC,
+  });
+  scope?.tap.emit({
+    type: 'decoded',
+    model: described.model,
+    stream: described.stream,
+    json: described.json,
+  });
+  const routedModel = described.model === null ? null : deps.resolveModel(described.model);
+  if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);
+  if (described.local || !scope) return (described.local ?? noLocalAnswer)();
+  const { tap } = scope;
+
+  const acc = deps.accounting;
+  let capture: ResponseCapture | null = null;
+  if (acc) {
+    // Limits, then cache: a cached answer still counts as a request, but costs no tokens.
+    const admitted = await reserveLimits(acc, principal, described.json, routedModel);
+    Object.assign(scope.headers, admitted.headers);
+    scope.settle = admitted.settle;
+    if (described.cacheRoute && described.json) {
+      const cached = await lookupCache(acc, {
+        principal,
+        route: described.cacheRoute,
+        json: described.json,
+        headers: c.req.raw.headers,
+      });
+      if (cached.kind === 'hit') {
+        tap.emit({ type: 'cache-hit' });
+        return cached.response;
+      }
+      if (cached.kind === 'miss') {
+        scope.headers['x-switchboard-cache'] = 'miss';
+        const write = cached.write;
+        if (write && acc.cache)
+          capture = {
+            maxBytes: acc.cache.maxBytes,
+            store: (entry) => deps.work.run('cache write', requestId, () => write(entry)),
+          };
+      }
+    }
+  }
+
+  const call = clientCall(c, described, routedModel, door);
+  const router = {
+    ...deps.router,
+    channels: channelsFor(principal, deps.router.channels, deps.router.providers),
+  };
+  const routed = await routeCall(router, call, (attempt) => tap.emit({ type: 'attempt', attempt }));
+  if (routed instanceof Response) return routed;
+
+  const answer: AnswerTap = { tap, capture, stripStreamUsage: described.stripStreamUsage ?? false };
+  if (described.chat && deps.wires)
+    return answerChat(call, routed, answer, described.chat, {
+      providers: deps.router.providers,
+      wires: deps.wires,
+    });
+  return respond(call, routed, answer);
+}
+
+function clientCall(
+  c: Context<GatewayEnv>,
+  described: CallDescription,
+  routedModel: string | null,
+  door: FrontDoor,
+): ClientCall {
+  const key = extractClientKey(c.req.raw.headers);
+  return {
+    requestId: c.get('requestId'),
+    operation: door.operation,
+    ...described.upstream,
+    model: routedModel,
+    stream: described.stream,
+    signal: c.req.raw.signal,
+    clientKeyId: c.get('principal').keyId,
+    // The client's own key, which an upstream that was forwarded it might quote back.
+    secrets: key ? [key] : [],
+    ...(described.chat ? { chat: described.chat.translation } : {}),
+  };
+}
+
+/** A key's model list may name the model the client asked for or the one an alias routes to. */
+function assertModelAllowed(c: Context<GatewayEnv>, model: string, routedModel: string): void {
+  const { allowsModel } = c.get('principal');
+  if (!allowsModel(model) && !allowsModel(routedModel)) {
+    throw new GatewayError('model_not_allowed', `this API key may not use the model "${model}"`, {
+      param: 'model',
+    });
+  }
+}
+
+function noLocalAnswer(): Response {
+  // An unmetered door must answer locally; reaching here is a wiring mistake, not a client error.
+  throw new Error('an unmetered front door must answer the request itself');
+}

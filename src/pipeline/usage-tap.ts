@@ -1,0 +1,207 @@
+import type { JsonObject } from '../spec/json.js';
+import type { AttemptRecord, TokenUsage, UsageRecord } from '../spec/usage.js';
+import { computeCost } from '../usage/cost.js';
+import { estimateUsage } from '../usage/estimate-usage.js';
+import type { PriceTable } from '../usage/prices.js';
+import type { TokenCounter } from '../usage/token-counter.js';
+
+/** What turns counts into a costed record; without it records carry counts only. */
+export interface UsageAccounting {
+  readonly prices: PriceTable;
+  readonly estimator: TokenCounter;
+}
+
+/**
+ * What happens to one request, as immutable facts, in the order they happen. The front door,
+ * the router and the response stream each emit what they know; nobody writes the record.
+ */
+export type UsageEvent =
+  | {
+      readonly type: 'decoded';
+      readonly model: string | null;
+      readonly stream: boolean;
+      readonly json: JsonObject | null;
+    }
+  | { readonly type: 'principal'; readonly keyId: string; readonly userId: string }
+  | { readonly type: 'attempt'; readonly attempt: AttemptRecord }
+  | { readonly type: 'cache-hit' }
+  | {
+      readonly type: 'commit';
+      readonly channel: string;
+      readonly modelServed: string | null;
+      readonly upstreamKey: string | null;
+      readonly firstByteMs: number;
+    }
+  /** `completionText`: what the client received, for an estimate when `usage` is null. */
+  | { readonly type: 'counted'; readonly usage: TokenUsage | null; readonly completionText: string | null }
+  | { readonly type: 'end'; readonly status: number; readonly errorCode: string | null; readonly at: number };
+
+export interface UsageTap {
+  emit(event: UsageEvent): void;
+  /** Emits the counts (when given) and the end; only the first end counts. */
+  end(
+    status: number,
+    errorCode: string | null,
+    usage?: TokenUsage | null,
+    completionText?: string | null,
+  ): void;
+  /** A streamed response takes over the duty to end the record when the stream ends. */
+  handOver(): void;
+  readonly handedOver: boolean;
+  readonly ended: boolean;
+}
+
+/** Errors that end a stream the upstream had started: the text so far is a partial count. */
+const BROKEN_STREAM = new Set([
+  'client_closed',
+  'upstream_stream_error',
+  'upstream_timeout',
+  'shutting_down',
+]);
+
+/** Collects one request's events and builds exactly one record from them, at the first end. */
+export function createUsageTap(init: {
+  readonly requestId: string;
+  readonly operation: string;
+  readonly now: () => number;
+  readonly accounting: UsageAccounting | null;
+  readonly onRecord: (record: UsageRecord) => void;
+}): UsageTap {
+  const startedAt = init.now();
+  const events: UsageEvent[] = [];
+  let ended = false;
+  let handedOver = false;
+  const tap: UsageTap = {
+    emit(event) {
+      if (ended) return;
+      events.push(event);
+      if (event.type !== 'end') return;
+      ended = true;
+      init.onRecord(buildUsageRecord(init, startedAt, events, init.accounting));
+    },
+    end(status, errorCode, usage = null, completionText = null) {
+      if (ended) return;
+      if (usage || completionText !== null) tap.emit({ type: 'counted', usage, completionText });
+      tap.emit({ type: 'end', status, errorCode, at: init.now() });
+    },
+    handOver() {
+      handedOver = true;
+    },
+    get handedOver() {
+      return handedOver;
+    },
+    get ended() {
+      return ended;
+    },
+  };
+  return tap;
+}
+
+/** Folds a request's events into its usage record: counts, estimate and cost. */
+export function buildUsageRecord(
+  init: { readonly requestId: string; readonly operation: string },
+  startedAt: number,
+  events: readonly UsageEvent[],
+  accounting: UsageAccounting | null,
+): UsageRecord {
+  const record: UsageRecord = {
+    requestId: init.requestId,
+    startedAt,
+    keyId: null,
+    userId: null,
+    operation: init.operation,
+    modelAsked: null,
+    modelServed: null,
+    channel: null,
+    upstreamKey: null,
+    stream: false,
+    status: 0,
+    errorCode: null,
+    usage: null,
+    countSource: null,
+    cost: null,
+    prices: null,
+    cacheHit: false,
+    firstByteMs: null,
+    latencyMs: 0,
+    attempts: [],
+  };
+  let json: JsonObject | null = null;
+  let counted: Extract<UsageEvent, { type: 'counted' }> | null = null;
+  for (const event of events) {
+    switch (event.type) {
+      case 'decoded':
+        record.modelAsked = event.model;
+        record.stream = event.stream;
+        json = event.json;
+        break;
+      case 'principal':
+        record.keyId = event.keyId;
+        record.userId = event.userId;
+        break;
+      case 'attempt':
+        record.attempts.push(event.attempt);
+        break;
+      case 'cache-hit':
+        record.cacheHit = true;
+        break;
+      case 'commit':
+        record.channel = event.channel;
+        record.modelServed = event.modelServed;
+        record.upstreamKey = event.upstreamKey;
+        record.firstByteMs = event.firstByteMs;
+        break;
+      case 'counted':
+        counted = event;
+        break;
+      case 'end':
+        record.status = event.status;
+        record.errorCode = event.errorCode;
+        record.latencyMs = event.at - startedAt;
+        break;
+    }
+  }
+  // A request every attempt of which failed is counted under the channel it tried last.
+  if (record.channel === null) record.channel = record.attempts.at(-1)?.channel ?? null;
+  count(record, json, counted, accounting);
+  return record;
+}
+
+function count(
+  record: UsageRecord,
+  json: JsonObject | null,
+  counted: Extract<UsageEvent, { type: 'counted' }> | null,
+  accounting: UsageAccounting | null,
+): void {
+  if (record.cacheHit) {
+    // Served from the cache: no upstream call, nothing to pay.
+    record.cost = 0;
+    return;
+  }
+  if (counted?.usage) {
+    record.usage = counted.usage;
+    record.countSource = 'upstream';
+  } else if (accounting && record.firstByteMs !== null) {
+    // An upstream answered but reported no usage: count with the tokenizer.
+    const model = record.modelServed ?? record.modelAsked;
+    const estimate = estimateUsage(accounting.estimator, json, counted?.completionText ?? '', model);
+    record.usage = estimate.usage;
+    record.countSource =
+      record.errorCode && BROKEN_STREAM.has(record.errorCode)
+        ? 'partial'
+        : estimate.method === 'heuristic'
+          ? 'estimated-heuristic'
+          : 'estimated';
+  }
+  if (!accounting) return;
+  if (!record.usage) {
+    record.cost = 0;
+    return;
+  }
+  const model = record.modelServed ?? record.modelAsked;
+  const price = model ? accounting.prices.lookup(model, record.channel) : null;
+  if (price) {
+    record.prices = { ...price };
+    record.cost = computeCost(record.usage, price);
+  }
+}

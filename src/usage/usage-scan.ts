@@ -1,0 +1,149 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../spec/json.js';
+import type { TokenUsage } from '../spec/usage.js';
+
+/**
+ * Reads token usage out of upstream answers whatever shape they speak, so that a pass-through
+ * (which does not know the upstream's protocol) is metered like a decoded answer:
+ * - OpenAI `usage` (`prompt_tokens`, `completion_tokens`, details);
+ * - the Responses API's `usage` (`input_tokens`, `output_tokens`, cached and reasoning details),
+ *   top level or inside `response.completed` and the other terminal `response.*` events;
+ * - Anthropic Messages: `usage` on a message, `message_start` (input) and `message_delta` (output);
+ * - Gemini `usageMetadata`.
+ * Feed it every JSON body or SSE data object; the last complete report wins.
+ */
+export interface UsageScan {
+  see(value: JsonObject): void;
+  usage(): TokenUsage | null;
+  /** Whether the last object seen was an OpenAI usage-only stream chunk (`choices: []`). */
+  readonly lastWasUsageOnly: boolean;
+}
+
+export function createUsageScan(): UsageScan {
+  let whole: TokenUsage | null = null;
+  let started: TokenUsage | null = null;
+  let delta: TokenUsage | null = null;
+  let usageOnly = false;
+  return {
+    see(value) {
+      usageOnly = false;
+      if (value.type === 'message_start') {
+        started = readInputOutputUsage(obj(value.message)?.usage) ?? started;
+        return;
+      }
+      if (value.type === 'message_delta') {
+        delta = readInputOutputUsage(value.usage) ?? delta;
+        return;
+      }
+      const response = obj(value.response);
+      if (typeof value.type === 'string' && value.type.startsWith('response.') && response) {
+        whole = readInputOutputUsage(response.usage) ?? whole;
+        return;
+      }
+      if (isJsonObject(value.usageMetadata)) {
+        whole = readGeminiUsage(value.usageMetadata);
+        return;
+      }
+      const found = readOpenAiUsage(value.usage) ?? readInputOutputUsage(value.usage);
+      if (found) {
+        whole = found;
+        usageOnly = Array.isArray(value.choices) && value.choices.length === 0;
+      }
+    },
+    usage() {
+      if (whole) return whole;
+      const start = started as TokenUsage | null;
+      const end = delta as TokenUsage | null;
+      if (!start && !end) return null;
+      // message_delta repeats input counts only when they changed; otherwise message_start's stand.
+      const input = end && end.promptTokens > 0 ? end : (start ?? end);
+      const completionTokens = end?.completionTokens ?? start?.completionTokens ?? 0;
+      if (!input) return null;
+      return { ...input, completionTokens, totalTokens: input.promptTokens + completionTokens };
+    },
+    get lastWasUsageOnly() {
+      return usageOnly;
+    },
+  };
+}
+
+/** Usage from a whole JSON body in any known shape; null when it has none or is not JSON. */
+export function usageFromBody(body: Uint8Array): TokenUsage | null {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
+    if (!isJsonObject(parsed)) return null;
+    const scan = createUsageScan();
+    scan.see(parsed);
+    return scan.usage();
+  } catch {
+    return null;
+  }
+}
+
+/** An OpenAI `usage` object (chat, completions, embeddings). */
+export function readOpenAiUsage(usage: JsonValue | undefined): TokenUsage | null {
+  if (!isJsonObject(usage) || typeof usage.prompt_tokens !== 'number') return null;
+  const prompt = num(usage.prompt_tokens) ?? 0;
+  const completion = num(usage.completion_tokens) ?? 0;
+  const result: TokenUsage = {
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: num(usage.total_tokens) ?? prompt + completion,
+  };
+  const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens);
+  if (cached !== undefined) result.cachedTokens = cached;
+  const reasoning = num(obj(usage.completion_tokens_details)?.reasoning_tokens);
+  if (reasoning !== undefined) result.reasoningTokens = reasoning;
+  return result;
+}
+
+/**
+ * `input_tokens` / `output_tokens`: the Responses API (input includes cached tokens, with
+ * details) or Anthropic (input excludes cache reads and writes, which are counted separately).
+ */
+function readInputOutputUsage(value: JsonValue | undefined): TokenUsage | null {
+  const usage = obj(value);
+  if (!usage || (num(usage.input_tokens) === undefined && num(usage.output_tokens) === undefined))
+    return null;
+  const read = num(usage.cache_read_input_tokens);
+  const write = num(usage.cache_creation_input_tokens);
+  const prompt = (num(usage.input_tokens) ?? 0) + (read ?? 0) + (write ?? 0);
+  const completion = num(usage.output_tokens) ?? 0;
+  const result: TokenUsage = {
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens:
+      read === undefined && write === undefined
+        ? (num(usage.total_tokens) ?? prompt + completion)
+        : prompt + completion,
+  };
+  const cached = num(obj(usage.input_tokens_details)?.cached_tokens) ?? read;
+  if (cached !== undefined) result.cachedTokens = cached;
+  if (write !== undefined) result.cacheWriteTokens = write;
+  const reasoning = num(obj(usage.output_tokens_details)?.reasoning_tokens);
+  if (reasoning !== undefined) result.reasoningTokens = reasoning;
+  return result;
+}
+
+/** Gemini counts thought tokens apart; they are output, as reasoning tokens are in OpenAI's usage. */
+function readGeminiUsage(usage: JsonObject): TokenUsage {
+  const prompt = num(usage.promptTokenCount) ?? 0;
+  const thoughts = num(usage.thoughtsTokenCount);
+  const completion = (num(usage.candidatesTokenCount) ?? 0) + (thoughts ?? 0);
+  const result: TokenUsage = {
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: prompt + completion,
+  };
+  const cached = num(usage.cachedContentTokenCount);
+  if (cached !== undefined) result.cachedTokens = cached;
+  if (thoughts !== undefined) result.reasoningTokens = thoughts;
+  return result;
+}
+
+function obj(value: JsonValue | undefined): JsonObject | undefined {
+  return isJsonObject(value) ? value : undefined;
+}
+
+function num(value: JsonValue | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}

@@ -1,0 +1,141 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClientKey } from '../../src/auth/key-service.js';
+import { RESPONSES_USAGE } from '../fake-upstream/responses-format.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import { errorOf, sseData } from '../support/http.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
+
+function post(
+  gw: Pick<TestGateway, 'url' | 'key'>,
+  path: string,
+  requestId: string,
+  body: Record<string, unknown>,
+): Promise<Response> {
+  return fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${gw.key}`,
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+const UPSTREAM_COUNTS = {
+  promptTokens: RESPONSES_USAGE.input_tokens,
+  completionTokens: RESPONSES_USAGE.output_tokens,
+  totalTokens: RESPONSES_USAGE.total_tokens,
+  cachedTokens: RESPONSES_USAGE.input_tokens_details.cached_tokens,
+  reasoningTokens: RESPONSES_USAGE.output_tokens_details.reasoning_tokens,
+};
+
+describe('every path is metered', () => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gw = await startAccountingGateway(fake, { cache: { enabled: true, ttl_seconds: 600 } });
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await gw.close();
+    await fake.close();
+  });
+
+  for (const stream of [false, true]) {
+    it(`a ${stream ? 'streamed' : 'JSON'} /v1/responses pass-through is recorded with the upstream's counts`, async () => {
+      const id = newRequestId(`responses-${stream}`);
+      const res = await post(gw, '/v1/responses', id, { model: 'gpt-4o-mini', input: 'Say hi.', stream });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      if (stream) expect(sseData(text).some((d) => d.includes('"response.completed"'))).toBe(true);
+      else expect(JSON.parse(text).usage.input_tokens).toBe(RESPONSES_USAGE.input_tokens);
+      const record = await recordOf(gw, id);
+      expect(record.operation).toBe('passthrough');
+      expect(record.stream).toBe(stream);
+      expect(record.countSource).toBe('upstream');
+      expect(record.usage).toEqual(UPSTREAM_COUNTS);
+      expect(record.cost).toBeGreaterThan(0);
+    });
+  }
+
+  it('a pass-through answer without usage is estimated from the bytes seen', async () => {
+    const id = newRequestId('passthrough-estimate');
+    const res = await post(gw, '/v1/moderations', id, {
+      model: 'gpt-4o-mini',
+      input: 'Is this fine to say?',
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const record = await recordOf(gw, id);
+    expect(record.countSource).toBe('estimated');
+    expect(record.usage?.promptTokens).toBeGreaterThan(0);
+    expect(record.usage?.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('a key budget stops /v1/responses once spent', async () => {
+    const key = (
+      await createClientKey(gw.node.storage.keys, { name: 'responses-budget', limits: { budget: 0.01 } })
+    ).secret;
+    const firstId = newRequestId('responses-budget');
+    const first = await post({ ...gw, key }, '/v1/responses', firstId, {
+      model: 'gpt-4o-mini',
+      input: 'Hi.',
+    });
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    expect((await recordOf(gw, firstId)).cost).toBeGreaterThan(0.01);
+    const second = await post({ ...gw, key }, '/v1/responses', newRequestId('responses-budget'), {
+      model: 'gpt-4o-mini',
+      input: 'Hi again.',
+      stream: true,
+    });
+    expect(second.status).toBe(429);
+    expect((await errorOf(second)).code).toBe('budget_exceeded');
+  });
+
+  for (const stream of [false, true]) {
+    it(`a repeated identical ${stream ? 'streamed' : 'non-stream'} /v1/messages request is a cache hit`, async () => {
+      const body = {
+        model: 'gpt-4o-mini',
+        max_tokens: 50,
+        temperature: 0,
+        stream,
+        messages: [{ role: 'user', content: `cache this anthropic question (${stream})` }],
+      };
+      const firstId = newRequestId('messages-cache');
+      const first = await post(gw, '/v1/messages', firstId, body);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-switchboard-cache')).toBe('miss');
+      const firstBody = await first.text();
+      await recordOf(gw, firstId);
+      const secondId = newRequestId('messages-cache');
+      const second = await post(gw, '/v1/messages', secondId, body);
+      expect(second.headers.get('x-switchboard-cache')).toBe('hit');
+      expect(await second.text()).toBe(firstBody);
+      expect(fake.requests).toHaveLength(1);
+      const record = await recordOf(gw, secondId);
+      expect(record.cacheHit).toBe(true);
+      expect(record.cost).toBe(0);
+    });
+  }
+
+  it('a streamed /v1/messages request to an OpenAI-format channel is recorded with the upstream counts', async () => {
+    const id = newRequestId('messages-stream');
+    const res = await post(gw, '/v1/messages', id, {
+      model: 'gpt-4o-mini',
+      max_tokens: 50,
+      stream: true,
+      messages: [{ role: 'user', content: 'stream me an anthropic answer' }],
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const sent = fake.requests[0]?.json as { messages: unknown[] };
+    const record = await recordOf(gw, id);
+    expect(record.stream).toBe(true);
+    expect(record.countSource).toBe('upstream');
+    expect(record.usage?.promptTokens).toBe(JSON.stringify(sent.messages).length % 97);
+  });
+});
