@@ -70,7 +70,8 @@ describe('every path is metered', () => {
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     const record = await recordOf(gw, id);
-    expect(record.countSource).toBe('estimated');
+    // Estimated: by the tokenizer once loaded, by the heuristic while it loads on first use.
+    expect(['estimated', 'estimated-heuristic']).toContain(record.countSource);
     expect(record.usage?.promptTokens).toBeGreaterThan(0);
     expect(record.usage?.completionTokens).toBeGreaterThan(0);
   });
