@@ -23,7 +23,7 @@ export async function readBodyBytes(c: Context): Promise<ArrayBuffer> {
   }
 }
 
-function asClientGone(err: unknown): unknown {
+export function asClientGone(err: unknown): unknown {
   // Hono's counting body limit stops an oversized body with a 413: that one keeps its meaning.
   if (err instanceof HTTPException || err instanceof GatewayError) return err;
   return new GatewayError(

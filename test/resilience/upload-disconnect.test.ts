@@ -42,8 +42,9 @@ afterAll(async () => {
   await fake?.close();
 });
 
-/** Sends the headers of a 200 kB body and its first bytes, then hangs up. */
-function abandonUpload(path: string): Promise<void> {
+/** Sends the headers of a 200 kB body (or a chunked one) and its first bytes, then hangs up. */
+function abandonUpload(path: string, framing: 'length' | 'chunked' = 'length'): Promise<void> {
+  const start = '{"model":"m","messages":[{"role":"user","content":"';
   const { port } = new URL(gw.url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port: Number(port) }, () => {
@@ -53,9 +54,9 @@ function abandonUpload(path: string): Promise<void> {
           `host: 127.0.0.1:${port}`,
           `authorization: Bearer ${gw.key}`,
           'content-type: application/json',
-          'content-length: 200000',
+          framing === 'chunked' ? 'transfer-encoding: chunked' : 'content-length: 200000',
           '',
-          '{"model":"m","messages":[{"role":"user","content":"',
+          framing === 'chunked' ? `${start.length.toString(16)}\r\n${start}\r\n` : start,
         ].join('\r\n'),
         () => {
           socket.destroy();
@@ -90,6 +91,14 @@ describe('a client that hangs up mid-upload', () => {
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
+  it('is recorded the same way when the body is chunked (no declared length)', async () => {
+    const before = gw.usage.length;
+    await abandonUpload('/v1/chat/completions', 'chunked');
+    const record = await waitFor(() => gw.usage[before], 'usage record');
+    expect(record).toMatchObject({ status: 499, errorCode: 'client_closed', attempts: [] });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
   it('stays out of the error counts: usage totals, the dashboard rate and the channel counters', async () => {
     // A client that leaves while the upstream is thinking: the cut attempt is not the channel's fault.
     fake.enqueue({ kind: 'hang' });
@@ -103,10 +112,10 @@ describe('a client that hangs up mid-upload', () => {
     await waitFor(() => fake.requests.length === 1, 'upstream request');
     controller.abort();
     await pending;
-    await waitFor(() => gw.usage.length === 3 && gw.usage[2], 'usage record');
-    expect(gw.usage.map((u) => u.status)).toEqual([499, 499, 499]);
-    const usage = await waitForUsage(3);
-    expect(usage.totals).toMatchObject({ requests: 3, errors: 0, error_rate: 0 });
+    await waitFor(() => gw.usage.length === 4 && gw.usage[3], 'usage record');
+    expect(gw.usage.map((u) => u.status)).toEqual([499, 499, 499, 499]);
+    const usage = await waitForUsage(4);
+    expect(usage.totals).toMatchObject({ requests: 4, errors: 0, error_rate: 0 });
     const routing = await admin<{ channels: { channel: string; errors: number; requests: number }[] }>(
       '/admin/api/stats/routing',
     );
