@@ -1,3 +1,4 @@
+import { GatewayError } from '../../errors/gateway-error.js';
 import { passthroughTarget } from '../../http/passthrough-path.js';
 import { readBodyBytes, readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
@@ -16,13 +17,13 @@ export const passthroughFrontDoor: FrontDoor = {
   method: 'ALL',
   operation: 'passthrough',
   metered: true,
-  async decode({ c, base }) {
+  async decode({ c, base, principal }) {
     const { path, search } = passthroughTarget(c.req.raw.url, base);
     const contentType = c.req.header('content-type') ?? null;
     const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';
     let rawBody: string | ArrayBuffer | null = null;
     let json: JsonObject | null = null;
-    if (hasBody && contentType?.includes('application/json')) {
+    if (hasBody && isJsonMediaType(contentType)) {
       rawBody = await readBodyText(c);
       json = parseJsonObject(rawBody);
     } else if (hasBody) {
@@ -30,6 +31,15 @@ export const passthroughFrontDoor: FrontDoor = {
     }
     const model = typeof json?.model === 'string' ? json.model : null;
     if (model !== null) assertModelName(model);
+    // A key limited to some models may only send what names one: a request whose model the
+    // gateway cannot read (no JSON body, a GET) could reach any model behind the path.
+    if (model === null && principal.models.length > 0) {
+      throw new GatewayError(
+        'model_not_allowed',
+        'this API key may use only some models, and this request names none the gateway can read (send a JSON body with "model")',
+        { param: 'model' },
+      );
+    }
     return {
       model,
       stream: json?.stream === true,
@@ -38,3 +48,9 @@ export const passthroughFrontDoor: FrontDoor = {
     };
   },
 };
+
+/** `application/json` or any `+json` type, in any letter case, parameters ignored. */
+function isJsonMediaType(contentType: string | null): boolean {
+  const type = contentType?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClientKey } from '../../src/auth/key-service.js';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { errorOf } from '../support/http.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+/** A key that may use only the model `cheap`. */
+let scoped: string;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await startTestGateway({
+    channels: [
+      channel({ name: 'fake', base_url: fake.baseUrl, keys: ['up-1'], models: ['cheap', 'expensive'] }),
+    ],
+  });
+  scoped = (await createClientKey(gw.node.storage.keys, { name: 'scoped', models: ['cheap'] })).secret;
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+
+const send = (key: string, path: string, contentType: string | null, body: string | null, method = 'POST') =>
+  fetch(`${gw.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(contentType ? { 'content-type': contentType } : {}) },
+    ...(body !== null ? { body } : {}),
+  });
+
+describe("a key's model list holds on the pass-through", () => {
+  const expensive = JSON.stringify({ model: 'expensive', input: 'hi' });
+  it.each([
+    ['Application/JSON', '/v1/responses'],
+    ['application/json; charset=UTF-8', '/v1/responses'],
+    ['application/vnd.example+json', '/v1/responses'],
+    ['text/plain', '/v1/responses'],
+    ['text/plain', '/v1/chat/completions/'],
+    [null, '/v1/responses'],
+  ])('content-type %s on %s: 403, nothing sent upstream', async (contentType, path) => {
+    fake.reset();
+    const res = await send(scoped, path, contentType, expensive);
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).code).toBe('model_not_allowed');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('a GET with no model is refused for a scoped key', async () => {
+    fake.reset();
+    const res = await send(scoped, '/v1/files', null, null, 'GET');
+    expect(res.status).toBe(403);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('the allowed model passes, and an unscoped key may still send anything', async () => {
+    fake.reset();
+    const allowed = await send(
+      scoped,
+      '/v1/responses',
+      'Application/JSON',
+      JSON.stringify({ model: 'cheap' }),
+    );
+    expect(allowed.status).toBeLessThan(500);
+    expect(fake.requests.map((r) => r.json?.model)).toEqual(['cheap']);
+    const open = await send(gw.key, '/v1/files', null, null, 'GET');
+    expect(open.status).not.toBe(403);
+  });
+});
