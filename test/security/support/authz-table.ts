@@ -199,14 +199,15 @@ function clientRoutes(base: string): MatrixRoute[] {
     }),
     c('POST', '/messages', [200], { body: messages, otherModels: [403], otherChannel: [404] }),
     c('POST', '/messages/count_tokens', [200], { body: messages, otherModels: [403] }),
-    c('GET', '/files', [200]),
+    // A model-scoped key may not use a pass-through request that names no model it could check.
+    c('GET', '/files', [200], { otherModels: scoped }),
     // The pass-through names no channel for a model its channels do not serve.
     c('POST', '/audio/speech', [200], {
       body: { model: MODELS.main, input: 'hi' },
       otherModels: scoped,
       otherChannel: [404, 'route_not_found'],
     }),
-    c('DELETE', '/files/file-1', [200]),
+    c('DELETE', '/files/file-1', [200], { otherModels: scoped }),
   ];
 }
 
