@@ -4,6 +4,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { answerChat } from '../http/chat-call.js';
 import type { GatewayEnv } from '../http/context.js';
 import { channelsFor } from '../http/principal-channels.js';
+import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, type RouterDeps, routeCall } from '../router/forward.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
@@ -82,6 +83,14 @@ async function runRequest(
   if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);
   if (described.local || !scope) return (described.local ?? noLocalAnswer)();
   const { tap } = scope;
+  // A key whose pipeline rewrites requests or answers needs the canonical request whatever the
+  // upstream speaks: decode it now, so a body the gateway cannot read is the client's 400
+  // before anything is reserved or sent, never after an upstream answered.
+  if (
+    described.chat &&
+    (described.chat.translation.rewritesRequest || rewritesAnswer(described.chat.pipeline))
+  )
+    described.chat.translation.request();
 
   const acc = deps.accounting;
   let capture: ResponseCapture | null = null;

@@ -270,6 +270,23 @@ describe('cursor pipeline', () => {
     expect(reasoning).toBe('');
   });
 
+  it('a body it cannot read is a 400 before any upstream call, and leaves nothing in flight', async () => {
+    const { secret } = await createClientKey(gw.node.storage.keys, { name: 'cursor-2', purpose: 'cursor' });
+    const sentBefore = fake.requests.length;
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'deepseek-chat',
+        messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'f-1' } }] }],
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(fake.requests.length).toBe(sentBefore);
+    const snapshot = await gw.node.gateway.health.snapshot();
+    expect(snapshot.channels.map((ch) => ch.inFlight).filter((n) => n > 0)).toEqual([]);
+  });
+
   it('does the same for a whole answer, from an Anthropic thinking model', async () => {
     const res = await cursor.chat.completions.create({
       model: 'claude-native',
