@@ -95,10 +95,18 @@ export function createLimiter(deps: LimiterDeps): Limiter {
       const { ticket } = taken;
       const headers = rateLimitHeaders(states(claims, taken.states));
       // A stream may outlast the TTL: keep its slot while it is open.
-      const stopRenewing =
+      // A renewal the store refuses (the lease already expired and its slot went to someone
+      // else) stops renewing: the request no longer holds a slot to keep.
+      let stopRenewing: (() => void) | null = null;
+      stopRenewing =
         ticket.lease && deps.repeat
           ? deps.repeat(() => {
-              deps.counters.renew(ticket, leaseTtlMs).catch(() => undefined);
+              deps.counters.renew(ticket, leaseTtlMs).then(
+                (kept) => {
+                  if (!kept) stopRenewing?.();
+                },
+                () => undefined,
+              );
             }, leaseTtlMs / 4)
           : null;
       let settled = false;

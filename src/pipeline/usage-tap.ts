@@ -77,7 +77,15 @@ export function createUsageTap(init: {
       events.push(event);
       if (event.type !== 'end') return;
       ended = true;
-      init.onRecord(buildUsageRecord(init, startedAt, events, init.accounting));
+      let record: UsageRecord;
+      try {
+        record = buildUsageRecord(init, startedAt, events, init.accounting);
+      } catch {
+        // Counting failed (a bug, or an estimate on a body nobody foresaw): the request still
+        // gets its one record, with what is known for certain, so its limits are settled.
+        record = buildUsageRecord(init, startedAt, withoutCounts(events), null);
+      }
+      init.onRecord(record);
     },
     end(status, errorCode, usage = null, completionText = null) {
       if (ended) return;
@@ -204,4 +212,9 @@ function count(
     record.prices = { ...price };
     record.cost = computeCost(record.usage, price);
   }
+}
+
+/** The events without what would be counted (usage, text): enough for a record of the exit. */
+function withoutCounts(events: readonly UsageEvent[]): UsageEvent[] {
+  return events.filter((event) => event.type !== 'counted');
 }

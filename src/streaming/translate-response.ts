@@ -126,7 +126,19 @@ export function respondTranslated(
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { done, value } = await reader.read();
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (err) {
+          // A translator or the key's pipeline threw on this answer: end the record (and so the
+          // limit settle) as a failed stream, and stop the upstream.
+          failed = true;
+          success.abort('answer translation failed');
+          finish();
+          controller.error(err);
+          return;
+        }
+        const { done, value } = next;
         if (done) {
           controller.close();
           finish();

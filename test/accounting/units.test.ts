@@ -284,6 +284,27 @@ describe('limiter', () => {
     await limiter.reserve({ subjects: [key], tokens: 1, cost: 0 });
   });
 
+  it('stops renewing a lease the store no longer holds (it expired and went to someone else)', async () => {
+    let now = 0;
+    const counters = createMemoryCounterStore({ now: () => now });
+    const timers: (() => void)[] = [];
+    const limiter = createLimiter({
+      counters,
+      leaseTtlMs: 1_000,
+      repeat: (fn) => {
+        timers.push(fn);
+        return () => timers.splice(timers.indexOf(fn), 1);
+      },
+    });
+    const key = { kind: 'key' as const, id: 'k', limits: { ...NO_LIMITS, concurrent: 1 } };
+    await limiter.reserve({ subjects: [key], tokens: 1, cost: 0 }); // never settled, never renewed in time
+    expect(timers).toHaveLength(1);
+    now += 2_000;
+    for (const renew of [...timers]) renew();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(timers).toHaveLength(0);
+  });
+
   it('frees the slot of a holder that never settles once its lease TTL passes', async () => {
     let now = 0;
     const counters = createMemoryCounterStore({ now: () => now });
