@@ -48,7 +48,7 @@ export async function lookupCache(
   });
   if (!decision.read && !decision.write) return { kind: 'bypass' };
   const { store, settings } = acc.cache;
-  const key = await cacheKey(principal.userId, request.route, json);
+  const key = await cacheKey(cacheTenant(principal), request.route, json);
   if (decision.read) {
     const hit = await store.get(key, acc.now());
     if (hit) {
@@ -69,4 +69,14 @@ export async function lookupCache(
       return store.set(key, { ...captured, createdAt, expiresAt: createdAt + settings.ttlMs });
     },
   };
+}
+
+/**
+ * Whose answers an entry may serve: one user's keys share them only when they would get the same
+ * answer — the same purpose (a pipeline rewrites answers), the same channel binding, and no key
+ * of its own upstream (BYOK answers belong to that key).
+ */
+function cacheTenant(principal: Principal): string {
+  const byok = principal.byok ? principal.keyId : '';
+  return [principal.userId, principal.purpose, principal.channelId ?? '', byok].join('\u0001');
 }

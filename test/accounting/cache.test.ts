@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClientKey } from '../../src/auth/key-service.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import type { TestGateway } from '../support/start-gateway.js';
 import { chat, newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
@@ -47,6 +48,19 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
       expect(record).toMatchObject({ status: 200, cacheHit: true, cost: 0, usage: null, attempts: [] });
     });
   }
+
+  it("keys of one user with another purpose never get each other's answers", async () => {
+    const question = { messages: [{ role: 'user', content: `purpose ${backend}` }], temperature: 0 };
+    await (await chat(gw, newRequestId('p'), question)).text();
+    const { secret } = await createClientKey(gw.node.storage.keys, {
+      name: `cursor-${backend}`,
+      purpose: 'cursor',
+    });
+    const other = await chat(gw, newRequestId('p'), question, { authorization: `Bearer ${secret}` });
+    await other.text();
+    expect(other.headers.get('x-switchboard-cache')).toBe('miss');
+    expect(fake.requests).toHaveLength(2);
+  });
 
   it('bypasses the cache with Cache-Control: no-cache, and leaves sampled requests alone', async () => {
     const question = { messages: [{ role: 'user', content: `bypass ${backend}` }], temperature: 0 };
