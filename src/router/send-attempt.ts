@@ -53,6 +53,9 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     if (!controller.signal.aborted) controller.abort(new Error(reason));
   };
   const onClientAbort = () => abort('client disconnected');
+  // The client may have left while the request was being planned (a shared health store is a
+  // round trip away): then nothing is sent at all.
+  if (ctx.clientSignal.aborted) return { ok: false, ...clientGoneFailure() };
   ctx.clientSignal.addEventListener('abort', onClientAbort, { once: true });
   const release = () => ctx.clientSignal.removeEventListener('abort', onClientAbort);
   const fail = (failure: AttemptFailure): AttemptResult => {
