@@ -68,7 +68,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     tokens: ports.tokens ?? createHeuristicTokenCounter(),
     ...(ports.repeat ? { repeat: ports.repeat } : {}),
     logger,
-    now: Date.now,
+    now: ports.now ?? Date.now,
   });
   const extraSink =
     ports.usageSink ?? ((record: UsageRecord) => logger.debug({ usage: record }, 'request finished'));

@@ -7,6 +7,7 @@ import { isJsonObject } from '../spec/json.js';
 import type { PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
 import { usageFromBody } from '../usage/usage-scan.js';
+import { joinChunks } from './join-chunks.js';
 import { relayStream } from './relay-stream.js';
 import { createSseAccounting } from './sse-accounting.js';
 import { sseErrorEvent } from './sse-error-event.js';
@@ -180,14 +181,4 @@ const MAX_KEPT_BODY_BYTES = 4_000_000;
 
 function isTextual(contentType: string | null): boolean {
   return contentType === null || /json|text|xml/i.test(contentType);
-}
-
-function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 import { maskableSecrets, scrubSecrets } from '../auth/secret-scrub.js';
+import { joinChunks } from './join-chunks.js';
 
 const LF = 0x0a;
 
@@ -30,7 +31,7 @@ export function createSseScrubber(secrets: readonly string[]): {
   };
   return {
     push(chunk) {
-      const all = concat(held, chunk);
+      const all = held.byteLength === 0 ? chunk : joinChunks([held, chunk]);
       const cut = lastEventEnd(all);
       held = all.slice(cut);
       return scrub(all.subarray(0, cut));
@@ -55,12 +56,4 @@ function lastEventEnd(bytes: Uint8Array): number {
     if (i >= 3 && bytes[i - 1] === 0x0d && bytes[i - 2] === LF) return i + 1;
   }
   return 0;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }

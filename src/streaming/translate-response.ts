@@ -7,6 +7,7 @@ import { isJsonObject } from '../spec/json.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { TokenUsage } from '../spec/usage.js';
 import type { ClientCodec, UpstreamCodec } from '../spec/wire.js';
+import { joinChunks } from './join-chunks.js';
 import { type RelayEnd, relayStream } from './relay-stream.js';
 import { type AnswerTap, commitEvent } from './respond.js';
 import { sseDecoder } from './sse.js';
@@ -106,12 +107,7 @@ export function respondTranslated(
     if (!failed) {
       usage.end(success.status, null, counted);
       if (captured && capture) {
-        const whole = new Uint8Array(capturedBytes);
-        let offset = 0;
-        for (const chunk of captured) {
-          whole.set(chunk, offset);
-          offset += chunk.byteLength;
-        }
+        const whole = joinChunks(captured);
         capture.store({
           status: success.status,
           contentType: 'text/event-stream; charset=utf-8',
