@@ -104,14 +104,14 @@ export function openRequestHealth(
     },
     report(target, outcome) {
       const ids = idsOf(target);
-      let writes: Promise<unknown>[] | null = null;
+      const writes: Promise<unknown>[] = [];
       for (const [scope, event] of eventsFor(outcome)) {
         const id = ids[scope];
         // An event that leaves a healthy (absent) record absent needs no write.
         if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) continue;
-        (writes ??= []).push(apply(id, event));
+        writes.push(apply(id, event));
       }
-      return writes ? Promise.all(writes).then(() => undefined) : NOTHING_TO_WRITE;
+      return writes.length > 0 ? Promise.all(writes).then(() => undefined) : NOTHING_TO_WRITE;
     },
   };
 }
