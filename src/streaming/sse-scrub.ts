@@ -1,5 +1,4 @@
 import { maskableSecrets, scrubSecrets } from '../auth/secret-scrub.js';
-import { createByteSearch } from './byte-search.js';
 
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
@@ -20,12 +19,9 @@ export function createSseScrubber(secrets: readonly string[]): {
   const known = maskableSecrets(secrets);
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
-  // Nearly every event holds neither a known secret nor an error: those are looked for in the
-  // bytes, and only an event that might need masking is decoded.
-  const mightScrub = createByteSearch([...known, ERROR_KEY, ERROR_EVENT]);
   let held = EMPTY;
   const scrub = (bytes: Uint8Array): Uint8Array => {
-    if (bytes.byteLength === 0 || !mightScrub(bytes)) return bytes;
+    if (bytes.byteLength === 0) return bytes;
     const text = decoder.decode(bytes);
     // `"error"` unescaped is a JSON key or an Anthropic `"type":"error"`; a model writing the
     // word inside its text escapes the quotes, so its answer is left alone.
