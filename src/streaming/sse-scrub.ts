@@ -2,6 +2,9 @@ import { maskableSecrets, scrubSecrets } from '../auth/secret-scrub.js';
 import { joinChunks } from './join-chunks.js';
 
 const LF = 0x0a;
+const EMPTY = new Uint8Array(0);
+const ERROR_KEY = '"error"';
+const ERROR_EVENT = 'event: error';
 
 /**
  * A relay transform that masks secrets in SSE events before they reach the client: known
@@ -17,14 +20,14 @@ export function createSseScrubber(secrets: readonly string[]): {
   const known = maskableSecrets(secrets);
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
-  let held = new Uint8Array(0);
+  let held = EMPTY;
   const scrub = (bytes: Uint8Array): Uint8Array => {
     if (bytes.byteLength === 0) return bytes;
     const text = decoder.decode(bytes);
     // `"error"` unescaped is a JSON key or an Anthropic `"type":"error"`; a model writing the
     // word inside its text escapes the quotes, so its answer is left alone.
     const out =
-      text.includes('"error"') || text.includes('event: error')
+      text.includes(ERROR_KEY) || text.includes(ERROR_EVENT)
         ? scrubSecrets(text, known)
         : scrubKnown(text, known);
     return out === text ? bytes : encoder.encode(out);
@@ -33,12 +36,12 @@ export function createSseScrubber(secrets: readonly string[]): {
     push(chunk) {
       const all = held.byteLength === 0 ? chunk : joinChunks([held, chunk]);
       const cut = lastEventEnd(all);
-      held = all.slice(cut);
+      held = cut === all.byteLength ? EMPTY : all.slice(cut);
       return scrub(all.subarray(0, cut));
     },
     flush() {
       const rest = held;
-      held = new Uint8Array(0);
+      held = EMPTY;
       return scrub(rest);
     },
   };

@@ -59,4 +59,16 @@ describe('createSseScrubber', () => {
     const answer = 'data: {"choices":[{"delta":{"content":"use sk-abcdefghijklmnopqrstuv here"}}]}\n\n';
     expect(run([answer.slice(0, 20), answer.slice(20)], [])).toBe(answer);
   });
+
+  it('masks a known secret in a normal answer, after multi-byte text, and relays clean events as sent', () => {
+    const key = 'clé-secrète-0123456789';
+    const clean = 'data: {"choices":[{"delta":{"content":"héllo — wörld"}}]}\n\n';
+    const leaky = `data: {"choices":[{"delta":{"content":"ünïcode then ${key}"}}]}\n\n`;
+    const scrubber = createSseScrubber([key]);
+    const cleanBytes = encoder.encode(clean);
+    expect(scrubber.push(cleanBytes)).toStrictEqual(cleanBytes);
+    const out = new TextDecoder().decode(scrubber.push(encoder.encode(leaky)));
+    expect(out).not.toContain(key);
+    expect(out).toContain('ünïcode then clé…6789');
+  });
 });

@@ -48,6 +48,21 @@ export function pathProblem(path: string): string | null {
  * base path on the base origin; anything else throws a 400 `invalid_request`.
  */
 export function upstreamUrl(baseUrl: string, path: string, search = ''): string {
+  // The same few base + path pairs come on every request; checking and parsing them is not free.
+  const memoKey = `${baseUrl}\n${path}\n${search}`;
+  const known = built.get(memoKey);
+  if (known !== undefined) return known;
+  const url = buildUpstreamUrl(baseUrl, path, search);
+  if (built.size >= MEMO_LIMIT) built.clear();
+  built.set(memoKey, url);
+  return url;
+}
+
+/** Bounds the memo: pass-through paths come from clients, so there is no end to them. */
+const MEMO_LIMIT = 1_000;
+const built = new Map<string, string>();
+
+function buildUpstreamUrl(baseUrl: string, path: string, search: string): string {
   const problem = pathProblem(path);
   if (problem) throw unsafePath(problem);
   const url = new URL(baseUrl);

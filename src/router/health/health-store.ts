@@ -22,6 +22,11 @@ export interface HealthStore {
   get(id: string): Promise<HealthRecord | undefined>;
   /** Only the ids that hold a record appear in the answer. */
   getMany(ids: readonly string[]): Promise<ReadonlyMap<string, HealthRecord>>;
+  /**
+   * `getMany` answered without a round-trip, for a store held in this process's memory; absent
+   * on shared stores. Every request reads its candidates' health, so this saves a wait on each.
+   */
+  getManyNow?(ids: readonly string[]): ReadonlyMap<string, HealthRecord>;
   apply(id: string, event: HealthEvent): Promise<Applied>;
   list(): Promise<readonly (readonly [string, HealthRecord])[]>;
 }

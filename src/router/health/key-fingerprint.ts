@@ -6,6 +6,8 @@ export type KeyHash = (text: string) => string | Promise<string>;
 export interface KeyFingerprints {
   /** Fingerprints of these upstream keys, computed once per key and then remembered. */
   of(keys: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** The remembered fingerprint of a key, without waiting; undefined when not computed yet. */
+  known(key: string): string | undefined;
 }
 
 /** Enough bits that two keys of one channel never collide, short enough to read in a Redis key. */
@@ -29,5 +31,6 @@ export function createKeyFingerprints(hash: KeyHash = sha256Hex): KeyFingerprint
       }
       return new Map(keys.map((key) => [key, memo.get(key) ?? '']));
     },
+    known: (key) => memo.get(key),
   };
 }

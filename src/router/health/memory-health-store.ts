@@ -8,18 +8,23 @@ import { transition } from './transition.js';
  */
 export function createMemoryHealthStore(settings: BreakerSettings, now: () => number): HealthStore {
   const records = new Map<string, HealthRecord>();
+  const getManyNow = (ids: readonly string[]) => {
+    const found = new Map<string, HealthRecord>();
+    if (records.size === 0) return found;
+    for (const id of ids) {
+      const record = records.get(id);
+      if (record) found.set(id, record);
+    }
+    return found;
+  };
   return {
     async get(id) {
       return records.get(id);
     },
     async getMany(ids) {
-      const found = new Map<string, HealthRecord>();
-      for (const id of ids) {
-        const record = records.get(id);
-        if (record) found.set(id, record);
-      }
-      return found;
+      return getManyNow(ids);
     },
+    getManyNow,
     async apply(id, event) {
       const previous = records.get(id);
       const current = transition(previous, event, now(), settings);

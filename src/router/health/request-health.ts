@@ -31,21 +31,33 @@ const CREATES_RECORD = new Set<HealthEvent['kind']>([
   'model-missing',
 ]);
 
+/** What `report` answers when no record needs a write: most successes on healthy targets. */
+const NOTHING_TO_WRITE: Promise<void> = Promise.resolve();
+
+type Ids = Readonly<Record<Scope, string>>;
+
 export function openRequestHealth(
   store: HealthStore,
   fingerprints: KeyFingerprints,
   now: () => number,
 ): RequestHealth {
   const seen = new Map<string, HealthRecord | undefined>();
-  let keyPrints: ReadonlyMap<string, string> = new Map();
+  // Targets are the same objects for the whole request, so their ids are made once each.
+  const idsByTarget = new Map<Target, Ids>();
+  let keyPrints: ReadonlyMap<string, string> | null = null;
 
-  const idsOf = (target: Target) => {
-    const key = target.channel.keys[target.keyIndex] ?? '';
-    const print = keyPrints.get(key);
+  const keyOf = (target: Target) => target.channel.keys[target.keyIndex] ?? '';
+  const idsOf = (target: Target): Ids => {
+    let ids = idsByTarget.get(target);
+    if (ids) return ids;
+    const key = keyOf(target);
+    const print = keyPrints ? keyPrints.get(key) : fingerprints.known(key);
     // refresh() fingerprints every target before any is checked; anything else is a bug here.
     if (print === undefined)
       throw new Error(`health: target ${target.channel.name}#${target.keyIndex} not read`);
-    return healthIds(healthTargetOf(target, print));
+    ids = healthIds(healthTargetOf(target, print));
+    idsByTarget.set(target, ids);
+    return ids;
   };
   const recordsOf = (target: Target) => {
     const ids = idsOf(target);
@@ -56,7 +68,6 @@ export function openRequestHealth(
     };
   };
   const apply = async (id: string, event: HealthEvent) => {
-    if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) return undefined;
     const applied = await store.apply(id, event);
     seen.set(id, applied.current);
     return applied;
@@ -64,10 +75,17 @@ export function openRequestHealth(
 
   return {
     async refresh(targets) {
-      keyPrints = await fingerprints.of(targets.map((t) => t.channel.keys[t.keyIndex] ?? ''));
-      const ids = [...new Set(targets.flatMap((t) => Object.values(idsOf(t))))];
-      const found = await store.getMany(ids);
-      for (const id of ids) seen.set(id, found.get(id));
+      // Fingerprints are remembered: only a key not seen before waits for its hash.
+      if (targets.some((t) => fingerprints.known(keyOf(t)) === undefined))
+        keyPrints = await fingerprints.of(targets.map(keyOf));
+      const ids = new Set<string>();
+      for (const target of targets) {
+        const { key, model, target: breaker } = idsOf(target);
+        ids.add(key).add(model).add(breaker);
+      }
+      const list = [...ids];
+      const found = store.getManyNow ? store.getManyNow(list) : await store.getMany(list);
+      for (const id of list) seen.set(id, found.get(id));
     },
     check: (target) => availabilityOf(recordsOf(target), now()),
     async acquire(target, force = false) {
@@ -84,9 +102,16 @@ export function openRequestHealth(
       // The store's answer decides: of concurrent claims only one saw the record claimable.
       return claimable(applied.previous, force, now());
     },
-    async report(target, outcome) {
+    report(target, outcome) {
       const ids = idsOf(target);
-      await Promise.all(eventsFor(outcome).map(([scope, event]) => apply(ids[scope], event)));
+      const writes: Promise<unknown>[] = [];
+      for (const [scope, event] of eventsFor(outcome)) {
+        const id = ids[scope];
+        // An event that leaves a healthy (absent) record absent needs no write.
+        if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) continue;
+        writes.push(apply(id, event));
+      }
+      return writes.length > 0 ? Promise.all(writes).then(() => undefined) : NOTHING_TO_WRITE;
     },
   };
 }
