@@ -1,4 +1,4 @@
-import type { LimitValues } from '../limits/limit-values.js';
+import { hasAnyLimit } from '../limits/limit-values.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
 import type { UsageRecord } from '../spec/usage.js';
@@ -23,7 +23,7 @@ export async function reserveLimits(
   json: JsonObject | null,
   model: string | null,
 ): Promise<Admitted> {
-  const subjects = limitSubjects(principal, acc.limits).filter((s) => hasLimit(s.limits));
+  const subjects = limitSubjects(principal, acc.limits).filter((s) => hasAnyLimit(s.limits));
   if (subjects.length === 0) return { headers: {}, settle: null };
   const metered = subjects.some((s) => s.limits.tpm !== null || s.limits.budget !== null);
   let tokens = 0;
@@ -41,10 +41,6 @@ export async function reserveLimits(
     headers: reservation.headers,
     settle: (record) => reservation.settle({ tokens: record.usage?.totalTokens ?? 0, cost: record.cost }),
   };
-}
-
-function hasLimit(limits: LimitValues): boolean {
-  return Object.entries(limits).some(([name, value]) => name !== 'budgetPeriod' && value !== null);
 }
 
 function maxOutputTokens(json: JsonObject | null): number | null {
