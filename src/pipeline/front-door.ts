@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ChatContext } from '../http/chat-call.js';
 import type { GatewayEnv } from '../http/context.js';
+import type { ClientCall } from '../router/forward.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
 import type { Operation } from '../spec/provider.js';
@@ -15,14 +16,7 @@ export interface CallDescription {
   /** The parsed body (for estimates, limits and the cache key); null when it is not JSON. */
   readonly json: JsonObject | null;
   /** What goes upstream (a front door may add to the client's body, e.g. stream usage). */
-  readonly upstream: {
-    readonly method: string;
-    readonly path: string;
-    readonly search: string;
-    readonly json: JsonObject | null;
-    readonly rawBody: string | ArrayBuffer | null;
-    readonly contentType: string | null;
-  };
+  readonly upstream: Pick<ClientCall, 'method' | 'path' | 'search' | 'json' | 'rawBody' | 'contentType'>;
   /** Route name in the response-cache key; absent = never cached. */
   readonly cacheRoute?: string;
   /** Chat calls: the wire format the answer is encoded in and the key's pipeline. */
