@@ -5,6 +5,7 @@ import type { HealthStore } from '../../src/router/health/health-store.js';
 import { claimable, transition } from '../../src/router/health/transition.js';
 import { createRouterRuntime } from '../../src/router/router-runtime.js';
 import type { Channel, Target } from '../../src/spec/channel.js';
+import { TEST_BREAKER_SETTINGS } from '../support/breaker-settings.js';
 
 /** What a backend hands the contract: a store, and a second handle onto the same state. */
 export interface OpenedHealthStore {
@@ -17,15 +18,7 @@ export interface OpenedHealthStore {
 /** The store's clock is the contract's: a backend with its own clock must take `now` in tests. */
 export type OpenHealthStore = (settings: BreakerSettings, now: () => number) => Promise<OpenedHealthStore>;
 
-const SETTINGS: BreakerSettings = {
-  failureThreshold: 3,
-  cooldownMs: 1_000,
-  maxCooldownMs: 5_000,
-  rateLimitCooldownMs: 2_000,
-  modelMissingCooldownMs: 60_000,
-  keyRetryMs: 60_000,
-  keyRetryMaxMs: 3_600_000,
-};
+const SETTINGS = TEST_BREAKER_SETTINGS;
 const failure: HealthEvent = { kind: 'failure', reason: 'HTTP 500' };
 const rejected = { kind: 'key-rejected', reason: 'upstream rejected the key (HTTP 401)' } as const;
 const ids = healthIds({ channel: 'chan "α":1', key: '0123456789abcdef', model: 'm/x' });

@@ -8,18 +8,11 @@ import type {
   ModelRecord,
 } from '../../src/router/health/health-events.js';
 import { claimable, transition } from '../../src/router/health/transition.js';
+import { TEST_BREAKER_SETTINGS } from '../support/breaker-settings.js';
 
 // The breaker as a pure function: every (state, event) pair the router produces, as a table.
 
-const SETTINGS = {
-  failureThreshold: 3,
-  cooldownMs: 1_000,
-  maxCooldownMs: 5_000,
-  rateLimitCooldownMs: 2_000,
-  modelMissingCooldownMs: 60_000,
-  keyRetryMs: 60_000,
-  keyRetryMaxMs: 3_600_000,
-};
+const SETTINGS = TEST_BREAKER_SETTINGS;
 const T = 1_000_000;
 
 const closed: BreakerRecord = {

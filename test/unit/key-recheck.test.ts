@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { availabilityOf } from '../../src/router/health/availability.js';
 import type { HealthEvent, HealthRecord, KeyRecord } from '../../src/router/health/health-events.js';
 import { transition } from '../../src/router/health/transition.js';
+import { TEST_BREAKER_SETTINGS } from '../support/breaker-settings.js';
 
 const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const SETTINGS = {
-  failureThreshold: 3,
-  cooldownMs: 1_000,
-  maxCooldownMs: 5_000,
-  rateLimitCooldownMs: 2_000,
-  modelMissingCooldownMs: 60_000,
-  keyRetryMs: MINUTE,
-  keyRetryMaxMs: HOUR,
-};
+const SETTINGS = TEST_BREAKER_SETTINGS;
 const rejected = { kind: 'key-rejected', reason: 'upstream rejected the key (HTTP 401)' } as const;
 const acquire = { kind: 'acquire', force: false } as const;
 
