@@ -1,24 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { runCli } from '../support/cli-process.js';
 import { errorOf } from '../support/http.js';
 import { ADMIN_TOKEN, type AdminGateway, startAdminGateway } from './admin-helpers.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-const SCRUBBED = [
-  'PORT',
-  'HOST',
-  'CONFIG',
-  'DATABASE_URL',
-  'ADMIN_TOKEN',
-  'SWITCHBOARD_URL',
-  'SWITCHBOARD_SECRET_KEY',
-];
 
 let dir: string;
 let fake: FakeUpstream;
@@ -36,22 +23,7 @@ function run(
   args: string[],
   extra: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const env = { ...process.env };
-  for (const name of SCRUBBED) delete env[name];
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-    cwd: dir,
-    env: { ...env, LOG_LEVEL: 'silent', ...extra },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return runCli(args, dir, { LOG_LEVEL: 'silent', ...extra });
 }
 
 async function json<T>(args: string[], extra: Record<string, string> = {}): Promise<T> {

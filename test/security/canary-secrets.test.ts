@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { runCli, spawnCli } from '../support/cli-process.js';
 import { waitFor } from '../support/http.js';
-import { runCli, spawnCli } from './cli-process.js';
 
 /**
  * Known canary values for every kind of secret, pushed through every path a request or an

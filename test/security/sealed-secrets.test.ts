@@ -11,7 +11,7 @@ import { type RunningServer, startServer } from '../../src/runtime/node/server.j
 import { type Logger, silentLogger } from '../../src/spec/logger.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { runCli } from './cli-process.js';
+import { runCli } from '../support/cli-process.js';
 
 const UPSTREAM_KEY = 'sk-proj-SealedCanary0123456789abcdefXYZ';
 const ADMIN_TOKEN = 'sealed-test-admin-token-0123456789';
