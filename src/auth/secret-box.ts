@@ -28,7 +28,7 @@ export async function createSecretBox(secretKey: string | undefined): Promise<Se
         return clear;
       },
       async open(stored) {
-        if (stored.startsWith(SEALED_PREFIX)) {
+        if (isSealed(stored)) {
           throw new Error(
             'this value was encrypted: the gateway needs the sealing key (SWITCHBOARD_SECRET_KEY) used to store it',
           );
@@ -52,7 +52,7 @@ export async function createSecretBox(secretKey: string | undefined): Promise<Se
       return `${SEALED_PREFIX}${toBase64(iv)}:${toBase64(new Uint8Array(sealed))}`;
     },
     async open(stored) {
-      if (!stored.startsWith(SEALED_PREFIX)) return stored;
+      if (!isSealed(stored)) return stored;
       const [iv, data] = stored.slice(SEALED_PREFIX.length).split(':');
       try {
         const clear = await crypto.subtle.decrypt(

@@ -1,4 +1,4 @@
-import { toHex } from '../encoding/hex.js';
+import { sha256Hex } from '../auth/key-secret.js';
 import type { JsonObject, JsonValue } from '../spec/json.js';
 
 /** Fields that identify or bill the caller without changing the answer, so not part of the key. */
@@ -13,8 +13,7 @@ export async function cacheKey(tenant: string, route: string, body: JsonObject):
   const kept: JsonObject = {};
   for (const [name, value] of Object.entries(body)) if (!IGNORED_FIELDS.has(name)) kept[name] = value;
   const canonical = `${tenant}\u0000${route}\u0000${canonicalJson(kept)}`;
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
-  return toHex(digest);
+  return sha256Hex(canonical);
 }
 
 export function canonicalJson(value: JsonValue): string {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isPrivateHost } from './private-address.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for.
-const CONTROL = /[\u0000-\u001f\u007f]/;
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * A channel base URL as the gateway stores it, or why it cannot be one: http or https only, no

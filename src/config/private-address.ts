@@ -29,12 +29,11 @@ function v4Number(address: string): number | null {
   return value;
 }
 
+/** DENIED_V4 as numeric [start, size) ranges, parsed once. */
+const DENIED_V4_RANGES = DENIED_V4.map(([base, bits]) => [v4Number(base) ?? 0, 2 ** (32 - bits)] as const);
+
 function v4Denied(value: number): boolean {
-  return DENIED_V4.some(([base, bits]) => {
-    const start = v4Number(base) ?? 0;
-    const size = 2 ** (32 - bits);
-    return value >= start && value < start + size;
-  });
+  return DENIED_V4_RANGES.some(([start, size]) => value >= start && value < start + size);
 }
 
 /** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part allowed), or null. */

@@ -48,7 +48,6 @@ export interface UsageTap {
   /** A streamed response takes over the duty to end the record when the stream ends. */
   handOver(): void;
   readonly handedOver: boolean;
-  readonly ended: boolean;
 }
 
 /** Errors that end a stream the upstream had started: the text so far is a partial count. */
@@ -97,9 +96,6 @@ export function createUsageTap(init: {
     },
     get handedOver() {
       return handedOver;
-    },
-    get ended() {
-      return ended;
     },
   };
   return tap;

@@ -1,10 +1,9 @@
+import { CONTROL } from '../../config/base-url.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 
 // Each round undoes one layer of percent-encoding, so `%252e%252e` is seen as `..` too; an
 // upstream (or a proxy in front of it) may decode more than once.
 const MAX_DECODE_ROUNDS = 4;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for.
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const ESCAPE = /%([0-9a-fA-F]{2})/g;
 
 /**
