@@ -1,7 +1,7 @@
 import { ensureAdminToken } from '../admin/admin-token.js';
 import { createChannelRegistry, syncFileChannels } from '../admin/channel-registry.js';
-import { createSecretBox, type SecretBox } from '../auth/secret-box.js';
-import { adoptSealingKey } from '../auth/secret-check.js';
+import type { SecretBox } from '../auth/secret-box.js';
+import { openCheckedBox } from '../auth/secret-check.js';
 import type { Settings } from '../config/settings.js';
 import { createGateway, type Gateway } from '../gateway.js';
 import { createProviderRegistry, createWireRegistry, type ProviderRegistry } from '../providers/registry.js';
@@ -131,12 +131,9 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
 
 /** The secret box, checked against the database; clear-text secrets of older versions get sealed. */
 async function openBox(ports: AppPorts, logger: Logger): Promise<SecretBox> {
-  const box = await createSecretBox(ports.sealing.key);
   try {
-    const migrated = await adoptSealingKey(ports.storage, box, ports.sealing.name);
-    if (migrated > 0) logger.info({ secrets: migrated }, 'sealed secrets that were stored in clear');
+    return await openCheckedBox(ports.storage, ports.sealing.key, ports.sealing.name, logger);
   } catch (err) {
     throw ports.sealing.rejected ? ports.sealing.rejected(err) : err;
   }
-  return box;
 }

@@ -1,5 +1,6 @@
+import type { Logger } from '../spec/logger.js';
 import type { Storage } from '../storage/ports.js';
-import { isSealed, type SecretBox } from './secret-box.js';
+import { createSecretBox, isSealed, type SecretBox } from './secret-box.js';
 
 /** A sealed known text in the meta store: tells at start whether the sealing key is the right one. */
 export const KEY_CHECK_META = 'secret_key_check';
@@ -52,4 +53,20 @@ export async function adoptSealingKey(storage: Storage, box: SecretBox, keyName:
   }
   if (check === null) await storage.meta.set(KEY_CHECK_META, await box.seal(KEY_CHECK_TEXT));
   return migrated;
+}
+
+/**
+ * A secret box under `key`, checked against the database (a wrong key throws
+ * SealingKeyMismatch), with clear-text secrets from older versions sealed under it.
+ */
+export async function openCheckedBox(
+  storage: Storage,
+  key: string,
+  keyName: string,
+  logger?: Logger,
+): Promise<SecretBox> {
+  const box = await createSecretBox(key);
+  const migrated = await adoptSealingKey(storage, box, keyName);
+  if (migrated > 0) logger?.info({ secrets: migrated }, 'sealed secrets that were stored in clear');
+  return box;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { createSecretBox, type SecretBox } from '../../auth/secret-box.js';
-import { adoptSealingKey, SealingKeyMismatch } from '../../auth/secret-check.js';
+import type { SecretBox } from '../../auth/secret-box.js';
+import { openCheckedBox, SealingKeyMismatch } from '../../auth/secret-check.js';
 import type { Settings } from '../../config/settings.js';
 import type { Logger } from '../../spec/logger.js';
 import type { Storage } from '../../storage/ports.js';
@@ -21,14 +21,11 @@ export async function openSecretBox(
     databaseUrl: settings.databaseUrl,
     ...(logger ? { logger } : {}),
   });
-  const box = await createSecretBox(sealing.key);
   try {
-    const migrated = await adoptSealingKey(storage, box, sealing.name);
-    if (migrated > 0) logger?.info({ secrets: migrated }, 'sealed secrets that were stored in clear');
+    return { box: await openCheckedBox(storage, sealing.key, sealing.name, logger), sealing };
   } catch (err) {
     throw sealingRejected(sealing, err);
   }
-  return { box, sealing };
 }
 
 /**
