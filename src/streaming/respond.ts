@@ -12,6 +12,7 @@ import { relayStream } from './relay-stream.js';
 import { createSseAccounting } from './sse-accounting.js';
 import { sseErrorEvent } from './sse-error-event.js';
 import { createSseScrubber } from './sse-scrub.js';
+import { boundedChunks, captureStream } from './stream-capture.js';
 
 const RELAYED_HEADERS = ['content-type', 'content-disposition'];
 
@@ -84,13 +85,11 @@ export function respond(
     headers.set('cache-control', 'no-cache');
     headers.set('x-accel-buffering', 'no');
   }
-  let captured: Uint8Array[] | null = capture ? [] : null;
-  let capturedBytes = 0;
+  const captured = captureStream(capture);
   // A relayed non-SSE body (e.g. a pass-through JSON answer) is kept, up to a bound, to be read
   // for usage at its end like a buffered one.
   const textual = !sse && isTextual(headers.get('content-type'));
-  let kept: Uint8Array[] | null = textual ? [] : null;
-  let keptBytes = 0;
+  const kept = textual ? boundedChunks(MAX_KEPT_BODY_BYTES) : null;
   usage.handOver();
   const body = relayStream({
     first: success.first,
@@ -103,20 +102,12 @@ export function respond(
       : null,
     ...(scrubber ? { transform: chainTransforms(scrubber, accounting) } : {}),
     onChunk: (chunk) => {
-      if (kept) {
-        keptBytes += chunk.byteLength;
-        if (keptBytes > MAX_KEPT_BODY_BYTES) kept = null;
-        else kept.push(chunk.slice());
-      }
-      if (captured && capture) {
-        capturedBytes += chunk.byteLength;
-        if (capturedBytes > capture.maxBytes) captured = null;
-        else captured.push(chunk.slice());
-      }
+      kept?.push(chunk);
+      captured?.push(chunk);
     },
     onEnd: (end) => {
       success.release();
-      const whole = kept ? joinChunks(kept) : null;
+      const whole = kept?.joined() ?? null;
       const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
       const text = counted
         ? null
@@ -127,14 +118,11 @@ export function respond(
         usage.end(502, 'upstream_stream_error', counted, text);
       } else if (end.outcome === 'done') {
         usage.end(success.status, null, counted, text);
-        if (captured && capture) {
-          capture.store({
-            status: success.status,
-            contentType: headers.get('content-type') ?? 'text/event-stream',
-            body: joinChunks(captured),
-            stream: sse,
-          });
-        }
+        captured?.store({
+          status: success.status,
+          contentType: headers.get('content-type') ?? 'text/event-stream',
+          stream: sse,
+        });
       } else if (end.outcome === 'cancelled') usage.end(499, 'client_closed', counted, text);
       else
         usage.end(

@@ -7,10 +7,10 @@ import { isJsonObject } from '../spec/json.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { TokenUsage } from '../spec/usage.js';
 import type { ClientCodec, UpstreamCodec } from '../spec/wire.js';
-import { joinChunks } from './join-chunks.js';
 import { type RelayEnd, relayStream } from './relay-stream.js';
 import { type AnswerTap, commitEvent } from './respond.js';
 import { sseDecoder } from './sse.js';
+import { captureStream } from './stream-capture.js';
 
 export interface Translation {
   readonly upstream: UpstreamCodec;
@@ -98,23 +98,17 @@ export function respondTranslated(
   if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
   const encoded = parts.pipeThrough(t.client.encodeStream(t.request, call.requestId));
 
-  const capture = success.status === 200 ? answer.capture : null;
-  let captured: Uint8Array[] | null = capture ? [] : null;
-  let capturedBytes = 0;
+  const captured = captureStream(success.status === 200 ? answer.capture : null);
   const finish = () => {
     success.release();
     const end = relayEnd as RelayEnd | null;
     if (!failed) {
       usage.end(success.status, null, counted);
-      if (captured && capture) {
-        const whole = joinChunks(captured);
-        capture.store({
-          status: success.status,
-          contentType: 'text/event-stream; charset=utf-8',
-          body: whole,
-          stream: true,
-        });
-      }
+      captured?.store({
+        status: success.status,
+        contentType: 'text/event-stream; charset=utf-8',
+        stream: true,
+      });
     } else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
     else usage.end(502, 'upstream_stream_error', counted);
   };
@@ -140,11 +134,7 @@ export function respondTranslated(
           finish();
           return;
         }
-        if (captured && capture) {
-          capturedBytes += value.byteLength;
-          if (capturedBytes > capture.maxBytes) captured = null;
-          else captured.push(value.slice());
-        }
+        captured?.push(value);
         controller.enqueue(value);
       },
       async cancel(reason) {
