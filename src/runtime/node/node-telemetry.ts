@@ -1,0 +1,45 @@
+import type { TelemetrySettings } from '../../config/telemetry-schema.js';
+import type { Logger } from '../../spec/logger.js';
+import { combineTelemetry } from '../../telemetry/combine.js';
+import type { Telemetry } from '../../telemetry/telemetry.js';
+import { createOtelTraces } from './otel-traces.js';
+import { createPromMetrics } from './prom-metrics.js';
+
+/** A collector that does not answer may hold a shutdown this long, no longer. */
+const CLOSE_LIMIT_MS = 5_000;
+
+/** Metrics when `metrics.enabled`, traces when an OTLP endpoint is set; null when neither. */
+export function createNodeTelemetry(
+  settings: TelemetrySettings,
+  version: string,
+  logger: Logger,
+): Telemetry | null {
+  const parts: Telemetry[] = [];
+  if (settings.metrics.enabled) parts.push(createPromMetrics(logger));
+  if (settings.traces) {
+    parts.push(createOtelTraces({ ...settings.traces, version }));
+    // The URL only: the headers may carry the collector's credentials.
+    logger.info({ url: settings.traces.url }, 'tracing: exporting spans over OTLP/HTTP');
+  }
+  if (parts.length === 0) return null;
+  const telemetry = combineTelemetry(parts);
+  return {
+    ...telemetry,
+    async close() {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const limit = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), CLOSE_LIMIT_MS);
+        timer.unref();
+      });
+      try {
+        const outcome = await Promise.race([telemetry.close().then(() => 'done' as const), limit]);
+        if (outcome === 'late')
+          logger.warn({ limitMs: CLOSE_LIMIT_MS }, 'tracing: spans not exported at shutdown');
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'tracing: exporting the last spans failed');
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
