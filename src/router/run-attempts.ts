@@ -1,6 +1,6 @@
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { Target } from '../spec/channel.js';
-import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
+import type { FetchLike, Provider, UpstreamCall } from '../spec/provider.js';
 import type { AttemptRecord } from '../spec/usage.js';
 import type { AttemptStart, AttemptTrace } from '../telemetry/telemetry.js';
 import { backoffDelay } from './backoff.js';
@@ -8,7 +8,7 @@ import type { ChannelLoadTracker } from './channel-load.js';
 import type { AttemptFailure } from './failure.js';
 import type { RequestHealth } from './health/request-health.js';
 import type { PlannedChannel } from './plan.js';
-import { type Prepared, prepareRequest } from './prepare-request.js';
+import { type Prepared, prepareRequest, withHeaders } from './prepare-request.js';
 import type { RetryBudget } from './retry-budget.js';
 import { type AttemptSuccess, sendAttempt } from './send-attempt.js';
 
@@ -304,10 +304,4 @@ function nextRateLimitEnd(health: RequestHealth, targets: readonly Target[], now
     }
   }
   return soonest;
-}
-
-/** The attempt's trace headers join the request's own; the request object stays untouched. */
-function withHeaders(request: OutgoingRequest, headers: Readonly<Record<string, string>>): OutgoingRequest {
-  if (Object.keys(headers).length === 0) return request;
-  return { ...request, headers: { ...request.headers, ...headers } };
 }
