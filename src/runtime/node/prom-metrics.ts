@@ -101,22 +101,33 @@ export function createPromMetrics(logger: Logger): Telemetry {
     },
   });
 
+  // prom-client hashes and checks a label object on every call; a series' child, kept per label
+  // tuple (few, by the label policy), is looked up once.
+  const perRoute = memo((route: string, model: string, channel: string) => ({
+    latency: latency.labels(route, model, channel),
+    firstByte: firstByte.labels(route, model, channel),
+  }));
+  const perWho = memo((model: string, user: string, key: string) => ({
+    input: tokens.labels(model, user, key, 'input'),
+    output: tokens.labels(model, user, key, 'output'),
+    cost: cost.labels(model, user, key),
+  }));
   const request: RequestTelemetry = {
     attempt: () => NO_ATTEMPT,
     refused(kind) {
       refusals.inc({ kind });
     },
     end(_record, o) {
-      requests.inc({ route: o.route, model: o.model, channel: o.channel, status: o.status });
-      latency.observe({ route: o.route, model: o.model, channel: o.channel }, o.latencySeconds);
-      if (o.firstByteSeconds !== null && o.cache !== 'hit')
-        firstByte.observe({ route: o.route, model: o.model, channel: o.channel }, o.firstByteSeconds);
-      for (const a of o.attempts) attempts.inc({ channel: a.channel, outcome: a.outcome });
-      const who = { model: o.model, user: o.user, key: o.key };
-      if (o.inputTokens > 0) tokens.inc({ ...who, type: 'input' }, o.inputTokens);
-      if (o.outputTokens > 0) tokens.inc({ ...who, type: 'output' }, o.outputTokens);
-      if (o.cost !== null && o.cost > 0) cost.inc(who, o.cost);
-      if (o.cache !== 'bypass') cache.inc({ route: o.route, result: o.cache });
+      requests.labels(o.route, o.model, o.channel, o.status).inc();
+      const series = perRoute(o.route, o.model, o.channel);
+      series.latency.observe(o.latencySeconds);
+      if (o.firstByteSeconds !== null && o.cache !== 'hit') series.firstByte.observe(o.firstByteSeconds);
+      for (const a of o.attempts) attempts.labels(a.channel, a.outcome).inc();
+      const who = perWho(o.model, o.user, o.key);
+      if (o.inputTokens > 0) who.input.inc(o.inputTokens);
+      if (o.outputTokens > 0) who.output.inc(o.outputTokens);
+      if (o.cost !== null && o.cost > 0) who.cost.inc(o.cost);
+      if (o.cache !== 'bypass') cache.labels(o.route, o.cache).inc();
     },
   };
   return {
@@ -126,5 +137,19 @@ export function createPromMetrics(logger: Logger): Telemetry {
       sources = watched;
     },
     close: async () => {},
+  };
+}
+
+/** Caches `make`'s result per argument tuple. */
+function memo<T>(make: (a: string, b: string, c: string) => T): (a: string, b: string, c: string) => T {
+  const cache = new Map<string, T>();
+  return (a, b, c) => {
+    const id = `${a}\u0001${b}\u0001${c}`;
+    let found = cache.get(id);
+    if (found === undefined) {
+      found = make(a, b, c);
+      cache.set(id, found);
+    }
+    return found;
   };
 }
