@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/spec/logger.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 import { chat, newRequestId, recordOf, startFakeUpstream } from '../accounting/harness.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
@@ -136,5 +139,46 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       'gen_ai.usage.output_tokens': record.usage?.completionTokens,
     });
     for (const a of attempts) expect(upstreamTraceparents()).toContain(`00-${traceId(2)}-${a.spanId}-01`);
+  });
+});
+
+describe('a collector that refuses the spans', () => {
+  it('is reported in the log, without its credentials, and does not hold up the answer or the shutdown', async () => {
+    const refusing = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const fake = await startFakeUpstream();
+    const lines: { level: string; obj: object; msg?: string }[] = [];
+    const logger: Logger = {
+      debug() {},
+      info: (obj, msg) => lines.push({ level: 'info', obj, ...(msg ? { msg } : {}) }),
+      warn: (obj, msg) => lines.push({ level: 'warn', obj, ...(msg ? { msg } : {}) }),
+      error: (obj, msg) => lines.push({ level: 'error', obj, ...(msg ? { msg } : {}) }),
+    };
+    const gw = await startTestGateway(
+      {
+        channels: [
+          channel({ name: 'only', base_url: fake.baseUrl, keys: ['sk-only-0001'], models: ['gpt-4o-mini'] }),
+        ],
+      },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-secret-0001',
+      },
+      { logger },
+    );
+    try {
+      const res = await chat(gw, newRequestId('refused-spans'));
+      expect(res.status).toBe(200);
+      await res.text();
+    } finally {
+      await gw.close();
+      await fake.close();
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+    expect(lines.some((l) => l.level === 'warn' && l.msg?.startsWith('tracing:'))).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain('collector-secret-0001');
   });
 });
