@@ -15,6 +15,7 @@ import { bodyLimit } from './http/body-limit.js';
 import type { GatewayEnv } from './http/context.js';
 import { cors } from './http/cors.js';
 import { createErrorHandler, notFound } from './http/error-handler.js';
+import { mountMetricsRoute } from './http/metrics-route.js';
 import { createModelAliases } from './http/model-aliases.js';
 import { mountModelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
@@ -36,6 +37,8 @@ import type { UsageSink } from './spec/usage.js';
 import type { ChangeFeed } from './storage/change-feed.js';
 import { createMemoryChangeFeed } from './storage/memory/memory-change-feed.js';
 import type { Storage } from './storage/ports.js';
+import { createLabelPolicy } from './telemetry/labels.js';
+import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
 /** Everything the gateway depends on enters here; nothing reaches for globals. */
 export interface GatewayDeps {
@@ -71,6 +74,8 @@ export interface GatewayDeps {
    * registry should too; a shared feed carries changes between instances.
    */
   readonly changes?: ChangeFeed;
+  /** Metrics and traces (telemetry/telemetry.ts); nothing is observed when absent. */
+  readonly telemetry?: Telemetry;
   /** Router health store (in-memory when absent; a shared one for many processes). */
   readonly health?: HealthStore;
   /** Backoff waits; tests may inject one that does not wait on real time. */
@@ -91,6 +96,12 @@ export interface GatewayDeps {
     readonly defaultModel?: () => string | null;
     /** Retries, budget, breaker, strategies (docs/routing.md); defaults when absent. */
     readonly routing?: RoutingConfig;
+    /** Label allowlists and the scrape token for `GET /metrics` (docs/monitoring.md). */
+    readonly metrics?: {
+      readonly token: string | null;
+      readonly keyAllowlist: readonly string[];
+      readonly userAllowlist: readonly string[];
+    };
   };
 }
 
@@ -109,6 +120,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const { options } = deps;
   const app = new Hono<GatewayEnv>();
+  const telemetry = deps.telemetry ?? noTelemetry;
 
   app.use('*', requestId());
   app.use(
@@ -139,8 +151,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       simple_chat: '/chat',
       ...(deps.admin ? { admin_api: '/admin/api', api_reference: '/docs', stats: '/stats' } : {}),
       ...(deps.admin && deps.panel ? { admin_panel: '/admin/' } : {}),
+      ...(telemetry.exposition ? { metrics: '/metrics' } : {}),
     },
   });
+  if (telemetry.exposition)
+    mountMetricsRoute(app, {
+      exposition: telemetry.exposition,
+      adminDigest: deps.admin?.tokenDigest ?? null,
+      metricsToken: options.metrics?.token ?? null,
+    });
 
   const changes = deps.changes ?? createMemoryChangeFeed();
   const keyLookup = createAuthenticator(deps.storage, {
@@ -193,6 +212,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     resolveModel: createModelAliases(options.modelAliases ?? {}),
     accounting: deps.accounting ?? null,
     work,
+    telemetry,
+    labels: createLabelPolicy({
+      channels: deps.channels,
+      aliases: Object.keys(options.modelAliases ?? {}).filter((name) => !name.includes('*')),
+      keyAllowlist: options.metrics?.keyAllowlist ?? [],
+      userAllowlist: options.metrics?.userAllowlist ?? [],
+    }),
     ...(deps.wires ? { wires: deps.wires } : {}),
   };
   // Each client protocol is a front door on the one pipeline; the pass-through catch-all last.

@@ -12,6 +12,7 @@ import type { UsageRecord } from '../spec/usage.js';
 import { createMemoryChangeFeed } from '../storage/memory/memory-change-feed.js';
 import { createMemoryCacheStore } from '../storage/memory/memory-response-cache.js';
 import type { Storage } from '../storage/ports.js';
+import { channelLabel } from '../telemetry/labels.js';
 import { buildAccounting } from '../usage/build-accounting.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import type { AppPorts } from './app-ports.js';
@@ -72,6 +73,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
   });
   const extraSink =
     ports.usageSink ?? ((record: UsageRecord) => logger.debug({ usage: record }, 'request finished'));
+  const telemetry = ports.telemetry;
   const gateway = createGateway({
     storage,
     changes,
@@ -94,6 +96,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     ...(ports.sleep ? { sleep: ports.sleep } : {}),
     accounting: accounting.accounting,
     ...(ports.defer ? { defer: ports.defer } : {}),
+    ...(telemetry ? { telemetry } : {}),
     usageSink: async (record: UsageRecord) => {
       const written = accounting.sink(record);
       await extraSink(record);
@@ -106,9 +109,24 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       maxAttempts: settings.maxAttempts,
       modelAliases: settings.modelAliases,
       routing: settings.routing,
+      metrics: {
+        token: settings.telemetry.metrics.token,
+        keyAllowlist: settings.telemetry.metrics.keyAllowlist,
+        userAllowlist: settings.telemetry.metrics.userAllowlist,
+      },
       // With only the built-in mock served, its chat model is the obvious default for /chat.
       defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
     },
+  });
+  telemetry?.watch({
+    breakers: async () => {
+      const snapshot = await gateway.health.snapshot();
+      return {
+        channels: snapshot.channels.map((c) => channelLabel(c.channel)),
+        entries: snapshot.entries.map((e) => ({ channel: channelLabel(e.channel), state: e.state })),
+      };
+    },
+    usageBacklog: () => accounting.writer.pending,
   });
   return {
     gateway,
@@ -125,6 +143,8 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       registry.stop();
       // Records of requests that ended during the drain are written before the storage closes.
       await accounting.writer.close();
+      // Spans of the last requests are exported before the process ends.
+      await telemetry?.close();
     },
   };
 }

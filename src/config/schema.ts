@@ -7,6 +7,7 @@ import {
   usageConfigSchema,
 } from './accounting-schema.js';
 import { baseUrlSchema } from './base-url.js';
+import { metricsConfigSchema, metricsDefaults, telemetryEnvSchema } from './telemetry-schema.js';
 
 const positiveMs = z.number().int().positive();
 
@@ -167,25 +168,29 @@ export const fileConfigSchema = z
       })
       .strict()
       .default({ deny_private: false }),
+    /** Prometheus metrics (docs/monitoring.md). */
+    metrics: metricsConfigSchema.default(metricsDefaults),
   })
   .strict();
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 
-export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  HOST: z.string().min(1).optional(),
-  DATABASE_URL: z.string().min(1).optional(),
-  CONFIG: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  BODY_LIMIT: z.string().min(1).optional(),
-  CORS_ORIGINS: z.string().min(1).optional(),
-  /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  /** The sealing key for upstream keys at rest; unset: a key file generated beside the database. */
-  SWITCHBOARD_SECRET_KEY: z
-    .string()
-    .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')
-    .optional(),
-  DEFAULT_MODEL: z.string().min(1).optional(),
-});
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    HOST: z.string().min(1).optional(),
+    DATABASE_URL: z.string().min(1).optional(),
+    CONFIG: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    BODY_LIMIT: z.string().min(1).optional(),
+    CORS_ORIGINS: z.string().min(1).optional(),
+    /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    /** The sealing key for upstream keys at rest; unset: a key file generated beside the database. */
+    SWITCHBOARD_SECRET_KEY: z
+      .string()
+      .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')
+      .optional(),
+    DEFAULT_MODEL: z.string().min(1).optional(),
+  })
+  .extend(telemetryEnvSchema.shape);

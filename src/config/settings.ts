@@ -10,6 +10,7 @@ import {
   fileConfigSchema,
   type RoutingConfig,
 } from './schema.js';
+import { resolveTelemetry, type TelemetrySettings } from './telemetry-schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -38,6 +39,8 @@ export interface Settings {
   readonly secrets: { readonly adminToken: string | null; readonly secretKey: string | null };
   /** Usage log, limits, response cache and prices. */
   readonly accounting: AccountingSettings;
+  /** Prometheus metrics and OpenTelemetry traces (docs/monitoring.md). */
+  readonly telemetry: TelemetrySettings;
   /** The admin panel (/admin) and its cookie sessions. */
   readonly admin: { readonly panel: boolean; readonly sessionTtlMs: number; readonly signInDelayMs: number };
 }
@@ -91,6 +94,7 @@ export function resolveSettings(input: SettingsInput): Settings {
     configPath: input.file?.path ?? null,
     defaultModel: env.DEFAULT_MODEL ?? file.default_model ?? null,
     secrets: { adminToken: env.ADMIN_TOKEN ?? null, secretKey: env.SWITCHBOARD_SECRET_KEY ?? null },
+    telemetry: resolveTelemetry(env, file.metrics),
     admin: {
       panel: file.admin.panel,
       sessionTtlMs: Math.round(file.admin.session_hours * 3_600_000),

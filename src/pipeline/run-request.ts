@@ -46,8 +46,8 @@ export function mountFrontDoor(
   deps: PipelineDeps,
 ): void {
   const errors = door.errors ?? skip;
-  const scope = door.metered ? openScope(door.operation, deps) : skip;
   const path = `${base}${door.path}`;
+  const scope = door.metered ? openScope(door.operation, path, deps) : skip;
   const handler = (c: Context<GatewayEnv>) => runRequest(c, base, door, deps);
   if (door.method === 'ALL') app.all(path, errors, scope, deps.bodyLimit, deps.authenticate, handler);
   else app.post(path, errors, scope, deps.bodyLimit, deps.authenticate, handler);
@@ -122,7 +122,7 @@ async function runRequest(
     }
   }
 
-  const call = clientCall(c, described, routedModel, door);
+  const call = { ...clientCall(c, described, routedModel, door), trace: scope.telemetry.attempt };
   const router = {
     ...deps.router,
     channels: channelsFor(principal, deps.router.channels, deps.router.providers),
