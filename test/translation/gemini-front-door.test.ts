@@ -168,7 +168,10 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
     } else {
       expect(sent.tool_choice).toEqual({ type: 'tool', name: 'get_weather' });
       expect(sent.tools).toMatchObject([
-        { name: 'get_weather', input_schema: { type: 'object', properties: { location: { type: 'string' } } } },
+        {
+          name: 'get_weather',
+          input_schema: { type: 'object', properties: { location: { type: 'string' } } },
+        },
       ]);
     }
 
@@ -180,7 +183,9 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
         modelTurn,
         {
           role: 'user',
-          parts: [{ functionResponse: { name: 'get_weather', response: { output: '21 degrees and sunny' } } }],
+          parts: [
+            { functionResponse: { name: 'get_weather', response: { output: '21 degrees and sunny' } } },
+          ],
         },
       ],
       // The fake upstream calls a tool whenever one is offered; without, it answers in text.
@@ -192,7 +197,11 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
       const assistant = messages.find((m) => m.role === 'assistant') as { tool_calls: Body[] };
       const tool = messages.find((m) => m.role === 'tool');
       expect(assistant.tool_calls[0]).toMatchObject({ function: { name: 'get_weather' } });
-      expect(tool).toEqual({ role: 'tool', tool_call_id: assistant.tool_calls[0]?.id, content: '21 degrees and sunny' });
+      expect(tool).toEqual({
+        role: 'tool',
+        tool_call_id: assistant.tool_calls[0]?.id,
+        content: '21 degrees and sunny',
+      });
     } else {
       const messages = body.messages as { role: string; content: Body[] }[];
       const use = messages[1]?.content.find((b) => b.type === 'tool_use');
@@ -234,7 +243,10 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
     if (wire === 'openai')
       expect(body.response_format).toEqual({
         type: 'json_schema',
-        json_schema: { name: 'response', schema: { type: 'object', properties: { answer: { type: 'string' } } } },
+        json_schema: {
+          name: 'response',
+          schema: { type: 'object', properties: { answer: { type: 'string' } } },
+        },
       });
   });
 
