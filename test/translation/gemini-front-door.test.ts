@@ -1,6 +1,6 @@
 import { type Content, FunctionCallingConfigMode, GoogleGenAI, type Tool, Type } from '@google/genai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
+import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
 import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import type { TestGateway } from '../support/start-gateway.js';
@@ -271,5 +271,44 @@ describe('@google/genai → Switchboard → Anthropic upstream with thinking', (
     const parts = response.candidates?.[0]?.content?.parts ?? [];
     expect(parts.find((p) => p.thought)?.text).toBe(FAKE_THINKING);
     expect(response.text).toBe('fake answer from claude-native');
+  });
+
+  it('streams signed thinking before a tool call, and takes the signed turn back intact', async () => {
+    const config = { tools: [weatherTool], thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } };
+    const stream = await ai.models.generateContentStream({
+      model: 'claude-native',
+      contents: 'Weather?',
+      config,
+    });
+    const parts = [];
+    for await (const chunk of stream) parts.push(...(chunk.candidates?.[0]?.content?.parts ?? []));
+    const thoughts = parts
+      .filter((p) => p.thought)
+      .map((p) => p.text)
+      .join('');
+    expect(thoughts).toBe(FAKE_THINKING);
+    const call = parts.find((p) => p.functionCall);
+    expect(call?.thoughtSignature).toBe(FAKE_SIGNATURE);
+
+    // Gemini clients send the model turn back as they received it.
+    await ai.models.generateContent({
+      model: 'claude-native',
+      contents: [
+        { role: 'user', parts: [{ text: 'Weather?' }] },
+        { role: 'model', parts },
+        {
+          role: 'user',
+          parts: [{ functionResponse: { name: 'get_weather', response: { output: 'sunny' } } }],
+        },
+      ],
+      config: { thinkingConfig: config.thinkingConfig },
+    });
+    const assistant = (lastBody().messages as { role: string; content: Body[] }[])[1];
+    expect(assistant?.content[0]).toEqual({
+      type: 'thinking',
+      thinking: FAKE_THINKING,
+      signature: FAKE_SIGNATURE,
+    });
+    expect(assistant?.content[1]).toMatchObject({ type: 'tool_use', name: 'get_weather' });
   });
 });

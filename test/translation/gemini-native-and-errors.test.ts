@@ -2,6 +2,7 @@ import { ApiError, GoogleGenAI } from '@google/genai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClientKey } from '../../src/auth/key-service.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
+import { waitFor } from '../support/http.js';
 import type { TestGateway } from '../support/start-gateway.js';
 import { startTranslationRig } from './setup.js';
 
@@ -58,6 +59,22 @@ describe('Gemini channel: native relay', () => {
     expect(fake.requests.at(-1)?.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
     expect(fake.requests.at(-1)?.body).toBe(ODD_BODY);
     expect(text).toBe(sentBytes());
+  });
+
+  it('estimates the prompt of a Gemini body when the upstream reports no usage', async () => {
+    const frame = {
+      candidates: [{ content: { role: 'model', parts: [{ text: 'hello there' }] }, finishReason: 'STOP' }],
+    };
+    fake.enqueue({ kind: 'raw-sse', body: `data: ${JSON.stringify(frame)}\r\n\r\n` });
+    const words = 'the quick brown fox jumps over the lazy dog '.repeat(20);
+    const body = JSON.stringify({
+      systemInstruction: { parts: [{ text: 'Be brief.' }] },
+      contents: [{ role: 'user', parts: [{ text: words }] }],
+    });
+    const res = await post('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body);
+    expect(await res.text()).toContain('hello there');
+    await waitFor(() => gw.usage.at(-1)?.countSource?.startsWith('estimated'), 'estimated record');
+    expect(gw.usage.at(-1)?.usage?.promptTokens).toBeGreaterThan(150);
   });
 
   it('serves the SDK, through a model alias', async () => {

@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type {
+  AssistantPart,
   ChatMessage,
   ChatRequest,
   ReasoningOptions,
@@ -85,7 +86,7 @@ function decodeContents(value: JsonValue | undefined): ChatMessage[] {
     if (!Array.isArray(content.parts)) throw invalid(`contents[${i}].parts`, 'must be an array');
     const parts = objects(content.parts);
     if (content.role === 'model') {
-      const decoded = decodeGeminiParts(parts, (n) => `call_${n}`, calls);
+      const decoded = foldThoughts(decodeGeminiParts(parts, (n) => `call_${n}`, calls));
       for (const part of decoded) {
         if (part.type !== 'tool-call') continue;
         calls++;
@@ -117,6 +118,28 @@ function decodeContents(value: JsonValue | undefined): ChatMessage[] {
     flush();
   }
   return messages;
+}
+
+/**
+ * Thought parts followed by a signature on the next part are one signed block of reasoning (the
+ * signature covers the thoughts before it), as Anthropic needs it back; adjacent thoughts join.
+ */
+function foldThoughts(parts: AssistantPart[]): AssistantPart[] {
+  const out: AssistantPart[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    if (
+      part.type === 'reasoning' &&
+      last?.type === 'reasoning' &&
+      !last.signature &&
+      !last.redactedData &&
+      !part.redactedData &&
+      (part.text === '' || !part.signature)
+    )
+      out[out.length - 1] = { ...part, text: last.text + part.text };
+    else out.push(part);
+  }
+  return out;
 }
 
 function userPart(part: JsonObject, at: string): UserPart {
