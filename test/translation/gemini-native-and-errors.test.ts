@@ -116,6 +116,25 @@ describe('mount points and model listing', () => {
     expect(response.text).toBe('fake answer from deepseek-chat');
   });
 
+  it('is found from the environment Gemini CLI passes on: GOOGLE_GEMINI_BASE_URL and GEMINI_API_KEY', async () => {
+    const saved = { base: process.env.GOOGLE_GEMINI_BASE_URL, key: process.env.GEMINI_API_KEY };
+    process.env.GOOGLE_GEMINI_BASE_URL = gw.url;
+    process.env.GEMINI_API_KEY = gw.key;
+    try {
+      const fromEnv = new GoogleGenAI({});
+      const response = await fromEnv.models.generateContent({ model: 'deepseek-chat', contents: 'Hi' });
+      expect(response.text).toBe('fake answer from deepseek-chat');
+    } finally {
+      for (const [name, value] of [
+        ['GOOGLE_GEMINI_BASE_URL', saved.base],
+        ['GEMINI_API_KEY', saved.key],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('lists models in Gemini’s shape, and gets one', async () => {
     const names: string[] = [];
     for await (const m of await ai.models.list()) names.push(m.name ?? '');
