@@ -1,8 +1,9 @@
-import { type Content, FunctionCallingConfigMode, GoogleGenAI, type Tool, Type } from '@google/genai';
+import { ApiError, type Content, FunctionCallingConfigMode, GoogleGenAI, type Tool, Type } from '@google/genai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
 import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
+import { waitFor } from '../support/http.js';
 import type { TestGateway } from '../support/start-gateway.js';
 import { PIXEL_PNG, startTranslationRig } from './setup.js';
 
@@ -248,6 +249,19 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
           schema: { type: 'object', properties: { answer: { type: 'string' } } },
         },
       });
+  });
+
+  it('turns an upstream failure mid-stream into an error chunk the SDK raises', async () => {
+    fake.enqueue({ kind: 'sse-error', afterChunks: 2 });
+    let text = '';
+    const failed = await (async () => {
+      for await (const chunk of await ai.models.generateContentStream({ model, contents: 'Hi' }))
+        text += chunk.text ?? '';
+    })().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApiError);
+    expect((failed as ApiError).status).toBe(502);
+    expect(`fake answer from ${model}`.startsWith(text)).toBe(true);
+    await waitFor(() => gw.usage.at(-1)?.status === 502, 'the failed stream recorded');
   });
 
   it('countTokens is answered by the gateway, without an upstream call', async () => {
