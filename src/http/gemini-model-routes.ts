@@ -9,7 +9,8 @@ const METHODS = ['generateContent', 'streamGenerateContent', 'countTokens'];
 
 /**
  * `GET {base}/models` and `/models/{model}` in Gemini's shape (`models: [{name: "models/x", …}]`),
- * listing the models the caller's key may use; errors leave in Gemini's shape.
+ * listing the models the caller's key may use; errors leave in Gemini's shape, and so does the
+ * 404 for any other path under the base (e.g. a method the gateway does not serve).
  */
 export function mountGeminiModelRoutes(
   app: Hono<GatewayEnv>,
@@ -25,6 +26,9 @@ export function mountGeminiModelRoutes(
     if (!modelList(c, deps).data.some((m) => m.id === id))
       throw new GatewayError('model_not_found', `the model "${id}" does not exist`, { param: 'model' });
     return c.json(geminiModel(id));
+  });
+  app.all(`${base}/*`, deps.errors, (c) => {
+    throw new GatewayError('route_not_found', `no route for ${c.req.method} ${c.req.path}`);
   });
 }
 

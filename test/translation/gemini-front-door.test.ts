@@ -1,4 +1,11 @@
-import { ApiError, type Content, FunctionCallingConfigMode, GoogleGenAI, type Tool, Type } from '@google/genai';
+import {
+  ApiError,
+  type Content,
+  FunctionCallingConfigMode,
+  GoogleGenAI,
+  type Tool,
+  Type,
+} from '@google/genai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
 import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';

@@ -238,6 +238,16 @@ describe('errors in Gemini’s shape', () => {
     expect(((await res.json()) as GeminiError).error.status).toBe('NOT_FOUND');
   });
 
+  it('answers an unknown method or path under /v1beta with a Gemini-shaped 404', async () => {
+    await expectError(
+      await post('/v1beta/models/deepseek-chat:embedContent', ODD_BODY),
+      404,
+      'NOT_FOUND',
+      'embedContent',
+    );
+    await expectError(await post('/v1beta/files', '{}'), 404, 'NOT_FOUND', '/v1beta/files');
+  });
+
   it('passes a Gemini upstream’s own error through unchanged', async () => {
     const upstreamError = {
       error: { code: 400, message: 'Unknown name "someFutureField"', status: 'INVALID_ARGUMENT' },
