@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
 import { type Authenticator, KeyRefused } from './authenticator.js';
-import { bearerOrApiKey } from './extract-key.js';
+import { bearerOrApiKey, type KeySource } from './extract-key.js';
 
 /** The caller's network address as the runtime knows it (null when it cannot tell). */
 export type ClientAddressOf = (c: Context<GatewayEnv>) => string | null;
@@ -23,6 +23,14 @@ export function requireClientKey(
       if (err instanceof KeyRefused) c.set('refusedKey', err.principal);
       throw err;
     }
+    await next();
+  };
+}
+
+/** Tells the auth step where this route's clients send their key (Gemini: `x-goog-api-key`, `?key=`). */
+export function useKeySource(source: KeySource): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    c.set('keySource', source);
     await next();
   };
 }

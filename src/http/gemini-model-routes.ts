@@ -1,7 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { googleApiKey } from '../auth/extract-key.js';
+import { useKeySource } from '../auth/middleware.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { useKeySource } from '../pipeline/run-request.js';
 import type { GatewayEnv } from './context.js';
 import { type ModelRouteDeps, modelIdOf, modelList } from './model-routes.js';
 

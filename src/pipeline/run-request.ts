@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bearerOrApiKey, type KeySource } from '../auth/extract-key.js';
+import { bearerOrApiKey } from '../auth/extract-key.js';
+import { useKeySource } from '../auth/middleware.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { answerChat } from '../http/chat-call.js';
 import type { GatewayEnv } from '../http/context.js';
@@ -52,14 +53,6 @@ export function mountFrontDoor(
   const handler = (c: Context<GatewayEnv>) => runRequest(c, base, door, deps);
   if (door.method === 'ALL') app.all(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
   else app.post(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
-}
-
-/** Tells the auth step where this route's clients send their key. */
-export function useKeySource(source: KeySource): MiddlewareHandler<GatewayEnv> {
-  return async (c, next) => {
-    c.set('keySource', source);
-    await next();
-  };
 }
 
 const skip: MiddlewareHandler<GatewayEnv> = (_c, next) => next();
