@@ -222,10 +222,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.wires ? { wires: deps.wires } : {}),
   };
   // Each client protocol is a front door on the one pipeline; the pass-through catch-all last.
+  // A protocol with its own mount points (Gemini's /v1beta) is mounted there; under /v1 and
+  // /api/v1 every door comes before the pass-through catch-all.
   const doors = frontDoors(deps.wires);
-  for (const base of ['/v1', '/api/v1']) {
-    for (const door of doors.specific) mountFrontDoor(app, base, door, pipeline);
-    mountModelRoutes(app, base, { authenticate, channels: deps.channels, providers: deps.providers });
+  const bases = ['/v1', '/api/v1'];
+  const listingDeps = { authenticate, channels: deps.channels, providers: deps.providers };
+  for (const door of doors.specific)
+    for (const base of door.bases ?? []) if (!bases.includes(base)) mountFrontDoor(app, base, door, pipeline);
+  for (const listing of doors.listings)
+    for (const base of listing.bases) listing.mount(app, base, listingDeps);
+  for (const base of bases) {
+    for (const door of doors.specific)
+      if ((door.bases ?? bases).includes(base)) mountFrontDoor(app, base, door, pipeline);
+    mountModelRoutes(app, base, listingDeps);
     mountFrontDoor(app, base, doors.catchAll, pipeline);
   }
 

@@ -1,3 +1,4 @@
+import type { KeySource } from '../auth/extract-key.js';
 import type { RequestScope } from '../pipeline/request-scope.js';
 import type { Principal } from '../spec/principal.js';
 
@@ -10,5 +11,7 @@ export interface GatewayEnv {
     refusedKey: Principal;
     /** The pipeline's per-request state: the usage tap and the headers every answer carries. */
     scope: RequestScope;
+    /** Where this route's clients send their key (absent: Authorization Bearer or x-api-key). */
+    keySource: KeySource;
   };
 }

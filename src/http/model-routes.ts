@@ -24,7 +24,8 @@ export function mountModelRoutes(app: Hono<GatewayEnv>, base: string, deps: Mode
   });
 }
 
-function modelList(c: Context<GatewayEnv>, deps: ModelRouteDeps) {
+/** The models the caller's key may use, in OpenAI's list shape. */
+export function modelList(c: Context<GatewayEnv>, deps: Omit<ModelRouteDeps, 'authenticate'>) {
   const allowed = c.get('principal').allowsModel;
   const seen = new Map<string, { id: string; object: 'model'; created: number; owned_by: string }>();
   for (const channel of channelsFor(c.get('principal'), deps.channels, deps.providers)()) {
@@ -37,7 +38,7 @@ function modelList(c: Context<GatewayEnv>, deps: ModelRouteDeps) {
 }
 
 /** The model id after `/models/` (ids may hold slashes), percent-decoded. */
-function modelIdOf(path: string): string {
+export function modelIdOf(path: string): string {
   const raw = path.slice(path.indexOf('/models/') + '/models/'.length);
   try {
     return decodeURIComponent(raw);

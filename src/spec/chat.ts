@@ -78,6 +78,12 @@ export interface ReasoningOptions {
   readonly effort?: 'minimal' | 'low' | 'medium' | 'high';
 }
 
+/** Structured output: a JSON answer, optionally matching a JSON Schema. */
+export interface ResponseFormat {
+  readonly type: 'json';
+  readonly schema?: JsonObject;
+}
+
 export interface ChatRequest {
   /** The model as the client named it; adapters write the upstream model instead. */
   readonly model: string;
@@ -97,6 +103,8 @@ export interface ChatRequest {
   readonly reasoning?: ReasoningOptions;
   /** End-user id for abuse tracking (OpenAI `user`, Anthropic `metadata.user_id`). */
   readonly user?: string;
+  /** OpenAI `response_format`, Gemini `responseMimeType` + `responseSchema`. */
+  readonly responseFormat?: ResponseFormat;
 }
 
 export type FinishReason = 'stop' | 'stop-sequence' | 'length' | 'tool-calls' | 'content-filter' | 'other';

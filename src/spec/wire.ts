@@ -36,6 +36,8 @@ export interface ClientCodec {
   decodeRequest(body: JsonObject): ChatRequest;
   encodeResponse(response: ChatResponse, request: ChatRequest): JsonObject;
   encodeStream(request: ChatRequest, requestId: string): TransformStream<StreamPart, Uint8Array>;
+  /** The content type of `encodeStream`'s bytes (absent: `text/event-stream`). */
+  readonly streamContentType?: string;
   /** The error body this wire format's clients parse. */
   errorBody(error: ClientErrorInfo): JsonObject;
 }

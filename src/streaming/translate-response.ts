@@ -99,6 +99,7 @@ export function respondTranslated(
   const encoded = parts.pipeThrough(t.client.encodeStream(t.request, call.requestId));
 
   const captured = captureStream(success.status === 200 ? answer.capture : null);
+  const contentType = t.client.streamContentType ?? 'text/event-stream; charset=utf-8';
   const finish = () => {
     success.release();
     const end = relayEnd as RelayEnd | null;
@@ -106,7 +107,7 @@ export function respondTranslated(
       usage.end(success.status, null, counted);
       captured?.store({
         status: success.status,
-        contentType: 'text/event-stream; charset=utf-8',
+        contentType,
         stream: true,
       });
     } else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
@@ -146,7 +147,7 @@ export function respondTranslated(
     { highWaterMark: 0 },
   );
   const headers = new Headers({
-    'content-type': 'text/event-stream; charset=utf-8',
+    'content-type': contentType,
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
   });

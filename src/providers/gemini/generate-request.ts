@@ -25,6 +25,8 @@ export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContex
     topP: request.topP,
     topK: request.topK,
     stopSequences: request.stop.length > 0 ? [...request.stop] : undefined,
+    responseMimeType: request.responseFormat ? 'application/json' : undefined,
+    responseJsonSchema: request.responseFormat?.schema,
     thinkingConfig: request.reasoning
       ? compact({ includeThoughts: true, thinkingBudget: budget })
       : undefined,

@@ -174,10 +174,17 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
       request.reasoning?.effort ??
       (request.reasoning?.budgetTokens ? budgetEffort(request.reasoning.budgetTokens) : undefined),
     user: request.user,
+    response_format: encodeResponseFormat(request.responseFormat),
     stream: context.stream ? true : undefined,
     // Always ask for usage: the gateway accounts for it even when the client did not ask.
     stream_options: context.stream ? { include_usage: true } : undefined,
   });
+}
+
+function encodeResponseFormat(format: ChatRequest['responseFormat']): JsonObject | undefined {
+  if (!format) return undefined;
+  if (!format.schema) return { type: 'json_object' };
+  return { type: 'json_schema', json_schema: { name: 'response', schema: format.schema } };
 }
 
 function encodeMessage(message: ChatMessage): JsonValue[] {
