@@ -19,6 +19,7 @@ import { createModelAliases } from './http/model-aliases.js';
 import { mountModelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
 import { mountServiceRoutes } from './http/service-routes.js';
+import { shouldRetryHeader } from './http/should-retry.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import { createDeferredWork, type Defer } from './pipeline/defer.js';
 import { frontDoors } from './pipeline/front-doors/index.js';
@@ -111,6 +112,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const app = new Hono<GatewayEnv>();
 
   app.use('*', requestId());
+  app.use('*', shouldRetryHeader());
   app.use(
     '*',
     cors({
@@ -126,6 +128,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'x-ratelimit-remaining-tokens',
         'x-ratelimit-reset-tokens',
         'x-switchboard-cache',
+        'x-should-retry',
       ],
       maxAge: 600,
     }),
