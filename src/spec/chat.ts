@@ -59,7 +59,13 @@ export type ChatMessage =
   | { readonly role: 'user'; readonly parts: readonly UserPart[] }
   | { readonly role: 'assistant'; readonly parts: readonly AssistantPart[] }
   /** Results of earlier tool calls: OpenAI `tool` messages, Anthropic `tool_result` blocks. */
-  | { readonly role: 'tool'; readonly parts: readonly ToolResultPart[] };
+  | { readonly role: 'tool'; readonly parts: readonly ToolResultPart[] }
+  /**
+   * An instruction inside the conversation, after the first turn (Claude Code sends these).
+   * Upstreams that take system messages anywhere keep it in place; others fold it into the
+   * system prompt (src/providers/shared/system-messages.ts).
+   */
+  | { readonly role: 'system'; readonly parts: readonly TextPart[] };
 
 export interface ToolDefinition {
   readonly name: string;

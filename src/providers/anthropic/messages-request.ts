@@ -14,6 +14,7 @@ import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
+import { foldSystemMessages } from '../shared/system-messages.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
 
 /** Anthropic requires max_tokens; this is what a translated request without one gets. */
@@ -39,6 +40,16 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
     const at = (j: number) => `messages[${i}].content[${j}]`;
     if (message.role === 'assistant') {
       messages.push({ role: 'assistant', parts: blocks.flatMap((b, j) => assistantPart(b, at(j))) });
+      continue;
+    }
+    if (message.role === 'system') {
+      // Not in Anthropic's documented API, but Claude Code sends it mid-conversation.
+      const parts = blocks.map((b, j): TextPart => {
+        if (b.type !== 'text') throw unsupported(b, at(j));
+        return { type: 'text', text: str(b.text) ?? '', ...cache(b) };
+      });
+      if (messages.length === 0) system.push(...parts);
+      else messages.push({ role: 'system', parts });
       continue;
     }
     // Tool results come first in a user turn; they become a tool message before the rest.
@@ -161,7 +172,9 @@ function unsupported(block: JsonObject, param: string): GatewayError {
 /** Canonical request → Anthropic Messages body. */
 export function encodeAnthropicRequest(request: ChatRequest, context: EncodeContext): JsonObject {
   const messages: JsonObject[] = [];
-  for (const message of request.messages) {
+  // Anthropic takes no system messages inside the conversation: they join the system prompt.
+  const folded = foldSystemMessages(request);
+  for (const message of folded.messages) {
     const role = message.role === 'assistant' ? 'assistant' : 'user';
     const blocks = encodeBlocks(message);
     if (blocks.length === 0) continue;
@@ -179,8 +192,8 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     model: context.model,
     max_tokens: budget && maxTokens <= budget ? budget + 1024 : maxTokens,
     system:
-      request.system.length > 0
-        ? request.system.map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl }))
+      folded.system.length > 0
+        ? folded.system.map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl }))
         : undefined,
     messages,
     tools:
@@ -220,7 +233,7 @@ function encodeToolChoice(
   return { type: 'tool', name: choice.name, ...disableParallel };
 }
 
-function encodeBlocks(message: ChatMessage): JsonValue[] {
+function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonValue[] {
   if (message.role === 'tool') {
     return message.parts.map((r) =>
       compact({

@@ -3,12 +3,15 @@ import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { compact, parseArguments } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
+import { foldSystemMessages } from '../shared/system-messages.js';
 
 /** Canonical request → Gemini generateContent body. */
 export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContext): JsonObject {
   const toolNames = new Map<string, string>();
   const contents: JsonObject[] = [];
-  for (const message of request.messages) {
+  // Gemini takes no system turns: in-conversation system messages join systemInstruction.
+  const folded = foldSystemMessages(request);
+  for (const message of folded.messages) {
     const role = message.role === 'assistant' ? 'model' : 'user';
     const parts = encodeParts(message, toolNames);
     if (parts.length === 0) continue;
@@ -31,7 +34,7 @@ export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContex
   });
   return compact({
     systemInstruction:
-      request.system.length > 0 ? { parts: request.system.map((p) => ({ text: p.text })) } : undefined,
+      folded.system.length > 0 ? { parts: folded.system.map((p) => ({ text: p.text })) } : undefined,
     contents,
     tools:
       request.tools.length > 0

@@ -22,8 +22,11 @@ export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
   for (const [i, message] of objects(body.messages).entries()) {
     const role = str(message.role);
     const at = `messages[${i}].content`;
-    if (role === 'system' || role === 'developer') system.push(...textParts(message.content));
-    else if (role === 'user') messages.push({ role: 'user', parts: userParts(message.content, at) });
+    if (role === 'system' || role === 'developer') {
+      // Leading instructions are the system prompt; later ones keep their place in the conversation.
+      if (messages.length === 0) system.push(...textParts(message.content));
+      else messages.push({ role: 'system', parts: textParts(message.content) });
+    } else if (role === 'user') messages.push({ role: 'user', parts: userParts(message.content, at) });
     else if (role === 'assistant') messages.push({ role: 'assistant', parts: assistantParts(message) });
     else if (role === 'tool') {
       const result: ToolResultPart = {
@@ -181,6 +184,8 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
 }
 
 function encodeMessage(message: ChatMessage): JsonValue[] {
+  if (message.role === 'system')
+    return [{ role: 'system', content: message.parts.map((p) => p.text).join('\n\n') }];
   if (message.role === 'tool') {
     return message.parts.map((r) => ({
       role: 'tool',
