@@ -1,5 +1,6 @@
 import type { UpstreamCall } from '../../spec/provider.js';
 import type { UpstreamCodec } from '../../spec/wire.js';
+import { clampRequest, outputLimit } from './output-limit.js';
 
 /**
  * The translated upstream body for a chat call, or null when the client's own body can go
@@ -8,6 +9,7 @@ import type { UpstreamCodec } from '../../spec/wire.js';
 export function translatedChatBody(call: UpstreamCall, wire: string, codec: UpstreamCodec): string | null {
   const { chat } = call;
   if (!chat || (chat.clientWire === wire && !chat.rewritesRequest)) return null;
-  const body = codec.encodeRequest(chat.request(), { model: call.target.upstreamModel, stream: call.stream });
+  const request = clampRequest(chat.request(), outputLimit(call));
+  const body = codec.encodeRequest(request, { model: call.target.upstreamModel, stream: call.stream });
   return JSON.stringify(body);
 }
