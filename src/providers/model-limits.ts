@@ -1,3 +1,5 @@
+import { createModelLookup } from './shared/model-lookup.js';
+
 /**
  * Output-token ceilings of popular models, by upstream model name (exact or `*` glob; exact
  * names first, then globs in this order). A request asking for more is clamped, since these
@@ -33,3 +35,18 @@ export const KNOWN_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
   'o3*': 100_000,
   'o4-mini*': 100_000,
 };
+
+/** Models that take OpenAI's `reasoning_effort` (others reject it), with or without a vendor prefix. */
+const REASONING_EFFORT_MODELS = ['o1*', 'o3*', 'o4*', 'gpt-5*', 'gpt-oss*'];
+const reasoningEffort = createModelLookup(
+  Object.fromEntries(
+    REASONING_EFFORT_MODELS.flatMap((m) => [
+      [m, true],
+      [`*/${m}`, true],
+    ]),
+  ),
+);
+
+export function takesReasoningEffort(model: string): boolean {
+  return reasoningEffort(model) === true;
+}

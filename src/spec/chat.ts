@@ -82,6 +82,12 @@ export interface ReasoningOptions {
   readonly budgetTokens?: number;
   /** OpenAI-style effort, mapped to a budget where the upstream wants one. */
   readonly effort?: 'minimal' | 'low' | 'medium' | 'high';
+  /**
+   * `adaptive`: the client leaves thinking to the model (Anthropic adaptive thinking, or an
+   * effort alone), so it is asked for only where the upstream model is known to take it.
+   * `disabled`: the client turned thinking off.
+   */
+  readonly mode?: 'adaptive' | 'disabled';
 }
 
 export interface ChatRequest {

@@ -16,6 +16,7 @@ import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/
 import { effortBudget } from '../shared/reasoning-budget.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
+import { decodeAnthropicThinking, encodeAnthropicThinking } from './thinking.js';
 
 /** Anthropic requires max_tokens; this is what a translated request without one gets. */
 export const DEFAULT_MAX_TOKENS = 8192;
@@ -62,8 +63,6 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
     if (results.length > 0) messages.push({ role: 'tool', parts: results });
     if (rest.length > 0) messages.push({ role: 'user', parts: rest });
   }
-  const thinking = obj(body.thinking);
-  const budget = thinking?.type === 'enabled' ? num(thinking.budget_tokens) : undefined;
   const toolChoice = obj(body.tool_choice);
   const request: Record<string, unknown> = {
     model: str(body.model) ?? '',
@@ -84,7 +83,7 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
     temperature: num(body.temperature),
     topP: num(body.top_p),
     topK: num(body.top_k),
-    reasoning: budget !== undefined ? { budgetTokens: budget } : undefined,
+    reasoning: decodeAnthropicThinking(body),
     user: str(obj(body.metadata)?.user_id),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) request[key] = value;
@@ -183,7 +182,11 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     if (last && last.role === role) last.content = [...arr(last.content), ...blocks];
     else messages.push({ role, content: blocks });
   }
-  const budget = request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort);
+  // Adaptive thinking has no budget: the model decides.
+  const budget =
+    request.reasoning?.mode === undefined
+      ? (request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort))
+      : undefined;
   const maxTokens = request.maxTokens ?? (budget ? budget + DEFAULT_MAX_TOKENS : DEFAULT_MAX_TOKENS);
   const choice = request.toolChoice;
   const disableParallel: JsonObject =
@@ -212,7 +215,7 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     temperature: request.temperature,
     top_p: request.topP,
     top_k: request.topK,
-    thinking: budget ? { type: 'enabled', budget_tokens: budget } : undefined,
+    ...encodeAnthropicThinking(request.reasoning, budget),
     metadata: request.user ? { user_id: request.user } : undefined,
     stream: context.stream ? true : undefined,
   });

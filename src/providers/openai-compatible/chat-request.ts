@@ -11,6 +11,7 @@ import type {
 } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
+import { takesReasoningEffort } from '../model-limits.js';
 import { imageFromUrl, imageToUrl } from '../shared/image-source.js';
 import { arr, compact, num, obj, objects, str } from '../shared/json-read.js';
 import { budgetEffort } from '../shared/reasoning-budget.js';
@@ -173,14 +174,27 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
     temperature: request.temperature,
     top_p: request.topP,
     stop: request.stop.length > 0 ? [...request.stop] : undefined,
-    reasoning_effort:
-      request.reasoning?.effort ??
-      (request.reasoning?.budgetTokens ? budgetEffort(request.reasoning.budgetTokens) : undefined),
+    ...reasoningFields(request.reasoning, context),
     user: request.user,
     stream: context.stream ? true : undefined,
     // Always ask for usage: the gateway accounts for it even when the client did not ask.
     stream_options: context.stream ? { include_usage: true } : undefined,
   });
+}
+
+/**
+ * Reasoning as this upstream takes it: a thinking switch, or `reasoning_effort` — the latter for
+ * adaptive requests only where the model is known to accept it (others answer 400).
+ */
+function reasoningFields(reasoning: ReasoningOptions | undefined, context: EncodeContext): JsonObject {
+  if (!reasoning) return {};
+  if (context.thinkingSwitch)
+    return { thinking: { type: reasoning.mode === 'disabled' ? 'disabled' : 'enabled' } };
+  if (reasoning.mode === 'disabled') return {};
+  if (reasoning.mode === 'adaptive' && !takesReasoningEffort(context.model)) return {};
+  const effort =
+    reasoning.effort ?? (reasoning.budgetTokens ? budgetEffort(reasoning.budgetTokens) : undefined);
+  return effort ? { reasoning_effort: effort } : {};
 }
 
 function encodeMessage(message: ChatMessage): JsonValue[] {

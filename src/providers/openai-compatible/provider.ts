@@ -23,7 +23,9 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
       if (call.contentType) headers['content-type'] = call.contentType;
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       if (call.stream) headers.accept = 'text/event-stream';
-      const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream);
+      const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream, {
+        thinkingSwitch: preset.thinkingSwitch === true,
+      });
       // A translated call came in on another front door (e.g. /messages): its path is ours to pick.
       const path = translated === null ? call.path : '/chat/completions';
       return {

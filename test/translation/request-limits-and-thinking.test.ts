@@ -13,6 +13,7 @@ beforeAll(async () => {
     channels: [
       channel({
         name: 'deepseek',
+        provider: 'deepseek',
         base_url: fake.baseUrl,
         keys: ['ds-key'],
         models: ['deepseek-chat', 'deepseek-reasoner', 'claude-opus-4-5'],
@@ -22,7 +23,7 @@ beforeAll(async () => {
         name: 'capped',
         base_url: fake.baseUrl,
         keys: ['cap-key'],
-        models: ['small-model', 'gpt-4o'],
+        models: ['small-model', 'gpt-4o', 'gpt-5-mini'],
         max_output_tokens: { 'small-*': 1000, 'gpt-4o': 50_000 },
       }),
       channel({
@@ -38,7 +39,7 @@ beforeAll(async () => {
         provider: 'gemini',
         base_url: `${fake.url}/v1beta`,
         keys: ['gm-key'],
-        models: ['gemini-2.0-flash'],
+        models: ['gemini-2.0-flash', 'gemini-2.5-flash'],
       }),
     ],
   });
@@ -122,5 +123,65 @@ describe('output-token limits: requests asking for more than a model can give ar
 
     const bad = await gw.admin('PATCH', '/channels/api-made', { max_output_tokens: { x: 0 } });
     expect(bad.status).toBe(400);
+  });
+});
+
+/** What Claude Code 2.1 sends besides the conversation. */
+const claudeCodeFields = {
+  max_tokens: 1_000,
+  thinking: { type: 'adaptive', display: 'omitted' },
+  output_config: { effort: 'medium' },
+  context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+  messages: hello,
+};
+
+describe('thinking and effort from an Anthropic client, mapped to what each upstream takes', () => {
+  it('adaptive thinking turns on the thinking switch of a preset that has one, without reasoning_effort', async () => {
+    const res = await postJson(gw, '/v1/messages', { model: 'claude-opus-4-5', ...claudeCodeFields });
+    expect(res.status).toBe(200);
+    const body = upstreamBody();
+    expect(body.thinking).toEqual({ type: 'enabled' });
+    expect(body).not.toHaveProperty('reasoning_effort');
+    expect(body).not.toHaveProperty('output_config');
+    expect(body).not.toHaveProperty('context_management');
+  });
+
+  it('thinking disabled turns the switch off', async () => {
+    await postJson(gw, '/v1/messages', {
+      model: 'claude-opus-4-5',
+      max_tokens: 100,
+      thinking: { type: 'disabled' },
+      messages: hello,
+    });
+    expect(upstreamBody().thinking).toEqual({ type: 'disabled' });
+  });
+
+  it('output_config.effort becomes reasoning_effort for a model that takes it, and nothing for one that does not', async () => {
+    await postJson(gw, '/v1/messages', { model: 'gpt-5-mini', ...claudeCodeFields });
+    expect(upstreamBody()).toMatchObject({ reasoning_effort: 'medium' });
+    expect(upstreamBody()).not.toHaveProperty('thinking');
+    await postJson(gw, '/v1/messages', { model: 'gpt-4o', ...claudeCodeFields });
+    expect(upstreamBody()).not.toHaveProperty('reasoning_effort');
+    expect(upstreamBody()).not.toHaveProperty('thinking');
+  });
+
+  it('explicit thinking with a budget still reaches any OpenAI-format model as reasoning_effort', async () => {
+    await postJson(gw, '/v1/messages', {
+      model: 'gpt-4o',
+      max_tokens: 30_000,
+      thinking: { type: 'enabled', budget_tokens: 20_000 },
+      messages: hello,
+    });
+    expect(upstreamBody()).toMatchObject({ reasoning_effort: 'high' });
+  });
+
+  it('Gemini: a thinking budget from the effort where the model thinks, no thinking config where it cannot', async () => {
+    await postJson(gw, '/v1/messages', { model: 'gemini-2.5-flash', ...claudeCodeFields });
+    expect((upstreamBody().generationConfig as Record<string, unknown>).thinkingConfig).toEqual({
+      includeThoughts: true,
+      thinkingBudget: 8_192,
+    });
+    await postJson(gw, '/v1/messages', { model: 'gemini-2.0-flash', ...claudeCodeFields });
+    expect(upstreamBody().generationConfig).not.toHaveProperty('thinkingConfig');
   });
 });
