@@ -129,3 +129,34 @@ describe('interleaved parallel tool calls from an OpenAI-format upstream, to an 
     ]);
   });
 });
+
+describe('GET /v1/models for Anthropic clients', () => {
+  it('answers in Anthropic’s list shape when the client sends anthropic-version (the Anthropic SDK)', async () => {
+    const page = await client.models.list();
+    expect(page.data.length).toBeGreaterThan(2);
+    for (const model of page.data) {
+      expect(model).toMatchObject({ type: 'model', display_name: model.id });
+      expect(Number.isNaN(Date.parse(model.created_at))).toBe(false);
+    }
+    const ids = page.data.map((m) => m.id);
+    expect(ids).toContain('deepseek-chat');
+    expect(ids).toContain('claude-native');
+    expect(page.first_id).toBe(ids[0]);
+    expect(page.last_id).toBe(ids.at(-1));
+    expect(page.has_more).toBe(false);
+
+    const paged: string[] = [];
+    for await (const model of client.models.list({ limit: 2 })) paged.push(model.id);
+    expect(paged).toEqual(ids);
+
+    const one = await client.models.retrieve('deepseek-chat');
+    expect(one).toMatchObject({ type: 'model', id: 'deepseek-chat' });
+  });
+
+  it('keeps the OpenAI shape for everyone else', async () => {
+    const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${gw.key}` } });
+    const body = (await res.json()) as { object: string; data: { object: string }[] };
+    expect(body.object).toBe('list');
+    expect(body.data[0]?.object).toBe('model');
+  });
+});
