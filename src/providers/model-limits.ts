@@ -31,6 +31,7 @@ export const KNOWN_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
   // OpenAI.
   'gpt-4o*': 16_384,
   'gpt-4.1*': 32_768,
+  'gpt-5-chat*': 16_384,
   'gpt-5*': 128_000,
   'o3*': 100_000,
   'o4-mini*': 100_000,

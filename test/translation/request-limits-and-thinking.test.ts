@@ -23,7 +23,8 @@ beforeAll(async () => {
         name: 'capped',
         base_url: fake.baseUrl,
         keys: ['cap-key'],
-        models: ['small-model', 'gpt-4o', 'gpt-5-mini'],
+        models: ['small-model', 'gpt-4o', 'gpt-5-mini', 'routed'],
+        model_map: { routed: 'deepseek/deepseek-chat' },
         max_output_tokens: { 'small-*': 1000, 'gpt-4o': 50_000 },
       }),
       channel({
@@ -84,6 +85,11 @@ describe('output-token limits: requests asking for more than a model can give ar
     expect(upstreamBody().max_tokens).toBe(50_000);
     await postJson(gw, '/v1/chat/completions', { model: 'small-model', max_tokens: 4_000, messages: hello });
     expect(upstreamBody().max_tokens).toBe(1_000);
+  });
+
+  it('the built-in table knows a model behind a vendor prefix (OpenRouter-style names)', async () => {
+    await postJson(gw, '/v1/chat/completions', { model: 'routed', max_tokens: 100_000, messages: hello });
+    expect(upstreamBody()).toMatchObject({ model: 'deepseek/deepseek-chat', max_tokens: 8_192 });
   });
 
   it('the pass-through route clamps the Responses API’s max_output_tokens too', async () => {

@@ -21,7 +21,8 @@ export function outputLimit(call: UpstreamCall): number | undefined {
     const own = lookup(upstreamModel) ?? (clientModel ? lookup(clientModel) : undefined);
     if (own !== undefined) return own;
   }
-  return known(upstreamModel);
+  // Aggregators and Gemini prefix the name (`deepseek/deepseek-chat`, `models/gemini-2.5-pro`).
+  return known(upstreamModel) ?? known(upstreamModel.slice(upstreamModel.lastIndexOf('/') + 1));
 }
 
 /** The canonical request with its output (and a thinking budget inside it) within `limit`. */
