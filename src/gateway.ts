@@ -20,6 +20,7 @@ import { createModelAliases } from './http/model-aliases.js';
 import { mountModelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
 import { mountServiceRoutes } from './http/service-routes.js';
+import { shouldRetryHeader } from './http/should-retry.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import { createDeferredWork, type Defer } from './pipeline/defer.js';
 import { frontDoors } from './pipeline/front-doors/index.js';
@@ -123,6 +124,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const telemetry = deps.telemetry ?? noTelemetry;
 
   app.use('*', requestId());
+  app.use('*', shouldRetryHeader());
   app.use(
     '*',
     cors({
@@ -138,6 +140,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'x-ratelimit-remaining-tokens',
         'x-ratelimit-reset-tokens',
         'x-switchboard-cache',
+        'x-should-retry',
       ],
       maxAge: 600,
     }),

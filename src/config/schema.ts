@@ -57,6 +57,8 @@ export const channelSchema = z
     }),
     /** Pin a conversation to one upstream key while it is healthy (docs/routing.md). */
     affinity: z.boolean().default(false),
+    /** Output-token cap per model (exact or `*` glob); requests asking for more are clamped. */
+    max_output_tokens: z.record(z.string().min(1), z.number().int().positive()).optional(),
     /** Prices for models served by this channel; win over `prices` (docs/usage-and-limits.md). */
     prices: priceMapSchema.optional(),
   })

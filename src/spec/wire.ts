@@ -13,6 +13,11 @@ export interface EncodeContext {
   /** The model name the upstream knows. */
   readonly model: string;
   readonly stream: boolean;
+  /**
+   * The upstream turns reasoning on and off with `thinking: {type: "enabled" | "disabled"}`
+   * instead of taking `reasoning_effort` (set by the channel's provider preset).
+   */
+  readonly thinkingSwitch?: boolean;
 }
 
 /** The upstream side of a wire format: canonical request out, canonical response back. */

@@ -6,6 +6,8 @@ export interface OpenAiCompatiblePreset {
   readonly requiresKey: boolean;
   /** Headers derived from the gateway's app identity (e.g. OpenRouter's attribution headers). */
   readonly appHeaders?: (app: AppIdentity) => Record<string, string>;
+  /** Reasoning is switched with `thinking: {type: "enabled" | "disabled"}`, not `reasoning_effort`. */
+  readonly thinkingSwitch?: boolean;
 }
 
 export interface AppIdentity {
@@ -15,9 +17,9 @@ export interface AppIdentity {
 
 export const OPENAI_COMPATIBLE_PRESETS: readonly OpenAiCompatiblePreset[] = [
   { name: 'openai', baseUrl: 'https://api.openai.com/v1', requiresKey: true },
-  { name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', requiresKey: true },
-  { name: 'moonshot', baseUrl: 'https://api.moonshot.cn/v1', requiresKey: true },
-  { name: 'zhipu', baseUrl: 'https://open.bigmodel.cn/api/paas/v4', requiresKey: true },
+  { name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', requiresKey: true, thinkingSwitch: true },
+  { name: 'moonshot', baseUrl: 'https://api.moonshot.cn/v1', requiresKey: true, thinkingSwitch: true },
+  { name: 'zhipu', baseUrl: 'https://open.bigmodel.cn/api/paas/v4', requiresKey: true, thinkingSwitch: true },
   {
     name: 'openrouter',
     baseUrl: 'https://openrouter.ai/api/v1',

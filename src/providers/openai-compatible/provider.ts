@@ -1,5 +1,6 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { nativeBody } from '../shared/output-limit.js';
 import { upstreamUrl } from '../shared/upstream-url.js';
 import type { AppIdentity, OpenAiCompatiblePreset } from './presets.js';
 import { openAiWire } from './wire.js';
@@ -22,23 +23,17 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
       if (call.contentType) headers['content-type'] = call.contentType;
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       if (call.stream) headers.accept = 'text/event-stream';
-      const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream);
+      const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream, {
+        thinkingSwitch: preset.thinkingSwitch === true,
+      });
       // A translated call came in on another front door (e.g. /messages): its path is ours to pick.
       const path = translated === null ? call.path : '/chat/completions';
       return {
         url: upstreamUrl(channel.baseUrl, path, translated === null ? call.search : ''),
         method: call.method,
         headers,
-        body: translated ?? outgoingBody(call),
+        body: translated ?? nativeBody(call, call.target.upstreamModel),
       };
     },
   };
-}
-
-function outgoingBody(call: UpstreamCall): string | ArrayBuffer | null {
-  const { json, rawBody, target } = call;
-  if (json && typeof json.model === 'string' && json.model !== target.upstreamModel) {
-    return JSON.stringify({ ...json, model: target.upstreamModel });
-  }
-  return rawBody;
 }
