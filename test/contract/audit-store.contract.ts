@@ -29,7 +29,9 @@ export function runAuditStoreContract(name: string, open: OpenStore<AuditStore>)
       expect(appended.seq).toBeGreaterThan(0);
       const page = await store().list({ limit: 10 });
       expect(page.nextCursor).toBeNull();
-      expect(page.entries).toEqual([{ ...entry({ actor: { type: 'session', id: 'abc123' } }), seq: appended.seq }]);
+      expect(page.entries).toEqual([
+        { ...entry({ actor: { type: 'session', id: 'abc123' } }), seq: appended.seq },
+      ]);
     });
 
     it('keeps null changes and unknown address as null', async () => {
@@ -63,7 +65,8 @@ export function runAuditStoreContract(name: string, open: OpenStore<AuditStore>)
     });
 
     it('pages with a cursor: every entry once, none twice, across equal timestamps', async () => {
-      for (let i = 0; i < 7; i++) await store().append(entry({ at: T0 + Math.floor(i / 3), objectId: `k${i}` }));
+      for (let i = 0; i < 7; i++)
+        await store().append(entry({ at: T0 + Math.floor(i / 3), objectId: `k${i}` }));
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;

@@ -105,4 +105,3 @@ export function sqliteAuditStore(db: Kysely<Database>): AuditStore {
     },
   };
 }
-
