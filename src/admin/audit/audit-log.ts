@@ -78,7 +78,17 @@ const VOLATILE = new Set(['last_used_at', 'updated_at']);
 
 type Snapshot = Readonly<Record<string, unknown>>;
 
-/** Before → after of every field that differs; a missing side (create, delete) is null. */
+/** null, [], or an object of nulls (a key's unset limits): nothing worth listing on a creation. */
+function isBlank(value: unknown): boolean {
+  if (value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.values(value as object).every((v) => v === null);
+}
+
+/**
+ * Before → after of every field that differs; a missing side (create, delete) is null, and then
+ * fields that were or are blank are left out.
+ */
 export function diffFields(
   before: Snapshot | null,
   after: Snapshot | null,
@@ -89,6 +99,7 @@ export function diffFields(
     if (VOLATILE.has(name)) continue;
     const was = before?.[name] ?? null;
     const now = after?.[name] ?? null;
+    if ((before === null || after === null) && isBlank(was) && isBlank(now)) continue;
     if (JSON.stringify(was) !== JSON.stringify(now)) changes[name] = { before: was, after: now };
   }
   return Object.keys(changes).length > 0 ? changes : null;
