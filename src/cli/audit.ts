@@ -29,9 +29,14 @@ export function timeFilter(text: string, now = Date.now()): string {
   return new Date(now - Number(match[1]) * unit).toISOString();
 }
 
+/** A value as text; an object without its unset (null) fields, e.g. limits {"rpm":60}. */
 function shown(value: unknown): string {
   if (value === null || value === undefined) return '-';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    return JSON.stringify(Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)));
+  }
+  return JSON.stringify(value);
 }
 
 /** `field: before → after; …`, cut to fit a terminal row. */
