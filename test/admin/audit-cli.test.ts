@@ -33,7 +33,7 @@ interface AuditJson {
 
 describe('switchboard audit list', () => {
   it('shows a key created by the CLI against a running gateway, with actor cli', {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     const remote = ['--url', gw.url, '--admin-token', ADMIN_TOKEN];
     const created = await run(['keys', 'create', '--name', 'made-by-cli', ...remote]);
