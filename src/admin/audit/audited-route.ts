@@ -64,12 +64,12 @@ export async function runAudited<T>(
   const resultId = (result as { id?: unknown } | null)?.id;
   const afterId = typeof resultId === 'string' ? resultId : ((before?.id as string | undefined) ?? call.id);
   const after = diff && afterId ? await snapshot(ctx, spec.object, afterId) : null;
-  const shown = before ?? after;
   await log.record(c, {
     action: typeof spec.action === 'string' ? spec.action : spec.action(call),
     objectType: spec.object,
     objectId: (before?.id as string | undefined) ?? (after?.id as string | undefined) ?? (call.id || null),
-    objectName: (after?.name as string | undefined) ?? (shown?.name as string | undefined) ?? null,
+    // The name after a rename; the last name it had after a deletion.
+    objectName: ((after ?? before)?.name as string | undefined) ?? null,
     changes: diff ? diffFields(before, after) : null,
   });
   return result;
