@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { requireAdmin } from './admin/admin-auth.js';
+import { createAuditLog } from './admin/audit/audit-log.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
 import { createAdminSessions } from './admin/session/admin-sessions.js';
 import { mountSessionRoutes } from './admin/session/session-routes.js';
@@ -249,6 +250,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       deps.admin.tokenDigest,
     );
     const admin = requireAdmin(deps.admin.tokenDigest, sessions, now);
+    const audit = createAuditLog({
+      store: deps.storage.audit,
+      now,
+      retentionMs: deps.admin.auditRetentionMs ?? null,
+      logger: deps.logger,
+      ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
+    });
     // Before the admin API's own routes, which end in an /admin/api/* catch-all.
     mountSessionRoutes(app, {
       tokenDigest: deps.admin.tokenDigest,
@@ -256,6 +264,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throttle: createSignInThrottle({ failureDelayMs: deps.admin.session?.signInDelayMs ?? 1_000 }),
       ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
       bodyLimit: limitBody,
+      audit,
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
@@ -275,6 +284,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       version: options.version,
       health: () => runtime.view.snapshot(),
       reenableKey: runtime.view.reenableKey,
+      audit,
     });
     if (deps.panel) mountAdminPanel(app, deps.panel);
   }

@@ -85,6 +85,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       box,
       session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
       denyPrivateUpstreams: settings.denyPrivateUpstreams,
+      auditRetentionMs: settings.admin.auditRetentionMs,
     },
     ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
     ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),

@@ -150,9 +150,11 @@ export const fileConfigSchema = z
           .default(12),
         /** A wrong admin token at the sign-in form is answered only after this long. */
         sign_in_delay_ms: z.number().int().min(0).max(60_000).default(1_000),
+        /** Audit entries older than this are deleted; 0 keeps them forever. */
+        audit_retention_days: z.number().int().nonnegative().default(0),
       })
       .strict()
-      .default({ panel: true, session_hours: 12, sign_in_delay_ms: 1_000 }),
+      .default({ panel: true, session_hours: 12, sign_in_delay_ms: 1_000, audit_retention_days: 0 }),
     /** Client model name (or `*` glob) → model routed, e.g. Claude Code's names → any upstream. */
     model_aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Model used by `POST /chat` when the request names none. */

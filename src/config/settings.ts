@@ -42,7 +42,13 @@ export interface Settings {
   /** Prometheus metrics and OpenTelemetry traces (docs/monitoring.md). */
   readonly telemetry: TelemetrySettings;
   /** The admin panel (/admin) and its cookie sessions. */
-  readonly admin: { readonly panel: boolean; readonly sessionTtlMs: number; readonly signInDelayMs: number };
+  readonly admin: {
+    readonly panel: boolean;
+    readonly sessionTtlMs: number;
+    readonly signInDelayMs: number;
+    /** null: audit entries are kept forever. */
+    readonly auditRetentionMs: number | null;
+  };
 }
 
 /** A bad setting: the message names the field and what is wrong with it. */
@@ -99,6 +105,8 @@ export function resolveSettings(input: SettingsInput): Settings {
       panel: file.admin.panel,
       sessionTtlMs: Math.round(file.admin.session_hours * 3_600_000),
       signInDelayMs: file.admin.sign_in_delay_ms,
+      auditRetentionMs:
+        file.admin.audit_retention_days > 0 ? file.admin.audit_retention_days * 86_400_000 : null,
     },
     accounting: {
       usage: file.usage,

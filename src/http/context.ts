@@ -1,6 +1,7 @@
 import type { KeySource } from '../auth/extract-key.js';
 import type { RequestScope } from '../pipeline/request-scope.js';
 import type { Principal } from '../spec/principal.js';
+import type { AuditActor } from '../storage/audit-port.js';
 
 /** Per-request values the middleware chain hands down. */
 export interface GatewayEnv {
@@ -13,5 +14,7 @@ export interface GatewayEnv {
     scope: RequestScope;
     /** Where this route's clients send their key (absent: Authorization Bearer or x-api-key). */
     keySource: KeySource;
+    /** Who is making an admin call (set by the admin check), for the audit log. */
+    adminActor: AuditActor;
   };
 }

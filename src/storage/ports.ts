@@ -1,5 +1,6 @@
 import type { ChannelConfig } from '../config/schema.js';
 import type { CacheBounds, CacheStore, UsageStore } from './accounting-ports.js';
+import type { AuditStore } from './audit-port.js';
 
 /** A client key as stored: never the secret, only its SHA-256 and a hint. */
 export interface KeyRecord {
@@ -156,6 +157,8 @@ export interface Storage {
   readonly sessions: AdminSessionStore;
   /** The durable usage log and its hourly rollups (src/storage/accounting-ports.ts). */
   readonly usage: UsageStore;
+  /** The audit log of admin actions (src/storage/audit-port.ts). */
+  readonly audit: AuditStore;
   /** Opens the response cache kept in this backend, bounded as given. */
   openResponseCache(bounds: CacheBounds): CacheStore;
   /** Resolves when the backend answers; rejects otherwise (used by /health). */

@@ -1,4 +1,5 @@
 import type { KeyRecord, KeyStore, NewKey, Storage } from '../ports.js';
+import { createMemoryAuditStore } from './memory-audit.js';
 import { createMemoryCacheStore } from './memory-response-cache.js';
 import { createMemorySessionStore } from './memory-sessions.js';
 import { createMemoryChannelStore, createMemoryMetaStore, createMemoryUserStore } from './memory-stores.js';
@@ -65,6 +66,7 @@ export function createMemoryStorage(): Storage {
     meta: createMemoryMetaStore(),
     sessions: createMemorySessionStore(),
     usage: createMemoryUsageStore(),
+    audit: createMemoryAuditStore(),
     openResponseCache: createMemoryCacheStore,
     async ping() {},
     async close() {},

@@ -5,6 +5,7 @@ import { accountingView } from './accounting-schema.js';
 import { migrationProvider } from './migrations.js';
 import { resealSqliteSecrets } from './reseal-secrets.js';
 import type { Database } from './schema.js';
+import { sqliteAuditStore } from './sqlite-audit.js';
 import { sqliteKeyStore } from './sqlite-keys.js';
 import { sqliteCacheStore } from './sqlite-response-cache.js';
 import { sqliteSessionStore } from './sqlite-sessions.js';
@@ -37,6 +38,7 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
     meta: sqliteMetaStore(db),
     sessions: sqliteSessionStore(db),
     usage: sqliteUsageStore(accountingView(db)),
+    audit: sqliteAuditStore(db),
     openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
     resealSecrets: (reseal) => resealSqliteSecrets(db, reseal),
     async ping() {
