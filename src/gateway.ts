@@ -18,6 +18,7 @@ import { createErrorHandler, notFound } from './http/error-handler.js';
 import { createModelAliases } from './http/model-aliases.js';
 import { mountModelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
+import { mountResponseRoutes } from './http/response-routes.js';
 import { mountServiceRoutes } from './http/service-routes.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import { createDeferredWork, type Defer } from './pipeline/defer.js';
@@ -35,6 +36,7 @@ import type { FetchLike } from './spec/provider.js';
 import type { UsageSink } from './spec/usage.js';
 import type { ChangeFeed } from './storage/change-feed.js';
 import { createMemoryChangeFeed } from './storage/memory/memory-change-feed.js';
+import { createMemoryResponseStore } from './storage/memory/memory-response-store.js';
 import type { Storage } from './storage/ports.js';
 
 /** Everything the gateway depends on enters here; nothing reaches for globals. */
@@ -91,6 +93,8 @@ export interface GatewayDeps {
     readonly defaultModel?: () => string | null;
     /** Retries, budget, breaker, strategies (docs/routing.md); defaults when absent. */
     readonly routing?: RoutingConfig;
+    /** How long stored Responses API answers are kept (config `responses.store_ttl_days`; 30 days). */
+    readonly responsesTtlMs?: number;
   };
 }
 
@@ -136,6 +140,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     storage: deps.storage,
     endpoints: {
       ...(deps.wires?.get('anthropic') ? { messages: '/v1/messages' } : {}),
+      ...(deps.wires ? { responses: '/v1/responses' } : {}),
       simple_chat: '/chat',
       ...(deps.admin ? { admin_api: '/admin/api', api_reference: '/docs', stats: '/stats' } : {}),
       ...(deps.admin && deps.panel ? { admin_panel: '/admin/' } : {}),
@@ -196,9 +201,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.wires ? { wires: deps.wires } : {}),
   };
   // Each client protocol is a front door on the one pipeline; the pass-through catch-all last.
-  const doors = frontDoors(deps.wires);
+  const responses = {
+    store: deps.storage.responses ?? createMemoryResponseStore(),
+    ttlMs: options.responsesTtlMs ?? 30 * 86_400_000,
+    now,
+    logger: deps.logger,
+  };
+  const doors = frontDoors(deps.wires, responses);
   for (const base of ['/v1', '/api/v1']) {
     for (const door of doors.specific) mountFrontDoor(app, base, door, pipeline);
+    if (deps.wires) mountResponseRoutes(app, base, { authenticate, store: responses.store, now });
     mountModelRoutes(app, base, { authenticate, channels: deps.channels, providers: deps.providers });
     mountFrontDoor(app, base, doors.catchAll, pipeline);
   }

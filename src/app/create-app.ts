@@ -106,6 +106,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       maxAttempts: settings.maxAttempts,
       modelAliases: settings.modelAliases,
       routing: settings.routing,
+      responsesTtlMs: settings.responses.storeTtlMs,
       // With only the built-in mock served, its chat model is the obvious default for /chat.
       defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
     },

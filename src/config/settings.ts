@@ -40,6 +40,8 @@ export interface Settings {
   readonly accounting: AccountingSettings;
   /** The admin panel (/admin) and its cookie sessions. */
   readonly admin: { readonly panel: boolean; readonly sessionTtlMs: number; readonly signInDelayMs: number };
+  /** `responses.store_ttl_days`: how long stored Responses API answers are kept. */
+  readonly responses: { readonly storeTtlMs: number };
 }
 
 /** A bad setting: the message names the field and what is wrong with it. */
@@ -96,6 +98,7 @@ export function resolveSettings(input: SettingsInput): Settings {
       sessionTtlMs: Math.round(file.admin.session_hours * 3_600_000),
       signInDelayMs: file.admin.sign_in_delay_ms,
     },
+    responses: { storeTtlMs: Math.round(file.responses.store_ttl_days * 86_400_000) },
     accounting: {
       usage: file.usage,
       limits: file.limits,

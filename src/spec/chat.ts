@@ -78,6 +78,17 @@ export interface ReasoningOptions {
   readonly effort?: 'minimal' | 'low' | 'medium' | 'high';
 }
 
+/** Structured output: any JSON object, or JSON matching a schema (OpenAI `response_format`). */
+export type ResponseFormat =
+  | { readonly type: 'json_object' }
+  | {
+      readonly type: 'json_schema';
+      readonly name: string;
+      readonly schema: JsonObject;
+      readonly strict?: boolean;
+      readonly description?: string;
+    };
+
 export interface ChatRequest {
   /** The model as the client named it; adapters write the upstream model instead. */
   readonly model: string;
@@ -97,6 +108,8 @@ export interface ChatRequest {
   readonly reasoning?: ReasoningOptions;
   /** End-user id for abuse tracking (OpenAI `user`, Anthropic `metadata.user_id`). */
   readonly user?: string;
+  /** JSON output wanted; absent = free text. */
+  readonly responseFormat?: ResponseFormat;
 }
 
 export type FinishReason = 'stop' | 'stop-sequence' | 'length' | 'tool-calls' | 'content-filter' | 'other';

@@ -1,5 +1,6 @@
 import type { ChannelConfig } from '../config/schema.js';
 import type { CacheBounds, CacheStore, UsageStore } from './accounting-ports.js';
+import type { ResponseStore } from './response-store.js';
 
 /** A client key as stored: never the secret, only its SHA-256 and a hint. */
 export interface KeyRecord {
@@ -158,6 +159,11 @@ export interface Storage {
   readonly usage: UsageStore;
   /** Opens the response cache kept in this backend, bounded as given. */
   openResponseCache(bounds: CacheBounds): CacheStore;
+  /**
+   * Stored Responses API answers (`previous_response_id`); a backend without it leaves it out
+   * and the gateway keeps them in process memory.
+   */
+  readonly responses?: ResponseStore;
   /** Resolves when the backend answers; rejects otherwise (used by /health). */
   ping(): Promise<void>;
   /**

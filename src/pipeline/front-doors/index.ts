@@ -3,13 +3,19 @@ import type { WireRegistry } from '../../providers/registry.js';
 import type { FrontDoor } from '../front-door.js';
 import { anthropicCountTokensFrontDoor, anthropicMessagesFrontDoor } from './anthropic-messages.js';
 import { openAiFrontDoor } from './openai.js';
+import { responsesFrontDoor } from './openai-responses.js';
 import { passthroughFrontDoor } from './passthrough.js';
+import type { ResponsesKeeping } from './responses-keeper.js';
 
 /**
  * Every client protocol the gateway speaks, in mounting order: specific paths first, the
  * pass-through catch-all last. (`GET /models` is a listing, not a request path: model-routes.ts.)
  */
-export function frontDoors(wires: WireRegistry | undefined): { specific: FrontDoor[]; catchAll: FrontDoor } {
+export function frontDoors(
+  wires: WireRegistry | undefined,
+  /** Stored responses; the Responses API door (which translates, so needs wires) needs them. */
+  responses?: ResponsesKeeping,
+): { specific: FrontDoor[]; catchAll: FrontDoor } {
   const anthropic = wires?.get('anthropic');
   const specific: FrontDoor[] = [];
   if (isFrontDoorWire(anthropic)) {
@@ -21,5 +27,6 @@ export function frontDoors(wires: WireRegistry | undefined): { specific: FrontDo
     openAiFrontDoor('completions', '/completions', wires),
     openAiFrontDoor('embeddings', '/embeddings', wires),
   );
+  if (wires && responses) specific.push(responsesFrontDoor(responses));
   return { specific, catchAll: passthroughFrontDoor };
 }

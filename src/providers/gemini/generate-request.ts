@@ -28,6 +28,9 @@ export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContex
     thinkingConfig: request.reasoning
       ? compact({ includeThoughts: true, thinkingBudget: budget })
       : undefined,
+    responseMimeType: request.responseFormat ? 'application/json' : undefined,
+    responseJsonSchema:
+      request.responseFormat?.type === 'json_schema' ? request.responseFormat.schema : undefined,
   });
   return compact({
     systemInstruction:

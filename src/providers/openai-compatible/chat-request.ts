@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   ChatRequest,
   ReasoningOptions,
+  ResponseFormat,
   TextPart,
   ToolChoice,
   ToolResultPart,
@@ -174,10 +175,25 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
       request.reasoning?.effort ??
       (request.reasoning?.budgetTokens ? budgetEffort(request.reasoning.budgetTokens) : undefined),
     user: request.user,
+    response_format: encodeResponseFormat(request.responseFormat),
     stream: context.stream ? true : undefined,
     // Always ask for usage: the gateway accounts for it even when the client did not ask.
     stream_options: context.stream ? { include_usage: true } : undefined,
   });
+}
+
+function encodeResponseFormat(format: ResponseFormat | undefined): JsonObject | undefined {
+  if (!format) return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  return {
+    type: 'json_schema',
+    json_schema: compact({
+      name: format.name,
+      schema: format.schema,
+      strict: format.strict,
+      description: format.description,
+    }),
+  };
 }
 
 function encodeMessage(message: ChatMessage): JsonValue[] {

@@ -1,5 +1,6 @@
 import type { KeyRecord, KeyStore, NewKey, Storage } from '../ports.js';
 import { createMemoryCacheStore } from './memory-response-cache.js';
+import { createMemoryResponseStore } from './memory-response-store.js';
 import { createMemorySessionStore } from './memory-sessions.js';
 import { createMemoryChannelStore, createMemoryMetaStore, createMemoryUserStore } from './memory-stores.js';
 import { createMemoryUsageStore } from './memory-usage.js';
@@ -66,6 +67,7 @@ export function createMemoryStorage(): Storage {
     sessions: createMemorySessionStore(),
     usage: createMemoryUsageStore(),
     openResponseCache: createMemoryCacheStore,
+    responses: createMemoryResponseStore(),
     async ping() {},
     async close() {},
   };

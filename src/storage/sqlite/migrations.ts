@@ -6,6 +6,7 @@ import {
   sql,
 } from 'kysely';
 import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
+import { storedResponsesMigration } from './sqlite-response-store.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -93,6 +94,8 @@ const migrations: Record<string, Migration> = {
   },
   // Rollups as additive upserts: one column per latency bucket (issue 12).
   '0300_additive_rollups': additiveRollupsMigration,
+  // Stored Responses API answers for previous_response_id (issue 13).
+  '0400_stored_responses': storedResponsesMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

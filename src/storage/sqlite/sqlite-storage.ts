@@ -7,6 +7,7 @@ import { resealSqliteSecrets } from './reseal-secrets.js';
 import type { Database } from './schema.js';
 import { sqliteKeyStore } from './sqlite-keys.js';
 import { sqliteCacheStore } from './sqlite-response-cache.js';
+import { sqliteResponseStore } from './sqlite-response-store.js';
 import { sqliteSessionStore } from './sqlite-sessions.js';
 import { sqliteChannelStore, sqliteMetaStore, sqliteUserStore } from './sqlite-stores.js';
 import { sqliteUsageStore } from './sqlite-usage.js';
@@ -38,6 +39,7 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
     sessions: sqliteSessionStore(db),
     usage: sqliteUsageStore(accountingView(db)),
     openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
+    responses: sqliteResponseStore(db),
     resealSecrets: (reseal) => resealSqliteSecrets(db, reseal),
     async ping() {
       await sql`select 1`.execute(db);

@@ -1,0 +1,89 @@
+import { GatewayError } from '../../errors/gateway-error.js';
+import type {
+  ChatRequest,
+  ReasoningOptions,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+} from '../../spec/chat.js';
+import type { JsonObject, JsonValue } from '../../spec/json.js';
+import { num, obj, objects, str } from '../shared/json-read.js';
+import { decodeInput } from './responses-input.js';
+
+/**
+ * A Responses API body → canonical request. The body was checked by `checkResponsesBody`;
+ * what is valid Responses but has no canonical form (built-in tools, file inputs) is the
+ * client's 400 here, raised only when the chosen upstream needs a translation.
+ */
+export function decodeResponsesRequest(body: JsonObject): ChatRequest {
+  const system: TextPart[] = [];
+  const instructions = str(body.instructions);
+  if (instructions) system.push({ type: 'text', text: instructions });
+  const messages = decodeInput(body.input, system);
+  const reasoning = obj(body.reasoning);
+  const effort = str(reasoning?.effort);
+  const request: ChatRequest = {
+    model: str(body.model) ?? '',
+    system,
+    messages,
+    tools: decodeTools(body.tools),
+    stop: [],
+    stream: body.stream === true,
+    includeUsage: false,
+  };
+  const optional: Partial<Record<keyof ChatRequest, unknown>> = {
+    toolChoice: decodeToolChoice(body.tool_choice),
+    parallelToolCalls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : undefined,
+    maxTokens: num(body.max_output_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+    reasoning:
+      effort && effort !== 'none'
+        ? ({ effort: effort === 'xhigh' ? 'high' : effort } as ReasoningOptions)
+        : undefined,
+    user: str(body.user) ?? str(body.safety_identifier),
+    responseFormat: decodeFormat(obj(obj(body.text)?.format)),
+  };
+  const out: Record<string, unknown> = { ...request };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) out[key] = value;
+  return out as unknown as ChatRequest;
+}
+
+function decodeTools(tools: JsonValue | undefined): ToolDefinition[] {
+  return objects(tools).map((tool, i): ToolDefinition => {
+    if (tool.type !== 'function') {
+      throw new GatewayError(
+        'untranslatable_request',
+        `tools[${i}].type: the built-in tool "${String(tool.type)}" is not available on this model's upstream (only function tools are)`,
+        { param: `tools[${i}].type` },
+      );
+    }
+    const description = str(tool.description);
+    return {
+      name: str(tool.name) ?? '',
+      parameters: obj(tool.parameters) ?? { type: 'object', properties: {} },
+      ...(description ? { description } : {}),
+    };
+  });
+}
+
+function decodeToolChoice(choice: JsonValue | undefined): ToolChoice | undefined {
+  if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
+  const named = obj(choice);
+  if (named?.type === 'function' && typeof named.name === 'string') return { name: named.name };
+  return undefined;
+}
+
+function decodeFormat(format: JsonObject | undefined): ResponseFormat | undefined {
+  if (format?.type === 'json_object') return { type: 'json_object' };
+  if (format?.type !== 'json_schema') return undefined;
+  const description = str(format.description);
+  return {
+    type: 'json_schema',
+    name: str(format.name) ?? 'response',
+    schema: obj(format.schema) ?? {},
+    ...(typeof format.strict === 'boolean' ? { strict: format.strict } : {}),
+    ...(description ? { description } : {}),
+  };
+}
