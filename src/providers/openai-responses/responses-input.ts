@@ -50,7 +50,8 @@ export function decodeInput(input: JsonValue | undefined, system: TextPart[]): C
       else for (const part of textOf(item.content, at)) pushAssistant(part);
     } else if (type === 'function_call') {
       const id = str(item.call_id) ?? '';
-      const name = str(item.name) ?? '';
+      const space = str(item.namespace);
+      const name = space ? `${space}__${str(item.name) ?? ''}` : (str(item.name) ?? '');
       toolNames.set(id, name);
       pushAssistant({ type: 'tool-call', id, name, arguments: str(item.arguments) ?? '' });
     } else if (type === 'function_call_output') {

@@ -50,8 +50,26 @@ export function decodeResponsesRequest(body: JsonObject): ChatRequest {
   return out as unknown as ChatRequest;
 }
 
+/**
+ * A namespaced tool's name upstream: `<namespace>__<name>` (function names allow no dots). The
+ * encoders split it back into `namespace` and `name` (see `toolNaming`).
+ */
+export const NAMESPACE_SEPARATOR = '__';
+
 function decodeTools(tools: JsonValue | undefined): ToolDefinition[] {
-  return objects(tools).map((tool, i): ToolDefinition => {
+  return objects(tools).flatMap((tool, i): ToolDefinition[] => {
+    if (tool.type === 'namespace') {
+      const space = str(tool.name) ?? '';
+      return objects(tool.tools).map((inner, j) => {
+        if (inner.type !== 'function')
+          throw new GatewayError(
+            'untranslatable_request',
+            `tools[${i}].tools[${j}].type: the tool type "${String(inner.type)}" is not available on this model's upstream (only function tools are)`,
+            { param: `tools[${i}].tools[${j}].type` },
+          );
+        return functionTool({ ...inner, name: `${space}${NAMESPACE_SEPARATOR}${str(inner.name) ?? ''}` });
+      });
+    }
     if (tool.type !== 'function') {
       throw new GatewayError(
         'untranslatable_request',
@@ -59,13 +77,30 @@ function decodeTools(tools: JsonValue | undefined): ToolDefinition[] {
         { param: `tools[${i}].type` },
       );
     }
-    const description = str(tool.description);
-    return {
-      name: str(tool.name) ?? '',
-      parameters: obj(tool.parameters) ?? { type: 'object', properties: {} },
-      ...(description ? { description } : {}),
-    };
+    return [functionTool(tool)];
   });
+}
+
+function functionTool(tool: JsonObject): ToolDefinition {
+  const description = str(tool.description);
+  return {
+    name: str(tool.name) ?? '',
+    parameters: obj(tool.parameters) ?? { type: 'object', properties: {} },
+    ...(description ? { description } : {}),
+  };
+}
+
+/** Splits an upstream tool name back into a namespace the request declared and the name in it. */
+export function toolNaming(body: JsonObject): (name: string) => { name: string; namespace?: string } {
+  const spaces = objects(body.tools)
+    .filter((tool) => tool.type === 'namespace' && typeof tool.name === 'string')
+    .map((tool) => `${String(tool.name)}${NAMESPACE_SEPARATOR}`);
+  return (name) => {
+    const space = spaces.find((prefix) => name.startsWith(prefix));
+    return space
+      ? { name: name.slice(space.length), namespace: space.slice(0, -NAMESPACE_SEPARATOR.length) }
+      : { name };
+  };
 }
 
 function decodeToolChoice(choice: JsonValue | undefined): ToolChoice | undefined {

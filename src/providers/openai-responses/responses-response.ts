@@ -110,17 +110,21 @@ export const functionCallItem = (
   id: string,
   call: { readonly id: string; readonly name: string; readonly arguments: string },
   status: string,
+  naming: ToolNaming,
 ): JsonObject => ({
   id,
   type: 'function_call',
   status,
   call_id: call.id,
-  name: call.name,
+  ...naming(call.name),
   arguments: call.arguments,
 });
 
+/** An upstream tool name → the client's name and namespace (responses-request.ts `toolNaming`). */
+export type ToolNaming = (name: string) => { name: string; namespace?: string };
+
 /** Canonical assistant parts → Responses output items, in order: reasoning, message, function_call. */
-export function outputItems(parts: readonly AssistantPart[]): JsonObject[] {
+export function outputItems(parts: readonly AssistantPart[], naming: ToolNaming): JsonObject[] {
   const items: JsonObject[] = [];
   let text: string | null = null;
   const flushText = () => {
@@ -135,7 +139,7 @@ export function outputItems(parts: readonly AssistantPart[]): JsonObject[] {
     flushText();
     if (part.type === 'reasoning')
       items.push(reasoningItem(responsesId('rs'), part.text, encryptedContent(part)));
-    else items.push(functionCallItem(responsesId('fc'), part, 'completed'));
+    else items.push(functionCallItem(responsesId('fc'), part, 'completed', naming));
   }
   flushText();
   return items;
@@ -146,12 +150,13 @@ export function encodeResponsesResponse(
   frame: ResponseFrame,
   response: ChatResponse,
   model: string,
+  naming: ToolNaming,
 ): JsonObject {
   const end = terminalStatus(response.finishReason);
   return responseObject(frame, {
     model: response.model || model,
     status: end.status,
-    output: outputItems(response.parts),
+    output: outputItems(response.parts, naming),
     usage: encodeResponsesUsage(response.usage),
     ...(end.incomplete ? { incomplete: end.incomplete } : {}),
   });

@@ -11,6 +11,7 @@ import {
   reasoningItem,
   responseObject,
   responsesId,
+  type ToolNaming,
   terminalStatus,
 } from './responses-response.js';
 
@@ -35,6 +36,7 @@ interface OpenTool {
 export function encodeResponsesStream(
   frame: ResponseFrame,
   model: string,
+  naming: ToolNaming,
 ): TransformStream<StreamPart, Uint8Array> {
   let sequence = 0;
   let started = false;
@@ -155,6 +157,7 @@ export function encodeResponsesStream(
               tool.id,
               { id: tool.callId, name: tool.name, arguments: '' },
               'in_progress',
+              naming,
             ),
           });
         }
@@ -170,7 +173,7 @@ export function encodeResponsesStream(
         }
         case 'tool-call-end': {
           const tool = tools.get(part.index);
-          if (tool) closeTool(emit, output, tool);
+          if (tool) closeTool(emit, output, tool, naming);
           return;
         }
         case 'finish':
@@ -202,7 +205,7 @@ export function encodeResponsesStream(
         emit('response.in_progress', { response: snapshot('in_progress') });
       }
       if (current) closeItem(emit, output, current);
-      for (const tool of tools.values()) closeTool(emit, output, tool);
+      for (const tool of tools.values()) closeTool(emit, output, tool, naming);
       const end = terminalStatus(finish);
       emit(end.status === 'completed' ? 'response.completed' : 'response.incomplete', {
         response: responseObject(frame, {
@@ -239,19 +242,20 @@ function closeItem(emit: Emit, output: (JsonObject | null)[], open: Open): void 
   emit('response.output_item.done', { output_index: open.index, item: output[open.index] ?? null });
 }
 
-function closeTool(emit: Emit, output: (JsonObject | null)[], tool: OpenTool): void {
+function closeTool(emit: Emit, output: (JsonObject | null)[], tool: OpenTool, naming: ToolNaming): void {
   if (tool.done) return;
   tool.done = true;
   const item = functionCallItem(
     tool.id,
     { id: tool.callId, name: tool.name, arguments: tool.args },
     'completed',
+    naming,
   );
   output[tool.index] = item;
   emit('response.function_call_arguments.done', {
     item_id: tool.id,
     output_index: tool.index,
-    name: tool.name,
+    name: naming(tool.name).name,
     arguments: tool.args,
   });
   emit('response.output_item.done', { output_index: tool.index, item });

@@ -1,6 +1,6 @@
 import type { ClientCodec, PassthroughHooks, WireFormat } from '../../spec/wire.js';
 import { openAiErrorBody } from '../openai-compatible/chat-response.js';
-import { decodeResponsesRequest } from './responses-request.js';
+import { decodeResponsesRequest, toolNaming } from './responses-request.js';
 import { encodeResponsesResponse, type ResponseFrame } from './responses-response.js';
 import { encodeResponsesStream } from './responses-stream.js';
 import { RESPONSES_WIRE } from './wire-name.js';
@@ -31,13 +31,14 @@ const responsesPassthrough: PassthroughHooks = {
 export function responsesWire(frame: ResponseFrame): Pick<WireFormat, 'name' | 'passthrough'> & {
   readonly client: ClientCodec;
 } {
+  const naming = toolNaming(frame.body);
   return {
     name: RESPONSES_WIRE,
     passthrough: responsesPassthrough,
     client: {
       decodeRequest: decodeResponsesRequest,
-      encodeResponse: (response, request) => encodeResponsesResponse(frame, response, request.model),
-      encodeStream: (request) => encodeResponsesStream(frame, request.model),
+      encodeResponse: (response, request) => encodeResponsesResponse(frame, response, request.model, naming),
+      encodeStream: (request) => encodeResponsesStream(frame, request.model, naming),
       errorBody: ({ code, message, requestId, status }) =>
         openAiErrorBody(code, message, status >= 500 ? 'upstream_error' : 'invalid_request_error', requestId),
     },
