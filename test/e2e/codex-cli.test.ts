@@ -108,7 +108,7 @@ describe.skipIf(!existsSync(CODEX))(
       const second = JSON.stringify(turns[1]?.json?.messages);
       expect(second).toContain('call_codex_1');
       expect(second).toContain('exec_command');
-      const toolMessage = (turns[1]?.json?.messages as { role: string; content: unknown }[]).find(
+      const toolMessage = ((turns[1]?.json?.messages ?? []) as { role: string; content: unknown }[]).find(
         (m) => m.role === 'tool',
       );
       expect(JSON.stringify(toolMessage?.content)).toContain(MARKER);
