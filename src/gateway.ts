@@ -20,6 +20,7 @@ import { mountMetricsRoute } from './http/metrics-route.js';
 import { createModelAliases } from './http/model-aliases.js';
 import { mountModelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
+import { mountResponseRoutes } from './http/response-routes.js';
 import { mountServiceRoutes } from './http/service-routes.js';
 import { shouldRetryHeader } from './http/should-retry.js';
 import { mountSimpleChat } from './http/simple-chat.js';
@@ -38,6 +39,7 @@ import type { FetchLike } from './spec/provider.js';
 import type { UsageSink } from './spec/usage.js';
 import type { ChangeFeed } from './storage/change-feed.js';
 import { createMemoryChangeFeed } from './storage/memory/memory-change-feed.js';
+import { createMemoryResponseStore } from './storage/memory/memory-response-store.js';
 import type { Storage } from './storage/ports.js';
 import { createLabelPolicy } from './telemetry/labels.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
@@ -104,6 +106,8 @@ export interface GatewayDeps {
       readonly keyAllowlist: readonly string[];
       readonly userAllowlist: readonly string[];
     };
+    /** How long stored Responses API answers are kept (config `responses.store_ttl_days`; 30 days). */
+    readonly responsesTtlMs?: number;
   };
 }
 
@@ -152,6 +156,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     storage: deps.storage,
     endpoints: {
       ...(deps.wires?.get('anthropic') ? { messages: '/v1/messages' } : {}),
+      ...(deps.wires ? { responses: '/v1/responses' } : {}),
       simple_chat: '/chat',
       ...(deps.admin ? { admin_api: '/admin/api', api_reference: '/docs', stats: '/stats' } : {}),
       ...(deps.admin && deps.panel ? { admin_panel: '/admin/' } : {}),
@@ -226,9 +231,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.wires ? { wires: deps.wires } : {}),
   };
   // Each client protocol is a front door on the one pipeline; the pass-through catch-all last.
+  const responses = {
+    store: deps.storage.responses ?? createMemoryResponseStore(),
+    ttlMs: options.responsesTtlMs ?? 30 * 86_400_000,
+    now,
+    logger: deps.logger,
+  };
   // A protocol with its own mount points (Gemini's /v1beta) is mounted there; under /v1 and
   // /api/v1 every door comes before the pass-through catch-all.
-  const doors = frontDoors(deps.wires);
+  const doors = frontDoors(deps.wires, responses);
   const bases = ['/v1', '/api/v1'];
   const listingDeps = { authenticate, channels: deps.channels, providers: deps.providers };
   for (const door of doors.specific)
@@ -238,6 +249,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   for (const base of bases) {
     for (const door of doors.specific)
       if ((door.bases ?? bases).includes(base)) mountFrontDoor(app, base, door, pipeline);
+    if (deps.wires) mountResponseRoutes(app, base, { authenticate, store: responses.store, now });
     mountModelRoutes(app, base, listingDeps);
     mountFrontDoor(app, base, doors.catchAll, pipeline);
   }

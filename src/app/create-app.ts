@@ -115,6 +115,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
         keyAllowlist: settings.telemetry.metrics.keyAllowlist,
         userAllowlist: settings.telemetry.metrics.userAllowlist,
       },
+      responsesTtlMs: settings.responses.storeTtlMs,
       // With only the built-in mock served, its chat model is the obvious default for /chat.
       defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
     },

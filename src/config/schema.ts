@@ -164,6 +164,18 @@ export const fileConfigSchema = z
     limits: limitsConfigSchema.default(accountingDefaults.limits),
     cache: cacheConfigSchema.default(accountingDefaults.cache),
     prices: priceMapSchema.default({}),
+    /** The Responses API's stored answers (docs/responses-api.md). */
+    responses: z
+      .object({
+        /** How long a stored response (for previous_response_id and GET /v1/responses/{id}) is kept. */
+        store_ttl_days: z
+          .number()
+          .positive()
+          .max(365 * 10)
+          .default(30),
+      })
+      .strict()
+      .default({ store_ttl_days: 30 }),
     /** Where channels may point (docs/configuration.md, "Upstream addresses"). */
     upstreams: z
       .object({

@@ -49,6 +49,8 @@ export interface Settings {
     /** null: audit entries are kept forever. */
     readonly auditRetentionMs: number | null;
   };
+  /** `responses.store_ttl_days`: how long stored Responses API answers are kept. */
+  readonly responses: { readonly storeTtlMs: number };
 }
 
 /** A bad setting: the message names the field and what is wrong with it. */
@@ -108,6 +110,7 @@ export function resolveSettings(input: SettingsInput): Settings {
       auditRetentionMs:
         file.admin.audit_retention_days > 0 ? file.admin.audit_retention_days * 86_400_000 : null,
     },
+    responses: { storeTtlMs: Math.round(file.responses.store_ttl_days * 86_400_000) },
     accounting: {
       usage: file.usage,
       limits: file.limits,

@@ -90,11 +90,17 @@ export interface ReasoningOptions {
   readonly mode?: 'adaptive' | 'disabled';
 }
 
-/** Structured output: a JSON answer, optionally matching a JSON Schema. */
-export interface ResponseFormat {
-  readonly type: 'json';
-  readonly schema?: JsonObject;
-}
+
+/** Structured output: any JSON object, or JSON matching a schema (OpenAI `response_format`). */
+export type ResponseFormat =
+  | { readonly type: 'json_object' }
+  | {
+      readonly type: 'json_schema';
+      readonly name: string;
+      readonly schema: JsonObject;
+      readonly strict?: boolean;
+      readonly description?: string;
+    };
 
 export interface ChatRequest {
   /** The model as the client named it; adapters write the upstream model instead. */

@@ -1,6 +1,7 @@
 import type { ChannelConfig } from '../config/schema.js';
 import type { CacheBounds, CacheStore, UsageStore } from './accounting-ports.js';
 import type { AuditStore } from './audit-port.js';
+import type { ResponseStore } from './response-store.js';
 
 /** A client key as stored: never the secret, only its SHA-256 and a hint. */
 export interface KeyRecord {
@@ -161,6 +162,11 @@ export interface Storage {
   readonly audit: AuditStore;
   /** Opens the response cache kept in this backend, bounded as given. */
   openResponseCache(bounds: CacheBounds): CacheStore;
+  /**
+   * Stored Responses API answers (`previous_response_id`); a backend without it leaves it out
+   * and the gateway keeps them in process memory.
+   */
+  readonly responses?: ResponseStore;
   /** Resolves when the backend answers; rejects otherwise (used by /health). */
   ping(): Promise<void>;
   /**

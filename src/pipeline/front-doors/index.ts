@@ -8,13 +8,19 @@ import type { FrontDoor } from '../front-door.js';
 import { anthropicCountTokensFrontDoor, anthropicMessagesFrontDoor } from './anthropic-messages.js';
 import { geminiErrors, geminiFrontDoors } from './gemini.js';
 import { openAiFrontDoor } from './openai.js';
+import { responsesFrontDoor } from './openai-responses.js';
 import { passthroughFrontDoor } from './passthrough.js';
+import type { ResponsesKeeping } from './responses-keeper.js';
 
 /**
  * Every client protocol the gateway speaks, in mounting order: specific paths first, the
  * pass-through catch-all last. (`GET /models` is a listing, not a request path: model-routes.ts.)
  */
-export function frontDoors(wires: WireRegistry | undefined): {
+export function frontDoors(
+  wires: WireRegistry | undefined,
+  /** Stored responses; the Responses API door (which translates, so needs wires) needs them. */
+  responses?: ResponsesKeeping,
+): {
   specific: FrontDoor[];
   catchAll: FrontDoor;
   /** Model listings in a protocol's own shape, under its own mount points. */
@@ -41,6 +47,7 @@ export function frontDoors(wires: WireRegistry | undefined): {
     openAiFrontDoor('completions', '/completions', wires),
     openAiFrontDoor('embeddings', '/embeddings', wires),
   );
+  if (wires && responses) specific.push(responsesFrontDoor(responses));
   return { specific, catchAll: passthroughFrontDoor, listings };
 }
 

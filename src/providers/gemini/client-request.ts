@@ -243,7 +243,9 @@ function decodeResponseFormat(config: JsonObject): ResponseFormat | undefined {
   if (mime === undefined || mime === 'text/plain') return undefined;
   if (mime !== 'application/json') throw untranslatable('generationConfig.responseMimeType', `"${mime}"`);
   const json = config.responseJsonSchema;
-  if (isJsonObject(json)) return { type: 'json', schema: json };
+  if (isJsonObject(json)) return { type: 'json_schema', name: 'response', schema: json };
   const legacy = obj(config.responseSchema);
-  return legacy ? { type: 'json', schema: geminiSchemaToJsonSchema(legacy) } : { type: 'json' };
+  return legacy
+    ? { type: 'json_schema', name: 'response', schema: geminiSchemaToJsonSchema(legacy) }
+    : { type: 'json_object' };
 }

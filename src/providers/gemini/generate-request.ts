@@ -37,7 +37,8 @@ export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext
     topK: request.topK,
     stopSequences: request.stop.length > 0 ? [...request.stop] : undefined,
     responseMimeType: request.responseFormat ? 'application/json' : undefined,
-    responseJsonSchema: request.responseFormat?.schema,
+    responseJsonSchema:
+      request.responseFormat?.type === 'json_schema' ? request.responseFormat.schema : undefined,
     thinkingConfig:
       reasoning &&
       reasoning.mode !== 'disabled' &&

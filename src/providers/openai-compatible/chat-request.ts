@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   ChatRequest,
   ReasoningOptions,
+  ResponseFormat,
   TextPart,
   ToolChoice,
   ToolResultPart,
@@ -183,10 +184,18 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
   });
 }
 
-function encodeResponseFormat(format: ChatRequest['responseFormat']): JsonObject | undefined {
+function encodeResponseFormat(format: ResponseFormat | undefined): JsonObject | undefined {
   if (!format) return undefined;
-  if (!format.schema) return { type: 'json_object' };
-  return { type: 'json_schema', json_schema: { name: 'response', schema: format.schema } };
+  if (format.type === 'json_object') return { type: 'json_object' };
+  return {
+    type: 'json_schema',
+    json_schema: compact({
+      name: format.name,
+      schema: format.schema,
+      strict: format.strict,
+      description: format.description,
+    }),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
+import { RESPONSES_WIRE } from '../openai-responses/wire-name.js';
 import { translatedChatBody } from '../shared/chat-body.js';
 import { nativeBody } from '../shared/output-limit.js';
 import { upstreamUrl } from '../shared/upstream-url.js';
@@ -11,12 +12,14 @@ import { openAiWire } from './wire.js';
  */
 export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, app: AppIdentity): Provider {
   const appHeaders = preset.appHeaders ? preset.appHeaders(app) : {};
+  const nativeWires = preset.responsesApi ? [RESPONSES_WIRE] : [];
   return {
     name: preset.name,
     defaultBaseUrl: preset.baseUrl,
     requiresKey: preset.requiresKey,
     forwardsAnyPath: true,
     wire: openAiWire.name,
+    nativeWires,
     buildRequest(call: UpstreamCall): OutgoingRequest {
       const { channel } = call.target;
       const headers: Record<string, string> = { ...appHeaders, ...channel.headers };
@@ -24,9 +27,11 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       if (call.stream) headers.accept = 'text/event-stream';
       const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream, {
-        thinkingSwitch: preset.thinkingSwitch === true,
+        dialect: { thinkingSwitch: preset.thinkingSwitch === true },
+        nativeWires,
       });
-      // A translated call came in on another front door (e.g. /messages): its path is ours to pick.
+      // A translated call came in on another front door (e.g. /messages): its path is ours to pick;
+      // a native one (e.g. /responses) keeps the client's.
       const path = translated === null ? call.path : '/chat/completions';
       return {
         url: upstreamUrl(channel.baseUrl, path, translated === null ? call.search : ''),

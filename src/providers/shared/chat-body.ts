@@ -10,13 +10,18 @@ export function translatedChatBody(
   call: UpstreamCall,
   wire: string,
   codec: UpstreamCodec,
-  dialect: Pick<EncodeContext, 'thinkingSwitch'> = {},
+  options: {
+    readonly dialect?: Pick<EncodeContext, 'thinkingSwitch'>;
+    /** Other client formats the provider takes as they are (its `nativeWires`). */
+    readonly nativeWires?: readonly string[];
+  } = {},
 ): string | null {
   const { chat } = call;
-  if (!chat || (chat.clientWire === wire && !chat.rewritesRequest)) return null;
+  const same = chat && (chat.clientWire === wire || options.nativeWires?.includes(chat.clientWire));
+  if (!chat || (same && !chat.rewritesRequest)) return null;
   const request = clampRequest(chat.request(), outputLimit(call));
   const body = codec.encodeRequest(request, {
-    ...dialect,
+    ...options.dialect,
     model: call.target.upstreamModel,
     stream: call.stream,
   });

@@ -1,6 +1,7 @@
 import type { KeyRecord, KeyStore, NewKey, Storage } from '../ports.js';
 import { createMemoryAuditStore } from './memory-audit.js';
 import { createMemoryCacheStore } from './memory-response-cache.js';
+import { createMemoryResponseStore } from './memory-response-store.js';
 import { createMemorySessionStore } from './memory-sessions.js';
 import { createMemoryChannelStore, createMemoryMetaStore, createMemoryUserStore } from './memory-stores.js';
 import { createMemoryUsageStore } from './memory-usage.js';
@@ -68,6 +69,7 @@ export function createMemoryStorage(): Storage {
     usage: createMemoryUsageStore(),
     audit: createMemoryAuditStore(),
     openResponseCache: createMemoryCacheStore,
+    responses: createMemoryResponseStore(),
     async ping() {},
     async close() {},
   };

@@ -7,6 +7,7 @@ import {
 } from 'kysely';
 import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
 import { auditLogMigration } from './sqlite-audit.js';
+import { storedResponsesMigration } from './sqlite-response-store.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -96,6 +97,8 @@ const migrations: Record<string, Migration> = {
   '0300_additive_rollups': additiveRollupsMigration,
   // The audit log of admin actions (issue 17).
   '0400_audit_log': auditLogMigration,
+  // Stored Responses API answers for previous_response_id (issue 13).
+  '0400_stored_responses': storedResponsesMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

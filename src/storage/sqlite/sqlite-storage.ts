@@ -8,6 +8,7 @@ import type { Database } from './schema.js';
 import { sqliteAuditStore } from './sqlite-audit.js';
 import { sqliteKeyStore } from './sqlite-keys.js';
 import { sqliteCacheStore } from './sqlite-response-cache.js';
+import { sqliteResponseStore } from './sqlite-response-store.js';
 import { sqliteSessionStore } from './sqlite-sessions.js';
 import { sqliteChannelStore, sqliteMetaStore, sqliteUserStore } from './sqlite-stores.js';
 import { sqliteUsageStore } from './sqlite-usage.js';
@@ -40,6 +41,7 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
     usage: sqliteUsageStore(accountingView(db)),
     audit: sqliteAuditStore(db),
     openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
+    responses: sqliteResponseStore(db),
     resealSecrets: (reseal) => resealSqliteSecrets(db, reseal),
     async ping() {
       await sql`select 1`.execute(db);
