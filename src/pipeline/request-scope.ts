@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { UsageRecord } from '../spec/usage.js';
+import type { RequestJournal } from '../usage/journal-writer.js';
 import type { DeferredWork } from './defer.js';
 import { createUsageTap, type UsageAccounting, type UsageTap } from './usage-tap.js';
 
@@ -20,16 +21,22 @@ export interface ScopeDeps {
   readonly work: DeferredWork;
   /** Receives each finished record (the usage sink); deferred. */
   readonly sink: (record: UsageRecord) => Promise<void>;
+  /** Writes each record as the request ends, before the answer's last byte; null: none. */
+  readonly journal: RequestJournal | null;
 }
 
 /**
  * Opens the request's scope and usage tap; whatever the exit, the record is ended exactly once:
  * here for an answer the handler completed or an error, by the stream for a streamed answer.
- * The sink and the limit settle run after the response, through `defer`.
+ * The journal write runs at the end itself; the sink and the limit settle after the response,
+ * through `defer`.
  */
 export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const requestId = c.get('requestId');
+    const { journal } = deps;
+    // The journal's row name: unique per request, where a client may reuse its x-request-id.
+    const entry = journal ? crypto.randomUUID() : '';
     const scope: RequestScope = {
       // Until the response cache is consulted, the answer says it was not, so "cache off" and
       // "not cacheable" are visible rather than a missing header.
@@ -40,7 +47,11 @@ export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler
         operation,
         now: deps.now,
         accounting: deps.accounting,
+        ...(journal ? { onOpen: (record: UsageRecord) => journal.open(entry, record) } : {}),
         onRecord: (record) => {
+          // Synchronous, before the response leaves: the record is durable before the client
+          // has the answer's last byte (the tap ends as that byte is about to go out).
+          journal?.append(entry, record);
           deps.work.run('usage write', requestId, () => deps.sink(record));
           const settle = scope.settle;
           if (settle) deps.work.run('limit settle', requestId, () => settle(record));

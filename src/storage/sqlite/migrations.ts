@@ -6,6 +6,7 @@ import {
   sql,
 } from 'kysely';
 import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
+import { usageJournalMigration } from './journal-migration.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -93,6 +94,8 @@ const migrations: Record<string, Migration> = {
   },
   // Rollups as additive upserts: one column per latency bucket (issue 12).
   '0300_additive_rollups': additiveRollupsMigration,
+  // The crash-safe usage journal: provisional rows, one row per request, rollups folded later.
+  '0400_usage_journal': usageJournalMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

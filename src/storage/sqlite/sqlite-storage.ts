@@ -10,6 +10,7 @@ import { sqliteCacheStore } from './sqlite-response-cache.js';
 import { sqliteSessionStore } from './sqlite-sessions.js';
 import { sqliteChannelStore, sqliteMetaStore, sqliteUserStore } from './sqlite-stores.js';
 import { sqliteUsageStore } from './sqlite-usage.js';
+import { sqliteUsageJournal } from './sqlite-usage-journal.js';
 
 /**
  * SQLite storage (the embedded default). WAL mode lets readers run while a write is in flight;
@@ -37,6 +38,7 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
     meta: sqliteMetaStore(db),
     sessions: sqliteSessionStore(db),
     usage: sqliteUsageStore(accountingView(db)),
+    openUsageJournal: (bootId) => sqliteUsageJournal(raw, bootId),
     openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
     resealSecrets: (reseal) => resealSqliteSecrets(db, reseal),
     async ping() {
