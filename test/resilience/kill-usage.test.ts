@@ -30,7 +30,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * loads one file instead of transpiling the sources again. Three folders deep under the root, so
  * `import.meta.url`-relative paths (package.json) resolve as from src/runtime/node.
  */
-const BUNDLE = join(ROOT, 'dist', `.kill-usage-${process.pid}`, 'bundle', 'main.mjs');
+const BUNDLE = join(ROOT, 'test-artifacts', `kill-usage-${process.pid}`, 'bundle', 'main.mjs');
 
 let fake: FakeUpstream;
 let dir: string;

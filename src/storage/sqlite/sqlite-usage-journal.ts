@@ -23,15 +23,23 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
   const columns = Object.keys(toRow(sampleRecord())).filter((c) => c !== 'entry' && c !== 'boot_id');
   const names = [...columns, 'entry', 'boot_id', 'open', 'rolled_up'].join(', ');
   const values = [...columns.map((c) => `@${c}`), '@entry', '@boot_id'].join(', ');
-  const open = raw.prepare(
+  const insertOpen = raw.prepare(
     `insert into usage_records (${names}) values (${values}, 1, 0) on conflict (entry) do nothing`,
   );
+  // The common case (a buffered answer, no provisional row): a plain insert, the cheapest write.
+  const insertFinal = raw.prepare(`insert into usage_records (${names}) values (${values}, 0, 0)`);
   // A row already rolled up is final for good: changing it would break rollups = sum of records.
-  const append = raw.prepare(
+  const finishOpen = raw.prepare(
+    `update usage_records set ${columns.map((c) => `${c} = @${c}`).join(', ')}, open = 0
+       where seq = @seq and rolled_up = 0`,
+  );
+  const upsertFinal = raw.prepare(
     `insert into usage_records (${names}) values (${values}, 0, 0) on conflict (entry) do update set ${columns
       .map((c) => `${c} = excluded.${c}`)
       .join(', ')}, open = 0 where usage_records.rolled_up = 0`,
   );
+  /** Provisional rows this boot opened, by entry: the final write updates them by rowid. */
+  const opened = new Map<string, number | bigint>();
   const interrupt = raw.prepare(
     `update usage_records set open = 0, status = ${INTERRUPTED_STATUS}, error_code = '${INTERRUPTED_CODE}',
        latency_ms = coalesce(first_byte_ms, 0) where open = 1 and boot_id is not @boot`,
@@ -59,12 +67,27 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     mark.run(last.seq);
     return rows.length;
   });
-  const write = (statement: typeof open, entry: string, record: UsageRecord) => {
-    statement.run({ ...toRow(record), entry, boot_id: bootId });
-  };
+  const params = (entry: string, record: UsageRecord) => ({ ...toRow(record), entry, boot_id: bootId });
   return {
-    open: (entry, record) => write(open, entry, record),
-    append: (entry, record) => write(append, entry, record),
+    open(entry, record) {
+      const { changes, lastInsertRowid } = insertOpen.run(params(entry, record));
+      if (changes > 0) opened.set(entry, lastInsertRowid);
+    },
+    append(entry, record) {
+      const seq = opened.get(entry);
+      if (seq !== undefined) {
+        finishOpen.run({ ...toRow(record), seq });
+        opened.delete(entry);
+        return;
+      }
+      try {
+        insertFinal.run(params(entry, record));
+      } catch (err) {
+        // The entry has a row already (a write retried after it landed): one row per request.
+        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+        upsertFinal.run(params(entry, record));
+      }
+    },
     async rollUp() {
       let total = 0;
       for (;;) {
