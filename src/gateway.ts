@@ -43,6 +43,7 @@ import { createMemoryResponseStore } from './storage/memory/memory-response-stor
 import type { Storage } from './storage/ports.js';
 import { createLabelPolicy } from './telemetry/labels.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import type { RequestJournal } from './usage/journal-writer.js';
 
 /** Everything the gateway depends on enters here; nothing reaches for globals. */
 export interface GatewayDeps {
@@ -54,6 +55,11 @@ export interface GatewayDeps {
   readonly logger: Logger;
   /** Receives each request's usage record; runs after the response, through `defer`. */
   readonly usageSink: UsageSink;
+  /**
+   * The crash-safe usage journal: each record is written through it as the request ends,
+   * before the answer's last byte (docs/usage-and-limits.md). Absent: the sink alone.
+   */
+  readonly journal?: RequestJournal;
   /**
    * Keeps work after the response alive (usage write, limit settle, cache write):
    * `ctx.waitUntil` on Workers, a drain-tracked set on Node. Absent: the work runs unawaited.
@@ -217,6 +223,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     authenticate,
     bodyLimit: limitBody,
     sink: usageSink,
+    journal: deps.journal ?? null,
     now,
     resolveModel: createModelAliases(options.modelAliases ?? {}),
     accounting: deps.accounting ?? null,

@@ -13,6 +13,7 @@ import { createMemoryChangeFeed } from '../storage/memory/memory-change-feed.js'
 import { createMemoryCacheStore } from '../storage/memory/memory-response-cache.js';
 import type { Storage } from '../storage/ports.js';
 import { channelLabel } from '../telemetry/labels.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
 import { buildAccounting } from '../usage/build-accounting.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import type { AppPorts } from './app-ports.js';
@@ -61,9 +62,11 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
     }, CHANNEL_POLL_MS) ?? (() => {});
   const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
+  const journal = await openJournal(storage, logger);
   const accounting = buildAccounting({
     settings: settings.accounting,
     usage: storage.usage,
+    ...(journal ? { journal } : {}),
     counters: ports.counters,
     openCache: ports.openCache ?? createMemoryCacheStore,
     tokens: ports.tokens ?? createHeuristicTokenCounter(),
@@ -98,6 +101,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     accounting: accounting.accounting,
     ...(ports.defer ? { defer: ports.defer } : {}),
     ...(telemetry ? { telemetry } : {}),
+    ...(accounting.writer.journal ? { journal: accounting.writer.journal } : {}),
     usageSink: async (record: UsageRecord) => {
       const written = accounting.sink(record);
       await extraSink(record);
@@ -149,6 +153,24 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       await telemetry?.close();
     },
   };
+}
+
+/**
+ * The backend's crash-safe usage journal for this boot. Before serving, rows a previous process
+ * left in flight become `interrupted`, and every record it wrote but had not rolled up yet is
+ * folded into the rollups, so they equal the sum of the records again.
+ */
+async function openJournal(storage: Storage, logger: Logger): Promise<UsageJournal | null> {
+  const journal = storage.openUsageJournal?.(crypto.randomUUID()) ?? null;
+  if (!journal) return null;
+  const interrupted = await journal.recover();
+  const folded = await journal.rollUp();
+  if (interrupted > 0 || folded > 0)
+    logger.info(
+      { interrupted, rolledUp: folded },
+      'usage journal recovered: requests in flight at the last stop are marked interrupted',
+    );
+  return journal;
 }
 
 /** The secret box, checked against the database; clear-text secrets of older versions get sealed. */

@@ -5,6 +5,7 @@ import { LimitRefusal } from '../limits/limit-refusal.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { LabelPolicy } from '../telemetry/labels.js';
 import type { CacheOutcome, RequestTelemetry, Telemetry } from '../telemetry/telemetry.js';
+import type { RequestJournal } from '../usage/journal-writer.js';
 import type { DeferredWork } from './defer.js';
 import { createUsageTap, type UsageAccounting, type UsageTap } from './usage-tap.js';
 
@@ -27,12 +28,15 @@ export interface ScopeDeps {
   readonly sink: (record: UsageRecord) => Promise<void>;
   readonly telemetry: Telemetry;
   readonly labels: LabelPolicy;
+  /** Writes each record as the request ends, before the answer's last byte; null: none. */
+  readonly journal: RequestJournal | null;
 }
 
 /**
  * Opens the request's scope and usage tap; whatever the exit, the record is ended exactly once:
  * here for an answer the handler completed or an error, by the stream for a streamed answer.
- * The sink and the limit settle run after the response, through `defer`.
+ * The journal write runs at the end itself; the sink and the limit settle after the response,
+ * through `defer`.
  */
 export function openScope(operation: string, route: string, deps: ScopeDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
@@ -44,6 +48,9 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
       operation,
       headers: c.req.raw.headers,
     });
+    const { journal } = deps;
+    // The journal's row name: unique per request, where a client may reuse its x-request-id.
+    const entry = journal ? crypto.randomUUID() : '';
     const scope: RequestScope = {
       // Until the response cache is consulted, the answer says it was not, so "cache off" and
       // "not cacheable" are visible rather than a missing header.
@@ -55,7 +62,11 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
         operation,
         now: deps.now,
         accounting: deps.accounting,
+        ...(journal ? { onOpen: (record: UsageRecord) => journal.open(entry, record) } : {}),
         onRecord: (record) => {
+          // Synchronous, before the response leaves: the record is durable before the client
+          // has the answer's last byte (the tap ends as that byte is about to go out).
+          journal?.append(entry, record);
           deps.work.run('usage write', requestId, () => deps.sink(record));
           const settle = scope.settle;
           if (settle) deps.work.run('limit settle', requestId, () => settle(record));

@@ -2,6 +2,7 @@ import type { ChannelConfig } from '../config/schema.js';
 import type { CacheBounds, CacheStore, UsageStore } from './accounting-ports.js';
 import type { AuditStore } from './audit-port.js';
 import type { ResponseStore } from './response-store.js';
+import type { UsageJournal } from './usage-journal.js';
 
 /** A client key as stored: never the secret, only its SHA-256 and a hint. */
 export interface KeyRecord {
@@ -160,6 +161,12 @@ export interface Storage {
   readonly usage: UsageStore;
   /** The audit log of admin actions (src/storage/audit-port.ts). */
   readonly audit: AuditStore;
+  /**
+   * Opens the crash-safe usage journal over `usage` for one boot of the gateway (`bootId`
+   * names this process, so rows another boot left open can be told apart at start).
+   * Backends without one leave it out: records are then written in batches (`insertBatch`).
+   */
+  openUsageJournal?(bootId: string): UsageJournal;
   /** Opens the response cache kept in this backend, bounded as given. */
   openResponseCache(bounds: CacheBounds): CacheStore;
   /**

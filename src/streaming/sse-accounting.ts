@@ -15,6 +15,24 @@ export interface SseAccounting {
   completionText(): string;
   /** The message of an error event the upstream sent inside a 200 stream, if any. */
   upstreamError(): string | null;
+  /** True once the stream's terminal event has been pushed (the answer is complete). */
+  finished(): boolean;
+}
+
+/**
+ * Events after which a client holds a complete answer: OpenAI-style `data: [DONE]`, the
+ * Messages `message_stop`, the Responses API's terminal `response.*` events. Streams without one
+ * are complete at their close.
+ */
+const TERMINAL_EVENTS = new Set([
+  'message_stop',
+  'response.completed',
+  'response.failed',
+  'response.incomplete',
+]);
+
+function isTerminal(event: { readonly event?: string; readonly data: string }): boolean {
+  return event.data === '[DONE]' || (event.event !== undefined && TERMINAL_EVENTS.has(event.event));
 }
 
 /** Text kept for estimates; beyond this, output tokens are estimated from the kept part only. */
@@ -71,6 +89,7 @@ export function createSseAccounting(options: { stripUsage: boolean }): SseAccoun
   };
   const parser = createSseParser(
     (event, raw) => {
+      if (event && isTerminal(event)) finished = true;
       const drop = event ? inspect(event.data) : false;
       if (drop) dropped = true;
       else if (options.stripUsage) out.push(raw);
@@ -85,6 +104,7 @@ export function createSseAccounting(options: { stripUsage: boolean }): SseAccoun
   };
 
   let dropped = false;
+  let finished = false;
   /** The previous chunk ended on an ASCII byte, so the text decoder holds nothing back. */
   let decoderClear = true;
   return {
@@ -111,6 +131,7 @@ export function createSseAccounting(options: { stripUsage: boolean }): SseAccoun
     },
     usage: () => scan.usage(),
     upstreamError: () => failure,
+    finished: () => finished,
     completionText() {
       const parts: string[] = [];
       for (const data of kept) {

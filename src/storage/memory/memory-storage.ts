@@ -60,13 +60,15 @@ export function createMemoryStorage(): Storage {
       return count;
     },
   };
+  const usage = createMemoryUsageStore();
   return {
     keys: keyStore,
     users: createMemoryUserStore(),
     channels: createMemoryChannelStore(),
     meta: createMemoryMetaStore(),
     sessions: createMemorySessionStore(),
-    usage: createMemoryUsageStore(),
+    usage,
+    openUsageJournal: usage.openJournal,
     audit: createMemoryAuditStore(),
     openResponseCache: createMemoryCacheStore,
     responses: createMemoryResponseStore(),

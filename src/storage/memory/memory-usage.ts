@@ -1,27 +1,48 @@
 import type { UsageRecord } from '../../spec/usage.js';
 import { addRows, dimensionsOf, rollupBatch, rowOfRecord } from '../../usage/rollup.js';
 import type { RollupRow, UsageLogQuery, UsageStore } from '../accounting-ports.js';
+import type { UsageJournal } from '../usage-journal.js';
 import { decodeCursor, encodeCursor, matchesLogQuery } from '../usage-log-cursor.js';
+import { createMemoryUsageJournal, type MemoryUsageRow } from './memory-usage-journal.js';
+
+export interface MemoryUsageStore extends UsageStore {
+  /** The journal over this store, for one boot (tests open a second one to play a restart). */
+  openJournal(bootId: string): UsageJournal;
+}
 
 /** In-memory usage log for tests and throwaway runs; same semantics as the SQLite one. */
-export function createMemoryUsageStore(): UsageStore {
-  const records: { seq: number; record: UsageRecord }[] = [];
+export function createMemoryUsageStore(): MemoryUsageStore {
+  const rows: MemoryUsageRow[] = [];
   const rollups = new Map<string, RollupRow>();
   let seq = 0;
+  /** Provisional rows (requests in flight) are not records yet. */
+  const finished = () => rows.filter((row) => !row.open);
+  // Added to what is there, as the SQL backends' `col = col + excluded.col` upserts do.
+  const addToRollups = (batch: readonly UsageRecord[]) => {
+    for (const delta of rollupBatch(batch)) {
+      const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
+      const existing = rollups.get(id);
+      rollups.set(id, existing ? addRows(existing, delta) : delta);
+    }
+  };
   return {
     async insertBatch(batch) {
-      for (const record of batch) records.push({ seq: ++seq, record: structuredClone(record) });
-      // Added to what is there, as the SQL backends' `col = col + excluded.col` upserts do.
-      for (const delta of rollupBatch(batch)) {
-        const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
-        const existing = rollups.get(id);
-        rollups.set(id, existing ? addRows(existing, delta) : delta);
-      }
+      for (const record of batch)
+        rows.push({
+          seq: ++seq,
+          record: structuredClone(record),
+          entry: null,
+          bootId: null,
+          open: false,
+          rolledUp: true,
+        });
+      addToRollups(batch);
     },
+    openJournal: (bootId) => createMemoryUsageJournal({ rows, bootId, nextSeq: () => ++seq, addToRollups }),
     async list(query: UsageLogQuery) {
       const after = decodeCursor(query.cursor);
-      const page: { seq: number; record: UsageRecord }[] = [];
-      const ordered = [...records].sort((a, b) => b.record.startedAt - a.record.startedAt || b.seq - a.seq);
+      const page: MemoryUsageRow[] = [];
+      const ordered = finished().sort((a, b) => b.record.startedAt - a.record.startedAt || b.seq - a.seq);
       for (const row of ordered) {
         if (
           after &&
@@ -42,7 +63,9 @@ export function createMemoryUsageStore(): UsageStore {
       };
     },
     async get(requestId) {
-      return records.filter((r) => r.record.requestId === requestId).map((r) => structuredClone(r.record));
+      return finished()
+        .filter((r) => r.record.requestId === requestId)
+        .map((r) => structuredClone(r.record));
     },
     async rollups(query) {
       return [...rollups.values()]
@@ -58,7 +81,7 @@ export function createMemoryUsageStore(): UsageStore {
     async buckets(query) {
       const dimension = query.dimension ?? 'all';
       const rows = new Map<string, RollupRow>();
-      for (const { record } of records) {
+      for (const { record } of finished()) {
         if (record.startedAt < query.from || record.startedAt >= query.to) continue;
         const start = query.bucketMs
           ? Math.floor(record.startedAt / query.bucketMs) * query.bucketMs
@@ -76,16 +99,17 @@ export function createMemoryUsageStore(): UsageStore {
     async lastUsedByKey(keyIds) {
       const wanted = new Set(keyIds);
       const last = new Map<string, number>();
-      for (const { record } of records) {
+      for (const { record } of finished()) {
         if (record.keyId === null || !wanted.has(record.keyId)) continue;
         last.set(record.keyId, Math.max(last.get(record.keyId) ?? 0, record.startedAt));
       }
       return last;
     },
     async prune(before) {
-      const kept = records.filter((r) => r.record.startedAt >= before);
-      const removed = records.length - kept.length;
-      records.splice(0, records.length, ...kept);
+      // A row not yet folded into the rollups stays until it is.
+      const kept = rows.filter((r) => r.record.startedAt >= before || !r.rolledUp);
+      const removed = rows.length - kept.length;
+      rows.splice(0, rows.length, ...kept);
       return removed;
     },
   };

@@ -30,6 +30,14 @@ export interface UsageRecordsTable {
   /** JSON array of attempts. */
   attempts: string;
   attempt_count: number;
+  /** The journal entry (unique per request); null for rows written in batches. */
+  entry: Generated<string | null>;
+  /** The boot of the process that opened the row. */
+  boot_id: Generated<string | null>;
+  /** 1 while the request is in flight (a provisional row). */
+  open: Generated<number>;
+  /** 1 once the row is folded into usage_hourly. */
+  rolled_up: Generated<number>;
 }
 
 /**

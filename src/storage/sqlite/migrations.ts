@@ -8,6 +8,7 @@ import {
 import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
 import { auditLogMigration } from './sqlite-audit.js';
 import { storedResponsesMigration } from './sqlite-response-store.js';
+import { usageJournalMigration } from './journal-migration.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -99,6 +100,8 @@ const migrations: Record<string, Migration> = {
   '0400_audit_log': auditLogMigration,
   // Stored Responses API answers for previous_response_id (issue 13).
   '0400_stored_responses': storedResponsesMigration,
+  // The crash-safe usage journal: provisional rows, one row per request, rollups folded later.
+  '0400_usage_journal': usageJournalMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,7 @@ import { sqliteResponseStore } from './sqlite-response-store.js';
 import { sqliteSessionStore } from './sqlite-sessions.js';
 import { sqliteChannelStore, sqliteMetaStore, sqliteUserStore } from './sqlite-stores.js';
 import { sqliteUsageStore } from './sqlite-usage.js';
+import { sqliteUsageJournal } from './sqlite-usage-journal.js';
 
 /**
  * SQLite storage (the embedded default). WAL mode lets readers run while a write is in flight;
@@ -40,6 +41,7 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
     sessions: sqliteSessionStore(db),
     usage: sqliteUsageStore(accountingView(db)),
     audit: sqliteAuditStore(db),
+    openUsageJournal: (bootId) => sqliteUsageJournal(raw, bootId),
     openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
     responses: sqliteResponseStore(db),
     resealSecrets: (reseal) => resealSqliteSecrets(db, reseal),

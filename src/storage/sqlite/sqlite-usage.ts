@@ -1,20 +1,9 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
-import type { PricesUsed, UsageRecord } from '../../spec/usage.js';
-import { rollupBatch, roundCost } from '../../usage/rollup.js';
-import {
-  LATENCY_BUCKETS_MS,
-  type RollupDimension,
-  type RollupRow,
-  type UsageStore,
-} from '../accounting-ports.js';
+import { type Kysely, sql } from 'kysely';
+import { rollupBatch } from '../../usage/rollup.js';
+import { LATENCY_BUCKETS_MS, type UsageStore } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
-import {
-  type AccountingTables,
-  LATENCY_COLUMNS,
-  type LatencyColumn,
-  type UsageHourlyTable,
-  type UsageRecordsTable,
-} from './accounting-schema.js';
+import { type AccountingTables, LATENCY_COLUMNS } from './accounting-schema.js';
+import { ADDITIVE_COLUMNS, fromRollupRow, fromRow, toRollupRow, toRow } from './sqlite-usage-rows.js';
 
 /** The raw-record column each rollup dimension groups by (as `dimensionsOf` does). */
 const DIMENSION_COLUMN = {
@@ -33,20 +22,6 @@ const LATENCY_SUMS = LATENCY_COLUMNS.map((column, i) => {
   const high = bound === undefined ? sql`1 = 1` : sql`latency_ms <= ${sql.lit(bound)}`;
   return sql<number>`sum(case when ${low} and ${high} then 1 else 0 end)`.as(column);
 });
-
-/** Every rollup column that a new row adds to an existing one. */
-const ADDITIVE_COLUMNS = [
-  'requests',
-  'errors',
-  'cache_hits',
-  'prompt_tokens',
-  'completion_tokens',
-  'cached_tokens',
-  'reasoning_tokens',
-  'cost',
-  'latency_ms_sum',
-  ...LATENCY_COLUMNS,
-] as const;
 
 /**
  * `col = col + excluded.col` for every additive column: the database adds, so two writers (two
@@ -82,7 +57,8 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       });
     },
     async list(query) {
-      let q = db.selectFrom('usage_records').selectAll();
+      // Provisional rows (requests in flight) are not records yet.
+      let q = db.selectFrom('usage_records').selectAll().where('open', '=', 0);
       if (query.requestId !== undefined) q = q.where('request_id', '=', query.requestId);
       if (query.from !== undefined) q = q.where('started_at', '>=', query.from);
       if (query.to !== undefined) q = q.where('started_at', '<', query.to);
@@ -120,6 +96,7 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
         .selectFrom('usage_records')
         .selectAll()
         .where('request_id', '=', requestId)
+        .where('open', '=', 0)
         .orderBy('seq')
         .execute();
       return rows.map(fromRow);
@@ -163,6 +140,7 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
         ])
         .where('started_at', '>=', query.from)
         .where('started_at', '<', query.to)
+        .where('open', '=', 0)
         .where(value, 'is not', null)
         .groupBy(['hour', 'value'])
         .orderBy('hour')
@@ -185,115 +163,13 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       return last;
     },
     async prune(before) {
-      const result = await db.deleteFrom('usage_records').where('started_at', '<', before).executeTakeFirst();
+      // A row not yet folded into the rollups stays until it is (the journal's rollUp).
+      const result = await db
+        .deleteFrom('usage_records')
+        .where('started_at', '<', before)
+        .where('rolled_up', '=', 1)
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-  };
-}
-
-function toRow(record: UsageRecord): Omit<UsageRecordsTable, 'seq'> {
-  const usage = record.usage;
-  return {
-    request_id: record.requestId,
-    started_at: record.startedAt,
-    user_id: record.userId,
-    key_id: record.keyId,
-    operation: record.operation,
-    model_asked: record.modelAsked,
-    model_served: record.modelServed,
-    channel: record.channel,
-    upstream_key: record.upstreamKey,
-    stream: record.stream ? 1 : 0,
-    status: record.status,
-    error_code: record.errorCode,
-    prompt_tokens: usage?.promptTokens ?? null,
-    completion_tokens: usage?.completionTokens ?? null,
-    cached_tokens: usage?.cachedTokens ?? null,
-    cache_write_tokens: usage?.cacheWriteTokens ?? null,
-    reasoning_tokens: usage?.reasoningTokens ?? null,
-    count_source: record.countSource,
-    cost: record.cost,
-    prices: record.prices ? JSON.stringify(record.prices) : null,
-    cache_hit: record.cacheHit ? 1 : 0,
-    first_byte_ms: record.firstByteMs,
-    latency_ms: record.latencyMs,
-    attempts: JSON.stringify(record.attempts),
-    attempt_count: record.attempts.length,
-  };
-}
-
-function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
-  const hasUsage = row.prompt_tokens !== null || row.completion_tokens !== null;
-  const prompt = row.prompt_tokens ?? 0;
-  const completion = row.completion_tokens ?? 0;
-  return {
-    requestId: row.request_id,
-    startedAt: row.started_at,
-    keyId: row.key_id,
-    userId: row.user_id,
-    operation: row.operation,
-    modelAsked: row.model_asked,
-    modelServed: row.model_served,
-    channel: row.channel,
-    upstreamKey: row.upstream_key,
-    stream: row.stream === 1,
-    status: row.status,
-    errorCode: row.error_code,
-    usage: hasUsage
-      ? {
-          promptTokens: prompt,
-          completionTokens: completion,
-          totalTokens: prompt + completion,
-          ...(row.cached_tokens !== null ? { cachedTokens: row.cached_tokens } : {}),
-          ...(row.cache_write_tokens !== null ? { cacheWriteTokens: row.cache_write_tokens } : {}),
-          ...(row.reasoning_tokens !== null ? { reasoningTokens: row.reasoning_tokens } : {}),
-        }
-      : null,
-    countSource: row.count_source as UsageRecord['countSource'],
-    cost: row.cost,
-    prices: row.prices ? (JSON.parse(row.prices) as PricesUsed) : null,
-    cacheHit: row.cache_hit === 1,
-    firstByteMs: row.first_byte_ms,
-    latencyMs: row.latency_ms,
-    attempts: JSON.parse(row.attempts) as UsageRecord['attempts'],
-  };
-}
-
-function toRollupRow(row: RollupRow): UsageHourlyTable {
-  return {
-    hour: row.hour,
-    dimension: row.dimension,
-    value: row.value,
-    requests: row.requests,
-    errors: row.errors,
-    cache_hits: row.cacheHits,
-    prompt_tokens: row.promptTokens,
-    completion_tokens: row.completionTokens,
-    cached_tokens: row.cachedTokens,
-    reasoning_tokens: row.reasoningTokens,
-    cost: row.cost,
-    latency_ms_sum: row.latencyMsSum,
-    ...(Object.fromEntries(
-      LATENCY_COLUMNS.map((column, i) => [column, row.latencyHistogram[i] ?? 0]),
-    ) as Record<LatencyColumn, number>),
-  };
-}
-
-function fromRollupRow(row: UsageHourlyTable): RollupRow {
-  return {
-    hour: row.hour,
-    dimension: row.dimension as RollupDimension,
-    value: row.value,
-    requests: row.requests,
-    errors: row.errors,
-    cacheHits: row.cache_hits,
-    promptTokens: row.prompt_tokens,
-    completionTokens: row.completion_tokens,
-    cachedTokens: row.cached_tokens,
-    reasoningTokens: row.reasoning_tokens,
-    // Summed in floating point by the database; rounded so sums read equal however they grouped.
-    cost: roundCost(row.cost),
-    latencyMsSum: row.latency_ms_sum,
-    latencyHistogram: LATENCY_COLUMNS.map((column) => Number(row[column])),
   };
 }
