@@ -7,11 +7,9 @@ import { isJsonObject } from '../spec/json.js';
 import type { PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
 import { usageFromBody } from '../usage/usage-scan.js';
-import { joinChunks } from './join-chunks.js';
-import { type RelayEnd, type RelayOptions, relayStream } from './relay-stream.js';
-import { createSseAccounting } from './sse-accounting.js';
+import { type RelayEnd, relayStream } from './relay-stream.js';
 import { sseErrorEvent } from './sse-error-event.js';
-import { createSseScrubber } from './sse-scrub.js';
+import { createSseTap } from './sse-tap.js';
 import { boundedChunks, captureStream } from './stream-capture.js';
 
 const RELAYED_HEADERS = ['content-type', 'content-disposition'];
@@ -75,11 +73,10 @@ export function respond(
   }
 
   const sse = call.stream;
-  // Every stream goes through the accounting tap, which reads usage in any known shape and can
-  // drop the OpenAI usage event the gateway asked for on the client's behalf.
-  const accounting = sse ? createSseAccounting({ stripUsage: answer.stripStreamUsage }) : null;
+  // Every stream goes through the SSE tap: it masks secrets, reads usage in any known shape and
+  // can drop the OpenAI usage event the gateway asked for on the client's behalf.
   const secrets = secretsOf(call, routed);
-  const scrubber = sse ? createSseScrubber(secrets) : null;
+  const accounting = sse ? createSseTap({ secrets, stripUsage: answer.stripStreamUsage }) : null;
   if (sse) {
     headers.set('content-type', 'text/event-stream; charset=utf-8');
     headers.set('cache-control', 'no-cache');
@@ -123,7 +120,7 @@ export function respond(
       ? (message, timedOut) =>
           (hooks?.errorEvent ?? sseErrorEvent)(scrubSecrets(message, secrets), timedOut, call.requestId)
       : null,
-    ...(scrubber ? { transform: chainTransforms(scrubber, accounting) } : {}),
+    ...(accounting ? { transform: accounting } : {}),
     onChunk: (chunk) => {
       kept?.push(chunk);
       captured?.push(chunk);
@@ -143,19 +140,6 @@ export function respond(
     },
   });
   return new Response(body, { status: success.status, headers });
-}
-
-/** The scrubber first, so the accounting tap (and the cache) only ever see scrubbed events. */
-function chainTransforms(
-  scrubber: ReturnType<typeof createSseScrubber>,
-  accounting: ReturnType<typeof createSseAccounting> | null,
-): NonNullable<RelayOptions['transform']> {
-  if (!accounting) return scrubber;
-  return {
-    push: (chunk) => accounting.push(scrubber.push(chunk)),
-    flush: () => joinChunks([accounting.push(scrubber.flush()), accounting.end()]),
-    finished: accounting.finished,
-  };
 }
 
 /**
