@@ -92,10 +92,10 @@ describe('output-token limits: requests asking for more than a model can give ar
     expect(upstreamBody()).toMatchObject({ model: 'deepseek/deepseek-chat', max_tokens: 8_192 });
   });
 
-  it('the pass-through route clamps the Responses API’s max_output_tokens too', async () => {
+  it('the Responses API door clamps max_output_tokens too (translated to chat for this channel)', async () => {
     await postJson(gw, '/v1/responses', { model: 'small-model', max_output_tokens: 9_999, input: 'hi' });
-    expect(fake.requests.at(-1)?.path).toBe('/v1/responses');
-    expect(upstreamBody().max_output_tokens).toBe(1_000);
+    expect(fake.requests.at(-1)?.path).toBe('/v1/chat/completions');
+    expect(upstreamBody().max_tokens).toBe(1_000);
   });
 
   it('an Anthropic upstream (same format) and a Gemini upstream (translated) are clamped as well', async () => {
