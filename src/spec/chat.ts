@@ -90,7 +90,6 @@ export interface ReasoningOptions {
   readonly mode?: 'adaptive' | 'disabled';
 }
 
-
 /** Structured output: any JSON object, or JSON matching a schema (OpenAI `response_format`). */
 export type ResponseFormat =
   | { readonly type: 'json_object' }

@@ -26,7 +26,12 @@ export interface SseTap {
  * Messages `message_stop`, the Responses API's terminal `response.*` events. Streams without one
  * are complete at their close.
  */
-const TERMINAL_EVENTS = new Set(['message_stop', 'response.completed', 'response.failed', 'response.incomplete']);
+const TERMINAL_EVENTS = new Set([
+  'message_stop',
+  'response.completed',
+  'response.failed',
+  'response.incomplete',
+]);
 /** Cheap test for a run that may hold a terminal event; the parser confirms it. */
 const TERMINAL_HINT = /\[DONE\]|message_stop|response\.(?:completed|failed|incomplete)/;
 

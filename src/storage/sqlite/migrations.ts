@@ -6,9 +6,9 @@ import {
   sql,
 } from 'kysely';
 import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
+import { usageJournalMigration } from './journal-migration.js';
 import { auditLogMigration } from './sqlite-audit.js';
 import { storedResponsesMigration } from './sqlite-response-store.js';
-import { usageJournalMigration } from './journal-migration.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
