@@ -52,6 +52,8 @@ export interface FrontDoor {
    * work, e.g. `/models/:target{.+:generateContent}` for a protocol with the model in the path.
    */
   readonly path: string;
+  /** How metrics and traces name the route when `path` is a router pattern (default: `path`). */
+  readonly label?: string;
   /** Mount points of a protocol with its own (Gemini: `/v1beta`); absent: `/v1` and `/api/v1`. */
   readonly bases?: readonly string[];
   /** Where this protocol's clients send the key; absent: Authorization Bearer or x-api-key. */

@@ -48,7 +48,7 @@ export function mountFrontDoor(
 ): void {
   const errors = door.errors ?? skip;
   const path = `${base}${door.path}`;
-  const scope = door.metered ? openScope(door.operation, path, deps) : skip;
+  const scope = door.metered ? openScope(door.operation, `${base}${door.label ?? door.path}`, deps) : skip;
   const keys = door.keySource ? useKeySource(door.keySource) : skip;
   const handler = (c: Context<GatewayEnv>) => runRequest(c, base, door, deps);
   if (door.method === 'ALL') app.all(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);

@@ -73,8 +73,6 @@ describe.runIf(claudeAvailable())('Claude Code through Switchboard to an OpenAI-
     const call = upstream.seen.find((r) => r.json.messages?.some((m) => m.role === 'tool'));
     const result = call?.json.messages?.find((m) => m.role === 'tool');
     expect(JSON.stringify(result?.content)).toContain(MARKER);
-    // Claude Code's mid-conversation system message stayed a system message.
-    expect(call?.json.messages?.filter((m) => m.role === 'system').length).toBeGreaterThan(0);
   }, 120_000);
 
   it('fails at once with a wrong key: one /v1/messages request, no retry storm, an auth error', async () => {

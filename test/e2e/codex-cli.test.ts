@@ -18,6 +18,15 @@ function chatStream(delta: object, finish: string): string {
   return `${chunk({ role: 'assistant', ...delta }, null)}${chunk({}, finish)}${usage}data: [DONE]\n\n`;
 }
 
+/** Codex is a devDependency: missing here means a broken install, a failure in CI. */
+function codexAvailable(): boolean {
+  if (existsSync(CODEX)) return true;
+  const why = `Codex CLI not found at ${CODEX}`;
+  if (process.env.REQUIRE_SERVICES === '1') throw new Error(`REQUIRE_SERVICES=1 but ${why}`);
+  console.warn(`SKIPPING the Codex CLI test: ${why}`);
+  return false;
+}
+
 function run(args: string[], env: Record<string, string>, cwd: string) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
     const child = spawn(CODEX, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,7 +47,7 @@ function run(args: string[], env: Record<string, string>, cwd: string) {
   });
 }
 
-describe.skipIf(!existsSync(CODEX))(
+describe.runIf(codexAvailable())(
   'Codex CLI → Switchboard /v1/responses → an OpenAI chat-completions upstream',
   () => {
     let fake: FakeUpstream;

@@ -28,6 +28,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
   const generate = (method: 'generateContent' | 'streamGenerateContent'): FrontDoor => ({
     name: `gemini ${method}`,
     path: `/models/:target{.+:${method}}`,
+    label: `/models/{model}:${method}`,
     bases: GEMINI_BASES,
     keySource: googleApiKey,
     method: 'POST',
@@ -60,6 +61,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
   const countTokens: FrontDoor = {
     name: 'gemini countTokens',
     path: '/models/:target{.+:countTokens}',
+    label: '/models/{model}:countTokens',
     bases: GEMINI_BASES,
     keySource: googleApiKey,
     method: 'POST',
