@@ -176,6 +176,23 @@ describe('GET /metrics', () => {
     expect(models.size).toBeLessThanOrEqual(3);
     expect(after.length - before.length).toBeLessThan(20);
   });
+
+  it('names a Gemini route by its pattern, never by the model in its path', async () => {
+    const res = await fetch(`${gw.url}/v1beta/models/gpt-4o-mini:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': gw.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const route = '/v1beta/models/{model}:generateContent';
+    await waitFor(
+      async () => sumOf(await scrape(), 'switchboard_requests_total', { route }) >= 1,
+      'the Gemini request counted under its pattern',
+    );
+    const routes = labelValues(await scrape(), 'switchboard_requests_total', 'route');
+    expect([...routes].some((r) => r.includes('gpt-4o-mini') || r.includes(':target'))).toBe(false);
+  });
 });
 
 describe('metrics on a separate port (METRICS_PORT)', () => {
