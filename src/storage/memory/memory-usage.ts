@@ -7,12 +7,20 @@ import { decodeCursor, encodeCursor, matchesLogQuery } from '../usage-log-cursor
 export function createMemoryUsageStore(): UsageStore {
   const records: { seq: number; record: UsageRecord }[] = [];
   const rollups = new Map<string, RollupRow>();
+  /** Request id and start of every stored record: a retried batch adds nothing twice. */
+  const stored = new Set<string>();
   let seq = 0;
   return {
     async insertBatch(batch) {
-      for (const record of batch) records.push({ seq: ++seq, record: structuredClone(record) });
+      const fresh = batch.filter((record) => {
+        const id = `${record.startedAt}:${record.requestId}`;
+        if (stored.has(id)) return false;
+        stored.add(id);
+        return true;
+      });
+      for (const record of fresh) records.push({ seq: ++seq, record: structuredClone(record) });
       // Added to what is there, as the SQL backends' `col = col + excluded.col` upserts do.
-      for (const delta of rollupBatch(batch)) {
+      for (const delta of rollupBatch(fresh)) {
         const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
         const existing = rollups.get(id);
         rollups.set(id, existing ? addRows(existing, delta) : delta);
@@ -85,6 +93,8 @@ export function createMemoryUsageStore(): UsageStore {
     async prune(before) {
       const kept = records.filter((r) => r.record.startedAt >= before);
       const removed = records.length - kept.length;
+      for (const r of records)
+        if (r.record.startedAt < before) stored.delete(`${r.record.startedAt}:${r.record.requestId}`);
       records.splice(0, records.length, ...kept);
       return removed;
     },

@@ -5,7 +5,11 @@ import {
   type MigrationProvider,
   sql,
 } from 'kysely';
-import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
+import {
+  additiveRollupsMigration,
+  usageAndCacheMigration,
+  usageIdentityMigration,
+} from './accounting-migrations.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -93,6 +97,8 @@ const migrations: Record<string, Migration> = {
   },
   // Rollups as additive upserts: one column per latency bucket (issue 12).
   '0300_additive_rollups': additiveRollupsMigration,
+  // A usage record is stored once however often its batch is retried (issue 14).
+  '0400_usage_record_identity': usageIdentityMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

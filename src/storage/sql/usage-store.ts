@@ -1,20 +1,10 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
-import type { PricesUsed, UsageRecord } from '../../spec/usage.js';
-import { rollupBatch, roundCost } from '../../usage/rollup.js';
-import {
-  LATENCY_BUCKETS_MS,
-  type RollupDimension,
-  type RollupRow,
-  type UsageStore,
-} from '../accounting-ports.js';
+import { type Kysely, sql } from 'kysely';
+import { rollupBatch } from '../../usage/rollup.js';
+import { LATENCY_BUCKETS_MS, type RollupRow, type UsageStore } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
-import {
-  type AccountingTables,
-  LATENCY_COLUMNS,
-  type LatencyColumn,
-  type UsageHourlyTable,
-  type UsageRecordsTable,
-} from './accounting-schema.js';
+import { type AccountingTables, LATENCY_COLUMNS } from './accounting-schema.js';
+import type { SqlDialect } from './dialect.js';
+import { fromRollupRow, fromRow, toRollupRow, toRow } from './usage-rows.js';
 
 /** The raw-record column each rollup dimension groups by (as `dimensionsOf` does). */
 const DIMENSION_COLUMN = {
@@ -53,29 +43,45 @@ const ADDITIVE_COLUMNS = [
  * handles, two processes) never read-merge-write a row and cannot lose each other's counts.
  */
 const ADD_EXCLUDED = Object.fromEntries(
-  ADDITIVE_COLUMNS.map((column) => [column, sql`${sql.ref(column)} + excluded.${sql.ref(column)}`]),
+  ADDITIVE_COLUMNS.map((column) => [
+    column,
+    // Qualified: Postgres would find a bare name ambiguous between the row and `excluded`.
+    sql`${sql.ref(`usage_hourly.${column}`)} + excluded.${sql.ref(column)}`,
+  ]),
 );
 
-/** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
-const INSERT_CHUNK = 500;
+/** Raw records deleted per statement when pruning, so no prune holds a long lock. */
+const PRUNE_CHUNK = 5_000;
 
-export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
+/** A usage record's identity: a retried batch finds its rows already there and adds nothing. */
+const identity = (requestId: string, startedAt: number) => `${startedAt}:${requestId}`;
+
+export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect): UsageStore {
   return {
     async insertBatch(records) {
       if (records.length === 0) return;
-      const deltas = rollupBatch(records);
+      const chunk = dialect.insertChunk;
       // One transaction: the raw rows and the rollups they feed land together or not at all.
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-          await trx
+        // Rows already stored (a batch retried after its commit was not acknowledged) are
+        // skipped, and only the rows this statement inserted are rolled up: rollups stay exact.
+        const inserted = new Set<string>();
+        for (let i = 0; i < records.length; i += chunk) {
+          const rows = await trx
             .insertInto('usage_records')
-            .values(records.slice(i, i + INSERT_CHUNK).map(toRow))
+            .values(records.slice(i, i + chunk).map(toRow))
+            .onConflict((oc) => oc.columns(['request_id', 'started_at']).doNothing())
+            .returning(['request_id', 'started_at'])
             .execute();
+          for (const row of rows) inserted.add(identity(row.request_id, Number(row.started_at)));
         }
-        for (let i = 0; i < deltas.length; i += INSERT_CHUNK) {
+        const fresh = records.filter((r) => inserted.delete(identity(r.requestId, r.startedAt)));
+        // In key order, so two writers upserting the same rows lock them in the same order.
+        const deltas = rollupBatch(fresh).sort(byRollupKey);
+        for (let i = 0; i < deltas.length; i += chunk) {
           await trx
             .insertInto('usage_hourly')
-            .values(deltas.slice(i, i + INSERT_CHUNK).map(toRollupRow))
+            .values(deltas.slice(i, i + chunk).map(toRollupRow))
             .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(ADD_EXCLUDED))
             .execute();
         }
@@ -173,11 +179,11 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
     },
     async lastUsedByKey(keyIds) {
       const last = new Map<string, number>();
-      for (let i = 0; i < keyIds.length; i += INSERT_CHUNK) {
+      for (let i = 0; i < keyIds.length; i += dialect.insertChunk) {
         const rows = await db
           .selectFrom('usage_records')
           .select((eb) => ['key_id', eb.fn.max('started_at').as('last')])
-          .where('key_id', 'in', keyIds.slice(i, i + INSERT_CHUNK))
+          .where('key_id', 'in', keyIds.slice(i, i + dialect.insertChunk))
           .groupBy('key_id')
           .execute();
         for (const row of rows) if (row.key_id !== null) last.set(row.key_id, Number(row.last));
@@ -185,115 +191,26 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       return last;
     },
     async prune(before) {
-      const result = await db.deleteFrom('usage_records').where('started_at', '<', before).executeTakeFirst();
-      return Number(result.numDeletedRows);
+      let removed = 0;
+      for (;;) {
+        const result = await db
+          .deleteFrom('usage_records')
+          .where(
+            'seq',
+            'in',
+            db.selectFrom('usage_records').select('seq').where('started_at', '<', before).limit(PRUNE_CHUNK),
+          )
+          .executeTakeFirst();
+        const n = Number(result.numDeletedRows);
+        removed += n;
+        if (n < PRUNE_CHUNK) return removed;
+      }
     },
   };
 }
 
-function toRow(record: UsageRecord): Omit<UsageRecordsTable, 'seq'> {
-  const usage = record.usage;
-  return {
-    request_id: record.requestId,
-    started_at: record.startedAt,
-    user_id: record.userId,
-    key_id: record.keyId,
-    operation: record.operation,
-    model_asked: record.modelAsked,
-    model_served: record.modelServed,
-    channel: record.channel,
-    upstream_key: record.upstreamKey,
-    stream: record.stream ? 1 : 0,
-    status: record.status,
-    error_code: record.errorCode,
-    prompt_tokens: usage?.promptTokens ?? null,
-    completion_tokens: usage?.completionTokens ?? null,
-    cached_tokens: usage?.cachedTokens ?? null,
-    cache_write_tokens: usage?.cacheWriteTokens ?? null,
-    reasoning_tokens: usage?.reasoningTokens ?? null,
-    count_source: record.countSource,
-    cost: record.cost,
-    prices: record.prices ? JSON.stringify(record.prices) : null,
-    cache_hit: record.cacheHit ? 1 : 0,
-    first_byte_ms: record.firstByteMs,
-    latency_ms: record.latencyMs,
-    attempts: JSON.stringify(record.attempts),
-    attempt_count: record.attempts.length,
-  };
-}
-
-function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
-  const hasUsage = row.prompt_tokens !== null || row.completion_tokens !== null;
-  const prompt = row.prompt_tokens ?? 0;
-  const completion = row.completion_tokens ?? 0;
-  return {
-    requestId: row.request_id,
-    startedAt: row.started_at,
-    keyId: row.key_id,
-    userId: row.user_id,
-    operation: row.operation,
-    modelAsked: row.model_asked,
-    modelServed: row.model_served,
-    channel: row.channel,
-    upstreamKey: row.upstream_key,
-    stream: row.stream === 1,
-    status: row.status,
-    errorCode: row.error_code,
-    usage: hasUsage
-      ? {
-          promptTokens: prompt,
-          completionTokens: completion,
-          totalTokens: prompt + completion,
-          ...(row.cached_tokens !== null ? { cachedTokens: row.cached_tokens } : {}),
-          ...(row.cache_write_tokens !== null ? { cacheWriteTokens: row.cache_write_tokens } : {}),
-          ...(row.reasoning_tokens !== null ? { reasoningTokens: row.reasoning_tokens } : {}),
-        }
-      : null,
-    countSource: row.count_source as UsageRecord['countSource'],
-    cost: row.cost,
-    prices: row.prices ? (JSON.parse(row.prices) as PricesUsed) : null,
-    cacheHit: row.cache_hit === 1,
-    firstByteMs: row.first_byte_ms,
-    latencyMs: row.latency_ms,
-    attempts: JSON.parse(row.attempts) as UsageRecord['attempts'],
-  };
-}
-
-function toRollupRow(row: RollupRow): UsageHourlyTable {
-  return {
-    hour: row.hour,
-    dimension: row.dimension,
-    value: row.value,
-    requests: row.requests,
-    errors: row.errors,
-    cache_hits: row.cacheHits,
-    prompt_tokens: row.promptTokens,
-    completion_tokens: row.completionTokens,
-    cached_tokens: row.cachedTokens,
-    reasoning_tokens: row.reasoningTokens,
-    cost: row.cost,
-    latency_ms_sum: row.latencyMsSum,
-    ...(Object.fromEntries(
-      LATENCY_COLUMNS.map((column, i) => [column, row.latencyHistogram[i] ?? 0]),
-    ) as Record<LatencyColumn, number>),
-  };
-}
-
-function fromRollupRow(row: UsageHourlyTable): RollupRow {
-  return {
-    hour: row.hour,
-    dimension: row.dimension as RollupDimension,
-    value: row.value,
-    requests: row.requests,
-    errors: row.errors,
-    cacheHits: row.cache_hits,
-    promptTokens: row.prompt_tokens,
-    completionTokens: row.completion_tokens,
-    cachedTokens: row.cached_tokens,
-    reasoningTokens: row.reasoning_tokens,
-    // Summed in floating point by the database; rounded so sums read equal however they grouped.
-    cost: roundCost(row.cost),
-    latencyMsSum: row.latency_ms_sum,
-    latencyHistogram: LATENCY_COLUMNS.map((column) => Number(row[column])),
-  };
+function byRollupKey(a: RollupRow, b: RollupRow): number {
+  if (a.dimension !== b.dimension) return a.dimension < b.dimension ? -1 : 1;
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+  return a.hour - b.hour;
 }
