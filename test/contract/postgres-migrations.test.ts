@@ -40,6 +40,24 @@ describe.skipIf(!server)('postgres migrations', () => {
     }
   });
 
+  it('migrates a schema of a database whose other schemas are migrated already', async () => {
+    const other = await freshSchema(server ?? '');
+    try {
+      await (await openPostgresStorage(other.url, { poolSize: 1 })).close();
+      schema = await freshSchema(server ?? '');
+      const storage = await openPostgresStorage(schema.url, { poolSize: 1 });
+      expect(await storage.users.count()).toBe(1);
+      await storage.close();
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('names the problem when the search_path names no schema that exists', async () => {
+    const url = `${server}?options=${encodeURIComponent('-c search_path=sb_no_such_schema')}`;
+    await expect(openPostgresStorage(url, { poolSize: 1 })).rejects.toThrow(/no schema to use/);
+  });
+
   it('refuses to start without migrating on a database that is behind, and names the command', async () => {
     schema = await freshSchema(server ?? '');
     await expect(openPostgresStorage(schema.url, { poolSize: 1, migrate: false })).rejects.toThrow(

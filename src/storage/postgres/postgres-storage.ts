@@ -69,17 +69,38 @@ const MIGRATION_LOCK = 0x5_3b0a;
  */
 export async function migratePostgres(db: Kysely<Database>): Promise<string[]> {
   return db.connection().execute(async (conn) => {
-    const schema = sql`hashtext(coalesce(current_schema(), ''))`;
-    await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK)}, ${schema})`.execute(conn);
+    const schema = await currentSchema(conn);
+    const key = sql`${sql.lit(MIGRATION_LOCK)}, hashtext(${schema})`;
+    await sql`select pg_advisory_lock(${key})`.execute(conn);
     try {
-      return await runMigrator(new Migrator({ db: conn, provider: postgresMigrationProvider }));
+      return await runMigrator(migrator(conn, schema));
     } finally {
-      await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)}, ${schema})`.execute(conn);
+      await sql`select pg_advisory_unlock(${key})`.execute(conn);
     }
   });
 }
 
 async function requireMigrated(db: Kysely<Database>): Promise<void> {
-  const pending = await pendingMigrations(new Migrator({ db, provider: postgresMigrationProvider }));
+  const pending = await pendingMigrations(migrator(db, await currentSchema(db)));
   if (pending.length > 0) throw notMigrated(pending);
+}
+
+/**
+ * The migration history lives in the schema the tables do. Named explicitly: left unnamed,
+ * Kysely looks for its history table in every schema, and one in another schema of the same
+ * database would pass for this one's.
+ */
+function migrator(db: Kysely<Database>, schema: string): Migrator {
+  return new Migrator({ db, provider: postgresMigrationProvider, migrationTableSchema: schema });
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) {
+    throw new Error(
+      'DATABASE_URL: no schema to use: the search_path names none that exists (create it first)',
+    );
+  }
+  return schema;
 }
