@@ -15,6 +15,13 @@ export const postgresDialect: SqlDialect = {
   name: 'postgres',
   insertChunk: 1_000,
   forgetOldSecrets: async () => {},
+  rowSource: (columns, rows) =>
+    sql`select * from unnest(${sql.join(
+      Object.entries(columns).map(
+        ([name, type]) =>
+          sql`${rows.map((row) => (row as Record<string, unknown>)[name] ?? null)}::${sql.raw(type)}[]`,
+      ),
+    )})`,
 };
 
 export interface PostgresOptions {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -16,4 +16,13 @@ export interface SqlDialect {
    * backend would otherwise keep it (SQLite: the WAL file).
    */
   forgetOldSecrets(db: Kysely<Database>): Promise<void>;
+  /**
+   * The rows of a bulk insert as one `SELECT` (for `INSERT … SELECT`), when the backend has a
+   * cheaper form than `VALUES (…), (…)`: Postgres binds one array per column (`unnest`) instead
+   * of one value per cell, which about doubles the usage rows a batch writes per second.
+   */
+  rowSource?(columns: ColumnTypes, rows: readonly object[]): RawBuilder<unknown>;
 }
+
+/** Storage type of each column of a bulk insert, for backends that bind typed arrays. */
+export type ColumnTypes = Readonly<Record<string, 'text' | 'int4' | 'int8' | 'float8'>>;

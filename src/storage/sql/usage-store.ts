@@ -2,7 +2,12 @@ import { type Kysely, sql } from 'kysely';
 import { rollupBatch } from '../../usage/rollup.js';
 import { LATENCY_BUCKETS_MS, type RollupRow, type UsageStore } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
-import { type AccountingTables, LATENCY_COLUMNS } from './accounting-schema.js';
+import {
+  type AccountingTables,
+  LATENCY_COLUMNS,
+  USAGE_HOURLY_COLUMNS,
+  USAGE_RECORD_COLUMNS,
+} from './accounting-schema.js';
 import type { SqlDialect } from './dialect.js';
 import { fromRollupRow, fromRow, toRollupRow, toRow } from './usage-rows.js';
 
@@ -50,6 +55,9 @@ const ADD_EXCLUDED = Object.fromEntries(
   ]),
 );
 
+const USAGE_COLUMN_NAMES = Object.keys(USAGE_RECORD_COLUMNS) as (keyof typeof USAGE_RECORD_COLUMNS)[];
+const HOURLY_COLUMN_NAMES = Object.keys(USAGE_HOURLY_COLUMNS) as (keyof typeof USAGE_HOURLY_COLUMNS)[];
+
 /** Raw records deleted per statement when pruning, so no prune holds a long lock. */
 const PRUNE_CHUNK = 5_000;
 
@@ -67,9 +75,12 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
         // skipped, and only the rows this statement inserted are rolled up: rollups stay exact.
         const inserted = new Set<string>();
         for (let i = 0; i < records.length; i += chunk) {
-          const rows = await trx
-            .insertInto('usage_records')
-            .values(records.slice(i, i + chunk).map(toRow))
+          const values = records.slice(i, i + chunk).map(toRow);
+          const into = trx.insertInto('usage_records');
+          const rows = await (dialect.rowSource
+            ? into.columns(USAGE_COLUMN_NAMES).expression(dialect.rowSource(USAGE_RECORD_COLUMNS, values))
+            : into.values(values)
+          )
             .onConflict((oc) => oc.columns(['request_id', 'started_at']).doNothing())
             .returning(['request_id', 'started_at'])
             .execute();
@@ -79,9 +90,12 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
         // In key order, so two writers upserting the same rows lock them in the same order.
         const deltas = rollupBatch(fresh).sort(byRollupKey);
         for (let i = 0; i < deltas.length; i += chunk) {
-          await trx
-            .insertInto('usage_hourly')
-            .values(deltas.slice(i, i + chunk).map(toRollupRow))
+          const values = deltas.slice(i, i + chunk).map(toRollupRow);
+          const into = trx.insertInto('usage_hourly');
+          await (dialect.rowSource
+            ? into.columns(HOURLY_COLUMN_NAMES).expression(dialect.rowSource(USAGE_HOURLY_COLUMNS, values))
+            : into.values(values)
+          )
             .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(ADD_EXCLUDED))
             .execute();
         }
