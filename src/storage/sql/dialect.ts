@@ -19,7 +19,7 @@ export interface SqlDialect {
   /**
    * The rows of a bulk insert as one `SELECT` (for `INSERT … SELECT`), when the backend has a
    * cheaper form than `VALUES (…), (…)`: Postgres binds one array per column (`unnest`) instead
-   * of one value per cell, which about doubles the usage rows a batch writes per second.
+   * of one value per cell (bench/usage-postgres.ts: ~1,400 → ~2,300 usage records/s).
    */
   rowSource?(columns: ColumnTypes, rows: readonly object[]): RawBuilder<unknown>;
 }
