@@ -2,11 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_POOL_SIZE } from '../../config/settings.js';
 import type { Storage } from '../../storage/ports.js';
-import {
-  migratePostgres,
-  openPostgresDatabase,
-  openPostgresStorage,
-} from '../../storage/postgres/postgres-storage.js';
 import { migrateSqlite, openSqliteDatabase, openSqliteStorage } from '../../storage/sqlite/sqlite-storage.js';
 
 export interface OpenStorageOptions {
@@ -27,6 +22,7 @@ export async function openStorage(
 ): Promise<{ storage: Storage; description: string }> {
   const target = storageTarget(databaseUrl);
   if (target.kind === 'postgres') {
+    const { openPostgresStorage } = await loadPostgres();
     const storage = await openPostgresStorage(databaseUrl, {
       poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
       migrate: options.migrate ?? true,
@@ -45,14 +41,22 @@ export async function migrateDatabase(
   const target = storageTarget(databaseUrl);
   if (target.kind === 'sqlite' && target.filename !== ':memory:')
     mkdirSync(dirname(resolve(target.filename)), { recursive: true });
+  const postgres = target.kind === 'postgres' ? await loadPostgres() : null;
   const db =
-    target.kind === 'postgres' ? openPostgresDatabase(databaseUrl, 1) : openSqliteDatabase(target.filename);
+    target.kind === 'sqlite'
+      ? openSqliteDatabase(target.filename)
+      : (postgres ?? (await loadPostgres())).openPostgresDatabase(databaseUrl, 1);
   try {
-    const applied = target.kind === 'postgres' ? await migratePostgres(db) : await migrateSqlite(db);
+    const applied = postgres ? await postgres.migratePostgres(db) : await migrateSqlite(db);
     return { applied, description: target.description };
   } finally {
     await db.destroy();
   }
+}
+
+/** Loaded only for a Postgres URL: a SQLite gateway or CLI call never pays for the driver. */
+function loadPostgres() {
+  return import('../../storage/postgres/postgres-storage.js');
 }
 
 type StorageTarget =
