@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { requireAdmin } from './admin/admin-auth.js';
+import { createAuditLog } from './admin/audit/audit-log.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
 import { createAdminSessions } from './admin/session/admin-sessions.js';
 import { mountSessionRoutes } from './admin/session/session-routes.js';
@@ -15,10 +16,13 @@ import { bodyLimit } from './http/body-limit.js';
 import type { GatewayEnv } from './http/context.js';
 import { cors } from './http/cors.js';
 import { createErrorHandler, notFound } from './http/error-handler.js';
+import { mountMetricsRoute } from './http/metrics-route.js';
 import { createModelAliases } from './http/model-aliases.js';
 import { mountModelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
+import { mountResponseRoutes } from './http/response-routes.js';
 import { mountServiceRoutes } from './http/service-routes.js';
+import { shouldRetryHeader } from './http/should-retry.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import { createDeferredWork, type Defer } from './pipeline/defer.js';
 import { frontDoors } from './pipeline/front-doors/index.js';
@@ -35,7 +39,11 @@ import type { FetchLike } from './spec/provider.js';
 import type { UsageSink } from './spec/usage.js';
 import type { ChangeFeed } from './storage/change-feed.js';
 import { createMemoryChangeFeed } from './storage/memory/memory-change-feed.js';
+import { createMemoryResponseStore } from './storage/memory/memory-response-store.js';
 import type { Storage } from './storage/ports.js';
+import { createLabelPolicy } from './telemetry/labels.js';
+import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import type { RequestJournal } from './usage/journal-writer.js';
 
 /** Everything the gateway depends on enters here; nothing reaches for globals. */
 export interface GatewayDeps {
@@ -47,6 +55,11 @@ export interface GatewayDeps {
   readonly logger: Logger;
   /** Receives each request's usage record; runs after the response, through `defer`. */
   readonly usageSink: UsageSink;
+  /**
+   * The crash-safe usage journal: each record is written through it as the request ends,
+   * before the answer's last byte (docs/usage-and-limits.md). Absent: the sink alone.
+   */
+  readonly journal?: RequestJournal;
   /**
    * Keeps work after the response alive (usage write, limit settle, cache write):
    * `ctx.waitUntil` on Workers, a drain-tracked set on Node. Absent: the work runs unawaited.
@@ -71,6 +84,8 @@ export interface GatewayDeps {
    * registry should too; a shared feed carries changes between instances.
    */
   readonly changes?: ChangeFeed;
+  /** Metrics and traces (telemetry/telemetry.ts); nothing is observed when absent. */
+  readonly telemetry?: Telemetry;
   /** Router health store (in-memory when absent; a shared one for many processes). */
   readonly health?: HealthStore;
   /** Backoff waits; tests may inject one that does not wait on real time. */
@@ -91,6 +106,14 @@ export interface GatewayDeps {
     readonly defaultModel?: () => string | null;
     /** Retries, budget, breaker, strategies (docs/routing.md); defaults when absent. */
     readonly routing?: RoutingConfig;
+    /** Label allowlists and the scrape token for `GET /metrics` (docs/monitoring.md). */
+    readonly metrics?: {
+      readonly token: string | null;
+      readonly keyAllowlist: readonly string[];
+      readonly userAllowlist: readonly string[];
+    };
+    /** How long stored Responses API answers are kept (config `responses.store_ttl_days`; 30 days). */
+    readonly responsesTtlMs?: number;
   };
 }
 
@@ -109,8 +132,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const { options } = deps;
   const app = new Hono<GatewayEnv>();
+  const telemetry = deps.telemetry ?? noTelemetry;
 
   app.use('*', requestId());
+  app.use('*', shouldRetryHeader());
   app.use(
     '*',
     cors({
@@ -126,6 +151,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'x-ratelimit-remaining-tokens',
         'x-ratelimit-reset-tokens',
         'x-switchboard-cache',
+        'x-should-retry',
       ],
       maxAge: 600,
     }),
@@ -136,11 +162,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     storage: deps.storage,
     endpoints: {
       ...(deps.wires?.get('anthropic') ? { messages: '/v1/messages' } : {}),
+      ...(deps.wires ? { responses: '/v1/responses' } : {}),
       simple_chat: '/chat',
       ...(deps.admin ? { admin_api: '/admin/api', api_reference: '/docs', stats: '/stats' } : {}),
       ...(deps.admin && deps.panel ? { admin_panel: '/admin/' } : {}),
+      ...(telemetry.exposition ? { metrics: '/metrics' } : {}),
     },
   });
+  if (telemetry.exposition)
+    mountMetricsRoute(app, {
+      exposition: telemetry.exposition,
+      adminDigest: deps.admin?.tokenDigest ?? null,
+      metricsToken: options.metrics?.token ?? null,
+    });
 
   const changes = deps.changes ?? createMemoryChangeFeed();
   const keyLookup = createAuthenticator(deps.storage, {
@@ -189,17 +223,41 @@ export function createGateway(deps: GatewayDeps): Gateway {
     authenticate,
     bodyLimit: limitBody,
     sink: usageSink,
+    journal: deps.journal ?? null,
     now,
     resolveModel: createModelAliases(options.modelAliases ?? {}),
     accounting: deps.accounting ?? null,
     work,
+    telemetry,
+    labels: createLabelPolicy({
+      channels: deps.channels,
+      aliases: Object.keys(options.modelAliases ?? {}).filter((name) => !name.includes('*')),
+      keyAllowlist: options.metrics?.keyAllowlist ?? [],
+      userAllowlist: options.metrics?.userAllowlist ?? [],
+    }),
     ...(deps.wires ? { wires: deps.wires } : {}),
   };
   // Each client protocol is a front door on the one pipeline; the pass-through catch-all last.
-  const doors = frontDoors(deps.wires);
-  for (const base of ['/v1', '/api/v1']) {
-    for (const door of doors.specific) mountFrontDoor(app, base, door, pipeline);
-    mountModelRoutes(app, base, { authenticate, channels: deps.channels, providers: deps.providers });
+  const responses = {
+    store: deps.storage.responses ?? createMemoryResponseStore(),
+    ttlMs: options.responsesTtlMs ?? 30 * 86_400_000,
+    now,
+    logger: deps.logger,
+  };
+  // A protocol with its own mount points (Gemini's /v1beta) is mounted there; under /v1 and
+  // /api/v1 every door comes before the pass-through catch-all.
+  const doors = frontDoors(deps.wires, responses);
+  const bases = ['/v1', '/api/v1'];
+  const listingDeps = { authenticate, channels: deps.channels, providers: deps.providers };
+  for (const door of doors.specific)
+    for (const base of door.bases ?? []) if (!bases.includes(base)) mountFrontDoor(app, base, door, pipeline);
+  for (const listing of doors.listings)
+    for (const base of listing.bases) listing.mount(app, base, listingDeps);
+  for (const base of bases) {
+    for (const door of doors.specific)
+      if ((door.bases ?? bases).includes(base)) mountFrontDoor(app, base, door, pipeline);
+    if (deps.wires) mountResponseRoutes(app, base, { authenticate, store: responses.store, now });
+    mountModelRoutes(app, base, listingDeps);
     mountFrontDoor(app, base, doors.catchAll, pipeline);
   }
 
@@ -211,6 +269,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       deps.admin.tokenDigest,
     );
     const admin = requireAdmin(deps.admin.tokenDigest, sessions, now);
+    const audit = createAuditLog({
+      store: deps.storage.audit,
+      now,
+      retentionMs: deps.admin.auditRetentionMs ?? null,
+      logger: deps.logger,
+      ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
+    });
     // Before the admin API's own routes, which end in an /admin/api/* catch-all.
     mountSessionRoutes(app, {
       tokenDigest: deps.admin.tokenDigest,
@@ -218,6 +283,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throttle: createSignInThrottle({ failureDelayMs: deps.admin.session?.signInDelayMs ?? 1_000 }),
       ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
       bodyLimit: limitBody,
+      audit,
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
@@ -237,6 +303,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       version: options.version,
       health: () => runtime.view.snapshot(),
       reenableKey: runtime.view.reenableKey,
+      audit,
     });
     if (deps.panel) mountAdminPanel(app, deps.panel);
   }

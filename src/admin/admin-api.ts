@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type AuditSpec, patchAction } from './audit/audited-route.js';
 import { createChannel, deleteChannel, getChannel, listChannels, updateChannel } from './channel-service.js';
 import { testChannel } from './channel-test.js';
 import type { AdminContext } from './context.js';
@@ -45,6 +46,8 @@ export interface AdminRoute {
   readonly list?: boolean;
   readonly response: z.ZodType;
   readonly handle: (ctx: AdminContext, input: RouteInput) => Promise<unknown>;
+  /** Mutations: what the audit log records once the call succeeded. */
+  readonly audit?: AuditSpec;
 }
 
 const deleted = z.object({ id: z.string(), deleted: z.literal(true) });
@@ -64,6 +67,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'post',
       path: '/users',
+      audit: { object: 'user', action: 'create' },
       tag: 'users',
       status: 201,
       summary: 'Create a user',
@@ -83,6 +87,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'patch',
       path: '/users/:id',
+      audit: { object: 'user', action: patchAction },
       tag: 'users',
       status: 200,
       summary: 'Update a user; `enabled: false` stops all its keys at once',
@@ -93,6 +98,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'delete',
       path: '/users/:id',
+      audit: { object: 'user', action: 'delete' },
       tag: 'users',
       status: 200,
       summary: 'Delete a user and all of its keys',
@@ -122,6 +128,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'post',
       path: '/keys',
+      audit: { object: 'key', action: 'create' },
       tag: 'keys',
       status: 201,
       summary: 'Create a client key: the secret is in this answer only',
@@ -141,6 +148,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'patch',
       path: '/keys/:id',
+      audit: { object: 'key', action: patchAction },
       tag: 'keys',
       status: 200,
       summary: "Update a key's settings",
@@ -151,6 +159,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'delete',
       path: '/keys/:id',
+      audit: { object: 'key', action: 'revoke' },
       tag: 'keys',
       status: 200,
       summary: 'Revoke a key (refused from the next request on; the record stays)',
@@ -160,6 +169,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'post',
       path: '/keys/:id/rotate',
+      audit: { object: 'key', action: 'rotate' },
       tag: 'keys',
       status: 201,
       summary: 'Rotate: a new secret with the same settings; the old key is revoked',
@@ -179,6 +189,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'post',
       path: '/channels',
+      audit: { object: 'channel', action: 'create' },
       tag: 'channels',
       status: 201,
       summary: 'Add a channel (same fields as the config file, plus enabled)',
@@ -198,6 +209,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'patch',
       path: '/channels/:id',
+      audit: { object: 'channel', action: patchAction },
       tag: 'channels',
       status: 200,
       summary: 'Update a channel (file-managed channels: only enabled)',
@@ -208,6 +220,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'delete',
       path: '/channels/:id',
+      audit: { object: 'channel', action: 'delete' },
       tag: 'channels',
       status: 200,
       summary: 'Remove an API-managed channel',
@@ -217,6 +230,7 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
     {
       method: 'post',
       path: '/channels/:id/test',
+      audit: { object: 'channel', action: 'test', noDiff: true },
       tag: 'channels',
       status: 200,
       summary: 'Send one tiny chat request to the channel; report status and latency',

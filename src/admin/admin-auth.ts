@@ -3,6 +3,7 @@ import { secretMatchesDigest } from '../auth/constant-time.js';
 import { extractClientKey } from '../auth/extract-key.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
+import { sessionRef, tokenActor } from './audit/audit-log.js';
 import { type AdminSessions, sameToken } from './session/admin-sessions.js';
 import { CSRF_HEADER, readSessionCookie } from './session/session-cookie.js';
 
@@ -27,6 +28,7 @@ export function requireAdmin(
       if (!(await secretMatchesDigest(presented, digest))) {
         throw new GatewayError('invalid_admin_token', 'the admin token is not valid');
       }
+      c.set('adminActor', tokenActor(c));
       return next();
     }
     const cookie = sessions ? readSessionCookie(c) : null;
@@ -49,6 +51,7 @@ export function requireAdmin(
         `a change made with the session cookie needs the session's ${CSRF_HEADER} header`,
       );
     }
+    c.set('adminActor', { type: 'session', id: sessionRef(session.idHash) });
     return next();
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { CountSource } from '../spec/usage.js';
+import type { auditView } from './audit/audit-routes.js';
 import type { deleteChannel } from './channel-service.js';
 import type { providerPresetSchema } from './provider-presets.js';
 import type {
@@ -72,6 +73,14 @@ export interface LogPage {
 export interface LogDetail {
   request_id: string;
   data: LogEntry[];
+}
+/** One entry of GET /admin/api/audit */
+export type AuditEntryView = ReturnType<typeof auditView>;
+/** GET /admin/api/audit */
+export interface AuditPage {
+  object: 'list';
+  data: AuditEntryView[];
+  next_cursor: string | null;
 }
 /** DELETE /admin/api/users/:id (deletes the user's keys too). */
 export type DeletedUser = Awaited<ReturnType<typeof deleteUser>>;

@@ -22,6 +22,7 @@ export async function channelView(ctx: AdminContext, record: ChannelRecord): Pro
     keys: config.keys.map(maskSecret),
     models: config.models,
     model_map: config.model_map,
+    max_output_tokens: config.max_output_tokens ?? {},
     priority: config.priority,
     weight: config.weight,
     headers: Object.fromEntries(

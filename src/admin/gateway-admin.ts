@@ -8,6 +8,7 @@ import type { Logger } from '../spec/logger.js';
 import type { FetchLike } from '../spec/provider.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Storage } from '../storage/ports.js';
+import type { AuditLog } from './audit/audit-log.js';
 import type { AdminContext } from './context.js';
 import { mountAdminRoutes } from './mount-admin.js';
 import type { TrafficStats } from './traffic-stats.js';
@@ -21,6 +22,8 @@ export interface GatewayAdminDeps {
   readonly session?: { readonly ttlMs: number; readonly signInDelayMs: number };
   /** `upstreams.deny_private`: refuse base URLs naming loopback or private addresses. */
   readonly denyPrivateUpstreams?: boolean;
+  /** `audit.retention_days` in ms: audit entries older than this are deleted; absent keeps all. */
+  readonly auditRetentionMs?: number | null;
 }
 
 export interface AdminWiring {
@@ -40,6 +43,8 @@ export interface AdminWiring {
   readonly version: string;
   readonly health?: () => Promise<HealthSnapshot | null>;
   readonly reenableKey?: GatewayHealth['reenableKey'];
+  /** Records every successful change (built once, shared with the sign-in routes). */
+  readonly audit: AuditLog;
 }
 
 /**
@@ -63,6 +68,7 @@ export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminC
     channels: w.channels,
     bodyLimit: w.bodyLimit,
     version: w.version,
+    audit: w.audit,
     ...(w.health ? { health: w.health } : {}),
     ...(w.reenableKey ? { reenableKey: w.reenableKey } : {}),
   });

@@ -4,6 +4,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { GatewayHealth } from '../router/health-snapshot.js';
 import type { Channel } from '../spec/channel.js';
+import type { AuditLog } from './audit/audit-log.js';
 import { findChannel } from './channel-service.js';
 import type { AdminContext } from './context.js';
 
@@ -12,6 +13,7 @@ export interface KeyHealthDeps {
   readonly ctx: AdminContext;
   readonly channels: () => readonly Channel[];
   readonly reenableKey: GatewayHealth['reenableKey'];
+  readonly audit: AuditLog;
 }
 
 /**
@@ -40,6 +42,14 @@ export function mountKeyHealthRoutes(app: Hono<GatewayEnv>, deps: KeyHealthDeps)
     }
     // Health knows the key by its fingerprint: the index is read against the current key list.
     const reenabled = await deps.reenableKey(id, keyIndex);
-    return c.json({ channel: id, key_index: keyIndex, key: key ? maskSecret(key) : null, reenabled });
+    const masked = key ? maskSecret(key) : null;
+    await deps.audit.record(c, {
+      action: 'reenable-key',
+      objectType: 'channel',
+      objectId: id,
+      objectName: id,
+      changes: { [`keys[${keyIndex}]`]: { before: reenabled ? 'flagged' : 'in rotation', after: masked } },
+    });
+    return c.json({ channel: id, key_index: keyIndex, key: masked, reenabled });
   });
 }

@@ -7,6 +7,9 @@ import { parseJsonObject } from '../http/read-json.js';
 import type { GatewayHealth, HealthSnapshot } from '../router/health-snapshot.js';
 import type { Channel } from '../spec/channel.js';
 import { adminRoutes } from './admin-api.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { mountAuditRoutes } from './audit/audit-routes.js';
+import { runAudited } from './audit/audited-route.js';
 import type { AdminContext } from './context.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { parseOrThrow } from './invalid-request.js';
@@ -26,6 +29,8 @@ export interface AdminMountDeps {
   /** The router's health, when the gateway has one. */
   readonly health?: () => Promise<HealthSnapshot | null>;
   readonly reenableKey?: GatewayHealth['reenableKey'];
+  /** Where every successful change through these routes is recorded. */
+  readonly audit: AuditLog;
 }
 
 /** `/admin/api/*` (admin token), `GET /stats` (admin token), and the public API reference. */
@@ -48,7 +53,9 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
       ctx: deps.ctx,
       channels: deps.channels,
       reenableKey: deps.reenableKey,
+      audit: deps.audit,
     });
+  mountAuditRoutes(app, { admin, store: deps.ctx.storage.audit });
 
   for (const route of routes) {
     app.on(route.method.toUpperCase(), `/admin/api${route.path}`, admin, deps.bodyLimit, async (c) => {
@@ -57,7 +64,11 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
         ...(await readBody(c, route.body)),
         query: parseOrThrow(listQuerySchema, c.req.query()),
       };
-      return c.json(await route.handle(deps.ctx, input), route.status);
+      const run = () => route.handle(deps.ctx, input);
+      const result = route.audit
+        ? await runAudited(deps.ctx, deps.audit, c, route.audit, input, run)
+        : await run();
+      return c.json(result, route.status);
     });
   }
   // Anything else under /admin/api is an admin-only 404, not a client-route fall-through.

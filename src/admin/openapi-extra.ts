@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditQuery } from './audit/audit-routes.js';
 import { exportQuery, logQuery, usageQuery } from './usage-routes.js';
 
 /**
@@ -73,6 +74,16 @@ export const EXTRA_ROUTES: readonly ExtraRoute[] = [
     status: 200,
     summary: 'Totals, groups and a time series (per minute, hour or day)',
     query: usageQuery,
+  },
+  {
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    status: 200,
+    summary:
+      'The audit log of admin actions, newest first: who (admin-token, session, cli), what, which object, ' +
+      'changed fields before → after (secrets masked), when, from where. Read-only: no route edits or deletes it',
+    query: auditQuery,
   },
   {
     method: 'get',

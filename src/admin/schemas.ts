@@ -163,6 +163,9 @@ export const channelViewSchema = z.object({
   keys: z.array(z.string()).describe('masked upstream keys'),
   models: z.array(z.string()),
   model_map: z.record(z.string(), z.string()),
+  max_output_tokens: z
+    .record(z.string(), z.number())
+    .describe('output-token cap per model (exact or * glob); empty: the built-in table only'),
   priority: z.number(),
   weight: z.number(),
   headers: z.record(z.string(), z.string()).describe('values of secret-looking headers are masked'),

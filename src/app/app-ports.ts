@@ -8,6 +8,7 @@ import type { UsageRecord } from '../spec/usage.js';
 import type { CacheBounds, CacheStore, CounterStore } from '../storage/accounting-ports.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Storage } from '../storage/ports.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TokenCounter } from '../usage/token-counter.js';
 
 /** Runs `fn` every `ms` until the returned function is called (a timer that keeps nothing alive). */
@@ -62,6 +63,8 @@ export interface AppPorts {
    * `ctx.waitUntil` on Workers, a set a graceful shutdown drains on Node.
    */
   readonly defer?: Defer;
+  /** Metrics and traces (prom-client and OpenTelemetry on Node); nothing is observed when absent. */
+  readonly telemetry?: Telemetry;
   /** The version the gateway reports. */
   readonly version: string;
 }

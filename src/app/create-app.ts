@@ -12,6 +12,8 @@ import type { UsageRecord } from '../spec/usage.js';
 import { createMemoryChangeFeed } from '../storage/memory/memory-change-feed.js';
 import { createMemoryCacheStore } from '../storage/memory/memory-response-cache.js';
 import type { Storage } from '../storage/ports.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
+import { channelLabel } from '../telemetry/labels.js';
 import { buildAccounting } from '../usage/build-accounting.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import type { AppPorts } from './app-ports.js';
@@ -41,6 +43,7 @@ export interface App {
 
 /** Catches store writes nobody announced on the change feed (the CLI without --url, same database). */
 const CHANNEL_POLL_MS = 5_000;
+const noop = () => {};
 
 /**
  * The runtime-neutral composition root: every service built from the runtime's ports and the
@@ -60,9 +63,11 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
     }, CHANNEL_POLL_MS) ?? (() => {});
   const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
+  const journal = await openJournal(storage, logger);
   const accounting = buildAccounting({
     settings: settings.accounting,
     usage: storage.usage,
+    ...(journal ? { journal } : {}),
     counters: ports.counters,
     openCache: ports.openCache ?? createMemoryCacheStore,
     tokens: ports.tokens ?? createHeuristicTokenCounter(),
@@ -72,6 +77,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
   });
   const extraSink =
     ports.usageSink ?? ((record: UsageRecord) => logger.debug({ usage: record }, 'request finished'));
+  const telemetry = ports.telemetry;
   const gateway = createGateway({
     storage,
     changes,
@@ -83,6 +89,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       box,
       session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
       denyPrivateUpstreams: settings.denyPrivateUpstreams,
+      auditRetentionMs: settings.admin.auditRetentionMs,
     },
     ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
     ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),
@@ -94,10 +101,14 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     ...(ports.sleep ? { sleep: ports.sleep } : {}),
     accounting: accounting.accounting,
     ...(ports.defer ? { defer: ports.defer } : {}),
-    usageSink: async (record: UsageRecord) => {
+    ...(telemetry ? { telemetry } : {}),
+    ...(accounting.writer.journal ? { journal: accounting.writer.journal } : {}),
+    // The writer hands every record of a batch the same promise; passed on as is (no async
+    // wrapper per record), deferred work keeps one entry per batch instead of a chain per request.
+    usageSink: (record: UsageRecord) => {
       const written = accounting.sink(record);
-      await extraSink(record);
-      await written;
+      const extra = extraSink(record);
+      return extra instanceof Promise ? Promise.all([written, extra]).then(noop) : written;
     },
     options: {
       version: ports.version,
@@ -106,9 +117,25 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       maxAttempts: settings.maxAttempts,
       modelAliases: settings.modelAliases,
       routing: settings.routing,
+      metrics: {
+        token: settings.telemetry.metrics.token,
+        keyAllowlist: settings.telemetry.metrics.keyAllowlist,
+        userAllowlist: settings.telemetry.metrics.userAllowlist,
+      },
+      responsesTtlMs: settings.responses.storeTtlMs,
       // With only the built-in mock served, its chat model is the obvious default for /chat.
       defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
     },
+  });
+  telemetry?.watch({
+    breakers: async () => {
+      const snapshot = await gateway.health.snapshot();
+      return {
+        channels: snapshot.channels.map((c) => channelLabel(c.channel)),
+        entries: snapshot.entries.map((e) => ({ channel: channelLabel(e.channel), state: e.state })),
+      };
+    },
+    usageBacklog: () => accounting.writer.pending,
   });
   return {
     gateway,
@@ -125,8 +152,28 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       registry.stop();
       // Records of requests that ended during the drain are written before the storage closes.
       await accounting.writer.close();
+      // Spans of the last requests are exported before the process ends.
+      await telemetry?.close();
     },
   };
+}
+
+/**
+ * The backend's crash-safe usage journal for this boot. Before serving, rows a previous process
+ * left in flight become `interrupted`, and every record it wrote but had not rolled up yet is
+ * folded into the rollups, so they equal the sum of the records again.
+ */
+async function openJournal(storage: Storage, logger: Logger): Promise<UsageJournal | null> {
+  const journal = storage.openUsageJournal?.(crypto.randomUUID()) ?? null;
+  if (!journal) return null;
+  const interrupted = await journal.recover();
+  const folded = await journal.rollUp();
+  if (interrupted > 0 || folded > 0)
+    logger.info(
+      { interrupted, rolledUp: folded },
+      'usage journal recovered: requests in flight at the last stop are marked interrupted',
+    );
+  return journal;
 }
 
 /** The secret box, checked against the database; clear-text secrets of older versions get sealed. */

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { requireAdmin } from '../admin/admin-auth.js';
+import { CLIENT_HEADER, createAuditLog } from '../admin/audit/audit-log.js';
 import type { AdminContext } from '../admin/context.js';
 import { mountAdminRoutes } from '../admin/mount-admin.js';
 import { createTrafficStats } from '../admin/traffic-stats.js';
@@ -46,7 +47,12 @@ export function remoteAdminClient(baseUrl: string, token: string): AdminClient {
       try {
         res = await fetch(`${root}/admin/api${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            [CLIENT_HEADER]: 'cli',
+            'user-agent': `switchboard-cli/${VERSION}`,
+          },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (err) {
@@ -95,6 +101,8 @@ export async function localAdminClient(settings: Settings): Promise<AdminClient>
     channels: () => [],
     bodyLimit: async (_c, next) => next(),
     version: VERSION,
+    // No address: the change was made on this machine, straight on its database.
+    audit: createAuditLog({ store: storage.audit, now: Date.now }),
   });
   app.onError(createErrorHandler(silentLogger));
   return {
@@ -102,7 +110,12 @@ export async function localAdminClient(settings: Settings): Promise<AdminClient>
       const res = await app.fetch(
         new Request(`http://local/admin/api${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            [CLIENT_HEADER]: 'cli',
+            'user-agent': `switchboard-cli/${VERSION}`,
+          },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
       );

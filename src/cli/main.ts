@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/settings.js';
 import { VERSION } from '../runtime/node/version.js';
+import { auditCommand } from './audit.js';
 import { channelsCommand } from './channels.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
@@ -16,6 +17,8 @@ usage:
   switchboard users list|create|show|update|disable|enable|delete ...    users (tenants)
   switchboard keys create|list|show|update|disable|enable|rotate|revoke ... client keys (printed once)
   switchboard channels list|add|update|show|test|disable|enable|remove ... upstream channels
+  switchboard audit list [--actor A] [--action A] [--object-type T] [--object-id ID] [--since 24h] ...
+                                    who changed what (the admin audit log, newest first)
   switchboard secrets rotate        re-seal stored upstream keys under a new sealing key
   switchboard --version
 
@@ -39,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return channelsCommand(rest);
     case 'secrets':
       return secretsCommand(rest);
+    case 'audit':
+      return auditCommand(rest);
     case '--version':
     case '-v':
       console.log(VERSION);

@@ -71,6 +71,18 @@ async function rotate(given: string | null, envName: string, json: boolean): Pro
       throw err;
     }
     staged?.commit();
+    // Straight on the database, not through the admin API: recorded here, as the CLI's.
+    await storage.audit.append({
+      at: Date.now(),
+      actor: { type: 'cli', id: null },
+      action: 'rotate',
+      objectType: 'secrets',
+      objectId: null,
+      objectName: 'sealing key',
+      changes: { resealed: { before: null, after: count } },
+      address: null,
+      userAgent: null,
+    });
     if (json) {
       console.log(JSON.stringify({ resealed: count, key_file: sealing.path }));
     } else if (sealing.path) {

@@ -66,6 +66,11 @@ export async function serveCommand(args: string[] = []): Promise<void> {
   if (settings.admin.panel) {
     process.stdout.write(`Admin panel: http://${shownHost}:${server.port}/admin/\n`);
   }
+  if (server.metricsPort !== null) {
+    process.stdout.write(
+      `Metrics (no token): http://${node.metrics?.host === '0.0.0.0' ? '127.0.0.1' : node.metrics?.host}:${server.metricsPort}/metrics\n`,
+    );
+  }
   if (node.usingDemoChannel) {
     process.stdout.write(
       'No channels configured: serving the built-in mock models "mock-1" and "mock-embedding".\n',

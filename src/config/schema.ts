@@ -7,6 +7,7 @@ import {
   usageConfigSchema,
 } from './accounting-schema.js';
 import { baseUrlSchema } from './base-url.js';
+import { metricsConfigSchema, metricsDefaults, telemetryEnvSchema } from './telemetry-schema.js';
 
 const positiveMs = z.number().int().positive();
 
@@ -56,6 +57,8 @@ export const channelSchema = z
     }),
     /** Pin a conversation to one upstream key while it is healthy (docs/routing.md). */
     affinity: z.boolean().default(false),
+    /** Output-token cap per model (exact or `*` glob); requests asking for more are clamped. */
+    max_output_tokens: z.record(z.string().min(1), z.number().int().positive()).optional(),
     /** Prices for models served by this channel; win over `prices` (docs/usage-and-limits.md). */
     prices: priceMapSchema.optional(),
   })
@@ -157,9 +160,11 @@ export const fileConfigSchema = z
           .default(12),
         /** A wrong admin token at the sign-in form is answered only after this long. */
         sign_in_delay_ms: z.number().int().min(0).max(60_000).default(1_000),
+        /** Audit entries older than this are deleted; 0 keeps them forever. */
+        audit_retention_days: z.number().int().nonnegative().default(0),
       })
       .strict()
-      .default({ panel: true, session_hours: 12, sign_in_delay_ms: 1_000 }),
+      .default({ panel: true, session_hours: 12, sign_in_delay_ms: 1_000, audit_retention_days: 0 }),
     /** Client model name (or `*` glob) → model routed, e.g. Claude Code's names → any upstream. */
     model_aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Model used by `POST /chat` when the request names none. */
@@ -169,6 +174,18 @@ export const fileConfigSchema = z
     limits: limitsConfigSchema.default(accountingDefaults.limits),
     cache: cacheConfigSchema.default(accountingDefaults.cache),
     prices: priceMapSchema.default({}),
+    /** The Responses API's stored answers (docs/responses-api.md). */
+    responses: z
+      .object({
+        /** How long a stored response (for previous_response_id and GET /v1/responses/{id}) is kept. */
+        store_ttl_days: z
+          .number()
+          .positive()
+          .max(365 * 10)
+          .default(30),
+      })
+      .strict()
+      .default({ store_ttl_days: 30 }),
     /** Where channels may point (docs/configuration.md, "Upstream addresses"). */
     upstreams: z
       .object({
@@ -177,26 +194,30 @@ export const fileConfigSchema = z
       })
       .strict()
       .default({ deny_private: false }),
+    /** Prometheus metrics (docs/monitoring.md). */
+    metrics: metricsConfigSchema.default(metricsDefaults),
   })
   .strict();
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 
-export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  HOST: z.string().min(1).optional(),
-  DATABASE_URL: z.string().min(1).optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).optional(),
-  CONFIG: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  BODY_LIMIT: z.string().min(1).optional(),
-  CORS_ORIGINS: z.string().min(1).optional(),
-  /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  /** The sealing key for upstream keys at rest; unset: a key file generated beside the database. */
-  SWITCHBOARD_SECRET_KEY: z
-    .string()
-    .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')
-    .optional(),
-  DEFAULT_MODEL: z.string().min(1).optional(),
-});
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    HOST: z.string().min(1).optional(),
+    DATABASE_URL: z.string().min(1).optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).optional(),
+    CONFIG: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    BODY_LIMIT: z.string().min(1).optional(),
+    CORS_ORIGINS: z.string().min(1).optional(),
+    /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    /** The sealing key for upstream keys at rest; unset: a key file generated beside the database. */
+    SWITCHBOARD_SECRET_KEY: z
+      .string()
+      .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')
+      .optional(),
+    DEFAULT_MODEL: z.string().min(1).optional(),
+  })
+  .extend(telemetryEnvSchema.shape);

@@ -10,6 +10,7 @@ import {
   fileConfigSchema,
   type RoutingConfig,
 } from './schema.js';
+import { resolveTelemetry, type TelemetrySettings } from './telemetry-schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -40,8 +41,18 @@ export interface Settings {
   readonly secrets: { readonly adminToken: string | null; readonly secretKey: string | null };
   /** Usage log, limits, response cache and prices. */
   readonly accounting: AccountingSettings;
+  /** Prometheus metrics and OpenTelemetry traces (docs/monitoring.md). */
+  readonly telemetry: TelemetrySettings;
   /** The admin panel (/admin) and its cookie sessions. */
-  readonly admin: { readonly panel: boolean; readonly sessionTtlMs: number; readonly signInDelayMs: number };
+  readonly admin: {
+    readonly panel: boolean;
+    readonly sessionTtlMs: number;
+    readonly signInDelayMs: number;
+    /** null: audit entries are kept forever. */
+    readonly auditRetentionMs: number | null;
+  };
+  /** `responses.store_ttl_days`: how long stored Responses API answers are kept. */
+  readonly responses: { readonly storeTtlMs: number };
 }
 
 /** A bad setting: the message names the field and what is wrong with it. */
@@ -98,11 +109,15 @@ export function resolveSettings(input: SettingsInput): Settings {
     configPath: input.file?.path ?? null,
     defaultModel: env.DEFAULT_MODEL ?? file.default_model ?? null,
     secrets: { adminToken: env.ADMIN_TOKEN ?? null, secretKey: env.SWITCHBOARD_SECRET_KEY ?? null },
+    telemetry: resolveTelemetry(env, file.metrics),
     admin: {
       panel: file.admin.panel,
       sessionTtlMs: Math.round(file.admin.session_hours * 3_600_000),
       signInDelayMs: file.admin.sign_in_delay_ms,
+      auditRetentionMs:
+        file.admin.audit_retention_days > 0 ? file.admin.audit_retention_days * 86_400_000 : null,
     },
+    responses: { storeTtlMs: Math.round(file.responses.store_ttl_days * 86_400_000) },
     accounting: {
       usage: file.usage,
       limits: file.limits,

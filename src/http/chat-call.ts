@@ -9,10 +9,14 @@ import type { ClientCodec, WireFormat } from '../spec/wire.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
 import { respondTranslated } from '../streaming/translate-response.js';
 
-/** A front door's wire format: one with a client side. */
-export type FrontDoorWire = WireFormat & { readonly client: ClientCodec };
+/**
+ * A front door's wire format: one with a client side. Its upstream side is optional: a format
+ * only some providers take natively (the Responses API) is relayed to those and translated
+ * to the provider's own format for the rest.
+ */
+export type FrontDoorWire = Pick<WireFormat, 'name' | 'passthrough'> & { readonly client: ClientCodec };
 
-export function isFrontDoorWire(wire: WireFormat | undefined): wire is FrontDoorWire {
+export function isFrontDoorWire(wire: WireFormat | undefined): wire is WireFormat & FrontDoorWire {
   return wire?.client !== undefined;
 }
 
@@ -65,8 +69,10 @@ export function answerChat(
   registries: { readonly providers: ProviderRegistry; readonly wires: WireRegistry },
 ): Response {
   const provider = registries.providers.get(routed.target.channel.provider);
+  // The provider took the client's body as it was (translatedChatBody): relay its answer.
+  const native = provider?.nativeWires?.includes(chat.wire.name) && !chat.translation.rewritesRequest;
   const upstream = registries.wires.get(provider?.wire ?? 'openai');
-  if (!upstream || (upstream.name === chat.wire.name && !rewritesAnswer(chat.pipeline))) {
+  if (!upstream || ((native || upstream.name === chat.wire.name) && !rewritesAnswer(chat.pipeline))) {
     return respond(call, routed, answer, chat.wire.passthrough);
   }
   return respondTranslated(call, routed, answer, {

@@ -3,6 +3,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { listedModels } from '../router/resolve-model.js';
 import type { Channel } from '../spec/channel.js';
+import { anthropicModel, anthropicModelPage, isAnthropicClient } from './anthropic-models.js';
 import type { GatewayEnv } from './context.js';
 import { channelsFor } from './principal-channels.js';
 
@@ -12,19 +13,27 @@ export interface ModelRouteDeps {
   readonly providers: ProviderRegistry;
 }
 
-/** `GET {base}/models` and `/models/{id}`: the models the caller's key may use. */
+/**
+ * `GET {base}/models` and `/models/{id}`: the models the caller's key may use, in OpenAI's
+ * shape, or in Anthropic's when the client sends `anthropic-version` (Anthropic SDKs, Claude Code).
+ */
 export function mountModelRoutes(app: Hono<GatewayEnv>, base: string, deps: ModelRouteDeps): void {
-  app.get(`${base}/models`, deps.authenticate, (c) => c.json(modelList(c, deps)));
+  app.get(`${base}/models`, deps.authenticate, (c) => {
+    const list = modelList(c, deps);
+    if (!isAnthropicClient(c)) return c.json(list);
+    return c.json(anthropicModelPage(list.data.map(anthropicModel), c.req.query()));
+  });
   app.get(`${base}/models/*`, deps.authenticate, (c) => {
     const id = modelIdOf(c.req.path);
     const found = modelList(c, deps).data.find((m) => m.id === id);
     if (!found)
       throw new GatewayError('model_not_found', `the model "${id}" does not exist`, { param: 'model' });
-    return c.json(found);
+    return c.json(isAnthropicClient(c) ? anthropicModel(found) : found);
   });
 }
 
-function modelList(c: Context<GatewayEnv>, deps: ModelRouteDeps) {
+/** The models the caller's key may use, in OpenAI's list shape. */
+export function modelList(c: Context<GatewayEnv>, deps: Omit<ModelRouteDeps, 'authenticate'>) {
   const allowed = c.get('principal').allowsModel;
   const seen = new Map<string, { id: string; object: 'model'; created: number; owned_by: string }>();
   for (const channel of channelsFor(c.get('principal'), deps.channels, deps.providers)()) {
@@ -37,7 +46,7 @@ function modelList(c: Context<GatewayEnv>, deps: ModelRouteDeps) {
 }
 
 /** The model id after `/models/` (ids may hold slashes), percent-decoded. */
-function modelIdOf(path: string): string {
+export function modelIdOf(path: string): string {
   const raw = path.slice(path.indexOf('/models/') + '/models/'.length);
   try {
     return decodeURIComponent(raw);

@@ -5,6 +5,7 @@ import type {
   CounterPartition,
   CounterStore,
 } from '../storage/accounting-ports.js';
+import { LimitRefusal } from './limit-refusal.js';
 import type { LimitSubject } from './limit-values.js';
 import { formatReset, type LimitState, rateLimitHeaders } from './rate-limit-headers.js';
 import type { CounterWindow } from './windows.js';
@@ -184,28 +185,32 @@ function rejection(claims: readonly Claim[], taken: readonly ClaimState[], faile
   switch (claim.rule) {
     case 'concurrent':
       headers['retry-after'] = '1';
-      return new GatewayError(
+      return new LimitRefusal(
+        'concurrency',
         'concurrency_limit_exceeded',
         `${who} already has ${claim.limit} requests in flight (limit ${claim.limit}).`,
-        { headers },
+        headers,
       );
     case 'budget':
-      return new GatewayError(
+      return new LimitRefusal(
+        'budget',
         'budget_exceeded',
         `${who} has used its spending budget of ${claim.limit / MICRO} (${claim.subject.limits.budgetPeriod}).${when}`,
-        { headers },
+        headers,
       );
     case 'tpm':
-      return new GatewayError(
+      return new LimitRefusal(
+        'tpm',
         'rate_limit_exceeded',
         `${who} reached its limit of ${claim.limit} tokens per minute (this request may use ${claim.kind === 'count' ? claim.amount : 1}).${when}`,
-        { headers },
+        headers,
       );
     default:
-      return new GatewayError(
+      return new LimitRefusal(
+        claim.rule === 'rpm' ? 'rpm' : 'rph',
         'rate_limit_exceeded',
         `${who} reached its limit of ${claim.limit} requests per ${claim.rule === 'rpm' ? 'minute' : 'hour'}.${when}`,
-        { headers },
+        headers,
       );
   }
 }

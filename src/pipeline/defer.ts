@@ -19,6 +19,8 @@ export interface DeferredWork {
  */
 export function createDeferredWork(defer: Defer | undefined, logger: Logger): DeferredWork {
   let failures = 0;
+  /** The last work of each kind: many requests' usage writes share their batch's one promise. */
+  const last = new Map<string, Promise<unknown>>();
   return {
     run(what, requestId, work) {
       let started: Promise<unknown>;
@@ -27,6 +29,10 @@ export function createDeferredWork(defer: Defer | undefined, logger: Logger): De
       } catch (err) {
         started = Promise.reject(err);
       }
+      // Already watched and deferred: a chain per request would only keep memory until the batch
+      // is written (and log its one failure once per request).
+      if (last.get(what) === started) return;
+      last.set(what, started);
       const settled = started.then(
         () => undefined,
         (err: unknown) => {

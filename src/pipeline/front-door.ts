@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import type { KeySource } from '../auth/extract-key.js';
 import type { ChatContext } from '../http/chat-call.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { ClientCall } from '../router/forward.js';
@@ -46,8 +47,15 @@ export interface DecodeInput {
  */
 export interface FrontDoor {
   readonly name: string;
-  /** Under the mount point, e.g. `/chat/completions`; `/*` takes everything else. */
+  /**
+   * Under the mount point, e.g. `/chat/completions`; `/*` takes everything else. Hono patterns
+   * work, e.g. `/models/:target{.+:generateContent}` for a protocol with the model in the path.
+   */
   readonly path: string;
+  /** Mount points of a protocol with its own (Gemini: `/v1beta`); absent: `/v1` and `/api/v1`. */
+  readonly bases?: readonly string[];
+  /** Where this protocol's clients send the key; absent: Authorization Bearer or x-api-key. */
+  readonly keySource?: KeySource;
   readonly method: 'POST' | 'ALL';
   /** The operation recorded and routed (`passthrough` forwards any path). */
   readonly operation: Operation;

@@ -1,5 +1,5 @@
 import { hasAnyLimit } from '../limits/limit-values.js';
-import type { JsonObject } from '../spec/json.js';
+import { isJsonObject, type JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
 import type { UsageRecord } from '../spec/usage.js';
 import { computeCost } from '../usage/cost.js';
@@ -44,6 +44,11 @@ export async function reserveLimits(
 }
 
 function maxOutputTokens(json: JsonObject | null): number | null {
-  const value = json?.max_completion_tokens ?? json?.max_tokens ?? json?.max_output_tokens;
+  const gemini = json?.generationConfig;
+  const value =
+    json?.max_completion_tokens ??
+    json?.max_tokens ??
+    json?.max_output_tokens ??
+    (isJsonObject(gemini) ? gemini.maxOutputTokens : undefined);
   return typeof value === 'number' && value > 0 ? value : null;
 }

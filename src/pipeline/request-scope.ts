@@ -1,7 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
+import { LimitRefusal } from '../limits/limit-refusal.js';
 import type { UsageRecord } from '../spec/usage.js';
+import type { LabelPolicy } from '../telemetry/labels.js';
+import type { CacheOutcome, RequestTelemetry, Telemetry } from '../telemetry/telemetry.js';
+import type { RequestJournal } from '../usage/journal-writer.js';
 import type { DeferredWork } from './defer.js';
 import { createUsageTap, type UsageAccounting, type UsageTap } from './usage-tap.js';
 
@@ -12,6 +16,8 @@ export interface RequestScope {
   readonly headers: Record<string, string>;
   /** The limit reservation's settle, once limits were reserved. */
   settle: ((record: UsageRecord) => Promise<void>) | null;
+  /** Metrics and traces of this request (a no-op without telemetry). */
+  readonly telemetry: RequestTelemetry;
 }
 
 export interface ScopeDeps {
@@ -20,30 +26,55 @@ export interface ScopeDeps {
   readonly work: DeferredWork;
   /** Receives each finished record (the usage sink); deferred. */
   readonly sink: (record: UsageRecord) => Promise<void>;
+  readonly telemetry: Telemetry;
+  readonly labels: LabelPolicy;
+  /** Writes each record as the request ends, before the answer's last byte; null: none. */
+  readonly journal: RequestJournal | null;
 }
 
 /**
  * Opens the request's scope and usage tap; whatever the exit, the record is ended exactly once:
  * here for an answer the handler completed or an error, by the stream for a streamed answer.
- * The sink and the limit settle run after the response, through `defer`.
+ * The journal write runs at the end itself; the sink and the limit settle after the response,
+ * through `defer`.
  */
-export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler<GatewayEnv> {
+export function openScope(operation: string, route: string, deps: ScopeDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const requestId = c.get('requestId');
+    const telemetry = deps.telemetry.request({
+      requestId,
+      method: c.req.method,
+      route,
+      operation,
+      headers: c.req.raw.headers,
+    });
+    const { journal } = deps;
+    // The journal's row name: unique per request, where a client may reuse its x-request-id.
+    const entry = journal ? crypto.randomUUID() : '';
     const scope: RequestScope = {
       // Until the response cache is consulted, the answer says it was not, so "cache off" and
       // "not cacheable" are visible rather than a missing header.
       headers: { 'x-switchboard-cache': 'bypass' },
       settle: null,
+      telemetry,
       tap: createUsageTap({
         requestId,
         operation,
         now: deps.now,
         accounting: deps.accounting,
+        ...(journal ? { onOpen: (record: UsageRecord) => journal.open(entry, record) } : {}),
         onRecord: (record) => {
+          // Synchronous, before the response leaves: the record is durable before the client
+          // has the answer's last byte (the tap ends as that byte is about to go out).
+          journal?.append(entry, record);
           deps.work.run('usage write', requestId, () => deps.sink(record));
           const settle = scope.settle;
           if (settle) deps.work.run('limit settle', requestId, () => settle(record));
+          try {
+            telemetry.end(record, deps.labels.observe(record, route, cacheOutcome(record, scope.headers)));
+          } catch {
+            // Metrics and traces are best effort: they never cost a request its record or settle.
+          }
         },
       }),
     };
@@ -52,6 +83,7 @@ export function openScope(operation: string, deps: ScopeDeps): MiddlewareHandler
     const refused = c.get('refusedKey');
     if (refused && !c.get('principal'))
       scope.tap.emit({ type: 'principal', keyId: refused.keyId, userId: refused.userId });
+    if (c.error instanceof LimitRefusal) telemetry.refused(c.error.limit);
     applyHeaders(c, scope.headers);
     if (!scope.tap.handedOver) {
       const code = c.error instanceof GatewayError ? c.error.code : c.error ? 'internal_error' : null;
@@ -64,4 +96,9 @@ function applyHeaders(c: Context<GatewayEnv>, headers: Readonly<Record<string, s
   for (const [name, value] of Object.entries(headers)) {
     if (!c.res.headers.has(name)) c.res.headers.set(name, value);
   }
+}
+
+function cacheOutcome(record: UsageRecord, headers: Readonly<Record<string, string>>): CacheOutcome {
+  if (record.cacheHit) return 'hit';
+  return headers['x-switchboard-cache'] === 'miss' ? 'miss' : 'bypass';
 }

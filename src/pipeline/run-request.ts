@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { extractClientKey } from '../auth/extract-key.js';
+import { bearerOrApiKey } from '../auth/extract-key.js';
+import { useKeySource } from '../auth/middleware.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { answerChat } from '../http/chat-call.js';
 import type { GatewayEnv } from '../http/context.js';
@@ -46,11 +47,12 @@ export function mountFrontDoor(
   deps: PipelineDeps,
 ): void {
   const errors = door.errors ?? skip;
-  const scope = door.metered ? openScope(door.operation, deps) : skip;
   const path = `${base}${door.path}`;
+  const scope = door.metered ? openScope(door.operation, path, deps) : skip;
+  const keys = door.keySource ? useKeySource(door.keySource) : skip;
   const handler = (c: Context<GatewayEnv>) => runRequest(c, base, door, deps);
-  if (door.method === 'ALL') app.all(path, errors, scope, deps.bodyLimit, deps.authenticate, handler);
-  else app.post(path, errors, scope, deps.bodyLimit, deps.authenticate, handler);
+  if (door.method === 'ALL') app.all(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
+  else app.post(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
 }
 
 const skip: MiddlewareHandler<GatewayEnv> = (_c, next) => next();
@@ -122,7 +124,7 @@ async function runRequest(
     }
   }
 
-  const call = clientCall(c, described, routedModel, door);
+  const call = { ...clientCall(c, described, routedModel, door), trace: scope.telemetry.attempt };
   const router = {
     ...deps.router,
     channels: channelsFor(principal, deps.router.channels, deps.router.providers),
@@ -145,7 +147,7 @@ function clientCall(
   routedModel: string | null,
   door: FrontDoor,
 ): ClientCall {
-  const key = extractClientKey(c.req.raw.headers);
+  const key = (c.get('keySource') ?? bearerOrApiKey).read(c.req.raw);
   return {
     requestId: c.get('requestId'),
     operation: door.operation,

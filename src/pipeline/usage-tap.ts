@@ -65,6 +65,12 @@ export function createUsageTap(init: {
   readonly now: () => number;
   readonly accounting: UsageAccounting | null;
   readonly onRecord: (record: UsageRecord) => void;
+  /**
+   * What is known once the request is committed to an upstream (a provisional record, for the
+   * crash-safe journal). Called a microtask after the commit, and not at all when the request
+   * ended by then: a buffered answer ends at once, so it costs one journal write, not two.
+   */
+  readonly onOpen?: (record: UsageRecord) => void;
 }): UsageTap {
   const startedAt = init.now();
   const events: UsageEvent[] = [];
@@ -74,6 +80,11 @@ export function createUsageTap(init: {
     emit(event) {
       if (ended) return;
       events.push(event);
+      const onOpen = init.onOpen;
+      if (event.type === 'commit' && onOpen)
+        queueMicrotask(() => {
+          if (!ended) onOpen(buildUsageRecord(init, startedAt, events, null));
+        });
       if (event.type !== 'end') return;
       ended = true;
       let record: UsageRecord;

@@ -48,6 +48,7 @@ export function buildChannels(configs: readonly ChannelConfig[], providers: Prov
       weight: config.weight,
       headers: config.headers,
       ...(config.api_version ? { apiVersion: config.api_version } : {}),
+      ...(config.max_output_tokens ? { maxOutputTokens: config.max_output_tokens } : {}),
       affinity: config.affinity,
       timeouts: {
         connectMs: config.timeout.connect_ms,

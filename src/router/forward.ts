@@ -6,6 +6,7 @@ import type { JsonObject } from '../spec/json.js';
 import type { Logger } from '../spec/logger.js';
 import type { ChatTranslation, FetchLike, Operation, Provider, UpstreamCall } from '../spec/provider.js';
 import type { AttemptRecord } from '../spec/usage.js';
+import type { AttemptStart, AttemptTrace } from '../telemetry/telemetry.js';
 import { affinityHash } from './affinity.js';
 import { sleep } from './backoff.js';
 import { type PlanOptions, planAttempts } from './plan.js';
@@ -39,6 +40,8 @@ export interface ClientCall {
   readonly secrets?: readonly string[];
   /** Chat calls: the front door's format and the canonical request, for translating providers. */
   readonly chat?: ChatTranslation;
+  /** Opens each attempt's trace span (telemetry); absent = untraced. */
+  readonly trace?: (attempt: AttemptStart) => AttemptTrace;
 }
 
 export interface RouterDeps {
@@ -107,6 +110,7 @@ export async function routeCall(
     health: runtime.health.open(),
     budget: runtime.budget,
     load: runtime.load,
+    ...(call.trace ? { trace: call.trace } : {}),
     onAttempt: (tried) => {
       counters.attempts++;
       // A network error's text can carry a URL with a key in it (query-string auth).

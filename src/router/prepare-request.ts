@@ -41,3 +41,12 @@ export function prepareRequest(
 }
 
 const isClientStatus = (status: number) => status >= 400 && status < 500;
+
+/** Extra headers (an attempt's trace context) on a built request, which itself stays untouched. */
+export function withHeaders(
+  request: OutgoingRequest,
+  headers: Readonly<Record<string, string>>,
+): OutgoingRequest {
+  if (Object.keys(headers).length === 0) return request;
+  return { ...request, headers: { ...request.headers, ...headers } };
+}

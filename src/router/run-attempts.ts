@@ -2,12 +2,13 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import type { Target } from '../spec/channel.js';
 import type { FetchLike, Provider, UpstreamCall } from '../spec/provider.js';
 import type { AttemptRecord } from '../spec/usage.js';
+import type { AttemptStart, AttemptTrace } from '../telemetry/telemetry.js';
 import { backoffDelay } from './backoff.js';
 import type { ChannelLoadTracker } from './channel-load.js';
 import type { AttemptFailure } from './failure.js';
 import type { RequestHealth } from './health/request-health.js';
 import type { PlannedChannel } from './plan.js';
-import { type Prepared, prepareRequest } from './prepare-request.js';
+import { type Prepared, prepareRequest, withHeaders } from './prepare-request.js';
 import type { RetryBudget } from './retry-budget.js';
 import { type AttemptSuccess, sendAttempt } from './send-attempt.js';
 
@@ -35,6 +36,8 @@ export interface RunOptions {
   readonly health: RequestHealth;
   readonly budget: RetryBudget;
   readonly load: ChannelLoadTracker;
+  /** Opens an attempt's trace span; its headers go upstream with the request. */
+  readonly trace?: (attempt: AttemptStart) => AttemptTrace;
   /** Sees every attempt as it ends; the usage record keeps them all. */
   readonly onAttempt: (record: AttemptRecord) => void;
   readonly onRetry: (allowed: boolean) => void;
@@ -206,10 +209,15 @@ async function attempt(
   state.attempts++;
   const started = now();
   const endLoad = options.load.begin(target.channel.id);
+  const span = options.trace?.({
+    channel: target.channel.name,
+    provider: target.channel.provider,
+    model: target.upstreamModel,
+  });
   const result = await sendAttempt({
     provider: prepared.provider,
     call: prepared.call,
-    request: prepared.request,
+    request: span ? withHeaders(prepared.request, span.headers) : prepared.request,
     fetch: options.fetch,
     clientSignal: options.clientSignal,
     now,
@@ -223,11 +231,13 @@ async function attempt(
     latencyMs: now() - started,
   });
   if (!result.ok) {
+    span?.failed(result.status, result.reason);
     endLoad();
     await health.report(target, result.health);
     if (result.clientGone) countClientAbort();
     return result;
   }
+  span?.committed(result.status);
   await health.report(target, { kind: 'success' });
   options.load.recordFirstByte(target.channel.id, result.firstByteMs);
   const success: AttemptSuccess = {

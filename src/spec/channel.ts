@@ -19,6 +19,11 @@ export interface Channel {
   readonly apiVersion?: string;
   /** Keep one conversation on one upstream key while that key is healthy (prompt caches). */
   readonly affinity?: boolean;
+  /**
+   * Output-token caps by model (exact name or `*` glob, upstream or client name): a request asking
+   * for more is clamped to it. Wins over the built-in table (src/providers/model-limits.ts).
+   */
+  readonly maxOutputTokens?: Readonly<Record<string, number>>;
 }
 
 export interface ChannelTimeouts {

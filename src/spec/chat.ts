@@ -59,7 +59,13 @@ export type ChatMessage =
   | { readonly role: 'user'; readonly parts: readonly UserPart[] }
   | { readonly role: 'assistant'; readonly parts: readonly AssistantPart[] }
   /** Results of earlier tool calls: OpenAI `tool` messages, Anthropic `tool_result` blocks. */
-  | { readonly role: 'tool'; readonly parts: readonly ToolResultPart[] };
+  | { readonly role: 'tool'; readonly parts: readonly ToolResultPart[] }
+  /**
+   * An instruction inside the conversation, after the first turn (Claude Code sends these).
+   * Upstreams that take system messages anywhere keep it in place; others fold it into the
+   * system prompt (src/providers/shared/system-messages.ts).
+   */
+  | { readonly role: 'system'; readonly parts: readonly TextPart[] };
 
 export interface ToolDefinition {
   readonly name: string;
@@ -76,7 +82,24 @@ export interface ReasoningOptions {
   readonly budgetTokens?: number;
   /** OpenAI-style effort, mapped to a budget where the upstream wants one. */
   readonly effort?: 'minimal' | 'low' | 'medium' | 'high';
+  /**
+   * `adaptive`: the client leaves thinking to the model (Anthropic adaptive thinking, or an
+   * effort alone), so it is asked for only where the upstream model is known to take it.
+   * `disabled`: the client turned thinking off.
+   */
+  readonly mode?: 'adaptive' | 'disabled';
 }
+
+/** Structured output: any JSON object, or JSON matching a schema (OpenAI `response_format`). */
+export type ResponseFormat =
+  | { readonly type: 'json_object' }
+  | {
+      readonly type: 'json_schema';
+      readonly name: string;
+      readonly schema: JsonObject;
+      readonly strict?: boolean;
+      readonly description?: string;
+    };
 
 export interface ChatRequest {
   /** The model as the client named it; adapters write the upstream model instead. */
@@ -97,6 +120,8 @@ export interface ChatRequest {
   readonly reasoning?: ReasoningOptions;
   /** End-user id for abuse tracking (OpenAI `user`, Anthropic `metadata.user_id`). */
   readonly user?: string;
+  /** OpenAI `response_format`, Gemini `responseMimeType` + `responseSchema`. */
+  readonly responseFormat?: ResponseFormat;
 }
 
 export type FinishReason = 'stop' | 'stop-sequence' | 'length' | 'tool-calls' | 'content-filter' | 'other';

@@ -77,6 +77,11 @@ export interface Provider {
   readonly forwardsAnyPath: boolean;
   /** The chat wire format it speaks (`openai`, `anthropic`, `gemini`); absent means `openai`. */
   readonly wire?: string;
+  /**
+   * Other client wire formats it takes unchanged at the client's own path (e.g. OpenAI's
+   * `openai-responses`): a call in one of them is relayed, not translated.
+   */
+  readonly nativeWires?: readonly string[];
   buildRequest(call: UpstreamCall): OutgoingRequest;
   send?(request: OutgoingRequest, call: UpstreamCall, signal: AbortSignal): Promise<Response>;
 }

@@ -13,6 +13,11 @@ export interface EncodeContext {
   /** The model name the upstream knows. */
   readonly model: string;
   readonly stream: boolean;
+  /**
+   * The upstream turns reasoning on and off with `thinking: {type: "enabled" | "disabled"}`
+   * instead of taking `reasoning_effort` (set by the channel's provider preset).
+   */
+  readonly thinkingSwitch?: boolean;
 }
 
 /** The upstream side of a wire format: canonical request out, canonical response back. */
@@ -36,6 +41,8 @@ export interface ClientCodec {
   decodeRequest(body: JsonObject): ChatRequest;
   encodeResponse(response: ChatResponse, request: ChatRequest): JsonObject;
   encodeStream(request: ChatRequest, requestId: string): TransformStream<StreamPart, Uint8Array>;
+  /** The content type of `encodeStream`'s bytes (absent: `text/event-stream`). */
+  readonly streamContentType?: string;
   /** The error body this wire format's clients parse. */
   errorBody(error: ClientErrorInfo): JsonObject;
 }

@@ -1,5 +1,8 @@
 import type { ChannelConfig } from '../config/schema.js';
 import type { CacheBounds, CacheStore, UsageStore } from './accounting-ports.js';
+import type { AuditStore } from './audit-port.js';
+import type { ResponseStore } from './response-store.js';
+import type { UsageJournal } from './usage-journal.js';
 
 /** A client key as stored: never the secret, only its SHA-256 and a hint. */
 export interface KeyRecord {
@@ -156,8 +159,21 @@ export interface Storage {
   readonly sessions: AdminSessionStore;
   /** The durable usage log and its hourly rollups (src/storage/accounting-ports.ts). */
   readonly usage: UsageStore;
+  /** The audit log of admin actions (src/storage/audit-port.ts). */
+  readonly audit: AuditStore;
+  /**
+   * Opens the crash-safe usage journal over `usage` for one boot of the gateway (`bootId`
+   * names this process, so rows another boot left open can be told apart at start).
+   * Backends without one leave it out: records are then written in batches (`insertBatch`).
+   */
+  openUsageJournal?(bootId: string): UsageJournal;
   /** Opens the response cache kept in this backend, bounded as given. */
   openResponseCache(bounds: CacheBounds): CacheStore;
+  /**
+   * Stored Responses API answers (`previous_response_id`); a backend without it leaves it out
+   * and the gateway keeps them in process memory.
+   */
+  readonly responses?: ResponseStore;
   /** Resolves when the backend answers; rejects otherwise (used by /health). */
   ping(): Promise<void>;
   /**

@@ -23,7 +23,17 @@ export interface RelayOptions {
    * Rewrites each upstream chunk before it is forwarded (the accounting tap uses it to drop one
    * event); `flush` yields what it still holds when the upstream ends. Absent: bytes pass as is.
    */
-  readonly transform?: { readonly push: (chunk: Uint8Array) => Uint8Array; readonly flush: () => Uint8Array };
+  readonly transform?: {
+    readonly push: (chunk: Uint8Array) => Uint8Array;
+    readonly flush: () => Uint8Array;
+    /** True once the stream's terminal event (e.g. `data: [DONE]`) has been pushed through. */
+    readonly finished?: () => boolean;
+  };
+  /**
+   * Runs once, before the chunk holding the terminal event is handed to the client: the answer
+   * is complete from the client's point of view, so its usage record is written first.
+   */
+  readonly onFinal?: () => void;
   /** Sees every chunk exactly as it is forwarded. */
   readonly onChunk?: (chunk: Uint8Array) => void;
   readonly onEnd: (end: RelayEnd) => void;
@@ -77,8 +87,13 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
     options.abortUpstream('idle timeout');
     fail(new ReadTimeoutError(`no data from upstream for ${idleMs} ms`));
   };
+  let final = false;
   const forward = (chunk: Uint8Array): boolean => {
     const out = transform ? transform.push(chunk) : chunk;
+    if (!final && transform?.finished?.()) {
+      final = true;
+      options.onFinal?.();
+    }
     if (out.byteLength === 0) return false;
     onChunk?.(out);
     stream.enqueue(out);
@@ -107,12 +122,12 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
             if (ended) return;
             if (done) {
               const rest = transform?.flush();
-              if (rest && rest.byteLength > 0) {
-                onChunk?.(rest);
-                controller.enqueue(rest);
-              }
-              controller.close();
+              const last = rest && rest.byteLength > 0 ? rest : null;
+              if (last) onChunk?.(last);
+              // Ended (and so recorded) before the last bytes and the close reach the client.
               end({ outcome: 'done' });
+              if (last) controller.enqueue(last);
+              controller.close();
               return;
             }
             if (forward(value)) return;

@@ -7,11 +7,9 @@ import { isJsonObject } from '../spec/json.js';
 import type { PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
 import { usageFromBody } from '../usage/usage-scan.js';
-import { joinChunks } from './join-chunks.js';
-import { relayStream } from './relay-stream.js';
-import { createSseAccounting } from './sse-accounting.js';
+import { type RelayEnd, relayStream } from './relay-stream.js';
 import { sseErrorEvent } from './sse-error-event.js';
-import { createSseScrubber } from './sse-scrub.js';
+import { createSseTap } from './sse-tap.js';
 import { boundedChunks, captureStream } from './stream-capture.js';
 
 const RELAYED_HEADERS = ['content-type', 'content-disposition'];
@@ -75,11 +73,10 @@ export function respond(
   }
 
   const sse = call.stream;
-  // Every stream goes through the accounting tap, which reads usage in any known shape and can
-  // drop the OpenAI usage event the gateway asked for on the client's behalf.
-  const accounting = sse ? createSseAccounting({ stripUsage: answer.stripStreamUsage }) : null;
+  // Every stream goes through the SSE tap: it masks secrets, reads usage in any known shape and
+  // can drop the OpenAI usage event the gateway asked for on the client's behalf.
   const secrets = secretsOf(call, routed);
-  const scrubber = sse ? createSseScrubber(secrets) : null;
+  const accounting = sse ? createSseTap({ secrets, stripUsage: answer.stripStreamUsage }) : null;
   if (sse) {
     headers.set('content-type', 'text/event-stream; charset=utf-8');
     headers.set('cache-control', 'no-cache');
@@ -90,6 +87,29 @@ export function respond(
   // for usage at its end like a buffered one.
   const textual = !sse && isTextual(headers.get('content-type'));
   const kept = textual ? boundedChunks(MAX_KEPT_BODY_BYTES) : null;
+  /** Ends the usage record for how the relay ended (only the first end counts). */
+  let recorded = false;
+  const record = (end: RelayEnd) => {
+    if (recorded) return;
+    recorded = true;
+    const whole = kept?.joined() ?? null;
+    const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
+    const text = counted
+      ? null
+      : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
+    const failed = accounting?.upstreamError() ?? null;
+    // The upstream may report an error inside its 200 stream: the request failed all the same.
+    if (end.outcome === 'done' && failed !== null) usage.end(502, 'upstream_stream_error', counted, text);
+    else if (end.outcome === 'done') usage.end(success.status, null, counted, text);
+    else if (end.outcome === 'cancelled') usage.end(499, 'client_closed', counted, text);
+    else
+      usage.end(
+        end.timedOut ? 504 : 502,
+        end.timedOut ? 'upstream_timeout' : 'upstream_stream_error',
+        counted,
+        text,
+      );
+  };
   usage.handOver();
   const body = relayStream({
     first: success.first,
@@ -100,52 +120,26 @@ export function respond(
       ? (message, timedOut) =>
           (hooks?.errorEvent ?? sseErrorEvent)(scrubSecrets(message, secrets), timedOut, call.requestId)
       : null,
-    ...(scrubber ? { transform: chainTransforms(scrubber, accounting) } : {}),
+    ...(accounting ? { transform: accounting } : {}),
     onChunk: (chunk) => {
       kept?.push(chunk);
       captured?.push(chunk);
     },
+    // The usage record is ended (and written) before the client holds a complete answer: at
+    // the terminal event when the stream has one, else as the stream ends, before its close.
+    onFinal: () => record({ outcome: 'done' }),
     onEnd: (end) => {
       success.release();
-      const whole = kept?.joined() ?? null;
-      const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
-      const text = counted
-        ? null
-        : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
-      const failed = accounting?.upstreamError() ?? null;
-      if (end.outcome === 'done' && failed !== null) {
-        // The upstream reported an error inside its 200 stream: the request failed all the same.
-        usage.end(502, 'upstream_stream_error', counted, text);
-      } else if (end.outcome === 'done') {
-        usage.end(success.status, null, counted, text);
+      record(end);
+      if (end.outcome === 'done' && (accounting?.upstreamError() ?? null) === null)
         captured?.store({
           status: success.status,
           contentType: headers.get('content-type') ?? 'text/event-stream',
           stream: sse,
         });
-      } else if (end.outcome === 'cancelled') usage.end(499, 'client_closed', counted, text);
-      else
-        usage.end(
-          end.timedOut ? 504 : 502,
-          end.timedOut ? 'upstream_timeout' : 'upstream_stream_error',
-          counted,
-          text,
-        );
     },
   });
   return new Response(body, { status: success.status, headers });
-}
-
-/** The scrubber first, so the accounting tap (and the cache) only ever see scrubbed events. */
-function chainTransforms(
-  scrubber: ReturnType<typeof createSseScrubber>,
-  accounting: ReturnType<typeof createSseAccounting> | null,
-): { push: (chunk: Uint8Array) => Uint8Array; flush: () => Uint8Array } {
-  if (!accounting) return scrubber;
-  return {
-    push: (chunk) => accounting.push(scrubber.push(chunk)),
-    flush: () => joinChunks([accounting.push(scrubber.flush()), accounting.end()]),
-  };
 }
 
 /**

@@ -96,21 +96,31 @@ export function respondTranslated(
     bytes.pipeThrough(sseDecoder()).pipeThrough(t.upstream.decodeStream()),
   ).pipeThrough(tap);
   if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
-  const encoded = parts.pipeThrough(t.client.encodeStream(t.request, call.requestId));
+  /** Ends the usage record (only the first end counts). */
+  const record = () => {
+    const end = relayEnd as RelayEnd | null;
+    if (!failed) usage.end(success.status, null, counted);
+    else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
+    else usage.end(502, 'upstream_stream_error', counted);
+  };
+  // Client encoders write their terminal event (`[DONE]`, `message_stop`) when the parts end:
+  // the record is written first, so a client holding a complete answer always has its record.
+  const recordAtEnd = new TransformStream<StreamPart, StreamPart>({ flush: record });
+  const encoded = parts
+    .pipeThrough(recordAtEnd)
+    .pipeThrough(t.client.encodeStream(t.request, call.requestId));
 
   const captured = captureStream(success.status === 200 ? answer.capture : null);
+  const contentType = t.client.streamContentType ?? 'text/event-stream; charset=utf-8';
   const finish = () => {
     success.release();
-    const end = relayEnd as RelayEnd | null;
-    if (!failed) {
-      usage.end(success.status, null, counted);
+    record();
+    if (!failed)
       captured?.store({
         status: success.status,
-        contentType: 'text/event-stream; charset=utf-8',
+        contentType,
         stream: true,
       });
-    } else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
-    else usage.end(502, 'upstream_stream_error', counted);
   };
   const reader = encoded.getReader();
   const body = new ReadableStream<Uint8Array>(
@@ -130,8 +140,8 @@ export function respondTranslated(
         }
         const { done, value } = next;
         if (done) {
-          controller.close();
           finish();
+          controller.close();
           return;
         }
         captured?.push(value);
@@ -146,7 +156,7 @@ export function respondTranslated(
     { highWaterMark: 0 },
   );
   const headers = new Headers({
-    'content-type': 'text/event-stream; charset=utf-8',
+    'content-type': contentType,
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
   });

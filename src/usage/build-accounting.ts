@@ -4,6 +4,7 @@ import type { RequestAccounting } from '../pipeline/request-accounting.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageSink } from '../spec/usage.js';
 import type { CacheBounds, CacheStore, CounterStore, UsageStore } from '../storage/accounting-ports.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
 import { DEFAULT_PRICES } from './default-prices.js';
 import { createPriceTable, type ModelPrice, type PriceMap } from './prices.js';
 import type { TokenCounter } from './token-counter.js';
@@ -23,6 +24,8 @@ export interface AccountingParts {
 export function buildAccounting(input: {
   readonly settings: AccountingSettings;
   readonly usage: UsageStore;
+  /** The backend's crash-safe journal, when it has one (records are then written as requests end). */
+  readonly journal?: UsageJournal;
   readonly counters: CounterStore;
   /** Opens the response cache (called only when `cache.enabled`). */
   readonly openCache: (bounds: CacheBounds) => CacheStore;
@@ -63,6 +66,7 @@ export function buildAccounting(input: {
     maxBuffered: 100_000,
     now,
     retentionMs: settings.usage.retention_days > 0 ? settings.usage.retention_days * 86_400_000 : null,
+    ...(input.journal ? { journal: input.journal } : {}),
   });
   const accounting: RequestAccounting = {
     prices,

@@ -9,7 +9,18 @@ const PER_REQUEST_OVERHEAD = 3;
  * Not text tokens: roles are in the per-message overhead, and counting base64 image or audio
  * payloads would inflate the estimate far past what providers bill for them.
  */
-const SKIPPED_KEYS = new Set(['role', 'type', 'image_url', 'input_audio', 'source', 'cache_control']);
+const SKIPPED_KEYS = new Set([
+  'role',
+  'type',
+  'image_url',
+  'input_audio',
+  'source',
+  'cache_control',
+  // Gemini: inline and file data, opaque thought signatures.
+  'inlineData',
+  'fileData',
+  'thoughtSignature',
+]);
 
 /** The text a request sends the model: message contents, prompt or input, tool definitions. */
 export function promptText(json: JsonObject | null): { text: string; messages: number } {
@@ -22,6 +33,14 @@ export function promptText(json: JsonObject | null): { text: string; messages: n
       collectText(message, parts);
     }
   }
+  // Gemini's turns and system instruction.
+  if (Array.isArray(json.contents)) {
+    for (const content of json.contents) {
+      messages++;
+      collectText(content, parts);
+    }
+  }
+  if (json.systemInstruction !== undefined) collectText(json.systemInstruction, parts);
   if (typeof json.system === 'string' || Array.isArray(json.system)) collectText(json.system, parts);
   if (json.prompt !== undefined) collectText(json.prompt, parts);
   if (json.input !== undefined) collectText(json.input, parts);

@@ -1,6 +1,8 @@
 import type { Logger } from '../spec/logger.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { UsageStore } from '../storage/accounting-ports.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
+import { createRequestJournal, type RequestJournal } from './journal-writer.js';
 
 export interface UsageWriterOptions {
   readonly store: UsageStore;
@@ -14,6 +16,11 @@ export interface UsageWriterOptions {
   readonly now: () => number;
   /** Raw records older than this are pruned (rollups stay); null keeps them forever. */
   readonly retentionMs: number | null;
+  /**
+   * The crash-safe journal, when the backend has one: the pipeline writes each record through
+   * it as the request ends, and this writer only folds the written rows into the rollups.
+   */
+  readonly journal?: UsageJournal;
 }
 
 export interface UsageWriter {
@@ -28,15 +35,20 @@ export interface UsageWriter {
   close(): Promise<void>;
   /** Records waiting to be written. */
   readonly pending: number;
+  /** Where the pipeline writes each record as the request ends; null without a journal. */
+  readonly journal: RequestJournal | null;
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
 
 /**
- * Buffers usage records and writes them in batches, one transaction each. A crash (`kill -9`)
- * loses at most the records of the current interval; a graceful shutdown loses none.
+ * Without a journal: buffers usage records and writes them in batches, one transaction each; a
+ * crash (`kill -9`) loses at most the records of the current interval. With one: the records are
+ * already written, and each batch folds them into the rollups (`journal.rollUp`), so a crash
+ * loses no record and the next start folds what this process had not.
  */
 export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
+  const journal = options.journal ? createRequestJournal(options.journal, options.logger) : null;
   let buffer: UsageRecord[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
   let writing: Promise<void> = Promise.resolve();
@@ -58,7 +70,20 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     return timed;
   };
 
+  const rollUpOnce = async (store: UsageJournal, requests: RequestJournal) => {
+    try {
+      await requests.retry();
+      await store.rollUp();
+    } catch (err) {
+      options.logger.error({ err: String(err) }, 'usage rollup failed');
+      schedule();
+      return;
+    }
+    await pruneIfDue();
+  };
+
   const writeOnce = async () => {
+    if (options.journal && journal) return rollUpOnce(options.journal, journal);
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
@@ -105,6 +130,8 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
 
   return {
     add(record) {
+      // Journaled: the record is on disk already; what is left is folding it into the rollups.
+      if (journal) return closed ? flush() : schedule();
       buffer.push(record);
       // After close (a stream cut by the shutdown itself) there is no timer: write at once.
       if (buffer.length >= options.maxBatch || closed) return flush();
@@ -115,11 +142,13 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
       closed = true;
       await flush();
       // A failed final write is retried once; after that the records are reported lost.
-      if (buffer.length > 0) await flush();
-      if (buffer.length > 0) options.logger.error({ lost: buffer.length }, 'usage records lost at shutdown');
+      if (buffer.length + (journal?.failed ?? 0) > 0) await flush();
+      const lost = buffer.length + (journal?.failed ?? 0);
+      if (lost > 0) options.logger.error({ lost }, 'usage records lost at shutdown');
     },
     get pending() {
-      return buffer.length;
+      return buffer.length + (journal?.failed ?? 0);
     },
+    journal,
   };
 }

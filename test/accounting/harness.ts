@@ -5,7 +5,10 @@ import { channel, startTestGateway, type TestGateway } from '../support/start-ga
 
 export const UPSTREAM_KEY = 'sk-upstream-test-0001';
 
-/** A gateway with one OpenAI-compatible channel on the fake upstream, and fast usage flushes. */
+/**
+ * A gateway with one OpenAI channel on the fake upstream (which speaks the Responses API too, so
+ * `/v1/responses` is relayed as sent), and fast usage flushes.
+ */
 export async function startAccountingGateway(
   fake: FakeUpstream,
   extra: Record<string, unknown> = {},
@@ -17,6 +20,7 @@ export async function startAccountingGateway(
       channels: [
         channel({
           name: 'fake',
+          provider: 'openai',
           base_url: fake.baseUrl,
           keys: [UPSTREAM_KEY],
           models: ['gpt-4o-mini'],

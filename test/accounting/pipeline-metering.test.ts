@@ -45,7 +45,7 @@ describe('every path is metered', () => {
   });
 
   for (const stream of [false, true]) {
-    it(`a ${stream ? 'streamed' : 'JSON'} /v1/responses pass-through is recorded with the upstream's counts`, async () => {
+    it(`a ${stream ? 'streamed' : 'JSON'} /v1/responses native relay is recorded with the upstream's counts`, async () => {
       const id = newRequestId(`responses-${stream}`);
       const res = await post(gw, '/v1/responses', id, { model: 'gpt-4o-mini', input: 'Say hi.', stream });
       expect(res.status).toBe(200);
@@ -53,7 +53,7 @@ describe('every path is metered', () => {
       if (stream) expect(sseData(text).some((d) => d.includes('"response.completed"'))).toBe(true);
       else expect(JSON.parse(text).usage.input_tokens).toBe(RESPONSES_USAGE.input_tokens);
       const record = await recordOf(gw, id);
-      expect(record.operation).toBe('passthrough');
+      expect(record.operation).toBe('chat');
       expect(record.stream).toBe(stream);
       expect(record.countSource).toBe('upstream');
       expect(record.usage).toEqual(UPSTREAM_COUNTS);

@@ -12,7 +12,7 @@ import type { UsageRecord } from '../../src/spec/usage.js';
 import type { UsageStore } from '../../src/storage/accounting-ports.js';
 import { createMemoryCounterStore } from '../../src/storage/memory/memory-counters.js';
 import { createMemoryUsageStore } from '../../src/storage/memory/memory-usage.js';
-import { createSseAccounting } from '../../src/streaming/sse-accounting.js';
+import { createSseTap } from '../../src/streaming/sse-tap.js';
 import { computeCost } from '../../src/usage/cost.js';
 import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
 import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
@@ -343,21 +343,21 @@ describe('SSE accounting', () => {
   it('drops only the usage event, forwarding every other byte exactly, across any chunking', () => {
     const bytes = encoder.encode(whole);
     for (const size of [1, 3, 7, 64, bytes.length]) {
-      const acc = createSseAccounting({ stripUsage: true });
+      const acc = createSseTap({ secrets: [], stripUsage: true });
       const out: number[] = [];
       for (let i = 0; i < bytes.length; i += size) out.push(...acc.push(bytes.subarray(i, i + size)));
-      out.push(...acc.end());
+      out.push(...acc.flush());
       expect(new TextDecoder().decode(new Uint8Array(out))).toBe(whole.replace(usageEvent, ''));
       expect(acc.usage()).toEqual({ promptTokens: 5, completionTokens: 2, totalTokens: 7 });
     }
   });
 
   it('forwards chunks untouched when not stripping, and keeps the text for estimates', () => {
-    const acc = createSseAccounting({ stripUsage: false });
+    const acc = createSseTap({ secrets: [], stripUsage: false });
     const first = chunk(events[0] ?? '');
     expect(acc.push(first)).toBe(first);
     acc.push(chunk(events[1] ?? ''));
-    acc.end();
+    acc.flush();
     expect(acc.usage()).toBeNull();
     expect(acc.completionText()).toBe('Héllo');
   });

@@ -6,6 +6,7 @@ import {
   runSessionStoreContract,
   runUserStoreContract,
 } from './admin-stores.contract.js';
+import { runAuditStoreContract } from './audit-store.contract.js';
 import { runCacheStoreContract } from './cache-store.contract.js';
 import { newKey, runKeyStoreContract } from './key-store.contract.js';
 import { eachFresh } from './opened.js';
@@ -54,6 +55,10 @@ export function runStorageContract(name: string, open: () => Promise<Storage>): 
   runUsageStoreContract(
     name,
     port((s) => s.usage),
+  );
+  runAuditStoreContract(
+    name,
+    port((s) => s.audit),
   );
   runCacheStoreContract(name, async (bounds) => {
     const s = await open();

@@ -17,10 +17,21 @@ interface Asked {
 function asked(json: Record<string, unknown>): Asked {
   return {
     model: typeof json.model === 'string' ? json.model : 'claude-fake',
-    tools: Array.isArray(json.tools) ? (json.tools as { name?: string }[]) : [],
+    // A conversation that ends with the tool's result gets its final text answer.
+    tools:
+      Array.isArray(json.tools) && !endsWithToolResult(json.messages)
+        ? (json.tools as { name?: string }[])
+        : [],
     thinking: (json.thinking as { type?: string } | undefined)?.type === 'enabled',
     stream: json.stream === true,
   };
+}
+
+function endsWithToolResult(messages: unknown): boolean {
+  const last = Array.isArray(messages) ? (messages.at(-1) as { content?: unknown } | undefined) : undefined;
+  return (
+    Array.isArray(last?.content) && last.content.some((b: { type?: string }) => b?.type === 'tool_result')
+  );
 }
 
 const USAGE = {

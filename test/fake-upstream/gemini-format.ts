@@ -21,9 +21,19 @@ function asked(path: string, json: Record<string, unknown>): Asked {
   const config = json.generationConfig as { thinkingConfig?: { includeThoughts?: boolean } } | undefined;
   return {
     model: decodeURIComponent(model),
-    tool: tools[0]?.functionDeclarations?.[0]?.name ?? null,
+    // A conversation that ends with the tool's result gets its final text answer.
+    tool: endsWithFunctionResponse(json.contents)
+      ? null
+      : (tools[0]?.functionDeclarations?.[0]?.name ?? null),
     thinking: config?.thinkingConfig?.includeThoughts === true,
   };
+}
+
+function endsWithFunctionResponse(contents: unknown): boolean {
+  const last = Array.isArray(contents) ? (contents.at(-1) as { parts?: unknown } | undefined) : undefined;
+  return (
+    Array.isArray(last?.parts) && last.parts.some((p: { functionResponse?: unknown }) => p?.functionResponse)
+  );
 }
 
 const usage = (output: number) => ({

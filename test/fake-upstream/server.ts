@@ -182,7 +182,11 @@ function answer(
     Array.isArray(json.tools) && json.tools.length > 0
       ? (json.tools[0] as { function?: { name?: string } })
       : null;
-  const toolName = tools?.function?.name ?? null;
+  // A conversation that ends with the tool's result gets its final text answer.
+  const lastRole = Array.isArray(json.messages)
+    ? (json.messages.at(-1) as { role?: string } | undefined)?.role
+    : undefined;
+  const toolName = lastRole === 'tool' ? null : (tools?.function?.name ?? null);
 
   const delay = behavior.kind === 'ok' ? (behavior.delayMs ?? 0) : 0;
   const go = () => {

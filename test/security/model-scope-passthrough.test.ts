@@ -33,12 +33,12 @@ const send = (key: string, path: string, contentType: string | null, body: strin
 describe("a key's model list holds on the pass-through", () => {
   const expensive = JSON.stringify({ model: 'expensive', input: 'hi' });
   it.each([
-    ['Application/JSON', '/v1/responses'],
-    ['application/json; charset=UTF-8', '/v1/responses'],
-    ['application/vnd.example+json', '/v1/responses'],
-    ['text/plain', '/v1/responses'],
+    ['Application/JSON', '/v1/moderations'],
+    ['application/json; charset=UTF-8', '/v1/moderations'],
+    ['application/vnd.example+json', '/v1/moderations'],
+    ['text/plain', '/v1/moderations'],
     ['text/plain', '/v1/chat/completions/'],
-    [null, '/v1/responses'],
+    [null, '/v1/moderations'],
   ])('content-type %s on %s: 403, nothing sent upstream', async (contentType, path) => {
     fake.reset();
     const res = await send(scoped, path, contentType, expensive);
@@ -58,7 +58,7 @@ describe("a key's model list holds on the pass-through", () => {
     fake.reset();
     const allowed = await send(
       scoped,
-      '/v1/responses',
+      '/v1/moderations',
       'Application/JSON',
       JSON.stringify({ model: 'cheap' }),
     );

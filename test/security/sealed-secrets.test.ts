@@ -188,7 +188,15 @@ describe('switchboard secrets rotate', () => {
 
     const reopened = await openSqliteStorage(db);
     const after = (await reopened.channels.list())[0]?.config.keys[0] ?? '';
+    // The rotation is in the audit log, as the CLI's, with no key in it.
+    const [audited] = (await reopened.audit.list({ limit: 5, objectType: 'secrets' })).entries;
     await reopened.close();
+    expect(audited).toMatchObject({
+      actor: { type: 'cli' },
+      action: 'rotate',
+      changes: { resealed: { after: 1 } },
+    });
+    expect(JSON.stringify(audited)).not.toContain(newKey);
     expect(after).not.toBe(before);
     await expect((await createSecretBox(oldKey)).open(after)).rejects.toThrow();
     expect(await (await createSecretBox(newKey)).open(after)).toBe(UPSTREAM_KEY);

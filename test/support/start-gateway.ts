@@ -12,6 +12,8 @@ export interface TestGateway {
   readonly key: string;
   readonly node: NodeGateway;
   readonly usage: UsageRecord[];
+  /** The separate metrics listener (`metrics.port` / METRICS_PORT), when one was configured. */
+  readonly metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startTestGateway(
     key: secret,
     node,
     usage,
+    metricsUrl: server.metricsPort === null ? null : `http://127.0.0.1:${server.metricsPort}/metrics`,
     close: () => server.shutdown(1_000),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scrubJsonText, scrubSecrets } from '../../src/auth/secret-scrub.js';
-import { createSseScrubber } from '../../src/streaming/sse-scrub.js';
+import { createSseTap } from '../../src/streaming/sse-tap.js';
 
 describe('scrubSecrets', () => {
   it.each([
@@ -37,10 +37,10 @@ describe('scrubSecrets', () => {
   });
 });
 
-describe('createSseScrubber', () => {
+describe('createSseTap scrubbing', () => {
   const encoder = new TextEncoder();
   const run = (chunks: string[], known: string[]) => {
-    const scrubber = createSseScrubber(known);
+    const scrubber = createSseTap({ secrets: known, stripUsage: false });
     const decoder = new TextDecoder();
     return (
       chunks.map((c) => decoder.decode(scrubber.push(encoder.encode(c)))).join('') +
@@ -64,7 +64,7 @@ describe('createSseScrubber', () => {
     const key = 'clé-secrète-0123456789';
     const clean = 'data: {"choices":[{"delta":{"content":"héllo — wörld"}}]}\n\n';
     const leaky = `data: {"choices":[{"delta":{"content":"ünïcode then ${key}"}}]}\n\n`;
-    const scrubber = createSseScrubber([key]);
+    const scrubber = createSseTap({ secrets: [key], stripUsage: false });
     const cleanBytes = encoder.encode(clean);
     expect(scrubber.push(cleanBytes)).toStrictEqual(cleanBytes);
     const out = new TextDecoder().decode(scrubber.push(encoder.encode(leaky)));

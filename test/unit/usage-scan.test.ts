@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createSseAccounting } from '../../src/streaming/sse-accounting.js';
+import { createSseTap } from '../../src/streaming/sse-tap.js';
 import { usageFromBody } from '../../src/usage/usage-scan.js';
 
 const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url));
@@ -9,10 +9,10 @@ const decoder = new TextDecoder();
 
 /** Feeds bytes in awkward pieces (events and lines split mid-way) and returns what went out. */
 function run(bytes: Uint8Array, stripUsage = false, piece = 7) {
-  const tap = createSseAccounting({ stripUsage });
+  const tap = createSseTap({ secrets: [], stripUsage });
   const out: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += piece) out.push(tap.push(bytes.subarray(i, i + piece)));
-  out.push(tap.end());
+  out.push(tap.flush());
   return { tap, text: out.map((b) => decoder.decode(b, { stream: true })).join('') };
 }
 

@@ -47,6 +47,12 @@ export const router = createRouter({
       meta: { title: 'nav.logs' },
     },
     {
+      path: '/audit',
+      name: 'audit',
+      component: () => import('./pages/AuditPage.vue'),
+      meta: { title: 'nav.audit' },
+    },
+    {
       path: '/playground',
       name: 'playground',
       component: () => import('./pages/PlaygroundPage.vue'),

@@ -2,11 +2,13 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { secretMatchesDigest } from '../../auth/constant-time.js';
 import { callerNetwork } from '../../auth/ip-allowlist.js';
+import { sha256Hex } from '../../auth/key-secret.js';
 import type { ClientAddressOf } from '../../auth/middleware.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { GatewayEnv } from '../../http/context.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
+import { type AuditLog, sessionRef } from '../audit/audit-log.js';
 import { iso } from '../context.js';
 import { type AdminSessions, sameToken } from './admin-sessions.js';
 import { CSRF_HEADER, clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie.js';
@@ -18,6 +20,8 @@ export interface SessionRouteDeps {
   readonly throttle: SignInThrottle;
   readonly clientAddress?: ClientAddressOf;
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
+  /** Sign-ins, failed sign-ins and sign-outs are recorded here. */
+  readonly audit: AuditLog;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -59,6 +63,15 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
       );
     }
     if (!(await secretMatchesDigest(parsed.data.secret, deps.tokenDigest))) {
+      // Recorded without the secret tried: there is no user name, and a near-miss is a secret.
+      await deps.audit.record(c, {
+        actor: { type: 'anonymous', id: null },
+        action: 'sign-in-failure',
+        objectType: 'session',
+        objectId: null,
+        objectName: null,
+        changes: null,
+      });
       await deps.throttle.failed(deps.sleep);
       throw new GatewayError('invalid_admin_token', 'that is not the admin token');
     }
@@ -69,6 +82,15 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
     const now = deps.now();
     const started = await deps.sessions.start(now);
     writeSessionCookie(c, started.cookieValue, started.expiresAt, now);
+    const ref = sessionRef(await sha256Hex(started.cookieValue));
+    await deps.audit.record(c, {
+      actor: { type: 'session', id: ref },
+      action: 'sign-in',
+      objectType: 'session',
+      objectId: ref,
+      objectName: null,
+      changes: { expires_at: { before: null, after: iso(started.expiresAt) } },
+    });
     c.header('cache-control', 'no-store');
     return c.json({ csrf_token: started.csrfToken, expires_at: iso(started.expiresAt) });
   });
@@ -97,6 +119,15 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
         throw new GatewayError('csrf_failed', `signing out needs the session's ${CSRF_HEADER} header`);
       }
       await deps.sessions.end(cookie);
+      const ref = sessionRef(session.idHash);
+      await deps.audit.record(c, {
+        actor: { type: 'session', id: ref },
+        action: 'sign-out',
+        objectType: 'session',
+        objectId: ref,
+        objectName: null,
+        changes: null,
+      });
     }
     clearSessionCookie(c);
     return c.body(null, 204);

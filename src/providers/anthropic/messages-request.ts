@@ -14,7 +14,9 @@ import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
+import { foldSystemMessages } from '../shared/system-messages.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
+import { decodeAnthropicThinking, encodeAnthropicThinking } from './thinking.js';
 
 /** Anthropic requires max_tokens; this is what a translated request without one gets. */
 export const DEFAULT_MAX_TOKENS = 8192;
@@ -41,6 +43,16 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
       messages.push({ role: 'assistant', parts: blocks.flatMap((b, j) => assistantPart(b, at(j))) });
       continue;
     }
+    if (message.role === 'system') {
+      // Not in Anthropic's documented API, but Claude Code sends it mid-conversation.
+      const parts = blocks.map((b, j): TextPart => {
+        if (b.type !== 'text') throw unsupported(b, at(j));
+        return { type: 'text', text: str(b.text) ?? '', ...cache(b) };
+      });
+      if (messages.length === 0) system.push(...parts);
+      else messages.push({ role: 'system', parts });
+      continue;
+    }
     // Tool results come first in a user turn; they become a tool message before the rest.
     const results: ToolResultPart[] = [];
     const rest: UserPart[] = [];
@@ -51,8 +63,6 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
     if (results.length > 0) messages.push({ role: 'tool', parts: results });
     if (rest.length > 0) messages.push({ role: 'user', parts: rest });
   }
-  const thinking = obj(body.thinking);
-  const budget = thinking?.type === 'enabled' ? num(thinking.budget_tokens) : undefined;
   const toolChoice = obj(body.tool_choice);
   const request: Record<string, unknown> = {
     model: str(body.model) ?? '',
@@ -73,7 +83,7 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
     temperature: num(body.temperature),
     topP: num(body.top_p),
     topK: num(body.top_k),
-    reasoning: budget !== undefined ? { budgetTokens: budget } : undefined,
+    reasoning: decodeAnthropicThinking(body),
     user: str(obj(body.metadata)?.user_id),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) request[key] = value;
@@ -161,7 +171,9 @@ function unsupported(block: JsonObject, param: string): GatewayError {
 /** Canonical request → Anthropic Messages body. */
 export function encodeAnthropicRequest(request: ChatRequest, context: EncodeContext): JsonObject {
   const messages: JsonObject[] = [];
-  for (const message of request.messages) {
+  // Anthropic takes no system messages inside the conversation: they join the system prompt.
+  const folded = foldSystemMessages(request);
+  for (const message of folded.messages) {
     const role = message.role === 'assistant' ? 'assistant' : 'user';
     const blocks = encodeBlocks(message);
     if (blocks.length === 0) continue;
@@ -170,7 +182,11 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     if (last && last.role === role) last.content = [...arr(last.content), ...blocks];
     else messages.push({ role, content: blocks });
   }
-  const budget = request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort);
+  // Adaptive thinking has no budget: the model decides.
+  const budget =
+    request.reasoning?.mode === undefined
+      ? (request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort))
+      : undefined;
   const maxTokens = request.maxTokens ?? (budget ? budget + DEFAULT_MAX_TOKENS : DEFAULT_MAX_TOKENS);
   const choice = request.toolChoice;
   const disableParallel: JsonObject =
@@ -179,8 +195,8 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     model: context.model,
     max_tokens: budget && maxTokens <= budget ? budget + 1024 : maxTokens,
     system:
-      request.system.length > 0
-        ? request.system.map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl }))
+      folded.system.length > 0
+        ? folded.system.map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl }))
         : undefined,
     messages,
     tools:
@@ -199,7 +215,7 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     temperature: request.temperature,
     top_p: request.topP,
     top_k: request.topK,
-    thinking: budget ? { type: 'enabled', budget_tokens: budget } : undefined,
+    ...encodeAnthropicThinking(request.reasoning, budget),
     metadata: request.user ? { user_id: request.user } : undefined,
     stream: context.stream ? true : undefined,
   });
@@ -220,7 +236,7 @@ function encodeToolChoice(
   return { type: 'tool', name: choice.name, ...disableParallel };
 }
 
-function encodeBlocks(message: ChatMessage): JsonValue[] {
+function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonValue[] {
   if (message.role === 'tool') {
     return message.parts.map((r) =>
       compact({

@@ -1,17 +1,9 @@
-import type { ChatRequest, ChatUsage, FinishReason } from '../../spec/chat.js';
+import type { ChatUsage } from '../../spec/chat.js';
 import type { JsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
-import { encodeSse } from '../../streaming/sse.js';
 import { eventObject, num, obj, str } from '../shared/json-read.js';
-import {
-  anthropicErrorType,
-  anthropicId,
-  decodeAnthropicStop,
-  decodeAnthropicUsage,
-  encodeAnthropicStop,
-  encodeAnthropicUsage,
-} from './messages-response.js';
+import { decodeAnthropicStop, decodeAnthropicUsage } from './messages-response.js';
 
 interface ToolBlock {
   readonly toolIndex: number;
@@ -138,127 +130,4 @@ function mergeUsage(start: ChatUsage | null, raw: JsonObject, late: ChatUsage): 
       ? { cacheWriteTokens: late.cacheWriteTokens ?? start.cacheWriteTokens }
       : {}),
   };
-}
-
-type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
-
-/** Canonical stream parts → Anthropic Messages stream events. */
-export function encodeAnthropicStream(
-  request: ChatRequest,
-  _requestId: string,
-): TransformStream<StreamPart, Uint8Array> {
-  let started = false;
-  let failed = false;
-  let blockIndex = -1;
-  let open: OpenBlock | null = null;
-  let finish: { reason: FinishReason; stopSequence?: string } = { reason: 'stop' };
-  let usage: ChatUsage | null = null;
-  return new TransformStream<StreamPart, Uint8Array>({
-    transform(part, controller) {
-      if (failed) return;
-      const emit = (event: string, data: JsonObject) =>
-        controller.enqueue(encodeSse(JSON.stringify({ type: event, ...data }), event));
-      const start = (id: string, model: string) => {
-        if (started) return;
-        started = true;
-        emit('message_start', {
-          message: {
-            id: anthropicId(id),
-            type: 'message',
-            role: 'assistant',
-            model: model || request.model,
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            usage: encodeAnthropicUsage(null),
-          },
-        });
-        emit('ping', {});
-      };
-      const close = () => {
-        if (open) emit('content_block_stop', { index: blockIndex });
-        open = null;
-      };
-      const openBlock = (block: OpenBlock, contentBlock: JsonObject) => {
-        close();
-        open = block;
-        blockIndex++;
-        emit('content_block_start', { index: blockIndex, content_block: contentBlock });
-      };
-      if (part.type === 'start') return start(part.id, part.model);
-      start('msg_gateway', request.model);
-      switch (part.type) {
-        case 'text-delta':
-          if (open?.kind !== 'text') openBlock({ kind: 'text' }, { type: 'text', text: '' });
-          return emit('content_block_delta', {
-            index: blockIndex,
-            delta: { type: 'text_delta', text: part.text },
-          });
-        case 'reasoning-delta':
-          if (open?.kind !== 'thinking')
-            openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
-          return emit('content_block_delta', {
-            index: blockIndex,
-            delta: { type: 'thinking_delta', thinking: part.text },
-          });
-        case 'reasoning-signature':
-          if (open?.kind !== 'thinking')
-            openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
-          emit('content_block_delta', {
-            index: blockIndex,
-            delta: { type: 'signature_delta', signature: part.signature },
-          });
-          return close();
-        case 'reasoning-redacted':
-          openBlock({ kind: 'thinking' }, { type: 'redacted_thinking', data: part.data });
-          return close();
-        case 'tool-call-start':
-          return openBlock(
-            { kind: 'tool', toolIndex: part.index },
-            { type: 'tool_use', id: part.id, name: part.name, input: {} },
-          );
-        case 'tool-call-delta':
-          // Anthropic blocks cannot interleave; upstreams stream one tool call at a time.
-          if (open?.kind === 'tool' && open.toolIndex === part.index)
-            emit('content_block_delta', {
-              index: blockIndex,
-              delta: { type: 'input_json_delta', partial_json: part.argumentsDelta },
-            });
-          return;
-        case 'tool-call-end':
-          if (open?.kind === 'tool' && open.toolIndex === part.index) close();
-          return;
-        case 'finish':
-          close();
-          finish = part.stopSequence
-            ? { reason: part.reason, stopSequence: part.stopSequence }
-            : { reason: part.reason };
-          return;
-        case 'usage':
-          usage = part.usage;
-          return;
-        case 'error':
-          failed = true;
-          emit('error', {
-            error: { type: anthropicErrorType(502), message: `upstream stream failed: ${part.message}` },
-          });
-          return;
-      }
-    },
-    flush(controller) {
-      if (failed) return;
-      const emit = (event: string, data: JsonObject) =>
-        controller.enqueue(encodeSse(JSON.stringify({ type: event, ...data }), event));
-      if (!started) return;
-      if (open) emit('content_block_stop', { index: blockIndex });
-      emit('message_delta', {
-        delta: {
-          stop_reason: encodeAnthropicStop(finish.reason),
-          stop_sequence: finish.stopSequence ?? null,
-        },
-        usage: encodeAnthropicUsage(usage),
-      });
-      emit('message_stop', {});
-    },
-  });
 }

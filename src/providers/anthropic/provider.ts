@@ -1,5 +1,6 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { nativeBody } from '../shared/output-limit.js';
 import { upstreamUrl } from '../shared/upstream-url.js';
 import { anthropicWire } from './wire.js';
 
@@ -35,11 +36,3 @@ export const anthropicProvider: Provider = {
     };
   },
 };
-
-/** The client's own bytes, unless the upstream knows the model by another name. */
-function nativeBody(call: UpstreamCall, model: string): string | ArrayBuffer | null {
-  const { json, rawBody } = call;
-  if (json && typeof json.model === 'string' && json.model !== model)
-    return JSON.stringify({ ...json, model });
-  return rawBody;
-}

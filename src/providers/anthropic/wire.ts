@@ -1,7 +1,8 @@
 import type { WireFormat } from '../../spec/wire.js';
 import { decodeAnthropicRequest, encodeAnthropicRequest } from './messages-request.js';
 import { anthropicErrorBody, decodeAnthropicResponse, encodeAnthropicResponse } from './messages-response.js';
-import { decodeAnthropicStream, encodeAnthropicStream } from './messages-stream.js';
+import { decodeAnthropicStream } from './messages-stream.js';
+import { encodeAnthropicStream } from './messages-stream-encoder.js';
 import { anthropicPassthrough } from './passthrough.js';
 
 /** The Anthropic Messages wire format, both as a front door and as an upstream. */

@@ -1,6 +1,7 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
 import { openAiWire } from '../openai-compatible/wire.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { nativeBody } from '../shared/output-limit.js';
 import { upstreamUrl } from '../shared/upstream-url.js';
 
 /** The GA api-version used when a channel does not set `api_version`. */
@@ -42,7 +43,7 @@ export const azureProvider: Provider = {
       method: 'POST',
       headers,
       // Azure routes by deployment and ignores the body's model, so the client's bytes go as sent.
-      body: translated ?? call.rawBody,
+      body: translated ?? nativeBody(call),
     };
   },
 };

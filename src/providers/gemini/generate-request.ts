@@ -3,12 +3,18 @@ import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { compact, parseArguments } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
+import { foldSystemMessages } from '../shared/system-messages.js';
+
+/** Models without thinking: an adaptive request (the model's choice) asks them for none. */
+const NO_THINKING = /^(models\/)?gemini-(1\.|2\.0)/;
 
 /** Canonical request → Gemini generateContent body. */
-export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContext): JsonObject {
+export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext): JsonObject {
   const toolNames = new Map<string, string>();
   const contents: JsonObject[] = [];
-  for (const message of request.messages) {
+  // Gemini takes no system turns: in-conversation system messages join systemInstruction.
+  const folded = foldSystemMessages(request);
+  for (const message of folded.messages) {
     const role = message.role === 'assistant' ? 'model' : 'user';
     const parts = encodeParts(message, toolNames);
     if (parts.length === 0) continue;
@@ -17,7 +23,12 @@ export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContex
     if (last && last.role === role && Array.isArray(last.parts)) last.parts = [...last.parts, ...parts];
     else contents.push({ role, parts });
   }
-  const budget = request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort);
+  const { reasoning } = request;
+  // -1: Gemini's dynamic thinking, the model's own choice (adaptive without an effort).
+  const budget =
+    reasoning?.budgetTokens ??
+    effortBudget(reasoning?.effort) ??
+    (reasoning?.mode === 'adaptive' ? -1 : undefined);
   const choice = request.toolChoice;
   const generationConfig = compact({
     maxOutputTokens: request.maxTokens,
@@ -25,13 +36,19 @@ export function encodeGeminiRequest(request: ChatRequest, _context: EncodeContex
     topP: request.topP,
     topK: request.topK,
     stopSequences: request.stop.length > 0 ? [...request.stop] : undefined,
-    thinkingConfig: request.reasoning
-      ? compact({ includeThoughts: true, thinkingBudget: budget })
-      : undefined,
+    responseMimeType: request.responseFormat ? 'application/json' : undefined,
+    responseJsonSchema:
+      request.responseFormat?.type === 'json_schema' ? request.responseFormat.schema : undefined,
+    thinkingConfig:
+      reasoning &&
+      reasoning.mode !== 'disabled' &&
+      !(reasoning.mode === 'adaptive' && NO_THINKING.test(context.model))
+        ? compact({ includeThoughts: true, thinkingBudget: budget })
+        : undefined,
   });
   return compact({
     systemInstruction:
-      request.system.length > 0 ? { parts: request.system.map((p) => ({ text: p.text })) } : undefined,
+      folded.system.length > 0 ? { parts: folded.system.map((p) => ({ text: p.text })) } : undefined,
     contents,
     tools:
       request.tools.length > 0

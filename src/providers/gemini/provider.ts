@@ -14,8 +14,9 @@ export const geminiProvider: Provider = {
   forwardsAnyPath: false,
   wire: geminiWire.name,
   buildRequest(call: UpstreamCall): OutgoingRequest {
-    const body = translatedChatBody(call, geminiWire.name, geminiWire.upstream);
-    if (body === null) throw new Error(`the gemini provider serves chat only, not ${call.path}`);
+    if (!call.chat) throw new Error(`the gemini provider serves chat only, not ${call.path}`);
+    // A Gemini client's body goes as sent (byte-faithful); other formats are translated.
+    const body = translatedChatBody(call, geminiWire.name, geminiWire.upstream) ?? call.rawBody;
     const { channel, upstreamModel } = call.target;
     const model = encodeURIComponent(upstreamModel.replace(/^models\//, ''));
     const method = call.stream ? 'streamGenerateContent' : 'generateContent';

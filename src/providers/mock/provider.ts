@@ -1,5 +1,7 @@
 import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
+import { openAiWire } from '../openai-compatible/wire.js';
+import { translatedChatBody } from '../shared/chat-body.js';
 import { float32Base64, mockAnswer, mockEmbedding, mockTokenCount, promptText } from './mock-content.js';
 
 /**
@@ -20,7 +22,10 @@ export const mockProvider: Provider = {
     };
   },
   async send(_request, call) {
-    const body: JsonObject = call.json ?? {};
+    // Chat from another front door (Anthropic, Gemini) is read in the OpenAI format it speaks.
+    const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream);
+    const parsed: unknown = translated === null ? null : JSON.parse(translated);
+    const body: JsonObject = isJsonObject(parsed) ? parsed : (call.json ?? {});
     const model = call.target.upstreamModel;
     switch (call.operation) {
       case 'chat':

@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   ChatRequest,
   ReasoningOptions,
+  ResponseFormat,
   TextPart,
   ToolChoice,
   ToolResultPart,
@@ -11,6 +12,7 @@ import type {
 } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
+import { takesReasoningEffort } from '../model-limits.js';
 import { imageFromUrl, imageToUrl } from '../shared/image-source.js';
 import { arr, compact, num, obj, objects, str } from '../shared/json-read.js';
 import { budgetEffort } from '../shared/reasoning-budget.js';
@@ -22,8 +24,11 @@ export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
   for (const [i, message] of objects(body.messages).entries()) {
     const role = str(message.role);
     const at = `messages[${i}].content`;
-    if (role === 'system' || role === 'developer') system.push(...textParts(message.content));
-    else if (role === 'user') messages.push({ role: 'user', parts: userParts(message.content, at) });
+    if (role === 'system' || role === 'developer') {
+      // Leading instructions are the system prompt; later ones keep their place in the conversation.
+      if (messages.length === 0) system.push(...textParts(message.content));
+      else messages.push({ role: 'system', parts: textParts(message.content) });
+    } else if (role === 'user') messages.push({ role: 'user', parts: userParts(message.content, at) });
     else if (role === 'assistant') messages.push({ role: 'assistant', parts: assistantParts(message) });
     else if (role === 'tool') {
       const result: ToolResultPart = {
@@ -170,17 +175,47 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
     temperature: request.temperature,
     top_p: request.topP,
     stop: request.stop.length > 0 ? [...request.stop] : undefined,
-    reasoning_effort:
-      request.reasoning?.effort ??
-      (request.reasoning?.budgetTokens ? budgetEffort(request.reasoning.budgetTokens) : undefined),
+    ...reasoningFields(request.reasoning, context),
     user: request.user,
+    response_format: encodeResponseFormat(request.responseFormat),
     stream: context.stream ? true : undefined,
     // Always ask for usage: the gateway accounts for it even when the client did not ask.
     stream_options: context.stream ? { include_usage: true } : undefined,
   });
 }
 
+function encodeResponseFormat(format: ResponseFormat | undefined): JsonObject | undefined {
+  if (!format) return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  return {
+    type: 'json_schema',
+    json_schema: compact({
+      name: format.name,
+      schema: format.schema,
+      strict: format.strict,
+      description: format.description,
+    }),
+  };
+}
+
+/**
+ * Reasoning as this upstream takes it: a thinking switch, or `reasoning_effort` — the latter for
+ * adaptive requests only where the model is known to accept it (others answer 400).
+ */
+function reasoningFields(reasoning: ReasoningOptions | undefined, context: EncodeContext): JsonObject {
+  if (!reasoning) return {};
+  if (context.thinkingSwitch)
+    return { thinking: { type: reasoning.mode === 'disabled' ? 'disabled' : 'enabled' } };
+  if (reasoning.mode === 'disabled') return {};
+  if (reasoning.mode === 'adaptive' && !takesReasoningEffort(context.model)) return {};
+  const effort =
+    reasoning.effort ?? (reasoning.budgetTokens ? budgetEffort(reasoning.budgetTokens) : undefined);
+  return effort ? { reasoning_effort: effort } : {};
+}
+
 function encodeMessage(message: ChatMessage): JsonValue[] {
+  if (message.role === 'system')
+    return [{ role: 'system', content: message.parts.map((p) => p.text).join('\n\n') }];
   if (message.role === 'tool') {
     return message.parts.map((r) => ({
       role: 'tool',

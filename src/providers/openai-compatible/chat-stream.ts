@@ -74,9 +74,8 @@ function emitDelta(
     const index = num(call.index) ?? 0;
     const fn = obj(call.function);
     if (!open.has(index)) {
-      // Tool calls stream one after another: a new index means the earlier ones are complete.
-      for (const earlier of open) controller.enqueue({ type: 'tool-call-end', index: earlier });
-      open.clear();
+      // Calls may stream interleaved (fragments of index 0 and 1 alternating): a new index
+      // does not close the earlier ones; all end with the choice's finish (or the stream's end).
       open.add(index);
       controller.enqueue({
         type: 'tool-call-start',

@@ -6,6 +6,10 @@ export interface OpenAiCompatiblePreset {
   readonly requiresKey: boolean;
   /** Headers derived from the gateway's app identity (e.g. OpenRouter's attribution headers). */
   readonly appHeaders?: (app: AppIdentity) => Record<string, string>;
+  /** Reasoning is switched with `thinking: {type: "enabled" | "disabled"}`, not `reasoning_effort`. */
+  readonly thinkingSwitch?: boolean;
+  /** The service also serves OpenAI's Responses API (`/responses`), so those calls are relayed. */
+  readonly responsesApi?: boolean;
 }
 
 export interface AppIdentity {
@@ -14,10 +18,10 @@ export interface AppIdentity {
 }
 
 export const OPENAI_COMPATIBLE_PRESETS: readonly OpenAiCompatiblePreset[] = [
-  { name: 'openai', baseUrl: 'https://api.openai.com/v1', requiresKey: true },
-  { name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', requiresKey: true },
-  { name: 'moonshot', baseUrl: 'https://api.moonshot.cn/v1', requiresKey: true },
-  { name: 'zhipu', baseUrl: 'https://open.bigmodel.cn/api/paas/v4', requiresKey: true },
+  { name: 'openai', baseUrl: 'https://api.openai.com/v1', requiresKey: true, responsesApi: true },
+  { name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', requiresKey: true, thinkingSwitch: true },
+  { name: 'moonshot', baseUrl: 'https://api.moonshot.cn/v1', requiresKey: true, thinkingSwitch: true },
+  { name: 'zhipu', baseUrl: 'https://open.bigmodel.cn/api/paas/v4', requiresKey: true, thinkingSwitch: true },
   {
     name: 'openrouter',
     baseUrl: 'https://openrouter.ai/api/v1',

@@ -1,5 +1,7 @@
 import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provider.js';
+import { RESPONSES_WIRE } from '../openai-responses/wire-name.js';
 import { translatedChatBody } from '../shared/chat-body.js';
+import { nativeBody } from '../shared/output-limit.js';
 import { upstreamUrl } from '../shared/upstream-url.js';
 import type { AppIdentity, OpenAiCompatiblePreset } from './presets.js';
 import { openAiWire } from './wire.js';
@@ -10,35 +12,33 @@ import { openAiWire } from './wire.js';
  */
 export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, app: AppIdentity): Provider {
   const appHeaders = preset.appHeaders ? preset.appHeaders(app) : {};
+  const nativeWires = preset.responsesApi ? [RESPONSES_WIRE] : [];
   return {
     name: preset.name,
     defaultBaseUrl: preset.baseUrl,
     requiresKey: preset.requiresKey,
     forwardsAnyPath: true,
     wire: openAiWire.name,
+    nativeWires,
     buildRequest(call: UpstreamCall): OutgoingRequest {
       const { channel } = call.target;
       const headers: Record<string, string> = { ...appHeaders, ...channel.headers };
       if (call.contentType) headers['content-type'] = call.contentType;
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       if (call.stream) headers.accept = 'text/event-stream';
-      const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream);
-      // A translated call came in on another front door (e.g. /messages): its path is ours to pick.
+      const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream, {
+        dialect: { thinkingSwitch: preset.thinkingSwitch === true },
+        nativeWires,
+      });
+      // A translated call came in on another front door (e.g. /messages): its path is ours to pick;
+      // a native one (e.g. /responses) keeps the client's.
       const path = translated === null ? call.path : '/chat/completions';
       return {
         url: upstreamUrl(channel.baseUrl, path, translated === null ? call.search : ''),
         method: call.method,
         headers,
-        body: translated ?? outgoingBody(call),
+        body: translated ?? nativeBody(call, call.target.upstreamModel),
       };
     },
   };
-}
-
-function outgoingBody(call: UpstreamCall): string | ArrayBuffer | null {
-  const { json, rawBody, target } = call;
-  if (json && typeof json.model === 'string' && json.model !== target.upstreamModel) {
-    return JSON.stringify({ ...json, model: target.upstreamModel });
-  }
-  return rawBody;
 }

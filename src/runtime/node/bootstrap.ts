@@ -13,7 +13,9 @@ import type { CacheStore, CounterStore } from '../../storage/accounting-ports.js
 import type { ChangeFeed } from '../../storage/change-feed.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
+import type { Exposition } from '../../telemetry/telemetry.js';
 import { createGptTokenizerCounter } from './gpt-tokenizer-counter.js';
+import { createNodeTelemetry } from './node-telemetry.js';
 import { sealingRejected } from './open-secret-box.js';
 import { openStorage } from './open-storage.js';
 import { nodePanelAssets } from './panel-files.js';
@@ -34,6 +36,15 @@ export interface NodeGateway {
   readonly generatedAdminToken: string | null;
   readonly box: SecretBox;
   readonly providers: ProviderRegistry;
+  /**
+   * `GET /metrics` when metrics are on; `port` set = also served without a token on a listener
+   * of its own (startServer opens it).
+   */
+  readonly metrics: {
+    readonly exposition: () => Promise<Exposition>;
+    readonly port: number | null;
+    readonly host: string;
+  } | null;
   /** Rebuilds the channel snapshot from the store (the admin API does it after each change). */
   refreshChannels(): Promise<void>;
   /** Waits for the work deferred after responses (usage writes, settles, cache writes). */
@@ -80,6 +91,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         denyPrivate: settings.denyPrivateUpstreams,
       });
   const deferred = createPendingWork();
+  const telemetry = createNodeTelemetry(settings.telemetry, VERSION, logger);
   let app: App;
   try {
     const sealing = loadSealingKey({
@@ -113,11 +125,13 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
           (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
         ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
         ...(options.usageSink ? { usageSink: options.usageSink } : {}),
+        ...(telemetry ? { telemetry } : {}),
         version: VERSION,
       },
       settings,
     );
   } catch (err) {
+    await telemetry?.close();
     await upstream?.close();
     await storage.close();
     throw err;
@@ -135,6 +149,13 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
     generatedAdminToken: app.generatedAdminToken,
     box: app.box,
     providers: app.providers,
+    metrics: telemetry?.exposition
+      ? {
+          exposition: telemetry.exposition,
+          port: settings.telemetry.metrics.port,
+          host: settings.telemetry.metrics.host ?? settings.host,
+        }
+      : null,
     refreshChannels: () => app.refreshChannels(),
     async drainDeferred() {
       // Usage writes wait for the writer's next batch: write it now rather than at its timer.

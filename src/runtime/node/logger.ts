@@ -1,21 +1,35 @@
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import type { LogLevel } from '../../config/settings.js';
+import { redactQueryKeys, redactQueryKeysDeep } from '../../http/redact-url.js';
 
-/** Structured JSON logs on stdout. Headers that carry secrets are redacted if ever logged. */
-export function createLogger(level: LogLevel) {
-  return pino({
+/**
+ * Structured JSON logs on stdout (or `destination`). Headers that carry secrets are redacted if
+ * ever logged, and so is a `?key=` API key (Gemini clients may send one) in any logged URL or message.
+ */
+export function createLogger(level: LogLevel, destination?: DestinationStream) {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'switchboard' },
     redact: {
       paths: [
         'req.headers.authorization',
         'req.headers["x-api-key"]',
+        'req.headers["x-goog-api-key"]',
         'headers.authorization',
         'headers["x-api-key"]',
+        'headers["x-goog-api-key"]',
         '*.apiKey',
         '*.secret',
       ],
       censor: '[redacted]',
     },
-  });
+    formatters: { log: (object) => redactQueryKeysDeep(object) },
+    hooks: {
+      logMethod(args, method) {
+        const scrubbed = args.map((arg: unknown) => (typeof arg === 'string' ? redactQueryKeys(arg) : arg));
+        method.apply(this, scrubbed as Parameters<typeof method>);
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -3,10 +3,13 @@ import { serve } from '@hono/node-server';
 import { errorResponse, GatewayError } from '../../errors/gateway-error.js';
 import type { Logger } from '../../spec/logger.js';
 import type { NodeGateway } from './bootstrap.js';
+import { type MetricsListener, startMetricsServer } from './metrics-server.js';
 
 export interface RunningServer {
   readonly port: number;
   readonly host: string;
+  /** The metrics listener's port (`metrics.port` / METRICS_PORT); null when there is none. */
+  readonly metricsPort: number | null;
   /**
    * Stops accepting, answers new requests on kept-alive sockets with 503, lets in-flight
    * requests and streams finish up to `drainMs`, then closes what is left and the storage.
@@ -17,9 +20,30 @@ export interface RunningServer {
 /** How often idle keep-alive sockets are closed while draining (a socket goes idle when its answer ends). */
 const IDLE_SWEEP_MS = 50;
 
-export function startServer(
+export async function startServer(
   node: NodeGateway,
   options: { port: number; host: string; logger: Logger; drainMs?: number },
+): Promise<RunningServer> {
+  const metrics =
+    node.metrics && node.metrics.port !== null
+      ? await startMetricsServer(node.metrics.exposition, {
+          port: node.metrics.port,
+          host: node.metrics.host,
+          logger: options.logger,
+        })
+      : null;
+  try {
+    return await startGatewayServer(node, options, metrics);
+  } catch (err) {
+    await metrics?.close();
+    throw err;
+  }
+}
+
+function startGatewayServer(
+  node: NodeGateway,
+  options: { port: number; host: string; logger: Logger; drainMs?: number },
+  metrics: MetricsListener | null,
 ): Promise<RunningServer> {
   let draining = false;
   // env carries the Node request (the caller's address, for key IP allowlists).
@@ -33,9 +57,11 @@ export function startServer(
       resolveStart({
         port: info.port,
         host: options.host,
-        shutdown: (drainMs = options.drainMs ?? 10_000) => {
+        metricsPort: metrics?.port ?? null,
+        shutdown: async (drainMs = options.drainMs ?? 10_000) => {
           draining = true;
-          return shutdown(server as Server, node, drainMs, options.logger);
+          await shutdown(server as Server, node, drainMs, options.logger);
+          await metrics?.close();
         },
       });
     }) as Server;

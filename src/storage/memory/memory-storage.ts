@@ -1,5 +1,7 @@
 import type { KeyRecord, KeyStore, NewKey, Storage } from '../ports.js';
+import { createMemoryAuditStore } from './memory-audit.js';
 import { createMemoryCacheStore } from './memory-response-cache.js';
+import { createMemoryResponseStore } from './memory-response-store.js';
 import { createMemorySessionStore } from './memory-sessions.js';
 import { createMemoryChannelStore, createMemoryMetaStore, createMemoryUserStore } from './memory-stores.js';
 import { createMemoryUsageStore } from './memory-usage.js';
@@ -58,14 +60,18 @@ export function createMemoryStorage(): Storage {
       return count;
     },
   };
+  const usage = createMemoryUsageStore();
   return {
     keys: keyStore,
     users: createMemoryUserStore(),
     channels: createMemoryChannelStore(),
     meta: createMemoryMetaStore(),
     sessions: createMemorySessionStore(),
-    usage: createMemoryUsageStore(),
+    usage,
+    openUsageJournal: usage.openJournal,
+    audit: createMemoryAuditStore(),
     openResponseCache: createMemoryCacheStore,
+    responses: createMemoryResponseStore(),
     async ping() {},
     async close() {},
   };

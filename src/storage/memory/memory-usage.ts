@@ -1,35 +1,59 @@
 import type { UsageRecord } from '../../spec/usage.js';
 import { addRows, dimensionsOf, rollupBatch, rowOfRecord } from '../../usage/rollup.js';
 import type { RollupRow, UsageLogQuery, UsageStore } from '../accounting-ports.js';
+import type { UsageJournal } from '../usage-journal.js';
 import { decodeCursor, encodeCursor, matchesLogQuery } from '../usage-log-cursor.js';
+import { createMemoryUsageJournal, type MemoryUsageRow } from './memory-usage-journal.js';
+
+export interface MemoryUsageStore extends UsageStore {
+  /** The journal over this store, for one boot (tests open a second one to play a restart). */
+  openJournal(bootId: string): UsageJournal;
+}
+
+const identity = (record: UsageRecord) => `${record.startedAt}:${record.requestId}`;
 
 /** In-memory usage log for tests and throwaway runs; same semantics as the SQLite one. */
-export function createMemoryUsageStore(): UsageStore {
-  const records: { seq: number; record: UsageRecord }[] = [];
+export function createMemoryUsageStore(): MemoryUsageStore {
+  const rows: MemoryUsageRow[] = [];
   const rollups = new Map<string, RollupRow>();
-  /** Request id and start of every stored record: a retried batch adds nothing twice. */
+  /** Request id and start of every batched record: a retried batch adds nothing twice. */
   const stored = new Set<string>();
   let seq = 0;
+  /** Provisional rows (requests in flight) are not records yet. */
+  const finished = () => rows.filter((row) => !row.open);
+  // Added to what is there, as the SQL backends' `col = col + excluded.col` upserts do.
+  const addToRollups = (batch: readonly UsageRecord[]) => {
+    for (const delta of rollupBatch(batch)) {
+      const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
+      const existing = rollups.get(id);
+      rollups.set(id, existing ? addRows(existing, delta) : delta);
+    }
+  };
   return {
     async insertBatch(batch) {
+      // Batched records have no journal entry; they are identified by request id and start.
       const fresh = batch.filter((record) => {
-        const id = `${record.startedAt}:${record.requestId}`;
+        const id = identity(record);
         if (stored.has(id)) return false;
         stored.add(id);
         return true;
       });
-      for (const record of fresh) records.push({ seq: ++seq, record: structuredClone(record) });
-      // Added to what is there, as the SQL backends' `col = col + excluded.col` upserts do.
-      for (const delta of rollupBatch(fresh)) {
-        const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
-        const existing = rollups.get(id);
-        rollups.set(id, existing ? addRows(existing, delta) : delta);
-      }
+      for (const record of fresh)
+        rows.push({
+          seq: ++seq,
+          record: structuredClone(record),
+          entry: null,
+          bootId: null,
+          open: false,
+          rolledUp: true,
+        });
+      addToRollups(fresh);
     },
+    openJournal: (bootId) => createMemoryUsageJournal({ rows, bootId, nextSeq: () => ++seq, addToRollups }),
     async list(query: UsageLogQuery) {
       const after = decodeCursor(query.cursor);
-      const page: { seq: number; record: UsageRecord }[] = [];
-      const ordered = [...records].sort((a, b) => b.record.startedAt - a.record.startedAt || b.seq - a.seq);
+      const page: MemoryUsageRow[] = [];
+      const ordered = finished().sort((a, b) => b.record.startedAt - a.record.startedAt || b.seq - a.seq);
       for (const row of ordered) {
         if (
           after &&
@@ -50,7 +74,9 @@ export function createMemoryUsageStore(): UsageStore {
       };
     },
     async get(requestId) {
-      return records.filter((r) => r.record.requestId === requestId).map((r) => structuredClone(r.record));
+      return finished()
+        .filter((r) => r.record.requestId === requestId)
+        .map((r) => structuredClone(r.record));
     },
     async rollups(query) {
       return [...rollups.values()]
@@ -66,7 +92,7 @@ export function createMemoryUsageStore(): UsageStore {
     async buckets(query) {
       const dimension = query.dimension ?? 'all';
       const rows = new Map<string, RollupRow>();
-      for (const { record } of records) {
+      for (const { record } of finished()) {
         if (record.startedAt < query.from || record.startedAt >= query.to) continue;
         const start = query.bucketMs
           ? Math.floor(record.startedAt / query.bucketMs) * query.bucketMs
@@ -84,18 +110,19 @@ export function createMemoryUsageStore(): UsageStore {
     async lastUsedByKey(keyIds) {
       const wanted = new Set(keyIds);
       const last = new Map<string, number>();
-      for (const { record } of records) {
+      for (const { record } of finished()) {
         if (record.keyId === null || !wanted.has(record.keyId)) continue;
         last.set(record.keyId, Math.max(last.get(record.keyId) ?? 0, record.startedAt));
       }
       return last;
     },
     async prune(before) {
-      const kept = records.filter((r) => r.record.startedAt >= before);
-      const removed = records.length - kept.length;
-      for (const r of records)
-        if (r.record.startedAt < before) stored.delete(`${r.record.startedAt}:${r.record.requestId}`);
-      records.splice(0, records.length, ...kept);
+      // A row not yet folded into the rollups stays until it is.
+      const kept = rows.filter((r) => r.record.startedAt >= before || !r.rolledUp);
+      const removed = rows.length - kept.length;
+      for (const r of rows)
+        if (r.entry === null && r.record.startedAt < before && r.rolledUp) stored.delete(identity(r.record));
+      rows.splice(0, rows.length, ...kept);
       return removed;
     },
   };

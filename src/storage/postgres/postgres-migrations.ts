@@ -1,6 +1,11 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { sql } from 'kysely';
-import { accountingTablesMigration } from './postgres-accounting-migrations.js';
+import {
+  accountingTablesMigration,
+  auditLogMigration,
+  storedResponsesMigration,
+  usageJournalMigration,
+} from './postgres-accounting-migrations.js';
 
 /**
  * Postgres has its own history, starting from the schema SQLite reached by its 0400 migration
@@ -75,6 +80,11 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0002_usage_and_cache': accountingTablesMigration,
+  // SQLite's 0400_usage_journal columns, so the shared usage queries serve both (rows written
+  // here in batches keep the defaults: final, rolled up), and its 0410 identity index.
+  '0003_usage_journal_columns': usageJournalMigration,
+  '0004_audit_log': auditLogMigration,
+  '0005_stored_responses': storedResponsesMigration,
 };
 
 export const postgresMigrationProvider: MigrationProvider = {

@@ -63,7 +63,7 @@ export async function openPostgresStorage(url: string, options: PostgresOptions)
     await db.destroy();
     throw err;
   }
-  return sqlStorage(db, postgresDialect, () => db.destroy());
+  return sqlStorage(db, { dialect: postgresDialect, close: () => db.destroy() });
 }
 
 /** Advisory lock class for migrations; the second key is the schema, so schemas migrate apart. */

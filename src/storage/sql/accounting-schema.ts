@@ -30,9 +30,20 @@ export interface UsageRecordsTable {
   /** JSON array of attempts. */
   attempts: string;
   attempt_count: number;
+  /** The journal entry (unique per request); null for rows written in batches. */
+  entry: Generated<string | null>;
+  /** The boot of the process that opened the row. */
+  boot_id: Generated<string | null>;
+  /** 1 while the request is in flight (a provisional row). */
+  open: Generated<number>;
+  /** 1 once the row is folded into usage_hourly. */
+  rolled_up: Generated<number>;
 }
 
-/** The usage_records columns an insert sets, with their storage types (see SqlDialect.rowSource). */
+/**
+ * The usage_records columns a batched insert sets, with their storage types (see
+ * SqlDialect.rowSource); the journal's columns keep their defaults (final, rolled up).
+ */
 export const USAGE_RECORD_COLUMNS = {
   request_id: 'text',
   started_at: 'int8',
@@ -59,7 +70,10 @@ export const USAGE_RECORD_COLUMNS = {
   latency_ms: 'int4',
   attempts: 'text',
   attempt_count: 'int4',
-} as const satisfies Record<keyof Omit<UsageRecordsTable, 'seq'>, 'text' | 'int4' | 'int8' | 'float8'>;
+} as const satisfies Record<
+  keyof Omit<UsageRecordsTable, 'seq' | 'entry' | 'boot_id' | 'open' | 'rolled_up'>,
+  'text' | 'int4' | 'int8' | 'float8'
+>;
 
 /**
  * One column per latency bucket (LATENCY_BUCKETS_MS, then the open bucket), so that a rollup is

@@ -58,10 +58,26 @@ export interface AdminSessionsTable {
   expires_at: number;
 }
 
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  object_name: string | null;
+  /** JSON {field: {before, after}} or null. */
+  changes: string | null;
+  address: string | null;
+  user_agent: string | null;
+}
+
 export interface Database {
   client_keys: ClientKeysTable;
   meta: MetaTable;
   users: UsersTable;
   channels: ChannelsTable;
   admin_sessions: AdminSessionsTable;
+  audit_log: AuditLogTable;
 }

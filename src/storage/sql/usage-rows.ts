@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { PricesUsed, UsageRecord } from '../../spec/usage.js';
 import { roundCost } from '../../usage/rollup.js';
 import type { RollupDimension, RollupRow } from '../accounting-ports.js';
@@ -11,7 +11,21 @@ import {
 
 /** Usage records and rollup rows between their port shape and their table columns. */
 
-export function toRow(record: UsageRecord): Omit<UsageRecordsTable, 'seq'> {
+/** Every rollup column that a new row adds to an existing one. */
+export const ADDITIVE_COLUMNS = [
+  'requests',
+  'errors',
+  'cache_hits',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'cost',
+  'latency_ms_sum',
+  ...LATENCY_COLUMNS,
+] as const;
+
+export function toRow(record: UsageRecord): Insertable<UsageRecordsTable> {
   const usage = record.usage;
   return {
     request_id: record.requestId,

@@ -9,7 +9,7 @@ import {
   USAGE_RECORD_COLUMNS,
 } from './accounting-schema.js';
 import type { SqlDialect } from './dialect.js';
-import { fromRollupRow, fromRow, toRollupRow, toRow } from './usage-rows.js';
+import { ADDITIVE_COLUMNS, fromRollupRow, fromRow, toRollupRow, toRow } from './usage-rows.js';
 
 /** The raw-record column each rollup dimension groups by (as `dimensionsOf` does). */
 const DIMENSION_COLUMN = {
@@ -28,20 +28,6 @@ const LATENCY_SUMS = LATENCY_COLUMNS.map((column, i) => {
   const high = bound === undefined ? sql`1 = 1` : sql`latency_ms <= ${sql.lit(bound)}`;
   return sql<number>`sum(case when ${low} and ${high} then 1 else 0 end)`.as(column);
 });
-
-/** Every rollup column that a new row adds to an existing one. */
-const ADDITIVE_COLUMNS = [
-  'requests',
-  'errors',
-  'cache_hits',
-  'prompt_tokens',
-  'completion_tokens',
-  'cached_tokens',
-  'reasoning_tokens',
-  'cost',
-  'latency_ms_sum',
-  ...LATENCY_COLUMNS,
-] as const;
 
 /**
  * `col = col + excluded.col` for every additive column: the database adds, so two writers (two
@@ -81,7 +67,10 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
             ? into.columns(USAGE_COLUMN_NAMES).expression(dialect.rowSource(USAGE_RECORD_COLUMNS, values))
             : into.values(values)
           )
-            .onConflict((oc) => oc.columns(['request_id', 'started_at']).doNothing())
+            // Batched rows have no journal entry; their identity index covers only those.
+            .onConflict((oc) =>
+              oc.columns(['request_id', 'started_at']).where('entry', 'is', null).doNothing(),
+            )
             .returning(['request_id', 'started_at'])
             .execute();
           for (const row of rows) inserted.add(identity(row.request_id, Number(row.started_at)));
@@ -102,7 +91,8 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
       });
     },
     async list(query) {
-      let q = db.selectFrom('usage_records').selectAll();
+      // Provisional rows (requests in flight) are not records yet.
+      let q = db.selectFrom('usage_records').selectAll().where('open', '=', 0);
       if (query.requestId !== undefined) q = q.where('request_id', '=', query.requestId);
       if (query.from !== undefined) q = q.where('started_at', '>=', query.from);
       if (query.to !== undefined) q = q.where('started_at', '<', query.to);
@@ -140,6 +130,7 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
         .selectFrom('usage_records')
         .selectAll()
         .where('request_id', '=', requestId)
+        .where('open', '=', 0)
         .orderBy('seq')
         .execute();
       return rows.map(fromRow);
@@ -183,6 +174,7 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
         ])
         .where('started_at', '>=', query.from)
         .where('started_at', '<', query.to)
+        .where('open', '=', 0)
         .where(value, 'is not', null)
         .groupBy(['hour', 'value'])
         .orderBy('hour')
@@ -207,12 +199,18 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
     async prune(before) {
       let removed = 0;
       for (;;) {
+        // A row not yet folded into the rollups stays until it is (the journal's rollUp).
         const result = await db
           .deleteFrom('usage_records')
           .where(
             'seq',
             'in',
-            db.selectFrom('usage_records').select('seq').where('started_at', '<', before).limit(PRUNE_CHUNK),
+            db
+              .selectFrom('usage_records')
+              .select('seq')
+              .where('started_at', '<', before)
+              .where('rolled_up', '=', 1)
+              .limit(PRUNE_CHUNK),
           )
           .executeTakeFirst();
         const n = Number(result.numDeletedRows);

@@ -10,6 +10,9 @@ import {
   usageAndCacheMigration,
   usageIdentityMigration,
 } from './accounting-migrations.js';
+import { auditLogMigration } from './audit-migration.js';
+import { usageJournalMigration } from './journal-migration.js';
+import { storedResponsesMigration } from './stored-responses-migration.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -97,8 +100,15 @@ const migrations: Record<string, Migration> = {
   },
   // Rollups as additive upserts: one column per latency bucket (issue 12).
   '0300_additive_rollups': additiveRollupsMigration,
-  // A usage record is stored once however often its batch is retried (issue 14).
-  '0400_usage_record_identity': usageIdentityMigration,
+  // The audit log of admin actions (issue 17).
+  '0400_audit_log': auditLogMigration,
+  // Stored Responses API answers for previous_response_id (issue 13).
+  '0400_stored_responses': storedResponsesMigration,
+  // The crash-safe usage journal: provisional rows, one row per request, rollups folded later.
+  '0400_usage_journal': usageJournalMigration,
+  // A batched usage record is stored once however often its batch is retried (issue 14);
+  // after the journal, whose rows are identified by their entry instead.
+  '0410_usage_record_identity': usageIdentityMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,6 +7,7 @@ import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
 import { forgetOldSecrets } from './forget-secrets.js';
 import { migrationProvider } from './migrations.js';
+import { sqliteUsageJournal } from './sqlite-usage-journal.js';
 
 /** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
 export const sqliteDialect: SqlDialect = { name: 'sqlite', insertChunk: 500, forgetOldSecrets };
@@ -21,7 +22,8 @@ export interface SqliteOptions {
  * migrations run on open, so a new file is ready to use.
  */
 export async function openSqliteStorage(filename: string, options: SqliteOptions = {}): Promise<Storage> {
-  const db = openSqliteDatabase(filename);
+  const raw = openRawSqlite(filename);
+  const db = kyselyOver(raw);
   try {
     if (options.migrate === false) await requireMigrated(db);
     else await migrateSqlite(db);
@@ -29,10 +31,23 @@ export async function openSqliteStorage(filename: string, options: SqliteOptions
     await db.destroy();
     throw err;
   }
-  return sqlStorage(db, sqliteDialect, () => db.destroy());
+  return sqlStorage(db, {
+    dialect: sqliteDialect,
+    close: () => db.destroy(),
+    // On Kysely's own connection: see sqliteUsageJournal for why not a second one.
+    openUsageJournal: (bootId) => sqliteUsageJournal(raw, bootId),
+  });
 }
 
 export function openSqliteDatabase(filename: string): Kysely<Database> {
+  return kyselyOver(openRawSqlite(filename));
+}
+
+function kyselyOver(raw: BetterSqlite3.Database): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+}
+
+function openRawSqlite(filename: string): BetterSqlite3.Database {
   const raw = new BetterSqlite3(filename);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
@@ -40,7 +55,7 @@ export function openSqliteDatabase(filename: string): Kysely<Database> {
   raw.pragma('foreign_keys = ON');
   // Deleted rows (a removed channel's sealed keys, a revoked key) are zeroed, not left in free pages.
   raw.pragma('secure_delete = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return raw;
 }
 
 /** Runs every pending migration; resolves to the names it ran. */

@@ -261,6 +261,7 @@ export const MATRIX_ROUTES: readonly MatrixRoute[] = [
   admin('GET', '/admin/api/logs/export', [200]),
   admin('GET', '/admin/api/logs/nope', missing),
   admin('GET', '/admin/api/usage', [200]),
+  admin('GET', '/admin/api/audit', [200]),
   admin('GET', '/admin/api/no-such-route', [404, 'route_not_found']),
   admin('POST', '/admin/api/no-such-route', [404, 'route_not_found'], {}),
 ];

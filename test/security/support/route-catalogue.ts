@@ -96,6 +96,7 @@ export const ROUTES: readonly RouteSpec[] = [
   admin('GET', '/admin/api/logs/export'),
   admin('GET', '/admin/api/logs/:id'),
   admin('GET', '/admin/api/usage'),
+  admin('GET', '/admin/api/audit'),
   // The admin API's catch-all: an unknown path below /admin/api is still admin-only.
   admin('GET', '/admin/api/no-such-route'),
   // The panel's static files and its single-page routes.

@@ -18,6 +18,8 @@ import type { PIPELINE_NAMES } from '../../../src/pipelines/names.js';
 
 export type {
   AdminStats,
+  AuditEntryView,
+  AuditPage,
   ChannelHealth,
   ChannelTestBody,
   ChannelTestResult,

@@ -45,6 +45,8 @@ export interface ChannelFormModel {
   /** comma- or newline-separated */
   models: string;
   modelMap: ModelMapRow[];
+  /** model (or `*` glob) → output-token cap, as typed */
+  outputLimits: ModelMapRow[];
   priority: number | null;
   weight: number | null;
   /** ms; null = the default */
@@ -60,6 +62,7 @@ export type ChannelField =
   | 'keys'
   | 'models'
   | 'modelMap'
+  | 'outputLimits'
   | 'priority'
   | 'weight'
   | 'headers'
@@ -83,6 +86,7 @@ export function emptyChannelForm(): ChannelFormModel {
     keys: '',
     models: '',
     modelMap: [],
+    outputLimits: [],
     priority: 0,
     weight: 1,
     timeout: { connect_ms: null, first_byte_ms: null, idle_ms: null, total_ms: null },
@@ -99,6 +103,10 @@ export function channelFormFrom(channel: ChannelView): ChannelFormModel {
     keys: '',
     models: channel.models.join('\n'),
     modelMap: Object.entries(channel.model_map).map(([key, value]) => ({ key, value })),
+    outputLimits: Object.entries(channel.max_output_tokens).map(([key, value]) => ({
+      key,
+      value: String(value),
+    })),
     priority: channel.priority,
     weight: channel.weight,
     timeout: {
@@ -129,6 +137,29 @@ function modelMapOf(rows: ModelMapRow[]): Record<string, string> {
     if (key !== '' || value !== '') map[key] = value;
   }
   return map;
+}
+
+function outputLimitsOf(rows: ModelMapRow[]): Record<string, number> {
+  const map: Record<string, number> = {};
+  for (const row of rows) {
+    const key = row.key.trim();
+    if (key !== '' || row.value.trim() !== '') map[key] = Number(row.value.trim());
+  }
+  return map;
+}
+
+function outputLimitsError(rows: ModelMapRow[]): ChannelFormErrors['outputLimits'] {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const key = row.key.trim();
+    const value = row.value.trim();
+    if (key === '' && value === '') continue;
+    if (key === '' || value === '') return { key: 'outputLimitsIncomplete' };
+    if (!/^[1-9][0-9]*$/.test(value)) return { key: 'outputLimitsInteger', params: { model: key } };
+    if (seen.has(key)) return { key: 'outputLimitsDuplicate', params: { model: key } };
+    seen.add(key);
+  }
+  return undefined;
 }
 
 function headersOf(rows: HeaderRow[]): Record<string, string> {
@@ -190,6 +221,8 @@ export function validateChannelForm(
     }
     seen.add(key);
   }
+  const limits = outputLimitsError(form.outputLimits);
+  if (limits) errors.outputLimits = limits;
   if (form.priority === null || !Number.isInteger(form.priority))
     errors.priority = { key: 'priorityInteger' };
   if (form.weight === null || !(form.weight > 0)) errors.weight = { key: 'weightPositive' };
@@ -242,12 +275,17 @@ export function createChannelBody(form: ChannelFormModel): CreateChannelBody {
     keys: splitLines(form.keys),
     models: splitList(form.models),
     model_map: modelMapOf(form.modelMap),
+    ...(form.outputLimits.length > 0 ? { max_output_tokens: outputLimitsOf(form.outputLimits) } : {}),
     priority: form.priority ?? 0,
     weight: form.weight ?? 1,
     ...(Object.keys(timeout).length > 0 ? { timeout } : {}),
     ...(form.headers.length > 0 ? { headers: headersOf(form.headers) } : {}),
     enabled: form.enabled,
   };
+}
+
+function stringMap(map: Record<string, number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, String(value)]));
 }
 
 function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -273,6 +311,9 @@ export function updateChannelBody(form: ChannelFormModel, current: ChannelView):
   if (!sameList(models, current.models)) body.models = models;
   const modelMap = modelMapOf(form.modelMap);
   if (!sameMap(modelMap, current.model_map)) body.model_map = modelMap;
+  const outputLimits = outputLimitsOf(form.outputLimits);
+  if (!sameMap(stringMap(outputLimits), stringMap(current.max_output_tokens)))
+    body.max_output_tokens = outputLimits;
   if (form.priority !== null && form.priority !== current.priority) body.priority = form.priority;
   if (form.weight !== null && form.weight !== current.weight) body.weight = form.weight;
   // A sent `timeout` replaces the whole setting: all four values go (empty = the default).
@@ -310,6 +351,8 @@ export function fieldOfParam(param: string | null): ChannelField | null {
       return 'models';
     case 'model_map':
       return 'modelMap';
+    case 'max_output_tokens':
+      return 'outputLimits';
     case 'priority':
       return 'priority';
     case 'weight':

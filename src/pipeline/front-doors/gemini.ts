@@ -1,0 +1,192 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { googleApiKey } from '../../auth/extract-key.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { chatContext, type FrontDoorWire } from '../../http/chat-call.js';
+import type { GatewayEnv } from '../../http/context.js';
+import { readBodyText } from '../../http/read-body.js';
+import { parseJsonObject } from '../../http/read-json.js';
+import { assertModelName } from '../../http/validate-call.js';
+import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import { sseToJsonArray } from '../../streaming/json-array-stream.js';
+import { sseDecoder } from '../../streaming/sse.js';
+import { countInputTokens } from '../../usage/count-input-tokens.js';
+import type { FrontDoor } from '../front-door.js';
+
+/** Gemini's API version paths (`/v1beta` is the SDKs' default), and the gateway's own two. */
+export const GEMINI_BASES = ['/v1beta', '/v1', '/api/v1'] as const;
+
+/**
+ * The Gemini API front door (`@google/genai`, Gemini CLI): `POST {base}/models/{model}:generateContent`
+ * and `:streamGenerateContent` (SSE with `alt=sse`, otherwise one streamed JSON array), routed to
+ * any channel and metered like chat; `:countTokens` answered by the gateway's tokenizer.
+ * The model is in the path, so the call description's body carries it as `model` (with
+ * `stream`): the cache key and the codec see it, while a Gemini channel gets the client's bytes.
+ */
+export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
+  const arrayWire = jsonArrayWire(wire);
+  const errors = geminiErrors(wire);
+  const generate = (method: 'generateContent' | 'streamGenerateContent'): FrontDoor => ({
+    name: `gemini ${method}`,
+    path: `/models/:target{.+:${method}}`,
+    bases: GEMINI_BASES,
+    keySource: googleApiKey,
+    method: 'POST',
+    operation: 'chat',
+    metered: true,
+    errors,
+    async decode({ c, principal }) {
+      const rawBody = await readBodyText(c);
+      const stream = method === 'streamGenerateContent';
+      const sse = stream && c.req.query('alt') === 'sse';
+      const json = describe(c, parseJsonObject(rawBody), stream);
+      const chosen = stream && !sse ? arrayWire : wire;
+      return {
+        model: json.model as string,
+        stream,
+        json,
+        upstream: {
+          method: 'POST',
+          path: `/models:${method}`,
+          search: '',
+          json,
+          rawBody,
+          contentType: 'application/json',
+        },
+        cacheRoute: `/models:${method}${stream ? (sse ? '?alt=sse' : '?alt=json') : ''}`,
+        chat: chatContext(chosen, json, principal.purpose),
+      };
+    },
+  });
+  const countTokens: FrontDoor = {
+    name: 'gemini countTokens',
+    path: '/models/:target{.+:countTokens}',
+    bases: GEMINI_BASES,
+    keySource: googleApiKey,
+    method: 'POST',
+    operation: 'chat',
+    metered: false,
+    errors,
+    async decode({ c, tokenCounter }) {
+      const outer = parseJsonObject(await readBodyText(c));
+      // Either the contents themselves or a whole `generateContentRequest`.
+      const inner = isJsonObject(outer.generateContentRequest) ? outer.generateContentRequest : outer;
+      const json = describe(c, inner, false);
+      return {
+        model: json.model as string,
+        stream: false,
+        json,
+        upstream: {
+          method: 'POST',
+          path: '/models:countTokens',
+          search: '',
+          json,
+          rawBody: null,
+          contentType: null,
+        },
+        local: async () =>
+          Response.json({
+            totalTokens: await countInputTokens(wire.client.decodeRequest(json), tokenCounter),
+          }),
+      };
+    },
+  };
+  return [countTokens, generate('generateContent'), generate('streamGenerateContent')];
+}
+
+/** The model from the path, checked; the body's shape checked; both joined for the pipeline. */
+function describe(c: Context<GatewayEnv>, body: JsonObject, stream: boolean): JsonObject {
+  const target = c.req.param('target') ?? '';
+  const model = target.slice(0, target.lastIndexOf(':')).replace(/^models\//, '');
+  if (model.trim() === '')
+    throw new GatewayError('missing_model', 'model: missing from the path', { param: 'model' });
+  assertModelName(model);
+  checkBody(body);
+  return { ...body, model, stream };
+}
+
+function checkBody(body: JsonObject): void {
+  const { contents } = body;
+  if (!Array.isArray(contents) || contents.length === 0)
+    throw new GatewayError('missing_messages', 'contents: field required (a non-empty array)', {
+      param: 'contents',
+    });
+  for (const [i, content] of contents.entries()) {
+    if (!isJsonObject(content) || !Array.isArray(content.parts))
+      throw invalid(`contents[${i}].parts`, 'must be an array of parts');
+    if (
+      content.role !== undefined &&
+      content.role !== 'user' &&
+      content.role !== 'model' &&
+      content.role !== 'function'
+    )
+      throw invalid(`contents[${i}].role`, 'must be "user" or "model"');
+  }
+  for (const field of ['generationConfig', 'toolConfig', 'systemInstruction'] as const) {
+    const value = body[field];
+    if (
+      value !== undefined &&
+      !isJsonObject(value) &&
+      !(field === 'systemInstruction' && typeof value === 'string')
+    )
+      throw invalid(field, 'must be an object');
+  }
+  if (body.tools !== undefined && !Array.isArray(body.tools)) throw invalid('tools', 'must be an array');
+}
+
+function invalid(param: string, problem: string): GatewayError {
+  return new GatewayError('invalid_request', `${param}: ${problem}`, { param });
+}
+
+/**
+ * The same codec, its stream framed as one JSON array (no `alt=sse`). A distinct name, so even a
+ * Gemini channel's SSE answer is re-framed rather than relayed.
+ */
+function jsonArrayWire(wire: FrontDoorWire): FrontDoorWire {
+  return {
+    ...wire,
+    name: `${wire.name}+json-array`,
+    client: {
+      ...wire.client,
+      streamContentType: 'application/json; charset=utf-8',
+      encodeStream(request, requestId) {
+        const sse = wire.client.encodeStream(request, requestId);
+        return {
+          writable: sse.writable,
+          readable: sse.readable.pipeThrough(sseDecoder()).pipeThrough(sseToJsonArray()),
+        };
+      },
+    },
+  };
+}
+
+/**
+ * Re-shapes any error answer on these routes — the gateway's own (OpenAI envelope) or a
+ * non-Gemini upstream's relayed one — into `{"error":{"code","message","status"}}`.
+ */
+export function geminiErrors(wire: FrontDoorWire): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.res.status < 400 || !c.res.headers.get('content-type')?.includes('json')) return;
+    let body: unknown;
+    try {
+      body = await c.res.clone().json();
+    } catch {
+      return;
+    }
+    if (!isJsonObject(body)) return;
+    const error = isJsonObject(body.error) ? body.error : null;
+    if (error && typeof error.code === 'number' && typeof error.status === 'string') return;
+    const message =
+      (error && typeof error.message === 'string' && error.message) ||
+      (typeof body.message === 'string' && body.message) ||
+      `upstream answered HTTP ${c.res.status}`;
+    const headers = new Headers(c.res.headers);
+    headers.delete('content-length');
+    c.res = new Response(
+      JSON.stringify(
+        wire.client.errorBody({ status: c.res.status, code: '', message, requestId: c.get('requestId') }),
+      ),
+      { status: c.res.status, headers },
+    );
+  };
+}

@@ -1,0 +1,16 @@
+import type { PassthroughHooks } from '../../spec/wire.js';
+import { encodeSse } from '../../streaming/sse.js';
+import { geminiErrorBody } from './client-response.js';
+
+/**
+ * Native Gemini streams are relayed byte for byte (their `usageMetadata` is read by the shared
+ * accounting tap); this supplies the error chunk Gemini clients raise for a stream that fails
+ * mid-way.
+ */
+export const geminiPassthrough: PassthroughHooks = {
+  errorEvent(message, timedOut, requestId) {
+    const status = timedOut ? 504 : 502;
+    const text = timedOut ? `upstream stream stalled: ${message}` : `upstream stream failed: ${message}`;
+    return encodeSse(JSON.stringify(geminiErrorBody({ status, code: '', message: text, requestId })));
+  },
+};

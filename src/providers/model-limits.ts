@@ -1,0 +1,53 @@
+import { createModelLookup } from './shared/model-lookup.js';
+
+/**
+ * Output-token ceilings of popular models, by upstream model name (exact or `*` glob; exact
+ * names first, then globs in this order). A request asking for more is clamped, since these
+ * upstreams answer 400 instead of capping it themselves. A channel's `max_output_tokens`
+ * overrides any entry. Where a provider bounds output only by the context window, the value is
+ * its documented default ceiling (a safe, still generous cap).
+ */
+export const KNOWN_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
+  // DeepSeek (api-docs.deepseek.com, models & pricing): chat 8K, reasoner 64K maximum.
+  'deepseek-chat': 8_192,
+  'deepseek-reasoner': 65_536,
+  // Moonshot Kimi: K2 output is bounded by the 256K context; 32K is the documented max_tokens default.
+  'kimi-k2*': 32_768,
+  'moonshot-v1-8k*': 4_096,
+  'moonshot-v1-32k*': 16_384,
+  'moonshot-v1-128k*': 65_536,
+  // Zhipu GLM: 4.6 and later 128K, 4.5 96K.
+  'glm-4.5*': 98_304,
+  'glm-4.6*': 131_072,
+  'glm-4.7*': 131_072,
+  // Alibaba Qwen.
+  'qwen3-coder-*': 65_536,
+  'qwen3-max*': 65_536,
+  'qwen-max*': 8_192,
+  // Google Gemini.
+  'gemini-2.0-flash*': 8_192,
+  'gemini-2.5-*': 65_536,
+  'gemini-3*': 65_536,
+  // OpenAI.
+  'gpt-4o*': 16_384,
+  'gpt-4.1*': 32_768,
+  'gpt-5-chat*': 16_384,
+  'gpt-5*': 128_000,
+  'o3*': 100_000,
+  'o4-mini*': 100_000,
+};
+
+/** Models that take OpenAI's `reasoning_effort` (others reject it), with or without a vendor prefix. */
+const REASONING_EFFORT_MODELS = ['o1*', 'o3*', 'o4*', 'gpt-5*', 'gpt-oss*'];
+const reasoningEffort = createModelLookup(
+  Object.fromEntries(
+    REASONING_EFFORT_MODELS.flatMap((m) => [
+      [m, true],
+      [`*/${m}`, true],
+    ]),
+  ),
+);
+
+export function takesReasoningEffort(model: string): boolean {
+  return reasoningEffort(model) === true;
+}

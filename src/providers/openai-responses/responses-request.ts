@@ -1,0 +1,124 @@
+import { GatewayError } from '../../errors/gateway-error.js';
+import type {
+  ChatRequest,
+  ReasoningOptions,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+} from '../../spec/chat.js';
+import type { JsonObject, JsonValue } from '../../spec/json.js';
+import { num, obj, objects, str } from '../shared/json-read.js';
+import { decodeInput } from './responses-input.js';
+
+/**
+ * A Responses API body → canonical request. The body was checked by `checkResponsesBody`;
+ * what is valid Responses but has no canonical form (built-in tools, file inputs) is the
+ * client's 400 here, raised only when the chosen upstream needs a translation.
+ */
+export function decodeResponsesRequest(body: JsonObject): ChatRequest {
+  const system: TextPart[] = [];
+  const instructions = str(body.instructions);
+  if (instructions) system.push({ type: 'text', text: instructions });
+  const messages = decodeInput(body.input, system);
+  const reasoning = obj(body.reasoning);
+  const effort = str(reasoning?.effort);
+  const request: ChatRequest = {
+    model: str(body.model) ?? '',
+    system,
+    messages,
+    tools: decodeTools(body.tools),
+    stop: [],
+    stream: body.stream === true,
+    includeUsage: false,
+  };
+  const optional: Partial<Record<keyof ChatRequest, unknown>> = {
+    toolChoice: decodeToolChoice(body.tool_choice),
+    parallelToolCalls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : undefined,
+    maxTokens: num(body.max_output_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+    reasoning:
+      effort && effort !== 'none'
+        ? ({ effort: effort === 'xhigh' ? 'high' : effort } as ReasoningOptions)
+        : undefined,
+    user: str(body.user) ?? str(body.safety_identifier),
+    responseFormat: decodeFormat(obj(obj(body.text)?.format)),
+  };
+  const out: Record<string, unknown> = { ...request };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) out[key] = value;
+  return out as unknown as ChatRequest;
+}
+
+/**
+ * A namespaced tool's name upstream: `<namespace>__<name>` (function names allow no dots). The
+ * encoders split it back into `namespace` and `name` (see `toolNaming`).
+ */
+export const NAMESPACE_SEPARATOR = '__';
+
+function decodeTools(tools: JsonValue | undefined): ToolDefinition[] {
+  return objects(tools).flatMap((tool, i): ToolDefinition[] => {
+    if (tool.type === 'namespace') {
+      const space = str(tool.name) ?? '';
+      return objects(tool.tools).map((inner, j) => {
+        if (inner.type !== 'function')
+          throw new GatewayError(
+            'untranslatable_request',
+            `tools[${i}].tools[${j}].type: the tool type "${String(inner.type)}" is not available on this model's upstream (only function tools are)`,
+            { param: `tools[${i}].tools[${j}].type` },
+          );
+        return functionTool({ ...inner, name: `${space}${NAMESPACE_SEPARATOR}${str(inner.name) ?? ''}` });
+      });
+    }
+    if (tool.type !== 'function') {
+      throw new GatewayError(
+        'untranslatable_request',
+        `tools[${i}].type: the built-in tool "${String(tool.type)}" is not available on this model's upstream (only function tools are)`,
+        { param: `tools[${i}].type` },
+      );
+    }
+    return [functionTool(tool)];
+  });
+}
+
+function functionTool(tool: JsonObject): ToolDefinition {
+  const description = str(tool.description);
+  return {
+    name: str(tool.name) ?? '',
+    parameters: obj(tool.parameters) ?? { type: 'object', properties: {} },
+    ...(description ? { description } : {}),
+  };
+}
+
+/** Splits an upstream tool name back into a namespace the request declared and the name in it. */
+export function toolNaming(body: JsonObject): (name: string) => { name: string; namespace?: string } {
+  const spaces = objects(body.tools)
+    .filter((tool) => tool.type === 'namespace' && typeof tool.name === 'string')
+    .map((tool) => `${String(tool.name)}${NAMESPACE_SEPARATOR}`);
+  return (name) => {
+    const space = spaces.find((prefix) => name.startsWith(prefix));
+    return space
+      ? { name: name.slice(space.length), namespace: space.slice(0, -NAMESPACE_SEPARATOR.length) }
+      : { name };
+  };
+}
+
+function decodeToolChoice(choice: JsonValue | undefined): ToolChoice | undefined {
+  if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
+  const named = obj(choice);
+  if (named?.type === 'function' && typeof named.name === 'string') return { name: named.name };
+  return undefined;
+}
+
+function decodeFormat(format: JsonObject | undefined): ResponseFormat | undefined {
+  if (format?.type === 'json_object') return { type: 'json_object' };
+  if (format?.type !== 'json_schema') return undefined;
+  const description = str(format.description);
+  return {
+    type: 'json_schema',
+    name: str(format.name) ?? 'response',
+    schema: obj(format.schema) ?? {},
+    ...(typeof format.strict === 'boolean' ? { strict: format.strict } : {}),
+    ...(description ? { description } : {}),
+  };
+}

@@ -1,0 +1,59 @@
+import type { ChatRequest } from '../../spec/chat.js';
+import type { JsonObject } from '../../spec/json.js';
+import type { UpstreamCall } from '../../spec/provider.js';
+import { KNOWN_OUTPUT_LIMITS } from '../model-limits.js';
+import { createModelLookup } from './model-lookup.js';
+
+const known = createModelLookup(KNOWN_OUTPUT_LIMITS);
+const channelLookups = new WeakMap<object, (model: string) => number | undefined>();
+
+/** The output-token cap for this attempt: the channel's own, else the built-in table's, else none. */
+export function outputLimit(call: UpstreamCall): number | undefined {
+  const { channel, upstreamModel } = call.target;
+  const table = channel.maxOutputTokens;
+  if (table) {
+    let lookup = channelLookups.get(table);
+    if (!lookup) {
+      lookup = createModelLookup(table);
+      channelLookups.set(table, lookup);
+    }
+    const clientModel = typeof call.json?.model === 'string' ? call.json.model : undefined;
+    const own = lookup(upstreamModel) ?? (clientModel ? lookup(clientModel) : undefined);
+    if (own !== undefined) return own;
+  }
+  // Aggregators and Gemini prefix the name (`deepseek/deepseek-chat`, `models/gemini-2.5-pro`).
+  return known(upstreamModel) ?? known(upstreamModel.slice(upstreamModel.lastIndexOf('/') + 1));
+}
+
+/** The canonical request with its output (and a thinking budget inside it) within `limit`. */
+export function clampRequest(request: ChatRequest, limit: number | undefined): ChatRequest {
+  if (limit === undefined || request.maxTokens === undefined || request.maxTokens <= limit) return request;
+  const budget = request.reasoning?.budgetTokens;
+  // A thinking budget must stay below max_tokens (Anthropic): shrink it with the cap.
+  const reasoning =
+    request.reasoning && budget !== undefined && budget >= limit
+      ? { ...request.reasoning, budgetTokens: Math.max(1, Math.floor(limit / 2)) }
+      : request.reasoning;
+  return { ...request, maxTokens: limit, ...(reasoning ? { reasoning } : {}) };
+}
+
+/** Output-token fields of the OpenAI chat / completions / Responses and Anthropic bodies. */
+const LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+
+/**
+ * The client's own body for a same-format upstream: its exact bytes unless the model name must
+ * change (`model`, when given) or it asks for more output than the cap, then re-encoded.
+ */
+export function nativeBody(call: UpstreamCall, model?: string): string | ArrayBuffer | null {
+  const { json, rawBody } = call;
+  if (!json) return rawBody;
+  const limit = outputLimit(call);
+  const changes: JsonObject = {};
+  if (model !== undefined && typeof json.model === 'string' && json.model !== model) changes.model = model;
+  if (limit !== undefined)
+    for (const field of LIMIT_FIELDS) {
+      const value = json[field];
+      if (typeof value === 'number' && value > limit) changes[field] = limit;
+    }
+  return Object.keys(changes).length > 0 ? JSON.stringify({ ...json, ...changes }) : rawBody;
+}

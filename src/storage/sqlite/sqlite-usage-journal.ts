@@ -1,0 +1,129 @@
+import type { Database as BetterSqlite } from 'better-sqlite3';
+import type { Selectable } from 'kysely';
+import type { UsageRecord } from '../../spec/usage.js';
+import { rollupBatch } from '../../usage/rollup.js';
+import type { UsageRecordsTable } from '../sql/accounting-schema.js';
+import { ADDITIVE_COLUMNS, fromRow, toRollupRow, toRow } from '../sql/usage-rows.js';
+import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
+
+/** Rows folded per rollup transaction: short enough not to hold the event loop for long. */
+const ROLLUP_CHUNK = 2_000;
+
+/**
+ * The SQLite usage journal: prepared better-sqlite3 statements, run synchronously on the
+ * storage's own connection, so a row is in the WAL when `append` returns (synchronous=NORMAL:
+ * it survives a process crash; only an OS crash or power loss can take the last commits).
+ *
+ * It shares the connection with Kysely on purpose: a second connection would wait (blocking the
+ * event loop) for any Kysely write transaction that holds the lock across an await, which then
+ * could never finish. On the shared one, a row appended while such a transaction is open (a
+ * secret reseal, a legacy `insertBatch`) commits with it.
+ */
+export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJournal {
+  const columns = Object.keys(toRow(sampleRecord())).filter((c) => c !== 'entry' && c !== 'boot_id');
+  const names = [...columns, 'entry', 'boot_id', 'open', 'rolled_up'].join(', ');
+  const values = [...columns.map((c) => `@${c}`), '@entry', '@boot_id'].join(', ');
+  const insertOpen = raw.prepare(
+    `insert into usage_records (${names}) values (${values}, 1, 0) on conflict (entry) do nothing`,
+  );
+  // The common case (a buffered answer, no provisional row): a plain insert, the cheapest write.
+  const insertFinal = raw.prepare(`insert into usage_records (${names}) values (${values}, 0, 0)`);
+  // A row already rolled up is final for good: changing it would break rollups = sum of records.
+  const finishOpen = raw.prepare(
+    `update usage_records set ${columns.map((c) => `${c} = @${c}`).join(', ')}, open = 0
+       where seq = @seq and rolled_up = 0`,
+  );
+  const upsertFinal = raw.prepare(
+    `insert into usage_records (${names}) values (${values}, 0, 0) on conflict (entry) do update set ${columns
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ')}, open = 0 where usage_records.rolled_up = 0`,
+  );
+  /** Provisional rows this boot opened, by entry: the final write updates them by rowid. */
+  const opened = new Map<string, number | bigint>();
+  const interrupt = raw.prepare(
+    `update usage_records set open = 0, status = ${INTERRUPTED_STATUS}, error_code = '${INTERRUPTED_CODE}',
+       latency_ms = coalesce(first_byte_ms, 0) where open = 1 and boot_id is not @boot`,
+  );
+  const pending = raw.prepare(
+    `select * from usage_records where rolled_up = 0 and open = 0 order by seq limit ${ROLLUP_CHUNK}`,
+  );
+  const mark = raw.prepare(
+    'update usage_records set rolled_up = 1 where rolled_up = 0 and open = 0 and seq <= ?',
+  );
+  const sample = toRollupRow(
+    rollupBatch([sampleRecord()])[0] as NonNullable<ReturnType<typeof rollupBatch>[0]>,
+  );
+  const hourlyColumns = Object.keys(sample);
+  const addRollup = raw.prepare(
+    `insert into usage_hourly (${hourlyColumns.join(', ')}) values (${hourlyColumns.map((c) => `@${c}`).join(', ')})
+     on conflict (dimension, value, hour) do update set ${ADDITIVE_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+  );
+  // One transaction per chunk: the rollup deltas and the marks land together or not at all.
+  const foldChunk = raw.transaction((): number => {
+    const rows = pending.all() as Selectable<UsageRecordsTable>[];
+    const last = rows.at(-1);
+    if (!last) return 0;
+    for (const delta of rollupBatch(rows.map(fromRow))) addRollup.run(toRollupRow(delta));
+    mark.run(last.seq);
+    return rows.length;
+  });
+  const params = (entry: string, record: UsageRecord) => ({ ...toRow(record), entry, boot_id: bootId });
+  return {
+    open(entry, record) {
+      const { changes, lastInsertRowid } = insertOpen.run(params(entry, record));
+      if (changes > 0) opened.set(entry, lastInsertRowid);
+    },
+    append(entry, record) {
+      const seq = opened.get(entry);
+      if (seq !== undefined) {
+        finishOpen.run({ ...toRow(record), seq });
+        opened.delete(entry);
+        return;
+      }
+      try {
+        insertFinal.run(params(entry, record));
+      } catch (err) {
+        // The entry has a row already (a write retried after it landed): one row per request.
+        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+        upsertFinal.run(params(entry, record));
+      }
+    },
+    async rollUp() {
+      let total = 0;
+      for (;;) {
+        const folded = foldChunk();
+        total += folded;
+        if (folded < ROLLUP_CHUNK) return total;
+      }
+    },
+    async recover() {
+      return interrupt.run({ boot: bootId }).changes;
+    },
+  };
+}
+
+/** A record with every field, to learn the column names from the row mapping. */
+function sampleRecord(): UsageRecord {
+  return {
+    requestId: '',
+    startedAt: 0,
+    keyId: null,
+    userId: null,
+    operation: '',
+    modelAsked: null,
+    modelServed: null,
+    channel: null,
+    upstreamKey: null,
+    stream: false,
+    status: 0,
+    errorCode: null,
+    usage: null,
+    countSource: null,
+    cost: null,
+    prices: null,
+    cacheHit: false,
+    firstByteMs: null,
+    latencyMs: 0,
+    attempts: [],
+  };
+}

@@ -1,0 +1,31 @@
+import type { UsageRecord } from '../spec/usage.js';
+
+/** The error code of a record whose request was in flight when its gateway process died. */
+export const INTERRUPTED_CODE = 'interrupted';
+/** Its status: the gateway failed to finish the answer (counted as an error in rollups). */
+export const INTERRUPTED_STATUS = 500;
+
+/**
+ * The durable usage journal (docs/usage-and-limits.md, "What survives a crash"). Each request
+ * has one row, named by its `entry` (unique per request: a client may reuse its x-request-id):
+ * `open` leaves a provisional row once the request is committed to an upstream, `append` writes
+ * the final record over it. A synchronous backend (SQLite) has the row on disk when the call
+ * returns, which the pipeline does before the answer's last byte leaves; an asynchronous one
+ * (a network database) returns its write as a promise.
+ *
+ * Raw rows are the truth; the hourly rollups are folded from them in batches by `rollUp`, which
+ * marks what it folded, so it can be repeated (at start, after a crash) without double counting.
+ */
+export interface UsageJournal {
+  /** Inserts the provisional row unless the entry already has one (never overwrites a final row). */
+  open(entry: string, record: UsageRecord): void | Promise<void>;
+  /** Writes the final record for the entry, replacing its provisional row. */
+  append(entry: string, record: UsageRecord): void | Promise<void>;
+  /** Folds every finished row not yet in the hourly rollups into them; resolves to how many. */
+  rollUp(): Promise<number>;
+  /**
+   * At start: rows left provisional by another boot (a process that died) become `interrupted`
+   * records holding what was known; resolves to how many.
+   */
+  recover(): Promise<number>;
+}

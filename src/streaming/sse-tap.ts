@@ -1,0 +1,206 @@
+import { maskableSecrets, scrubSecrets } from '../auth/secret-scrub.js';
+import { isJsonObject, type JsonValue } from '../spec/json.js';
+import type { TokenUsage } from '../spec/usage.js';
+import { completionTextOf } from '../usage/completion-text.js';
+import { createUsageScan } from '../usage/usage-scan.js';
+import { joinChunks } from './join-chunks.js';
+import { createSseParser } from './sse.js';
+
+export interface SseTap {
+  /** Takes an upstream chunk; returns the bytes to forward now (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** Bytes still held at the end of the stream (an unterminated last event). */
+  flush(): Uint8Array;
+  /** The last usage the stream reported (in any shape usage-scan.ts reads), or null. */
+  usage(): TokenUsage | null;
+  /** The generated text seen so far, for estimating when there is no usage. */
+  completionText(): string;
+  /** The message of an error event the upstream sent inside a 200 stream, if any. */
+  upstreamError(): string | null;
+  /** True once the stream's terminal event has been pushed (the client holds a complete answer). */
+  finished(): boolean;
+}
+
+/**
+ * Events after which a client holds a complete answer: OpenAI-style `data: [DONE]`, the
+ * Messages `message_stop`, the Responses API's terminal `response.*` events. Streams without one
+ * are complete at their close.
+ */
+const TERMINAL_EVENTS = new Set([
+  'message_stop',
+  'response.completed',
+  'response.failed',
+  'response.incomplete',
+]);
+/** Cheap test for a run that may hold a terminal event; the parser confirms it. */
+const TERMINAL_HINT = /\[DONE\]|message_stop|response\.(?:completed|failed|incomplete)/;
+
+function isTerminal(event: { readonly event?: string; readonly data: string }): boolean {
+  return event.data === '[DONE]' || (event.event !== undefined && TERMINAL_EVENTS.has(event.event));
+}
+
+const LF = 0x0a;
+const EMPTY = new Uint8Array(0);
+const ERROR_KEY = '"error"';
+const ERROR_EVENT = 'event: error';
+const USAGE_KEY = '"usage';
+/** Text kept for estimates; beyond this, output tokens are estimated from the kept part only. */
+const MAX_KEPT_CHARS = 4_000_000;
+const encoder = new TextEncoder();
+
+/**
+ * The one pass every relayed SSE stream goes through on its way to the client. It forwards
+ * whole events only (so a secret split across upstream chunks is still seen whole) and decodes
+ * each run of complete events once, for all of its jobs:
+ * - masks secrets: known secrets in any event, key-shaped text only in error events (an answer
+ *   that writes an example `sk-…` key is the model's output, not a leak);
+ * - reads usage in any shape usage-scan.ts knows, and an error event inside a 200 stream;
+ * - with `stripUsage` (the gateway asked an OpenAI upstream for usage the client did not), drops
+ *   the usage-only event (`"choices":[]` plus `usage`);
+ * - keeps the text for an estimate, parsed only if the stream reports no usage.
+ * Events are parsed one by one only when their text mentions usage or an error; a run that needs
+ * no change goes out as the upstream's own bytes (invalid UTF-8 included).
+ */
+export function createSseTap(options: {
+  readonly secrets: readonly string[];
+  readonly stripUsage: boolean;
+}): SseTap {
+  const known = maskableSecrets(options.secrets);
+  const decoder = new TextDecoder();
+  const scan = createUsageScan();
+  let failure: string | null = null;
+  let finished = false;
+  let held = EMPTY;
+  const kept: string[] = [];
+  let keptChars = 0;
+
+  const keep = (text: string) => {
+    if (keptChars >= MAX_KEPT_CHARS) return;
+    kept.push(text);
+    keptChars += text.length;
+  };
+  /** What an event means to the tap: `drop` for the usage-only event, `error` for an error event. */
+  const inspect = (data: string): 'keep' | 'drop' | 'error' => {
+    if (!data.startsWith('{')) return 'keep';
+    const usage = mentionsUsage(data);
+    if (!usage && !data.includes(ERROR_KEY)) return 'keep';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      // Not JSON: nothing to count; the bytes go to the client unchanged.
+      return 'keep';
+    }
+    if (!isJsonObject(parsed)) return 'keep';
+    if (isJsonObject(parsed.error)) {
+      const message = parsed.error.message;
+      failure = typeof message === 'string' ? message : 'upstream error event';
+      return 'error';
+    }
+    if (!usage) return 'keep';
+    scan.see(parsed);
+    return options.stripUsage && scan.lastWasUsageOnly ? 'drop' : 'keep';
+  };
+  /** Complete events (or, at the end, the unterminated last one) → the bytes to forward. */
+  const pass = (bytes: Uint8Array): Uint8Array => {
+    if (bytes.byteLength === 0) return bytes;
+    const text = decoder.decode(bytes);
+    // `"error"` unescaped is a JSON key or an Anthropic `"type":"error"`; a model writing the
+    // word inside its text escapes the quotes, so its answer is left alone.
+    const errorish = text.includes(ERROR_KEY) || text.includes(ERROR_EVENT);
+    const clean = errorish ? scrubSecrets(text, known) : scrubKnown(text, known);
+    const terminal = !finished && TERMINAL_HINT.test(text);
+    if (!errorish && !terminal && !mentionsUsage(clean)) {
+      keep(clean);
+      return clean === text ? bytes : encoder.encode(clean);
+    }
+    let dropped = false;
+    const out: string[] = [];
+    const parser = createSseParser(
+      (event, raw) => {
+        if (event && isTerminal(event)) finished = true;
+        const verdict = event ? inspect(event.data) : 'keep';
+        if (verdict === 'drop') dropped = true;
+        else out.push(raw);
+        if (verdict === 'keep') keep(raw);
+      },
+      { keepRaw: true },
+    );
+    parser.push(clean);
+    parser.end();
+    if (dropped) return out.length === 0 ? EMPTY : encoder.encode(out.join(''));
+    return clean === text ? bytes : encoder.encode(clean);
+  };
+
+  return {
+    push(chunk) {
+      const all = held.byteLength === 0 ? chunk : joinChunks([held, chunk]);
+      const cut = lastEventEnd(all);
+      // The usual chunk is whole events: it goes on as the very same bytes, with no copy or view.
+      if (cut === all.byteLength) {
+        held = EMPTY;
+        return pass(all);
+      }
+      held = all.slice(cut);
+      return pass(all.subarray(0, cut));
+    },
+    flush() {
+      const rest = held;
+      held = EMPTY;
+      return pass(rest);
+    },
+    usage: () => scan.usage(),
+    upstreamError: () => failure,
+    finished: () => finished,
+    completionText() {
+      const data: string[] = [];
+      const parser = createSseParser((event) => {
+        if (event?.data.startsWith('{')) data.push(event.data);
+      });
+      for (const text of kept) {
+        parser.push(text);
+        parser.end();
+      }
+      const parts: string[] = [];
+      for (const item of data) {
+        try {
+          completionTextOf(JSON.parse(item) as JsonValue, parts);
+        } catch {
+          // A non-JSON data line carries no countable text.
+        }
+      }
+      // No known text field (an unfamiliar protocol): estimate from the data seen instead.
+      return parts.length > 0 ? parts.join('') : data.join('\n');
+    },
+  };
+}
+
+function scrubKnown(text: string, known: readonly string[]): string {
+  for (const secret of known) if (text.includes(secret)) return scrubSecrets(text, known);
+  return text;
+}
+
+/**
+ * Whether the text mentions usage other than `"usage":null` (which OpenAI sends on every chunk
+ * of a stream that asked for usage): only those events are worth parsing.
+ */
+function mentionsUsage(text: string): boolean {
+  for (let at = text.indexOf(USAGE_KEY); at !== -1; at = text.indexOf(USAGE_KEY, at + USAGE_KEY.length)) {
+    let i = at + USAGE_KEY.length;
+    if (text.charCodeAt(i) !== 0x22 || text.charCodeAt(i + 1) !== 0x3a) return true; // not `"usage":`
+    i += 2;
+    while (text.charCodeAt(i) === 0x20) i++;
+    if (!text.startsWith('null', i)) return true;
+  }
+  return false;
+}
+
+/** The offset just after the last blank line (`\n\n` or `\r\n\r\n`), or 0 if none. */
+function lastEventEnd(bytes: Uint8Array): number {
+  for (let i = bytes.byteLength - 1; i > 0; i--) {
+    if (bytes[i] !== LF) continue;
+    if (bytes[i - 1] === LF) return i + 1;
+    if (i >= 3 && bytes[i - 1] === 0x0d && bytes[i - 2] === LF) return i + 1;
+  }
+  return 0;
+}

@@ -1,0 +1,81 @@
+import { listedModels } from '../router/resolve-model.js';
+import type { Channel } from '../spec/channel.js';
+import type { AttemptRecord, UsageRecord } from '../spec/usage.js';
+import type { AttemptOutcome, CacheOutcome, RequestObservation } from './telemetry.js';
+
+/** The label value for everything outside an allowlist or the configured set. */
+export const OTHER = 'other';
+
+export interface LabelOptions {
+  /** The live channel set: the model names its channels list are the only model labels. */
+  readonly channels: () => readonly Channel[];
+  /** Model alias names (config `model_aliases`, globs excluded): labels too. */
+  readonly aliases: readonly string[];
+  /** Client key ids that get their own `key` label; every other key is `other`. */
+  readonly keyAllowlist: readonly string[];
+  /** User ids that get their own `user` label; every other user is `other`. */
+  readonly userAllowlist: readonly string[];
+}
+
+export interface LabelPolicy {
+  observe(record: UsageRecord, route: string, cache: CacheOutcome): RequestObservation;
+}
+
+/**
+ * Keeps every label set small: a client can invent model names, keys and users by the thousand,
+ * and each new value would be a new time series in every scraper. Only names the operator
+ * configured become label values; the rest share `other`.
+ */
+export function createLabelPolicy(options: LabelOptions): LabelPolicy {
+  const keys = new Set(options.keyAllowlist);
+  const users = new Set(options.userAllowlist);
+  let seen: readonly Channel[] | null = null;
+  let models = new Set<string>();
+  const knownModels = () => {
+    const channels = options.channels();
+    if (channels !== seen) {
+      seen = channels;
+      models = new Set([...options.aliases, ...channels.flatMap(listedModels)]);
+    }
+    return models;
+  };
+  return {
+    observe(record, route, cache) {
+      const known = knownModels();
+      return {
+        route,
+        model: record.modelAsked === null ? 'none' : known.has(record.modelAsked) ? record.modelAsked : OTHER,
+        channel: record.channel === null ? 'none' : channelLabel(record.channel),
+        status: String(record.status),
+        user: record.userId === null ? 'none' : users.has(record.userId) ? record.userId : OTHER,
+        key: record.keyId === null ? 'none' : keys.has(record.keyId) ? record.keyId : OTHER,
+        stream: record.stream,
+        cache,
+        latencySeconds: record.latencyMs / 1000,
+        firstByteSeconds: record.firstByteMs === null ? null : record.firstByteMs / 1000,
+        inputTokens: record.usage?.promptTokens ?? 0,
+        outputTokens: record.usage?.completionTokens ?? 0,
+        cost: record.cost,
+        attempts: record.attempts.map((a) => ({
+          channel: channelLabel(a.channel),
+          outcome: attemptOutcome(a),
+        })),
+      };
+    },
+  };
+}
+
+/** A tenant's bring-your-own-key copy (`<channel>+byok:<key id>`) counts under `<channel>+byok`. */
+export function channelLabel(name: string): string {
+  const byok = name.indexOf('+byok:');
+  return byok < 0 ? name : `${name.slice(0, byok)}+byok`;
+}
+
+export function attemptOutcome(attempt: AttemptRecord): AttemptOutcome {
+  const { status } = attempt;
+  if (status === null) return /time-out/.test(attempt.error ?? '') ? 'timeout' : 'network';
+  if (status < 300) return 'success';
+  if (status < 400) return 'redirect';
+  if (status === 429) return 'rate_limited';
+  return status < 500 ? 'client_error' : 'server_error';
+}

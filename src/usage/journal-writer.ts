@@ -1,0 +1,76 @@
+import type { Logger } from '../spec/logger.js';
+import type { UsageRecord } from '../spec/usage.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
+
+/** The pipeline's side of the usage journal: never throws, keeps what failed for a retry. */
+export interface RequestJournal {
+  /** The provisional row of a request committed to an upstream (best effort). */
+  open(entry: string, record: UsageRecord): void;
+  /**
+   * The final record. On a synchronous backend it is durable when this returns; that is why
+   * the pipeline calls it before the answer's last byte is handed to the client.
+   */
+  append(entry: string, record: UsageRecord): void;
+  /** Appends that failed are tried again (the batched writer calls this at each flush). */
+  retry(): Promise<void>;
+  /** Waits for appends still in flight (asynchronous backends). */
+  settled(): Promise<void>;
+  /** Final records waiting for a retry. */
+  readonly failed: number;
+}
+
+export function createRequestJournal(
+  journal: UsageJournal,
+  logger: Logger,
+  /** Failed records held for a retry; beyond this the oldest are dropped (and logged). */
+  maxFailed = 100_000,
+): RequestJournal {
+  let failed: { entry: string; record: UsageRecord }[] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  const keep = (entry: string, record: UsageRecord, err: unknown) => {
+    failed.push({ entry, record });
+    if (failed.length > maxFailed) {
+      failed.shift();
+      logger.error({ dropped: 1 }, 'usage record dropped: the usage journal keeps failing');
+    }
+    logger.error({ requestId: record.requestId, err: String(err) }, 'usage journal write failed');
+  };
+  const track = (written: Promise<void>) => {
+    inFlight.add(written);
+    void written.finally(() => inFlight.delete(written));
+  };
+  const append = (entry: string, record: UsageRecord) => {
+    try {
+      const written = journal.append(entry, record);
+      if (written) track(written.catch((err: unknown) => keep(entry, record, err)));
+    } catch (err) {
+      keep(entry, record, err);
+    }
+  };
+  return {
+    open(entry, record) {
+      const note = (err: unknown) =>
+        logger.warn({ requestId: record.requestId, err: String(err) }, 'provisional usage row not written');
+      try {
+        const written = journal.open(entry, record);
+        if (written) track(written.catch(note));
+      } catch (err) {
+        note(err);
+      }
+    },
+    append,
+    async retry() {
+      const again = failed;
+      failed = [];
+      for (const { entry, record } of again) append(entry, record);
+      await this.settled();
+    },
+    async settled() {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
+    get failed() {
+      return failed.length;
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/storage/ports.js';
+import type { UsageJournal } from '../../src/storage/usage-journal.js';
+import { rollupBatch } from '../../src/usage/rollup.js';
+import { eachFresh, type OpenStore } from './opened.js';
+import { HOUR, record, T0 } from './usage-store.contract.js';
+
+const ALL = { dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR } as const;
+
+function journalOf(storage: Storage, bootId: string): UsageJournal {
+  const journal = storage.openUsageJournal?.(bootId);
+  if (!journal) throw new Error('this backend has no usage journal');
+  return journal;
+}
+
+/**
+ * The usage journal contract, for every backend that has one: one row per request entry,
+ * provisional rows invisible until final, rows another boot left open become `interrupted`, and
+ * rollups folded from the rows equal their sum however often the fold runs.
+ */
+export function runUsageJournalContract(name: string, open: OpenStore<Storage>): void {
+  describe(`usage journal contract: ${name}`, () => {
+    const storage = eachFresh(open);
+
+    it('writes each final record once, and folds it into the rollups exactly once', async () => {
+      const journal = journalOf(storage(), 'boot-a');
+      const records = Array.from({ length: 12 }, (_, i) => record(i + 1));
+      for (const [i, r] of records.entries()) await journal.append(`e${i}`, r);
+      // Appending the same entry again (a retried write) changes nothing.
+      await journal.append('e3', records[3] ?? record(0));
+      const page = await storage().usage.list({ limit: 100 });
+      expect(page.records.map((r) => r.requestId).sort()).toEqual(records.map((r) => r.requestId).sort());
+      expect(await storage().usage.rollups(ALL)).toEqual([]);
+
+      expect(await journal.rollUp()).toBe(12);
+      expect(await journal.rollUp()).toBe(0);
+      expect(await storage().usage.rollups(ALL)).toEqual(
+        rollupBatch(records).filter((r) => r.dimension === 'all'),
+      );
+    });
+
+    it('keeps a provisional row out of the log until its final record replaces it', async () => {
+      const journal = journalOf(storage(), 'boot-a');
+      const final = record(2, { requestId: 'stream-1' });
+      await journal.open('s1', { ...final, status: 0, usage: null, cost: null, latencyMs: 0 });
+      expect(await storage().usage.get('stream-1')).toEqual([]);
+      expect((await storage().usage.list({ limit: 10 })).records).toEqual([]);
+      expect(await storage().usage.buckets({ from: T0 - HOUR, to: T0 + 100 * HOUR })).toEqual([]);
+
+      await journal.append('s1', final);
+      // A late provisional write never overwrites the final row.
+      await journal.open('s1', { ...final, status: 0 });
+      expect(await storage().usage.get('stream-1')).toEqual([final]);
+    });
+
+    it('keeps two requests under one reused x-request-id as two records', async () => {
+      const journal = journalOf(storage(), 'boot-a');
+      await journal.append('a', record(1, { requestId: 'same' }));
+      await journal.append('b', record(2, { requestId: 'same' }));
+      expect(await storage().usage.get('same')).toHaveLength(2);
+    });
+
+    it('keeps them apart even when they started in the same millisecond', async () => {
+      // Journal rows are identified by their entry; request id + start identifies only batched rows.
+      const journal = journalOf(storage(), 'boot-a');
+      await journal.append('a', record(1, { requestId: 'twin', startedAt: T0 }));
+      await journal.append('b', record(2, { requestId: 'twin', startedAt: T0 }));
+      await storage().usage.insertBatch([record(3, { requestId: 'twin', startedAt: T0 })]);
+      await storage().usage.insertBatch([record(3, { requestId: 'twin', startedAt: T0 })]);
+      expect(await storage().usage.get('twin')).toHaveLength(3);
+    });
+
+    it("marks another boot's provisional rows interrupted at start, keeping what was known", async () => {
+      const before = journalOf(storage(), 'boot-a');
+      const known = record(4, { requestId: 'cut', status: 0, usage: null, cost: null, firstByteMs: 42 });
+      await before.open('cut', known);
+      await before.open('mine', record(5, { requestId: 'also-cut', status: 0, usage: null, cost: null }));
+      expect(await before.recover()).toBe(0);
+
+      const after = journalOf(storage(), 'boot-b');
+      expect(await after.recover()).toBe(2);
+      expect(await after.recover()).toBe(0);
+      const [cut] = await storage().usage.get('cut');
+      expect(cut).toMatchObject({
+        requestId: 'cut',
+        keyId: known.keyId,
+        userId: known.userId,
+        modelAsked: known.modelAsked,
+        channel: known.channel,
+        startedAt: known.startedAt,
+        status: 500,
+        errorCode: 'interrupted',
+        usage: null,
+        latencyMs: 42,
+      });
+      expect(await after.rollUp()).toBe(2);
+      const [all] = await storage().usage.rollups(ALL);
+      expect(all).toMatchObject({ requests: 2, errors: 2, cost: 0 });
+    });
+
+    it('leaves a row alone once it is rolled up, so rollups stay equal to the records', async () => {
+      const journal = journalOf(storage(), 'boot-a');
+      const first = record(1);
+      await journal.append('e1', first);
+      await journal.rollUp();
+      await journal.append('e1', { ...first, status: 502, cost: 99 });
+      expect(await journal.rollUp()).toBe(0);
+      expect(await storage().usage.get(first.requestId)).toEqual([first]);
+    });
+
+    it('does not prune a row before it is rolled up', async () => {
+      const journal = journalOf(storage(), 'boot-a');
+      await journal.append('old', record(1, { startedAt: T0 }));
+      expect(await storage().usage.prune(T0 + HOUR)).toBe(0);
+      await journal.rollUp();
+      expect(await storage().usage.prune(T0 + HOUR)).toBe(1);
+      const [all] = await storage().usage.rollups(ALL);
+      expect(all?.requests).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,255 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+
+/**
+ * `kill -9` under load, ten times over one SQLite file: every request whose client got a
+ * complete answer has its one final record, requests in flight at the kill are `interrupted`
+ * (or final, when the gateway finished before the client read the end), and after the last
+ * restart the hourly rollups equal the sum of the raw records.
+ */
+
+const KILLS = 10;
+const CLIENTS = 24;
+/** Each round kills once this many of its requests were answered (the load is flowing)... */
+const ANSWERS_PER_ROUND = 12;
+/** ...and this long after, so the kill lands mid-traffic. */
+const KILL_AFTER_MS = 100;
+const ADMIN_TOKEN = 'kill-usage-admin-token-0123456789';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The gateway is bundled once (esbuild, packages external) so that each of the eleven starts
+ * loads one file instead of transpiling the sources again. Three folders deep under the root, so
+ * `import.meta.url`-relative paths (package.json) resolve as from src/runtime/node.
+ */
+const BUNDLE = join(ROOT, 'test-artifacts', `kill-usage-${process.pid}`, 'bundle', 'main.mjs');
+
+let fake: FakeUpstream;
+let dir: string;
+let child: ChildProcess | null = null;
+
+beforeAll(async () => {
+  await build({
+    entryPoints: [join(ROOT, 'src/cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: BUNDLE,
+    logLevel: 'warning',
+  });
+  fake = await startFakeUpstream({ record: false });
+  // Streams drip (so some are mid-answer at each kill); JSON answers come at once.
+  fake.onKey('k', { kind: 'drip', intervalMs: 15 });
+  dir = mkdtempSync(join(tmpdir(), 'switchboard-kill-'));
+  writeFileSync(
+    join(dir, 'switchboard.yaml'),
+    JSON.stringify({
+      // A long batch interval: at every kill the rollups are behind the raw records.
+      usage: { flush_interval_ms: 10_000 },
+      channels: [
+        { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['m'] },
+      ],
+    }),
+  );
+}, 60_000);
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(join(BUNDLE, '..', '..'), { recursive: true, force: true });
+});
+
+interface Started {
+  readonly url: string;
+  /** The first client key, printed on the first start only. */
+  readonly key: string | null;
+  readonly proc: ChildProcess;
+}
+
+async function startGateway(): Promise<Started> {
+  const proc = spawn(process.execPath, [BUNDLE, 'serve'], {
+    env: {
+      ...process.env,
+      CONFIG: join(dir, 'switchboard.yaml'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(dir, 'usage.db')}`,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'silent',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child = proc;
+  let key: string | null = null;
+  let keyFollows = false;
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.once('exit', () => reject(new Error('gateway exited before listening')));
+    createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (line.includes('No client keys existed')) keyFollows = true;
+      const secret = /^\s+(\S+)\s*$/.exec(line)?.[1];
+      if (secret && keyFollows && !key) key = secret;
+      const listening = /listening on (http:\/\/\S+)/.exec(line)?.[1];
+      if (listening) resolve(listening);
+    });
+  });
+  return { url, key, proc };
+}
+
+async function kill(proc: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGKILL');
+  await exited;
+}
+
+/** One request; resolves to whether the client holds a complete answer. */
+async function request(url: string, key: string, id: string, stream: boolean): Promise<boolean> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
+    body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: `hello ${id}` }] }),
+  });
+  if (res.status !== 200 || res.headers.get('x-request-id') !== id) return false;
+  if (!stream) {
+    const body = (await res.json()) as { choices?: unknown[] };
+    return Array.isArray(body.choices);
+  }
+  // Complete as soon as `[DONE]` arrives, even if the connection dies before the close.
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return false;
+    text += decoder.decode(value, { stream: true });
+    if (text.includes('data: [DONE]')) {
+      void reader.cancel().catch(() => {});
+      return true;
+    }
+  }
+}
+
+interface Tally {
+  readonly answered: Set<string>;
+  readonly unanswered: Set<string>;
+}
+
+/** CLIENTS loops of mixed stream and JSON requests until `stop` resolves. */
+async function load(url: string, key: string, round: number, stop: Promise<void>, tally: Tally) {
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+  });
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, client) => {
+      for (let n = 0; !stopped; n++) {
+        const id = `kill-${round}-${client}-${n}`;
+        const ok = await request(url, key, id, (client + n) % 2 === 0).catch(() => false);
+        (ok ? tally.answered : tally.unanswered).add(id);
+      }
+    }),
+  );
+}
+
+interface Row {
+  request_id: string;
+  status: number;
+  error_code: string | null;
+  open: number;
+}
+
+describe('usage survives kill -9', () => {
+  it(`loses no answered request's record over ${KILLS} kills, and rollups equal the records`, async () => {
+    const tally: Tally = { answered: new Set(), unanswered: new Set() };
+    let key: string | null = null;
+    for (let round = 0; round < KILLS; round++) {
+      const gateway = await startGateway();
+      key ??= gateway.key;
+      if (!key) throw new Error('the first start printed no client key');
+      let kick = () => {};
+      const stop = new Promise<void>((resolve) => {
+        kick = resolve;
+      });
+      const before = tally.answered.size;
+      const running = load(gateway.url, key, round, stop, tally);
+      const deadline = Date.now() + 15_000;
+      while (tally.answered.size - before < ANSWERS_PER_ROUND && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_MS));
+      await kill(gateway.proc);
+      kick();
+      await running;
+    }
+
+    // The last start marks what was in flight and folds what was not rolled up.
+    const last = await startGateway();
+    const db = new BetterSqlite3(join(dir, 'usage.db'), { readonly: true });
+    try {
+      const rows = db.prepare('select * from usage_records').all() as Row[];
+      const byId = new Map<string, Row[]>();
+      for (const row of rows) byId.set(row.request_id, [...(byId.get(row.request_id) ?? []), row]);
+
+      expect(tally.answered.size).toBeGreaterThanOrEqual(KILLS * ANSWERS_PER_ROUND);
+      const missing = [...tally.answered].filter((id) => !byId.has(id));
+      const duplicates = [...byId].filter(([, list]) => list.length > 1).map(([id]) => id);
+      const notFinal = [...tally.answered].filter((id) => byId.get(id)?.[0]?.status !== 200);
+      expect({ missing, duplicates, notFinal }).toEqual({ missing: [], duplicates: [], notFinal: [] });
+      expect(rows.filter((row) => row.open === 1)).toEqual([]);
+
+      // Requests cut by a kill: interrupted, or final when the gateway had finished (and written
+      // the record) before the client read the end; never anything else.
+      const cut = [...tally.unanswered].flatMap((id) => byId.get(id) ?? []);
+      const interrupted = cut.filter((row) => row.error_code === 'interrupted');
+      expect(interrupted.length).toBeGreaterThan(0);
+      expect(cut.filter((row) => row.error_code !== 'interrupted' && row.status !== 200)).toEqual([]);
+      expect(interrupted.every((row) => row.status === 500)).toBe(true);
+
+      // Rollups, rebuilt at start from what the killed processes had not folded, equal the sums.
+      expect(db.prepare('select count(*) as n from usage_records where rolled_up = 0').get()).toEqual({
+        n: 0,
+      });
+      for (const [dimension, column] of [
+        ['all', "'*'"],
+        ['key', 'key_id'],
+        ['model', 'coalesce(model_served, model_asked)'],
+        ['channel', 'channel'],
+      ] as const) {
+        const fromRecords = db
+          .prepare(
+            `select ${column} as value, count(*) as requests,
+               sum(case when status >= 400 and status <> 499 then 1 else 0 end) as errors,
+               sum(coalesce(prompt_tokens, 0)) as prompt, sum(coalesce(completion_tokens, 0)) as completion
+             from usage_records where ${column} is not null group by value order by value`,
+          )
+          .all();
+        const fromRollups = db
+          .prepare(
+            `select value, sum(requests) as requests, sum(errors) as errors,
+               sum(prompt_tokens) as prompt, sum(completion_tokens) as completion
+             from usage_hourly where dimension = ? group by value order by value`,
+          )
+          .all(dimension);
+        expect(fromRollups, dimension).toEqual(fromRecords);
+      }
+
+      // The usage API shows an interrupted request as such.
+      const sample = interrupted[0] as Row;
+      const shown = await fetch(`${last.url}/admin/api/logs/${sample.request_id}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(shown.status).toBe(200);
+      expect(JSON.stringify(await shown.json())).toContain('"interrupted"');
+    } finally {
+      db.close();
+      await kill(last.proc);
+    }
+  }, 240_000);
+});

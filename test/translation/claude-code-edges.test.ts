@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import { postJson, sseData } from '../support/http.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { startTranslationRig, WEATHER_TOOL } from './setup.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let client: Anthropic;
+
+beforeAll(async () => {
+  ({ fake, gw } = await startTranslationRig());
+  client = new Anthropic({ apiKey: gw.key, baseURL: gw.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
+const lastBody = () => fake.requests.at(-1)?.json as Record<string, unknown>;
+const tool: Anthropic.Tool = {
+  name: WEATHER_TOOL.name,
+  description: WEATHER_TOOL.description,
+  input_schema: WEATHER_TOOL.parameters as unknown as Anthropic.Tool.InputSchema,
+};
+
+/** A conversation as Claude Code sends it: a system message after the first user turn. */
+const claudeCodeConversation = {
+  max_tokens: 256,
+  system: 'You are terse.',
+  messages: [
+    { role: 'user', content: 'context first' },
+    { role: 'system', content: [{ type: 'text', text: '# Environment: /tmp/project' }] },
+    { role: 'user', content: 'Weather?' },
+  ],
+};
+
+describe('system messages inside the conversation (Claude Code)', () => {
+  it('stay system messages, in place, for an OpenAI-format upstream', async () => {
+    const res = await postJson(gw, '/v1/messages', { model: 'claude-sonnet-4-5', ...claudeCodeConversation });
+    expect(res.status).toBe(200);
+    const messages = lastBody().messages as { role: string; content: unknown }[];
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'system', 'user']);
+    expect(messages[2]?.content).toBe('# Environment: /tmp/project');
+  });
+
+  it('join systemInstruction for a Gemini upstream, and leave the turns alone', async () => {
+    const res = await postJson(gw, '/v1/messages', { model: 'claude-haiku-4-5', ...claudeCodeConversation });
+    expect(res.status).toBe(200);
+    const body = lastBody() as {
+      systemInstruction: { parts: { text: string }[] };
+      contents: { role: string; parts: { text?: string }[] }[];
+    };
+    expect(body.systemInstruction.parts.map((p) => p.text)).toEqual([
+      'You are terse.',
+      '# Environment: /tmp/project',
+    ]);
+    expect(JSON.stringify(body.contents)).not.toContain('Environment');
+  });
+
+  it('join the top-level system prompt when an OpenAI client’s request goes to an Anthropic upstream', async () => {
+    const res = await postJson(gw, '/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'context first' },
+        { role: 'system', content: '# Environment: /tmp/project' },
+        { role: 'user', content: 'Weather?' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = lastBody() as { system: { text: string }[]; messages: { role: string }[] };
+    expect(body.system.map((p) => p.text)).toEqual(['You are terse.', '# Environment: /tmp/project']);
+    expect(body.messages.map((m) => m.role)).toEqual(['user']);
+    expect(JSON.stringify(body.messages)).not.toContain('Environment');
+  });
+});
+
+describe('interleaved parallel tool calls from an OpenAI-format upstream, to an Anthropic client', () => {
+  const params = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 256,
+    tools: [tool],
+    messages: [{ role: 'user' as const, content: 'Weather in Paris and Tokyo?' }],
+  };
+
+  it('arrive as two complete tool_use blocks through the Anthropic SDK', async () => {
+    fake.enqueue({ kind: 'raw-sse', body: fixture('openai/interleaved-tool-calls.sse.txt') });
+    const message = await client.messages.stream(params).finalMessage();
+    expect(message.stop_reason).toBe('tool_use');
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_paris', name: 'get_weather', input: { location: 'Paris' } },
+      {
+        type: 'tool_use',
+        id: 'call_tokyo',
+        name: 'get_weather',
+        input: { location: 'Tokyo', unit: 'celsius' },
+      },
+    ]);
+  });
+
+  it('never interleave blocks on the wire: each block starts, streams and stops before the next', async () => {
+    fake.enqueue({ kind: 'raw-sse', body: fixture('openai/interleaved-tool-calls.sse.txt') });
+    const res = await postJson(gw, '/v1/messages', { ...params, stream: true });
+    const events = sseData(await res.text()).map((d) => JSON.parse(d) as Record<string, unknown>);
+    let current = -1;
+    const args = new Map<number, string>();
+    for (const event of events) {
+      if (event.type === 'content_block_start') {
+        expect(current).toBe(-1);
+        current = event.index as number;
+        args.set(current, '');
+      } else if (event.type === 'content_block_delta') {
+        expect(event.index).toBe(current);
+        const delta = event.delta as { partial_json: string };
+        args.set(current, (args.get(current) ?? '') + delta.partial_json);
+      } else if (event.type === 'content_block_stop') {
+        expect(event.index).toBe(current);
+        current = -1;
+      }
+    }
+    expect([...args.values()].map((text) => JSON.parse(text))).toEqual([
+      { location: 'Paris' },
+      { location: 'Tokyo', unit: 'celsius' },
+    ]);
+  });
+});
+
+describe('GET /v1/models for Anthropic clients', () => {
+  it('answers in Anthropic’s list shape when the client sends anthropic-version (the Anthropic SDK)', async () => {
+    const page = await client.models.list();
+    expect(page.data.length).toBeGreaterThan(2);
+    for (const model of page.data) {
+      expect(model).toMatchObject({ type: 'model', display_name: model.id });
+      expect(Number.isNaN(Date.parse(model.created_at))).toBe(false);
+    }
+    const ids = page.data.map((m) => m.id);
+    expect(ids).toContain('deepseek-chat');
+    expect(ids).toContain('claude-native');
+    expect(page.first_id).toBe(ids[0]);
+    expect(page.last_id).toBe(ids.at(-1));
+    expect(page.has_more).toBe(false);
+
+    const paged: string[] = [];
+    for await (const model of client.models.list({ limit: 2 })) paged.push(model.id);
+    expect(paged).toEqual(ids);
+
+    const one = await client.models.retrieve('deepseek-chat');
+    expect(one).toMatchObject({ type: 'model', id: 'deepseek-chat' });
+  });
+
+  it('keeps the OpenAI shape for everyone else', async () => {
+    const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${gw.key}` } });
+    const body = (await res.json()) as { object: string; data: { object: string }[] };
+    expect(body.object).toBe('list');
+    expect(body.data[0]?.object).toBe('model');
+  });
+});

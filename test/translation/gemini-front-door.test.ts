@@ -1,0 +1,335 @@
+import {
+  ApiError,
+  type Content,
+  FunctionCallingConfigMode,
+  GoogleGenAI,
+  type Tool,
+  Type,
+} from '@google/genai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
+import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import { waitFor } from '../support/http.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { PIXEL_PNG, startTranslationRig } from './setup.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let ai: GoogleGenAI;
+
+beforeAll(async () => {
+  ({ fake, gw } = await startTranslationRig());
+  // What GOOGLE_GEMINI_BASE_URL + GEMINI_API_KEY give Gemini CLI: the SDK appends /v1beta/models/….
+  ai = new GoogleGenAI({ apiKey: gw.key, httpOptions: { baseUrl: gw.url } });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+type Body = Record<string, unknown>;
+const lastBody = () => fake.requests.at(-1)?.json as Body;
+
+/** A Gemini-native schema (upper-case types), as Gemini CLI declares its tools. */
+const weatherTool: Tool = {
+  functionDeclarations: [
+    {
+      name: 'get_weather',
+      description: 'Weather for a place',
+      parameters: {
+        type: Type.OBJECT,
+        properties: {
+          location: { type: Type.STRING },
+          unit: { type: Type.STRING, enum: ['celsius', 'fahrenheit'] },
+        },
+        required: ['location'],
+      },
+    },
+  ],
+};
+
+const UPSTREAMS = [
+  { family: 'OpenAI-compatible', model: 'deepseek-chat', wire: 'openai' },
+  { family: 'Anthropic', model: 'claude-native', wire: 'anthropic' },
+] as const;
+
+describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', ({ model, wire }) => {
+  it('generateContent: text over several turns with system instruction and generation config', async () => {
+    const response = await ai.models.generateContent({
+      model,
+      contents: [
+        { role: 'user', parts: [{ text: 'Hello' }] },
+        { role: 'model', parts: [{ text: 'Hi.' }] },
+        { role: 'user', parts: [{ text: 'Weather?' }] },
+      ],
+      config: {
+        systemInstruction: 'You are terse.',
+        temperature: 0.25,
+        topP: 0.9,
+        maxOutputTokens: 200,
+        stopSequences: ['END'],
+      },
+    });
+    expect(response.text).toBe(`fake answer from ${model}`);
+    expect(response.candidates?.[0]?.finishReason).toBe('STOP');
+    expect(response.usageMetadata?.promptTokenCount).toBeGreaterThan(0);
+    expect(response.usageMetadata?.candidatesTokenCount).toBeGreaterThan(0);
+    expect(response.usageMetadata?.totalTokenCount).toBeGreaterThan(0);
+
+    const body = lastBody();
+    if (wire === 'openai') {
+      expect(body).toMatchObject({
+        model,
+        messages: [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'user', content: 'Hello' },
+          { role: 'assistant', content: 'Hi.' },
+          { role: 'user', content: 'Weather?' },
+        ],
+        temperature: 0.25,
+        top_p: 0.9,
+        max_tokens: 200,
+        stop: ['END'],
+      });
+      expect(body.stream).toBeUndefined();
+    } else {
+      expect(body).toMatchObject({
+        model,
+        max_tokens: 200,
+        temperature: 0.25,
+        top_p: 0.9,
+        stop_sequences: ['END'],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Hello' }] },
+          { role: 'assistant', content: [{ type: 'text', text: 'Hi.' }] },
+          { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+        ],
+      });
+      expect(JSON.stringify(body.system)).toContain('You are terse.');
+    }
+    const record = gw.usage.at(-1);
+    expect(record).toMatchObject({ operation: 'chat', modelAsked: model, status: 200 });
+    expect(record?.usage?.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('generateContentStream: text deltas, then finishReason and usageMetadata', async () => {
+    const stream = await ai.models.generateContentStream({
+      model,
+      contents: 'Tell me the weather',
+    });
+    let text = '';
+    const chunks = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      text += chunk.text ?? '';
+    }
+    expect(text).toBe(`fake answer from ${model}`);
+    expect(chunks.length).toBeGreaterThan(2);
+    const last = chunks.at(-1);
+    expect(last?.candidates?.[0]?.finishReason).toBe('STOP');
+    expect(last?.usageMetadata?.totalTokenCount).toBeGreaterThan(0);
+    const body = lastBody();
+    expect(body.stream).toBe(true);
+    expect(JSON.stringify(body.messages)).toContain('Tell me the weather');
+    expect(gw.usage.at(-1)).toMatchObject({ stream: true, status: 200, countSource: 'upstream' });
+  });
+
+  it('function call round trip: functionCall → functionResponse → text', async () => {
+    const first = await ai.models.generateContent({
+      model,
+      contents: 'Weather in Paris?',
+      config: {
+        tools: [weatherTool],
+        toolConfig: {
+          functionCallingConfig: {
+            mode: FunctionCallingConfigMode.ANY,
+            allowedFunctionNames: ['get_weather'],
+          },
+        },
+      },
+    });
+    const call = first.functionCalls?.[0];
+    expect(call?.name).toBe('get_weather');
+    expect(call?.args).toEqual(JSON.parse(FAKE_TOOL_ARGUMENTS));
+    const sent = lastBody();
+    if (wire === 'openai') {
+      expect(sent.tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+      expect(sent.tools).toEqual([
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Weather for a place',
+            parameters: {
+              type: 'object',
+              properties: {
+                location: { type: 'string' },
+                unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+              },
+              required: ['location'],
+            },
+          },
+        },
+      ]);
+    } else {
+      expect(sent.tool_choice).toEqual({ type: 'tool', name: 'get_weather' });
+      expect(sent.tools).toMatchObject([
+        {
+          name: 'get_weather',
+          input_schema: { type: 'object', properties: { location: { type: 'string' } } },
+        },
+      ]);
+    }
+
+    const modelTurn = first.candidates?.[0]?.content as Content;
+    const second = await ai.models.generateContent({
+      model,
+      contents: [
+        { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
+        modelTurn,
+        {
+          role: 'user',
+          parts: [
+            { functionResponse: { name: 'get_weather', response: { output: '21 degrees and sunny' } } },
+          ],
+        },
+      ],
+      // The fake upstream calls a tool whenever one is offered; without, it answers in text.
+    });
+    expect(second.text).toBe(`fake answer from ${model}`);
+    const body = lastBody();
+    if (wire === 'openai') {
+      const messages = body.messages as Body[];
+      const assistant = messages.find((m) => m.role === 'assistant') as { tool_calls: Body[] };
+      const tool = messages.find((m) => m.role === 'tool');
+      expect(assistant.tool_calls[0]).toMatchObject({ function: { name: 'get_weather' } });
+      expect(tool).toEqual({
+        role: 'tool',
+        tool_call_id: assistant.tool_calls[0]?.id,
+        content: '21 degrees and sunny',
+      });
+    } else {
+      const messages = body.messages as { role: string; content: Body[] }[];
+      const use = messages[1]?.content.find((b) => b.type === 'tool_use');
+      const result = messages[2]?.content.find((b) => b.type === 'tool_result');
+      expect(use).toMatchObject({ name: 'get_weather', input: JSON.parse(FAKE_TOOL_ARGUMENTS) });
+      expect(result).toMatchObject({ tool_use_id: use?.id });
+      expect(JSON.stringify(result)).toContain('21 degrees and sunny');
+    }
+  });
+
+  it('streams a function call whole, with its arguments exactly', async () => {
+    const stream = await ai.models.generateContentStream({
+      model,
+      contents: 'Weather in Paris?',
+      config: { tools: [weatherTool] },
+    });
+    const calls = [];
+    for await (const chunk of stream) calls.push(...(chunk.functionCalls ?? []));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ name: 'get_weather', args: JSON.parse(FAKE_TOOL_ARGUMENTS) });
+  });
+
+  it('sends inline images and JSON output requests on to the upstream', async () => {
+    await ai.models.generateContent({
+      model,
+      contents: [
+        {
+          role: 'user',
+          parts: [{ inlineData: { mimeType: 'image/png', data: PIXEL_PNG } }, { text: 'What is this?' }],
+        },
+      ],
+      config: {
+        responseMimeType: 'application/json',
+        responseSchema: { type: Type.OBJECT, properties: { answer: { type: Type.STRING } } },
+      },
+    });
+    const body = lastBody();
+    expect(JSON.stringify(body)).toContain(PIXEL_PNG);
+    if (wire === 'openai')
+      expect(body.response_format).toEqual({
+        type: 'json_schema',
+        json_schema: {
+          name: 'response',
+          schema: { type: 'object', properties: { answer: { type: 'string' } } },
+        },
+      });
+  });
+
+  it('turns an upstream failure mid-stream into an error chunk the SDK raises', async () => {
+    fake.enqueue({ kind: 'sse-error', afterChunks: 2 });
+    let text = '';
+    const failed = await (async () => {
+      for await (const chunk of await ai.models.generateContentStream({ model, contents: 'Hi' }))
+        text += chunk.text ?? '';
+    })().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApiError);
+    expect((failed as ApiError).status).toBe(502);
+    expect(`fake answer from ${model}`.startsWith(text)).toBe(true);
+    await waitFor(() => gw.usage.at(-1)?.status === 502, 'the failed stream recorded');
+  });
+
+  it('countTokens is answered by the gateway, without an upstream call', async () => {
+    const counted = await ai.models.countTokens({
+      model,
+      contents: 'The quick brown fox jumps over the lazy dog, twice over.',
+    });
+    expect(counted.totalTokens).toBeGreaterThan(5);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('@google/genai → Switchboard → Anthropic upstream with thinking', () => {
+  it('asks for thinking with the budget and returns thoughts as thought parts', async () => {
+    const response = await ai.models.generateContent({
+      model: 'claude-native',
+      contents: 'Weather?',
+      config: { thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } },
+    });
+    expect(lastBody().thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    const parts = response.candidates?.[0]?.content?.parts ?? [];
+    expect(parts.find((p) => p.thought)?.text).toBe(FAKE_THINKING);
+    expect(response.text).toBe('fake answer from claude-native');
+  });
+
+  it('streams signed thinking before a tool call, and takes the signed turn back intact', async () => {
+    const config = { tools: [weatherTool], thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } };
+    const stream = await ai.models.generateContentStream({
+      model: 'claude-native',
+      contents: 'Weather?',
+      config,
+    });
+    const parts = [];
+    for await (const chunk of stream) parts.push(...(chunk.candidates?.[0]?.content?.parts ?? []));
+    const thoughts = parts
+      .filter((p) => p.thought)
+      .map((p) => p.text)
+      .join('');
+    expect(thoughts).toBe(FAKE_THINKING);
+    const call = parts.find((p) => p.functionCall);
+    expect(call?.thoughtSignature).toBe(FAKE_SIGNATURE);
+
+    // Gemini clients send the model turn back as they received it.
+    await ai.models.generateContent({
+      model: 'claude-native',
+      contents: [
+        { role: 'user', parts: [{ text: 'Weather?' }] },
+        { role: 'model', parts },
+        {
+          role: 'user',
+          parts: [{ functionResponse: { name: 'get_weather', response: { output: 'sunny' } } }],
+        },
+      ],
+      config: { thinkingConfig: config.thinkingConfig },
+    });
+    const assistant = (lastBody().messages as { role: string; content: Body[] }[])[1];
+    expect(assistant?.content[0]).toEqual({
+      type: 'thinking',
+      thinking: FAKE_THINKING,
+      signature: FAKE_SIGNATURE,
+    });
+    expect(assistant?.content[1]).toMatchObject({ type: 'tool_use', name: 'get_weather' });
+  });
+});

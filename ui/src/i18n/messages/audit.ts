@@ -1,0 +1,76 @@
+import { defineMessages } from '../define';
+
+export default defineMessages({
+  en: {
+    audit: {
+      title: 'Audit log',
+      subtitle: 'Who changed what: every change to keys, users, channels and sign-ins, newest first.',
+      col: {
+        time: 'Time',
+        actor: 'Actor',
+        action: 'Action',
+        object: 'Object',
+        changes: 'Changes',
+        address: 'Address',
+      },
+      actor: {
+        'admin-token': 'Admin token',
+        session: 'Panel session',
+        cli: 'CLI',
+        anonymous: 'Anonymous',
+      },
+      objectType: { key: 'Key', user: 'User', channel: 'Channel', session: 'Session', secrets: 'Secrets' },
+      filter: {
+        actor: 'Actor',
+        action: 'Action',
+        objectType: 'Object type',
+        objectId: 'Object id',
+        objectIdPlaceholder: 'an id or channel name',
+        range: 'Time',
+        any: 'Any',
+        apply: 'Apply',
+        reset: 'Reset',
+      },
+      empty: 'Nothing recorded yet: changes made here, with the CLI or the admin API appear as they happen.',
+      emptyFiltered: 'No entry matches these filters.',
+      shown: '{n} entries shown',
+      noChanges: '—',
+    },
+  },
+  'zh-CN': {
+    audit: {
+      title: '审计日志',
+      subtitle: '谁改了什么：密钥、用户、渠道的每次变更与登录记录，最新的在前。',
+      col: {
+        time: '时间',
+        actor: '操作者',
+        action: '操作',
+        object: '对象',
+        changes: '变更',
+        address: '地址',
+      },
+      actor: {
+        'admin-token': '管理令牌',
+        session: '面板会话',
+        cli: '命令行',
+        anonymous: '匿名',
+      },
+      objectType: { key: '密钥', user: '用户', channel: '渠道', session: '会话', secrets: '密钥加密' },
+      filter: {
+        actor: '操作者',
+        action: '操作',
+        objectType: '对象类型',
+        objectId: '对象 ID',
+        objectIdPlaceholder: 'ID 或渠道名',
+        range: '时间',
+        any: '全部',
+        apply: '应用',
+        reset: '重置',
+      },
+      empty: '暂无记录：在此处、命令行或管理 API 所做的变更会即时出现。',
+      emptyFiltered: '没有符合筛选条件的记录。',
+      shown: '已显示 {n} 条',
+      noChanges: '—',
+    },
+  },
+});
