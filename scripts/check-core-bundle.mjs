@@ -21,7 +21,7 @@ const CORE_ENTRIES = [
   'src/storage/memory/memory-response-cache.ts',
 ];
 /** Node-only by design: a core file importing one of these is the defect. */
-const NODE_ONLY_DIRS = ['src/runtime/node/', 'src/storage/sqlite/', 'src/cli/'];
+const NODE_ONLY_DIRS = ['src/runtime/node/', 'src/storage/sqlite/', 'src/storage/postgres/', 'src/cli/'];
 /** Must not be in the bundle (4 of a core's 5.4 MB); runtimes that load it do so themselves. */
 const HEAVY_PACKAGES = ['gpt-tokenizer'];
 

@@ -70,7 +70,7 @@ export function remoteAdminClient(baseUrl: string, token: string): AdminClient {
  * its cache time (5 s), not at once; use --url for that.
  */
 export async function localAdminClient(settings: Settings): Promise<AdminClient> {
-  const { storage } = await openStorage(settings.databaseUrl);
+  const { storage } = await openStorage(settings.databaseUrl, { poolSize: 2 });
   const { box } = await openSecretBox(settings, storage).catch(async (err: unknown) => {
     await storage.close();
     throw err;

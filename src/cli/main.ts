@@ -4,6 +4,7 @@ import { VERSION } from '../runtime/node/version.js';
 import { auditCommand } from './audit.js';
 import { channelsCommand } from './channels.js';
 import { keysCommand } from './keys.js';
+import { migrateCommand } from './migrate.js';
 import { secretsCommand } from './secrets.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
@@ -11,7 +12,8 @@ import { usersCommand } from './users.js';
 const HELP = `switchboard ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
 
 usage:
-  switchboard serve                 start the gateway (PORT, HOST, DATABASE_URL, CONFIG, LOG_LEVEL)
+  switchboard serve [--no-migrate]  start the gateway (PORT, HOST, DATABASE_URL, CONFIG, LOG_LEVEL)
+  switchboard migrate               apply pending database migrations and exit
   switchboard users list|create|show|update|disable|enable|delete ...    users (tenants)
   switchboard keys create|list|show|update|disable|enable|rotate|revoke ... client keys (printed once)
   switchboard channels list|add|update|show|test|disable|enable|remove ... upstream channels
@@ -28,8 +30,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      await serveCommand();
+      await serveCommand(rest);
       return -1; // keeps running
+    case 'migrate':
+      return migrateCommand(rest);
     case 'keys':
       return keysCommand(rest);
     case 'users':

@@ -43,7 +43,7 @@ export async function secretsCommand(args: string[]): Promise<number> {
 
 async function rotate(given: string | null, envName: string, json: boolean): Promise<number> {
   const settings = loadSettings();
-  const { storage } = await openStorage(settings.databaseUrl);
+  const { storage } = await openStorage(settings.databaseUrl, { poolSize: 2 });
   try {
     const { box: oldBox, sealing } = await openSecretBox(settings, storage);
     if (sealing.source === 'memory') {

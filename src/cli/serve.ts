@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { ensureDefaultUser } from '../admin/user-service.js';
 import { createClientKey } from '../auth/key-service.js';
 import { bootstrap } from '../runtime/node/bootstrap.js';
@@ -5,9 +6,21 @@ import { loadSettings } from '../runtime/node/load-settings.js';
 import { createLogger } from '../runtime/node/logger.js';
 import { startServer } from '../runtime/node/server.js';
 
-/** `switchboard serve`: load settings, open storage, make a first key if none exists, listen. */
-export async function serveCommand(): Promise<void> {
-  const settings = loadSettings();
+/**
+ * `switchboard serve`: load settings, open storage (migrating it, unless `--no-migrate` or
+ * `database.migrate: false`), make a first key if none exists, listen.
+ */
+export async function serveCommand(args: string[] = []): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { 'no-migrate': { type: 'boolean', default: false } },
+  });
+  const loaded = loadSettings();
+  const settings = values['no-migrate']
+    ? { ...loaded, database: { ...loaded.database, migrate: false } }
+    : loaded;
   const logger = createLogger(settings.logLevel);
   const node = await bootstrap({ settings, logger });
 

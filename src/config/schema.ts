@@ -130,6 +130,16 @@ export const fileConfigSchema = z
       .strict()
       .default({}),
     database_url: z.string().min(1).optional(),
+    /** The database connection (docs/configuration.md, "Database"). */
+    database: z
+      .object({
+        /** Connections one process holds at most (Postgres; SQLite has one). */
+        pool_size: z.number().int().min(1).max(1_000).optional(),
+        /** Run pending migrations at start; false: refuse a database that is behind. */
+        migrate: z.boolean().default(true),
+      })
+      .strict()
+      .default({ migrate: true }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     routing: routingSchema.default(routingSchema.parse({})),
     app: z
@@ -196,6 +206,7 @@ export const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).optional(),
     HOST: z.string().min(1).optional(),
     DATABASE_URL: z.string().min(1).optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).optional(),
     CONFIG: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),

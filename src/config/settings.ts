@@ -19,6 +19,8 @@ export interface Settings {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /** Postgres connections per process, and whether `serve` migrates at start. */
+  readonly database: { readonly poolSize: number; readonly migrate: boolean };
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
@@ -59,6 +61,7 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/switchboard.db';
+export const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
 export interface SettingsInput {
@@ -87,6 +90,10 @@ export function resolveSettings(input: SettingsInput): Settings {
     port: env.PORT ?? file.server.port ?? 8080,
     host: env.HOST ?? file.server.host ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? file.database_url ?? DEFAULT_DATABASE_URL,
+    database: {
+      poolSize: env.DATABASE_POOL_SIZE ?? file.database.pool_size ?? DEFAULT_POOL_SIZE,
+      migrate: file.database.migrate,
+    },
     logLevel: env.LOG_LEVEL ?? file.log_level ?? 'info',
     bodyLimitBytes,
     corsOrigins: env.CORS_ORIGINS

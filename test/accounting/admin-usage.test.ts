@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import type { TestGateway } from '../support/start-gateway.js';
-import { chat, newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
+import {
+  chat,
+  newRequestId,
+  recordOf,
+  startAccountingGateway,
+  startFakeUpstream,
+  waitForAsync,
+} from './harness.js';
 
 const ADMIN_TOKEN = 'test-admin-token-accounting-0123456789';
 
@@ -238,6 +245,12 @@ describe('admin stats', () => {
     const gw = await startAccountingGateway(fake, {}, { ADMIN_TOKEN });
     try {
       for (let i = 0; i < 3; i++) await recordOf(gw, await sent(gw, i));
+      // Journaled records are durable at once; the rollups these stats read fold them in at the
+      // writer's next flush.
+      await waitForAsync(async () => {
+        const rows = await gw.node.storage.usage.rollups({ dimension: 'all', from: 0, to: Date.now() + 1 });
+        return rows.reduce((n, r) => n + r.requests, 0) >= 3 ? true : null;
+      }, 'the rollups of three records');
       const res = await fetch(`${gw.url}/admin/api/stats`, {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       });

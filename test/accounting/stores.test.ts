@@ -3,9 +3,10 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { csvHeader, csvRow } from '../../src/admin/log-export.js';
 import { LATENCY_BUCKETS_MS } from '../../src/storage/accounting-ports.js';
-import type { AccountingTables } from '../../src/storage/sqlite/accounting-schema.js';
+import type { AccountingTables } from '../../src/storage/sql/accounting-schema.js';
+import { sqlUsageStore } from '../../src/storage/sql/usage-store.js';
 import { migrationProvider } from '../../src/storage/sqlite/migrations.js';
-import { sqliteUsageStore } from '../../src/storage/sqlite/sqlite-usage.js';
+import { sqliteDialect } from '../../src/storage/sqlite/sqlite-storage.js';
 import { percentileFromHistogram } from '../../src/usage/rollup.js';
 import { HOUR, record, T0 } from '../contract/usage-store.contract.js';
 
@@ -56,7 +57,7 @@ describe('rollups written before the additive upserts (migration 0300)', () => {
         .execute();
       expect((await migrator.migrateToLatest()).error).toBeUndefined();
 
-      const store = sqliteUsageStore(db);
+      const store = sqlUsageStore(db, sqliteDialect);
       const read = async () =>
         new Map(
           (await store.rollups({ dimension: 'model', from: T0, to: T0 + HOUR })).map((r) => [r.value, r]),

@@ -60,6 +60,16 @@ export function runUsageJournalContract(name: string, open: OpenStore<Storage>):
       expect(await storage().usage.get('same')).toHaveLength(2);
     });
 
+    it('keeps them apart even when they started in the same millisecond', async () => {
+      // Journal rows are identified by their entry; request id + start identifies only batched rows.
+      const journal = journalOf(storage(), 'boot-a');
+      await journal.append('a', record(1, { requestId: 'twin', startedAt: T0 }));
+      await journal.append('b', record(2, { requestId: 'twin', startedAt: T0 }));
+      await storage().usage.insertBatch([record(3, { requestId: 'twin', startedAt: T0 })]);
+      await storage().usage.insertBatch([record(3, { requestId: 'twin', startedAt: T0 })]);
+      expect(await storage().usage.get('twin')).toHaveLength(3);
+    });
+
     it("marks another boot's provisional rows interrupted at start, keeping what was known", async () => {
       const before = journalOf(storage(), 'boot-a');
       const known = record(4, { requestId: 'cut', status: 0, usage: null, cost: null, firstByteMs: 42 });

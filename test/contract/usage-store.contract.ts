@@ -179,5 +179,37 @@ export function runUsageStoreContract(name: string, open: OpenStore<UsageStore>)
       expect(row?.latencyHistogram.reduce((a, b) => a + b, 0)).toBe(all.length);
       expect(row?.latencyHistogram[1]).toBe(3); // the three 7 ms requests: (5, 10]
     });
+
+    it('stores a retried batch once and keeps its rollups exact', async () => {
+      const store = usage();
+      const first = Array.from({ length: 6 }, (_, i) => record(300 + i, { startedAt: T0 + i }));
+      await store.insertBatch(first);
+      // The writer retries a batch whose commit it never heard back about, with newer records.
+      const later = [record(400, { startedAt: T0 + 50 }), record(401, { startedAt: T0 + 51 })];
+      await store.insertBatch([...first, ...later]);
+      await store.insertBatch(later);
+      const all = [...first, ...later];
+      const page = await store.list({ limit: 100 });
+      expect(page.records.map((r) => r.requestId).sort()).toEqual(all.map((r) => r.requestId).sort());
+      const [row] = await store.rollups({ dimension: 'all', from: T0, to: T0 + HOUR });
+      expect(row?.requests).toBe(all.length);
+      expect(row?.promptTokens).toBe(all.reduce((n, r) => n + (r.usage?.promptTokens ?? 0), 0));
+      // The same request id starting later is another request (a client reusing x-request-id).
+      await store.insertBatch([record(300, { startedAt: T0 + 60 })]);
+      expect(await store.get('req-300')).toHaveLength(2);
+    });
+
+    it('prunes in batches larger than one delete statement', async () => {
+      const store = usage();
+      const many = Array.from({ length: 5_300 }, (_, i) =>
+        record(i, { requestId: `bulk-${i}`, startedAt: T0 + i }),
+      );
+      for (let i = 0; i < many.length; i += 1_000) await store.insertBatch(many.slice(i, i + 1_000));
+      expect(await store.prune(T0 + 5_200)).toBe(5_200);
+      const left = await store.list({ limit: 1_000 });
+      expect(left.records).toHaveLength(100);
+      const [row] = await store.rollups({ dimension: 'all', from: T0, to: T0 + HOUR });
+      expect(row?.requests).toBe(5_300);
+    });
   });
 }

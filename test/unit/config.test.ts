@@ -75,6 +75,15 @@ describe('settings', () => {
     );
   });
 
+  it('sizes the Postgres pool from DATABASE_POOL_SIZE over database.pool_size, 10 by default', () => {
+    expect(resolveSettings({ env: {} }).database).toEqual({ poolSize: 10, migrate: true });
+    const file = 'database:\n  pool_size: 4\n  migrate: false\n';
+    expect(load(file).database).toEqual({ poolSize: 4, migrate: false });
+    expect(load(file, { DATABASE_POOL_SIZE: '25' }).database.poolSize).toBe(25);
+    expect(configError(() => load('', { DATABASE_POOL_SIZE: '0' })).message).toContain('DATABASE_POOL_SIZE');
+    expect(configError(() => load('database:\n  pool: 3\n')).message).toContain('database');
+  });
+
   it('reports YAML that does not parse', () => {
     expect(configError(() => load('channels: [ {')).message).toMatch(/switchboard\.yaml.*YAML/);
   });

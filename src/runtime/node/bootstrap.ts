@@ -79,7 +79,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   const { settings, logger } = options;
   // A bad channel in the file stops the process with a message naming it, before anything opens.
   checkFileChannels(settings, createProviderRegistry(settings.app));
-  const { storage, description } = await openStorage(settings.databaseUrl);
+  const { storage, description } = await openStorage(settings.databaseUrl, {
+    poolSize: settings.database.poolSize,
+    migrate: settings.database.migrate,
+  });
   const upstream = options.fetch
     ? null
     : createUpstreamFetch({

@@ -1,24 +1,96 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { DEFAULT_POOL_SIZE } from '../../config/settings.js';
 import type { Storage } from '../../storage/ports.js';
-import { openSqliteStorage } from '../../storage/sqlite/sqlite-storage.js';
+import { migrateSqlite, openSqliteDatabase, openSqliteStorage } from '../../storage/sqlite/sqlite-storage.js';
+
+export interface OpenStorageOptions {
+  /** Postgres connections this process holds at most (default 10). */
+  readonly poolSize?: number;
+  /** Run pending migrations first (default); false refuses a database that is behind. */
+  readonly migrate?: boolean;
+}
 
 /**
- * Picks the storage backend from DATABASE_URL. `sqlite:<path>` (or a bare path ending in
- * .db/.sqlite) opens an embedded file, creating its folder; `sqlite::memory:` keeps nothing.
+ * Picks the storage backend from DATABASE_URL. `postgres://` (or `postgresql://`) opens a pool
+ * on a shared server; `sqlite:<path>` (or a bare path ending in .db/.sqlite) opens an embedded
+ * file, creating its folder; `sqlite::memory:` keeps nothing.
  */
-export async function openStorage(databaseUrl: string): Promise<{ storage: Storage; description: string }> {
+export async function openStorage(
+  databaseUrl: string,
+  options: OpenStorageOptions = {},
+): Promise<{ storage: Storage; description: string }> {
+  const target = storageTarget(databaseUrl);
+  if (target.kind === 'postgres') {
+    const { openPostgresStorage } = await loadPostgres();
+    const storage = await openPostgresStorage(databaseUrl, {
+      poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+      migrate: options.migrate ?? true,
+    });
+    return { storage, description: target.description };
+  }
+  if (target.filename !== ':memory:') mkdirSync(dirname(resolve(target.filename)), { recursive: true });
+  const storage = await openSqliteStorage(target.filename, { migrate: options.migrate ?? true });
+  return { storage, description: target.description };
+}
+
+/** `switchboard migrate`: runs the pending migrations alone; resolves to their names. */
+export async function migrateDatabase(
+  databaseUrl: string,
+): Promise<{ applied: string[]; description: string }> {
+  const target = storageTarget(databaseUrl);
+  if (target.kind === 'sqlite' && target.filename !== ':memory:')
+    mkdirSync(dirname(resolve(target.filename)), { recursive: true });
+  const postgres = target.kind === 'postgres' ? await loadPostgres() : null;
+  const db =
+    target.kind === 'sqlite'
+      ? openSqliteDatabase(target.filename)
+      : (postgres ?? (await loadPostgres())).openPostgresDatabase(databaseUrl, 1);
+  try {
+    const applied = postgres ? await postgres.migratePostgres(db) : await migrateSqlite(db);
+    return { applied, description: target.description };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Loaded only for a Postgres URL: a SQLite gateway or CLI call never pays for the driver. */
+function loadPostgres() {
+  return import('../../storage/postgres/postgres-storage.js');
+}
+
+type StorageTarget =
+  | { kind: 'postgres'; description: string }
+  | { kind: 'sqlite'; filename: string; description: string };
+
+function storageTarget(databaseUrl: string): StorageTarget {
+  if (isPostgresUrl(databaseUrl)) return { kind: 'postgres', description: describePostgres(databaseUrl) };
   const filename = sqliteFilename(databaseUrl);
   if (filename === null) {
     const scheme = databaseUrl.split(':')[0];
-    throw new Error(`DATABASE_URL: unsupported scheme "${scheme}:" (use sqlite:./data/switchboard.db)`);
+    throw new Error(
+      `DATABASE_URL: unsupported scheme "${scheme}:" (use sqlite:./data/switchboard.db or postgres://user@host:5432/db)`,
+    );
   }
-  if (filename !== ':memory:') mkdirSync(dirname(resolve(filename)), { recursive: true });
-  const storage = await openSqliteStorage(filename);
   return {
-    storage,
+    kind: 'sqlite',
+    filename,
     description: filename === ':memory:' ? 'sqlite (in memory)' : `sqlite ${resolve(filename)}`,
   };
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** Host, port and database for the start line: never the user's password. */
+function describePostgres(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `postgres ${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    throw new Error('DATABASE_URL: not a valid postgres:// URL');
+  }
 }
 
 /** The SQLite file DATABASE_URL names (`:memory:` for none), or null for another scheme. */

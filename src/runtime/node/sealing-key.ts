@@ -49,6 +49,13 @@ export function loadSealingKey(options: {
     };
   }
   const path = sealingKeyPath(options.databaseUrl);
+  if (path === null && sqliteFilename(options.databaseUrl) === null) {
+    // A shared database is read by many processes and outlives each: a key made here would
+    // leave every other instance (and this one, after a restart) unable to open its secrets.
+    throw new Error(
+      'SWITCHBOARD_SECRET_KEY is required when DATABASE_URL is not a SQLite file: set it to the same value on every instance (docs/deployment.md)',
+    );
+  }
   if (path === null) {
     return {
       key: generateSealingKey(),

@@ -10,10 +10,14 @@ export interface MemoryUsageStore extends UsageStore {
   openJournal(bootId: string): UsageJournal;
 }
 
+const identity = (record: UsageRecord) => `${record.startedAt}:${record.requestId}`;
+
 /** In-memory usage log for tests and throwaway runs; same semantics as the SQLite one. */
 export function createMemoryUsageStore(): MemoryUsageStore {
   const rows: MemoryUsageRow[] = [];
   const rollups = new Map<string, RollupRow>();
+  /** Request id and start of every batched record: a retried batch adds nothing twice. */
+  const stored = new Set<string>();
   let seq = 0;
   /** Provisional rows (requests in flight) are not records yet. */
   const finished = () => rows.filter((row) => !row.open);
@@ -27,7 +31,14 @@ export function createMemoryUsageStore(): MemoryUsageStore {
   };
   return {
     async insertBatch(batch) {
-      for (const record of batch)
+      // Batched records have no journal entry; they are identified by request id and start.
+      const fresh = batch.filter((record) => {
+        const id = identity(record);
+        if (stored.has(id)) return false;
+        stored.add(id);
+        return true;
+      });
+      for (const record of fresh)
         rows.push({
           seq: ++seq,
           record: structuredClone(record),
@@ -36,7 +47,7 @@ export function createMemoryUsageStore(): MemoryUsageStore {
           open: false,
           rolledUp: true,
         });
-      addToRollups(batch);
+      addToRollups(fresh);
     },
     openJournal: (bootId) => createMemoryUsageJournal({ rows, bootId, nextSeq: () => ++seq, addToRollups }),
     async list(query: UsageLogQuery) {
@@ -109,6 +120,8 @@ export function createMemoryUsageStore(): MemoryUsageStore {
       // A row not yet folded into the rollups stays until it is.
       const kept = rows.filter((r) => r.record.startedAt >= before || !r.rolledUp);
       const removed = rows.length - kept.length;
+      for (const r of rows)
+        if (r.entry === null && r.record.startedAt < before && r.rolledUp) stored.delete(identity(r.record));
       rows.splice(0, rows.length, ...kept);
       return removed;
     },

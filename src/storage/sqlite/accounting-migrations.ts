@@ -115,3 +115,32 @@ export const additiveRollupsMigration: Migration = {
     await db.schema.alterTable('usage_hourly').dropColumn('latency_histogram').execute();
   },
 };
+
+/**
+ * A batched usage record is identified by its request id and start time: `insertBatch` skips rows that
+ * are already stored (a batch retried after a commit that was not acknowledged), and rolls up
+ * only what it inserted. A client reusing its x-request-id still gets one row per request,
+ * unless two of them started in the same millisecond; such old twins are merged here (their
+ * rollups were counted already and stay).
+ */
+export const usageIdentityMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Only rows written in batches (no journal entry): journal rows are one per request by
+    // their entry (usage_records_entry). usage_records_request stays for `get`.
+    await sql`delete from usage_records where entry is null and seq not in
+      (select min(seq) from usage_records where entry is null group by request_id, started_at)`.execute(db);
+    await db.schema
+      .createIndex('usage_records_identity')
+      .on('usage_records')
+      .columns(['request_id', 'started_at'])
+      .unique()
+      .where(sql.ref('entry'), 'is', null)
+      .execute();
+    // The log's model filter matches the model asked as well as the one served.
+    await db.schema
+      .createIndex('usage_records_model_asked')
+      .on('usage_records')
+      .columns(['model_asked', 'started_at'])
+      .execute();
+  },
+};

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database } from '../sql/schema.js';
 
 /**
  * Called after a secret was deleted or replaced. `secure_delete` (set on open) zeroes the freed

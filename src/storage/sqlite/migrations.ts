@@ -5,10 +5,14 @@ import {
   type MigrationProvider,
   sql,
 } from 'kysely';
-import { additiveRollupsMigration, usageAndCacheMigration } from './accounting-migrations.js';
+import {
+  additiveRollupsMigration,
+  usageAndCacheMigration,
+  usageIdentityMigration,
+} from './accounting-migrations.js';
+import { auditLogMigration } from './audit-migration.js';
 import { usageJournalMigration } from './journal-migration.js';
-import { auditLogMigration } from './sqlite-audit.js';
-import { storedResponsesMigration } from './sqlite-response-store.js';
+import { storedResponsesMigration } from './stored-responses-migration.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -102,6 +106,9 @@ const migrations: Record<string, Migration> = {
   '0400_stored_responses': storedResponsesMigration,
   // The crash-safe usage journal: provisional rows, one row per request, rollups folded later.
   '0400_usage_journal': usageJournalMigration,
+  // A batched usage record is stored once however often its batch is retried (issue 14);
+  // after the journal, whose rows are identified by their entry instead.
+  '0410_usage_record_identity': usageIdentityMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,24 +1,53 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Storage } from '../ports.js';
-import { accountingView } from './accounting-schema.js';
+import type { SqlDialect } from '../sql/dialect.js';
+import { notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
+import type { Database } from '../sql/schema.js';
+import { sqlStorage } from '../sql/sql-storage.js';
+import { forgetOldSecrets } from './forget-secrets.js';
 import { migrationProvider } from './migrations.js';
-import { resealSqliteSecrets } from './reseal-secrets.js';
-import type { Database } from './schema.js';
-import { sqliteAuditStore } from './sqlite-audit.js';
-import { sqliteKeyStore } from './sqlite-keys.js';
-import { sqliteCacheStore } from './sqlite-response-cache.js';
-import { sqliteResponseStore } from './sqlite-response-store.js';
-import { sqliteSessionStore } from './sqlite-sessions.js';
-import { sqliteChannelStore, sqliteMetaStore, sqliteUserStore } from './sqlite-stores.js';
-import { sqliteUsageStore } from './sqlite-usage.js';
 import { sqliteUsageJournal } from './sqlite-usage-journal.js';
+
+/** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
+export const sqliteDialect: SqlDialect = { name: 'sqlite', insertChunk: 500, forgetOldSecrets };
+
+export interface SqliteOptions {
+  /** Run pending migrations on open (default); false refuses a database that is behind. */
+  readonly migrate?: boolean;
+}
 
 /**
  * SQLite storage (the embedded default). WAL mode lets readers run while a write is in flight;
  * migrations run on open, so a new file is ready to use.
  */
-export async function openSqliteStorage(filename: string): Promise<Storage> {
+export async function openSqliteStorage(filename: string, options: SqliteOptions = {}): Promise<Storage> {
+  const raw = openRawSqlite(filename);
+  const db = kyselyOver(raw);
+  try {
+    if (options.migrate === false) await requireMigrated(db);
+    else await migrateSqlite(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return sqlStorage(db, {
+    dialect: sqliteDialect,
+    close: () => db.destroy(),
+    // On Kysely's own connection: see sqliteUsageJournal for why not a second one.
+    openUsageJournal: (bootId) => sqliteUsageJournal(raw, bootId),
+  });
+}
+
+export function openSqliteDatabase(filename: string): Kysely<Database> {
+  return kyselyOver(openRawSqlite(filename));
+}
+
+function kyselyOver(raw: BetterSqlite3.Database): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+}
+
+function openRawSqlite(filename: string): BetterSqlite3.Database {
   const raw = new BetterSqlite3(filename);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
@@ -26,30 +55,15 @@ export async function openSqliteStorage(filename: string): Promise<Storage> {
   raw.pragma('foreign_keys = ON');
   // Deleted rows (a removed channel's sealed keys, a revoked key) are zeroed, not left in free pages.
   raw.pragma('secure_delete = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error) {
-    await db.destroy();
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
-  }
-  return {
-    keys: sqliteKeyStore(db),
-    users: sqliteUserStore(db),
-    channels: sqliteChannelStore(db),
-    meta: sqliteMetaStore(db),
-    sessions: sqliteSessionStore(db),
-    usage: sqliteUsageStore(accountingView(db)),
-    audit: sqliteAuditStore(db),
-    openUsageJournal: (bootId) => sqliteUsageJournal(raw, bootId),
-    openResponseCache: (bounds) => sqliteCacheStore(accountingView(db), bounds),
-    responses: sqliteResponseStore(db),
-    resealSecrets: (reseal) => resealSqliteSecrets(db, reseal),
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
-    async close() {
-      await db.destroy();
-    },
-  };
+  return raw;
+}
+
+/** Runs every pending migration; resolves to the names it ran. */
+export async function migrateSqlite(db: Kysely<Database>): Promise<string[]> {
+  return runMigrator(new Migrator({ db, provider: migrationProvider }));
+}
+
+async function requireMigrated(db: Kysely<Database>): Promise<void> {
+  const pending = await pendingMigrations(new Migrator({ db, provider: migrationProvider }));
+  if (pending.length > 0) throw notMigrated(pending);
 }

@@ -2,9 +2,9 @@ import type { Database as BetterSqlite } from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import type { UsageRecord } from '../../spec/usage.js';
 import { rollupBatch } from '../../usage/rollup.js';
+import type { UsageRecordsTable } from '../sql/accounting-schema.js';
+import { ADDITIVE_COLUMNS, fromRow, toRollupRow, toRow } from '../sql/usage-rows.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
-import type { UsageRecordsTable } from './accounting-schema.js';
-import { ADDITIVE_COLUMNS, fromRow, toRollupRow, toRow } from './sqlite-usage-rows.js';
 
 /** Rows folded per rollup transaction: short enough not to hold the event loop for long. */
 const ROLLUP_CHUNK = 2_000;

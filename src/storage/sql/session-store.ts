@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { AdminSessionStore } from '../ports.js';
 import type { Database } from './schema.js';
 
-/** Admin sessions in SQLite: they survive a restart and are shared by every process on the file. */
-export function sqliteSessionStore(db: Kysely<Database>): AdminSessionStore {
+/** Admin sessions in the database: they survive a restart and are shared by every process on it. */
+export function sqlSessionStore(db: Kysely<Database>): AdminSessionStore {
   return {
     async create(session) {
       await db

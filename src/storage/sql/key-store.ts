@@ -1,9 +1,9 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { KeyLimits, KeyPatch, KeyRecord, KeyStore } from '../ports.js';
-import { forgetOldSecrets } from './forget-secrets.js';
+import type { SqlDialect } from './dialect.js';
 import type { ClientKeysTable, Database } from './schema.js';
 
-export function sqliteKeyStore(db: Kysely<Database>): KeyStore {
+export function sqlKeyStore(db: Kysely<Database>, dialect: SqlDialect): KeyStore {
   return {
     async create(key) {
       await db
@@ -61,18 +61,18 @@ export function sqliteKeyStore(db: Kysely<Database>): KeyStore {
       const set = toRow(patch);
       if (Object.keys(set).length > 0)
         await db.updateTable('client_keys').set(set).where('id', '=', id).execute();
-      if (patch.byok !== undefined) await forgetOldSecrets(db);
+      if (patch.byok !== undefined) await dialect.forgetOldSecrets(db);
       const row = await db.selectFrom('client_keys').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toRecord(row) : null;
     },
     async delete(id) {
       const result = await db.deleteFrom('client_keys').where('id', '=', id).executeTakeFirst();
-      await forgetOldSecrets(db);
+      await dialect.forgetOldSecrets(db);
       return Number(result.numDeletedRows) > 0;
     },
     async deleteByUser(userId) {
       const result = await db.deleteFrom('client_keys').where('user_id', '=', userId).executeTakeFirst();
-      await forgetOldSecrets(db);
+      await dialect.forgetOldSecrets(db);
       return Number(result.numDeletedRows);
     },
   };

@@ -1,10 +1,10 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { ChannelConfig } from '../../config/schema.js';
 import type { ChannelRecord, ChannelStore, MetaStore, UserRecord, UserStore } from '../ports.js';
-import { forgetOldSecrets } from './forget-secrets.js';
+import type { SqlDialect } from './dialect.js';
 import type { ChannelsTable, Database, UsersTable } from './schema.js';
 
-export function sqliteUserStore(db: Kysely<Database>): UserStore {
+export function sqlUserStore(db: Kysely<Database>): UserStore {
   const byId = (id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   return {
     async create(user) {
@@ -70,7 +70,7 @@ function toUser(row: UsersTable): UserRecord {
   };
 }
 
-export function sqliteChannelStore(db: Kysely<Database>): ChannelStore {
+export function sqlChannelStore(db: Kysely<Database>, dialect: SqlDialect): ChannelStore {
   return {
     async list() {
       const rows = await db.selectFrom('channels').selectAll().orderBy('created_at').orderBy('id').execute();
@@ -95,12 +95,12 @@ export function sqliteChannelStore(db: Kysely<Database>): ChannelStore {
         .onConflict((oc) => oc.column('id').doUpdateSet({ ...row, id: undefined }))
         .execute();
       // A put may replace the channel's upstream keys.
-      await forgetOldSecrets(db);
+      await dialect.forgetOldSecrets(db);
       return record;
     },
     async delete(id) {
       const result = await db.deleteFrom('channels').where('id', '=', id).executeTakeFirst();
-      await forgetOldSecrets(db);
+      await dialect.forgetOldSecrets(db);
       return Number(result.numDeletedRows) > 0;
     },
   };
@@ -117,7 +117,7 @@ function toChannel(row: ChannelsTable): ChannelRecord {
   };
 }
 
-export function sqliteMetaStore(db: Kysely<Database>): MetaStore {
+export function sqlMetaStore(db: Kysely<Database>): MetaStore {
   return {
     async get(key) {
       const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();

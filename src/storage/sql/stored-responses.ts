@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
 import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import { pageInputItems, type ResponseStore, type StoredResponse } from '../response-store.js';
 
@@ -15,29 +15,8 @@ type StoredResponsesTable = {
 
 type ResponsesDatabase = { stored_responses: StoredResponsesTable };
 
-/** The table, keyed by owner and id; expiry indexed for the prune. */
-export const storedResponsesMigration: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('stored_responses')
-      .addColumn('owner', 'text', (c) => c.notNull())
-      .addColumn('id', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'integer', (c) => c.notNull())
-      .addColumn('expires_at', 'integer', (c) => c.notNull())
-      .addColumn('response', 'text', (c) => c.notNull())
-      .addColumn('input_items', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('stored_responses_pk', ['owner', 'id'])
-      .execute();
-    await db.schema
-      .createIndex('stored_responses_expiry')
-      .on('stored_responses')
-      .column('expires_at')
-      .execute();
-  },
-};
-
-/** Stored Responses API answers in SQLite: shared by every process on the file, kept across restarts. */
-export function sqliteResponseStore<T>(database: Kysely<T>): ResponseStore {
+/** Stored Responses API answers in SQL: shared by every process on the database, kept across restarts. */
+export function sqlResponseStore<T>(database: Kysely<T>): ResponseStore {
   const db = database.withTables<ResponsesDatabase>() as unknown as Kysely<ResponsesDatabase>;
   const row = (owner: string, id: string, now: number) =>
     db

@@ -41,6 +41,41 @@ export interface UsageRecordsTable {
 }
 
 /**
+ * The usage_records columns a batched insert sets, with their storage types (see
+ * SqlDialect.rowSource); the journal's columns keep their defaults (final, rolled up).
+ */
+export const USAGE_RECORD_COLUMNS = {
+  request_id: 'text',
+  started_at: 'int8',
+  user_id: 'text',
+  key_id: 'text',
+  operation: 'text',
+  model_asked: 'text',
+  model_served: 'text',
+  channel: 'text',
+  upstream_key: 'text',
+  stream: 'int4',
+  status: 'int4',
+  error_code: 'text',
+  prompt_tokens: 'int4',
+  completion_tokens: 'int4',
+  cached_tokens: 'int4',
+  cache_write_tokens: 'int4',
+  reasoning_tokens: 'int4',
+  count_source: 'text',
+  cost: 'float8',
+  prices: 'text',
+  cache_hit: 'int4',
+  first_byte_ms: 'int4',
+  latency_ms: 'int4',
+  attempts: 'text',
+  attempt_count: 'int4',
+} as const satisfies Record<
+  keyof Omit<UsageRecordsTable, 'seq' | 'entry' | 'boot_id' | 'open' | 'rolled_up'>,
+  'text' | 'int4' | 'int8' | 'float8'
+>;
+
+/**
  * One column per latency bucket (LATENCY_BUCKETS_MS, then the open bucket), so that a rollup is
  * an additive upsert (`col = col + excluded.col`) that two writers cannot lose counts in.
  */
@@ -50,6 +85,23 @@ export const LATENCY_COLUMNS = [
 ];
 
 export type LatencyColumn = (typeof LATENCY_COLUMNS)[number];
+
+/** The usage_hourly columns with their storage types (see SqlDialect.rowSource). */
+export const USAGE_HOURLY_COLUMNS: Readonly<Record<keyof UsageHourlyTable, 'text' | 'int8' | 'float8'>> = {
+  hour: 'int8',
+  dimension: 'text',
+  value: 'text',
+  requests: 'int8',
+  errors: 'int8',
+  cache_hits: 'int8',
+  prompt_tokens: 'int8',
+  completion_tokens: 'int8',
+  cached_tokens: 'int8',
+  reasoning_tokens: 'int8',
+  cost: 'float8',
+  latency_ms_sum: 'int8',
+  ...(Object.fromEntries(LATENCY_COLUMNS.map((column) => [column, 'int8'])) as Record<LatencyColumn, 'int8'>),
+};
 
 export type UsageHourlyTable = UsageHourlySums & { [C in LatencyColumn]: number };
 

@@ -9,6 +9,8 @@ import {
   type UsageRecordsTable,
 } from './accounting-schema.js';
 
+/** Usage records and rollup rows between their port shape and their table columns. */
+
 /** Every rollup column that a new row adds to an existing one. */
 export const ADDITIVE_COLUMNS = [
   'requests',

@@ -1,32 +1,7 @@
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AuditActorType, AuditEntry, AuditStore } from '../audit-port.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
 import type { AuditLogTable, Database } from './schema.js';
-
-export const auditLogMigration: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('audit_log')
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('at', 'integer', (c) => c.notNull())
-      .addColumn('actor_type', 'text', (c) => c.notNull())
-      .addColumn('actor_id', 'text')
-      .addColumn('action', 'text', (c) => c.notNull())
-      .addColumn('object_type', 'text', (c) => c.notNull())
-      .addColumn('object_id', 'text')
-      .addColumn('object_name', 'text')
-      .addColumn('changes', 'text')
-      .addColumn('address', 'text')
-      .addColumn('user_agent', 'text')
-      .execute();
-    await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'seq']).execute();
-    await db.schema
-      .createIndex('audit_log_object')
-      .on('audit_log')
-      .columns(['object_type', 'object_id'])
-      .execute();
-  },
-};
 
 type Row = Omit<AuditLogTable, 'seq'> & { seq: number };
 
@@ -45,8 +20,8 @@ function entryOf(row: Row): AuditEntry {
   };
 }
 
-/** The audit log in SQLite: one row per entry, ordered by (at, seq). */
-export function sqliteAuditStore(db: Kysely<Database>): AuditStore {
+/** The audit log in SQL (SQLite, Postgres): one row per entry, ordered by (at, seq). */
+export function sqlAuditStore(db: Kysely<Database>): AuditStore {
   return {
     async append(entry) {
       const row = await db

@@ -1,9 +1,15 @@
 import { type Kysely, sql } from 'kysely';
 import { rollupBatch } from '../../usage/rollup.js';
-import { LATENCY_BUCKETS_MS, type UsageStore } from '../accounting-ports.js';
+import { LATENCY_BUCKETS_MS, type RollupRow, type UsageStore } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
-import { type AccountingTables, LATENCY_COLUMNS } from './accounting-schema.js';
-import { ADDITIVE_COLUMNS, fromRollupRow, fromRow, toRollupRow, toRow } from './sqlite-usage-rows.js';
+import {
+  type AccountingTables,
+  LATENCY_COLUMNS,
+  USAGE_HOURLY_COLUMNS,
+  USAGE_RECORD_COLUMNS,
+} from './accounting-schema.js';
+import type { SqlDialect } from './dialect.js';
+import { ADDITIVE_COLUMNS, fromRollupRow, fromRow, toRollupRow, toRow } from './usage-rows.js';
 
 /** The raw-record column each rollup dimension groups by (as `dimensionsOf` does). */
 const DIMENSION_COLUMN = {
@@ -28,29 +34,57 @@ const LATENCY_SUMS = LATENCY_COLUMNS.map((column, i) => {
  * handles, two processes) never read-merge-write a row and cannot lose each other's counts.
  */
 const ADD_EXCLUDED = Object.fromEntries(
-  ADDITIVE_COLUMNS.map((column) => [column, sql`${sql.ref(column)} + excluded.${sql.ref(column)}`]),
+  ADDITIVE_COLUMNS.map((column) => [
+    column,
+    // Qualified: Postgres would find a bare name ambiguous between the row and `excluded`.
+    sql`${sql.ref(`usage_hourly.${column}`)} + excluded.${sql.ref(column)}`,
+  ]),
 );
 
-/** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
-const INSERT_CHUNK = 500;
+const USAGE_COLUMN_NAMES = Object.keys(USAGE_RECORD_COLUMNS) as (keyof typeof USAGE_RECORD_COLUMNS)[];
+const HOURLY_COLUMN_NAMES = Object.keys(USAGE_HOURLY_COLUMNS) as (keyof typeof USAGE_HOURLY_COLUMNS)[];
 
-export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
+/** Raw records deleted per statement when pruning, so no prune holds a long lock. */
+const PRUNE_CHUNK = 5_000;
+
+/** A usage record's identity: a retried batch finds its rows already there and adds nothing. */
+const identity = (requestId: string, startedAt: number) => `${startedAt}:${requestId}`;
+
+export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect): UsageStore {
   return {
     async insertBatch(records) {
       if (records.length === 0) return;
-      const deltas = rollupBatch(records);
+      const chunk = dialect.insertChunk;
       // One transaction: the raw rows and the rollups they feed land together or not at all.
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-          await trx
-            .insertInto('usage_records')
-            .values(records.slice(i, i + INSERT_CHUNK).map(toRow))
+        // Rows already stored (a batch retried after its commit was not acknowledged) are
+        // skipped, and only the rows this statement inserted are rolled up: rollups stay exact.
+        const inserted = new Set<string>();
+        for (let i = 0; i < records.length; i += chunk) {
+          const values = records.slice(i, i + chunk).map(toRow);
+          const into = trx.insertInto('usage_records');
+          const rows = await (dialect.rowSource
+            ? into.columns(USAGE_COLUMN_NAMES).expression(dialect.rowSource(USAGE_RECORD_COLUMNS, values))
+            : into.values(values)
+          )
+            // Batched rows have no journal entry; their identity index covers only those.
+            .onConflict((oc) =>
+              oc.columns(['request_id', 'started_at']).where('entry', 'is', null).doNothing(),
+            )
+            .returning(['request_id', 'started_at'])
             .execute();
+          for (const row of rows) inserted.add(identity(row.request_id, Number(row.started_at)));
         }
-        for (let i = 0; i < deltas.length; i += INSERT_CHUNK) {
-          await trx
-            .insertInto('usage_hourly')
-            .values(deltas.slice(i, i + INSERT_CHUNK).map(toRollupRow))
+        const fresh = records.filter((r) => inserted.delete(identity(r.requestId, r.startedAt)));
+        // In key order, so two writers upserting the same rows lock them in the same order.
+        const deltas = rollupBatch(fresh).sort(byRollupKey);
+        for (let i = 0; i < deltas.length; i += chunk) {
+          const values = deltas.slice(i, i + chunk).map(toRollupRow);
+          const into = trx.insertInto('usage_hourly');
+          await (dialect.rowSource
+            ? into.columns(HOURLY_COLUMN_NAMES).expression(dialect.rowSource(USAGE_HOURLY_COLUMNS, values))
+            : into.values(values)
+          )
             .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(ADD_EXCLUDED))
             .execute();
         }
@@ -151,11 +185,11 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
     },
     async lastUsedByKey(keyIds) {
       const last = new Map<string, number>();
-      for (let i = 0; i < keyIds.length; i += INSERT_CHUNK) {
+      for (let i = 0; i < keyIds.length; i += dialect.insertChunk) {
         const rows = await db
           .selectFrom('usage_records')
           .select((eb) => ['key_id', eb.fn.max('started_at').as('last')])
-          .where('key_id', 'in', keyIds.slice(i, i + INSERT_CHUNK))
+          .where('key_id', 'in', keyIds.slice(i, i + dialect.insertChunk))
           .groupBy('key_id')
           .execute();
         for (const row of rows) if (row.key_id !== null) last.set(row.key_id, Number(row.last));
@@ -163,13 +197,32 @@ export function sqliteUsageStore(db: Kysely<AccountingTables>): UsageStore {
       return last;
     },
     async prune(before) {
-      // A row not yet folded into the rollups stays until it is (the journal's rollUp).
-      const result = await db
-        .deleteFrom('usage_records')
-        .where('started_at', '<', before)
-        .where('rolled_up', '=', 1)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
+      let removed = 0;
+      for (;;) {
+        // A row not yet folded into the rollups stays until it is (the journal's rollUp).
+        const result = await db
+          .deleteFrom('usage_records')
+          .where(
+            'seq',
+            'in',
+            db
+              .selectFrom('usage_records')
+              .select('seq')
+              .where('started_at', '<', before)
+              .where('rolled_up', '=', 1)
+              .limit(PRUNE_CHUNK),
+          )
+          .executeTakeFirst();
+        const n = Number(result.numDeletedRows);
+        removed += n;
+        if (n < PRUNE_CHUNK) return removed;
+      }
     },
   };
+}
+
+function byRollupKey(a: RollupRow, b: RollupRow): number {
+  if (a.dimension !== b.dimension) return a.dimension < b.dimension ? -1 : 1;
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+  return a.hour - b.hour;
 }

@@ -3,10 +3,10 @@ import type { CacheBounds, CacheStore } from '../accounting-ports.js';
 import type { AccountingTables } from './accounting-schema.js';
 
 /**
- * Response cache in SQLite: survives restarts and is shared by processes on one file. Bounds
+ * Response cache in the database: survives restarts and is shared by every process on it. Bounds
  * are enforced after each write by deleting expired rows, then the least recently used.
  */
-export function sqliteCacheStore(db: Kysely<AccountingTables>, bounds: CacheBounds): CacheStore {
+export function sqlCacheStore(db: Kysely<AccountingTables>, bounds: CacheBounds): CacheStore {
   const totals = async () => {
     const row = await db
       .selectFrom('response_cache')

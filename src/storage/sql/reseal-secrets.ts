@@ -2,15 +2,16 @@ import type { Kysely } from 'kysely';
 import { KEY_CHECK_META } from '../../auth/secret-check.js';
 import type { ChannelConfig } from '../../config/schema.js';
 import type { ByokKey } from '../ports.js';
-import { forgetOldSecrets } from './forget-secrets.js';
+import type { SqlDialect } from './dialect.js';
 import type { Database } from './schema.js';
 
 /**
  * Re-writes every sealed secret — channel upstream keys, BYOK keys, the key check — through
  * `reseal`, in one transaction: if any value fails to re-seal, nothing changes.
  */
-export async function resealSqliteSecrets(
+export async function resealSqlSecrets(
   db: Kysely<Database>,
+  dialect: SqlDialect,
   reseal: (sealed: string) => Promise<string>,
 ): Promise<number> {
   const count = await db.transaction().execute(async (trx) => {
@@ -52,6 +53,6 @@ export async function resealSqliteSecrets(
     }
     return n;
   });
-  await forgetOldSecrets(db);
+  await dialect.forgetOldSecrets(db);
   return count;
 }

@@ -1,0 +1,113 @@
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Storage } from '../ports.js';
+import type { SqlDialect } from '../sql/dialect.js';
+import { notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
+import type { Database } from '../sql/schema.js';
+import { sqlStorage } from '../sql/sql-storage.js';
+import { postgresMigrationProvider } from './postgres-migrations.js';
+
+/**
+ * Postgres allows 65535 bound values per statement; 27 columns x 1000 rows stays under.
+ * Old row versions (a replaced sealed key) are reclaimed by autovacuum, not on demand.
+ */
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  insertChunk: 1_000,
+  forgetOldSecrets: async () => {},
+  rowSource: (columns, rows) =>
+    sql`select * from unnest(${sql.join(
+      Object.entries(columns).map(
+        ([name, type]) =>
+          sql`${rows.map((row) => (row as Record<string, unknown>)[name] ?? null)}::${sql.raw(type)}[]`,
+      ),
+    )})`,
+};
+
+export interface PostgresOptions {
+  /** Connections held at most by this process. */
+  readonly poolSize: number;
+  /** Run pending migrations on open (default); false refuses a database that is behind. */
+  readonly migrate?: boolean;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * Epoch-ms times, counts and sums arrive as int8/numeric, which pg hands over as strings; they
+ * are read as numbers (exact up to 2^53, far beyond any time or token count stored here).
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID || oid === NUMERIC_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export function openPostgresDatabase(url: string, poolSize: number): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // A pooled connection that dies while idle is dropped and replaced by pg; the next query on
+  // the pool reports real trouble. Without a listener the error would end the process.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Postgres storage: many gateway processes share one database. */
+export async function openPostgresStorage(url: string, options: PostgresOptions): Promise<Storage> {
+  const db = openPostgresDatabase(url, options.poolSize);
+  try {
+    if (options.migrate === false) await requireMigrated(db);
+    else await migratePostgres(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return sqlStorage(db, { dialect: postgresDialect, close: () => db.destroy() });
+}
+
+/** Advisory lock class for migrations; the second key is the schema, so schemas migrate apart. */
+const MIGRATION_LOCK = 0x5_3b0a;
+
+/**
+ * Runs every pending migration under a session advisory lock held on one connection, so that
+ * instances starting at once migrate one after the other: the first applies the migrations,
+ * the rest find nothing left to do. Resolves to the names this call ran.
+ */
+export async function migratePostgres(db: Kysely<Database>): Promise<string[]> {
+  return db.connection().execute(async (conn) => {
+    const schema = await currentSchema(conn);
+    const key = sql`${sql.lit(MIGRATION_LOCK)}, hashtext(${schema})`;
+    await sql`select pg_advisory_lock(${key})`.execute(conn);
+    try {
+      return await runMigrator(migrator(conn, schema));
+    } finally {
+      await sql`select pg_advisory_unlock(${key})`.execute(conn);
+    }
+  });
+}
+
+async function requireMigrated(db: Kysely<Database>): Promise<void> {
+  const pending = await pendingMigrations(migrator(db, await currentSchema(db)));
+  if (pending.length > 0) throw notMigrated(pending);
+}
+
+/**
+ * The migration history lives in the schema the tables do. Named explicitly: left unnamed,
+ * Kysely looks for its history table in every schema, and one in another schema of the same
+ * database would pass for this one's.
+ */
+function migrator(db: Kysely<Database>, schema: string): Migrator {
+  return new Migrator({ db, provider: postgresMigrationProvider, migrationTableSchema: schema });
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) {
+    throw new Error(
+      'DATABASE_URL: no schema to use: the search_path names none that exists (create it first)',
+    );
+  }
+  return schema;
+}
