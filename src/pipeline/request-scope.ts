@@ -33,6 +33,13 @@ export interface ScopeDeps {
 }
 
 /**
+ * How long a request may wait on its upstream before its provisional usage row is written (a
+ * stream writes one at once when it commits). Model calls usually take longer than this, so a
+ * crash leaves almost every waiting request as an `interrupted` record.
+ */
+const PROVISIONAL_AFTER_MS = 200;
+
+/**
  * Opens the request's scope and usage tap; whatever the exit, the record is ended exactly once:
  * here for an answer the handler completed or an error, by the stream for a streamed answer.
  * The journal write runs at the end itself; the sink and the limit settle after the response,
@@ -62,7 +69,12 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
         operation,
         now: deps.now,
         accounting: deps.accounting,
-        ...(journal ? { onOpen: (record: UsageRecord) => journal.open(entry, record) } : {}),
+        ...(journal
+          ? {
+              onOpen: (record: UsageRecord) => journal.open(entry, record),
+              openAfterMs: PROVISIONAL_AFTER_MS,
+            }
+          : {}),
         onRecord: (record) => {
           // Synchronous, before the response leaves: the record is durable before the client
           // has the answer's last byte (the tap ends as that byte is about to go out).

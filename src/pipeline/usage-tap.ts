@@ -71,22 +71,36 @@ export function createUsageTap(init: {
    * ended by then: a buffered answer ends at once, so it costs one journal write, not two.
    */
   readonly onOpen?: (record: UsageRecord) => void;
+  /**
+   * A request still waiting on its upstream this long after it was decoded gets its provisional
+   * record then, so a crash while it waits leaves an `interrupted` row. Quick answers (most
+   * errors, cache hits, fast upstreams) end first and never pay for the extra write.
+   */
+  readonly openAfterMs?: number;
 }): UsageTap {
   const startedAt = init.now();
   const events: UsageEvent[] = [];
   let ended = false;
+  let opened = false;
   let handedOver = false;
+  let waiting: ReturnType<typeof setTimeout> | null = null;
+  const open = () => {
+    if (ended || opened || !init.onOpen) return;
+    opened = true;
+    init.onOpen(buildUsageRecord(init, startedAt, events, null));
+  };
   const tap: UsageTap = {
     emit(event) {
       if (ended) return;
       events.push(event);
-      const onOpen = init.onOpen;
-      if (event.type === 'commit' && onOpen)
-        queueMicrotask(() => {
-          if (!ended) onOpen(buildUsageRecord(init, startedAt, events, null));
-        });
+      if (init.onOpen) {
+        if (event.type === 'commit') queueMicrotask(open);
+        else if (event.type === 'decoded' && init.openAfterMs !== undefined && waiting === null)
+          waiting = setTimeout(open, init.openAfterMs);
+      }
       if (event.type !== 'end') return;
       ended = true;
+      if (waiting !== null) clearTimeout(waiting);
       let record: UsageRecord;
       try {
         record = buildUsageRecord(init, startedAt, events, init.accounting);

@@ -35,6 +35,8 @@ const BUNDLE = join(ROOT, 'test-artifacts', `kill-usage-${process.pid}`, 'bundle
 let fake: FakeUpstream;
 let dir: string;
 let child: ChildProcess | null = null;
+/** The client key the first start printed (the database keeps it across restarts). */
+let key: string | null = null;
 
 beforeAll(async () => {
   await build({
@@ -49,6 +51,7 @@ beforeAll(async () => {
   fake = await startFakeUpstream({ record: false });
   // Streams drip (so some are mid-answer at each kill); JSON answers come at once.
   fake.onKey('k', { kind: 'drip', intervalMs: 15 });
+  fake.onKey('hang', { kind: 'hang' });
   dir = mkdtempSync(join(tmpdir(), 'switchboard-kill-'));
   writeFileSync(
     join(dir, 'switchboard.yaml'),
@@ -57,6 +60,14 @@ beforeAll(async () => {
       usage: { flush_interval_ms: 10_000 },
       channels: [
         { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['m'] },
+        // Never answers: a request to it is still waiting on its upstream when the gateway dies.
+        {
+          name: 'silent',
+          provider: 'openai-compatible',
+          base_url: fake.baseUrl,
+          keys: ['hang'],
+          models: ['slow'],
+        },
       ],
     }),
   );
@@ -111,11 +122,11 @@ async function kill(proc: ChildProcess): Promise<void> {
 }
 
 /** One request; resolves to whether the client holds a complete answer. */
-async function request(url: string, key: string, id: string, stream: boolean): Promise<boolean> {
+async function request(url: string, key: string, id: string, stream: boolean, model = 'm'): Promise<boolean> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
-    body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: `hello ${id}` }] }),
+    body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: `hello ${id}` }] }),
   });
   if (res.status !== 200 || res.headers.get('x-request-id') !== id) return false;
   if (!stream) {
@@ -169,7 +180,6 @@ interface Row {
 describe('usage survives kill -9', () => {
   it(`loses no answered request's record over ${KILLS} kills, and rollups equal the records`, async () => {
     const tally: Tally = { answered: new Set(), unanswered: new Set() };
-    let key: string | null = null;
     for (let round = 0; round < KILLS; round++) {
       const gateway = await startGateway();
       key ??= gateway.key;
@@ -211,6 +221,11 @@ describe('usage survives kill -9', () => {
       expect(interrupted.length).toBeGreaterThan(0);
       expect(cut.filter((row) => row.error_code !== 'interrupted' && row.status !== 200)).toEqual([]);
       expect(interrupted.every((row) => row.status === 500)).toBe(true);
+      // The figures of the run, for the record (the assertions above are what gate).
+      console.info(
+        `kill-usage: ${KILLS} kills, ${tally.answered.size} answered (0 without a record, 0 duplicates), ` +
+          `${tally.unanswered.size} cut by a kill (${interrupted.length} recorded interrupted), ${rows.length} records`,
+      );
 
       // Rollups, rebuilt at start from what the killed processes had not folded, equal the sums.
       expect(db.prepare('select count(*) as n from usage_records where rolled_up = 0').get()).toEqual({
@@ -252,4 +267,34 @@ describe('usage survives kill -9', () => {
       await kill(last.proc);
     }
   }, 240_000);
+  it('a JSON request still waiting on its upstream at the kill is recorded interrupted', async () => {
+    const gateway = await startGateway();
+    key ??= gateway.key;
+    if (!key) throw new Error('no client key');
+    const id = 'waiting-at-the-kill';
+    void request(gateway.url, key, id, false, 'slow').catch(() => false);
+    // Wait for its provisional row (written once it has waited a moment), then kill.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const db = new BetterSqlite3(join(dir, 'usage.db'), { readonly: true });
+      const row = db.prepare('select open from usage_records where request_id = ?').get(id);
+      db.close();
+      if (row) break;
+      if (Date.now() > deadline) throw new Error('no provisional row for the waiting request');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await kill(gateway.proc);
+    const last = await startGateway();
+    try {
+      const shown = await fetch(`${last.url}/admin/api/logs/${id}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(shown.status).toBe(200);
+      const text = JSON.stringify(await shown.json());
+      expect(text).toContain('"interrupted"');
+      expect(text).toContain('"slow"');
+    } finally {
+      await kill(last.proc);
+    }
+  }, 60_000);
 });
