@@ -2,7 +2,7 @@ import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Pipeline } from '../pipelines/pipeline.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
-import type { ChatRequest, ChatUsage } from '../spec/chat.js';
+import type { AssistantPart, ChatRequest, ChatUsage } from '../spec/chat.js';
 import { isJsonObject } from '../spec/json.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { TokenUsage } from '../spec/usage.js';
@@ -50,7 +50,12 @@ export function respondTranslated(
       throw new GatewayError('upstream_failed', 'upstream answer is not a JSON object');
     let response = t.upstream.decodeResponse(parsed);
     if (t.pipeline.rewriteResponse) response = t.pipeline.rewriteResponse(response);
-    usage.end(success.status, null, tokenUsage(response.usage));
+    usage.end(
+      success.status,
+      null,
+      tokenUsage(response.usage),
+      response.usage ? null : response.parts.map(partText).join(''),
+    );
     const encoded = new TextEncoder().encode(JSON.stringify(t.client.encodeResponse(response, t.request)));
     const capture = success.status === 200 ? answer.capture : null;
     if (capture && encoded.byteLength <= capture.maxBytes) {
@@ -79,10 +84,18 @@ export function respondTranslated(
   });
   let counted: TokenUsage | null = null;
   let failed = false;
+  // The generated text, for an estimate when the upstream reports no usage (or breaks off first).
+  const generated: string[] = [];
+  let generatedChars = 0;
   const secrets = secretsOf(call, routed);
   const tap = new TransformStream<StreamPart, StreamPart>({
     transform(part, controller) {
       if (part.type === 'usage') counted = tokenUsage(part.usage);
+      const text = generatedText(part);
+      if (text && generatedChars < MAX_GENERATED_CHARS) {
+        generated.push(text);
+        generatedChars += text.length;
+      }
       if (part.type === 'error') {
         failed = true;
         // The upstream's error event may quote the key; the client's format re-encodes the text.
@@ -97,11 +110,12 @@ export function respondTranslated(
   ).pipeThrough(tap);
   if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
   /** Ends the usage record (only the first end counts). */
+  const completionText = () => (counted ? null : generated.join(''));
   const record = () => {
     const end = relayEnd as RelayEnd | null;
-    if (!failed) usage.end(success.status, null, counted);
-    else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted);
-    else usage.end(502, 'upstream_stream_error', counted);
+    if (!failed) usage.end(success.status, null, counted, completionText());
+    else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted, completionText());
+    else usage.end(502, 'upstream_stream_error', counted, completionText());
   };
   // Client encoders write their terminal event (`[DONE]`, `message_stop`) when the parts end:
   // the record is written first, so a client holding a complete answer always has its record.
@@ -149,7 +163,7 @@ export function respondTranslated(
       },
       async cancel(reason) {
         success.release();
-        usage.end(499, 'client_closed', counted);
+        usage.end(499, 'client_closed', counted, completionText());
         await reader.cancel(reason);
       },
     },
@@ -161,6 +175,19 @@ export function respondTranslated(
     'x-accel-buffering': 'no',
   });
   return new Response(body, { status: success.status, headers });
+}
+
+/** Text kept for estimates, as the relay's SSE tap bounds it. */
+const MAX_GENERATED_CHARS = 4_000_000;
+
+function partText(part: AssistantPart): string {
+  return part.type === 'tool-call' ? part.arguments : part.text;
+}
+
+function generatedText(part: StreamPart): string | null {
+  if (part.type === 'text-delta' || part.type === 'reasoning-delta') return part.text;
+  if (part.type === 'tool-call-delta') return part.argumentsDelta;
+  return null;
 }
 
 /** A stream failure (dropped connection, idle time-out) becomes a final error part. */

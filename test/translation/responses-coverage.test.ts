@@ -1,0 +1,294 @@
+import OpenAI from 'openai';
+import type { ResponseInputItem } from 'openai/resources/responses/responses';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_SIGNATURE } from '../fake-upstream/anthropic-format.js';
+import { FAKE_CREATED } from '../fake-upstream/openai-format.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
+import { waitFor } from '../support/http.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { PIXEL_PNG, startTranslationRig, WEATHER_TOOL } from './setup.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  ({ fake, gw } = await startTranslationRig());
+  client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+const lastBody = () => (fake.requests.at(-1)?.json ?? {}) as Record<string, unknown>;
+const tool = { type: 'function', strict: false, ...WEATHER_TOOL } as const;
+
+async function collect<T>(stream: AsyncIterable<T>) {
+  const events: T[] = [];
+  const error = await (async () => {
+    for await (const event of stream) events.push(event);
+  })().catch((e: unknown) => e);
+  return { events, error };
+}
+
+describe('an upstream stream that breaks off on a translated channel', () => {
+  it.each([
+    ['drops the connection', { kind: 'drop', afterChunks: 3 }],
+    ['sends an error event', { kind: 'sse-error', afterChunks: 3 }],
+  ] as const)('ends with response.failed when the upstream %s', async (_, behavior) => {
+    fake.enqueue(behavior);
+    const before = gw.usage.length;
+    const { events, error } = await collect(
+      await client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true }),
+    );
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    const text = events.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : [])).join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect('fake answer from deepseek-chat'.startsWith(text)).toBe(true);
+    const types = events.map((e) => e.type);
+    expect(types).not.toContain('response.completed');
+    const last = events.at(-1);
+    if (last?.type !== 'response.failed') throw new Error(`last event is ${last?.type}`);
+    expect(last.response.status).toBe('failed');
+    expect(last.response.error).toMatchObject({ code: 'server_error', message: expect.any(String) });
+    const record = await waitFor(() => gw.usage[before], 'the stream recorded');
+    expect(record).toMatchObject({ operation: 'chat', stream: true, channel: 'oa', status: 502 });
+    expect(record.errorCode).toBeTruthy();
+    expect(record.countSource).toBe('partial');
+
+    // The text the client got is billed as on the chat door for the same broken upstream stream.
+    fake.enqueue(behavior);
+    const chat = await client.chat.completions.create({
+      model: 'deepseek-chat',
+      messages: [{ role: 'user', content: 'Hello' }],
+      stream: true,
+    });
+    await collect(chat);
+    const chatRecord = await waitFor(() => gw.usage[before + 1], 'the chat stream recorded');
+    expect(chatRecord.usage?.completionTokens).toBeGreaterThan(0);
+    expect(record.usage?.completionTokens).toBe(chatRecord.usage?.completionTokens);
+  });
+});
+
+describe('a translated answer without upstream usage is estimated as a relayed one', () => {
+  it('estimates the output of a JSON answer without usage as the chat door does', async () => {
+    const body = {
+      ...CHAT_JSON,
+      choices: [
+        {
+          ...CHAT_JSON.choices[0],
+          message: { role: 'assistant', content: 'A rather longer answer, sent whole without usage.' },
+        },
+      ],
+      usage: undefined,
+    };
+    const before = gw.usage.length;
+    fake.enqueue({ kind: 'status', status: 200, body });
+    await client.responses.create({ model: 'deepseek-chat', input: 'Hello' });
+    fake.enqueue({ kind: 'status', status: 200, body });
+    await client.chat.completions.create({
+      model: 'deepseek-chat',
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    const [viaResponses, viaChat] = gw.usage.slice(before);
+    expect(viaChat?.countSource).toBe('estimated');
+    expect(viaChat?.usage?.completionTokens).toBeGreaterThan(5);
+    expect(viaResponses?.countSource).toBe('estimated');
+    expect(viaResponses?.usage?.completionTokens).toBe(viaChat?.usage?.completionTokens);
+  });
+
+  it('estimates the output of a stream whose upstream reported no usage once, as the chat door does', async () => {
+    const before = gw.usage.length;
+    fake.enqueue({ kind: 'raw-sse', body: CHAT_SSE_NO_USAGE });
+    await collect(await client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true }));
+    fake.enqueue({ kind: 'raw-sse', body: CHAT_SSE_NO_USAGE });
+    const chat = await client.chat.completions.create({
+      model: 'deepseek-chat',
+      messages: [{ role: 'user', content: 'Hello' }],
+      stream: true,
+    });
+    await collect(chat);
+    const [viaResponses, viaChat] = await waitFor(
+      () => (gw.usage.length >= before + 2 ? gw.usage.slice(before) : null),
+      'both streams recorded',
+    );
+    expect(viaResponses?.countSource).toBe('estimated');
+    expect(viaChat?.countSource).toBe('estimated');
+    expect(viaChat?.usage?.completionTokens).toBeGreaterThan(5);
+    expect(viaResponses?.usage?.completionTokens).toBe(viaChat?.usage?.completionTokens);
+  });
+});
+
+const DATA_URL = `data:image/png;base64,${PIXEL_PNG}`;
+const HTTP_URL = 'https://images.example/cat.png';
+const IMAGE_INPUT: ResponseInputItem[] = [
+  {
+    role: 'user',
+    content: [
+      { type: 'input_text', text: 'Compare these' },
+      { type: 'input_image', image_url: DATA_URL, detail: 'auto' },
+      { type: 'input_image', image_url: HTTP_URL, detail: 'auto' },
+    ],
+  },
+];
+
+describe('input_image parts reach the upstream as its own image parts', () => {
+  it('OpenAI-format chat: image_url parts with the data: URL and the http URL', async () => {
+    await client.responses.create({ model: 'deepseek-chat', input: IMAGE_INPUT });
+    const messages = lastBody().messages as { role: string; content: unknown }[];
+    expect(messages.at(-1)).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Compare these' },
+        { type: 'image_url', image_url: { url: DATA_URL } },
+        { type: 'image_url', image_url: { url: HTTP_URL } },
+      ],
+    });
+  });
+
+  it('Anthropic: a base64 image block and a url image block', async () => {
+    await client.responses.create({ model: 'claude-native', input: IMAGE_INPUT });
+    const messages = lastBody().messages as { role: string; content: unknown }[];
+    expect(messages.at(-1)).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Compare these' },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL_PNG } },
+        { type: 'image', source: { type: 'url', url: HTTP_URL } },
+      ],
+    });
+  });
+});
+
+/** A tool-use turn as Codex sends it back: reasoning, the call, its output. */
+const reasoningTurn = (encrypted?: string): ResponseInputItem[] => [
+  { role: 'user', content: 'Weather in Paris?' },
+  {
+    type: 'reasoning',
+    id: 'rs_1',
+    summary: [{ type: 'summary_text', text: 'I should call the tool.' }],
+    ...(encrypted ? { encrypted_content: encrypted } : {}),
+  },
+  { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"location":"Paris"}' },
+  { type: 'function_call_output', call_id: 'call_1', output: '{"temp":21}' },
+];
+
+describe('reasoning input items reach the upstream as its own reasoning', () => {
+  it('OpenAI-format chat: reasoning_content on the tool-use assistant message', async () => {
+    await client.responses.create({ model: 'deepseek-chat', input: reasoningTurn(), tools: [tool] });
+    const messages = lastBody().messages as Record<string, unknown>[];
+    const assistant = messages.find((m) => m.role === 'assistant');
+    expect(assistant).toMatchObject({
+      reasoning_content: 'I should call the tool.',
+      tool_calls: [{ id: 'call_1', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+    });
+  });
+
+  it('Anthropic: a thinking block with the signature carried in encrypted_content, before the tool_use', async () => {
+    await client.responses.create({
+      model: 'claude-native',
+      input: reasoningTurn(`sig:${FAKE_SIGNATURE}`),
+      tools: [tool],
+    });
+    const messages = lastBody().messages as { role: string; content: { type: string }[] }[];
+    const assistant = messages.find((m) => m.role === 'assistant');
+    expect(assistant?.content).toEqual([
+      { type: 'thinking', thinking: 'I should call the tool.', signature: FAKE_SIGNATURE },
+      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { location: 'Paris' } },
+    ]);
+  });
+
+  it('Anthropic: unsigned reasoning (another provider’s) is left out rather than refused upstream', async () => {
+    const response = await client.responses.create({
+      model: 'claude-native',
+      input: reasoningTurn(),
+      tools: [tool],
+    });
+    expect(response.status).toBe('completed');
+    const messages = lastBody().messages as { role: string; content: { type: string }[] }[];
+    const assistant = messages.find((m) => m.role === 'assistant');
+    expect(assistant?.content.map((b) => b.type)).toEqual(['tool_use']);
+  });
+});
+
+/** OpenAI-format usage with cached and reasoning token details. */
+const CHAT_USAGE = {
+  prompt_tokens: 50,
+  completion_tokens: 30,
+  total_tokens: 80,
+  prompt_tokens_details: { cached_tokens: 40 },
+  completion_tokens_details: { reasoning_tokens: 20 },
+};
+const chatBase = { id: 'chatcmpl-u', created: FAKE_CREATED, model: 'deepseek-chat' };
+const CHAT_JSON = {
+  ...chatBase,
+  object: 'chat.completion',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'cached hi' }, finish_reason: 'stop' }],
+  usage: CHAT_USAGE,
+};
+function chatSse(chunks: Record<string, unknown>[]): string {
+  return chunks
+    .map((e) => `data: ${JSON.stringify({ ...chatBase, object: 'chat.completion.chunk', ...e })}\n\n`)
+    .concat('data: [DONE]\n\n')
+    .join('');
+}
+const CHAT_SSE = chatSse([
+  { choices: [{ index: 0, delta: { content: 'cached hi' } }] },
+  { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+  { choices: [], usage: CHAT_USAGE },
+]);
+
+const CHAT_SSE_NO_USAGE = chatSse([
+  { choices: [{ index: 0, delta: { content: 'A rather longer answer, ' } }] },
+  { choices: [{ index: 0, delta: { content: 'streamed in two pieces without usage.' } }] },
+  { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+]);
+
+const USAGE_CASES = [
+  {
+    family: 'Anthropic (cache_read_input_tokens)',
+    model: 'claude-native',
+    arrange: () => {},
+    // The fake's 21 input + 5 cache writes + 100 cache reads; Anthropic reports no reasoning count.
+    expected: { input: 126, cached: 100, output: 12, reasoning: 0 },
+    streamArrange: () => {},
+  },
+  {
+    family: 'OpenAI-format chat (prompt/completion_tokens_details)',
+    model: 'deepseek-chat',
+    arrange: () => fake.enqueue({ kind: 'status', status: 200, body: CHAT_JSON }),
+    expected: { input: 50, cached: 40, output: 30, reasoning: 20 },
+    streamArrange: () => fake.enqueue({ kind: 'raw-sse', body: CHAT_SSE }),
+  },
+] as const;
+
+describe.each(USAGE_CASES)('usage details from $family', ({ model, arrange, streamArrange, expected }) => {
+  const want = {
+    input_tokens: expected.input,
+    input_tokens_details: { cached_tokens: expected.cached },
+    output_tokens: expected.output,
+    output_tokens_details: { reasoning_tokens: expected.reasoning },
+    total_tokens: expected.input + expected.output,
+  };
+
+  it('reports cached and reasoning tokens in the JSON response', async () => {
+    arrange();
+    const response = await client.responses.create({ model, input: 'Hi' });
+    expect(response.status).toBe('completed');
+    expect(response.usage).toEqual(want);
+  });
+
+  it('reports them in response.completed of a stream', async () => {
+    streamArrange();
+    const { events, error } = await collect(
+      await client.responses.create({ model, input: 'Hi', stream: true }),
+    );
+    expect(error).toBeUndefined();
+    const done = events.at(-1);
+    if (done?.type !== 'response.completed') throw new Error(`last event is ${done?.type}`);
+    expect(done.response.usage).toEqual(want);
+  });
+});
