@@ -1,5 +1,6 @@
 import type { JsonObject } from '../spec/json.js';
 import type { AttemptRecord, TokenUsage, UsageRecord } from '../spec/usage.js';
+import { blankUsageRecord } from '../usage/blank-record.js';
 import { computeCost } from '../usage/cost.js';
 import { estimateUsage } from '../usage/estimate-usage.js';
 import type { PriceTable } from '../usage/prices.js';
@@ -133,28 +134,7 @@ export function buildUsageRecord(
   events: readonly UsageEvent[],
   accounting: UsageAccounting | null,
 ): UsageRecord {
-  const record: UsageRecord = {
-    requestId: init.requestId,
-    startedAt,
-    keyId: null,
-    userId: null,
-    operation: init.operation,
-    modelAsked: null,
-    modelServed: null,
-    channel: null,
-    upstreamKey: null,
-    stream: false,
-    status: 0,
-    errorCode: null,
-    usage: null,
-    countSource: null,
-    cost: null,
-    prices: null,
-    cacheHit: false,
-    firstByteMs: null,
-    latencyMs: 0,
-    attempts: [],
-  };
+  const record: UsageRecord = blankUsageRecord(init.requestId, init.operation, startedAt);
   let json: JsonObject | null = null;
   let counted: Extract<UsageEvent, { type: 'counted' }> | null = null;
   for (const event of events) {

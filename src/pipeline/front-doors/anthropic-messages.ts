@@ -1,13 +1,14 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { chatContext, type FrontDoorWire } from '../../http/chat-call.js';
 import type { GatewayEnv } from '../../http/context.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
-import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import type { JsonObject } from '../../spec/json.js';
 import { countInputTokens } from '../../usage/count-input-tokens.js';
 import type { FrontDoor } from '../front-door.js';
+import { reshapeErrors } from './reshape-errors.js';
 
 /** Client headers a same-format upstream should still see (Claude Code sends betas). */
 const FORWARDED_HEADERS = ['anthropic-beta', 'anthropic-version'];
@@ -97,33 +98,7 @@ function checkBody(json: JsonObject): string {
   return json.model;
 }
 
-/**
- * Re-shapes any error answer on these routes — the gateway's own (thrown, in the OpenAI
- * envelope) or an upstream's relayed one — into `{"type":"error","error":{type,message}}`.
- */
+/** Errors in `{"type":"error","error":{type,message}}`, which the Anthropic SDKs parse. */
 function anthropicErrors(wire: FrontDoorWire): MiddlewareHandler<GatewayEnv> {
-  return async (c: Context<GatewayEnv>, next) => {
-    await next();
-    if (c.res.status < 400 || !c.res.headers.get('content-type')?.includes('json')) return;
-    let body: unknown;
-    try {
-      body = await c.res.clone().json();
-    } catch {
-      return;
-    }
-    if (!isJsonObject(body) || body.type === 'error') return;
-    const error = isJsonObject(body.error) ? body.error : null;
-    const message =
-      (error && typeof error.message === 'string' && error.message) ||
-      (typeof body.message === 'string' && body.message) ||
-      `upstream answered HTTP ${c.res.status}`;
-    const headers = new Headers(c.res.headers);
-    headers.delete('content-length');
-    c.res = new Response(
-      JSON.stringify(
-        wire.client.errorBody({ status: c.res.status, code: '', message, requestId: c.get('requestId') }),
-      ),
-      { status: c.res.status, headers },
-    );
-  };
+  return reshapeErrors(wire, (body) => body.type === 'error');
 }

@@ -11,6 +11,7 @@ import { sseToJsonArray } from '../../streaming/json-array-stream.js';
 import { sseDecoder } from '../../streaming/sse.js';
 import { countInputTokens } from '../../usage/count-input-tokens.js';
 import type { FrontDoor } from '../front-door.js';
+import { reshapeErrors } from './reshape-errors.js';
 
 /** Gemini's API version paths (`/v1beta` is the SDKs' default), and the gateway's own two. */
 export const GEMINI_BASES = ['/v1beta', '/v1', '/api/v1'] as const;
@@ -162,33 +163,12 @@ function jsonArrayWire(wire: FrontDoorWire): FrontDoorWire {
 }
 
 /**
- * Re-shapes any error answer on these routes — the gateway's own (OpenAI envelope) or a
- * non-Gemini upstream's relayed one — into `{"error":{"code","message","status"}}`.
+ * Errors in `{"error":{"code","message","status"}}`; a Gemini upstream's own error (numeric
+ * `code`, string `status`) is left as it came.
  */
 export function geminiErrors(wire: FrontDoorWire): MiddlewareHandler<GatewayEnv> {
-  return async (c, next) => {
-    await next();
-    if (c.res.status < 400 || !c.res.headers.get('content-type')?.includes('json')) return;
-    let body: unknown;
-    try {
-      body = await c.res.clone().json();
-    } catch {
-      return;
-    }
-    if (!isJsonObject(body)) return;
+  return reshapeErrors(wire, (body) => {
     const error = isJsonObject(body.error) ? body.error : null;
-    if (error && typeof error.code === 'number' && typeof error.status === 'string') return;
-    const message =
-      (error && typeof error.message === 'string' && error.message) ||
-      (typeof body.message === 'string' && body.message) ||
-      `upstream answered HTTP ${c.res.status}`;
-    const headers = new Headers(c.res.headers);
-    headers.delete('content-length');
-    c.res = new Response(
-      JSON.stringify(
-        wire.client.errorBody({ status: c.res.status, code: '', message, requestId: c.get('requestId') }),
-      ),
-      { status: c.res.status, headers },
-    );
-  };
+    return error !== null && typeof error.code === 'number' && typeof error.status === 'string';
+  });
 }

@@ -1,6 +1,7 @@
 import type { Database as BetterSqlite } from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import type { UsageRecord } from '../../spec/usage.js';
+import { blankUsageRecord } from '../../usage/blank-record.js';
 import { rollupBatch } from '../../usage/rollup.js';
 import type { UsageRecordsTable } from '../sql/accounting-schema.js';
 import { ADDITIVE_COLUMNS, fromRow, toRollupRow, toRow } from '../sql/usage-rows.js';
@@ -104,26 +105,5 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
 
 /** A record with every field, to learn the column names from the row mapping. */
 function sampleRecord(): UsageRecord {
-  return {
-    requestId: '',
-    startedAt: 0,
-    keyId: null,
-    userId: null,
-    operation: '',
-    modelAsked: null,
-    modelServed: null,
-    channel: null,
-    upstreamKey: null,
-    stream: false,
-    status: 0,
-    errorCode: null,
-    usage: null,
-    countSource: null,
-    cost: null,
-    prices: null,
-    cacheHit: false,
-    firstByteMs: null,
-    latencyMs: 0,
-    attempts: [],
-  };
+  return blankUsageRecord('', '', 0);
 }
