@@ -1,7 +1,7 @@
 import { channelSchema } from '../config/schema.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { buildChannels } from '../router/build-channels.js';
-import type { Channel } from '../spec/channel.js';
+import { BYOK_COPY_MARK, type Channel } from '../spec/channel.js';
 import type { Principal } from '../spec/principal.js';
 
 /**
@@ -23,7 +23,7 @@ export function channelsFor(
   return () => {
     const own = channels().filter((c) => c.provider === byok.provider);
     const base = own.length > 0 ? own : defaultEndpoint(byok.provider, providers);
-    const copy = `+byok:${principal.keyId}`;
+    const copy = `${BYOK_COPY_MARK}${principal.keyId}`;
     return base.map((c) => ({ ...c, id: `${c.id}${copy}`, name: `${c.name}${copy}`, keys: [byok.apiKey] }));
   };
 }

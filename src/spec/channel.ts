@@ -43,3 +43,9 @@ export interface Target {
   readonly keyIndex: number;
   readonly upstreamModel: string;
 }
+
+/**
+ * Marks a bring-your-own-key tenant's copy of a channel: `<channel>+byok:<key id>` (id and name),
+ * so its health, load and counters stay apart from the shared channel's.
+ */
+export const BYOK_COPY_MARK = '+byok:';
