@@ -4,7 +4,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { RollupDimension, UsageLogQuery, UsageStore } from '../storage/accounting-ports.js';
-import { decodeCursor } from '../storage/usage-log-cursor.js';
+import { cursorPageFields } from './cursor-page-query.js';
 import { parseOrThrow } from './invalid-request.js';
 import { csvHeader, csvRow, exportLog } from './log-export.js';
 import { summarize, usageSeries } from './usage-summary.js';
@@ -33,11 +33,7 @@ export const logQuery = z
     channel: z.string().min(1).optional(),
     status: z.coerce.number().int().min(0).max(999).optional(),
     failed: z.stringbool().optional().describe('true: only requests with status >= 400'),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z
-      .string()
-      .refine((c) => decodeCursor(c) !== null, 'not a cursor from a previous page')
-      .optional(),
+    ...cursorPageFields,
   })
   .strict();
 

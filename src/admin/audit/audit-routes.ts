@@ -2,8 +2,8 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { GatewayEnv } from '../../http/context.js';
 import type { AuditEntry, AuditStore } from '../../storage/audit-port.js';
-import { decodeCursor } from '../../storage/usage-log-cursor.js';
 import { iso } from '../context.js';
+import { cursorPageFields } from '../cursor-page-query.js';
 import { parseOrThrow } from '../invalid-request.js';
 
 const time = z.union([
@@ -28,11 +28,7 @@ export const auditQuery = z
     object_id: z.string().min(1).optional(),
     since: time.optional().describe('epoch ms or ISO 8601, inclusive'),
     until: time.optional().describe('epoch ms or ISO 8601, exclusive'),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z
-      .string()
-      .refine((c) => decodeCursor(c) !== null, 'not a cursor from a previous page')
-      .optional(),
+    ...cursorPageFields,
   })
   .strict();
 
