@@ -91,7 +91,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         denyPrivate: settings.denyPrivateUpstreams,
       });
   const deferred = createPendingWork();
-  const telemetry = createNodeTelemetry(settings.telemetry, VERSION, logger);
+  const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
   let app: App;
   try {
     const sealing = loadSealingKey({

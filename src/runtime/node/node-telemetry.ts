@@ -3,7 +3,6 @@ import type { TelemetrySettings } from '../../config/telemetry-schema.js';
 import type { Logger } from '../../spec/logger.js';
 import { combineTelemetry } from '../../telemetry/combine.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
-import { createOtelTraces } from './otel-traces.js';
 import { createPromMetrics } from './prom-metrics.js';
 
 /** A collector that does not answer may hold a shutdown this long, no longer. */
@@ -11,15 +10,19 @@ const CLOSE_LIMIT_MS = 5_000;
 /** A collector that is down fails every batch: say so at most this often. */
 const REPORT_EVERY_MS = 60_000;
 
-/** Metrics when `metrics.enabled`, traces when an OTLP endpoint is set; null when neither. */
-export function createNodeTelemetry(
+/**
+ * Metrics when `metrics.enabled`, traces when an OTLP endpoint is set; null when neither. The
+ * OpenTelemetry SDK is loaded only for traces: importing it costs about 0.2 s of start-up.
+ */
+export async function createNodeTelemetry(
   settings: TelemetrySettings,
   version: string,
   logger: Logger,
-): Telemetry | null {
+): Promise<Telemetry | null> {
   const parts: Telemetry[] = [];
   if (settings.metrics.enabled) parts.push(createPromMetrics(logger));
   if (settings.traces) {
+    const { createOtelTraces } = await import('./otel-traces.js');
     parts.push(createOtelTraces({ ...settings.traces, version }));
     reportExportFailures(logger);
     // The URL only: the headers may carry the collector's credentials.
