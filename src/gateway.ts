@@ -34,6 +34,7 @@ import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
 import { createRouterRuntime } from './router/router-runtime.js';
 import type { Channel } from './spec/channel.js';
+import type { HealthCheck } from './spec/health-check.js';
 import type { Logger } from './spec/logger.js';
 import type { FetchLike } from './spec/provider.js';
 import type { UsageSink } from './spec/usage.js';
@@ -88,6 +89,8 @@ export interface GatewayDeps {
   readonly telemetry?: Telemetry;
   /** Router health store (in-memory when absent; a shared one for many processes). */
   readonly health?: HealthStore;
+  /** Parts `GET /health` reports beside the storage (spec/health-check.ts). */
+  readonly healthChecks?: readonly HealthCheck[];
   /** Backoff waits; tests may inject one that does not wait on real time. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly options: {
@@ -160,6 +163,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   mountServiceRoutes(app, {
     version: options.version,
     storage: deps.storage,
+    ...(deps.healthChecks ? { checks: deps.healthChecks } : {}),
     endpoints: {
       ...(deps.wires?.get('anthropic') ? { messages: '/v1/messages' } : {}),
       ...(deps.wires ? { responses: '/v1/responses' } : {}),

@@ -2,6 +2,7 @@ import type { ClientAddressOf } from '../auth/middleware.js';
 import type { PanelAssets } from '../http/admin-panel.js';
 import type { Defer } from '../pipeline/defer.js';
 import type { HealthStore } from '../router/health/health-store.js';
+import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
 import type { FetchLike } from '../spec/provider.js';
 import type { UsageRecord } from '../spec/usage.js';
@@ -65,6 +66,8 @@ export interface AppPorts {
   readonly defer?: Defer;
   /** Metrics and traces (prom-client and OpenTelemetry on Node); nothing is observed when absent. */
   readonly telemetry?: Telemetry;
+  /** Parts `GET /health` reports beside the storage: shared state, the usage backlog. */
+  readonly healthChecks?: readonly HealthCheck[];
   /** The version the gateway reports. */
   readonly version: string;
 }

@@ -130,6 +130,10 @@ export const fileConfigSchema = z
       .strict()
       .default({}),
     database_url: z.string().min(1).optional(),
+    redis_url: z
+      .string()
+      .regex(/^rediss?:\/\//i, 'redis_url must start with redis:// or rediss://')
+      .optional(),
     /** The database connection (docs/configuration.md, "Database"). */
     database: z
       .object({
@@ -207,6 +211,11 @@ export const envSchema = z
     HOST: z.string().min(1).optional(),
     DATABASE_URL: z.string().min(1).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).optional(),
+    /** Shared state for many instances (limits, router health, cache, change feed, usage buffer). */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//i, 'REDIS_URL must start with redis:// or rediss://')
+      .optional(),
     CONFIG: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),

@@ -21,6 +21,11 @@ export interface Settings {
   readonly databaseUrl: string;
   /** Postgres connections per process, and whether `serve` migrates at start. */
   readonly database: { readonly poolSize: number; readonly migrate: boolean };
+  /**
+   * REDIS_URL: limits, router health, the response cache, sign-in throttling, the change feed
+   * and the usage buffer shared by every instance (docs/deployment.md); null: per process.
+   */
+  readonly redisUrl: string | null;
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
@@ -94,6 +99,7 @@ export function resolveSettings(input: SettingsInput): Settings {
       poolSize: env.DATABASE_POOL_SIZE ?? file.database.pool_size ?? DEFAULT_POOL_SIZE,
       migrate: file.database.migrate,
     },
+    redisUrl: env.REDIS_URL ?? file.redis_url ?? null,
     logLevel: env.LOG_LEVEL ?? file.log_level ?? 'info',
     bodyLimitBytes,
     corsOrigins: env.CORS_ORIGINS

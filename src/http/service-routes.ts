@@ -1,11 +1,19 @@
 import type { Hono } from 'hono';
+import type { HealthCheck } from '../spec/health-check.js';
+import type { JsonValue } from '../spec/json.js';
 import type { Storage } from '../storage/ports.js';
 import type { GatewayEnv } from './context.js';
 
 /** `GET /` describes the service; `GET /health` reports liveness and storage readiness. */
 export function mountServiceRoutes(
   app: Hono<GatewayEnv>,
-  deps: { version: string; storage: Storage; endpoints?: Readonly<Record<string, string>> },
+  deps: {
+    version: string;
+    storage: Storage;
+    endpoints?: Readonly<Record<string, string>>;
+    /** Parts reported beside the storage (shared state, usage backlog); see spec/health-check.ts. */
+    checks?: readonly HealthCheck[];
+  },
 ): void {
   app.get('/', (c) =>
     c.json({
@@ -23,12 +31,28 @@ export function mountServiceRoutes(
       },
     }),
   );
+  const checks = deps.checks ?? [];
   app.get('/health', async (c) => {
-    try {
-      await deps.storage.ping();
-      return c.json({ status: 'ok', storage: 'ok' });
-    } catch {
-      return c.json({ status: 'degraded', storage: 'unavailable' }, 503);
+    const storageUp = await deps.storage.ping().then(
+      () => true,
+      () => false,
+    );
+    const parts: Record<string, JsonValue> = {};
+    let degraded = !storageUp;
+    for (const check of checks) {
+      const result = await Promise.resolve()
+        .then(() => check.check())
+        .catch((err: unknown) => ({ degraded: true, detail: { error: String(err) } }));
+      parts[check.name] = result.detail;
+      degraded ||= result.degraded;
     }
+    const body = {
+      status: degraded ? 'degraded' : 'ok',
+      storage: storageUp ? 'ok' : 'unavailable',
+      ...(checks.length > 0 ? { degraded } : {}),
+      ...parts,
+    };
+    // Without its storage the instance cannot serve; degraded shared state still serves (200).
+    return c.json(body, storageUp ? 200 : 503);
   });
 }

@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 /**
- * Shared services the slower suites use when present (Postgres now; Redis can follow the same
- * shape). Absent, a suite skips and says why, unless REQUIRE_SERVICES=1 (CI), where a missing
+ * Shared services the slower suites use when present (Postgres, Redis), each the same
+ * way. Absent, a suite skips and says why, unless REQUIRE_SERVICES=1 (CI), where a missing
  * service is a failure.
  */
 export function serviceMissing(service: string, why: string, suite: string): null {
@@ -68,4 +69,54 @@ async function adminQuery(url: string, text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** Where to look: TEST_REDIS_URL, else the local server. */
+function redisCandidate(): string {
+  return process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+}
+
+/** A Redis URL that answers PING, or null (after saying why) when there is none. */
+export async function redisUrl(suite: string): Promise<string | null> {
+  const url = redisCandidate();
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return url;
+  } catch (err) {
+    return serviceMissing('Redis', `${url}: ${(err as Error).message}`, suite);
+  } finally {
+    client.disconnect();
+  }
+}
+
+let prefixes = 0;
+
+/** A key prefix no other test (run) uses; `drop` deletes every key under it. */
+export function freshRedisPrefix(url: string): { prefix: string; drop(): Promise<void> } {
+  const prefix = `sbtest:${process.pid}:${Date.now().toString(36)}:${prefixes++}:`;
+  return {
+    prefix,
+    async drop() {
+      const client = new Redis(url, { maxRetriesPerRequest: 1 });
+      client.on('error', () => {});
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+          cursor = next;
+          if (keys.length > 0) await client.del(...keys);
+        } while (cursor !== '0');
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
 }

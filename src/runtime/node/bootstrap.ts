@@ -17,6 +17,7 @@ import type { Exposition } from '../../telemetry/telemetry.js';
 import { createGptTokenizerCounter } from './gpt-tokenizer-counter.js';
 import { createNodeTelemetry } from './node-telemetry.js';
 import { sealingRejected } from './open-secret-box.js';
+import { openSharedState } from './open-shared-state.js';
 import { openStorage } from './open-storage.js';
 import { nodePanelAssets } from './panel-files.js';
 import { createPendingWork } from './pending-work.js';
@@ -91,6 +92,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         denyPrivate: settings.denyPrivateUpstreams,
       });
   const deferred = createPendingWork();
+  const shared = await openSharedState(settings, logger);
   const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
   let app: App;
   try {
@@ -102,16 +104,24 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
     app = await createApp(
       {
         storage,
-        // Counters live in this process (one Node process on SQLite).
-        counters: options.counters ?? createMemoryCounterStore(),
+        // Counters in Redis when REDIS_URL is set; else in this process (one Node process).
+        counters: options.counters ?? shared.ports.counters ?? createMemoryCounterStore(),
         // `cache.backend: sqlite` shares the cache through the database file; else it is per process.
         ...(options.cacheStore
           ? { openCache: () => options.cacheStore as CacheStore }
           : settings.accounting.cache.backend === 'sqlite'
             ? { openCache: storage.openResponseCache }
-            : {}),
+            : shared.ports.openCache
+              ? { openCache: shared.ports.openCache }
+              : {}),
         defer: deferred.defer,
-        ...(options.changes ? { changes: options.changes } : {}),
+        ...(options.changes
+          ? { changes: options.changes }
+          : shared.ports.changes
+            ? { changes: shared.ports.changes }
+            : {}),
+        ...(shared.ports.health ? { health: shared.ports.health } : {}),
+        healthChecks: shared.checks,
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
         logger,
         sealing: { key: sealing.key, name: sealing.name, rejected: (err) => sealingRejected(sealing, err) },
@@ -133,6 +143,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   } catch (err) {
     await telemetry?.close();
     await upstream?.close();
+    await shared.close();
     await storage.close();
     throw err;
   }
@@ -165,6 +176,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
     async close() {
       await app.close();
       await upstream?.close();
+      await shared.close();
       await storage.close();
     },
   };

@@ -1,0 +1,50 @@
+import type { AppPorts } from '../../app/app-ports.js';
+import type { Settings } from '../../config/settings.js';
+import type { HealthCheck } from '../../spec/health-check.js';
+import type { Logger } from '../../spec/logger.js';
+import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
+import { isPostgresUrl } from './open-storage.js';
+
+/** The ports a shared backend supplies; absent ones stay in this process. */
+export type SharedPorts = Partial<Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache'>>;
+
+export interface SharedState {
+  readonly ports: SharedPorts;
+  /** What `GET /health` says of the shared state. */
+  readonly checks: readonly HealthCheck[];
+  /** The Redis link, when REDIS_URL is set. */
+  readonly redis: RedisLink | null;
+  close(): Promise<void>;
+}
+
+/**
+ * REDIS_URL set: limits, router health, the response cache and the change feed shared through
+ * Redis, falling back to this process while it is unreachable. Unset: everything per process,
+ * which is right for one process and said once at start for a shared Postgres.
+ */
+export async function openSharedState(settings: Settings, logger: Logger): Promise<SharedState> {
+  if (settings.redisUrl === null) {
+    if (isPostgresUrl(settings.databaseUrl))
+      logger.warn(
+        { database: 'postgres', redis: null },
+        'postgres without REDIS_URL: limits, router health, the response cache and admin changes are per process; set REDIS_URL when running more than one instance (docs/deployment.md)',
+      );
+    return {
+      ports: {},
+      checks: [{ name: 'shared_state', check: () => ({ degraded: false, detail: 'per-process' }) }],
+      redis: null,
+      async close() {},
+    };
+  }
+  const link = await openRedisLink(settings.redisUrl, { logger });
+  const redisCheck: HealthCheck = {
+    name: 'redis',
+    check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),
+  };
+  return {
+    ports: {},
+    checks: [redisCheck],
+    redis: link,
+    close: () => link.close(),
+  };
+}

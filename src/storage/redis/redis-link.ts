@@ -1,0 +1,98 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../../spec/logger.js';
+
+/**
+ * One process's connection to the shared Redis, and whether it answers right now. Every Redis
+ * store takes a link and a key prefix; a store whose command fails while the link is down falls
+ * back to this process alone (docs/deployment.md, "When Redis fails") and recovers when the
+ * link comes back.
+ */
+export interface RedisLink {
+  /** Commands; they reject at once while the link is down (no offline queue). */
+  readonly client: Redis;
+  /** Prepended to every key this gateway writes, so several deployments can share one Redis. */
+  readonly prefix: string;
+  /** True while the connection is ready. */
+  up(): boolean;
+  /** Calls `listener` on every change of `up()`; returns a function that stops it. */
+  onChange(listener: (up: boolean) => void): () => void;
+  /** A second connection to the same server (pub/sub needs its own); closed with the link. */
+  duplicate(): Redis;
+  close(): Promise<void>;
+}
+
+export interface RedisLinkOptions {
+  readonly logger: Logger;
+  /** Default `switchboard:`. */
+  readonly prefix?: string;
+  /** A command that takes longer fails (default 1 000 ms): a stalled Redis must not stall requests. */
+  readonly commandTimeoutMs?: number;
+}
+
+/** Connects to REDIS_URL; resolves once it answers, or after the first failure (then degraded). */
+export async function openRedisLink(url: string, options: RedisLinkOptions): Promise<RedisLink> {
+  const { logger } = options;
+  const settings = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    // Keep trying for as long as the process runs: at most every 2 s.
+    retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+  } as const;
+  const client = new Redis(url, settings);
+  const extra: Redis[] = [];
+  const listeners = new Set<(up: boolean) => void>();
+  let ready = false;
+  const set = (next: boolean) => {
+    if (next === ready) return;
+    ready = next;
+    if (next) logger.info({ redis: redactRedisUrl(url) }, 'redis: connected');
+    else
+      logger.warn(
+        { redis: redactRedisUrl(url) },
+        'redis: unreachable; limits, health and cache are per process until it returns',
+      );
+    for (const listener of listeners) listener(next);
+  };
+  client.on('ready', () => set(true));
+  client.on('close', () => set(false));
+  client.on('end', () => set(false));
+  // ioredis emits an error per failed reconnect; the state change above already said it once.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch {
+    set(false);
+  }
+  return {
+    client,
+    prefix: options.prefix ?? 'switchboard:',
+    up: () => ready,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    duplicate() {
+      const copy = client.duplicate({ ...settings, lazyConnect: false, enableOfflineQueue: true });
+      copy.on('error', () => {});
+      extra.push(copy);
+      return copy;
+    },
+    async close() {
+      listeners.clear();
+      for (const c of [client, ...extra]) c.disconnect();
+    },
+  };
+}
+
+/** `redis://user:pass@host:6379/0` → `redis://host:6379/0`: never the password in a log. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname}`;
+  } catch {
+    return 'redis://(unparsable)';
+  }
+}
