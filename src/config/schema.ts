@@ -216,6 +216,8 @@ export const envSchema = z
       .string()
       .regex(/^rediss?:\/\//i, 'REDIS_URL must start with redis:// or rediss://')
       .optional(),
+    /** Prepended to every Redis key (default `switchboard:`), so deployments can share one Redis. */
+    REDIS_KEY_PREFIX: z.string().min(1).max(100).optional(),
     CONFIG: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),

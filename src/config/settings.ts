@@ -26,6 +26,8 @@ export interface Settings {
    * and the usage buffer shared by every instance (docs/deployment.md); null: per process.
    */
   readonly redisUrl: string | null;
+  /** REDIS_KEY_PREFIX: every Redis key starts with it (default `switchboard:`). */
+  readonly redisKeyPrefix: string;
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
@@ -100,6 +102,7 @@ export function resolveSettings(input: SettingsInput): Settings {
       migrate: file.database.migrate,
     },
     redisUrl: env.REDIS_URL ?? file.redis_url ?? null,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'switchboard:',
     logLevel: env.LOG_LEVEL ?? file.log_level ?? 'info',
     bodyLimitBytes,
     corsOrigins: env.CORS_ORIGINS

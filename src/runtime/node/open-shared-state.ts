@@ -36,7 +36,7 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
       async close() {},
     };
   }
-  const link = await openRedisLink(settings.redisUrl, { logger });
+  const link = await openRedisLink(settings.redisUrl, { logger, prefix: settings.redisKeyPrefix });
   const redisCheck: HealthCheck = {
     name: 'redis',
     check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),
