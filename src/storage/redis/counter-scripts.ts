@@ -1,0 +1,204 @@
+/**
+ * The Lua scripts behind the Redis counter store. Each runs atomically on the server, so a
+ * take checks and adds every claim with no other instance in between, and the clock is the
+ * server's (`TIME`), shared by every instance whatever their own clocks say.
+ *
+ * Keys: KEYS[i] is the base key of claim i (`<prefix>limit:{<partition>}:<name>`). A count
+ * lives at `<base>:<window start>` (a string holding a number, expiring when its window ends;
+ * `total` never expires); a lease set is the base key itself, a sorted set of lease id → expiry.
+ *
+ * ARGV[1] is the clock: empty for the server's `TIME`, else epoch ms (tests drive a clock).
+ * Window names are those of src/limits/windows.ts and are computed the same way here.
+ */
+
+/** Shared by every script: the clock and the window math of src/limits/windows.ts. */
+const PRELUDE = `
+local DAY = 86400000
+-- Window starts as digits, never in exponent form (they name keys and travel in tickets).
+local function digits(n) return string.format('%.0f', n) end
+local function clock(given)
+  if given ~= '' then return tonumber(given) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+-- Howard Hinnant's civil calendar conversions (days since 1970-01-01 <-> year, month).
+local function civil(z)
+  z = z + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return y, m
+end
+local function days(y, m)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doy = math.floor((153 * mp + 2) / 5)
+  return era * 146097 + yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy - 719468
+end
+-- Start and end (exclusive; -1 = never) of the window holding now.
+local function window(name, now)
+  local len = nil
+  if name == 'minute' then len = 60000
+  elseif name == 'hour' then len = 3600000
+  elseif name == 'day' then len = DAY end
+  if len then
+    local start = math.floor(now / len) * len
+    return start, start + len
+  end
+  if name == 'total' then return 0, -1 end
+  local day = math.floor(now / DAY)
+  if name == 'week' then
+    -- 1970-01-01 was a Thursday: day 4 is the first Monday.
+    local start = (day - ((day - 4) % 7)) * DAY
+    return start, start + 7 * DAY
+  end
+  local y, m = civil(day)
+  local ny, nm = y, m + 1
+  if nm > 12 then ny, nm = y + 1, 1 end
+  return days(y, m) * DAY, days(ny, nm) * DAY
+end
+-- Drops expired leases (expiry <= now), then counts the live ones.
+local function live(key, now)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  return redis.call('ZCARD', key)
+end
+-- A count's key expires with its window (relative to the script's clock); total never does.
+local function expire(key, start, stop, now)
+  if stop ~= -1 then redis.call('PEXPIRE', key, math.max(stop - now, 1)) end
+end
+-- A lease set lives as long as its longest lease.
+local function keepLeases(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+`;
+
+/**
+ * take: ARGV = clock, lease TTL ms, lease id, then per claim: kind (`count`|`lease`), window,
+ * amount, limit. Adds nothing unless every claim fits. Returns
+ * { ok (1|0), failed index (0-based, -1), now, used[] (strings: counts may be fractional),
+ *   window starts[], window ends[] (-1: never) }; `used` is after the take when ok, else before.
+ */
+export const TAKE = `${PRELUDE}
+local now = clock(ARGV[1])
+local ttl = tonumber(ARGV[2])
+local lease = ARGV[3]
+local n = #KEYS
+local used, starts, ends, keys = {}, {}, {}, {}
+local failed = -1
+for i = 1, n do
+  local at = 4 + (i - 1) * 4
+  local kind, amount, limit = ARGV[at], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+  local u
+  if kind == 'count' then
+    local s, e = window(ARGV[at + 1], now)
+    starts[i], ends[i] = s, e
+    keys[i] = KEYS[i] .. ':' .. digits(s)
+    u = tonumber(redis.call('GET', keys[i]) or '0')
+    -- At the limit already fails too, so a zero estimate cannot slip past a spent budget.
+    if failed == -1 and (u >= limit or u + amount > limit) then failed = i - 1 end
+  else
+    starts[i], ends[i] = 0, -1
+    keys[i] = KEYS[i]
+    u = live(keys[i], now)
+    if failed == -1 and u >= limit then failed = i - 1 end
+  end
+  used[i] = tostring(u)
+end
+if failed ~= -1 then
+  -- The counts as stored (full precision), not as Lua prints them.
+  for i = 1, n do
+    if ARGV[4 + (i - 1) * 4] == 'count' then used[i] = redis.call('GET', keys[i]) or '0' end
+  end
+  return { 0, failed, now, used, starts, ends }
+end
+for i = 1, n do
+  local at = 4 + (i - 1) * 4
+  if ARGV[at] == 'count' then
+    used[i] = redis.call('INCRBYFLOAT', keys[i], ARGV[at + 2])
+    expire(keys[i], starts[i], ends[i], now)
+  else
+    redis.call('ZADD', keys[i], now + ttl, lease)
+    keepLeases(keys[i], ttl)
+    used[i] = tostring(redis.call('ZCARD', keys[i]))
+  end
+end
+return { 1, -1, now, used, starts, ends }
+`;
+
+/**
+ * settle: ARGV = lease id ('' for none), then per claim: kind, window start, delta. Deltas go to
+ * the windows the take counted in, only while they exist (an ended window is gone: nothing to
+ * correct, and it must not come back without a TTL); the lease is removed from each lease set.
+ */
+export const SETTLE = `
+local lease = ARGV[1]
+for i = 1, #KEYS do
+  local at = 2 + (i - 1) * 3
+  if ARGV[at] == 'count' then
+    local key = KEYS[i] .. ':' .. ARGV[at + 1]
+    if tonumber(ARGV[at + 2]) ~= 0 and redis.call('EXISTS', key) == 1 then
+      redis.call('INCRBYFLOAT', key, ARGV[at + 2])
+    end
+  elseif lease ~= '' then
+    redis.call('ZREM', KEYS[i], lease)
+  end
+end
+return 1
+`;
+
+/**
+ * renew: KEYS = the ticket's lease sets; ARGV = clock, lease id, TTL ms. Extends the lease where
+ * it is still live; returns 1 when it was held in any set, else 0 (it lapsed: its slot may be
+ * someone else's now).
+ */
+export const RENEW = `${PRELUDE}
+local now = clock(ARGV[1])
+local ttl = tonumber(ARGV[3])
+local held = 0
+for i = 1, #KEYS do
+  live(KEYS[i], now)
+  if redis.call('ZSCORE', KEYS[i], ARGV[2]) then
+    redis.call('ZADD', KEYS[i], 'XX', now + ttl, ARGV[2])
+    keepLeases(KEYS[i], ttl)
+    held = 1
+  end
+end
+return held
+`;
+
+/**
+ * peek: KEYS[1] = base key; ARGV = clock, kind, window. Returns { value (string), window start,
+ * exists (1|0) } of the current window (value 0 when absent), or { live leases, 0, 1 }.
+ */
+export const PEEK = `${PRELUDE}
+local now = clock(ARGV[1])
+if ARGV[2] == 'lease' then return { tostring(live(KEYS[1], now)), 0, 1 } end
+local s = window(ARGV[3], now)
+local v = redis.call('GET', KEYS[1] .. ':' .. digits(s))
+if v then return { v, s, 1 } end
+return { '0', s, 0 }
+`;
+
+/**
+ * seed: KEYS[1] = base key; ARGV = clock, window, the window start the amount was loaded for,
+ * amount. Sets the count only if absent and only while that window is still the current one
+ * (the loader ran between peek and here). Returns 1 when this call set it.
+ */
+export const SEED = `${PRELUDE}
+local now = clock(ARGV[1])
+local s, e = window(ARGV[2], now)
+if s ~= tonumber(ARGV[3]) then return 0 end
+local key = KEYS[1] .. ':' .. digits(s)
+if redis.call('SET', key, ARGV[4], 'NX') then
+  expire(key, s, e, now)
+  return 1
+end
+return 0
+`;

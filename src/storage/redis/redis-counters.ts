@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type {
+  ClaimState,
+  CounterClaim,
+  CounterRef,
+  CounterStore,
+  CounterTicket,
+} from '../accounting-ports.js';
+import { PEEK, RENEW, SEED, SETTLE, TAKE } from './counter-scripts.js';
+import type { RedisLink } from './redis-link.js';
+
+export interface RedisCounterOptions {
+  /**
+   * A clock in place of the server's `TIME` (tests drive one). Absent in production: every
+   * instance then counts in the windows of the one Redis clock.
+   */
+  readonly now?: () => number;
+}
+
+type Script = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
+
+/** The scripts as ioredis commands: EVALSHA, with EVAL when the server has not cached one yet. */
+interface Scripts {
+  readonly take: Script;
+  readonly settle: Script;
+  readonly renew: Script;
+  readonly peek: Script;
+  readonly seed: Script;
+}
+
+const COMMANDS = {
+  take: ['switchboardCounterTake', TAKE],
+  settle: ['switchboardCounterSettle', SETTLE],
+  renew: ['switchboardCounterRenew', RENEW],
+  peek: ['switchboardCounterPeek', PEEK],
+  seed: ['switchboardCounterSeed', SEED],
+} as const;
+
+function defineScripts(client: Redis): Scripts {
+  const commands = client as unknown as Record<string, Script>;
+  const bind = ([name, lua]: readonly [string, string]): Script => {
+    // Defined once per client; every store on the link uses the same commands.
+    if (typeof commands[name] !== 'function') client.defineCommand(name, { lua });
+    const command = commands[name] as Script;
+    return (...args) => command.apply(client, args);
+  };
+  return {
+    take: bind(COMMANDS.take),
+    settle: bind(COMMANDS.settle),
+    renew: bind(COMMANDS.renew),
+    peek: bind(COMMANDS.peek),
+    seed: bind(COMMANDS.seed),
+  };
+}
+
+/**
+ * Limit counters every instance on one Redis shares exactly: each operation is one Lua script,
+ * atomic on the server, on the server's clock (src/storage/redis/counter-scripts.ts). Commands
+ * fail while the link is down; src/storage/fallback-counters.ts turns that into per-process
+ * limits.
+ */
+export function createRedisCounterStore(link: RedisLink, options: RedisCounterOptions = {}): CounterStore {
+  const scripts = defineScripts(link.client);
+  const clock = () => (options.now ? String(options.now()) : '');
+  // The partition is a hash tag: one partition's counters would stay on one cluster node.
+  const base = (ref: Pick<CounterRef, 'partition' | 'name'>) =>
+    `${link.prefix}limit:{${ref.partition}}:${ref.name}`;
+
+  return {
+    async take(claims, { leaseTtlMs }) {
+      const hasLease = claims.some((c) => c.kind === 'lease');
+      const leaseId = hasLease ? randomUUID() : '';
+      const args = claims.flatMap((c) =>
+        c.kind === 'count' ? ['count', c.window, c.amount, c.limit] : ['lease', '', 0, c.limit],
+      );
+      const reply = (await scripts.take(
+        claims.length,
+        ...claims.map(base),
+        clock(),
+        leaseTtlMs,
+        leaseId,
+        ...args,
+      )) as [number, number, number, string[], number[], number[]];
+      const [ok, failed, now, used, starts, ends] = reply;
+      const states = claims.map(
+        (c, i): ClaimState => ({
+          used: Number(used[i] ?? 0),
+          limit: c.limit,
+          resetMs: c.kind === 'lease' || (ends[i] ?? -1) === -1 ? null : (ends[i] ?? 0) - now,
+        }),
+      );
+      if (ok !== 1) return { ok: false, states, failed };
+      const ticket: CounterTicket = {
+        claims: claims.map(refOf),
+        windowStarts: claims.map((_, i) => starts[i] ?? 0),
+        lease: hasLease ? { id: leaseId, expiresAt: now + leaseTtlMs } : null,
+      };
+      return { ok: true, states, ticket };
+    },
+    async settle(ticket, deltas) {
+      const args = ticket.claims.flatMap((ref, i) => [
+        ref.kind,
+        String(ticket.windowStarts[i] ?? 0),
+        ref.kind === 'count' ? (deltas[i] ?? 0) : 0,
+      ]);
+      await scripts.settle(ticket.claims.length, ...ticket.claims.map(base), ticket.lease?.id ?? '', ...args);
+    },
+    async renew(ticket, ttlMs) {
+      if (!ticket.lease) return false;
+      const sets = ticket.claims.filter((ref) => ref.kind === 'lease').map(base);
+      if (sets.length === 0) return false;
+      return (await scripts.renew(sets.length, ...sets, clock(), ticket.lease.id, ttlMs)) === 1;
+    },
+    async seed(ref, amount) {
+      const [, start, exists] = (await scripts.peek(1, base(ref), clock(), 'count', ref.window)) as [
+        string,
+        number,
+        number,
+      ];
+      if (exists === 1) return false;
+      // The script's SET NX decides: a count made while the amount loaded is never overwritten.
+      const loaded = await amount(start);
+      return (await scripts.seed(1, base(ref), clock(), ref.window, start, loaded)) === 1;
+    },
+    async peek(ref) {
+      const window = ref.kind === 'count' ? ref.window : '';
+      const [value] = (await scripts.peek(1, base(ref), clock(), ref.kind, window)) as [string, number];
+      return Number(value);
+    },
+  };
+}
+
+function refOf(claim: CounterClaim): CounterRef {
+  return claim.kind === 'count'
+    ? { kind: 'count', partition: claim.partition, name: claim.name, window: claim.window }
+    : { kind: 'lease', partition: claim.partition, name: claim.name };
+}

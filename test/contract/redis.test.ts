@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { windowAt } from '../../src/limits/windows.js';
+import { silentLogger } from '../../src/spec/logger.js';
+import type { CounterClaim, CounterStore } from '../../src/storage/accounting-ports.js';
+import { createRedisCounterStore } from '../../src/storage/redis/redis-counters.js';
+import { openRedisLink, type RedisLink } from '../../src/storage/redis/redis-link.js';
+import { freshRedisPrefix, redisUrl } from '../support/services.js';
+import { runCounterStoreContract } from './counter-store.contract.js';
+
+const server = await redisUrl('the Redis counter store contract');
+
+describe.skipIf(!server)('redis counters', () => {
+  const url = server ?? '';
+
+  // Two links (two gateway processes) on one Redis and one prefix; the case's clock stands in
+  // for the server's TIME so the contract can move it.
+  runCounterStoreContract('redis', async (clock) => {
+    const { prefix, drop } = freshRedisPrefix(url);
+    const a = await openRedisLink(url, { logger: silentLogger, prefix });
+    const b = await openRedisLink(url, { logger: silentLogger, prefix });
+    const now = () => clock.now;
+    const peer = createRedisCounterStore(b, { now });
+    return {
+      store: createRedisCounterStore(a, { now }),
+      peer: () => peer,
+      async close() {
+        await a.close();
+        await b.close();
+        await drop();
+      },
+    };
+  });
+
+  describe('on the server clock', () => {
+    const opened: { links: RedisLink[]; drop: () => Promise<void> }[] = [];
+    const open = async (instances: number) => {
+      const { prefix, drop } = freshRedisPrefix(url);
+      const links = await Promise.all(
+        Array.from({ length: instances }, () => openRedisLink(url, { logger: silentLogger, prefix })),
+      );
+      opened.push({ links, drop });
+      return links.map((link) => createRedisCounterStore(link));
+    };
+    afterEach(async () => {
+      for (const { links, drop } of opened.splice(0)) {
+        for (const link of links) await link.close();
+        await drop();
+      }
+    });
+    const rpm = (limit: number): CounterClaim => ({
+      kind: 'count',
+      partition: 'key:k',
+      name: 'rpm',
+      window: 'minute',
+      amount: 1,
+      limit,
+    });
+
+    it('admits exactly the limit from a 60-way parallel burst through two instances', async () => {
+      const [a, b] = (await open(2)) as [CounterStore, CounterStore];
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).take([rpm(25)], { leaseTtlMs: 60_000 })),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(25);
+      expect(await b.peek({ kind: 'count', partition: 'key:k', name: 'rpm', window: 'minute' })).toBe(25);
+    });
+
+    it('holds concurrency slots across instances until a holder settles', async () => {
+      const [a, b] = (await open(2)) as [CounterStore, CounterStore];
+      const slot: CounterClaim = { kind: 'lease', partition: 'user:u', name: 'concurrent', limit: 3 };
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).take([slot], { leaseTtlMs: 60_000 })),
+      );
+      const held = results.filter((r) => r.ok);
+      expect(held).toHaveLength(3);
+      const first = held[0];
+      if (!first?.ok) throw new Error('refused');
+      await b.settle(first.ticket, [0]);
+      expect((await a.take([slot], { leaseTtlMs: 60_000 })).ok).toBe(true);
+      expect((await b.take([slot], { leaseTtlMs: 60_000 })).ok).toBe(false);
+    });
+
+    it('counts in the window that holds the server time', async () => {
+      const [store] = (await open(1)) as [CounterStore];
+      const before = Date.now();
+      const taken = await store.take([rpm(10)], { leaseTtlMs: 60_000 });
+      const after = Date.now();
+      if (!taken.ok) throw new Error('refused');
+      const start = taken.ticket.windowStarts[0] ?? -1;
+      // The server shares this machine's clock; the window is one a clock between the two reads picks.
+      expect([windowAt('minute', before).start, windowAt('minute', after).start]).toContain(start);
+      expect(taken.states[0]?.resetMs).toBeGreaterThan(0);
+      expect(taken.states[0]?.resetMs).toBeLessThanOrEqual(60_000);
+    });
+  });
+
+  it('computes budget periods as src/limits/windows.ts does, across month, year and leap days', async () => {
+    const { prefix, drop } = freshRedisPrefix(url);
+    const link = await openRedisLink(url, { logger: silentLogger, prefix });
+    const clock = { now: 0 };
+    const store = createRedisCounterStore(link, { now: () => clock.now });
+    const moments = [
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2024, 2, 1),
+      Date.UTC(2025, 11, 31, 12),
+      Date.UTC(2026, 0, 1),
+      Date.UTC(2026, 0, 4, 23), // a Sunday
+      Date.UTC(2026, 0, 5), // a Monday
+      Date.UTC(2100, 1, 28, 5),
+      Date.UTC(2000, 1, 29, 5),
+      Date.UTC(1999, 11, 31, 23, 59),
+    ];
+    try {
+      for (const [i, at] of moments.entries()) {
+        clock.now = at;
+        for (const window of ['day', 'week', 'month'] as const) {
+          const claim: CounterClaim = {
+            kind: 'count',
+            partition: `user:${i}`,
+            name: window,
+            window,
+            amount: 1,
+            limit: 10,
+          };
+          const taken = await store.take([claim], { leaseTtlMs: 1_000 });
+          if (!taken.ok) throw new Error('refused');
+          const expected = windowAt(window, at);
+          expect({ at: new Date(at).toISOString(), window, start: taken.ticket.windowStarts[0] }).toEqual({
+            at: new Date(at).toISOString(),
+            window,
+            start: expected.start,
+          });
+          expect(taken.states[0]?.resetMs).toBe(expected.end - at);
+        }
+      }
+    } finally {
+      await link.close();
+      await drop();
+    }
+  });
+});
