@@ -137,6 +137,10 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       };
     },
     usageBacklog: () => accounting.writer.pending,
+    degraded: () =>
+      Promise.all(
+        (ports.healthChecks ?? []).map(async (c) => ({ part: c.name, degraded: (await c.check()).degraded })),
+      ),
   });
   return {
     gateway,

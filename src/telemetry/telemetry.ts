@@ -93,6 +93,11 @@ export interface TelemetrySources {
   }>;
   /** Usage records buffered and not yet written to the durable log. */
   readonly usageBacklog: () => number;
+  /**
+   * The parts `GET /health` reports beside the storage (shared state: `limits`, `redis`) and
+   * whether each is degraded now (limits per process while Redis is unreachable, say).
+   */
+  readonly degraded?: () => Promise<readonly { readonly part: string; readonly degraded: boolean }[]>;
 }
 
 const NO_ATTEMPT: AttemptTrace = { headers: {}, failed() {}, committed() {} };

@@ -2,6 +2,9 @@ import type { AppPorts } from '../../app/app-ports.js';
 import type { Settings } from '../../config/settings.js';
 import type { HealthCheck } from '../../spec/health-check.js';
 import type { Logger } from '../../spec/logger.js';
+import { createFallbackCounters } from '../../storage/fallback-counters.js';
+import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
+import { createRedisCounterStore } from '../../storage/redis/redis-counters.js';
 import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
 import { isPostgresUrl } from './open-storage.js';
 
@@ -41,10 +44,20 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     name: 'redis',
     check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),
   };
+  // Limits exact across instances; per process (with a warning) while Redis is unreachable.
+  const counters = createFallbackCounters({
+    shared: createRedisCounterStore(link),
+    local: createMemoryCounterStore(),
+    link,
+    logger,
+  });
   return {
-    ports: {},
-    checks: [redisCheck],
+    ports: { counters: counters.store },
+    checks: [redisCheck, counters.check],
     redis: link,
-    close: () => link.close(),
+    async close() {
+      counters.close();
+      await link.close();
+    },
   };
 }

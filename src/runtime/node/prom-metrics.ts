@@ -101,6 +101,22 @@ export function createPromMetrics(logger: Logger): Telemetry {
     },
   });
 
+  new Gauge({
+    name: 'switchboard_shared_state_degraded',
+    help: 'Parts of the shared state (as GET /health names them) working per process: 1 while degraded',
+    labelNames: ['part'],
+    ...on,
+    async collect() {
+      this.reset();
+      if (!sources?.degraded) return;
+      try {
+        for (const { part, degraded } of await sources.degraded()) this.set({ part }, degraded ? 1 : 0);
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'metrics: health checks could not be read');
+      }
+    },
+  });
+
   // prom-client hashes and checks a label object on every call; a series' child, kept per label
   // tuple (few, by the label policy), is looked up once.
   const perRoute = memo((route: string, model: string, channel: string) => ({

@@ -1,0 +1,153 @@
+import type { HealthCheck } from '../spec/health-check.js';
+import type { Logger } from '../spec/logger.js';
+import type { CounterStore, CounterTicket } from './accounting-ports.js';
+
+/** What the fallback needs of the shared backend's connection (a RedisLink has it). */
+export interface SharedLink {
+  up(): boolean;
+  onChange(listener: (up: boolean) => void): () => void;
+}
+
+export interface FallbackCounterOptions {
+  /** The store every instance shares (Redis). */
+  readonly shared: CounterStore;
+  /** This process's store, used while the shared one is unreachable. */
+  readonly local: CounterStore;
+  readonly link: SharedLink;
+  readonly logger: Logger;
+  /**
+   * After a command fails on a link that still looks up (a stalled server: a timeout), how long
+   * takes stay local before the shared store is tried again (default 1 000 ms), so a stalled
+   * Redis costs one timeout a second, not one per request.
+   */
+  readonly retryAfterMs?: number;
+  readonly now?: () => number;
+}
+
+export interface FallbackCounters {
+  readonly store: CounterStore;
+  /** True while new takes go to the shared store. */
+  shared(): boolean;
+  /** `limits` in `GET /health`: shared, or per process (degraded) while the shared store is away. */
+  readonly check: HealthCheck;
+  /** Stops following the link. */
+  close(): void;
+}
+
+export const LIMITS_SHARED = 'shared';
+export const LIMITS_PER_PROCESS = 'per-process (redis unreachable)';
+
+/**
+ * Limits shared through Redis, and per process while Redis is unreachable: serving with limits
+ * that can overshoot (by up to the number of instances × the limit, for the outage) beats
+ * refusing every request because the counter store is away. A take goes to the shared store
+ * while the link is up; when the link is down, or a command fails for want of a connection (not
+ * a script error), it goes to this process's store, with one warning per outage. Tickets
+ * remember which store issued them, so a request settles and renews where it was counted; when
+ * the link is back, new takes are shared again.
+ */
+export function createFallbackCounters(options: FallbackCounterOptions): FallbackCounters {
+  const { shared, local, link, logger } = options;
+  const now = options.now ?? Date.now;
+  const retryAfterMs = options.retryAfterMs ?? 1_000;
+  /** Tickets the local store issued; the others are the shared store's (tickets are plain data). */
+  const localTickets = new WeakSet<CounterTicket>();
+  let stalledUntil = 0;
+  let warned = false;
+
+  const sharedUsable = () => link.up() && now() >= stalledUntil;
+  const fellBack = (err: unknown) => {
+    if (err !== null && link.up()) stalledUntil = now() + retryAfterMs;
+    if (warned) return;
+    warned = true;
+    logger.warn(
+      { limits: 'per-process', ...(err === null ? {} : { err: describe(err) }) },
+      'limits: redis unreachable; counting in this process until it returns (limits may overshoot by up to the number of instances)',
+    );
+  };
+  const recovered = () => {
+    if (!warned) return;
+    warned = false;
+    logger.info({ limits: 'shared' }, 'limits: redis is back; limits are shared again');
+  };
+  const stop = link.onChange((up) => {
+    if (up) {
+      stalledUntil = 0;
+      recovered();
+    } else fellBack(null);
+  });
+
+  /** Runs `op` on the shared store, or on the local one when the shared store is unreachable. */
+  async function either<T>(op: (store: CounterStore) => Promise<T>): Promise<T> {
+    if (!sharedUsable()) {
+      fellBack(null);
+      return op(local);
+    }
+    try {
+      const result = await op(shared);
+      recovered();
+      return result;
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      // A command that timed out may still run once Redis catches up: a take then counts in
+      // both stores (errs towards refusing), and a lease it took there lapses by its TTL.
+      fellBack(err);
+      return op(local);
+    }
+  }
+
+  const store: CounterStore = {
+    async take(claims, takeOptions) {
+      let usedLocal = false;
+      const taken = await either((s) => {
+        usedLocal = s === local;
+        return s.take(claims, takeOptions);
+      });
+      if (taken.ok && usedLocal) localTickets.add(taken.ticket);
+      return taken;
+    },
+    async settle(ticket, deltas) {
+      if (localTickets.has(ticket)) return local.settle(ticket, deltas);
+      try {
+        await shared.settle(ticket, deltas);
+      } catch (err) {
+        // Redis went away after the take: its lease lapses by its TTL and the count stands as
+        // estimated; nothing to gain from failing the caller's deferred work.
+        if (!unreachable(err)) throw err;
+        logger.debug({ err: describe(err) }, 'limits: settle lost while redis is unreachable');
+      }
+    },
+    async renew(ticket, ttlMs) {
+      // A failed shared renewal rejects: the caller keeps trying rather than give up a slot
+      // it may still hold.
+      return localTickets.has(ticket) ? local.renew(ticket, ttlMs) : shared.renew(ticket, ttlMs);
+    },
+    seed: (ref, amount) => either((s) => s.seed(ref, amount)),
+    peek: (ref) => either((s) => s.peek(ref)),
+  };
+
+  return {
+    store,
+    shared: sharedUsable,
+    check: {
+      name: 'limits',
+      check: () => {
+        const ok = sharedUsable();
+        return { degraded: !ok, detail: ok ? LIMITS_SHARED : LIMITS_PER_PROCESS };
+      },
+    },
+    close: stop,
+  };
+}
+
+/**
+ * A failure of the connection (refused, closed, timed out) rather than an answer from the
+ * server: ioredis reports the server's answers as ReplyError.
+ */
+function unreachable(err: unknown): boolean {
+  return !(err instanceof Error && err.name === 'ReplyError');
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
