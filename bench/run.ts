@@ -81,7 +81,13 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   // Storage and shared state come from --database / --redis only, never from the shell.
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SWITCHBOARD_SECRET_KEY', 'ADMIN_TOKEN'])
+  for (const name of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'REDIS_KEY_PREFIX',
+    'SWITCHBOARD_SECRET_KEY',
+    'ADMIN_TOKEN',
+  ])
     delete env[name];
 
   const upstream = startChild(process.execPath, ['--import', 'tsx', 'bench/upstream.ts'], {
