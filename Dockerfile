@@ -16,10 +16,10 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # --ignore-scripts: the root "prepare" script would build before the sources are copied, and the
-# dev tools' download scripts (editor CLIs, workerd) are not needed for a build. The two packages
-# whose install scripts matter are then built explicitly.
+# dev tools' download scripts (editor CLIs, workerd, sharp) are not needed for a build. The one
+# install script that matters, better-sqlite3's (prebuilt binary, else compile), runs here.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
-  && npm rebuild better-sqlite3 esbuild
+  && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY ui ./ui
