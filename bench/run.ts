@@ -4,6 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type GatewayStorage, prepareGatewayStorage } from './gateway-storage.js';
 import { type LoadOptions, runLoad } from './load.js';
 import { killAllChildren, readCpuMs, readRss, sampleRss, startChild, stopChild } from './processes.js';
 import { formatReport, type ScenarioResult, TARGETS } from './report.js';
@@ -12,7 +13,8 @@ import { formatReport, type ScenarioResult, TARGETS } from './report.js';
  * `npm run bench`: the gateway's overhead over a direct call. Starts the lean upstream and the
  * real gateway (`node dist/cli/main.js serve`, key auth on, SQLite file, LOG_LEVEL=warn) as two
  * separate processes, then drives autocannon at each: non-stream at 1 and 32 connections, stream
- * at 32. See bench/README.md for how to read the figures.
+ * at 32. `--database postgres://…` and `--redis redis://…` run the gateway on Postgres and/or
+ * Redis instead of its SQLite file. See bench/README.md for how to read the figures.
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,6 +30,10 @@ const { values: flags } = parseArgs({
     'gateway-flags': { type: 'string', default: '' },
     /** Comma-separated scenario names to run, e.g. `--only "non-stream c=1"` (profiling one case). */
     only: { type: 'string' },
+    /** A postgres:// URL: the gateway stores in a schema of the bench's own there (dropped after). */
+    database: { type: 'string' },
+    /** A redis:// URL: the gateway shares its state there, under a key prefix of the bench's own. */
+    redis: { type: 'string' },
   },
 });
 const durationS = Number(flags.duration);
@@ -61,17 +67,28 @@ const cleanUp = () => {
 };
 
 async function main(): Promise<void> {
+  const storage = await prepareGatewayStorage({ work, database: flags.database, redis: flags.redis });
   try {
-    await bench(work);
+    await bench(work, storage);
   } finally {
     cleanUp();
+    await storage.close();
   }
 }
 
-async function bench(work: string): Promise<void> {
+async function bench(work: string, storage: GatewayStorage): Promise<void> {
   if (!flags['no-build']) build();
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
+  // Storage and shared state come from --database / --redis only, never from the shell.
+  for (const name of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'REDIS_KEY_PREFIX',
+    'SWITCHBOARD_SECRET_KEY',
+    'ADMIN_TOKEN',
+  ])
+    delete env[name];
 
   const upstream = startChild(process.execPath, ['--import', 'tsx', 'bench/upstream.ts'], {
     cwd: ROOT,
@@ -108,7 +125,7 @@ async function bench(work: string): Promise<void> {
       ...env,
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(work, 'bench.db')}`,
+      ...storage.env,
       CONFIG: configPath,
       LOG_LEVEL: 'warn',
     },
@@ -131,7 +148,7 @@ async function bench(work: string): Promise<void> {
 
   const total = SCENARIOS.length * 2 * (durationS + warmupS);
   process.stdout.write(
-    `switchboard bench: ${SCENARIOS.length * 2} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
+    `switchboard bench (gateway on ${storage.label}): ${SCENARIOS.length * 2} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
   );
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS) {
@@ -163,6 +180,8 @@ async function bench(work: string): Promise<void> {
   rss.stop();
   await stopChild(gateway.child);
   await stopChild(upstream.child);
+  // Stopped with SIGTERM, the gateway flushed its usage buffer: every answered request is a row.
+  const usageRecords = await storage.usageRecords();
 
   const c1 = results.find((r) => r.name === 'non-stream c=1');
   const c32 = results.find((r) => r.name === 'non-stream c=32');
@@ -173,6 +192,12 @@ async function bench(work: string): Promise<void> {
     idleRssMb,
   };
   process.stdout.write(`\n${formatReport(results, summary)}\n`);
+  if (usageRecords !== null) {
+    const answered = results.reduce((n, r) => n + r.gateway.ok, 0);
+    process.stdout.write(
+      `usage records in Postgres: ${usageRecords} (${answered} answered in the measured runs, plus warm-ups and checks)\n`,
+    );
+  }
 
   const resultsDir = join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
@@ -183,6 +208,8 @@ async function bench(work: string): Promise<void> {
     cpuModel: cpus()[0]?.model ?? null,
     durationS,
     warmupS,
+    storage: storage.label,
+    usageRecords,
     scenarios: results,
     summary,
     targets: TARGETS,
