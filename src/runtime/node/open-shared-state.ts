@@ -3,10 +3,13 @@ import type { Settings } from '../../config/settings.js';
 import type { HealthCheck } from '../../spec/health-check.js';
 import type { Logger } from '../../spec/logger.js';
 import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
+import { redisSharedHealthCache } from '../../storage/redis/redis-shared-ports.js';
 import { isPostgresUrl } from './open-storage.js';
 
 /** The ports a shared backend supplies; absent ones stay in this process. */
-export type SharedPorts = Partial<Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache'>>;
+export type SharedPorts = Partial<
+  Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache' | 'openSignInThrottle'>
+>;
 
 export interface SharedState {
   readonly ports: SharedPorts;
@@ -41,10 +44,14 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     name: 'redis',
     check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),
   };
+  const healthCache = redisSharedHealthCache(link, settings, logger);
   return {
-    ports: {},
+    ports: { ...healthCache.ports },
     checks: [redisCheck],
     redis: link,
-    close: () => link.close(),
+    async close() {
+      healthCache.close();
+      await link.close();
+    },
   };
 }
