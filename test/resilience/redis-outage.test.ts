@@ -1,15 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/spec/logger.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { redisUrl } from '../support/services.js';
+import { serviceMissing } from '../support/services.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
-// Only to know the tools are here: this suite runs a Redis of its own, which it stops and restarts.
-const available = await redisUrl('serving through a Redis outage');
+// This suite runs a Redis of its own, which it stops and restarts: it needs the server binary.
+const probe = spawnSync('redis-server', ['--version']);
+const available =
+  probe.status === 0 ||
+  serviceMissing('redis-server', String(probe.error ?? probe.stderr), 'serving through a Redis outage');
 const ADMIN_TOKEN = 'test-admin-token-outage-0123456789';
 const BAD = 'sk-upstream-bad-000000000001';
 const GOOD = 'sk-upstream-good-00000000002';

@@ -3,7 +3,7 @@ import type { Settings } from '../../config/settings.js';
 import type { HealthCheck } from '../../spec/health-check.js';
 import type { Logger } from '../../spec/logger.js';
 import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
-import { redisSharedHealthCache } from '../../storage/redis/redis-shared-ports.js';
+import { healthCacheThrottlePorts } from '../../storage/redis/redis-shared-ports.js';
 import { isPostgresUrl } from './open-storage.js';
 
 /** The ports a shared backend supplies; absent ones stay in this process. */
@@ -44,7 +44,7 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     name: 'redis',
     check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),
   };
-  const healthCache = redisSharedHealthCache(link, settings, logger);
+  const healthCache = healthCacheThrottlePorts(link, settings, logger);
   return {
     ports: { ...healthCache.ports },
     checks: [redisCheck],

@@ -1,3 +1,4 @@
+import type { AppPorts } from '../../app/app-ports.js';
 import type { Settings } from '../../config/settings.js';
 import { breakerSettings } from '../../router/router-runtime.js';
 import type { Logger } from '../../spec/logger.js';
@@ -12,7 +13,14 @@ import { createRedisCacheStore } from './redis-response-cache.js';
  * Router health, the response cache and admin sign-in throttling through Redis, each falling
  * back to this process while Redis is unreachable (open-shared-state.ts adds them to the ports).
  */
-export function redisSharedHealthCache(link: RedisLink, settings: Settings, logger: Logger) {
+export function healthCacheThrottlePorts(
+  link: RedisLink,
+  settings: Settings,
+  logger: Logger,
+): {
+  readonly ports: Required<Pick<AppPorts, 'health' | 'openCache' | 'openSignInThrottle'>>;
+  close(): void;
+} {
   const breaker = breakerSettings(settings.routing);
   const health = withHealthFallback(
     createRedisHealthStore({ client: link.client, prefix: link.prefix, settings: breaker }),
@@ -23,7 +31,7 @@ export function redisSharedHealthCache(link: RedisLink, settings: Settings, logg
   return {
     ports: {
       health,
-      openCache: (bounds: Parameters<typeof createRedisCacheStore>[2]) =>
+      openCache: (bounds) =>
         withCacheFallback(createRedisCacheStore(link.client, link.prefix, bounds), link, logger),
       openSignInThrottle: redisSignInThrottle(link, logger),
     },
