@@ -4,7 +4,7 @@ import { createAuditLog } from './admin/audit/audit-log.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
 import { createAdminSessions } from './admin/session/admin-sessions.js';
 import { mountSessionRoutes } from './admin/session/session-routes.js';
-import { createSignInThrottle } from './admin/session/sign-in-throttle.js';
+import { createSignInThrottle, type OpenSignInThrottle } from './admin/session/sign-in-throttle.js';
 import { createTrafficStats } from './admin/traffic-stats.js';
 import { mountUsageRoutes } from './admin/usage-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -89,6 +89,8 @@ export interface GatewayDeps {
   readonly telemetry?: Telemetry;
   /** Router health store (in-memory when absent; a shared one for many processes). */
   readonly health?: HealthStore;
+  /** Admin sign-in throttling (per process when absent; a shared one for many processes). */
+  readonly openSignInThrottle?: OpenSignInThrottle;
   /** Parts `GET /health` reports beside the storage (spec/health-check.ts). */
   readonly healthChecks?: readonly HealthCheck[];
   /** Backoff waits; tests may inject one that does not wait on real time. */
@@ -284,7 +286,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     mountSessionRoutes(app, {
       tokenDigest: deps.admin.tokenDigest,
       sessions,
-      throttle: createSignInThrottle({ failureDelayMs: deps.admin.session?.signInDelayMs ?? 1_000 }),
+      throttle: (deps.openSignInThrottle ?? createSignInThrottle)({
+        failureDelayMs: deps.admin.session?.signInDelayMs ?? 1_000,
+      }),
       ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
       bodyLimit: limitBody,
       audit,

@@ -1,3 +1,4 @@
+import type { OpenSignInThrottle } from '../admin/session/sign-in-throttle.js';
 import type { ClientAddressOf } from '../auth/middleware.js';
 import type { PanelAssets } from '../http/admin-panel.js';
 import type { Defer } from '../pipeline/defer.js';
@@ -30,6 +31,8 @@ export interface AppPorts {
   readonly changes?: ChangeFeed;
   /** Router health; in memory when absent. */
   readonly health?: HealthStore;
+  /** Admin sign-in throttling; per process when absent. */
+  readonly openSignInThrottle?: OpenSignInThrottle;
   /** The upstream fetch (undici on Node, the platform fetch on Workers). */
   readonly fetch: FetchLike;
   readonly logger: Logger;

@@ -94,6 +94,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
     ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),
     ...(ports.health ? { health: ports.health } : {}),
+    ...(ports.openSignInThrottle ? { openSignInThrottle: ports.openSignInThrottle } : {}),
     ...(ports.healthChecks ? { healthChecks: ports.healthChecks } : {}),
     fetch: ports.fetch,
     logger,

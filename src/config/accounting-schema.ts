@@ -57,7 +57,8 @@ export const limitsConfigSchema = z
 export const cacheConfigSchema = z
   .object({
     enabled: z.boolean().default(false),
-    backend: z.enum(['memory', 'sqlite']).default('memory'),
+    /** Absent: `redis` when REDIS_URL is set, else `memory` (resolved in settings.ts). */
+    backend: z.enum(['memory', 'sqlite', 'redis']).optional(),
     ttl_seconds: z.number().int().positive().default(3_600),
     max_entries: z.number().int().positive().default(10_000),
     max_bytes: z
@@ -81,13 +82,15 @@ export const accountingDefaults = {
 export type UsageConfig = z.infer<typeof usageConfigSchema>;
 export type LimitsConfig = z.infer<typeof limitsConfigSchema>;
 export type CacheConfig = z.infer<typeof cacheConfigSchema>;
+export type CacheBackend = NonNullable<CacheConfig['backend']>;
 export type PriceMapConfig = z.infer<typeof priceMapSchema>;
 
 /** The accounting part of the settings (usage log, limits, response cache, prices). */
 export interface AccountingSettings {
   readonly usage: UsageConfig;
   readonly limits: LimitsConfig;
-  readonly cache: CacheConfig;
+  /** With the backend resolved. */
+  readonly cache: CacheConfig & { readonly backend: CacheBackend };
   readonly prices: PriceMapConfig;
   /** Channel name -> its own prices, from `channels[].prices`. */
   readonly channelPrices: Readonly<Record<string, PriceMapConfig>>;

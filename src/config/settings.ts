@@ -93,6 +93,9 @@ export function resolveSettings(input: SettingsInput): Settings {
       );
     }
   }
+  const redisUrl = env.REDIS_URL ?? file.redis_url ?? null;
+  if (file.cache.backend === 'redis' && redisUrl === null)
+    throw new ConfigError('cache.backend: redis needs REDIS_URL (or redis_url) to be set');
   const settings: Settings = {
     port: env.PORT ?? file.server.port ?? 8080,
     host: env.HOST ?? file.server.host ?? '0.0.0.0',
@@ -101,7 +104,7 @@ export function resolveSettings(input: SettingsInput): Settings {
       poolSize: env.DATABASE_POOL_SIZE ?? file.database.pool_size ?? DEFAULT_POOL_SIZE,
       migrate: file.database.migrate,
     },
-    redisUrl: env.REDIS_URL ?? file.redis_url ?? null,
+    redisUrl,
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'switchboard:',
     logLevel: env.LOG_LEVEL ?? file.log_level ?? 'info',
     bodyLimitBytes,
@@ -130,7 +133,8 @@ export function resolveSettings(input: SettingsInput): Settings {
     accounting: {
       usage: file.usage,
       limits: file.limits,
-      cache: file.cache,
+      // Not given: shared through Redis when there is one (many instances), else per process.
+      cache: { ...file.cache, backend: file.cache.backend ?? (redisUrl === null ? 'memory' : 'redis') },
       prices: file.prices,
       channelPrices: Object.fromEntries(file.channels.flatMap((c) => (c.prices ? [[c.name, c.prices]] : []))),
     },

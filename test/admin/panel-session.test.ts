@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminSessions } from '../../src/admin/session/admin-sessions.js';
-import { createSignInThrottle } from '../../src/admin/session/sign-in-throttle.js';
 import { callerNetwork } from '../../src/auth/ip-allowlist.js';
 import { createMemorySessionStore } from '../../src/storage/memory/memory-sessions.js';
 import { errorOf } from '../support/http.js';
@@ -246,47 +245,7 @@ describe('session lifetime and the sign-in throttle', () => {
     expect(await createAdminSessions(store, 60_000, DIGEST_A).find(before.cookieValue, 1)).toBeNull();
   });
 
-  it('charges attempts before comparing, delays wrong ones, and doubles the lock-out up to the cap', async () => {
-    const waited: number[] = [];
-    const throttle = createSignInThrottle({
-      failureDelayMs: 1_000,
-      freeFailures: 3,
-      baseLockMs: 60_000,
-      maxLockMs: 8 * 60_000,
-      windowMs: 15 * 60_000,
-    });
-    // Attempts that arrive together are charged one by one: only the free ones go ahead.
-    const verdicts = Array.from({ length: 6 }, () => throttle.attempt('v4:a', 0));
-    expect(verdicts.slice(0, 3)).toEqual([0, 0, 0]);
-    expect(verdicts.slice(3).every((ms) => ms === 60_000)).toBe(true);
-    await throttle.failed(async (ms) => {
-      waited.push(ms);
-    });
-    expect(waited).toEqual([1_000]);
-    // Waiting out each lock does not reset the count: the locks double up to the cap.
-    let now = 0;
-    const locks: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      now += throttle.attempt('v4:a', now) + 1;
-      expect(throttle.attempt('v4:a', now)).toBe(0);
-      locks.push(throttle.attempt('v4:a', now));
-    }
-    expect(locks).toEqual([120_000, 240_000, 480_000, 480_000, 480_000, 480_000].map((ms) => ms));
-    // Another caller is not affected; a success clears the record.
-    expect(throttle.attempt('v4:b', now)).toBe(0);
-    throttle.succeeded('v4:a');
-    expect(throttle.attempt('v4:a', now)).toBe(0);
-  });
-
-  it('forgets the count after the window passes with no failure and no lock', () => {
-    const throttle = createSignInThrottle({ failureDelayMs: 0, freeFailures: 2, windowMs: 1_000 });
-    expect(throttle.attempt('v4:a', 0)).toBe(0);
-    // Had the first failure still counted, this second one would have locked the caller.
-    expect(throttle.attempt('v4:a', 5_000)).toBe(0);
-    expect(throttle.attempt('v4:a', 5_001)).toBe(0);
-    expect(throttle.attempt('v4:a', 5_002)).toBeGreaterThan(0);
-  });
-
+  // The throttle's own rules: test/contract/sign-in-throttle.contract.ts.
   it('counts an IPv6 caller by its /64, and IPv4-mapped addresses as IPv4', () => {
     expect(callerNetwork('2001:db8:1:2::1')).toBe(callerNetwork('2001:db8:1:2:ffff::9'));
     expect(callerNetwork('2001:db8:1:2::1')).not.toBe(callerNetwork('2001:db8:1:3::1'));

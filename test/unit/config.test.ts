@@ -44,6 +44,15 @@ describe('settings', () => {
     expect(settings.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 
+  it('shares the response cache through Redis when REDIS_URL is set, unless the file says otherwise', () => {
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(load('cache: { enabled: true }').accounting.cache.backend).toBe('memory');
+    expect(load('cache: { enabled: true }', redis).accounting.cache.backend).toBe('redis');
+    expect(load('cache: { backend: memory }', redis).accounting.cache.backend).toBe('memory');
+    expect(load('cache: { backend: sqlite }', redis).accounting.cache.backend).toBe('sqlite');
+    expect(configError(() => load('cache: { backend: redis }')).message).toContain('cache.backend');
+  });
+
   it('names the field of a bad env value', () => {
     expect(configError(() => resolveSettings({ env: { PORT: 'eighty' } })).message).toContain('PORT');
     expect(configError(() => resolveSettings({ env: { BODY_LIMIT: 'lots' } })).message).toContain(

@@ -53,7 +53,7 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
     // Charged before the comparison and after the body has arrived: however the attempts are
     // sent, no more of them are compared than the lock-out allows.
     const caller = callerNetwork(deps.clientAddress?.(c) ?? null);
-    const waitMs = deps.throttle.attempt(caller, deps.now());
+    const waitMs = await deps.throttle.attempt(caller, deps.now());
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       throw new GatewayError(
@@ -75,7 +75,7 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
       await deps.throttle.failed(deps.sleep);
       throw new GatewayError('invalid_admin_token', 'that is not the admin token');
     }
-    deps.throttle.succeeded(caller);
+    await deps.throttle.succeeded(caller);
     // A new sign-in replaces the browser's previous session rather than leaving it alive.
     const previous = readSessionCookie(c);
     if (previous) await deps.sessions.end(previous);

@@ -8,8 +8,10 @@
  * `maxLockMs`; the count is forgotten only after `windowMs` with neither a failure nor a lock.
  * Wrong secrets are answered only after `failureDelayMs`.
  *
- * Counters live in this process (a restart forgets them); Bearer-token admin calls are not
- * affected, so a locked-out panel never locks the operator out of the API or the CLI.
+ * Counters live in this process (a restart forgets them) or, with REDIS_URL, in Redis, where
+ * every instance charges the same record (storage/redis/redis-sign-in-throttle.ts). Bearer-token
+ * admin calls are not affected, so a locked-out panel never locks the operator out of the API or
+ * the CLI.
  */
 export interface SignInThrottleOptions {
   readonly failureDelayMs: number;
@@ -26,11 +28,24 @@ export interface SignInThrottle {
    * Charges one attempt to `caller`. Resolves to 0 when the attempt may go ahead, or to the
    * milliseconds the caller must still wait (the attempt is then not charged).
    */
-  attempt(caller: string, now: number): number;
+  attempt(caller: string, now: number): Promise<number>;
   /** The secret was wrong: resolves after the failure delay. */
   failed(sleep: (ms: number) => Promise<void>): Promise<void>;
   /** The secret was right: the caller's record is cleared. */
-  succeeded(caller: string): void;
+  succeeded(caller: string): Promise<void>;
+}
+
+/** Opens the throttle the admin sign-in uses (a shared one when the runtime has it). */
+export type OpenSignInThrottle = (options: SignInThrottleOptions) => SignInThrottle;
+
+/** The lock-out rules with their defaults filled, for every implementation. */
+export function throttleRules(options: SignInThrottleOptions) {
+  return {
+    freeFailures: options.freeFailures ?? 5,
+    windowMs: options.windowMs ?? 15 * 60_000,
+    baseLockMs: options.baseLockMs ?? 60_000,
+    maxLockMs: options.maxLockMs ?? 60 * 60_000,
+  };
 }
 
 interface Entry {
@@ -40,10 +55,7 @@ interface Entry {
 }
 
 export function createSignInThrottle(options: SignInThrottleOptions): SignInThrottle {
-  const freeFailures = options.freeFailures ?? 5;
-  const windowMs = options.windowMs ?? 15 * 60_000;
-  const baseLockMs = options.baseLockMs ?? 60_000;
-  const maxLockMs = options.maxLockMs ?? 60 * 60_000;
+  const { freeFailures, windowMs, baseLockMs, maxLockMs } = throttleRules(options);
   const maxCallers = options.maxCallers ?? 10_000;
   const entries = new Map<string, Entry>();
 
@@ -55,7 +67,7 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
   };
 
   return {
-    attempt(caller, now) {
+    async attempt(caller, now) {
       let entry = entries.get(caller);
       if (entry && entry.lockedUntil > now) return entry.lockedUntil - now;
       // The window runs from the last failure or the end of the last lock, whichever is later,
@@ -77,7 +89,7 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
     async failed(sleep) {
       await sleep(options.failureDelayMs);
     },
-    succeeded(caller) {
+    async succeeded(caller) {
       entries.delete(caller);
     },
   };

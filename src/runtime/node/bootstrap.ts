@@ -106,12 +106,13 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         storage,
         // Counters in Redis when REDIS_URL is set; else in this process (one Node process).
         counters: options.counters ?? shared.ports.counters ?? createMemoryCounterStore(),
-        // `cache.backend: sqlite` shares the cache through the database file; else it is per process.
+        // `cache.backend`: sqlite shares the cache through the database file, redis through
+        // Redis (the default with REDIS_URL); memory keeps it in this process.
         ...(options.cacheStore
           ? { openCache: () => options.cacheStore as CacheStore }
           : settings.accounting.cache.backend === 'sqlite'
             ? { openCache: storage.openResponseCache }
-            : shared.ports.openCache
+            : settings.accounting.cache.backend === 'redis' && shared.ports.openCache
               ? { openCache: shared.ports.openCache }
               : {}),
         defer: deferred.defer,
@@ -121,6 +122,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
             ? { changes: shared.ports.changes }
             : {}),
         ...(shared.ports.health ? { health: shared.ports.health } : {}),
+        ...(shared.ports.openSignInThrottle ? { openSignInThrottle: shared.ports.openSignInThrottle } : {}),
         healthChecks: shared.checks,
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
         logger,

@@ -6,10 +6,13 @@ import { createFallbackCounters } from '../../storage/fallback-counters.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import { createRedisCounterStore } from '../../storage/redis/redis-counters.js';
 import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
+import { healthCacheThrottlePorts } from '../../storage/redis/redis-shared-ports.js';
 import { isPostgresUrl } from './open-storage.js';
 
 /** The ports a shared backend supplies; absent ones stay in this process. */
-export type SharedPorts = Partial<Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache'>>;
+export type SharedPorts = Partial<
+  Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache' | 'openSignInThrottle'>
+>;
 
 export interface SharedState {
   readonly ports: SharedPorts;
@@ -51,12 +54,14 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     link,
     logger,
   });
+  const healthCache = healthCacheThrottlePorts(link, settings, logger);
   return {
-    ports: { counters: counters.store },
+    ports: { counters: counters.store, ...healthCache.ports },
     checks: [redisCheck, counters.check],
     redis: link,
     async close() {
       counters.close();
+      healthCache.close();
       await link.close();
     },
   };

@@ -1,0 +1,117 @@
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { createRedisHealthStore } from '../../src/storage/redis/redis-health-store.js';
+import { createRedisCacheStore } from '../../src/storage/redis/redis-response-cache.js';
+import { createRedisSignInThrottle } from '../../src/storage/redis/redis-sign-in-throttle.js';
+import { TEST_BREAKER_SETTINGS } from '../support/breaker-settings.js';
+import { freshRedisPrefix, redisUrl } from '../support/services.js';
+import { runCacheStoreContract } from './cache-store.contract.js';
+import { runHealthStoreContract } from './health-store-contract.js';
+import { runSignInThrottleContract } from './sign-in-throttle.contract.js';
+
+const server = await redisUrl('the Redis health, cache and sign-in throttle contracts');
+
+/** Two connections (two instances' views) on one fresh prefix; `close` drops its keys. */
+async function twoClients(url: string) {
+  const fresh = freshRedisPrefix(url);
+  const [a, b] = [new Redis(url), new Redis(url)];
+  return {
+    a,
+    b,
+    prefix: fresh.prefix,
+    async close() {
+      a.disconnect();
+      b.disconnect();
+      await fresh.drop();
+    },
+  };
+}
+
+describe.skipIf(!server)('redis health, cache and sign-in throttle', () => {
+  const url = server ?? '';
+
+  runHealthStoreContract('redis', async (settings, now) => {
+    const { a, b, prefix, close } = await twoClients(url);
+    return {
+      store: createRedisHealthStore({ client: a, prefix, settings, now }),
+      peer: createRedisHealthStore({ client: b, prefix, settings, now }),
+      close,
+    };
+  });
+
+  runCacheStoreContract('redis', async (bounds) => {
+    const { a, prefix, close } = await twoClients(url);
+    return { store: createRedisCacheStore(a, prefix, bounds), close };
+  });
+
+  runSignInThrottleContract('redis', async (options) => {
+    const { a, b, prefix, close } = await twoClients(url);
+    return {
+      throttle: createRedisSignInThrottle(a, prefix, options),
+      peer: createRedisSignInThrottle(b, prefix, options),
+      close,
+    };
+  });
+
+  it('two cache handles on one Redis share entries, recency and bounds', async () => {
+    const { a, b, prefix, close } = await twoClients(url);
+    try {
+      const bounds = { maxEntries: 2, maxBytes: 1_000 };
+      const [one, two] = [createRedisCacheStore(a, prefix, bounds), createRedisCacheStore(b, prefix, bounds)];
+      const entry = (text: string) => ({
+        status: 200,
+        contentType: 'application/json',
+        body: new TextEncoder().encode(text),
+        stream: false,
+        createdAt: 10,
+        expiresAt: 60_000,
+      });
+      await one.set('x', entry('{"x":1}'));
+      const seen = await two.get('x', 20);
+      expect(seen && new TextDecoder().decode(seen.body)).toBe('{"x":1}');
+      expect(seen).toMatchObject({
+        status: 200,
+        contentType: 'application/json',
+        stream: false,
+        expiresAt: 60_000,
+      });
+      await two.set('y', entry('{"y":2}'));
+      // Read through one handle, `x` becomes the most recent for both: `y` goes first.
+      await one.get('x', 30);
+      await two.set('z', entry('{"z":3}'));
+      expect(await one.get('y', 40)).toBeNull();
+      expect(await one.get('x', 40)).not.toBeNull();
+      expect(await one.size()).toEqual({ entries: 2, bytes: 14 });
+      await two.delete('x');
+      expect(await one.get('x', 50)).toBeNull();
+      expect(await one.size()).toEqual({ entries: 1, bytes: 7 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('health records expire a while after their last deadline, so keys do not pile up', async () => {
+    const { a, prefix, close } = await twoClients(url);
+    try {
+      const store = createRedisHealthStore({ client: a, prefix, settings: TEST_BREAKER_SETTINGS });
+      const id = JSON.stringify(['k', 'chan', 'print']);
+      await store.apply(id, { kind: 'key-rejected', reason: 'HTTP 401' });
+      const ttl = await a.pttl(`${prefix}health:r:${id}`);
+      const longest =
+        TEST_BREAKER_SETTINGS.keyRetryMs +
+        Math.max(TEST_BREAKER_SETTINGS.maxCooldownMs, TEST_BREAKER_SETTINGS.keyRetryMaxMs);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(longest);
+      // Healed: gone from Redis, index included.
+      await store.apply(id, { kind: 'reenable' });
+      expect(await a.exists(`${prefix}health:r:${id}`)).toBe(0);
+      expect(await a.zcard(`${prefix}health:ids`)).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('has a placeholder so an empty describe never passes silently', () => {
+    expect(url).not.toBe('');
+  });
+});
