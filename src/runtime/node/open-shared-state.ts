@@ -2,6 +2,7 @@ import type { AppPorts } from '../../app/app-ports.js';
 import type { Settings } from '../../config/settings.js';
 import type { HealthCheck } from '../../spec/health-check.js';
 import type { Logger } from '../../spec/logger.js';
+import { createRedisChangeFeed } from '../../storage/redis/redis-change-feed.js';
 import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
 import { isPostgresUrl } from './open-storage.js';
 
@@ -41,10 +42,14 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     name: 'redis',
     check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),
   };
+  const changes = await createRedisChangeFeed(link, { logger });
   return {
-    ports: {},
+    ports: { changes },
     checks: [redisCheck],
     redis: link,
-    close: () => link.close(),
+    async close() {
+      await changes.close();
+      await link.close();
+    },
   };
 }
