@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +123,89 @@ for (const [backend, openDatabase] of databases) {
     });
   });
 }
+
+describe.skipIf(!redis)('instances listed through the admin API', () => {
+  let keys: ReturnType<typeof freshRedisPrefix>;
+  let a: TestGateway;
+  let b: TestGateway;
+  let hanging: Server;
+  const held: ServerResponse[] = [];
+  let released = false;
+  // A client error: not retried, so the request ends with this answer.
+  const answer = (res: ServerResponse) =>
+    res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"no"}}');
+
+  beforeAll(async () => {
+    keys = freshRedisPrefix(redis ?? '');
+    // An upstream that never answers: a request to it stays in flight until the test lets go.
+    hanging = createServer((_req, res) => {
+      if (released) answer(res);
+      else held.push(res);
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const port = (hanging.address() as AddressInfo).port;
+    const config = {
+      channels: [
+        {
+          name: 'slow',
+          provider: 'openai-compatible',
+          base_url: `http://127.0.0.1:${port}/v1`,
+          key: 'k',
+          models: ['slow-model'],
+        },
+      ],
+    };
+    const env = { ADMIN_TOKEN, REDIS_URL: redis ?? '', REDIS_KEY_PREFIX: keys.prefix };
+    // Separate databases: the instances share nothing but Redis.
+    a = await startTestGateway(config, env);
+    b = await startTestGateway(config, env);
+  });
+  afterAll(async () => {
+    for (const res of held) res.destroy();
+    await a?.close();
+    await b?.close();
+    hanging?.close();
+    await keys?.drop();
+  });
+
+  interface Listed {
+    id: string;
+    status: string;
+    self: boolean;
+    in_flight: number;
+  }
+  const instances = async (gw: TestGateway) => {
+    const res = await fetch(`${gw.url}/admin/api/instances`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: Listed[] }).data;
+  };
+
+  it('lists both instances on either of them, each live, the answering one marked self', async () => {
+    const fromA = await instances(a);
+    const fromB = await instances(b);
+    expect(fromA).toHaveLength(2);
+    expect(fromA.every((i) => i.status === 'live')).toBe(true);
+    expect(new Set(fromA.map((i) => i.id))).toEqual(new Set(fromB.map((i) => i.id)));
+    expect(fromA.find((i) => i.self)?.id).not.toBe(fromB.find((i) => i.self)?.id);
+  });
+
+  it('counts a model request as in flight until it ends', async () => {
+    const pending = fetch(`${b.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${b.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-model', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const self = async () => (await instances(b)).find((i) => i.self)?.in_flight;
+    await until(self, (n) => n === 1);
+    // The upstream answers: the request ends and is no longer in flight.
+    released = true;
+    for (const res of held.splice(0)) answer(res);
+    expect((await pending).status).toBe(400);
+    await until(self, (n) => n === 0);
+  });
+});
 
 /**
  * Repeats `attempt` until `done` holds, failing after 1.5 s: the feed promises delivery within

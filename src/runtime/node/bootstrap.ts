@@ -121,6 +121,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
             ? { changes: shared.ports.changes }
             : {}),
         ...(shared.ports.health ? { health: shared.ports.health } : {}),
+        ...(shared.ports.instances ? { instances: shared.ports.instances } : {}),
         healthChecks: shared.checks,
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
         logger,

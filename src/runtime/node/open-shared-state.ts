@@ -3,11 +3,14 @@ import type { Settings } from '../../config/settings.js';
 import type { HealthCheck } from '../../spec/health-check.js';
 import type { Logger } from '../../spec/logger.js';
 import { createRedisChangeFeed } from '../../storage/redis/redis-change-feed.js';
+import { createRedisInstanceRegistry } from '../../storage/redis/redis-instance-registry.js';
 import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
 import { isPostgresUrl } from './open-storage.js';
 
 /** The ports a shared backend supplies; absent ones stay in this process. */
-export type SharedPorts = Partial<Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache'>>;
+export type SharedPorts = Partial<
+  Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache' | 'instances'>
+>;
 
 export interface SharedState {
   readonly ports: SharedPorts;
@@ -44,7 +47,7 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
   };
   const changes = await createRedisChangeFeed(link, { logger });
   return {
-    ports: { changes },
+    ports: { changes, instances: createRedisInstanceRegistry(link) },
     checks: [redisCheck],
     redis: link,
     async close() {
