@@ -232,6 +232,7 @@ export const instanceSchema = z.object({
 
 export const instanceListSchema = z.object({ object: z.literal('list'), data: z.array(instanceSchema) });
 export type InstanceList = z.infer<typeof instanceListSchema>;
+export type InstanceView = InstanceList['data'][number];
 
 export const errorEnvelopeSchema = z.object({
   error: z.object({

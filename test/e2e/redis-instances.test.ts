@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-process.js';
 import { freshRedisPrefix, freshSchema, postgresUrl, redisUrl } from '../support/services.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
@@ -190,6 +191,19 @@ describe.skipIf(!redis)('instances listed through the admin API', () => {
     expect(new Set(fromA.map((i) => i.id))).toEqual(new Set(fromB.map((i) => i.id)));
     expect(fromA.find((i) => i.self)?.id).not.toBe(fromB.find((i) => i.self)?.id);
   });
+
+  it('lists them with `switchboard instances list --url`, and refuses without a gateway to ask', async () => {
+    const listed = await runCli(
+      ['instances', 'list', '--url', a.url, '--admin-token', ADMIN_TOKEN, '--json'],
+      tmpdir(),
+      {},
+    );
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.out) as { data: Listed[] }).data).toHaveLength(2);
+    const local = await runCli(['instances', 'list'], tmpdir(), {});
+    expect(local.code).toBe(2);
+    expect(local.err).toContain('--url');
+  }, 30_000);
 
   it('counts a model request as in flight until it ends', async () => {
     const pending = fetch(`${b.url}/v1/chat/completions`, {
