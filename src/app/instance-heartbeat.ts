@@ -56,7 +56,7 @@ export interface HeartbeatDeps {
   readonly now: () => number;
   /** Requests in flight in this instance right now. */
   readonly inFlight: () => number;
-  /** Absent (no timers between requests): the instance beats only when asked to list. */
+  /** Absent (no timers between requests): one beat at start; `list` still shows this instance as of the call. */
   readonly repeat?: Repeat;
   readonly onError: (err: unknown) => void;
 }
