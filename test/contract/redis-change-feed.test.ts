@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { ChangeFeed, ChangeNotice } from '../../src/storage/change-feed.js';
@@ -71,6 +71,78 @@ describe.skipIf(!server)('redis change feed', () => {
       await other.close();
     }
   });
+});
+
+/**
+ * A TCP proxy in front of the shared Redis that this test can cut: one instance loses Redis
+ * while the other keeps it, and the shared server is never touched.
+ */
+async function cuttableProxy(target: URL) {
+  const open = new Set<Socket>();
+  let blocked = false;
+  const server = createServer((client) => {
+    if (blocked) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      socket.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut() {
+      blocked = true;
+      for (const socket of open) socket.destroy();
+    },
+    restore() {
+      blocked = false;
+    },
+    close() {
+      this.cut();
+      server.close();
+    },
+  };
+}
+
+describe.skipIf(!server)('redis change feed: a notice one instance could not send', () => {
+  it('makes every other instance resync once that instance reaches Redis again', async () => {
+    const url = server ?? '';
+    const keys = freshRedisPrefix(url);
+    const proxy = await cuttableProxy(new URL(url));
+    const links = [
+      await openRedisLink(proxy.url, { logger: silentLogger, prefix: keys.prefix }),
+      await openRedisLink(url, { logger: silentLogger, prefix: keys.prefix }),
+    ];
+    const [cutOff, other] = [
+      await createRedisChangeFeed(links[0] as RedisLink, { logger: silentLogger }),
+      await createRedisChangeFeed(links[1] as RedisLink, { logger: silentLogger }),
+    ];
+    try {
+      const seen: ChangeNotice[] = [];
+      other.subscribe((n) => {
+        seen.push(n);
+      });
+      proxy.cut();
+      await eventually(() => !links[0]?.up(), 'the first instance lost Redis');
+      // Still applied here; lost to the other instance, whose own subscription never dropped.
+      await cutOff.publish({ kind: 'key', id: 'k', hash: 'ab'.repeat(32) });
+      proxy.restore();
+      await eventually(() => seen.some((n) => n.kind === 'resync'), 'the other instance was told to resync');
+      expect(seen.some((n) => n.kind === 'key')).toBe(false);
+    } finally {
+      await cutOff.close();
+      await other.close();
+      for (const link of links) await link.close();
+      proxy.close();
+      await keys.drop();
+    }
+  }, 20_000);
 });
 
 /** A Redis server of this test's own, so it can be stopped without touching the shared one. */
