@@ -7,6 +7,7 @@ import { mountSessionRoutes } from './admin/session/session-routes.js';
 import { createSignInThrottle, type OpenSignInThrottle } from './admin/session/sign-in-throttle.js';
 import { createTrafficStats } from './admin/traffic-stats.js';
 import { mountUsageRoutes } from './admin/usage-routes.js';
+import type { InstanceView } from './app/instance-heartbeat.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { type ClientAddressOf, requireClientKey } from './auth/middleware.js';
 import type { RoutingConfig } from './config/schema.js';
@@ -93,6 +94,8 @@ export interface GatewayDeps {
   readonly openSignInThrottle?: OpenSignInThrottle;
   /** Parts `GET /health` reports beside the storage (spec/health-check.ts). */
   readonly healthChecks?: readonly HealthCheck[];
+  /** Running instances for `GET /admin/api/instances` (src/app/instance-heartbeat.ts). */
+  readonly instances?: () => Promise<readonly InstanceView[]>;
   /** Backoff waits; tests may inject one that does not wait on real time. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly options: {
@@ -127,6 +130,8 @@ export interface Gateway {
   readonly fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   /** Router health and load for the admin API and /stats (src/router/health-snapshot.ts). */
   readonly health: GatewayHealth;
+  /** Model requests begun and not yet ended (the instance heartbeat reports it). */
+  inFlight(): number;
 }
 
 /**
@@ -213,7 +218,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     now,
     channels: deps.channels,
   });
+  // Counted where the usage record is opened and ended (exactly once, streams included).
+  let inFlight = 0;
   const pipeline: PipelineDeps = {
+    inFlight: () => {
+      inFlight++;
+      return () => {
+        inFlight--;
+      };
+    },
     router: {
       channels: deps.channels,
       providers: deps.providers,
@@ -312,11 +325,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       health: () => runtime.view.snapshot(),
       reenableKey: runtime.view.reenableKey,
       audit,
+      ...(deps.instances ? { instances: deps.instances } : {}),
     });
     if (deps.panel) mountAdminPanel(app, deps.panel);
   }
 
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.logger));
-  return { fetch: app.fetch, health: runtime.view };
+  return { fetch: app.fetch, health: runtime.view, inFlight: () => inFlight };
 }

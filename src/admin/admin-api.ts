@@ -14,6 +14,8 @@ import {
   channelTestResultSchema,
   channelViewSchema,
   createdKeySchema,
+  type InstanceList,
+  instanceListSchema,
   keyCreateSchema,
   keyPatchSchema,
   keySchema,
@@ -40,7 +42,7 @@ export interface AdminRoute {
   /** Hono path below /admin/api, `:id` for the id. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: 'users' | 'keys' | 'channels' | 'stats' | 'providers';
+  readonly tag: 'users' | 'keys' | 'channels' | 'stats' | 'providers' | 'instances';
   readonly status: 200 | 201;
   readonly body?: z.ZodType;
   readonly list?: boolean;
@@ -52,7 +54,10 @@ export interface AdminRoute {
 
 const deleted = z.object({ id: z.string(), deleted: z.literal(true) });
 
-export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): readonly AdminRoute[] {
+export function adminRoutes(
+  stats: (ctx: AdminContext) => Promise<AdminStats>,
+  instances: () => Promise<InstanceList> = async () => ({ object: 'list', data: [] }),
+): readonly AdminRoute[] {
   return [
     {
       method: 'get',
@@ -258,6 +263,15 @@ export function adminRoutes(stats: (ctx: AdminContext) => Promise<AdminStats>): 
       summary: 'Counts, and per-channel request/error counters since start',
       response: adminStatsSchema,
       handle: (ctx) => stats(ctx),
+    },
+    {
+      method: 'get',
+      path: '/instances',
+      tag: 'instances',
+      status: 200,
+      summary: 'Running gateway instances, from their heartbeats (stale: silent for three beats)',
+      response: instanceListSchema,
+      handle: () => instances(),
     },
   ];
 }

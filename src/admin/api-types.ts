@@ -29,6 +29,8 @@ export type {
   ChannelTestResult,
   ChannelView,
   CreatedKeyView as CreatedKey,
+  InstanceList,
+  InstanceView,
   KeyView,
   ListPage as ListOf,
   RotatedKeyView as RotatedKey,

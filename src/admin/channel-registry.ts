@@ -61,9 +61,10 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
   };
   unsubscribe =
     deps.changes?.subscribe(async (notice) => {
-      if (notice.kind !== 'channel') return;
+      if (notice.kind !== 'channel' && notice.kind !== 'resync') return;
       await registry.refresh().catch((err: unknown) => {
-        deps.logger.warn({ channel: notice.id, err: String(err) }, 'channel refresh failed');
+        const channel = notice.kind === 'channel' ? notice.id : null;
+        deps.logger.warn({ channel, err: String(err) }, 'channel refresh failed');
       });
     }) ?? unsubscribe;
   await registry.refresh();

@@ -1,4 +1,5 @@
 import type { Hono, MiddlewareHandler } from 'hono';
+import type { InstanceView } from '../app/instance-heartbeat.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -45,6 +46,7 @@ export interface AdminWiring {
   readonly reenableKey?: GatewayHealth['reenableKey'];
   /** Records every successful change (built once, shared with the sign-in routes). */
   readonly audit: AuditLog;
+  readonly instances?: () => Promise<readonly InstanceView[]>;
 }
 
 /**
@@ -71,6 +73,7 @@ export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminC
     audit: w.audit,
     ...(w.health ? { health: w.health } : {}),
     ...(w.reenableKey ? { reenableKey: w.reenableKey } : {}),
+    ...(w.instances ? { instances: w.instances } : {}),
   });
   return ctx;
 }

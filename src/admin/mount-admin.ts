@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
+import type { InstanceView } from '../app/instance-heartbeat.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
 import { readBodyText } from '../http/read-body.js';
@@ -31,12 +32,18 @@ export interface AdminMountDeps {
   readonly reenableKey?: GatewayHealth['reenableKey'];
   /** Where every successful change through these routes is recorded. */
   readonly audit: AuditLog;
+  /** Running instances, from their heartbeats (`GET /admin/api/instances`). */
+  readonly instances?: () => Promise<readonly InstanceView[]>;
 }
 
 /** `/admin/api/*` (admin token), `GET /stats` (admin token), and the public API reference. */
 export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): void {
   const admin = deps.requireAdmin;
-  const routes = adminRoutes((ctx) => adminStats(ctx, deps.traffic, deps.channels));
+  const listInstances = deps.instances;
+  const routes = adminRoutes(
+    (ctx) => adminStats(ctx, deps.traffic, deps.channels),
+    async () => ({ object: 'list' as const, data: listInstances ? [...(await listInstances())] : [] }),
+  );
   const openapi = buildOpenApi(routes, deps.version);
 
   // The reference is public: it describes the API, it holds no data.

@@ -219,6 +219,21 @@ export const adminStatsSchema = z.object({
   usage_24h: usageStatsSchema,
 });
 
+/** One running gateway instance, from its heartbeats (docs/admin-api.md, "Instances"). */
+export const instanceSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  started_at: timestamp,
+  last_heartbeat: timestamp,
+  in_flight: z.number().int().describe('model requests begun and not yet ended'),
+  status: z.enum(['live', 'stale']).describe('stale: no heartbeat for three intervals'),
+  self: z.boolean().describe('the instance that answered this call'),
+});
+
+export const instanceListSchema = z.object({ object: z.literal('list'), data: z.array(instanceSchema) });
+export type InstanceList = z.infer<typeof instanceListSchema>;
+export type InstanceView = InstanceList['data'][number];
+
 export const errorEnvelopeSchema = z.object({
   error: z.object({
     message: z.string(),

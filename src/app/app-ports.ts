@@ -9,6 +9,7 @@ import type { FetchLike } from '../spec/provider.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { CacheBounds, CacheStore, CounterStore } from '../storage/accounting-ports.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
+import type { InstanceRegistry } from '../storage/instance-registry.js';
 import type { Storage } from '../storage/ports.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TokenCounter } from '../usage/token-counter.js';
@@ -29,6 +30,8 @@ export interface AppPorts {
   readonly openCache?: (bounds: CacheBounds) => CacheStore;
   /** Admin change notices; this process only when absent. One shared feed links instances. */
   readonly changes?: ChangeFeed;
+  /** Where instances announce themselves (Redis when shared); this process alone when absent. */
+  readonly instances?: InstanceRegistry;
   /** Router health; in memory when absent. */
   readonly health?: HealthStore;
   /** Admin sign-in throttling; per process when absent. */

@@ -10,6 +10,7 @@ import type { Channel } from '../spec/channel.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageRecord } from '../spec/usage.js';
 import { createMemoryChangeFeed } from '../storage/memory/memory-change-feed.js';
+import { createMemoryInstanceRegistry } from '../storage/memory/memory-instance-registry.js';
 import { createMemoryCacheStore } from '../storage/memory/memory-response-cache.js';
 import type { Storage } from '../storage/ports.js';
 import type { UsageJournal } from '../storage/usage-journal.js';
@@ -18,6 +19,7 @@ import { buildAccounting } from '../usage/build-accounting.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import type { AppPorts } from './app-ports.js';
 import { checkFileChannels } from './file-channels.js';
+import { type Heartbeat, startHeartbeat } from './instance-heartbeat.js';
 
 export interface App {
   readonly gateway: Gateway;
@@ -78,9 +80,12 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
   const extraSink =
     ports.usageSink ?? ((record: UsageRecord) => logger.debug({ usage: record }, 'request finished'));
   const telemetry = ports.telemetry;
+  // Built once the gateway exists (it counts the requests in flight the beat reports).
+  let heartbeat: Heartbeat | null = null;
   const gateway = createGateway({
     storage,
     changes,
+    instances: async () => (heartbeat ? heartbeat.list() : []),
     providers,
     wires: createWireRegistry(),
     channels: registry.snapshot,
@@ -129,6 +134,16 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
     },
   });
+  heartbeat = startHeartbeat({
+    registry: ports.instances ?? createMemoryInstanceRegistry(),
+    id: crypto.randomUUID(),
+    version: ports.version,
+    now: ports.now ?? Date.now,
+    inFlight: gateway.inFlight,
+    ...(ports.repeat ? { repeat: ports.repeat } : {}),
+    // Debug: a beat fails only with Redis down, which the Redis link already warned of.
+    onError: (err) => logger.debug({ err: String(err) }, 'instance heartbeat failed'),
+  });
   telemetry?.watch({
     breakers: async () => {
       const snapshot = await gateway.health.snapshot();
@@ -155,6 +170,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     flushUsage: () => accounting.writer.flush(),
     async close() {
       stopPoll();
+      await heartbeat?.stop();
       registry.stop();
       // Records of requests that ended during the drain are written before the storage closes.
       await accounting.writer.close();

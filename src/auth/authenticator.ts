@@ -103,6 +103,8 @@ export function createAuthenticator(
   options.changes?.subscribe((notice) => {
     notices++;
     if (notice.kind === 'key') cache.delete(notice.hash);
+    // Notices may have been missed: nothing cached can be trusted.
+    if (notice.kind === 'resync') cache.clear();
     if (notice.kind !== 'user') return;
     for (const [hash, entry] of cache) {
       if (entry.resolved?.principal.userId === notice.id) cache.delete(hash);

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/settings.js';
 import { VERSION } from '../runtime/node/version.js';
 import { auditCommand } from './audit.js';
 import { channelsCommand } from './channels.js';
+import { instancesCommand } from './instances.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { secretsCommand } from './secrets.js';
@@ -19,6 +20,7 @@ usage:
   switchboard channels list|add|update|show|test|disable|enable|remove ... upstream channels
   switchboard audit list [--actor A] [--action A] [--object-type T] [--object-id ID] [--since 24h] ...
                                     who changed what (the admin audit log, newest first)
+  switchboard instances list --url URL   running gateway instances (heartbeats, requests in flight)
   switchboard secrets rotate        re-seal stored upstream keys under a new sealing key
   switchboard --version
 
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return secretsCommand(rest);
     case 'audit':
       return auditCommand(rest);
+    case 'instances':
+      return instancesCommand(rest);
     case '--version':
     case '-v':
       console.log(VERSION);

@@ -30,6 +30,8 @@ export interface ScopeDeps {
   readonly labels: LabelPolicy;
   /** Writes each record as the request ends, before the answer's last byte; null: none. */
   readonly journal: RequestJournal | null;
+  /** Counts the request as in flight; the returned function ends it (called once, with the record). */
+  readonly inFlight?: () => () => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
     const { journal } = deps;
     // The journal's row name: unique per request, where a client may reuse its x-request-id.
     const entry = journal ? crypto.randomUUID() : '';
+    const stopCounting = deps.inFlight?.();
     const scope: RequestScope = {
       // Until the response cache is consulted, the answer says it was not, so "cache off" and
       // "not cacheable" are visible rather than a missing header.
@@ -76,6 +79,7 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
             }
           : {}),
         onRecord: (record) => {
+          stopCounting?.();
           // Synchronous, before the response leaves: the record is durable before the client
           // has the answer's last byte (the tap ends as that byte is about to go out).
           journal?.append(entry, record);

@@ -1,12 +1,14 @@
 /**
  * What changed in the admin stores, by id: enough for every cache to drop or reload exactly the
  * entries it holds for it. A key notice carries the key's hash because the key cache is keyed by
- * hash (never by the secret).
+ * hash (never by the secret). `resync` says notices may have been lost (a shared feed's
+ * subscriber was cut off, or a publish failed): every cache drops or reloads everything.
  */
 export type ChangeNotice =
   | { readonly kind: 'key'; readonly id: string; readonly hash: string }
   | { readonly kind: 'channel'; readonly id: string }
-  | { readonly kind: 'user'; readonly id: string };
+  | { readonly kind: 'user'; readonly id: string }
+  | { readonly kind: 'resync' };
 
 export type ChangeListener = (notice: ChangeNotice) => void | Promise<void>;
 

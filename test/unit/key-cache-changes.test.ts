@@ -79,4 +79,20 @@ describe('client-key cache and the change feed', () => {
     await authenticate('b'.repeat(64), null);
     expect(reads).toBe(3); // the other user's key was still cached
   });
+
+  it('drops every cached key on a resync, which follows notices a shared feed may have lost', async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    const authenticate = createAuthenticator(
+      { keys: storage.keys, users: storage.users },
+      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
+    );
+    await authenticate('secret', null);
+    // Revoked by another instance whose notice never arrived (the subscriber was cut off).
+    await storage.keys.revoke('k', 1_000);
+    await expect(authenticate('secret', null)).resolves.toMatchObject({ keyId: 'k' });
+    await changes.publish({ kind: 'resync' });
+    await expect(authenticate('secret', null)).rejects.toMatchObject({ code: 'key_revoked' });
+  });
 });

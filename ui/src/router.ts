@@ -53,6 +53,12 @@ export const router = createRouter({
       meta: { title: 'nav.audit' },
     },
     {
+      path: '/instances',
+      name: 'instances',
+      component: () => import('./pages/InstancesPage.vue'),
+      meta: { title: 'nav.instances' },
+    },
+    {
       path: '/playground',
       name: 'playground',
       component: () => import('./pages/PlaygroundPage.vue'),

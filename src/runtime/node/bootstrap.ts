@@ -123,6 +123,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
             : {}),
         ...(shared.ports.health ? { health: shared.ports.health } : {}),
         ...(shared.ports.openSignInThrottle ? { openSignInThrottle: shared.ports.openSignInThrottle } : {}),
+        ...(shared.ports.instances ? { instances: shared.ports.instances } : {}),
         healthChecks: shared.checks,
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
         logger,

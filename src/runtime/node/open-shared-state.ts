@@ -4,14 +4,16 @@ import type { HealthCheck } from '../../spec/health-check.js';
 import type { Logger } from '../../spec/logger.js';
 import { createFallbackCounters } from '../../storage/fallback-counters.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
+import { createRedisChangeFeed } from '../../storage/redis/redis-change-feed.js';
 import { createRedisCounterStore } from '../../storage/redis/redis-counters.js';
+import { createRedisInstanceRegistry } from '../../storage/redis/redis-instance-registry.js';
 import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
 import { healthCacheThrottlePorts } from '../../storage/redis/redis-shared-ports.js';
 import { isPostgresUrl } from './open-storage.js';
 
 /** The ports a shared backend supplies; absent ones stay in this process. */
 export type SharedPorts = Partial<
-  Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache' | 'openSignInThrottle'>
+  Pick<AppPorts, 'counters' | 'health' | 'changes' | 'openCache' | 'openSignInThrottle' | 'instances'>
 >;
 
 export interface SharedState {
@@ -55,13 +57,20 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     logger,
   });
   const healthCache = healthCacheThrottlePorts(link, settings, logger);
+  const changes = await createRedisChangeFeed(link, { logger });
   return {
-    ports: { counters: counters.store, ...healthCache.ports },
+    ports: {
+      counters: counters.store,
+      ...healthCache.ports,
+      changes,
+      instances: createRedisInstanceRegistry(link),
+    },
     checks: [redisCheck, counters.check],
     redis: link,
     async close() {
       counters.close();
       healthCache.close();
+      await changes.close();
       await link.close();
     },
   };

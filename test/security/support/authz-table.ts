@@ -238,6 +238,7 @@ export const MATRIX_ROUTES: readonly MatrixRoute[] = [
   admin('GET', '/stats', [200]),
   admin('GET', '/admin/api/stats', [200]),
   admin('GET', '/admin/api/stats/routing', [200]),
+  admin('GET', '/admin/api/instances', [200]),
   admin('GET', '/admin/api/providers', [200]),
   admin('GET', '/admin/api/users', [200]),
   admin('POST', '/admin/api/users', invalid, {}),

@@ -73,6 +73,7 @@ export const ROUTES: readonly RouteSpec[] = [
   admin('GET', '/stats'),
   admin('GET', '/admin/api/stats'),
   admin('GET', '/admin/api/stats/routing'),
+  admin('GET', '/admin/api/instances'),
   admin('GET', '/admin/api/providers'),
   admin('GET', '/admin/api/users'),
   admin('POST', '/admin/api/users', 'user'),

@@ -32,6 +32,8 @@ export type {
   DeletedChannel,
   DeletedUser,
   ErrorEnvelope,
+  InstanceList,
+  InstanceView,
   KeyLimitsInput,
   KeyView,
   ListOf,
