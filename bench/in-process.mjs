@@ -8,6 +8,7 @@ import { Session } from 'node:inspector/promises';
 //   node bench/in-process.mjs <checkout> <stream|nonstream> [requests=4000] [concurrency=32]
 //   node --cpu-prof --cpu-prof-dir=bench/results/profiles bench/in-process.mjs . stream
 //   ALLOC_PROFILE=out.heapprofile node bench/in-process.mjs . stream   # where the bytes are allocated
+//   BENCH_DATABASE_URL=sqlite:/tmp/bench.db node bench/in-process.mjs . nonstream   # a database file
 //
 // <checkout> is a Switchboard directory with a fresh dist/ (`npx tsc -p tsconfig.build.json`).
 // It uses only exports that the pipeline refactor kept (settings, bootstrap, client keys), so
@@ -72,7 +73,8 @@ const upstream = async (_url, init) => {
 };
 
 const settings = resolveSettings({
-  env: { DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn' },
+  // BENCH_DATABASE_URL=sqlite:/tmp/x.db measures the usage journal's commits on a real file.
+  env: { DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'sqlite::memory:', LOG_LEVEL: 'warn' },
   file: {
     path: 'bench.yaml',
     text: JSON.stringify({

@@ -7,8 +7,9 @@ import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 /**
  * `npx tsx bench/journal-append.ts [records]`: what the crash-safe usage journal costs per
  * request on SQLite (a file in WAL mode, synchronous=NORMAL), next to the batched Kysely insert
- * it replaced: µs per final append, per provisional open + final append (a stream), per record
- * folded into the rollups, and per record of a 500-record batch insert.
+ * it replaced: µs per final append, per provisional open + final append (a stream), with one
+ * request or 32 ending per event-loop turn (the journal commits each turn's writes together),
+ * per record folded into the rollups, and per record of a 500-record batch insert.
  */
 const count = Number(process.argv[2] ?? 20_000);
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-bench-'));
@@ -44,27 +45,46 @@ async function perRecord(
 ) {
   const storage = await openSqliteStorage(join(dir, `${label.replace(/\W+/g, '-')}.db`));
   const start = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await run(storage);
   const us = Number(process.hrtime.bigint() - start) / 1_000 / count;
-  console.log(`${label.padEnd(34)} ${us.toFixed(1)} µs/record`);
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time too: on a shared, loaded machine it is far steadier than the wall clock.
+  const cpuUs = (cpu.user + cpu.system) / count;
+  console.log(`${label.padEnd(42)} ${us.toFixed(1)} µs/record  (cpu ${cpuUs.toFixed(1)} µs)`);
   await storage.close();
 }
 
-try {
-  await perRecord('journal append (JSON answer)', async (storage) => {
-    const journal = storage.openUsageJournal?.('bench');
-    for (let i = 0; i < count; i++) journal?.append(`e${i}`, record(i));
-  });
-  await perRecord('journal open + append (stream)', async (storage) => {
-    const journal = storage.openUsageJournal?.('bench');
-    for (let i = 0; i < count; i++) {
-      journal?.open(`e${i}`, { ...record(i), status: 0, usage: null });
-      journal?.append(`e${i}`, record(i));
+/** Appends (after an open, for a stream) `group` records per event-loop turn, as that many requests ending at once would. */
+async function appendInTurns(
+  journal: ReturnType<NonNullable<Awaited<ReturnType<typeof openSqliteStorage>>['openUsageJournal']>>,
+  group: number,
+  stream: boolean,
+) {
+  for (let i = 0; i < count; i += group) {
+    const turn: (void | Promise<void>)[] = [];
+    for (let j = i; j < Math.min(i + group, count); j++) {
+      if (stream) turn.push(journal.open(`e${j}`, { ...record(j), status: 0, usage: null }));
+      turn.push(journal.append(`e${j}`, record(j)));
     }
-  });
-  await perRecord('journal append, then rollUp', async (storage) => {
+    await Promise.all(turn);
+  }
+}
+
+try {
+  for (const group of [1, 32]) {
+    await perRecord(`journal append (JSON), ${group}/turn`, async (storage) => {
+      const journal = storage.openUsageJournal?.('bench');
+      if (journal) await appendInTurns(journal, group, false);
+    });
+    await perRecord(`journal open + append (stream), ${group}/turn`, async (storage) => {
+      const journal = storage.openUsageJournal?.('bench');
+      if (journal) await appendInTurns(journal, group, true);
+    });
+  }
+  await perRecord('journal append 32/turn, then rollUp', async (storage) => {
     const journal = storage.openUsageJournal?.('bench');
-    for (let i = 0; i < count; i++) journal?.append(`e${i}`, record(i));
+    if (journal) await appendInTurns(journal, 32, false);
     await journal?.rollUp();
   });
   await perRecord('batched insertBatch (500 a batch)', async (storage) => {

@@ -28,7 +28,7 @@ export interface ScopeDeps {
   readonly sink: (record: UsageRecord) => Promise<void>;
   readonly telemetry: Telemetry;
   readonly labels: LabelPolicy;
-  /** Writes each record as the request ends, before the answer's last byte; null: none. */
+  /** Writes each record as the request ends (committed before the answer's last byte); null: none. */
   readonly journal: RequestJournal | null;
   /** Counts the request as in flight; the returned function ends it (called once, with the record). */
   readonly inFlight?: () => () => void;
@@ -44,8 +44,8 @@ const PROVISIONAL_AFTER_MS = 200;
 /**
  * Opens the request's scope and usage tap; whatever the exit, the record is ended exactly once:
  * here for an answer the handler completed or an error, by the stream for a streamed answer.
- * The journal write runs at the end itself; the sink and the limit settle after the response,
- * through `defer`.
+ * The journal write is queued at the end and waited for before the answer's last byte; the sink
+ * and the limit settle run after the response, through `defer`.
  */
 export function openScope(operation: string, route: string, deps: ScopeDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
@@ -80,9 +80,9 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
           : {}),
         onRecord: (record) => {
           stopCounting?.();
-          // Synchronous, before the response leaves: the record is durable before the client
-          // has the answer's last byte (the tap ends as that byte is about to go out).
-          journal?.append(entry, record);
+          // Queued for the turn's group commit; whoever ends the tap (below, or the stream at
+          // its end) waits for it before the answer's last byte goes out.
+          const written = journal?.append(entry, record);
           deps.work.run('usage write', requestId, () => deps.sink(record));
           const settle = scope.settle;
           if (settle) deps.work.run('limit settle', requestId, () => settle(record));
@@ -91,6 +91,7 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
           } catch {
             // Metrics and traces are best effort: they never cost a request its record or settle.
           }
+          return written;
         },
       }),
     };
@@ -103,7 +104,9 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
     applyHeaders(c, scope.headers);
     if (!scope.tap.handedOver) {
       const code = c.error instanceof GatewayError ? c.error.code : c.error ? 'internal_error' : null;
-      scope.tap.end(c.res.status, code);
+      // A buffered answer leaves when this returns: its record is committed first.
+      const written = scope.tap.end(c.res.status, code);
+      if (written) await written;
     }
   };
 }

@@ -39,13 +39,17 @@ export type UsageEvent =
 
 export interface UsageTap {
   emit(event: UsageEvent): void;
-  /** Emits the counts (when given) and the end; only the first end counts. */
+  /**
+   * Emits the counts (when given) and the end; only the first end counts. Returns the record's
+   * durable write when there is one to wait for (the journal's commit; never rejects): the
+   * answer's last bytes go out after it. A later call returns the same write.
+   */
   end(
     status: number,
     errorCode: string | null,
     usage?: TokenUsage | null,
     completionText?: string | null,
-  ): void;
+  ): Promise<void> | undefined;
   /** A streamed response takes over the duty to end the record when the stream ends. */
   handOver(): void;
   readonly handedOver: boolean;
@@ -65,7 +69,8 @@ export function createUsageTap(init: {
   readonly operation: string;
   readonly now: () => number;
   readonly accounting: UsageAccounting | null;
-  readonly onRecord: (record: UsageRecord) => void;
+  /** Receives the record; returns its durable write (never rejecting) when there is one. */
+  readonly onRecord: (record: UsageRecord) => Promise<void> | undefined;
   /**
    * What is known once the request is committed to an upstream (a provisional record, for the
    * crash-safe journal). Called a microtask after the commit, and not at all when the request
@@ -85,6 +90,7 @@ export function createUsageTap(init: {
   let opened = false;
   let handedOver = false;
   let waiting: ReturnType<typeof setTimeout> | null = null;
+  let written: Promise<void> | undefined;
   const open = () => {
     if (ended || opened || !init.onOpen) return;
     opened = true;
@@ -110,12 +116,13 @@ export function createUsageTap(init: {
         // gets its one record, with what is known for certain, so its limits are settled.
         record = buildUsageRecord(init, startedAt, withoutCounts(events), null);
       }
-      init.onRecord(record);
+      written = init.onRecord(record);
     },
     end(status, errorCode, usage = null, completionText = null) {
-      if (ended) return;
+      if (ended) return written;
       if (usage || completionText !== null) tap.emit({ type: 'counted', usage, completionText });
       tap.emit({ type: 'end', status, errorCode, at: init.now() });
+      return written;
     },
     handOver() {
       handedOver = true;

@@ -9,9 +9,9 @@ export const INTERRUPTED_STATUS = 500;
  * The durable usage journal (docs/usage-and-limits.md, "What survives a crash"). Each request
  * has one row, named by its `entry` (unique per request: a client may reuse its x-request-id):
  * `open` leaves a provisional row once the request is committed to an upstream, `append` writes
- * the final record over it. A synchronous backend (SQLite) has the row on disk when the call
- * returns, which the pipeline does before the answer's last byte leaves; an asynchronous one
- * (a network database) returns its write as a promise.
+ * the final record over it. A write is committed when it returns, or once its promise resolves;
+ * the pipeline waits for the final one before the answer's last byte leaves. SQLite commits the
+ * writes of one event-loop turn together (group commit): requests ending at once share a commit.
  *
  * Raw rows are the truth; the hourly rollups are folded from them in batches by `rollUp`, which
  * marks what it folded, so it can be repeated (at start, after a crash) without double counting.
@@ -19,7 +19,10 @@ export const INTERRUPTED_STATUS = 500;
 export interface UsageJournal {
   /** Inserts the provisional row unless the entry already has one (never overwrites a final row). */
   open(entry: string, record: UsageRecord): void | Promise<void>;
-  /** Writes the final record for the entry, replacing its provisional row. */
+  /**
+   * Writes the final record for the entry, replacing its provisional row; committed when it
+   * returns, or when its promise resolves.
+   */
   append(entry: string, record: UsageRecord): void | Promise<void>;
   /** Folds every finished row not yet in the hourly rollups into them; resolves to how many. */
   rollUp(): Promise<number>;

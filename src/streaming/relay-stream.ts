@@ -31,12 +31,14 @@ export interface RelayOptions {
   };
   /**
    * Runs once, before the chunk holding the terminal event is handed to the client: the answer
-   * is complete from the client's point of view, so its usage record is written first.
+   * is complete from the client's point of view, so its usage record is written first. The
+   * chunk waits for the promise it returns (the record's commit; it must not reject).
    */
-  readonly onFinal?: () => void;
+  readonly onFinal?: () => Promise<void> | undefined;
   /** Sees every chunk exactly as it is forwarded. */
   readonly onChunk?: (chunk: Uint8Array) => void;
-  readonly onEnd: (end: RelayEnd) => void;
+  /** For a `done` end, the last bytes and the close wait for the promise it returns (no reject). */
+  readonly onEnd: (end: RelayEnd) => Promise<void> | undefined;
 }
 
 /**
@@ -56,11 +58,11 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   let stream: ReadableStreamDefaultController<Uint8Array>;
 
-  const end = (result: RelayEnd) => {
-    if (ended) return;
+  const end = (result: RelayEnd): Promise<void> | undefined => {
+    if (ended) return undefined;
     ended = true;
     if (watchdog !== undefined) clearTimeout(watchdog);
-    options.onEnd(result);
+    return options.onEnd(result);
   };
   const fail = (err: unknown) => {
     if (ended) return;
@@ -88,14 +90,21 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
     fail(new ReadTimeoutError(`no data from upstream for ${idleMs} ms`));
   };
   let final = false;
-  const forward = (chunk: Uint8Array): boolean => {
+  /** Whether a chunk went out; a promise of it only for the terminal chunk, held for its record. */
+  const forward = (chunk: Uint8Array): boolean | Promise<boolean> => {
     const out = transform ? transform.push(chunk) : chunk;
+    let held: Promise<void> | undefined;
     if (!final && transform?.finished?.()) {
       final = true;
-      options.onFinal?.();
+      held = options.onFinal?.();
     }
-    if (out.byteLength === 0) return false;
+    if (out.byteLength === 0) return held ? held.then(() => false) : false;
     onChunk?.(out);
+    if (held)
+      return held.then(() => {
+        stream.enqueue(out);
+        return true;
+      });
     stream.enqueue(out);
     return true;
   };
@@ -110,7 +119,8 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
           if (pending) {
             const chunk = pending;
             pending = null;
-            if (forward(chunk)) return;
+            const sent = forward(chunk);
+            if (sent === true || (sent !== false && (await sent))) return;
           }
           // A transform may hold a chunk back; keep reading until something goes out or the end.
           for (;;) {
@@ -124,13 +134,16 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
               const rest = transform?.flush();
               const last = rest && rest.byteLength > 0 ? rest : null;
               if (last) onChunk?.(last);
-              // Ended (and so recorded) before the last bytes and the close reach the client.
-              end({ outcome: 'done' });
+              // Ended (and so recorded, and committed) before the last bytes and the close
+              // reach the client.
+              const written = end({ outcome: 'done' });
+              if (written) await written;
               if (last) controller.enqueue(last);
               controller.close();
               return;
             }
-            if (forward(value)) return;
+            const sent = forward(value);
+            if (sent === true || (sent !== false && (await sent))) return;
           }
         } catch (err) {
           readingSince = 0;

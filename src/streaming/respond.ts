@@ -87,11 +87,19 @@ export function respond(
   // for usage at its end like a buffered one.
   const textual = !sse && isTextual(headers.get('content-type'));
   const kept = textual ? boundedChunks(MAX_KEPT_BODY_BYTES) : null;
-  /** Ends the usage record for how the relay ended (only the first end counts). */
+  /**
+   * Ends the usage record for how the relay ended (only the first end counts); returns its
+   * journal write, for the relay to hold the last bytes until it is committed.
+   */
   let recorded = false;
-  const record = (end: RelayEnd) => {
-    if (recorded) return;
+  let written: Promise<void> | undefined;
+  const record = (end: RelayEnd): Promise<void> | undefined => {
+    if (recorded) return written;
     recorded = true;
+    written = endUsage(end);
+    return written;
+  };
+  const endUsage = (end: RelayEnd): Promise<void> | undefined => {
     const whole = kept?.joined() ?? null;
     const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
     const text = counted
@@ -99,16 +107,16 @@ export function respond(
       : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
     const failed = accounting?.upstreamError() ?? null;
     // The upstream may report an error inside its 200 stream: the request failed all the same.
-    if (end.outcome === 'done' && failed !== null) usage.end(502, 'upstream_stream_error', counted, text);
-    else if (end.outcome === 'done') usage.end(success.status, null, counted, text);
-    else if (end.outcome === 'cancelled') usage.end(499, 'client_closed', counted, text);
-    else
-      usage.end(
-        end.timedOut ? 504 : 502,
-        end.timedOut ? 'upstream_timeout' : 'upstream_stream_error',
-        counted,
-        text,
-      );
+    if (end.outcome === 'done' && failed !== null)
+      return usage.end(502, 'upstream_stream_error', counted, text);
+    if (end.outcome === 'done') return usage.end(success.status, null, counted, text);
+    if (end.outcome === 'cancelled') return usage.end(499, 'client_closed', counted, text);
+    return usage.end(
+      end.timedOut ? 504 : 502,
+      end.timedOut ? 'upstream_timeout' : 'upstream_stream_error',
+      counted,
+      text,
+    );
   };
   usage.handOver();
   const body = relayStream({
@@ -125,18 +133,19 @@ export function respond(
       kept?.push(chunk);
       captured?.push(chunk);
     },
-    // The usage record is ended (and written) before the client holds a complete answer: at
+    // The usage record is ended and committed before the client holds a complete answer: at
     // the terminal event when the stream has one, else as the stream ends, before its close.
     onFinal: () => record({ outcome: 'done' }),
     onEnd: (end) => {
       success.release();
-      record(end);
+      const committed = record(end);
       if (end.outcome === 'done' && (accounting?.upstreamError() ?? null) === null)
         captured?.store({
           status: success.status,
           contentType: headers.get('content-type') ?? 'text/event-stream',
           stream: sse,
         });
+      return committed;
     },
   });
   return new Response(body, { status: success.status, headers });

@@ -80,6 +80,7 @@ export function respondTranslated(
     errorTrailer: null,
     onEnd: (end) => {
       relayEnd = end;
+      return undefined;
     },
   });
   let counted: TokenUsage | null = null;
@@ -111,14 +112,15 @@ export function respondTranslated(
   if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
   /** Ends the usage record (only the first end counts). */
   const completionText = () => (counted ? null : generated.join(''));
-  const record = () => {
+  /** Ends the record; returns its journal write, which the answer's end waits for. */
+  const record = (): Promise<void> | undefined => {
     const end = relayEnd as RelayEnd | null;
-    if (!failed) usage.end(success.status, null, counted, completionText());
-    else if (end?.timedOut) usage.end(504, 'upstream_timeout', counted, completionText());
-    else usage.end(502, 'upstream_stream_error', counted, completionText());
+    if (!failed) return usage.end(success.status, null, counted, completionText());
+    if (end?.timedOut) return usage.end(504, 'upstream_timeout', counted, completionText());
+    return usage.end(502, 'upstream_stream_error', counted, completionText());
   };
   // Client encoders write their terminal event (`[DONE]`, `message_stop`) when the parts end:
-  // the record is written first, so a client holding a complete answer always has its record.
+  // the record is committed first, so a client holding a complete answer always has its record.
   const recordAtEnd = new TransformStream<StreamPart, StreamPart>({ flush: record });
   const encoded = parts
     .pipeThrough(recordAtEnd)
@@ -126,15 +128,16 @@ export function respondTranslated(
 
   const captured = captureStream(success.status === 200 ? answer.capture : null);
   const contentType = t.client.streamContentType ?? 'text/event-stream; charset=utf-8';
-  const finish = () => {
+  const finish = (): Promise<void> | undefined => {
     success.release();
-    record();
+    const written = record();
     if (!failed)
       captured?.store({
         status: success.status,
         contentType,
         stream: true,
       });
+    return written;
   };
   const reader = encoded.getReader();
   const body = new ReadableStream<Uint8Array>(
@@ -154,7 +157,9 @@ export function respondTranslated(
         }
         const { done, value } = next;
         if (done) {
-          finish();
+          // Normally committed already (the flush above waited for it); the close waits too.
+          const written = finish();
+          if (written) await written;
           controller.close();
           return;
         }

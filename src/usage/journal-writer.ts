@@ -7,10 +7,11 @@ export interface RequestJournal {
   /** The provisional row of a request committed to an upstream (best effort). */
   open(entry: string, record: UsageRecord): void;
   /**
-   * The final record. On a synchronous backend it is durable when this returns; that is why
-   * the pipeline calls it before the answer's last byte is handed to the client.
+   * The final record: durable when this returns, or once the promise it returns resolves (it
+   * never rejects: a failed write is kept for a retry). The pipeline waits for it before the
+   * answer's last byte is handed to the client.
    */
-  append(entry: string, record: UsageRecord): void;
+  append(entry: string, record: UsageRecord): Promise<void> | undefined;
   /** Appends that failed are tried again (the batched writer calls this at each flush). */
   retry(): Promise<void>;
   /** Waits for appends still in flight (asynchronous backends). */
@@ -40,12 +41,16 @@ export function createRequestJournal(
     inFlight.add(written);
     void written.finally(() => inFlight.delete(written));
   };
-  const append = (entry: string, record: UsageRecord) => {
+  const append = (entry: string, record: UsageRecord): Promise<void> | undefined => {
     try {
       const written = journal.append(entry, record);
-      if (written) track(written.catch((err: unknown) => keep(entry, record, err)));
+      if (!written) return undefined;
+      const settled = written.catch((err: unknown) => keep(entry, record, err));
+      track(settled);
+      return settled;
     } catch (err) {
       keep(entry, record, err);
+      return undefined;
     }
   };
   return {
@@ -63,7 +68,7 @@ export function createRequestJournal(
     async retry() {
       const again = failed;
       failed = [];
-      for (const { entry, record } of again) append(entry, record);
+      for (const { entry, record } of again) void append(entry, record);
       await this.settled();
     },
     async settled() {

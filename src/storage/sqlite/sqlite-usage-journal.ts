@@ -6,14 +6,17 @@ import { rollupBatch } from '../../usage/rollup.js';
 import type { UsageRecordsTable } from '../sql/accounting-schema.js';
 import { ADDITIVE_COLUMNS, fromRow, toRollupRow, toRow } from '../sql/usage-rows.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
+import { groupCommit } from './group-commit.js';
 
 /** Rows folded per rollup transaction: short enough not to hold the event loop for long. */
 const ROLLUP_CHUNK = 2_000;
 
 /**
- * The SQLite usage journal: prepared better-sqlite3 statements, run synchronously on the
- * storage's own connection, so a row is in the WAL when `append` returns (synchronous=NORMAL:
- * it survives a process crash; only an OS crash or power loss can take the last commits).
+ * The SQLite usage journal: prepared better-sqlite3 statements on the storage's own connection,
+ * group-committed (group-commit.ts): the rows of all the requests that end in one event-loop turn
+ * go in one transaction, and `open`/`append` resolve once it is committed, so a row is in the WAL
+ * when its promise resolves (synchronous=NORMAL: it survives a process crash; only an OS crash or
+ * power loss can take the last commits).
  *
  * It shares the connection with Kysely on purpose: a second connection would wait (blocking the
  * event loop) for any Kysely write transaction that holds the lock across an await, which then
@@ -32,7 +35,7 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
   // A row already rolled up is final for good: changing it would break rollups = sum of records.
   const finishOpen = raw.prepare(
     `update usage_records set ${columns.map((c) => `${c} = @${c}`).join(', ')}, open = 0
-       where seq = @seq and rolled_up = 0`,
+       where seq = @seq and entry = @entry and rolled_up = 0`,
   );
   const upsertFinal = raw.prepare(
     `insert into usage_records (${names}) values (${values}, 0, 0) on conflict (entry) do update set ${columns
@@ -69,25 +72,31 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     return rows.length;
   });
   const params = (entry: string, record: UsageRecord) => ({ ...toRow(record), entry, boot_id: bootId });
+  const queue = groupCommit(raw);
   return {
     open(entry, record) {
-      const { changes, lastInsertRowid } = insertOpen.run(params(entry, record));
-      if (changes > 0) opened.set(entry, lastInsertRowid);
+      return queue(() => {
+        const { changes, lastInsertRowid } = insertOpen.run(params(entry, record));
+        if (changes > 0) opened.set(entry, lastInsertRowid);
+      });
     },
     append(entry, record) {
-      const seq = opened.get(entry);
-      if (seq !== undefined) {
-        finishOpen.run({ ...toRow(record), seq });
-        opened.delete(entry);
-        return;
-      }
-      try {
-        insertFinal.run(params(entry, record));
-      } catch (err) {
-        // The entry has a row already (a write retried after it landed): one row per request.
-        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-        upsertFinal.run(params(entry, record));
-      }
+      // Writes run in the order they were queued: an open queued in the same turn is in `opened`.
+      return queue(() => {
+        const seq = opened.get(entry);
+        if (seq !== undefined) {
+          opened.delete(entry);
+          // No change: the open's turn was rolled back (its rowid names no row of this entry).
+          if (finishOpen.run({ ...toRow(record), seq, entry }).changes > 0) return;
+        }
+        try {
+          insertFinal.run(params(entry, record));
+        } catch (err) {
+          // The entry has a row already (a write retried after it landed): one row per request.
+          if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+          upsertFinal.run(params(entry, record));
+        }
+      });
     },
     async rollUp() {
       let total = 0;
