@@ -244,7 +244,7 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
 
     const ids = answered(outcomes).map((o) => o.id);
     let records = await recordsOfKey(three, load.id);
-    await holdsWithin(15_000, async () => {
+    await holdsWithin(30_000, async () => {
       records = await recordsOfKey(three, load.id);
       const have = new Set(records.map((r) => r.request_id));
       return ids.every((id) => have.has(id));
