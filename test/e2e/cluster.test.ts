@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import {
   chat,
@@ -48,14 +48,22 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
   let fake: FakeUpstream;
   const cleanups: (() => Promise<void>)[] = [];
 
-  /** A cluster on a fresh schema (through `databaseUrl` when given) and a fresh Redis prefix. */
+  /**
+   * Three instances on a fresh schema (reached through `proxied` when given) and a fresh Redis
+   * prefix (on `redisUrl` when given). Called inside a test, the instances stop when it ends.
+   */
   const cluster = async (
     config: Record<string, unknown>,
-    options: { redisUrl?: string; proxied?: (url: string) => string } = {},
+    options: { redisUrl?: string; proxied?: (url: string) => string; perTest?: boolean } = {},
   ): Promise<GatewayCluster> => {
     const schema = await freshSchema(server as string);
     const url = options.redisUrl ?? (redis as string);
     const prefix = freshRedisPrefix(url);
+    // Dropped even when the cluster fails to start; cleanups run last-in first-out.
+    cleanups.push(async () => {
+      await schema.drop();
+      await prefix.drop().catch(() => {});
+    });
     const made = await startCluster({
       bundle,
       instances: 3,
@@ -65,11 +73,8 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
       adminToken: ADMIN_TOKEN,
       secretKey: SECRET_KEY,
     });
-    cleanups.push(async () => {
-      await made.close();
-      await schema.drop();
-      await prefix.drop().catch(() => {});
-    });
+    cleanups.push(() => made.close());
+    if (options.perTest) onTestFinished(() => made.close());
     return made;
   };
   const channel = (name: string, keys: string[], models: string[]) => ({
@@ -205,11 +210,14 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
   });
 
   it('kill -9 of one instance mid-load: the others serve on, every answered request has one record, its concurrency slots come back', async () => {
-    const three = await cluster({
-      usage: { flush_interval_ms: 1_000 },
-      limits: { concurrency_lease_seconds: LEASE_SECONDS },
-      channels: [channel('drip', ['up-drip'], ['m']), channel('silent', ['up-hang'], ['m-hang'])],
-    });
+    const three = await cluster(
+      {
+        usage: { flush_interval_ms: 1_000 },
+        limits: { concurrency_lease_seconds: LEASE_SECONDS },
+        channels: [channel('drip', ['up-drip'], ['m']), channel('silent', ['up-hang'], ['m-hang'])],
+      },
+      { perTest: true },
+    );
     const [first, second, victim] = three.instances as [Instance, Instance, Instance];
     const load = await createKey(three, { name: 'load' });
     const slots = await createKey(three, { name: 'two-slots', limits: { concurrent: 2 } });
@@ -277,7 +285,7 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
       cleanups.push(() => own.close());
       const three = await cluster(
         { usage: { flush_interval_ms: 100 }, channels: [channel('fake', ['up-main'], ['m'])] },
-        { redisUrl: own.url },
+        { redisUrl: own.url, perTest: true },
       );
       // A limited key, so every request goes through the counters.
       const load = await createKey(three, { name: 'load', limits: { rpm: 100_000, concurrent: 1_000 } });
@@ -319,7 +327,7 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
     cleanups.push(() => proxy.close());
     const three = await cluster(
       { usage: { flush_interval_ms: 100 }, channels: [channel('fake', ['up-main'], ['m'])] },
-      { proxied: (url) => viaProxy(url, proxy.port) },
+      { proxied: (url) => viaProxy(url, proxy.port), perTest: true },
     );
     const load = await createKey(three, { name: 'load' });
     const traffic = startLoad(three, 6, () => ({ key: load.key, model: 'm' }), 'pg');
