@@ -185,6 +185,19 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
       expect((await chat(a, { key, model: 'm-401' })).status).toBe(200);
     }
     expect(rejectedSeen(), 'A tried the rejected key').toBe(true);
+    // B and C show the key flagged in their routing stats (read from the health they route by).
+    const flaggedOn = async (on: Instance) => {
+      const res = await main.admin('GET', '/stats/routing', undefined, on);
+      const stats = (await res.json()) as {
+        channels: { channel: string; keys: { index: number; health: { state: string }[] }[] }[];
+      };
+      const rejected = stats.channels
+        .find((ch) => ch.channel === 'rotating')
+        ?.keys.find((k) => k.index === 0);
+      return rejected?.health.some((h) => h.state === 'disabled') ?? false;
+    };
+    const flagged = await holdsWithin(2_000, async () => (await flaggedOn(b)) && (await flaggedOn(c)));
+    expect.soft(flagged, 'B and C show the key A found rejected as disabled').toBe(true);
     const mark = fake.requests.length;
     for (let n = 0; n < 12; n++) {
       expect((await chat(n % 2 === 0 ? b : c, { key, model: 'm-401' })).status).toBe(200);
