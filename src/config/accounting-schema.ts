@@ -51,6 +51,11 @@ export const limitsConfigSchema = z
     key_budget_period: z.enum(['total', 'day', 'week', 'month']).default('total'),
     /** Output tokens reserved for a request that sets no max_tokens. */
     default_output_reserve: z.number().int().positive().default(1_024),
+    /**
+     * How long a concurrency slot outlives a process that died holding it (open requests renew
+     * theirs every quarter of it). At least 4 s, so renewals stay a second apart.
+     */
+    concurrency_lease_seconds: z.number().int().min(4).max(3_600).default(120),
   })
   .strict();
 

@@ -45,6 +45,7 @@ export function buildAccounting(input: {
   });
   const limiter = createLimiter({
     counters: input.counters,
+    leaseTtlMs: settings.limits.concurrency_lease_seconds * 1000,
     ...(input.repeat ? { repeat: input.repeat } : {}),
     // A budget survives restarts: a window's counter starts from the spend on record.
     spentSince: async (subject, since) => {

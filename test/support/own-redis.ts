@@ -1,62 +1,103 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { serviceMissing } from './services.js';
 
-/** A redis-server this test starts, kills and restarts on one port (never the shared one). */
+/**
+ * A redis-server owned by one test, on a free port, without persistence: the test may kill it
+ * and start it again (on the same port, empty, as a replaced server would be) without touching
+ * the shared Redis others use.
+ */
 export interface OwnRedis {
   readonly url: string;
+  readonly port: number;
   /** Starts it (again, on the same port); resolves once it answers PING. */
   start(): Promise<void>;
-  /** Kills it at once (SIGKILL), as a crash or a network cut looks to clients. */
+  /** Kills it at once (SIGKILL: as abrupt as a crashed or partitioned Redis). */
   kill(): Promise<void>;
+  /** The same as `kill`. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
-/** An own Redis on a free port, or null (after saying why) when redis-server is not installed. */
+/** Whether `redis-server` can be run here; null (after saying why, or failing in CI) if not. */
+export function redisServerBinary(suite: string): string | null {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return 'redis-server';
+  } catch (err) {
+    return serviceMissing('redis-server', (err as Error).message, suite);
+  }
+}
+
+/** An own Redis on a free port, not started yet; null (after saying why) without redis-server. */
 export async function ownRedis(suite: string): Promise<OwnRedis | null> {
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0)
-    return serviceMissing('redis-server', probe.error?.message ?? `exit ${probe.status}`, suite);
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
+  if (redisServerBinary(suite) === null) return null;
+  return ownRedisOn(await freePort());
+}
+
+/** An own Redis on a free port, already answering (check `redisServerBinary` first). */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const redis = ownRedisOn(await freePort());
+  await redis.start();
+  return redis;
+}
+
+function ownRedisOn(port: number): OwnRedis {
+  let proc: ChildProcess | null = null;
+  const kill = async () => {
+    const child = proc;
+    proc = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  };
   return {
-    url,
+    url: `redis://127.0.0.1:${port}`,
+    port,
     async start() {
-      // No persistence: a restarted server starts empty, as a replaced one would.
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-      child = spawn('redis-server', args, { stdio: 'ignore' });
-      await untilAnswers(url);
+      const child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+      proc = child;
+      await untilAnswers(port, child);
     },
-    async kill() {
-      const running = child;
-      child = null;
-      if (!running || running.exitCode !== null) return;
-      const exited = new Promise((resolve) => running.once('exit', resolve));
-      running.kill('SIGKILL');
-      await exited;
-    },
+    kill,
+    stop: kill,
+    close: kill,
   };
 }
 
-async function untilAnswers(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function untilAnswers(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${child.exitCode})`);
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
     try {
       await client.connect();
-      await client.ping();
-      return;
+      if ((await client.ping()) === 'PONG') return;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Not listening yet.
     } finally {
       client.disconnect();
     }
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`redis-server on ${url} never answered`);
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -50,6 +50,12 @@ export function openPostgresDatabase(url: string, poolSize: number): Kysely<Data
   // A pooled connection that dies while idle is dropped and replaced by pg; the next query on
   // the pool reports real trouble. Without a listener the error would end the process.
   pool.on('error', () => {});
+  // A connection that dies while checked out (a query running, the migration lock held) emits
+  // its error on the client, not the pool: the query in flight rejects with it, and the pool
+  // drops the client when it is released. Unheard, the event would end the process.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
