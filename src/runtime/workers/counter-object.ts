@@ -110,20 +110,28 @@ export class CounterObject extends DurableObject<WorkerEnv> {
   }
 }
 
-/** The deployment's one counter object (see CounterObject for why one). */
-export function counterObject(ns: DurableObjectNamespace<CounterObject>): DurableObjectStub<CounterObject> {
-  return ns.get(ns.idFromName('counters'));
+/**
+ * The deployment's one counter object (see CounterObject for why one). A stub is an I/O object
+ * of the request that made it and cannot be used by another request, so each call gets a fresh
+ * one (cheap: no round-trip); the id is computed once.
+ */
+export function counterObject(ns: DurableObjectNamespace<CounterObject>): () => DurableObjectStub<CounterObject> {
+  const id = ns.idFromName('counters');
+  return () => ns.get(id);
 }
 
+type StubOf = () => DurableObjectStub<CounterObject>;
+
 /** CounterStore over the Durable Object: each call one RPC, atomic inside the object. */
-export function durableCounterStore(stub: DurableObjectStub<CounterObject>): CounterStore {
+export function durableCounterStore(stubOf: StubOf): CounterStore {
   return {
-    take: (claims, options) => stub.take(claims, options),
-    settle: (ticket, deltas) => stub.settle(ticket, deltas),
-    renew: (ticket, ttlMs) => stub.renew(ticket, ttlMs),
-    peek: (ref) => stub.peek(ref),
+    take: (claims, options) => stubOf().take(claims, options),
+    settle: (ticket, deltas) => stubOf().settle(ticket, deltas),
+    renew: (ticket, ttlMs) => stubOf().renew(ticket, ttlMs),
+    peek: (ref) => stubOf().peek(ref),
     async seed(ref, amount) {
       // Two calls: the recorded spend is read from D1 here, between them, not inside the object.
+      const stub = stubOf();
       const windowStart = await stub.seedWindow(ref);
       if (windowStart === null) return false;
       return stub.seedIfAbsent(ref, windowStart, await amount(windowStart));
@@ -132,11 +140,11 @@ export function durableCounterStore(stub: DurableObjectStub<CounterObject>): Cou
 }
 
 /** HealthStore over the Durable Object: router health shared by every isolate. */
-export function durableHealthStore(stub: DurableObjectStub<CounterObject>): HealthStore {
+export function durableHealthStore(stubOf: StubOf): HealthStore {
   return {
-    get: (id) => stub.healthGet(id),
-    getMany: async (ids) => new Map(await stub.healthGetMany(ids)),
-    apply: (id, event) => stub.healthApply(id, event),
-    list: () => stub.healthList(),
+    get: (id) => stubOf().healthGet(id),
+    getMany: async (ids) => new Map(await stubOf().healthGetMany(ids)),
+    apply: (id, event) => stubOf().healthApply(id, event),
+    list: () => stubOf().healthList(),
   };
 }

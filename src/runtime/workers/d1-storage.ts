@@ -1,4 +1,4 @@
-import { type CompiledQuery, type DatabaseConnection, type Driver, Kysely, type TransactionSettings } from 'kysely';
+import { type CompiledQuery, type DatabaseConnection, type Driver, Kysely, type QueryResult, type TransactionSettings } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import type { UsageRecord } from '../../spec/usage.js';
 import type { UsageStore } from '../../storage/accounting-ports.js';
@@ -57,7 +57,19 @@ class SequentialD1Dialect extends D1Dialect {
     const inner = super.createDriver();
     return {
       init: () => inner.init(),
-      acquireConnection: () => inner.acquireConnection(),
+      async acquireConnection(): Promise<DatabaseConnection> {
+        const conn = await inner.acquireConnection();
+        return {
+          // kysely-d1 also sets the field Kysely 0.28 renamed, which makes Kysely warn on every query.
+          async executeQuery<R>(query: CompiledQuery) {
+            const { numUpdatedOrDeletedRows: _old, ...result } = (await conn.executeQuery<R>(query)) as QueryResult<R> & {
+              numUpdatedOrDeletedRows?: bigint;
+            };
+            return result;
+          },
+          streamQuery: (query, chunkSize) => conn.streamQuery(query, chunkSize),
+        };
+      },
       releaseConnection: (conn: DatabaseConnection) => inner.releaseConnection(conn),
       destroy: () => inner.destroy(),
       async beginTransaction(_conn: DatabaseConnection, _settings: TransactionSettings) {},

@@ -52,13 +52,13 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
   if (!secretKey)
     throw new Error('SWITCHBOARD_SECRET_KEY is not set: `wrangler secret put SWITCHBOARD_SECRET_KEY` (docs/workers.md)');
   const storage = openD1Storage(env.DB);
-  const stub = counterObject(env.COUNTERS);
+  const stubOf = counterObject(env.COUNTERS);
   const kv = env.CACHE;
   const app = await createApp(
     {
       storage,
-      counters: durableCounterStore(stub),
-      health: durableHealthStore(stub),
+      counters: durableCounterStore(stubOf),
+      health: durableHealthStore(stubOf),
       ...(kv ? { openCache: (bounds) => createKvCacheStore(kv, bounds.maxBytes) } : {}),
       // The platform fetch: Workers have no connection pool or connect timeout to set.
       fetch: (input, init) => fetch(input, init),
