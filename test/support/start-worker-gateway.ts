@@ -8,16 +8,20 @@ const root = new URL('../../', import.meta.url);
 const WRANGLER = readFileSync(new URL('wrangler.jsonc', root), 'utf8');
 /** Flags and date as wrangler.jsonc sets them, so the test runs what a deploy would. */
 const COMPATIBILITY_DATE = /"compatibility_date":\s*"([^"]+)"/.exec(WRANGLER)?.[1] ?? '2026-04-01';
-const COMPATIBILITY_FLAGS = JSON.parse(/"compatibility_flags":\s*(\[[^\]]*\])/.exec(WRANGLER)?.[1] ?? '[]') as string[];
+const COMPATIBILITY_FLAGS = JSON.parse(
+  /"compatibility_flags":\s*(\[[^\]]*\])/.exec(WRANGLER)?.[1] ?? '[]',
+) as string[];
 
 /** The Worker under test: the same base URL and client key a Node test gateway offers. */
 export interface WorkerGateway {
   readonly url: string;
-  /** A valid client key (all models), made through the admin API. */
+  /** A valid client key (all models), made through the admin API ('' without an ADMIN_TOKEN). */
   readonly key: string;
   readonly adminToken: string;
   /** The admin API under /admin/api, with the admin token. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
+  /** Fires the cron trigger as if it were `scheduledTime` (the Worker's `scheduled` handler). */
+  scheduled(scheduledTime: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,7 +61,9 @@ function bundleWorker(): Promise<string> {
 async function applyD1Migrations(mf: Miniflare): Promise<void> {
   const db = await mf.getD1Database('DB');
   const dir = new URL('migrations/d1/', root);
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.sql')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.sql'))
+    .sort()) {
     const statements = readFileSync(new URL(name, dir), 'utf8')
       .split(/;\n/)
       .map((s) => s.replace(/^--.*$/gm, '').trim())
@@ -73,6 +79,10 @@ async function applyD1Migrations(mf: Miniflare): Promise<void> {
 export async function startWorkerGateway(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
+  options: {
+    /** Vars and secrets the Worker gets none of (e.g. ADMIN_TOKEN, to see it refuse to start). */
+    readonly unset?: readonly string[];
+  } = {},
 ): Promise<WorkerGateway> {
   const persist = mkdtempSync(join(tmpdir(), 'switchboard-worker-'));
   const { channels, ...rest } = config;
@@ -90,14 +100,17 @@ export async function startWorkerGateway(
     d1Persist: join(persist, 'd1'),
     kvPersist: join(persist, 'kv'),
     durableObjectsPersist: join(persist, 'do'),
-    bindings: {
-      ADMIN_TOKEN: adminToken,
-      SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-worker-tests',
-      LOG_LEVEL: 'warn',
-      CHANNELS: JSON.stringify(channels ?? []),
-      SWITCHBOARD_CONFIG: JSON.stringify(rest),
-      ...env,
-    },
+    bindings: Object.fromEntries(
+      Object.entries({
+        ADMIN_TOKEN: adminToken,
+        SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-worker-tests',
+        // The Worker's console goes to the test's output: errors only.
+        LOG_LEVEL: 'error',
+        CHANNELS: JSON.stringify(channels ?? []),
+        SWITCHBOARD_CONFIG: JSON.stringify(rest),
+        ...env,
+      }).filter(([name]) => !options.unset?.includes(name)),
+    ),
   });
   try {
     const url = (await mf.ready).toString().replace(/\/$/, '');
@@ -111,15 +124,22 @@ export async function startWorkerGateway(
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-    const made = await admin('POST', '/keys', { name: 'test' });
-    if (made.status !== 201 && made.status !== 200)
-      throw new Error(`creating the test key: ${made.status} ${await made.text()}`);
-    const { key } = (await made.json()) as { key: string };
+    let key = '';
+    if (!options.unset?.includes('ADMIN_TOKEN')) {
+      const made = await admin('POST', '/keys', { name: 'test' });
+      if (made.status !== 201) throw new Error(`creating the test key: ${made.status} ${await made.text()}`);
+      key = ((await made.json()) as { key: string }).key;
+    }
     return {
       url,
       key,
       adminToken,
       admin,
+      async scheduled(scheduledTime) {
+        const worker = await mf.getWorker();
+        const result = await worker.scheduled({ scheduledTime: new Date(scheduledTime), cron: '17 * * * *' });
+        if (result.outcome !== 'ok') throw new Error(`scheduled handler: ${result.outcome}`);
+      },
       async close() {
         await mf.dispose();
         rmSync(persist, { recursive: true, force: true });

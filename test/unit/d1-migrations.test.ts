@@ -10,7 +10,9 @@ const dir = new URL('../../migrations/d1/', import.meta.url);
 function schemaOf(db: BetterSqlite3.Database): string[] {
   return (
     db
-      .prepare("select type, name, sql from sqlite_master where name not like 'kysely_%' and name not like 'sqlite_%'")
+      .prepare(
+        "select type, name, sql from sqlite_master where name not like 'kysely_%' and name not like 'sqlite_%'",
+      )
       .all() as { type: string; name: string; sql: string | null }[]
   )
     .map((row) => `${row.type} ${row.name} ${row.sql ?? ''}`)
@@ -20,14 +22,18 @@ function schemaOf(db: BetterSqlite3.Database): string[] {
 describe('D1 migrations (migrations/d1)', () => {
   it('are up to date with the SQLite migrations (run `npm run build:d1-migrations` when this fails)', async () => {
     const files = await d1MigrationFiles();
-    const checkedIn = readdirSync(dir).filter((name) => name.endsWith('.sql')).sort();
+    const checkedIn = readdirSync(dir)
+      .filter((name) => name.endsWith('.sql'))
+      .sort();
     expect(checkedIn).toEqual(files.map((f) => f.name));
     for (const file of files) expect(readFileSync(new URL(file.name, dir), 'utf8')).toBe(file.sql);
   });
 
   it('make the same schema as the SQLite migrations when applied in order', async () => {
     const d1 = new BetterSqlite3(':memory:');
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.sql')).sort())
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.sql'))
+      .sort())
       d1.exec(readFileSync(new URL(name, dir), 'utf8'));
     const sqlite = openSqliteDatabase(':memory:');
     await migrateSqlite(sqlite);

@@ -16,11 +16,18 @@ describe('the gateway as a Cloudflare Worker', { timeout: 120_000 }, () => {
     fake = await startFakeUpstream();
     gw = await startWorkerGateway({
       channels: [
-        { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['up-1'], models: ['gpt-fake'] },
+        {
+          name: 'fake',
+          provider: 'openai-compatible',
+          base_url: fake.baseUrl,
+          keys: ['up-1'],
+          models: ['gpt-fake'],
+        },
       ],
-      usage: { flush_interval_ms: 50 },
+      usage: { flush_interval_ms: 50, retention_days: 1 },
     });
-  });
+    // Bundling and starting workerd takes seconds, more on a busy machine.
+  }, 120_000);
   afterAll(async () => {
     await gw?.close();
     await fake?.close();
@@ -105,5 +112,32 @@ describe('the gateway as a Cloudflare Worker', { timeout: 120_000 }, () => {
       return body.totals.requests >= 4 ? body : null;
     }, 'the rollups');
     expect(usage.totals.requests).toBeGreaterThanOrEqual(4);
+  });
+
+  it('prunes raw usage records past retention on the cron trigger, keeping the rollups', async () => {
+    const before = (await (await gw.admin('GET', '/usage?interval=hour')).json()) as {
+      totals: { requests: number };
+    };
+    // Two days later, past `retention_days: 1`.
+    await gw.scheduled(Date.now() + 2 * 86_400_000);
+    const page = (await (await gw.admin('GET', '/logs?limit=50')).json()) as { data: unknown[] };
+    expect(page.data).toEqual([]);
+    const after = (await (await gw.admin('GET', '/usage?interval=hour')).json()) as {
+      totals: { requests: number };
+    };
+    expect(after.totals.requests).toBe(before.totals.requests);
+  });
+
+  it('answers 503 without naming the missing secret to the client', async () => {
+    const bare = await startWorkerGateway({}, {}, { unset: ['ADMIN_TOKEN'] });
+    try {
+      const res = await fetch(`${bare.url}/health`);
+      expect(res.status).toBe(503);
+      const text = await res.text();
+      expect(text).toContain('not_configured');
+      expect(text).not.toContain('ADMIN_TOKEN');
+    } finally {
+      await bare.close();
+    }
   });
 });

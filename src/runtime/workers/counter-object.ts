@@ -115,7 +115,9 @@ export class CounterObject extends DurableObject<WorkerEnv> {
  * of the request that made it and cannot be used by another request, so each call gets a fresh
  * one (cheap: no round-trip); the id is computed once.
  */
-export function counterObject(ns: DurableObjectNamespace<CounterObject>): () => DurableObjectStub<CounterObject> {
+export function counterObject(
+  ns: DurableObjectNamespace<CounterObject>,
+): () => DurableObjectStub<CounterObject> {
   const id = ns.idFromName('counters');
   return () => ns.get(id);
 }

@@ -1,14 +1,21 @@
-import { type CompiledQuery, type DatabaseConnection, type Driver, Kysely, type QueryResult, type TransactionSettings } from 'kysely';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import type { UsageRecord } from '../../spec/usage.js';
 import type { UsageStore } from '../../storage/accounting-ports.js';
+import type { Storage } from '../../storage/ports.js';
 import { type AccountingTables, accountingView } from '../../storage/sql/accounting-schema.js';
 import type { SqlDialect } from '../../storage/sql/dialect.js';
 import type { Database } from '../../storage/sql/schema.js';
 import { sqlStorage } from '../../storage/sql/sql-storage.js';
-import { ADD_EXCLUDED, byRollupKey } from '../../storage/sql/usage-store.js';
 import { toRollupRow, toRow } from '../../storage/sql/usage-rows.js';
-import type { Storage } from '../../storage/ports.js';
+import { ADD_EXCLUDED, byRollupKey } from '../../storage/sql/usage-store.js';
 import { rollupBatch } from '../../usage/rollup.js';
 import type { D1Database, D1PreparedStatement } from './cloudflare-types.js';
 
@@ -62,7 +69,9 @@ class SequentialD1Dialect extends D1Dialect {
         return {
           // kysely-d1 also sets the field Kysely 0.28 renamed, which makes Kysely warn on every query.
           async executeQuery<R>(query: CompiledQuery) {
-            const { numUpdatedOrDeletedRows: _old, ...result } = (await conn.executeQuery<R>(query)) as QueryResult<R> & {
+            const { numUpdatedOrDeletedRows: _old, ...result } = (await conn.executeQuery<R>(
+              query,
+            )) as QueryResult<R> & {
               numUpdatedOrDeletedRows?: bigint;
             };
             return result;

@@ -1,5 +1,5 @@
-import type { CounterObject } from './counter-object.js';
 import type { D1Database, DurableObjectNamespace, Fetcher, KVNamespace } from './cloudflare-types.js';
+import type { CounterObject } from './counter-object.js';
 
 /** The bindings wrangler.jsonc declares, and the vars and secrets the Worker reads. */
 export interface WorkerEnv {

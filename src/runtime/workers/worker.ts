@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { App } from '../../app/create-app.js';
 import { createApp } from '../../app/create-app.js';
 import type { Settings } from '../../config/settings.js';
+import type { Logger } from '../../spec/logger.js';
 import type { Storage } from '../../storage/ports.js';
 import { assetsPanel } from './assets-panel.js';
 import type { ExecutionContext, ScheduledController } from './cloudflare-types.js';
@@ -21,6 +22,7 @@ interface Built {
   readonly app: App;
   readonly settings: Settings;
   readonly storage: Storage;
+  readonly logger: Logger;
 }
 
 /**
@@ -29,6 +31,15 @@ interface Built {
  * is not kept: the next request tries again.
  */
 let built: Promise<Built> | null = null;
+
+/**
+ * Workers have no change feed between isolates and no timer between requests, so the channel
+ * snapshot is re-read from D1 at most this often, after a request arrives, without delaying it:
+ * an admin's channel change reaches every isolate within seconds (client keys: the key cache's
+ * own 5-second TTL).
+ */
+const CHANNEL_REFRESH_MS = 5_000;
+let channelsReadAt = Date.now();
 
 /**
  * The request being served, per async context: `defer` must reach the waitUntil of the request
@@ -49,8 +60,13 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
   const settings = workerSettings(env);
   const logger = createConsoleLogger(settings.logLevel as ConsoleLevel);
   const secretKey = settings.secrets.secretKey;
+  // A generated admin token would be shown to nobody (a Worker has no console to print it on).
+  if (!settings.secrets.adminToken)
+    throw new Error('ADMIN_TOKEN is not set: `wrangler secret put ADMIN_TOKEN` (docs/workers.md)');
   if (!secretKey)
-    throw new Error('SWITCHBOARD_SECRET_KEY is not set: `wrangler secret put SWITCHBOARD_SECRET_KEY` (docs/workers.md)');
+    throw new Error(
+      'SWITCHBOARD_SECRET_KEY is not set: `wrangler secret put SWITCHBOARD_SECRET_KEY` (docs/workers.md)',
+    );
   const storage = openD1Storage(env.DB);
   const stubOf = counterObject(env.COUNTERS);
   const kv = env.CACHE;
@@ -73,30 +89,59 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
     },
     settings,
   );
-  return { app, settings, storage };
+  channelsReadAt = Date.now();
+  return { app, settings, storage, logger };
 }
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     return requestContext.run(ctx, async () => {
-      const { app } = await build(env);
+      let built: Built;
+      try {
+        built = await build(env);
+      } catch (err) {
+        // The reason (a missing secret, a bad CHANNELS entry) goes to the Worker's log, not to
+        // whoever sent the request.
+        console.error(JSON.stringify({ level: 'error', msg: 'gateway not started', err: String(err) }));
+        return Response.json(
+          {
+            error: {
+              message: 'the gateway is not configured; see the Worker log',
+              type: 'server_error',
+              code: 'not_configured',
+            },
+          },
+          { status: 503 },
+        );
+      }
+      const { app, logger } = built;
+      const now = Date.now();
+      if (now - channelsReadAt >= CHANNEL_REFRESH_MS) {
+        channelsReadAt = now;
+        ctx.waitUntil(
+          app
+            .refreshChannels()
+            .catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed')),
+        );
+      }
       return app.gateway.fetch(request);
     });
   },
 
   /** Cron trigger: retention pruning (usage records, audit entries, sessions, stored responses). */
   async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(Promise.resolve());
-    const { app, settings, storage } = await requestContext.run(ctx, () => build(env));
+    const { app, settings, storage, logger } = await requestContext.run(ctx, () => build(env));
     const now = controller.scheduledTime;
     const retentionDays = settings.accounting.usage.retention_days;
     await app.flushUsage();
     const pruned = {
       usage: retentionDays > 0 ? await storage.usage.prune(now - retentionDays * 86_400_000) : 0,
-      audit: settings.admin.auditRetentionMs ? await storage.audit.prune(now - settings.admin.auditRetentionMs) : 0,
+      audit: settings.admin.auditRetentionMs
+        ? await storage.audit.prune(now - settings.admin.auditRetentionMs)
+        : 0,
       sessions: await storage.sessions.purgeExpired(now),
-      responses: await storage.responses.pruneExpired(now),
+      responses: storage.responses ? await storage.responses.pruneExpired(now) : 0,
     };
-    createConsoleLogger(settings.logLevel as ConsoleLevel).info({ pruned }, 'scheduled retention run');
+    logger.info({ pruned }, 'scheduled retention run');
   },
 };
