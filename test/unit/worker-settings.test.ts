@@ -7,11 +7,11 @@ const env = (vars: Record<string, string>): WorkerEnv =>
   ({ DB: {}, COUNTERS: {}, ...vars }) as unknown as WorkerEnv;
 
 describe('Worker settings from vars and secrets', () => {
-  it('reads channels from CHANNELS, with ${SECRET} references filled from secrets', () => {
+  it('reads channels from CHANNELS, with $-brace references filled from secrets', () => {
     const settings = workerSettings(
       env({
         CHANNELS: JSON.stringify([
-          { name: 'openai', provider: 'openai', keys: ['${OPENAI_API_KEY}'], models: ['gpt-4o'] },
+          { name: 'openai', provider: 'openai', keys: [`\${OPENAI_API_KEY}`], models: ['gpt-4o'] },
         ]),
         OPENAI_API_KEY: 'sk-upstream-from-a-secret',
         ADMIN_TOKEN: 'admin-token-of-sixteen+',

@@ -10,7 +10,12 @@ import { D1Dialect } from 'kysely-d1';
 import type { UsageRecord } from '../../spec/usage.js';
 import type { UsageStore } from '../../storage/accounting-ports.js';
 import type { Storage } from '../../storage/ports.js';
-import { type AccountingTables, accountingView } from '../../storage/sql/accounting-schema.js';
+import {
+  type AccountingTables,
+  accountingView,
+  USAGE_HOURLY_COLUMNS,
+  USAGE_RECORD_COLUMNS,
+} from '../../storage/sql/accounting-schema.js';
 import type { SqlDialect } from '../../storage/sql/dialect.js';
 import type { Database } from '../../storage/sql/schema.js';
 import { sqlStorage } from '../../storage/sql/sql-storage.js';
@@ -27,7 +32,7 @@ const D1_MAX_BOUND = 100;
 
 export const d1Dialect: SqlDialect = {
   name: 'sqlite',
-  insertChunk: 3,
+  insertChunk: Math.floor(D1_MAX_BOUND / Object.keys(USAGE_HOURLY_COLUMNS).length),
   // D1 manages its own files: no WAL of ours to checkpoint, and PRAGMA wal_checkpoint is refused.
   async forgetOldSecrets() {},
 };
@@ -123,7 +128,7 @@ async function insertBatchAtomically(
   }
   if (fresh.length === 0) return;
   const statements: CompiledQuery[] = [];
-  const recordChunk = Math.floor(D1_MAX_BOUND / Object.keys(toRow(fresh[0] as UsageRecord)).length);
+  const recordChunk = Math.floor(D1_MAX_BOUND / Object.keys(USAGE_RECORD_COLUMNS).length);
   for (let i = 0; i < fresh.length; i += recordChunk) {
     statements.push(
       db
@@ -134,7 +139,7 @@ async function insertBatchAtomically(
     );
   }
   const deltas = rollupBatch(fresh).sort(byRollupKey).map(toRollupRow);
-  const rollupChunk = Math.floor(D1_MAX_BOUND / Object.keys(deltas[0] ?? {}).length || 1);
+  const rollupChunk = Math.floor(D1_MAX_BOUND / Object.keys(USAGE_HOURLY_COLUMNS).length);
   for (let i = 0; i < deltas.length; i += rollupChunk) {
     statements.push(
       db
