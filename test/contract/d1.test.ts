@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll } from 'vitest';
 import type { D1Database } from '../../src/runtime/workers/cloudflare-types.js';
 import { openD1Storage } from '../../src/runtime/workers/d1-storage.js';
+import { d1MigrationStatements } from '../support/start-worker-gateway.js';
 import { runResponseStoreContract } from './response-store.contract.js';
 import { runSharedStorageContract, runStorageContract } from './storage.contract.js';
 
@@ -27,20 +27,14 @@ afterAll(async () => {
   await mf?.dispose();
 });
 
-const migrations = new URL('../../migrations/d1/', import.meta.url);
-
 async function freshD1(): Promise<D1Database> {
   const { results } = await d1
-    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%'")
+    .prepare(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%'",
+    )
     .all<{ name: string }>();
   if (results.length > 0) await d1.batch(results.map((t) => d1.prepare(`drop table "${t.name}"`)));
-  for (const name of readdirSync(migrations).filter((n) => n.endsWith('.sql')).sort()) {
-    const statements = readFileSync(new URL(name, migrations), 'utf8')
-      .split(/;\n/)
-      .map((s) => s.replace(/^--.*$/gm, '').trim())
-      .filter(Boolean);
-    await d1.batch(statements.map((s) => d1.prepare(s)));
-  }
+  for (const statements of d1MigrationStatements()) await d1.batch(statements.map((s) => d1.prepare(s)));
   return d1;
 }
 

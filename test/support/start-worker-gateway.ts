@@ -57,19 +57,24 @@ function bundleWorker(): Promise<string> {
   return bundled;
 }
 
-/** Every migrations/d1 file applied in order, as `wrangler d1 migrations apply` would. */
+/** The statements of every migrations/d1 file, one list per file, in the order wrangler applies them. */
+export function d1MigrationStatements(): string[][] {
+  const dir = new URL('migrations/d1/', root);
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.sql'))
+    .sort()
+    .map((name) =>
+      readFileSync(new URL(name, dir), 'utf8')
+        .split(/;\n/)
+        .map((s) => s.replace(/^--.*$/gm, '').trim())
+        .filter(Boolean),
+    );
+}
+
+/** Every migration applied in order, each file in one batch, as `wrangler d1 migrations apply` does. */
 async function applyD1Migrations(mf: Miniflare): Promise<void> {
   const db = await mf.getD1Database('DB');
-  const dir = new URL('migrations/d1/', root);
-  for (const name of readdirSync(dir)
-    .filter((n) => n.endsWith('.sql'))
-    .sort()) {
-    const statements = readFileSync(new URL(name, dir), 'utf8')
-      .split(/;\n/)
-      .map((s) => s.replace(/^--.*$/gm, '').trim())
-      .filter(Boolean);
-    await db.batch(statements.map((s) => db.prepare(s)));
-  }
+  for (const statements of d1MigrationStatements()) await db.batch(statements.map((s) => db.prepare(s)));
 }
 
 /**
