@@ -13,7 +13,7 @@ export interface GatewayUnderTest {
 /**
  * The gateway on the runtime GATEWAY_RUNTIME names: `node` (default: the Node server on an
  * in-memory SQLite) or `workers` (the Worker in workerd with local D1, KV and the Durable
- * Object). `GATEWAY_RUNTIME=workers npx vitest run test/e2e/smoke.test.ts` runs a suite on Workers.
+ * Object). `GATEWAY_RUNTIME=workers npx vitest run test/e2e/core-errors.test.ts` runs a suite on Workers.
  */
 export async function startGateway(
   config: Record<string, unknown> = {},
