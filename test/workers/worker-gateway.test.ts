@@ -27,6 +27,8 @@ describe('the gateway as a Cloudflare Worker', { timeout: 120_000 }, () => {
       usage: { flush_interval_ms: 50, retention_days: 1 },
       // gpt-4o-mini's price, so that a budget has something to count before the answer.
       prices: { 'gpt-fake': { input: 0.15, output: 0.6 } },
+      // Answers to temperature-0 requests are cached (in KV).
+      cache: { enabled: true },
     });
     // Bundling and starting workerd takes seconds, more on a busy machine.
   }, 120_000);
@@ -82,6 +84,20 @@ describe('the gateway as a Cloudflare Worker', { timeout: 120_000 }, () => {
       .map((e) => e.choices[0]?.delta.content ?? '')
       .join('');
     expect(deltas.length).toBeGreaterThan(0);
+  });
+
+  it('answers a repeated temperature-0 request from the KV cache', async () => {
+    const body = { temperature: 0, messages: [{ role: 'user', content: `cache me ${Date.now()}` }] };
+    const first = await chat(gw.key, body);
+    expect(first.headers.get('x-switchboard-cache')).toBe('miss');
+    const answer = await first.text();
+    // The cache write runs after the first response (waitUntil): ask until it has landed.
+    const hit = await waitFor(async () => {
+      const res = await chat(gw.key, body);
+      const text = await res.text();
+      return res.headers.get('x-switchboard-cache') === 'hit' ? text : null;
+    }, 'a cache hit');
+    expect(hit).toBe(answer);
   });
 
   it('refuses the request over a key rpm limit (counted in the Durable Object)', async () => {
