@@ -6,7 +6,7 @@ import type { Logger } from '../../spec/logger.js';
 import type { Storage } from '../../storage/ports.js';
 import { assetsPanel } from './assets-panel.js';
 import type { ExecutionContext, ScheduledController } from './cloudflare-types.js';
-import { type ConsoleLevel, createConsoleLogger } from './console-logger.js';
+import { createConsoleLogger } from './console-logger.js';
 import { counterObject, durableCounterStore, durableHealthStore } from './counter-object.js';
 import { openD1Storage } from './d1-storage.js';
 import { createKvCacheStore } from './kv-cache.js';
@@ -58,7 +58,7 @@ function build(env: WorkerEnv): Promise<Built> {
 
 async function buildApp(env: WorkerEnv): Promise<Built> {
   const settings = workerSettings(env);
-  const logger = createConsoleLogger(settings.logLevel as ConsoleLevel);
+  const logger = createConsoleLogger(settings.logLevel);
   const secretKey = settings.secrets.secretKey;
   // A generated admin token would be shown to nobody (a Worker has no console to print it on).
   if (!settings.secrets.adminToken)
@@ -96,9 +96,9 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     return requestContext.run(ctx, async () => {
-      let built: Built;
+      let ready: Built;
       try {
-        built = await build(env);
+        ready = await build(env);
       } catch (err) {
         // The reason (a missing secret, a bad CHANNELS entry) goes to the Worker's log, not to
         // whoever sent the request.
@@ -114,7 +114,7 @@ export default {
           { status: 503 },
         );
       }
-      const { app, logger } = built;
+      const { app, logger } = ready;
       const now = Date.now();
       if (now - channelsReadAt >= CHANNEL_REFRESH_MS) {
         channelsReadAt = now;
