@@ -3,19 +3,21 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, postJson, sseData } from '../support/http.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
+import { channel } from '../support/start-gateway.js';
 
 const SECRET_A = 'sk-upstream-secret-AAAA1111';
 const SECRET_B = 'sk-upstream-secret-BBBB2222';
 const fast = { first_byte_ms: 300, idle_ms: 300, total_ms: 300 };
 
 let fake: FakeUpstream;
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 let client: OpenAI;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startTestGateway(
+  gw = await startGateway(
     {
       // Two attempts: enough to show failover, few enough to keep failure tests quick.
       routing: { max_attempts: 2 },
@@ -64,7 +66,8 @@ beforeAll(async () => {
     { BODY_LIMIT: '2kb' },
   );
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();

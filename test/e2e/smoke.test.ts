@@ -1,17 +1,19 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
+import { channel } from '../support/start-gateway.js';
 
 let fake: FakeUpstream;
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startTestGateway({
+  gw = await startGateway({
     channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: ['up-1'], models: ['gpt-fake'] })],
   });
-});
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();

@@ -33,7 +33,7 @@ const LATENCY_SUMS = LATENCY_COLUMNS.map((column, i) => {
  * `col = col + excluded.col` for every additive column: the database adds, so two writers (two
  * handles, two processes) never read-merge-write a row and cannot lose each other's counts.
  */
-const ADD_EXCLUDED = Object.fromEntries(
+export const ADD_EXCLUDED = Object.fromEntries(
   ADDITIVE_COLUMNS.map((column) => [
     column,
     // Qualified: Postgres would find a bare name ambiguous between the row and `excluded`.
@@ -221,7 +221,8 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
   };
 }
 
-function byRollupKey(a: RollupRow, b: RollupRow): number {
+/** Rollup rows in key order, so two writers upserting the same rows lock them alike. */
+export function byRollupKey(a: RollupRow, b: RollupRow): number {
   if (a.dimension !== b.dimension) return a.dimension < b.dimension ? -1 : 1;
   if (a.value !== b.value) return a.value < b.value ? -1 : 1;
   return a.hour - b.hour;

@@ -1,0 +1,70 @@
+import type { CachedResponse, CacheStore } from '../../storage/accounting-ports.js';
+import type { KVNamespace } from './cloudflare-types.js';
+
+/** What each KV entry carries beside its body (KV metadata is limited to 1 KiB: small fields only). */
+interface EntryMeta {
+  readonly status: number;
+  readonly contentType: string;
+  readonly stream: boolean;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly bytes: number;
+}
+
+const PREFIX = 'cache:';
+/** KV refuses an expiration TTL under 60 seconds; shorter entries are also checked on read. */
+const KV_MIN_TTL_S = 60;
+
+/**
+ * The response cache in Workers KV. KV is eventually consistent (a write reaches other
+ * locations within about a minute), which a cache tolerates: a miss only costs an upstream
+ * call. Entries expire through KV's own TTL instead of LRU eviction, so the cache's
+ * max_entries/max_bytes bounds do not apply here; an entry is still refused above max_bytes.
+ */
+export function createKvCacheStore(kv: KVNamespace, maxBytes: number): CacheStore {
+  return {
+    async get(key, now) {
+      const { value, metadata } = await kv.getWithMetadata<EntryMeta>(PREFIX + key, 'arrayBuffer');
+      if (value === null || metadata === null || metadata.expiresAt <= now) return null;
+      return {
+        status: metadata.status,
+        contentType: metadata.contentType,
+        stream: metadata.stream,
+        createdAt: metadata.createdAt,
+        expiresAt: metadata.expiresAt,
+        body: new Uint8Array(value),
+      } satisfies CachedResponse;
+    },
+    async set(key, entry) {
+      if (entry.body.byteLength > maxBytes) return;
+      const ttlS = Math.max(KV_MIN_TTL_S, Math.ceil((entry.expiresAt - entry.createdAt) / 1000));
+      const metadata: EntryMeta = {
+        status: entry.status,
+        contentType: entry.contentType,
+        stream: entry.stream,
+        createdAt: entry.createdAt,
+        expiresAt: entry.expiresAt,
+        bytes: entry.body.byteLength,
+      };
+      await kv.put(PREFIX + key, entry.body, { expirationTtl: ttlS, metadata });
+    },
+    async delete(key) {
+      await kv.delete(PREFIX + key);
+    },
+    async size() {
+      // A listing (1,000 keys a page): fine for stats, not for every request.
+      let entries = 0;
+      let bytes = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await kv.list<EntryMeta>({ prefix: PREFIX, ...(cursor ? { cursor } : {}) });
+        for (const key of page.keys) {
+          entries++;
+          bytes += key.metadata?.bytes ?? 0;
+        }
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor);
+      return { entries, bytes };
+    },
+  };
+}

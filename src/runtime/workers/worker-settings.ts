@@ -1,0 +1,40 @@
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, resolveSettings, type Settings } from '../../config/settings.js';
+import type { WorkerEnv } from './worker-env.js';
+
+/**
+ * Settings from the Worker's vars and secrets. There is no file system: the config file's
+ * content comes from `SWITCHBOARD_CONFIG` (JSON or YAML text) and its channels from `CHANNELS`
+ * (a JSON array), and goes through the same schema as switchboard.yaml.
+ */
+export function workerSettings(env: WorkerEnv): Settings {
+  const strings: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === 'string') strings[name] = value;
+  const file = configObject(env.SWITCHBOARD_CONFIG);
+  if (env.CHANNELS !== undefined) file.channels = parseJson(env.CHANNELS, 'CHANNELS');
+  // Settings of the Node process that mean nothing here (PORT, DATABASE_URL, REDIS_URL...) are
+  // not read by this runtime; dropped so a stray var cannot fail validation.
+  for (const name of ['CONFIG', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST']) delete strings[name];
+  return resolveSettings({ env: strings, file: { path: 'SWITCHBOARD_CONFIG', text: JSON.stringify(file) } });
+}
+
+function configObject(text: string | undefined): Record<string, unknown> {
+  if (text === undefined || text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`SWITCHBOARD_CONFIG: not valid JSON or YAML: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError('SWITCHBOARD_CONFIG: must be an object (the config file as JSON)');
+  return { ...(parsed as Record<string, unknown>) };
+}
+
+function parseJson(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${name}: not valid JSON: ${(err as Error).message}`);
+  }
+}

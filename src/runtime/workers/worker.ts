@@ -1,0 +1,147 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { App } from '../../app/create-app.js';
+import { createApp } from '../../app/create-app.js';
+import type { Settings } from '../../config/settings.js';
+import type { Logger } from '../../spec/logger.js';
+import type { Storage } from '../../storage/ports.js';
+import { assetsPanel } from './assets-panel.js';
+import type { ExecutionContext, ScheduledController } from './cloudflare-types.js';
+import { createConsoleLogger } from './console-logger.js';
+import { counterObject, durableCounterStore, durableHealthStore } from './counter-object.js';
+import { openD1Storage } from './d1-storage.js';
+import { createKvCacheStore } from './kv-cache.js';
+import type { WorkerEnv } from './worker-env.js';
+import { workerSettings } from './worker-settings.js';
+
+export { CounterObject } from './counter-object.js';
+
+/** Replaced with the package version when bundled (wrangler.jsonc `define`). */
+declare const SWITCHBOARD_VERSION: string | undefined;
+
+interface Built {
+  readonly app: App;
+  readonly settings: Settings;
+  readonly storage: Storage;
+  readonly logger: Logger;
+}
+
+/**
+ * The gateway of this isolate, built on its first request and reused by every later one (an
+ * isolate serves many requests; bindings are the same objects for all of them). A failed build
+ * is not kept: the next request tries again.
+ */
+let built: Promise<Built> | null = null;
+
+/**
+ * Workers have no change feed between isolates and no timer between requests, so the channel
+ * snapshot is re-read from D1 at most this often, after a request arrives, without delaying it:
+ * an admin's channel change reaches every isolate within seconds (client keys: the key cache's
+ * own 5-second TTL).
+ */
+const CHANNEL_REFRESH_MS = 5_000;
+let channelsReadAt = Date.now();
+
+/**
+ * The request being served, per async context: `defer` must reach the waitUntil of the request
+ * whose work it is, and one isolate serves many requests at once. (AsyncLocalStorage is the
+ * `nodejs_als` compatibility flag's; nothing else of Node is used.)
+ */
+const requestContext = new AsyncLocalStorage<ExecutionContext>();
+
+function build(env: WorkerEnv): Promise<Built> {
+  built ??= buildApp(env).catch((err: unknown) => {
+    built = null;
+    throw err;
+  });
+  return built;
+}
+
+async function buildApp(env: WorkerEnv): Promise<Built> {
+  const settings = workerSettings(env);
+  const logger = createConsoleLogger(settings.logLevel);
+  const secretKey = settings.secrets.secretKey;
+  // A generated admin token would be shown to nobody (a Worker has no console to print it on).
+  if (!settings.secrets.adminToken)
+    throw new Error('ADMIN_TOKEN is not set: `wrangler secret put ADMIN_TOKEN` (docs/workers.md)');
+  if (!secretKey)
+    throw new Error(
+      'SWITCHBOARD_SECRET_KEY is not set: `wrangler secret put SWITCHBOARD_SECRET_KEY` (docs/workers.md)',
+    );
+  const storage = openD1Storage(env.DB);
+  const stubOf = counterObject(env.COUNTERS);
+  const kv = env.CACHE;
+  const app = await createApp(
+    {
+      storage,
+      counters: durableCounterStore(stubOf),
+      health: durableHealthStore(stubOf),
+      ...(kv ? { openCache: (bounds) => createKvCacheStore(kv, bounds.maxBytes) } : {}),
+      // The platform fetch: Workers have no connection pool or connect timeout to set.
+      fetch: (input, init) => fetch(input, init),
+      logger,
+      sealing: { key: secretKey, name: 'SWITCHBOARD_SECRET_KEY' },
+      // Work after the response (usage write, limit settle, cache write) lives as long as the
+      // request that made it, through its waitUntil.
+      defer: (work) => requestContext.getStore()?.waitUntil(work),
+      ...(env.ASSETS ? { panel: assetsPanel(env.ASSETS) } : {}),
+      clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
+      version: typeof SWITCHBOARD_VERSION === 'string' ? SWITCHBOARD_VERSION : 'dev',
+    },
+    settings,
+  );
+  channelsReadAt = Date.now();
+  return { app, settings, storage, logger };
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    return requestContext.run(ctx, async () => {
+      let ready: Built;
+      try {
+        ready = await build(env);
+      } catch (err) {
+        // The reason (a missing secret, a bad CHANNELS entry) goes to the Worker's log, not to
+        // whoever sent the request.
+        console.error(JSON.stringify({ level: 'error', msg: 'gateway not started', err: String(err) }));
+        return Response.json(
+          {
+            error: {
+              message: 'the gateway is not configured; see the Worker log',
+              type: 'server_error',
+              code: 'not_configured',
+            },
+          },
+          { status: 503 },
+        );
+      }
+      const { app, logger } = ready;
+      const now = Date.now();
+      if (now - channelsReadAt >= CHANNEL_REFRESH_MS) {
+        channelsReadAt = now;
+        ctx.waitUntil(
+          app
+            .refreshChannels()
+            .catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed')),
+        );
+      }
+      return app.gateway.fetch(request);
+    });
+  },
+
+  /** Cron trigger: retention pruning (usage records, audit entries, sessions, stored responses). */
+  async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const { app, settings, storage, logger } = await requestContext.run(ctx, () => build(env));
+    const now = controller.scheduledTime;
+    const retentionDays = settings.accounting.usage.retention_days;
+    await app.flushUsage();
+    const pruned = {
+      usage: retentionDays > 0 ? await storage.usage.prune(now - retentionDays * 86_400_000) : 0,
+      audit: settings.admin.auditRetentionMs
+        ? await storage.audit.prune(now - settings.admin.auditRetentionMs)
+        : 0,
+      sessions: await storage.sessions.purgeExpired(now),
+      responses: storage.responses ? await storage.responses.pruneExpired(now) : 0,
+    };
+    logger.info({ pruned }, 'scheduled retention run');
+  },
+};
