@@ -1,10 +1,11 @@
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import pg from 'pg';
 import type { Storage } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
 import { notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
+import { CurrentSchemaPostgresDialect } from './current-schema-dialect.js';
 import { postgresMigrationProvider } from './postgres-migrations.js';
 
 /**
@@ -56,7 +57,7 @@ export function openPostgresDatabase(url: string, poolSize: number): Kysely<Data
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
 }
 
 /** Postgres storage: many gateway processes share one database. */
