@@ -9,6 +9,7 @@ import type { UsageRecord } from '../spec/usage.js';
 import type { CacheBounds, CacheStore, CounterStore } from '../storage/accounting-ports.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Storage } from '../storage/ports.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TokenCounter } from '../usage/token-counter.js';
 
@@ -66,6 +67,11 @@ export interface AppPorts {
   readonly defer?: Defer;
   /** Metrics and traces (prom-client and OpenTelemetry on Node); nothing is observed when absent. */
   readonly telemetry?: Telemetry;
+  /**
+   * The usage journal, when the runtime supplies one (a buffer in front of a network database);
+   * else the storage's own (`storage.openUsageJournal`), if any.
+   */
+  readonly usageJournal?: UsageJournal;
   /** Parts `GET /health` reports beside the storage: shared state, the usage backlog. */
   readonly healthChecks?: readonly HealthCheck[];
   /** The version the gateway reports. */

@@ -17,6 +17,8 @@ export interface RequestJournal {
   settled(): Promise<void>;
   /** Final records waiting for a retry. */
   readonly failed: number;
+  /** The journal's buffer is at its bound: new model requests are refused (usage_backlog_full). */
+  full(): boolean;
 }
 
 export function createRequestJournal(
@@ -72,5 +74,6 @@ export function createRequestJournal(
     get failed() {
       return failed.length;
     },
+    full: () => journal.backlogFull?.() ?? false,
   };
 }

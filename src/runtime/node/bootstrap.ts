@@ -19,6 +19,7 @@ import { createNodeTelemetry } from './node-telemetry.js';
 import { sealingRejected } from './open-secret-box.js';
 import { openSharedState } from './open-shared-state.js';
 import { openStorage } from './open-storage.js';
+import { openUsageBuffer } from './open-usage-buffer.js';
 import { nodePanelAssets } from './panel-files.js';
 import { createPendingWork } from './pending-work.js';
 import { loadSealingKey } from './sealing-key.js';
@@ -94,6 +95,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   const deferred = createPendingWork();
   const shared = await openSharedState(settings, logger);
   const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
+  // Postgres: usage records buffered in Redis or a local file until shipped (null on SQLite).
+  const usageBuffer = openUsageBuffer(settings, shared.redis, logger, options.now);
   let app: App;
   try {
     const sealing = loadSealingKey({
@@ -121,7 +124,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
             ? { changes: shared.ports.changes }
             : {}),
         ...(shared.ports.health ? { health: shared.ports.health } : {}),
-        healthChecks: shared.checks,
+        healthChecks: usageBuffer ? [...shared.checks, usageBuffer.health] : shared.checks,
+        ...(usageBuffer ? { usageJournal: usageBuffer } : {}),
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
         logger,
         sealing: { key: sealing.key, name: sealing.name, rejected: (err) => sealingRejected(sealing, err) },
@@ -143,6 +147,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   } catch (err) {
     await telemetry?.close();
     await upstream?.close();
+    await usageBuffer?.close();
     await shared.close();
     await storage.close();
     throw err;
@@ -176,6 +181,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
     async close() {
       await app.close();
       await upstream?.close();
+      await usageBuffer?.close();
       await shared.close();
       await storage.close();
     },
