@@ -78,6 +78,7 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
     if (batch.length > 0) {
       await sink.write(batch);
       for (const e of batch) waiting.delete(e.entry);
+      await sink.rollUp();
     }
     if ((waiting.size === 0 && bytes >= COMPACT_AT_BYTES) || bytes >= COMPACT_ALWAYS_AT_BYTES) compact();
     return batch.length;

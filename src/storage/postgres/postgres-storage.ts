@@ -55,6 +55,9 @@ export function openPostgresDatabase(
   // A pooled connection that dies while idle is dropped and replaced by pg; the next query on
   // the pool reports real trouble. Without a listener the error would end the process.
   pool.on('error', () => {});
+  // A connection that breaks while checked out (in a transaction, between its queries) reports
+  // to its client, not the pool: the failed query says it; unheard, it would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

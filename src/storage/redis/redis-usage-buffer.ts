@@ -141,18 +141,24 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     // Retrying: reset the entries' idle time so no other instance takes them over meanwhile.
     else await client.xclaim(stream, GROUP, boot, 0, ...held.map((h) => h.id), 'JUSTID');
     const shipped = held.length;
-    if (shipped > 0) {
-      await sink.write(held.map((h) => h.entry));
-      const ids = held.map((h) => h.id);
-      held = [];
-      // Written to Postgres: acknowledged and deleted (a re-delivery would insert nothing).
-      await client
-        .multi()
-        .xack(stream, GROUP, ...ids)
-        .xdel(stream, ...ids)
-        .exec();
+    try {
+      if (shipped > 0) {
+        await sink.write(held.map((h) => h.entry));
+        // Folded by the shipper too: an instance shipping a dead one's records serves nothing.
+        await sink.rollUp();
+        const ids = held.map((h) => h.id);
+        held = [];
+        // Written to Postgres: acknowledged and deleted (a re-delivery would insert nothing).
+        await client
+          .multi()
+          .xack(stream, GROUP, ...ids)
+          .xdel(stream, ...ids)
+          .exec();
+      }
+    } finally {
+      // The backlog as /health shows it and the bound is checked against, also while failing.
+      await measure().catch(() => {});
     }
-    await measure();
     if (now() - lastSweep >= claimAfterMs / 3) {
       lastSweep = now();
       await sweep();
