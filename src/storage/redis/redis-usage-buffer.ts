@@ -114,6 +114,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     if (dead.length === 0) return 0;
     const interrupted = await sink.interrupt(dead);
     await client.hdel(bootsKey, ...dead);
+    await sink.rollUp();
     if (interrupted > 0)
       logger.warn(
         { boots: dead.length, interrupted },
