@@ -139,4 +139,53 @@ describe.skipIf(!server)('usage while Postgres is unreachable', { timeout: 30_00
       }
     },
   );
+
+  it('refuses new model requests with 503 usage_backlog_full at the bound, and serves again once drained', async () => {
+    const schema = await freshSchema(server ?? '');
+    const target = new URL(server ?? '');
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    let gw: TestGateway | null = null;
+    try {
+      gw = await startTestGateway(
+        {
+          channels: [
+            { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['gpt-fake'] },
+          ],
+          usage: { flush_interval_ms: 100, buffer: { file: join(dir, 'bound.jsonl'), max_records: 5 } },
+        },
+        { DATABASE_URL: proxy.via(schema.url), SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-usage-outage-test' },
+      );
+      const running = gw;
+      expect((await chat(running)).status).toBe(200);
+      await waitFor(async () => (await usageHealth(running)).backlog === 0, 'the first record shipped');
+      proxy.cut();
+      for (let i = 0; i < 5; i++) expect((await chat(running)).status).toBe(200);
+      const refused = await chat(running);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('usage_backlog_full');
+      expect((await usageHealth(running)).backlog).toBeGreaterThanOrEqual(5);
+
+      proxy.restore();
+      await waitFor(async () => (await usageHealth(running)).backlog === 0, 'the backlog to drain', 20_000);
+      expect((await chat(running)).status).toBe(200);
+      await gw.node.drainDeferred();
+      await waitFor(async () => (await usageHealth(running)).backlog === 0, 'the last records shipped');
+      const db = new pg.Client({ connectionString: schema.url });
+      await db.connect();
+      try {
+        // Every request has its record, the refused one included (a 503 with its error code).
+        const rows = await db.query<{ status: number; error_code: string | null }>(
+          'select status, error_code from usage_records where open = 0 order by seq',
+        );
+        expect(rows.rows.filter((r) => r.status === 200)).toHaveLength(7);
+        expect(rows.rows.filter((r) => r.error_code === 'usage_backlog_full')).toHaveLength(1);
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await gw?.close();
+      await proxy.close();
+      await schema.drop();
+    }
+  });
 });

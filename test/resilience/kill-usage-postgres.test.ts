@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,45 +18,44 @@ import {
   postgresUrl,
   redisUrl,
 } from '../support/services.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
-const SUITE = 'kill -9 of a gateway on Postgres + Redis';
+const SUITE = 'kill -9 of a gateway on Postgres';
 const server = await postgresUrl(SUITE);
-const redis = server ? await redisUrl(SUITE) : null;
+const redis = server ? await redisUrl(`${SUITE} + Redis`) : null;
+
+interface Row {
+  readonly request_id: string;
+  readonly error_code: string | null;
+  readonly open: number;
+}
 
 /**
- * One instance answers requests while it cannot reach Postgres (its records wait in the Redis
- * stream, some read by its shipper and never acknowledged), has one request in flight, and is
- * killed with SIGKILL. A second instance on the same Redis and Postgres ships the dead one's
- * records (taking over its unacknowledged entries) and marks the request in flight
- * `interrupted`, without the first ever coming back: one row per request, rollups equal rows.
+ * An instance answers requests while it cannot reach Postgres (a proxy cuts it off), so their
+ * records wait in its buffer; one more request waits on its upstream; then it is killed with
+ * SIGKILL. With Redis, a second instance on the same Redis and Postgres ships the dead one's
+ * records (taking over the stream entries its shipper had read and never acknowledged) and marks
+ * the request in flight `interrupted`, without the first coming back. Without Redis, the next
+ * start on the same journal file does. Either way: one row per answered request, none missing,
+ * and rollups equal to the rows.
  */
-describe.skipIf(!server || !redis)(SUITE, { timeout: 40_000 }, () => {
+describe.skipIf(!server)(SUITE, { timeout: 40_000 }, () => {
   let fake: FakeUpstream;
   let dir: string;
-  let schema: PostgresSchema;
-  let proxy: TcpProxy;
-  let prefix: ReturnType<typeof freshRedisPrefix>;
-  let key: string;
+  const schemas: PostgresSchema[] = [];
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
     fake = await startFakeUpstream({ record: false });
     fake.onKey('hang', { kind: 'hang' });
     dir = mkdtempSync(join(tmpdir(), 'switchboard-kill-pg-'));
-    schema = await freshSchema(server ?? '');
-    const target = new URL(server ?? '');
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    prefix = freshRedisPrefix(redis ?? '');
-    const storage = await openPostgresStorage(schema.url, { poolSize: 1 });
-    key = (await createClientKey(storage.keys, { name: 'kill-test' })).secret;
-    await storage.close();
     writeFileSync(
       join(dir, 'switchboard.yaml'),
       JSON.stringify({
-        usage: { flush_interval_ms: 100, buffer: { claim_after_ms: 1_500 } },
+        usage: { flush_interval_ms: 100, buffer: { claim_after_ms: 1_500, file: 'journal.jsonl' } },
         channels: [
           { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['m'] },
+          // Never answers: a request to it is in flight when the gateway dies.
           {
             name: 'silent',
             provider: 'openai-compatible',
@@ -71,23 +70,19 @@ describe.skipIf(!server || !redis)(SUITE, { timeout: 40_000 }, () => {
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await fake?.close();
-    await proxy?.close();
-    await prefix?.drop();
-    await schema?.drop();
+    for (const schema of schemas) await schema.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async (databaseUrl: string): Promise<{ url: string; proc: ChildProcess }> => {
+  const start = async (env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> => {
     const proc = spawnCli(['serve'], dir, {
       CONFIG: join(dir, 'switchboard.yaml'),
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redis ?? '',
-      REDIS_KEY_PREFIX: prefix.prefix,
       SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-kill-pg-test',
       ADMIN_TOKEN: 'admin-token-for-the-kill-pg-test',
       LOG_LEVEL: 'silent',
+      ...env,
     });
     children.add(proc);
     const url = await new Promise<string>((resolve, reject) => {
@@ -99,77 +94,109 @@ describe.skipIf(!server || !redis)(SUITE, { timeout: 40_000 }, () => {
     });
     return { url, proc };
   };
-  const chat = (url: string, id: string, model = 'm') =>
-    fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
-      body: JSON.stringify({ model, messages: [{ role: 'user', content: id }] }),
-    });
 
-  it("ships a killed instance's records from a second instance, and marks its request in flight interrupted", async () => {
-    const first = await start(proxy.via(schema.url));
-    const answered: string[] = [];
-    const send = async (ids: string[]) => {
-      for (const res of await Promise.all(ids.map((id) => chat(first.url, id)))) {
-        expect(res.status).toBe(200);
-        await res.arrayBuffer();
-        answered.push(res.headers.get('x-request-id') ?? '');
+  /**
+   * Serves 2 requests, cuts Postgres off, serves 30 more and leaves one in flight (`pending`
+   * says when its provisional record is buffered), kills the instance; then `restart` starts
+   * the one that must ship it all. Checks the rows in Postgres.
+   */
+  const scenario = async (
+    env: Record<string, string>,
+    pending: () => Promise<boolean>,
+    restartEnv: (databaseUrl: string) => Record<string, string>,
+  ) => {
+    const schema = await freshSchema(server ?? '');
+    schemas.push(schema);
+    const storage = await openPostgresStorage(schema.url, { poolSize: 1 });
+    const key = (await createClientKey(storage.keys, { name: 'kill-test' })).secret;
+    await storage.close();
+    const target = new URL(server ?? '');
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    try {
+      const first = await start({ ...env, DATABASE_URL: proxy.via(schema.url) });
+      const chat = (id: string, model = 'm') =>
+        fetch(`${first.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: id }] }),
+        });
+      const answered: string[] = [];
+      const send = async (ids: string[]) => {
+        for (const res of await Promise.all(ids.map((id) => chat(id)))) {
+          expect(res.status).toBe(200);
+          await res.arrayBuffer();
+          answered.push(res.headers.get('x-request-id') ?? '');
+        }
+      };
+      await send(['warm-1', 'warm-2']);
+      proxy.cut();
+      await send(Array.from({ length: 30 }, (_, i) => `cut-${i}`));
+      const hanging = chat('in-flight', 'slow').catch(() => null);
+      await waitFor(pending, 'the provisional record of the request in flight');
+      const exited = new Promise((resolve) => first.proc.once('exit', resolve));
+      first.proc.kill('SIGKILL');
+      await exited;
+      await hanging;
+
+      const second = await start(restartEnv(schema.url));
+      const db = new pg.Client({ connectionString: schema.url });
+      await db.connect();
+      try {
+        const rows = await waitFor(
+          async () => {
+            const result = await db.query<Row>('select request_id, error_code, open from usage_records');
+            return result.rows.filter((r) => r.open === 0).length >= answered.length + 1 ? result.rows : null;
+          },
+          "the dead instance's records shipped",
+          20_000,
+        );
+        const ids = rows.map((r) => r.request_id).sort();
+        expect(ids).toEqual([...answered, 'in-flight'].sort());
+        expect(rows.find((r) => r.request_id === 'in-flight')).toMatchObject({
+          error_code: 'interrupted',
+          open: 0,
+        });
+        const folded = async () => {
+          const r = await db.query<{ requests: string }>(
+            "select sum(requests) as requests from usage_hourly where dimension = 'all'",
+          );
+          return Number(r.rows[0]?.requests);
+        };
+        await waitFor(async () => (await folded()) === rows.length, 'the rollups to equal the rows');
+      } finally {
+        await db.end();
+        second.proc.kill('SIGTERM');
       }
-    };
-    await send(['warm-1', 'warm-2']);
-    proxy.cut();
-    await send(Array.from({ length: 30 }, (_, i) => `cut-${i}`));
-    const hanging = chat(first.url, 'in-flight', 'slow').catch(() => null);
-    // The request waits on its upstream, and its provisional record is in the stream.
+    } finally {
+      await proxy.close();
+    }
+  };
+
+  it.skipIf(!redis)('with Redis: a second instance ships the dead one’s records', async () => {
+    const prefix = freshRedisPrefix(redis ?? '');
     const client = new Redis(redis ?? '');
     try {
-      await waitFor(async () => {
-        const entries = await client.xrange(`${prefix.prefix}usage:journal`, '-', '+');
-        return entries.some(([, fields]) => fields.includes('0') && fields.join(' ').includes('"in-flight"'));
-      }, 'the provisional record of the request in flight');
+      const env = { REDIS_URL: redis ?? '', REDIS_KEY_PREFIX: prefix.prefix };
+      await scenario(
+        env,
+        async () =>
+          (await client.xrange(`${prefix.prefix}usage:journal`, '-', '+')).some(([, fields]) =>
+            fields.join(' ').includes('"requestId":"in-flight"'),
+          ),
+        (databaseUrl) => ({ ...env, DATABASE_URL: databaseUrl }),
+      );
     } finally {
       client.disconnect();
+      await prefix.drop();
     }
-    const exited = new Promise((resolve) => first.proc.once('exit', resolve));
-    first.proc.kill('SIGKILL');
-    await exited;
-    await hanging;
+  });
 
-    const second = await start(schema.url);
-    const db = new pg.Client({ connectionString: schema.url });
-    await db.connect();
-    try {
-      const rows = await waitFor(
-        async () => {
-          const result = await db.query<{ request_id: string; error_code: string | null; open: number }>(
-            'select request_id, error_code, open from usage_records',
-          );
-          const done = result.rows.filter((r) => r.open === 0);
-          return done.length === answered.length + 1 ? result.rows : null;
-        },
-        "the dead instance's records shipped",
-        20_000,
-      );
-      expect(
-        rows
-          .filter((r) => r.request_id !== 'in-flight')
-          .map((r) => r.request_id)
-          .sort(),
-      ).toEqual([...answered].sort());
-      expect(rows.find((r) => r.request_id === 'in-flight')).toMatchObject({
-        error_code: 'interrupted',
-        open: 0,
-      });
-      const rolled = await waitFor(async () => {
-        const r = await db.query<{ requests: string }>(
-          "select sum(requests) as requests from usage_hourly where dimension = 'all'",
-        );
-        return Number(r.rows[0]?.requests) === rows.length ? Number(r.rows[0]?.requests) : null;
-      }, 'the rollups to catch up');
-      expect(rolled).toBe(answered.length + 1);
-    } finally {
-      await db.end();
-      second.proc.kill('SIGTERM');
-    }
+  it('without Redis: the next start replays the journal file', async () => {
+    const file = join(dir, 'journal.jsonl');
+    await scenario(
+      {},
+      async () => existsSync(file) && readFileSync(file, 'utf8').includes('"requestId":"in-flight"'),
+      (databaseUrl) => ({ DATABASE_URL: databaseUrl }),
+    );
   });
 });
