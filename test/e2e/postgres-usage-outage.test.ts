@@ -149,11 +149,20 @@ describe.skipIf(!server)('usage while Postgres is unreachable', { timeout: 30_00
       gw = await startTestGateway(
         {
           channels: [
-            { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['gpt-fake'] },
+            {
+              name: 'fake',
+              provider: 'openai-compatible',
+              base_url: fake.baseUrl,
+              keys: ['k'],
+              models: ['gpt-fake'],
+            },
           ],
           usage: { flush_interval_ms: 100, buffer: { file: join(dir, 'bound.jsonl'), max_records: 5 } },
         },
-        { DATABASE_URL: proxy.via(schema.url), SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-usage-outage-test' },
+        {
+          DATABASE_URL: proxy.via(schema.url),
+          SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-usage-outage-test',
+        },
       );
       const running = gw;
       expect((await chat(running)).status).toBe(200);

@@ -37,7 +37,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-  return {
+  const proxy: TcpProxy = {
     port: address.port,
     via(url) {
       const parsed = new URL(url);
@@ -54,8 +54,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       down = false;
     },
     async close() {
-      this.cut();
+      proxy.cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return proxy;
 }
