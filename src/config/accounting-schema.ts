@@ -40,14 +40,14 @@ export const usageConfigSchema = z
     buffer: z
       .object({
         /** Records waiting at most; at the bound new model requests get 503 usage_backlog_full. */
-        max_records: z.number().int().positive().default(1_000_000),
+        max_records: z.number().int().positive().default(200_000),
         /** Without REDIS_URL: the local journal file, one per process. */
         file: z.string().min(1).default('usage-journal.jsonl'),
         /** With REDIS_URL: a process silent this long is dead; its unshipped records are taken over. */
         claim_after_ms: z.number().int().min(1_000).max(600_000).default(30_000),
       })
       .strict()
-      .default({ max_records: 1_000_000, file: 'usage-journal.jsonl', claim_after_ms: 30_000 }),
+      .default({ max_records: 200_000, file: 'usage-journal.jsonl', claim_after_ms: 30_000 }),
   })
   .strict();
 

@@ -98,7 +98,9 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
       inFlight.delete(entry);
       waiting.set(entry, { entry: e, at: now() });
     },
-    rollUp: () => sink.rollUp(),
+    // The shipper folds what it writes; the usage writer's periodic fold is skipped while
+    // shipping fails (the database is away), so an outage is reported once, by the shipper.
+    rollUp: async () => (shipper.lastError === null ? sink.rollUp() : 0),
     async recover() {
       const left = readJournal(path, logger);
       let interrupted = 0;

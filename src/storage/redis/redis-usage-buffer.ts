@@ -21,6 +21,12 @@ export interface RedisUsageBufferOptions {
   readonly now: () => number;
 }
 
+/** A stream entry read by this shipper (null: not a journal entry it can read). */
+interface Held {
+  readonly id: string;
+  readonly entry: JournalEntry | null;
+}
+
 /** Entries read and shipped per batch. */
 const BATCH = 500;
 /** A shipper with nothing to do looks again this often. */
@@ -50,7 +56,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   const liveKey = (b: string) => `${prefix}usage:live:${b}`;
   let groupReady = false;
   /** Entries read but not yet in Postgres: retried by this process until they are. */
-  let held: { id: string; entry: JournalEntry }[] = [];
+  let held: Held[] = [];
   let backlog = 0;
   let oldestAt: number | null = null;
   let lastSweep = 0;
@@ -123,7 +129,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     return interrupted;
   };
 
-  const readBatch = async (): Promise<{ id: string; entry: JournalEntry }[]> => {
+  const readBatch = async (): Promise<Held[]> => {
     const claimed = (await client.xautoclaim(stream, GROUP, boot, claimAfterMs, '0-0', 'COUNT', BATCH)) as [
       string,
       [string, string[] | null][],
@@ -144,7 +150,11 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     const shipped = held.length;
     try {
       if (shipped > 0) {
-        await sink.write(held.map((h) => h.entry));
+        const unreadable = held.filter((h) => h.entry === null).map((h) => h.id);
+        // Not written by a gateway: it can never be shipped, so it is removed, and said.
+        if (unreadable.length > 0)
+          logger.error({ ids: unreadable }, 'usage: unreadable journal entries removed');
+        await sink.write(held.flatMap((h) => (h.entry ? [h.entry] : [])));
         // Folded by the shipper too: an instance shipping a dead one's records serves nothing.
         await sink.rollUp();
         const ids = held.map((h) => h.id);
@@ -182,7 +192,9 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   return {
     open: (entry, record) => add(entry, record, false),
     append: (entry, record) => add(entry, record, true),
-    rollUp: () => sink.rollUp(),
+    // The shipper folds what it writes; the usage writer's periodic fold is skipped while
+    // shipping fails (the database is away), so an outage is reported once, by the shipper.
+    rollUp: async () => (shipper.lastError === null ? sink.rollUp() : 0),
     async recover() {
       try {
         await ensureGroup();
@@ -212,20 +224,26 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   };
 }
 
-function parseEntries(raw: readonly [string, string[] | null][]): { id: string; entry: JournalEntry }[] {
-  const out: { id: string; entry: JournalEntry }[] = [];
+function parseEntries(raw: readonly [string, string[] | null][]): Held[] {
+  const out: Held[] = [];
   for (const [id, fields] of raw) {
     // A claimed entry deleted meanwhile has no fields: it was shipped by someone else.
     if (!fields) continue;
     const f: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
-    if (f.e === undefined || f.b === undefined || f.r === undefined) continue;
-    out.push({
-      id,
-      entry: { entry: f.e, boot: f.b, final: f.f === '1', record: JSON.parse(f.r) as UsageRecord },
-    });
+    out.push({ id, entry: parseEntry(f) });
   }
   return out;
+}
+
+/** A stream entry as written by `add`; one that is not (written by hand?) cannot be shipped. */
+function parseEntry(f: Record<string, string>): JournalEntry | null {
+  if (f.e === undefined || f.b === undefined || f.r === undefined) return null;
+  try {
+    return { entry: f.e, boot: f.b, final: f.f === '1', record: JSON.parse(f.r) as UsageRecord };
+  } catch {
+    return null;
+  }
 }
 
 /** The time part of a stream id (`<ms>-<seq>`). */
