@@ -95,10 +95,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   const deferred = createPendingWork();
   const shared = await openSharedState(settings, logger);
   const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
-  // Postgres: usage records buffered in Redis or a local file until shipped (null on SQLite).
-  const usageBuffer = openUsageBuffer(settings, shared.redis, logger, options.now);
   let app: App;
+  let usageBuffer: ReturnType<typeof openUsageBuffer> = null;
   try {
+    // Postgres: usage records buffered in Redis or a local file until shipped (null on SQLite).
+    usageBuffer = openUsageBuffer(settings, shared.redis, logger, options.now);
     const sealing = loadSealingKey({
       envKey: settings.secrets.secretKey,
       databaseUrl: settings.databaseUrl,

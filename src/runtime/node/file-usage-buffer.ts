@@ -5,10 +5,11 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import type { Logger } from '../../spec/logger.js';
 import type { UsageRecord } from '../../spec/usage.js';
 import type { JournalEntry, JournalSink } from '../../storage/sql/sql-usage-journal.js';
@@ -43,8 +44,22 @@ const COMPACT_ALWAYS_AT_BYTES = 64 << 20;
  * sees a request once it is final (or interrupted, after the restart).
  */
 export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJournal {
-  const { path, sink, boot, logger, now } = options;
-  mkdirSync(dirname(path), { recursive: true });
+  const { sink, boot, logger, now } = options;
+  mkdirSync(dirname(options.path), { recursive: true });
+  // The first slot no live process holds: `usage-journal.jsonl`, then `usage-journal.1.jsonl`...
+  const slots = Array.from({ length: MAX_SLOTS }, (_, i) => slotPath(options.path, i));
+  let unlock: (() => void) | null = null;
+  let path = '';
+  for (const candidate of slots) {
+    unlock = lockJournal(candidate);
+    path = candidate;
+    if (unlock) break;
+  }
+  if (!unlock)
+    throw new Error(
+      `every usage journal slot of ${options.path} is in use by a live process: set usage.buffer.file per process`,
+    );
+  const release = unlock;
   let fd = openSync(path, 'a');
   /** Provisional records of this boot's requests in flight. */
   const inFlight = new Map<string, JournalEntry>();
@@ -103,6 +118,15 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
     rollUp: async () => (shipper.lastError === null ? sink.rollUp() : 0),
     async recover() {
       const left = readJournal(path, logger);
+      // Slots left by processes that died and were not restarted (fewer processes now): taken in.
+      for (const other of slots) {
+        if (other === path || !existsSync(other)) continue;
+        const unlockOther = lockJournal(other);
+        if (!unlockOther) continue;
+        for (const [entry, e] of readJournal(other, logger)) if (!left.get(entry)?.final) left.set(entry, e);
+        rmSync(other, { force: true });
+        unlockOther();
+      }
       let interrupted = 0;
       for (const e of left.values()) {
         if (e.boot === boot) continue;
@@ -132,8 +156,50 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
       // What is left (unshipped, or in flight) is replayed by the next start.
       if (recovered) compact();
       closeSync(fd);
+      release();
     },
   };
+}
+
+/**
+ * One process per journal file: a second one would replay the first one's requests in flight as
+ * interrupted, and its rewrites would leave the first appending to a file no longer there. The
+ * lock file holds the owner's pid; a lock whose process is gone (a crash) is taken over.
+ */
+function lockJournal(path: string): (() => void) | null {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST' || attempt > 0) throw err;
+      const owner = Number(readFileSync(lock, 'utf8'));
+      if (processAlive(owner)) return null;
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+/** Journal slots per configured path: processes sharing a working directory each take one. */
+const MAX_SLOTS = 16;
+
+/** `dir/usage-journal.jsonl` → slot 2: `dir/usage-journal.2.jsonl`. */
+function slotPath(path: string, slot: number): string {
+  if (slot === 0) return path;
+  const ext = extname(path);
+  return `${path.slice(0, path.length - ext.length)}.${slot}${ext}`;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, owned by someone else.
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 /** The file's entries, the last state of each (a final record wins over its provisional one). */
