@@ -11,6 +11,7 @@ import type { CacheBounds, CacheStore, CounterStore } from '../storage/accountin
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { InstanceRegistry } from '../storage/instance-registry.js';
 import type { Storage } from '../storage/ports.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TokenCounter } from '../usage/token-counter.js';
 
@@ -72,6 +73,11 @@ export interface AppPorts {
   readonly defer?: Defer;
   /** Metrics and traces (prom-client and OpenTelemetry on Node); nothing is observed when absent. */
   readonly telemetry?: Telemetry;
+  /**
+   * The usage journal, when the runtime supplies one (a buffer in front of a network database);
+   * else the storage's own (`storage.openUsageJournal`), if any.
+   */
+  readonly usageJournal?: UsageJournal;
   /** Parts `GET /health` reports beside the storage: shared state, the usage backlog. */
   readonly healthChecks?: readonly HealthCheck[];
   /** The version the gateway reports. */

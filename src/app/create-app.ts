@@ -65,7 +65,10 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
     }, CHANNEL_POLL_MS) ?? (() => {});
   const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
-  const journal = await openJournal(storage, logger);
+  const journal = await openJournal(
+    ports.usageJournal ?? storage.openUsageJournal?.(crypto.randomUUID()),
+    logger,
+  );
   const accounting = buildAccounting({
     settings: settings.accounting,
     usage: storage.usage,
@@ -185,8 +188,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
  * left in flight become `interrupted`, and every record it wrote but had not rolled up yet is
  * folded into the rollups, so they equal the sum of the records again.
  */
-async function openJournal(storage: Storage, logger: Logger): Promise<UsageJournal | null> {
-  const journal = storage.openUsageJournal?.(crypto.randomUUID()) ?? null;
+async function openJournal(journal: UsageJournal | undefined, logger: Logger): Promise<UsageJournal | null> {
   if (!journal) return null;
   const interrupted = await journal.recover();
   const folded = await journal.rollUp();

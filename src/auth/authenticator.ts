@@ -91,7 +91,18 @@ export function createAuthenticator(
     let entry = cache.get(hash);
     if (!entry || entry.expires <= now) {
       const seen = notices;
-      entry = { resolved: await resolve(hash), expires: now + options.cacheTtlMs };
+      const stale = entry;
+      let resolved: Resolved | null;
+      try {
+        resolved = await resolve(hash);
+      } catch (err) {
+        // The database is unreachable: a key this process has checked keeps its last answer
+        // until it answers again (a change announced on the feed still drops it), so an outage
+        // of a network database does not stop the traffic of known keys.
+        if (!stale) throw err;
+        return check(stale.resolved, now, clientAddress);
+      }
+      entry = { resolved, expires: now + options.cacheTtlMs };
       // A change noticed while this lookup ran may have made it stale: use it once, keep it not.
       if (seen === notices) {
         if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);

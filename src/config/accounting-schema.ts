@@ -36,6 +36,18 @@ export const usageConfigSchema = z
     retention_days: z.number().int().nonnegative().default(30),
     /** Ask OpenAI-format upstreams for the usage chunk on streams the client did not ask it for. */
     request_stream_usage: z.boolean().default(true),
+    /** Postgres only: where records wait until they are in the database (docs/usage-and-limits.md). */
+    buffer: z
+      .object({
+        /** Records waiting at most; at the bound new model requests get 503 usage_backlog_full. */
+        max_records: z.number().int().positive().default(200_000),
+        /** Without REDIS_URL: the local journal file, one per process. */
+        file: z.string().min(1).default('usage-journal.jsonl'),
+        /** With REDIS_URL: a process silent this long is dead; its unshipped records are taken over. */
+        claim_after_ms: z.number().int().min(1_000).max(600_000).default(30_000),
+      })
+      .strict()
+      .default({ max_records: 200_000, file: 'usage-journal.jsonl', claim_after_ms: 30_000 }),
   })
   .strict();
 

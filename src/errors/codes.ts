@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   upstream_rate_limited: { status: 429, type: 'upstream_error' },
   all_upstreams_cooling: { status: 503, type: 'upstream_error' },
   shutting_down: { status: 503, type: 'server_error' },
+  /** The usage buffer is at its bound (the usage database unreachable for long): nothing is dropped. */
+  usage_backlog_full: { status: 503, type: 'server_error' },
   client_closed: { status: 499, type: 'invalid_request_error' },
   internal_error: { status: 500, type: 'server_error' },
   // Limits (rate, concurrency, spending budget) set on a key or a user.

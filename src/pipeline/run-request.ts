@@ -85,6 +85,12 @@ async function runRequest(
   if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);
   if (described.local || !scope) return (described.local ?? noLocalAnswer)();
   const { tap } = scope;
+  // The usage buffer is full: serving more would mean records with nowhere to go.
+  if (deps.journal?.full())
+    throw new GatewayError(
+      'usage_backlog_full',
+      'the gateway cannot record usage right now (its usage buffer is full); retry later',
+    );
   // A key whose pipeline rewrites requests or answers needs the canonical request whatever the
   // upstream speaks: decode it now, so a body the gateway cannot read is the client's 400
   // before anything is reserved or sent, never after an upstream answered.

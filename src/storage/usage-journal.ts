@@ -31,4 +31,9 @@ export interface UsageJournal {
    * records holding what was known; resolves to how many.
    */
   recover(): Promise<number>;
+  /**
+   * True while the journal's buffer is at its bound (a network database unreachable for long):
+   * the gateway then refuses new model requests rather than lose their records. Absent: never.
+   */
+  backlogFull?(): boolean;
 }

@@ -18,6 +18,8 @@ export interface RequestJournal {
   settled(): Promise<void>;
   /** Final records waiting for a retry. */
   readonly failed: number;
+  /** The journal's buffer is at its bound: new model requests are refused (usage_backlog_full). */
+  full(): boolean;
 }
 
 export function createRequestJournal(
@@ -77,5 +79,6 @@ export function createRequestJournal(
     get failed() {
       return failed.length;
     },
+    full: () => journal.backlogFull?.() ?? false,
   };
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase } from '../../src/storage/postgres/postgres-storage.js';
 import { postgresUrl } from '../support/services.js';
-import { startTcpProxy, type TcpProxy, viaProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const server = await postgresUrl('the Postgres connection-loss test');
 
@@ -21,7 +21,7 @@ describe.skipIf(!server)('postgres connection lost mid-query', () => {
   });
 
   it('rejects the query in flight, and queries succeed again once the database returns', async () => {
-    const db = openPostgresDatabase(viaProxy(server as string, proxy.port), 2);
+    const db = openPostgresDatabase(proxy.via(server as string), 2);
     try {
       const running = sql`select pg_sleep(5)`.execute(db);
       // Let the query reach the server before the connection goes.

@@ -21,7 +21,7 @@ import {
 } from '../support/gateway-cluster.js';
 import { redisServerBinary, startOwnRedis } from '../support/own-redis.js';
 import { freshRedisPrefix, freshSchema, postgresUrl, redisUrl } from '../support/services.js';
-import { startTcpProxy, viaProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * Three gateway processes on one Postgres schema and one Redis prefix, behind a round-robin
@@ -340,7 +340,7 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
     cleanups.push(() => proxy.close());
     const three = await cluster(
       { usage: { flush_interval_ms: 100 }, channels: [channel('fake', ['up-main'], ['m'])] },
-      { proxied: (url) => viaProxy(url, proxy.port), perTest: true },
+      { proxied: (url) => proxy.via(url), perTest: true },
     );
     const load = await createKey(three, { name: 'load' });
     const traffic = startLoad(three, 6, () => ({ key: load.key, model: 'm' }), 'pg');

@@ -1,72 +1,62 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
-/**
- * A TCP proxy on 127.0.0.1 in front of a service (the shared Postgres), so a test can make the
- * service unreachable for its own processes without stopping it for everyone else.
- */
+/** A TCP proxy the test controls: it forwards to a target until told to cut it off. */
 export interface TcpProxy {
   readonly port: number;
-  /**
-   * Cuts every open connection and refuses new ones (accepted, then reset at once) until
-   * `restore`: what a client sees when the database host goes away.
-   */
+  /** `url` (a Postgres or Redis URL) with its host and port pointed at the proxy. */
+  via(url: string): string;
+  /** Cuts every open connection and refuses (accepts, then resets) new ones. */
   cut(): void;
+  /** Forwards again. */
   restore(): void;
-  /** True between `cut` and `restore`. */
-  isCut(): boolean;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
-  let cut = false;
-  const server: Server = createServer((client) => {
-    if (cut) {
+  let down = false;
+  const server = createServer((client) => {
+    if (down) {
       client.resetAndDestroy();
       return;
     }
     const upstream = connect(target.port, target.host);
-    open.add(client);
-    open.add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', drop);
-    upstream.on('error', drop);
-    client.on('close', drop);
-    upstream.on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      open.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        open.delete(a);
+        b.destroy();
+      });
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  const proxy: TcpProxy = {
+    port: address.port,
+    via(url) {
+      const parsed = new URL(url);
+      parsed.hostname = '127.0.0.1';
+      parsed.port = String(address.port);
+      return parsed.toString();
+    },
     cut() {
-      cut = true;
+      down = true;
       for (const socket of open) socket.resetAndDestroy();
       open.clear();
     },
     restore() {
-      cut = false;
+      down = false;
     },
-    isCut: () => cut,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
+    async close() {
+      proxy.cut();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
-}
-
-/** The same Postgres URL, through the proxy on `port`. */
-export function viaProxy(url: string, port: number): string {
-  const parsed = new URL(url);
-  parsed.hostname = '127.0.0.1';
-  parsed.port = String(port);
-  return parsed.toString();
+  return proxy;
 }

@@ -45,6 +45,33 @@ describe('client-key cache and the change feed', () => {
     await expect(authenticate('secret', null)).rejects.toMatchObject({ code: 'key_revoked' });
   });
 
+  it('keeps serving a checked key while the database is unreachable, but not one a notice dropped', async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let down = false;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        if (down) throw new Error('connect ECONNREFUSED');
+        return storage.keys.findByHash(hash);
+      },
+    };
+    let now = 1_000;
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 5_000, maxEntries: 100, now: () => now, hashKey: () => HASH, changes },
+    );
+    await expect(authenticate('secret', null)).resolves.toMatchObject({ keyId: 'k' });
+    down = true;
+    now += 60_000;
+    // Past its cache time, the lookup fails: the key's last answer stands.
+    await expect(authenticate('secret', null)).resolves.toMatchObject({ keyId: 'k' });
+    await changes.publish({ kind: 'key', id: 'k', hash: HASH });
+    // A change was announced: the last answer may be wrong, and the database cannot say.
+    await expect(authenticate('secret', null)).rejects.toThrow('ECONNREFUSED');
+  });
+
   it("drops every cached key of a user on that user's notice, and only those", async () => {
     const storage = createMemoryStorage();
     const changes = createMemoryChangeFeed();

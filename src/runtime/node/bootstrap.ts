@@ -19,6 +19,7 @@ import { createNodeTelemetry } from './node-telemetry.js';
 import { sealingRejected } from './open-secret-box.js';
 import { openSharedState } from './open-shared-state.js';
 import { openStorage } from './open-storage.js';
+import { openUsageBuffer } from './open-usage-buffer.js';
 import { nodePanelAssets } from './panel-files.js';
 import { createPendingWork } from './pending-work.js';
 import { loadSealingKey } from './sealing-key.js';
@@ -95,7 +96,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   const shared = await openSharedState(settings, logger);
   const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
   let app: App;
+  let usageBuffer: ReturnType<typeof openUsageBuffer> = null;
   try {
+    // Postgres: usage records buffered in Redis or a local file until shipped (null on SQLite).
+    usageBuffer = openUsageBuffer(settings, shared.redis, logger, options.now);
     const sealing = loadSealingKey({
       envKey: settings.secrets.secretKey,
       databaseUrl: settings.databaseUrl,
@@ -124,7 +128,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         ...(shared.ports.health ? { health: shared.ports.health } : {}),
         ...(shared.ports.openSignInThrottle ? { openSignInThrottle: shared.ports.openSignInThrottle } : {}),
         ...(shared.ports.instances ? { instances: shared.ports.instances } : {}),
-        healthChecks: shared.checks,
+        healthChecks: usageBuffer ? [...shared.checks, usageBuffer.health] : shared.checks,
+        ...(usageBuffer ? { usageJournal: usageBuffer } : {}),
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
         logger,
         sealing: { key: sealing.key, name: sealing.name, rejected: (err) => sealingRejected(sealing, err) },
@@ -146,6 +151,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   } catch (err) {
     await telemetry?.close();
     await upstream?.close();
+    await usageBuffer?.close();
     await shared.close();
     await storage.close();
     throw err;
@@ -179,6 +185,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
     async close() {
       await app.close();
       await upstream?.close();
+      await usageBuffer?.close();
       await shared.close();
       await storage.close();
     },

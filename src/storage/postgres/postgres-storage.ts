@@ -46,8 +46,13 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-export function openPostgresDatabase(url: string, poolSize: number): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+export function openPostgresDatabase(
+  url: string,
+  poolSize: number,
+  /** Further pool settings (timeouts). */
+  extra: pg.PoolConfig = {},
+): Kysely<Database> {
+  const pool = new pg.Pool({ ...extra, connectionString: url, max: poolSize, types });
   // A pooled connection that dies while idle is dropped and replaced by pg; the next query on
   // the pool reports real trouble. Without a listener the error would end the process.
   pool.on('error', () => {});

@@ -50,6 +50,30 @@ const PRUNE_CHUNK = 5_000;
 /** A usage record's identity: a retried batch finds its rows already there and adds nothing. */
 const identity = (requestId: string, startedAt: number) => `${startedAt}:${requestId}`;
 
+/**
+ * Adds rollup deltas to usage_hourly (`col = col + excluded.col`), in key order, so two writers
+ * upserting the same rows lock them in the same order. Run it in the transaction that marks the
+ * rows the deltas came from, so they land together or not at all.
+ */
+export async function addToRollups(
+  trx: Kysely<AccountingTables>,
+  dialect: SqlDialect,
+  rollups: RollupRow[],
+): Promise<void> {
+  const deltas = rollups.sort(byRollupKey);
+  const chunk = dialect.insertChunk;
+  for (let i = 0; i < deltas.length; i += chunk) {
+    const values = deltas.slice(i, i + chunk).map(toRollupRow);
+    const into = trx.insertInto('usage_hourly');
+    await (dialect.rowSource
+      ? into.columns(HOURLY_COLUMN_NAMES).expression(dialect.rowSource(USAGE_HOURLY_COLUMNS, values))
+      : into.values(values)
+    )
+      .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(ADD_EXCLUDED))
+      .execute();
+  }
+}
+
 export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect): UsageStore {
   return {
     async insertBatch(records) {
@@ -76,18 +100,7 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
           for (const row of rows) inserted.add(identity(row.request_id, Number(row.started_at)));
         }
         const fresh = records.filter((r) => inserted.delete(identity(r.requestId, r.startedAt)));
-        // In key order, so two writers upserting the same rows lock them in the same order.
-        const deltas = rollupBatch(fresh).sort(byRollupKey);
-        for (let i = 0; i < deltas.length; i += chunk) {
-          const values = deltas.slice(i, i + chunk).map(toRollupRow);
-          const into = trx.insertInto('usage_hourly');
-          await (dialect.rowSource
-            ? into.columns(HOURLY_COLUMN_NAMES).expression(dialect.rowSource(USAGE_HOURLY_COLUMNS, values))
-            : into.values(values)
-          )
-            .onConflict((oc) => oc.columns(['dimension', 'value', 'hour']).doUpdateSet(ADD_EXCLUDED))
-            .execute();
-        }
+        await addToRollups(trx, dialect, rollupBatch(fresh));
       });
     },
     async list(query) {

@@ -1,0 +1,235 @@
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, extname } from 'node:path';
+import type { Logger } from '../../spec/logger.js';
+import type { UsageRecord } from '../../spec/usage.js';
+import type { JournalEntry, JournalSink } from '../../storage/sql/sql-usage-journal.js';
+import { INTERRUPTED_CODE, INTERRUPTED_STATUS } from '../../storage/usage-journal.js';
+import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
+
+export interface FileUsageBufferOptions {
+  /** The journal file (`usage.buffer.file`): one per process. */
+  readonly path: string;
+  readonly sink: JournalSink;
+  readonly boot: string;
+  readonly logger: Logger;
+  readonly maxRecords: number;
+  readonly now: () => number;
+}
+
+const BATCH = 500;
+const IDLE_MS = 250;
+/** The file is rewritten with only what is left once it has grown this much... */
+const COMPACT_AT_BYTES = 1 << 20;
+/** ...when nothing waits, or at this size even while records wait (Postgres away for long). */
+const COMPACT_ALWAYS_AT_BYTES = 64 << 20;
+
+/**
+ * The usage journal of one Postgres process without Redis: every write is a JSON line appended
+ * to a local file with a synchronous write, so it is in the operating system's hands (which
+ * keeps it across a crash of the process) before the answer's last byte leaves. A shipper sends
+ * the final records to Postgres in batches; the next start replays what the file still holds
+ * and turns requests left open by the previous boot into `interrupted` records.
+ *
+ * Provisional records stay in the file only: no other process could finish them, so Postgres
+ * sees a request once it is final (or interrupted, after the restart).
+ */
+export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJournal {
+  const { sink, boot, logger, now } = options;
+  mkdirSync(dirname(options.path), { recursive: true });
+  // The first slot no live process holds: `usage-journal.jsonl`, then `usage-journal.1.jsonl`...
+  const slots = Array.from({ length: MAX_SLOTS }, (_, i) => slotPath(options.path, i));
+  let unlock: (() => void) | null = null;
+  let path = '';
+  for (const candidate of slots) {
+    unlock = lockJournal(candidate);
+    path = candidate;
+    if (unlock) break;
+  }
+  if (!unlock)
+    throw new Error(
+      `every usage journal slot of ${options.path} is in use by a live process: set usage.buffer.file per process`,
+    );
+  const release = unlock;
+  let fd = openSync(path, 'a');
+  /** Provisional records of this boot's requests in flight. */
+  const inFlight = new Map<string, JournalEntry>();
+  /** Final records not yet in Postgres, oldest first, with when they were written. */
+  const waiting = new Map<string, { entry: JournalEntry; at: number }>();
+  let bytes = 0;
+  /** Nothing is shipped or compacted before the previous boot's lines are read. */
+  let recovered = false;
+
+  const write = (entry: JournalEntry) => {
+    const line = `${JSON.stringify(entry)}\n`;
+    writeSync(fd, line);
+    bytes += Buffer.byteLength(line);
+  };
+  /** Rewrites the file as what is still needed (atomically: a new file renamed over it). */
+  const compact = () => {
+    const lines = [...inFlight.values(), ...[...waiting.values()].map((w) => w.entry)]
+      .map((e) => `${JSON.stringify(e)}\n`)
+      .join('');
+    const next = `${path}.next`;
+    writeFileSync(next, lines);
+    renameSync(next, path);
+    closeSync(fd);
+    fd = openSync(path, 'a');
+    bytes = Buffer.byteLength(lines);
+  };
+
+  const shipOnce = async (): Promise<number> => {
+    if (!recovered) return 0;
+    const batch = [...waiting.values()].slice(0, BATCH).map((w) => w.entry);
+    if (batch.length > 0) {
+      await sink.write(batch);
+      for (const e of batch) waiting.delete(e.entry);
+      await sink.rollUp();
+    }
+    if ((waiting.size === 0 && bytes >= COMPACT_AT_BYTES) || bytes >= COMPACT_ALWAYS_AT_BYTES) compact();
+    return batch.length;
+  };
+  const shipper = startShipper({ name: 'file', shipOnce, idleMs: IDLE_MS, logger });
+
+  return {
+    open(entry, record) {
+      if (waiting.has(entry)) return;
+      const e: JournalEntry = { entry, boot, final: false, record };
+      write(e);
+      inFlight.set(entry, e);
+    },
+    append(entry, record) {
+      const e: JournalEntry = { entry, boot, final: true, record };
+      write(e);
+      inFlight.delete(entry);
+      waiting.set(entry, { entry: e, at: now() });
+    },
+    // The shipper folds what it writes; the usage writer's periodic fold is skipped while
+    // shipping fails (the database is away), so an outage is reported once, by the shipper.
+    rollUp: async () => (shipper.lastError === null ? sink.rollUp() : 0),
+    async recover() {
+      const left = readJournal(path, logger);
+      // Slots left by processes that died and were not restarted (fewer processes now): taken in.
+      for (const other of slots) {
+        if (other === path || !existsSync(other)) continue;
+        const unlockOther = lockJournal(other);
+        if (!unlockOther) continue;
+        for (const [entry, e] of readJournal(other, logger)) if (!left.get(entry)?.final) left.set(entry, e);
+        rmSync(other, { force: true });
+        unlockOther();
+      }
+      let interrupted = 0;
+      for (const e of left.values()) {
+        if (e.boot === boot) continue;
+        const final = e.final ? e : { ...e, final: true, record: interruptedRecord(e.record) };
+        if (!e.final) interrupted++;
+        waiting.set(e.entry, { entry: final, at: now() });
+      }
+      compact();
+      recovered = true;
+      shipper.kick();
+      return interrupted;
+    },
+    backlogFull: () => waiting.size >= options.maxRecords,
+    health: backlogCheck(() => {
+      const oldest = waiting.values().next().value;
+      return {
+        buffer: 'file',
+        backlog: waiting.size,
+        oldest_age_ms: oldest ? Math.max(0, now() - oldest.at) : null,
+        max_records: options.maxRecords,
+        last_error: shipper.lastError,
+      };
+    }),
+    async close() {
+      await shipper.stop(2_000);
+      await sink.rollUp().catch(() => {});
+      // What is left (unshipped, or in flight) is replayed by the next start.
+      if (recovered) compact();
+      closeSync(fd);
+      release();
+    },
+  };
+}
+
+/**
+ * One process per journal file: a second one would replay the first one's requests in flight as
+ * interrupted, and its rewrites would leave the first appending to a file no longer there. The
+ * lock file holds the owner's pid; a lock whose process is gone (a crash) is taken over.
+ */
+function lockJournal(path: string): (() => void) | null {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST' || attempt > 0) throw err;
+      const owner = Number(readFileSync(lock, 'utf8'));
+      if (processAlive(owner)) return null;
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+/** Journal slots per configured path: processes sharing a working directory each take one. */
+const MAX_SLOTS = 16;
+
+/** `dir/usage-journal.jsonl` → slot 2: `dir/usage-journal.2.jsonl`. */
+function slotPath(path: string, slot: number): string {
+  if (slot === 0) return path;
+  const ext = extname(path);
+  return `${path.slice(0, path.length - ext.length)}.${slot}${ext}`;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, owned by someone else.
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** The file's entries, the last state of each (a final record wins over its provisional one). */
+function readJournal(path: string, logger: Logger): Map<string, JournalEntry> {
+  const entries = new Map<string, JournalEntry>();
+  if (!existsSync(path)) return entries;
+  let torn = 0;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line === '') continue;
+    let e: JournalEntry;
+    try {
+      e = JSON.parse(line) as JournalEntry;
+    } catch {
+      // A line cut by the crash mid-write: the write never returned, so no answer depended on it.
+      torn++;
+      continue;
+    }
+    const seen = entries.get(e.entry);
+    if (!seen?.final) entries.set(e.entry, e);
+  }
+  if (torn > 0) logger.warn({ path, torn }, 'usage journal file: skipped lines cut by a crash');
+  return entries;
+}
+
+/** A request in flight when its process died: what was known, marked interrupted. */
+function interruptedRecord(record: UsageRecord): UsageRecord {
+  return {
+    ...record,
+    status: INTERRUPTED_STATUS,
+    errorCode: INTERRUPTED_CODE,
+    latencyMs: record.firstByteMs ?? 0,
+  };
+}

@@ -1,0 +1,261 @@
+import type { Logger } from '../../spec/logger.js';
+import type { UsageRecord } from '../../spec/usage.js';
+import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
+import type { JournalEntry, JournalSink } from '../sql/sql-usage-journal.js';
+import type { RedisLink } from './redis-link.js';
+
+export interface RedisUsageBufferOptions {
+  readonly link: RedisLink;
+  /** Where entries are shipped (the Postgres usage tables). */
+  readonly sink: JournalSink;
+  /** This process's boot: its consumer name and its liveness key. */
+  readonly boot: string;
+  readonly logger: Logger;
+  /** The bound (`usage.buffer.max_records`). */
+  readonly maxRecords: number;
+  /**
+   * Liveness: a boot whose key was not refreshed this long is dead; entries its shipper read
+   * but did not acknowledge are claimed by another instance after this long (`usage.buffer.claim_after_ms`).
+   */
+  readonly claimAfterMs: number;
+  readonly now: () => number;
+}
+
+/** A stream entry read by this shipper (null: not a journal entry it can read). */
+interface Held {
+  readonly id: string;
+  readonly entry: JournalEntry | null;
+}
+
+/** Entries read and shipped per batch. */
+const BATCH = 500;
+/** A shipper with nothing to do looks again this often. */
+const IDLE_MS = 250;
+const GROUP = 'shippers';
+
+/**
+ * The usage journal over a Redis stream, for many gateway processes on one Postgres
+ * (docs/usage-and-limits.md, "Postgres: the usage buffer"):
+ *
+ * - `open` / `append` XADD the provisional / final record to `<prefix>usage:journal`.
+ * - Every instance runs a shipper in the consumer group `shippers` (consumer = its boot): it
+ *   reads batches (XREADGROUP), writes them to Postgres idempotently (one row per entry), then
+ *   XACKs and XDELs them, so the stream holds exactly what is not yet in Postgres (the backlog).
+ * - Entries a consumer read but never acknowledged (it died, or Postgres failed under it and it
+ *   stopped retrying) are taken over with XAUTOCLAIM once idle for `claimAfterMs`.
+ * - Liveness: each boot refreshes `<prefix>usage:live:<boot>` (TTL `claimAfterMs`) and is listed
+ *   in the hash `<prefix>usage:boots`. A sweep by any instance finds boots whose key expired;
+ *   once every entry such a boot wrote has been shipped (nothing left in the stream at or before
+ *   the newest entry when it was found dead), its provisional rows become `interrupted`.
+ */
+export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJournal {
+  const { link, sink, boot, logger, claimAfterMs, now } = options;
+  const { client, prefix } = link;
+  const stream = `${prefix}usage:journal`;
+  const bootsKey = `${prefix}usage:boots`;
+  const liveKey = (b: string) => `${prefix}usage:live:${b}`;
+  let groupReady = false;
+  /** Entries read but not yet in Postgres: retried by this process until they are. */
+  let held: Held[] = [];
+  let backlog = 0;
+  let oldestAt: number | null = null;
+  let lastSweep = 0;
+
+  const add = async (entry: string, record: UsageRecord, final: boolean) => {
+    await client.xadd(
+      stream,
+      '*',
+      'e',
+      entry,
+      'b',
+      boot,
+      'f',
+      final ? '1' : '0',
+      'r',
+      JSON.stringify(record),
+    );
+  };
+  const ensureGroup = async () => {
+    if (groupReady) return;
+    try {
+      await client.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String(err).includes('BUSYGROUP')) throw err;
+    }
+    groupReady = true;
+  };
+  const heartbeat = async () => {
+    await client.multi().set(liveKey(boot), '1', 'PX', claimAfterMs).hset(bootsKey, boot, '').exec();
+  };
+  const measure = async () => {
+    const [length, first] = await Promise.all([
+      client.xlen(stream),
+      client.xrange(stream, '-', '+', 'COUNT', 1),
+    ]);
+    backlog = length;
+    oldestAt = first[0] ? idTime(first[0][0]) : null;
+  };
+
+  /** Provisional rows of boots that died and whose entries are all shipped become interrupted. */
+  const sweep = async (): Promise<number> => {
+    const boots = await client.hgetall(bootsKey);
+    const dead: string[] = [];
+    for (const [other, mark] of Object.entries(boots)) {
+      if (other === boot) continue;
+      if ((await client.exists(liveKey(other))) === 1) {
+        if (mark !== '') await client.hset(bootsKey, other, '');
+        continue;
+      }
+      // Every entry the dead boot wrote is at or before the newest entry now in the stream.
+      let until = mark;
+      if (until === '') {
+        const newest = await client.xrevrange(stream, '+', '-', 'COUNT', 1);
+        until = newest[0]?.[0] ?? '0-0';
+        await client.hset(bootsKey, other, until);
+      }
+      const oldest = await client.xrange(stream, '-', '+', 'COUNT', 1);
+      const left = oldest[0]?.[0];
+      if (left === undefined || idAfter(left, until)) dead.push(other);
+    }
+    if (dead.length === 0) return 0;
+    const interrupted = await sink.interrupt(dead);
+    await client.hdel(bootsKey, ...dead);
+    await sink.rollUp();
+    if (interrupted > 0)
+      logger.warn(
+        { boots: dead.length, interrupted },
+        'usage: requests of gateway processes that died marked interrupted',
+      );
+    return interrupted;
+  };
+
+  const readBatch = async (): Promise<Held[]> => {
+    const claimed = (await client.xautoclaim(stream, GROUP, boot, claimAfterMs, '0-0', 'COUNT', BATCH)) as [
+      string,
+      [string, string[] | null][],
+    ];
+    const taken = parseEntries(claimed[1]);
+    if (taken.length > 0) return taken;
+    const read = (await client.xreadgroup('GROUP', GROUP, boot, 'COUNT', BATCH, 'STREAMS', stream, '>')) as
+      | [string, [string, string[] | null][]][]
+      | null;
+    return parseEntries(read?.[0]?.[1] ?? []);
+  };
+
+  const shipOnce = async (): Promise<number> => {
+    await ensureGroup();
+    if (held.length === 0) held = await readBatch();
+    // Retrying: reset the entries' idle time so no other instance takes them over meanwhile.
+    else await client.xclaim(stream, GROUP, boot, 0, ...held.map((h) => h.id), 'JUSTID');
+    const shipped = held.length;
+    try {
+      if (shipped > 0) {
+        const unreadable = held.filter((h) => h.entry === null).map((h) => h.id);
+        // Not written by a gateway: it can never be shipped, so it is removed, and said.
+        if (unreadable.length > 0)
+          logger.error({ ids: unreadable }, 'usage: unreadable journal entries removed');
+        await sink.write(held.flatMap((h) => (h.entry ? [h.entry] : [])));
+        // Folded by the shipper too: an instance shipping a dead one's records serves nothing.
+        await sink.rollUp();
+        const ids = held.map((h) => h.id);
+        held = [];
+        // Written to Postgres: acknowledged and deleted (a re-delivery would insert nothing).
+        await client
+          .multi()
+          .xack(stream, GROUP, ...ids)
+          .xdel(stream, ...ids)
+          .exec();
+      }
+    } finally {
+      // The backlog as /health shows it and the bound is checked against, also while failing.
+      await measure().catch(() => {});
+    }
+    if (now() - lastSweep >= claimAfterMs / 3) {
+      lastSweep = now();
+      await sweep();
+    }
+    return shipped;
+  };
+
+  const beat = () => {
+    heartbeat()
+      .then(measure)
+      .catch(() => {
+        // Redis away: the link logs it; the shipper's own attempts report the failure.
+      });
+  };
+  beat();
+  const beating = setInterval(beat, Math.max(250, Math.floor(claimAfterMs / 3)));
+  beating.unref?.();
+  const shipper = startShipper({ name: 'redis', shipOnce, idleMs: IDLE_MS, logger });
+
+  return {
+    open: (entry, record) => add(entry, record, false),
+    append: (entry, record) => add(entry, record, true),
+    // The shipper folds what it writes; the usage writer's periodic fold is skipped while
+    // shipping fails (the database is away), so an outage is reported once, by the shipper.
+    rollUp: async () => (shipper.lastError === null ? sink.rollUp() : 0),
+    async recover() {
+      try {
+        await ensureGroup();
+        await heartbeat();
+        return await sweep();
+      } catch (err) {
+        // Redis or Postgres away at start: the shipper's sweeps do it once they answer.
+        logger.warn({ err: String(err) }, 'usage: recovery of dead processes deferred');
+        return 0;
+      }
+    },
+    backlogFull: () => backlog >= options.maxRecords,
+    health: backlogCheck(() => ({
+      buffer: 'redis',
+      backlog,
+      oldest_age_ms: oldestAt === null ? null : Math.max(0, now() - oldestAt),
+      max_records: options.maxRecords,
+      last_error: shipper.lastError,
+    })),
+    async close() {
+      clearInterval(beating);
+      await shipper.stop(2_000);
+      await sink.rollUp().catch(() => {});
+      // Leaving: the liveness key goes, so a sweep may finish this boot's rows without waiting.
+      await client.del(liveKey(boot)).catch(() => {});
+    },
+  };
+}
+
+function parseEntries(raw: readonly [string, string[] | null][]): Held[] {
+  const out: Held[] = [];
+  for (const [id, fields] of raw) {
+    // A claimed entry deleted meanwhile has no fields: it was shipped by someone else.
+    if (!fields) continue;
+    const f: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
+    out.push({ id, entry: parseEntry(f) });
+  }
+  return out;
+}
+
+/** A stream entry as written by `add`; one that is not (written by hand?) cannot be shipped. */
+function parseEntry(f: Record<string, string>): JournalEntry | null {
+  if (f.e === undefined || f.b === undefined || f.r === undefined) return null;
+  try {
+    return { entry: f.e, boot: f.b, final: f.f === '1', record: JSON.parse(f.r) as UsageRecord };
+  } catch {
+    return null;
+  }
+}
+
+/** The time part of a stream id (`<ms>-<seq>`). */
+function idTime(id: string): number {
+  return Number(id.split('-')[0]);
+}
+
+/** Whether stream id `a` comes after `b`. */
+function idAfter(a: string, b: string): boolean {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const ams = BigInt(am);
+  const bms = BigInt(bm);
+  return ams !== bms ? ams > bms : BigInt(as) > BigInt(bs);
+}

@@ -1,0 +1,121 @@
+import type { HealthCheck } from '../spec/health-check.js';
+import type { Logger } from '../spec/logger.js';
+import type { UsageJournal } from '../storage/usage-journal.js';
+
+/**
+ * A usage journal that holds records in a buffer outside this process's memory (a Redis
+ * stream, a local file) and ships them to the database in batches (docs/usage-and-limits.md,
+ * "Postgres: the usage buffer").
+ */
+export interface BufferedJournal extends UsageJournal {
+  /** `GET /health`'s `usage` part: the backlog, its age and the last shipping error. */
+  readonly health: HealthCheck;
+  /** Stops shipping after a last attempt to drain; what is left stays in the buffer. */
+  close(): Promise<void>;
+}
+
+/** What `GET /health` says of the buffer. */
+export interface BacklogDetail {
+  readonly buffer: 'redis' | 'file';
+  /** Records waiting to be shipped. */
+  readonly backlog: number;
+  /** Age of the oldest of them, or null when none waits. */
+  readonly oldest_age_ms: number | null;
+  /** The bound (`usage.buffer.max_records`): past it, new model requests are refused. */
+  readonly max_records: number;
+  /** Why the last shipping attempt failed; null once one succeeded. */
+  readonly last_error: string | null;
+}
+
+export function backlogCheck(detail: () => BacklogDetail): HealthCheck {
+  return {
+    name: 'usage',
+    check() {
+      const d = detail();
+      return { degraded: d.last_error !== null || d.backlog >= d.max_records, detail: { ...d } };
+    },
+  };
+}
+
+export interface Shipper {
+  /** The message of the last failed attempt; null after a success. */
+  readonly lastError: string | null;
+  /** Ships now instead of at the next tick. */
+  kick(): void;
+  /** Stops the loop; then ships until nothing is left, a failure, or `drainMs`. */
+  stop(drainMs: number): Promise<void>;
+}
+
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Runs `shipOnce` in a loop: at once again while it ships something, every `idleMs` while there
+ * is nothing, with exponential backoff (0.5 s doubling to 30 s) while it fails. A failure is
+ * logged when it starts, every 20th try after, and when shipping recovers.
+ */
+export function startShipper(options: {
+  readonly name: string;
+  readonly shipOnce: () => Promise<number>;
+  readonly idleMs: number;
+  readonly logger: Logger;
+}): Shipper {
+  const { logger, name } = options;
+  let failures = 0;
+  let lastError: string | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+
+  const attempt = async (): Promise<number> => {
+    try {
+      const shipped = await options.shipOnce();
+      if (failures > 0) logger.info({ buffer: name, failures }, 'usage shipping recovered');
+      failures = 0;
+      lastError = null;
+      return shipped;
+    } catch (err) {
+      failures++;
+      lastError = err instanceof Error ? err.message : String(err);
+      if (failures === 1 || failures % 20 === 0)
+        logger.error(
+          { buffer: name, failures, err: lastError },
+          'usage shipping failed: records stay buffered and are retried',
+        );
+      return -1;
+    }
+  };
+  const schedule = (delay: number) => {
+    if (stopped) return;
+    timer = setTimeout(run, delay);
+    timer.unref?.();
+  };
+  const run = () => {
+    timer = null;
+    running = attempt().then((shipped) => {
+      running = null;
+      if (shipped < 0) schedule(Math.min(FIRST_BACKOFF_MS * 2 ** (failures - 1), MAX_BACKOFF_MS));
+      else schedule(shipped > 0 ? 0 : options.idleMs);
+    });
+  };
+  schedule(0);
+  return {
+    get lastError() {
+      return lastError;
+    },
+    kick() {
+      if (timer && !running) {
+        clearTimeout(timer);
+        run();
+      }
+    },
+    async stop(drainMs) {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+      const until = Date.now() + drainMs;
+      while (Date.now() < until && (await attempt()) > 0);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileUsageBuffer } from '../../src/runtime/node/file-usage-buffer.js';
+import { silentLogger } from '../../src/spec/logger.js';
+import type { JournalEntry, JournalSink } from '../../src/storage/sql/sql-usage-journal.js';
+import { blankUsageRecord } from '../../src/usage/blank-record.js';
+import { waitFor } from '../support/http.js';
+
+/** A database that is up or down, keeping one row per entry as the SQL sink does. */
+function databaseSink() {
+  const rows = new Map<string, JournalEntry>();
+  const state = { up: true };
+  const sink: JournalSink = {
+    async write(entries) {
+      if (!state.up) throw new Error('connect ECONNREFUSED');
+      for (const e of entries) if (e.final || !rows.has(e.entry)) rows.set(e.entry, e);
+    },
+    rollUp: async () => 0,
+    interrupt: async () => 0,
+    interruptOthers: async () => 0,
+  };
+  return { sink, rows, state };
+}
+
+const record = (id: string) => ({ ...blankUsageRecord(id, 'chat', 1_000), status: 200, firstByteMs: 7 });
+
+describe('the local usage journal file (Postgres without Redis)', () => {
+  let dir: string;
+  let other: ChildProcess | null = null;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-file-'));
+  });
+  afterEach(() => {
+    other?.kill('SIGKILL');
+    other = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps what could not be shipped for the next start, which marks requests in flight interrupted', async () => {
+    const path = join(dir, 'usage.jsonl');
+    const db = databaseSink();
+    db.state.up = false;
+    const first = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'a',
+      logger: silentLogger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    expect(await first.recover()).toBe(0);
+    first.append('e1', record('r1'));
+    first.append('e2', record('r2'));
+    first.open('e3', record('r3'));
+    await first.close();
+    expect(db.rows.size).toBe(0);
+
+    db.state.up = true;
+    const second = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'b',
+      logger: silentLogger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    expect(await second.recover()).toBe(1);
+    await waitFor(() => db.rows.size === 3, 'the replayed records shipped');
+    expect(db.rows.get('e3')?.record).toMatchObject({
+      requestId: 'r3',
+      status: 500,
+      errorCode: 'interrupted',
+      latencyMs: 7,
+    });
+    expect(db.rows.get('e1')?.record.status).toBe(200);
+    await second.close();
+  });
+
+  it('says the backlog is full at the bound, and is not full again once it drains', async () => {
+    const db = databaseSink();
+    db.state.up = false;
+    const buffer = fileUsageBuffer({
+      path: join(dir, 'u.jsonl'),
+      sink: db.sink,
+      boot: 'a',
+      logger: silentLogger,
+      maxRecords: 2,
+      now: Date.now,
+    });
+    await buffer.recover();
+    buffer.append('e1', record('r1'));
+    expect(buffer.backlogFull?.()).toBe(false);
+    buffer.append('e2', record('r2'));
+    expect(buffer.backlogFull?.()).toBe(true);
+    db.state.up = true;
+    await waitFor(() => buffer.backlogFull?.() === false, 'the backlog to drain', 10_000);
+    expect(db.rows.size).toBe(2);
+    await buffer.close();
+  });
+
+  it('takes the next slot when a live process holds the file, and ships the slots of dead ones', async () => {
+    const path = join(dir, 'usage.jsonl');
+    other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    writeFileSync(`${path}.lock`, String(other.pid));
+    // Slot 2 was left by a process that died (its pid is gone), with a record never shipped.
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.once('exit', resolve));
+    const left: JournalEntry = { entry: 'old', boot: 'x', final: true, record: record('r-old') };
+    writeFileSync(join(dir, 'usage.2.jsonl'), `${JSON.stringify(left)}\n`);
+    writeFileSync(join(dir, 'usage.2.jsonl.lock'), String(gone.pid));
+    const db = databaseSink();
+    const buffer = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'a',
+      logger: silentLogger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    await buffer.recover();
+    buffer.append('new', record('r-new'));
+    await waitFor(() => db.rows.size === 2, 'both records shipped');
+    expect(existsSync(join(dir, 'usage.1.jsonl'))).toBe(true);
+    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(String(other.pid));
+    expect(existsSync(join(dir, 'usage.2.jsonl'))).toBe(false);
+    await buffer.close();
+  });
+});
