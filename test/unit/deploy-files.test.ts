@@ -100,6 +100,12 @@ describe('docker-compose.yml', () => {
     expect(existsSync(repo('deploy/switchboard.yaml'))).toBe(true);
   });
 
+  it('keeps Redis on disk: its usage stream holds records not yet in Postgres', () => {
+    const command = (services.redis?.command ?? []) as string[];
+    expect(command[command.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(services.redis?.volumes?.some((v) => v.endsWith(':/data'))).toBe(true);
+  });
+
   it('migrates once before the instances start, which then refuse to migrate themselves', () => {
     const migrate = services.migrate;
     expect(migrate?.command).toEqual(['node', 'dist/cli/main.js', 'migrate']);

@@ -143,6 +143,17 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   };
 
   const shipOnce = async (): Promise<number> => {
+    try {
+      return await shipBatch();
+    } catch (err) {
+      // A Redis that restarted empty has neither the stream nor the group: make them again on
+      // the next try (what it held unshipped is gone with it; docs/usage-and-limits.md).
+      if (String(err).includes('NOGROUP')) groupReady = false;
+      throw err;
+    }
+  };
+
+  const shipBatch = async (): Promise<number> => {
     await ensureGroup();
     if (held.length === 0) held = await readBatch();
     // Retrying: reset the entries' idle time so no other instance takes them over meanwhile.
