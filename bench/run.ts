@@ -34,6 +34,11 @@ const { values: flags } = parseArgs({
     database: { type: 'string' },
     /** A redis:// URL: the gateway shares its state there, under a key prefix of the bench's own. */
     redis: { type: 'string' },
+    /**
+     * Every key limited (rpm, tpm, concurrency, a budget), so each request reserves and settles
+     * in the counter store, at limits the load never reaches.
+     */
+    limits: { type: 'boolean', default: false },
   },
 });
 const durationS = Number(flags.duration);
@@ -108,6 +113,12 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
       `    base_url: ${upstreamUrl}/v1`,
       `    keys: ["${UPSTREAM_KEY}"]`,
       '    models: [bench-model]',
+      ...(flags.limits
+        ? [
+            'limits:',
+            '  keys: { rpm: 100000000, tpm: 1000000000000, concurrent: 100000, budget: 1000000000 }',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -148,7 +159,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
 
   const total = SCENARIOS.length * 2 * (durationS + warmupS);
   process.stdout.write(
-    `switchboard bench (gateway on ${storage.label}): ${SCENARIOS.length * 2} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
+    `switchboard bench (gateway on ${storage.label}${flags.limits ? ', limits on' : ''}): ${SCENARIOS.length * 2} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
   );
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS) {
@@ -209,6 +220,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     durationS,
     warmupS,
     storage: storage.label,
+    limits: flags.limits,
     usageRecords,
     scenarios: results,
     summary,
