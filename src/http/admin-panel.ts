@@ -9,6 +9,12 @@ export interface PanelAssets {
   readonly files: MiddlewareHandler<GatewayEnv>;
   /** index.html's text, or null when the panel has not been built. */
   readonly indexHtml: () => Promise<string | null>;
+  /**
+   * The platform compresses responses itself (Workers: the runtime gzips any response that
+   * carries `content-encoding`, and the edge compresses text on its own), so the panel must
+   * not: a body gzipped here would be gzipped again and reach the browser unreadable.
+   */
+  readonly platformCompresses?: boolean;
 }
 
 const HASHED_ASSET = /^\/admin\/assets\//;
@@ -30,11 +36,12 @@ const SECURITY_HEADERS: Record<string, string> = {
  */
 export function mountAdminPanel(app: Hono<GatewayEnv>, panel: PanelAssets): void {
   app.get('/admin', (c) => c.redirect('/admin/', 308));
+  // gzip on the way out: the panel's scripts shrink to about a quarter (its API calls are JSON
+  // under /admin/api, which this route never serves).
+  const gzip: MiddlewareHandler<GatewayEnv> = panel.platformCompresses ? (_c, next) => next() : compress();
   app.get(
     '/admin/*',
-    // gzip on the way out: the panel's scripts shrink to about a quarter (its API calls are JSON
-    // under /admin/api, which this route never serves).
-    compress(),
+    gzip,
     async (c, next) => {
       await next();
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -29,6 +29,9 @@ export interface WorkerGateway {
 export function gatewayRuntime(): 'node' | 'workers' {
   return process.env.GATEWAY_RUNTIME === 'workers' ? 'workers' : 'node';
 }
+
+/** The built admin panel (npm run build:ui), wrangler.jsonc's `assets.directory`. */
+const PANEL_DIR = new URL('ui/dist/', root).pathname;
 
 let bundled: Promise<string> | null = null;
 
@@ -105,6 +108,17 @@ export async function startWorkerGateway(
     d1Persist: join(persist, 'd1'),
     kvPersist: join(persist, 'kv'),
     durableObjectsPersist: join(persist, 'do'),
+    // The admin panel as wrangler.jsonc serves it: ui/dist behind the ASSETS binding, every
+    // request to the Worker first (run_worker_first). Absent before `npm run build:ui`.
+    ...(existsSync(PANEL_DIR)
+      ? {
+          assets: {
+            directory: PANEL_DIR,
+            binding: 'ASSETS',
+            routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+          },
+        }
+      : {}),
     bindings: Object.fromEntries(
       Object.entries({
         ADMIN_TOKEN: adminToken,

@@ -11,7 +11,7 @@ import type {
   CounterTicket,
 } from '../../storage/accounting-ports.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
-import type { DurableObjectNamespace, DurableObjectState, DurableObjectStub } from './cloudflare-types.js';
+import type { DurableObjectState } from './cloudflare-types.js';
 import type { WorkerEnv } from './worker-env.js';
 import { workerSettings } from './worker-settings.js';
 
@@ -37,11 +37,21 @@ class SeedProbe {
  * limits err on the permissive side for one window, as after a Node restart.
  */
 export class CounterObject extends DurableObject<WorkerEnv> {
-  private readonly counters: CounterStore = createMemoryCounterStore();
+  private readonly counters: CounterStore;
   private healthStore: HealthStore | null = null;
 
-  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+  /**
+   * workerd constructs the object with (ctx, env), so `now` is the platform clock in a
+   * deployment; a subclass may pass another (the contract tests drive windows, leases and
+   * breaker cooldowns with a clock they move).
+   */
+  constructor(
+    ctx: DurableObjectState,
+    env: WorkerEnv,
+    private readonly now: () => number = Date.now,
+  ) {
     super(ctx, env);
+    this.counters = createMemoryCounterStore({ now });
   }
 
   take(claims: readonly CounterClaim[], options: { readonly leaseTtlMs: number }): Promise<CounterTake> {
@@ -105,48 +115,7 @@ export class CounterObject extends DurableObject<WorkerEnv> {
 
   /** Made on first use: the breaker settings come from the same vars the Worker reads. */
   private health(): HealthStore {
-    this.healthStore ??= createMemoryHealthStore(breakerSettings(workerSettings(this.env).routing), Date.now);
+    this.healthStore ??= createMemoryHealthStore(breakerSettings(workerSettings(this.env).routing), this.now);
     return this.healthStore;
   }
-}
-
-/**
- * The deployment's one counter object (see CounterObject for why one). A stub is an I/O object
- * of the request that made it and cannot be used by another request, so each call gets a fresh
- * one (cheap: no round-trip); the id is computed once.
- */
-export function counterObject(
-  ns: DurableObjectNamespace<CounterObject>,
-): () => DurableObjectStub<CounterObject> {
-  const id = ns.idFromName('counters');
-  return () => ns.get(id);
-}
-
-type StubOf = () => DurableObjectStub<CounterObject>;
-
-/** CounterStore over the Durable Object: each call one RPC, atomic inside the object. */
-export function durableCounterStore(stubOf: StubOf): CounterStore {
-  return {
-    take: (claims, options) => stubOf().take(claims, options),
-    settle: (ticket, deltas) => stubOf().settle(ticket, deltas),
-    renew: (ticket, ttlMs) => stubOf().renew(ticket, ttlMs),
-    peek: (ref) => stubOf().peek(ref),
-    async seed(ref, amount) {
-      // Two calls: the recorded spend is read from D1 here, between them, not inside the object.
-      const stub = stubOf();
-      const windowStart = await stub.seedWindow(ref);
-      if (windowStart === null) return false;
-      return stub.seedIfAbsent(ref, windowStart, await amount(windowStart));
-    },
-  };
-}
-
-/** HealthStore over the Durable Object: router health shared by every isolate. */
-export function durableHealthStore(stubOf: StubOf): HealthStore {
-  return {
-    get: (id) => stubOf().healthGet(id),
-    getMany: async (ids) => new Map(await stubOf().healthGetMany(ids)),
-    apply: (id, event) => stubOf().healthApply(id, event),
-    list: () => stubOf().healthList(),
-  };
 }

@@ -1,0 +1,27 @@
+import type { DurableObjectState } from '../../src/runtime/workers/cloudflare-types.js';
+import { CounterObject } from '../../src/runtime/workers/counter-object.js';
+import type { WorkerEnv } from '../../src/runtime/workers/worker-env.js';
+
+/**
+ * Test-only Worker: the production CounterObject on a clock the test sets before each call
+ * (the store contracts move time by hand). Nothing else differs from the deployed object.
+ */
+export class ClockedCounterObject extends CounterObject {
+  private readonly clock: { at: number };
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    const clock = { at: 0 };
+    super(ctx, env, () => clock.at);
+    this.clock = clock;
+  }
+
+  setNow(at: number): void {
+    this.clock.at = at;
+  }
+}
+
+export default {
+  fetch(): Response {
+    return new Response('the contract tests call the Durable Object directly', { status: 404 });
+  },
+};
