@@ -218,6 +218,8 @@ export const envSchema = z
       .optional(),
     /** Prepended to every Redis key (default `switchboard:`), so deployments can share one Redis. */
     REDIS_KEY_PREFIX: z.string().min(1).max(100).optional(),
+    /** A Redis command unanswered this long counts as Redis away (default 2 000 ms). */
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).optional(),
     CONFIG: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),

@@ -28,6 +28,11 @@ export interface Settings {
   readonly redisUrl: string | null;
   /** REDIS_KEY_PREFIX: every Redis key starts with it (default `switchboard:`). */
   readonly redisKeyPrefix: string;
+  /**
+   * REDIS_COMMAND_TIMEOUT_MS: a command unanswered this long fails, and the limits, health and
+   * cache fall back to this process (docs/usage-and-limits.md); default 2 000.
+   */
+  readonly redisCommandTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
@@ -106,6 +111,7 @@ export function resolveSettings(input: SettingsInput): Settings {
     },
     redisUrl,
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'switchboard:',
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? 2_000,
     logLevel: env.LOG_LEVEL ?? file.log_level ?? 'info',
     bodyLimitBytes,
     corsOrigins: env.CORS_ORIGINS

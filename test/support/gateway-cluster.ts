@@ -22,6 +22,7 @@ const SCRUBBED = [
   'DATABASE_POOL_SIZE',
   'REDIS_URL',
   'REDIS_KEY_PREFIX',
+  'REDIS_COMMAND_TIMEOUT_MS',
   'ADMIN_TOKEN',
   'SWITCHBOARD_URL',
   'SWITCHBOARD_SECRET_KEY',
@@ -119,7 +120,16 @@ export async function startCluster(options: ClusterOptions): Promise<GatewayClus
     ADMIN_TOKEN: options.adminToken,
     SWITCHBOARD_SECRET_KEY: options.secretKey,
     LOG_LEVEL: 'warn',
-    ...(options.redis ? { REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.prefix } : {}),
+    ...(options.redis
+      ? {
+          REDIS_URL: options.redis.url,
+          REDIS_KEY_PREFIX: options.redis.prefix,
+          // These tests share the machine with the rest of the suite: a slow answer under that
+          // load is not the outage some of them stage (a killed Redis), and must not be taken
+          // for one (a timed-out take falls back to per-process limits).
+          REDIS_COMMAND_TIMEOUT_MS: '10000',
+        }
+      : {}),
     ...options.env,
   };
   const instances: Instance[] = [];

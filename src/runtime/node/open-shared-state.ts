@@ -44,7 +44,11 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
       async close() {},
     };
   }
-  const link = await openRedisLink(settings.redisUrl, { logger, prefix: settings.redisKeyPrefix });
+  const link = await openRedisLink(settings.redisUrl, {
+    logger,
+    prefix: settings.redisKeyPrefix,
+    commandTimeoutMs: settings.redisCommandTimeoutMs,
+  });
   const redisCheck: HealthCheck = {
     name: 'redis',
     check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),

@@ -25,7 +25,7 @@ export interface RedisLinkOptions {
   readonly logger: Logger;
   /** Default `switchboard:`. */
   readonly prefix?: string;
-  /** A command that takes longer fails (default 1 000 ms): a stalled Redis must not stall requests. */
+  /** A command that takes longer fails (default 2 000 ms): a stalled Redis must not stall requests. */
   readonly commandTimeoutMs?: number;
 }
 
@@ -37,7 +37,7 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    commandTimeout: options.commandTimeoutMs ?? 2_000,
     // Keep trying for as long as the process runs: at most every 2 s.
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   } as const;
