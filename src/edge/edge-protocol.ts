@@ -1,4 +1,5 @@
 import type { UsageRecord } from '../spec/usage.js';
+import type { RollupRow } from '../storage/accounting-ports.js';
 import type { KeyRecord } from '../storage/ports.js';
 
 /**
@@ -8,6 +9,7 @@ import type { KeyRecord } from '../storage/ports.js';
  */
 export const EDGE_KEY_LOOKUP_PATH = '/internal/edge/keys/lookup';
 export const EDGE_USAGE_PATH = '/internal/edge/usage';
+export const EDGE_ROLLUPS_PATH = '/internal/edge/rollups';
 
 /** `POST /internal/edge/keys/lookup` body. */
 export interface EdgeKeyLookup {
@@ -38,6 +40,21 @@ export interface EdgeUsageBatch {
 export interface EdgeUsageAnswer {
   readonly received: number;
   readonly duplicate: boolean;
+}
+
+/**
+ * `POST /internal/edge/rollups` body: the hourly rollups of one key or one user, which is what
+ * a budget reads to start its window from the spend on record (usage/build-accounting.ts).
+ */
+export interface EdgeRollupQuery {
+  readonly dimension: 'key' | 'user';
+  readonly value: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface EdgeRollupAnswer {
+  readonly rows: readonly RollupRow[];
 }
 
 /** A hex SHA-256, as keys are stored. */

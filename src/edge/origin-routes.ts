@@ -8,8 +8,10 @@ import type { UsageRecord } from '../spec/usage.js';
 import type { Storage } from '../storage/ports.js';
 import {
   EDGE_KEY_LOOKUP_PATH,
+  EDGE_ROLLUPS_PATH,
   EDGE_USAGE_PATH,
   type EdgeKeyAnswer,
+  type EdgeRollupAnswer,
   type EdgeUsageAnswer,
   KEY_HASH,
 } from './edge-protocol.js';
@@ -30,6 +32,12 @@ const MAX_RECORDS = 20_000;
 const MAX_REMEMBERED = 100_000;
 
 const lookupBody = z.object({ hash: z.string().regex(KEY_HASH, 'hash: hex SHA-256 of the key') });
+const rollupBody = z.object({
+  dimension: z.enum(['key', 'user']),
+  value: z.string().min(1).max(200),
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+});
 // The records come from a holder of the shared secret; the shape is checked so a malformed one
 // answers 400 instead of failing inside the store, and the store's own columns do the rest.
 const usageBody = z.object({
@@ -51,8 +59,8 @@ const usageBody = z.object({
 });
 
 /**
- * The origin's side of edge mode (docs/workers.md, "Edge and origin"): key lookups by hash and
- * usage batches, each request signed with EDGE_SECRET. An unsigned, badly signed or stale
+ * The origin's side of edge mode (docs/workers.md, "Edge and origin"): key lookups by hash,
+ * usage batches, and one key's or user's rollups (a budget's spend on record), each request signed with EDGE_SECRET. An unsigned, badly signed or stale
  * request is refused (401 invalid_signature) before its body is parsed.
  *
  * A batch sent twice (a retry after a lost answer, or a replay within the window) is counted
@@ -103,6 +111,12 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
       key: key && user ? key : null,
       user: key && user ? { id: user.id, enabled: user.enabled } : null,
     };
+    return c.json(answer, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.post(EDGE_ROLLUPS_PATH, limit, async (c) => {
+    const query = parse(rollupBody, await signedJson(c));
+    const answer: EdgeRollupAnswer = { rows: await deps.storage.usage.rollups(query) };
     return c.json(answer, 200, { 'cache-control': 'no-store' });
   });
 

@@ -19,6 +19,32 @@ const KEY_TTL_S = 2;
  */
 const REVOCATION_BOUND_MS = (KEY_TTL_S + 5) * 1000 + 5_000;
 
+/** A usage record as an edge sends it (what a served chat request produces). */
+function edgeRecord(fields: Partial<UsageRecord> & Pick<UsageRecord, 'requestId'>): UsageRecord {
+  return {
+    startedAt: Date.now(),
+    keyId: null,
+    userId: 'default',
+    operation: 'chat',
+    modelAsked: 'gpt-fake',
+    modelServed: 'gpt-fake',
+    channel: 'edge-fake',
+    upstreamKey: 'up-…edge',
+    stream: false,
+    status: 200,
+    errorCode: null,
+    usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 },
+    countSource: 'upstream',
+    cost: null,
+    prices: null,
+    cacheHit: false,
+    firstByteMs: 5,
+    latencyMs: 10,
+    attempts: [],
+    ...fields,
+  };
+}
+
 /**
  * A Node origin (SQLite, admin API, EDGE_SECRET set) and the Worker in edge mode (Miniflare, no
  * D1) in front of it, both on 127.0.0.1: keys are checked through the origin, usage reaches it
@@ -165,16 +191,9 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
   });
 
   it('counts a usage batch sent twice (same id, or same records under another id) once', async () => {
-    const [template] = await waitFor(
-      async () => {
-        const found = await recordsOf('edge-usage-once');
-        return found.length > 0 ? found : null;
-      },
-      'a record to copy',
-      20_000,
-    );
+    const { id } = await newKey('resent');
     const startedAt = Date.now();
-    const record: UsageRecord = { ...(template as UsageRecord), requestId: 'edge-resent-batch', startedAt };
+    const record = edgeRecord({ requestId: 'edge-resent-batch', startedAt, keyId: id });
     const hour = Math.floor(startedAt / 3_600_000) * 3_600_000;
     const requestsThisHour = async () => {
       const rows = await origin.node.storage.usage.rollups({
@@ -200,10 +219,24 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
     expect(await requestsThisHour()).toBe(before + 1);
   });
 
+  it('holds a key to its budget from the spend on record at the origin', async () => {
+    const fresh = await originAdmin('POST', '/keys', { name: 'budget-fresh', limits: { budget: 0.5 } });
+    const spent = await originAdmin('POST', '/keys', { name: 'budget-spent', limits: { budget: 0.5 } });
+    const freshKey = (await fresh.json()) as { key: string };
+    const spentKey = (await spent.json()) as { id: string; key: string };
+    // A dollar spent by this key on record at the origin (another edge, or the origin itself).
+    const record = edgeRecord({ requestId: 'edge-budget-spend', keyId: spentKey.id, cost: 1 });
+    expect(
+      (await signedPost(EDGE_USAGE_PATH, { batchId: 'batch-budget-0001', records: [record] })).status,
+    ).toBe(200);
+    expect((await chatAtEdge(freshKey.key)).status).toBe(200);
+    const refused = await chatAtEdge(spentKey.key);
+    expect(refused.status).toBe(429);
+    expect((await errorOf(refused)).code).toBe('budget_exceeded');
+  });
+
   it('refuses unsigned, badly signed and stale batches (401) and stores none of them', async () => {
-    const records = [
-      { ...((await recordsOf('edge-usage-once'))[0] as UsageRecord), requestId: 'edge-forged' },
-    ];
+    const records = [edgeRecord({ requestId: 'edge-forged' })];
     const batch = { batchId: 'batch-forged-0001', records };
     const unsigned = await fetch(`${origin.url}${EDGE_USAGE_PATH}`, {
       method: 'POST',

@@ -281,6 +281,13 @@ export const MATRIX_ROUTES: readonly MatrixRoute[] = [
     body: { batchId: 'batch-0001', records: [] },
     through: [200],
   },
+  {
+    family: 'edge-signed',
+    method: 'POST',
+    path: '/internal/edge/rollups',
+    body: { dimension: 'key', value: 'nope', from: 0, to: 1 },
+    through: [200],
+  },
 ];
 
 /** What every caller of the matrix gets from an edge-signed route: none of them signs. */

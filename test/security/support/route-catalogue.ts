@@ -106,6 +106,7 @@ export const ROUTES: readonly RouteSpec[] = [
   // The origin's internal endpoints for edge Workers (EDGE_SECRET set): signed bodies only.
   { method: 'POST', path: '/internal/edge/keys/lookup', access: 'edge-signed', body: 'none' },
   { method: 'POST', path: '/internal/edge/usage', access: 'edge-signed', body: 'none' },
+  { method: 'POST', path: '/internal/edge/rollups', access: 'edge-signed', body: 'none' },
   // The panel's static files and its single-page routes.
   { method: 'GET', path: '/admin/', access: 'public', body: 'none' },
   { method: 'GET', path: '/admin/keys', access: 'public', body: 'none' },

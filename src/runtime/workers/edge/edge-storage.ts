@@ -1,9 +1,12 @@
 import {
   EDGE_KEY_LOOKUP_PATH,
+  EDGE_ROLLUPS_PATH,
   EDGE_USAGE_PATH,
   type EdgeKeyAnswer,
   type EdgeKeyLookup,
   type EdgeKeyOwner,
+  type EdgeRollupAnswer,
+  type EdgeRollupQuery,
   type EdgeUsageAnswer,
   type EdgeUsageBatch,
 } from '../../../edge/edge-protocol.js';
@@ -104,7 +107,19 @@ export function openEdgeStorage(deps: {
     },
     list: () => originOnly('the usage log'),
     get: () => originOnly('the usage log'),
-    rollups: () => originOnly('usage rollups'),
+    // A budget starts its window from the spend on record: the origin's, which includes what
+    // the edge has sent. Only one key's or one user's rows cross; the rest is the admin API's.
+    async rollups(query) {
+      if ((query.dimension !== 'key' && query.dimension !== 'user') || query.value === undefined)
+        return originOnly('usage rollups');
+      const body: EdgeRollupQuery = {
+        dimension: query.dimension,
+        value: query.value,
+        from: query.from,
+        to: Math.min(query.to, Number.MAX_SAFE_INTEGER),
+      };
+      return [...(await origin.post<EdgeRollupAnswer>(EDGE_ROLLUPS_PATH, body, { attempts: 2 })).rows];
+    },
     buckets: () => originOnly('usage rollups'),
     lastUsedByKey: async () => new Map(),
     // The origin keeps (and prunes) the log.
