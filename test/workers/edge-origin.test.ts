@@ -389,8 +389,19 @@ describe('edge mode: the origin unreachable for a while', { timeout: 120_000 }, 
     expect((await chat(key, 'before-outage')).status).toBe(200);
     await landed('before-outage');
 
+    const unchecked = await fetch(`${origin.url}/admin/api/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'never-checked-at-the-edge' }),
+    });
+    const neverChecked = ((await unchecked.json()) as { key: string }).key;
+
     proxy.cut();
+    // A key the edge has checked keeps working; one it has not cannot be checked (retryable 503).
     expect((await chat(key, 'during-outage')).status).toBe(200);
+    const refused = await chat(neverChecked, 'unchecked-during-outage');
+    expect(refused.status).toBe(503);
+    expect((await errorOf(refused)).code).toBe('storage_unavailable');
 
     proxy.restore();
     expect((await chat(key, 'after-outage')).status).toBe(200);

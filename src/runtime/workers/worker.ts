@@ -81,6 +81,7 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
       origin: createOriginClient({ url: edge.originUrl, secret: edge.secret, fetch: (u, i) => fetch(u, i) }),
       keyCache: createEdgeKeyCache(env.CACHE, edge.keyTtlMs),
       now: Date.now,
+      logger,
     });
   } else {
     if (!env.DB)

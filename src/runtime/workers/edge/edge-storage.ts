@@ -10,6 +10,8 @@ import {
   type EdgeUsageAnswer,
   type EdgeUsageBatch,
 } from '../../../edge/edge-protocol.js';
+import { GatewayError } from '../../../errors/gateway-error.js';
+import type { Logger } from '../../../spec/logger.js';
 import type { UsageStore } from '../../../storage/accounting-ports.js';
 import { createMemoryAuditStore } from '../../../storage/memory/memory-audit.js';
 import { createMemoryCacheStore } from '../../../storage/memory/memory-response-cache.js';
@@ -39,8 +41,9 @@ export function openEdgeStorage(deps: {
   readonly origin: OriginClient;
   readonly keyCache: EdgeKeyCache;
   readonly now: () => number;
+  readonly logger: Logger;
 }): Storage {
-  const { origin, keyCache, now } = deps;
+  const { origin, keyCache, now, logger } = deps;
   /**
    * The owner of each key looked up: the authenticator asks `users.get` right after
    * `keys.findByHash`, and the answer to one lookup carried both.
@@ -51,7 +54,14 @@ export function openEdgeStorage(deps: {
     const at = now();
     let answer = await keyCache.get(hash, at);
     if (!answer) {
-      answer = await origin.post<EdgeKeyAnswer>(EDGE_KEY_LOOKUP_PATH, { hash } satisfies EdgeKeyLookup);
+      try {
+        answer = await origin.post<EdgeKeyAnswer>(EDGE_KEY_LOOKUP_PATH, { hash } satisfies EdgeKeyLookup);
+      } catch (err) {
+        // The cause (the origin's status, a network error) goes to the log; the client gets a
+        // retryable 503. Keys this isolate has checked keep their last answer meanwhile.
+        logger.error({ err: String(err) }, 'edge key lookup failed');
+        throw new GatewayError('storage_unavailable', 'the key cannot be checked right now; try again');
+      }
       await keyCache.set(hash, answer, at);
     }
     if (answer.user) {
