@@ -146,6 +146,12 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
     expect(events.at(-1)).toBe('data: [DONE]');
   });
 
+  it('reports the origin as its storage on /health', async () => {
+    const res = await fetch(`${edge.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', storage: 'ok' });
+  });
+
   it('refuses an unknown key at the edge', async () => {
     const res = await chatAtEdge('sk-not-a-key-000000000000000000000000');
     expect(res.status).toBe(401);
@@ -402,6 +408,9 @@ describe('edge mode: the origin unreachable for a while', { timeout: 120_000 }, 
     const refused = await chat(neverChecked, 'unchecked-during-outage');
     expect(refused.status).toBe(503);
     expect((await errorOf(refused)).code).toBe('storage_unavailable');
+    const health = await fetch(`${edge.url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ storage: 'unavailable' });
 
     proxy.restore();
     expect((await chat(key, 'after-outage')).status).toBe(200);
