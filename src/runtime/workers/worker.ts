@@ -79,7 +79,9 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
   if (edge) {
     storage = openEdgeStorage({
       origin: createOriginClient({ url: edge.originUrl, secret: edge.secret, fetch: (u, i) => fetch(u, i) }),
-      keyCache: createEdgeKeyCache(env.CACHE, edge.keyTtlMs),
+      keyCache: createEdgeKeyCache(env.CACHE, edge.keyTtlMs, (err) =>
+        logger.warn({ err: String(err) }, 'edge key cache (KV) failed'),
+      ),
       now: Date.now,
       logger,
     });

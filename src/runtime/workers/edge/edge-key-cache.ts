@@ -19,35 +19,51 @@ interface Entry {
 const PREFIX = 'edge-key:';
 /** KV refuses an expiration under 60 s; the entry's own expiresAt, checked on read, is what counts. */
 const KV_MIN_TTL_S = 60;
+const MAX_MEMORY = 10_000;
 
 /**
- * In Workers KV when the CACHE binding exists (shared by every isolate of a location), else in
- * this isolate's memory. KV's eventual consistency cannot stretch the bound: every entry carries
- * its expiry, and a copy read late is still refused past it.
+ * In this isolate's memory, and in Workers KV when the CACHE binding exists (shared by every
+ * isolate of a location). KV's eventual consistency cannot stretch the bound: every entry
+ * carries its expiry, and a copy read late is still refused past it. KV failing (its write rate
+ * limits, an outage) costs only an origin lookup: it never fails the request.
  */
-export function createEdgeKeyCache(kv: KVNamespace | undefined, ttlMs: number): EdgeKeyCache {
+export function createEdgeKeyCache(
+  kv: KVNamespace | undefined,
+  ttlMs: number,
+  onKvError: (err: unknown) => void = () => {},
+): EdgeKeyCache {
   const memory = new Map<string, Entry>();
-  const MAX_MEMORY = 10_000;
+  const remember = (hash: string, entry: Entry) => {
+    if (memory.size >= MAX_MEMORY) memory.delete(memory.keys().next().value as string);
+    memory.set(hash, entry);
+  };
   return {
     async get(hash, now) {
       let entry: Entry | null = memory.get(hash) ?? null;
-      if (!entry && kv) {
-        const { value } = await kv.getWithMetadata<null>(PREFIX + hash, 'arrayBuffer');
-        entry = value ? (JSON.parse(new TextDecoder().decode(value)) as Entry) : null;
+      if ((!entry || entry.expiresAt <= now) && kv) {
+        try {
+          const { value } = await kv.getWithMetadata<null>(PREFIX + hash, 'arrayBuffer');
+          entry = value ? (JSON.parse(new TextDecoder().decode(value)) as Entry) : null;
+          if (entry && entry.expiresAt > now) remember(hash, entry);
+        } catch (err) {
+          onKvError(err);
+          entry = null;
+        }
       }
       if (!entry || entry.expiresAt <= now) return null;
       return entry.answer;
     },
     async set(hash, answer, now) {
       const entry: Entry = { answer, expiresAt: now + ttlMs };
-      if (kv) {
+      remember(hash, entry);
+      if (!kv) return;
+      try {
         await kv.put(PREFIX + hash, JSON.stringify(entry), {
           expirationTtl: Math.max(KV_MIN_TTL_S, Math.ceil(ttlMs / 1000)),
         });
-        return;
+      } catch (err) {
+        onKvError(err);
       }
-      if (memory.size >= MAX_MEMORY) memory.delete(memory.keys().next().value as string);
-      memory.set(hash, entry);
     },
   };
 }

@@ -50,7 +50,18 @@ export function openEdgeStorage(deps: {
    */
   const owners = new Map<string, EdgeKeyOwner>();
 
-  const lookup = async (hash: string): Promise<EdgeKeyAnswer> => {
+  /** Lookups in flight, by hash: a burst of requests with one new key asks the origin once. */
+  const pending = new Map<string, Promise<EdgeKeyAnswer>>();
+  const lookup = (hash: string): Promise<EdgeKeyAnswer> => {
+    let running = pending.get(hash);
+    if (!running) {
+      running = lookupOnce(hash).finally(() => pending.delete(hash));
+      pending.set(hash, running);
+    }
+    return running;
+  };
+
+  const lookupOnce = async (hash: string): Promise<EdgeKeyAnswer> => {
     const at = now();
     let answer = await keyCache.get(hash, at);
     if (!answer) {
