@@ -11,6 +11,7 @@ import type { InstanceView } from './app/instance-heartbeat.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { type ClientAddressOf, requireClientKey } from './auth/middleware.js';
 import type { RoutingConfig } from './config/schema.js';
+import { mountEdgeOrigin } from './edge/origin-routes.js';
 import { GatewayError } from './errors/gateway-error.js';
 import { mountAdminPanel, type PanelAssets } from './http/admin-panel.js';
 import { bodyLimit } from './http/body-limit.js';
@@ -73,6 +74,8 @@ export interface GatewayDeps {
   readonly wires?: WireRegistry;
   /** The admin API (`/admin/api/*`, `/stats`); absent = not mounted. */
   readonly admin?: GatewayAdminDeps;
+  /** The origin's internal endpoints for edge Workers (src/edge/origin-routes.ts); absent = not mounted. */
+  readonly edgeOrigin?: { readonly secret: string };
   /** The built admin panel, served at /admin (with the admin API); absent = not served. */
   readonly panel?: PanelAssets;
   /** The caller's address, for key IP allowlists (runtime-specific; null when unknown). */
@@ -281,6 +284,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? (() => null) });
+  if (deps.edgeOrigin)
+    mountEdgeOrigin(app, { secret: deps.edgeOrigin.secret, storage: deps.storage, now, logger: deps.logger });
   if (deps.admin) {
     const sessions = createAdminSessions(
       deps.storage.sessions,

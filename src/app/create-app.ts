@@ -100,6 +100,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       auditRetentionMs: settings.admin.auditRetentionMs,
     },
     ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
+    ...(settings.secrets.edgeSecret ? { edgeOrigin: { secret: settings.secrets.edgeSecret } } : {}),
     ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),
     ...(ports.health ? { health: ports.health } : {}),
     ...(ports.openSignInThrottle ? { openSignInThrottle: ports.openSignInThrottle } : {}),

@@ -232,5 +232,10 @@ export const envSchema = z
       .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')
       .optional(),
     DEFAULT_MODEL: z.string().min(1).optional(),
+    /**
+     * The secret shared with edge Workers (docs/workers.md, "Edge and origin"): set, this
+     * gateway serves the signed /internal/edge/* endpoints; unset, they do not exist.
+     */
+    EDGE_SECRET: z.string().min(32, 'EDGE_SECRET must be at least 32 characters').optional(),
   })
   .extend(telemetryEnvSchema.shape);

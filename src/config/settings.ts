@@ -49,8 +49,13 @@ export interface Settings {
   readonly configPath: string | null;
   /** Model for `POST /chat` requests that name none (DEFAULT_MODEL / default_model). */
   readonly defaultModel: string | null;
-  /** Secrets from env: never log them. ADMIN_TOKEN and SWITCHBOARD_SECRET_KEY. */
-  readonly secrets: { readonly adminToken: string | null; readonly secretKey: string | null };
+  /** Secrets from env: never log them. ADMIN_TOKEN, SWITCHBOARD_SECRET_KEY and EDGE_SECRET. */
+  readonly secrets: {
+    readonly adminToken: string | null;
+    readonly secretKey: string | null;
+    /** Shared with edge Workers; null = the origin's internal edge endpoints are not served. */
+    readonly edgeSecret: string | null;
+  };
   /** Usage log, limits, response cache and prices. */
   readonly accounting: AccountingSettings;
   /** Prometheus metrics and OpenTelemetry traces (docs/monitoring.md). */
@@ -126,7 +131,11 @@ export function resolveSettings(input: SettingsInput): Settings {
     modelAliases: file.model_aliases,
     configPath: input.file?.path ?? null,
     defaultModel: env.DEFAULT_MODEL ?? file.default_model ?? null,
-    secrets: { adminToken: env.ADMIN_TOKEN ?? null, secretKey: env.SWITCHBOARD_SECRET_KEY ?? null },
+    secrets: {
+      adminToken: env.ADMIN_TOKEN ?? null,
+      secretKey: env.SWITCHBOARD_SECRET_KEY ?? null,
+      edgeSecret: env.EDGE_SECRET ?? null,
+    },
     telemetry: resolveTelemetry(env, file.metrics),
     admin: {
       panel: file.admin.panel,

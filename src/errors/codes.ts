@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   invalid_admin_token: { status: 401, type: 'authentication_error' },
   // Admin panel sessions (cookie sign-in).
   session_expired: { status: 401, type: 'authentication_error' },
+  /** An edge-mode internal request (docs/workers.md) unsigned, badly signed or outside the replay window. */
+  invalid_signature: { status: 401, type: 'authentication_error' },
   csrf_failed: { status: 403, type: 'permission_error' },
   too_many_sign_in_attempts: { status: 429, type: 'rate_limit_error' },
   key_revoked: { status: 401, type: 'authentication_error' },

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGNATURE_HEADER, signEdgeBody } from '../../src/edge/edge-signature.js';
 import {
   ADMIN_VERDICTS,
   CARRIERS,
   type Carrier,
   CLIENT_VERDICTS,
+  EDGE_SIGNED_REFUSAL,
   MATRIX_ROUTES,
   type MatrixRoute,
   type Outcome,
@@ -11,7 +13,7 @@ import {
   type Role,
   secretOf,
 } from './support/authz-table.js';
-import { type SecurityGateway, startSecurityGateway } from './support/security-gateway.js';
+import { EDGE_SECRET, type SecurityGateway, startSecurityGateway } from './support/security-gateway.js';
 
 /** roles × routes × carriers: every cell's status (and error code) comes from authz-table.ts. */
 let gw: SecurityGateway;
@@ -74,6 +76,8 @@ function expected(route: MatrixRoute, { role, carrier }: Cell): Outcome {
         return SAFE_METHODS.has(route.method) ? route.through : [403, 'csrf_failed'];
       return verdict;
     }
+    case 'edge-signed':
+      return EDGE_SIGNED_REFUSAL;
     case 'panel-session': {
       const kind = SESSION_ROLES.includes(role)
         ? 'session'
@@ -144,6 +148,23 @@ describe('authz matrix', () => {
       expect(mismatches).toEqual([]);
     });
   }
+
+  it('edge-signed routes: a body signed with EDGE_SECRET goes through, alone of every caller', async () => {
+    for (const route of MATRIX_ROUTES.filter((r) => r.family === 'edge-signed')) {
+      const text = JSON.stringify(route.body);
+      const res = await gw.fetch(
+        new Request(`http://127.0.0.1${route.path}`, {
+          method: route.method,
+          headers: {
+            'content-type': 'application/json',
+            [SIGNATURE_HEADER]: await signEdgeBody(EDGE_SECRET, text, Date.now() / 1000),
+          },
+          body: text,
+        }),
+      );
+      expect(res.status, route.path).toBe(route.through[0]);
+    }
+  });
 
   it('POST /chat: the token in the body meets the same key checks as a Bearer key', async () => {
     const mismatches: string[] = [];

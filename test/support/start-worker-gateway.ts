@@ -7,8 +7,8 @@ import { Miniflare } from 'miniflare';
 const root = new URL('../../', import.meta.url);
 const WRANGLER = readFileSync(new URL('wrangler.jsonc', root), 'utf8');
 /** Flags and date as wrangler.jsonc sets them, so the test runs what a deploy would. */
-const COMPATIBILITY_DATE = /"compatibility_date":\s*"([^"]+)"/.exec(WRANGLER)?.[1] ?? '2026-04-01';
-const COMPATIBILITY_FLAGS = JSON.parse(
+export const COMPATIBILITY_DATE = /"compatibility_date":\s*"([^"]+)"/.exec(WRANGLER)?.[1] ?? '2026-04-01';
+export const COMPATIBILITY_FLAGS = JSON.parse(
   /"compatibility_flags":\s*(\[[^\]]*\])/.exec(WRANGLER)?.[1] ?? '[]',
 ) as string[];
 
@@ -39,7 +39,7 @@ let bundled: Promise<string> | null = null;
  * src/runtime/workers/worker.ts bundled the way wrangler bundles it (esbuild, the workerd
  * export conditions), once per test process.
  */
-function bundleWorker(): Promise<string> {
+export function bundleWorker(): Promise<string> {
   bundled ??= (async () => {
     const result = await build({
       absWorkingDir: new URL('.', root).pathname,

@@ -14,7 +14,10 @@ export function workerSettings(env: WorkerEnv): Settings {
   if (env.CHANNELS !== undefined) file.channels = parseJson(env.CHANNELS, 'CHANNELS');
   // Settings of the Node process that mean nothing here (PORT, DATABASE_URL, REDIS_URL...) are
   // not read by this runtime; dropped so a stray var cannot fail validation.
-  for (const name of ['CONFIG', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST']) delete strings[name];
+  // EDGE_SECRET too: on a Worker it signs requests to the origin (edge mode), it never opens
+  // the origin's internal endpoints here.
+  for (const name of ['CONFIG', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST', 'EDGE_SECRET'])
+    delete strings[name];
   return resolveSettings({ env: strings, file: { path: 'SWITCHBOARD_CONFIG', text: JSON.stringify(file) } });
 }
 

@@ -9,6 +9,10 @@ import type { ExecutionContext, ScheduledController } from './cloudflare-types.j
 import { createConsoleLogger } from './console-logger.js';
 import { openD1Storage } from './d1-storage.js';
 import { counterObject, durableCounterStore, durableHealthStore } from './durable-counters.js';
+import { createEdgeKeyCache } from './edge/edge-key-cache.js';
+import { edgeSettings } from './edge/edge-settings.js';
+import { openEdgeStorage } from './edge/edge-storage.js';
+import { createOriginClient } from './edge/origin-client.js';
 import { createKvCacheStore } from './kv-cache.js';
 import type { WorkerEnv } from './worker-env.js';
 import { workerSettings } from './worker-settings.js';
@@ -23,6 +27,8 @@ interface Built {
   readonly settings: Settings;
   readonly storage: Storage;
   readonly logger: Logger;
+  /** Edge mode: keys and usage live on the origin, and so does the admin API. */
+  readonly edge: boolean;
 }
 
 /**
@@ -60,14 +66,30 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
   const settings = workerSettings(env);
   const logger = createConsoleLogger(settings.logLevel);
   const secretKey = settings.secrets.secretKey;
+  const edge = edgeSettings(env);
   // A generated admin token would be shown to nobody (a Worker has no console to print it on).
-  if (!settings.secrets.adminToken)
+  // At the edge the admin API is the origin's, and is not served here.
+  if (!edge && !settings.secrets.adminToken)
     throw new Error('ADMIN_TOKEN is not set: `wrangler secret put ADMIN_TOKEN` (docs/workers.md)');
   if (!secretKey)
     throw new Error(
       'SWITCHBOARD_SECRET_KEY is not set: `wrangler secret put SWITCHBOARD_SECRET_KEY` (docs/workers.md)',
     );
-  const storage = openD1Storage(env.DB);
+  let storage: Storage;
+  if (edge) {
+    storage = openEdgeStorage({
+      origin: createOriginClient({ url: edge.originUrl, secret: edge.secret, fetch: (u, i) => fetch(u, i) }),
+      keyCache: createEdgeKeyCache(env.CACHE, edge.keyTtlMs, (err) =>
+        logger.warn({ err: String(err) }, 'edge key cache (KV) failed'),
+      ),
+      now: Date.now,
+      logger,
+    });
+  } else {
+    if (!env.DB)
+      throw new Error('the DB binding (D1) is missing: see wrangler.jsonc, or set ORIGIN_URL for edge mode');
+    storage = openD1Storage(env.DB);
+  }
   const stubOf = counterObject(env.COUNTERS);
   const kv = env.CACHE;
   const app = await createApp(
@@ -90,7 +112,25 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
     settings,
   );
   channelsReadAt = Date.now();
-  return { app, settings, storage, logger };
+  return { app, settings, storage, logger, edge: edge !== null };
+}
+
+/** The admin API, the panel and /stats: in edge mode they are the origin's. */
+function servedByOrigin(path: string): boolean {
+  return path === '/stats' || path === '/admin' || path.startsWith('/admin/');
+}
+
+function originOnlyAnswer(): Response {
+  return Response.json(
+    {
+      error: {
+        message: 'this is an edge of Switchboard: the admin API and panel are served by its origin',
+        type: 'invalid_request_error',
+        code: 'route_not_found',
+      },
+    },
+    { status: 404 },
+  );
 }
 
 export default {
@@ -114,7 +154,8 @@ export default {
           { status: 503 },
         );
       }
-      const { app, logger } = ready;
+      const { app, logger, edge } = ready;
+      if (edge && servedByOrigin(new URL(request.url).pathname)) return originOnlyAnswer();
       const now = Date.now();
       if (now - channelsReadAt >= CHANNEL_REFRESH_MS) {
         channelsReadAt = now;
@@ -128,7 +169,10 @@ export default {
     });
   },
 
-  /** Cron trigger: retention pruning (usage records, audit entries, sessions, stored responses). */
+  /**
+   * Cron trigger: retention pruning (usage records, audit entries, sessions, stored responses).
+   * At the edge only the usage flush means anything: the origin keeps (and prunes) the log.
+   */
   async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const { app, settings, storage, logger } = await requestContext.run(ctx, () => build(env));
     const now = controller.scheduledTime;

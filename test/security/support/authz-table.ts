@@ -142,7 +142,7 @@ export const PANEL_SESSION_VERDICTS: Readonly<
   'no cookie': [401, 'missing_admin_token'],
 };
 
-export type RouteFamily = 'client' | 'admin' | 'public' | 'panel-session';
+export type RouteFamily = 'client' | 'admin' | 'public' | 'panel-session' | 'edge-signed';
 
 export interface MatrixRoute {
   readonly family: RouteFamily;
@@ -265,4 +265,30 @@ export const MATRIX_ROUTES: readonly MatrixRoute[] = [
   admin('GET', '/admin/api/audit', [200]),
   admin('GET', '/admin/api/no-such-route', [404, 'route_not_found']),
   admin('POST', '/admin/api/no-such-route', [404, 'route_not_found'], {}),
+  // No role holds EDGE_SECRET: a client key, the admin token or a session opens neither.
+  // (test/workers/edge-origin.test.ts signs requests and goes through.)
+  {
+    family: 'edge-signed',
+    method: 'POST',
+    path: '/internal/edge/keys/lookup',
+    body: { hash: '0'.repeat(64) },
+    through: [200],
+  },
+  {
+    family: 'edge-signed',
+    method: 'POST',
+    path: '/internal/edge/usage',
+    body: { batchId: 'batch-0001', records: [] },
+    through: [200],
+  },
+  {
+    family: 'edge-signed',
+    method: 'POST',
+    path: '/internal/edge/rollups',
+    body: { dimension: 'key', value: 'nope', from: 0, to: 1 },
+    through: [200],
+  },
 ];
+
+/** What every caller of the matrix gets from an edge-signed route: none of them signs. */
+export const EDGE_SIGNED_REFUSAL: Outcome = [401, 'invalid_signature'];

@@ -17,8 +17,11 @@ export type BodyKind =
   | 'session'
   | 'none';
 
-/** Who may call a route: nobody in particular, a client key, or the admin (token or session). */
-export type RouteAccess = 'public' | 'client' | 'admin' | 'session';
+/**
+ * Who may call a route: nobody in particular, a client key, the admin (token or session), or an
+ * edge Worker (a body signed with EDGE_SECRET; src/edge/origin-routes.ts).
+ */
+export type RouteAccess = 'public' | 'client' | 'admin' | 'session' | 'edge-signed';
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
@@ -100,6 +103,10 @@ export const ROUTES: readonly RouteSpec[] = [
   admin('GET', '/admin/api/audit'),
   // The admin API's catch-all: an unknown path below /admin/api is still admin-only.
   admin('GET', '/admin/api/no-such-route'),
+  // The origin's internal endpoints for edge Workers (EDGE_SECRET set): signed bodies only.
+  { method: 'POST', path: '/internal/edge/keys/lookup', access: 'edge-signed', body: 'none' },
+  { method: 'POST', path: '/internal/edge/usage', access: 'edge-signed', body: 'none' },
+  { method: 'POST', path: '/internal/edge/rollups', access: 'edge-signed', body: 'none' },
   // The panel's static files and its single-page routes.
   { method: 'GET', path: '/admin/', access: 'public', body: 'none' },
   { method: 'GET', path: '/admin/keys', access: 'public', body: 'none' },

@@ -6,6 +6,8 @@ import { type FakeUpstream, startFakeUpstream } from '../../fake-upstream/server
 
 export const ADMIN_TOKEN = 'security-admin-token-0123456789abcdef';
 const SECRET_KEY = 'security-encryption-key-0123456789abcdef';
+/** The origin's internal edge endpoints are mounted, so the matrix and the fuzz reach them. */
+export const EDGE_SECRET = 'security-edge-secret-0123456789abcdef';
 
 /** The client keys of every role the authz matrix and the fuzz use (secrets, not ids). */
 export interface RoleKeys {
@@ -43,7 +45,7 @@ export async function startSecurityGateway(): Promise<SecurityGateway> {
   const upstream = await startFakeUpstream({ record: false });
   const errorLogs: Record<string, unknown>[] = [];
   const settings = resolveSettings({
-    env: { DATABASE_URL: 'sqlite::memory:', ADMIN_TOKEN, SWITCHBOARD_SECRET_KEY: SECRET_KEY },
+    env: { DATABASE_URL: 'sqlite::memory:', ADMIN_TOKEN, SWITCHBOARD_SECRET_KEY: SECRET_KEY, EDGE_SECRET },
     file: {
       path: 'security-config.yaml',
       text: JSON.stringify({

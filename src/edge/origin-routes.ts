@@ -1,0 +1,147 @@
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { GatewayError } from '../errors/gateway-error.js';
+import { bodyLimit } from '../http/body-limit.js';
+import type { GatewayEnv } from '../http/context.js';
+import type { Logger } from '../spec/logger.js';
+import type { UsageRecord } from '../spec/usage.js';
+import type { Storage } from '../storage/ports.js';
+import {
+  EDGE_KEY_LOOKUP_PATH,
+  EDGE_ROLLUPS_PATH,
+  EDGE_USAGE_PATH,
+  type EdgeKeyAnswer,
+  type EdgeRollupAnswer,
+  type EdgeUsageAnswer,
+  KEY_HASH,
+} from './edge-protocol.js';
+import { REPLAY_WINDOW_S, SIGNATURE_HEADER, verifyEdgeSignature } from './edge-signature.js';
+
+export interface EdgeOriginDeps {
+  /** EDGE_SECRET: the routes exist only when it is set. */
+  readonly secret: string;
+  readonly storage: Pick<Storage, 'keys' | 'users' | 'usage'>;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/** A batch is the edge's usage writer's `max_batch` records; this bounds what one request may hold. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_RECORDS = 20_000;
+/** Batch ids remembered beyond this are dropped oldest first (their records still dedup in the store). */
+const MAX_REMEMBERED = 100_000;
+
+const lookupBody = z.object({ hash: z.string().regex(KEY_HASH, 'hash: hex SHA-256 of the key') });
+const rollupBody = z.object({
+  dimension: z.enum(['key', 'user']),
+  value: z.string().min(1).max(200),
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+});
+// The records come from a holder of the shared secret; the shape is checked so a malformed one
+// answers 400 instead of failing inside the store, and the store's own columns do the rest.
+const usageBody = z.object({
+  batchId: z.string().min(8).max(100),
+  records: z
+    .array(
+      z.looseObject({
+        requestId: z.string().min(1).max(200),
+        startedAt: z.number().int().nonnegative(),
+        status: z.number().int(),
+        latencyMs: z.number(),
+        operation: z.string(),
+        stream: z.boolean(),
+        cacheHit: z.boolean(),
+        attempts: z.array(z.unknown()),
+      }),
+    )
+    .max(MAX_RECORDS),
+});
+
+/**
+ * The origin's side of edge mode (docs/workers.md, "Edge and origin"): key lookups by hash,
+ * usage batches, and one key's or user's rollups (a budget's spend on record), each request signed with EDGE_SECRET. An unsigned, badly signed or stale
+ * request is refused (401 invalid_signature) before its body is parsed.
+ *
+ * A batch sent twice (a retry after a lost answer, or a replay within the window) is counted
+ * once: its id is remembered for the replay window, and past that (or on another origin
+ * process) the usage store skips records it already holds (same request id and start time).
+ */
+export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): void {
+  const seenBatches = new Map<string, number>();
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new GatewayError('body_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+
+  const signedJson = async (c: Context<GatewayEnv>): Promise<unknown> => {
+    const text = await c.req.text();
+    const check = await verifyEdgeSignature(
+      deps.secret,
+      c.req.header(SIGNATURE_HEADER),
+      text,
+      deps.now() / 1000,
+    );
+    if (check !== 'ok') {
+      // The reason goes to the log (an operator debugging clock skew needs it), not to the caller.
+      deps.logger.warn({ path: c.req.path, check }, 'edge request refused: signature');
+      throw new GatewayError('invalid_signature', 'the request is not signed with the edge secret');
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new GatewayError('invalid_json', 'the body is not valid JSON');
+    }
+  };
+
+  const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
+    const result = schema.safeParse(value);
+    if (!result.success)
+      throw new GatewayError('invalid_request', result.error.issues[0]?.message ?? 'invalid body');
+    return result.data;
+  };
+
+  app.post(EDGE_KEY_LOOKUP_PATH, limit, async (c) => {
+    const { hash } = parse(lookupBody, await signedJson(c));
+    const key = await deps.storage.keys.findByHash(hash);
+    const user = key ? await deps.storage.users.get(key.userId) : null;
+    const answer: EdgeKeyAnswer = {
+      key: key && user ? key : null,
+      user: key && user ? { id: user.id, enabled: user.enabled } : null,
+    };
+    return c.json(answer, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.post(EDGE_ROLLUPS_PATH, limit, async (c) => {
+    const query = parse(rollupBody, await signedJson(c));
+    const answer: EdgeRollupAnswer = { rows: await deps.storage.usage.rollups(query) };
+    return c.json(answer, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.post(EDGE_USAGE_PATH, limit, async (c) => {
+    const batch = parse(usageBody, await signedJson(c));
+    const nowS = deps.now() / 1000;
+    forgetExpired(seenBatches, nowS);
+    const duplicate = seenBatches.has(batch.batchId);
+    if (!duplicate) {
+      // The store skips records it holds already (request id + start time): a batch whose
+      // first attempt landed but whose answer was lost is not counted twice.
+      await deps.storage.usage.insertBatch(batch.records as unknown as readonly UsageRecord[]);
+      // Remembered for twice the window: a replay is refused as stale after one window anyway.
+      seenBatches.set(batch.batchId, nowS + 2 * REPLAY_WINDOW_S);
+      if (seenBatches.size > MAX_REMEMBERED) seenBatches.delete(seenBatches.keys().next().value as string);
+    }
+    const answer: EdgeUsageAnswer = { received: batch.records.length, duplicate };
+    return c.json(answer, 200);
+  });
+}
+
+function forgetExpired(seen: Map<string, number>, nowS: number): void {
+  // Insertion order is expiry order: stop at the first entry still live.
+  for (const [id, until] of seen) {
+    if (until > nowS) return;
+    seen.delete(id);
+  }
+}

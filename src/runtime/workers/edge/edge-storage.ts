@@ -1,0 +1,162 @@
+import {
+  EDGE_KEY_LOOKUP_PATH,
+  EDGE_ROLLUPS_PATH,
+  EDGE_USAGE_PATH,
+  type EdgeKeyAnswer,
+  type EdgeKeyLookup,
+  type EdgeKeyOwner,
+  type EdgeRollupAnswer,
+  type EdgeRollupQuery,
+  type EdgeUsageAnswer,
+  type EdgeUsageBatch,
+} from '../../../edge/edge-protocol.js';
+import { GatewayError } from '../../../errors/gateway-error.js';
+import type { Logger } from '../../../spec/logger.js';
+import type { UsageStore } from '../../../storage/accounting-ports.js';
+import { createMemoryAuditStore } from '../../../storage/memory/memory-audit.js';
+import { createMemoryCacheStore } from '../../../storage/memory/memory-response-cache.js';
+import { createMemorySessionStore } from '../../../storage/memory/memory-sessions.js';
+import { createMemoryChannelStore, createMemoryMetaStore } from '../../../storage/memory/memory-stores.js';
+import type { KeyStore, Storage, UserRecord, UserStore } from '../../../storage/ports.js';
+import type { EdgeKeyCache } from './edge-key-cache.js';
+import type { OriginClient } from './origin-client.js';
+
+/** Usage batches are tried this many times within the request's waitUntil before going back to the buffer. */
+const USAGE_ATTEMPTS = 3;
+
+const MAX_OWNERS = 10_000;
+
+/** What the edge refuses to do itself: keys, users and the usage log are managed on the origin. */
+function originOnly(what: string): never {
+  throw new Error(`${what} is not available at the edge: use the origin's admin API`);
+}
+
+/**
+ * The Storage of a Worker in edge mode (docs/workers.md, "Edge and origin"): no database.
+ * Client keys and their owners are read through the origin (cached, edge-key-cache.ts); usage
+ * records are sent to it in signed batches; channels are the Worker's own CHANNELS, held in
+ * memory (the origin's sealed upstream keys never leave it). The admin API is not served here.
+ */
+export function openEdgeStorage(deps: {
+  readonly origin: OriginClient;
+  readonly keyCache: EdgeKeyCache;
+  readonly now: () => number;
+  readonly logger: Logger;
+}): Storage {
+  const { origin, keyCache, now, logger } = deps;
+  /**
+   * The owner of each key looked up: the authenticator asks `users.get` right after
+   * `keys.findByHash`, and the answer to one lookup carried both.
+   */
+  const owners = new Map<string, EdgeKeyOwner>();
+
+  /** Lookups in flight, by hash: a burst of requests with one new key asks the origin once. */
+  const pending = new Map<string, Promise<EdgeKeyAnswer>>();
+  const lookup = (hash: string): Promise<EdgeKeyAnswer> => {
+    let running = pending.get(hash);
+    if (!running) {
+      running = lookupOnce(hash).finally(() => pending.delete(hash));
+      pending.set(hash, running);
+    }
+    return running;
+  };
+
+  const lookupOnce = async (hash: string): Promise<EdgeKeyAnswer> => {
+    const at = now();
+    let answer = await keyCache.get(hash, at);
+    if (!answer) {
+      try {
+        answer = await origin.post<EdgeKeyAnswer>(EDGE_KEY_LOOKUP_PATH, { hash } satisfies EdgeKeyLookup);
+      } catch (err) {
+        // The cause (the origin's status, a network error) goes to the log; the client gets a
+        // retryable 503. Keys this isolate has checked keep their last answer meanwhile.
+        logger.error({ err: String(err) }, 'edge key lookup failed');
+        throw new GatewayError('storage_unavailable', 'the key cannot be checked right now; try again');
+      }
+      await keyCache.set(hash, answer, at);
+    }
+    if (answer.user) {
+      if (owners.size >= MAX_OWNERS) owners.clear();
+      owners.set(answer.user.id, answer.user);
+    }
+    return answer;
+  };
+
+  const keys: KeyStore = {
+    findByHash: async (hash) => (await lookup(hash)).key,
+    // Nothing is stored here: the secret check at start finds no BYOK key to check.
+    list: async () => [],
+    count: async () => 0,
+    get: async () => null,
+    create: () => originOnly('creating keys'),
+    revoke: () => originOnly('revoking keys'),
+    update: () => originOnly('changing keys'),
+    delete: () => originOnly('deleting keys'),
+    deleteByUser: () => originOnly('deleting keys'),
+  };
+
+  const users: UserStore = {
+    async get(id) {
+      const owner = owners.get(id);
+      if (!owner) return null;
+      // Only what the key check reads; names and e-mail addresses stay on the origin.
+      const user: UserRecord = {
+        id: owner.id,
+        name: owner.id,
+        email: null,
+        notes: null,
+        enabled: owner.enabled,
+        createdAt: 0,
+        updatedAt: 0,
+      };
+      return user;
+    },
+    findByName: async () => null,
+    list: async () => [],
+    count: async () => 0,
+    create: () => originOnly('creating users'),
+    update: () => originOnly('changing users'),
+    delete: () => originOnly('deleting users'),
+  };
+
+  const usage: UsageStore = {
+    async insertBatch(records) {
+      if (records.length === 0) return;
+      // One id for every attempt of this batch: the origin counts it once however often it arrives.
+      const batch: EdgeUsageBatch = { batchId: crypto.randomUUID(), records };
+      await origin.post<EdgeUsageAnswer>(EDGE_USAGE_PATH, batch, { attempts: USAGE_ATTEMPTS });
+    },
+    list: () => originOnly('the usage log'),
+    get: () => originOnly('the usage log'),
+    // A budget starts its window from the spend on record: the origin's, which includes what
+    // the edge has sent. Only one key's or one user's rows cross; the rest is the admin API's.
+    async rollups(query) {
+      if ((query.dimension !== 'key' && query.dimension !== 'user') || query.value === undefined)
+        return originOnly('usage rollups');
+      const body: EdgeRollupQuery = {
+        dimension: query.dimension,
+        value: query.value,
+        from: query.from,
+        to: Math.min(query.to, Number.MAX_SAFE_INTEGER),
+      };
+      return [...(await origin.post<EdgeRollupAnswer>(EDGE_ROLLUPS_PATH, body, { attempts: 2 })).rows];
+    },
+    buckets: () => originOnly('usage rollups'),
+    lastUsedByKey: async () => new Map(),
+    // The origin keeps (and prunes) the log.
+    prune: async () => 0,
+  };
+
+  return {
+    keys,
+    users,
+    channels: createMemoryChannelStore(),
+    meta: createMemoryMetaStore(),
+    sessions: createMemorySessionStore(),
+    usage,
+    audit: createMemoryAuditStore(),
+    openResponseCache: createMemoryCacheStore,
+    ping: () => origin.ping(),
+    async close() {},
+  };
+}

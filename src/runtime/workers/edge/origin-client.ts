@@ -1,0 +1,86 @@
+import { SIGNATURE_HEADER, signEdgeBody } from '../../../edge/edge-signature.js';
+import type { FetchLike } from '../../../spec/provider.js';
+
+/** Signed JSON requests from an edge Worker to its origin's /internal/edge/* endpoints. */
+export interface OriginClient {
+  /** POSTs `body` signed, retrying network failures and 5xx; resolves to the parsed answer. */
+  post<T>(path: string, body: unknown, options?: { readonly attempts?: number }): Promise<T>;
+  /** Resolves when the origin's /health answers 200 (the edge's own /health reports it). */
+  ping(): Promise<void>;
+}
+
+export interface OriginClientOptions {
+  /** ORIGIN_URL: the origin's base URL, e.g. https://switchboard.example.com */
+  readonly url: string;
+  /** EDGE_SECRET, the same on the origin. */
+  readonly secret: string;
+  readonly fetch: FetchLike;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Waits before the 2nd, 3rd, ... attempt; a retry reuses the body, so it is idempotent at the origin. */
+const BACKOFF_MS = [250, 1_000, 3_000];
+const TIMEOUT_MS = 10_000;
+
+export class OriginError extends Error {
+  constructor(
+    message: string,
+    /** True when another attempt may succeed (network failure, 5xx, 429). */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'OriginError';
+  }
+}
+
+export function createOriginClient(options: OriginClientOptions): OriginClient {
+  const base = options.url.replace(/\/+$/, '');
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  const once = async <T>(path: string, text: string): Promise<T> => {
+    // Signed per attempt: a retry minutes later still falls inside the origin's replay window.
+    const signature = await signEdgeBody(options.secret, text, now() / 1000);
+    let res: Response;
+    try {
+      res = await options.fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
+        body: text,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new OriginError(`origin ${path}: ${String(err)}`, true);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      const hint = res.status === 401 ? ' (is EDGE_SECRET the same on the origin, and its clock right?)' : '';
+      throw new OriginError(
+        `origin ${path} answered ${res.status}${hint}`,
+        res.status >= 500 || res.status === 429,
+      );
+    }
+    return (await res.json()) as T;
+  };
+
+  return {
+    async post<T>(path: string, body: unknown, opts: { readonly attempts?: number } = {}): Promise<T> {
+      const text = JSON.stringify(body);
+      const attempts = Math.max(1, opts.attempts ?? 1);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once<T>(path, text);
+        } catch (err) {
+          if (attempt >= attempts || !(err instanceof OriginError) || !err.retryable) throw err;
+          await sleep(BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)] as number);
+        }
+      }
+    },
+    async ping() {
+      const res = await options.fetch(`${base}/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`origin /health answered ${res.status}`);
+    },
+  };
+}
