@@ -12,8 +12,8 @@ import { formatReport, type ScenarioResult, TARGETS } from './report.js';
 /**
  * `npm run bench`: the gateway's overhead over a direct call. Starts the lean upstream and the
  * real gateway (`node dist/cli/main.js serve`, key auth on, SQLite file, LOG_LEVEL=warn) as two
- * separate processes, then drives autocannon at each: non-stream at 1 and 32 connections, stream
- * at 32. `--database postgres://…` and `--redis redis://…` run the gateway on Postgres and/or
+ * separate processes, then drives autocannon at each: non-stream at 1, 32 and 128 connections,
+ * stream at 32, and non-stream at 128 on an upstream that answers after 50 ms. `--database postgres://…` and `--redis redis://…` run the gateway on Postgres and/or
  * Redis instead of its SQLite file. See bench/README.md for how to read the figures.
  */
 
@@ -39,6 +39,8 @@ const { values: flags } = parseArgs({
      * in the counter store, at limits the load never reaches.
      */
     limits: { type: 'boolean', default: false },
+    /** Where the JSON report goes (default bench/results/latest.json), to compare commits. */
+    out: { type: 'string' },
   },
 });
 const durationS = Number(flags.duration);
@@ -48,19 +50,25 @@ const messages = [
   { role: 'system', content: 'You are a concise assistant.' },
   { role: 'user', content: 'Say one short sentence about a fox.' },
 ];
-const chatBody = JSON.stringify({ model: 'bench-model', messages, temperature: 0.2 });
-const streamBody = JSON.stringify({
-  model: 'bench-model',
-  messages,
-  temperature: 0.2,
-  stream: true,
-  stream_options: { include_usage: true },
-});
+/** The upstream answers `/delay-50/v1/…` after 50 ms: the gateway reaches it as `bench-model-50ms`. */
+const SLOW_MS = 50;
+const SLOW_MODEL = `bench-model-${SLOW_MS}ms`;
+const body = (stream: boolean, model = 'bench-model') =>
+  JSON.stringify(
+    stream
+      ? { model, messages, temperature: 0.2, stream: true, stream_options: { include_usage: true } }
+      : { model, messages, temperature: 0.2 },
+  );
+const chatBody = body(false);
+const streamBody = body(true);
 
 const ALL_SCENARIOS = [
-  { name: 'non-stream c=1', stream: false, connections: 1 },
-  { name: 'non-stream c=32', stream: false, connections: 32 },
-  { name: 'stream c=32', stream: true, connections: 32 },
+  { name: 'non-stream c=1', stream: false, connections: 1, upstreamDelayMs: 0 },
+  { name: 'non-stream c=32', stream: false, connections: 32, upstreamDelayMs: 0 },
+  { name: 'non-stream c=128', stream: false, connections: 128, upstreamDelayMs: 0 },
+  { name: 'stream c=32', stream: true, connections: 32, upstreamDelayMs: 0 },
+  // Latency added while many requests wait on their upstream: what a real model looks like.
+  { name: `${SLOW_MS}ms non-stream c=128`, stream: false, connections: 128, upstreamDelayMs: SLOW_MS },
 ] as const;
 const chosen = flags.only?.split(',').map((name) => name.trim());
 const SCENARIOS = chosen ? ALL_SCENARIOS.filter((s) => chosen.includes(s.name)) : ALL_SCENARIOS;
@@ -113,6 +121,11 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
       `    base_url: ${upstreamUrl}/v1`,
       `    keys: ["${UPSTREAM_KEY}"]`,
       '    models: [bench-model]',
+      `  - name: bench-${SLOW_MS}ms`,
+      '    provider: openai-compatible',
+      `    base_url: ${upstreamUrl}/delay-${SLOW_MS}/v1`,
+      `    keys: ["${UPSTREAM_KEY}"]`,
+      `    models: [${SLOW_MODEL}]`,
       ...(flags.limits
         ? [
             'limits:',
@@ -148,10 +161,13 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   const pid = gateway.child.pid as number;
 
   const targets = {
-    direct: { url: `${upstreamUrl}/v1/chat/completions`, key: UPSTREAM_KEY },
-    gateway: { url: `${gatewayUrl}/v1/chat/completions`, key },
+    direct: { base: upstreamUrl, key: UPSTREAM_KEY },
+    gateway: { base: gatewayUrl, key },
   };
-  await checkAnswers(targets.gateway.url, key).catch((err: Error) => {
+  // The direct side names the delay in its path; the gateway, by the model of the delayed channel.
+  const url = (side: keyof typeof targets, delayMs: number) =>
+    `${targets[side].base}${side === 'direct' && delayMs > 0 ? `/delay-${delayMs}` : ''}/v1/chat/completions`;
+  await checkAnswers(url('gateway', 0), key).catch((err: Error) => {
     throw new Error(`${err.message}\ngateway output:\n${gateway.output()}`);
   });
   const idleRssMb = readRss(pid)?.rssMb ?? Number.NaN;
@@ -167,9 +183,9 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     let cpuMs = 0;
     for (const side of ['direct', 'gateway'] as const) {
       const load: LoadOptions = {
-        url: targets[side].url,
+        url: url(side, scenario.upstreamDelayMs),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${targets[side].key}` },
-        body: scenario.stream ? streamBody : chatBody,
+        body: body(scenario.stream, scenario.upstreamDelayMs > 0 ? SLOW_MODEL : 'bench-model'),
         connections: scenario.connections,
         durationS,
       };
@@ -196,9 +212,12 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
 
   const c1 = results.find((r) => r.name === 'non-stream c=1');
   const c32 = results.find((r) => r.name === 'non-stream c=32');
+  const slow = results.find((r) => r.upstreamDelayMs > 0);
   const summary = {
     addedP50MsAtC1: (c1?.gateway.p50Ms ?? Number.NaN) - (c1?.direct.p50Ms ?? Number.NaN),
     saturatedGatewayRps: c32?.gateway.rps ?? Number.NaN,
+    addedP99MsAtSlowC128: (slow?.gateway.p99Ms ?? Number.NaN) - (slow?.direct.p99Ms ?? Number.NaN),
+    rpsRatioAtSlowC128: (slow?.gateway.rps ?? Number.NaN) / (slow?.direct.rps ?? Number.NaN),
     peakRssMb,
     idleRssMb,
   };
@@ -210,10 +229,11 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     );
   }
 
-  const resultsDir = join(ROOT, 'bench', 'results');
-  mkdirSync(resultsDir, { recursive: true });
+  const outFile = resolve(flags.out ?? join(ROOT, 'bench', 'results', 'latest.json'));
+  mkdirSync(dirname(outFile), { recursive: true });
   const report = {
     date: new Date().toISOString(),
+    commit: gitCommit(),
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? null,
@@ -226,8 +246,8 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     summary,
     targets: TARGETS,
   };
-  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\nwritten to bench/results/latest.json\n`);
+  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nwritten to ${outFile}\n`);
   if (flags['cpu-prof']) process.stdout.write(`gateway CPU profile in bench/results/profiles/\n`);
 }
 
@@ -238,6 +258,12 @@ function build(): void {
   if (result.status !== 0) {
     process.stdout.write(`warning: the build reported errors; running what it emitted:\n${result.stdout}\n`);
   }
+}
+
+/** The checked-out commit, so JSON reports of two commits can be told apart; null outside git. */
+function gitCommit(): string | null {
+  const result = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
 }
 
 /** One request of each kind through the gateway, so a misconfigured run fails loudly, not fast. */

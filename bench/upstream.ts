@@ -7,6 +7,10 @@ import type { AddressInfo } from 'node:net';
  * gateway, not the fake. It runs as its own process (`node --import tsx bench/upstream.ts`) and
  * prints `listening <port>` when ready. The scripted test fake parses and records every request,
  * which is right for tests and wrong for a load test.
+ *
+ * A path under `/delay-<ms>/` (e.g. `/delay-50/v1/chat/completions`) answers after that many
+ * milliseconds, as a real model's time to first byte: one upstream serves both the 0 ms and the
+ * 50 ms scenarios, direct and through the gateway (a channel whose base_url has the prefix).
  */
 
 const CREATED = 1_710_000_000;
@@ -57,10 +61,17 @@ const JSON_HEADERS_404 = { 'content-type': 'application/json', 'content-length':
 // The body is only searched for `"stream":true`; the bench's request bodies are small.
 const STREAM_MARK = Buffer.from('"stream":true');
 
+const DELAYED = /^\/delay-(\d+)\//;
+
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
+  const delayMs = Number(DELAYED.exec(req.url ?? '')?.[1] ?? 0);
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+  });
+  const answer = () => {
     const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
       res.writeHead(404, JSON_HEADERS_404).end(NOT_FOUND);
@@ -73,7 +84,7 @@ const server = createServer((req, res) => {
     res.writeHead(200, SSE_HEADERS);
     for (const frame of sseFrames) res.write(frame);
     res.end();
-  });
+  };
 });
 
 server.keepAliveTimeout = 60_000;

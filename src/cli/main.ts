@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError } from '../config/settings.js';
 import { VERSION } from '../runtime/node/version.js';
-import { auditCommand } from './audit.js';
-import { channelsCommand } from './channels.js';
-import { instancesCommand } from './instances.js';
-import { keysCommand } from './keys.js';
-import { migrateCommand } from './migrate.js';
-import { secretsCommand } from './secrets.js';
-import { serveCommand } from './serve.js';
-import { usersCommand } from './users.js';
+import { holdYoungGeneration } from '../runtime/node/young-generation.js';
 
 const HELP = `switchboard ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
 
@@ -28,26 +20,31 @@ Admin commands act on the local database (DATABASE_URL / the config file) by def
 running gateway with --url URL --admin-token TOKEN. Add --json for machine-readable output.
 Run a command without arguments for its options (e.g. switchboard keys).`;
 
+// Each command is imported when it runs: a `serve` process never holds the admin commands (and
+// their client) in memory, and `--version` loads nothing.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'serve':
-      await serveCommand(rest);
+    case 'serve': {
+      const release = holdYoungGeneration();
+      await (await import('./serve.js')).serveCommand(rest);
+      release(); // listening: from here the load decides
       return -1; // keeps running
+    }
     case 'migrate':
-      return migrateCommand(rest);
+      return (await import('./migrate.js')).migrateCommand(rest);
     case 'keys':
-      return keysCommand(rest);
+      return (await import('./keys.js')).keysCommand(rest);
     case 'users':
-      return usersCommand(rest);
+      return (await import('./users.js')).usersCommand(rest);
     case 'channels':
-      return channelsCommand(rest);
+      return (await import('./channels.js')).channelsCommand(rest);
     case 'secrets':
-      return secretsCommand(rest);
+      return (await import('./secrets.js')).secretsCommand(rest);
     case 'audit':
-      return auditCommand(rest);
+      return (await import('./audit.js')).auditCommand(rest);
     case 'instances':
-      return instancesCommand(rest);
+      return (await import('./instances.js')).instancesCommand(rest);
     case '--version':
     case '-v':
       console.log(VERSION);
@@ -71,7 +68,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     console.error(
-      err instanceof ConfigError ? `invalid configuration: ${message}` : `switchboard: ${message}`,
+      // By name: importing ConfigError would load the config schema before `serve` holds the heap.
+      err instanceof Error && err.name === 'ConfigError'
+        ? `invalid configuration: ${message}`
+        : `switchboard: ${message}`,
     );
     process.exit(1);
   },

@@ -96,10 +96,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   const shared = await openSharedState(settings, logger);
   const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
   let app: App;
-  let usageBuffer: ReturnType<typeof openUsageBuffer> = null;
+  let usageBuffer: Awaited<ReturnType<typeof openUsageBuffer>> = null;
   try {
     // Postgres: usage records buffered in Redis or a local file until shipped (null on SQLite).
-    usageBuffer = openUsageBuffer(settings, shared.redis, logger, options.now);
+    usageBuffer = await openUsageBuffer(settings, shared.redis, logger, options.now);
     const sealing = loadSealingKey({
       envKey: settings.secrets.secretKey,
       databaseUrl: settings.databaseUrl,

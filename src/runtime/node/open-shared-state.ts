@@ -2,13 +2,7 @@ import type { AppPorts } from '../../app/app-ports.js';
 import type { Settings } from '../../config/settings.js';
 import type { HealthCheck } from '../../spec/health-check.js';
 import type { Logger } from '../../spec/logger.js';
-import { createFallbackCounters } from '../../storage/fallback-counters.js';
-import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
-import { createRedisChangeFeed } from '../../storage/redis/redis-change-feed.js';
-import { createRedisCounterStore } from '../../storage/redis/redis-counters.js';
-import { createRedisInstanceRegistry } from '../../storage/redis/redis-instance-registry.js';
-import { openRedisLink, type RedisLink } from '../../storage/redis/redis-link.js';
-import { healthCacheThrottlePorts } from '../../storage/redis/redis-shared-ports.js';
+import type { RedisLink } from '../../storage/redis/redis-link.js';
 import { isPostgresUrl } from './open-storage.js';
 
 /** The ports a shared backend supplies; absent ones stay in this process. */
@@ -44,6 +38,25 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
       async close() {},
     };
   }
+  // Loaded only with REDIS_URL: ioredis and the Redis stores are ~1 MB of source a
+  // single-process gateway would keep in memory for nothing.
+  const [
+    { createFallbackCounters },
+    { createMemoryCounterStore },
+    { createRedisChangeFeed },
+    { createRedisCounterStore },
+    { createRedisInstanceRegistry },
+    { openRedisLink },
+    { healthCacheThrottlePorts },
+  ] = await Promise.all([
+    import('../../storage/fallback-counters.js'),
+    import('../../storage/memory/memory-counters.js'),
+    import('../../storage/redis/redis-change-feed.js'),
+    import('../../storage/redis/redis-counters.js'),
+    import('../../storage/redis/redis-instance-registry.js'),
+    import('../../storage/redis/redis-link.js'),
+    import('../../storage/redis/redis-shared-ports.js'),
+  ]);
   const link = await openRedisLink(settings.redisUrl, {
     logger,
     prefix: settings.redisKeyPrefix,

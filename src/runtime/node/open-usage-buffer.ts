@@ -1,13 +1,8 @@
 import { resolve } from 'node:path';
 import type { Settings } from '../../config/settings.js';
 import type { Logger } from '../../spec/logger.js';
-import { openPostgresDatabase, postgresDialect } from '../../storage/postgres/postgres-storage.js';
 import type { RedisLink } from '../../storage/redis/redis-link.js';
-import { redisUsageBuffer } from '../../storage/redis/redis-usage-buffer.js';
-import { accountingView } from '../../storage/sql/accounting-schema.js';
-import { sqlJournalSink } from '../../storage/sql/sql-usage-journal.js';
 import type { BufferedJournal } from '../../usage/journal-shipper.js';
-import { fileUsageBuffer } from './file-usage-buffer.js';
 import { isPostgresUrl } from './open-storage.js';
 
 /**
@@ -16,15 +11,26 @@ import { isPostgresUrl } from './open-storage.js';
  * outage loses them. SQLite keeps its own journal: null.
  *
  * The shipper has a small pool of its own, with timeouts, so an unreachable database fails its
- * attempts quickly (and they are retried) instead of waiting on the storage's pool.
+ * attempts quickly (and they are retried) instead of waiting on the storage's pool. The driver
+ * and the buffers are imported here, on Postgres only: a SQLite gateway never loads them.
  */
-export function openUsageBuffer(
+export async function openUsageBuffer(
   settings: Settings,
   redis: RedisLink | null,
   logger: Logger,
   now: () => number = Date.now,
-): BufferedJournal | null {
+): Promise<BufferedJournal | null> {
   if (!isPostgresUrl(settings.databaseUrl)) return null;
+  const [{ openPostgresDatabase, postgresDialect }, { accountingView }, { sqlJournalSink }] =
+    await Promise.all([
+      import('../../storage/postgres/postgres-storage.js'),
+      import('../../storage/sql/accounting-schema.js'),
+      import('../../storage/sql/sql-usage-journal.js'),
+    ]);
+  const makeBuffer = redis
+    ? (await import('../../storage/redis/redis-usage-buffer.js')).redisUsageBuffer
+    : null;
+  const makeFileBuffer = redis ? null : (await import('./file-usage-buffer.js')).fileUsageBuffer;
   const db = openPostgresDatabase(settings.databaseUrl, 2, {
     connectionTimeoutMillis: 5_000,
     query_timeout: 30_000,
@@ -32,9 +38,17 @@ export function openUsageBuffer(
   const sink = sqlJournalSink(accountingView(db), postgresDialect);
   const boot = crypto.randomUUID();
   const { max_records: maxRecords, file, claim_after_ms: claimAfterMs } = settings.accounting.usage.buffer;
-  const buffer = redis
-    ? redisUsageBuffer({ link: redis, sink, boot, logger, maxRecords, claimAfterMs, now })
-    : fileUsageBuffer({ path: resolve(file), sink, boot, logger, maxRecords, now });
+  const buffer =
+    redis && makeBuffer
+      ? makeBuffer({ link: redis, sink, boot, logger, maxRecords, claimAfterMs, now })
+      : (makeFileBuffer as NonNullable<typeof makeFileBuffer>)({
+          path: resolve(file),
+          sink,
+          boot,
+          logger,
+          maxRecords,
+          now,
+        });
   return {
     open: buffer.open,
     append: buffer.append,

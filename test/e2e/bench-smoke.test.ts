@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'sb-bench-smoke-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Side {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+/**
+ * `npm run bench` for one second per run, so that it never rots: it must start the upstream and
+ * the built gateway, answer every scenario direct and through the gateway, and write its JSON.
+ * Speed is not checked here (a shared CI machine says nothing about it); bench/README.md says
+ * how to read a real run.
+ */
+describe('npm run bench (smoke)', () => {
+  it('runs every scenario, direct and through the gateway, and writes the JSON report', () => {
+    // dist/ as `npm start` has it: rebuilt only when older than src/.
+    const build = spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(build.status, build.stderr).toBe(0);
+
+    const out = join(work, 'bench.json');
+    const env = { ...process.env };
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'CONFIG', 'PORT', 'HOST']) delete env[name];
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--no-build', '--duration', '1', '--warmup', '0', '--out', out],
+      { cwd: ROOT, env, encoding: 'utf8', timeout: 150_000 },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('added p99 at 50 ms, c=128');
+
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      commit: string | null;
+      scenarios: { name: string; upstreamDelayMs: number; direct: Side; gateway: Side }[];
+      summary: Record<string, number>;
+    };
+    expect(report.scenarios.map((s) => s.name)).toEqual([
+      'non-stream c=1',
+      'non-stream c=32',
+      'non-stream c=128',
+      'stream c=32',
+      '50ms non-stream c=128',
+    ]);
+    // A loaded CI machine may answer few requests through the gateway in one second, never none
+    // in all, and never an error: a non-2xx or a failed connection means the bench is broken.
+    for (const scenario of report.scenarios) {
+      expect(scenario.direct.ok, scenario.name).toBeGreaterThan(0);
+      for (const side of [scenario.direct, scenario.gateway])
+        expect(side.non2xx + side.errors + side.timeouts, scenario.name).toBe(0);
+    }
+    expect(report.scenarios.reduce((n, s) => n + s.gateway.ok, 0)).toBeGreaterThan(0);
+    // The delayed scenario really waited on its upstream.
+    expect((report.scenarios[4] as { direct: Side }).direct.p50Ms).toBeGreaterThanOrEqual(50);
+    for (const figure of ['peakRssMb', 'idleRssMb'])
+      expect(Number.isFinite(report.summary[figure]), figure).toBe(true);
+  }, 200_000);
+});
