@@ -88,10 +88,12 @@ describe('an upstream stream that fails after bytes reached the client', () => {
 describe('a client that goes away', () => {
   it('aborts the upstream request when it disconnects mid-stream', async () => {
     fake.enqueue({ kind: 'drip', intervalMs: 30 });
-    const res = await postJson(gw, '/v1/chat/completions', {
-      ...streamBody,
-      messages: [{ role: 'user', content }],
-    });
+    const res = await postJson(
+      gw,
+      '/v1/chat/completions',
+      { ...streamBody, messages: [{ role: 'user', content }] },
+      { 'x-request-id': 'left-mid-stream' },
+    );
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const first = await reader.read();
     expect(first.done).toBe(false);
@@ -100,6 +102,8 @@ describe('a client that goes away', () => {
     const abortedAt = await waitFor(() => upstream?.abortedAt, 'upstream abort');
     expect(abortedAt).toBeGreaterThan(0);
     expect(fake.requests).toHaveLength(1);
+    // The request log says the client left (on the Worker too: written through waitUntil).
+    expect(await gw.logOf('left-mid-stream')).toMatchObject({ status: 499, error_code: 'client_closed' });
   });
 
   itNode(
