@@ -63,6 +63,24 @@ describe('limits', () => {
     expect(fake.requests).toHaveLength(2);
   });
 
+  it('frees the concurrent slot of a stream whose client left mid-way', async () => {
+    const key = await keyWith('left-mid-stream', { concurrent: 1 });
+    fake.enqueue({ kind: 'drip', intervalMs: 50 });
+    const res = await chat({ ...gw, key }, newRequestId('left'), { stream: true });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    await reader.cancel();
+    // The slot comes back once the gateway has seen the client leave (no lease expiry needed).
+    const next = await waitFor(async () => {
+      const again = await chat({ ...gw, key }, newRequestId('left'));
+      if (again.status === 200) return again;
+      await again.arrayBuffer();
+      return null;
+    }, 'the slot freed');
+    expect(next.status).toBe(200);
+  });
+
   it('a 50-way parallel burst against a small token limit ends at or under it', async () => {
     const tpm = 600;
     const key = await keyWith('burst-tpm', { tpm });
