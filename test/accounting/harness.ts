@@ -1,6 +1,8 @@
+import type { LogEntry } from '../../src/admin/usage-routes.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { postJson, waitFor } from '../support/http.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 export const UPSTREAM_KEY = 'sk-upstream-test-0001';
@@ -15,24 +17,44 @@ export async function startAccountingGateway(
   env: Record<string, string> = {},
   timeout: Record<string, number> = { connect_ms: 2_000, first_byte_ms: 5_000, idle_ms: 600, total_ms: 600 },
 ): Promise<TestGateway> {
-  return startTestGateway(
-    {
-      channels: [
-        channel({
-          name: 'fake',
-          provider: 'openai',
-          base_url: fake.baseUrl,
-          keys: [UPSTREAM_KEY],
-          models: ['gpt-4o-mini'],
-          timeout,
-        }),
-      ],
-      routing: { max_attempts: 1 },
-      usage: { flush_interval_ms: 20 },
-      ...extra,
-    },
+  return startTestGateway(accountingConfig(fake, extra, timeout), env);
+}
+
+/**
+ * The same gateway on the runtime GATEWAY_RUNTIME names (test/support/start-any-gateway.ts): Node,
+ * or the Worker in workerd.
+ */
+export async function startAccountingGatewayUnderTest(
+  fake: FakeUpstream,
+  extra: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<GatewayUnderTest> {
+  return startGateway(
+    accountingConfig(fake, extra, { connect_ms: 2_000, first_byte_ms: 5_000, idle_ms: 600, total_ms: 600 }),
     env,
   );
+}
+
+function accountingConfig(
+  fake: FakeUpstream,
+  extra: Record<string, unknown>,
+  timeout: Record<string, number>,
+): Record<string, unknown> {
+  return {
+    channels: [
+      channel({
+        name: 'fake',
+        provider: 'openai',
+        base_url: fake.baseUrl,
+        keys: [UPSTREAM_KEY],
+        models: ['gpt-4o-mini'],
+        timeout,
+      }),
+    ],
+    routing: { max_attempts: 1 },
+    usage: { flush_interval_ms: 20 },
+    ...extra,
+  };
 }
 
 export { startFakeUpstream };
@@ -44,7 +66,7 @@ export function newRequestId(label: string): string {
 }
 
 export function chat(
-  gw: TestGateway,
+  gw: Pick<TestGateway, 'url' | 'key'>,
   requestId: string,
   fields: Record<string, unknown> = {},
   headers: Record<string, string> = {},
@@ -78,6 +100,21 @@ export async function recordOf(gw: TestGateway, requestId: string): Promise<Usag
   if (inSink.length !== 1 || durable.length !== 1)
     throw new Error(`expected one record for ${requestId}: sink ${inSink.length}, store ${durable.length}`);
   return durable[0] as UsageRecord;
+}
+
+/**
+ * The request's one entry in the request log, through the admin API (any runtime). On Node it
+ * also checks that the usage sink got exactly one record for it, as recordOf does.
+ */
+export async function logEntryOf(gw: GatewayUnderTest, requestId: string): Promise<LogEntry> {
+  const entry = await gw.logOf(requestId);
+  const sink = gw.node?.usage;
+  if (sink) {
+    await waitFor(() => sink.some((r) => r.requestId === requestId), `usage record ${requestId}`);
+    const inSink = sink.filter((r) => r.requestId === requestId).length;
+    if (inSink !== 1) throw new Error(`expected one record for ${requestId} in the sink, got ${inSink}`);
+  }
+  return entry;
 }
 
 export async function waitForAsync<T>(

@@ -1,10 +1,18 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClientKey } from '../../src/auth/key-service.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, waitFor } from '../support/http.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import { chat, newRequestId, recordOf, startAccountingGateway, startFakeUpstream } from './harness.js';
+import type { GatewayUnderTest } from '../support/start-any-gateway.js';
+import {
+  chat,
+  logEntryOf,
+  newRequestId,
+  startAccountingGatewayUnderTest as startAccountingGateway,
+  startFakeUpstream,
+} from './harness.js';
+
+// Every test here runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (its counters in
+// the Durable Object): the bursts show limits holding exactly under concurrency on both.
 
 const MESSAGES = [{ role: 'user', content: 'Summarise the quarterly accounting report in one line.' }];
 /** What a real upstream reports for MESSAGES: the o200k count plus OpenAI's chat framing. */
@@ -27,19 +35,19 @@ function completion(completionTokens: number) {
 
 describe('limits', () => {
   let fake: FakeUpstream;
-  let gw: TestGateway;
+  let gw: GatewayUnderTest;
   beforeAll(async () => {
     fake = await startFakeUpstream();
     gw = await startAccountingGateway(fake, { limits: { users: { concurrent: 100 } } });
-  });
+    // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+  }, 120_000);
   afterEach(() => fake.reset());
   afterAll(async () => {
     await gw.close();
     await fake.close();
   });
 
-  const keyWith = async (name: string, limits: Record<string, number>) =>
-    (await createClientKey(gw.node.storage.keys, { name, limits })).secret;
+  const keyWith = (name: string, limits: Record<string, number>) => gw.createKey({ name, limits });
 
   it("refuses a key's request past its stored concurrent limit while another is in flight", async () => {
     const key = await keyWith('one-at-a-time', { concurrent: 1 });
@@ -53,6 +61,24 @@ describe('limits', () => {
     // The slot is free again once the first has finished.
     expect((await chat({ ...gw, key }, newRequestId('c'))).status).toBe(200);
     expect(fake.requests).toHaveLength(2);
+  });
+
+  it('frees the concurrent slot of a stream whose client left mid-way', async () => {
+    const key = await keyWith('left-mid-stream', { concurrent: 1 });
+    fake.enqueue({ kind: 'drip', intervalMs: 50 });
+    const res = await chat({ ...gw, key }, newRequestId('left'), { stream: true });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    await reader.cancel();
+    // The slot comes back once the gateway has seen the client leave (no lease expiry needed).
+    const next = await waitFor(async () => {
+      const again = await chat({ ...gw, key }, newRequestId('left'));
+      if (again.status === 200) return again;
+      await again.arrayBuffer();
+      return null;
+    }, 'the slot freed');
+    expect(next.status).toBe(200);
   });
 
   it('a 50-way parallel burst against a small token limit ends at or under it', async () => {
@@ -71,12 +97,12 @@ describe('limits', () => {
     const ok = responses.filter((r) => r.status === 200).length;
     expect(ok).toBeGreaterThan(0);
     expect(responses.filter((r) => r.status === 429).length).toBe(50 - ok);
-    const records = await Promise.all(ids.map((id) => recordOf(gw, id)));
-    const used = records.reduce((sum, r) => sum + (r.usage?.totalTokens ?? 0), 0);
+    const records = await Promise.all(ids.map((id) => logEntryOf(gw, id)));
+    const used = records.reduce((sum, r) => sum + (r.prompt_tokens ?? 0) + (r.completion_tokens ?? 0), 0);
     expect(used).toBeLessThanOrEqual(tpm);
     // Every admitted request reached the upstream once; refused ones never did.
     expect(fake.requests.length).toBe(ok);
-    expect(records.filter((r) => r.status === 429).every((r) => r.errorCode === 'rate_limit_exceeded')).toBe(
+    expect(records.filter((r) => r.status === 429).every((r) => r.error_code === 'rate_limit_exceeded')).toBe(
       true,
     );
   });
@@ -85,8 +111,7 @@ describe('limits', () => {
     // gpt-4o-mini default price: 0.15 in, 0.60 out per 1M tokens.
     const perRequest = (PROMPT_TOKENS * 0.15 + MAX_TOKENS * 0.6) / 1e6;
     const budget = perRequest * 7.5;
-    const key = (await createClientKey(gw.node.storage.keys, { name: 'burst-budget', limits: { budget } }))
-      .secret;
+    const key = await gw.createKey({ name: 'burst-budget', limits: { budget } });
     for (let i = 0; i < 50; i++) fake.enqueue({ kind: 'status', status: 200, body: completion(MAX_TOKENS) });
     const ids = Array.from({ length: 50 }, () => newRequestId('budget'));
     const statuses = await Promise.all(
@@ -100,11 +125,11 @@ describe('limits', () => {
     // 7 when the estimate equals the count; fewer while the tokenizer is still loading (it overestimates).
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(7);
-    const records = await Promise.all(ids.map((id) => recordOf(gw, id)));
+    const records = await Promise.all(ids.map((id) => logEntryOf(gw, id)));
     const spent = records.reduce((sum, r) => sum + (r.cost ?? 0), 0);
     expect(spent).toBeLessThanOrEqual(budget);
     const refused = records.filter((r) => r.status === 429);
-    expect(refused.every((r) => r.errorCode === 'budget_exceeded' && r.cost === 0)).toBe(true);
+    expect(refused.every((r) => r.error_code === 'budget_exceeded' && r.cost === 0)).toBe(true);
   });
 
   it('puts x-ratelimit-* headers on every response, and Retry-After on the 429', async () => {
@@ -136,13 +161,13 @@ describe('limits', () => {
   });
 });
 
-describe('per-user limits from the config', () => {
+describe('per-user limits from the config', { timeout: 120_000 }, () => {
   it('refuses the user past its rpm across all of its keys, naming the user', async () => {
     const fake = await startFakeUpstream();
     // Keys made without a user belong to the `default` user.
     const gw = await startAccountingGateway(fake, { limits: { per_user: { default: { rpm: 2 } } } });
     try {
-      const other = (await createClientKey(gw.node.storage.keys, { name: 'second-key' })).secret;
+      const other = await gw.createKey({ name: 'second-key' });
       expect((await chat(gw, newRequestId('u'))).status).toBe(200);
       expect((await chat({ ...gw, key: other }, newRequestId('u'))).status).toBe(200);
       const refused = await chat({ ...gw, key: other }, newRequestId('u'));
@@ -156,7 +181,7 @@ describe('per-user limits from the config', () => {
   });
 });
 
-describe('limits on the Anthropic front door', () => {
+describe('limits on the Anthropic front door', { timeout: 120_000 }, () => {
   it('refuses /v1/messages past the key limit in the Anthropic error shape, with Retry-After', async () => {
     const fake = await startFakeUpstream();
     const gw = await startAccountingGateway(fake, { limits: { keys: { rpm: 1 } } });

@@ -7,13 +7,14 @@ import { bootstrap } from '../../src/runtime/node/bootstrap.js';
 import { startServer } from '../../src/runtime/node/server.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import { errorOf } from '../support/http.js';
-import { ADMIN_TOKEN, type AdminGateway, startAdminGateway } from './admin-helpers.js';
+import { ADMIN_TOKEN, type AdminGatewayUnderTest, startAdminGatewayUnderTest } from './admin-helpers.js';
 
-let gw: AdminGateway;
+let gw: AdminGatewayUnderTest;
 
 beforeAll(async () => {
-  gw = await startAdminGateway();
-});
+  gw = await startAdminGatewayUnderTest();
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
 });

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordOf } from '../accounting/harness.js';
-import { errorOf } from '../support/http.js';
-import { type AdminGateway, startAdminGateway } from './admin-helpers.js';
+import { errorOf, waitFor } from '../support/http.js';
+import { type AdminGatewayUnderTest, startAdminGatewayUnderTest } from './admin-helpers.js';
 
 // No channels: the built-in mock answers, so the request log has something to filter.
-let gw: AdminGateway;
+let gw: AdminGatewayUnderTest;
+/** Waits until the request's usage record is in the request log (written after the response). */
+const logged = (id: string) =>
+  waitFor(async () => (await gw.admin('GET', `/logs/${id}`)).status === 200, `log entry ${id}`, 15_000);
 
 beforeAll(async () => {
-  gw = await startAdminGateway();
-});
+  gw = await startAdminGatewayUnderTest();
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
 });
@@ -67,9 +70,9 @@ describe('GET /admin/api/logs?request_id=', () => {
     const wanted = `polish-wanted-${Date.now()}`;
     const other = `polish-other-${Date.now()}`;
     expect((await chatWithId(wanted)).status).toBe(200);
-    await recordOf(gw, wanted);
+    await logged(wanted);
     expect((await chatWithId(other)).status).toBe(200);
-    await recordOf(gw, other);
+    await logged(other);
 
     const page = await gw.adminJson<{ data: { request_id: string }[] }>('GET', `/logs?request_id=${wanted}`);
     expect(page.data.map((e) => e.request_id)).toEqual([wanted]);

@@ -3,19 +3,20 @@ import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js
 import { errorOf } from '../support/http.js';
 import {
   ADMIN_TOKEN,
-  type AdminGateway,
+  type AdminGatewayUnderTest,
   type CreatedKey,
   channel,
-  startAdminGateway,
+  startAdminGatewayUnderTest,
 } from './admin-helpers.js';
 
 let fake: FakeUpstream;
-let gw: AdminGateway;
+let gw: AdminGatewayUnderTest;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
-});
+  gw = await startAdminGatewayUnderTest({ admin: { sign_in_delay_ms: 0 } });
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();

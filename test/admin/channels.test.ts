@@ -2,20 +2,21 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf } from '../support/http.js';
-import { type AdminGateway, channel, startAdminGateway } from './admin-helpers.js';
+import { type AdminGatewayUnderTest, channel, startAdminGatewayUnderTest } from './admin-helpers.js';
 
 let fake: FakeUpstream;
-let gw: AdminGateway;
+let gw: AdminGatewayUnderTest;
 const FILE_KEY = 'file-upstream-key-7777';
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startAdminGateway({
+  gw = await startAdminGatewayUnderTest({
     channels: [
       channel({ name: 'from-file', base_url: fake.baseUrl, keys: [FILE_KEY], models: ['gpt-file'] }),
     ],
   });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();

@@ -1,19 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { type AdminGateway, type CreatedKey, channel, startAdminGateway } from './admin-helpers.js';
+import {
+  type AdminGatewayUnderTest,
+  type CreatedKey,
+  channel,
+  startAdminGatewayUnderTest,
+} from './admin-helpers.js';
 
 let fake: FakeUpstream;
-let gw: AdminGateway;
+let gw: AdminGatewayUnderTest;
 const KEYS = ['stats-upstream-key-aaaa', 'stats-upstream-key-bbbb'];
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startAdminGateway({
+  gw = await startAdminGatewayUnderTest({
     default_model: 'gpt-fake',
     routing: { max_attempts: 2 },
     channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: KEYS, models: ['gpt-fake', 'gpt-2'] })],
   });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();
@@ -123,7 +129,7 @@ describe('stats', () => {
 
 describe('provider presets for the panel', () => {
   it('lists every provider a channel can name, with its default base URL', async () => {
-    const gw = await startAdminGateway();
+    const gw = await startAdminGatewayUnderTest();
     try {
       const res = await gw.admin('GET', '/providers');
       expect(res.status).toBe(200);

@@ -1,19 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf } from '../support/http.js';
-import { type AdminGateway, type CreatedKey, channel, startAdminGateway } from './admin-helpers.js';
+import {
+  type AdminGatewayUnderTest,
+  type CreatedKey,
+  channel,
+  startAdminGatewayUnderTest,
+} from './admin-helpers.js';
 
 let fake: FakeUpstream;
-let gw: AdminGateway;
+let gw: AdminGatewayUnderTest;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startAdminGateway({
+  gw = await startAdminGatewayUnderTest({
     channels: [
       channel({ name: 'fake', base_url: fake.baseUrl, keys: ['upstream-key-0001'], models: ['gpt-fake'] }),
     ],
   });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();

@@ -1,19 +1,20 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { ADMIN_TOKEN, type AdminGateway, startAdminGateway } from './admin-helpers.js';
+import { ADMIN_TOKEN, type AdminGatewayUnderTest, startAdminGatewayUnderTest } from './admin-helpers.js';
 
 /**
  * The "new operator" walkthrough of docs/admin-api.md, step by step, on one running gateway:
  * no restart between any two steps.
  */
 let fake: FakeUpstream;
-let gw: AdminGateway;
+let gw: AdminGatewayUnderTest;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startAdminGateway();
-});
+  gw = await startAdminGatewayUnderTest();
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();

@@ -2,16 +2,18 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { postJson, sseData, waitFor } from '../support/http.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { postJson, sseData } from '../support/http.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
+import { channel } from '../support/start-gateway.js';
 
 let fake: FakeUpstream;
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 let client: OpenAI;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startTestGateway({
+  gw = await startGateway({
     channels: [
       channel({
         name: 'fake',
@@ -23,7 +25,8 @@ beforeAll(async () => {
     ],
   });
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();
@@ -52,12 +55,15 @@ describe('chat completions', () => {
   });
 
   it('streams through the openai client, which reassembles the text', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'gpt-fake',
-      messages: [{ role: 'user', content: 'hello' }],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+    const stream = await client.chat.completions.create(
+      {
+        model: 'gpt-fake',
+        messages: [{ role: 'user', content: 'hello' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      { headers: { 'x-request-id': 'chat-stream-usage' } },
+    );
     let text = '';
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
@@ -66,8 +72,8 @@ describe('chat completions', () => {
     }
     expect(text).toBe('fake answer from gpt-fake');
     expect(usage?.completion_tokens).toBe(4);
-    const record = await waitFor(() => gw.usage.find((r) => r.stream && r.status === 200), 'usage record');
-    expect(record.usage?.completionTokens).toBe(4);
+    const record = await gw.logOf('chat-stream-usage');
+    expect(record).toMatchObject({ stream: true, status: 200, completion_tokens: 4 });
   });
 
   it('relays the SSE bytes exactly as the upstream sent them, chunk by chunk', async () => {
@@ -195,11 +201,11 @@ describe('request fields reach the upstream untouched', () => {
       top_k: 3,
       metadata: { a: 'b' },
     };
-    const res = await postJson(gw, '/v1/chat/completions', body);
+    const res = await postJson(gw, '/v1/chat/completions', body, { 'x-request-id': 'chat-model-map' });
     expect(res.status).toBe(200);
     expect(fake.requests[0]?.json).toEqual({ ...body, model: 'upstream-real' });
-    const record = await waitFor(() => gw.usage.find((r) => r.modelAsked === 'client-alias'), 'usage record');
-    expect(record.modelServed).toBe('upstream-real');
+    const record = await gw.logOf('chat-model-map');
+    expect(record).toMatchObject({ model_asked: 'client-alias', model_served: 'upstream-real' });
   });
 
   it('does not forward the client key or the client headers upstream', async () => {

@@ -1,18 +1,19 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClientKey } from '../../src/auth/key-service.js';
 import { fakeEmbedding } from '../fake-upstream/openai-format.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, postJson } from '../support/http.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
+import { channel } from '../support/start-gateway.js';
 
 let fake: FakeUpstream;
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 let client: OpenAI;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await startTestGateway({
+  gw = await startGateway({
     channels: [
       channel({
         name: 'fake',
@@ -26,7 +27,8 @@ beforeAll(async () => {
     ],
   });
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();
@@ -89,7 +91,7 @@ describe('GET /v1/models', () => {
   });
 
   it('lists only the models a scoped key may use, and refuses the others', async () => {
-    const { secret } = await createClientKey(gw.node.storage.keys, { name: 'scoped', models: ['gpt-*'] });
+    const secret = await gw.createKey({ name: 'scoped', models: ['gpt-*'] });
     const scoped = new OpenAI({ apiKey: secret, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     const ids: string[] = [];
     for await (const model of scoped.models.list()) ids.push(model.id);

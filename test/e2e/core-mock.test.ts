@@ -1,16 +1,18 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
 
 // With no channels configured the gateway serves the built-in mock provider: what a user gets
 // from `npm start` on a fresh machine.
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 let client: OpenAI;
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startGateway();
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
 });

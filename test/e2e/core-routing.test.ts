@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { postJson, sseData, waitFor } from '../support/http.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { postJson, sseData } from '../support/http.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
+import { channel } from '../support/start-gateway.js';
 
 let fake: FakeUpstream;
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
   const base_url = fake.baseUrl;
-  gw = await startTestGateway({
+  gw = await startGateway({
     channels: [
       channel({ name: 'beta', base_url, keys: ['k-beta'], models: ['shared'], priority: 1 }),
       channel({ name: 'alpha', base_url, keys: ['k-alpha'], models: ['shared'], priority: 0 }),
@@ -34,7 +36,8 @@ beforeAll(async () => {
       channel({ name: 'light', base_url, keys: ['w-light'], models: ['w-model'], weight: 1 }),
     ],
   });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();
@@ -84,7 +87,7 @@ describe('failover before the first byte', () => {
     const res = await ask('s1', {}, { 'x-request-id': 'failover-500' });
     expect(res.status).toBe(200);
     expect(keysUsed()).toEqual(['Bearer s1-ka', 'Bearer s1-kb']);
-    const record = await waitFor(() => gw.usage.find((r) => r.requestId === 'failover-500'), 'usage');
+    const record = await gw.logOf('failover-500');
     expect(record.channel).toBe('s1-b');
     expect(record.attempts.map((a) => [a.channel, a.status])).toEqual([
       ['s1-a', 500],

@@ -29,4 +29,11 @@ describe('smoke', () => {
     expect(res.choices[0]?.message.content).toBe('fake answer from gpt-fake');
     expect(fake.requests.at(-1)?.headers.authorization).toBe('Bearer up-1');
   });
+
+  it('runs on the runtime GATEWAY_RUNTIME asked for (npm run test:workers must reach the Worker)', async () => {
+    // A user-visible difference: Node serves Prometheus /metrics behind the admin token; a Worker
+    // has none (docs/workers.md). A Worker run that quietly fell back to Node fails here.
+    const metrics = await fetch(`${gw.url}/metrics`);
+    expect(metrics.status).toBe(process.env.GATEWAY_RUNTIME === 'workers' ? 404 : 401);
+  });
 });

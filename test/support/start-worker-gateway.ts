@@ -11,6 +11,9 @@ export const COMPATIBILITY_DATE = /"compatibility_date":\s*"([^"]+)"/.exec(WRANG
 export const COMPATIBILITY_FLAGS = JSON.parse(
   /"compatibility_flags":\s*(\[[^\]]*\])/.exec(WRANGLER)?.[1] ?? '[]',
 ) as string[];
+/** The version a deploy stamps in (wrangler.jsonc `define`), so `GET /` answers as deployed. */
+const VERSION_DEFINE = /"SWITCHBOARD_VERSION":\s*("[^"]*\\"[^"]*\\"")/.exec(WRANGLER)?.[1];
+const VERSION = VERSION_DEFINE ? (JSON.parse(VERSION_DEFINE) as string) : '"test"';
 
 /** The Worker under test: the same base URL and client key a Node test gateway offers. */
 export interface WorkerGateway {
@@ -35,29 +38,36 @@ const PANEL_DIR = new URL('ui/dist/', root).pathname;
 
 let bundled: Promise<string> | null = null;
 
+/** Set by test/support/worker-bundle-setup.ts: the Worker bundled once for every test process. */
+export const WORKER_BUNDLE_ENV = 'SWITCHBOARD_TEST_WORKER_BUNDLE';
+
 /**
  * src/runtime/workers/worker.ts bundled the way wrangler bundles it (esbuild, the workerd
- * export conditions), once per test process.
+ * export conditions), once per test run when a global setup made it, else once per process.
  */
 export function bundleWorker(): Promise<string> {
-  bundled ??= (async () => {
-    const result = await build({
-      absWorkingDir: new URL('.', root).pathname,
-      entryPoints: ['src/runtime/workers/worker.ts'],
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      conditions: ['workerd', 'worker', 'browser'],
-      mainFields: ['browser', 'module', 'main'],
-      external: ['cloudflare:workers', 'node:async_hooks'],
-      define: { SWITCHBOARD_VERSION: '"test"' },
-      write: false,
-      logLevel: 'silent',
-    });
-    return result.outputFiles[0]?.text ?? '';
-  })();
+  const shared = process.env[WORKER_BUNDLE_ENV];
+  bundled ??= shared ? Promise.resolve(readFileSync(shared, 'utf8')) : buildWorkerBundle();
   return bundled;
+}
+
+/** The Worker's module as one ES module text. */
+export async function buildWorkerBundle(): Promise<string> {
+  const result = await build({
+    absWorkingDir: new URL('.', root).pathname,
+    entryPoints: ['src/runtime/workers/worker.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    external: ['cloudflare:workers', 'node:async_hooks'],
+    define: { SWITCHBOARD_VERSION: VERSION },
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
 }
 
 /** The statements of every migrations/d1 file, one list per file, in the order wrangler applies them. */

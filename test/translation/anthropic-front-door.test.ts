@@ -3,18 +3,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
 import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import { PIXEL_PNG, startTranslationRig, WEATHER_TOOL } from './setup.js';
+import type { GatewayUnderTest } from '../support/start-any-gateway.js';
+import { PIXEL_PNG, startTranslationRigUnderTest, WEATHER_TOOL } from './setup.js';
 
 let fake: FakeUpstream;
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 let client: Anthropic;
 
 beforeAll(async () => {
-  ({ fake, gw } = await startTranslationRig());
+  ({ fake, gw } = await startTranslationRigUnderTest());
   // What ANTHROPIC_BASE_URL + ANTHROPIC_API_KEY give Claude Code: the SDK appends /v1/messages.
   client = new Anthropic({ apiKey: gw.key, baseURL: gw.url, maxRetries: 0 });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();
@@ -207,19 +209,17 @@ describe('Anthropic front door specifics', () => {
   });
 
   it('records usage for the translated call', async () => {
-    gw.usage.length = 0;
-    await client.messages.create({
-      model: 'claude-sonnet-4-5',
-      max_tokens: 16,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    const record = gw.usage.at(-1);
+    await client.messages.create(
+      { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-request-id': 'anthropic-usage-1' } },
+    );
+    const record = await gw.logOf('anthropic-usage-1');
     expect(record).toMatchObject({
       status: 200,
-      modelAsked: 'claude-sonnet-4-5',
-      modelServed: 'deepseek-chat',
+      model_asked: 'claude-sonnet-4-5',
+      model_served: 'deepseek-chat',
       channel: 'oa',
     });
-    expect(record?.usage?.promptTokens).toBeGreaterThanOrEqual(0);
+    expect(record.prompt_tokens).toBeGreaterThanOrEqual(0);
   });
 });

@@ -3,17 +3,19 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import { postJson, sseData } from '../support/http.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import { startTranslationRig, WEATHER_TOOL } from './setup.js';
+import type { GatewayUnderTest } from '../support/start-any-gateway.js';
+import { startTranslationRigUnderTest, WEATHER_TOOL } from './setup.js';
 
 let fake: FakeUpstream;
-let gw: TestGateway;
+/** Runs on Node, or on the Worker with GATEWAY_RUNTIME=workers (test/support/start-any-gateway.ts). */
+let gw: GatewayUnderTest;
 let client: Anthropic;
 
 beforeAll(async () => {
-  ({ fake, gw } = await startTranslationRig());
+  ({ fake, gw } = await startTranslationRigUnderTest());
   client = new Anthropic({ apiKey: gw.key, baseURL: gw.url, maxRetries: 0 });
-});
+  // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await fake?.close();

@@ -1,10 +1,23 @@
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { type GatewayUnderTest, startGateway } from '../support/start-any-gateway.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 /** One fake upstream speaking all three wire formats, and a gateway with a channel for each. */
 export async function startTranslationRig(): Promise<{ fake: FakeUpstream; gw: TestGateway }> {
   const fake = await startFakeUpstream();
-  const gw = await startTestGateway({
+  const gw = await startTestGateway(translationConfig(fake));
+  return { fake, gw };
+}
+
+/** The same rig on the runtime GATEWAY_RUNTIME names (test/support/start-any-gateway.ts). */
+export async function startTranslationRigUnderTest(): Promise<{ fake: FakeUpstream; gw: GatewayUnderTest }> {
+  const fake = await startFakeUpstream();
+  const gw = await startGateway(translationConfig(fake));
+  return { fake, gw };
+}
+
+function translationConfig(fake: FakeUpstream): Record<string, unknown> {
+  return {
     channels: [
       channel({
         name: 'oa',
@@ -37,8 +50,7 @@ export async function startTranslationRig(): Promise<{ fake: FakeUpstream; gw: T
       }),
     ],
     model_aliases: { 'claude-sonnet-4-5': 'deepseek-chat', 'claude-haiku-*': 'gemini-2.5-flash' },
-  });
-  return { fake, gw };
+  };
 }
 
 export const WEATHER_TOOL = {

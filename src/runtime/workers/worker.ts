@@ -133,6 +133,20 @@ function originOnlyAnswer(): Response {
   );
 }
 
+/**
+ * The response with its body piped through a stream whose end the request waits for
+ * (waitUntil). When the client leaves mid-stream, workerd drops what the request was awaiting
+ * without telling the gateway's stream; piped this way, the pipe fails instead and cancels the
+ * gateway's stream, which aborts the upstream fetch and records the request (499
+ * client_closed) and settles its limits, as on Node.
+ */
+function relayedUntilDone(response: Response, ctx: ExecutionContext): Response {
+  if (!response.body) return response;
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  ctx.waitUntil(response.body.pipeTo(writable).catch(() => undefined));
+  return new Response(readable, response);
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     return requestContext.run(ctx, async () => {
@@ -165,7 +179,7 @@ export default {
             .catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed')),
         );
       }
-      return app.gateway.fetch(request);
+      return relayedUntilDone(await app.gateway.fetch(request), ctx);
     });
   },
 
