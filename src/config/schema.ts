@@ -219,6 +219,8 @@ export const envSchema = z
     /** Prepended to every Redis key (default `switchboard:`), so deployments can share one Redis. */
     REDIS_KEY_PREFIX: z.string().min(1).max(100).optional(),
     CONFIG: z.string().min(1).optional(),
+    /** `usage.buffer.file`: the usage journal of a Postgres process without Redis (containers: on /data). */
+    USAGE_BUFFER_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),
     CORS_ORIGINS: z.string().min(1).optional(),

@@ -52,7 +52,10 @@ export function mountServiceRoutes(
       ...(checks.length > 0 ? { degraded } : {}),
       ...parts,
     };
-    // Without its storage the instance cannot serve; degraded shared state still serves (200).
-    return c.json(body, storageUp ? 200 : 503);
+    // Without its storage the instance cannot serve, unless a durable usage buffer lets it go on
+    // with the keys it knows: then 200, so a balancer does not drop every instance at once
+    // during a database outage. Degraded shared state still serves (200).
+    const serving = storageUp || checks.some((check) => check.servesWithoutStorage === true);
+    return c.json(body, serving ? 200 : 503);
   });
 }

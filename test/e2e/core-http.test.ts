@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
+import type { HealthCheck } from '../../src/spec/health-check.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import { backlogCheck } from '../../src/usage/journal-shipper.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, postJson } from '../support/http.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
@@ -52,22 +54,54 @@ describe('service routes', () => {
     expect(await res.json()).toMatchObject({ status: 'ok', storage: 'ok' });
   });
 
-  it('GET /health answers 503 when storage does not answer', async () => {
-    const storage = { ...createMemoryStorage(), ping: () => Promise.reject(new Error('database is gone')) };
-    const gateway = createGateway({
-      storage,
+  /** A gateway whose database does not answer, with the given /health parts. */
+  const withoutDatabase = (healthChecks: HealthCheck[]) =>
+    createGateway({
+      storage: { ...createMemoryStorage(), ping: () => Promise.reject(new Error('database is gone')) },
       providers: createProviderRegistry({ name: 'test' }),
       channels: () => [],
       fetch: () => Promise.reject(new Error('no network')),
       logger: silentLogger,
       usageSink: async () => {},
+      healthChecks,
       options: { version: 'test', bodyLimitBytes: 1024, corsOrigins: ['*'], maxAttempts: 1 },
     });
+
+  it('GET /health answers 503 when storage does not answer', async () => {
+    const gateway = withoutDatabase([]);
     const res = await gateway.fetch(new Request('http://gateway.test/health'));
     expect(res.status).toBe(503);
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ storage: 'unavailable' });
     expect(text).not.toContain('database is gone');
+  });
+
+  it('GET /health stays 200, degraded, when a usage buffer keeps the instance serving without its database', async () => {
+    // The Postgres usage buffer's part: records wait in it until the database is back.
+    const backlog = {
+      buffer: 'file',
+      backlog: 3,
+      oldest_age_ms: 900,
+      max_records: 10,
+      last_error: 'refused',
+    };
+    const gateway = withoutDatabase([
+      backlogCheck(() => backlog),
+      { name: 'shared_state', check: () => ({ degraded: false, detail: 'per-process' }) },
+    ]);
+    const res = await gateway.fetch(new Request('http://gateway.test/health'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'degraded',
+      degraded: true,
+      storage: 'unavailable',
+      usage: { backlog: 3, last_error: 'refused' },
+    });
+    // Parts that do not buffer usage do not keep an instance without its database in service.
+    const plain = withoutDatabase([
+      { name: 'shared_state', check: () => ({ degraded: false, detail: 'per-process' }) },
+    ]);
+    expect((await plain.fetch(new Request('http://gateway.test/health'))).status).toBe(503);
   });
 
   it('unknown routes get the error envelope', async () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema } from '../../src/config/schema.js';
+import { resolveSettings } from '../../src/config/settings.js';
 
 /**
  * The Docker files cannot be built on the development machine (no daemon, no Docker Hub), so
@@ -162,6 +163,14 @@ describe('Dockerfile', () => {
     expect(runtimeStage).toMatch(/^USER node$/m);
     expect(runtimeStage).toMatch(/^VOLUME \["\/data"\]$/m);
     expect(runtimeStage).toContain('DATABASE_URL=sqlite:/data/switchboard.db');
+    // Postgres without Redis journals usage to a file until Postgres has it: it must be on the
+    // volume, the one place the node user may write (the working directory /app is root's).
+    const bufferFile = runtimeStage.match(/USAGE_BUFFER_FILE=(\S+)/)?.[1];
+    expect(bufferFile).toMatch(/^\/data\/[^/]+$/);
+    expect(runtimeStage).toMatch(/^WORKDIR \/app$/m);
+    expect(resolveSettings({ env: { USAGE_BUFFER_FILE: bufferFile } }).accounting.usage.buffer.file).toBe(
+      bufferFile,
+    );
     // Production dependencies only: pruned in the build stage, after the build needed the rest.
     expect(dockerfile).toMatch(/npm run build \\\n\s*&& npm prune --omit=dev/);
   });
