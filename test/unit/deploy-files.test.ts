@@ -29,6 +29,7 @@ interface ComposeService {
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 };
 const services = compose.services;
 /** The services running the gateway server (not the one-shot migrate). */
@@ -111,6 +112,16 @@ describe('docker-compose.yml', () => {
       expect(s.depends_on?.migrate?.condition).toBe('service_completed_successfully');
       expect(s.command).toEqual([...jsonInstruction('CMD'), '--no-migrate']);
     }
+  });
+
+  it('keeps the usage records Redis holds for Postgres across a Redis restart', () => {
+    // With REDIS_URL the usage buffer is a Redis stream: not rebuilt by the gateways like the rest.
+    const redis = services.redis as ComposeService;
+    const args = redis.command ?? [];
+    expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
+    const volume = redis.volumes?.find((v) => v.endsWith(':/data'));
+    expect(volume?.split(':')[0]).toBe('redis-data');
+    expect(Object.keys(compose.volumes ?? {})).toContain('redis-data');
   });
 
   it('puts the balancer in front of every instance, started once they are healthy', () => {
@@ -218,7 +229,7 @@ describe('Dockerfile', () => {
       expect(up).toEqual({ exit: 0, paths: ['/health'] });
     });
 
-    it('fails when /health answers 503 (database unreachable) or nothing listens', async () => {
+    it('fails when /health answers 503 (the instance cannot serve) or nothing listens', async () => {
       expect((await probe(503)).exit).toBe(1);
       expect((await probe(null)).exit).toBe(1);
     });
