@@ -5,7 +5,7 @@ import { createProviderRegistry } from '../../src/providers/registry.js';
 import type { HealthCheck } from '../../src/spec/health-check.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.js';
-import { backlogCheck } from '../../src/usage/journal-shipper.js';
+import { type BacklogDetail, backlogCheck } from '../../src/usage/journal-shipper.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, postJson } from '../support/http.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
@@ -78,7 +78,7 @@ describe('service routes', () => {
 
   it('GET /health stays 200, degraded, when a usage buffer keeps the instance serving without its database', async () => {
     // The Postgres usage buffer's part: records wait in it until the database is back.
-    const backlog = {
+    const backlog: BacklogDetail = {
       buffer: 'file',
       backlog: 3,
       oldest_age_ms: 900,
