@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { buildGatewayBundle, type GatewayBundle } from '../support/gateway-cluster.js';
+import { channel } from '../support/start-gateway.js';
 
 /**
  * `kill -9` under load, ten times over one SQLite file: every request whose client got a
@@ -44,15 +45,9 @@ beforeAll(async () => {
       // A long batch interval: at every kill the rollups are behind the raw records.
       usage: { flush_interval_ms: 10_000 },
       channels: [
-        { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['m'] },
+        channel({ name: 'fake', base_url: fake.baseUrl, keys: ['k'], models: ['m'] }),
         // Never answers: a request to it is still waiting on its upstream when the gateway dies.
-        {
-          name: 'silent',
-          provider: 'openai-compatible',
-          base_url: fake.baseUrl,
-          keys: ['hang'],
-          models: ['slow'],
-        },
+        channel({ name: 'silent', base_url: fake.baseUrl, keys: ['hang'], models: ['slow'] }),
       ],
     }),
   );
