@@ -54,10 +54,13 @@ describe('service routes', () => {
     expect(await res.json()).toMatchObject({ status: 'ok', storage: 'ok' });
   });
 
-  /** A gateway whose database does not answer, with the given /health parts. */
-  const withoutDatabase = (healthChecks: HealthCheck[]) =>
+  /** A gateway whose database does not answer (refuses, or never answers), with the given /health parts. */
+  const withoutDatabase = (
+    healthChecks: HealthCheck[],
+    ping: () => Promise<void> = () => Promise.reject(new Error('database is gone')),
+  ) =>
     createGateway({
-      storage: { ...createMemoryStorage(), ping: () => Promise.reject(new Error('database is gone')) },
+      storage: { ...createMemoryStorage(), ping },
       providers: createProviderRegistry({ name: 'test' }),
       channels: () => [],
       fetch: () => Promise.reject(new Error('no network')),
@@ -74,6 +77,14 @@ describe('service routes', () => {
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ storage: 'unavailable' });
     expect(text).not.toContain('database is gone');
+  });
+
+  it('GET /health says storage unavailable when the database never answers, instead of hanging', async () => {
+    // A Postgres behind a dropped network: the connection neither succeeds nor fails.
+    const gateway = withoutDatabase([], () => new Promise<void>(() => {}));
+    const res = await gateway.fetch(new Request('http://gateway.test/health'));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'degraded', storage: 'unavailable' });
   });
 
   it('GET /health stays 200, degraded, when a usage buffer keeps the instance serving without its database', async () => {
