@@ -30,7 +30,8 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    DATABASE_URL=sqlite:/data/switchboard.db
+    DATABASE_URL=sqlite:/data/switchboard.db \
+    USAGE_BUFFER_FILE=/data/usage-journal.jsonl
 WORKDIR /app
 # Production dependencies only (pruned in the build stage, native addon included), the server
 # (dist/) and the admin panel (ui/dist/, served from ../../../ui/dist relative to dist/runtime/node).
@@ -38,14 +39,18 @@ COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/ui/dist ./ui/dist
-# The SQLite default keeps its database (and generated sealing key) here; with Postgres it stays empty.
+# The only place the gateway writes: the SQLite default keeps its database (and generated sealing
+# key) here; on Postgres without Redis, the usage journal (USAGE_BUFFER_FILE, usage.buffer.file),
+# which holds usage records until Postgres has them (the default, the working directory /app, is
+# read-only to the node user).
 RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 VOLUME ["/data"]
 # The node image's unprivileged user (uid 1000); the code above stays owned by root, read-only to it.
 USER node
 EXPOSE 8080
-# No curl in slim images: Node's own fetch. 200 = serving (shared state may be degraded),
-# 503 = its database does not answer.
+# No curl in slim images: Node's own fetch. 200 = serving (shared state, or Postgres with the
+# usage buffer holding records, may be degraded), 503 = its database does not answer and nothing
+# lets it serve without.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM drains for server.drain_ms (30 s by default): give `docker stop` a longer time-out.

@@ -221,6 +221,8 @@ export const envSchema = z
     /** A Redis command unanswered this long counts as Redis away (default 2 000 ms). */
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).optional(),
     CONFIG: z.string().min(1).optional(),
+    /** `usage.buffer.file`: the usage journal of a Postgres process without Redis (containers: on /data). */
+    USAGE_BUFFER_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),
     CORS_ORIGINS: z.string().min(1).optional(),

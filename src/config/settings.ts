@@ -146,7 +146,10 @@ export function resolveSettings(input: SettingsInput): Settings {
     },
     responses: { storeTtlMs: Math.round(file.responses.store_ttl_days * 86_400_000) },
     accounting: {
-      usage: file.usage,
+      usage: {
+        ...file.usage,
+        buffer: { ...file.usage.buffer, file: env.USAGE_BUFFER_FILE ?? file.usage.buffer.file },
+      },
       limits: file.limits,
       // Not given: shared through Redis when there is one (many instances), else per process.
       cache: { ...file.cache, backend: file.cache.backend ?? (redisUrl === null ? 'memory' : 'redis') },

@@ -4,6 +4,13 @@ import type { JsonValue } from '../spec/json.js';
 import type { Storage } from '../storage/ports.js';
 import type { GatewayEnv } from './context.js';
 
+/**
+ * How long `/health` waits for the database. A Postgres behind a dropped network does not refuse
+ * the connection, it lets it hang (minutes, until TCP gives up): without a bound the health check
+ * would hang with it instead of saying `"storage": "unavailable"`.
+ */
+const PING_TIMEOUT_MS = 2_000;
+
 /** `GET /` describes the service; `GET /health` reports liveness and storage readiness. */
 export function mountServiceRoutes(
   app: Hono<GatewayEnv>,
@@ -33,10 +40,7 @@ export function mountServiceRoutes(
   );
   const checks = deps.checks ?? [];
   app.get('/health', async (c) => {
-    const storageUp = await deps.storage.ping().then(
-      () => true,
-      () => false,
-    );
+    const storageUp = await answersWithin(deps.storage.ping(), PING_TIMEOUT_MS);
     const parts: Record<string, JsonValue> = {};
     let degraded = !storageUp;
     for (const check of checks) {
@@ -52,7 +56,29 @@ export function mountServiceRoutes(
       ...(checks.length > 0 ? { degraded } : {}),
       ...parts,
     };
-    // Without its storage the instance cannot serve; degraded shared state still serves (200).
-    return c.json(body, storageUp ? 200 : 503);
+    // Without its storage the instance cannot serve, unless a durable usage buffer lets it go on
+    // with the keys it knows: then 200, so a balancer does not drop every instance at once
+    // during a database outage. Degraded shared state still serves (200).
+    const serving = storageUp || checks.some((check) => check.servesWithoutStorage === true);
+    return c.json(body, serving ? 200 : 503);
   });
+}
+
+/** Whether `ping` resolves within `ms`; a rejection or no answer in time is false. */
+async function answersWithin(ping: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      ping.then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

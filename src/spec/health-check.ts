@@ -9,6 +9,12 @@ import type { JsonValue } from './json.js';
 export interface HealthCheck {
   /** The field of the /health body this part's detail goes in. */
   readonly name: string;
+  /**
+   * This part keeps the instance serving while its database does not answer (a durable usage
+   * buffer: known keys from the key cache, usage records held until the database is back), so
+   * an unreachable database makes `/health` degraded (200) rather than 503.
+   */
+  readonly servesWithoutStorage?: boolean;
   check(): HealthCheckResult | Promise<HealthCheckResult>;
 }
 

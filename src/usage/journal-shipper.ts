@@ -30,6 +30,8 @@ export interface BacklogDetail {
 export function backlogCheck(detail: () => BacklogDetail): HealthCheck {
   return {
     name: 'usage',
+    // Records wait in the buffer (Redis stream or file) while the database is away.
+    servesWithoutStorage: true,
     check() {
       const d = detail();
       return { degraded: d.last_error !== null || d.backlog >= d.max_records, detail: { ...d } };

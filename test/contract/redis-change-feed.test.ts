@@ -1,15 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { ChangeFeed, ChangeNotice } from '../../src/storage/change-feed.js';
 import { createRedisChangeFeed } from '../../src/storage/redis/redis-change-feed.js';
 import { openRedisLink, type RedisLink } from '../../src/storage/redis/redis-link.js';
+import { type OwnRedis, ownRedis } from '../support/own-redis.js';
 import { freshRedisPrefix, redisUrl } from '../support/services.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { runChangeFeedContract } from './change-feed.contract.js';
 import { eventually } from './opened.js';
 
 const server = await redisUrl('the Redis change feed contract');
+// A Redis server of this test's own, so it can be stopped without touching the shared one.
+const own = await ownRedis('the Redis change feed across an outage');
 
 /** Two instances: each its own link (connections) and feed, on one Redis and one prefix. */
 async function openPair(url: string, prefix: string) {
@@ -73,50 +75,16 @@ describe.skipIf(!server)('redis change feed', () => {
   });
 });
 
-/**
- * A TCP proxy in front of the shared Redis that this test can cut: one instance loses Redis
- * while the other keeps it, and the shared server is never touched.
- */
-async function cuttableProxy(target: URL) {
-  const open = new Set<Socket>();
-  let blocked = false;
-  const server = createServer((client) => {
-    if (blocked) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      socket.on('close', () => open.delete(socket));
-      socket.on('error', () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cut() {
-      blocked = true;
-      for (const socket of open) socket.destroy();
-    },
-    restore() {
-      blocked = false;
-    },
-    close() {
-      this.cut();
-      server.close();
-    },
-  };
-}
-
 describe.skipIf(!server)('redis change feed: a notice one instance could not send', () => {
   it('makes every other instance resync once that instance reaches Redis again', async () => {
     const url = server ?? '';
     const keys = freshRedisPrefix(url);
-    const proxy = await cuttableProxy(new URL(url));
+    // A proxy in front of the shared Redis that this test can cut: one instance loses Redis
+    // while the other keeps it, and the shared server is never touched.
+    const target = new URL(url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
     const links = [
-      await openRedisLink(proxy.url, { logger: silentLogger, prefix: keys.prefix }),
+      await openRedisLink(proxy.via(url), { logger: silentLogger, prefix: keys.prefix }),
       await openRedisLink(url, { logger: silentLogger, prefix: keys.prefix }),
     ];
     const [cutOff, other] = [
@@ -139,24 +107,20 @@ describe.skipIf(!server)('redis change feed: a notice one instance could not sen
       await cutOff.close();
       await other.close();
       for (const link of links) await link.close();
-      proxy.close();
+      await proxy.close();
       await keys.drop();
     }
   }, 20_000);
 });
 
-/** A Redis server of this test's own, so it can be stopped without touching the shared one. */
-describe('redis change feed across an outage', () => {
-  let redis: ChildProcess | null = null;
-  afterEach(() => {
-    redis?.kill('SIGKILL');
-    redis = null;
-  });
+describe.skipIf(!own)('redis change feed across an outage', () => {
+  // Present: the suite is skipped without it.
+  const redis = own as OwnRedis;
+  afterEach(() => redis.kill());
 
   it('tells every instance to resync once its subscription is back, since pub/sub replays nothing', async () => {
-    const port = await freePort();
-    redis = await startRedis(port);
-    const pair = await openPair(`redis://127.0.0.1:${port}`, 'outage:');
+    await redis.start();
+    const pair = await openPair(redis.url, 'outage:');
     try {
       const got: [ChangeNotice[], ChangeNotice[]] = [[], []];
       for (const [i, feed] of pair.feeds.entries()) {
@@ -167,14 +131,10 @@ describe('redis change feed across an outage', () => {
       await pair.feeds[0].publish({ kind: 'channel', id: 'before' });
       await eventually(() => got[1].length === 1, 'the peer saw the first notice');
 
-      const stopped = redis;
-      await new Promise((resolve) => {
-        stopped.once('exit', resolve);
-        stopped.kill('SIGKILL');
-      });
+      await redis.kill();
       // Sent while the feed is cut off: lost to the peer, which is why it must resync.
       await pair.feeds[0].publish({ kind: 'channel', id: 'during' });
-      redis = await startRedis(port);
+      await redis.start();
 
       await eventually(
         () => got.every((list) => list.some((n) => n.kind === 'resync')),
@@ -192,35 +152,3 @@ describe('redis change feed across an outage', () => {
     }
   }, 20_000);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.once('error', reject);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', () => reject(new Error(`redis-server exited: ${out.slice(-300)}`)));
-  });
-  return child;
-}

@@ -357,7 +357,9 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
     const answeredInOutage = traffic.answered() - answeredAtCut;
     proxy.restore();
 
-    // The load stops first: under load the backlog holds the records of the moment.
+    // The load stops first: under load the stream always holds the records of requests still
+    // running (and the ones just answered), so a backlog of 0 is what the drain ends at only
+    // once no new records come in.
     const outcomes = await traffic.stop();
     const drained = async () => {
       const parts = await Promise.all(three.instances.map(healthOf));

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
+import type { HealthCheck } from '../../src/spec/health-check.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import { type BacklogDetail, backlogCheck } from '../../src/usage/journal-shipper.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, postJson } from '../support/http.js';
 import { type GatewayUnderTest, itNode, startGateway } from '../support/start-any-gateway.js';
@@ -63,22 +65,65 @@ describe('service routes', () => {
     expect(await res.json()).toMatchObject({ status: 'ok', storage: 'ok' });
   });
 
-  it('GET /health answers 503 when storage does not answer', async () => {
-    const storage = { ...createMemoryStorage(), ping: () => Promise.reject(new Error('database is gone')) };
-    const gateway = createGateway({
-      storage,
+  /** A gateway whose database does not answer (refuses, or never answers), with the given /health parts. */
+  const withoutDatabase = (
+    healthChecks: HealthCheck[],
+    ping: () => Promise<void> = () => Promise.reject(new Error('database is gone')),
+  ) =>
+    createGateway({
+      storage: { ...createMemoryStorage(), ping },
       providers: createProviderRegistry({ name: 'test' }),
       channels: () => [],
       fetch: () => Promise.reject(new Error('no network')),
       logger: silentLogger,
       usageSink: async () => {},
+      healthChecks,
       options: { version: 'test', bodyLimitBytes: 1024, corsOrigins: ['*'], maxAttempts: 1 },
     });
+
+  it('GET /health answers 503 when storage does not answer', async () => {
+    const gateway = withoutDatabase([]);
     const res = await gateway.fetch(new Request('http://gateway.test/health'));
     expect(res.status).toBe(503);
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ storage: 'unavailable' });
     expect(text).not.toContain('database is gone');
+  });
+
+  it('GET /health says storage unavailable when the database never answers, instead of hanging', async () => {
+    // A Postgres behind a dropped network: the connection neither succeeds nor fails.
+    const gateway = withoutDatabase([], () => new Promise<void>(() => {}));
+    const res = await gateway.fetch(new Request('http://gateway.test/health'));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'degraded', storage: 'unavailable' });
+  });
+
+  it('GET /health stays 200, degraded, when a usage buffer keeps the instance serving without its database', async () => {
+    // The Postgres usage buffer's part: records wait in it until the database is back.
+    const backlog: BacklogDetail = {
+      buffer: 'file',
+      backlog: 3,
+      oldest_age_ms: 900,
+      max_records: 10,
+      last_error: 'refused',
+    };
+    const gateway = withoutDatabase([
+      backlogCheck(() => backlog),
+      { name: 'shared_state', check: () => ({ degraded: false, detail: 'per-process' }) },
+    ]);
+    const res = await gateway.fetch(new Request('http://gateway.test/health'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'degraded',
+      degraded: true,
+      storage: 'unavailable',
+      usage: { backlog: 3, last_error: 'refused' },
+    });
+    // Parts that do not buffer usage do not keep an instance without its database in service.
+    const plain = withoutDatabase([
+      { name: 'shared_state', check: () => ({ degraded: false, detail: 'per-process' }) },
+    ]);
+    expect((await plain.fetch(new Request('http://gateway.test/health'))).status).toBe(503);
   });
 
   it('unknown routes get the error envelope', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { postJson, waitFor } from '../support/http.js';
 import { freshRedisPrefix, freshSchema, postgresUrl, redisUrl } from '../support/services.js';
-import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const server = await postgresUrl('the Postgres usage outage e2e test');
@@ -66,15 +66,7 @@ describe.skipIf(!server)('usage while Postgres is unreachable', { timeout: 30_00
       try {
         gw = await startTestGateway(
           {
-            channels: [
-              {
-                name: 'fake',
-                provider: 'openai-compatible',
-                base_url: fake.baseUrl,
-                keys: ['k'],
-                models: ['gpt-fake'],
-              },
-            ],
+            channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: ['k'], models: ['gpt-fake'] })],
             usage: { flush_interval_ms: 100, buffer: { file: join(dir, `${name}.jsonl`) } },
           },
           {
@@ -148,15 +140,7 @@ describe.skipIf(!server)('usage while Postgres is unreachable', { timeout: 30_00
     try {
       gw = await startTestGateway(
         {
-          channels: [
-            {
-              name: 'fake',
-              provider: 'openai-compatible',
-              base_url: fake.baseUrl,
-              keys: ['k'],
-              models: ['gpt-fake'],
-            },
-          ],
+          channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: ['k'], models: ['gpt-fake'] })],
           usage: { flush_interval_ms: 100, buffer: { file: join(dir, 'bound.jsonl'), max_records: 5 } },
         },
         {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-process.js';
+import { adminCall } from '../support/http.js';
 import { freshRedisPrefix, freshSchema, postgresUrl, redisUrl } from '../support/services.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
@@ -66,11 +67,7 @@ for (const [backend, openDatabase] of databases) {
     });
 
     const admin = (method: string, path: string, body?: unknown) =>
-      fetch(`${a.url}/admin/api${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      adminCall(a.url, ADMIN_TOKEN, method, path, body);
     const models = (gw: TestGateway, key: string) =>
       fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
 

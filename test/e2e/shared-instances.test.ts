@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryChangeFeed } from '../../src/storage/memory/memory-change-feed.js';
+import { adminCall } from '../support/http.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -31,11 +32,7 @@ describe('two instances sharing a database and a change feed', () => {
   });
 
   const admin = (method: string, path: string, body?: unknown) =>
-    fetch(`${a.url}/admin/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    adminCall(a.url, ADMIN_TOKEN, method, path, body);
   const models = (gw: TestGateway, key: string) =>
     fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
 

@@ -18,6 +18,7 @@ import {
   postgresUrl,
   redisUrl,
 } from '../support/services.js';
+import { channel } from '../support/start-gateway.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const SUITE = 'kill -9 of a gateway on Postgres';
@@ -54,15 +55,9 @@ describe.skipIf(!server)(SUITE, { timeout: 40_000 }, () => {
       JSON.stringify({
         usage: { flush_interval_ms: 100, buffer: { claim_after_ms: 1_500, file: 'journal.jsonl' } },
         channels: [
-          { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['m'] },
+          channel({ name: 'fake', base_url: fake.baseUrl, keys: ['k'], models: ['m'] }),
           // Never answers: a request to it is in flight when the gateway dies.
-          {
-            name: 'silent',
-            provider: 'openai-compatible',
-            base_url: fake.baseUrl,
-            keys: ['hang'],
-            models: ['slow'],
-          },
+          channel({ name: 'silent', base_url: fake.baseUrl, keys: ['hang'], models: ['slow'] }),
         ],
       }),
     );

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { buildGatewayBundle, type GatewayBundle } from '../support/gateway-cluster.js';
+import { channel } from '../support/start-gateway.js';
 
 /**
  * `kill -9` under load, ten times over one SQLite file: every request whose client got a
@@ -24,14 +24,8 @@ const ANSWERS_PER_ROUND = 12;
 const KILL_AFTER_MS = 100;
 const ADMIN_TOKEN = 'kill-usage-admin-token-0123456789';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/**
- * The gateway is bundled once (esbuild, packages external) so that each of the eleven starts
- * loads one file instead of transpiling the sources again. Three folders deep under the root, so
- * `import.meta.url`-relative paths (package.json) resolve as from src/runtime/node.
- */
-const BUNDLE = join(ROOT, 'test-artifacts', `kill-usage-${process.pid}`, 'bundle', 'main.mjs');
-
+/** Bundled once, so each of the eleven starts loads one file instead of transpiling the sources. */
+let bundle: GatewayBundle;
 let fake: FakeUpstream;
 let dir: string;
 let child: ChildProcess | null = null;
@@ -39,15 +33,7 @@ let child: ChildProcess | null = null;
 let key: string | null = null;
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [join(ROOT, 'src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile: BUNDLE,
-    logLevel: 'warning',
-  });
+  bundle = await buildGatewayBundle('kill-usage');
   fake = await startFakeUpstream({ record: false });
   // Streams drip (so some are mid-answer at each kill); JSON answers come at once.
   fake.onKey('k', { kind: 'drip', intervalMs: 15 });
@@ -59,15 +45,9 @@ beforeAll(async () => {
       // A long batch interval: at every kill the rollups are behind the raw records.
       usage: { flush_interval_ms: 10_000 },
       channels: [
-        { name: 'fake', provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['k'], models: ['m'] },
+        channel({ name: 'fake', base_url: fake.baseUrl, keys: ['k'], models: ['m'] }),
         // Never answers: a request to it is still waiting on its upstream when the gateway dies.
-        {
-          name: 'silent',
-          provider: 'openai-compatible',
-          base_url: fake.baseUrl,
-          keys: ['hang'],
-          models: ['slow'],
-        },
+        channel({ name: 'silent', base_url: fake.baseUrl, keys: ['hang'], models: ['slow'] }),
       ],
     }),
   );
@@ -76,7 +56,7 @@ afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   await fake.close();
   rmSync(dir, { recursive: true, force: true });
-  rmSync(join(BUNDLE, '..', '..'), { recursive: true, force: true });
+  bundle?.remove();
 });
 
 interface Started {
@@ -87,7 +67,7 @@ interface Started {
 }
 
 async function startGateway(): Promise<Started> {
-  const proc = spawn(process.execPath, [BUNDLE, 'serve'], {
+  const proc = spawn(process.execPath, [bundle.file, 'serve'], {
     env: {
       ...process.env,
       CONFIG: join(dir, 'switchboard.yaml'),

@@ -1,18 +1,13 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/spec/logger.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { serviceMissing } from '../support/services.js';
+import { waitFor } from '../support/http.js';
+import { ownRedis } from '../support/own-redis.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 // This suite runs a Redis of its own, which it stops and restarts: it needs the server binary.
-const probe = spawnSync('redis-server', ['--version']);
-const available =
-  probe.status === 0 ||
-  serviceMissing('redis-server', String(probe.error ?? probe.stderr), 'serving through a Redis outage');
+const redis = await ownRedis('serving through a Redis outage');
 const ADMIN_TOKEN = 'test-admin-token-outage-0123456789';
 const BAD = 'sk-upstream-bad-000000000001';
 const GOOD = 'sk-upstream-good-00000000002';
@@ -31,58 +26,16 @@ function capturingLogger(into: Logged[]): Logger {
   return { debug: () => {}, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
+/** Waits (at most 15 s) for `ready` to hold; throws naming `what` otherwise. */
+const until = (ready: () => Promise<boolean>, what: string) => waitFor(ready, what, 15_000);
 
-/** Waits (at most ~15 s) for `ready` to hold; throws naming `what` otherwise. */
-async function until(ready: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await ready().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
-describe.skipIf(!available)('a Redis outage', () => {
-  let port: number;
-  let redis: ChildProcess | null = null;
+describe.skipIf(!redis)('a Redis outage', () => {
+  // Present: the suite is skipped without it.
+  const own = redis as NonNullable<typeof redis>;
   let fake: FakeUpstream;
   let gw: TestGateway;
   const logged: Logged[] = [];
 
-  const startRedis = async () => {
-    redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    const probe = new Redis(port, '127.0.0.1', {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on('error', () => {});
-    try {
-      await until(async () => {
-        await probe.connect().catch(() => {});
-        return (await probe.ping()) === 'PONG';
-      }, 'redis-server answering');
-    } finally {
-      probe.disconnect();
-    }
-  };
-  const stopRedis = async () => {
-    const running = redis;
-    redis = null;
-    if (!running || running.exitCode !== null) return;
-    running.kill('SIGKILL');
-    await once(running, 'exit');
-  };
   const redisState = async () =>
     ((await (await fetch(`${gw.url}/health`)).json()) as { redis?: string }).redis;
   const chat = (content: string, extra: Record<string, string> = {}) =>
@@ -100,8 +53,7 @@ describe.skipIf(!available)('a Redis outage', () => {
   const warnings = (store: string) => logged.filter((l) => l.level === 'warn' && l.store === store);
 
   beforeAll(async () => {
-    port = await freePort();
-    await startRedis();
+    await own.start();
     fake = await startFakeUpstream();
     gw = await startTestGateway(
       {
@@ -112,14 +64,14 @@ describe.skipIf(!available)('a Redis outage', () => {
         cache: { enabled: true, ttl_seconds: 600 },
         admin: { sign_in_delay_ms: 0 },
       },
-      { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: PREFIX, ADMIN_TOKEN },
+      { REDIS_URL: own.url, REDIS_KEY_PREFIX: PREFIX, ADMIN_TOKEN },
       { logger: capturingLogger(logged) },
     );
   });
   afterAll(async () => {
     await gw?.close();
     await fake?.close();
-    await stopRedis();
+    await own.kill();
   });
 
   it('serves from this process while Redis is down, warns once per store, and shares again when it returns', async () => {
@@ -128,7 +80,7 @@ describe.skipIf(!available)('a Redis outage', () => {
     await gw.node.drainDeferred();
     expect((await chat('before')).headers.get('x-switchboard-cache')).toBe('hit');
 
-    await stopRedis();
+    await own.kill();
     await until(async () => (await redisState()) === 'unreachable', 'the gateway seeing Redis gone');
 
     // Down: answered all the same, every lookup a miss, nothing cached.
@@ -149,14 +101,14 @@ describe.skipIf(!available)('a Redis outage', () => {
     for (const store of ['router health', 'response cache', 'admin sign-in throttle'])
       expect(warnings(store), store).toHaveLength(1);
 
-    await startRedis();
+    await own.start();
     await until(async () => (await redisState()) === 'ok', 'the gateway reconnecting to Redis');
 
     // Back: the cache is Redis's again, and so is health (the outage's records stayed in the process and are dropped).
     await (await chat('after')).text();
     await gw.node.drainDeferred();
     expect((await chat('after')).headers.get('x-switchboard-cache')).toBe('hit');
-    const direct = new Redis(port, '127.0.0.1');
+    const direct = new Redis(own.port, '127.0.0.1');
     try {
       expect(await direct.hlen(`${PREFIX}cache:body`)).toBe(1);
       // The refused key is tried again (once) and flagged in Redis this time.
@@ -173,7 +125,7 @@ describe.skipIf(!available)('a Redis outage', () => {
     expect((await signIn(ADMIN_TOKEN)).status).toBe(200);
 
     // A second outage is a new one: warned about again, once.
-    await stopRedis();
+    await own.kill();
     await until(async () => (await redisState()) === 'unreachable', 'the gateway seeing Redis gone again');
     await (await chat('second outage')).text();
     expect(warnings('response cache')).toHaveLength(2);

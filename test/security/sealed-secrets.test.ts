@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from '../../src/spec/logger.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { runCli } from '../support/cli-process.js';
+import { adminCall } from '../support/http.js';
 
 const UPSTREAM_KEY = 'sk-proj-SealedCanary0123456789abcdefXYZ';
 const ADMIN_TOKEN = 'sealed-test-admin-token-0123456789';
@@ -147,11 +148,7 @@ describe('upstream keys at rest without SWITCHBOARD_SECRET_KEY', () => {
     const node = await bootstrap({ settings: settingsFor(), logger: silentLogger });
     const { url, server } = await serve(node);
     const admin = (method: string, path: string, body?: unknown) =>
-      fetch(`${url}/admin/api${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      adminCall(url, ADMIN_TOKEN, method, path, body);
     const made = await admin('POST', '/channels', { ...channelConfig().channels[0], name: 'doomed' });
     expect(made.status).toBe(201);
     const sealed = (await storedKeys(node))[0] ?? '';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { adminCall } from './http.js';
 
 /**
  * N gateway processes (`switchboard serve`) on one database and one Redis prefix, as a
@@ -42,9 +43,9 @@ export interface GatewayBundle {
 }
 
 /**
- * Bundles src/cli/main.ts once (esbuild, packages external), as test/resilience/kill-usage does,
- * so each of many starts loads one file instead of transpiling the sources again. Three folders
- * deep under the root, so `import.meta.url`-relative paths (package.json) resolve as from
+ * Bundles src/cli/main.ts once (esbuild, packages external), for the tests that start gateway
+ * processes many times (the cluster, kill -9), so each start loads one file instead of
+ * transpiling the sources again. Three folders deep under the root, so `import.meta.url`-relative paths (package.json) resolve as from
  * src/runtime/node.
  */
 export async function buildGatewayBundle(name: string): Promise<GatewayBundle> {
@@ -167,12 +168,7 @@ export async function startCluster(options: ClusterOptions): Promise<GatewayClus
     instances,
     next,
     fetch: (path, init) => fetch(`${next().url}${path}`, init),
-    admin: (method, path, body, on) =>
-      fetch(`${(on ?? next()).url}/admin/api${path}`, {
-        method,
-        headers: { authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
+    admin: (method, path, body, on) => adminCall((on ?? next()).url, options.adminToken, method, path, body),
     kill,
     crashed: () =>
       instances

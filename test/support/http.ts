@@ -14,6 +14,24 @@ export function postJson(
   });
 }
 
+/** An admin API call on the gateway at `baseUrl`: `/admin/api` + `path`, with the admin token. */
+export function adminCall(
+  baseUrl: string,
+  adminToken: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  return fetch(`${baseUrl}/admin/api${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
 /** The OpenAI error envelope of a response, asserting it is one. */
 export async function errorOf(res: Response): Promise<{
   message: string;

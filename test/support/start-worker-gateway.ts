@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { adminCall } from './http.js';
 
 const root = new URL('../../', import.meta.url);
 const WRANGLER = readFileSync(new URL('wrangler.jsonc', root), 'utf8');
@@ -145,14 +146,7 @@ export async function startWorkerGateway(
     const url = (await mf.ready).toString().replace(/\/$/, '');
     await applyD1Migrations(mf);
     const admin = (method: string, path: string, body?: unknown) =>
-      fetch(`${url}/admin/api${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      adminCall(url, adminToken, method, path, body);
     let key = '';
     if (!options.unset?.includes('ADMIN_TOKEN')) {
       const made = await admin('POST', '/keys', { name: 'test' });

@@ -93,6 +93,18 @@ describe('settings', () => {
     expect(configError(() => load('database:\n  pool: 3\n')).message).toContain('database');
   });
 
+  it('places the usage journal file from USAGE_BUFFER_FILE over usage.buffer.file', () => {
+    const buffer = (settings: ReturnType<typeof load>) => settings.accounting.usage.buffer;
+    expect(buffer(resolveSettings({ env: {} })).file).toBe('usage-journal.jsonl');
+    const file = 'usage:\n  buffer:\n    file: /var/lib/switchboard/usage.jsonl\n    max_records: 10\n';
+    expect(buffer(load(file)).file).toBe('/var/lib/switchboard/usage.jsonl');
+    // The variable moves the file only; the rest of the section stays as the file says.
+    expect(buffer(load(file, { USAGE_BUFFER_FILE: '/data/usage-journal.jsonl' }))).toMatchObject({
+      file: '/data/usage-journal.jsonl',
+      max_records: 10,
+    });
+  });
+
   it('reports YAML that does not parse', () => {
     expect(configError(() => load('channels: [ {')).message).toMatch(/switchboard\.yaml.*YAML/);
   });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema } from '../../src/config/schema.js';
+import { resolveSettings } from '../../src/config/settings.js';
 
 /**
  * The Docker files cannot be built on the development machine (no daemon, no Docker Hub), so
@@ -28,6 +29,7 @@ interface ComposeService {
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 };
 const services = compose.services;
 /** The services running the gateway server (not the one-shot migrate). */
@@ -118,6 +120,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('keeps the usage records Redis holds for Postgres across a Redis restart', () => {
+    // With REDIS_URL the usage buffer is a Redis stream: not rebuilt by the gateways like the rest.
+    const redis = services.redis as ComposeService;
+    const args = redis.command ?? [];
+    expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
+    const volume = redis.volumes?.find((v) => v.endsWith(':/data'));
+    expect(volume?.split(':')[0]).toBe('redis-data');
+    expect(Object.keys(compose.volumes ?? {})).toContain('redis-data');
+  });
+
   it('puts the balancer in front of every instance, started once they are healthy', () => {
     const lb = services.lb as ComposeService;
     expect(lb.volumes).toContain('./deploy/nginx.conf:/etc/nginx/nginx.conf:ro');
@@ -168,6 +180,14 @@ describe('Dockerfile', () => {
     expect(runtimeStage).toMatch(/^USER node$/m);
     expect(runtimeStage).toMatch(/^VOLUME \["\/data"\]$/m);
     expect(runtimeStage).toContain('DATABASE_URL=sqlite:/data/switchboard.db');
+    // Postgres without Redis journals usage to a file until Postgres has it: it must be on the
+    // volume, the one place the node user may write (the working directory /app is root's).
+    const bufferFile = runtimeStage.match(/USAGE_BUFFER_FILE=(\S+)/)?.[1];
+    expect(bufferFile).toMatch(/^\/data\/[^/]+$/);
+    expect(runtimeStage).toMatch(/^WORKDIR \/app$/m);
+    expect(resolveSettings({ env: { USAGE_BUFFER_FILE: bufferFile } }).accounting.usage.buffer.file).toBe(
+      bufferFile,
+    );
     // Production dependencies only: pruned in the build stage, after the build needed the rest.
     expect(dockerfile).toMatch(/npm run build \\\n\s*&& npm prune --omit=dev/);
   });
@@ -215,7 +235,7 @@ describe('Dockerfile', () => {
       expect(up).toEqual({ exit: 0, paths: ['/health'] });
     });
 
-    it('fails when /health answers 503 (database unreachable) or nothing listens', async () => {
+    it('fails when /health answers 503 (the instance cannot serve) or nothing listens', async () => {
       expect((await probe(503)).exit).toBe(1);
       expect((await probe(null)).exit).toBe(1);
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { waitFor } from '../support/http.js';
+import { channel } from '../support/start-gateway.js';
 import { startWorkerGateway, type WorkerGateway } from '../support/start-worker-gateway.js';
 
 /**
@@ -15,15 +16,7 @@ describe('the gateway as a Cloudflare Worker', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     fake = await startFakeUpstream();
     gw = await startWorkerGateway({
-      channels: [
-        {
-          name: 'fake',
-          provider: 'openai-compatible',
-          base_url: fake.baseUrl,
-          keys: ['up-1'],
-          models: ['gpt-fake'],
-        },
-      ],
+      channels: [channel({ name: 'fake', base_url: fake.baseUrl, keys: ['up-1'], models: ['gpt-fake'] })],
       usage: { flush_interval_ms: 50, retention_days: 1 },
       // gpt-4o-mini's price, so that a budget has something to count before the answer.
       prices: { 'gpt-fake': { input: 0.15, output: 0.6 } },

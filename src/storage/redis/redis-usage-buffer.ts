@@ -143,21 +143,18 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   };
 
   const shipOnce = async (): Promise<number> => {
+    await ensureGroup();
     try {
-      return await shipBatch();
+      if (held.length === 0) held = await readBatch();
+      // Retrying: reset the entries' idle time so no other instance takes them over meanwhile.
+      else await client.xclaim(stream, GROUP, boot, 0, ...held.map((h) => h.id), 'JUSTID');
     } catch (err) {
-      // A Redis that restarted empty has neither the stream nor the group: make them again on
-      // the next try (what it held unshipped is gone with it; docs/usage-and-limits.md).
+      // A Redis that restarted without persistence has lost the stream and its group: the group
+      // is created again on the next attempt (from the start of the new stream, so what was
+      // added since is shipped), and records already held here are shipped from memory.
       if (String(err).includes('NOGROUP')) groupReady = false;
       throw err;
     }
-  };
-
-  const shipBatch = async (): Promise<number> => {
-    await ensureGroup();
-    if (held.length === 0) held = await readBatch();
-    // Retrying: reset the entries' idle time so no other instance takes them over meanwhile.
-    else await client.xclaim(stream, GROUP, boot, 0, ...held.map((h) => h.id), 'JUSTID');
     const shipped = held.length;
     try {
       if (shipped > 0) {
