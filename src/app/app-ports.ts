@@ -59,7 +59,7 @@ export interface AppPorts {
   /** The gateway's clock; Date.now when absent. */
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** SHA-256 hex for client-key lookups (default: crypto.subtle). */
+  /** SHA-256 hex for client-key lookups and response-cache keys (default: crypto.subtle). */
   readonly hashKey?: (secret: string) => string | Promise<string>;
   readonly clientAddress?: ClientAddressOf;
   /** The built admin panel, when `admin.panel` is on and the runtime can serve it. */

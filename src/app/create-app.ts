@@ -77,6 +77,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     openCache: ports.openCache ?? createMemoryCacheStore,
     tokens: ports.tokens ?? createHeuristicTokenCounter(),
     ...(ports.repeat ? { repeat: ports.repeat } : {}),
+    ...(ports.hashKey ? { hashKey: ports.hashKey } : {}),
     logger,
     now: ports.now ?? Date.now,
   });

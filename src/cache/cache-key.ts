@@ -9,11 +9,17 @@ const IGNORED_FIELDS = new Set(['user', 'metadata', 'store', 'safety_identifier'
  * sorted, so two requests that differ only in field order or in the fields above share an
  * entry, and two tenants never do.
  */
-export async function cacheKey(tenant: string, route: string, body: JsonObject): Promise<string> {
+export async function cacheKey(
+  tenant: string,
+  route: string,
+  body: JsonObject,
+  /** SHA-256 hex (default: crypto.subtle); a runtime may supply a faster, synchronous one. */
+  hash: (text: string) => string | Promise<string> = sha256Hex,
+): Promise<string> {
   const kept: JsonObject = {};
   for (const [name, value] of Object.entries(body)) if (!IGNORED_FIELDS.has(name)) kept[name] = value;
   const canonical = `${tenant}\u0000${route}\u0000${canonicalJson(kept)}`;
-  return sha256Hex(canonical);
+  return hash(canonical);
 }
 
 export function canonicalJson(value: JsonValue): string {

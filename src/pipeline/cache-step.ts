@@ -48,7 +48,7 @@ export async function lookupCache(
   });
   if (!decision.read && !decision.write) return { kind: 'bypass' };
   const { store, settings } = acc.cache;
-  const key = await cacheKey(cacheTenant(principal), request.route, json);
+  const key = await cacheKey(cacheTenant(principal), request.route, json, acc.cache.hashKey);
   if (decision.read) {
     const hit = await store.get(key, acc.now());
     if (hit) {

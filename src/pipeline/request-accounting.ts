@@ -15,6 +15,11 @@ export interface RequestAccounting extends UsageAccounting {
     readonly settings: CacheSettings;
     /** Answers larger than this are not kept (the store's byte bound). */
     readonly maxBytes: number;
+    /**
+     * SHA-256 hex for cache keys (default: crypto.subtle, an async hop through the thread pool
+     * that costs tens of microseconds per cacheable request on Node); a runtime may supply a sync one.
+     */
+    readonly hashKey?: (text: string) => string | Promise<string>;
   } | null;
   /** Ask OpenAI-format upstreams for stream usage the client did not ask for (and strip it). */
   readonly requestStreamUsage: boolean;

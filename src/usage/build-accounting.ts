@@ -34,6 +34,8 @@ export function buildAccounting(input: {
   readonly repeat?: (fn: () => void, ms: number) => () => void;
   readonly logger: Logger;
   readonly now: () => number;
+  /** SHA-256 hex for cache keys (default: crypto.subtle); a runtime may supply a faster one. */
+  readonly hashKey?: (text: string) => string | Promise<string>;
 }): AccountingParts {
   const { settings, now } = input;
   const prices = createPriceTable({
@@ -84,6 +86,7 @@ export function buildAccounting(input: {
             disabledKeys: cache.disabled_keys,
           },
           maxBytes: cache.max_bytes,
+          ...(input.hashKey ? { hashKey: input.hashKey } : {}),
         }
       : null,
     requestStreamUsage: settings.usage.request_stream_usage,

@@ -84,41 +84,44 @@ export function rowOfRecord(record: UsageRecord, dimension: RollupDimension, val
   };
 }
 
-type Accumulator = { -readonly [K in keyof RollupRow]: RollupRow[K] } & { latencyHistogram: number[] };
-
 /**
- * Folds a batch into rollup deltas, one per (hour, dimension, value): the same sums as adding
- * `rowOfRecord` rows with `addRows`, added in place. The SQLite journal folds its backlog
- * synchronously, so a new row and histogram per record and dimension (five per record) was
- * most of a fold's time and garbage.
+ * Folds a batch into rollup deltas, one per (hour, dimension, value). Each delta is one fresh
+ * row that the batch's records are added into in place: the rollup runs for every request the
+ * gateway serves, and a copied row and histogram per record and dimension was most of its cost.
+ * The sums are the ones `addRows` would make, in the same order (costs rounded at each step).
  */
 export function rollupBatch(records: readonly UsageRecord[]): RollupRow[] {
-  const rows = new Map<string, Accumulator>();
+  const rows = new Map<string, MutableRollup>();
   for (const record of records) {
     const hour = hourOf(record.startedAt);
     const bucket = latencyBucket(record.latencyMs);
+    const usage = record.usage;
     for (const [dimension, value] of dimensionsOf(record)) {
       const id = `${hour}\u0000${dimension}\u0000${value}`;
-      const row = rows.get(id);
+      let row = rows.get(id);
+      const first = row === undefined;
       if (!row) {
-        const first = rowOfRecord(record, dimension, value);
-        rows.set(id, { ...first, latencyHistogram: [...first.latencyHistogram] });
-        continue;
+        row = emptyRollup(hour, dimension, value) as MutableRollup;
+        rows.set(id, row);
       }
       row.requests += 1;
       row.errors += countsAsError(record.status) ? 1 : 0;
       row.cacheHits += record.cacheHit ? 1 : 0;
-      row.promptTokens += record.usage?.promptTokens ?? 0;
-      row.completionTokens += record.usage?.completionTokens ?? 0;
-      row.cachedTokens += record.usage?.cachedTokens ?? 0;
-      row.reasoningTokens += record.usage?.reasoningTokens ?? 0;
-      row.cost = roundCost(row.cost + (record.cost ?? 0));
+      row.promptTokens += usage?.promptTokens ?? 0;
+      row.completionTokens += usage?.completionTokens ?? 0;
+      row.cachedTokens += usage?.cachedTokens ?? 0;
+      row.reasoningTokens += usage?.reasoningTokens ?? 0;
+      // As addRows: a first record's cost as it is, every sum rounded.
+      row.cost = first ? (record.cost ?? 0) : roundCost(row.cost + (record.cost ?? 0));
       row.latencyMsSum += record.latencyMs;
       row.latencyHistogram[bucket] = (row.latencyHistogram[bucket] ?? 0) + 1;
     }
   }
   return [...rows.values()];
 }
+
+/** A rollup row being summed into (rollupBatch owns it until it returns). */
+type MutableRollup = { -readonly [K in keyof RollupRow]: RollupRow[K] } & { latencyHistogram: number[] };
 
 /** Costs are summed in floating point; rounding to 1e-9 keeps sums equal however they group. */
 export function roundCost(value: number): number {

@@ -7,6 +7,7 @@ import { createLimiter } from '../../src/limits/limiter.js';
 import { formatReset } from '../../src/limits/rate-limit-headers.js';
 import { budgetWindow } from '../../src/limits/windows.js';
 import { createGptTokenizerCounter } from '../../src/runtime/node/gpt-tokenizer-counter.js';
+import { sha256HexSync } from '../../src/runtime/node/sha256.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 import type { UsageStore } from '../../src/storage/accounting-ports.js';
@@ -390,5 +391,12 @@ describe('response cache policy and key', () => {
     expect(a).toBe(b);
     expect(c).not.toBe(a);
     expect(d).not.toBe(a);
+  });
+
+  it("gives the same key with Node's synchronous hash, so runtimes sharing a cache find each other's entries", async () => {
+    const body = { model: 'm', temperature: 0, messages: [{ role: 'user', content: 'héllo 👋' }] };
+    expect(await cacheKey('t1', '/chat/completions', body, sha256HexSync)).toBe(
+      await cacheKey('t1', '/chat/completions', body),
+    );
   });
 });

@@ -1,9 +1,9 @@
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import { isPrivateHost } from '../../config/private-address.js';
 import type { FetchLike, UpstreamInit } from '../../spec/provider.js';
+import { nodeBodyResponse } from './node-body-response.js';
 import { deniedAddressError, publicOnlyLookup, type ResolveAll } from './public-only-lookup.js';
 import { toTransportError } from './transport-errors.js';
-import { webBodyFromNode } from './web-body.js';
 
 export interface UpstreamAgentOptions {
   readonly connectTimeoutMs: number;
@@ -126,10 +126,11 @@ async function requestOnce(
   const encoding = headers['content-encoding'];
   try {
     const signal = init.signal ?? null;
-    return new Response(
-      hasBody ? webBodyFromNode(response.body, typeof encoding === 'string' ? encoding : null, signal) : null,
-      { status: statusCode, statusText: statusText ?? '', headers: headerList },
-    );
+    const responseInit = { status: statusCode, statusText: statusText ?? '', headers: headerList };
+    // A body read whole (a buffered answer) is read straight from the socket's stream.
+    return hasBody
+      ? nodeBodyResponse(response.body, typeof encoding === 'string' ? encoding : null, signal, responseInit)
+      : new Response(null, responseInit);
   } catch (err) {
     // A status a Response cannot carry (outside 200-599).
     response.body.destroy();

@@ -12,8 +12,9 @@ export function webBodyFromNode(
   body: Readable,
   contentEncoding: string | null,
   signal: AbortSignal | null,
+  /** The body already decoded (decodedBody); by default it is decoded here. */
+  source: Readable = contentEncoding ? decodedBody(body, contentEncoding) : body,
 ): ReadableStream<Uint8Array> {
-  const source = contentEncoding ? decoded(body, contentEncoding) : body;
   let settled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -49,8 +50,8 @@ export function webBodyFromNode(
   });
 }
 
-/** Same limits and flush modes as undici's fetch. */
-function decoded(body: Readable, contentEncoding: string): Readable {
+/** The body decoded as undici's fetch decodes it: same limits and flush modes. */
+export function decodedBody(body: Readable, contentEncoding: string): Readable {
   const codings = contentEncoding.toLowerCase().split(',');
   if (codings.length > 5) {
     body.destroy(
