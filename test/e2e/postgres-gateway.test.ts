@@ -134,7 +134,11 @@ describe.skipIf(!server)('the gateway process on Postgres', { timeout: 120_000 }
       return page.data.length > 0 ? page.data : null;
     }, 'the request in the log');
     expect(log).toMatchObject([{ request_id: 'pg-e2e-1', status: 200 }]);
-    const usage = (await admin('/admin/api/usage?interval=hour')) as { totals: { requests: number } };
+    // The hourly totals are folded from the records by the shipper right after it writes them.
+    const usage = await waitFor(async () => {
+      const totals = (await admin('/admin/api/usage?interval=hour')) as { totals: { requests: number } };
+      return totals.totals.requests > 0 ? totals : null;
+    }, 'the request in the usage totals');
     expect(usage.totals.requests).toBe(1);
 
     gw.child.kill('SIGTERM');
