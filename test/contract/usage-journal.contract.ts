@@ -123,12 +123,16 @@ export function runUsageJournalContract(name: string, open: OpenStore<Storage>):
       await serving.rollUp();
       await sweeper.rollUp();
       expect(await storage().usage.get('late')).toEqual([final]);
-      expect(await storage().usage.rollups(ALL)).toEqual(rollupBatch([final]).filter((r) => r.dimension === 'all'));
+      expect(await storage().usage.rollups(ALL)).toEqual(
+        rollupBatch([final]).filter((r) => r.dimension === 'all'),
+      );
       const byKey = await storage().usage.rollups({ ...ALL, dimension: 'key' });
       expect(byKey).toEqual(rollupBatch([final]).filter((r) => r.dimension === 'key'));
       // Delivered again (a retried write): nothing changes twice.
       await serving.append('late', final);
-      expect(await storage().usage.rollups(ALL)).toEqual(rollupBatch([final]).filter((r) => r.dimension === 'all'));
+      expect(await storage().usage.rollups(ALL)).toEqual(
+        rollupBatch([final]).filter((r) => r.dimension === 'all'),
+      );
     });
 
     it('does not prune a row before it is rolled up', async () => {

@@ -50,7 +50,8 @@ export function createMemoryUsageStore(): MemoryUsageStore {
         });
       addToRollups(fresh);
     },
-    openJournal: (bootId) => createMemoryUsageJournal({ rows, bootId, nextSeq: () => ++seq, addToRollups, addDeltas }),
+    openJournal: (bootId) =>
+      createMemoryUsageJournal({ rows, bootId, nextSeq: () => ++seq, addToRollups, addDeltas }),
     async list(query: UsageLogQuery) {
       const after = decodeCursor(query.cursor);
       const page: MemoryUsageRow[] = [];
