@@ -114,8 +114,11 @@ export function createAuthenticator(
   options.changes?.subscribe((notice) => {
     notices++;
     if (notice.kind === 'key') cache.delete(notice.hash);
-    // Notices may have been missed: nothing cached can be trusted.
-    if (notice.kind === 'resync') cache.clear();
+    // Notices may have been missed: every cached answer is asked of the database again, but
+    // kept as the last answer while it cannot say (Redis often comes back before the database
+    // after a blip that cut both; dropping them would refuse every key until it does).
+    if (notice.kind === 'resync')
+      for (const entry of cache.values()) entry.expires = Number.NEGATIVE_INFINITY;
     if (notice.kind !== 'user') return;
     for (const [hash, entry] of cache) {
       if (entry.resolved?.principal.userId === notice.id) cache.delete(hash);

@@ -108,6 +108,33 @@ export function runUsageJournalContract(name: string, open: OpenStore<Storage>):
       expect(await storage().usage.get(first.requestId)).toEqual([first]);
     });
 
+    it('lets a late final record correct an interrupted row already rolled up', async () => {
+      // The serving process was alive but cut off (Redis or the database away): another one
+      // took it for dead, interrupted its row and folded it; then its true final record arrives.
+      const serving = journalOf(storage(), 'boot-a');
+      const final = record(6, { requestId: 'late', cost: 0.25, latencyMs: 900, firstByteMs: 40 });
+      await serving.open('late', { ...final, status: 0, usage: null, cost: null, latencyMs: 0 });
+      const sweeper = journalOf(storage(), 'boot-b');
+      expect(await sweeper.recover()).toBe(1);
+      expect(await sweeper.rollUp()).toBe(1);
+      expect((await storage().usage.rollups(ALL))[0]).toMatchObject({ requests: 1, errors: 1, cost: 0 });
+
+      await serving.append('late', final);
+      await serving.rollUp();
+      await sweeper.rollUp();
+      expect(await storage().usage.get('late')).toEqual([final]);
+      expect(await storage().usage.rollups(ALL)).toEqual(
+        rollupBatch([final]).filter((r) => r.dimension === 'all'),
+      );
+      const byKey = await storage().usage.rollups({ ...ALL, dimension: 'key' });
+      expect(byKey).toEqual(rollupBatch([final]).filter((r) => r.dimension === 'key'));
+      // Delivered again (a retried write): nothing changes twice.
+      await serving.append('late', final);
+      expect(await storage().usage.rollups(ALL)).toEqual(
+        rollupBatch([final]).filter((r) => r.dimension === 'all'),
+      );
+    });
+
     it('does not prune a row before it is rolled up', async () => {
       const journal = journalOf(storage(), 'boot-a');
       await journal.append('old', record(1, { startedAt: T0 }));

@@ -107,7 +107,7 @@ describe('client-key cache and the change feed', () => {
     expect(reads).toBe(3); // the other user's key was still cached
   });
 
-  it('drops every cached key on a resync, which follows notices a shared feed may have lost', async () => {
+  it('checks every cached key again after a resync, which follows notices a shared feed may have lost', async () => {
     const storage = createMemoryStorage();
     const changes = createMemoryChangeFeed();
     await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
@@ -121,5 +121,59 @@ describe('client-key cache and the change feed', () => {
     await expect(authenticate('secret', null)).resolves.toMatchObject({ keyId: 'k' });
     await changes.publish({ kind: 'resync' });
     await expect(authenticate('secret', null)).rejects.toMatchObject({ code: 'key_revoked' });
+  });
+
+  it('keeps a checked key as the fallback across a resync while the database is unreachable', async () => {
+    // A network blip hits Redis and the database together; Redis comes back first (a resync).
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let down = false;
+    let reads = 0;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        reads++;
+        if (down) throw new Error('connect ECONNREFUSED');
+        return storage.keys.findByHash(hash);
+      },
+    };
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
+    );
+    await authenticate('secret', null);
+    down = true;
+    await changes.publish({ kind: 'resync' });
+    // The resync makes the database be asked again; it cannot answer: the last answer stands.
+    await expect(authenticate('secret', null)).resolves.toMatchObject({ keyId: 'k' });
+    expect(reads).toBe(2);
+    // Revoked meanwhile; once the database answers, the key is checked again (within its TTL).
+    await storage.keys.revoke('k', 1_000);
+    down = false;
+    await expect(authenticate('secret', null)).rejects.toMatchObject({ code: 'key_revoked' });
+  });
+
+  it('still drops a key announced as changed after a resync, database or not', async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let down = false;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        if (down) throw new Error('connect ECONNREFUSED');
+        return storage.keys.findByHash(hash);
+      },
+    };
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
+    );
+    await authenticate('secret', null);
+    down = true;
+    await changes.publish({ kind: 'resync' });
+    await changes.publish({ kind: 'key', id: 'k', hash: HASH });
+    await expect(authenticate('secret', null)).rejects.toThrow('ECONNREFUSED');
   });
 });

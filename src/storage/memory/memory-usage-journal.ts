@@ -1,4 +1,6 @@
 import type { UsageRecord } from '../../spec/usage.js';
+import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
+import type { RollupRow } from '../accounting-ports.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
 
 export interface MemoryUsageRow {
@@ -16,6 +18,8 @@ export function createMemoryUsageJournal(input: {
   readonly bootId: string;
   readonly nextSeq: () => number;
   readonly addToRollups: (records: readonly UsageRecord[]) => void;
+  /** Adds rollup deltas as they are (a correction may subtract). */
+  readonly addDeltas: (deltas: readonly RollupRow[]) => void;
 }): UsageJournal {
   const { rows, bootId } = input;
   // Per journal: an entry is only ever written by the boot that opened it.
@@ -50,7 +54,12 @@ export function createMemoryUsageJournal(input: {
         });
         return;
       }
-      if (row.rolledUp) return;
+      if (row.rolledUp) {
+        // Folded rows are final for good, except an interrupted one: its true final record
+        // replaces it, and the rollups get the difference.
+        if (!isInterrupted(row.record)) return;
+        input.addDeltas(rollupCorrection(row.record, record));
+      }
       row.record = structuredClone(record);
       row.open = false;
     },

@@ -22,13 +22,14 @@ export function createMemoryUsageStore(): MemoryUsageStore {
   /** Provisional rows (requests in flight) are not records yet. */
   const finished = () => rows.filter((row) => !row.open);
   // Added to what is there, as the SQL backends' `col = col + excluded.col` upserts do.
-  const addToRollups = (batch: readonly UsageRecord[]) => {
-    for (const delta of rollupBatch(batch)) {
+  const addDeltas = (deltas: readonly RollupRow[]) => {
+    for (const delta of deltas) {
       const id = `${delta.hour}\u0000${delta.dimension}\u0000${delta.value}`;
       const existing = rollups.get(id);
       rollups.set(id, existing ? addRows(existing, delta) : delta);
     }
   };
+  const addToRollups = (batch: readonly UsageRecord[]) => addDeltas(rollupBatch(batch));
   return {
     async insertBatch(batch) {
       // Batched records have no journal entry; they are identified by request id and start.
@@ -49,7 +50,8 @@ export function createMemoryUsageStore(): MemoryUsageStore {
         });
       addToRollups(fresh);
     },
-    openJournal: (bootId) => createMemoryUsageJournal({ rows, bootId, nextSeq: () => ++seq, addToRollups }),
+    openJournal: (bootId) =>
+      createMemoryUsageJournal({ rows, bootId, nextSeq: () => ++seq, addToRollups, addDeltas }),
     async list(query: UsageLogQuery) {
       const after = decodeCursor(query.cursor);
       const page: MemoryUsageRow[] = [];

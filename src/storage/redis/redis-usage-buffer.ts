@@ -14,8 +14,9 @@ export interface RedisUsageBufferOptions {
   /** The bound (`usage.buffer.max_records`). */
   readonly maxRecords: number;
   /**
-   * Liveness: a boot whose key was not refreshed this long is dead; entries its shipper read
-   * but did not acknowledge are claimed by another instance after this long (`usage.buffer.claim_after_ms`).
+   * Liveness: a boot whose key a sweeper has seen missing for this long is dead; entries its
+   * shipper read but did not acknowledge are claimed by another instance after this long
+   * (`usage.buffer.claim_after_ms`).
    */
   readonly claimAfterMs: number;
   readonly now: () => number;
@@ -44,9 +45,13 @@ const GROUP = 'shippers';
  * - Entries a consumer read but never acknowledged (it died, or Postgres failed under it and it
  *   stopped retrying) are taken over with XAUTOCLAIM once idle for `claimAfterMs`.
  * - Liveness: each boot refreshes `<prefix>usage:live:<boot>` (TTL `claimAfterMs`) and is listed
- *   in the hash `<prefix>usage:boots`. A sweep by any instance finds boots whose key expired;
- *   once every entry such a boot wrote has been shipped (nothing left in the stream at or before
- *   the newest entry when it was found dead), its provisional rows become `interrupted`.
+ *   in the hash `<prefix>usage:boots`. A sweep by any instance finds boots whose key is missing;
+ *   one it has seen missing for `claimAfterMs` (its own clock, counted again from zero whenever
+ *   its link to Redis comes back: after an outage every key has expired, and the live ones come
+ *   back with their next heartbeat) is dead. Once every entry a dead boot wrote has been shipped
+ *   (nothing left in the stream at or before the newest entry when it was found dead), its
+ *   provisional rows become `interrupted`. A final record that arrives later still replaces
+ *   them (the journal sink corrects the rollups).
  */
 export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJournal {
   const { link, sink, boot, logger, claimAfterMs, now } = options;
@@ -60,6 +65,14 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   let backlog = 0;
   let oldestAt: number | null = null;
   let lastSweep = 0;
+  /**
+   * When this process first saw each other boot's liveness key missing. Dropped when the link
+   * comes back: what was seen before an outage says nothing about who is alive after it.
+   */
+  const missingSince = new Map<string, number>();
+  const stopWatching = link.onChange((up) => {
+    if (up) missingSince.clear();
+  });
 
   const add = async (entry: string, record: UsageRecord, final: boolean) => {
     await client.xadd(
@@ -103,9 +116,14 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     for (const [other, mark] of Object.entries(boots)) {
       if (other === boot) continue;
       if ((await client.exists(liveKey(other))) === 1) {
+        missingSince.delete(other);
         if (mark !== '') await client.hset(bootsKey, other, '');
         continue;
       }
+      // Missing a while (seen by this process, since its link to Redis last came back): dead.
+      const since = missingSince.get(other);
+      if (since === undefined) missingSince.set(other, now());
+      if (since === undefined || now() - since < claimAfterMs) continue;
       // Every entry the dead boot wrote is at or before the newest entry now in the stream.
       let until = mark;
       if (until === '') {
@@ -120,6 +138,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     if (dead.length === 0) return 0;
     const interrupted = await sink.interrupt(dead);
     await client.hdel(bootsKey, ...dead);
+    for (const d of dead) missingSince.delete(d);
     await sink.rollUp();
     if (interrupted > 0)
       logger.warn(
@@ -224,6 +243,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     })),
     async close() {
       clearInterval(beating);
+      stopWatching();
       await shipper.stop(2_000);
       await sink.rollUp().catch(() => {});
       // Leaving: the liveness key goes, so a sweep may finish this boot's rows without waiting.

@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { UsageRecord } from '../../spec/usage.js';
 import { rollupBatch } from '../../usage/rollup.js';
+import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
 import { type AccountingTables, USAGE_RECORD_COLUMNS, type UsageRecordsTable } from './accounting-schema.js';
 import type { SqlDialect } from './dialect.js';
@@ -25,8 +26,9 @@ export interface JournalEntry {
 export interface JournalSink {
   /**
    * One transaction: a final record replaces its entry's provisional row (unless that row was
-   * rolled up already, which makes it final for good); a provisional record never replaces
-   * anything; an entry delivered again adds no row.
+   * rolled up already, which makes it final for good; but an `interrupted` row, written because
+   * the process seemed dead, takes its late final record even then, and the rollups get the
+   * difference); a provisional record never replaces anything; an entry delivered again adds no row.
    */
   write(entries: readonly JournalEntry[]): Promise<void>;
   /** Folds finished rows not yet in the hourly rollups into them; resolves to how many. */
@@ -62,6 +64,33 @@ const INTERRUPTED = {
  */
 export function sqlJournalSink(db: Kysely<AccountingTables>, dialect: SqlDialect): JournalSink {
   const lockRows = dialect.name === 'postgres';
+  /**
+   * Interrupted rows already folded whose true final record is here (its process was alive, cut
+   * off): replaced by it, the rollups corrected by the difference, in the write's transaction.
+   * Locked, so an instance shipping the same final at once waits and then finds nothing to do.
+   */
+  const correctFolded = async (
+    trx: Kysely<AccountingTables>,
+    entries: readonly string[],
+    byEntry: ReadonlyMap<string, JournalEntry>,
+  ) => {
+    let q = trx
+      .selectFrom('usage_records')
+      .selectAll()
+      .where('entry', 'in', [...entries])
+      .where('rolled_up', '=', 1)
+      .where('open', '=', 0)
+      .where('error_code', '=', INTERRUPTED_CODE);
+    if (lockRows) q = q.forUpdate();
+    const rows = (await q.execute()) as Selectable<UsageRecordsTable>[];
+    for (const row of rows) {
+      const final = row.entry === null ? undefined : byEntry.get(row.entry);
+      const before = fromRow(row);
+      if (!final || !isInterrupted(before)) continue;
+      await addToRollups(trx, dialect, rollupCorrection(before, final.record));
+      await trx.updateTable('usage_records').set(toRow(final.record)).where('seq', '=', row.seq).execute();
+    }
+  };
   return {
     async write(entries) {
       // One entry per statement: a final delivered with its provisional one wins over it.
@@ -82,6 +111,12 @@ export function sqlJournalSink(db: Kysely<AccountingTables>, dialect: SqlDialect
       if (rows.length === 0) return;
       const chunk = Math.floor(dialect.insertChunk * 0.9);
       await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < finals.length; i += chunk)
+          await correctFolded(
+            trx,
+            finals.slice(i, i + chunk).map((r) => r.entry),
+            byEntry,
+          );
         for (let i = 0; i < opened.length; i += chunk)
           await trx
             .insertInto('usage_records')

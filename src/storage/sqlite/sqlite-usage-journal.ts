@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { UsageRecord } from '../../spec/usage.js';
 import { blankUsageRecord } from '../../usage/blank-record.js';
 import { rollupBatch } from '../../usage/rollup.js';
+import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
 import type { UsageRecordsTable } from '../sql/accounting-schema.js';
 import { ADDITIVE_COLUMNS, fromRow, toRollupRow, toRow } from '../sql/usage-rows.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
@@ -47,6 +48,14 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
       .map((c) => `${c} = excluded.${c}`)
       .join(', ')}, open = 0 where usage_records.rolled_up = 0`,
   );
+  // The exception: an interrupted row (its process seemed dead) takes its true final record even
+  // once folded, and the rollups get the difference in the same transaction (`correct`).
+  const folded = raw.prepare(
+    `select * from usage_records where entry = ? and rolled_up = 1 and open = 0 and error_code = '${INTERRUPTED_CODE}'`,
+  );
+  const replaceFolded = raw.prepare(
+    `update usage_records set ${columns.map((c) => `${c} = @${c}`).join(', ')} where seq = @seq`,
+  );
   /** Provisional rows this boot opened, by entry: the final write updates them by rowid. */
   const opened = new Map<string, number | bigint>();
   const interrupt = raw.prepare(
@@ -77,6 +86,14 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     return rows.length;
   });
   const params = (entry: string, record: UsageRecord) => ({ ...toRow(record), entry, boot_id: bootId });
+  const correct = (entry: string, record: UsageRecord) => {
+    const row = folded.get(entry) as Selectable<UsageRecordsTable> | undefined;
+    if (!row) return;
+    const before = fromRow(row);
+    if (!isInterrupted(before)) return;
+    for (const delta of rollupCorrection(before, record)) addRollup.run(toRollupRow(delta));
+    replaceFolded.run({ ...toRow(record), seq: row.seq });
+  };
   const queue = groupCommit(raw);
   return {
     open(entry, record) {
@@ -99,7 +116,7 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
         } catch (err) {
           // The entry has a row already (a write retried after it landed): one row per request.
           if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-          upsertFinal.run(params(entry, record));
+          if (upsertFinal.run(params(entry, record)).changes === 0) correct(entry, record);
         }
       });
     },
