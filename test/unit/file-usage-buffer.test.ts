@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileUsageBuffer } from '../../src/runtime/node/file-usage-buffer.js';
 import { silentLogger } from '../../src/spec/logger.js';
@@ -25,6 +26,36 @@ function databaseSink() {
   return { sink, rows, state };
 }
 
+/** A pid no process has any more. */
+async function deadPid(): Promise<number> {
+  const gone = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => gone.once('exit', resolve));
+  return gone.pid ?? 0;
+}
+
+const OPENER = fileURLToPath(new URL('../support/journal-opener.ts', import.meta.url));
+
+/** Starts test/support/journal-opener.ts; resolves once it is ready to race. */
+async function startOpener(base: string, rounds: number) {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), OPENER, base, String(rounds)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  await waitFor(() => out.startsWith('ready\n'), 'the opener to start', 15_000);
+  const result = async (): Promise<string[]> => {
+    await waitFor(() => out.split('\n').length > 2, 'the opener to report', 15_000);
+    return JSON.parse(out.split('\n')[1] ?? '[]') as string[];
+  };
+  return { child, result };
+}
+
 const record = (id: string) => ({ ...blankUsageRecord(id, 'chat', 1_000), status: 200, firstByteMs: 7 });
 
 describe('the local usage journal file (Postgres without Redis)', () => {
@@ -33,9 +64,12 @@ describe('the local usage journal file (Postgres without Redis)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-file-'));
   });
+  let openers: ChildProcess[] = [];
   afterEach(() => {
     other?.kill('SIGKILL');
     other = null;
+    for (const o of openers) o.kill('SIGKILL');
+    openers = [];
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -128,4 +162,104 @@ describe('the local usage journal file (Postgres without Redis)', () => {
     expect(existsSync(join(dir, 'usage.2.jsonl'))).toBe(false);
     await buffer.close();
   });
+
+  it('takes over a lock left with its own pid (a container restarted as pid 1) and replays that file', async () => {
+    const path = join(dir, 'usage.jsonl');
+    const done: JournalEntry = { entry: 'done', boot: 'x', final: true, record: record('r-done') };
+    const open: JournalEntry = { entry: 'open', boot: 'x', final: false, record: record('r-open') };
+    writeFileSync(path, `${JSON.stringify(done)}\n${JSON.stringify(open)}\n`);
+    writeFileSync(`${path}.lock`, String(process.pid));
+    const db = databaseSink();
+    const buffer = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'a',
+      logger: silentLogger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    expect(await buffer.recover()).toBe(1);
+    await waitFor(() => db.rows.size === 2, 'the previous boot records shipped');
+    expect(db.rows.get('open')?.record.errorCode).toBe('interrupted');
+    expect(db.rows.get('done')?.record.status).toBe(200);
+    expect(existsSync(join(dir, 'usage.1.jsonl'))).toBe(false);
+    await buffer.close();
+  });
+
+  it('does not hand the same file to a second journal of the same process', async () => {
+    const path = join(dir, 'usage.jsonl');
+    const db = databaseSink();
+    const options = { path, sink: db.sink, logger: silentLogger, maxRecords: 10, now: Date.now };
+    const first = fileUsageBuffer({ ...options, boot: 'a' });
+    const second = fileUsageBuffer({ ...options, boot: 'b' });
+    await first.recover();
+    await second.recover();
+    first.open('e1', record('r1'));
+    // Had the second taken the first's file, it would have replayed e1 as interrupted.
+    expect(existsSync(join(dir, 'usage.1.jsonl'))).toBe(true);
+    second.append('e2', record('r2'));
+    await waitFor(() => db.rows.has('e2'), 'the second journal shipping');
+    expect(db.rows.has('e1')).toBe(false);
+    await second.close();
+    await first.close();
+  });
+
+  it.skipIf(process.platform !== 'linux')(
+    'takes over a lock whose pid now belongs to another process (pid reused after a reboot)',
+    async () => {
+      const path = join(dir, 'usage.jsonl');
+      other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+      const left: JournalEntry = { entry: 'old', boot: 'x', final: true, record: record('r-old') };
+      writeFileSync(path, `${JSON.stringify(left)}\n`);
+      // The lock names a live pid, but that process started after the lock's owner did.
+      writeFileSync(`${path}.lock`, JSON.stringify({ pid: other.pid, started: 'another-boot/12345' }));
+      const db = databaseSink();
+      const buffer = fileUsageBuffer({
+        path,
+        sink: db.sink,
+        boot: 'a',
+        logger: silentLogger,
+        maxRecords: 10,
+        now: Date.now,
+      });
+      await buffer.recover();
+      await waitFor(() => db.rows.has('old'), 'the stranded record shipped');
+      expect(existsSync(join(dir, 'usage.1.jsonl'))).toBe(false);
+      await buffer.close();
+    },
+  );
+
+  it('gives two processes starting at once on a stale lock distinct files, and respects both', async () => {
+    const rounds = 40;
+    const stale = String(await deadPid());
+    for (let round = 0; round < rounds; round++) {
+      mkdirSync(join(dir, String(round)));
+      writeFileSync(join(dir, String(round), 'usage.jsonl.lock'), stale);
+    }
+    const a = await startOpener(dir, rounds);
+    const b = await startOpener(dir, rounds);
+    openers = [a.child, b.child];
+    const go = `${Date.now() + 200} 15\n`;
+    a.child.stdin?.write(go);
+    b.child.stdin?.write(go);
+    const [tookA, tookB] = await Promise.all([a.result(), b.result()]);
+    const both = tookA.map((x, round) => [x, tookB[round]]);
+    for (const [x, y] of both) {
+      expect([x, y].sort()).toEqual(['usage.1.jsonl', 'usage.jsonl']);
+    }
+    // Both openers are alive and hold their files: a third start takes the slot after theirs.
+    const db = databaseSink();
+    const path = join(dir, '0', 'usage.jsonl');
+    const third = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'c',
+      logger: silentLogger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    await third.recover();
+    expect(existsSync(join(dir, '0', 'usage.2.jsonl'))).toBe(true);
+    await third.close();
+  }, 60_000);
 });

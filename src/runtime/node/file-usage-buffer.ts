@@ -15,6 +15,7 @@ import type { UsageRecord } from '../../spec/usage.js';
 import type { JournalEntry, JournalSink } from '../../storage/sql/sql-usage-journal.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS } from '../../storage/usage-journal.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
+import { lockJournal } from './journal-lock.js';
 
 export interface FileUsageBufferOptions {
   /** The journal file (`usage.buffer.file`): one per process. */
@@ -161,26 +162,6 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
   };
 }
 
-/**
- * One process per journal file: a second one would replay the first one's requests in flight as
- * interrupted, and its rewrites would leave the first appending to a file no longer there. The
- * lock file holds the owner's pid; a lock whose process is gone (a crash) is taken over.
- */
-function lockJournal(path: string): (() => void) | null {
-  const lock = `${path}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'EEXIST' || attempt > 0) throw err;
-      const owner = Number(readFileSync(lock, 'utf8'));
-      if (processAlive(owner)) return null;
-      rmSync(lock, { force: true });
-    }
-  }
-}
-
 /** Journal slots per configured path: processes sharing a working directory each take one. */
 const MAX_SLOTS = 16;
 
@@ -189,17 +170,6 @@ function slotPath(path: string, slot: number): string {
   if (slot === 0) return path;
   const ext = extname(path);
   return `${path.slice(0, path.length - ext.length)}.${slot}${ext}`;
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, owned by someone else.
-    return (err as { code?: string }).code === 'EPERM';
-  }
 }
 
 /** The file's entries, the last state of each (a final record wins over its provisional one). */
