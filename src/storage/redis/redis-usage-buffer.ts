@@ -1,6 +1,7 @@
 import type { Logger } from '../../spec/logger.js';
 import type { UsageRecord } from '../../spec/usage.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
+import { atStage } from '../../usage/shipping-failure.js';
 import type { JournalEntry, JournalSink } from '../sql/sql-usage-journal.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -118,9 +119,9 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
       if (left === undefined || idAfter(left, until)) dead.push(other);
     }
     if (dead.length === 0) return 0;
-    const interrupted = await sink.interrupt(dead);
+    const interrupted = await atStage('database', () => sink.interrupt(dead));
     await client.hdel(bootsKey, ...dead);
-    await sink.rollUp();
+    await atStage('database', () => sink.rollUp());
     if (interrupted > 0)
       logger.warn(
         { boots: dead.length, interrupted },
@@ -162,9 +163,9 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
         // Not written by a gateway: it can never be shipped, so it is removed, and said.
         if (unreadable.length > 0)
           logger.error({ ids: unreadable }, 'usage: unreadable journal entries removed');
-        await sink.write(held.flatMap((h) => (h.entry ? [h.entry] : [])));
+        await atStage('database', () => sink.write(held.flatMap((h) => (h.entry ? [h.entry] : []))));
         // Folded by the shipper too: an instance shipping a dead one's records serves nothing.
-        await sink.rollUp();
+        await atStage('database', () => sink.rollUp());
         const ids = held.map((h) => h.id);
         held = [];
         // Written to Postgres: acknowledged and deleted (a re-delivery would insert nothing).
@@ -195,7 +196,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   beat();
   const beating = setInterval(beat, Math.max(250, Math.floor(claimAfterMs / 3)));
   beating.unref?.();
-  const shipper = startShipper({ name: 'redis', shipOnce, idleMs: IDLE_MS, logger });
+  const shipper = startShipper({ name: 'redis', shipOnce, stage: 'redis', idleMs: IDLE_MS, logger });
 
   return {
     open: (entry, record) => add(entry, record, false),
