@@ -2,8 +2,9 @@ import type { Logger } from '../../spec/logger.js';
 import type { UsageRecord } from '../../spec/usage.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
 import { atStage } from '../../usage/shipping-failure.js';
-import type { JournalEntry, JournalSink } from '../sql/sql-usage-journal.js';
+import type { JournalSink } from '../sql/sql-usage-journal.js';
 import type { RedisLink } from './redis-link.js';
+import { autoclaimReply, type Held, parseEntries, type RawEntry } from './usage-stream-replies.js';
 
 export interface RedisUsageBufferOptions {
   readonly link: RedisLink;
@@ -20,12 +21,6 @@ export interface RedisUsageBufferOptions {
    */
   readonly claimAfterMs: number;
   readonly now: () => number;
-}
-
-/** A stream entry read by this shipper (null: not a journal entry it can read). */
-interface Held {
-  readonly id: string;
-  readonly entry: JournalEntry | null;
 }
 
 /** Entries read and shipped per batch. */
@@ -131,14 +126,14 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   };
 
   const readBatch = async (): Promise<Held[]> => {
-    const claimed = (await client.xautoclaim(stream, GROUP, boot, claimAfterMs, '0-0', 'COUNT', BATCH)) as [
-      string,
-      [string, string[] | null][],
-    ];
-    const taken = parseEntries(claimed[1]);
-    if (taken.length > 0) return taken;
+    const claimed = autoclaimReply(
+      await client.xautoclaim(stream, GROUP, boot, claimAfterMs, '0-0', 'COUNT', BATCH),
+    );
+    // Deleted while pending (Redis 6.2 keeps them pending): shipped or removed by someone else.
+    if (claimed.deleted.length > 0) await client.xack(stream, GROUP, ...claimed.deleted);
+    if (claimed.entries.length > 0) return claimed.entries;
     const read = (await client.xreadgroup('GROUP', GROUP, boot, 'COUNT', BATCH, 'STREAMS', stream, '>')) as
-      | [string, [string, string[] | null][]][]
+      | [string, RawEntry[]][]
       | null;
     return parseEntries(read?.[0]?.[1] ?? []);
   };
@@ -231,28 +226,6 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
       await client.del(liveKey(boot)).catch(() => {});
     },
   };
-}
-
-function parseEntries(raw: readonly [string, string[] | null][]): Held[] {
-  const out: Held[] = [];
-  for (const [id, fields] of raw) {
-    // A claimed entry deleted meanwhile has no fields: it was shipped by someone else.
-    if (!fields) continue;
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
-    out.push({ id, entry: parseEntry(f) });
-  }
-  return out;
-}
-
-/** A stream entry as written by `add`; one that is not (written by hand?) cannot be shipped. */
-function parseEntry(f: Record<string, string>): JournalEntry | null {
-  if (f.e === undefined || f.b === undefined || f.r === undefined) return null;
-  try {
-    return { entry: f.e, boot: f.b, final: f.f === '1', record: JSON.parse(f.r) as UsageRecord };
-  } catch {
-    return null;
-  }
 }
 
 /** The time part of a stream id (`<ms>-<seq>`). */
