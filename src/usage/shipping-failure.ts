@@ -58,7 +58,9 @@ export function failureCategory(err: unknown, stage: ShippingStage): string {
   const cause = err instanceof StageFailure ? err.cause : err;
   if (at === 'file') return 'journal file write failed';
   const name = at === 'database' ? 'database' : 'redis';
-  return unreachable(cause) ? `${name} unreachable` : `${name} ${at === 'database' ? 'write' : 'command'} failed`;
+  return unreachable(cause)
+    ? `${name} unreachable`
+    : `${name} ${at === 'database' ? 'write' : 'command'} failed`;
 }
 
 /** The driver's own message, for the log. */

@@ -82,7 +82,9 @@ describe('the local usage journal file (Postgres without Redis)', () => {
   it("shows /health a category of the shipping failure, never the database's own error text", async () => {
     const logged: object[] = [];
     const logger = { ...silentLogger, error: (obj: object) => void logged.push(obj) };
-    let failure: Error = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+    let failure: Error = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), {
+      code: 'ECONNREFUSED',
+    });
     const sink: JournalSink = {
       async write() {
         throw failure;

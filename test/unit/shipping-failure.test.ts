@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { atStage, failureCategory, failureDetail } from '../../src/usage/shipping-failure.js';
 
 const rejectWith = (err: unknown) => () => Promise.reject(err);
-const caught = async (work: () => Promise<unknown>) => work().then(() => null, (err: unknown) => err);
+const caught = async (work: () => Promise<unknown>) =>
+  work().then(
+    () => null,
+    (err: unknown) => err,
+  );
 
 describe('the usage shipping failure /health shows', () => {
   it('names the stage and whether it was unreachable, keeping the error text for the log', async () => {

@@ -9,7 +9,13 @@ describe("XAUTOCLAIM's reply, as Redis 6.2 and 7 send it", () => {
   it('reads the claimed entries from the 2-element reply of Redis 6.2, and names the deleted ones', () => {
     // 6.2: [next cursor, entries]; an entry deleted while pending comes back with nil fields and
     // stays in the pending list until acknowledged.
-    const reply = ['0-0', [['1-0', fields], ['2-0', null]]];
+    const reply = [
+      '0-0',
+      [
+        ['1-0', fields],
+        ['2-0', null],
+      ],
+    ];
     expect(autoclaimReply(reply)).toEqual({
       entries: [{ id: '1-0', entry: { entry: 'entry-1', boot: 'boot-a', final: true, record } }],
       deleted: ['2-0'],
