@@ -205,6 +205,20 @@ export const fileConfigSchema = z
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 
+/**
+ * A secret set in env: 16+ characters, and not one of deploy/.env.example's placeholders
+ * (`change-me-...`): those are public, so an unedited copy of the example must not start.
+ */
+function secretSchema(name: string) {
+  return z
+    .string()
+    .min(16, `${name} must be at least 16 characters`)
+    .refine((value) => !/^change-me/i.test(value), {
+      message: `${name} is still the placeholder from deploy/.env.example: set a random value (openssl rand -base64 32)`,
+    })
+    .optional();
+}
+
 export const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -227,12 +241,9 @@ export const envSchema = z
     BODY_LIMIT: z.string().min(1).optional(),
     CORS_ORIGINS: z.string().min(1).optional(),
     /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
-    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    ADMIN_TOKEN: secretSchema('ADMIN_TOKEN'),
     /** The sealing key for upstream keys at rest; unset: a key file generated beside the database. */
-    SWITCHBOARD_SECRET_KEY: z
-      .string()
-      .min(16, 'SWITCHBOARD_SECRET_KEY must be at least 16 characters')
-      .optional(),
+    SWITCHBOARD_SECRET_KEY: secretSchema('SWITCHBOARD_SECRET_KEY'),
     DEFAULT_MODEL: z.string().min(1).optional(),
     /**
      * The secret shared with edge Workers (docs/workers.md, "Edge and origin"): set, this

@@ -1,6 +1,7 @@
 import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageJournal } from '../storage/usage-journal.js';
+import { failureCategory, failureDetail, type ShippingStage } from './shipping-failure.js';
 
 /**
  * A usage journal that holds records in a buffer outside this process's memory (a Redis
@@ -23,7 +24,11 @@ export interface BacklogDetail {
   readonly oldest_age_ms: number | null;
   /** The bound (`usage.buffer.max_records`): past it, new model requests are refused. */
   readonly max_records: number;
-  /** Why the last shipping attempt failed; null once one succeeded. */
+  /**
+   * Why the last shipping attempt failed, as a category (`database unreachable`, `redis
+   * unreachable`, `database write failed`, ...): the error text is in the log; null once an
+   * attempt succeeded.
+   */
   readonly last_error: string | null;
 }
 
@@ -40,7 +45,7 @@ export function backlogCheck(detail: () => BacklogDetail): HealthCheck {
 }
 
 export interface Shipper {
-  /** The message of the last failed attempt; null after a success. */
+  /** The category of the last failed attempt (src/usage/shipping-failure.ts); null after a success. */
   readonly lastError: string | null;
   /** Ships now instead of at the next tick. */
   kick(): void;
@@ -59,6 +64,8 @@ const MAX_BACKOFF_MS = 30_000;
 export function startShipper(options: {
   readonly name: string;
   readonly shipOnce: () => Promise<number>;
+  /** The stage of errors `shipOnce` throws untagged (see `atStage`): the buffer's own. */
+  readonly stage: ShippingStage;
   readonly idleMs: number;
   readonly logger: Logger;
 }): Shipper {
@@ -78,10 +85,10 @@ export function startShipper(options: {
       return shipped;
     } catch (err) {
       failures++;
-      lastError = err instanceof Error ? err.message : String(err);
+      lastError = failureCategory(err, options.stage);
       if (failures === 1 || failures % 20 === 0)
         logger.error(
-          { buffer: name, failures, err: lastError },
+          { buffer: name, failures, failure: lastError, err: failureDetail(err) },
           'usage shipping failed: records stay buffered and are retried',
         );
       return -1;

@@ -126,3 +126,33 @@ describe('group commit: one failing write', () => {
     }
   });
 });
+
+describe('group commit: a transaction of the storage open on the same connection', () => {
+  it('waits for it to end, so a rollback of that transaction does not take the committed rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-group-commit-'));
+    const db = new BetterSqlite3(join(dir, 'g.db'));
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.exec('create table t (id integer primary key, v text not null)');
+      const insert = db.prepare('insert into t (id, v) values (?, ?)');
+      const queue = groupCommit(db);
+      // An admin transaction (Kysely on this connection) awaiting async work, e.g. resealing keys.
+      db.exec('begin');
+      db.prepare('insert into t (id, v) values (?, ?)').run(9, 'admin');
+      let reported = false;
+      const written = queue(() => insert.run(1, 'usage')).then(() => {
+        reported = true;
+      });
+      for (let i = 0; i < 5; i++) await turn();
+      // Not reported committed while it could only be a savepoint inside the open transaction.
+      expect(reported).toBe(false);
+      db.exec('rollback');
+      await written;
+      expect(db.prepare('select id, v from t order by id').all()).toEqual([{ id: 1, v: 'usage' }]);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

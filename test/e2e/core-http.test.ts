@@ -105,7 +105,7 @@ describe('service routes', () => {
       backlog: 3,
       oldest_age_ms: 900,
       max_records: 10,
-      last_error: 'refused',
+      last_error: 'database unreachable',
     };
     const gateway = withoutDatabase([
       backlogCheck(() => backlog),
@@ -117,7 +117,7 @@ describe('service routes', () => {
       status: 'degraded',
       degraded: true,
       storage: 'unavailable',
-      usage: { backlog: 3, last_error: 'refused' },
+      usage: { backlog: 3, last_error: 'database unreachable' },
     });
     // Parts that do not buffer usage do not keep an instance without its database in service.
     const plain = withoutDatabase([

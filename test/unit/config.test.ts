@@ -53,6 +53,18 @@ describe('settings', () => {
     expect(configError(() => load('cache: { backend: redis }')).message).toContain('cache.backend');
   });
 
+  it('refuses the placeholder secrets of deploy/.env.example, so an unedited copy does not run', () => {
+    for (const name of ['ADMIN_TOKEN', 'SWITCHBOARD_SECRET_KEY']) {
+      const message = configError(() =>
+        resolveSettings({ env: { [name]: 'change-me-to-32-random-characters' } }),
+      ).message;
+      expect(message).toContain(name);
+      expect(message).toContain('placeholder');
+      // A real secret that merely contains the words is fine.
+      expect(() => resolveSettings({ env: { [name]: 'k3y-change-me-not-a-prefix-0123' } })).not.toThrow();
+    }
+  });
+
   it('names the field of a bad env value', () => {
     expect(configError(() => resolveSettings({ env: { PORT: 'eighty' } })).message).toContain('PORT');
     expect(configError(() => resolveSettings({ env: { BODY_LIMIT: 'lots' } })).message).toContain(

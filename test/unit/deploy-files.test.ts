@@ -93,8 +93,15 @@ describe('docker-compose.yml', () => {
       const env = processEnv(s);
       expect(env.DATABASE_URL).toMatch(/^postgres:\/\/switchboard:[^@]+@postgres:5432\/switchboard$/);
       expect(env.REDIS_URL).toBe('redis://redis:6379');
-      // The example values pass the gateway's own validation (secret lengths, URL shapes).
-      expect(() => envSchema.parse(env)).not.toThrow();
+      // Once its placeholders are replaced, the example passes the gateway's own validation
+      // (secret lengths, URL shapes); left unedited, the gateway refuses its public secrets.
+      expect(() => envSchema.parse(env)).toThrow(/ADMIN_TOKEN is still the placeholder/);
+      const edited = {
+        ...env,
+        ADMIN_TOKEN: 'Xq7vLr2NwP9sKd4TfB6hJm8cYz3Ga5Ue',
+        SWITCHBOARD_SECRET_KEY: 'Rb3Nc8Wk2Lp6Vt9Mf4Hs7Dq5Jx1Gz0Ay',
+      };
+      expect(() => envSchema.parse(edited)).not.toThrow();
       // Same channel configuration file for every instance.
       expect(s.volumes).toContain('./deploy/switchboard.yaml:/etc/switchboard/switchboard.yaml:ro');
       expect(env.CONFIG).toBe('/etc/switchboard/switchboard.yaml');

@@ -113,6 +113,53 @@ describe('the local usage journal file (Postgres without Redis)', () => {
     await second.close();
   });
 
+  it("shows /health a category of the shipping failure, never the database's own error text", async () => {
+    const logged: object[] = [];
+    const logger = { ...silentLogger, error: (obj: object) => void logged.push(obj) };
+    let failure: Error = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    const sink: JournalSink = {
+      async write() {
+        throw failure;
+      },
+      rollUp: async () => 0,
+      interrupt: async () => 0,
+      interruptOthers: async () => 0,
+    };
+    const buffer = fileUsageBuffer({
+      path: join(dir, 'usage.jsonl'),
+      sink,
+      boot: 'a',
+      logger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    await buffer.recover();
+    buffer.append('e1', record('r1'));
+    const lastError = async () =>
+      ((await buffer.health.check()).detail as { last_error: string | null }).last_error;
+    expect(await waitFor(lastError, 'a failed shipping attempt')).toBe('database unreachable');
+    // The detail (an internal address) is for the operator's log only.
+    expect(JSON.stringify(logged)).toContain('10.0.0.5:5432');
+    await buffer.close();
+
+    failure = new Error('permission denied for table usage_records (user switchboard_app)');
+    const again = fileUsageBuffer({
+      path: join(dir, 'usage.jsonl'),
+      sink,
+      boot: 'b',
+      logger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    await again.recover();
+    const category = async () =>
+      ((await again.health.check()).detail as { last_error: string | null }).last_error;
+    expect(await waitFor(category, 'a failed shipping attempt')).toBe('database write failed');
+    await again.close();
+  });
+
   it('says the backlog is full at the bound, and is not full again once it drains', async () => {
     const db = databaseSink();
     db.state.up = false;

@@ -15,6 +15,7 @@ import type { UsageRecord } from '../../spec/usage.js';
 import type { JournalEntry, JournalSink } from '../../storage/sql/sql-usage-journal.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS } from '../../storage/usage-journal.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
+import { atStage } from '../../usage/shipping-failure.js';
 import { lockJournal } from './journal-lock.js';
 
 export interface FileUsageBufferOptions {
@@ -92,14 +93,14 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
     if (!recovered) return 0;
     const batch = [...waiting.values()].slice(0, BATCH).map((w) => w.entry);
     if (batch.length > 0) {
-      await sink.write(batch);
+      await atStage('database', () => sink.write(batch));
       for (const e of batch) waiting.delete(e.entry);
-      await sink.rollUp();
+      await atStage('database', () => sink.rollUp());
     }
     if ((waiting.size === 0 && bytes >= COMPACT_AT_BYTES) || bytes >= COMPACT_ALWAYS_AT_BYTES) compact();
     return batch.length;
   };
-  const shipper = startShipper({ name: 'file', shipOnce, idleMs: IDLE_MS, logger });
+  const shipper = startShipper({ name: 'file', shipOnce, stage: 'file', idleMs: IDLE_MS, logger });
 
   return {
     open(entry, record) {

@@ -1,8 +1,10 @@
 import type { Logger } from '../../spec/logger.js';
 import type { UsageRecord } from '../../spec/usage.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
-import type { JournalEntry, JournalSink } from '../sql/sql-usage-journal.js';
+import { atStage } from '../../usage/shipping-failure.js';
+import type { JournalSink } from '../sql/sql-usage-journal.js';
 import type { RedisLink } from './redis-link.js';
+import { autoclaimReply, type Held, parseEntries, type RawEntry } from './usage-stream-replies.js';
 
 export interface RedisUsageBufferOptions {
   readonly link: RedisLink;
@@ -20,12 +22,6 @@ export interface RedisUsageBufferOptions {
    */
   readonly claimAfterMs: number;
   readonly now: () => number;
-}
-
-/** A stream entry read by this shipper (null: not a journal entry it can read). */
-interface Held {
-  readonly id: string;
-  readonly entry: JournalEntry | null;
 }
 
 /** Entries read and shipped per batch. */
@@ -136,10 +132,10 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
       if (left === undefined || idAfter(left, until)) dead.push(other);
     }
     if (dead.length === 0) return 0;
-    const interrupted = await sink.interrupt(dead);
+    const interrupted = await atStage('database', () => sink.interrupt(dead));
     await client.hdel(bootsKey, ...dead);
     for (const d of dead) missingSince.delete(d);
-    await sink.rollUp();
+    await atStage('database', () => sink.rollUp());
     if (interrupted > 0)
       logger.warn(
         { boots: dead.length, interrupted },
@@ -149,14 +145,14 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   };
 
   const readBatch = async (): Promise<Held[]> => {
-    const claimed = (await client.xautoclaim(stream, GROUP, boot, claimAfterMs, '0-0', 'COUNT', BATCH)) as [
-      string,
-      [string, string[] | null][],
-    ];
-    const taken = parseEntries(claimed[1]);
-    if (taken.length > 0) return taken;
+    const claimed = autoclaimReply(
+      await client.xautoclaim(stream, GROUP, boot, claimAfterMs, '0-0', 'COUNT', BATCH),
+    );
+    // Deleted while pending (Redis 6.2 keeps them pending): shipped or removed by someone else.
+    if (claimed.deleted.length > 0) await client.xack(stream, GROUP, ...claimed.deleted);
+    if (claimed.entries.length > 0) return claimed.entries;
     const read = (await client.xreadgroup('GROUP', GROUP, boot, 'COUNT', BATCH, 'STREAMS', stream, '>')) as
-      | [string, [string, string[] | null][]][]
+      | [string, RawEntry[]][]
       | null;
     return parseEntries(read?.[0]?.[1] ?? []);
   };
@@ -181,9 +177,9 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
         // Not written by a gateway: it can never be shipped, so it is removed, and said.
         if (unreadable.length > 0)
           logger.error({ ids: unreadable }, 'usage: unreadable journal entries removed');
-        await sink.write(held.flatMap((h) => (h.entry ? [h.entry] : [])));
+        await atStage('database', () => sink.write(held.flatMap((h) => (h.entry ? [h.entry] : []))));
         // Folded by the shipper too: an instance shipping a dead one's records serves nothing.
-        await sink.rollUp();
+        await atStage('database', () => sink.rollUp());
         const ids = held.map((h) => h.id);
         held = [];
         // Written to Postgres: acknowledged and deleted (a re-delivery would insert nothing).
@@ -214,7 +210,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   beat();
   const beating = setInterval(beat, Math.max(250, Math.floor(claimAfterMs / 3)));
   beating.unref?.();
-  const shipper = startShipper({ name: 'redis', shipOnce, idleMs: IDLE_MS, logger });
+  const shipper = startShipper({ name: 'redis', shipOnce, stage: 'redis', idleMs: IDLE_MS, logger });
 
   return {
     open: (entry, record) => add(entry, record, false),
@@ -250,28 +246,6 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
       await client.del(liveKey(boot)).catch(() => {});
     },
   };
-}
-
-function parseEntries(raw: readonly [string, string[] | null][]): Held[] {
-  const out: Held[] = [];
-  for (const [id, fields] of raw) {
-    // A claimed entry deleted meanwhile has no fields: it was shipped by someone else.
-    if (!fields) continue;
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
-    out.push({ id, entry: parseEntry(f) });
-  }
-  return out;
-}
-
-/** A stream entry as written by `add`; one that is not (written by hand?) cannot be shipped. */
-function parseEntry(f: Record<string, string>): JournalEntry | null {
-  if (f.e === undefined || f.b === undefined || f.r === undefined) return null;
-  try {
-    return { entry: f.e, boot: f.b, final: f.f === '1', record: JSON.parse(f.r) as UsageRecord };
-  } catch {
-    return null;
-  }
 }
 
 /** The time part of a stream id (`<ms>-<seq>`). */

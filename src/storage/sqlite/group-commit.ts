@@ -11,6 +11,8 @@ export type QueuedWrite = () => void;
  * crash). A commit costs about as much as a whole batch of inserts, so paying it once per turn
  * instead of once per request is most of the journal's cost under load.
  *
+ * While another transaction is open on the connection, the commit waits for it to end.
+ *
  * A write that throws fails alone (its promise rejects, the others commit), unless SQLite rolled
  * the whole transaction back (a full disk, an I/O error): then every write of the turn fails and
  * the callers keep their records for a retry.
@@ -45,13 +47,22 @@ export function groupCommit(raw: BetterSqlite): (write: QueuedWrite) => Promise<
     const index = queue.push(write) - 1;
     if (turn === null) {
       turn = new Promise((resolve, reject) => {
-        setImmediate(() => {
+        const attempt = () => {
+          // Another transaction is open on this connection (a Kysely transaction of the storage
+          // awaiting async work, e.g. the sealing of secrets): committing now would only make a
+          // savepoint inside it, reported committed yet lost if it rolls back. Wait for it to end
+          // (writes queued meanwhile join this group).
+          if (raw.inTransaction) {
+            setTimeout(attempt, 1);
+            return;
+          }
           try {
             resolve(flush());
           } catch (err) {
             reject(err);
           }
-        });
+        };
+        setImmediate(attempt);
       });
     }
     return turn.then((failed) => {
