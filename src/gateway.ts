@@ -74,6 +74,11 @@ export interface GatewayDeps {
   readonly wires?: WireRegistry;
   /** The admin API (`/admin/api/*`, `/stats`); absent = not mounted. */
   readonly admin?: GatewayAdminDeps;
+  /**
+   * Opens a key's sealed BYOK upstream key; `admin.box.open` when absent. Given on its own where
+   * the admin API is not mounted (an edge Worker) but BYOK keys are still served.
+   */
+  readonly openSecret?: (sealed: string) => Promise<string>;
   /** The origin's internal endpoints for edge Workers (src/edge/origin-routes.ts); absent = not mounted. */
   readonly edgeOrigin?: { readonly secret: string };
   /** The built admin panel, served at /admin (with the admin API); absent = not served. */
@@ -196,7 +201,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     cacheTtlMs: options.keyCacheTtlMs ?? 5_000,
     maxEntries: 10_000,
     now,
-    ...(deps.admin ? { openSecret: deps.admin.box.open } : {}),
+    ...(deps.openSecret
+      ? { openSecret: deps.openSecret }
+      : deps.admin
+        ? { openSecret: deps.admin.box.open }
+        : {}),
     ...(deps.hashKey ? { hashKey: deps.hashKey } : {}),
   });
   const authenticate = requireClientKey(keyLookup, deps.clientAddress);

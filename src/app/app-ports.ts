@@ -64,6 +64,12 @@ export interface AppPorts {
   readonly clientAddress?: ClientAddressOf;
   /** The built admin panel, when `admin.panel` is on and the runtime can serve it. */
   readonly panel?: PanelAssets;
+  /**
+   * False: no admin API, panel or /stats at all (an edge Worker: they are its origin's). Not
+   * mounted rather than filtered by path, so no spelling of a path (`/%61dmin/...`) reaches them.
+   * Default true.
+   */
+  readonly serveAdmin?: boolean;
   /** Receives every usage record after the durable writer (default: a debug log line). */
   readonly usageSink?: (record: UsageRecord) => void | Promise<void>;
   /**

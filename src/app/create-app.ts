@@ -64,7 +64,10 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     ports.repeat?.(() => {
       registry.refresh().catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed'));
     }, CHANNEL_POLL_MS) ?? (() => {});
-  const adminToken = await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined);
+  const serveAdmin = ports.serveAdmin ?? true;
+  const adminToken = serveAdmin
+    ? await ensureAdminToken(storage.meta, settings.secrets.adminToken ?? undefined)
+    : null;
   const journal = await openJournal(
     ports.usageJournal ?? storage.openUsageJournal?.(crypto.randomUUID()),
     logger,
@@ -93,14 +96,19 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     providers,
     wires: createWireRegistry(),
     channels: registry.snapshot,
-    admin: {
-      tokenDigest: adminToken.digest,
-      box,
-      session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
-      denyPrivateUpstreams: settings.denyPrivateUpstreams,
-      auditRetentionMs: settings.admin.auditRetentionMs,
-    },
-    ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
+    openSecret: box.open,
+    ...(adminToken
+      ? {
+          admin: {
+            tokenDigest: adminToken.digest,
+            box,
+            session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
+            denyPrivateUpstreams: settings.denyPrivateUpstreams,
+            auditRetentionMs: settings.admin.auditRetentionMs,
+          },
+          ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
+        }
+      : {}),
     ...(settings.secrets.edgeSecret ? { edgeOrigin: { secret: settings.secrets.edgeSecret } } : {}),
     ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),
     ...(ports.health ? { health: ports.health } : {}),
@@ -170,7 +178,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     providers,
     channels: registry.snapshot,
     usingDemoChannel: registry.usingDemoChannel,
-    generatedAdminToken: adminToken.generated,
+    generatedAdminToken: adminToken?.generated ?? null,
     refreshChannels: () => registry.refresh(),
     flushUsage: () => accounting.writer.flush(),
     async close() {

@@ -29,6 +29,15 @@ export interface EdgeKeyAnswer {
   readonly user: EdgeKeyOwner | null;
 }
 
+/**
+ * The most one usage batch may hold: the edge splits a longer backlog (after an outage, say) into
+ * batches within both bounds, and the origin refuses a larger body unread (413).
+ */
+export const EDGE_USAGE_MAX_RECORDS = 1_000;
+export const EDGE_USAGE_MAX_BYTES = 4 * 1024 * 1024;
+/** The key lookup and rollups bodies are a hash or a key id and two numbers: well under this. */
+export const EDGE_QUERY_MAX_BYTES = 4 * 1024;
+
 /** `POST /internal/edge/usage` body: one batch of the edge's usage records. */
 export interface EdgeUsageBatch {
   /** Random per batch, kept across the edge's retries of it. */

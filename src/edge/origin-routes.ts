@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
 import { bodyLimit } from '../http/body-limit.js';
@@ -8,14 +8,23 @@ import type { UsageRecord } from '../spec/usage.js';
 import type { Storage } from '../storage/ports.js';
 import {
   EDGE_KEY_LOOKUP_PATH,
+  EDGE_QUERY_MAX_BYTES,
   EDGE_ROLLUPS_PATH,
+  EDGE_USAGE_MAX_BYTES,
+  EDGE_USAGE_MAX_RECORDS,
   EDGE_USAGE_PATH,
   type EdgeKeyAnswer,
   type EdgeRollupAnswer,
   type EdgeUsageAnswer,
   KEY_HASH,
 } from './edge-protocol.js';
-import { REPLAY_WINDOW_S, SIGNATURE_HEADER, verifyEdgeSignature } from './edge-signature.js';
+import {
+  checkEdgeSignatureHeader,
+  REPLAY_WINDOW_S,
+  SIGNATURE_HEADER,
+  type SignatureCheck,
+  verifyEdgeSignature,
+} from './edge-signature.js';
 
 export interface EdgeOriginDeps {
   /** EDGE_SECRET: the routes exist only when it is set. */
@@ -25,9 +34,6 @@ export interface EdgeOriginDeps {
   readonly logger: Logger;
 }
 
-/** A batch is the edge's usage writer's `max_batch` records; this bounds what one request may hold. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const MAX_RECORDS = 20_000;
 /** Batch ids remembered beyond this are dropped oldest first (their records still dedup in the store). */
 const MAX_REMEMBERED = 100_000;
 
@@ -55,13 +61,16 @@ const usageBody = z.object({
         attempts: z.array(z.unknown()),
       }),
     )
-    .max(MAX_RECORDS),
+    .max(EDGE_USAGE_MAX_RECORDS),
 });
 
 /**
  * The origin's side of edge mode (docs/workers.md, "Edge and origin"): key lookups by hash,
- * usage batches, and one key's or user's rollups (a budget's spend on record), each request signed with EDGE_SECRET. An unsigned, badly signed or stale
- * request is refused (401 invalid_signature) before its body is parsed.
+ * usage batches, and one key's or user's rollups (a budget's spend on record), each request
+ * signed with EDGE_SECRET. A request without a well-formed, current signature header is refused
+ * (401 invalid_signature) before its body is read; a body over its endpoint's limit (a few KB for
+ * a lookup or rollups, EDGE_USAGE_MAX_BYTES for a batch) is refused (413) unread; and a body whose
+ * MAC does not match the method, path and timestamp is refused (401) before it is parsed.
  *
  * A batch sent twice (a retry after a lost answer, or a replay within the window) is counted
  * once: its id is remembered for the replay window, and past that (or on another origin
@@ -69,28 +78,37 @@ const usageBody = z.object({
  */
 export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): void {
   const seenBatches = new Map<string, number>();
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new GatewayError('body_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    },
-  });
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new GatewayError('body_too_large', `request body is larger than ${maxSize} bytes`);
+      },
+    });
+  const refuse = (c: Context<GatewayEnv>, check: SignatureCheck): never => {
+    // The reason goes to the log (an operator debugging clock skew needs it), not to the caller.
+    deps.logger.warn({ path: c.req.path, check }, 'edge request refused: signature');
+    throw new GatewayError('invalid_signature', 'the request is not signed with the edge secret');
+  };
+  // First of every route: costs the caller a header, not a body the origin holds while it waits.
+  const signatureHeader: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+    const check = checkEdgeSignatureHeader(c.req.header(SIGNATURE_HEADER), deps.now() / 1000);
+    if (check !== 'ok') refuse(c, check);
+    await next();
+  };
 
-  const signedJson = async (c: Context<GatewayEnv>): Promise<unknown> => {
-    const text = await c.req.text();
+  /** The body, once its MAC matches this endpoint (`path`: the route's, however the URL spelt it). */
+  const signedJson = async (c: Context<GatewayEnv>, path: string): Promise<unknown> => {
+    const body = await c.req.text();
     const check = await verifyEdgeSignature(
       deps.secret,
       c.req.header(SIGNATURE_HEADER),
-      text,
+      { method: c.req.method, path, body },
       deps.now() / 1000,
     );
-    if (check !== 'ok') {
-      // The reason goes to the log (an operator debugging clock skew needs it), not to the caller.
-      deps.logger.warn({ path: c.req.path, check }, 'edge request refused: signature');
-      throw new GatewayError('invalid_signature', 'the request is not signed with the edge secret');
-    }
+    if (check !== 'ok') refuse(c, check);
     try {
-      return JSON.parse(text);
+      return JSON.parse(body);
     } catch {
       throw new GatewayError('invalid_json', 'the body is not valid JSON');
     }
@@ -103,8 +121,8 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
     return result.data;
   };
 
-  app.post(EDGE_KEY_LOOKUP_PATH, limit, async (c) => {
-    const { hash } = parse(lookupBody, await signedJson(c));
+  app.post(EDGE_KEY_LOOKUP_PATH, signatureHeader, limit(EDGE_QUERY_MAX_BYTES), async (c) => {
+    const { hash } = parse(lookupBody, await signedJson(c, EDGE_KEY_LOOKUP_PATH));
     const key = await deps.storage.keys.findByHash(hash);
     const user = key ? await deps.storage.users.get(key.userId) : null;
     const answer: EdgeKeyAnswer = {
@@ -114,14 +132,14 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
     return c.json(answer, 200, { 'cache-control': 'no-store' });
   });
 
-  app.post(EDGE_ROLLUPS_PATH, limit, async (c) => {
-    const query = parse(rollupBody, await signedJson(c));
+  app.post(EDGE_ROLLUPS_PATH, signatureHeader, limit(EDGE_QUERY_MAX_BYTES), async (c) => {
+    const query = parse(rollupBody, await signedJson(c, EDGE_ROLLUPS_PATH));
     const answer: EdgeRollupAnswer = { rows: await deps.storage.usage.rollups(query) };
     return c.json(answer, 200, { 'cache-control': 'no-store' });
   });
 
-  app.post(EDGE_USAGE_PATH, limit, async (c) => {
-    const batch = parse(usageBody, await signedJson(c));
+  app.post(EDGE_USAGE_PATH, signatureHeader, limit(EDGE_USAGE_MAX_BYTES), async (c) => {
+    const batch = parse(usageBody, await signedJson(c, EDGE_USAGE_PATH));
     const nowS = deps.now() / 1000;
     forgetExpired(seenBatches, nowS);
     const duplicate = seenBatches.has(batch.batchId);

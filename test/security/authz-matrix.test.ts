@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, signEdgeBody } from '../../src/edge/edge-signature.js';
+import { SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
 import {
   ADMIN_VERDICTS,
   CARRIERS,
@@ -157,7 +157,11 @@ describe('authz matrix', () => {
           method: route.method,
           headers: {
             'content-type': 'application/json',
-            [SIGNATURE_HEADER]: await signEdgeBody(EDGE_SECRET, text, Date.now() / 1000),
+            [SIGNATURE_HEADER]: await signEdgeRequest(
+              EDGE_SECRET,
+              { method: route.method, path: route.path, body: text },
+              Date.now() / 1000,
+            ),
           },
           body: text,
         }),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDGE_KEY_LOOKUP_PATH, EDGE_USAGE_PATH } from '../../src/edge/edge-protocol.js';
-import { REPLAY_WINDOW_S, SIGNATURE_HEADER, signEdgeBody } from '../../src/edge/edge-signature.js';
+import { REPLAY_WINDOW_S, SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, waitFor } from '../support/http.js';
@@ -120,7 +121,7 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signEdgeBody(secret, text, signedAtS),
+        [SIGNATURE_HEADER]: await signEdgeRequest(secret, { method: 'POST', path, body: text }, signedAtS),
       },
       body: text,
     });
@@ -258,7 +259,11 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signEdgeBody(EDGE_SECRET, text, Date.now() / 1000),
+        [SIGNATURE_HEADER]: await signEdgeRequest(
+          EDGE_SECRET,
+          { method: 'POST', path: EDGE_USAGE_PATH, body: text },
+          Date.now() / 1000,
+        ),
       },
       body: text.replace('edge-forged', 'edge-forgex'),
     });
@@ -289,6 +294,65 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
     expect(unsigned.status).toBe(401);
   });
 
+  it('refuses a body signed for one internal endpoint when sent to another (401)', async () => {
+    const records = [edgeRecord({ requestId: 'edge-moved' })];
+    const batch = { batchId: 'batch-moved-0001', records };
+    const text = JSON.stringify(batch);
+    const signedForLookup = await signEdgeRequest(
+      EDGE_SECRET,
+      { method: 'POST', path: EDGE_KEY_LOOKUP_PATH, body: text },
+      Date.now() / 1000,
+    );
+    const moved = await fetch(`${origin.url}${EDGE_USAGE_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signedForLookup },
+      body: text,
+    });
+    expect(moved.status).toBe(401);
+    expect((await errorOf(moved)).code).toBe('invalid_signature');
+    expect(await recordsOf('edge-moved')).toHaveLength(0);
+  });
+
+  it('refuses an unsigned request before reading its body (the upload never has to end)', async () => {
+    // The body is announced as 10 MB and never sent: an origin that read it before checking the
+    // signature would wait for it and never answer.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${origin.url}${EDGE_USAGE_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+          req.destroy();
+        });
+      });
+      req.write('{"batchId":"');
+    });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error.code).toBe('invalid_signature');
+  });
+
+  it('limits a key lookup body to a few KB, signed or not', async () => {
+    const padded = { hash: '0'.repeat(64), padding: 'x'.repeat(64 * 1024) };
+    const res = await signedPost(EDGE_KEY_LOOKUP_PATH, padded);
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe('body_too_large');
+  });
+
+  it('does not serve the admin API under an encoded path at the edge (/%61dmin/...)', async () => {
+    for (const path of ['/%61dmin/api/keys', '/%61dmin/api/stats', '/%73tats', '/%61dmin/']) {
+      const res = await fetch(`${edge.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(res.status, path).toBe(404);
+    }
+  });
+
   it('does not serve the admin API or the internal endpoints at the edge', async () => {
     const res = await fetch(`${edge.url}/admin/api/keys`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -300,7 +364,11 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signEdgeBody(EDGE_SECRET, text, Date.now() / 1000),
+        [SIGNATURE_HEADER]: await signEdgeRequest(
+          EDGE_SECRET,
+          { method: 'POST', path: EDGE_KEY_LOOKUP_PATH, body: text },
+          Date.now() / 1000,
+        ),
       },
       body: text,
     });
@@ -316,7 +384,11 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            [SIGNATURE_HEADER]: await signEdgeBody(EDGE_SECRET, text, Date.now() / 1000),
+            [SIGNATURE_HEADER]: await signEdgeRequest(
+              EDGE_SECRET,
+              { method: 'POST', path, body: text },
+              Date.now() / 1000,
+            ),
           },
           body: text,
         });

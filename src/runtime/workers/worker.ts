@@ -27,8 +27,6 @@ interface Built {
   readonly settings: Settings;
   readonly storage: Storage;
   readonly logger: Logger;
-  /** Edge mode: keys and usage live on the origin, and so does the admin API. */
-  readonly edge: boolean;
 }
 
 /**
@@ -105,32 +103,15 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
       // Work after the response (usage write, limit settle, cache write) lives as long as the
       // request that made it, through its waitUntil.
       defer: (work) => requestContext.getStore()?.waitUntil(work),
-      ...(env.ASSETS ? { panel: assetsPanel(env.ASSETS) } : {}),
+      // At the edge the admin API, the panel and /stats are the origin's: not mounted at all.
+      ...(edge ? { serveAdmin: false } : env.ASSETS ? { panel: assetsPanel(env.ASSETS) } : {}),
       clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
       version: typeof SWITCHBOARD_VERSION === 'string' ? SWITCHBOARD_VERSION : 'dev',
     },
     settings,
   );
   channelsReadAt = Date.now();
-  return { app, settings, storage, logger, edge: edge !== null };
-}
-
-/** The admin API, the panel and /stats: in edge mode they are the origin's. */
-function servedByOrigin(path: string): boolean {
-  return path === '/stats' || path === '/admin' || path.startsWith('/admin/');
-}
-
-function originOnlyAnswer(): Response {
-  return Response.json(
-    {
-      error: {
-        message: 'this is an edge of Switchboard: the admin API and panel are served by its origin',
-        type: 'invalid_request_error',
-        code: 'route_not_found',
-      },
-    },
-    { status: 404 },
-  );
+  return { app, settings, storage, logger };
 }
 
 /**
@@ -168,8 +149,7 @@ export default {
           { status: 503 },
         );
       }
-      const { app, logger, edge } = ready;
-      if (edge && servedByOrigin(new URL(request.url).pathname)) return originOnlyAnswer();
+      const { app, logger } = ready;
       const now = Date.now();
       if (now - channelsReadAt >= CHANNEL_REFRESH_MS) {
         channelsReadAt = now;

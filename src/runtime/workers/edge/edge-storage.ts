@@ -1,6 +1,8 @@
 import {
   EDGE_KEY_LOOKUP_PATH,
   EDGE_ROLLUPS_PATH,
+  EDGE_USAGE_MAX_BYTES,
+  EDGE_USAGE_MAX_RECORDS,
   EDGE_USAGE_PATH,
   type EdgeKeyAnswer,
   type EdgeKeyLookup,
@@ -12,6 +14,7 @@ import {
 } from '../../../edge/edge-protocol.js';
 import { GatewayError } from '../../../errors/gateway-error.js';
 import type { Logger } from '../../../spec/logger.js';
+import type { UsageRecord } from '../../../spec/usage.js';
 import type { UsageStore } from '../../../storage/accounting-ports.js';
 import { createMemoryAuditStore } from '../../../storage/memory/memory-audit.js';
 import { createMemoryCacheStore } from '../../../storage/memory/memory-response-cache.js';
@@ -76,8 +79,12 @@ export function openEdgeStorage(deps: {
       await keyCache.set(hash, answer, at);
     }
     if (answer.user) {
-      if (owners.size >= MAX_OWNERS) owners.clear();
+      // Newest last; the oldest goes one at a time. (Clearing the table at the bound would drop
+      // the owner of a key another request has just read and is about to check: a valid key
+      // refused, and that refusal cached.)
+      owners.delete(answer.user.id);
       owners.set(answer.user.id, answer.user);
+      if (owners.size > MAX_OWNERS) owners.delete(owners.keys().next().value as string);
     }
     return answer;
   };
@@ -121,10 +128,14 @@ export function openEdgeStorage(deps: {
 
   const usage: UsageStore = {
     async insertBatch(records) {
-      if (records.length === 0) return;
-      // One id for every attempt of this batch: the origin counts it once however often it arrives.
-      const batch: EdgeUsageBatch = { batchId: crypto.randomUUID(), records };
-      await origin.post<EdgeUsageAnswer>(EDGE_USAGE_PATH, batch, { attempts: USAGE_ATTEMPTS });
+      // After an outage the writer hands over its whole backlog: it goes in batches the origin
+      // accepts. If a later batch fails the writer offers them all again; the origin skips the
+      // records it already holds (request id and start time).
+      for (const chunk of usageBatches(records, logger)) {
+        // One id for every attempt of this batch: the origin counts it once however often it arrives.
+        const batch: EdgeUsageBatch = { batchId: crypto.randomUUID(), records: chunk };
+        await origin.post<EdgeUsageAnswer>(EDGE_USAGE_PATH, batch, { attempts: USAGE_ATTEMPTS });
+      }
     },
     list: () => originOnly('the usage log'),
     get: () => originOnly('the usage log'),
@@ -159,4 +170,41 @@ export function openEdgeStorage(deps: {
     ping: () => origin.ping(),
     async close() {},
   };
+}
+
+const encoder = new TextEncoder();
+
+/** Room for the batch's own JSON around its records (the id, brackets, commas). */
+const BATCH_ENVELOPE_BYTES = 1_024;
+
+/**
+ * `records` in runs within the origin's limits (EDGE_USAGE_MAX_RECORDS, EDGE_USAGE_MAX_BYTES of
+ * JSON). A record too large to go alone is dropped with an error in the log: sent, it would be
+ * refused every time and hold up the records behind it.
+ */
+function usageBatches(records: readonly UsageRecord[], logger: Logger): UsageRecord[][] {
+  const budget = EDGE_USAGE_MAX_BYTES - BATCH_ENVELOPE_BYTES;
+  const batches: UsageRecord[][] = [];
+  let current: UsageRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    // UTF-16 length bounds UTF-8 bytes only up to 3x; measure the bytes the origin will count.
+    const size = encoder.encode(JSON.stringify(record)).length + 1;
+    if (size > budget) {
+      logger.error(
+        { requestId: record.requestId, bytes: size },
+        'usage record too large to send to the origin',
+      );
+      continue;
+    }
+    if (current.length >= EDGE_USAGE_MAX_RECORDS || bytes + size > budget) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }

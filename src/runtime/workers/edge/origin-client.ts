@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADER, signEdgeBody } from '../../../edge/edge-signature.js';
+import { SIGNATURE_HEADER, signEdgeRequest } from '../../../edge/edge-signature.js';
 import type { FetchLike } from '../../../spec/provider.js';
 
 /** Signed JSON requests from an edge Worker to its origin's /internal/edge/* endpoints. */
@@ -41,7 +41,12 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
 
   const once = async <T>(path: string, text: string): Promise<T> => {
     // Signed per attempt: a retry minutes later still falls inside the origin's replay window.
-    const signature = await signEdgeBody(options.secret, text, now() / 1000);
+    // The method and path are signed with the body: it is good for this endpoint only.
+    const signature = await signEdgeRequest(
+      options.secret,
+      { method: 'POST', path, body: text },
+      now() / 1000,
+    );
     let res: Response;
     try {
       res = await options.fetch(`${base}${path}`, {
