@@ -29,8 +29,9 @@ export interface Settings {
   /** REDIS_KEY_PREFIX: every Redis key starts with it (default `switchboard:`). */
   readonly redisKeyPrefix: string;
   /**
-   * REDIS_COMMAND_TIMEOUT_MS: a command unanswered this long fails, and the limits, health and
-   * cache fall back to this process (docs/usage-and-limits.md); default 2 000.
+   * REDIS_COMMAND_TIMEOUT_MS: a command unanswered this long fails, and every Redis store (limits,
+   * health, cache, sign-in throttle, usage records) leaves Redis alone for a second and works in
+   * this process meanwhile (docs/usage-and-limits.md); default 2 000.
    */
   readonly redisCommandTimeoutMs: number;
   readonly logLevel: LogLevel;

@@ -1,11 +1,14 @@
 import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
 import type { CounterStore, CounterTicket } from './accounting-ports.js';
+import type { StallCircuit } from './stall-circuit.js';
 
 /** What the fallback needs of the shared backend's connection (a RedisLink has it). */
 export interface SharedLink {
   up(): boolean;
   onChange(listener: (up: boolean) => void): () => void;
+  /** Shared with the link's other stores: a stall one of them met keeps all of them local. */
+  readonly circuit: StallCircuit;
 }
 
 export interface FallbackCounterOptions {
@@ -15,13 +18,6 @@ export interface FallbackCounterOptions {
   readonly local: CounterStore;
   readonly link: SharedLink;
   readonly logger: Logger;
-  /**
-   * After a command fails on a link that still looks up (a stalled server: a timeout), how long
-   * takes stay local before the shared store is tried again (default 1 000 ms), so a stalled
-   * Redis costs one timeout a second, not one per request.
-   */
-  readonly retryAfterMs?: number;
-  readonly now?: () => number;
 }
 
 export interface FallbackCounters {
@@ -41,23 +37,20 @@ export const LIMITS_PER_PROCESS = 'per-process (redis unreachable)';
  * Limits shared through Redis, and per process while Redis is unreachable: serving with limits
  * that can overshoot (by up to the number of instances × the limit, for the outage) beats
  * refusing every request because the counter store is away. A take goes to the shared store
- * while the link is up; when the link is down, or a command fails for want of a connection (not
- * a script error), it goes to this process's store, with one warning per outage. Tickets
+ * while the link's circuit lets it (stall-circuit.ts: the link is up, and no command on it timed
+ * out in the last second); otherwise, or when a command fails for want of the server (not a
+ * script error), it goes to this process's store, with one warning per outage. Tickets
  * remember which store issued them, so a request settles and renews where it was counted; when
  * the link is back, new takes are shared again.
  */
 export function createFallbackCounters(options: FallbackCounterOptions): FallbackCounters {
   const { shared, local, link, logger } = options;
-  const now = options.now ?? Date.now;
-  const retryAfterMs = options.retryAfterMs ?? 1_000;
   /** Tickets the local store issued; the others are the shared store's (tickets are plain data). */
   const localTickets = new WeakSet<CounterTicket>();
-  let stalledUntil = 0;
   let warned = false;
 
-  const sharedUsable = () => link.up() && now() >= stalledUntil;
+  const sharedUsable = () => link.circuit.usable();
   const fellBack = (err: unknown) => {
-    if (err !== null && link.up()) stalledUntil = now() + retryAfterMs;
     if (warned) return;
     warned = true;
     logger.warn(
@@ -71,10 +64,8 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
     logger.info({ limits: 'shared' }, 'limits: redis is back; limits are shared again');
   };
   const stop = link.onChange((up) => {
-    if (up) {
-      stalledUntil = 0;
-      recovered();
-    } else fellBack(null);
+    if (up) recovered();
+    else fellBack(null);
   });
 
   /** Runs `op` on the shared store, or on the local one when the shared store is unreachable. */
@@ -88,7 +79,7 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
       recovered();
       return result;
     } catch (err) {
-      if (!unreachable(err)) throw err;
+      if (!link.circuit.failed(err)) throw err;
       // A command that timed out may still run once Redis catches up: a take then counts in
       // both stores (errs towards refusing), and a lease it took there lapses by its TTL.
       fellBack(err);
@@ -113,7 +104,7 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
       } catch (err) {
         // Redis went away after the take: its lease lapses by its TTL and the count stands as
         // estimated; nothing to gain from failing the caller's deferred work.
-        if (!unreachable(err)) throw err;
+        if (!link.circuit.failed(err)) throw err;
         logger.debug({ err: describe(err) }, 'limits: settle lost while redis is unreachable');
       }
     },
@@ -138,14 +129,6 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
     },
     close: stop,
   };
-}
-
-/**
- * A failure of the connection (refused, closed, timed out) rather than an answer from the
- * server: ioredis reports the server's answers as ReplyError.
- */
-function unreachable(err: unknown): boolean {
-  return !(err instanceof Error && err.name === 'ReplyError');
 }
 
 function describe(err: unknown): string {

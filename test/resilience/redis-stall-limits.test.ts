@@ -30,6 +30,7 @@ describe.skipIf(!redis)('limits while Redis stalls', { timeout: 30_000 }, () => 
   let link: RedisLink;
   let admin: Redis;
   const warnings: string[] = [];
+  const clock = { now: 1_000 };
 
   beforeAll(async () => {
     await own.start();
@@ -39,7 +40,12 @@ describe.skipIf(!redis)('limits while Redis stalls', { timeout: 30_000 }, () => 
       error() {},
       warn: (_o: object, msg?: string) => warnings.push(msg ?? ''),
     };
-    link = await openRedisLink(own.url, { logger, commandTimeoutMs: 200 });
+    link = await openRedisLink(own.url, {
+      logger,
+      commandTimeoutMs: 200,
+      stallRetryMs: 5_000,
+      now: () => clock.now,
+    });
     admin = new Redis(own.url);
   });
   afterAll(async () => {
@@ -49,7 +55,6 @@ describe.skipIf(!redis)('limits while Redis stalls', { timeout: 30_000 }, () => 
   });
 
   it('takes locally on a timeout, settles each ticket where it was taken, and returns to Redis', async () => {
-    const clock = { now: 1_000 };
     const local = createMemoryCounterStore();
     const shared = createRedisCounterStore(link);
     const counters = createFallbackCounters({
@@ -57,8 +62,6 @@ describe.skipIf(!redis)('limits while Redis stalls', { timeout: 30_000 }, () => 
       local,
       link,
       logger: { debug() {}, info() {}, error() {}, warn: (_o, msg) => warnings.push(msg ?? '') },
-      retryAfterMs: 5_000,
-      now: () => clock.now,
     });
     const held = await counters.store.take([rph, slot], LEASE);
     expect(held.ok).toBe(true);
@@ -88,6 +91,37 @@ describe.skipIf(!redis)('limits while Redis stalls', { timeout: 30_000 }, () => 
     await counters.store.settle(held.ticket, [0]);
     expect((await counters.store.take([rph, slot], LEASE)).ok).toBe(true);
     expect(await shared.peek({ kind: 'count', partition: 'key:k', name: 'rph', window: 'hour' })).toBe(2);
+    counters.close();
+  });
+
+  it('counts in the process while Redis refuses writes (out of memory), instead of failing the request', async () => {
+    clock.now += 10_000;
+    const claim: CounterClaim = { ...rph, partition: 'key:oom', limit: 100 };
+    const local = createMemoryCounterStore();
+    const counters = createFallbackCounters({
+      shared: createRedisCounterStore(link),
+      local,
+      link,
+      logger: { debug() {}, info() {}, error() {}, warn: () => {} },
+    });
+    expect((await counters.store.take([claim], LEASE)).ok).toBe(true);
+    // A full Redis that must not evict: every write answers OOM (a failing disk, MISCONF, or a
+    // replica after a failover, READONLY, are the same for the gateway).
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    try {
+      const during = await counters.store.take([claim], LEASE);
+      expect(during.ok).toBe(true);
+      expect(await local.peek({ kind: 'count', partition: 'key:oom', name: 'rph', window: 'hour' })).toBe(1);
+      expect(await counters.check.check()).toEqual({
+        degraded: true,
+        detail: 'per-process (redis unreachable)',
+      });
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+    }
+    clock.now += 5_000;
+    expect(await counters.check.check()).toEqual({ degraded: false, detail: 'shared' });
     counters.close();
   });
 });

@@ -62,9 +62,14 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     prefix: settings.redisKeyPrefix,
     commandTimeoutMs: settings.redisCommandTimeoutMs,
   });
+  // Unreachable also for the second after a command timed out (a stalled Redis), as the stores
+  // on the link see it.
   const redisCheck: HealthCheck = {
     name: 'redis',
-    check: () => ({ degraded: !link.up(), detail: link.up() ? 'ok' : 'unreachable' }),
+    check: () => {
+      const ok = link.circuit.usable();
+      return { degraded: !ok, detail: ok ? 'ok' : 'unreachable' };
+    },
   };
   // Limits exact across instances; per process (with a warning) while Redis is unreachable.
   const counters = createFallbackCounters({

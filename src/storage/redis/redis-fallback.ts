@@ -4,8 +4,11 @@ import type { RedisLink } from './redis-link.js';
 /** Runs a store's command on Redis, or in this process while Redis cannot answer. */
 export interface RedisFallback {
   /**
-   * `shared()` while the link is up; `local()` while it is down or when `shared()` fails, so a
-   * request is served either way. The first fall-back of an outage logs one warning.
+   * `shared()` while the link's circuit lets commands through (the link is up and no command on
+   * it timed out in the last second); `local()` otherwise or when `shared()` fails, so a request
+   * is served either way. A failure that says Redis is away (a timeout: it stalls) opens the
+   * circuit, so the link's other stores do not wait for it too. The first fall-back of an outage
+   * logs one warning.
    */
   run<T>(shared: () => Promise<T>, local: () => T | Promise<T>): Promise<T>;
   /** Stops following the link. */
@@ -43,7 +46,7 @@ export function createRedisFallback(
   });
   return {
     async run(shared, local) {
-      if (!link.up()) {
+      if (!link.circuit.usable()) {
         degrade(null);
         return local();
       }
@@ -53,6 +56,9 @@ export function createRedisFallback(
         recover();
         return answer;
       } catch (err) {
+        // Any failure falls back (a request is never failed for its cache or health read), but
+        // only one that says Redis is away keeps the link's stores off it for a while.
+        link.circuit.failed(err);
         degrade(err);
         return local();
       }

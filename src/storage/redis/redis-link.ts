@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../../spec/logger.js';
+import { createStallCircuit, type StallCircuit } from '../stall-circuit.js';
 
 /**
  * One process's connection to the shared Redis, and whether it answers right now. Every Redis
@@ -14,6 +15,11 @@ export interface RedisLink {
   readonly prefix: string;
   /** True while the connection is ready. */
   up(): boolean;
+  /**
+   * Whether commands should go to Redis now: false while the link is down and for a second after
+   * a command timed out on it (a stalled server). Every store on the link shares it.
+   */
+  readonly circuit: StallCircuit;
   /** Calls `listener` on every change of `up()`; returns a function that stops it. */
   onChange(listener: (up: boolean) => void): () => void;
   /** A second connection to the same server (pub/sub needs its own); closed with the link. */
@@ -27,6 +33,9 @@ export interface RedisLinkOptions {
   readonly prefix?: string;
   /** A command that takes longer fails (default 2 000 ms): a stalled Redis must not stall requests. */
   readonly commandTimeoutMs?: number;
+  /** After a command timed out, how long every store leaves Redis alone (default 1 000 ms). */
+  readonly stallRetryMs?: number;
+  readonly now?: () => number;
 }
 
 /** Connects to REDIS_URL; resolves once it answers, or after the first failure (then degraded). */
@@ -45,9 +54,12 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
   const extra: Redis[] = [];
   const listeners = new Set<(up: boolean) => void>();
   let ready = false;
+  const circuit = createStallCircuit(() => ready, { retryAfterMs: options.stallRetryMs, now: options.now });
   const set = (next: boolean) => {
     if (next === ready) return;
     ready = next;
+    // A fresh connection ends a stall too; reset before the stores hear of it.
+    if (next) circuit.reset();
     if (next) logger.info({ redis: redactRedisUrl(url) }, 'redis: connected');
     else
       logger.warn(
@@ -70,6 +82,7 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
     client,
     prefix: options.prefix ?? 'switchboard:',
     up: () => ready,
+    circuit,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -34,7 +34,9 @@ const GROUP = 'shippers';
  * The usage journal over a Redis stream, for many gateway processes on one Postgres
  * (docs/usage-and-limits.md, "Postgres: the usage buffer"):
  *
- * - `open` / `append` XADD the provisional / final record to `<prefix>usage:journal`.
+ * - `open` / `append` XADD the provisional / final record to `<prefix>usage:journal`. While
+ *   Redis is unreachable or stalls they fail at once, and the request journal keeps the final
+ *   record in memory for a retry (lost if this process dies before Redis returns).
  * - Every instance runs a shipper in the consumer group `shippers` (consumer = its boot): it
  *   reads batches (XREADGROUP), writes them to Postgres idempotently (one row per entry), then
  *   XACKs and XDELs them, so the stream holds exactly what is not yet in Postgres (the backlog).
@@ -71,18 +73,29 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   });
 
   const add = async (entry: string, record: UsageRecord, final: boolean) => {
-    await client.xadd(
-      stream,
-      '*',
-      'e',
-      entry,
-      'b',
-      boot,
-      'f',
-      final ? '1' : '0',
-      'r',
-      JSON.stringify(record),
-    );
+    // While Redis is down or a stall is waited out (stall-circuit.ts), the record is refused at
+    // once instead of after a command timeout (the pipeline waits for it before the answer's last
+    // byte): the request journal keeps it in this process's memory and adds it again later.
+    if (!link.circuit.usable()) throw new Error('redis unreachable: usage record not added to the stream');
+    try {
+      await client.xadd(
+        stream,
+        '*',
+        'e',
+        entry,
+        'b',
+        boot,
+        'f',
+        final ? '1' : '0',
+        'r',
+        JSON.stringify(record),
+      );
+    } catch (err) {
+      // A timed-out XADD may still be carried out once Redis catches up; the retry then adds the
+      // entry twice, which the sink's idempotent write turns into one row.
+      link.circuit.failed(err);
+      throw err;
+    }
   };
   const ensureGroup = async () => {
     if (groupReady) return;
