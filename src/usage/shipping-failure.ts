@@ -39,7 +39,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 /** Messages of lost connections and unanswered commands (pg, ioredis, the Redis link). */
 const UNREACHABLE_TEXT =
-  /connection (terminated|is closed|refused|timeout)|timed? ?out|not connected|stream isn't writeable|max ?retries/i;
+  /connection (terminated|is closed|refused|timeout|error)|not queryable|timed? ?out|not connected|stream isn't writeable|max ?retries/i;
 
 function unreachable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;

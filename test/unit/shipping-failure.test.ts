@@ -21,6 +21,9 @@ describe('the usage shipping failure /health shows', () => {
     expect(failureCategory(await caught(() => atStage('database', rejectWith(shutdown))), 'file')).toBe(
       'database unreachable',
     );
+    // pg: a pooled client whose connection broke earlier, used again.
+    const broken = new Error('Client has encountered a connection error and is not queryable');
+    expect(failureCategory(broken, 'database')).toBe('database unreachable');
     expect(failureCategory(new Error('duplicate key value violates "x"'), 'database')).toBe(
       'database write failed',
     );
