@@ -1,10 +1,14 @@
 import type { UsageRecord } from '../../spec/usage.js';
+import { withoutEntry } from '../../usage/record-identity.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
 
 export interface MemoryUsageRow {
   readonly seq: number;
   record: UsageRecord;
+  /** The journal entry; null for a batched row. */
   readonly entry: string | null;
+  /** A batched row's recordIdentity, forgotten when the row is pruned. */
+  readonly batchIdentity?: string;
   readonly bootId: string | null;
   open: boolean;
   rolledUp: boolean;
@@ -30,7 +34,7 @@ export function createMemoryUsageJournal(input: {
       if (byEntry(entry)) return;
       add({
         seq: input.nextSeq(),
-        record: structuredClone(record),
+        record: structuredClone(withoutEntry(record)),
         entry,
         bootId,
         open: true,
@@ -42,7 +46,7 @@ export function createMemoryUsageJournal(input: {
       if (!row) {
         add({
           seq: input.nextSeq(),
-          record: structuredClone(record),
+          record: structuredClone(withoutEntry(record)),
           entry,
           bootId,
           open: false,
@@ -51,7 +55,7 @@ export function createMemoryUsageJournal(input: {
         return;
       }
       if (row.rolledUp) return;
-      row.record = structuredClone(record);
+      row.record = structuredClone(withoutEntry(record));
       row.open = false;
     },
     async rollUp() {
