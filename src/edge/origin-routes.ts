@@ -52,6 +52,8 @@ const usageBody = z.object({
     .array(
       z.looseObject({
         requestId: z.string().min(1).max(200),
+        // The edge's identity of the request; an edge older than it sends none.
+        entry: z.string().min(1).max(200).optional(),
         startedAt: z.number().int().nonnegative(),
         status: z.number().int(),
         latencyMs: z.number(),
@@ -74,7 +76,8 @@ const usageBody = z.object({
  *
  * A batch sent twice (a retry after a lost answer, or a replay within the window) is counted
  * once: its id is remembered for the replay window, and past that (or on another origin
- * process) the usage store skips records it already holds (same request id and start time).
+ * process) the usage store skips records it already holds (same entry: the identity the edge
+ * gave each request, since a client may reuse its x-request-id).
  */
 export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): void {
   const seenBatches = new Map<string, number>();
@@ -144,8 +147,8 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
     forgetExpired(seenBatches, nowS);
     const duplicate = seenBatches.has(batch.batchId);
     if (!duplicate) {
-      // The store skips records it holds already (request id + start time): a batch whose
-      // first attempt landed but whose answer was lost is not counted twice.
+      // The store skips records it holds already (by entry): a batch whose first attempt
+      // landed but whose answer was lost is not counted twice.
       await deps.storage.usage.insertBatch(batch.records as unknown as readonly UsageRecord[]);
       // Remembered for twice the window: a replay is refused as stale after one window anyway.
       seenBatches.set(batch.batchId, nowS + 2 * REPLAY_WINDOW_S);

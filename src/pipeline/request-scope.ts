@@ -58,8 +58,9 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
       headers: c.req.raw.headers,
     });
     const { journal } = deps;
-    // The journal's row name: unique per request, where a client may reuse its x-request-id.
-    const entry = journal ? crypto.randomUUID() : '';
+    // The record's identity (and the journal's row name): unique per request, where a client
+    // may reuse its x-request-id and, on workerd, a burst shares one start time.
+    const entry = crypto.randomUUID();
     const stopCounting = deps.inFlight?.();
     const scope: RequestScope = {
       // Until the response cache is consulted, the answer says it was not, so "cache off" and
@@ -69,6 +70,7 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
       telemetry,
       tap: createUsageTap({
         requestId,
+        entry,
         operation,
         now: deps.now,
         accounting: deps.accounting,

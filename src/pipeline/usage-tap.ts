@@ -66,6 +66,8 @@ const BROKEN_STREAM = new Set([
 /** Collects one request's events and builds exactly one record from them, at the first end. */
 export function createUsageTap(init: {
   readonly requestId: string;
+  /** The record's identity (UsageRecord.entry). */
+  readonly entry?: string;
   readonly operation: string;
   readonly now: () => number;
   readonly accounting: UsageAccounting | null;
@@ -136,12 +138,13 @@ export function createUsageTap(init: {
 
 /** Folds a request's events into its usage record: counts, estimate and cost. */
 export function buildUsageRecord(
-  init: { readonly requestId: string; readonly operation: string },
+  init: { readonly requestId: string; readonly entry?: string; readonly operation: string },
   startedAt: number,
   events: readonly UsageEvent[],
   accounting: UsageAccounting | null,
 ): UsageRecord {
   const record: UsageRecord = blankUsageRecord(init.requestId, init.operation, startedAt);
+  if (init.entry) record.entry = init.entry;
   let json: JsonObject | null = null;
   let counted: Extract<UsageEvent, { type: 'counted' }> | null = null;
   for (const event of events) {

@@ -38,8 +38,15 @@ export interface AttemptRecord {
 
 /** Exactly one of these is produced per client request, whatever the exit. */
 export interface UsageRecord {
+  /** The client's x-request-id (or one made for it): not unique, a client may reuse it. */
   requestId: string;
   startedAt: number;
+  /**
+   * The record's identity, made by the gateway for each request (a UUID): what a retried batch
+   * is deduplicated by. Absent on records from producers older than it, which are identified
+   * by request id and start time instead.
+   */
+  entry?: string;
   keyId: string | null;
   userId: string | null;
   operation: string;

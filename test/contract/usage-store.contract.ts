@@ -199,6 +199,29 @@ export function runUsageStoreContract(name: string, open: OpenStore<UsageStore>)
       expect(await store.get('req-300')).toHaveLength(2);
     });
 
+    it('stores every request under a reused x-request-id and start time, each record once', async () => {
+      const store = usage();
+      // On workerd the clock stands still between I/O: a burst under one fixed x-request-id
+      // shares its start time too. The gateway's own entry tells those requests apart.
+      const burst = Array.from({ length: 4 }, (_, i) =>
+        record(500, { startedAt: T0 + 7, entry: `entry-burst-${i}`, latencyMs: 10 + i }),
+      );
+      await store.insertBatch(burst.slice(0, 2));
+      // A retried batch (and a record repeated inside one) adds nothing twice.
+      await store.insertBatch([...burst, burst[3] as UsageRecord]);
+      await store.insertBatch(burst.slice(1));
+      const stored = await store.get('req-500');
+      expect(stored.map((r) => r.latencyMs).sort()).toEqual([10, 11, 12, 13]);
+      const [row] = await store.rollups({ dimension: 'all', from: T0, to: T0 + HOUR });
+      expect(row?.requests).toBe(4);
+      expect(row?.latencyMsSum).toBe(10 + 11 + 12 + 13);
+      // A record from a producer that sets no entry keeps the old identity: request id + start.
+      const legacy = record(501, { startedAt: T0 + 8 });
+      await store.insertBatch([legacy, legacy]);
+      await store.insertBatch([legacy]);
+      expect(await store.get('req-501')).toHaveLength(1);
+    });
+
     it('prunes in batches larger than one delete statement', async () => {
       const store = usage();
       const many = Array.from({ length: 5_300 }, (_, i) =>

@@ -24,6 +24,8 @@ const REVOCATION_BOUND_MS = (KEY_TTL_S + 5) * 1000 + 5_000;
 function edgeRecord(fields: Partial<UsageRecord> & Pick<UsageRecord, 'requestId'>): UsageRecord {
   return {
     startedAt: Date.now(),
+    // The edge's identity of the request (a client may reuse its x-request-id).
+    entry: crypto.randomUUID(),
     keyId: null,
     userId: 'default',
     operation: 'chat',
@@ -197,6 +199,24 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
     expect(await recordsOf('edge-usage-once')).toHaveLength(1);
   });
 
+  it('lands every request of a burst that reuses one x-request-id on the origin', async () => {
+    const { key } = await newKey('reused-at-edge');
+    const burst = 5;
+    const statuses = await Promise.all(
+      Array.from({ length: burst }, () => chatAtEdge(key, 'edge-reused-id').then((r) => r.status)),
+    );
+    expect(statuses).toEqual(Array(burst).fill(200));
+    const records = await waitFor(
+      async () => {
+        const found = await recordsOf('edge-reused-id');
+        return found.length >= burst ? found : null;
+      },
+      'every request of the burst in the origin usage log',
+      20_000,
+    );
+    expect(records).toHaveLength(burst);
+  });
+
   it('counts a usage batch sent twice (same id, or same records under another id) once', async () => {
     const { id } = await newKey('resent');
     const startedAt = Date.now();
@@ -224,6 +244,13 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
     expect(renamed.status).toBe(200);
     expect(await recordsOf('edge-resent-batch')).toHaveLength(1);
     expect(await requestsThisHour()).toBe(before + 1);
+    // Another request under the same x-request-id and start time (a burst on workerd's still
+    // clock) is another record, and counts, re-sent or not.
+    const twin = { ...record, entry: crypto.randomUUID() };
+    for (const batchId of ['batch-sent-twice-0003', 'batch-sent-twice-0004'])
+      expect((await signedPost(EDGE_USAGE_PATH, { batchId, records: [twin] })).status).toBe(200);
+    expect(await recordsOf('edge-resent-batch')).toHaveLength(2);
+    expect(await requestsThisHour()).toBe(before + 2);
   });
 
   it('holds a key to its budget from the spend on record at the origin', async () => {

@@ -154,6 +154,30 @@ describe('the gateway as a Cloudflare Worker', { timeout: 120_000 }, () => {
     expect(usage.totals.requests).toBeGreaterThanOrEqual(4);
   });
 
+  it('records every request of a burst that reuses one x-request-id', async () => {
+    // workerd's clock stands still between I/O, so the burst shares its start time as well.
+    const made = await gw.admin('POST', '/keys', { name: 'reused-request-id' });
+    const { id, key } = (await made.json()) as { id: string; key: string };
+    const burst = 6;
+    const statuses = await Promise.all(
+      Array.from({ length: burst }, () => chat(key, {}, 'worker-e2e-reused').then((r) => r.status)),
+    );
+    expect(statuses).toEqual(Array(burst).fill(200));
+    const log = await waitFor(async () => {
+      const res = await gw.admin('GET', `/logs?request_id=worker-e2e-reused&limit=50`);
+      const page = (await res.json()) as { data: unknown[] };
+      return page.data.length >= burst ? page.data : null;
+    }, 'every request of the burst in the usage log');
+    expect(log).toHaveLength(burst);
+    // The rollups (what usage, billing and budgets read) count each request too.
+    const usage = await waitFor(async () => {
+      const res = await gw.admin('GET', `/usage?interval=hour&group_by=key&value=${id}`);
+      const body = (await res.json()) as { totals: { requests: number } };
+      return body.totals.requests >= burst ? body : null;
+    }, 'the burst in the rollups');
+    expect(usage.totals.requests).toBe(burst);
+  });
+
   it('prunes raw usage records past retention on the cron trigger, keeping the rollups', async () => {
     // A run now prunes nothing (every record is fresh) but writes what is still buffered.
     await gw.scheduled(Date.now());

@@ -13,14 +13,15 @@ import type { Storage } from '../../storage/ports.js';
 import {
   type AccountingTables,
   accountingView,
+  BATCHED_RECORD_COLUMNS,
   USAGE_HOURLY_COLUMNS,
-  USAGE_RECORD_COLUMNS,
 } from '../../storage/sql/accounting-schema.js';
 import type { SqlDialect } from '../../storage/sql/dialect.js';
 import type { Database } from '../../storage/sql/schema.js';
 import { sqlStorage } from '../../storage/sql/sql-storage.js';
-import { toRollupRow, toRow } from '../../storage/sql/usage-rows.js';
+import { toBatchedRow, toRollupRow } from '../../storage/sql/usage-rows.js';
 import { ADD_EXCLUDED, byRollupKey } from '../../storage/sql/usage-store.js';
+import { recordIdentity } from '../../usage/record-identity.js';
 import { rollupBatch } from '../../usage/rollup.js';
 import type { D1Database, D1PreparedStatement } from './cloudflare-types.js';
 
@@ -93,12 +94,11 @@ class SequentialD1Dialect extends D1Dialect {
   }
 }
 
-const identity = (requestId: string, startedAt: number) => `${startedAt}:${requestId}`;
-
 /**
  * The usage batch as one D1 `batch()`, which D1 runs as a single transaction: the raw rows and
  * the rollups they feed land together or not at all. A batch retried after a lost reply must
- * not be counted twice, so the records already stored are read first and left out. Between
+ * not be counted twice, so the records already stored (by their identity: the entry, or request
+ * id and start for a record without one) are read first and left out. Between
  * that read and the batch another writer could store the same records; only a retry racing its
  * own first attempt does that, and the writer retries after the attempt has failed.
  */
@@ -109,7 +109,17 @@ async function insertBatchAtomically(
 ): Promise<void> {
   if (records.length === 0) return;
   const stored = new Set<string>();
-  const ids = [...new Set(records.map((r) => r.requestId))];
+  const entries = [...new Set(records.flatMap((r) => (r.entry ? [r.entry] : [])))];
+  for (let i = 0; i < entries.length; i += D1_MAX_BOUND) {
+    const rows = await db
+      .selectFrom('usage_records')
+      .select('entry')
+      .where('entry', 'in', entries.slice(i, i + D1_MAX_BOUND))
+      .execute();
+    for (const row of rows) stored.add(recordIdentity({ entry: row.entry, requestId: '', startedAt: 0 }));
+  }
+  // Records from a producer that sets no entry keep the old identity: request id + start.
+  const ids = [...new Set(records.flatMap((r) => (r.entry ? [] : [r.requestId])))];
   for (let i = 0; i < ids.length; i += D1_MAX_BOUND - 1) {
     const rows = await db
       .selectFrom('usage_records')
@@ -117,24 +127,26 @@ async function insertBatchAtomically(
       .where('entry', 'is', null)
       .where('request_id', 'in', ids.slice(i, i + D1_MAX_BOUND - 1))
       .execute();
-    for (const row of rows) stored.add(identity(row.request_id, Number(row.started_at)));
+    for (const row of rows)
+      stored.add(recordIdentity({ requestId: row.request_id, startedAt: Number(row.started_at) }));
   }
   const fresh: UsageRecord[] = [];
   for (const record of records) {
-    const id = identity(record.requestId, record.startedAt);
+    const id = recordIdentity(record);
     if (stored.has(id)) continue;
     stored.add(id);
     fresh.push(record);
   }
   if (fresh.length === 0) return;
   const statements: CompiledQuery[] = [];
-  const recordChunk = Math.floor(D1_MAX_BOUND / Object.keys(USAGE_RECORD_COLUMNS).length);
+  const recordChunk = Math.floor(D1_MAX_BOUND / Object.keys(BATCHED_RECORD_COLUMNS).length);
   for (let i = 0; i < fresh.length; i += recordChunk) {
     statements.push(
       db
         .insertInto('usage_records')
-        .values(fresh.slice(i, i + recordChunk).map(toRow))
-        .onConflict((oc) => oc.columns(['request_id', 'started_at']).where('entry', 'is', null).doNothing())
+        .values(fresh.slice(i, i + recordChunk).map(toBatchedRow))
+        // As the shared store: the entry's unique index, or request id + start without one.
+        .onConflict((oc) => oc.doNothing())
         .compile(),
     );
   }

@@ -1,4 +1,5 @@
 import type { UsageRecord } from '../../spec/usage.js';
+import { withoutEntry } from '../../usage/record-identity.js';
 import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
 import type { RollupRow } from '../accounting-ports.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
@@ -6,7 +7,10 @@ import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usag
 export interface MemoryUsageRow {
   readonly seq: number;
   record: UsageRecord;
+  /** The journal entry; null for a batched row. */
   readonly entry: string | null;
+  /** A batched row's recordIdentity, forgotten when the row is pruned. */
+  readonly batchIdentity?: string;
   readonly bootId: string | null;
   open: boolean;
   rolledUp: boolean;
@@ -34,7 +38,7 @@ export function createMemoryUsageJournal(input: {
       if (byEntry(entry)) return;
       add({
         seq: input.nextSeq(),
-        record: structuredClone(record),
+        record: structuredClone(withoutEntry(record)),
         entry,
         bootId,
         open: true,
@@ -46,7 +50,7 @@ export function createMemoryUsageJournal(input: {
       if (!row) {
         add({
           seq: input.nextSeq(),
-          record: structuredClone(record),
+          record: structuredClone(withoutEntry(record)),
           entry,
           bootId,
           open: false,
@@ -60,7 +64,7 @@ export function createMemoryUsageJournal(input: {
         if (!isInterrupted(row.record)) return;
         input.addDeltas(rollupCorrection(row.record, record));
       }
-      row.record = structuredClone(record);
+      row.record = structuredClone(withoutEntry(record));
       row.open = false;
     },
     async rollUp() {

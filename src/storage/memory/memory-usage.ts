@@ -1,4 +1,5 @@
 import type { UsageRecord } from '../../spec/usage.js';
+import { recordIdentity, withoutEntry } from '../../usage/record-identity.js';
 import { addRows, dimensionsOf, rollupBatch, rowOfRecord } from '../../usage/rollup.js';
 import type { RollupRow, UsageLogQuery, UsageStore } from '../accounting-ports.js';
 import type { UsageJournal } from '../usage-journal.js';
@@ -10,13 +11,11 @@ export interface MemoryUsageStore extends UsageStore {
   openJournal(bootId: string): UsageJournal;
 }
 
-const identity = (record: UsageRecord) => `${record.startedAt}:${record.requestId}`;
-
 /** In-memory usage log for tests and throwaway runs; same semantics as the SQLite one. */
 export function createMemoryUsageStore(): MemoryUsageStore {
   const rows: MemoryUsageRow[] = [];
   const rollups = new Map<string, RollupRow>();
-  /** Request id and start of every batched record: a retried batch adds nothing twice. */
+  /** The identity of every batched record (recordIdentity): a retried batch adds nothing twice. */
   const stored = new Set<string>();
   let seq = 0;
   /** Provisional rows (requests in flight) are not records yet. */
@@ -32,9 +31,9 @@ export function createMemoryUsageStore(): MemoryUsageStore {
   const addToRollups = (batch: readonly UsageRecord[]) => addDeltas(rollupBatch(batch));
   return {
     async insertBatch(batch) {
-      // Batched records have no journal entry; they are identified by request id and start.
+      // Batched records are identified by their entry (request id and start when they have none).
       const fresh = batch.filter((record) => {
-        const id = identity(record);
+        const id = recordIdentity(record);
         if (stored.has(id)) return false;
         stored.add(id);
         return true;
@@ -42,7 +41,8 @@ export function createMemoryUsageStore(): MemoryUsageStore {
       for (const record of fresh)
         rows.push({
           seq: ++seq,
-          record: structuredClone(record),
+          record: structuredClone(withoutEntry(record)),
+          batchIdentity: recordIdentity(record),
           entry: null,
           bootId: null,
           open: false,
@@ -123,7 +123,8 @@ export function createMemoryUsageStore(): MemoryUsageStore {
       const kept = rows.filter((r) => r.record.startedAt >= before || !r.rolledUp);
       const removed = rows.length - kept.length;
       for (const r of rows)
-        if (r.entry === null && r.record.startedAt < before && r.rolledUp) stored.delete(identity(r.record));
+        if (r.batchIdentity !== undefined && r.record.startedAt < before && r.rolledUp)
+          stored.delete(r.batchIdentity);
       rows.splice(0, rows.length, ...kept);
       return removed;
     },

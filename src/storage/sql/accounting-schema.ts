@@ -30,7 +30,10 @@ export interface UsageRecordsTable {
   /** JSON array of attempts. */
   attempts: string;
   attempt_count: number;
-  /** The journal entry (unique per request); null for rows written in batches. */
+  /**
+   * The gateway's identity of the request (unique): the journal's entry, or a batched record's
+   * own; null on rows batched before records carried one.
+   */
   entry: Generated<string | null>;
   /** The boot of the process that opened the row. */
   boot_id: Generated<string | null>;
@@ -74,6 +77,12 @@ export const USAGE_RECORD_COLUMNS = {
   keyof Omit<UsageRecordsTable, 'seq' | 'entry' | 'boot_id' | 'open' | 'rolled_up'>,
   'text' | 'int4' | 'int8' | 'float8'
 >;
+
+/**
+ * The columns a batch of records sets: the record's columns and its entry, by which a retried
+ * batch finds its rows already stored.
+ */
+export const BATCHED_RECORD_COLUMNS = { ...USAGE_RECORD_COLUMNS, entry: 'text' } as const;
 
 /**
  * One column per latency bucket (LATENCY_BUCKETS_MS, then the open bucket), so that a rollup is

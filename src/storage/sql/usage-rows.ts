@@ -56,6 +56,14 @@ export function toRow(record: UsageRecord): Insertable<UsageRecordsTable> {
   };
 }
 
+/**
+ * A batched record's row: with its entry, the identity a retried batch is deduplicated by (null
+ * for a record from a producer that sets none: the old request id + start identity holds).
+ */
+export function toBatchedRow(record: UsageRecord): Insertable<UsageRecordsTable> {
+  return { ...toRow(record), entry: record.entry ?? null };
+}
+
 export function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
   const hasUsage = row.prompt_tokens !== null || row.completion_tokens !== null;
   const prompt = row.prompt_tokens ?? 0;

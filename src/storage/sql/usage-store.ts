@@ -1,15 +1,16 @@
 import { type Kysely, sql } from 'kysely';
+import { recordIdentity } from '../../usage/record-identity.js';
 import { rollupBatch } from '../../usage/rollup.js';
 import { LATENCY_BUCKETS_MS, type RollupRow, type UsageStore } from '../accounting-ports.js';
 import { decodeCursor, encodeCursor } from '../usage-log-cursor.js';
 import {
   type AccountingTables,
+  BATCHED_RECORD_COLUMNS,
   LATENCY_COLUMNS,
   USAGE_HOURLY_COLUMNS,
-  USAGE_RECORD_COLUMNS,
 } from './accounting-schema.js';
 import type { SqlDialect } from './dialect.js';
-import { ADDITIVE_COLUMNS, fromRollupRow, fromRow, toRollupRow, toRow } from './usage-rows.js';
+import { ADDITIVE_COLUMNS, fromRollupRow, fromRow, toBatchedRow, toRollupRow } from './usage-rows.js';
 
 /** The raw-record column each rollup dimension groups by (as `dimensionsOf` does). */
 const DIMENSION_COLUMN = {
@@ -41,14 +42,11 @@ export const ADD_EXCLUDED = Object.fromEntries(
   ]),
 );
 
-const USAGE_COLUMN_NAMES = Object.keys(USAGE_RECORD_COLUMNS) as (keyof typeof USAGE_RECORD_COLUMNS)[];
+const BATCHED_COLUMN_NAMES = Object.keys(BATCHED_RECORD_COLUMNS) as (keyof typeof BATCHED_RECORD_COLUMNS)[];
 const HOURLY_COLUMN_NAMES = Object.keys(USAGE_HOURLY_COLUMNS) as (keyof typeof USAGE_HOURLY_COLUMNS)[];
 
 /** Raw records deleted per statement when pruning, so no prune holds a long lock. */
 const PRUNE_CHUNK = 5_000;
-
-/** A usage record's identity: a retried batch finds its rows already there and adds nothing. */
-const identity = (requestId: string, startedAt: number) => `${startedAt}:${requestId}`;
 
 /**
  * Adds rollup deltas to usage_hourly (`col = col + excluded.col`), in key order, so two writers
@@ -85,21 +83,27 @@ export function sqlUsageStore(db: Kysely<AccountingTables>, dialect: SqlDialect)
         // skipped, and only the rows this statement inserted are rolled up: rollups stay exact.
         const inserted = new Set<string>();
         for (let i = 0; i < records.length; i += chunk) {
-          const values = records.slice(i, i + chunk).map(toRow);
+          const values = records.slice(i, i + chunk).map(toBatchedRow);
           const into = trx.insertInto('usage_records');
           const rows = await (dialect.rowSource
-            ? into.columns(USAGE_COLUMN_NAMES).expression(dialect.rowSource(USAGE_RECORD_COLUMNS, values))
+            ? into.columns(BATCHED_COLUMN_NAMES).expression(dialect.rowSource(BATCHED_RECORD_COLUMNS, values))
             : into.values(values)
           )
-            // Batched rows have no journal entry; their identity index covers only those.
-            .onConflict((oc) =>
-              oc.columns(['request_id', 'started_at']).where('entry', 'is', null).doNothing(),
-            )
-            .returning(['request_id', 'started_at'])
+            // No target: a record with an entry is stopped by the unique index on entry, one
+            // without (an older producer's) by the request id + start index of entry-less rows.
+            .onConflict((oc) => oc.doNothing())
+            .returning(['entry', 'request_id', 'started_at'])
             .execute();
-          for (const row of rows) inserted.add(identity(row.request_id, Number(row.started_at)));
+          for (const row of rows)
+            inserted.add(
+              recordIdentity({
+                entry: row.entry,
+                requestId: row.request_id,
+                startedAt: Number(row.started_at),
+              }),
+            );
         }
-        const fresh = records.filter((r) => inserted.delete(identity(r.requestId, r.startedAt)));
+        const fresh = records.filter((r) => inserted.delete(recordIdentity(r)));
         await addToRollups(trx, dialect, rollupBatch(fresh));
       });
     },
