@@ -1,24 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claudeAvailable, runClaude as runClaudeAt } from '../support/claude-code-cli.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 import { type ScriptedUpstream, startScriptedUpstream } from './claude-code-upstream.js';
 
-const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const MARKER = 'switchboard-marker-7f3a91';
 const FINAL = 'The note says the marker is present.';
-
-/** The Claude Code CLI is an npm dependency; a platform without its binary skips, saying so. */
-function claudeAvailable(): boolean {
-  if (existsSync(CLAUDE)) return true;
-  const why = `Claude Code not found at ${CLAUDE}`;
-  if (process.env.REQUIRE_SERVICES === '1') throw new Error(`REQUIRE_SERVICES=1 but ${why}`);
-  console.warn(`SKIPPING the Claude Code tests: ${why}`);
-  return false;
-}
 
 let gw: TestGateway;
 let upstream: ScriptedUpstream;
@@ -42,28 +31,8 @@ afterAll(async () => {
 });
 
 /** `claude -p <prompt>` against the gateway, with a fresh HOME and nothing but loopback traffic. */
-function runClaude(prompt: string, key: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(CLAUDE, ['-p', prompt, '--allowedTools', 'Read'], {
-    cwd: project,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: home,
-      ANTHROPIC_BASE_URL: gw.url,
-      ANTHROPIC_API_KEY: key,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out })));
-}
+const runClaude = (prompt: string, key: string) =>
+  runClaudeAt(prompt, { baseUrl: gw.url, key, project, home });
 
 describe.runIf(claudeAvailable())('Claude Code through Switchboard to an OpenAI-format upstream', () => {
   it('runs a Read tool call and prints the final answer; the upstream sees the file in the tool result', async () => {
