@@ -1,3 +1,4 @@
+import type { ChunkReader } from './chunk-reader.js';
 import { ReadTimeoutError } from './read-with-timeout.js';
 
 export interface RelayEnd {
@@ -10,7 +11,7 @@ export interface RelayEnd {
 export interface RelayOptions {
   /** The chunk already read while deciding whether to commit to this upstream. */
   readonly first: Uint8Array | null;
-  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly reader: ChunkReader;
   readonly idleMs: number;
   /** Aborts the upstream request (client gone, or idle time-out). */
   readonly abortUpstream: (reason: string) => void;
