@@ -1,5 +1,6 @@
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { UpstreamTransportError } from '../spec/transport-error.js';
+import { type ChunkReader, chunkReaderOf } from '../streaming/chunk-reader.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
 import {
@@ -18,7 +19,7 @@ export interface AttemptSuccess {
   /** Non-stream: the whole body. Stream: null (read the rest through `reader`). */
   readonly body: Uint8Array<ArrayBuffer> | null;
   readonly first: Uint8Array | null;
-  readonly reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  readonly reader: ChunkReader | null;
   readonly firstByteMs: number;
   readonly abort: (reason: string) => void;
   /** Detaches the client-disconnect listener once the response is finished. */
@@ -124,7 +125,7 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
 
   try {
     if (incremental) {
-      const reader = response.body?.getReader() ?? null;
+      const reader = chunkReaderOf(response);
       const remaining = Math.max(headerBudget - (now() - started), 1);
       clearTimeout(headerTimer);
       const first = reader

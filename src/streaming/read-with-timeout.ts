@@ -7,7 +7,7 @@ export class ReadTimeoutError extends Error {
  * (which aborts the upstream request) and rejects with ReadTimeoutError.
  */
 export function readWithTimeout<T>(
-  reader: ReadableStreamDefaultReader<T>,
+  reader: { read(): Promise<ReadableStreamReadResult<T>> },
   ms: number,
   onTimeout: () => void,
 ): Promise<ReadableStreamReadResult<T>> {

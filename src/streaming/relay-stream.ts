@@ -1,3 +1,4 @@
+import type { ChunkReader } from './chunk-reader.js';
 import { ReadTimeoutError } from './read-with-timeout.js';
 
 export interface RelayEnd {
@@ -10,7 +11,7 @@ export interface RelayEnd {
 export interface RelayOptions {
   /** The chunk already read while deciding whether to commit to this upstream. */
   readonly first: Uint8Array | null;
-  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly reader: ChunkReader;
   readonly idleMs: number;
   /** Aborts the upstream request (client gone, or idle time-out). */
   readonly abortUpstream: (reason: string) => void;
@@ -41,22 +42,97 @@ export interface RelayOptions {
   readonly onEnd: (end: RelayEnd) => Promise<void> | undefined;
 }
 
+/** Where a relay puts what it forwards: a Web stream's controller, or a runtime's own writer. */
+export interface RelaySink {
+  enqueue(chunk: Uint8Array): void;
+  close(): void;
+  error(err: unknown): void;
+}
+
+/** One relay, driven by whoever owns the client connection. */
+export interface Relay {
+  /** Forwards at least one chunk, or ends the relay; never rejects. Call again for more. */
+  pull(): Promise<void>;
+  /** The client left: ends the record as cancelled and aborts the upstream. */
+  cancel(reason?: unknown): void;
+}
+
+/**
+ * A relayed stream not yet started: the Web body starts it on its first read, or a runtime
+ * that writes to the client's connection itself (Node) takes it first and skips the Web stream.
+ * Only one of them ever gets it.
+ */
+export interface RelaySource {
+  /** The relay, writing to `sink`; null when it was taken already. */
+  take(sink: RelaySink): Relay | null;
+}
+
+const RELAY_SOURCE = Symbol.for('switchboard.relay-source');
+
+/** The response whose body is `source`'s Web stream, marked so a runtime can take the relay. */
+export function relayedResponse(
+  source: RelaySource,
+  body: ReadableStream<Uint8Array>,
+  init: ResponseInit,
+): Response {
+  const response = new Response(body, init);
+  (response as unknown as Record<symbol, RelaySource>)[RELAY_SOURCE] = source;
+  return response;
+}
+
+/** The relay behind a response built by `relayedResponse` (absent once a middleware rebuilt it). */
+export function relaySourceOf(response: Response): RelaySource | undefined {
+  return (response as unknown as Record<symbol, RelaySource | undefined>)[RELAY_SOURCE];
+}
+
 /**
  * Forwards upstream bytes to the client unchanged, as they arrive. Pull-based, so a slow client
  * holds back the upstream read instead of making the gateway buffer the stream.
- *
- * The idle time-out counts only while a read from the upstream is pending. It is one watchdog
- * timer per stream, re-armed only when it fires early, instead of a timer and a promise per
- * chunk: a streamed answer is hundreds of chunks.
  */
 export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
+  return relayParts(options).body;
+}
+
+/** The relay's source and its Web body (which starts the relay when it is read first). */
+export function relayParts(options: RelayOptions): { source: RelaySource; body: ReadableStream<Uint8Array> } {
+  let taken = false;
+  const source: RelaySource = {
+    take(sink) {
+      if (taken) return null;
+      taken = true;
+      return startRelay(options, sink);
+    },
+  };
+  let relay: Relay | null = null;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        relay ??= source.take(controller);
+        return relay?.pull();
+      },
+      cancel(reason) {
+        // Cancelled before its first read: the relay still ends its record and the upstream.
+        relay ??= source.take({ enqueue() {}, close() {}, error() {} });
+        relay?.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { source, body };
+}
+
+/**
+ * The relay itself, writing to `stream`. The idle time-out counts only while a read from the
+ * upstream is pending. It is one watchdog timer per stream, re-armed only when it fires early,
+ * instead of a timer and a promise per chunk: a streamed answer is hundreds of chunks.
+ */
+function startRelay(options: RelayOptions, stream: RelaySink): Relay {
   const { reader, idleMs, onChunk, transform } = options;
   let pending = options.first;
   let ended = false;
   /** When the pending upstream read started (Date.now()), or 0 while none is pending. */
   let readingSince = 0;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
-  let stream: ReadableStreamDefaultController<Uint8Array>;
 
   const end = (result: RelayEnd): Promise<void> | undefined => {
     if (ended) return undefined;
@@ -109,53 +185,47 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
     return true;
   };
 
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        stream = controller;
-      },
-      async pull(controller) {
-        try {
-          if (pending) {
-            const chunk = pending;
-            pending = null;
-            const sent = forward(chunk);
-            if (sent === true || (sent !== false && (await sent))) return;
-          }
-          // A transform may hold a chunk back; keep reading until something goes out or the end.
-          for (;;) {
-            if (ended) return;
-            readingSince = Date.now();
-            if (watchdog === undefined) watchdog = setTimeout(check, idleMs);
-            const { done, value } = await reader.read();
-            readingSince = 0;
-            if (ended) return;
-            if (done) {
-              const rest = transform?.flush();
-              const last = rest && rest.byteLength > 0 ? rest : null;
-              if (last) onChunk?.(last);
-              // Ended (and so recorded, and committed) before the last bytes and the close
-              // reach the client.
-              const written = end({ outcome: 'done' });
-              if (written) await written;
-              if (last) controller.enqueue(last);
-              controller.close();
-              return;
-            }
-            const sent = forward(value);
-            if (sent === true || (sent !== false && (await sent))) return;
-          }
-        } catch (err) {
-          readingSince = 0;
-          fail(err);
+  return {
+    async pull() {
+      try {
+        if (pending) {
+          const chunk = pending;
+          pending = null;
+          const sent = forward(chunk);
+          if (sent === true || (sent !== false && (await sent))) return;
         }
-      },
-      cancel(reason) {
-        end({ outcome: 'cancelled', error: typeof reason === 'string' ? reason : 'client disconnected' });
-        options.abortUpstream('client disconnected');
-        reader.cancel().catch(() => {});
-      },
+        // A transform may hold a chunk back; keep reading until something goes out or the end.
+        for (;;) {
+          if (ended) return;
+          readingSince = Date.now();
+          if (watchdog === undefined) watchdog = setTimeout(check, idleMs);
+          const { done, value } = await reader.read();
+          readingSince = 0;
+          if (ended) return;
+          if (done) {
+            const rest = transform?.flush();
+            const last = rest && rest.byteLength > 0 ? rest : null;
+            if (last) onChunk?.(last);
+            // Ended (and so recorded, and committed) before the last bytes and the close
+            // reach the client.
+            const written = end({ outcome: 'done' });
+            if (written) await written;
+            if (last) stream.enqueue(last);
+            stream.close();
+            return;
+          }
+          const sent = forward(value);
+          if (sent === true || (sent !== false && (await sent))) return;
+        }
+      } catch (err) {
+        readingSince = 0;
+        fail(err);
+      }
     },
-    { highWaterMark: 0 },
-  );
+    cancel(reason) {
+      end({ outcome: 'cancelled', error: typeof reason === 'string' ? reason : 'client disconnected' });
+      options.abortUpstream('client disconnected');
+      reader.cancel().catch(() => {});
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { isJsonObject } from '../spec/json.js';
 import type { PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
 import { usageFromBody } from '../usage/usage-scan.js';
-import { type RelayEnd, relayStream } from './relay-stream.js';
+import { type RelayEnd, relayedResponse, relayParts } from './relay-stream.js';
 import { sseErrorEvent } from './sse-error-event.js';
 import { createSseTap } from './sse-tap.js';
 import { boundedChunks, captureStream } from './stream-capture.js';
@@ -119,7 +119,7 @@ export function respond(
     );
   };
   usage.handOver();
-  const body = relayStream({
+  const { source, body } = relayParts({
     first: success.first,
     reader: success.reader,
     idleMs: target.channel.timeouts.idleMs,
@@ -148,7 +148,8 @@ export function respond(
       return committed;
     },
   });
-  return new Response(body, { status: success.status, headers });
+  // Marked with its relay, so the Node server can write it to the socket without the Web stream.
+  return relayedResponse(source, body, { status: success.status, headers });
 }
 
 /**

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamFetch } from '../../src/runtime/node/undici-fetch.js';
 import { UpstreamTransportError } from '../../src/spec/transport-error.js';
+import { type ChunkReader, chunkReaderOf } from '../../src/streaming/chunk-reader.js';
 
 // The Node upstream fetch reads a buffered answer straight from the socket's stream; these are
 // the outcomes fetch gives, which the router and the answer step rely on.
@@ -108,6 +109,93 @@ describe('the Node upstream fetch reading an answer whole', () => {
       const reason = new Error('time-out waiting for upstream');
       controller.abort(reason);
       await expect(reading).rejects.toBe(reason);
+    });
+  });
+});
+
+/** Everything a reader gives until its end, as text, and how many chunks it took. */
+const readAll = async (reader: ChunkReader) => {
+  const seen: string[] = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read())
+    seen.push(new TextDecoder().decode(r.value));
+  return { text: seen.join(''), chunks: seen.length };
+};
+
+const settled = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (err: unknown) => err,
+  );
+
+// The relay reads a streamed answer through the Node body's own reader (no Web stream).
+describe('the Node upstream fetch relaying a streamed answer', () => {
+  it('reads the chunks as they arrive, then the end', async () => {
+    await withFetch(async (fetch) => {
+      const reader = chunkReaderOf(await fetch(`${base}/chunks`, { method: 'GET' }));
+      if (!reader) throw new Error('no reader');
+      const first = await reader.read();
+      // The second event is sent 20 ms after the first: the first read does not wait for it.
+      expect(new TextDecoder().decode(first.value)).toBe('data: 1\n\n');
+      expect(await readAll(reader)).toEqual({ text: 'data: 2\n\n', chunks: 1 });
+      expect((await reader.read()).done).toBe(true);
+    });
+  });
+
+  it('decodes a compressed stream', async () => {
+    await withFetch(async (fetch) => {
+      const reader = chunkReaderOf(await fetch(`${base}/gzip`, { method: 'GET' }));
+      if (!reader) throw new Error('no reader');
+      expect((await readAll(reader)).text).toBe(ANSWER);
+    });
+  });
+
+  it('gives the Web stream reader once the body was looked at, and none twice', async () => {
+    await withFetch(async (fetch) => {
+      const looked = await fetch(`${base}/chunks`, { method: 'GET' });
+      expect(looked.body).not.toBeNull();
+      const reader = chunkReaderOf(looked);
+      if (!reader) throw new Error('no reader');
+      expect((await readAll(reader)).text).toBe('data: 1\n\ndata: 2\n\n');
+      const res = await fetch(`${base}/json`, { method: 'GET' });
+      expect(chunkReaderOf(res)).not.toBeNull();
+      expect(res.bodyUsed).toBe(true);
+      await expect(res.text()).rejects.toBeInstanceOf(TypeError);
+    });
+  });
+
+  it('fails a stream cut mid-way as `terminated`, a transport error, on every later read too', async () => {
+    await withFetch(async (fetch) => {
+      const reader = chunkReaderOf(await fetch(`${base}/cut`, { method: 'GET' }));
+      if (!reader) throw new Error('no reader');
+      const failed = await settled(readAll(reader));
+      expect(failed).toBeInstanceOf(UpstreamTransportError);
+      expect((failed as Error).message).toMatch(/^terminated/);
+      expect(await settled(reader.read())).toBe(failed);
+    });
+  });
+
+  it('fails a pending read with the abort reason when the request is aborted', async () => {
+    await withFetch(async (fetch) => {
+      const controller = new AbortController();
+      const reader = chunkReaderOf(await fetch(`${base}/slow`, { method: 'GET', signal: controller.signal }));
+      if (!reader) throw new Error('no reader');
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe('{"partial":');
+      const pending = reader.read();
+      const reason = new Error('client disconnected');
+      controller.abort(reason);
+      await expect(pending).rejects.toBe(reason);
+    });
+  });
+
+  it('ends a pending read when cancelled, and every read after it', async () => {
+    await withFetch(async (fetch) => {
+      const reader = chunkReaderOf(await fetch(`${base}/slow`, { method: 'GET' }));
+      if (!reader) throw new Error('no reader');
+      await reader.read();
+      const pending = reader.read();
+      await reader.cancel();
+      expect((await pending).done).toBe(true);
+      expect((await reader.read()).done).toBe(true);
     });
   });
 });

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import { CHUNK_READER, type ChunkReader, type OffersChunkReader } from '../../streaming/chunk-reader.js';
+import { NodeChunkReader } from './node-chunk-reader.js';
 import { toTransportError } from './transport-errors.js';
 import { decodedBody, webBodyFromNode } from './web-body.js';
 
@@ -7,7 +9,7 @@ import { decodedBody, webBodyFromNode } from './web-body.js';
  * stream. A buffered (non-stream) answer is read whole with `arrayBuffer()`/`text()`/`json()`:
  * through a Web ReadableStream that costs a stream, its controller, a promise per chunk and
  * undici's body mixin, several times the read itself (about 20 µs against 5 µs per answer).
- * `body` (a streamed answer, a cancel) builds the same Web stream as before, on first use. The
+ * `body` (a cancel, a caller without the relay's reader) builds the same Web stream as before, on first use. The
  * outcomes are fetch's: a body that fails mid-way rejects with `terminated` (an
  * `UpstreamTransportError`), or with the abort reason when `signal` ended it; a second read
  * rejects as a used body does.
@@ -24,7 +26,7 @@ export function nodeBodyResponse(
 /** The Response class of this runtime, before a server adapter swaps in a lightweight one. */
 const BaseResponse = globalThis.Response;
 
-class NodeBodyResponse extends BaseResponse {
+class NodeBodyResponse extends BaseResponse implements OffersChunkReader {
   readonly #source: Readable;
   readonly #raw: Readable;
   readonly #signal: AbortSignal | null;
@@ -63,6 +65,17 @@ class NodeBodyResponse extends BaseResponse {
       ) as ReadableStream<Uint8Array<ArrayBuffer>>;
     }
     return this.#web;
+  }
+
+  /**
+   * A streamed answer's reader straight over the Node stream (see NodeChunkReader), for the
+   * relay; null once the Web body was asked for or the body was read.
+   */
+  [CHUNK_READER](): ChunkReader | null {
+    if (this.bodyUsed || this.#web) return null;
+    this.#used = true;
+    this.#source.off('error', this.#keepEarly);
+    return new NodeChunkReader(this.#source, this.#raw, (err) => this.#failure(err), this.#early);
   }
 
   override get bodyUsed(): boolean {

@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import { type Server, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import { errorResponse, GatewayError } from '../../errors/gateway-error.js';
 import type { Logger } from '../../spec/logger.js';
 import type { NodeGateway } from './bootstrap.js';
 import { type MetricsListener, startMetricsServer } from './metrics-server.js';
+import { relayToNode } from './relay-to-node.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -48,7 +49,15 @@ function startGatewayServer(
   let draining = false;
   // env carries the Node request (the caller's address, for key IP allowlists).
   const fetch = (request: Request, env?: unknown) => {
-    if (!draining) return node.gateway.fetch(request, env);
+    if (!draining) {
+      const outgoing = (env as { outgoing?: unknown } | undefined)?.outgoing;
+      const answer = node.gateway.fetch(request, env);
+      // A relayed stream is written to the socket here, past the adapter's Web stream reader.
+      if (!(outgoing instanceof ServerResponse)) return answer;
+      return answer instanceof Promise
+        ? answer.then((response: Response) => relayToNode(response, outgoing))
+        : relayToNode(answer, outgoing);
+    }
     const refusal = new GatewayError('shutting_down', 'the server is shutting down; retry the request');
     return errorResponse(refusal, crypto.randomUUID(), { connection: 'close' });
   };

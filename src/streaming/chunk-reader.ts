@@ -1,0 +1,22 @@
+/**
+ * What the relay needs of an upstream body: the next chunk, and a way to stop. A Web stream's
+ * default reader is one; a runtime may hand out a cheaper one over its own body stream.
+ */
+export interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+/** A Response may offer a ChunkReader under this key (the Node fetch does, over its socket). */
+export const CHUNK_READER = Symbol.for('switchboard.chunk-reader');
+
+export interface OffersChunkReader {
+  /** A reader of the whole body, or null when the body was touched already (use `body` then). */
+  [CHUNK_READER](): ChunkReader | null;
+}
+
+/** A reader of the response's body: the runtime's own when it offers one, else the Web stream's. */
+export function chunkReaderOf(response: Response): ChunkReader | null {
+  const offered = (response as Response & Partial<OffersChunkReader>)[CHUNK_READER]?.();
+  return offered ?? response.body?.getReader() ?? null;
+}
