@@ -55,11 +55,12 @@ export interface Shipper {
 
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
+const DEFAULT_GATHER_MS = 100;
 
 /**
- * Runs `shipOnce` in a loop: at once again while it ships something, every `idleMs` while there
- * is nothing, with exponential backoff (0.5 s doubling to 30 s) while it fails. A failure is
- * logged when it starts, every 20th try after, and when shipping recovers.
+ * Runs `shipOnce` in a loop: at once again after a full batch, `gatherMs` after a smaller one,
+ * every `idleMs` while there is nothing, with exponential backoff (0.5 s doubling to 30 s) while
+ * it fails. A failure is logged when it starts, every 20th try after, and when shipping recovers.
  */
 export function startShipper(options: {
   readonly name: string;
@@ -67,6 +68,14 @@ export function startShipper(options: {
   /** The stage of errors `shipOnce` throws untagged (see `atStage`): the buffer's own. */
   readonly stage: ShippingStage;
   readonly idleMs: number;
+  /** The most `shipOnce` ships at a time: a full batch means more wait, so it goes on at once. */
+  readonly batchSize: number;
+  /**
+   * After a batch smaller than `batchSize`, how long records gather before the next one
+   * (default 100 ms). Shipping again at once would send a trickle of requests as batches of one
+   * or two: a transaction, a fold and the buffer's bookkeeping each, for nearly every record.
+   */
+  readonly gatherMs?: number;
   readonly logger: Logger;
 }): Shipper {
   const { logger, name } = options;
@@ -104,7 +113,8 @@ export function startShipper(options: {
     running = attempt().then((shipped) => {
       running = null;
       if (shipped < 0) schedule(Math.min(FIRST_BACKOFF_MS * 2 ** (failures - 1), MAX_BACKOFF_MS));
-      else schedule(shipped > 0 ? 0 : options.idleMs);
+      else if (shipped >= options.batchSize) schedule(0);
+      else schedule(shipped > 0 ? (options.gatherMs ?? DEFAULT_GATHER_MS) : options.idleMs);
     });
   };
   schedule(0);

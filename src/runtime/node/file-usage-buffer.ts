@@ -100,7 +100,14 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
     if ((waiting.size === 0 && bytes >= COMPACT_AT_BYTES) || bytes >= COMPACT_ALWAYS_AT_BYTES) compact();
     return batch.length;
   };
-  const shipper = startShipper({ name: 'file', shipOnce, stage: 'file', idleMs: IDLE_MS, logger });
+  const shipper = startShipper({
+    name: 'file',
+    shipOnce,
+    stage: 'file',
+    idleMs: IDLE_MS,
+    batchSize: BATCH,
+    logger,
+  });
 
   return {
     open(entry, record) {

@@ -223,7 +223,14 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   beat();
   const beating = setInterval(beat, Math.max(250, Math.floor(claimAfterMs / 3)));
   beating.unref?.();
-  const shipper = startShipper({ name: 'redis', shipOnce, stage: 'redis', idleMs: IDLE_MS, logger });
+  const shipper = startShipper({
+    name: 'redis',
+    shipOnce,
+    stage: 'redis',
+    idleMs: IDLE_MS,
+    batchSize: BATCH,
+    logger,
+  });
 
   return {
     open: (entry, record) => add(entry, record, false),
