@@ -58,6 +58,8 @@ export async function prepareGatewayStorage(options: GatewayStorageOptions): Pro
     env.DATABASE_URL = `${adminUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     // Required on Postgres; a throwaway one, the schema is dropped at the end.
     env.SWITCHBOARD_SECRET_KEY = randomBytes(24).toString('base64url');
+    // Without Redis the usage buffer is a journal file: in the run's folder, not the checkout.
+    env.USAGE_BUFFER_FILE = join(options.work, 'usage-journal.jsonl');
     usageRecords = async () => {
       const rows = await query<{ n: string }>(`select count(*) as n from ${schema}.usage_records`);
       return Number(rows[0]?.n ?? 0);
