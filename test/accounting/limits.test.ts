@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, waitFor } from '../support/http.js';
 import type { GatewayUnderTest } from '../support/start-any-gateway.js';
+import { awayFromWindowEdge } from '../support/window-edge.js';
 import {
   chat,
   logEntryOf,
@@ -134,6 +135,8 @@ describe('limits', () => {
 
   it('puts x-ratelimit-* headers on every response, and Retry-After on the 429', async () => {
     const key = await keyWith('rpm-3', { rpm: 3, tpm: 100_000 });
+    // Every request of this test must count in one clock minute (rpm windows).
+    await awayFromWindowEdge(60_000, 10_000);
     const ok = await chat({ ...gw, key }, newRequestId('rpm'), { max_tokens: 10 });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('x-ratelimit-limit-requests')).toBe('3');
@@ -166,6 +169,8 @@ describe('per-user limits from the config', { timeout: 120_000 }, () => {
     const fake = await startFakeUpstream();
     // Keys made without a user belong to the `default` user.
     const gw = await startAccountingGateway(fake, { limits: { per_user: { default: { rpm: 2 } } } });
+    // Every request of this test must count in one clock minute (rpm windows).
+    await awayFromWindowEdge(60_000, 10_000);
     try {
       const other = await gw.createKey({ name: 'second-key' });
       expect((await chat(gw, newRequestId('u'))).status).toBe(200);
@@ -185,6 +190,8 @@ describe('limits on the Anthropic front door', { timeout: 120_000 }, () => {
   it('refuses /v1/messages past the key limit in the Anthropic error shape, with Retry-After', async () => {
     const fake = await startFakeUpstream();
     const gw = await startAccountingGateway(fake, { limits: { keys: { rpm: 1 } } });
+    // Every request of this test must count in one clock minute (rpm windows).
+    await awayFromWindowEdge(60_000, 10_000);
     const send = () =>
       fetch(`${gw.url}/v1/messages`, {
         method: 'POST',

@@ -4,6 +4,7 @@ import { chat, newRequestId, recordOf, startFakeUpstream, waitFor } from '../acc
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import { labelValues, parsePromText, type Sample, sumOf } from '../support/prom-text.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { awayFromWindowEdge } from '../support/window-edge.js';
 
 const ADMIN_TOKEN = 'admin-token-for-metrics-tests-0001';
 const METRICS_TOKEN = 'metrics-token-for-scrapers-0001';
@@ -97,6 +98,8 @@ describe('GET /metrics', () => {
     expect((await send('miss', cached)).headers.get('x-switchboard-cache')).toBe('miss');
     expect((await send('hit', cached)).headers.get('x-switchboard-cache')).toBe('hit');
     const limited = { authorization: `Bearer ${limitedKey}` };
+    // The two must fall in one minute window (rpm counts per clock minute).
+    await awayFromWindowEdge(60_000, 5_000);
     expect((await send('rpm-ok', { messages: [{ role: 'user', content: 'once' }] }, limited)).status).toBe(
       200,
     );
