@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import type { UsageRecord } from '../src/spec/usage.js';
 import { openPostgresStorage } from '../src/storage/postgres/postgres-storage.js';
+import { adminQuery, benchRecord } from './usage-fixtures.js';
 
 /**
  * Usage records per second written to Postgres by one process, in batches one after another
@@ -26,41 +25,8 @@ const total = Number(values.records);
 const batchSize = Number(values.batch);
 const schema = `sb_bench_${process.pid}_${Date.now().toString(36)}`;
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: values.url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Traffic spread like a busy gateway's: 50 keys, 10 users, 6 models, 4 channels, over 3 hours. */
-function record(i: number, start: number): UsageRecord {
-  return {
-    requestId: `bench-${i}`,
-    startedAt: start + Math.floor((i * 10_800_000) / total),
-    keyId: `key-${i % 50}`,
-    userId: `user-${i % 10}`,
-    operation: 'chat',
-    modelAsked: `model-${i % 6}`,
-    modelServed: `model-${i % 6}`,
-    channel: `channel-${i % 4}`,
-    upstreamKey: 'sk-…abcd',
-    stream: i % 2 === 0,
-    status: i % 50 === 0 ? 502 : 200,
-    errorCode: i % 50 === 0 ? 'upstream_failed' : null,
-    usage: { promptTokens: 200 + (i % 300), completionTokens: 50 + (i % 100), totalTokens: 250 + (i % 400) },
-    countSource: 'upstream',
-    cost: 0.0001 * (i % 17),
-    prices: { input: 0.15, output: 0.6, currency: 'USD' },
-    cacheHit: i % 20 === 0,
-    firstByteMs: 100 + (i % 200),
-    latencyMs: 200 + ((i * 37) % 5_000),
-    attempts: [{ channel: `channel-${i % 4}`, keyIndex: 0, status: 200, latencyMs: 180 }],
-  };
-}
+const admin = (text: string) => adminQuery(values.url, text);
+const record = (i: number, start: number) => benchRecord(i, start, total);
 
 const separator = values.url.includes('?') ? '&' : '?';
 const url = `${values.url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
