@@ -10,6 +10,12 @@ export interface ScenarioResult {
   readonly gateway: LoadResult;
   /** Gateway process CPU time per request answered in this run, in ms. */
   readonly gatewayCpuMsPerRequest: number;
+  /** The upstream's own CPU time per request in the direct run, in ms: the mock's cost. */
+  readonly upstreamCpuMsPerRequest: number;
+  /** The bare Node proxy (bench/bare-proxy.ts), the floor; absent with `--no-bare`. */
+  readonly bare?: LoadResult;
+  /** The bare proxy's CPU time per request answered, in ms. */
+  readonly bareCpuMsPerRequest?: number;
 }
 
 export interface Summary {
@@ -41,11 +47,13 @@ const fmt = {
 
 /** The table `npm run bench` prints. */
 export function formatReport(scenarios: readonly ScenarioResult[], summary: Summary): string {
+  const withBare = scenarios.some((s) => s.bare);
   const header = [
     'scenario',
     'direct RPS',
     'p50 ms',
     'p99 ms',
+    ...(withBare ? ['bare RPS', 'p50 ms'] : []),
     'gateway RPS',
     'p50 ms',
     'p99 ms',
@@ -57,6 +65,7 @@ export function formatReport(scenarios: readonly ScenarioResult[], summary: Summ
     fmt.rps(s.direct.rps),
     fmt.ms(s.direct.p50Ms),
     fmt.ms(s.direct.p99Ms),
+    ...(withBare ? [fmt.rps(s.bare?.rps ?? Number.NaN), fmt.ms(s.bare?.p50Ms ?? Number.NaN)] : []),
     fmt.rps(s.gateway.rps),
     fmt.ms(s.gateway.p50Ms),
     fmt.ms(s.gateway.p99Ms),
@@ -80,14 +89,20 @@ export function formatReport(scenarios: readonly ScenarioResult[], summary: Summ
     `gateway peak RSS             ${summary.peakRssMb.toFixed(1)} MB   (target <= ${TARGETS.peakRssMb} MB: ${check(summary.peakRssMb <= TARGETS.peakRssMb)})`,
     `gateway idle RSS             ${summary.idleRssMb.toFixed(1)} MB   (target <= ${TARGETS.idleRssMb} MB: ${check(summary.idleRssMb <= TARGETS.idleRssMb)})`,
     `gateway CPU per request      ${scenarios.map((s) => `${s.name} ${s.gatewayCpuMsPerRequest.toFixed(3)} ms`).join(', ')}`,
+    `upstream CPU per request     ${scenarios.map((s) => `${s.name} ${s.upstreamCpuMsPerRequest.toFixed(3)} ms`).join(', ')}`,
   );
+  if (withBare)
+    out.push(
+      `bare proxy CPU per request   ${scenarios.map((s) => `${s.name} ${(s.bareCpuMsPerRequest ?? Number.NaN).toFixed(3)} ms`).join(', ')}`,
+      `gateway / bare proxy CPU     ${scenarios.map((s) => `${s.name} ${fmt.ratio(s.gatewayCpuMsPerRequest / (s.bareCpuMsPerRequest ?? Number.NaN))}x`).join(', ')}`,
+    );
   const failed = scenarios.flatMap((s) =>
-    (['direct', 'gateway'] as const)
-      .filter((side) => s[side].non2xx + s[side].errors + s[side].timeouts > 0)
-      .map(
-        (side) =>
-          `WARNING ${s.name} ${side}: ${s[side].non2xx} non-2xx, ${s[side].errors} errors, ${s[side].timeouts} timeouts`,
-      ),
+    (['direct', 'bare', 'gateway'] as const).flatMap((side) => {
+      const run = s[side];
+      return run && run.non2xx + run.errors + run.timeouts > 0
+        ? [`WARNING ${s.name} ${side}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.timeouts} timeouts`]
+        : [];
+    }),
   );
   return [...out, ...failed].join('\n');
 }

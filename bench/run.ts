@@ -13,8 +13,10 @@ import { formatReport, type ScenarioResult, TARGETS } from './report.js';
  * `npm run bench`: the gateway's overhead over a direct call. Starts the lean upstream and the
  * real gateway (`node dist/cli/main.js serve`, key auth on, SQLite file, LOG_LEVEL=warn) as two
  * separate processes, then drives autocannon at each: non-stream at 1, 32 and 128 connections,
- * stream at 32, and non-stream at 128 on an upstream that answers after 50 ms. `--database postgres://…` and `--redis redis://…` run the gateway on Postgres and/or
- * Redis instead of its SQLite file. See bench/README.md for how to read the figures.
+ * stream at 32, and non-stream at 128 on an upstream that answers after 50 ms. Each scenario
+ * also drives a bare Node proxy (bench/bare-proxy.ts, the floor any Node gateway pays) unless
+ * `--no-bare`. `--database postgres://…` and `--redis redis://…` run the gateway on Postgres
+ * and/or Redis instead of its SQLite file. See bench/README.md for how to read the figures.
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,6 +27,8 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     'no-build': { type: 'boolean', default: false },
+    /** Skip the bare Node proxy (bench/bare-proxy.ts), the floor measured beside the gateway. */
+    'no-bare': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     /** Extra Node flags for the gateway process (experiments, e.g. `--max-semi-space-size=8`). */
     'gateway-flags': { type: 'string', default: '' },
@@ -110,6 +114,14 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   });
   const upstreamPort = (await upstream.waitFor(/listening (\d+)/, 20_000))[1];
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  const bare = flags['no-bare']
+    ? null
+    : startChild(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamUrl], {
+        cwd: ROOT,
+        env,
+        name: 'bare proxy',
+      });
+  const barePort = bare ? (await bare.waitFor(/listening (\d+)/, 20_000))[1] : null;
 
   const configPath = join(work, 'switchboard.yaml');
   writeFileSync(
@@ -162,26 +174,35 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
 
   const targets = {
     direct: { base: upstreamUrl, key: UPSTREAM_KEY },
+    // The bare proxy forwards the path and the key as they are: it is driven as the upstream is.
+    bare: { base: `http://127.0.0.1:${barePort}`, key: UPSTREAM_KEY },
     gateway: { base: gatewayUrl, key },
   };
-  // The direct side names the delay in its path; the gateway, by the model of the delayed channel.
+  const sides = bare ? (['direct', 'bare', 'gateway'] as const) : (['direct', 'gateway'] as const);
+  // Direct and bare name the delay in the path; the gateway, by the model of the delayed channel.
   const url = (side: keyof typeof targets, delayMs: number) =>
-    `${targets[side].base}${side === 'direct' && delayMs > 0 ? `/delay-${delayMs}` : ''}/v1/chat/completions`;
+    `${targets[side].base}${side !== 'gateway' && delayMs > 0 ? `/delay-${delayMs}` : ''}/v1/chat/completions`;
   await checkAnswers(url('gateway', 0), key).catch((err: Error) => {
     throw new Error(`${err.message}\ngateway output:\n${gateway.output()}`);
   });
   const idleRssMb = readRss(pid)?.rssMb ?? Number.NaN;
   const rss = sampleRss(pid);
 
-  const total = SCENARIOS.length * 2 * (durationS + warmupS);
+  const total = SCENARIOS.length * sides.length * (durationS + warmupS);
   process.stdout.write(
-    `switchboard bench (gateway on ${storage.label}${flags.limits ? ', limits on' : ''}): ${SCENARIOS.length * 2} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
+    `switchboard bench (gateway on ${storage.label}${flags.limits ? ', limits on' : ''}): ${SCENARIOS.length * sides.length} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
   );
+  const pids = {
+    direct: upstream.child.pid as number,
+    bare: bare?.child.pid as number,
+    gateway: pid,
+  };
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS) {
-    const measured = {} as Record<'direct' | 'gateway', Awaited<ReturnType<typeof runLoad>>>;
-    let cpuMs = 0;
-    for (const side of ['direct', 'gateway'] as const) {
+    const measured = {} as Record<keyof typeof targets, Awaited<ReturnType<typeof runLoad>>>;
+    // CPU time of the process that answered each side: the upstream itself for direct.
+    const cpuMs = { direct: 0, bare: 0, gateway: 0 };
+    for (const side of sides) {
       const load: LoadOptions = {
         url: url(side, scenario.upstreamDelayMs),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${targets[side].key}` },
@@ -191,21 +212,25 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
       };
       process.stdout.write(`  ${scenario.name.padEnd(16)} ${side.padEnd(8)} `);
       if (warmupS > 0) await runLoad({ ...load, durationS: warmupS });
-      const cpuBefore = readCpuMs(pid);
+      const cpuBefore = readCpuMs(pids[side]);
       measured[side] = await runLoad(load);
-      if (side === 'gateway') cpuMs = readCpuMs(pid) - cpuBefore;
+      cpuMs[side] = readCpuMs(pids[side]) - cpuBefore;
       process.stdout.write(`${Math.round(measured[side].rps)} RPS\n`);
     }
+    const perRequest = (side: keyof typeof targets) => cpuMs[side] / Math.max(measured[side].ok, 1);
     results.push({
       ...scenario,
       direct: measured.direct,
       gateway: measured.gateway,
-      gatewayCpuMsPerRequest: cpuMs / Math.max(measured.gateway.ok, 1),
+      gatewayCpuMsPerRequest: perRequest('gateway'),
+      upstreamCpuMsPerRequest: perRequest('direct'),
+      ...(bare ? { bare: measured.bare, bareCpuMsPerRequest: perRequest('bare') } : {}),
     });
   }
   const peakRssMb = rss.peakMb();
   rss.stop();
   await stopChild(gateway.child);
+  if (bare) await stopChild(bare.child);
   await stopChild(upstream.child);
   // Stopped with SIGTERM, the gateway flushed its usage buffer: every answered request is a row.
   const usageRecords = await storage.usageRecords();
