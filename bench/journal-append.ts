@@ -9,7 +9,8 @@ import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
  * request on SQLite (a file in WAL mode, synchronous=NORMAL), next to the batched Kysely insert
  * it replaced: µs per final append, per provisional open + final append (a stream), with one
  * request or 32 ending per event-loop turn (the journal commits each turn's writes together),
- * per record folded into the rollups, and per record of a 500-record batch insert.
+ * per record folded into the rollups (with the appends, and alone), and per record of a
+ * 500-record batch insert.
  */
 const count = Number(process.argv[2] ?? 20_000);
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-bench-'));
@@ -42,8 +43,11 @@ function record(i: number): UsageRecord {
 async function perRecord(
   label: string,
   run: (storage: Awaited<ReturnType<typeof openSqliteStorage>>) => Promise<void>,
+  /** Untimed work before the timed run (the rows a fold reads). */
+  setup?: (storage: Awaited<ReturnType<typeof openSqliteStorage>>) => Promise<void>,
 ) {
   const storage = await openSqliteStorage(join(dir, `${label.replace(/\W+/g, '-')}.db`));
+  await setup?.(storage);
   const start = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   await run(storage);
@@ -87,6 +91,16 @@ try {
     if (journal) await appendInTurns(journal, 32, false);
     await journal?.rollUp();
   });
+  await perRecord(
+    'rollUp alone (after 32/turn appends)',
+    async (storage) => {
+      await storage.openUsageJournal?.('bench').rollUp();
+    },
+    async (storage) => {
+      const journal = storage.openUsageJournal?.('bench');
+      if (journal) await appendInTurns(journal, 32, false);
+    },
+  );
   await perRecord('batched insertBatch (500 a batch)', async (storage) => {
     for (let i = 0; i < count; i += 500)
       await storage.usage.insertBatch(

@@ -122,7 +122,9 @@ export function createPromMetrics(logger: Logger): Telemetry {
   const perRoute = memo((route: string, model: string, channel: string) => ({
     latency: latency.labels(route, model, channel),
     firstByte: firstByte.labels(route, model, channel),
+    byStatus: new Map<string, ReturnType<typeof requests.labels>>(),
   }));
+  const perAttempt = memo((channel: string, outcome: string) => attempts.labels(channel, outcome));
   const perWho = memo((model: string, user: string, key: string) => ({
     input: tokens.labels(model, user, key, 'input'),
     output: tokens.labels(model, user, key, 'output'),
@@ -134,11 +136,16 @@ export function createPromMetrics(logger: Logger): Telemetry {
       refusals.inc({ kind });
     },
     end(_record, o) {
-      requests.labels(o.route, o.model, o.channel, o.status).inc();
       const series = perRoute(o.route, o.model, o.channel);
+      let byStatus = series.byStatus.get(o.status);
+      if (byStatus === undefined) {
+        byStatus = requests.labels(o.route, o.model, o.channel, o.status);
+        series.byStatus.set(o.status, byStatus);
+      }
+      byStatus.inc();
       series.latency.observe(o.latencySeconds);
       if (o.firstByteSeconds !== null && o.cache !== 'hit') series.firstByte.observe(o.firstByteSeconds);
-      for (const a of o.attempts) attempts.labels(a.channel, a.outcome).inc();
+      for (const a of o.attempts) perAttempt(a.channel, a.outcome).inc();
       const who = perWho(o.model, o.user, o.key);
       if (o.inputTokens > 0) who.input.inc(o.inputTokens);
       if (o.outputTokens > 0) who.output.inc(o.outputTokens);
@@ -157,13 +164,13 @@ export function createPromMetrics(logger: Logger): Telemetry {
 }
 
 /** Caches `make`'s result per argument tuple. */
-function memo<T>(make: (a: string, b: string, c: string) => T): (a: string, b: string, c: string) => T {
+function memo<A extends string[], T>(make: (...parts: A) => T): (...parts: A) => T {
   const cache = new Map<string, T>();
-  return (a, b, c) => {
-    const id = `${a}\u0001${b}\u0001${c}`;
+  return (...parts) => {
+    const id = parts.join('\u0001');
     let found = cache.get(id);
     if (found === undefined) {
-      found = make(a, b, c);
+      found = make(...parts);
       cache.set(id, found);
     }
     return found;

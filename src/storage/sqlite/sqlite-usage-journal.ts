@@ -62,8 +62,11 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     `update usage_records set open = 0, status = ${INTERRUPTED_STATUS}, error_code = '${INTERRUPTED_CODE}',
        latency_ms = coalesce(first_byte_ms, 0) where open = 1 and boot_id is not @boot`,
   );
+  // The fold reads what the rollups sum, not the JSON columns (attempts, prices): parsing them
+  // back for every record was most of a fold's cost, and the rollups never look at them.
   const pending = raw.prepare(
-    `select * from usage_records where rolled_up = 0 and open = 0 order by seq limit ${ROLLUP_CHUNK}`,
+    `select ${ROLLUP_COLUMNS.join(', ')}, '[]' as attempts, null as prices from usage_records
+       where rolled_up = 0 and open = 0 order by seq limit ${ROLLUP_CHUNK}`,
   );
   const mark = raw.prepare(
     'update usage_records set rolled_up = 1 where rolled_up = 0 and open = 0 and seq <= ?',
@@ -85,7 +88,9 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     mark.run(last.seq);
     return rows.length;
   });
-  const params = (entry: string, record: UsageRecord) => ({ ...toRow(record), entry, boot_id: bootId });
+  // The row object itself, not a copy of it spread into another (one per request).
+  const params = (entry: string, record: UsageRecord) =>
+    Object.assign(toRow(record), { entry, boot_id: bootId });
   const correct = (entry: string, record: UsageRecord) => {
     const row = folded.get(entry) as Selectable<UsageRecordsTable> | undefined;
     if (!row) return;
@@ -135,6 +140,34 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     },
   };
 }
+
+/** The columns a fold reads: every one of the row but the JSON ones `rollupBatch` ignores. */
+const ROLLUP_COLUMNS = [
+  'seq',
+  'request_id',
+  'started_at',
+  'user_id',
+  'key_id',
+  'operation',
+  'model_asked',
+  'model_served',
+  'channel',
+  'upstream_key',
+  'stream',
+  'status',
+  'error_code',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'count_source',
+  'cost',
+  'cache_hit',
+  'first_byte_ms',
+  'latency_ms',
+  'attempt_count',
+] as const;
 
 /** A record with every field, to learn the column names from the row mapping. */
 function sampleRecord(): UsageRecord {
