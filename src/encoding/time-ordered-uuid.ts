@@ -10,9 +10,16 @@
  * or on Workers, where the clock stands still between I/O): the random bits keep the ids apart.
  */
 export function timeOrderedUuid(now: number = Date.now()): string {
+  if (now !== prefixAt) {
+    const time = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
+    prefix = `${time.slice(0, 8)}-${time.slice(8)}-7`;
+    prefixAt = now;
+  }
   // randomUUID is the cheapest source of random hex in both runtimes; its first 48 bits and its
   // version digit are replaced (the variant bits it sets are the same for v7).
-  const random = crypto.randomUUID();
-  const time = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
+  return prefix + crypto.randomUUID().slice(15);
 }
+
+/** The time part, made once per millisecond: the requests of one millisecond share it. */
+let prefixAt = Number.NaN;
+let prefix = '';
