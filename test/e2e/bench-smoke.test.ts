@@ -19,13 +19,13 @@ interface Side {
 }
 
 /**
- * `npm run bench` for one second per run, so that it never rots: it must start the upstream and
- * the built gateway, answer every scenario direct and through the gateway, and write its JSON.
+ * `npm run bench` for one second per run, so that it never rots: it must start the upstream, the
+ * bare proxy and the built gateway, answer every scenario through each, and write its JSON.
  * Speed is not checked here (a shared CI machine says nothing about it); bench/README.md says
  * how to read a real run.
  */
 describe('npm run bench (smoke)', () => {
-  it('runs every scenario, direct and through the gateway, and writes the JSON report', () => {
+  it('runs every scenario, direct, through the bare proxy and the gateway, and writes the JSON report', () => {
     // dist/ as `npm start` has it: rebuilt only when older than src/.
     const build = spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], {
       cwd: ROOT,
@@ -46,7 +46,14 @@ describe('npm run bench (smoke)', () => {
 
     const report = JSON.parse(readFileSync(out, 'utf8')) as {
       commit: string | null;
-      scenarios: { name: string; upstreamDelayMs: number; direct: Side; gateway: Side }[];
+      scenarios: {
+        name: string;
+        upstreamDelayMs: number;
+        direct: Side;
+        bare: Side;
+        gateway: Side;
+        bareCpuMsPerRequest: number;
+      }[];
       summary: Record<string, number>;
     };
     expect(report.scenarios.map((s) => s.name)).toEqual([
@@ -60,7 +67,10 @@ describe('npm run bench (smoke)', () => {
     // in all, and never an error: a non-2xx or a failed connection means the bench is broken.
     for (const scenario of report.scenarios) {
       expect(scenario.direct.ok, scenario.name).toBeGreaterThan(0);
-      for (const side of [scenario.direct, scenario.gateway])
+      // The bare Node proxy (the floor) answers every scenario too, and its CPU is reported.
+      expect(scenario.bare.ok, scenario.name).toBeGreaterThan(0);
+      expect(Number.isFinite(scenario.bareCpuMsPerRequest), scenario.name).toBe(true);
+      for (const side of [scenario.direct, scenario.bare, scenario.gateway])
         expect(side.non2xx + side.errors + side.timeouts, scenario.name).toBe(0);
     }
     expect(report.scenarios.reduce((n, s) => n + s.gateway.ok, 0)).toBeGreaterThan(0);
