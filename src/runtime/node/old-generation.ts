@@ -10,7 +10,7 @@ import { v8FlagGiven } from './v8-flag-given.js';
  * collected: measured at c=128, 35 MB live and 136 MB of old space before the next full GC, a
  * peak RSS of ~250 MB. At 20% the trigger sits at live + 20% (V8 adds at least 8 MB and the
  * young generation's size), full GCs come sooner and stay short (marking is incremental and
- * concurrent), and peak RSS drops to ~175 MB at no measurable CPU per request (docs/deployment.md).
+ * concurrent), and peak RSS drops to ~170 MB at no measurable CPU per request (docs/deployment.md).
  */
 export const OLD_GENERATION_GROWTH_PERCENT = 20;
 
