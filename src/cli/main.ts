@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { limitOldGenerationGrowth } from '../runtime/node/old-generation.js';
 import { VERSION } from '../runtime/node/version.js';
 import { holdYoungGeneration } from '../runtime/node/young-generation.js';
 
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const release = holdYoungGeneration();
+      limitOldGenerationGrowth();
       await (await import('./serve.js')).serveCommand(rest);
       release(); // listening: from here the load decides
       return -1; // keeps running

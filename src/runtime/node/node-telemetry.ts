@@ -1,18 +1,15 @@
-import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { TelemetrySettings } from '../../config/telemetry-schema.js';
 import type { Logger } from '../../spec/logger.js';
 import { combineTelemetry } from '../../telemetry/combine.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
-import { createPromMetrics } from './prom-metrics.js';
 
 /** A collector that does not answer may hold a shutdown this long, no longer. */
 const CLOSE_LIMIT_MS = 5_000;
-/** A collector that is down fails every batch: say so at most this often. */
-const REPORT_EVERY_MS = 60_000;
 
 /**
  * Metrics when `metrics.enabled`, traces when an OTLP endpoint is set; null when neither. The
- * OpenTelemetry SDK is loaded only for traces: importing it costs about 0.2 s of start-up.
+ * OpenTelemetry SDK and API are loaded only for traces: importing them costs about 0.2 s of
+ * start-up and their code stays in memory.
  */
 export async function createNodeTelemetry(
   settings: TelemetrySettings,
@@ -20,9 +17,16 @@ export async function createNodeTelemetry(
   logger: Logger,
 ): Promise<Telemetry | null> {
   const parts: Telemetry[] = [];
-  if (settings.metrics.enabled) parts.push(createPromMetrics(logger));
+  if (settings.metrics.enabled) {
+    // prom-client (which loads the OpenTelemetry API itself) only when metrics are on.
+    const { createPromMetrics } = await import('./prom-metrics.js');
+    parts.push(createPromMetrics(logger));
+  }
   if (settings.traces) {
-    const { createOtelTraces } = await import('./otel-traces.js');
+    const [{ createOtelTraces }, { reportExportFailures }] = await Promise.all([
+      import('./otel-traces.js'),
+      import('./otel-diagnostics.js'),
+    ]);
     parts.push(createOtelTraces({ ...settings.traces, version }));
     reportExportFailures(logger);
     // The URL only: the headers may carry the collector's credentials.
@@ -49,23 +53,4 @@ export async function createNodeTelemetry(
       }
     },
   };
-}
-
-/**
- * The SDK reports failed exports through OpenTelemetry's global diagnostic logger, silent by
- * default: route its warnings and errors to the log, at most one line a minute.
- */
-function reportExportFailures(logger: Logger): void {
-  let last = Number.NEGATIVE_INFINITY;
-  const report = (message: string) => {
-    const now = Date.now();
-    if (now - last < REPORT_EVERY_MS) return;
-    last = now;
-    logger.warn({ detail: message }, 'tracing: the OpenTelemetry SDK reported a problem (spans may be lost)');
-  };
-  const ignore = () => {};
-  diag.setLogger(
-    { error: report, warn: report, info: ignore, debug: ignore, verbose: ignore },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
 }

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { v8FlagGiven } from './v8-flag-given.js';
 
 /** V8's default: the young generation doubles when most of it survives a scavenge. */
 const DEFAULT_GROWTH_FACTOR = 2;
@@ -15,10 +16,7 @@ const DEFAULT_GROWTH_FACTOR = 2;
  * enough; a value given on the command line or in NODE_OPTIONS is left alone.
  */
 export function holdYoungGeneration(): () => void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) =>
-    /semi[-_]space/.test(arg),
-  );
-  if (given) return () => {};
+  if (v8FlagGiven(/semi[-_]space/)) return () => {};
   setFlagsFromString('--semi-space-growth-factor=1');
   let released = false;
   return () => {

@@ -2,7 +2,7 @@ import { Kysely, Migrator, sql } from 'kysely';
 import pg from 'pg';
 import type { Storage } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
-import { notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
+import { byMigrationName, notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
 import { CurrentSchemaPostgresDialect } from './current-schema-dialect.js';
@@ -110,7 +110,12 @@ async function requireMigrated(db: Kysely<Database>): Promise<void> {
  * database would pass for this one's.
  */
 function migrator(db: Kysely<Database>, schema: string): Migrator {
-  return new Migrator({ db, provider: postgresMigrationProvider, migrationTableSchema: schema });
+  return new Migrator({
+    db,
+    provider: postgresMigrationProvider,
+    migrationTableSchema: schema,
+    nameComparator: byMigrationName,
+  });
 }
 
 async function currentSchema(db: Kysely<Database>): Promise<string> {

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Storage } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
-import { notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
+import { byMigrationName, notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
 import { forgetOldSecrets } from './forget-secrets.js';
@@ -60,10 +60,12 @@ function openRawSqlite(filename: string): BetterSqlite3.Database {
 
 /** Runs every pending migration; resolves to the names it ran. */
 export async function migrateSqlite(db: Kysely<Database>): Promise<string[]> {
-  return runMigrator(new Migrator({ db, provider: migrationProvider }));
+  return runMigrator(new Migrator({ db, provider: migrationProvider, nameComparator: byMigrationName }));
 }
 
 async function requireMigrated(db: Kysely<Database>): Promise<void> {
-  const pending = await pendingMigrations(new Migrator({ db, provider: migrationProvider }));
+  const pending = await pendingMigrations(
+    new Migrator({ db, provider: migrationProvider, nameComparator: byMigrationName }),
+  );
   if (pending.length > 0) throw notMigrated(pending);
 }
