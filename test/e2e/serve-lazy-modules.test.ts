@@ -55,13 +55,11 @@ async function modulesLoadedByServe(name: string, extraEnv: Record<string, strin
     err += c.toString();
   });
   await waitFor(() => LISTENING.exec(out), `${name} start`, 30_000);
-  const ended = await new Promise<string>((resolve) => {
-    child.on('close', (code, signal) => resolve(`code ${code}, signal ${signal}`));
-    child.kill('SIGTERM');
-  });
+  child.kill('SIGUSR2');
+  await waitFor(() => existsSync(report) || child.exitCode !== null, `${name} report`, 10_000);
+  if (!existsSync(report)) throw new Error(`serve (${name}) ended without its report: ${out}${err}`);
+  child.kill('SIGKILL');
   running.delete(child);
-  if (!existsSync(report))
-    throw new Error(`serve (${name}) ended without its report (${ended}): ${out}${err}`);
   return readFileSync(report, 'utf8').split('\n');
 }
 
