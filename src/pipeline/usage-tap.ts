@@ -203,14 +203,22 @@ function count(
   } else if (accounting && record.firstByteMs !== null) {
     // An upstream answered but reported no usage: count with the tokenizer.
     const model = record.modelServed ?? record.modelAsked;
-    const estimate = estimateUsage(accounting.estimator, json, counted?.completionText ?? '', model);
+    const partial = record.errorCode !== null && BROKEN_STREAM.has(record.errorCode);
+    // A partial count is rough anyway: it does not load the tokenizer (a stall of every stream
+    // in flight, e.g. when a load generator cuts its streams), only uses it once loaded.
+    const estimate = estimateUsage(
+      accounting.estimator,
+      json,
+      counted?.completionText ?? '',
+      model,
+      !partial,
+    );
     record.usage = estimate.usage;
-    record.countSource =
-      record.errorCode && BROKEN_STREAM.has(record.errorCode)
-        ? 'partial'
-        : estimate.method === 'heuristic'
-          ? 'estimated-heuristic'
-          : 'estimated';
+    record.countSource = partial
+      ? 'partial'
+      : estimate.method === 'heuristic'
+        ? 'estimated-heuristic'
+        : 'estimated';
   }
   if (!accounting) return;
   if (!record.usage) {

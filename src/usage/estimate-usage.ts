@@ -64,25 +64,31 @@ export function estimatePromptTokens(
   counter: TokenCounter,
   json: JsonObject | null,
   model: string | null,
+  load = true,
 ): TokenCount {
   const { text, messages } = promptText(json);
   if (!text && messages === 0) return { tokens: 0, method: 'tokenizer' };
-  const counted = counter.count(text, model);
+  const counted = counter.count(text, model, load);
   return {
     tokens: counted.tokens + messages * PER_MESSAGE_OVERHEAD + PER_REQUEST_OVERHEAD,
     method: counted.method,
   };
 }
 
-/** A whole estimated usage from the prompt and the completion text the client received. */
+/**
+ * A whole estimated usage from the prompt and the completion text the client received. `load`
+ * false (a partial count, of a stream cut short): the tokenizer counts only if it is loaded
+ * already; such a count does not load it.
+ */
 export function estimateUsage(
   counter: TokenCounter,
   json: JsonObject | null,
   completionText: string,
   model: string | null,
+  load = true,
 ): { usage: TokenUsage; method: CountMethod } {
-  const prompt = estimatePromptTokens(counter, json, model);
-  const completion = counter.count(completionText, model);
+  const prompt = estimatePromptTokens(counter, json, model, load);
+  const completion = counter.count(completionText, model, load);
   return {
     usage: {
       promptTokens: prompt.tokens,

@@ -12,8 +12,11 @@ export interface TokenCount {
  * a runtime that cannot afford one the heuristic below.
  */
 export interface TokenCounter {
-  /** Counts now: with the tokenizer if it is loaded, else the heuristic (and starts the load). */
-  count(text: string, model: string | null): TokenCount;
+  /**
+   * Counts now: with the tokenizer if it is loaded, else the heuristic (and starts the load,
+   * unless `load` is false: a count that is rough anyway, e.g. of a stream cut short).
+   */
+  count(text: string, model: string | null, load?: boolean): TokenCount;
   /** Settles once the best method is ready; never rejects (a failed load leaves the heuristic). */
   ready(): Promise<void>;
 }

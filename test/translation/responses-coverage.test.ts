@@ -74,6 +74,23 @@ describe('an upstream stream that breaks off on a translated channel', () => {
 });
 
 describe('a translated answer without upstream usage is estimated as a relayed one', () => {
+  // The first count meant to be exact loads the tokenizer (counts until then are heuristic):
+  // the estimates compared below are made once it is loaded.
+  beforeAll(async () => {
+    await waitFor(
+      async () => {
+        fake.enqueue({ kind: 'status', status: 200, body: { ...CHAT_JSON, usage: undefined } });
+        await client.chat.completions.create({
+          model: 'deepseek-chat',
+          messages: [{ role: 'user', content: 'Hello' }],
+        });
+        return gw.usage.at(-1)?.countSource === 'estimated';
+      },
+      'the tokenizer loaded',
+      20_000,
+    );
+  });
+
   it('estimates the output of a JSON answer without usage as the chat door does', async () => {
     const body = {
       ...CHAT_JSON,

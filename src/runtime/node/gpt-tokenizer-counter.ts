@@ -41,13 +41,15 @@ export function createGptTokenizerCounter(): TokenCounter {
     return loading;
   };
   return {
-    count(text, model) {
+    count(text, model, mayLoad = true) {
       // Nothing to count is exact whichever method would have counted it.
       if (!text) return { tokens: 0, method: 'tokenizer' };
       const encode = model && O200K_MODELS.test(model) ? o200k : cl100k;
       if (encode && text.length <= TOKENIZER_MAX_CHARS)
         return { tokens: sliced(encode, text), method: 'tokenizer' };
-      void load();
+      // The load holds the event loop (and every stream in flight) for 150-300 ms while the
+      // vocabularies compile and build their tables: worth it for a count meant to be exact.
+      if (mayLoad) void load();
       return { tokens: heuristicTokens(text), method: 'heuristic' };
     },
     ready: load,
