@@ -93,9 +93,9 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
     if (!recovered) return 0;
     const batch = [...waiting.values()].slice(0, BATCH).map((w) => w.entry);
     if (batch.length > 0) {
+      // Rows and their rollups in one transaction: a failed write leaves the batch waiting here.
       await atStage('database', () => sink.write(batch));
       for (const e of batch) waiting.delete(e.entry);
-      await atStage('database', () => sink.rollUp());
     }
     if ((waiting.size === 0 && bytes >= COMPACT_AT_BYTES) || bytes >= COMPACT_ALWAYS_AT_BYTES) compact();
     return batch.length;
