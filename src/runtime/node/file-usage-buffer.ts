@@ -91,7 +91,12 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
 
   const shipOnce = async (): Promise<number> => {
     if (!recovered) return 0;
-    const batch = [...waiting.values()].slice(0, BATCH).map((w) => w.entry);
+    // The oldest BATCH, without copying a backlog of up to max_records at every batch.
+    const batch: JournalEntry[] = [];
+    for (const w of waiting.values()) {
+      if (batch.length === BATCH) break;
+      batch.push(w.entry);
+    }
     if (batch.length > 0) {
       // Rows and their rollups in one transaction: a failed write leaves the batch waiting here.
       await atStage('database', () => sink.write(batch));
