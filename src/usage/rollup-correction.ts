@@ -1,7 +1,7 @@
 import type { UsageRecord } from '../spec/usage.js';
 import type { RollupRow } from '../storage/accounting-ports.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS } from '../storage/usage-journal.js';
-import { addRows, rollupBatch } from './rollup.js';
+import { rollupBatch, sumRollups } from './rollup.js';
 
 /**
  * A record a sweep or a restart wrote for a request whose process seemed dead. Its true final
@@ -18,15 +18,7 @@ export function isInterrupted(record: Pick<UsageRecord, 'status' | 'errorCode'>)
  * row keeps rollups equal to the sum of the records.
  */
 export function rollupCorrection(before: UsageRecord, after: UsageRecord): RollupRow[] {
-  const out = new Map<string, RollupRow>();
-  const add = (row: RollupRow) => {
-    const id = `${row.hour}\u0000${row.dimension}\u0000${row.value}`;
-    const seen = out.get(id);
-    out.set(id, seen ? addRows(seen, row) : row);
-  };
-  for (const row of rollupBatch([before])) add(negate(row));
-  for (const row of rollupBatch([after])) add(row);
-  return [...out.values()];
+  return sumRollups([...rollupBatch([before]).map(negate), ...rollupBatch([after])]);
 }
 
 function negate(row: RollupRow): RollupRow {

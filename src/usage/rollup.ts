@@ -57,6 +57,17 @@ export function addRows(a: RollupRow, b: RollupRow): RollupRow {
   };
 }
 
+/** Rollup rows summed into one per (hour, dimension, value): what one upsert statement may hold. */
+export function sumRollups(rows: readonly RollupRow[]): RollupRow[] {
+  const out = new Map<string, RollupRow>();
+  for (const row of rows) {
+    const id = `${row.hour}\u0000${row.dimension}\u0000${row.value}`;
+    const seen = out.get(id);
+    out.set(id, seen ? addRows(seen, row) : row);
+  }
+  return [...out.values()];
+}
+
 /** Client-closed requests (499) failed no one: they stay out of error counts and error rates. */
 export const CLIENT_CLOSED_STATUS = 499;
 

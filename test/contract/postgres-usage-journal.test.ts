@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
   openPostgresDatabase,
@@ -6,8 +7,10 @@ import {
 } from '../../src/storage/postgres/postgres-storage.js';
 import { accountingView } from '../../src/storage/sql/accounting-schema.js';
 import { sqlJournalSink, sqlUsageJournal } from '../../src/storage/sql/sql-usage-journal.js';
+import { rollupBatch } from '../../src/usage/rollup.js';
 import { freshSchema, postgresUrl } from '../support/services.js';
 import { runUsageJournalContract } from './usage-journal.contract.js';
+import { HOUR, record, T0 } from './usage-store.contract.js';
 
 const server = await postgresUrl('the Postgres usage journal contract');
 
@@ -18,19 +21,85 @@ const server = await postgresUrl('the Postgres usage journal contract');
  */
 describe.skipIf(!server)('postgres usage journal sink', () => {
   const url = server ?? '';
-  runUsageJournalContract('postgres (journal sink)', async () => {
+  runUsageJournalContract(
+    'postgres (journal sink)',
+    async () => {
+      const schema = await freshSchema(url);
+      const storage = await openPostgresStorage(schema.url, { poolSize: 2 });
+      const db = openPostgresDatabase(schema.url, 2);
+      const sink = sqlJournalSink(accountingView(db), postgresDialect);
+      return {
+        store: { ...storage, openUsageJournal: (boot: string) => sqlUsageJournal(sink, boot) },
+        async close() {
+          await db.destroy();
+          await storage.close();
+          await schema.drop();
+        },
+      };
+    },
+    { foldsOnWrite: true },
+  );
+
+  it('writes a shipped batch and folds its rollups in one transaction: a failed fold leaves no row', async () => {
     const schema = await freshSchema(url);
     const storage = await openPostgresStorage(schema.url, { poolSize: 2 });
     const db = openPostgresDatabase(schema.url, 2);
-    const sink = sqlJournalSink(accountingView(db), postgresDialect);
-    return {
-      store: { ...storage, openUsageJournal: (boot: string) => sqlUsageJournal(sink, boot) },
-      async close() {
-        await db.destroy();
-        await storage.close();
-        await schema.drop();
-      },
-    };
+    try {
+      const sink = sqlJournalSink(accountingView(db), postgresDialect);
+      const records = [record(1), record(2), record(3)];
+      const batch = records.map((r, i) => ({ entry: `e${i}`, boot: 'boot-a', final: true, record: r }));
+      // The rollup table refuses every write (a full disk, a lock timeout...) while the rows would go in.
+      await sql`create function refuse() returns trigger language plpgsql as $$ begin raise exception 'no rollups'; end $$`.execute(
+        db,
+      );
+      await sql`create trigger refuse before insert or update on usage_hourly for each row execute function refuse()`.execute(
+        db,
+      );
+      await expect(sink.write(batch)).rejects.toThrow(/no rollups/);
+      // Nothing landed: the buffer keeps the batch and ships it again, and no row waits unfolded.
+      expect((await storage.usage.list({ limit: 10 })).records).toEqual([]);
+
+      await sql`drop trigger refuse on usage_hourly`.execute(db);
+      await sink.write(batch);
+      // Folded by the write itself, once, however often it is delivered.
+      await sink.write(batch);
+      const all = await storage.usage.rollups({ dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR });
+      expect(all).toEqual(rollupBatch(records).filter((r) => r.dimension === 'all'));
+      expect((await storage.usage.list({ limit: 10 })).records).toHaveLength(3);
+      expect(await sink.rollUp()).toBe(0);
+    } finally {
+      await db.destroy();
+      await storage.close();
+      await schema.drop();
+    }
+  });
+
+  it('keeps rollups equal to the rows when instances ship overlapping batches at once', async () => {
+    const schema = await freshSchema(url);
+    const storage = await openPostgresStorage(schema.url, { poolSize: 2 });
+    const handles = [openPostgresDatabase(schema.url, 2), openPostgresDatabase(schema.url, 2)];
+    try {
+      const sinks = handles.map((db) => sqlJournalSink(accountingView(db), postgresDialect));
+      const records = Array.from({ length: 60 }, (_, i) => record(i + 1));
+      const entries = records.map((r, i) => ({ entry: `e${i}`, boot: 'boot-a', final: true, record: r }));
+      // A stream entry claimed by a second instance while the first still ships it: both write it,
+      // in whatever order their batches hold it, folding the same rollup rows.
+      const first = entries.slice(0, 40);
+      const second = entries.slice(20).reverse();
+      await Promise.all([
+        sinks[0]?.write(first),
+        sinks[1]?.write(second),
+        sinks[1]?.write(first.slice().reverse()),
+        sinks[0]?.write(second),
+      ]);
+      const all = await storage.usage.rollups({ dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR });
+      expect(all).toEqual(rollupBatch(records).filter((r) => r.dimension === 'all'));
+      expect((await storage.usage.list({ limit: 100 })).records).toHaveLength(60);
+    } finally {
+      for (const db of handles) await db.destroy();
+      await storage.close();
+      await schema.drop();
+    }
   });
 
   it('has a placeholder so an empty describe never passes silently', () => {

@@ -91,11 +91,16 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
 
   const shipOnce = async (): Promise<number> => {
     if (!recovered) return 0;
-    const batch = [...waiting.values()].slice(0, BATCH).map((w) => w.entry);
+    // The oldest BATCH, without copying a backlog of up to max_records at every batch.
+    const batch: JournalEntry[] = [];
+    for (const w of waiting.values()) {
+      if (batch.length === BATCH) break;
+      batch.push(w.entry);
+    }
     if (batch.length > 0) {
+      // Rows and their rollups in one transaction: a failed write leaves the batch waiting here.
       await atStage('database', () => sink.write(batch));
       for (const e of batch) waiting.delete(e.entry);
-      await atStage('database', () => sink.rollUp());
     }
     if ((waiting.size === 0 && bytes >= COMPACT_AT_BYTES) || bytes >= COMPACT_ALWAYS_AT_BYTES) compact();
     return batch.length;

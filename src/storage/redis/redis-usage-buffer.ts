@@ -190,9 +190,9 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
         // Not written by a gateway: it can never be shipped, so it is removed, and said.
         if (unreadable.length > 0)
           logger.error({ ids: unreadable }, 'usage: unreadable journal entries removed');
+        // Rows and their rollups in one transaction (an instance shipping a dead one's records
+        // may serve nothing, so no other fold would come).
         await atStage('database', () => sink.write(held.flatMap((h) => (h.entry ? [h.entry] : []))));
-        // Folded by the shipper too: an instance shipping a dead one's records serves nothing.
-        await atStage('database', () => sink.rollUp());
         const ids = held.map((h) => h.id);
         held = [];
         // Written to Postgres: acknowledged and deleted (a re-delivery would insert nothing).

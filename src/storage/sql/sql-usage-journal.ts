@@ -1,7 +1,8 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { UsageRecord } from '../../spec/usage.js';
-import { rollupBatch } from '../../usage/rollup.js';
+import { rollupBatch, sumRollups } from '../../usage/rollup.js';
 import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
+import type { RollupRow } from '../accounting-ports.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
 import { type AccountingTables, USAGE_RECORD_COLUMNS, type UsageRecordsTable } from './accounting-schema.js';
 import type { SqlDialect } from './dialect.js';
@@ -29,9 +30,13 @@ export interface JournalSink {
    * rolled up already, which makes it final for good; but an `interrupted` row, written because
    * the process seemed dead, takes its late final record even then, and the rollups get the
    * difference); a provisional record never replaces anything; an entry delivered again adds no row.
+   * The final rows it stores are folded into the rollups in the same transaction.
    */
   write(entries: readonly JournalEntry[]): Promise<void>;
-  /** Folds finished rows not yet in the hourly rollups into them; resolves to how many. */
+  /**
+   * Folds finished rows not yet in the hourly rollups into them (rows `interrupt` wrote, rows of
+   * older versions); resolves to how many.
+   */
   rollUp(): Promise<number>;
   /** Provisional rows of these boots (processes known dead) become `interrupted` records. */
   interrupt(boots: readonly string[]): Promise<number>;
@@ -44,11 +49,35 @@ const ROLLUP_CHUNK = 2_000;
 
 const RECORD_COLUMNS = Object.keys(USAGE_RECORD_COLUMNS) as (keyof typeof USAGE_RECORD_COLUMNS)[];
 
-/** `col = excluded.col` for every record column, and the row is final. */
+/** `col = excluded.col` for every record column: the row is final, and folded by the write. */
 const TAKE_EXCLUDED = {
   ...Object.fromEntries(RECORD_COLUMNS.map((c) => [c, sql.ref(`excluded.${c}`)])),
   open: sql.lit(0),
+  rolled_up: sql.lit(1),
 };
+
+/** The columns a journal write sets, with their storage types (see SqlDialect.rowSource). */
+const JOURNAL_COLUMNS = {
+  ...USAGE_RECORD_COLUMNS,
+  entry: 'text',
+  boot_id: 'text',
+  open: 'int4',
+  rolled_up: 'int4',
+} as const;
+const JOURNAL_COLUMN_NAMES = Object.keys(JOURNAL_COLUMNS) as (keyof typeof JOURNAL_COLUMNS)[];
+
+type JournalRow = Insertable<UsageRecordsTable> & {
+  entry: string;
+  boot_id: string;
+  open: number;
+  rolled_up: number;
+};
+
+/** An entry's row: a final one is written folded (its write adds it to the rollups). */
+function journalRow(e: JournalEntry): JournalRow {
+  const open = e.final ? 0 : 1;
+  return { ...toRow(e.record), entry: e.entry, boot_id: e.boot, open, rolled_up: 1 - open };
+}
 
 const INTERRUPTED = {
   open: 0,
@@ -58,38 +87,84 @@ const INTERRUPTED = {
 } as const;
 
 /**
- * The journal sink over the shared SQL usage tables. Rollups are folded as SQLite's journal
- * folds them (a per-row `rolled_up` mark set in the transaction that adds the deltas), with the
- * rows locked `for update skip locked` so that instances folding at once take different rows.
+ * The journal sink over the shared SQL usage tables. A write folds the final records it stores
+ * into the hourly rollups in its own transaction (rows written `rolled_up`): rows and rollups land
+ * together or not at all, so a buffer that keeps a batch after a failed write holds nothing the
+ * database already counted. `rollUp` folds what writes did not: `interrupted` rows of processes
+ * found dead, and rows of older versions. It marks rows as SQLite's journal does (a per-row
+ * `rolled_up` set in the transaction that adds the deltas), locked `for update skip locked` so
+ * that instances folding at once take different rows.
+ *
+ * Instances shipping at once lock rows in one order, so they wait for each other instead of
+ * deadlocking: the batch's usage_records rows by entry (one statement), then its usage_hourly
+ * rows by rollup key (addToRollups, one statement).
  */
 export function sqlJournalSink(db: Kysely<AccountingTables>, dialect: SqlDialect): JournalSink {
   const lockRows = dialect.name === 'postgres';
   /**
+   * The batch's rows, one statement per chunk: a provisional row is inserted if its entry has
+   * none; a final one is inserted folded, or replaces a row not folded yet (provisional, or
+   * written again). Resolves to the entries of the final rows this write stored (to fold them).
+   */
+  const upsert = async (trx: Kysely<AccountingTables>, rows: readonly JournalRow[]): Promise<Set<string>> => {
+    const stored = new Set<string>();
+    const chunk = dialect.rowSource ? dialect.insertChunk : Math.floor(dialect.insertChunk * 0.9);
+    for (let i = 0; i < rows.length; i += chunk) {
+      const values = rows.slice(i, i + chunk);
+      const into = trx.insertInto('usage_records');
+      const written = await (dialect.rowSource
+        ? into.columns(JOURNAL_COLUMN_NAMES).expression(dialect.rowSource(JOURNAL_COLUMNS, values))
+        : into.values(values)
+      )
+        .onConflict((oc) =>
+          oc
+            .column('entry')
+            .doUpdateSet(TAKE_EXCLUDED)
+            // A provisional record replaces nothing; a folded row stays (see correctFolded).
+            .where(sql<boolean>`excluded.open = 0 and usage_records.rolled_up = 0`),
+        )
+        .returning(['entry', 'open'])
+        .execute();
+      for (const row of written) if (row.open === 0 && row.entry !== null) stored.add(row.entry);
+    }
+    return stored;
+  };
+  /**
    * Interrupted rows already folded whose true final record is here (its process was alive, cut
-   * off): replaced by it, the rollups corrected by the difference, in the write's transaction.
-   * Locked, so an instance shipping the same final at once waits and then finds nothing to do.
+   * off): replaced by it; resolves to the rollup corrections (the difference). The rows were
+   * locked by the upsert that left them alone, so an instance shipping the same final at once
+   * waits and then finds nothing to do.
    */
   const correctFolded = async (
     trx: Kysely<AccountingTables>,
-    entries: readonly string[],
-    byEntry: ReadonlyMap<string, JournalEntry>,
-  ) => {
-    let q = trx
-      .selectFrom('usage_records')
-      .selectAll()
-      .where('entry', 'in', [...entries])
-      .where('rolled_up', '=', 1)
-      .where('open', '=', 0)
-      .where('error_code', '=', INTERRUPTED_CODE);
-    if (lockRows) q = q.forUpdate();
-    const rows = (await q.execute()) as Selectable<UsageRecordsTable>[];
-    for (const row of rows) {
-      const final = row.entry === null ? undefined : byEntry.get(row.entry);
-      const before = fromRow(row);
-      if (!final || !isInterrupted(before)) continue;
-      await addToRollups(trx, dialect, rollupCorrection(before, final.record));
-      await trx.updateTable('usage_records').set(toRow(final.record)).where('seq', '=', row.seq).execute();
+    finals: readonly JournalEntry[],
+  ): Promise<RollupRow[]> => {
+    const corrections: RollupRow[] = [];
+    const byEntry = new Map(finals.map((e) => [e.entry, e]));
+    const chunk = Math.floor(dialect.insertChunk * 0.9);
+    for (let i = 0; i < finals.length; i += chunk) {
+      let q = trx
+        .selectFrom('usage_records')
+        .selectAll()
+        .where(
+          'entry',
+          'in',
+          finals.slice(i, i + chunk).map((e) => e.entry),
+        )
+        .where('rolled_up', '=', 1)
+        .where('open', '=', 0)
+        .where('error_code', '=', INTERRUPTED_CODE);
+      if (lockRows) q = q.forUpdate();
+      const rows = (await q.execute()) as Selectable<UsageRecordsTable>[];
+      for (const row of rows) {
+        const final = row.entry === null ? undefined : byEntry.get(row.entry);
+        const before = fromRow(row);
+        if (!final || !isInterrupted(before)) continue;
+        corrections.push(...rollupCorrection(before, final.record));
+        await trx.updateTable('usage_records').set(toRow(final.record)).where('seq', '=', row.seq).execute();
+      }
     }
+    return corrections;
   };
   return {
     async write(entries) {
@@ -99,38 +174,26 @@ export function sqlJournalSink(db: Kysely<AccountingTables>, dialect: SqlDialect
         const seen = byEntry.get(e.entry);
         if (!seen || e.final || !seen.final) byEntry.set(e.entry, e);
       }
-      const rows = [...byEntry.values()].map((e) => ({
-        ...toRow(e.record),
-        entry: e.entry,
-        boot_id: e.boot,
-        open: e.final ? 0 : 1,
-        rolled_up: 0,
-      }));
-      const opened = rows.filter((r) => r.open === 1);
-      const finals = rows.filter((r) => r.open === 0);
-      if (rows.length === 0) return;
-      const chunk = Math.floor(dialect.insertChunk * 0.9);
+      if (byEntry.size === 0) return;
+      // In entry order, so that instances writing the same entries lock them in the same order.
+      const batch = [...byEntry.values()].sort((a, b) =>
+        a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0,
+      );
+      const rows = batch.map(journalRow);
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < finals.length; i += chunk)
-          await correctFolded(
-            trx,
-            finals.slice(i, i + chunk).map((r) => r.entry),
-            byEntry,
-          );
-        for (let i = 0; i < opened.length; i += chunk)
-          await trx
-            .insertInto('usage_records')
-            .values(opened.slice(i, i + chunk))
-            .onConflict((oc) => oc.column('entry').doNothing())
-            .execute();
-        for (let i = 0; i < finals.length; i += chunk)
-          await trx
-            .insertInto('usage_records')
-            .values(finals.slice(i, i + chunk))
-            .onConflict((oc) =>
-              oc.column('entry').doUpdateSet(TAKE_EXCLUDED).where('usage_records.rolled_up', '=', 0),
-            )
-            .execute();
+        const stored = await upsert(trx, rows);
+        const folded: UsageRecord[] = [];
+        const leftAlone: JournalEntry[] = [];
+        for (const e of batch) {
+          if (!e.final) continue;
+          if (stored.has(e.entry)) folded.push(e.record);
+          else leftAlone.push(e);
+        }
+        const corrections = leftAlone.length > 0 ? await correctFolded(trx, leftAlone) : [];
+        // One statement for the batch's deltas and corrections: each rollup row once, in key order.
+        const deltas =
+          corrections.length > 0 ? sumRollups([...rollupBatch(folded), ...corrections]) : rollupBatch(folded);
+        if (deltas.length > 0) await addToRollups(trx, dialect, deltas);
       });
     },
     async rollUp() {
