@@ -26,7 +26,8 @@ export function durableCounterStore(stubOf: StubOf): CounterStore {
   const store: CounterStore = {
     async take(claims, options) {
       // The object cannot call back into this isolate: budgets are seeded first, then taken.
-      await seedAbsent(store, claims);
+      const seeding = seedAbsent(store, claims);
+      if (seeding) await seeding;
       return stubOf().take(plainClaims(claims), options);
     },
     settle: (ticket, deltas) => stubOf().settle(ticket, deltas),

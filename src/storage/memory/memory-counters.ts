@@ -62,7 +62,8 @@ export function createMemoryCounterStore(options: MemoryCounterOptions = {}): Co
   const store: CounterStore = {
     async take(claims, { leaseTtlMs }) {
       // Seeding may await its loader; what follows does not, so the take stays atomic.
-      await seedAbsent(store, claims);
+      const seeding = seedAbsent(store, claims);
+      if (seeding) await seeding;
       const at = now();
       sweep(at);
       const windows = claims.map((c) => (c.kind === 'count' ? windowAt(c.window, at) : null));
