@@ -66,31 +66,33 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   const leaseTtlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const loads = new Map<string, Promise<number>>();
 
-  /** The recorded spend, read once per window per process however many requests ask at once. */
-  const recordedSpend = (claim: Claim, since: number): Promise<number> => {
+  /**
+   * The recorded spend, read once however many requests ask at once. Only while the read is in
+   * flight: a store asks again only when its counter is gone (a restarted Redis), and then the
+   * spend recorded since the last read counts too.
+   */
+  const recordedSpend = (subject: LimitSubject, partition: CounterPartition, since: number) => {
     const loader = deps.spentSince;
     if (!loader) return Promise.resolve(0);
-    const id = `${claim.partition}:${claim.name}@${since}`;
+    const id = `${partition}@${since}`;
     let pending = loads.get(id);
     if (!pending) {
-      pending = loader(claim.subject, since).then((spent) => Math.max(Math.round(spent * MICRO), 0));
-      pending.catch(() => loads.delete(id));
+      pending = loader(subject, since)
+        .then((spent) => Math.max(Math.round(spent * MICRO), 0))
+        .finally(() => loads.delete(id));
       loads.set(id, pending);
     }
     return pending;
   };
-  const seedBudget = async (claim: Claim): Promise<void> => {
-    if (claim.kind !== 'count' || !deps.spentSince) return;
-    await deps.counters.seed(
-      { kind: 'count', partition: claim.partition, name: claim.name, window: claim.window },
-      (since) => recordedSpend(claim, since),
-    );
-  };
+  /** A budget counter absent from the store starts from the spend on record. */
+  const seedOf = deps.spentSince
+    ? (subject: LimitSubject, partition: CounterPartition) => (since: number) =>
+        recordedSpend(subject, partition, since)
+    : null;
 
   return {
     async reserve(input) {
-      const claims = input.subjects.flatMap((subject) => claimsOf(subject, input));
-      await Promise.all(claims.filter((c) => c.rule === 'budget').map(seedBudget));
+      const claims = input.subjects.flatMap((subject) => claimsOf(subject, input, seedOf));
       const taken = await deps.counters.take(claims, { leaseTtlMs });
       if (!taken.ok) throw rejection(claims, taken.states, taken.failed);
       const { ticket } = taken;
@@ -130,7 +132,9 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   };
 }
 
-function claimsOf(subject: LimitSubject, input: ReserveInput): Claim[] {
+type SeedOf = (subject: LimitSubject, partition: CounterPartition) => (since: number) => Promise<number>;
+
+function claimsOf(subject: LimitSubject, input: ReserveInput, seedOf: SeedOf | null): Claim[] {
   const { limits } = subject;
   const partition: CounterPartition = `${subject.kind}:${subject.id}`;
   const out: Claim[] = [];
@@ -152,12 +156,17 @@ function claimsOf(subject: LimitSubject, input: ReserveInput): Claim[] {
     });
   }
   if (limits.budget !== null) {
-    count(
-      'budget',
-      Math.round(limits.budget * MICRO),
-      limits.budgetPeriod,
-      Math.round(Math.max(input.cost, 0) * MICRO),
-    );
+    out.push({
+      kind: 'count',
+      rule: 'budget',
+      subject,
+      partition,
+      name: 'budget',
+      window: limits.budgetPeriod,
+      amount: Math.round(Math.max(input.cost, 0) * MICRO),
+      limit: Math.round(limits.budget * MICRO),
+      ...(seedOf ? { seed: seedOf(subject, partition) } : {}),
+    });
   }
   return out;
 }

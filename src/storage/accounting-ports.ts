@@ -137,6 +137,12 @@ export type CounterClaim =
       readonly window: CounterWindow;
       readonly amount: number;
       readonly limit: number;
+      /**
+       * Where a counter that does not exist yet in the current window starts (a budget: the
+       * spend on record since `windowStart`). The store seeds it as `seed` does before counting;
+       * absent: it starts from 0.
+       */
+      readonly seed?: (windowStart: number) => Promise<number>;
     }
   | {
       readonly kind: 'lease';
@@ -191,7 +197,10 @@ export type CounterTake =
  * - `settle` applies the deltas to the windows the take counted in (not the current ones) and
  *   releases the lease; it is safe to call for a lease that already expired.
  * - `seed` sets a counter of the current window only if it does not exist yet (set-if-absent),
- *   so N instances seeding the same budget count the recorded spend once.
+ *   so N instances seeding the same budget count the recorded spend once. A count claim that
+ *   carries a `seed` is seeded that way by `take` itself when its counter is absent (Redis finds
+ *   out inside its take script, so a counter that exists costs no extra round trip; a counter
+ *   lost with a restarted Redis is seeded again on the next take).
  */
 export interface CounterStore {
   take(claims: readonly CounterClaim[], options: { readonly leaseTtlMs: number }): Promise<CounterTake>;

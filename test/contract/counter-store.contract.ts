@@ -184,6 +184,40 @@ export function runCounterStoreContract(name: string, open: OpenCounters): void 
       expect(await other.peek(ref)).toBe(750);
     });
 
+    it('seeds a counter a take finds absent from the claim, for two instances at once, and each new window', async () => {
+      const store = counters();
+      const other = peer();
+      const asked: number[] = [];
+      const budget: CounterClaim = {
+        kind: 'count',
+        partition: 'user:u',
+        name: 'budget',
+        window: 'month',
+        amount: 50,
+        limit: 1_000,
+        seed: async (since) => {
+          asked.push(since);
+          return 700;
+        },
+      };
+      const ref = { kind: 'count', partition: 'user:u', name: 'budget', window: 'month' } as const;
+      const [a, b] = await Promise.all([store.take([budget], LEASE), other.take([budget], LEASE)]);
+      expect([a.ok, b.ok]).toEqual([true, true]);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.every((since) => since === Date.UTC(2026, 2, 1))).toBe(true);
+      // The recorded 700 counted once, then both takes.
+      expect(await other.peek(ref)).toBe(800);
+      asked.length = 0;
+      const refused = await store.take([{ ...budget, amount: 250 }], LEASE);
+      expect(refused.ok).toBe(false);
+      expect(refused.states[0]?.used).toBe(800);
+      expect(asked).toEqual([]);
+      clock.now = Date.UTC(2026, 3, 2); // April: a new window starts from what April has on record
+      const april = await other.take([budget], LEASE);
+      expect(april.states[0]?.used).toBe(750);
+      expect(asked).toEqual([Date.UTC(2026, 3, 1)]);
+    });
+
     it('shares counts and leases between two instances of one backend', async () => {
       const store = counters();
       const other = peer();

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { NO_LIMITS } from '../../src/limits/limit-values.js';
+import { createLimiter } from '../../src/limits/limiter.js';
 import { windowAt } from '../../src/limits/windows.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { CounterClaim, CounterStore } from '../../src/storage/accounting-ports.js';
@@ -92,6 +94,44 @@ describe.skipIf(!server)('redis counters', () => {
       expect(taken.states[0]?.resetMs).toBeGreaterThan(0);
       expect(taken.states[0]?.resetMs).toBeLessThanOrEqual(60_000);
     });
+  });
+
+  it('a budget counter Redis lost (a restart) is seeded again from the spend on record by then', async () => {
+    const { prefix, drop } = freshRedisPrefix(url);
+    const link = await openRedisLink(url, { logger: silentLogger, prefix });
+    let recorded = 0.2;
+    const reads: number[] = [];
+    const limiter = createLimiter({
+      counters: createRedisCounterStore(link),
+      spentSince: async (_subject, since) => {
+        reads.push(since);
+        return recorded;
+      },
+    });
+    const subject = {
+      kind: 'user' as const,
+      id: 'u',
+      limits: { ...NO_LIMITS, budget: 1, budgetPeriod: 'month' as const },
+    };
+    const spend = async (cost: number) => {
+      const reserved = await limiter.reserve({ subjects: [subject], tokens: 1, cost });
+      await reserved.settle({ tokens: 1, cost });
+      return reserved.headers['x-switchboard-budget-remaining'];
+    };
+    try {
+      expect(await spend(0.1)).toBe('0.7');
+      expect(await spend(0.1)).toBe('0.6');
+      // Counted in Redis since: the spend on record was read once.
+      expect(reads).toHaveLength(1);
+      recorded = 0.6; // what the usage rollups hold by now, these two requests and others'
+      for (const key of await link.client.keys(`${prefix}*`)) await link.client.del(key);
+      expect(await spend(0.1)).toBe('0.3');
+      expect(reads).toHaveLength(2);
+      expect(reads[1]).toBe(reads[0]);
+    } finally {
+      await link.close();
+      await drop();
+    }
   });
 
   it('computes budget periods as src/limits/windows.ts does, across month, year and leap days', async () => {

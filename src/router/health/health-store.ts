@@ -23,10 +23,12 @@ export interface HealthStore {
   /** Only the ids that hold a record appear in the answer. */
   getMany(ids: readonly string[]): Promise<ReadonlyMap<string, HealthRecord>>;
   /**
-   * `getMany` answered without a round-trip, for a store held in this process's memory; absent
-   * on shared stores. Every request reads its candidates' health, so this saves a wait on each.
+   * `getMany` answered without a round-trip, from this process's memory (the memory store, or a
+   * shared store's local copy kept in step with it); undefined when it cannot answer that way
+   * right now (the copy may be behind), then `getMany` answers. Every request reads its
+   * candidates' health, so this saves a wait on each.
    */
-  getManyNow?(ids: readonly string[]): ReadonlyMap<string, HealthRecord>;
+  getManyNow?(ids: readonly string[]): ReadonlyMap<string, HealthRecord> | undefined;
   apply(id: string, event: HealthEvent): Promise<Applied>;
   list(): Promise<readonly (readonly [string, HealthRecord])[]>;
 }

@@ -84,7 +84,7 @@ export function openRequestHealth(
         ids.add(key).add(model).add(breaker);
       }
       const list = [...ids];
-      const found = store.getManyNow ? store.getManyNow(list) : await store.getMany(list);
+      const found = store.getManyNow?.(list) ?? (await store.getMany(list));
       for (const id of list) seen.set(id, found.get(id));
     },
     check: (target) => availabilityOf(recordsOf(target), now()),

@@ -1,5 +1,6 @@
 import type { HealthStore } from '../../router/health/health-store.js';
 import type { CounterStore } from '../../storage/accounting-ports.js';
+import { plainClaims, seedAbsent } from '../../storage/seed-claims.js';
 import type { DurableObjectNamespace, DurableObjectStub } from './cloudflare-types.js';
 import type { CounterObject } from './counter-object.js';
 
@@ -22,8 +23,13 @@ type StubOf = () => DurableObjectStub<CounterObject>;
 
 /** CounterStore over the Durable Object: each call one RPC, atomic inside the object. */
 export function durableCounterStore(stubOf: StubOf): CounterStore {
-  return {
-    take: (claims, options) => stubOf().take(claims, options),
+  const store: CounterStore = {
+    async take(claims, options) {
+      // The object cannot call back into this isolate: budgets are seeded first, then taken.
+      const seeding = seedAbsent(store, claims);
+      if (seeding) await seeding;
+      return stubOf().take(plainClaims(claims), options);
+    },
     settle: (ticket, deltas) => stubOf().settle(ticket, deltas),
     renew: (ticket, ttlMs) => stubOf().renew(ticket, ttlMs),
     peek: (ref) => stubOf().peek(ref),
@@ -35,6 +41,7 @@ export function durableCounterStore(stubOf: StubOf): CounterStore {
       return stub.seedIfAbsent(ref, windowStart, await amount(windowStart));
     },
   };
+  return store;
 }
 
 /** HealthStore over the Durable Object: router health shared by every isolate. */

@@ -6,6 +6,7 @@ import type {
   CounterStore,
   CounterTicket,
 } from '../accounting-ports.js';
+import { seedAbsent } from '../seed-claims.js';
 
 interface Cell {
   value: number;
@@ -19,7 +20,7 @@ export interface MemoryCounterOptions {
 
 /**
  * Counters for one process. Each call runs to completion without awaiting (but for `seed`'s
- * loader), so `take` is atomic with respect to every other request in the process.
+ * loader, which a take runs first), so `take` is atomic with respect to every other request in the process.
  */
 export function createMemoryCounterStore(options: MemoryCounterOptions = {}): CounterStore {
   const now = options.now ?? Date.now;
@@ -58,8 +59,11 @@ export function createMemoryCounterStore(options: MemoryCounterOptions = {}): Co
     else cells.set(id, { value: amount, expiresAt });
   };
 
-  return {
+  const store: CounterStore = {
     async take(claims, { leaseTtlMs }) {
+      // Seeding may await its loader; what follows does not, so the take stays atomic.
+      const seeding = seedAbsent(store, claims);
+      if (seeding) await seeding;
       const at = now();
       sweep(at);
       const windows = claims.map((c) => (c.kind === 'count' ? windowAt(c.window, at) : null));
@@ -143,6 +147,7 @@ export function createMemoryCounterStore(options: MemoryCounterOptions = {}): Co
       return read(cellId(ref, windowAt(ref.window, at).start), at)?.value ?? 0;
     },
   };
+  return store;
 }
 
 function refOf(claim: CounterClaim): CounterRef {

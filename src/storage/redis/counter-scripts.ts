@@ -80,27 +80,32 @@ end
 `;
 
 /**
- * take: ARGV = clock, lease TTL ms, lease id, then per claim: kind (`count`|`lease`), window,
- * amount, limit. Adds nothing unless every claim fits. Returns
+ * take: ARGV = clock, lease TTL ms, lease id, then per claim: kind (`count`|`seeded`|`lease`),
+ * window, amount, limit. A `seeded` claim is a count that must exist before it is counted (a
+ * budget starts from the spend on record). Adds nothing unless every claim fits. Returns
  * { ok (1|0), failed index (0-based, -1), now, used[] (strings: counts may be fractional),
  *   window starts[], window ends[] (-1: never) }; `used` is after the take when ok, else before.
+ * When a `seeded` counter is absent it adds nothing and returns
+ * { 2, -1, now, absent claim indexes (0-based), window starts[], window ends[] }.
  */
 export const TAKE = `${PRELUDE}
 local now = clock(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local lease = ARGV[3]
 local n = #KEYS
-local used, starts, ends, keys = {}, {}, {}, {}
+local used, starts, ends, keys, absent = {}, {}, {}, {}, {}
 local failed = -1
 for i = 1, n do
   local at = 4 + (i - 1) * 4
   local kind, amount, limit = ARGV[at], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
   local u
-  if kind == 'count' then
+  if kind ~= 'lease' then
     local s, e = window(ARGV[at + 1], now)
     starts[i], ends[i] = s, e
     keys[i] = KEYS[i] .. ':' .. digits(s)
-    u = tonumber(redis.call('GET', keys[i]) or '0')
+    local stored = redis.call('GET', keys[i])
+    if not stored and kind == 'seeded' then absent[#absent + 1] = i - 1 end
+    u = tonumber(stored or '0')
     -- At the limit already fails too, so a zero estimate cannot slip past a spent budget.
     if failed == -1 and (u >= limit or u + amount > limit) then failed = i - 1 end
   else
@@ -111,16 +116,17 @@ for i = 1, n do
   end
   used[i] = tostring(u)
 end
+if #absent > 0 then return { 2, -1, now, absent, starts, ends } end
 if failed ~= -1 then
   -- The counts as stored (full precision), not as Lua prints them.
   for i = 1, n do
-    if ARGV[4 + (i - 1) * 4] == 'count' then used[i] = redis.call('GET', keys[i]) or '0' end
+    if ARGV[4 + (i - 1) * 4] ~= 'lease' then used[i] = redis.call('GET', keys[i]) or '0' end
   end
   return { 0, failed, now, used, starts, ends }
 end
 for i = 1, n do
   local at = 4 + (i - 1) * 4
-  if ARGV[at] == 'count' then
+  if ARGV[at] ~= 'lease' then
     used[i] = redis.call('INCRBYFLOAT', keys[i], ARGV[at + 2])
     expire(keys[i], starts[i], ends[i], now)
   else

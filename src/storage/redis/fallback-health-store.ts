@@ -37,6 +37,8 @@ export function withHealthFallback(
         () => shared.getMany(ids),
         () => local.getMany(ids),
       ),
+    // The shared store's copy while Redis answers; otherwise getMany (and its fallback) decides.
+    getManyNow: (ids) => (link.circuit.usable() ? shared.getManyNow?.(ids) : undefined),
     apply: (id, event) =>
       fallback.run(
         () => shared.apply(id, event),

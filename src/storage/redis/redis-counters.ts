@@ -18,6 +18,12 @@ export interface RedisCounterOptions {
   readonly now?: () => number;
 }
 
+/** The take script's answer: ok (1), refused (0) or seed first (2, `used` = absent indexes). */
+type TakeReply = [number, number, number, (string | number)[], number[], number[]];
+
+/** Take rounds that seed absent counters before one that counts from what is there. */
+const SEED_ROUNDS = 3;
+
 type Script = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
 
 /** The scripts as ioredis commands: EVALSHA, with EVAL when the server has not cached one yet. */
@@ -67,21 +73,54 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
   const base = (ref: Pick<CounterRef, 'partition' | 'name'>) =>
     `${link.prefix}limit:{${ref.partition}}:${ref.name}`;
 
+  // Lease ids: unique across instances by the prefix, within this one by the serial.
+  const leasePrefix = randomUUID();
+  let leaseSerial = 0;
+  /** Seeds in flight by counter key and window: concurrent takes that found it absent share one. */
+  const seeding = new Map<string, Promise<unknown>>();
+  const seedAt = (claim: CounterClaim, key: string, start: number): Promise<unknown> => {
+    if (claim.kind !== 'count' || !claim.seed) return Promise.resolve();
+    const id = `${key}:${start}`;
+    let pending = seeding.get(id);
+    if (!pending) {
+      const load = claim.seed;
+      // The script's SET NX decides: a count made while the amount loaded is never overwritten.
+      pending = load(start)
+        .then((loaded) => scripts.seed(1, key, clock(), claim.window, start, loaded))
+        .finally(() => seeding.delete(id));
+      seeding.set(id, pending);
+    }
+    return pending;
+  };
+
   return {
     async take(claims, { leaseTtlMs }) {
       const hasLease = claims.some((c) => c.kind === 'lease');
-      const leaseId = hasLease ? randomUUID() : '';
-      const args = claims.flatMap((c) =>
-        c.kind === 'count' ? ['count', c.window, c.amount, c.limit] : ['lease', '', 0, c.limit],
-      );
-      const reply = (await scripts.take(
-        claims.length,
-        ...claims.map(base),
-        clock(),
-        leaseTtlMs,
-        leaseId,
-        ...args,
-      )) as [number, number, number, string[], number[], number[]];
+      const leaseId = hasLease ? `${leasePrefix}:${++leaseSerial}` : '';
+      const keys = claims.map(base);
+      let reply: TakeReply;
+      for (let round = 0; ; round++) {
+        // A seeded counter absent from Redis (a new window, a restarted server) is seeded from its
+        // loader and the take runs again; after a few rounds (windows turning meanwhile) it counts
+        // from what is there.
+        const seeds = round < SEED_ROUNDS;
+        const args: (string | number)[] = [...keys, clock(), leaseTtlMs, leaseId];
+        for (const c of claims) {
+          if (c.kind === 'count')
+            args.push(seeds && c.seed ? 'seeded' : 'count', c.window, c.amount, c.limit);
+          else args.push('lease', '', 0, c.limit);
+        }
+        reply = (await scripts.take(claims.length, ...args)) as TakeReply;
+        if (reply[0] !== 2) break;
+        const [, , , absent, starts] = reply;
+        await Promise.all(
+          (absent as number[]).map((i) => {
+            const claim = claims[i];
+            const key = keys[i];
+            return claim && key ? seedAt(claim, key, starts[i] ?? 0) : undefined;
+          }),
+        );
+      }
       const [ok, failed, now, used, starts, ends] = reply;
       const states = claims.map(
         (c, i): ClaimState => ({

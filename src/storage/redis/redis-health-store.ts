@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { BreakerSettings, HealthRecord } from '../../router/health/health-events.js';
 import type { HealthStore } from '../../router/health/health-store.js';
 import { transition } from '../../router/health/transition.js';
+import { createHealthMirror, type HealthMirror, type HealthSnapshot } from './redis-health-mirror.js';
 import { redisScript } from './redis-script.js';
 
 export interface RedisHealthStoreOptions {
@@ -11,12 +12,27 @@ export interface RedisHealthStoreOptions {
   readonly settings: BreakerSettings;
   /** The store's clock; Redis TIME when absent (tests pass theirs, as the contract asks). */
   readonly now?: () => number;
+  /**
+   * A connection of its own for the store's pub/sub: with it, `getManyNow` answers from this
+   * process's copy of the records (redis-health-mirror.ts) instead of an MGET per request.
+   */
+  readonly subscriber?: Redis;
+  /** How often that copy is read again in full, as a safety net (default 30 s). */
+  readonly resyncMs?: number;
 }
+
+export type RedisHealthStore = HealthStore & {
+  /** Stops the copy's subscription and refresh. */
+  close(): void;
+};
 
 /**
  * Writes `ARGV[2]` (or deletes, when empty) only if the record still holds `ARGV[1]` (empty:
  * absent), and keeps the index of live ids. The whole stored value is the version: the
  * transition is a pure function of it, so a write over an equal value is the same write.
+ * KEYS = record, index, write counter; ARGV = expected, new, TTL ms, id, now, channel. Each
+ * write gets the next number of the counter and is published with it on the channel (in the
+ * same atomic step, so every mirror hears it); returns that number, or 0 when the record changed.
  */
 const COMPARE_AND_SET = redisScript(`
 local current = redis.call('GET', KEYS[1]) or ''
@@ -30,7 +46,28 @@ else
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[4])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-return 1
+local seq = redis.call('INCR', KEYS[3])
+redis.call('PUBLISH', ARGV[6], seq .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
+return seq
+`);
+
+/**
+ * Every live record with its remaining TTL, and the write counter they are current as of.
+ * KEYS = index, write counter; ARGV[1] = the records' key prefix. Returns { seq, id, value,
+ * ttl ms, id, value, ttl ms, ... }.
+ */
+const SNAPSHOT = redisScript(`
+local out = { tonumber(redis.call('GET', KEYS[2]) or '0') }
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local key = ARGV[1] .. id
+  local value = redis.call('GET', key)
+  if value then
+    out[#out + 1] = id
+    out[#out + 1] = value
+    out[#out + 1] = redis.call('PTTL', key)
+  end
+end
+return out
 `);
 
 /** Conflicts only happen when another apply succeeded, so this bounds a storm, not progress. */
@@ -42,10 +79,29 @@ const MAX_TRIES = 100;
  * `transition` as the memory store, and write it with a compare-and-set script, again on a
  * conflict. The state machine stays in transition.ts; Redis only guards the write.
  */
-export function createRedisHealthStore(options: RedisHealthStoreOptions): HealthStore {
+export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisHealthStore {
   const { client, settings } = options;
-  const recordKey = (id: string) => `${options.prefix}health:r:${id}`;
+  const recordPrefix = `${options.prefix}health:r:`;
+  const recordKey = (id: string) => `${recordPrefix}${id}`;
   const indexKey = `${options.prefix}health:ids`;
+  const seqKey = `${options.prefix}health:seq`;
+  const channel = `${options.prefix}health:writes`;
+  const snapshot = async (): Promise<HealthSnapshot> => {
+    const reply = (await SNAPSHOT.run(client, [indexKey, seqKey], [recordPrefix])) as (string | number)[];
+    const records: { id: string; raw: string; ttlMs: number }[] = [];
+    for (let i = 1; i + 2 < reply.length; i += 3) {
+      records.push({ id: String(reply[i]), raw: String(reply[i + 1]), ttlMs: Number(reply[i + 2]) });
+    }
+    return { seq: Number(reply[0] ?? 0), records };
+  };
+  const mirror: HealthMirror | null = options.subscriber
+    ? createHealthMirror({
+        subscriber: options.subscriber,
+        channel,
+        snapshot,
+        ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
+      })
+    : null;
   const parse = (raw: string | null): HealthRecord | undefined =>
     raw === null ? undefined : (JSON.parse(raw) as HealthRecord);
 
@@ -78,6 +134,7 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): Health
       return parse(await client.get(recordKey(id)));
     },
     getMany,
+    ...(mirror ? { getManyNow: (ids: readonly string[]) => mirror.getManyNow(ids) } : {}),
     async apply(id, event) {
       for (let tries = 0; tries < MAX_TRIES; tries++) {
         const { raw, now } = await readWithClock(id);
@@ -88,10 +145,13 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): Health
         const ttl = current === undefined ? 0 : recordTtlMs(current, now, settings);
         const written = await COMPARE_AND_SET.run(
           client,
-          [recordKey(id), indexKey],
-          [raw ?? '', current === undefined ? '' : JSON.stringify(current), ttl, id, now],
+          [recordKey(id), indexKey, seqKey],
+          [raw ?? '', current === undefined ? '' : JSON.stringify(current), ttl, id, now, channel],
         );
-        if (written === 1) return { previous, current };
+        if (typeof written === 'number' && written > 0) {
+          mirror?.note(written, id, ttl, current);
+          return { previous, current };
+        }
       }
       throw new Error(`router health: ${MAX_TRIES} conflicting writes in a row on one record`);
     },
@@ -99,6 +159,9 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): Health
       const ids = await client.zrange(indexKey, 0, -1);
       const records = await getMany(ids);
       return [...records];
+    },
+    close() {
+      mirror?.close();
     },
   };
 }

@@ -44,6 +44,9 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
   const settings = {
     lazyConnect: true,
     enableOfflineQueue: false,
+    // Commands issued in one turn of the event loop leave in one write (a request's usage XADD
+    // and its limit settle, and those of concurrent requests).
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     commandTimeout: options.commandTimeoutMs ?? 2_000,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 type Arg = string | number | Buffer;
+type BufferEval = (script: string, numKeys: number, ...args: Arg[]) => Promise<unknown>;
 
 /** A Lua script run by its SHA (EVALSHA), loaded with EVAL the first time a server lacks it. */
 export interface RedisScript {
@@ -25,11 +26,14 @@ export function redisScript(lua: string): RedisScript {
       }
     },
     async runBuffer(client, keys, args) {
+      // Not `callBuffer`: ioredis's auto-pipelining drops its command name. The Buffer variants
+      // of EVALSHA and EVAL exist at runtime but not in ioredis's typings.
+      const buffers = client as unknown as { evalshaBuffer: BufferEval; evalBuffer: BufferEval };
       try {
-        return await client.callBuffer('EVALSHA', sha, keys.length, ...keys, ...args);
+        return await buffers.evalshaBuffer(sha, keys.length, ...keys, ...args);
       } catch (err) {
         if (!missing(err)) throw err;
-        return client.callBuffer('EVAL', lua, keys.length, ...keys, ...args);
+        return buffers.evalBuffer(lua, keys.length, ...keys, ...args);
       }
     },
   };

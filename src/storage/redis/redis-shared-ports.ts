@@ -22,12 +22,13 @@ export function healthCacheThrottlePorts(
   close(): void;
 } {
   const breaker = breakerSettings(settings.routing);
-  const health = withHealthFallback(
-    createRedisHealthStore({ client: link.client, prefix: link.prefix, settings: breaker }),
-    link,
-    logger,
-    breaker,
-  );
+  const shared = createRedisHealthStore({
+    client: link.client,
+    prefix: link.prefix,
+    settings: breaker,
+    subscriber: link.duplicate(),
+  });
+  const health = withHealthFallback(shared, link, logger, breaker);
   return {
     ports: {
       health,
@@ -35,6 +36,9 @@ export function healthCacheThrottlePorts(
         withCacheFallback(createRedisCacheStore(link.client, link.prefix, bounds), link, logger),
       openSignInThrottle: redisSignInThrottle(link, logger),
     },
-    close: health.close,
+    close() {
+      health.close();
+      shared.close();
+    },
   };
 }
