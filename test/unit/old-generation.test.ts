@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { limitOldGenerationGrowth } from '../../src/runtime/node/old-generation.js';
 
 const MODULE = fileURLToPath(new URL('../../src/runtime/node/old-generation.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -28,10 +29,10 @@ for (let i = 0; i < 2_500_000; i++) {
 process.stdout.write(String(Math.round(peak / 1048576)) + ' ' + live.length);
 `;
 
-function peakOldSpaceMb(nodeFlags: string[]): Promise<number> {
+function peakOldSpaceMb(nodeFlags: string[], env: Record<string, string> = {}): Promise<number> {
   const child = spawn(process.execPath, [...nodeFlags, '--import', TSX, '--input-type=module', '-e', CHURN], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
   });
   let out = '';
   let err = '';
@@ -58,4 +59,16 @@ describe('serve bounds the old generation (limitOldGenerationGrowth)', () => {
     // 300% asks for a 4x growth: the operator's choice, not serve's 20%.
     expect(await peakOldSpaceMb(['--heap-growing-percent=300'])).toBeGreaterThan(200);
   }, 60_000);
+
+  it('leaves V8 its own growth when SWITCHBOARD_HEAP_GROWING_PERCENT=default', async () => {
+    // Node refuses --heap-growing-percent in NODE_OPTIONS: the variable is the operator's switch.
+    expect(await peakOldSpaceMb([], { SWITCHBOARD_HEAP_GROWING_PERCENT: 'default' })).toBeGreaterThan(200);
+  }, 60_000);
+
+  it('refuses a SWITCHBOARD_HEAP_GROWING_PERCENT that is not a whole number of percent', () => {
+    for (const bad of ['abc', '0', '12.5', '-5', '5000'])
+      expect(() => limitOldGenerationGrowth({ SWITCHBOARD_HEAP_GROWING_PERCENT: bad })).toThrow(
+        /SWITCHBOARD_HEAP_GROWING_PERCENT must be a whole number of percent from 1 to 1000, or "default"/,
+      );
+  });
 });

@@ -14,11 +14,23 @@ import { v8FlagGiven } from './v8-flag-given.js';
  */
 export const OLD_GENERATION_GROWTH_PERCENT = 20;
 
+/** Environment variable that overrides the 20%: a whole number of percent, or `default`. */
+export const HEAP_GROWING_ENV = 'SWITCHBOARD_HEAP_GROWING_PERCENT';
+
 /**
  * Sets `--heap-growing-percent` for `serve` (V8 reads it at each full GC, so setting it at run
- * time is enough). A value given on the command line or in NODE_OPTIONS is left alone.
+ * time is enough). Node refuses this flag in NODE_OPTIONS, so operators choose through
+ * SWITCHBOARD_HEAP_GROWING_PERCENT (`default`: V8's own growth); a value given on the command
+ * line (`node --heap-growing-percent=N dist/cli/main.js serve`) is left alone.
  */
-export function limitOldGenerationGrowth(): void {
+export function limitOldGenerationGrowth(env: NodeJS.ProcessEnv = process.env): void {
   if (v8FlagGiven(/heap[-_]growing[-_]percent/)) return;
-  setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`);
+  const chosen = env[HEAP_GROWING_ENV]?.trim();
+  if (chosen === 'default') return;
+  const percent = chosen === undefined || chosen === '' ? OLD_GENERATION_GROWTH_PERCENT : Number(chosen);
+  if (!Number.isInteger(percent) || percent < 1 || percent > 1000)
+    throw new Error(
+      `${HEAP_GROWING_ENV} must be a whole number of percent from 1 to 1000, or "default" for V8's own growth (got "${chosen}")`,
+    );
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
 }

@@ -13,7 +13,7 @@ const DEFAULT_GROWTH_FACTOR = 2;
  * again to shrink it: 30 MB of RSS held for nothing (measured: idle RSS 125 MB, 95 MB with the
  * growth held). Under load it grows as before, where it saves promotions and old-space GCs.
  * `--semi-space-growth-factor` is read by V8 on each resize, so flipping it at run time is
- * enough; a value given on the command line or in NODE_OPTIONS is left alone.
+ * enough; a value given on the command line is left alone (Node refuses it in NODE_OPTIONS).
  */
 export function holdYoungGeneration(): () => void {
   if (v8FlagGiven(/semi[-_]space/)) return () => {};
