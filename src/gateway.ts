@@ -28,8 +28,9 @@ import { shouldRetryHeader } from './http/should-retry.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import { createDeferredWork, type Defer } from './pipeline/defer.js';
 import { frontDoors } from './pipeline/front-doors/index.js';
+import { mountFrontDoors } from './pipeline/mount-front-doors.js';
 import type { RequestAccounting } from './pipeline/request-accounting.js';
-import { mountFrontDoor, type PipelineDeps } from './pipeline/run-request.js';
+import type { PipelineDeps } from './pipeline/run-request.js';
 import type { ProviderRegistry, WireRegistry } from './providers/registry.js';
 import type { HealthStore } from './router/health/health-store.js';
 import type { GatewayHealth } from './router/health-snapshot.js';
@@ -140,6 +141,12 @@ export interface Gateway {
   readonly health: GatewayHealth;
   /** Model requests begun and not yet ended (the instance heartbeat reports it). */
   inFlight(): number;
+  /**
+   * The Hono router matching requests, once the first request has picked it: `SmartRouter +
+   * RegExpRouter` while every route compiles into one regular expression per method; a pattern it
+   * cannot hold makes every request pay for the `TrieRouter` instead.
+   */
+  routerName(): string;
 }
 
 /**
@@ -280,16 +287,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const doors = frontDoors(deps.wires, responses);
   const bases = ['/v1', '/api/v1'];
   const listingDeps = { authenticate, channels: deps.channels, providers: deps.providers };
-  for (const door of doors.specific)
-    for (const base of door.bases ?? []) if (!bases.includes(base)) mountFrontDoor(app, base, door, pipeline);
+  const ownBases = new Set(
+    doors.specific.flatMap((door) => door.bases ?? []).filter((b) => !bases.includes(b)),
+  );
+  for (const base of ownBases)
+    mountFrontDoors(
+      app,
+      base,
+      doors.specific.filter((door) => door.bases?.includes(base)),
+      pipeline,
+    );
   for (const listing of doors.listings)
     for (const base of listing.bases) listing.mount(app, base, listingDeps);
   for (const base of bases) {
-    for (const door of doors.specific)
-      if ((door.bases ?? bases).includes(base)) mountFrontDoor(app, base, door, pipeline);
+    mountFrontDoors(
+      app,
+      base,
+      doors.specific.filter((door) => (door.bases ?? bases).includes(base)),
+      pipeline,
+    );
     if (deps.wires) mountResponseRoutes(app, base, { authenticate, store: responses.store, now });
     mountModelRoutes(app, base, listingDeps);
-    mountFrontDoor(app, base, doors.catchAll, pipeline);
+    mountFrontDoors(app, base, [doors.catchAll], pipeline);
   }
 
   mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? (() => null) });
@@ -346,5 +365,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.logger));
-  return { fetch: app.fetch, health: runtime.view, inFlight: () => inFlight };
+  return {
+    fetch: app.fetch,
+    health: runtime.view,
+    inFlight: () => inFlight,
+    routerName: () => app.router.name,
+  };
 }

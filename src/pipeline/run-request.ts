@@ -1,4 +1,4 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bearerOrApiKey } from '../auth/extract-key.js';
 import { useKeySource } from '../auth/middleware.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -33,26 +33,30 @@ export interface PipelineDeps extends ScopeDeps {
   readonly work: DeferredWork;
 }
 
+/** The handlers of one front door's route, in order: its errors, key source, usage scope, body limit, auth, and the request. */
+export type FrontDoorSteps = readonly [
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+];
+
 /**
- * Mounts one front door on the pipeline. The steps, in order, for every protocol:
+ * One front door on the pipeline (mounted by src/pipeline/mount-front-doors.ts). The steps, in
+ * order, for every protocol:
  *
  *   front door errors → usage scope → body limit → auth → decode (front door) → model scope →
  *   limits reserve → cache lookup → route + attempts → answer: pipeline (purpose) + encode →
  *   usage tap (at the end of the response stream) → deferred: usage sink, limit settle, cache write
  */
-export function mountFrontDoor(
-  app: Hono<GatewayEnv>,
-  base: string,
-  door: FrontDoor,
-  deps: PipelineDeps,
-): void {
+export function frontDoorSteps(base: string, door: FrontDoor, deps: PipelineDeps): FrontDoorSteps {
   const errors = door.errors ?? skip;
-  const path = `${base}${door.path}`;
   const scope = door.metered ? openScope(door.operation, `${base}${door.label ?? door.path}`, deps) : skip;
   const keys = door.keySource ? useKeySource(door.keySource) : skip;
-  const handler = (c: Context<GatewayEnv>) => runRequest(c, base, door, deps);
-  if (door.method === 'ALL') app.all(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
-  else app.post(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
+  const handler: MiddlewareHandler<GatewayEnv> = (c) => runRequest(c, base, door, deps);
+  return [errors, keys, scope, deps.bodyLimit, deps.authenticate, handler];
 }
 
 const skip: MiddlewareHandler<GatewayEnv> = (_c, next) => next();
