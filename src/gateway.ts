@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { requireAdmin } from './admin/admin-auth.js';
 import { createAuditLog } from './admin/audit/audit-log.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
@@ -37,6 +37,7 @@ import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
 import { createRouterRuntime } from './router/router-runtime.js';
 import type { Channel } from './spec/channel.js';
+import type { ClientSignal } from './spec/client-signal.js';
 import type { HealthCheck } from './spec/health-check.js';
 import type { Logger } from './spec/logger.js';
 import type { FetchLike } from './spec/provider.js';
@@ -86,6 +87,8 @@ export interface GatewayDeps {
   readonly panel?: PanelAssets;
   /** The caller's address, for key IP allowlists (runtime-specific; null when unknown). */
   readonly clientAddress?: ClientAddressOf;
+  /** The client leaving, for the router (runtime-specific; default: the request's AbortSignal). */
+  readonly clientSignal?: (c: Context<GatewayEnv>) => ClientSignal;
   readonly now?: () => number;
   readonly random?: () => number;
   /** SHA-256 hex for client-key lookups (default: crypto.subtle); a runtime may supply a faster one. */
@@ -106,7 +109,7 @@ export interface GatewayDeps {
   /** Running instances for `GET /admin/api/instances` (src/app/instance-heartbeat.ts). */
   readonly instances?: () => Promise<readonly InstanceView[]>;
   /** Backoff waits; tests may inject one that does not wait on real time. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal: ClientSignal) => Promise<void>;
   readonly options: {
     readonly version: string;
     readonly bodyLimitBytes: number;
@@ -260,6 +263,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     authenticate,
     bodyLimit: limitBody,
+    ...(deps.clientSignal ? { clientSignal: deps.clientSignal } : {}),
     sink: usageSink,
     journal: deps.journal ?? null,
     now,

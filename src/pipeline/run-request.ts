@@ -8,6 +8,7 @@ import { channelsFor } from '../http/principal-channels.js';
 import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, type RouterDeps, routeCall } from '../router/forward.js';
+import type { ClientSignal } from '../spec/client-signal.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import { lookupCache, type ResponseCapture } from './cache-step.js';
@@ -24,6 +25,8 @@ export interface PipelineDeps extends ScopeDeps {
   readonly router: RouterDeps;
   readonly authenticate: MiddlewareHandler<GatewayEnv>;
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
+  /** The client leaving (runtime-specific; absent: the request's AbortSignal). */
+  readonly clientSignal?: (c: Context<GatewayEnv>) => ClientSignal;
   /** Chat wire formats: lets chat calls reach upstreams of another format (absent: pass-through only). */
   readonly wires?: WireRegistry;
   /** Model aliases (config `model_aliases`); applies to every front door. */
@@ -134,7 +137,10 @@ async function runRequest(
     }
   }
 
-  const call = { ...clientCall(c, described, routedModel, door), trace: scope.telemetry.attempt };
+  const call = {
+    ...clientCall(c, described, routedModel, door, deps.clientSignal),
+    trace: scope.telemetry.attempt,
+  };
   const router = {
     ...deps.router,
     channels: channelsFor(principal, deps.router.channels, deps.router.providers),
@@ -156,6 +162,7 @@ function clientCall(
   described: CallDescription,
   routedModel: string | null,
   door: FrontDoor,
+  clientSignal: ((c: Context<GatewayEnv>) => ClientSignal) | undefined,
 ): ClientCall {
   const key = (c.get('keySource') ?? bearerOrApiKey).read(c.req.raw);
   return {
@@ -164,7 +171,7 @@ function clientCall(
     ...described.upstream,
     model: routedModel,
     stream: described.stream,
-    signal: c.req.raw.signal,
+    signal: clientSignal ? clientSignal(c) : c.req.raw.signal,
     clientKeyId: c.get('principal').keyId,
     // The client's own key, which an upstream that was forwarded it might quote back.
     secrets: key ? [key] : [],
