@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { requireAdmin } from './admin/admin-auth.js';
 import { createAuditLog } from './admin/audit/audit-log.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
@@ -28,14 +28,16 @@ import { shouldRetryHeader } from './http/should-retry.js';
 import { mountSimpleChat } from './http/simple-chat.js';
 import { createDeferredWork, type Defer } from './pipeline/defer.js';
 import { frontDoors } from './pipeline/front-doors/index.js';
+import { mountFrontDoors } from './pipeline/mount-front-doors.js';
 import type { RequestAccounting } from './pipeline/request-accounting.js';
-import { mountFrontDoor, type PipelineDeps } from './pipeline/run-request.js';
+import type { PipelineDeps } from './pipeline/run-request.js';
 import type { ProviderRegistry, WireRegistry } from './providers/registry.js';
 import type { HealthStore } from './router/health/health-store.js';
 import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
 import { createRouterRuntime } from './router/router-runtime.js';
 import type { Channel } from './spec/channel.js';
+import type { ClientSignal } from './spec/client-signal.js';
 import type { HealthCheck } from './spec/health-check.js';
 import type { Logger } from './spec/logger.js';
 import type { FetchLike } from './spec/provider.js';
@@ -85,6 +87,8 @@ export interface GatewayDeps {
   readonly panel?: PanelAssets;
   /** The caller's address, for key IP allowlists (runtime-specific; null when unknown). */
   readonly clientAddress?: ClientAddressOf;
+  /** The client leaving, for the router (runtime-specific; default: the request's AbortSignal). */
+  readonly clientSignal?: (c: Context<GatewayEnv>) => ClientSignal;
   readonly now?: () => number;
   readonly random?: () => number;
   /** SHA-256 hex for client-key lookups (default: crypto.subtle); a runtime may supply a faster one. */
@@ -105,7 +109,7 @@ export interface GatewayDeps {
   /** Running instances for `GET /admin/api/instances` (src/app/instance-heartbeat.ts). */
   readonly instances?: () => Promise<readonly InstanceView[]>;
   /** Backoff waits; tests may inject one that does not wait on real time. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal: ClientSignal) => Promise<void>;
   readonly options: {
     readonly version: string;
     readonly bodyLimitBytes: number;
@@ -140,6 +144,12 @@ export interface Gateway {
   readonly health: GatewayHealth;
   /** Model requests begun and not yet ended (the instance heartbeat reports it). */
   inFlight(): number;
+  /**
+   * The Hono router matching requests, once the first request has picked it: `SmartRouter +
+   * RegExpRouter` while every route compiles into one regular expression per method; a pattern it
+   * cannot hold makes every request pay for the `TrieRouter` instead.
+   */
+  routerName(): string;
 }
 
 /**
@@ -253,6 +263,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     authenticate,
     bodyLimit: limitBody,
+    ...(deps.clientSignal ? { clientSignal: deps.clientSignal } : {}),
     sink: usageSink,
     journal: deps.journal ?? null,
     now,
@@ -280,16 +291,28 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const doors = frontDoors(deps.wires, responses);
   const bases = ['/v1', '/api/v1'];
   const listingDeps = { authenticate, channels: deps.channels, providers: deps.providers };
-  for (const door of doors.specific)
-    for (const base of door.bases ?? []) if (!bases.includes(base)) mountFrontDoor(app, base, door, pipeline);
+  const ownBases = new Set(
+    doors.specific.flatMap((door) => door.bases ?? []).filter((b) => !bases.includes(b)),
+  );
+  for (const base of ownBases)
+    mountFrontDoors(
+      app,
+      base,
+      doors.specific.filter((door) => door.bases?.includes(base)),
+      pipeline,
+    );
   for (const listing of doors.listings)
     for (const base of listing.bases) listing.mount(app, base, listingDeps);
   for (const base of bases) {
-    for (const door of doors.specific)
-      if ((door.bases ?? bases).includes(base)) mountFrontDoor(app, base, door, pipeline);
+    mountFrontDoors(
+      app,
+      base,
+      doors.specific.filter((door) => (door.bases ?? bases).includes(base)),
+      pipeline,
+    );
     if (deps.wires) mountResponseRoutes(app, base, { authenticate, store: responses.store, now });
     mountModelRoutes(app, base, listingDeps);
-    mountFrontDoor(app, base, doors.catchAll, pipeline);
+    mountFrontDoors(app, base, [doors.catchAll], pipeline);
   }
 
   mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? (() => null) });
@@ -346,5 +369,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.logger));
-  return { fetch: app.fetch, health: runtime.view, inFlight: () => inFlight };
+  return {
+    fetch: app.fetch,
+    health: runtime.view,
+    inFlight: () => inFlight,
+    routerName: () => app.router.name,
+  };
 }

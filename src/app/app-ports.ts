@@ -1,8 +1,11 @@
+import type { Context } from 'hono';
 import type { OpenSignInThrottle } from '../admin/session/sign-in-throttle.js';
 import type { ClientAddressOf } from '../auth/middleware.js';
 import type { PanelAssets } from '../http/admin-panel.js';
+import type { GatewayEnv } from '../http/context.js';
 import type { Defer } from '../pipeline/defer.js';
 import type { HealthStore } from '../router/health/health-store.js';
+import type { ClientSignal } from '../spec/client-signal.js';
 import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
 import type { FetchLike } from '../spec/provider.js';
@@ -58,10 +61,12 @@ export interface AppPorts {
   readonly repeat?: Repeat;
   /** The gateway's clock; Date.now when absent. */
   readonly now?: () => number;
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal: ClientSignal) => Promise<void>;
   /** SHA-256 hex for client-key lookups and response-cache keys (default: crypto.subtle). */
   readonly hashKey?: (secret: string) => string | Promise<string>;
   readonly clientAddress?: ClientAddressOf;
+  /** The client leaving, for the router (runtime-specific; default: the request's AbortSignal). */
+  readonly clientSignal?: (c: Context<GatewayEnv>) => ClientSignal;
   /** The built admin panel, when `admin.panel` is on and the runtime can serve it. */
   readonly panel?: PanelAssets;
   /**

@@ -111,6 +111,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       : {}),
     ...(settings.secrets.edgeSecret ? { edgeOrigin: { secret: settings.secrets.edgeSecret } } : {}),
     ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),
+    ...(ports.clientSignal ? { clientSignal: ports.clientSignal } : {}),
     ...(ports.health ? { health: ports.health } : {}),
     ...(ports.openSignInThrottle ? { openSignInThrottle: ports.openSignInThrottle } : {}),
     ...(ports.healthChecks ? { healthChecks: ports.healthChecks } : {}),

@@ -49,9 +49,17 @@ export interface FrontDoor {
   readonly name: string;
   /**
    * Under the mount point, e.g. `/chat/completions`; `/*` takes everything else. Hono patterns
-   * work, e.g. `/models/:target{.+:generateContent}` for a protocol with the model in the path.
+   * work, but every route must compile into Hono's RegExpRouter (test/e2e/fast-router.test.ts):
+   * doors told apart by a pattern at the same place use `customMethod` instead.
    */
   readonly path: string;
+  /**
+   * For a path ending in `/*` whose last segment ends in `:{method}` (Google's custom methods,
+   * `/models/{model}:generateContent`): the method this door answers. Doors with the same path
+   * share one route (src/pipeline/custom-method-route.ts); a request for a method none of them
+   * answers goes on to the routes after it.
+   */
+  readonly customMethod?: string;
   /** How metrics and traces name the route when `path` is a router pattern (default: `path`). */
   readonly label?: string;
   /** Mount points of a protocol with its own (Gemini: `/v1beta`); absent: `/v1` and `/api/v1`. */

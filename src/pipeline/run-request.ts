@@ -1,4 +1,4 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bearerOrApiKey } from '../auth/extract-key.js';
 import { useKeySource } from '../auth/middleware.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -8,6 +8,7 @@ import { channelsFor } from '../http/principal-channels.js';
 import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, type RouterDeps, routeCall } from '../router/forward.js';
+import type { ClientSignal } from '../spec/client-signal.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import { lookupCache, type ResponseCapture } from './cache-step.js';
@@ -24,6 +25,8 @@ export interface PipelineDeps extends ScopeDeps {
   readonly router: RouterDeps;
   readonly authenticate: MiddlewareHandler<GatewayEnv>;
   readonly bodyLimit: MiddlewareHandler<GatewayEnv>;
+  /** The client leaving (runtime-specific; absent: the request's AbortSignal). */
+  readonly clientSignal?: (c: Context<GatewayEnv>) => ClientSignal;
   /** Chat wire formats: lets chat calls reach upstreams of another format (absent: pass-through only). */
   readonly wires?: WireRegistry;
   /** Model aliases (config `model_aliases`); applies to every front door. */
@@ -33,26 +36,30 @@ export interface PipelineDeps extends ScopeDeps {
   readonly work: DeferredWork;
 }
 
+/** The handlers of one front door's route, in order: its errors, key source, usage scope, body limit, auth, and the request. */
+export type FrontDoorSteps = readonly [
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+  MiddlewareHandler<GatewayEnv>,
+];
+
 /**
- * Mounts one front door on the pipeline. The steps, in order, for every protocol:
+ * One front door on the pipeline (mounted by src/pipeline/mount-front-doors.ts). The steps, in
+ * order, for every protocol:
  *
  *   front door errors → usage scope → body limit → auth → decode (front door) → model scope →
  *   limits reserve → cache lookup → route + attempts → answer: pipeline (purpose) + encode →
  *   usage tap (at the end of the response stream) → deferred: usage sink, limit settle, cache write
  */
-export function mountFrontDoor(
-  app: Hono<GatewayEnv>,
-  base: string,
-  door: FrontDoor,
-  deps: PipelineDeps,
-): void {
+export function frontDoorSteps(base: string, door: FrontDoor, deps: PipelineDeps): FrontDoorSteps {
   const errors = door.errors ?? skip;
-  const path = `${base}${door.path}`;
   const scope = door.metered ? openScope(door.operation, `${base}${door.label ?? door.path}`, deps) : skip;
   const keys = door.keySource ? useKeySource(door.keySource) : skip;
-  const handler = (c: Context<GatewayEnv>) => runRequest(c, base, door, deps);
-  if (door.method === 'ALL') app.all(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
-  else app.post(path, errors, keys, scope, deps.bodyLimit, deps.authenticate, handler);
+  const handler: MiddlewareHandler<GatewayEnv> = (c) => runRequest(c, base, door, deps);
+  return [errors, keys, scope, deps.bodyLimit, deps.authenticate, handler];
 }
 
 const skip: MiddlewareHandler<GatewayEnv> = (_c, next) => next();
@@ -130,7 +137,10 @@ async function runRequest(
     }
   }
 
-  const call = { ...clientCall(c, described, routedModel, door), trace: scope.telemetry.attempt };
+  const call = {
+    ...clientCall(c, described, routedModel, door, deps.clientSignal),
+    trace: scope.telemetry.attempt,
+  };
   const router = {
     ...deps.router,
     channels: channelsFor(principal, deps.router.channels, deps.router.providers),
@@ -152,6 +162,7 @@ function clientCall(
   described: CallDescription,
   routedModel: string | null,
   door: FrontDoor,
+  clientSignal: ((c: Context<GatewayEnv>) => ClientSignal) | undefined,
 ): ClientCall {
   const key = (c.get('keySource') ?? bearerOrApiKey).read(c.req.raw);
   return {
@@ -160,7 +171,7 @@ function clientCall(
     ...described.upstream,
     model: routedModel,
     stream: described.stream,
-    signal: c.req.raw.signal,
+    signal: clientSignal ? clientSignal(c) : c.req.raw.signal,
     clientKeyId: c.get('principal').keyId,
     // The client's own key, which an upstream that was forwarded it might quote back.
     secrets: key ? [key] : [],

@@ -1,3 +1,5 @@
+import type { ClientSignal } from '../spec/client-signal.js';
+
 /** Full-jitter exponential backoff: uniform in [0, min(max, base · 2^(retry-1))]. */
 export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(retry - 1, 0));
@@ -15,7 +17,7 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
 }
 
 /** Waits `ms`, or less if the signal aborts first; never rejects. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: ClientSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

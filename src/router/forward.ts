@@ -2,6 +2,7 @@ import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Channel, Target } from '../spec/channel.js';
+import type { ClientSignal } from '../spec/client-signal.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Logger } from '../spec/logger.js';
 import type { ChatTranslation, FetchLike, Operation, Provider, UpstreamCall } from '../spec/provider.js';
@@ -33,7 +34,7 @@ export interface ClientCall {
   readonly contentType: string | null;
   readonly model: string | null;
   readonly stream: boolean;
-  readonly signal: AbortSignal;
+  readonly signal: ClientSignal;
   /** The client key's id, for prompt-cache affinity (never the secret). */
   readonly clientKeyId?: string | null;
   /** Secrets the request carries (the client key): masked in whatever the upstream says back. */
@@ -56,7 +57,7 @@ export interface RouterDeps {
   /** Health, retry budget, load and counters shared by all requests (router-runtime.ts). */
   readonly runtime: RouterRuntime;
   /** Injected so tests can run backoff without waiting; defaults to a real timer. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal: ClientSignal) => Promise<void>;
 }
 
 export type Routed = Extract<RunResult, { ok: true }>;

@@ -1,5 +1,6 @@
 import type { GatewayError } from '../errors/gateway-error.js';
 import type { Target } from '../spec/channel.js';
+import type { ClientSignal } from '../spec/client-signal.js';
 import type { FetchLike, Provider, UpstreamCall } from '../spec/provider.js';
 import type { AttemptRecord } from '../spec/usage.js';
 import type { AttemptStart, AttemptTrace } from '../telemetry/telemetry.js';
@@ -28,10 +29,10 @@ export interface RunOptions {
   readonly providerFor: (target: Target) => Provider;
   readonly callFor: (target: Target) => UpstreamCall;
   readonly fetch: FetchLike;
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: ClientSignal;
   readonly now: () => number;
   readonly random: () => number;
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep: (ms: number, signal: ClientSignal) => Promise<void>;
   /** This request's window on health (request-health.ts). */
   readonly health: RequestHealth;
   readonly budget: RetryBudget;

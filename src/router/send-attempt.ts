@@ -1,3 +1,4 @@
+import type { ClientSignal } from '../spec/client-signal.js';
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { UpstreamTransportError } from '../spec/transport-error.js';
 import { type ChunkReader, chunkReaderOf } from '../streaming/chunk-reader.js';
@@ -34,7 +35,7 @@ export interface AttemptContext {
   /** Built beforehand (prepare-request.ts), so a request that cannot be built is never an attempt. */
   readonly request: OutgoingRequest;
   readonly fetch: FetchLike;
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: ClientSignal;
   readonly now: () => number;
   /** What is left of the request's deadline; caps this attempt's wait for its answer. */
   readonly remainingMs?: number;

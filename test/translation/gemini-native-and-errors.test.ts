@@ -248,6 +248,22 @@ describe('errors in Gemini’s shape', () => {
     await expectError(await post('/v1beta/files', '{}'), 404, 'NOT_FOUND', '/v1beta/files');
   });
 
+  it('leaves a method it does not serve under /v1 to the pass-through, as any other path there', async () => {
+    // The pass-through's own answer (OpenAI's envelope): no channel forwards this path.
+    const res = await post('/v1/models/gemini-2.5-flash:embedContent', '{"model":"gemini-2.5-flash"}', {
+      authorization: `Bearer ${gw.key}`,
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'route_not_found' },
+    });
+    // Nor does the pass-through take the Gemini doors' key sources (`?key=`).
+    const keyInQuery = await post(`/v1/models/gemini-2.5-flash:embedContent?key=${gw.key}`, '{}', {});
+    expect(keyInQuery.status).toBe(401);
+    expect(await keyInQuery.json()).toMatchObject({ error: { code: 'missing_api_key' } });
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('passes a Gemini upstream’s own error through unchanged', async () => {
     const upstreamError = {
       error: { code: 400, message: 'Unknown name "someFutureField"', status: 'INVALID_ARGUMENT' },

@@ -1,4 +1,5 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
+import { tryDecodeURIComponent } from 'hono/utils/url';
 import { googleApiKey } from '../../auth/extract-key.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { chatContext, type FrontDoorWire } from '../../http/chat-call.js';
@@ -12,6 +13,9 @@ import { sseDecoder } from '../../streaming/sse.js';
 import { countInputTokens } from '../../usage/count-input-tokens.js';
 import type { FrontDoor } from '../front-door.js';
 import { reshapeErrors } from './reshape-errors.js';
+
+/** One route for every method (src/pipeline/mount-front-doors.ts): `{model}:{method}` follows. */
+const MODELS = '/models/*';
 
 /** Gemini's API version paths (`/v1beta` is the SDKs' default), and the gateway's own two. */
 export const GEMINI_BASES = ['/v1beta', '/v1', '/api/v1'] as const;
@@ -28,7 +32,8 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
   const errors = geminiErrors(wire);
   const generate = (method: 'generateContent' | 'streamGenerateContent'): FrontDoor => ({
     name: `gemini ${method}`,
-    path: `/models/:target{.+:${method}}`,
+    path: MODELS,
+    customMethod: method,
     label: `/models/{model}:${method}`,
     bases: GEMINI_BASES,
     keySource: googleApiKey,
@@ -36,11 +41,11 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
     operation: 'chat',
     metered: true,
     errors,
-    async decode({ c, principal }) {
+    async decode({ c, base, principal }) {
       const rawBody = await readBodyText(c);
       const stream = method === 'streamGenerateContent';
       const sse = stream && c.req.query('alt') === 'sse';
-      const json = describe(c, parseJsonObject(rawBody), stream);
+      const json = describe(c.req.path, base, parseJsonObject(rawBody), stream);
       const chosen = stream && !sse ? arrayWire : wire;
       return {
         model: json.model as string,
@@ -61,7 +66,8 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
   });
   const countTokens: FrontDoor = {
     name: 'gemini countTokens',
-    path: '/models/:target{.+:countTokens}',
+    path: MODELS,
+    customMethod: 'countTokens',
     label: '/models/{model}:countTokens',
     bases: GEMINI_BASES,
     keySource: googleApiKey,
@@ -69,11 +75,11 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
     operation: 'chat',
     metered: false,
     errors,
-    async decode({ c, tokenCounter }) {
+    async decode({ c, base, tokenCounter }) {
       const outer = parseJsonObject(await readBodyText(c));
       // Either the contents themselves or a whole `generateContentRequest`.
       const inner = isJsonObject(outer.generateContentRequest) ? outer.generateContentRequest : outer;
-      const json = describe(c, inner, false);
+      const json = describe(c.req.path, base, inner, false);
       return {
         model: json.model as string,
         stream: false,
@@ -97,8 +103,9 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
 }
 
 /** The model from the path, checked; the body's shape checked; both joined for the pipeline. */
-function describe(c: Context<GatewayEnv>, body: JsonObject, stream: boolean): JsonObject {
-  const target = c.req.param('target') ?? '';
+function describe(path: string, base: string, body: JsonObject, stream: boolean): JsonObject {
+  // `{model}:{method}`, percent-decoded as a router parameter would be.
+  const target = tryDecodeURIComponent(path.slice(base.length + MODELS.length - 1));
   const model = target.slice(0, target.lastIndexOf(':')).replace(/^models\//, '');
   if (model.trim() === '')
     throw new GatewayError('missing_model', 'model: missing from the path', { param: 'model' });

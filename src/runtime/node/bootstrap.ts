@@ -6,6 +6,7 @@ import type { Settings } from '../../config/settings.js';
 import type { Gateway } from '../../gateway.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../providers/registry.js';
 import type { Channel } from '../../spec/channel.js';
+import type { ClientSignal } from '../../spec/client-signal.js';
 import type { Logger } from '../../spec/logger.js';
 import type { FetchLike } from '../../spec/provider.js';
 import type { UsageRecord } from '../../spec/usage.js';
@@ -15,6 +16,7 @@ import { createMemoryCounterStore } from '../../storage/memory/memory-counters.j
 import type { Storage } from '../../storage/ports.js';
 import type { Exposition } from '../../telemetry/telemetry.js';
 import { createGptTokenizerCounter } from './gpt-tokenizer-counter.js';
+import { nodeClientSignal } from './node-client-signal.js';
 import { createNodeTelemetry } from './node-telemetry.js';
 import { sealingRejected } from './open-secret-box.js';
 import { openSharedState } from './open-shared-state.js';
@@ -62,7 +64,7 @@ export interface BootstrapOptions {
   /** Receives every usage record (default: a debug log line). */
   readonly usageSink?: (record: UsageRecord) => void | Promise<void>;
   /** Replaces the router's backoff and cooldown waits (tests record them instead of waiting). */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal: ClientSignal) => Promise<void>;
   /** The gateway's clock (tests move it instead of waiting); Date.now by default. */
   readonly now?: () => number;
   /** The admin change feed (default: this process only); one shared feed links instances. */
@@ -139,6 +141,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         ...(options.sleep ? { sleep: options.sleep } : {}),
         hashKey: sha256HexSync,
         // @hono/node-server hands the Node request over as env.incoming.
+        clientSignal: nodeClientSignal,
         clientAddress: (c) =>
           (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
         ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
