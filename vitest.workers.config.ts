@@ -42,6 +42,8 @@ export default defineConfig({
     env: { GATEWAY_RUNTIME: 'workers' },
     // The Worker is bundled once for the run, not once per suite file.
     globalSetup: ['test/support/worker-bundle-setup.ts'],
+    // One connection per request to local workerd (why: test/support/worker-client-connections.ts).
+    setupFiles: ['test/support/worker-client-connections.ts'],
     // Starting workerd and the Worker's first requests (bundle, D1 migrations) take seconds.
     testTimeout: 30_000,
     hookTimeout: 120_000,
