@@ -62,6 +62,32 @@ describe.skipIf(!server)('redis health mirror', () => {
     }
   });
 
+  it('a failed snapshot is tried again at once when the main connection comes back', async () => {
+    const sub = new Redis(url);
+    let calls = 0;
+    const snapshot = async (): Promise<HealthSnapshot> => {
+      calls++;
+      if (calls === 1) throw new Error('the main connection is not ready yet');
+      return { seq: 0, epoch: '', records: [] };
+    };
+    const mirror = createHealthMirror({
+      subscriber: sub,
+      channel: `mirror-test:${Date.now()}`,
+      snapshot,
+      resyncMs: HOUR,
+      retryMs: HOUR,
+    });
+    try {
+      await vi.waitFor(() => expect(calls).toBe(1));
+      expect(mirror.getManyNow(['x'])).toBeUndefined();
+      mirror.refresh();
+      await vi.waitFor(() => expect(mirror.getManyNow(['x'])).toEqual(new Map()));
+    } finally {
+      mirror.close();
+      sub.disconnect();
+    }
+  });
+
   it('a reconnect during a snapshot starts a fresh one instead of waiting on the stale one', async () => {
     const sub = new Redis(url);
     const pending: ((s: HealthSnapshot) => void)[] = [];

@@ -28,6 +28,8 @@ export interface HealthMirror {
   getManyNow(ids: readonly string[]): ReadonlyMap<string, HealthRecord> | undefined;
   /** A write this instance made (`seq` from the script), kept before its own echo arrives. */
   note(seq: number, id: string, ttlMs: number, record: HealthRecord | undefined): void;
+  /** While the copy is not synced, tries to read it now (the main connection is back). */
+  refresh(): void;
   close(): void;
 }
 
@@ -58,8 +60,9 @@ export function createHealthMirror(options: HealthMirrorOptions): HealthMirror {
   let epoch = '';
   /** Every write up to this number has been heard or read (null until this subscription's first snapshot). */
   let complete: number | null = null;
-  /** The highest number heard since the subscription began. */
+  /** The highest number heard since the subscription began, and the epoch it counts in. */
   let highest = 0;
+  let highestEpoch = '';
   let synced = false;
   /** Bumped when the subscription drops: a snapshot begun before then does not count. */
   let generation = 0;
@@ -117,7 +120,7 @@ export function createHealthMirror(options: HealthMirrorOptions): HealthMirror {
           !check || (wasSynced && snapshot.epoch === epoch && complete !== null && snapshot.seq > complete);
         epoch = snapshot.epoch;
         floor = snapshot.seq;
-        complete = Math.max(snapshot.seq, highest);
+        complete = highestEpoch === snapshot.epoch ? Math.max(snapshot.seq, highest) : snapshot.seq;
         // Messages that overtook the snapshot stay; everything older is what the snapshot says.
         for (const [id, entry] of entries) if (entry.seq <= floor) entries.delete(id);
         const at = now();
@@ -174,6 +177,8 @@ export function createHealthMirror(options: HealthMirrorOptions): HealthMirror {
       void resync();
       return;
     }
+    if (message.epoch !== highestEpoch) highest = 0;
+    highestEpoch = message.epoch;
     highest = Math.max(highest, message.seq);
     if (complete !== null && message.seq === complete + 1) complete = message.seq;
     keep(message.seq, message.id, message.ttlMs, message.record);
@@ -202,6 +207,9 @@ export function createHealthMirror(options: HealthMirrorOptions): HealthMirror {
       return found;
     },
     note: keep,
+    refresh() {
+      if (!synced) tick();
+    },
     close() {
       closed = true;
       clearTimeout(timer);

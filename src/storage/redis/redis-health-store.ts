@@ -23,6 +23,8 @@ export interface RedisHealthStoreOptions {
 }
 
 export type RedisHealthStore = HealthStore & {
+  /** Reads the copy now if it is not synced (call when the main connection comes back). */
+  refresh(): void;
   /** Stops the copy's subscription and refresh. */
   close(): void;
 };
@@ -177,6 +179,9 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
       const ids = await client.zrange(indexKey, 0, -1);
       const records = await getMany(ids);
       return [...records];
+    },
+    refresh() {
+      mirror?.refresh();
     },
     close() {
       mirror?.close();
