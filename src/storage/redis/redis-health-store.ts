@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BreakerSettings, HealthRecord } from '../../router/health/health-events.js';
 import type { HealthStore } from '../../router/health/health-store.js';
@@ -22,6 +23,8 @@ export interface RedisHealthStoreOptions {
 }
 
 export type RedisHealthStore = HealthStore & {
+  /** Reads the copy now if it is not synced (call when the main connection comes back). */
+  refresh(): void;
   /** Stops the copy's subscription and refresh. */
   close(): void;
 };
@@ -30,9 +33,12 @@ export type RedisHealthStore = HealthStore & {
  * Writes `ARGV[2]` (or deletes, when empty) only if the record still holds `ARGV[1]` (empty:
  * absent), and keeps the index of live ids. The whole stored value is the version: the
  * transition is a pure function of it, so a write over an equal value is the same write.
- * KEYS = record, index, write counter; ARGV = expected, new, TTL ms, id, now, channel. Each
- * write gets the next number of the counter and is published with it on the channel (in the
- * same atomic step, so every mirror hears it); returns that number, or 0 when the record changed.
+ * KEYS = record, index, write counter, counter epoch; ARGV = expected, new, TTL ms, id, now,
+ * channel, a fresh epoch id. Each write gets the next number of the counter and is published with
+ * it and the counter's epoch (a new one whenever the counter starts again, after FLUSHDB or an
+ * eviction) on the channel, in the same atomic step, so every mirror hears it; returns that
+ * number, or 0 when the record changed. PUBLISH goes through pcall: an ACL user that may not
+ * publish there still gets its write (scripts do not roll back; the mirrors catch up by reading).
  */
 const COMPARE_AND_SET = redisScript(`
 local current = redis.call('GET', KEYS[1]) or ''
@@ -47,17 +53,19 @@ else
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local seq = redis.call('INCR', KEYS[3])
-redis.call('PUBLISH', ARGV[6], seq .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
+if seq == 1 then redis.call('SET', KEYS[4], ARGV[7]) else redis.call('SET', KEYS[4], ARGV[7], 'NX') end
+local epoch = redis.call('GET', KEYS[4])
+redis.pcall('PUBLISH', ARGV[6], epoch .. '\\n' .. seq .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
 return seq
 `);
 
 /**
  * Every live record with its remaining TTL, and the write counter they are current as of.
- * KEYS = index, write counter; ARGV[1] = the records' key prefix. Returns { seq, id, value,
- * ttl ms, id, value, ttl ms, ... }.
+ * KEYS = index, write counter, counter epoch; ARGV[1] = the records' key prefix. Returns { seq,
+ * epoch, id, value, ttl ms, id, value, ttl ms, ... }.
  */
 const SNAPSHOT = redisScript(`
-local out = { tonumber(redis.call('GET', KEYS[2]) or '0') }
+local out = { tonumber(redis.call('GET', KEYS[2]) or '0'), redis.call('GET', KEYS[3]) or '' }
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local key = ARGV[1] .. id
   local value = redis.call('GET', key)
@@ -85,14 +93,18 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
   const recordKey = (id: string) => `${recordPrefix}${id}`;
   const indexKey = `${options.prefix}health:ids`;
   const seqKey = `${options.prefix}health:seq`;
+  const epochKey = `${options.prefix}health:epoch`;
   const channel = `${options.prefix}health:writes`;
   const snapshot = async (): Promise<HealthSnapshot> => {
-    const reply = (await SNAPSHOT.run(client, [indexKey, seqKey], [recordPrefix])) as (string | number)[];
+    const reply = (await SNAPSHOT.run(client, [indexKey, seqKey, epochKey], [recordPrefix])) as (
+      | string
+      | number
+    )[];
     const records: { id: string; raw: string; ttlMs: number }[] = [];
-    for (let i = 1; i + 2 < reply.length; i += 3) {
+    for (let i = 2; i + 2 < reply.length; i += 3) {
       records.push({ id: String(reply[i]), raw: String(reply[i + 1]), ttlMs: Number(reply[i + 2]) });
     }
-    return { seq: Number(reply[0] ?? 0), records };
+    return { seq: Number(reply[0] ?? 0), epoch: String(reply[1] ?? ''), records };
   };
   const mirror: HealthMirror | null = options.subscriber
     ? createHealthMirror({
@@ -145,8 +157,16 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
         const ttl = current === undefined ? 0 : recordTtlMs(current, now, settings);
         const written = await COMPARE_AND_SET.run(
           client,
-          [recordKey(id), indexKey, seqKey],
-          [raw ?? '', current === undefined ? '' : JSON.stringify(current), ttl, id, now, channel],
+          [recordKey(id), indexKey, seqKey, epochKey],
+          [
+            raw ?? '',
+            current === undefined ? '' : JSON.stringify(current),
+            ttl,
+            id,
+            now,
+            channel,
+            randomUUID(),
+          ],
         );
         if (typeof written === 'number' && written > 0) {
           mirror?.note(written, id, ttl, current);
@@ -159,6 +179,9 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
       const ids = await client.zrange(indexKey, 0, -1);
       const records = await getMany(ids);
       return [...records];
+    },
+    refresh() {
+      mirror?.refresh();
     },
     close() {
       mirror?.close();

@@ -28,6 +28,10 @@ export function healthCacheThrottlePorts(
     settings: breaker,
     subscriber: link.duplicate(),
   });
+  // A snapshot that failed because the main connection was not ready yet is retried at once.
+  const stopRefresh = link.onChange((up) => {
+    if (up) shared.refresh();
+  });
   const health = withHealthFallback(shared, link, logger, breaker);
   return {
     ports: {
@@ -37,6 +41,7 @@ export function healthCacheThrottlePorts(
       openSignInThrottle: redisSignInThrottle(link, logger),
     },
     close() {
+      stopRefresh();
       health.close();
       shared.close();
     },
