@@ -7,6 +7,7 @@ import type {
   CounterStore,
   CounterTicket,
 } from '../accounting-ports.js';
+import { inTime } from './command-deadline.js';
 import { PEEK, RENEW, SEED, SETTLE, TAKE } from './counter-scripts.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -49,7 +50,7 @@ function defineScripts(client: Redis): Scripts {
     // Defined once per client; every store on the link uses the same commands.
     if (typeof commands[name] !== 'function') client.defineCommand(name, { lua });
     const command = commands[name] as Script;
-    return (...args) => command.apply(client, args);
+    return (...args) => inTime(client, command.apply(client, args));
   };
   return {
     take: bind(COMMANDS.take),
