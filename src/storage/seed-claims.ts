@@ -8,12 +8,8 @@ import type { CounterClaim, CounterStore } from './accounting-ports.js';
  */
 export class SeedReadError extends Error {
   constructor(cause: unknown) {
-    super(
-      `limits: the recorded spend could not be read: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`limits: the recorded spend could not be read: ${why}`, { cause });
     this.name = 'SeedReadError';
   }
 }
