@@ -1,6 +1,7 @@
 import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
 import type { CounterStore, CounterTicket } from './accounting-ports.js';
+import { SeedReadError } from './seed-claims.js';
 import type { StallCircuit } from './stall-circuit.js';
 
 /** What the fallback needs of the shared backend's connection (a RedisLink has it). */
@@ -39,9 +40,10 @@ export const LIMITS_PER_PROCESS = 'per-process (redis unreachable)';
  * refusing every request because the counter store is away. A take goes to the shared store
  * while the link's circuit lets it (stall-circuit.ts: the link is up, and no command on it timed
  * out in the last second); otherwise, or when a command fails for want of the server (not a
- * script error), it goes to this process's store, with one warning per outage. Tickets
- * remember which store issued them, so a request settles and renews where it was counted; when
- * the link is back, new takes are shared again.
+ * script error, nor a failed read of the amount a counter is seeded from: seed-claims.ts), it
+ * goes to this process's store, with one warning per outage. Tickets remember which store issued
+ * them, so a request settles and renews where it was counted; when the link is back, new takes
+ * are shared again.
  */
 export function createFallbackCounters(options: FallbackCounterOptions): FallbackCounters {
   const { shared, local, link, logger } = options;
@@ -79,7 +81,9 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
       recovered();
       return result;
     } catch (err) {
-      if (!link.circuit.failed(err)) throw err;
+      // The database failed while seeding a counter: the shared store answered, and the local
+      // one would need the same read.
+      if (err instanceof SeedReadError || !link.circuit.failed(err)) throw err;
       // A command that timed out may still run once Redis catches up: a take then counts in
       // both stores (errs towards refusing), and a lease it took there lapses by its TTL.
       fellBack(err);

@@ -7,6 +7,8 @@ import type {
   CounterStore,
   CounterTicket,
 } from '../accounting-ports.js';
+import { readSeed } from '../seed-claims.js';
+import { inTime } from './command-deadline.js';
 import { PEEK, RENEW, SEED, SETTLE, TAKE } from './counter-scripts.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -49,7 +51,7 @@ function defineScripts(client: Redis): Scripts {
     // Defined once per client; every store on the link uses the same commands.
     if (typeof commands[name] !== 'function') client.defineCommand(name, { lua });
     const command = commands[name] as Script;
-    return (...args) => command.apply(client, args);
+    return (...args) => inTime(client, command.apply(client, args));
   };
   return {
     take: bind(COMMANDS.take),
@@ -85,7 +87,7 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
     if (!pending) {
       const load = claim.seed;
       // The script's SET NX decides: a count made while the amount loaded is never overwritten.
-      pending = load(start)
+      pending = readSeed(load, start)
         .then((loaded) => scripts.seed(1, key, clock(), claim.window, start, loaded))
         .finally(() => seeding.delete(id));
       seeding.set(id, pending);
@@ -159,7 +161,7 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
       ];
       if (exists === 1) return false;
       // The script's SET NX decides: a count made while the amount loaded is never overwritten.
-      const loaded = await amount(start);
+      const loaded = await readSeed(amount, start);
       return (await scripts.seed(1, base(ref), clock(), ref.window, start, loaded)) === 1;
     },
     async peek(ref) {

@@ -31,7 +31,11 @@ export interface RedisLinkOptions {
   readonly logger: Logger;
   /** Default `switchboard:`. */
   readonly prefix?: string;
-  /** A command that takes longer fails (default 2 000 ms): a stalled Redis must not stall requests. */
+  /**
+   * A command that takes longer fails (default 2 000 ms): a stalled Redis must not stall requests.
+   * Counted from when a request-path command is issued, also while it waits behind an
+   * auto-pipelined batch (command-deadline.ts).
+   */
   readonly commandTimeoutMs?: number;
   /** After a command timed out, how long every store leaves Redis alone (default 1 000 ms). */
   readonly stallRetryMs?: number;
