@@ -10,10 +10,14 @@ import type { Redis } from 'ioredis';
  */
 export function inTime<T>(client: Redis, command: Promise<T>): Promise<T> {
   const ms = client.options.commandTimeout;
-  if (ms === undefined) return command;
+  return ms === undefined ? command : withDeadline(command, ms, 'Command timed out');
+}
+
+/** `promise`, or a rejection with `message` once `ms` have passed, whichever comes first. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Command timed out')), ms);
-    command.then(
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    promise.then(
       (value) => {
         clearTimeout(timer);
         resolve(value);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Logger } from '../../spec/logger.js';
 import type { ChangeFeed, ChangeNotice } from '../change-feed.js';
 import { createMemoryChangeFeed } from '../memory/memory-change-feed.js';
+import { withDeadline } from './command-deadline.js';
 import type { RedisLink } from './redis-link.js';
 
 export interface RedisChangeFeedOptions {
@@ -91,7 +92,8 @@ export async function createRedisChangeFeed(
       'change feed: not subscribed yet; changes from other instances wait for redis',
     );
   // Redis down at start: do not hold the start-up; the first 'ready' subscribes and resyncs.
-  if (link.up()) await withTimeout(subscribed, options.subscribeTimeoutMs ?? 2_000).catch(notYet);
+  const ms = options.subscribeTimeoutMs ?? 2_000;
+  if (link.up()) await withDeadline(subscribed, ms, `no answer within ${ms} ms`).catch(notYet);
   else subscribed.catch(notYet);
   opened = true;
 
@@ -115,20 +117,4 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }
