@@ -65,11 +65,25 @@ describe.skipIf(!available).each(['node', 'workers'] as const)(
     /** Follows a navigation link; on a narrow screen through the menu button and its drawer. */
     async function nav(name: 'dashboard' | 'channels' | 'keys' | 'users' | 'logs' | 'playground') {
       const link = page.getByTestId(`nav-${name}`);
-      for (let i = 0; i < 3 && !(await link.isVisible()); i++) {
-        await page.getByTestId('nav-toggle').click();
-        await link.waitFor({ timeout: 2_000 }).catch(() => undefined);
+      // The drawer slides in; a click that finds the link still moving, or the drawer re-rendered
+      // under it (a CI run saw both for 10 s), opens the menu again and clicks once more.
+      for (let attempt = 1; ; attempt++) {
+        for (let i = 0; i < 3 && !(await link.isVisible()); i++) {
+          await page.getByTestId('nav-toggle').click();
+          await link.waitFor({ timeout: 2_000 }).catch(() => undefined);
+        }
+        try {
+          await link.click({ timeout: 3_000 });
+          break;
+        } catch (err) {
+          if (attempt === 3) throw err;
+          await page.keyboard.press('Escape');
+          await page
+            .locator('.n-drawer-mask')
+            .waitFor({ state: 'detached' })
+            .catch(() => undefined);
+        }
       }
-      await link.click();
       await page.waitForURL((url) => url.pathname.startsWith(`/admin/${name === 'dashboard' ? '' : name}`));
       // A drawer that is closing would swallow the next click.
       await page.locator('.n-drawer-mask').waitFor({ state: 'detached' });
