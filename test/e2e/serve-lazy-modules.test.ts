@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../support/cli-process.js';
 import { waitFor } from '../support/http.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const REPORT = fileURLToPath(new URL('../support/report-loaded-modules.cjs', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const LISTENING = /Switchboard listening on http:\/\/127\.0\.0\.1:(\d+)/;
 
 let dir: string;
@@ -27,14 +26,11 @@ afterAll(() => {
 
 /** Starts `serve`, waits until it listens, stops it; resolves to the CommonJS modules it had loaded. */
 async function modulesLoadedByServe(name: string, extraEnv: Record<string, string>): Promise<string[]> {
-  const clean = { ...process.env };
-  for (const v of ['PORT', 'HOST', 'CONFIG', 'DATABASE_URL', 'REDIS_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'])
-    delete clean[v];
   const report = join(dir, `${name}.txt`);
-  const child = spawn(process.execPath, ['--require', REPORT, '--import', TSX, MAIN, 'serve'], {
-    cwd: dir,
-    env: {
-      ...clean,
+  const child = spawnCli(
+    ['serve'],
+    dir,
+    {
       NODE_OPTIONS: '',
       LOG_LEVEL: 'silent',
       PORT: '0',
@@ -43,8 +39,8 @@ async function modulesLoadedByServe(name: string, extraEnv: Record<string, strin
       REPORT_LOADED_MODULES: report,
       ...extraEnv,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    ['--require', REPORT],
+  );
   running.add(child);
   let out = '';
   let err = '';

@@ -13,13 +13,23 @@ const SCRUBBED = [
   'SWITCHBOARD_URL',
   'SWITCHBOARD_SECRET_KEY',
   'SWITCHBOARD_NEW_SECRET_KEY',
+  'REDIS_URL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
 ];
 
-/** Starts `switchboard <args>` from the current source (tsx), in `cwd`, with only `env` set. */
-export function spawnCli(args: string[], cwd: string, env: Record<string, string>): ChildProcess {
+/**
+ * Starts `switchboard <args>` from the current source (tsx), in `cwd`, with only `env` set;
+ * `nodeArgs` go to Node before the script (e.g. a `--require` preload).
+ */
+export function spawnCli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ChildProcess {
   const base = { ...process.env };
   for (const name of SCRUBBED) delete base[name];
-  return spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  return spawn(process.execPath, [...nodeArgs, '--import', TSX, MAIN, ...args], {
     cwd,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
