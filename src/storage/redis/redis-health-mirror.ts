@@ -115,7 +115,8 @@ export function createHealthMirror(options: HealthMirrorOptions): HealthMirror {
         const check = wasSynced && snapshot.epoch === epoch ? await flushed() : true;
         if (closed || started !== generation) return;
         // The write counter is a new one (Redis lost it): nothing heard before counts.
-        if (snapshot.epoch !== epoch || snapshot.seq < floor) entries.clear();
+        // Before the first snapshot the epoch is unknown (''): messages that overtook it stay.
+        if ((epoch !== '' && snapshot.epoch !== epoch) || snapshot.seq < floor) entries.clear();
         const lost =
           !check || (wasSynced && snapshot.epoch === epoch && complete !== null && snapshot.seq > complete);
         epoch = snapshot.epoch;
