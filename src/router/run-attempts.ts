@@ -153,7 +153,7 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
     }
     if (progressed) continue;
     // Nothing usable is left; a short rate-limit cooldown inside the deadline is worth the wait.
-    const wait = nextRateLimitEnd(health, targets, now());
+    const wait = nextRateLimitEnd(health, targets, usable, now());
     if (wait === null || wait > policy.retryAfterMaxMs || now() + wait >= options.deadline) {
       return stop(failures.length > 0 ? 'failed' : 'no-target');
     }
@@ -295,9 +295,19 @@ async function lastResort(
   return stop('failed', result.retryable ? null : result);
 }
 
-function nextRateLimitEnd(health: RequestHealth, targets: readonly Target[], now: number): number | null {
+/**
+ * Milliseconds until the first rate-limit cooldown ends; 0 when a target became usable since the
+ * pass looked (its cooldown ended meanwhile), null when no cooldown is worth waiting for.
+ */
+function nextRateLimitEnd(
+  health: RequestHealth,
+  targets: readonly Target[],
+  usable: (target: Target) => boolean,
+  now: number,
+): number | null {
   let soonest: number | null = null;
   for (const target of targets) {
+    if (usable(target)) return 0;
     const availability = health.check(target);
     if (availability.kind === 'cooling' && availability.why === 'rate-limited') {
       const wait = Math.max(availability.until - now, 0);

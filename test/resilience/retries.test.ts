@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, waitFor } from '../support/http.js';
-import { channel, type TestGateway } from '../support/start-gateway.js';
-import { byKey, chat, readSse, startGateway } from './support.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import { byKey, chat, FAST_ROUTING, readSse, startGateway } from './support.js';
 
 let fake: FakeUpstream;
 const gateways: TestGateway[] = [];
@@ -88,6 +88,30 @@ describe('retries and failover', () => {
     expect(fake.requests).toHaveLength(2);
     const [a, b] = fake.requests;
     expect((b?.receivedAt ?? 0) - (a?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  it('429 on the only key: a cooldown that ends while the router looks for the next one is not a failure', async () => {
+    // The router's wait ends 1 ms before the cooldown's (a Node timer can fire that early against
+    // Date.now), and from then on time moves on while the router runs: 1 ms per clock read. The
+    // cooldown thus ends between the pass that found nothing usable and the search for the next end.
+    let clock = Date.now();
+    let ticking = false;
+    const gw = await startTestGateway(
+      { channels: [one(['solo'])], routing: FAST_ROUTING },
+      {},
+      {
+        now: () => (ticking ? clock++ : clock),
+        sleep: async (ms) => {
+          clock += Math.max(ms - 1, 0);
+          ticking = true;
+        },
+      },
+    );
+    gateways.push(gw);
+    fake.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+    const res = await chat(gw);
+    expect(res.status).toBe(200);
+    expect(fake.requests).toHaveLength(2);
   });
 
   it('429 everywhere with a long Retry-After: 429 to the client with a Retry-After header', async () => {
