@@ -70,7 +70,10 @@ export function remoteAdminClient(baseUrl: string, token: string): AdminClient {
  * its cache time (5 s), not at once; use --url for that.
  */
 export async function localAdminClient(settings: Settings): Promise<AdminClient> {
-  const { storage } = await openStorage(settings.databaseUrl, { poolSize: 2 });
+  const { storage } = await openStorage(settings.databaseUrl, {
+    poolSize: 2,
+    connectTimeoutMs: settings.database.connectTimeoutMs,
+  });
   const { box } = await openSecretBox(settings, storage).catch(async (err: unknown) => {
     await storage.close();
     throw err;

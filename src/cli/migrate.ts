@@ -24,7 +24,10 @@ export async function migrateCommand(args: string[]): Promise<number> {
     return 2;
   }
   const settings = loadSettings();
-  const { applied, description } = await migrateDatabase(settings.databaseUrl);
+  const { applied, description } = await migrateDatabase(
+    settings.databaseUrl,
+    settings.database.connectTimeoutMs,
+  );
   if (json) {
     console.log(JSON.stringify({ database: description, applied }));
   } else if (applied.length === 0) {

@@ -43,7 +43,10 @@ export async function secretsCommand(args: string[]): Promise<number> {
 
 async function rotate(given: string | null, envName: string, json: boolean): Promise<number> {
   const settings = loadSettings();
-  const { storage } = await openStorage(settings.databaseUrl, { poolSize: 2 });
+  const { storage } = await openStorage(settings.databaseUrl, {
+    poolSize: 2,
+    connectTimeoutMs: settings.database.connectTimeoutMs,
+  });
   try {
     const { box: oldBox, sealing } = await openSecretBox(settings, storage);
     if (sealing.source === 'memory') {

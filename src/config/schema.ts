@@ -139,6 +139,8 @@ export const fileConfigSchema = z
       .object({
         /** Connections one process holds at most (Postgres; SQLite has one). */
         pool_size: z.number().int().min(1).max(1_000).optional(),
+        /** Longest wait for a Postgres connection (a new one, or a free one from the pool). */
+        connect_timeout_ms: z.number().int().min(100).max(600_000).optional(),
         /** Run pending migrations at start; false: refuse a database that is behind. */
         migrate: z.boolean().default(true),
       })
@@ -225,6 +227,7 @@ export const envSchema = z
     HOST: z.string().min(1).optional(),
     DATABASE_URL: z.string().min(1).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).optional(),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
     /** Shared state for many instances (limits, router health, cache, change feed, usage buffer). */
     REDIS_URL: z
       .string()

@@ -20,7 +20,12 @@ export interface Settings {
   readonly host: string;
   readonly databaseUrl: string;
   /** Postgres connections per process, and whether `serve` migrates at start. */
-  readonly database: { readonly poolSize: number; readonly migrate: boolean };
+  readonly database: {
+    readonly poolSize: number;
+    /** Longest wait for a Postgres connection, new or from the pool. */
+    readonly connectTimeoutMs: number;
+    readonly migrate: boolean;
+  };
   /**
    * REDIS_URL: limits, router health, the response cache, sign-in throttling, the change feed
    * and the usage buffer shared by every instance (docs/deployment.md); null: per process.
@@ -80,6 +85,7 @@ export class ConfigError extends Error {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/switchboard.db';
 export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
 export interface SettingsInput {
@@ -113,6 +119,8 @@ export function resolveSettings(input: SettingsInput): Settings {
     databaseUrl: env.DATABASE_URL ?? file.database_url ?? DEFAULT_DATABASE_URL,
     database: {
       poolSize: env.DATABASE_POOL_SIZE ?? file.database.pool_size ?? DEFAULT_POOL_SIZE,
+      connectTimeoutMs:
+        env.DATABASE_CONNECT_TIMEOUT_MS ?? file.database.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS,
       migrate: file.database.migrate,
     },
     redisUrl,

@@ -97,12 +97,28 @@ describe('settings', () => {
   });
 
   it('sizes the Postgres pool from DATABASE_POOL_SIZE over database.pool_size, 10 by default', () => {
-    expect(resolveSettings({ env: {} }).database).toEqual({ poolSize: 10, migrate: true });
+    expect(resolveSettings({ env: {} }).database).toEqual({
+      poolSize: 10,
+      connectTimeoutMs: 5_000,
+      migrate: true,
+    });
     const file = 'database:\n  pool_size: 4\n  migrate: false\n';
-    expect(load(file).database).toEqual({ poolSize: 4, migrate: false });
+    expect(load(file).database).toEqual({ poolSize: 4, connectTimeoutMs: 5_000, migrate: false });
     expect(load(file, { DATABASE_POOL_SIZE: '25' }).database.poolSize).toBe(25);
     expect(configError(() => load('', { DATABASE_POOL_SIZE: '0' })).message).toContain('DATABASE_POOL_SIZE');
     expect(configError(() => load('database:\n  pool: 3\n')).message).toContain('database');
+  });
+
+  it('bounds the wait for a Postgres connection by DATABASE_CONNECT_TIMEOUT_MS over database.connect_timeout_ms', () => {
+    const file = 'database:\n  connect_timeout_ms: 2000\n';
+    expect(load(file).database.connectTimeoutMs).toBe(2_000);
+    expect(load(file, { DATABASE_CONNECT_TIMEOUT_MS: '750' }).database.connectTimeoutMs).toBe(750);
+    expect(configError(() => load('', { DATABASE_CONNECT_TIMEOUT_MS: '50' })).message).toContain(
+      'DATABASE_CONNECT_TIMEOUT_MS',
+    );
+    expect(configError(() => load('database:\n  connect_timeout_ms: -1\n')).message).toContain(
+      'connect_timeout_ms',
+    );
   });
 
   it('places the usage journal file from USAGE_BUFFER_FILE over usage.buffer.file', () => {

@@ -85,6 +85,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   checkFileChannels(settings, createProviderRegistry(settings.app));
   const { storage, description } = await openStorage(settings.databaseUrl, {
     poolSize: settings.database.poolSize,
+    connectTimeoutMs: settings.database.connectTimeoutMs,
     migrate: settings.database.migrate,
   });
   const upstream = options.fetch

@@ -7,6 +7,8 @@ import { migrateSqlite, openSqliteDatabase, openSqliteStorage } from '../../stor
 export interface OpenStorageOptions {
   /** Postgres connections this process holds at most (default 10). */
   readonly poolSize?: number;
+  /** Longest wait for a Postgres connection (default 5 s). */
+  readonly connectTimeoutMs?: number;
   /** Run pending migrations first (default); false refuses a database that is behind. */
   readonly migrate?: boolean;
 }
@@ -25,6 +27,7 @@ export async function openStorage(
     const { openPostgresStorage } = await loadPostgres();
     const storage = await openPostgresStorage(databaseUrl, {
       poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       migrate: options.migrate ?? true,
     });
     return { storage, description: target.description };
@@ -37,6 +40,7 @@ export async function openStorage(
 /** `switchboard migrate`: runs the pending migrations alone; resolves to their names. */
 export async function migrateDatabase(
   databaseUrl: string,
+  connectTimeoutMs?: number,
 ): Promise<{ applied: string[]; description: string }> {
   const target = storageTarget(databaseUrl);
   if (target.kind === 'sqlite' && target.filename !== ':memory:')
@@ -45,7 +49,11 @@ export async function migrateDatabase(
   const db =
     target.kind === 'sqlite'
       ? openSqliteDatabase(target.filename)
-      : (postgres ?? (await loadPostgres())).openPostgresDatabase(databaseUrl, 1);
+      : (postgres ?? (await loadPostgres())).openPostgresDatabase(
+          databaseUrl,
+          1,
+          connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: connectTimeoutMs },
+        );
   try {
     const applied = postgres ? await postgres.migratePostgres(db) : await migrateSqlite(db);
     return { applied, description: target.description };

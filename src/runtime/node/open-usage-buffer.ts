@@ -32,7 +32,7 @@ export async function openUsageBuffer(
     : null;
   const makeFileBuffer = redis ? null : (await import('./file-usage-buffer.js')).fileUsageBuffer;
   const db = openPostgresDatabase(settings.databaseUrl, 2, {
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: settings.database.connectTimeoutMs,
     query_timeout: 30_000,
   });
   const sink = sqlJournalSink(accountingView(db), postgresDialect);

@@ -28,6 +28,8 @@ export const postgresDialect: SqlDialect = {
 export interface PostgresOptions {
   /** Connections held at most by this process. */
   readonly poolSize: number;
+  /** Longest wait for a connection, new or a free one from the pool (default 5 s). */
+  readonly connectTimeoutMs?: number;
   /** Run pending migrations on open (default); false refuses a database that is behind. */
   readonly migrate?: boolean;
 }
@@ -46,13 +48,25 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/**
+ * Without a bound, a server that accepts and never answers (hung, overloaded, a proxy in front
+ * of a dead one) holds a start, a migration or a request waiting for a connection forever.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export function openPostgresDatabase(
   url: string,
   poolSize: number,
   /** Further pool settings (timeouts). */
   extra: pg.PoolConfig = {},
 ): Kysely<Database> {
-  const pool = new pg.Pool({ ...extra, connectionString: url, max: poolSize, types });
+  const pool = new pg.Pool({
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...extra,
+    connectionString: url,
+    max: poolSize,
+    types,
+  });
   // A pooled connection that dies while idle is dropped and replaced by pg; the next query on
   // the pool reports real trouble. Without a listener the error would end the process.
   pool.on('error', () => {});
@@ -67,7 +81,11 @@ export function openPostgresDatabase(
 
 /** Postgres storage: many gateway processes share one database. */
 export async function openPostgresStorage(url: string, options: PostgresOptions): Promise<Storage> {
-  const db = openPostgresDatabase(url, options.poolSize);
+  const db = openPostgresDatabase(
+    url,
+    options.poolSize,
+    options.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: options.connectTimeoutMs },
+  );
   try {
     if (options.migrate === false) await requireMigrated(db);
     else await migratePostgres(db);
