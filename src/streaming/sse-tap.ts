@@ -107,15 +107,23 @@ export function createSseTap(options: {
     const text = decoder.decode(bytes);
     // `"error"` unescaped is a JSON key or an Anthropic `"type":"error"`; a model writing the
     // word inside its text escapes the quotes, so its answer is left alone.
-    const errorish = text.includes(ERROR_KEY) || text.includes(ERROR_EVENT);
-    const clean = errorish ? scrubSecrets(text, known) : scrubKnown(text, known);
-    const terminal = !finished && TERMINAL_HINT.test(text);
-    if (!errorish && !terminal && !mentionsUsage(clean)) {
+    const errorAt = earliest(text.indexOf(ERROR_KEY), text.indexOf(ERROR_EVENT));
+    const clean = errorAt !== -1 ? scrubSecrets(text, known) : scrubKnown(text, known);
+    const terminalAt = finished ? -1 : text.search(TERMINAL_HINT);
+    const usageAt = usageMention(clean);
+    if (errorAt === -1 && terminalAt === -1 && usageAt === -1) {
       keep(clean);
       return clean === text ? bytes : encoder.encode(clean);
     }
+    // Only the events from the first one worth reading are parsed: those before it need no
+    // change and go out (and are kept) as one run.
+    const from = eventStart(
+      clean,
+      clean === text ? earliest(earliest(errorAt, terminalAt), usageAt) : firstMention(clean, finished),
+    );
+    if (from > 0) keep(clean.slice(0, from));
     let dropped = false;
-    const out: string[] = [];
+    const out: string[] = from > 0 ? [clean.slice(0, from)] : [];
     const parser = createSseParser(
       (event, raw) => {
         if (event && isTerminal(event)) finished = true;
@@ -126,7 +134,7 @@ export function createSseTap(options: {
       },
       { keepRaw: true },
     );
-    parser.push(clean);
+    parser.push(from > 0 ? clean.slice(from) : clean);
     parser.end();
     if (dropped) return out.length === 0 ? EMPTY : encoder.encode(out.join(''));
     return clean === text ? bytes : encoder.encode(clean);
@@ -185,14 +193,44 @@ function scrubKnown(text: string, known: readonly string[]): string {
  * of a stream that asked for usage): only those events are worth parsing.
  */
 function mentionsUsage(text: string): boolean {
+  return usageMention(text) !== -1;
+}
+
+/** Where the text first mentions usage other than `"usage":null`, or -1. */
+function usageMention(text: string): number {
   for (let at = text.indexOf(USAGE_KEY); at !== -1; at = text.indexOf(USAGE_KEY, at + USAGE_KEY.length)) {
     let i = at + USAGE_KEY.length;
-    if (text.charCodeAt(i) !== 0x22 || text.charCodeAt(i + 1) !== 0x3a) return true; // not `"usage":`
+    if (text.charCodeAt(i) !== 0x22 || text.charCodeAt(i + 1) !== 0x3a) return at; // not `"usage":`
     i += 2;
     while (text.charCodeAt(i) === 0x20) i++;
-    if (!text.startsWith('null', i)) return true;
+    if (!text.startsWith('null', i)) return at;
   }
-  return false;
+  return -1;
+}
+
+/** The smaller of two string offsets, -1 standing for none. */
+function earliest(a: number, b: number): number {
+  return a === -1 || (b !== -1 && b < a) ? b : a;
+}
+
+/** Where the text first mentions usage, an error or (until the stream finished) its end; or -1. */
+function firstMention(text: string, finished: boolean): number {
+  const error = earliest(text.indexOf(ERROR_KEY), text.indexOf(ERROR_EVENT));
+  return earliest(earliest(error, finished ? -1 : text.search(TERMINAL_HINT)), usageMention(text));
+}
+
+/**
+ * Where the event holding offset `at` starts, in a run of whole events: the events before it
+ * need no parsing when they hold no mention of usage, an error or the end. -1 (no mention)
+ * stands for the run's last event. 0 when the run has CR line ends (a blank line is then not
+ * simply `\n\n`).
+ */
+function eventStart(text: string, at: number): number {
+  const end = at === -1 ? text.length : at;
+  if (end < 2 || text.includes('\r')) return 0;
+  // In LF-only text every `\n\n` closes an event (its second LF ends a blank line).
+  const blank = text.lastIndexOf('\n\n', end - 1);
+  return blank === -1 ? 0 : blank + 2;
 }
 
 /** The offset just after the last blank line (`\n\n` or `\r\n\r\n`), or 0 if none. */

@@ -74,4 +74,35 @@ describe('the SSE tap: one pass for secrets, usage and errors', () => {
     expect(out).not.toContain('sk-abcdefghijklmnopqrstuvwx');
     expect(tap.upstreamError()).toMatch(/^bad key sk-…/);
   });
+
+  it('reads and strips the usage event after a run of plain events, keeping every other byte', () => {
+    // Comments, extra blank lines, a named event and multi-line data before the usage event, in
+    // LF and in CRLF line ends: all of it goes out as it came, in one chunk or byte by byte.
+    const plain = `: hi\n\n\n${chunk('Hel')}event: delta\ndata: {"a":1,\ndata: "b":2}\n\n${chunk('lo')}`;
+    for (const eol of ['\n', '\r\n']) {
+      const stream = `${plain}${usageOnly}data: [DONE]\n\n: after\n\n`.replaceAll('\n', eol);
+      const kept = `${plain}data: [DONE]\n\n: after\n\n`.replaceAll('\n', eol);
+      for (const piece of [1, 7, stream.length]) {
+        for (const stripUsage of [false, true]) {
+          const tap = createSseTap({ secrets: [], stripUsage });
+          const out = decoder.decode(feed(tap, encoder.encode(stream), piece));
+          expect(out).toBe(stripUsage ? kept : stream);
+          expect(tap.usage()).toEqual({ promptTokens: 9, completionTokens: 3, totalTokens: 12 });
+          expect(tap.finished()).toBe(true);
+          expect(tap.upstreamError()).toBeNull();
+          expect(tap.completionText()).toBe('Hello');
+        }
+      }
+    }
+  });
+
+  it('sees an error event and the end after plain events in the same run', () => {
+    const error = 'data: {"error":{"message":"overloaded"}}\n\n';
+    const stream = `${chunk('a')}${chunk('b')}${error}data: [DONE]\n\n`;
+    const tap = createSseTap({ secrets: [], stripUsage: true });
+    expect(decoder.decode(feed(tap, encoder.encode(stream), stream.length))).toBe(stream);
+    expect(tap.upstreamError()).toBe('overloaded');
+    expect(tap.finished()).toBe(true);
+    expect(tap.completionText()).toBe('ab');
+  });
 });

@@ -7,6 +7,13 @@ const NativeResponse = globalThis.Response;
 /** @hono/node-server leaves a response with this header alone: the app wrote it itself. */
 const ALREADY_SENT = 'x-hono-already-sent';
 
+/**
+ * What tells @hono/node-server the response went out already. The adapter only reads it (its
+ * status, headers and null body), so one instance serves every relayed stream: building a
+ * native Response per stream costs a Headers and the spec's checks each time.
+ */
+const SENT = new NativeResponse(null, { headers: { [ALREADY_SENT]: 'true' } });
+
 /** What @hono/node-server sends when a response has a body and no content type. */
 const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
 
@@ -70,7 +77,7 @@ export function relayToNode(response: Response, outgoing: ServerResponse): Respo
     finished = true;
     outgoing.destroy(err instanceof Error ? err : new Error(String(err)));
   });
-  return new NativeResponse(null, { headers: { [ALREADY_SENT]: 'true' } });
+  return SENT;
 }
 
 /** The headers as @hono/node-server would write them (its default content type included). */
