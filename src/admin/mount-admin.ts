@@ -44,10 +44,15 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
     (ctx) => adminStats(ctx, deps.traffic, deps.channels),
     async () => ({ object: 'list' as const, data: listInstances ? [...(await listInstances())] : [] }),
   );
-  const openapi = buildOpenApi(routes, deps.version);
+  // Built on the first request for it, not at start: a gateway nobody reads the reference of
+  // keeps neither the document nor zod's JSON Schema conversion in memory.
+  let openapi: ReturnType<typeof buildOpenApi> | null = null;
 
   // The reference is public: it describes the API, it holds no data.
-  app.get('/admin/api/openapi.json', (c) => c.json(openapi));
+  app.get('/admin/api/openapi.json', (c) => {
+    openapi ??= buildOpenApi(routes, deps.version);
+    return c.json(openapi);
+  });
   app.get('/docs', (c) => c.html(DOCS_PAGE));
   const routing = async () =>
     routingStats(deps.traffic, deps.channels(), (await deps.health?.()) ?? null, deps.ctx.now());
