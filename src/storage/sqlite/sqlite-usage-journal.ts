@@ -45,6 +45,14 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
   const finishOpen = raw.prepare(
     `update usage_records set ${sets}, open = 0 where seq = ? and entry = ? and rolled_up = 0`,
   );
+  // The same, when the row's indexed identity (IDENTITY_COLUMNS) is the provisional one's, as it is
+  // for every request: SQLite rewrites the entries of every index on a column the statement sets,
+  // so leaving those columns out spares about seven index deletes and inserts per stream.
+  const finishing = columns.filter((c) => !IDENTITY_COLUMNS.has(c));
+  const finishSame = raw.prepare(
+    `update usage_records set ${finishing.map((c) => `${c} = ?`).join(', ')}, open = 0
+       where seq = ? and entry = ? and rolled_up = 0 and ${[...IDENTITY_COLUMNS].map((c) => `${c} is ?`).join(' and ')}`,
+  );
   const upsertFinal = raw.prepare(
     `insert into usage_records (${names}) values (${slots}, 0, 0) on conflict (entry) do update set ${columns
       .map((c) => `${c} = excluded.${c}`)
@@ -119,7 +127,10 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
         if (seq !== undefined) {
           opened.delete(entry);
           // No change: the open's turn was rolled back (its rowid names no row of this entry).
-          if (finishOpen.run(...Object.values(toRow(record)), seq, entry).changes > 0) return;
+          const row = toRow(record) as Record<string, unknown>;
+          const same = [...IDENTITY_COLUMNS].map((c) => row[c]);
+          if (finishSame.run(...finishing.map((c) => row[c]), seq, entry, ...same).changes > 0) return;
+          if (finishOpen.run(...Object.values(row), seq, entry).changes > 0) return;
         }
         try {
           insertFinal.run(...params(entry, record));
@@ -145,6 +156,17 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     },
   };
 }
+
+/** The indexed columns a request's record keeps from its provisional row to its final one. */
+const IDENTITY_COLUMNS: ReadonlySet<string> = new Set([
+  'request_id',
+  'started_at',
+  'user_id',
+  'key_id',
+  'model_asked',
+  'model_served',
+  'channel',
+]);
 
 /** The columns a fold reads: the ones `rollupBatch` sums or groups by (and the row's seq). */
 const FOLD_COLUMNS = [
