@@ -32,8 +32,8 @@ const ROLLUP_CHUNK = 200;
 export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJournal {
   const columns = Object.keys(toRow(sampleRecord())).filter((c) => c !== 'entry' && c !== 'boot_id');
   const names = [...columns, 'entry', 'boot_id', 'open', 'rolled_up'].join(', ');
-  // Positional parameters, in `columns` order then entry and boot (`values`): binding by name
-  // looks every one of ~27 properties up on the row object, a few µs per request.
+  // Positional parameters: the row's values in `columns` order, then entry and boot (`params`).
+  // Binding by name looks each of ~27 properties up on the row object, a few µs per request.
   const slots = [...columns, 'entry', 'boot_id'].map(() => '?').join(', ');
   const sets = columns.map((c) => `${c} = ?`).join(', ');
   const insertOpen = raw.prepare(
@@ -46,7 +46,7 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
     `update usage_records set ${sets}, open = 0 where seq = ? and entry = ? and rolled_up = 0`,
   );
   // The same, when the row's indexed identity (IDENTITY_COLUMNS) is the provisional one's, as it is
-  // for every request: SQLite rewrites the entries of every index on a column the statement sets,
+  // for a request opened at its commit to an upstream: SQLite rewrites the entries of every index on a column the statement sets,
   // so leaving those columns out spares about seven index deletes and inserts per stream.
   const finishing = columns.filter((c) => !IDENTITY_COLUMNS.has(c));
   const finishSame = raw.prepare(
