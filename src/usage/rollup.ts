@@ -1,4 +1,4 @@
-import type { UsageRecord } from '../spec/usage.js';
+import type { TokenUsage, UsageRecord } from '../spec/usage.js';
 import { LATENCY_BUCKETS_MS, type RollupDimension, type RollupRow } from '../storage/accounting-ports.js';
 
 const HOUR_MS = 3_600_000;
@@ -30,8 +30,31 @@ export function emptyRollup(hour: number, dimension: RollupDimension, value: str
   };
 }
 
+/**
+ * What a record's rollup reads: a fold may hand over just these fields (the SQLite journal reads
+ * only their columns), and a whole UsageRecord is one.
+ */
+export type RollupInput = Pick<
+  UsageRecord,
+  | 'startedAt'
+  | 'keyId'
+  | 'userId'
+  | 'modelServed'
+  | 'modelAsked'
+  | 'channel'
+  | 'status'
+  | 'cacheHit'
+  | 'cost'
+  | 'latencyMs'
+> & {
+  readonly usage: Pick<
+    TokenUsage,
+    'promptTokens' | 'completionTokens' | 'cachedTokens' | 'reasoningTokens'
+  > | null;
+};
+
 /** The dimension values one record counts under. */
-export function dimensionsOf(record: UsageRecord): [RollupDimension, string][] {
+export function dimensionsOf(record: RollupInput): [RollupDimension, string][] {
   const out: [RollupDimension, string][] = [['all', '*']];
   if (record.keyId) out.push(['key', record.keyId]);
   if (record.userId) out.push(['user', record.userId]);
@@ -76,7 +99,7 @@ export function countsAsError(status: number): boolean {
 }
 
 /** One record's contribution to a rollup row. */
-export function rowOfRecord(record: UsageRecord, dimension: RollupDimension, value: string): RollupRow {
+export function rowOfRecord(record: RollupInput, dimension: RollupDimension, value: string): RollupRow {
   const row = emptyRollup(hourOf(record.startedAt), dimension, value);
   const histogram = [...row.latencyHistogram];
   histogram[latencyBucket(record.latencyMs)] = 1;
@@ -101,7 +124,7 @@ export function rowOfRecord(record: UsageRecord, dimension: RollupDimension, val
  * gateway serves, and a copied row and histogram per record and dimension was most of its cost.
  * The sums are the ones `addRows` would make, in the same order (costs rounded at each step).
  */
-export function rollupBatch(records: readonly UsageRecord[]): RollupRow[] {
+export function rollupBatch(records: readonly RollupInput[]): RollupRow[] {
   const rows = new Map<string, MutableRollup>();
   for (const record of records) {
     const hour = hourOf(record.startedAt);

@@ -62,6 +62,26 @@ export function runUsageJournalContract(
       expect(await storage().usage.get('stream-1')).toEqual([final]);
     });
 
+    it('finds a final record by its own filters, whether or not its provisional row knew them', async () => {
+      const journal = journalOf(storage(), 'boot-a');
+      // Committed: the provisional row knows the upstream already; only the outcome changes.
+      const committed = record(1, { requestId: 'committed', status: 429, errorCode: 'rate_limited' });
+      await journal.open('c1', { ...committed, status: 0, errorCode: null, usage: null, cost: null });
+      // Still waiting on its upstream when opened: no model served or channel yet.
+      const waited = record(2, { requestId: 'waited', modelServed: 'late-model', channel: 'late' });
+      await journal.open('w1', { ...waited, modelServed: null, channel: null, status: 0, usage: null });
+      await Promise.all([journal.append('c1', committed), journal.append('w1', waited)]);
+      const ids = async (query: Parameters<Storage['usage']['list']>[0]) =>
+        (await storage().usage.list(query)).records.map((r) => r.requestId);
+      expect(await ids({ limit: 10, status: 429 })).toEqual(['committed']);
+      expect(await ids({ limit: 10, status: 0 })).toEqual([]);
+      expect(await ids({ limit: 10, model: 'late-model' })).toEqual(['waited']);
+      expect(await ids({ limit: 10, channel: 'late' })).toEqual(['waited']);
+      expect(await ids({ limit: 10, channel: committed.channel ?? '' })).toEqual(['committed']);
+      expect(await storage().usage.get('waited')).toEqual([waited]);
+      expect(await storage().usage.get('committed')).toEqual([committed]);
+    });
+
     it('keeps two requests under one reused x-request-id as two records', async () => {
       const journal = journalOf(storage(), 'boot-a');
       await journal.append('a', record(1, { requestId: 'same' }));
