@@ -18,9 +18,16 @@ export function nodeBodyResponse(
   body: Readable,
   contentEncoding: string | null,
   signal: AbortSignal | null,
-  init: ResponseInit,
+  init: NodeBodyResponseInit,
 ): Response {
   return new NodeBodyResponse(body, contentEncoding, signal, init);
+}
+
+/** Status line and headers as undici's `request` gives them (lower-case names, repeats as arrays). */
+export interface NodeBodyResponseInit {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
 /** The Response class of this runtime, before a server adapter swaps in a lightweight one. */
@@ -35,14 +42,25 @@ class NodeBodyResponse extends BaseResponse implements OffersChunkReader {
   #used = false;
   /** An error the source emitted before anyone read it (kept, so a later read sees it). */
   #early: Error | null = null;
+  readonly #headers: Headers;
 
   constructor(
     body: Readable,
     contentEncoding: string | null,
     signal: AbortSignal | null,
-    init: ResponseInit,
+    init: NodeBodyResponseInit,
   ) {
-    super(null, init);
+    // The headers are built here, not handed to Response's constructor: its init conversion
+    // (WebIDL record or sequence checks, then a copy into its own list) costs about twice the
+    // appends. Same outcome: an invalid name or value throws here, as it would there.
+    super(null, { status: init.status, statusText: init.statusText });
+    const headers = new Headers();
+    for (const name in init.headers) {
+      const value = init.headers[name];
+      if (typeof value === 'string') headers.append(name, value);
+      else if (value !== undefined) for (const item of value) headers.append(name, item);
+    }
+    this.#headers = headers;
     this.#raw = body;
     this.#encoding = contentEncoding;
     this.#signal = signal;
@@ -76,6 +94,10 @@ class NodeBodyResponse extends BaseResponse implements OffersChunkReader {
     this.#used = true;
     this.#source.off('error', this.#keepEarly);
     return new NodeChunkReader(this.#source, this.#raw, (err) => this.#failure(err), this.#early);
+  }
+
+  override get headers(): Headers {
+    return this.#headers;
   }
 
   override get bodyUsed(): boolean {

@@ -24,11 +24,15 @@ export function createPromMetrics(logger: Logger): Telemetry {
   // Unprefixed, as the common Node.js dashboards expect (process_*, nodejs_*).
   collectDefaultMetrics({ register: registry });
   const on = { registers: [registry] };
+  const pendingRequests = pendingCounts();
+  const pendingAttempts = pendingCounts();
+  const pendingTokens = pendingCounts();
   const requests = new Counter({
     name: 'switchboard_requests_total',
     help: 'Client requests by route, model, channel and HTTP status',
     labelNames: ['route', 'model', 'channel', 'status'],
     ...on,
+    collect: pendingRequests.flush,
   });
   const latency = new Histogram({
     name: 'switchboard_request_duration_seconds',
@@ -49,12 +53,14 @@ export function createPromMetrics(logger: Logger): Telemetry {
     help: 'Upstream attempts by channel and outcome',
     labelNames: ['channel', 'outcome'],
     ...on,
+    collect: pendingAttempts.flush,
   });
   const tokens = new Counter({
     name: 'switchboard_tokens_total',
     help: 'Tokens by model, user, key and type (input or output)',
     labelNames: ['model', 'user', 'key', 'type'],
     ...on,
+    collect: pendingTokens.flush,
   });
   const cost = new Counter({
     name: 'switchboard_cost_total',
@@ -118,16 +124,20 @@ export function createPromMetrics(logger: Logger): Telemetry {
   });
 
   // prom-client hashes and checks a label object on every call; a series' child, kept per label
-  // tuple (few, by the label policy), is looked up once.
+  // tuple (few, by the label policy), is looked up once. Whole-number counters are summed per
+  // series and handed to prom-client when the registry is read (their collect), not per request.
   const perRoute = memo((route: string, model: string, channel: string) => ({
     latency: latency.labels(route, model, channel),
     firstByte: firstByte.labels(route, model, channel),
-    byStatus: new Map<string, ReturnType<typeof requests.labels>>(),
+    byStatus: new Map<string, PendingCount>(),
   }));
-  const perAttempt = memo((channel: string, outcome: string) => attempts.labels(channel, outcome));
+  const perAttempt = memo((channel: string, outcome: string) =>
+    pendingAttempts.of(attempts.labels(channel, outcome)),
+  );
   const perWho = memo((model: string, user: string, key: string) => ({
-    input: tokens.labels(model, user, key, 'input'),
-    output: tokens.labels(model, user, key, 'output'),
+    input: pendingTokens.of(tokens.labels(model, user, key, 'input')),
+    output: pendingTokens.of(tokens.labels(model, user, key, 'output')),
+    // Fractions: added one by one as they come, so the total is the same float sum as ever.
     cost: cost.labels(model, user, key),
   }));
   const request: RequestTelemetry = {
@@ -139,16 +149,16 @@ export function createPromMetrics(logger: Logger): Telemetry {
       const series = perRoute(o.route, o.model, o.channel);
       let byStatus = series.byStatus.get(o.status);
       if (byStatus === undefined) {
-        byStatus = requests.labels(o.route, o.model, o.channel, o.status);
+        byStatus = pendingRequests.of(requests.labels(o.route, o.model, o.channel, o.status));
         series.byStatus.set(o.status, byStatus);
       }
-      byStatus.inc();
+      byStatus.add(1);
       series.latency.observe(o.latencySeconds);
       if (o.firstByteSeconds !== null && o.cache !== 'hit') series.firstByte.observe(o.firstByteSeconds);
-      for (const a of o.attempts) perAttempt(a.channel, a.outcome).inc();
+      for (const a of o.attempts) perAttempt(a.channel, a.outcome).add(1);
       const who = perWho(o.model, o.user, o.key);
-      if (o.inputTokens > 0) who.input.inc(o.inputTokens);
-      if (o.outputTokens > 0) who.output.inc(o.outputTokens);
+      if (o.inputTokens > 0) who.input.add(o.inputTokens);
+      if (o.outputTokens > 0) who.output.add(o.outputTokens);
       if (o.cost !== null && o.cost > 0) who.cost.inc(o.cost);
       if (o.cache !== 'bypass') cache.labels(o.route, o.cache).inc();
     },
@@ -160,6 +170,43 @@ export function createPromMetrics(logger: Logger): Telemetry {
       sources = watched;
     },
     close: async () => {},
+  };
+}
+
+/** A counter series' increments not yet handed to prom-client. */
+interface PendingCount {
+  add(value: number): void;
+}
+
+/**
+ * Increments of one counter's series, summed here (a number per series) and added to
+ * prom-client's series when the counter is read: the registry calls a metric's collect before
+ * every read, so an exposition shows every increment made before it, as with `inc` per request.
+ * For whole numbers only (counts, tokens), whose sums are exact in any order.
+ */
+function pendingCounts(): { of(child: { inc(value?: number): void }): PendingCount; flush(): void } {
+  const series: { readonly child: { inc(value?: number): void }; value: number }[] = [];
+  return {
+    of(child) {
+      const entry = { child, value: 0 };
+      series.push(entry);
+      return {
+        add(value) {
+          // As prom-client's inc would refuse it, before it could spoil the sum.
+          if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+          if (value < 0) throw new Error('It is not possible to decrease a counter');
+          entry.value += value;
+        },
+      };
+    },
+    flush() {
+      for (const entry of series) {
+        if (entry.value === 0) continue;
+        const value = entry.value;
+        entry.value = 0;
+        entry.child.inc(value);
+      }
+    },
   };
 }
 

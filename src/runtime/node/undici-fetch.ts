@@ -115,27 +115,32 @@ async function requestOnce(
     throw new TypeError('fetch failed', { cause: err });
   }
   const { statusCode, statusText, headers } = response;
-  const headerList: [string, string][] = [];
-  for (const name in headers) {
-    const value = headers[name];
-    if (Array.isArray(value)) for (const item of value) headerList.push([name, item]);
-    else if (value !== undefined) headerList.push([name, value]);
-  }
   const hasBody = method !== 'HEAD' && !NULL_BODY_STATUS.has(statusCode);
   if (!hasBody) response.body.resume();
   const encoding = headers['content-encoding'];
   try {
     const signal = init.signal ?? null;
-    const responseInit = { status: statusCode, statusText: statusText ?? '', headers: headerList };
     // A body read whole (a buffered answer) is read straight from the socket's stream.
+    const responseInit = { status: statusCode, statusText: statusText ?? '', headers };
     return hasBody
       ? nodeBodyResponse(response.body, typeof encoding === 'string' ? encoding : null, signal, responseInit)
-      : new Response(null, responseInit);
+      : new Response(null, { ...responseInit, headers: headerList(headers) });
   } catch (err) {
     // A status a Response cannot carry (outside 200-599).
     response.body.destroy();
     throw new TypeError('fetch failed', { cause: err });
   }
+}
+
+/** undici's response headers as a header list (a repeated header is an array there). */
+function headerList(headers: Readonly<Record<string, string | readonly string[] | undefined>>) {
+  const list: [string, string][] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value === 'string') list.push([name, value]);
+    else if (value !== undefined) for (const item of value) list.push([name, item]);
+  }
+  return list;
 }
 
 /** The request headers undici's fetch adds when the caller did not set them. */
