@@ -24,11 +24,11 @@ const claim = (partition: `key:${string}`): CounterClaim => ({
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * The link batches the commands of one event-loop turn (auto-pipelining), and ioredis writes the
- * next batch only once every reply of the running one arrived. A command issued while a batch
- * waits on a stalled Redis must still fail over within the command timeout counted from when it
- * was issued, not wait for the stalled batch first (up to twice the timeout). The clock is fake
- * (setTimeout only), so what happens "at the timeout" is exact.
+ * The link batches the commands of one event-loop turn into one write (turn-writes.ts). A command
+ * issued while an earlier batch waits on a stalled Redis must still fail over within the command
+ * timeout counted from when it was issued, not wait for the stalled batch first (up to twice the
+ * timeout, as with ioredis's auto-pipelining). The clock is fake (setTimeout only), so what
+ * happens "at the timeout" is exact.
  */
 describe.skipIf(!redis)('a command queued behind a stalled one', { timeout: 30_000 }, () => {
   const own = redis as OwnRedis;

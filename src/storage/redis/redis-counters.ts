@@ -8,7 +8,6 @@ import type {
   CounterTicket,
 } from '../accounting-ports.js';
 import { readSeed } from '../seed-claims.js';
-import { inTime } from './command-deadline.js';
 import { PEEK, RENEW, SEED, SETTLE, TAKE } from './counter-scripts.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -51,7 +50,7 @@ function defineScripts(client: Redis): Scripts {
     // Defined once per client; every store on the link uses the same commands.
     if (typeof commands[name] !== 'function') client.defineCommand(name, { lua });
     const command = commands[name] as Script;
-    return (...args) => inTime(client, command.apply(client, args));
+    return (...args) => command.apply(client, args);
   };
   return {
     take: bind(COMMANDS.take),

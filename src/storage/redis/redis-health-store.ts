@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { BreakerSettings, HealthRecord } from '../../router/health/health-events.js';
 import type { HealthStore } from '../../router/health/health-store.js';
 import { transition } from '../../router/health/transition.js';
-import { inTime } from './command-deadline.js';
 import { createHealthMirror, type HealthMirror, type HealthSnapshot } from './redis-health-mirror.js';
 import { redisScript } from './redis-script.js';
 
@@ -119,7 +118,7 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
     raw === null ? undefined : (JSON.parse(raw) as HealthRecord);
 
   const readWithClock = async (id: string): Promise<{ raw: string | null; now: number }> => {
-    if (options.now) return { raw: await inTime(client, client.get(recordKey(id))), now: options.now() };
+    if (options.now) return { raw: await client.get(recordKey(id)), now: options.now() };
     const replies = await client.multi().get(recordKey(id)).time().exec();
     const [read, clock] = replies ?? [];
     if (!read || !clock) throw new Error('router health: the read transaction was aborted');
@@ -134,7 +133,7 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
   const getMany = async (ids: readonly string[]) => {
     const found = new Map<string, HealthRecord>();
     if (ids.length === 0) return found;
-    const values = await inTime(client, client.mget(ids.map(recordKey)));
+    const values = await client.mget(ids.map(recordKey));
     ids.forEach((id, i) => {
       const record = parse(values[i] ?? null);
       if (record) found.set(id, record);
@@ -144,7 +143,7 @@ export function createRedisHealthStore(options: RedisHealthStoreOptions): RedisH
 
   return {
     async get(id) {
-      return parse(await inTime(client, client.get(recordKey(id))));
+      return parse(await client.get(recordKey(id)));
     },
     getMany,
     ...(mirror ? { getManyNow: (ids: readonly string[]) => mirror.getManyNow(ids) } : {}),

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../../spec/logger.js';
 import { createStallCircuit, type StallCircuit } from '../stall-circuit.js';
+import { writeByTurn } from './turn-writes.js';
 
 /**
  * One process's connection to the shared Redis, and whether it answers right now. Every Redis
@@ -33,8 +34,7 @@ export interface RedisLinkOptions {
   readonly prefix?: string;
   /**
    * A command that takes longer fails (default 2 000 ms): a stalled Redis must not stall requests.
-   * Counted from when a request-path command is issued, also while it waits behind an
-   * auto-pipelined batch (command-deadline.ts).
+   * Counted from when a command is issued (each is written at once: turn-writes.ts).
    */
   readonly commandTimeoutMs?: number;
   /** After a command timed out, how long every store leaves Redis alone (default 1 000 ms). */
@@ -48,9 +48,9 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
   const settings = {
     lazyConnect: true,
     enableOfflineQueue: false,
-    // Commands issued in one turn of the event loop leave in one write (a request's usage XADD
-    // and its limit settle, and those of concurrent requests).
-    enableAutoPipelining: true,
+    // Not auto-pipelining: it holds a turn's commands back while an earlier batch waits for its
+    // replies. The link batches writes by turn instead (turn-writes.ts).
+    enableAutoPipelining: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
@@ -58,6 +58,7 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   } as const;
   const client = new Redis(url, settings);
+  writeByTurn(client);
   const extra: Redis[] = [];
   const listeners = new Set<(up: boolean) => void>();
   let ready = false;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { inTime } from './command-deadline.js';
 
 type Arg = string | number | Buffer;
 type BufferEval = (script: string, numKeys: number, ...args: Arg[]) => Promise<unknown>;
@@ -19,11 +18,11 @@ export function redisScript(lua: string): RedisScript {
   return {
     async run(client, keys, args) {
       try {
-        return await inTime(client, client.evalsha(sha, keys.length, ...keys, ...args));
+        return await client.evalsha(sha, keys.length, ...keys, ...args);
       } catch (err) {
         // A restarted (or another) server has an empty script cache: EVAL loads it for next time.
         if (!missing(err)) throw err;
-        return inTime(client, client.eval(lua, keys.length, ...keys, ...args));
+        return client.eval(lua, keys.length, ...keys, ...args);
       }
     },
     async runBuffer(client, keys, args) {
@@ -31,10 +30,10 @@ export function redisScript(lua: string): RedisScript {
       // of EVALSHA and EVAL exist at runtime but not in ioredis's typings.
       const buffers = client as unknown as { evalshaBuffer: BufferEval; evalBuffer: BufferEval };
       try {
-        return await inTime(client, buffers.evalshaBuffer(sha, keys.length, ...keys, ...args));
+        return await buffers.evalshaBuffer(sha, keys.length, ...keys, ...args);
       } catch (err) {
         if (!missing(err)) throw err;
-        return inTime(client, buffers.evalBuffer(lua, keys.length, ...keys, ...args));
+        return buffers.evalBuffer(lua, keys.length, ...keys, ...args);
       }
     },
   };

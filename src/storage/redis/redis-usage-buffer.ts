@@ -3,7 +3,6 @@ import type { UsageRecord } from '../../spec/usage.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
 import { atStage } from '../../usage/shipping-failure.js';
 import type { JournalSink } from '../sql/sql-usage-journal.js';
-import { inTime } from './command-deadline.js';
 import type { RedisLink } from './redis-link.js';
 import { autoclaimReply, type Held, parseEntries, type RawEntry } from './usage-stream-replies.js';
 
@@ -79,9 +78,17 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     // byte): the request journal keeps it in this process's memory and adds it again later.
     if (!link.circuit.usable()) throw new Error('redis unreachable: usage record not added to the stream');
     try {
-      await inTime(
-        client,
-        client.xadd(stream, '*', 'e', entry, 'b', boot, 'f', final ? '1' : '0', 'r', JSON.stringify(record)),
+      await client.xadd(
+        stream,
+        '*',
+        'e',
+        entry,
+        'b',
+        boot,
+        'f',
+        final ? '1' : '0',
+        'r',
+        JSON.stringify(record),
       );
     } catch (err) {
       // A timed-out XADD may still be carried out once Redis catches up; the retry then adds the
