@@ -20,7 +20,7 @@ const claim = (partition: `key:${string}`): CounterClaim => ({
   amount: 1,
   limit: 100,
 });
-/** One real turn of the event loop (setImmediate is not faked: ioredis batches on it). */
+/** One real turn of the event loop (setImmediate is not faked: the link batches writes on it). */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**

@@ -94,6 +94,8 @@ describe('retries and failover', () => {
     // The router's wait ends 1 ms before the cooldown's (a Node timer can fire that early against
     // Date.now), and from then on time moves on while the router runs: 1 ms per clock read. The
     // cooldown thus ends between the pass that found nothing usable and the search for the next end.
+    // (That depends on how often the router reads the clock after its wait: one more read before
+    // the pass's check and this no longer lands in the gap. It fails without the fix today.)
     let clock = Date.now();
     let ticking = false;
     const gw = await startTestGateway(
