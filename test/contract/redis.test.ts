@@ -11,6 +11,15 @@ import { runCounterStoreContract } from './counter-store.contract.js';
 
 const server = await redisUrl('the Redis counter store contract');
 
+const rpm = (limit: number): CounterClaim => ({
+  kind: 'count',
+  partition: 'key:k',
+  name: 'rpm',
+  window: 'minute',
+  amount: 1,
+  limit,
+});
+
 describe.skipIf(!server)('redis counters', () => {
   const url = server ?? '';
 
@@ -48,14 +57,6 @@ describe.skipIf(!server)('redis counters', () => {
         for (const link of links) await link.close();
         await drop();
       }
-    });
-    const rpm = (limit: number): CounterClaim => ({
-      kind: 'count',
-      partition: 'key:k',
-      name: 'rpm',
-      window: 'minute',
-      amount: 1,
-      limit,
     });
 
     it('admits exactly the limit from a 60-way parallel burst through two instances', async () => {
@@ -128,6 +129,46 @@ describe.skipIf(!server)('redis counters', () => {
       expect(await spend(0.1)).toBe('0.3');
       expect(reads).toHaveLength(2);
       expect(reads[1]).toBe(reads[0]);
+    } finally {
+      await link.close();
+      await drop();
+    }
+  });
+
+  it('expires a count with its window and a lease set after its last lease, also once a TTL was lost', async () => {
+    const { prefix, drop } = freshRedisPrefix(url);
+    const link = await openRedisLink(url, { logger: silentLogger, prefix });
+    const clock = { now: Date.UTC(2026, 2, 15, 12, 0, 30) };
+    const store = createRedisCounterStore(link, { now: () => clock.now });
+    const slot: CounterClaim = { kind: 'lease', partition: 'key:k', name: 'concurrent', limit: 10 };
+    const take = async () => {
+      const taken = await store.take([rpm(100), slot], { leaseTtlMs: 10_000 });
+      if (!taken.ok) throw new Error('refused');
+    };
+    const count = `${prefix}limit:{key:k}:rpm:${windowAt('minute', clock.now).start}`;
+    const leases = `${prefix}limit:{key:k}:concurrent`;
+    const { client } = link;
+    // TTLs run on the server's clock, the window math on the case's: 30 s of the minute are left.
+    const windowLeft = () => windowAt('minute', clock.now).end - clock.now;
+    try {
+      await take();
+      expect(await client.pttl(count)).toBeGreaterThan(windowLeft() - 5_000);
+      expect(await client.pttl(count)).toBeLessThanOrEqual(windowLeft());
+      expect(await client.pttl(leases)).toBeGreaterThanOrEqual(9_000);
+      // A key that lost its TTL (restored without one, an operator's PERSIST) gets it back.
+      await client.persist(count);
+      await client.persist(leases);
+      clock.now += 1_000;
+      await take();
+      expect(await client.pttl(count)).toBeGreaterThan(windowLeft() - 5_000);
+      expect(await client.pttl(count)).toBeLessThanOrEqual(windowLeft());
+      expect(await client.pttl(leases)).toBeGreaterThanOrEqual(9_000);
+      // A take later in the window leaves a count's TTL alone; a lease set outlives its newest lease.
+      clock.now += 5_000;
+      await take();
+      expect(await client.pttl(count)).toBeLessThanOrEqual(windowLeft() + 6_000);
+      expect(await client.pttl(count)).toBeGreaterThan(0);
+      expect(await client.pttl(leases)).toBeGreaterThanOrEqual(9_000);
     } finally {
       await link.close();
       await drop();

@@ -73,9 +73,10 @@ end
 local function expire(key, start, stop, now)
   if stop ~= -1 then redis.call('PEXPIRE', key, math.max(stop - now, 1)) end
 end
--- A lease set lives as long as its longest lease.
+-- A lease set lives as long as its longest lease: when it has less than a lease TTL left it is
+-- given two, so a run of takes extends it about once per TTL instead of on every take.
 local function keepLeases(key, ttl)
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, 2 * ttl) end
 end
 `;
 
@@ -93,7 +94,7 @@ local now = clock(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local lease = ARGV[3]
 local n = #KEYS
-local used, starts, ends, keys, absent = {}, {}, {}, {}, {}
+local used, starts, ends, keys, absent, fresh = {}, {}, {}, {}, {}, {}
 local failed = -1
 for i = 1, n do
   local at = 4 + (i - 1) * 4
@@ -105,34 +106,40 @@ for i = 1, n do
     keys[i] = KEYS[i] .. ':' .. digits(s)
     local stored = redis.call('GET', keys[i])
     if not stored and kind == 'seeded' then absent[#absent + 1] = i - 1 end
+    fresh[i] = not stored
     u = tonumber(stored or '0')
     -- At the limit already fails too, so a zero estimate cannot slip past a spent budget.
     if failed == -1 and (u >= limit or u + amount > limit) then failed = i - 1 end
+    -- The count as stored (full precision), not as Lua prints it.
+    used[i] = stored or '0'
   else
     starts[i], ends[i] = 0, -1
     keys[i] = KEYS[i]
     u = live(keys[i], now)
     if failed == -1 and u >= limit then failed = i - 1 end
+    used[i] = u
   end
-  used[i] = tostring(u)
 end
 if #absent > 0 then return { 2, -1, now, absent, starts, ends } end
 if failed ~= -1 then
-  -- The counts as stored (full precision), not as Lua prints them.
-  for i = 1, n do
-    if ARGV[4 + (i - 1) * 4] ~= 'lease' then used[i] = redis.call('GET', keys[i]) or '0' end
-  end
+  for i = 1, n do used[i] = tostring(used[i]) end
   return { 0, failed, now, used, starts, ends }
 end
+-- Live leases per set after this take's (a set claimed twice counts its one lease once).
+local held = {}
 for i = 1, n do
   local at = 4 + (i - 1) * 4
   if ARGV[at] ~= 'lease' then
     used[i] = redis.call('INCRBYFLOAT', keys[i], ARGV[at + 2])
-    expire(keys[i], starts[i], ends[i], now)
+    -- A window's count gets its TTL when created; one found without (a key restored without
+    -- its TTL, an operator's PERSIST) gets it back, so no count outlives its window for long.
+    if ends[i] ~= -1 and (fresh[i] or redis.call('PTTL', keys[i]) == -1) then
+      expire(keys[i], starts[i], ends[i], now)
+    end
   else
-    redis.call('ZADD', keys[i], now + ttl, lease)
+    held[keys[i]] = (held[keys[i]] or used[i]) + redis.call('ZADD', keys[i], now + ttl, lease)
     keepLeases(keys[i], ttl)
-    used[i] = tostring(redis.call('ZCARD', keys[i]))
+    used[i] = tostring(held[keys[i]])
   end
 end
 return { 1, -1, now, used, starts, ends }
