@@ -225,7 +225,9 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
   it('kill -9 of one instance mid-load: the others serve on, every answered request has one record, its concurrency slots come back', async () => {
     const three = await cluster(
       {
-        usage: { flush_interval_ms: 1_000 },
+        // Entries the victim had read and not shipped are taken over after claim_after_ms: 5 s
+        // instead of the default 30 s, so the wait below has room to spare.
+        usage: { flush_interval_ms: 1_000, buffer: { claim_after_ms: 5_000 } },
         limits: { concurrency_lease_seconds: LEASE_SECONDS },
         channels: [channel('drip', ['up-drip'], ['m']), channel('silent', ['up-hang'], ['m-hang'])],
       },
