@@ -26,8 +26,9 @@ export function redisScript(lua: string): RedisScript {
       }
     },
     async runBuffer(client, keys, args) {
-      // Not `callBuffer`: ioredis's auto-pipelining drops its command name. The Buffer variants
-      // of EVALSHA and EVAL exist at runtime but not in ioredis's typings.
+      // Not `callBuffer`, which loses its command name under ioredis's auto-pipelining (off on
+      // the link, turn-writes.ts). The Buffer variants of EVALSHA and EVAL exist at runtime but
+      // not in ioredis's typings.
       const buffers = client as unknown as { evalshaBuffer: BufferEval; evalBuffer: BufferEval };
       try {
         return await buffers.evalshaBuffer(sha, keys.length, ...keys, ...args);

@@ -48,10 +48,10 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
   // The same, when the row's indexed identity (IDENTITY_COLUMNS) is the provisional one's, as it is
   // for a request opened at its commit to an upstream: SQLite rewrites the entries of every index on a column the statement sets,
   // so leaving those columns out spares about seven index deletes and inserts per stream.
-  const finishing = columns.filter((c) => !IDENTITY_COLUMNS.has(c));
+  const finishing = columns.filter((c) => !IDENTITY_COLUMNS.includes(c));
   const finishSame = raw.prepare(
     `update usage_records set ${finishing.map((c) => `${c} = ?`).join(', ')}, open = 0
-       where seq = ? and entry = ? and rolled_up = 0 and ${[...IDENTITY_COLUMNS].map((c) => `${c} is ?`).join(' and ')}`,
+       where seq = ? and entry = ? and rolled_up = 0 and ${IDENTITY_COLUMNS.map((c) => `${c} is ?`).join(' and ')}`,
   );
   const upsertFinal = raw.prepare(
     `insert into usage_records (${names}) values (${slots}, 0, 0) on conflict (entry) do update set ${columns
@@ -128,7 +128,7 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
           opened.delete(entry);
           // No change: the open's turn was rolled back (its rowid names no row of this entry).
           const row = toRow(record) as Record<string, unknown>;
-          const same = [...IDENTITY_COLUMNS].map((c) => row[c]);
+          const same = IDENTITY_COLUMNS.map((c) => row[c]);
           if (finishSame.run(...finishing.map((c) => row[c]), seq, entry, ...same).changes > 0) return;
           if (finishOpen.run(...Object.values(row), seq, entry).changes > 0) return;
         }
@@ -158,7 +158,7 @@ export function sqliteUsageJournal(raw: BetterSqlite, bootId: string): UsageJour
 }
 
 /** The indexed columns a request's record keeps from its provisional row to its final one. */
-const IDENTITY_COLUMNS: ReadonlySet<string> = new Set([
+const IDENTITY_COLUMNS: readonly string[] = [
   'request_id',
   'started_at',
   'user_id',
@@ -166,7 +166,7 @@ const IDENTITY_COLUMNS: ReadonlySet<string> = new Set([
   'model_asked',
   'model_served',
   'channel',
-]);
+];
 
 /** The columns a fold reads: the ones `rollupBatch` sums or groups by (and the row's seq). */
 const FOLD_COLUMNS = [
@@ -206,12 +206,25 @@ type FoldRow = [
   reasoningTokens: number | null,
 ];
 
-/** What the rollups read of a row, as `fromRow` would give it. */
+/** What the rollups read of a row: they sum the token counts, an absent one as 0. */
 function rollupInput(row: FoldRow): RollupInput {
-  const [, startedAt, keyId, userId, modelServed, modelAsked, channel, status, cacheHit, cost, latencyMs] =
-    row;
-  const [, , , , , , , , , , , prompt, completion, cached, reasoning] = row;
-  const hasUsage = prompt !== null || completion !== null;
+  const [
+    ,
+    startedAt,
+    keyId,
+    userId,
+    modelServed,
+    modelAsked,
+    channel,
+    status,
+    cacheHit,
+    cost,
+    latencyMs,
+    promptTokens,
+    completionTokens,
+    cachedTokens,
+    reasoningTokens,
+  ] = row;
   return {
     startedAt,
     keyId,
@@ -223,14 +236,12 @@ function rollupInput(row: FoldRow): RollupInput {
     cacheHit: cacheHit === 1,
     cost,
     latencyMs,
-    usage: hasUsage
-      ? {
-          promptTokens: prompt ?? 0,
-          completionTokens: completion ?? 0,
-          ...(cached !== null ? { cachedTokens: cached } : {}),
-          ...(reasoning !== null ? { reasoningTokens: reasoning } : {}),
-        }
-      : null,
+    usage: {
+      promptTokens: promptTokens ?? 0,
+      completionTokens: completionTokens ?? 0,
+      cachedTokens: cachedTokens ?? 0,
+      reasoningTokens: reasoningTokens ?? 0,
+    },
   };
 }
 
