@@ -4,11 +4,31 @@ import type { Operation } from '../spec/provider.js';
 
 /** A lone UTF-16 surrogate: no URL, header or upstream can carry it (encodeURIComponent throws). */
 const LONE_SURROGATE = /\p{Cs}/u;
+/** C0 and C1 control characters and DEL: no model has them, and Postgres text cannot hold a NUL. */
+const CONTROL = /\p{Cc}/u;
+/**
+ * The longest model name accepted. Real ones stay under ~120 characters (Bedrock ARNs, Fireworks
+ * paths); the name is a usage record column and a rollup index key, which Postgres bounds (~2.7 kB).
+ */
+export const MODEL_NAME_MAX = 256;
 
-/** A model name is routed, logged and may become part of an upstream URL: it must be real text. */
+/**
+ * A model name is routed, logged, recorded in usage and may become part of an upstream URL: it
+ * must be real text of a sane length.
+ */
 export function assertModelName(model: string): void {
   if (LONE_SURROGATE.test(model)) {
     throw new GatewayError('invalid_request', 'model: not a well-formed Unicode string', { param: 'model' });
+  }
+  if (CONTROL.test(model)) {
+    throw new GatewayError('invalid_request', 'model: must not contain control characters', {
+      param: 'model',
+    });
+  }
+  if (model.length > MODEL_NAME_MAX) {
+    throw new GatewayError('invalid_request', `model: longer than ${MODEL_NAME_MAX} characters`, {
+      param: 'model',
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import type { AttemptRecord, TokenUsage, UsageRecord } from '../spec/usage.js';
 import { blankUsageRecord } from '../usage/blank-record.js';
 import { computeCost } from '../usage/cost.js';
 import { estimateUsage } from '../usage/estimate-usage.js';
+import { isPlausibleUsage } from '../usage/plausible-usage.js';
 import type { PriceTable } from '../usage/prices.js';
 import type { TokenCounter } from '../usage/token-counter.js';
 
@@ -197,11 +198,12 @@ function count(
     record.cost = 0;
     return;
   }
-  if (counted?.usage) {
+  if (counted?.usage && isPlausibleUsage(counted.usage)) {
     record.usage = counted.usage;
     record.countSource = 'upstream';
   } else if (accounting && record.firstByteMs !== null) {
-    // An upstream answered but reported no usage: count with the tokenizer.
+    // An upstream answered but reported no usage, or counts that are not token counts: count
+    // with the tokenizer.
     const model = record.modelServed ?? record.modelAsked;
     const partial = record.errorCode !== null && BROKEN_STREAM.has(record.errorCode);
     // A partial count is rough anyway: it does not load the tokenizer (a stall of every stream
