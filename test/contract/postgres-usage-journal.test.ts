@@ -74,6 +74,52 @@ describe.skipIf(!server)('postgres usage journal sink', () => {
     }
   });
 
+  it('stores a record Postgres refuses for its data in a form it takes, without holding back its batch', async () => {
+    const schema = await freshSchema(url);
+    const storage = await openPostgresStorage(schema.url, { poolSize: 2 });
+    const db = openPostgresDatabase(schema.url, 2);
+    try {
+      const altered: string[] = [];
+      const sink = sqlJournalSink(accountingView(db), postgresDialect, {
+        onStorable: (entry) => altered.push(entry.entry),
+      });
+      // What the front doors and the usage tap now keep out, as a producer without those checks
+      // (an older version, a bug) could still write it: a NUL, a count that is not one.
+      const odd = record(2, {
+        modelAsked: 'gpt\u0000x',
+        usage: { promptTokens: 1.5, completionTokens: 2, totalTokens: 3.5 },
+        latencyMs: 3e12,
+      });
+      const records = [record(1), odd, record(3)];
+      const batch = records.map((r, i) => ({ entry: `e${i}`, boot: 'boot-a', final: true, record: r }));
+      await sink.write(batch);
+
+      expect(altered).toEqual(['e1']);
+      const stored = (await storage.usage.list({ limit: 10 })).records;
+      expect(stored).toHaveLength(3);
+      const kept = stored.find((r) => r.requestId === odd.requestId);
+      expect(kept).toMatchObject({
+        modelAsked: 'gpt\ufffdx',
+        usage: null,
+        countSource: null,
+        latencyMs: 2_147_483_647,
+      });
+      // The rollups hold what the rows hold, the stored form of the odd one included.
+      const all = await storage.usage.rollups({ dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR });
+      expect(all).toEqual(rollupBatch(stored).filter((r) => r.dimension === 'all'));
+      // Delivered again (a shipper retrying), nothing changes.
+      await sink.write(batch);
+      expect((await storage.usage.list({ limit: 10 })).records).toHaveLength(3);
+      expect(await storage.usage.rollups({ dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR })).toEqual(
+        all,
+      );
+    } finally {
+      await db.destroy();
+      await storage.close();
+      await schema.drop();
+    }
+  });
+
   it('keeps rollups equal to the rows when instances ship overlapping batches at once', async () => {
     const schema = await freshSchema(url);
     const storage = await openPostgresStorage(schema.url, { poolSize: 2 });

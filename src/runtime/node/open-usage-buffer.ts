@@ -35,7 +35,13 @@ export async function openUsageBuffer(
     connectionTimeoutMillis: settings.database.connectTimeoutMs,
     query_timeout: 30_000,
   });
-  const sink = sqlJournalSink(accountingView(db), postgresDialect);
+  const sink = sqlJournalSink(accountingView(db), postgresDialect, {
+    onStorable: (entry, reason) =>
+      logger.warn(
+        { request_id: entry.record.requestId, entry: entry.entry, reason },
+        'usage: Postgres refused a record for what it held; stored it with the refused values made storable',
+      ),
+  });
   const boot = crypto.randomUUID();
   const { max_records: maxRecords, file, claim_after_ms: claimAfterMs } = settings.accounting.usage.buffer;
   const buffer =

@@ -2,6 +2,7 @@ import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { UsageRecord } from '../../spec/usage.js';
 import { rollupBatch, sumRollups } from '../../usage/rollup.js';
 import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
+import { storableRecord } from '../../usage/storable-record.js';
 import type { RollupRow } from '../accounting-ports.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
 import { type AccountingTables, USAGE_RECORD_COLUMNS, type UsageRecordsTable } from './accounting-schema.js';
@@ -42,6 +43,24 @@ export interface JournalSink {
   interrupt(boots: readonly string[]): Promise<number>;
   /** Provisional rows of every boot but this one become `interrupted` (one process per database). */
   interruptOthers(boot: string): Promise<number>;
+}
+
+export interface JournalSinkOptions {
+  /**
+   * Told of an entry whose record the database refused for what it holds, and that was stored in
+   * its storable form instead (the database's reason: no record content, no secret).
+   */
+  readonly onStorable?: (entry: JournalEntry, reason: string) => void;
+}
+
+/**
+ * Whether the database refused a write for the values in it rather than for itself being away:
+ * a Postgres data exception (SQLSTATE class 22: a NUL in text, a number out of range, a malformed
+ * value) or a program limit (class 54: an index entry too large).
+ */
+function refusedForData(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code);
 }
 
 /** Rows folded per rollup transaction. */
@@ -99,7 +118,11 @@ const INTERRUPTED = {
  * deadlocking: the batch's usage_records rows by entry (one statement), then its usage_hourly
  * rows by rollup key (addToRollups, one statement).
  */
-export function sqlJournalSink(db: Kysely<AccountingTables>, dialect: SqlDialect): JournalSink {
+export function sqlJournalSink(
+  db: Kysely<AccountingTables>,
+  dialect: SqlDialect,
+  options: JournalSinkOptions = {},
+): JournalSink {
   const lockRows = dialect.name === 'postgres';
   /**
    * The batch's rows, one statement per chunk: a provisional row is inserted if its entry has
@@ -166,6 +189,47 @@ export function sqlJournalSink(db: Kysely<AccountingTables>, dialect: SqlDialect
     }
     return corrections;
   };
+  /** One transaction: the rows, then the rollups of the final rows it stored. */
+  const writeOnce = (batch: readonly JournalEntry[]) =>
+    db.transaction().execute(async (trx) => {
+      const stored = await upsert(trx, batch.map(journalRow));
+      const folded: UsageRecord[] = [];
+      const leftAlone: JournalEntry[] = [];
+      for (const e of batch) {
+        if (!e.final) continue;
+        if (stored.has(e.entry)) folded.push(e.record);
+        else leftAlone.push(e);
+      }
+      const corrections = leftAlone.length > 0 ? await correctFolded(trx, leftAlone) : [];
+      // One statement for the batch's deltas and corrections: each rollup row once, in key order.
+      const deltas =
+        corrections.length > 0 ? sumRollups([...rollupBatch(folded), ...corrections]) : rollupBatch(folded);
+      if (deltas.length > 0) await addToRollups(trx, dialect, deltas);
+    });
+  /**
+   * A batch the database refuses for what a record holds (a NUL, a number out of range: see
+   * refusedForData) is written in halves until the record is alone; that one is written in its
+   * storable form (src/usage/storable-record.ts) and reported. Without this, one such record
+   * held back every record shipped after it: the buffer retried the batch for good. A halved
+   * batch may land in parts; a retry of the whole then adds nothing twice (the write is
+   * idempotent by entry).
+   */
+  const writeSorted = async (batch: readonly JournalEntry[]): Promise<void> => {
+    try {
+      await writeOnce(batch);
+    } catch (err) {
+      if (!refusedForData(err)) throw err;
+      if (batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await writeSorted(batch.slice(0, half));
+        await writeSorted(batch.slice(half));
+        return;
+      }
+      const [refused] = batch as [JournalEntry];
+      await writeOnce([{ ...refused, record: storableRecord(refused.record) }]);
+      options.onStorable?.(refused, err instanceof Error ? err.message : String(err));
+    }
+  };
   return {
     async write(entries) {
       // One entry per statement: a final delivered with its provisional one wins over it.
@@ -179,22 +243,7 @@ export function sqlJournalSink(db: Kysely<AccountingTables>, dialect: SqlDialect
       const batch = [...byEntry.values()].sort((a, b) =>
         a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0,
       );
-      const rows = batch.map(journalRow);
-      await db.transaction().execute(async (trx) => {
-        const stored = await upsert(trx, rows);
-        const folded: UsageRecord[] = [];
-        const leftAlone: JournalEntry[] = [];
-        for (const e of batch) {
-          if (!e.final) continue;
-          if (stored.has(e.entry)) folded.push(e.record);
-          else leftAlone.push(e);
-        }
-        const corrections = leftAlone.length > 0 ? await correctFolded(trx, leftAlone) : [];
-        // One statement for the batch's deltas and corrections: each rollup row once, in key order.
-        const deltas =
-          corrections.length > 0 ? sumRollups([...rollupBatch(folded), ...corrections]) : rollupBatch(folded);
-        if (deltas.length > 0) await addToRollups(trx, dialect, deltas);
-      });
+      await writeSorted(batch);
     },
     async rollUp() {
       let total = 0;
