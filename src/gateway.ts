@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { requireAdmin } from './admin/admin-auth.js';
 import { createAuditLog } from './admin/audit/audit-log.js';
 import { type GatewayAdminDeps, mountGatewayAdmin } from './admin/gateway-admin.js';
+import { refuseNulInUrl } from './admin/refuse-nul.js';
 import { createAdminSessions } from './admin/session/admin-sessions.js';
 import { mountSessionRoutes } from './admin/session/session-routes.js';
 import { createSignInThrottle, type OpenSignInThrottle } from './admin/session/sign-in-throttle.js';
@@ -333,6 +334,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
     });
     // Before the admin API's own routes, which end in an /admin/api/* catch-all.
+    app.use('/admin/api/*', refuseNulInUrl);
     mountSessionRoutes(app, {
       tokenDigest: deps.admin.tokenDigest,
       sessions,

@@ -16,6 +16,7 @@ import { DOCS_PAGE } from './docs-page.js';
 import { parseOrThrow } from './invalid-request.js';
 import { mountKeyHealthRoutes } from './key-health-routes.js';
 import { buildOpenApi } from './openapi.js';
+import { assertNoNul } from './refuse-nul.js';
 import { listQuerySchema } from './schemas.js';
 import { adminStats, routingStats } from './stats-views.js';
 import type { TrafficStats } from './traffic-stats.js';
@@ -94,5 +95,6 @@ async function readBody(c: Context<GatewayEnv>, schema: z.ZodType | undefined) {
   const text = await readBodyText(c);
   // An empty body is an empty object (e.g. POST /channels/:id/test with no model).
   const raw = text.trim() === '' ? {} : parseJsonObject(text);
+  assertNoNul(raw);
   return { body: parseOrThrow(schema, raw), sent: Object.keys(raw) };
 }

@@ -41,6 +41,27 @@ describe('a 400 names the parameter at fault', () => {
     expect((await errorOf(nested)).param).toBe('limits.rps');
   });
 
+  it('refuses a NUL character in any text field, naming the field (Postgres text cannot hold one)', async () => {
+    const user = await gw.admin('POST', '/users', { name: 'nul\u0000user' });
+    expect(user.status).toBe(400);
+    expect(await errorOf(user)).toMatchObject({ code: 'invalid_request', param: 'name' });
+
+    const key = await gw.admin('POST', '/keys', { name: 'k-nul', models: ['mock-1', 'mock\u0000'] });
+    expect(key.status).toBe(400);
+    const error = await errorOf(key);
+    expect(error).toMatchObject({ code: 'invalid_request', param: 'models.1' });
+    expect(error.message).not.toContain('\u0000');
+    // In an id or a filter of the URL, too.
+    for (const path of ['/keys/k%00', '/logs?model=mock%00', '/audit?action=x%00']) {
+      const res = await gw.admin('GET', path);
+      expect(res.status, path).toBe(400);
+      expect((await errorOf(res)).code, path).toBe('invalid_request');
+    }
+    // Nothing was made.
+    const keys = (await (await gw.admin('GET', '/keys')).json()) as { data: { name: string }[] };
+    expect(keys.data.map((k) => k.name)).not.toContain('k-nul');
+  });
+
   it('still names a field whose value is wrong', async () => {
     const res = await gw.admin('POST', '/users', { name: 'ok', email: 'not-an-email' });
     expect(res.status).toBe(400);
