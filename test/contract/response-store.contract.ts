@@ -32,6 +32,16 @@ export function runResponseStoreContract(name: string, open: OpenStore<ResponseS
       expect(await store().get('alice', 'resp_unknown', T0 + 1)).toBeNull();
     });
 
+    it('reads an id holding a NUL as unknown (a client may send any id; Postgres text holds no NUL)', async () => {
+      await store().put(entry('alice', 'resp_1'));
+      expect(await store().get('alice', 'resp_1\u0000', T0 + 1)).toBeNull();
+      expect(
+        await store().listInputItems('alice', 'resp_\u00001', { limit: 10, order: 'asc' }, T0 + 1),
+      ).toBeNull();
+      expect(await store().delete('alice', '\u0000', T0 + 1)).toBe(false);
+      expect(await store().get('alice', 'resp_1', T0 + 1)).not.toBeNull();
+    });
+
     it('replaces an entry put again under the same owner and id', async () => {
       await store().put(entry('alice', 'resp_1'));
       await store().put(entry('alice', 'resp_1', { inputItems: [{ id: 'only' }] }));

@@ -43,10 +43,12 @@ export function sqlResponseStore<T>(database: Kysely<T>): ResponseStore {
         .execute();
     },
     async get(owner, id, now) {
+      if (!storableId(id)) return null;
       const found = await row(owner, id, now);
       return found ? decode(found) : null;
     },
     async delete(owner, id, now) {
+      if (!storableId(id)) return false;
       const result = await db
         .deleteFrom('stored_responses')
         .where('owner', '=', owner)
@@ -56,6 +58,7 @@ export function sqlResponseStore<T>(database: Kysely<T>): ResponseStore {
       return Number(result.numDeletedRows) > 0;
     },
     async listInputItems(owner, id, query, now) {
+      if (!storableId(id)) return null;
       const found = await row(owner, id, now);
       return found ? pageInputItems(decode(found).inputItems, query) : null;
     },
@@ -68,6 +71,12 @@ export function sqlResponseStore<T>(database: Kysely<T>): ResponseStore {
     },
   };
 }
+
+/**
+ * Ids come from clients (`previous_response_id`, `/v1/responses/{id}`); one holding a NUL was never
+ * stored (Postgres text cannot hold it, and would refuse the query with a 500): it is unknown.
+ */
+const storableId = (id: string): boolean => !id.includes('\u0000');
 
 function decode(row: StoredResponsesTable): StoredResponse {
   const response: unknown = JSON.parse(row.response);
