@@ -6,6 +6,9 @@ import type { GatewayEnv } from '../http/context.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { Storage } from '../storage/ports.js';
+import { writeSalvaging } from '../storage/sql/salvage-refused.js';
+import { salvaged } from '../usage/report-salvaged.js';
+import { asciiRecord, storableRecord } from '../usage/storable-record.js';
 import {
   EDGE_KEY_LOOKUP_PATH,
   EDGE_QUERY_MAX_BYTES,
@@ -40,7 +43,12 @@ const MAX_REMEMBERED = 100_000;
 const lookupBody = z.object({ hash: z.string().regex(KEY_HASH, 'hash: hex SHA-256 of the key') });
 const rollupBody = z.object({
   dimension: z.enum(['key', 'user']),
-  value: z.string().min(1).max(200),
+  // Postgres text holds no NUL: such a value names no key or user, and would be a 500.
+  value: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((v) => !v.includes('\u0000'), 'value: must not contain a NUL character'),
   from: z.number().int().nonnegative(),
   to: z.number().int().nonnegative(),
 });
@@ -149,7 +157,15 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
     if (!duplicate) {
       // The store skips records it holds already (by entry): a batch whose first attempt
       // landed but whose answer was lost is not counted twice.
-      await deps.storage.usage.insertBatch(batch.records as unknown as readonly UsageRecord[]);
+      // A record the database refuses for what it holds (an edge on an older release, before its
+      // own checks) is stored in another form instead of failing the batch: the edge would offer
+      // the same backlog again and again, and everything after it would wait.
+      await writeSalvaging(
+        batch.records as unknown as readonly UsageRecord[],
+        (records) => deps.storage.usage.insertBatch(records),
+        { storable: storableRecord, ascii: asciiRecord },
+        (record, outcome, reason) => salvaged(deps.logger, record, outcome, reason),
+      );
       // Remembered for twice the window: a replay is refused as stale after one window anyway.
       seenBatches.set(batch.batchId, nowS + 2 * REPLAY_WINDOW_S);
       if (seenBatches.size > MAX_REMEMBERED) seenBatches.delete(seenBatches.keys().next().value as string);

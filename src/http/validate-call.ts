@@ -25,11 +25,21 @@ export function assertModelName(model: string): void {
       param: 'model',
     });
   }
-  if (model.length > MODEL_NAME_MAX) {
+  if (longerThan(model, MODEL_NAME_MAX)) {
     throw new GatewayError('invalid_request', `model: longer than ${MODEL_NAME_MAX} characters`, {
       param: 'model',
     });
   }
+}
+
+/** Whether `text` has more than `max` characters (code points: an emoji is one, not two). */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  // Each code point is one or two UTF-16 units.
+  if (text.length > 2 * max) return true;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
 }
 
 /** The minimum each JSON operation needs before it is worth routing. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
@@ -79,37 +80,49 @@ describe.skipIf(!server)('postgres usage journal sink', () => {
     const storage = await openPostgresStorage(schema.url, { poolSize: 2 });
     const db = openPostgresDatabase(schema.url, 2);
     try {
-      const altered: string[] = [];
+      const salvaged: string[] = [];
       const sink = sqlJournalSink(accountingView(db), postgresDialect, {
-        onStorable: (entry) => altered.push(entry.entry),
+        onSalvaged: (entry, outcome) => salvaged.push(`${entry.entry}:${outcome}`),
       });
       // What the front doors and the usage tap now keep out, as a producer without those checks
-      // (an older version, a bug) could still write it: a NUL, a count that is not one.
+      // (an older version, a bug) could still write it: a NUL (SQLSTATE 22021), a count that is not
+      // one (22P02), a time that is not whole (22P02), a model name too long for an index (54000).
       const odd = record(2, {
         modelAsked: 'gpt\u0000x',
         usage: { promptTokens: 1.5, completionTokens: 2, totalTokens: 3.5 },
+        cost: 12,
         latencyMs: 3e12,
       });
-      const records = [record(1), odd, record(3)];
+      const late = record(4);
+      const fractional = { ...late, startedAt: late.startedAt + 0.5 };
+      const long = record(5, { modelAsked: randomBytes(3_750).toString('base64') });
+      const records = [record(1), odd, record(3), fractional, long];
       const batch = records.map((r, i) => ({ entry: `e${i}`, boot: 'boot-a', final: true, record: r }));
       await sink.write(batch);
 
-      expect(altered).toEqual(['e1']);
+      expect(salvaged.sort()).toEqual(['e1:storable', 'e3:storable', 'e4:storable']);
       const stored = (await storage.usage.list({ limit: 10 })).records;
-      expect(stored).toHaveLength(3);
+      expect(stored).toHaveLength(5);
       const kept = stored.find((r) => r.requestId === odd.requestId);
+      // The cost was made of the counts that were dropped: it goes with them.
       expect(kept).toMatchObject({
         modelAsked: 'gpt\ufffdx',
         usage: null,
         countSource: null,
+        cost: null,
+        prices: null,
         latencyMs: 2_147_483_647,
       });
-      // The rollups hold what the rows hold, the stored form of the odd one included.
+      expect(stored.find((r) => r.requestId === late.requestId)?.startedAt).toBe(
+        Math.round(fractional.startedAt),
+      );
+      expect(stored.find((r) => r.requestId === long.requestId)?.modelAsked).toHaveLength(256);
+      // The rollups hold what the rows hold, the stored forms of the odd ones included.
       const all = await storage.usage.rollups({ dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR });
       expect(all).toEqual(rollupBatch(stored).filter((r) => r.dimension === 'all'));
       // Delivered again (a shipper retrying), nothing changes.
       await sink.write(batch);
-      expect((await storage.usage.list({ limit: 10 })).records).toHaveLength(3);
+      expect((await storage.usage.list({ limit: 10 })).records).toHaveLength(5);
       expect(await storage.usage.rollups({ dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR })).toEqual(
         all,
       );

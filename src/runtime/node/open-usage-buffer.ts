@@ -21,11 +21,12 @@ export async function openUsageBuffer(
   now: () => number = Date.now,
 ): Promise<BufferedJournal | null> {
   if (!isPostgresUrl(settings.databaseUrl)) return null;
-  const [{ openPostgresDatabase, postgresDialect }, { accountingView }, { sqlJournalSink }] =
+  const [{ openPostgresDatabase, postgresDialect }, { accountingView }, { sqlJournalSink }, { salvaged }] =
     await Promise.all([
       import('../../storage/postgres/postgres-storage.js'),
       import('../../storage/sql/accounting-schema.js'),
       import('../../storage/sql/sql-usage-journal.js'),
+      import('../../usage/report-salvaged.js'),
     ]);
   const makeBuffer = redis
     ? (await import('../../storage/redis/redis-usage-buffer.js')).redisUsageBuffer
@@ -36,11 +37,7 @@ export async function openUsageBuffer(
     query_timeout: 30_000,
   });
   const sink = sqlJournalSink(accountingView(db), postgresDialect, {
-    onStorable: (entry, reason) =>
-      logger.warn(
-        { request_id: entry.record.requestId, entry: entry.entry, reason },
-        'usage: Postgres refused a record for what it held; stored it with the refused values made storable',
-      ),
+    onSalvaged: (entry, outcome, reason) => salvaged(logger, entry.record, outcome, reason),
   });
   const boot = crypto.randomUUID();
   const { max_records: maxRecords, file, claim_after_ms: claimAfterMs } = settings.accounting.usage.buffer;

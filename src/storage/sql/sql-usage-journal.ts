@@ -2,11 +2,12 @@ import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { UsageRecord } from '../../spec/usage.js';
 import { rollupBatch, sumRollups } from '../../usage/rollup.js';
 import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
-import { storableRecord } from '../../usage/storable-record.js';
+import { asciiRecord, storableRecord } from '../../usage/storable-record.js';
 import type { RollupRow } from '../accounting-ports.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
 import { type AccountingTables, USAGE_RECORD_COLUMNS, type UsageRecordsTable } from './accounting-schema.js';
 import type { SqlDialect } from './dialect.js';
+import { type Salvage, writeSalvaging } from './salvage-refused.js';
 import { fromRow, toRow } from './usage-rows.js';
 import { addToRollups } from './usage-store.js';
 
@@ -47,20 +48,11 @@ export interface JournalSink {
 
 export interface JournalSinkOptions {
   /**
-   * Told of an entry whose record the database refused for what it holds, and that was stored in
-   * its storable form instead (the database's reason: no record content, no secret).
+   * Told of an entry whose record the database refused for what it holds: stored in its storable
+   * or ASCII form instead, or dropped (src/storage/sql/salvage-refused.ts). The reason is the
+   * database's message, which may quote the refused value.
    */
-  readonly onStorable?: (entry: JournalEntry, reason: string) => void;
-}
-
-/**
- * Whether the database refused a write for the values in it rather than for itself being away:
- * a Postgres data exception (SQLSTATE class 22: a NUL in text, a number out of range, a malformed
- * value) or a program limit (class 54: an index entry too large).
- */
-function refusedForData(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code);
+  readonly onSalvaged?: (entry: JournalEntry, outcome: Salvage, reason: string) => void;
 }
 
 /** Rows folded per rollup transaction. */
@@ -207,29 +199,20 @@ export function sqlJournalSink(
       if (deltas.length > 0) await addToRollups(trx, dialect, deltas);
     });
   /**
-   * A batch the database refuses for what a record holds (a NUL, a number out of range: see
-   * refusedForData) is written in halves until the record is alone; that one is written in its
-   * storable form (src/usage/storable-record.ts) and reported. Without this, one such record
-   * held back every record shipped after it: the buffer retried the batch for good. A halved
-   * batch may land in parts; a retry of the whole then adds nothing twice (the write is
-   * idempotent by entry).
+   * A batch the database refuses for what one record holds is not retried whole for good (it
+   * would hold back every record after it): see writeSalvaging. The write is idempotent by
+   * entry, so halves that landed before a failure add nothing twice when the batch comes again.
    */
-  const writeSorted = async (batch: readonly JournalEntry[]): Promise<void> => {
-    try {
-      await writeOnce(batch);
-    } catch (err) {
-      if (!refusedForData(err)) throw err;
-      if (batch.length > 1) {
-        const half = Math.ceil(batch.length / 2);
-        await writeSorted(batch.slice(0, half));
-        await writeSorted(batch.slice(half));
-        return;
-      }
-      const [refused] = batch as [JournalEntry];
-      await writeOnce([{ ...refused, record: storableRecord(refused.record) }]);
-      options.onStorable?.(refused, err instanceof Error ? err.message : String(err));
-    }
-  };
+  const writeSorted = (batch: readonly JournalEntry[]) =>
+    writeSalvaging(
+      batch,
+      writeOnce,
+      {
+        storable: (e) => ({ ...e, record: storableRecord(e.record) }),
+        ascii: (e) => ({ ...e, record: asciiRecord(e.record) }),
+      },
+      (e, outcome, reason) => options.onSalvaged?.(e, outcome, reason),
+    );
   return {
     async write(entries) {
       // One entry per statement: a final delivered with its provisional one wins over it.

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EDGE_USAGE_PATH } from '../../src/edge/edge-protocol.js';
+import { SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
+import type { UsageRecord } from '../../src/spec/usage.js';
+import { freshSchema, type PostgresSchema, postgresUrl } from '../support/services.js';
+import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
+
+const server = await postgresUrl('the edge usage ingest on a Postgres origin');
+const EDGE_SECRET = 'edge-secret-for-the-postgres-origin-0123';
+
+/** A record as an edge on an older release could send it, before its own checks existed. */
+function edgeRecord(requestId: string, fields: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    requestId,
+    startedAt: Date.now(),
+    entry: crypto.randomUUID(),
+    keyId: null,
+    userId: 'default',
+    operation: 'chat',
+    modelAsked: 'gpt-fake',
+    modelServed: 'gpt-fake',
+    channel: 'edge-fake',
+    upstreamKey: 'up-…edge',
+    stream: false,
+    status: 200,
+    errorCode: null,
+    usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 },
+    countSource: 'upstream',
+    cost: null,
+    prices: null,
+    cacheHit: false,
+    firstByteMs: 5,
+    latencyMs: 10,
+    attempts: [],
+    ...fields,
+  };
+}
+
+/**
+ * A batch of usage an edge sends its origin lands whole on Postgres, even when one of its records
+ * holds what Postgres refuses: the edge offers the same backlog again until it is taken, so one
+ * such record answered 500 for good and held back every record after it.
+ */
+describe.skipIf(!server)('edge usage on a Postgres origin', { timeout: 60_000 }, () => {
+  let schema: PostgresSchema;
+  let origin: TestGateway;
+  beforeAll(async () => {
+    schema = await freshSchema(server ?? '');
+    origin = await startTestGateway(
+      {},
+      { DATABASE_URL: schema.url, EDGE_SECRET, SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-edge-usage-e2e' },
+    );
+  });
+  afterAll(async () => {
+    await origin?.close();
+    await schema?.drop();
+  });
+
+  it('stores every record of a batch, the one Postgres refuses in its storable form', async () => {
+    const records = [
+      edgeRecord('edge-plain-1'),
+      edgeRecord('edge-nul', {
+        modelAsked: 'gpt\u0000x',
+        usage: { promptTokens: 1.5, completionTokens: 1, totalTokens: 2.5 },
+      }),
+      edgeRecord('edge-plain-2'),
+    ];
+    const text = JSON.stringify({ batchId: 'batch-with-a-nul-0001', records });
+    const res = await fetch(`${origin.url}${EDGE_USAGE_PATH}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: await signEdgeRequest(
+          EDGE_SECRET,
+          { method: 'POST', path: EDGE_USAGE_PATH, body: text },
+          Date.now() / 1000,
+        ),
+      },
+      body: text,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: 3, duplicate: false });
+    for (const id of ['edge-plain-1', 'edge-plain-2'])
+      expect(await origin.node.storage.usage.get(id)).toHaveLength(1);
+    const [odd] = await origin.node.storage.usage.get('edge-nul');
+    expect(odd).toMatchObject({ modelAsked: 'gpt\ufffdx', usage: null, status: 200 });
+  });
+});
