@@ -21,11 +21,19 @@ export const timeoutSchema = z
   })
   .strict();
 
+/**
+ * The longest channel name. The name is the channel's table key, an audit-log and a usage-rollup
+ * index key, and a usage record column: Postgres bounds index entries (~2.7 kB), so a longer one
+ * made saving the channel an internal error there (SQLite took it).
+ */
+export const CHANNEL_NAME_MAX = 100;
+
 export const channelSchema = z
   .object({
     name: z
       .string()
       .min(1)
+      .max(CHANNEL_NAME_MAX)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
     provider: z.string().min(1),
     base_url: baseUrlSchema.optional(),

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-process.js';
+import { freshSchema, type PostgresSchema, postgresUrl } from '../support/services.js';
+
+const server = await postgresUrl('the Postgres admin-input bounds e2e tests');
+
+/** Letters and digits in no pattern: Postgres cannot compress them under its index-entry bound. */
+function randomName(length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return out;
+}
+
+/**
+ * Admin input (here through the CLI on the local database) that SQLite stores but Postgres
+ * refuses must be a 400 naming the field on every store, not an internal error on Postgres.
+ */
+describe.skipIf(!server)('admin input bounds on Postgres', { timeout: 120_000 }, () => {
+  let dir: string;
+  let schema: PostgresSchema;
+  const cli = (args: string[]) =>
+    runCli(args, dir, {
+      DATABASE_URL: schema.url,
+      SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-admin-bounds-e2e',
+      LOG_LEVEL: 'silent',
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-pg-admin-bounds-'));
+    schema = await freshSchema(server ?? '');
+  });
+  afterAll(async () => {
+    await schema?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses an over-long channel name as bad input (it is the channel table key, an index entry)', async () => {
+    const add = (name: string) =>
+      cli([
+        'channels',
+        'add',
+        name,
+        '--provider',
+        'openai-compatible',
+        '--base-url',
+        'https://api.example.com/v1',
+        '--keys',
+        'k1',
+        '--models',
+        'm1',
+      ]);
+    const long = await add(randomName(4000));
+    expect(long.code).toBe(1);
+    expect(long.err).not.toContain('internal');
+    expect(long.err).toMatch(/name/);
+    // A name of ordinary length is stored.
+    const ok = await add('fine-channel');
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+  });
+});
