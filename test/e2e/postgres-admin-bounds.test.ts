@@ -76,4 +76,25 @@ describe.skipIf(!server)('admin input bounds on Postgres', { timeout: 120_000 },
     expect(ok.err).toBe('');
     expect(ok.code).toBe(0);
   });
+
+  it('refuses a channel mapping to an upstream model name longer than 256 characters', async () => {
+    // Each request's usage record carries the upstream name: Postgres refused every one (an index
+    // entry too large), and shipping fell back to writing them one by one, cut, with a warning each.
+    const added = await cli([
+      'channels',
+      'add',
+      'long-map',
+      '--provider',
+      'openai-compatible',
+      '--base-url',
+      'https://api.example.com/v1',
+      '--keys',
+      'k1',
+      '--model-map',
+      `short=${randomName(3000)}`,
+    ]);
+    expect(added.code).toBe(1);
+    expect(added.err).not.toContain('internal');
+    expect(added.err).toContain('model_map');
+  });
 });
