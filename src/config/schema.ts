@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODEL_NAME_MAX } from '../spec/model-name.js';
 import {
   accountingDefaults,
   cacheConfigSchema,
@@ -21,18 +22,27 @@ export const timeoutSchema = z
   })
   .strict();
 
+/**
+ * The longest channel name. The name is the channel's table key, an audit-log and a usage-rollup
+ * index key, and a usage record column: Postgres bounds index entries (~2.7 kB), so a longer one
+ * made saving the channel an internal error there (SQLite took it).
+ */
+export const CHANNEL_NAME_MAX = 100;
+
 export const channelSchema = z
   .object({
     name: z
       .string()
       .min(1)
+      .max(CHANNEL_NAME_MAX)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
     provider: z.string().min(1),
     base_url: baseUrlSchema.optional(),
     key: z.string().min(1).optional(),
     keys: z.array(z.string().min(1)).default([]),
     models: z.array(z.string().min(1)).default([]),
-    model_map: z.record(z.string(), z.string().min(1)).default({}),
+    /** Values are the served model a usage record keeps: bounded like a client's model name. */
+    model_map: z.record(z.string(), z.string().min(1).max(MODEL_NAME_MAX)).default({}),
     priority: z.number().int().default(0),
     weight: z.number().positive().default(1),
     // Checked here, not at the first request: fetch refuses a header it cannot send.
@@ -172,7 +182,7 @@ export const fileConfigSchema = z
       .strict()
       .default({ panel: true, session_hours: 12, sign_in_delay_ms: 1_000, audit_retention_days: 0 }),
     /** Client model name (or `*` glob) → model routed, e.g. Claude Code's names → any upstream. */
-    model_aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+    model_aliases: z.record(z.string().min(1), z.string().min(1).max(MODEL_NAME_MAX)).default({}),
     /** Model used by `POST /chat` when the request names none. */
     default_model: z.string().min(1).optional(),
     // Usage log, limits, response cache and prices (docs/usage-and-limits.md).

@@ -1,16 +1,12 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { JsonObject } from '../spec/json.js';
+import { MODEL_NAME_MAX } from '../spec/model-name.js';
 import type { Operation } from '../spec/provider.js';
 
 /** A lone UTF-16 surrogate: no URL, header or upstream can carry it (encodeURIComponent throws). */
 const LONE_SURROGATE = /\p{Cs}/u;
 /** C0 and C1 control characters and DEL: no model has them, and Postgres text cannot hold a NUL. */
 const CONTROL = /\p{Cc}/u;
-/**
- * The longest model name accepted. Real ones stay under ~120 characters (Bedrock ARNs, Fireworks
- * paths); the name is a usage record column and a rollup index key, which Postgres bounds (~2.7 kB).
- */
-export const MODEL_NAME_MAX = 256;
 
 /**
  * A model name is routed, logged, recorded in usage and may become part of an upstream URL: it

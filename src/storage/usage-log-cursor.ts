@@ -6,11 +6,17 @@ export function encodeCursor(startedAt: number, seq: number): string {
   return `${startedAt.toString(36)}.${seq.toString(36)}`;
 }
 
+/**
+ * The row a cursor names, or null when it is not one this side made: both numbers must be whole
+ * and safe (a made-up one past 2^63 reached Postgres, whose bigint columns refused the query: a 500).
+ */
 export function decodeCursor(cursor: string | null | undefined): { startedAt: number; seq: number } | null {
   if (!cursor) return null;
   const match = /^([0-9a-z]+)\.([0-9a-z]+)$/.exec(cursor);
   if (!match) return null;
-  return { startedAt: Number.parseInt(match[1] ?? '', 36), seq: Number.parseInt(match[2] ?? '', 36) };
+  const startedAt = Number.parseInt(match[1] ?? '', 36);
+  const seq = Number.parseInt(match[2] ?? '', 36);
+  return Number.isSafeInteger(startedAt) && Number.isSafeInteger(seq) ? { startedAt, seq } : null;
 }
 
 /** The log filters, for backends that filter in code. */

@@ -146,6 +146,18 @@ describe('settings', () => {
     expect(error.message).toContain('channels.1.name');
     expect(error.message).toContain('dup');
   });
+
+  it('refuses a model name longer than 256 characters where it becomes the served model (usage records and rollups keep it)', () => {
+    const long = 'm'.repeat(257);
+    const aliased = configError(() => load(`model_aliases: { short: ${long} }`));
+    expect(aliased.message).toContain('model_aliases.short');
+    const mapped = configError(() =>
+      load(`channels:\n  - { name: c, provider: openai, key: a, model_map: { short: ${long} } }`),
+    );
+    expect(mapped.message).toContain('channels.0.model_map.short');
+    // 256 is still a model name.
+    expect(load(`model_aliases: { short: ${'m'.repeat(256)} }`).modelAliases.short).toHaveLength(256);
+  });
 });
 
 // The config syntax is `${NAME}`; built with a helper so no string looks like a forgotten template.
