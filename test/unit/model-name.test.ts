@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertModelName, MODEL_NAME_MAX } from '../../src/http/validate-call.js';
+import { assertModelName } from '../../src/http/validate-call.js';
+import { MODEL_NAME_MAX } from '../../src/spec/model-name.js';
 
 const refusal = (model: string) => {
   try {
