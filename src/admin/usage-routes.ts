@@ -5,6 +5,7 @@ import type { GatewayEnv } from '../http/context.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { RollupDimension, UsageLogQuery, UsageStore } from '../storage/accounting-ports.js';
 import { cursorPageFields } from './cursor-page-query.js';
+import { epochMs } from './epoch-ms.js';
 import { parseOrThrow } from './invalid-request.js';
 import { csvHeader, csvRow, exportLog } from './log-export.js';
 import { summarize, usageSeries } from './usage-summary.js';
@@ -16,10 +17,7 @@ export interface UsageRouteDeps {
 }
 
 const DAY_MS = 86_400_000;
-const time = z.union([
-  z.coerce.number().int().nonnegative(),
-  z.iso.datetime().transform((s) => Date.parse(s)),
-]);
+const time = z.union([epochMs, z.iso.datetime().transform((s) => Date.parse(s))]);
 
 // Strict: an unknown filter answers 400 naming it rather than silently listing everything.
 export const logQuery = z

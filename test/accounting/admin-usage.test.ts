@@ -236,6 +236,12 @@ describe('admin request log and usage summaries', () => {
     const tooLong = await admin(`/admin/api/usage?interval=minute&from=${Date.now() - 7 * 3_600_000}`);
     expect(tooLong.status).toBe(400);
     expect(((await tooLong.json()) as { error: { param: string } }).error.param).toBe('interval');
+    // A time past the last one a date can hold (8.64e15 ms) is a 400, not a 500 from formatting it.
+    for (const path of ['/admin/api/usage?to=9007199254740991', '/admin/api/logs?from=8640000000000001']) {
+      const beyond = await admin(path);
+      expect(beyond.status, path).toBe(400);
+      expect(((await beyond.json()) as { error: { param: string } }).error.param, path).toMatch(/^(to|from)$/);
+    }
   });
 });
 

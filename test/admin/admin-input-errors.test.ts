@@ -62,6 +62,18 @@ describe('a 400 names the parameter at fault', () => {
     expect(keys.data.map((k) => k.name)).not.toContain('k-nul');
   });
 
+  it('refuses a time filter past the last date (a 64-bit overflow on Postgres), naming it', async () => {
+    for (const [path, param] of [
+      ['/audit?until=10000000000000000000', 'until'],
+      ['/audit?since=8640000000000001', 'since'],
+      ['/logs?to=9007199254740991', 'to'],
+    ] as const) {
+      const res = await gw.admin('GET', path);
+      expect(res.status, path).toBe(400);
+      expect((await errorOf(res)).param, path).toBe(param);
+    }
+  });
+
   it('still names a field whose value is wrong', async () => {
     const res = await gw.admin('POST', '/users', { name: 'ok', email: 'not-an-email' });
     expect(res.status).toBe(400);

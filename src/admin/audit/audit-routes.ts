@@ -4,12 +4,10 @@ import type { GatewayEnv } from '../../http/context.js';
 import type { AuditEntry, AuditStore } from '../../storage/audit-port.js';
 import { iso } from '../context.js';
 import { cursorPageFields } from '../cursor-page-query.js';
+import { epochMs } from '../epoch-ms.js';
 import { parseOrThrow } from '../invalid-request.js';
 
-const time = z.union([
-  z.coerce.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
+const time = z.union([epochMs, z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 
 // Strict: an unknown filter answers 400 naming it rather than silently listing everything.
 export const auditQuery = z
