@@ -240,7 +240,9 @@ describe('admin request log and usage summaries', () => {
     for (const path of ['/admin/api/usage?to=9007199254740991', '/admin/api/logs?from=8640000000000001']) {
       const beyond = await admin(path);
       expect(beyond.status, path).toBe(400);
-      expect(((await beyond.json()) as { error: { param: string } }).error.param, path).toMatch(/^(to|from)$/);
+      expect(((await beyond.json()) as { error: { param: string } }).error.param, path).toMatch(
+        /^(to|from)$/,
+      );
     }
   });
 });

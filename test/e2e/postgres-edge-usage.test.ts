@@ -1,40 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDGE_USAGE_PATH } from '../../src/edge/edge-protocol.js';
 import { SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
-import type { UsageRecord } from '../../src/spec/usage.js';
+import { edgeRecord } from '../support/edge-record.js';
 import { freshSchema, type PostgresSchema, postgresUrl } from '../support/services.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 const server = await postgresUrl('the edge usage ingest on a Postgres origin');
 const EDGE_SECRET = 'edge-secret-for-the-postgres-origin-0123';
-
-/** A record as an edge on an older release could send it, before its own checks existed. */
-function edgeRecord(requestId: string, fields: Partial<UsageRecord> = {}): UsageRecord {
-  return {
-    requestId,
-    startedAt: Date.now(),
-    entry: crypto.randomUUID(),
-    keyId: null,
-    userId: 'default',
-    operation: 'chat',
-    modelAsked: 'gpt-fake',
-    modelServed: 'gpt-fake',
-    channel: 'edge-fake',
-    upstreamKey: 'up-…edge',
-    stream: false,
-    status: 200,
-    errorCode: null,
-    usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 },
-    countSource: 'upstream',
-    cost: null,
-    prices: null,
-    cacheHit: false,
-    firstByteMs: 5,
-    latencyMs: 10,
-    attempts: [],
-    ...fields,
-  };
-}
 
 /**
  * A batch of usage an edge sends its origin lands whole on Postgres, even when one of its records
@@ -58,12 +30,13 @@ describe.skipIf(!server)('edge usage on a Postgres origin', { timeout: 60_000 },
 
   it('stores every record of a batch, the one Postgres refuses in its storable form', async () => {
     const records = [
-      edgeRecord('edge-plain-1'),
-      edgeRecord('edge-nul', {
+      edgeRecord({ requestId: 'edge-plain-1' }),
+      edgeRecord({
+        requestId: 'edge-nul',
         modelAsked: 'gpt\u0000x',
         usage: { promptTokens: 1.5, completionTokens: 1, totalTokens: 2.5 },
       }),
-      edgeRecord('edge-plain-2'),
+      edgeRecord({ requestId: 'edge-plain-2' }),
     ];
     const text = JSON.stringify({ batchId: 'batch-with-a-nul-0001', records });
     const res = await fetch(`${origin.url}${EDGE_USAGE_PATH}`, {

@@ -3,8 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDGE_KEY_LOOKUP_PATH, EDGE_USAGE_PATH } from '../../src/edge/edge-protocol.js';
 import { REPLAY_WINDOW_S, SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
-import type { UsageRecord } from '../../src/spec/usage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { edgeRecord } from '../support/edge-record.js';
 import { errorOf, waitFor } from '../support/http.js';
 import { type EdgeWorker, startEdgeWorker } from '../support/start-edge-worker.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
@@ -19,34 +19,6 @@ const KEY_TTL_S = 2;
  * own 5-second cache (docs/workers.md), with room for a busy machine.
  */
 const REVOCATION_BOUND_MS = (KEY_TTL_S + 5) * 1000 + 5_000;
-
-/** A usage record as an edge sends it (what a served chat request produces). */
-function edgeRecord(fields: Partial<UsageRecord> & Pick<UsageRecord, 'requestId'>): UsageRecord {
-  return {
-    startedAt: Date.now(),
-    // The edge's identity of the request (a client may reuse its x-request-id).
-    entry: crypto.randomUUID(),
-    keyId: null,
-    userId: 'default',
-    operation: 'chat',
-    modelAsked: 'gpt-fake',
-    modelServed: 'gpt-fake',
-    channel: 'edge-fake',
-    upstreamKey: 'up-…edge',
-    stream: false,
-    status: 200,
-    errorCode: null,
-    usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 },
-    countSource: 'upstream',
-    cost: null,
-    prices: null,
-    cacheHit: false,
-    firstByteMs: 5,
-    latencyMs: 10,
-    attempts: [],
-    ...fields,
-  };
-}
 
 /**
  * A Node origin (SQLite, admin API, EDGE_SECRET set) and the Worker in edge mode (Miniflare, no
