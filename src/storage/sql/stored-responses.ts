@@ -36,8 +36,10 @@ type ResponsesDatabase = {
  * Stored Responses API answers in SQL: shared by every process on the database, kept across
  * restarts. A long JSON text (a coding agent's conversation runs to megabytes) is kept in parts
  * (text-parts.ts), so no value outgrows what a backend stores (D1: 2 MB): the first in the
- * entry's row, the rest in stored_response_chunks, written, replaced and deleted with the row
- * in one transaction (D1: one batch). Rows from before parts existed hold the whole text.
+ * entry's row, the rest in stored_response_chunks, written, replaced, deleted and pruned with
+ * the row in one transaction (D1: one batch, runAtomically). Rows from before parts existed hold
+ * the whole text. A read takes the row, then its parts: one racing a put of the same id (the
+ * gateway never makes one; ids are fresh) may find parts missing, and reads as not stored.
  */
 export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): ResponseStore {
   const db = database.withTables<ResponsesDatabase>() as unknown as Kysely<ResponsesDatabase>;
@@ -68,24 +70,18 @@ export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): R
     const found = await row(owner, id, now);
     return found ? decode(await whole(found)) : null;
   };
-  /** Chunks of this owner and id that no row owns any more (deleted, pruned or never written). */
-  const deleteOrphans = (owner?: string, id?: string): CompiledQuery => {
-    let query = db
+  /** The parts of this owner's id once its row is gone (run after deleting the row). */
+  const deleteOrphanedParts = (owner: string, id: string): CompiledQuery =>
+    db
       .deleteFrom('stored_response_chunks')
+      .where('owner', '=', owner)
+      .where('id', '=', id)
       .where(({ not, exists, selectFrom }) =>
         not(
-          exists(
-            selectFrom('stored_responses as r')
-              .select('r.id')
-              .whereRef('r.owner', '=', 'stored_response_chunks.owner')
-              .whereRef('r.id', '=', 'stored_response_chunks.id'),
-          ),
+          exists(selectFrom('stored_responses').select('id').where('owner', '=', owner).where('id', '=', id)),
         ),
-      );
-    if (owner !== undefined && id !== undefined)
-      query = query.where('owner', '=', owner).where('id', '=', id);
-    return query.compile();
-  };
+      )
+      .compile();
   return {
     async put(entry) {
       const response = splitText(JSON.stringify(entry.response));
@@ -139,7 +135,7 @@ export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): R
           .where('id', '=', id)
           .where('expires_at', '>', now)
           .compile(),
-        deleteOrphans(owner, id),
+        deleteOrphanedParts(owner, id),
       ]);
       return (deleted ?? 0) > 0;
     },
@@ -149,9 +145,22 @@ export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): R
       return found ? pageInputItems(found.inputItems, query) : null;
     },
     async pruneExpired(now) {
-      const [pruned] = await runAtomically(db, dialect, [
+      const [, pruned] = await runAtomically(db, dialect, [
+        // The expired rows' parts first, found through the rows' expiry index and the parts' key.
+        db
+          .deleteFrom('stored_response_chunks')
+          .where(({ eb, refTuple, selectFrom }) =>
+            eb(
+              refTuple('owner', 'id'),
+              'in',
+              selectFrom('stored_responses')
+                .select(['owner', 'id'])
+                .where('expires_at', '<=', now)
+                .$asTuple('owner', 'id'),
+            ),
+          )
+          .compile(),
         db.deleteFrom('stored_responses').where('expires_at', '<=', now).compile(),
-        deleteOrphans(),
       ]);
       return pruned ?? 0;
     },
