@@ -39,11 +39,30 @@ async function freshD1(): Promise<D1Database> {
 }
 
 runStorageContract('d1 (miniflare)', async () => openD1Storage(await freshD1()));
-runResponseStoreContract('d1 (miniflare)', async () => {
-  const storage = openD1Storage(await freshD1());
-  if (!storage.responses) throw new Error('d1 storage has no response store');
-  return { store: storage.responses, close: () => storage.close() };
-});
+runResponseStoreContract(
+  'd1 (miniflare)',
+  async () => {
+    const storage = openD1Storage(await freshD1());
+    if (!storage.responses) throw new Error('d1 storage has no response store');
+    return { store: storage.responses, close: () => storage.close() };
+  },
+  {
+    async countParts() {
+      const { results } = await d1
+        .prepare('select count(*) as n from stored_response_chunks')
+        .all<{ n: number }>();
+      return Number(results[0]?.n);
+    },
+    async insertWholeRow(row) {
+      await d1
+        .prepare(
+          'insert into stored_responses (owner, id, created_at, expires_at, response, input_items) values (?, ?, ?, ?, ?, ?)',
+        )
+        .bind(row.owner, row.id, row.createdAt, row.expiresAt, row.response, row.inputItems)
+        .all();
+    },
+  },
+);
 runSharedStorageContract('d1 (two handles on one database)', async () => {
   const db = await freshD1();
   const a = openD1Storage(db);

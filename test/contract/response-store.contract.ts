@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/spec/json.js';
 import type { ResponseStore, StoredResponse } from '../../src/storage/response-store.js';
 import { eachFresh, type OpenStore } from './opened.js';
 
@@ -16,10 +17,63 @@ function entry(owner: string, id: string, fields: Partial<StoredResponse> = {}):
   };
 }
 
-/** The stored-responses contract (previous_response_id, GET/DELETE /v1/responses/{id}). */
-export function runResponseStoreContract(name: string, open: OpenStore<ResponseStore>): void {
+/** Items of about `megabytes` MB in all, one ~1 MB `function_call_output` each (a file read). */
+function bigItems(megabytes: number, fill = 'x'): JsonObject[] {
+  return Array.from({ length: megabytes }, (_, n) => ({
+    id: `item_${n}`,
+    type: 'function_call_output',
+    output: fill.repeat(1_000_000 / fill.length),
+  }));
+}
+
+/** A stored_responses row as the SQL stores wrote it before long texts went in parts. */
+export interface WholeRow {
+  readonly owner: string;
+  readonly id: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** JSON, whole. */
+  readonly response: string;
+  /** JSON, whole. */
+  readonly inputItems: string;
+}
+
+/** Direct access to a SQL backend's tables, for what the port does not show. */
+export interface SqlTables {
+  /** How many rows stored_response_chunks holds, so a case can see that none outlives its entry. */
+  countParts(): Promise<number>;
+  /** Writes a row with its texts whole, as before stored_response_chunks existed. */
+  insertWholeRow(row: WholeRow): Promise<void>;
+}
+
+/**
+ * The stored-responses contract (previous_response_id, GET/DELETE /v1/responses/{id}); `tables`
+ * for a SQL backend (which keeps long texts in parts) adds the cases that look at its tables.
+ */
+export function runResponseStoreContract(
+  name: string,
+  open: OpenStore<ResponseStore>,
+  tables?: SqlTables,
+): void {
   describe(`response store contract: ${name}`, () => {
     const store = eachFresh(open);
+    const storedParts = tables ? () => tables.countParts() : undefined;
+
+    it.skipIf(!tables)('reads a row written whole before texts went in parts, however long', async () => {
+      const items = bigItems(1);
+      await tables?.insertWholeRow({
+        owner: 'alice',
+        id: 'resp_whole',
+        createdAt: T0,
+        expiresAt: T0 + 60_000,
+        response: JSON.stringify({ id: 'resp_whole', object: 'response' }),
+        inputItems: JSON.stringify(items),
+      });
+      expect((await store().get('alice', 'resp_whole', T0 + 1))?.inputItems).toEqual(items);
+      expect((await store().get('alice', 'resp_whole', T0 + 1))?.response.id).toBe('resp_whole');
+      expect(await store().delete('alice', 'resp_whole', T0 + 1)).toBe(true);
+      expect(await store().get('alice', 'resp_whole', T0 + 1)).toBeNull();
+    });
 
     it('returns what was put to its owner only, and keeps two owners’ equal ids apart', async () => {
       await store().put(entry('alice', 'resp_1'));
@@ -40,6 +94,57 @@ export function runResponseStoreContract(name: string, open: OpenStore<ResponseS
       ).toBeNull();
       expect(await store().delete('alice', '\u0000', T0 + 1)).toBe(false);
       expect(await store().get('alice', 'resp_1', T0 + 1)).not.toBeNull();
+    });
+
+    it('keeps a long conversation: several megabytes of input items (a coding agent’s file reads)', async () => {
+      const file = 'x'.repeat(1_000_000);
+      const items = [1, 2, 3].map((n) => ({ id: `item_${n}`, type: 'function_call_output', output: file }));
+      await store().put(entry('alice', 'resp_long', { inputItems: items }));
+      expect((await store().get('alice', 'resp_long', T0 + 1))?.inputItems).toHaveLength(3);
+    });
+
+    it('keeps a long conversation of multi-byte text and a large response exactly as put', async () => {
+      // 4-byte characters (surrogate pairs in JS) and 3-byte ones: a part never splits a character.
+      const items = [...bigItems(2, '😀'), ...bigItems(1, 'é€')];
+      const response = {
+        id: 'resp_big',
+        object: 'response',
+        output: [{ type: 'message', text: '€'.repeat(900_000) }],
+      };
+      await store().put(entry('alice', 'resp_big', { inputItems: items, response }));
+      const got = await store().get('alice', 'resp_big', T0 + 1);
+      expect(got?.inputItems).toEqual(items);
+      expect(got?.response).toEqual(response);
+      const page = await store().listInputItems('alice', 'resp_big', { limit: 1, order: 'desc' }, T0 + 1);
+      expect(page?.items).toEqual(items.slice(-1));
+      expect(await store().get('bob', 'resp_big', T0 + 1)).toBeNull();
+    });
+
+    it('replaces a long conversation put again with a shorter one, leaving nothing of the old', async () => {
+      await store().put(entry('alice', 'resp_1', { inputItems: bigItems(4) }));
+      const shorter = bigItems(1, 'y');
+      await store().put(entry('alice', 'resp_1', { inputItems: shorter }));
+      expect((await store().get('alice', 'resp_1', T0 + 1))?.inputItems).toEqual(shorter);
+      const parts = storedParts ? await storedParts() : 0;
+      await store().put(entry('alice', 'resp_1', { inputItems: [{ id: 'only' }] }));
+      expect((await store().get('alice', 'resp_1', T0 + 1))?.inputItems).toEqual([{ id: 'only' }]);
+      if (storedParts) {
+        expect(parts).toBeGreaterThan(0);
+        expect(await storedParts()).toBe(0);
+      }
+    });
+
+    it('deletes and prunes a long conversation whole', async () => {
+      await store().put(entry('alice', 'resp_del', { inputItems: bigItems(3) }));
+      await store().put(entry('alice', 'resp_old', { inputItems: bigItems(3), expiresAt: T0 + 10 }));
+      await store().put(entry('bob', 'resp_del', { inputItems: bigItems(3) }));
+      expect(await store().delete('alice', 'resp_del', T0 + 1)).toBe(true);
+      expect(await store().get('alice', 'resp_del', T0 + 1)).toBeNull();
+      expect(await store().pruneExpired(T0 + 10)).toBe(1);
+      expect(await store().get('alice', 'resp_old', T0 + 1)).toBeNull();
+      expect((await store().get('bob', 'resp_del', T0 + 1))?.inputItems).toEqual(bigItems(3));
+      expect(await store().delete('bob', 'resp_del', T0 + 1)).toBe(true);
+      if (storedParts) expect(await storedParts()).toBe(0);
     });
 
     it('replaces an entry put again under the same owner and id', async () => {

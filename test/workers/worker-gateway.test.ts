@@ -136,6 +136,33 @@ describe('the gateway as a Cloudflare Worker', { timeout: 120_000 }, () => {
     expect(statuses.filter((s) => s !== 200).every((s) => s === 'budget_exceeded')).toBe(true);
   });
 
+  it('continues a long conversation (megabytes of file reads) by previous_response_id, stored in D1', async () => {
+    const responses = (body: Record<string, unknown>) =>
+      fetch(`${gw.url}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-fake', ...body }),
+      });
+    // Over D1's 2 MB bound on a value, under the 4 MB request body limit.
+    const file = 'file line\n'.repeat(300_000);
+    const first = await responses({
+      input: [
+        { role: 'user', content: 'read the file' },
+        { type: 'function_call', call_id: 'call_read', name: 'read_file', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_read', output: file },
+      ],
+    });
+    expect(first.status).toBe(200);
+    const { id } = (await first.json()) as { id: string };
+    const next = await responses({ input: 'and now?', previous_response_id: id });
+    expect(next.status).toBe(200);
+    expect(fake.requests.at(-1)?.body).toContain(JSON.stringify(file).slice(1, -1));
+    const items = await fetch(`${gw.url}/v1/responses/${id}/input_items?order=asc`, {
+      headers: { authorization: `Bearer ${gw.key}` },
+    });
+    expect(((await items.json()) as { data: unknown[] }).data).toHaveLength(3);
+  });
+
   it('records usage in D1, visible through the admin API', async () => {
     const log = await waitFor(async () => {
       const res = await gw.admin('GET', '/logs?limit=50');

@@ -45,7 +45,8 @@ export const d1Dialect: SqlDialect = {
  */
 export function openD1Storage(database: D1Database): Storage {
   const db = new Kysely<Database>({ dialect: new SequentialD1Dialect(database) });
-  const storage = sqlStorage(db, { dialect: d1Dialect, close: () => db.destroy() });
+  const dialect: SqlDialect = { ...d1Dialect, atomically: (queries) => inOneBatch(database, queries) };
+  const storage = sqlStorage(db, { dialect, close: () => db.destroy() });
   const usage: UsageStore = {
     ...storage.usage,
     insertBatch: (records) => insertBatchAtomically(database, accountingView(db), records),
@@ -53,13 +54,20 @@ export function openD1Storage(database: D1Database): Storage {
   return { ...storage, usage };
 }
 
+/** The statements as one D1 `batch()` (one transaction); resolves to the rows each changed. */
+async function inOneBatch(d1: D1Database, queries: readonly CompiledQuery[]): Promise<number[]> {
+  const results = await d1.batch(queries.map((q) => d1.prepare(q.sql).bind(...q.parameters)));
+  return results.map((result) => result.meta.changes);
+}
+
 /**
  * D1 has no interactive transactions (BEGIN … COMMIT across round-trips); kysely-d1 refuses
- * `db.transaction()`. The shared stores use a transaction in two places: the usage batch, which
- * this runtime replaces with one atomic `batch()` (insertBatchAtomically), and re-sealing
- * secrets, which only the CLI does (against SQLite or Postgres, never through a Worker). So a
- * "transaction" here runs its statements in order, each committed on its own: never atomic,
- * and nothing on the Worker's path relies on it being.
+ * `db.transaction()`. The shared stores use a transaction in three places: the usage batch, which
+ * this runtime replaces with one atomic `batch()` (insertBatchAtomically); stored responses,
+ * whose statements go through the dialect's `atomically` (one `batch()`, inOneBatch); and
+ * re-sealing secrets, which only the CLI does (against SQLite or Postgres, never through a
+ * Worker). So a "transaction" here runs its statements in order, each committed on its own:
+ * never atomic, and nothing on the Worker's path relies on it being.
  */
 class SequentialD1Dialect extends D1Dialect {
   constructor(database: D1Database) {

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { sql } from 'kysely';
+import { storedResponseChunksMigration } from '../sqlite/stored-responses-migration.js';
 import {
   accountingTablesMigration,
   auditLogMigration,
@@ -85,6 +86,8 @@ const migrations: Record<string, Migration> = {
   '0003_usage_journal_columns': usageJournalMigration,
   '0004_audit_log': auditLogMigration,
   '0005_stored_responses': storedResponsesMigration,
+  // SQLite's 0420, the same statements (no time columns to differ).
+  '0006_stored_response_chunks': storedResponseChunksMigration,
 };
 
 export const postgresMigrationProvider: MigrationProvider = {

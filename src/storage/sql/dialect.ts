@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder } from 'kysely';
+import type { CompiledQuery, Kysely, RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -22,6 +22,12 @@ export interface SqlDialect {
    * of one value per cell (bench/usage-postgres.ts: ~1,400 → ~2,300 usage records/s).
    */
   rowSource?(columns: ColumnTypes, rows: readonly object[]): RawBuilder<unknown>;
+  /**
+   * Runs the statements in order as one atomic unit, resolving to the rows each changed, when
+   * the backend cannot hold a transaction across round-trips (D1: one `batch()`). Without it,
+   * atomic.ts runs them in a transaction.
+   */
+  atomically?(queries: readonly CompiledQuery[]): Promise<number[]>;
 }
 
 /** Storage type of each column of a bulk insert, for backends that bind typed arrays. */

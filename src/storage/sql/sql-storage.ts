@@ -32,7 +32,7 @@ export function sqlStorage(db: Kysely<Database>, backend: SqlBackend): Storage {
     usage: sqlUsageStore(accountingView(db), dialect),
     audit: sqlAuditStore(db),
     ...(openUsageJournal ? { openUsageJournal } : {}),
-    responses: sqlResponseStore(db),
+    responses: sqlResponseStore(db, dialect),
     openResponseCache: (bounds) => sqlCacheStore(accountingView(db), bounds),
     resealSecrets: (reseal) => resealSqlSecrets(db, dialect, reseal),
     async ping() {

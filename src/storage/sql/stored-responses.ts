@@ -1,22 +1,47 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import { pageInputItems, type ResponseStore, type StoredResponse } from '../response-store.js';
+import { runAtomically } from './atomic.js';
+import type { SqlDialect } from './dialect.js';
+import { mayContinue, splitText } from './text-parts.js';
 
 type StoredResponsesTable = {
   owner: string;
   id: string;
   created_at: number;
   expires_at: number;
-  /** The response object, JSON. */
+  /** The response object, JSON: all of it, or its first part (the rest in stored_response_chunks). */
   response: string;
-  /** The conversation's input items, a JSON array. */
+  /** The conversation's input items, a JSON array: all of it, or its first part. */
   input_items: string;
 };
 
-type ResponsesDatabase = { stored_responses: StoredResponsesTable };
+/** The further parts of a long `response` or `input_items` text, numbered from 1. */
+type StoredResponseChunksTable = {
+  owner: string;
+  id: string;
+  field: TextField;
+  part: number;
+  text: string;
+};
 
-/** Stored Responses API answers in SQL: shared by every process on the database, kept across restarts. */
-export function sqlResponseStore<T>(database: Kysely<T>): ResponseStore {
+type TextField = 'response' | 'input_items';
+
+type ResponsesDatabase = {
+  stored_responses: StoredResponsesTable;
+  stored_response_chunks: StoredResponseChunksTable;
+};
+
+/**
+ * Stored Responses API answers in SQL: shared by every process on the database, kept across
+ * restarts. A long JSON text (a coding agent's conversation runs to megabytes) is kept in parts
+ * (text-parts.ts), so no value outgrows what a backend stores (D1: 2 MB): the first in the
+ * entry's row, the rest in stored_response_chunks, written, replaced, deleted and pruned with
+ * the row in one transaction (D1: one batch, runAtomically). Rows from before parts existed hold
+ * the whole text. A read takes the row, then its parts: one racing a put of the same id (the
+ * gateway never makes one; ids are fresh) may find parts missing, and reads as not stored.
+ */
+export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): ResponseStore {
   const db = database.withTables<ResponsesDatabase>() as unknown as Kysely<ResponsesDatabase>;
   const row = (owner: string, id: string, now: number) =>
     db
@@ -26,48 +51,118 @@ export function sqlResponseStore<T>(database: Kysely<T>): ResponseStore {
       .where('id', '=', id)
       .where('expires_at', '>', now)
       .executeTakeFirst();
+  /** The entry's texts whole: the row's parts and, when one may go on, the rest in order. */
+  const whole = async (found: StoredResponsesTable): Promise<StoredResponsesTable> => {
+    if (!mayContinue(found.response) && !mayContinue(found.input_items)) return found;
+    const rest = await db
+      .selectFrom('stored_response_chunks')
+      .select(['field', 'part', 'text'])
+      .where('owner', '=', found.owner)
+      .where('id', '=', found.id)
+      .orderBy('field')
+      .orderBy('part')
+      .execute();
+    const texts = { response: [found.response], input_items: [found.input_items] };
+    for (const chunk of rest) texts[chunk.field].push(chunk.text);
+    return { ...found, response: texts.response.join(''), input_items: texts.input_items.join('') };
+  };
+  const read = async (owner: string, id: string, now: number) => {
+    const found = await row(owner, id, now);
+    return found ? decode(await whole(found)) : null;
+  };
+  /** The parts of this owner's id once its row is gone (run after deleting the row). */
+  const deleteOrphanedParts = (owner: string, id: string): CompiledQuery =>
+    db
+      .deleteFrom('stored_response_chunks')
+      .where('owner', '=', owner)
+      .where('id', '=', id)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(selectFrom('stored_responses').select('id').where('owner', '=', owner).where('id', '=', id)),
+        ),
+      )
+      .compile();
   return {
     async put(entry) {
-      const values = {
-        owner: entry.owner,
-        id: entry.id,
-        created_at: entry.createdAt,
-        expires_at: entry.expiresAt,
-        response: JSON.stringify(entry.response),
-        input_items: JSON.stringify(entry.inputItems),
-      };
-      await db
-        .insertInto('stored_responses')
-        .values(values)
-        .onConflict((oc) => oc.columns(['owner', 'id']).doUpdateSet(values))
-        .execute();
+      const response = splitText(JSON.stringify(entry.response));
+      const items = splitText(JSON.stringify(entry.inputItems));
+      const key = { owner: entry.owner, id: entry.id };
+      const chunk = (field: TextField) => (text: string, part: number) => ({ ...key, field, part, text });
+      const chunks = [
+        ...response.slice(1).map((text, i) => chunk('response')(text, i + 1)),
+        ...items.slice(1).map((text, i) => chunk('input_items')(text, i + 1)),
+      ];
+      // The row first: on Postgres it locks the entry, so two puts of one id take turns.
+      const queries: CompiledQuery[] = [
+        db
+          .insertInto('stored_responses')
+          .values({
+            ...key,
+            created_at: entry.createdAt,
+            expires_at: entry.expiresAt,
+            response: response[0] ?? '',
+            input_items: items[0] ?? '',
+          })
+          .onConflict((oc) =>
+            oc.columns(['owner', 'id']).doUpdateSet((eb) => ({
+              created_at: eb.ref('excluded.created_at'),
+              expires_at: eb.ref('excluded.expires_at'),
+              response: eb.ref('excluded.response'),
+              input_items: eb.ref('excluded.input_items'),
+            })),
+          )
+          .compile(),
+        db
+          .deleteFrom('stored_response_chunks')
+          .where('owner', '=', entry.owner)
+          .where('id', '=', entry.id)
+          .compile(),
+        // One part per statement: each is a few hundred KB already.
+        ...chunks.map((values) => db.insertInto('stored_response_chunks').values(values).compile()),
+      ];
+      await runAtomically(db, dialect, queries);
     },
     async get(owner, id, now) {
       if (!storableId(id)) return null;
-      const found = await row(owner, id, now);
-      return found ? decode(found) : null;
+      return read(owner, id, now);
     },
     async delete(owner, id, now) {
       if (!storableId(id)) return false;
-      const result = await db
-        .deleteFrom('stored_responses')
-        .where('owner', '=', owner)
-        .where('id', '=', id)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      const [deleted] = await runAtomically(db, dialect, [
+        db
+          .deleteFrom('stored_responses')
+          .where('owner', '=', owner)
+          .where('id', '=', id)
+          .where('expires_at', '>', now)
+          .compile(),
+        deleteOrphanedParts(owner, id),
+      ]);
+      return (deleted ?? 0) > 0;
     },
     async listInputItems(owner, id, query, now) {
       if (!storableId(id)) return null;
-      const found = await row(owner, id, now);
-      return found ? pageInputItems(decode(found).inputItems, query) : null;
+      const found = await read(owner, id, now);
+      return found ? pageInputItems(found.inputItems, query) : null;
     },
     async pruneExpired(now) {
-      const result = await db
-        .deleteFrom('stored_responses')
-        .where('expires_at', '<=', now)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
+      const [, pruned] = await runAtomically(db, dialect, [
+        // The expired rows' parts first, found through the rows' expiry index and the parts' key.
+        db
+          .deleteFrom('stored_response_chunks')
+          .where(({ eb, refTuple, selectFrom }) =>
+            eb(
+              refTuple('owner', 'id'),
+              'in',
+              selectFrom('stored_responses')
+                .select(['owner', 'id'])
+                .where('expires_at', '<=', now)
+                .$asTuple('owner', 'id'),
+            ),
+          )
+          .compile(),
+        db.deleteFrom('stored_responses').where('expires_at', '<=', now).compile(),
+      ]);
+      return pruned ?? 0;
     },
   };
 }
@@ -78,9 +173,16 @@ export function sqlResponseStore<T>(database: Kysely<T>): ResponseStore {
  */
 const storableId = (id: string): boolean => !id.includes('\u0000');
 
-function decode(row: StoredResponsesTable): StoredResponse {
-  const response: unknown = JSON.parse(row.response);
-  const items: unknown = JSON.parse(row.input_items);
+function decode(row: StoredResponsesTable): StoredResponse | null {
+  let response: unknown;
+  let items: unknown;
+  try {
+    response = JSON.parse(row.response);
+    items = JSON.parse(row.input_items);
+  } catch {
+    // Parts missing (read while a put of the same id replaced them): as if not stored.
+    return null;
+  }
   return {
     id: row.id,
     owner: row.owner,

@@ -12,7 +12,7 @@ import {
 } from './accounting-migrations.js';
 import { auditLogMigration } from './audit-migration.js';
 import { usageJournalMigration } from './journal-migration.js';
-import { storedResponsesMigration } from './stored-responses-migration.js';
+import { storedResponseChunksMigration, storedResponsesMigration } from './stored-responses-migration.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -109,6 +109,8 @@ const migrations: Record<string, Migration> = {
   // A batched usage record is stored once however often its batch is retried (issue 14);
   // after the journal, whose rows are identified by their entry instead.
   '0410_usage_record_identity': usageIdentityMigration,
+  // Long stored responses in parts, so none outgrows a value D1 stores (2 MB).
+  '0420_stored_response_chunks': storedResponseChunksMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

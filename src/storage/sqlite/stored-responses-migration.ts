@@ -20,3 +20,23 @@ export const storedResponsesMigration: Migration = {
       .execute();
   },
 };
+
+/**
+ * The further parts of a long stored response's JSON texts (src/storage/sql/text-parts.ts): the
+ * row keeps the first part, these the rest, numbered from 1. Keyed by the entry, then the field
+ * (`response` or `input_items`) and part, so one entry's parts read in order off the key. No
+ * time columns: the same statements on Postgres (postgres-migrations.ts).
+ */
+export const storedResponseChunksMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('stored_response_chunks')
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('field', 'text', (c) => c.notNull())
+      .addColumn('part', 'integer', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('stored_response_chunks_pk', ['owner', 'id', 'field', 'part'])
+      .execute();
+  },
+};
