@@ -85,7 +85,7 @@ describe.skipIf(!server)('the gateway process on Postgres', { timeout: 120_000 }
 
     const first = await runCli(['migrate'], dir, env(fresh.url));
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/postgres 127\.0\.0\.1:5432\/test: applied 5 migration\(s\)/);
+    expect(first.out).toMatch(/postgres 127\.0\.0\.1:5432\/test: applied 6 migration\(s\)/);
     expect(first.out).not.toContain('@');
     const again = await runCli(['migrate', '--json'], dir, env(fresh.url));
     expect(JSON.parse(again.out)).toEqual({ database: 'postgres 127.0.0.1:5432/test', applied: [] });
