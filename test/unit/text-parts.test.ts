@@ -41,6 +41,11 @@ describe('splitText (long stored-response texts in parts)', () => {
     for (const part of parts) expect(Buffer.from(part, 'utf8').toString('utf8')).toBe(part);
   });
 
+  it('refuses a part size that cannot hold every character, instead of never finishing', () => {
+    expect(() => splitText('😀'.repeat(10), 3)).toThrow(RangeError);
+    expect(splitText('😀'.repeat(10), 4)).toHaveLength(10);
+  });
+
   it('keeps a row of two first parts well under D1’s 2,000,000 bytes', () => {
     expect(2 * PART_BYTES).toBeLessThan(1_100_000);
   });

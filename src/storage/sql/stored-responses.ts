@@ -120,6 +120,13 @@ export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): R
         // One part per statement: each is a few hundred KB already.
         ...chunks.map((values) => db.insertInto('stored_response_chunks').values(values).compile()),
       ];
+      // The common case, texts that fit in the row, needs no transaction (two round trips on
+      // Postgres instead of four): a reader of the new row does not look for parts (mayContinue),
+      // and parts an earlier long version left are deleted right after, or with the row's expiry.
+      if (chunks.length === 0 && !dialect.atomically) {
+        for (const query of queries) await db.executeQuery(query);
+        return;
+      }
       await runAtomically(db, dialect, queries);
     },
     async get(owner, id, now) {

@@ -2,7 +2,9 @@
  * The most bytes of UTF-8 in one stored part of a long text. The entry's row holds two first
  * parts (response and input items), at most 1 MiB, so it stays well under D1's 2,000,000-byte
  * bound on a value and a row (`SQLITE_TOOBIG`). SQLite and Postgres take more, but every
- * backend stores alike.
+ * backend stores alike. It may be lowered, never raised: a read looks for more parts only after
+ * a nearly full first part (mayContinue), so first parts stored under a smaller bound would no
+ * longer look full, and their other parts would be missed.
  */
 export const PART_BYTES = 512 * 1024;
 
@@ -15,6 +17,8 @@ const encoder = new TextEncoder();
  * character (at most 4 bytes) did not fit.
  */
 export function splitText(text: string, bytes: number = PART_BYTES): string[] {
+  // A part must hold any one character (4 bytes at most), or the loop below would not advance.
+  if (bytes < 4) throw new RangeError(`a part of ${bytes} bytes cannot hold every character`);
   // No UTF-16 unit is more than 3 bytes of UTF-8.
   if (text.length * 3 <= bytes) return [text];
   const buffer = new Uint8Array(bytes);
