@@ -1,30 +1,31 @@
 import type { MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from '../http/context.js';
+import type { JsonObject } from '../spec/json.js';
 
 /**
  * Admin input is stored as text, and Postgres refuses a NUL character in text: a NUL in a name,
  * a model list or a filter was a 500 there. It is a 400 on every backend instead.
  */
 
-/** Where a string holding a NUL is in a JSON body (`models.1`; '' for the body itself), or null. */
-export function pathOfNul(value: unknown, path = ''): string | null {
+/** Where a string holding a NUL is in a JSON value (`models.1`), or null. */
+function pathOfNul(value: unknown, path: string): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
   if (typeof value !== 'object' || value === null) return null;
   for (const [key, item] of Object.entries(value)) {
-    const found = pathOfNul(item, path ? `${path}.${key}` : key);
+    const found = pathOfNul(item, `${path}.${key}`);
     if (found !== null) return found;
   }
   return null;
 }
 
 /** Throws a 400 naming the field when the admin body holds a NUL character. */
-export function assertNoNul(body: unknown): void {
-  const path = pathOfNul(body);
-  if (path === null) return;
-  throw new GatewayError('invalid_request', `${path || 'body'}: must not contain a NUL character`, {
-    ...(path ? { param: path } : {}),
-  });
+export function assertNoNul(body: JsonObject): void {
+  for (const [key, value] of Object.entries(body)) {
+    const path = pathOfNul(value, key);
+    if (path !== null)
+      throw new GatewayError('invalid_request', `${path}: must not contain a NUL character`, { param: path });
+  }
 }
 
 /**

@@ -11,7 +11,8 @@ export interface TokenUsage {
 
 /**
  * Where a record's token counts came from: the upstream's own usage, an estimate with a
- * tokenizer (the upstream gave none, or numbers that are not token counts: src/usage/plausible-usage.ts), the same with the ~4-characters-a-token heuristic
+ * tokenizer (the upstream gave none, or numbers that are not token counts:
+ * src/usage/plausible-usage.ts), the same with the ~4-characters-a-token heuristic
  * (`estimated-heuristic`: the runtime has no tokenizer, or it was still loading), or an estimate
  * of a stream that broke off (`partial`).
  */

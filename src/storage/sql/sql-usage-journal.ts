@@ -211,7 +211,7 @@ export function sqlJournalSink(
         storable: (e) => ({ ...e, record: storableRecord(e.record) }),
         ascii: (e) => ({ ...e, record: asciiRecord(e.record) }),
       },
-      (e, outcome, reason) => options.onSalvaged?.(e, outcome, reason),
+      options.onSalvaged ?? (() => {}),
     );
   return {
     async write(entries) {
