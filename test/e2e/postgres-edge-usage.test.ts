@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDGE_USAGE_PATH } from '../../src/edge/edge-protocol.js';
-import { SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
-import { edgeRecord } from '../support/edge-record.js';
+import { edgeRecord, signedPost } from '../support/edge-requests.js';
 import { freshSchema, type PostgresSchema, postgresUrl } from '../support/services.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
@@ -38,19 +37,12 @@ describe.skipIf(!server)('edge usage on a Postgres origin', { timeout: 60_000 },
       }),
       edgeRecord({ requestId: 'edge-plain-2' }),
     ];
-    const text = JSON.stringify({ batchId: 'batch-with-a-nul-0001', records });
-    const res = await fetch(`${origin.url}${EDGE_USAGE_PATH}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signEdgeRequest(
-          EDGE_SECRET,
-          { method: 'POST', path: EDGE_USAGE_PATH, body: text },
-          Date.now() / 1000,
-        ),
-      },
-      body: text,
-    });
+    const res = await signedPost(
+      origin.url,
+      EDGE_USAGE_PATH,
+      { batchId: 'batch-with-a-nul-0001', records },
+      EDGE_SECRET,
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: 3, duplicate: false });
     for (const id of ['edge-plain-1', 'edge-plain-2'])

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDGE_KEY_LOOKUP_PATH, EDGE_USAGE_PATH } from '../../src/edge/edge-protocol.js';
 import { REPLAY_WINDOW_S, SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { edgeRecord } from '../support/edge-record.js';
+import { edgeRecord, signedPost as postSigned } from '../support/edge-requests.js';
 import { errorOf, waitFor } from '../support/http.js';
 import { type EdgeWorker, startEdgeWorker } from '../support/start-edge-worker.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
@@ -84,22 +84,8 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
       body: JSON.stringify({ model: 'gpt-fake', messages: [{ role: 'user', content: 'hi' }], ...extra }),
     });
 
-  const signedPost = async (
-    path: string,
-    body: unknown,
-    signedAtS = Date.now() / 1000,
-    secret = EDGE_SECRET,
-  ) => {
-    const text = JSON.stringify(body);
-    return fetch(`${origin.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signEdgeRequest(secret, { method: 'POST', path, body: text }, signedAtS),
-      },
-      body: text,
-    });
-  };
+  const signedPost = (path: string, body: unknown, signedAtS?: number, secret = EDGE_SECRET) =>
+    postSigned(origin.url, path, body, secret, signedAtS);
 
   const recordsOf = (requestId: string) => origin.node.storage.usage.get(requestId);
 

@@ -1,3 +1,4 @@
+import { SIGNATURE_HEADER, signEdgeRequest } from '../../src/edge/edge-signature.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 
 /** A usage record as an edge sends it (what a served chat request produces). */
@@ -26,4 +27,23 @@ export function edgeRecord(fields: Partial<UsageRecord> & Pick<UsageRecord, 'req
     attempts: [],
     ...fields,
   };
+}
+
+/** POSTs `body` as JSON to an origin's internal edge endpoint, signed as an edge signs it. */
+export async function signedPost(
+  origin: string,
+  path: string,
+  body: unknown,
+  secret: string,
+  signedAtS = Date.now() / 1000,
+): Promise<Response> {
+  const text = JSON.stringify(body);
+  return fetch(`${origin}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: await signEdgeRequest(secret, { method: 'POST', path, body: text }, signedAtS),
+    },
+    body: text,
+  });
 }
