@@ -2,8 +2,10 @@
  * A process that opens usage journal files at agreed instants, to race another one doing the
  * same (test/unit/file-usage-buffer.test.ts). Usage: `journal-opener.ts <base> <rounds>`; it
  * prints `ready`, reads the first instant (epoch ms) and the gap between rounds from stdin, opens
- * `<base>/<round>/usage.jsonl` at each, prints one JSON line (per round: the file taken or the
- * error), then keeps its locks until stdin closes.
+ * `<base>/<round>/usage.jsonl` at each and prints `done`. On the next line from stdin it prints
+ * one JSON line (per round: the file whose lock names it, or the error), then keeps its locks
+ * until stdin closes. The report waits for that line because, while the other process backs
+ * off, it moves the lock this one just took aside for an instant to read it, and puts it back.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,11 +40,23 @@ function heldBy(dir: string): string[] {
 
 process.stdout.write('ready\n');
 let input = '';
+/** Per round: the error, or null once the journal is open (what it holds is read at the report). */
+let opened: (string | null)[] | null = null;
+let reported = false;
 process.stdin.on('data', (chunk: Buffer) => {
   input += chunk.toString();
-  if (!input.includes('\n')) return;
-  const [first, gap] = input.trim().split(' ').map(Number);
-  const taken: string[] = [];
+  const lines = input.split('\n');
+  if (opened === null && lines.length >= 2) openAll(lines[0] ?? '');
+  if (opened === null || reported || lines.length < 3) return;
+  reported = true;
+  const taken = opened.map((error, round) => error ?? heldBy(join(base, String(round))).join(','));
+  process.stdout.write(`${JSON.stringify(taken)}\n`);
+});
+process.stdin.on('end', () => process.exit(0));
+
+function openAll(schedule: string) {
+  const [first, gap] = schedule.trim().split(' ').map(Number);
+  const results: (string | null)[] = [];
   for (let round = 0; round < rounds; round++) {
     const at = (first ?? 0) + round * (gap ?? 0);
     // Spin (not a timer) so both processes leave the wait within microseconds of each other.
@@ -57,11 +71,11 @@ process.stdin.on('data', (chunk: Buffer) => {
         maxRecords: 10,
         now: Date.now,
       });
-      taken.push(heldBy(join(base, String(round))).join(','));
+      results.push(null);
     } catch (err) {
-      taken.push(`error: ${(err as Error).message}`);
+      results.push(`error: ${(err as Error).message}`);
     }
   }
-  process.stdout.write(`${JSON.stringify(taken)}\n`);
-});
-process.stdin.on('end', () => process.exit(0));
+  opened = results;
+  process.stdout.write('done\n');
+}

@@ -49,11 +49,15 @@ async function startOpener(base: string, rounds: number) {
     out += c.toString();
   });
   await waitFor(() => out.startsWith('ready\n'), 'the opener to start', 15_000);
+  /** Resolves once it has opened its journal in every round. */
+  const done = () => waitFor(() => out.includes('ready\ndone\n'), 'the opener to finish its rounds', 15_000);
+  /** What it holds (asked once both openers are done: see test/support/journal-opener.ts). */
   const result = async (): Promise<string[]> => {
-    await waitFor(() => out.split('\n').length > 2, 'the opener to report', 15_000);
-    return JSON.parse(out.split('\n')[1] ?? '[]') as string[];
+    child.stdin?.write('report\n');
+    await waitFor(() => out.split('\n').length > 3, 'the opener to report', 15_000);
+    return JSON.parse(out.split('\n')[2] ?? '[]') as string[];
   };
-  return { child, result };
+  return { child, done, result };
 }
 
 const record = (id: string) => ({ ...blankUsageRecord(id, 'chat', 1_000), status: 200, firstByteMs: 7 });
@@ -289,6 +293,7 @@ describe('the local usage journal file (Postgres without Redis)', () => {
     const go = `${Date.now() + 200} 15\n`;
     a.child.stdin?.write(go);
     b.child.stdin?.write(go);
+    await Promise.all([a.done(), b.done()]);
     const [tookA, tookB] = await Promise.all([a.result(), b.result()]);
     const both = tookA.map((x, round) => [x, tookB[round]]);
     for (const [x, y] of both) {
