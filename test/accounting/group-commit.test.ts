@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupCommit } from '../../src/storage/sqlite/group-commit.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { journalRowsOnFile } from '../support/journal-rows-on-file.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 /**
@@ -41,11 +42,7 @@ describe('group commit: many requests ending at once', () => {
   });
 
   /** The rows of a request on file now (read synchronously: nothing else runs meanwhile). */
-  const committed = (id: string) =>
-    reader.prepare('select status, open from usage_records where request_id = ?').all(id) as {
-      status: number;
-      open: number;
-    }[];
+  const committed = (id: string) => journalRowsOnFile(reader, id);
 
   const kinds = {
     json: { path: '/v1/chat/completions', marker: null, body: {} },

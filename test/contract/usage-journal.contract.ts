@@ -62,6 +62,23 @@ export function runUsageJournalContract(
       expect(await storage().usage.get('stream-1')).toEqual([final]);
     });
 
+    it('never lets a provisional write that comes after the final record make a second record', async () => {
+      const serving = journalOf(storage(), 'boot-a');
+      const final = record(3, { requestId: 'done' });
+      await serving.append('d1', final);
+      expect(await storage().usage.get('done')).toEqual([final]);
+      // Late (a retried write): the request is over, and the next start must not take it for one
+      // cut off in flight.
+      await serving.open('d1', { ...final, status: 0, usage: null, cost: null });
+      const next = journalOf(storage(), 'boot-b');
+      await next.recover();
+      await next.rollUp();
+      expect(await storage().usage.get('done')).toEqual([final]);
+      expect(await storage().usage.rollups(ALL)).toEqual(
+        rollupBatch([final]).filter((r) => r.dimension === 'all'),
+      );
+    });
+
     it('finds a final record by its own filters, whether or not its provisional row knew them', async () => {
       const journal = journalOf(storage(), 'boot-a');
       // Committed: the provisional row knows the upstream already; only the outcome changes.

@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { buildGatewayBundle, type GatewayBundle } from '../support/gateway-cluster.js';
+import { journalRowsOnFile } from '../support/journal-rows-on-file.js';
 import { channel } from '../support/start-gateway.js';
 
 /**
@@ -211,6 +212,8 @@ describe('usage survives kill -9', () => {
       expect(db.prepare('select count(*) as n from usage_records where rolled_up = 0').get()).toEqual({
         n: 0,
       });
+      // Every final row the killed processes committed has moved into the log.
+      expect(db.prepare('select count(*) as n from usage_pending').get()).toEqual({ n: 0 });
       for (const [dimension, column] of [
         ['all', "'*'"],
         ['key', 'key_id'],
@@ -257,9 +260,9 @@ describe('usage survives kill -9', () => {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const db = new BetterSqlite3(join(dir, 'usage.db'), { readonly: true });
-      const row = db.prepare('select open from usage_records where request_id = ?').get(id);
+      const rows = journalRowsOnFile(db, id);
       db.close();
-      if (row) break;
+      if (rows.length > 0) break;
       if (Date.now() > deadline) throw new Error('no provisional row for the waiting request');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

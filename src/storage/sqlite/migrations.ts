@@ -13,6 +13,7 @@ import {
 import { auditLogMigration } from './audit-migration.js';
 import { usageJournalMigration } from './journal-migration.js';
 import { storedResponseChunksMigration, storedResponsesMigration } from './stored-responses-migration.js';
+import { usagePendingMigration } from './usage-pending-migration.js';
 
 /** Migrations live in code so the built gateway carries them; append, never edit. */
 const migrations: Record<string, Migration> = {
@@ -111,6 +112,8 @@ const migrations: Record<string, Migration> = {
   '0410_usage_record_identity': usageIdentityMigration,
   // Long stored responses in parts, so none outgrows a value D1 stores (2 MB).
   '0420_stored_response_chunks': storedResponseChunksMigration,
+  // The journal commits a request's row to a table with one index; rows move to the log later.
+  '0430_usage_pending': usagePendingMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

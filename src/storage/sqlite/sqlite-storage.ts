@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { UsageStore } from '../accounting-ports.js';
 import type { Storage } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
 import { byMigrationName, notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
@@ -7,6 +8,7 @@ import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
 import { forgetOldSecrets } from './forget-secrets.js';
 import { migrationProvider } from './migrations.js';
+import { type SqlitePendingUsage, sqlitePendingUsage } from './sqlite-pending-usage.js';
 import { sqliteUsageJournal } from './sqlite-usage-journal.js';
 
 /** SQLite allows 32766 bound values per statement; 27 columns x 500 rows stays well under. */
@@ -31,12 +33,35 @@ export async function openSqliteStorage(filename: string, options: SqliteOptions
     await db.destroy();
     throw err;
   }
-  return sqlStorage(db, {
+  const pending = sqlitePendingUsage(raw);
+  const storage = sqlStorage(db, {
     dialect: sqliteDialect,
     close: () => db.destroy(),
     // On Kysely's own connection: see sqliteUsageJournal for why not a second one.
-    openUsageJournal: (bootId) => sqliteUsageJournal(raw, bootId),
+    openUsageJournal: (bootId) => sqliteUsageJournal(raw, bootId, pending),
   });
+  return { ...storage, usage: readingSettled(storage.usage, pending) };
+}
+
+/**
+ * The log's reads first move the journal's final rows into it (sqlite-pending-usage.ts), so they
+ * see every record committed before they began. The rollups are not read from the raw rows: they
+ * show what the last fold added, as on every backend.
+ */
+function readingSettled(usage: UsageStore, pending: SqlitePendingUsage): UsageStore {
+  const settled =
+    <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await pending.settle();
+      return read(...args);
+    };
+  return {
+    ...usage,
+    list: settled(usage.list),
+    get: settled(usage.get),
+    buckets: settled(usage.buckets),
+    lastUsedByKey: settled(usage.lastUsedByKey),
+  };
 }
 
 export function openSqliteDatabase(filename: string): Kysely<Database> {

@@ -1,0 +1,165 @@
+import type { Database as BetterSqlite } from 'better-sqlite3';
+import type { Selectable } from 'kysely';
+import type { UsageRecord } from '../../spec/usage.js';
+import { blankUsageRecord } from '../../usage/blank-record.js';
+import { type RollupInput, rollupBatch } from '../../usage/rollup.js';
+import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.js';
+import type { UsageRecordsTable } from '../sql/accounting-schema.js';
+import { fromRow, toRow } from '../sql/usage-rows.js';
+import { INTERRUPTED_CODE, INTERRUPTED_STATUS } from '../usage-journal.js';
+import { foldInputReader } from './fold-input.js';
+import { prepareRollupAdd } from './sqlite-rollup-add.js';
+
+/** Rows moved per transaction: a few ms of the event loop, which `settle` yields between. */
+const MOVE_CHUNK = 100;
+
+/** The record columns of a usage row, in toRow's order (the order of every statement's values). */
+export const RECORD_COLUMNS: readonly string[] = Object.keys(toRow(blankUsageRecord('', '', 0)));
+
+/**
+ * The SQLite journal's rows before they reach the log: `usage_pending`, keyed by the entry, with no
+ * other index (usage-pending-migration.ts). The journal commits a request's provisional and final
+ * rows here, so the commit an answer waits for writes two or three pages. `usage_records` has a
+ * dozen indexes (the log's filters): inserting a row there in its own commit cost ~100 µs, most
+ * of one request's latency through the gateway at low load. `settle` moves the final rows into
+ * `usage_records` in chunks, where the index work of many rows shares pages: before the fold
+ * into the rollups, and before any read of the log, so a read sees every final record committed
+ * before it.
+ *
+ * The statements of `open`, `append` and `interruptOthers` run synchronously, inside the caller's
+ * transaction (the journal's group commit).
+ */
+export interface SqlitePendingUsage {
+  /** The provisional row of a request, unless its entry has a row here already. */
+  open(entry: string, boot: string, record: UsageRecord): void;
+  /**
+   * The final row: it replaces a provisional (or `interrupted`) one; a second final record of the
+   * same entry (a retried write) changes nothing.
+   */
+  append(entry: string, boot: string, record: UsageRecord): void;
+  /**
+   * Moves every final row into `usage_records`, a chunk per transaction, letting other work run
+   * between chunks. With `fold`, a row moved is folded into the rollups in its chunk's
+   * transaction (written rolled up); else the journal's fold takes it later. Resolves to how
+   * many rows it folded.
+   */
+  settle(fold?: boolean): Promise<number>;
+  /** Provisional rows of every boot but this one become `interrupted` records; returns how many. */
+  interruptOthers(boot: string): number;
+}
+
+export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
+  const names = [...RECORD_COLUMNS, 'entry', 'boot_id'];
+  // Positional parameters: the row's values in RECORD_COLUMNS order, then entry and boot.
+  // Binding by name looks each of ~27 properties up on the row object, a few µs per request.
+  const slots = names.map(() => '?').join(', ');
+  const insertOpen = raw.prepare(
+    `insert into usage_pending (${names.join(', ')}, open) values (${slots}, 1) on conflict (entry) do nothing`,
+  );
+  const upsertFinal = raw.prepare(
+    `insert into usage_pending (${names.join(', ')}, open) values (${slots}, 0)
+       on conflict (entry) do update set ${RECORD_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}, open = 0
+       where usage_pending.open = 1 or usage_pending.error_code = '${INTERRUPTED_CODE}'`,
+  );
+  const interrupt = raw.prepare(
+    `update usage_pending set open = 0, status = ${INTERRUPTED_STATUS}, error_code = '${INTERRUPTED_CODE}',
+       latency_ms = coalesce(first_byte_ms, 0) where open = 1 and boot_id is not ?`,
+  );
+
+  // The move: each final row goes into usage_records as the journal wrote it there before.
+  const finals = raw
+    .prepare(
+      `select ${names.join(', ')} from usage_pending where open = 0 order by entry limit ${MOVE_CHUNK}`,
+    )
+    .raw(true);
+  const removeMoved = raw.prepare('delete from usage_pending where open = 0 and entry <= ?');
+  const insertRecord = raw.prepare(
+    `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, 0)`,
+  );
+  const insertFolded = raw.prepare(
+    `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, 1)`,
+  );
+  const foldInput = foldInputReader(names);
+  // A row the log has already: a provisional one (written by an older version), or an `interrupted`
+  // one not rolled up yet, takes the final record. Anything else stays: a row already rolled up is
+  // final for good (changing it would break rollups = sum of records), but see `correct`.
+  const replaceRecord = raw.prepare(
+    `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, 0)
+       on conflict (entry) do update set ${RECORD_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}, open = 0
+       where usage_records.rolled_up = 0
+         and (usage_records.open = 1 or usage_records.error_code = '${INTERRUPTED_CODE}')`,
+  );
+  // The exception: an interrupted row (its process seemed dead) takes its true final record even
+  // once folded, and the rollups get the difference in the same transaction.
+  const foldedInterrupted = raw.prepare(
+    `select * from usage_records where entry = ? and rolled_up = 1 and open = 0 and error_code = '${INTERRUPTED_CODE}'`,
+  );
+  const replaceFolded = raw.prepare(
+    `update usage_records set ${RECORD_COLUMNS.map((c) => `${c} = ?`).join(', ')} where seq = ?`,
+  );
+  const addRollup = prepareRollupAdd(raw);
+
+  const correct = (values: readonly unknown[]) => {
+    const entry = values[RECORD_COLUMNS.length];
+    const row = foldedInterrupted.get(entry) as Selectable<UsageRecordsTable> | undefined;
+    if (!row) return;
+    const before = fromRow(row);
+    const record = fromRow(
+      Object.fromEntries(names.map((c, i) => [c, values[i]])) as Selectable<UsageRecordsTable>,
+    );
+    if (!isInterrupted(before) || isInterrupted(record)) return;
+    for (const delta of rollupCorrection(before, record)) addRollup(delta);
+    replaceFolded.run(...values.slice(0, RECORD_COLUMNS.length), row.seq);
+  };
+  /** Moves a row; true if it was inserted folded (its caller adds it to the rollups). */
+  const moveOne = (values: readonly unknown[], fold: boolean): boolean => {
+    try {
+      (fold ? insertFolded : insertRecord).run(...values);
+      return fold;
+    } catch (err) {
+      // The entry is in the log already (a final record written again, or a correction): the
+      // row it replaces, if any, is left for the journal's fold.
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+      if (replaceRecord.run(...values).changes === 0) correct(values);
+      return false;
+    }
+  };
+  /** One chunk: resolves to the rows it read and how many of them it folded. */
+  const moveChunk = raw.transaction((fold: boolean): [read: number, folded: number] => {
+    const rows = finals.all() as unknown[][];
+    const folded: RollupInput[] = [];
+    for (const values of rows) if (moveOne(values, fold)) folded.push(foldInput(values));
+    if (folded.length > 0) for (const delta of rollupBatch(folded)) addRollup(delta);
+    const last = rows.at(-1);
+    // Every final row up to the last entry read was in the chunk (read in entry order).
+    if (last) removeMoved.run(last[RECORD_COLUMNS.length]);
+    return [rows.length, folded.length];
+  });
+
+  const params = (entry: string, boot: string, record: UsageRecord): unknown[] => {
+    const values: unknown[] = Object.values(toRow(record));
+    values.push(entry, boot);
+    return values;
+  };
+  return {
+    open(entry, boot, record) {
+      insertOpen.run(...params(entry, boot, record));
+    },
+    append(entry, boot, record) {
+      upsertFinal.run(...params(entry, boot, record));
+    },
+    async settle(fold = false) {
+      let total = 0;
+      for (;;) {
+        const [read, folded] = moveChunk(fold);
+        total += folded;
+        if (read < MOVE_CHUNK) return total;
+        // Requests whose I/O is ready run before the next chunk (setImmediate: after I/O callbacks).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    },
+    interruptOthers(boot) {
+      return interrupt.run(boot).changes;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/storage/ports.js';
+import { accountingView } from '../../src/storage/sql/accounting-schema.js';
+import { toRow } from '../../src/storage/sql/usage-rows.js';
+import { openSqliteDatabase, openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { rollupBatch } from '../../src/usage/rollup.js';
+import { HOUR, record, T0 } from './usage-store.contract.js';
+
+let dir = '';
+let storage: Storage | null = null;
+afterEach(async () => {
+  await storage?.close();
+  storage = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite usage journal: rows an older version left in the log', () => {
+  it('marks its provisional rows interrupted and folds its final ones, once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-pending-'));
+    const file = join(dir, 'usage.db');
+    // Versions before usage_pending wrote the journal's rows into usage_records itself.
+    await (await openSqliteStorage(file)).close();
+    const older = openSqliteDatabase(file);
+    const inFlight = record(1, {
+      requestId: 'was-in-flight',
+      status: 0,
+      usage: null,
+      cost: null,
+      firstByteMs: 7,
+    });
+    const finished = record(2, { requestId: 'finished' });
+    await accountingView(older)
+      .insertInto('usage_records')
+      .values([
+        { ...toRow(inFlight), entry: 'old-1', boot_id: 'old-boot', open: 1, rolled_up: 0 },
+        { ...toRow(finished), entry: 'old-2', boot_id: 'old-boot', open: 0, rolled_up: 0 },
+      ])
+      .execute();
+    await older.destroy();
+
+    storage = await openSqliteStorage(file);
+    const journal = storage.openUsageJournal?.('new-boot');
+    if (!journal) throw new Error('SQLite has a usage journal');
+    expect(await journal.recover()).toBe(1);
+    expect(await journal.rollUp()).toBe(2);
+    expect(await journal.rollUp()).toBe(0);
+    expect(await storage.usage.get('was-in-flight')).toMatchObject([
+      { status: 500, errorCode: 'interrupted', latencyMs: 7 },
+    ]);
+    expect(await storage.usage.get('finished')).toEqual([finished]);
+    const [all] = await storage.usage.rollups({ dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR });
+    expect(all).toMatchObject({ requests: 2, errors: 1 });
+    expect(all?.cost).toBeCloseTo(rollupBatch([finished])[0]?.cost ?? Number.NaN, 12);
+  });
+});
