@@ -1,24 +1,10 @@
 import type { Database as BetterSqlite } from 'better-sqlite3';
+import { emptyRollup } from '../../usage/rollup.js';
 import type { RollupRow } from '../accounting-ports.js';
 import { ADDITIVE_COLUMNS, toRollupRow } from '../sql/usage-rows.js';
 
-const EMPTY: RollupRow = {
-  hour: 0,
-  dimension: 'all',
-  value: '*',
-  requests: 0,
-  errors: 0,
-  cacheHits: 0,
-  promptTokens: 0,
-  completionTokens: 0,
-  cachedTokens: 0,
-  reasoningTokens: 0,
-  cost: 0,
-  latencyMsSum: 0,
-  latencyHistogram: [],
-};
 /** The usage_hourly columns, in toRollupRow's order. */
-const HOURLY_COLUMNS = Object.keys(toRollupRow(EMPTY));
+const HOURLY_COLUMNS = Object.keys(toRollupRow(emptyRollup(0, 'all', '*')));
 
 /** A prepared additive upsert of one hourly rollup row: its deltas are added to what is stored. */
 export function prepareRollupAdd(raw: BetterSqlite): (delta: RollupRow) => void {
