@@ -22,31 +22,68 @@ import { formatReport, type ScenarioResult, TARGETS } from './report.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const UPSTREAM_KEY = 'sk-bench-upstream';
 
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    'no-build': { type: 'boolean', default: false },
-    /** Skip the bare Node proxy (bench/bare-proxy.ts), the floor measured beside the gateway. */
-    'no-bare': { type: 'boolean', default: false },
-    'cpu-prof': { type: 'boolean', default: false },
-    /** Extra Node flags for the gateway process (experiments, e.g. `--max-semi-space-size=8`). */
-    'gateway-flags': { type: 'string', default: '' },
-    /** Comma-separated scenario names to run, e.g. `--only "non-stream c=1"` (profiling one case). */
-    only: { type: 'string' },
-    /** A postgres:// URL: the gateway stores in a schema of the bench's own there (dropped after). */
-    database: { type: 'string' },
-    /** A redis:// URL: the gateway shares its state there, under a key prefix of the bench's own. */
-    redis: { type: 'string' },
-    /**
-     * Every key limited (rpm, tpm, concurrency, a budget), so each request reserves and settles
-     * in the counter store, at limits the load never reaches.
-     */
-    limits: { type: 'boolean', default: false },
-    /** Where the JSON report goes (default bench/results/latest.json), to compare commits. */
-    out: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run bench -- [options]   (bench/README.md)
+  --duration S        seconds measured per run (default 10)
+  --warmup S          seconds of warm-up per run, discarded (default 2)
+  --no-build          use dist/ as it is instead of running npm run build
+  --no-bare           leave out the bare Node proxy (the floor)
+  --cpu-prof          write the gateway's CPU profile to bench/results/profiles/
+  --gateway-flags F   extra Node flags for the gateway process
+  --only "A,B"        only these scenarios (names as in the table)
+  --database URL      the gateway on this postgres:// database (a schema of the bench's own)
+  --redis URL         the gateway's shared state on this redis:// server
+  --limits            every key limited, so each request reserves and settles
+  --out FILE          where the JSON report goes (default bench/results/latest.json)
+`;
+
+const { values: flags } = parseBenchArgs();
+
+function parseBenchArgs() {
+  try {
+    const parsed = parseBenchOptions();
+    if (parsed.values.help) {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    for (const name of ['duration', 'warmup'] as const) {
+      const value = Number(parsed.values[name]);
+      if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number of seconds`);
+    }
+    return parsed;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+function parseBenchOptions() {
+  return parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      'no-build': { type: 'boolean', default: false },
+      /** Skip the bare Node proxy (bench/bare-proxy.ts), the floor measured beside the gateway. */
+      'no-bare': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      /** Extra Node flags for the gateway process (experiments, e.g. `--max-semi-space-size=8`). */
+      'gateway-flags': { type: 'string', default: '' },
+      /** Comma-separated scenario names to run, e.g. `--only "non-stream c=1"` (profiling one case). */
+      only: { type: 'string' },
+      /** A postgres:// URL: the gateway stores in a schema of the bench's own there (dropped after). */
+      database: { type: 'string' },
+      /** A redis:// URL: the gateway shares its state there, under a key prefix of the bench's own. */
+      redis: { type: 'string' },
+      /**
+       * Every key limited (rpm, tpm, concurrency, a budget), so each request reserves and settles
+       * in the counter store, at limits the load never reaches.
+       */
+      limits: { type: 'boolean', default: false },
+      /** Where the JSON report goes (default bench/results/latest.json), to compare commits. */
+      out: { type: 'string' },
+    },
+  });
+}
 const durationS = Number(flags.duration);
 const warmupS = Number(flags.warmup);
 
@@ -75,6 +112,13 @@ const ALL_SCENARIOS = [
   { name: `${SLOW_MS}ms non-stream c=128`, stream: false, connections: 128, upstreamDelayMs: SLOW_MS },
 ] as const;
 const chosen = flags.only?.split(',').map((name) => name.trim());
+const unknown = chosen?.filter((name) => !ALL_SCENARIOS.some((s) => s.name === name)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(
+    `--only: no scenario ${unknown.map((n) => `"${n}"`).join(', ')}; the scenarios are ${ALL_SCENARIOS.map((s) => `"${s.name}"`).join(', ')}\n`,
+  );
+  process.exit(2);
+}
 const SCENARIOS = chosen ? ALL_SCENARIOS.filter((s) => chosen.includes(s.name)) : ALL_SCENARIOS;
 
 const work = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
