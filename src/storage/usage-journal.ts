@@ -17,7 +17,11 @@ export const INTERRUPTED_STATUS = 500;
  * marks what it folded, so it can be repeated (at start, after a crash) without double counting.
  */
 export interface UsageJournal {
-  /** Inserts the provisional row unless the entry already has one (never overwrites a final row). */
+  /**
+   * Inserts the provisional row unless the entry already has one. It never overwrites a final
+   * row, and never becomes a second record of its entry (a late one is dropped at the latest
+   * when the next start would mark it interrupted).
+   */
   open(entry: string, record: UsageRecord): void | Promise<void>;
   /**
    * Writes the final record for the entry, replacing its provisional row; committed when it

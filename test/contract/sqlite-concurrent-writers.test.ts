@@ -54,5 +54,62 @@ describe('two processes writing rollups into one SQLite file at once', () => {
   });
 });
 
+const APPENDER = fileURLToPath(new URL('./sqlite-journal-appender.ts', import.meta.url));
+
+/**
+ * The CLI reading the log of a running gateway's file (docs/admin-api.md): a read first moves the
+ * journal's final rows into the log, a write beside the gateway's own. It waits its turn for the
+ * file's write lock instead of failing with SQLITE_BUSY.
+ */
+describe("a second process reading the log while a gateway appends to the file's journal", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-reader-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('never fails a read, and the log ends with every record once', async () => {
+    const file = join(dir, 'usage.db');
+    await (await openSqliteStorage(file)).close();
+    const reader = await openSqliteStorage(file);
+    try {
+      const child = spawn(process.execPath, ['--import', TSX, APPENDER, file, '600'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      let running = true;
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          running = false;
+          resolve(code);
+        }),
+      );
+      const failures: string[] = [];
+      let reads = 0;
+      while (running) {
+        try {
+          await reader.usage.list({ limit: 5 });
+          await reader.usage.lastUsedByKey(['k1']);
+          reads++;
+        } catch (err) {
+          failures.push(String(err));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(await exited).toBe(0);
+      expect(failures.slice(0, 3)).toEqual([]);
+      expect(reads).toBeGreaterThan(0);
+      const appended = Number(out.trim());
+      expect(appended).toBe(600 * 20);
+      const page = await reader.usage.list({ limit: appended + 1 });
+      expect(page.records).toHaveLength(appended);
+      const [all] = await reader.usage.rollups({ dimension: 'all', from: T0, to: T0 + HOUR });
+      expect(all?.requests).toBe(appended);
+    } finally {
+      await reader.close();
+    }
+  }, 60_000);
+});
+
 /** 30 ms falls in the (25, 50] bucket. */
 const LATENCY_30MS = 3;

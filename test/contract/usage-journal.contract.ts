@@ -67,7 +67,7 @@ export function runUsageJournalContract(
       const final = record(3, { requestId: 'done' });
       await serving.append('d1', final);
       expect(await storage().usage.get('done')).toEqual([final]);
-      // Late (a retried write): the request is over, and the next start must not take it for one
+      // Late (out of order): the request is over, and the next start must not take it for one
       // cut off in flight.
       await serving.open('d1', { ...final, status: 0, usage: null, cost: null });
       const next = journalOf(storage(), 'boot-b');
@@ -174,8 +174,10 @@ export function runUsageJournalContract(
       );
       const byKey = await storage().usage.rollups({ ...ALL, dimension: 'key' });
       expect(byKey).toEqual(rollupBatch([final]).filter((r) => r.dimension === 'key'));
-      // Delivered again (a retried write): nothing changes twice.
+      // Delivered again (a retried write): nothing changes twice, even once folded again.
       await serving.append('late', final);
+      await serving.rollUp();
+      expect(await storage().usage.get('late')).toEqual([final]);
       expect(await storage().usage.rollups(ALL)).toEqual(
         rollupBatch([final]).filter((r) => r.dimension === 'all'),
       );
@@ -184,6 +186,8 @@ export function runUsageJournalContract(
     it('does not prune a row before it is rolled up', async () => {
       const journal = journalOf(storage(), 'boot-a');
       await journal.append('old', record(1, { startedAt: T0 }));
+      // In the log (a read shows it), not yet in the rollups.
+      expect(await storage().usage.get('req-1')).toHaveLength(1);
       if (!foldsOnWrite) expect(await storage().usage.prune(T0 + HOUR)).toBe(0);
       await journal.rollUp();
       expect(await storage().usage.prune(T0 + HOUR)).toBe(1);

@@ -26,8 +26,8 @@ export const RECORD_COLUMNS: readonly string[] = Object.keys(toRow(blankUsageRec
  * into the rollups, and before any read of the log, so a read sees every final record committed
  * before it.
  *
- * The statements of `open`, `append` and `interruptOthers` run synchronously, inside the caller's
- * transaction (the journal's group commit).
+ * `open` and `append` run synchronously, inside the caller's transaction (the journal's group
+ * commit).
  */
 export interface SqlitePendingUsage {
   /** The provisional row of a request, unless its entry has a row here already. */
@@ -38,8 +38,9 @@ export interface SqlitePendingUsage {
    */
   append(entry: string, boot: string, record: UsageRecord): void;
   /**
-   * Moves every final row into `usage_records`, a chunk per transaction, letting other work run
-   * between chunks. With `fold`, a row moved is folded into the rollups in its chunk's
+   * Moves the final rows into `usage_records`, a chunk per transaction, letting other work run
+   * between chunks: every row there when it began, and rows that arrive meanwhile up to one
+   * chunk more. With `fold`, a row moved is folded into the rollups in its chunk's
    * transaction (written rolled up); else the journal's fold takes it later. Resolves to how
    * many rows it folded.
    */
@@ -73,6 +74,7 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
     )
     .raw(true);
   const removeMoved = raw.prepare('delete from usage_pending where open = 0 and entry <= ?');
+  const countFinals = raw.prepare('select count(*) from usage_pending where open = 0').pluck();
   const insertRecord = raw.prepare(
     `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, 0)`,
   );
@@ -150,13 +152,20 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
     },
     async settle(fold = false) {
       let total = 0;
-      for (;;) {
-        const [read, folded] = moveChunk(fold);
+      // What was there when it began, and a chunk more: rows keep arriving between chunks, and
+      // under a sustained load of more than a chunk per turn the move would never end.
+      let budget = (countFinals.get() as number) + MOVE_CHUNK;
+      for (; budget > 0; budget -= MOVE_CHUNK) {
+        // Immediate: the write lock first, waited for (busy_timeout) while another process holds
+        // it. A deferred transaction reads first, and then fails at once (SQLITE_BUSY) when it
+        // upgrades to a write while another process (a gateway, the CLI) is writing the file.
+        const [read, folded] = moveChunk.immediate(fold);
         total += folded;
         if (read < MOVE_CHUNK) return total;
         // Requests whose I/O is ready run before the next chunk (setImmediate: after I/O callbacks).
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      return total;
     },
     interruptOthers(boot) {
       return interrupt.run(boot).changes;

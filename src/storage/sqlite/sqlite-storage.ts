@@ -46,22 +46,30 @@ export async function openSqliteStorage(filename: string, options: SqliteOptions
 /**
  * The log's reads first move the journal's final rows into it (sqlite-pending-usage.ts), so they
  * see every record committed before they began. The rollups are not read from the raw rows: they
- * show what the last fold added, as on every backend.
+ * show what the last fold added, as on every backend. Every method of the port is listed, so one
+ * added later cannot be left out by mistake.
  */
+const SETTLES_FIRST: Record<keyof UsageStore, boolean> = {
+  insertBatch: false,
+  list: true,
+  get: true,
+  rollups: false,
+  buckets: true,
+  lastUsedByKey: true,
+  prune: false,
+};
+
 function readingSettled(usage: UsageStore, pending: SqlitePendingUsage): UsageStore {
-  const settled =
-    <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
+  const wrapped: Record<keyof UsageStore, unknown> = { ...usage };
+  for (const name of Object.keys(SETTLES_FIRST) as (keyof UsageStore)[]) {
+    if (!SETTLES_FIRST[name]) continue;
+    const read = usage[name] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[name] = async (...args: unknown[]) => {
       await pending.settle();
       return read(...args);
     };
-  return {
-    ...usage,
-    list: settled(usage.list),
-    get: settled(usage.get),
-    buckets: settled(usage.buckets),
-    lastUsedByKey: settled(usage.lastUsedByKey),
-  };
+  }
+  return wrapped as UsageStore;
 }
 
 export function openSqliteDatabase(filename: string): Kysely<Database> {

@@ -26,8 +26,9 @@ const ROLLUP_CHUNK = 200;
  *
  * It shares the connection with Kysely on purpose: a second connection would wait (blocking the
  * event loop) for any Kysely write transaction that holds the lock across an await, which then
- * could never finish. On the shared one, a row appended while such a transaction is open (a
- * secret reseal, a legacy `insertBatch`) commits with it.
+ * could never finish. On the shared one, the group commit waits for such a transaction (a secret
+ * reseal, a legacy `insertBatch`) to end (group-commit.ts); a move that runs meanwhile (a read of
+ * the log) is part of it, and goes back to pending with it if it rolls back.
  */
 export function sqliteUsageJournal(
   raw: BetterSqlite,
@@ -73,7 +74,8 @@ export function sqliteUsageJournal(
       for (;;) {
         // Requests whose I/O is ready run before each chunk (setImmediate: after I/O callbacks).
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const folded = foldChunk();
+        // Immediate, as the move's chunks (sqlite-pending-usage.ts): it reads, then writes.
+        const folded = foldChunk.immediate();
         total += folded;
         if (folded < ROLLUP_CHUNK) return total;
       }
