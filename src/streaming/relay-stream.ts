@@ -1,4 +1,5 @@
 import type { ChunkReader } from './chunk-reader.js';
+import { LazyBodyResponse } from './lazy-body-response.js';
 import { ReadTimeoutError } from './read-with-timeout.js';
 
 export interface RelayEnd {
@@ -69,13 +70,16 @@ export interface RelaySource {
 
 const RELAY_SOURCE = Symbol.for('switchboard.relay-source');
 
-/** The response whose body is `source`'s Web stream, marked so a runtime can take the relay. */
+/**
+ * The response whose body is `source`'s Web stream, marked so a runtime can take the relay. The
+ * stream is built only if someone reads the body (lazy-body-response.ts).
+ */
 export function relayedResponse(
   source: RelaySource,
-  body: ReadableStream<Uint8Array>,
+  body: () => ReadableStream<Uint8Array>,
   init: ResponseInit,
 ): Response {
-  const response = new Response(body, init);
+  const response = new LazyBodyResponse(body, init);
   (response as unknown as Record<symbol, RelaySource>)[RELAY_SOURCE] = source;
   return response;
 }
@@ -90,11 +94,17 @@ export function relaySourceOf(response: Response): RelaySource | undefined {
  * holds back the upstream read instead of making the gateway buffer the stream.
  */
 export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
-  return relayParts(options).body;
+  return relayParts(options).body();
 }
 
-/** The relay's source and its Web body (which starts the relay when it is read first). */
-export function relayParts(options: RelayOptions): { source: RelaySource; body: ReadableStream<Uint8Array> } {
+/**
+ * The relay's source, and its Web body (which starts the relay when it is read first), built
+ * when asked for: a runtime that takes the relay never needs it.
+ */
+export function relayParts(options: RelayOptions): {
+  source: RelaySource;
+  body: () => ReadableStream<Uint8Array>;
+} {
   let taken = false;
   const source: RelaySource = {
     take(sink) {
@@ -104,20 +114,21 @@ export function relayParts(options: RelayOptions): { source: RelaySource; body: 
     },
   };
   let relay: Relay | null = null;
-  const body = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        relay ??= source.take(controller);
-        return relay?.pull();
+  const body = () =>
+    new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          relay ??= source.take(controller);
+          return relay?.pull();
+        },
+        cancel(reason) {
+          // Cancelled before its first read: the relay still ends its record and the upstream.
+          relay ??= source.take({ enqueue() {}, close() {}, error() {} });
+          relay?.cancel(reason);
+        },
       },
-      cancel(reason) {
-        // Cancelled before its first read: the relay still ends its record and the upstream.
-        relay ??= source.take({ enqueue() {}, close() {}, error() {} });
-        relay?.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+      { highWaterMark: 0 },
+    );
   return { source, body };
 }
 
