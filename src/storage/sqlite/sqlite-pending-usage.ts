@@ -14,7 +14,7 @@ import { prepareRollupAdd } from './sqlite-rollup-add.js';
 const MOVE_CHUNK = 100;
 
 /** The record columns of a usage row, in toRow's order (the order of every statement's values). */
-export const RECORD_COLUMNS: readonly string[] = Object.keys(toRow(blankUsageRecord('', '', 0)));
+const RECORD_COLUMNS: readonly string[] = Object.keys(toRow(blankUsageRecord('', '', 0)));
 
 /**
  * The SQLite journal's rows before they reach the log: `usage_pending`, keyed by the entry, with no
@@ -45,7 +45,10 @@ export interface SqlitePendingUsage {
    * many rows it folded.
    */
   settle(fold?: boolean): Promise<number>;
-  /** Provisional rows of every boot but this one become `interrupted` records; returns how many. */
+  /**
+   * Provisional rows of every boot but this one become `interrupted` records, here and in
+   * `usage_records` (where older versions wrote them); returns how many.
+   */
   interruptOthers(boot: string): number;
 }
 
@@ -54,18 +57,22 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
   // Positional parameters: the row's values in RECORD_COLUMNS order, then entry and boot.
   // Binding by name looks each of ~27 properties up on the row object, a few µs per request.
   const slots = names.map(() => '?').join(', ');
+  /** The final record's values replace the row's (an upsert's `do update set`). */
+  const takeFinal = `${RECORD_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}, open = 0`;
   const insertOpen = raw.prepare(
     `insert into usage_pending (${names.join(', ')}, open) values (${slots}, 1) on conflict (entry) do nothing`,
   );
   const upsertFinal = raw.prepare(
     `insert into usage_pending (${names.join(', ')}, open) values (${slots}, 0)
-       on conflict (entry) do update set ${RECORD_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}, open = 0
+       on conflict (entry) do update set ${takeFinal}
        where usage_pending.open = 1 or usage_pending.error_code = '${INTERRUPTED_CODE}'`,
   );
-  const interrupt = raw.prepare(
-    `update usage_pending set open = 0, status = ${INTERRUPTED_STATUS}, error_code = '${INTERRUPTED_CODE}',
-       latency_ms = coalesce(first_byte_ms, 0) where open = 1 and boot_id is not ?`,
-  );
+  const interruptIn = (table: 'usage_pending' | 'usage_records') =>
+    raw.prepare(
+      `update ${table} set open = 0, status = ${INTERRUPTED_STATUS}, error_code = '${INTERRUPTED_CODE}',
+         latency_ms = coalesce(first_byte_ms, 0) where open = 1 and boot_id is not ?`,
+    );
+  const interrupt = [interruptIn('usage_pending'), interruptIn('usage_records')];
 
   // The move: each final row goes into usage_records as the journal wrote it there before.
   const finals = raw
@@ -75,11 +82,9 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
     .raw(true);
   const removeMoved = raw.prepare('delete from usage_pending where open = 0 and entry <= ?');
   const countFinals = raw.prepare('select count(*) from usage_pending where open = 0').pluck();
+  /** Its values, then rolled_up: 1 when the move folds it (its chunk adds it to the rollups). */
   const insertRecord = raw.prepare(
-    `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, 0)`,
-  );
-  const insertFolded = raw.prepare(
-    `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, 1)`,
+    `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, ?)`,
   );
   const foldInput = foldInputReader(names);
   // A row the log has already: a provisional one (written by an older version), or an `interrupted`
@@ -87,7 +92,7 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
   // final for good (changing it would break rollups = sum of records), but see `correct`.
   const replaceRecord = raw.prepare(
     `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, 0)
-       on conflict (entry) do update set ${RECORD_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}, open = 0
+       on conflict (entry) do update set ${takeFinal}
        where usage_records.rolled_up = 0
          and (usage_records.open = 1 or usage_records.error_code = '${INTERRUPTED_CODE}')`,
   );
@@ -116,7 +121,7 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
   /** Moves a row; true if it was inserted folded (its caller adds it to the rollups). */
   const moveOne = (values: readonly unknown[], fold: boolean): boolean => {
     try {
-      (fold ? insertFolded : insertRecord).run(...values);
+      insertRecord.run(...values, fold ? 1 : 0);
       return fold;
     } catch (err) {
       // The entry is in the log already (a final record written again, or a correction): the
@@ -168,7 +173,7 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
       return total;
     },
     interruptOthers(boot) {
-      return interrupt.run(boot).changes;
+      return interrupt.reduce((n, statement) => n + statement.run(boot).changes, 0);
     },
   };
 }

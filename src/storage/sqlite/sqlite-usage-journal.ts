@@ -1,6 +1,6 @@
 import type { Database as BetterSqlite } from 'better-sqlite3';
 import { rollupBatch } from '../../usage/rollup.js';
-import { INTERRUPTED_CODE, INTERRUPTED_STATUS, type UsageJournal } from '../usage-journal.js';
+import type { UsageJournal } from '../usage-journal.js';
 import { FOLD_COLUMNS, foldInputReader } from './fold-input.js';
 import { groupCommit } from './group-commit.js';
 import type { SqlitePendingUsage } from './sqlite-pending-usage.js';
@@ -35,11 +35,6 @@ export function sqliteUsageJournal(
   bootId: string,
   pending: SqlitePendingUsage,
 ): UsageJournal {
-  // Provisional rows an older version left in the log itself (it wrote them there).
-  const interrupt = raw.prepare(
-    `update usage_records set open = 0, status = ${INTERRUPTED_STATUS}, error_code = '${INTERRUPTED_CODE}',
-       latency_ms = coalesce(first_byte_ms, 0) where open = 1 and boot_id is not @boot`,
-  );
   // The fold reads only the columns the rollups sum, as arrays (fold-input.ts).
   const unrolled = raw
     .prepare(
@@ -81,7 +76,7 @@ export function sqliteUsageJournal(
       }
     },
     async recover() {
-      return pending.interruptOthers(bootId) + interrupt.run({ boot: bootId }).changes;
+      return pending.interruptOthers(bootId);
     },
   };
 }
