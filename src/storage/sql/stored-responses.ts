@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import { pageInputItems, type ResponseStore, type StoredResponse } from '../response-store.js';
 import { runAtomically } from './atomic.js';
@@ -152,24 +152,29 @@ export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): R
       return found ? pageInputItems(found.inputItems, query) : null;
     },
     async pruneExpired(now) {
-      const [, pruned] = await runAtomically(db, dialect, [
-        // The expired rows' parts first, found through the rows' expiry index and the parts' key.
+      const expired = db.selectFrom('stored_responses').where('expires_at', '<=', now);
+      const changed = await runAtomically(db, dialect, [
+        // Postgres: the expired rows are locked first, as a put or delete takes an entry's row
+        // before its parts. Taking the parts first, a prune and a delete of an entry expiring that
+        // moment would each wait for what the other holds (a deadlock, one of them aborted).
+        ...(dialect.name === 'postgres'
+          ? [
+              db
+                .selectFrom(expired.select(sql.lit(1).as('one')).forUpdate().as('locked'))
+                .select((eb) => eb.fn.countAll().as('rows'))
+                .compile(),
+            ]
+          : []),
+        // The expired rows' parts, found through the rows' expiry index and the parts' key.
         db
           .deleteFrom('stored_response_chunks')
-          .where(({ eb, refTuple, selectFrom }) =>
-            eb(
-              refTuple('owner', 'id'),
-              'in',
-              selectFrom('stored_responses')
-                .select(['owner', 'id'])
-                .where('expires_at', '<=', now)
-                .$asTuple('owner', 'id'),
-            ),
+          .where(({ eb, refTuple }) =>
+            eb(refTuple('owner', 'id'), 'in', expired.select(['owner', 'id']).$asTuple('owner', 'id')),
           )
           .compile(),
         db.deleteFrom('stored_responses').where('expires_at', '<=', now).compile(),
       ]);
-      return pruned ?? 0;
+      return changed.at(-1) ?? 0;
     },
   };
 }
