@@ -25,6 +25,8 @@ const UPSTREAM_KEY = 'sk-bench-upstream';
 const USAGE = `usage: npm run bench -- [options]   (bench/README.md)
   --duration S        seconds measured per run (default 10)
   --warmup S          seconds of warm-up per run, discarded (default 2)
+  --process-warmup S  seconds each process is driven once before the first scenario, so
+                      that V8 has compiled its hot paths (default 10; 0: measure it cold)
   --no-build          use dist/ as it is instead of running npm run build
   --no-bare           leave out the bare Node proxy (the floor)
   --cpu-prof          write the gateway's CPU profile to bench/results/profiles/
@@ -45,7 +47,7 @@ function parseBenchArgs() {
       process.stdout.write(USAGE);
       process.exit(0);
     }
-    for (const name of ['duration', 'warmup'] as const) {
+    for (const name of ['duration', 'warmup', 'process-warmup'] as const) {
       const value = Number(parsed.values[name]);
       if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number of seconds`);
     }
@@ -62,6 +64,12 @@ function parseBenchOptions() {
       help: { type: 'boolean', short: 'h', default: false },
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
+      /**
+       * Seconds each side is driven once before the first scenario (half non-stream, half stream,
+       * 8 connections): a gateway serves for days, so the figures are those of code V8 has
+       * compiled, not of its first few thousand requests.
+       */
+      'process-warmup': { type: 'string', default: '10' },
       'no-build': { type: 'boolean', default: false },
       /** Skip the bare Node proxy (bench/bare-proxy.ts), the floor measured beside the gateway. */
       'no-bare': { type: 'boolean', default: false },
@@ -86,6 +94,7 @@ function parseBenchOptions() {
 }
 const durationS = Number(flags.duration);
 const warmupS = Number(flags.warmup);
+const processWarmupS = Number(flags['process-warmup']);
 
 const messages = [
   { role: 'system', content: 'You are a concise assistant.' },
@@ -232,10 +241,24 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   const idleRssMb = readRss(pid)?.rssMb ?? Number.NaN;
   const rss = sampleRss(pid);
 
-  const total = SCENARIOS.length * sides.length * (durationS + warmupS);
+  const total = SCENARIOS.length * sides.length * (durationS + warmupS) + sides.length * processWarmupS;
   process.stdout.write(
-    `switchboard bench (gateway on ${storage.label}${flags.limits ? ', limits on' : ''}): ${SCENARIOS.length * sides.length} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
+    `switchboard bench (gateway on ${storage.label}${flags.limits ? ', limits on' : ''}): ${processWarmupS} s of process warm-up per side, then ${SCENARIOS.length * sides.length} runs of ${warmupS} s warm-up + ${durationS} s (~${total} s)\n`,
   );
+  if (processWarmupS > 0) {
+    for (const side of sides) {
+      process.stdout.write(`  process warm-up  ${side}\n`);
+      for (const stream of [false, true]) {
+        await runLoad({
+          url: url(side, 0),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${targets[side].key}` },
+          body: body(stream),
+          connections: 8,
+          durationS: processWarmupS / 2,
+        });
+      }
+    }
+  }
   const pids = {
     direct: upstream.child.pid as number,
     bare: bare?.child.pid as number,
@@ -308,6 +331,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     cpuModel: cpus()[0]?.model ?? null,
     durationS,
     warmupS,
+    processWarmupS,
     storage: storage.label,
     limits: flags.limits,
     usageRecords,
