@@ -56,3 +56,28 @@ describe('SQLite usage journal: rows an older version left in the log', () => {
     expect(all?.cost).toBeCloseTo(rollupBatch([finished])[0]?.cost ?? Number.NaN, 12);
   });
 });
+
+describe('SQLite usage journal: a read of the log', () => {
+  it('sees every record committed before it began, while earlier-started requests end meanwhile', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-pending-'));
+    storage = await openSqliteStorage(join(dir, 'usage.db'));
+    const journal = storage.openUsageJournal?.('boot');
+    if (!journal) throw new Error('SQLite has a usage journal');
+    const pad = (i: number) => String(i).padStart(3, '0');
+    // 250 answered requests wait to be moved into the log (entries sort by when a request began).
+    await Promise.all(
+      Array.from({ length: 250 }, (_, i) =>
+        journal.append(`b${pad(i)}`, record(i, { requestId: `before-${i}` })),
+      ),
+    );
+    const reading = storage.usage.list({ limit: 1_000 });
+    // While the read moves them, 200 requests that began earlier (long streams) end.
+    const ending = Array.from({ length: 200 }, (_, i) =>
+      journal.append(`a${pad(i)}`, record(i, { requestId: `late-${i}` })),
+    );
+    const seen = new Set((await reading).records.map((r) => r.requestId));
+    await Promise.all(ending);
+    const missing = Array.from({ length: 250 }, (_, i) => `before-${i}`).filter((id) => !seen.has(id));
+    expect(missing).toEqual([]);
+  });
+});

@@ -12,6 +12,8 @@ import { prepareRollupAdd } from './sqlite-rollup-add.js';
 
 /** Rows moved per transaction: a few ms of the event loop, which `settle` yields between. */
 const MOVE_CHUNK = 100;
+/** Rows a move takes beyond those there when it began (requests that began before the newest). */
+const EARLIER_ENDING_MAX = 5_000;
 
 /** The record columns of a usage row, in toRow's order (the order of every statement's values). */
 const RECORD_COLUMNS: readonly string[] = Object.keys(toRow(blankUsageRecord('', '', 0)));
@@ -39,8 +41,8 @@ export interface SqlitePendingUsage {
   append(entry: string, boot: string, record: UsageRecord): void;
   /**
    * Moves the final rows into `usage_records`, a chunk per transaction, letting other work run
-   * between chunks: every row there when it began, and rows that arrive meanwhile up to one
-   * chunk more. With `fold`, a row moved is folded into the rollups in its chunk's
+   * between chunks: every row there when it began, and rows that arrive meanwhile with an entry
+   * no later than the newest of those (requests that began before it and end meanwhile). With `fold`, a row moved is folded into the rollups in its chunk's
    * transaction (written rolled up); else the journal's fold takes it later. Resolves to how
    * many rows it folded.
    */
@@ -75,12 +77,14 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
   const interrupt = [interruptIn('usage_pending'), interruptIn('usage_records')];
 
   // The move: each final row goes into usage_records as the journal wrote it there before.
+  // Up to an entry: rows that arrive during a move with a later entry wait for the next one.
   const finals = raw
     .prepare(
-      `select ${names.join(', ')} from usage_pending where open = 0 order by entry limit ${MOVE_CHUNK}`,
+      `select ${names.join(', ')} from usage_pending where open = 0 and entry <= ? order by entry limit ${MOVE_CHUNK}`,
     )
     .raw(true);
   const removeMoved = raw.prepare('delete from usage_pending where open = 0 and entry <= ?');
+  const newestFinal = raw.prepare('select max(entry) from usage_pending where open = 0').pluck();
   const countFinals = raw.prepare('select count(*) from usage_pending where open = 0').pluck();
   /** Its values, then rolled_up: 1 when the move folds it (its chunk adds it to the rollups). */
   const insertRecord = raw.prepare(
@@ -132,8 +136,8 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
     }
   };
   /** One chunk: resolves to the rows it read and how many of them it folded. */
-  const moveChunk = raw.transaction((fold: boolean): [read: number, folded: number] => {
-    const rows = finals.all() as unknown[][];
+  const moveChunk = raw.transaction((until: string, fold: boolean): [read: number, folded: number] => {
+    const rows = finals.all(until) as unknown[][];
     const folded: RollupInput[] = [];
     for (const values of rows) if (moveOne(values, fold)) folded.push(foldInput(values));
     if (folded.length > 0) for (const delta of rollupBatch(folded)) addRollup(delta);
@@ -156,15 +160,25 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
       upsertFinal.run(...params(entry, boot, record));
     },
     async settle(fold = false) {
+      // Every row there when it began, up to the newest entry then. Rows keep arriving between
+      // chunks, and under a sustained load of more than a chunk per turn a move that took them all
+      // would never end; but entries sort by when their request began, so a request that began
+      // earlier and ends meanwhile (a long stream) may sort before rows that were waiting: it is
+      // moved too, before them. Only requests already running when the move began can do that.
+      const until = newestFinal.get() as string | null;
       let total = 0;
-      // What was there when it began, and a chunk more: rows keep arriving between chunks, and
-      // under a sustained load of more than a chunk per turn the move would never end.
-      let budget = (countFinals.get() as number) + MOVE_CHUNK;
-      for (; budget > 0; budget -= MOVE_CHUNK) {
+      if (until === null) return total;
+      // Bounded all the same, should the wall clock step back (new requests' entries sorting
+      // before the newest one): what was there, and up to 5 000 rows more.
+      for (
+        let budget = (countFinals.get() as number) + EARLIER_ENDING_MAX;
+        budget > 0;
+        budget -= MOVE_CHUNK
+      ) {
         // Immediate: the write lock first, waited for (busy_timeout) while another process holds
         // it. A deferred transaction reads first, and then fails at once (SQLITE_BUSY) when it
         // upgrades to a write while another process (a gateway, the CLI) is writing the file.
-        const [read, folded] = moveChunk.immediate(fold);
+        const [read, folded] = moveChunk.immediate(until, fold);
         total += folded;
         if (read < MOVE_CHUNK) return total;
         // Requests whose I/O is ready run before the next chunk (setImmediate: after I/O callbacks).
