@@ -81,3 +81,21 @@ describe('SQLite usage journal: a read of the log', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('SQLite usage journal: a key’s last use', () => {
+  it('counts a request still in flight (a long stream), as its provisional row did in the log', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-pending-'));
+    storage = await openSqliteStorage(join(dir, 'usage.db'));
+    const journal = storage.openUsageJournal?.('boot');
+    if (!journal) throw new Error('SQLite has a usage journal');
+    await journal.append('e-1', record(1, { keyId: 'key-a' }));
+    // The key's next request is streaming: only its provisional row exists.
+    await journal.open('e-3', record(3, { keyId: 'key-a', status: 0, usage: null, cost: null }));
+    await journal.open('e-4', record(4, { keyId: 'key-new', status: 0, usage: null, cost: null }));
+    const last = await storage.usage.lastUsedByKey(['key-a', 'key-new', 'key-unused']);
+    expect(Object.fromEntries(last)).toEqual({
+      'key-a': record(3).startedAt,
+      'key-new': record(4).startedAt,
+    });
+  });
+});

@@ -48,6 +48,12 @@ export interface SqlitePendingUsage {
    */
   settle(fold?: boolean): Promise<number>;
   /**
+   * When each of these keys' newest request still in flight began (its provisional row, which
+   * stays here until its final record moves): a key's last use counts it, as it did while the
+   * journal wrote provisional rows into the log.
+   */
+  lastOpenByKey(keyIds: readonly string[]): Map<string, number>;
+  /**
    * Provisional rows of every boot but this one become `interrupted` records, here and in
    * `usage_records` (where older versions wrote them); returns how many.
    */
@@ -109,6 +115,12 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
     `update usage_records set ${RECORD_COLUMNS.map((c) => `${c} = ?`).join(', ')} where seq = ?`,
   );
   const addRollup = prepareRollupAdd(raw);
+  const lastOpen = raw
+    .prepare(
+      `select key_id, max(started_at) from usage_pending
+         where open = 1 and key_id in (select value from json_each(?)) group by key_id`,
+    )
+    .raw(true);
 
   const correct = (values: readonly unknown[]) => {
     const entry = values[RECORD_COLUMNS.length];
@@ -185,6 +197,10 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       return total;
+    },
+    lastOpenByKey(keyIds) {
+      const rows = lastOpen.all(JSON.stringify(keyIds)) as [string, number][];
+      return new Map(rows.map(([key, at]) => [key, Number(at)]));
     },
     interruptOthers(boot) {
       return interrupt.reduce((n, statement) => n + statement.run(boot).changes, 0);

@@ -69,6 +69,13 @@ function readingSettled(usage: UsageStore, pending: SqlitePendingUsage): UsageSt
       return read(...args);
     };
   }
+  const settled = wrapped.lastUsedByKey as UsageStore['lastUsedByKey'];
+  // A request in flight is a use too: its provisional row waits in usage_pending until it ends.
+  wrapped.lastUsedByKey = async (keyIds: readonly string[]) => {
+    const last = await settled(keyIds);
+    for (const [key, at] of pending.lastOpenByKey(keyIds)) last.set(key, Math.max(at, last.get(key) ?? at));
+    return last;
+  };
   return wrapped as UsageStore;
 }
 
