@@ -61,7 +61,8 @@ export function toRow(record: UsageRecord): Insertable<UsageRecordsTable> {
  * for a record from a producer that sets none: the old request id + start identity holds).
  */
 export function toBatchedRow(record: UsageRecord): Insertable<UsageRecordsTable> {
-  return { ...toRow(record), entry: record.entry ?? null };
+  // Added to toRow's fresh object, not spread into a new one (see journalRow).
+  return Object.assign(toRow(record), { entry: record.entry ?? null });
 }
 
 export function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
