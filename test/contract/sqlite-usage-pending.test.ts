@@ -57,12 +57,19 @@ describe('SQLite usage journal: rows an older version left in the log', () => {
   });
 });
 
+/** A new SQLite file's usage log and its journal (boot `boot`). */
+async function freshJournal() {
+  dir = mkdtempSync(join(tmpdir(), 'switchboard-pending-'));
+  const opened = await openSqliteStorage(join(dir, 'usage.db'));
+  storage = opened;
+  const journal = opened.openUsageJournal?.('boot');
+  if (!journal) throw new Error('SQLite has a usage journal');
+  return { usage: opened.usage, journal };
+}
+
 describe('SQLite usage journal: a read of the log', () => {
   it('sees every record committed before it began, while earlier-started requests end meanwhile', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-pending-'));
-    storage = await openSqliteStorage(join(dir, 'usage.db'));
-    const journal = storage.openUsageJournal?.('boot');
-    if (!journal) throw new Error('SQLite has a usage journal');
+    const { usage, journal } = await freshJournal();
     const pad = (i: number) => String(i).padStart(3, '0');
     // 250 answered requests wait to be moved into the log (entries sort by when a request began).
     await Promise.all(
@@ -70,7 +77,7 @@ describe('SQLite usage journal: a read of the log', () => {
         journal.append(`b${pad(i)}`, record(i, { requestId: `before-${i}` })),
       ),
     );
-    const reading = storage.usage.list({ limit: 1_000 });
+    const reading = usage.list({ limit: 1_000 });
     // While the read moves them, 200 requests that began earlier (long streams) end.
     const ending = Array.from({ length: 200 }, (_, i) =>
       journal.append(`a${pad(i)}`, record(i, { requestId: `late-${i}` })),
@@ -84,15 +91,12 @@ describe('SQLite usage journal: a read of the log', () => {
 
 describe('SQLite usage journal: a key’s last use', () => {
   it('counts a request still in flight (a long stream), as its provisional row did in the log', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-pending-'));
-    storage = await openSqliteStorage(join(dir, 'usage.db'));
-    const journal = storage.openUsageJournal?.('boot');
-    if (!journal) throw new Error('SQLite has a usage journal');
+    const { usage, journal } = await freshJournal();
     await journal.append('e-1', record(1, { keyId: 'key-a' }));
     // The key's next request is streaming: only its provisional row exists.
     await journal.open('e-3', record(3, { keyId: 'key-a', status: 0, usage: null, cost: null }));
     await journal.open('e-4', record(4, { keyId: 'key-new', status: 0, usage: null, cost: null }));
-    const last = await storage.usage.lastUsedByKey(['key-a', 'key-new', 'key-unused']);
+    const last = await usage.lastUsedByKey(['key-a', 'key-new', 'key-unused']);
     expect(Object.fromEntries(last)).toEqual({
       'key-a': record(3).startedAt,
       'key-new': record(4).startedAt,
