@@ -63,7 +63,12 @@ describe.skipIf(!server)('postgres stored responses: a prune and a delete of one
         (n) => ({ ok: true as const, n }),
         (err: unknown) => ({ ok: false as const, err: String(err) }),
       );
-      await waitUntilBlockedBy(watcher, pid);
+      await Promise.race([
+        waitUntilBlockedBy(watcher, pid),
+        pruning.then((result) => {
+          throw new Error(`the prune ended without waiting for the row: ${JSON.stringify(result)}`);
+        }),
+      ]);
       // ...then the entry's parts. The prune must not hold them yet.
       const parts = await other
         .query('delete from stored_response_chunks where owner = $1 and id = $2', ['alice', 'resp_expiring'])
@@ -86,9 +91,11 @@ describe.skipIf(!server)('postgres stored responses: a prune and a delete of one
   });
 });
 
-/** Resolves once some other backend waits for a lock that backend `pid` holds. */
+/** Resolves once some other backend waits for a lock that backend `pid` holds (10 s at most). */
 async function waitUntilBlockedBy(client: pg.Client, pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`nothing waited for backend ${pid} within 10 s`);
     const { rows } = await client.query(
       'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
       [pid],

@@ -38,7 +38,20 @@ describe('npm run bench (smoke)', () => {
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'CONFIG', 'PORT', 'HOST']) delete env[name];
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--no-build', '--duration', '1', '--warmup', '0', '--process-warmup', '1', '--out', out],
+      [
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--no-build',
+        '--duration',
+        '1',
+        '--warmup',
+        '0',
+        '--process-warmup',
+        '1',
+        '--out',
+        out,
+      ],
       { cwd: ROOT, env, encoding: 'utf8', timeout: 150_000 },
     );
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);

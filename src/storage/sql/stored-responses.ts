@@ -160,7 +160,10 @@ export function sqlResponseStore<T>(database: Kysely<T>, dialect: SqlDialect): R
         ...(dialect.name === 'postgres'
           ? [
               db
-                .selectFrom(expired.select(sql.lit(1).as('one')).forUpdate().as('locked'))
+                // In key order, so that two instances pruning at once take them in one order.
+                .selectFrom(
+                  expired.select(sql.lit(1).as('one')).orderBy(['owner', 'id']).forUpdate().as('locked'),
+                )
                 .select((eb) => eb.fn.countAll().as('rows'))
                 .compile(),
             ]

@@ -42,7 +42,9 @@ export interface SqlitePendingUsage {
   /**
    * Moves the final rows into `usage_records`, a chunk per transaction, letting other work run
    * between chunks: every row there when it began, and rows that arrive meanwhile with an entry
-   * no later than the newest of those (requests that began before it and end meanwhile). With `fold`, a row moved is folded into the rollups in its chunk's
+   * no later than the newest of those (requests that began before it and end meanwhile), up to
+   * 5 000 of them: should the wall clock step back, new rows sort first and a read may miss some
+   * that waited, until the next move. With `fold`, a row moved is folded into the rollups in its chunk's
    * transaction (written rolled up); else the journal's fold takes it later. Resolves to how
    * many rows it folded.
    */
