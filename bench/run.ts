@@ -247,16 +247,22 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   );
   if (processWarmupS > 0) {
     for (const side of sides) {
-      process.stdout.write(`  process warm-up  ${side}\n`);
+      process.stdout.write(`  process warm-up  ${side.padEnd(8)} `);
+      let answered = 0;
+      let failed = 0;
       for (const stream of [false, true]) {
-        await runLoad({
+        const warm = await runLoad({
           url: url(side, 0),
           headers: { 'content-type': 'application/json', authorization: `Bearer ${targets[side].key}` },
           body: body(stream),
           connections: 8,
           durationS: processWarmupS / 2,
         });
+        answered += warm.ok;
+        failed += warm.non2xx + warm.errors + warm.timeouts;
       }
+      // Said, not fatal: the measured runs report their own failures in the table.
+      process.stdout.write(`${answered} answered${failed > 0 ? `, ${failed} FAILED` : ''}\n`);
     }
   }
   const pids = {
