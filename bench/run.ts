@@ -232,6 +232,10 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     gateway: { base: gatewayUrl, key },
   };
   const sides = bare ? (['direct', 'bare', 'gateway'] as const) : (['direct', 'gateway'] as const);
+  const headersOf = (side: keyof typeof targets) => ({
+    'content-type': 'application/json',
+    authorization: `Bearer ${targets[side].key}`,
+  });
   // Direct and bare name the delay in the path; the gateway, by the model of the delayed channel.
   const url = (side: keyof typeof targets, delayMs: number) =>
     `${targets[side].base}${side !== 'gateway' && delayMs > 0 ? `/delay-${delayMs}` : ''}/v1/chat/completions`;
@@ -253,7 +257,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
       for (const stream of [false, true]) {
         const warm = await runLoad({
           url: url(side, 0),
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${targets[side].key}` },
+          headers: headersOf(side),
           body: body(stream),
           connections: 8,
           durationS: processWarmupS / 2,
@@ -278,7 +282,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     for (const side of sides) {
       const load: LoadOptions = {
         url: url(side, scenario.upstreamDelayMs),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${targets[side].key}` },
+        headers: headersOf(side),
         body: body(scenario.stream, scenario.upstreamDelayMs > 0 ? SLOW_MODEL : 'bench-model'),
         connections: scenario.connections,
         durationS,

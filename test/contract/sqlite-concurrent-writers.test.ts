@@ -18,6 +18,13 @@ function runWriter(file: string, label: string): Promise<number | null> {
   return new Promise((resolve) => child.on('exit', resolve));
 }
 
+/** A SQLite file in `dir`, migrated before any writer starts, as a deployment runs `migrate` once. */
+async function migratedFile(dir: string): Promise<string> {
+  const file = join(dir, 'usage.db');
+  await (await openSqliteStorage(file)).close();
+  return file;
+}
+
 /**
  * Two processes (two gateways) writing usage into one SQLite file at the same time: every
  * batch upserts the same hourly rows, and the rollups still count every record of both.
@@ -27,9 +34,7 @@ describe('two processes writing rollups into one SQLite file at once', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loses no count', async () => {
-    const file = join(dir, 'usage.db');
-    // Migrated before the writers start, as a deployment runs `migrate` once.
-    await (await openSqliteStorage(file)).close();
+    const file = await migratedFile(dir);
     const codes = await Promise.all([runWriter(file, 'a'), runWriter(file, 'b')]);
     expect(codes).toEqual([0, 0]);
     const storage = await openSqliteStorage(file);
@@ -66,8 +71,7 @@ describe("a second process reading the log while a gateway appends to the file's
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('never fails a read, and the log ends with every record once', async () => {
-    const file = join(dir, 'usage.db');
-    await (await openSqliteStorage(file)).close();
+    const file = await migratedFile(dir);
     const reader = await openSqliteStorage(file);
     try {
       const child = spawn(process.execPath, ['--import', TSX, APPENDER, file, '600'], {

@@ -92,8 +92,8 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
     )
     .raw(true);
   const removeMoved = raw.prepare('delete from usage_pending where open = 0 and entry <= ?');
-  const newestFinal = raw.prepare('select max(entry) from usage_pending where open = 0').pluck();
-  const countFinals = raw.prepare('select count(*) from usage_pending where open = 0').pluck();
+  /** What a move begins with, in one scan: the newest final entry, and how many final rows. */
+  const finalsNow = raw.prepare('select max(entry), count(*) from usage_pending where open = 0').raw(true);
   /** Its values, then rolled_up: 1 when the move folds it (its chunk adds it to the rollups). */
   const insertRecord = raw.prepare(
     `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, ?)`,
@@ -179,16 +179,12 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
       // would never end; but entries sort by when their request began, so a request that began
       // earlier and ends meanwhile (a long stream) may sort before rows that were waiting: it is
       // moved too, before them. Only requests already running when the move began can do that.
-      const until = newestFinal.get() as string | null;
+      const [until, waiting] = finalsNow.get() as [string | null, number];
       let total = 0;
       if (until === null) return total;
       // Bounded all the same, should the wall clock step back (new requests' entries sorting
       // before the newest one): what was there, and up to 5 000 rows more.
-      for (
-        let budget = (countFinals.get() as number) + EARLIER_ENDING_MAX;
-        budget > 0;
-        budget -= MOVE_CHUNK
-      ) {
+      for (let budget = waiting + EARLIER_ENDING_MAX; budget > 0; budget -= MOVE_CHUNK) {
         // Immediate: the write lock first, waited for (busy_timeout) while another process holds
         // it. A deferred transaction reads first, and then fails at once (SQLITE_BUSY) when it
         // upgrades to a write while another process (a gateway, the CLI) is writing the file.
