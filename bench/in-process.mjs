@@ -9,6 +9,7 @@ import { Session } from 'node:inspector/promises';
 //   node --cpu-prof --cpu-prof-dir=bench/results/profiles bench/in-process.mjs . stream
 //   ALLOC_PROFILE=out.heapprofile node bench/in-process.mjs . stream   # where the bytes are allocated
 //   BENCH_DATABASE_URL=sqlite:/tmp/bench.db node bench/in-process.mjs . nonstream   # a database file
+//   BENCH_LIMITS=1 node bench/in-process.mjs . nonstream   # every key limited: reserve and settle
 //
 // <checkout> is a Switchboard directory with a fresh dist/ (`npx tsc -p tsconfig.build.json`).
 // It uses only exports that the pipeline refactor kept (settings, bootstrap, client keys), so
@@ -78,6 +79,11 @@ const settings = resolveSettings({
   file: {
     path: 'bench.yaml',
     text: JSON.stringify({
+      // BENCH_LIMITS=1: every key limited (rpm, tpm, concurrency, budget) at limits the run never
+      // reaches, so each request reserves (its prompt counted for tpm and budget) and settles.
+      ...(process.env.BENCH_LIMITS
+        ? { limits: { keys: { rpm: 1e8, tpm: 1e12, concurrent: 100_000, budget: 1e9 } } }
+        : {}),
       channels: [
         {
           name: 'bench',

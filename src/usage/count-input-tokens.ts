@@ -30,5 +30,5 @@ export async function countInputTokens(request: ChatRequest, counter: TokenCount
   }
   for (const tool of request.tools)
     text.push(tool.name, tool.description ?? '', JSON.stringify(tool.parameters));
-  return total + counter.count(text.join('\n'), request.model).tokens;
+  return total + counter.countParts(text, request.model).tokens;
 }

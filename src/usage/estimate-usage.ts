@@ -22,9 +22,13 @@ const SKIPPED_KEYS = new Set([
   'thoughtSignature',
 ]);
 
-/** The text a request sends the model: message contents, prompt or input, tool definitions. */
-export function promptText(json: JsonObject | null): { text: string; messages: number } {
-  if (!json) return { text: '', messages: 0 };
+/**
+ * The texts a request sends the model: message contents, prompt or input, tool definitions, each
+ * string apart. They are counted one by one, as providers count each message, so the counter can
+ * remember each (a system prompt, a conversation's history, resent with every request).
+ */
+export function promptParts(json: JsonObject | null): { parts: string[]; messages: number } {
+  if (!json) return { parts: [], messages: 0 };
   const parts: string[] = [];
   let messages = 0;
   if (Array.isArray(json.messages)) {
@@ -45,7 +49,7 @@ export function promptText(json: JsonObject | null): { text: string; messages: n
   if (json.prompt !== undefined) collectText(json.prompt, parts);
   if (json.input !== undefined) collectText(json.input, parts);
   if (Array.isArray(json.tools)) parts.push(JSON.stringify(json.tools));
-  return { text: parts.join('\n'), messages };
+  return { parts, messages };
 }
 
 /** Every string value under a message (content parts, tool-call arguments, names). */
@@ -66,9 +70,9 @@ export function estimatePromptTokens(
   model: string | null,
   load = true,
 ): TokenCount {
-  const { text, messages } = promptText(json);
-  if (!text && messages === 0) return { tokens: 0, method: 'tokenizer' };
-  const counted = counter.count(text, model, load);
+  const { parts, messages } = promptParts(json);
+  if (parts.length === 0 && messages === 0) return { tokens: 0, method: 'tokenizer' };
+  const counted = counter.countParts(parts, model, load);
   return {
     tokens: counted.tokens + messages * PER_MESSAGE_OVERHEAD + PER_REQUEST_OVERHEAD,
     method: counted.method,

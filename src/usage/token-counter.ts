@@ -17,6 +17,13 @@ export interface TokenCounter {
    * unless `load` is false: a count that is rough anyway, e.g. of a stream cut short).
    */
   count(text: string, model: string | null, load?: boolean): TokenCount;
+  /**
+   * Counts texts sent together (a request's messages, its tools), each apart, and sums them: a
+   * heuristic count of any makes the sum heuristic. The Node counter remembers the prompt texts
+   * it has counted, so what requests repeat (a system prompt, a conversation's history) is
+   * counted once.
+   */
+  countParts(parts: readonly string[], model: string | null, load?: boolean): TokenCount;
   /** Settles once the best method is ready; never rejects (a failed load leaves the heuristic). */
   ready(): Promise<void>;
 }
@@ -44,8 +51,25 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hang
 
 /** The counter for runtimes without a tokenizer: the heuristic, always ready. */
 export function createHeuristicTokenCounter(): TokenCounter {
-  return {
-    count: (text) => ({ tokens: text ? heuristicTokens(text) : 0, method: 'heuristic' }),
-    ready: () => Promise.resolve(),
+  const count = (text: string): TokenCount => ({
+    tokens: text ? heuristicTokens(text) : 0,
+    method: 'heuristic',
+  });
+  return { count, countParts: sumOfCounts(count), ready: () => Promise.resolve() };
+}
+
+/** `countParts` from `count`: each part counted apart, the method the least exact of them. */
+export function sumOfCounts(
+  count: (text: string, model: string | null, load?: boolean) => TokenCount,
+): TokenCounter['countParts'] {
+  return (parts, model, load) => {
+    let tokens = 0;
+    let method: CountMethod = 'tokenizer';
+    for (const part of parts) {
+      const counted = count(part, model, load);
+      tokens += counted.tokens;
+      if (counted.method === 'heuristic') method = 'heuristic';
+    }
+    return { tokens, method };
   };
 }

@@ -75,6 +75,25 @@ describe('token counter', () => {
     expect(estimatePromptTokens(counter, body, 'gpt-4o')).toEqual({ tokens: 2 + 4 + 3, method: 'tokenizer' });
   });
 
+  it('counts each message of a prompt apart, as providers do', async () => {
+    const counter = createGptTokenizerCounter();
+    await counter.ready();
+    const system = 'You answer questions about the railway timetable, briefly.';
+    const question = 'When does the last train to the coast leave on Sundays?';
+    const body = {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: [{ type: 'text', text: question }] },
+      ],
+    };
+    const each = counter.count(system, 'gpt-4o').tokens + counter.count(question, 'gpt-4o').tokens;
+    expect(estimatePromptTokens(counter, body, 'gpt-4o')).toEqual({
+      tokens: each + 2 * 4 + 3,
+      method: 'tokenizer',
+    });
+  });
+
   it('says it used the heuristic while the tokenizer is not loaded yet', () => {
     const counter = createGptTokenizerCounter();
     expect(counter.count('Hello world, friend', 'gpt-4o')).toEqual({ tokens: 5, method: 'heuristic' });

@@ -1,5 +1,6 @@
-import type { TokenCounter } from '../../usage/token-counter.js';
+import type { TokenCount, TokenCounter } from '../../usage/token-counter.js';
 import { heuristicTokens } from '../../usage/token-counter.js';
+import { type CountMemo, createCountMemo } from './token-count-memo.js';
 
 type Encode = (text: string) => number;
 
@@ -10,8 +11,19 @@ type Encode = (text: string) => number;
  * so per slice, well under 1% on prose) ...
  */
 export const TOKENIZER_SLICE_CHARS = 500;
-/** ... and texts longer than this are counted by the heuristic, which is linear and cheap. */
+/**
+ * ... and texts longer than this are counted by the heuristic, which is linear and cheap; so are
+ * the texts of one count beyond this many characters not counted before.
+ */
 export const TOKENIZER_MAX_CHARS = 262_144;
+
+/**
+ * Texts whose counts are remembered, per vocabulary (token-count-memo.ts): a digest and a number
+ * each, ~150 bytes, so ~3 MB at most for both.
+ */
+const REMEMBERED_TEXTS = 10_000;
+/** Texts shorter than this are tokenized every time. */
+const REMEMBERED_MIN_CHARS = 32;
 
 /** Models that use OpenAI's o200k vocabulary; everything else is approximated with cl100k. */
 const O200K_MODELS = /(^|\/)(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o1|o3|o4|chatgpt-4o|gpt-oss)/i;
@@ -20,11 +32,13 @@ const O200K_MODELS = /(^|\/)(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o1|o3|o4|chatgpt-4o|
  * gpt-tokenizer (pure JavaScript BPE), imported on first use: its vocabularies are ~4 MB of
  * code and ~60 MB of heap, so start-up and every request that needs no estimate (upstreams that
  * report usage, keys without token limits) never load them. Counts made before the load
- * finishes use the heuristic, and say so.
+ * finishes use the heuristic, and say so. A prompt's texts, once counted, are looked up after
+ * that (by digest), so the system prompt, tool definitions and history that requests repeat are
+ * tokenized once, not with every request.
  */
 export function createGptTokenizerCounter(): TokenCounter {
-  let o200k: Encode | null = null;
-  let cl100k: Encode | null = null;
+  let o200k: Vocabulary | null = null;
+  let cl100k: Vocabulary | null = null;
   let loading: Promise<void> | null = null;
   const load = (): Promise<void> => {
     loading ??= Promise.all([
@@ -32,28 +46,70 @@ export function createGptTokenizerCounter(): TokenCounter {
       import('gpt-tokenizer/encoding/cl100k_base'),
     ]).then(
       ([o, c]) => {
-        o200k = (text) => o.countTokens(text);
-        cl100k = (text) => c.countTokens(text);
+        o200k = vocabulary((text) => o.countTokens(text));
+        cl100k = vocabulary((text) => c.countTokens(text));
       },
       // A broken install leaves the heuristic in place rather than failing requests.
       () => {},
     );
     return loading;
   };
-  return {
-    count(text, model, mayLoad = true) {
+  /**
+   * `remember`: a prompt's texts are looked up and remembered; a completion's text (a single
+   * count) is new every time, and would only push prompts out of the memo.
+   */
+  const countTexts = (
+    parts: readonly string[],
+    model: string | null,
+    mayLoad: boolean,
+    remember: boolean,
+  ): TokenCount => {
+    const known = model && O200K_MODELS.test(model) ? o200k : cl100k;
+    let tokens = 0;
+    let heuristic = false;
+    /** Characters this call tokenizes (remembered texts cost a look-up, not a count). */
+    let fresh = 0;
+    for (const text of parts) {
       // Nothing to count is exact whichever method would have counted it.
-      if (!text) return { tokens: 0, method: 'tokenizer' };
-      const encode = model && O200K_MODELS.test(model) ? o200k : cl100k;
-      if (encode && text.length <= TOKENIZER_MAX_CHARS)
-        return { tokens: sliced(encode, text), method: 'tokenizer' };
+      if (!text) continue;
+      if (known && text.length <= TOKENIZER_MAX_CHARS) {
+        const key = remember ? known.memo.keyOf(text) : null;
+        const remembered = key === null ? undefined : known.memo.get(key);
+        if (remembered !== undefined) {
+          tokens += remembered;
+          continue;
+        }
+        if (fresh + text.length <= TOKENIZER_MAX_CHARS) {
+          const counted = sliced(known.encode, text);
+          fresh += text.length;
+          if (key !== null) known.memo.set(key, counted);
+          tokens += counted;
+          continue;
+        }
+      }
       // The load holds the event loop (and every stream in flight) for 150-300 ms while the
       // vocabularies compile and build their tables: worth it for a count meant to be exact.
-      if (mayLoad) void load();
-      return { tokens: heuristicTokens(text), method: 'heuristic' };
-    },
+      if (!known && mayLoad) void load();
+      tokens += heuristicTokens(text);
+      heuristic = true;
+    }
+    return { tokens, method: heuristic ? 'heuristic' : 'tokenizer' };
+  };
+  return {
+    count: (text, model, mayLoad = true) => countTexts([text], model, mayLoad, false),
+    countParts: (parts, model, mayLoad = true) => countTexts(parts, model, mayLoad, true),
     ready: load,
   };
+}
+
+/** A loaded vocabulary: its tokenizer, and the counts of the texts it has counted. */
+interface Vocabulary {
+  readonly encode: Encode;
+  readonly memo: CountMemo;
+}
+
+function vocabulary(encode: Encode): Vocabulary {
+  return { encode, memo: createCountMemo({ maxEntries: REMEMBERED_TEXTS, minChars: REMEMBERED_MIN_CHARS }) };
 }
 
 function sliced(encode: Encode, text: string): number {
