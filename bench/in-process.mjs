@@ -10,6 +10,7 @@ import { Session } from 'node:inspector/promises';
 //   ALLOC_PROFILE=out.heapprofile node bench/in-process.mjs . stream   # where the bytes are allocated
 //   BENCH_DATABASE_URL=sqlite:/tmp/bench.db node bench/in-process.mjs . nonstream   # a database file
 //   BENCH_LIMITS=1 node bench/in-process.mjs . nonstream   # every key limited: reserve and settle
+//   BENCH_UPSTREAM_DELAY_MS=50 node bench/in-process.mjs . nonstream 20000 128   # a slow upstream
 //
 // <checkout> is a Switchboard directory with a fresh dist/ (`npx tsc -p tsconfig.build.json`).
 // It uses only exports that the pipeline refactor kept (settings, bootstrap, client keys), so
@@ -59,7 +60,9 @@ for (let i = 0; i < 20; i++) {
 chunks.push(event([{ index: 0, delta: {}, finish_reason: 'stop' }]), event([], { usage }));
 chunks.push(new TextEncoder().encode('data: [DONE]\n\n'));
 
+const upstreamDelayMs = Number(process.env.BENCH_UPSTREAM_DELAY_MS ?? 0);
 const upstream = async (_url, init) => {
+  if (upstreamDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, upstreamDelayMs));
   const streamed = typeof init.body === 'string' ? init.body.includes('"stream":true') : mode === 'stream';
   if (!streamed) return new Response(completion, { headers: { 'content-type': 'application/json' } });
   let i = 0;
