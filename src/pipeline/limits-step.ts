@@ -29,7 +29,7 @@ export async function reserveLimits(
   let tokens = 0;
   let cost = 0;
   if (metered) {
-    const prompt = estimatePromptTokens(acc.estimator, json, model).tokens;
+    const prompt = estimatePromptTokens(acc.estimator, json, model, true, principal.userId).tokens;
     const output = maxOutputTokens(json) ?? acc.limits.default_output_reserve;
     tokens = prompt + output;
     const price = model ? acc.prices.lookup(model) : null;

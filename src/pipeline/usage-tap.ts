@@ -214,6 +214,7 @@ function count(
       counted?.completionText ?? '',
       model,
       !partial,
+      record.userId ?? undefined,
     );
     record.usage = estimate.usage;
     record.countSource = partial

@@ -10,7 +10,12 @@ const IMAGE_TOKENS = 1_600;
  * since counting is all this route does. Providers' own tokenizers differ (Claude's counts run
  * higher on code), so this is an estimate close enough for context budgeting, not a bill.
  */
-export async function countInputTokens(request: ChatRequest, counter: TokenCounter): Promise<number> {
+export async function countInputTokens(
+  request: ChatRequest,
+  counter: TokenCounter,
+  /** Whose request it is (the user id): the counter remembers texts per scope. */
+  scope: string,
+): Promise<number> {
   await counter.ready();
   let total = 0;
   const text: string[] = request.system.map((p) => p.text);
@@ -30,5 +35,5 @@ export async function countInputTokens(request: ChatRequest, counter: TokenCount
   }
   for (const tool of request.tools)
     text.push(tool.name, tool.description ?? '', JSON.stringify(tool.parameters));
-  return total + counter.countParts(text, request.model).tokens;
+  return total + counter.countParts(text, request.model, true, scope).tokens;
 }

@@ -69,10 +69,12 @@ export function estimatePromptTokens(
   json: JsonObject | null,
   model: string | null,
   load = true,
+  /** Whose prompt it is (the user id): the counter remembers texts per scope. */
+  scope?: string,
 ): TokenCount {
   const { parts, messages } = promptParts(json);
-  if (parts.length === 0 && messages === 0) return { tokens: 0, method: 'tokenizer' };
-  const counted = counter.countParts(parts, model, load);
+  if (messages === 0 && parts.every((part) => part === '')) return { tokens: 0, method: 'tokenizer' };
+  const counted = counter.countParts(parts, model, load, scope);
   return {
     tokens: counted.tokens + messages * PER_MESSAGE_OVERHEAD + PER_REQUEST_OVERHEAD,
     method: counted.method,
@@ -90,8 +92,10 @@ export function estimateUsage(
   completionText: string,
   model: string | null,
   load = true,
+  /** Whose request it is (the user id): see estimatePromptTokens. */
+  scope?: string,
 ): { usage: TokenUsage; method: CountMethod } {
-  const prompt = estimatePromptTokens(counter, json, model, load);
+  const prompt = estimatePromptTokens(counter, json, model, load, scope);
   const completion = counter.count(completionText, model, load);
   return {
     usage: {

@@ -20,10 +20,11 @@ export interface TokenCounter {
   /**
    * Counts texts sent together (a request's messages, its tools), each apart, and sums them: a
    * heuristic count of any makes the sum heuristic. The Node counter remembers the prompt texts
-   * it has counted, so what requests repeat (a system prompt, a conversation's history) is
-   * counted once.
+   * it has counted, per `scope` (the user whose request it is), so what a user's requests repeat
+   * (a system prompt, a conversation's history) is counted once, and how fast a count comes
+   * back says nothing about what another user sent. Without a scope nothing is remembered.
    */
-  countParts(parts: readonly string[], model: string | null, load?: boolean): TokenCount;
+  countParts(parts: readonly string[], model: string | null, load?: boolean, scope?: string): TokenCount;
   /** Settles once the best method is ready; never rejects (a failed load leaves the heuristic). */
   ready(): Promise<void>;
 }
@@ -35,6 +36,11 @@ export interface TokenCounter {
  * code and long numbers run higher.
  */
 export function heuristicTokens(text: string): number {
+  return Math.ceil(heuristicUnits(text));
+}
+
+/** The heuristic's count before rounding: texts counted together are summed, then rounded once. */
+export function heuristicUnits(text: string): number {
   let ascii = 0;
   let cjk = 0;
   let other = 0;
@@ -44,32 +50,20 @@ export function heuristicTokens(text: string): number {
     else if (CJK.test(char)) cjk++;
     else other++;
   }
-  return Math.ceil(ascii / 4 + cjk + other / 2);
+  return ascii / 4 + cjk + other / 2;
 }
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 /** The counter for runtimes without a tokenizer: the heuristic, always ready. */
 export function createHeuristicTokenCounter(): TokenCounter {
-  const count = (text: string): TokenCount => ({
-    tokens: text ? heuristicTokens(text) : 0,
-    method: 'heuristic',
-  });
-  return { count, countParts: sumOfCounts(count), ready: () => Promise.resolve() };
-}
-
-/** `countParts` from `count`: each part counted apart, the method the least exact of them. */
-export function sumOfCounts(
-  count: (text: string, model: string | null, load?: boolean) => TokenCount,
-): TokenCounter['countParts'] {
-  return (parts, model, load) => {
-    let tokens = 0;
-    let method: CountMethod = 'tokenizer';
-    for (const part of parts) {
-      const counted = count(part, model, load);
-      tokens += counted.tokens;
-      if (counted.method === 'heuristic') method = 'heuristic';
-    }
-    return { tokens, method };
+  return {
+    count: (text) => ({ tokens: text ? heuristicTokens(text) : 0, method: 'heuristic' }),
+    countParts(parts) {
+      let units = 0;
+      for (const part of parts) units += heuristicUnits(part);
+      return { tokens: Math.ceil(units), method: 'heuristic' };
+    },
+    ready: () => Promise.resolve(),
   };
 }

@@ -1,22 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { buildUsageRecord, type UsageEvent } from '../../src/pipeline/usage-tap.js';
-import {
-  createHeuristicTokenCounter,
-  sumOfCounts,
-  type TokenCounter,
-} from '../../src/usage/token-counter.js';
+import { createHeuristicTokenCounter, type TokenCounter } from '../../src/usage/token-counter.js';
 
 /** A counter whose tokenizer is not loaded yet: it counts with the heuristic and notes loads. */
 function coldCounter(): TokenCounter & { loads: number } {
   const heuristic = createHeuristicTokenCounter();
-  const count = (text: string, model: string | null, load = true) => {
-    if (load) counter.loads++;
-    return heuristic.count(text, model);
-  };
   const counter = {
     loads: 0,
-    count,
-    countParts: sumOfCounts(count),
+    count(text: string, model: string | null, load = true) {
+      if (load) counter.loads++;
+      return heuristic.count(text, model);
+    },
+    countParts(parts: readonly string[], model: string | null, load = true) {
+      if (load) counter.loads++;
+      return heuristic.countParts(parts, model);
+    },
     ready: () => Promise.resolve(),
   };
   return counter;

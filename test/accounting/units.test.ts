@@ -18,7 +18,7 @@ import { computeCost } from '../../src/usage/cost.js';
 import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
 import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
 import { createPriceTable } from '../../src/usage/prices.js';
-import { heuristicTokens } from '../../src/usage/token-counter.js';
+import { createHeuristicTokenCounter, heuristicTokens } from '../../src/usage/token-counter.js';
 import { createUsageWriter } from '../../src/usage/usage-writer.js';
 
 describe('price table and cost', () => {
@@ -92,6 +92,20 @@ describe('token counter', () => {
       tokens: each + 2 * 4 + 3,
       method: 'tokenizer',
     });
+  });
+
+  it('an empty prompt counts nothing', async () => {
+    const counter = createGptTokenizerCounter();
+    await counter.ready();
+    expect(estimatePromptTokens(counter, { model: 'gpt-4o', prompt: '' }, 'gpt-4o').tokens).toBe(0);
+    expect(estimatePromptTokens(counter, { model: 'gpt-4o', input: ['', ''] }, 'gpt-4o').tokens).toBe(0);
+  });
+
+  it('the heuristic counter sums the parts before it rounds, and always says heuristic', () => {
+    const counter = createHeuristicTokenCounter();
+    // Four one-letter texts are four ASCII characters: one token, not four.
+    expect(counter.countParts(['a', 'b', 'c', 'd'], 'gpt-4o')).toEqual({ tokens: 1, method: 'heuristic' });
+    expect(counter.countParts([], 'gpt-4o')).toEqual({ tokens: 0, method: 'heuristic' });
   });
 
   it('says it used the heuristic while the tokenizer is not loaded yet', () => {

@@ -63,7 +63,7 @@ export function anthropicCountTokensFrontDoor(wire: FrontDoorWire): FrontDoor {
     operation: 'chat',
     metered: false,
     errors: anthropicErrors(wire),
-    async decode({ c, tokenCounter }) {
+    async decode({ c, principal, tokenCounter }) {
       const json = parseJsonObject(await readBodyText(c));
       const model = checkBody(json);
       return {
@@ -80,7 +80,11 @@ export function anthropicCountTokensFrontDoor(wire: FrontDoorWire): FrontDoor {
         },
         local: async () =>
           Response.json({
-            input_tokens: await countInputTokens(wire.client.decodeRequest(json), tokenCounter),
+            input_tokens: await countInputTokens(
+              wire.client.decodeRequest(json),
+              tokenCounter,
+              principal.userId,
+            ),
           }),
       };
     },

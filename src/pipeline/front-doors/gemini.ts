@@ -75,7 +75,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
     operation: 'chat',
     metered: false,
     errors,
-    async decode({ c, base, tokenCounter }) {
+    async decode({ c, base, principal, tokenCounter }) {
       const outer = parseJsonObject(await readBodyText(c));
       // Either the contents themselves or a whole `generateContentRequest`.
       const inner = isJsonObject(outer.generateContentRequest) ? outer.generateContentRequest : outer;
@@ -94,7 +94,11 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
         },
         local: async () =>
           Response.json({
-            totalTokens: await countInputTokens(wire.client.decodeRequest(json), tokenCounter),
+            totalTokens: await countInputTokens(
+              wire.client.decodeRequest(json),
+              tokenCounter,
+              principal.userId,
+            ),
           }),
       };
     },

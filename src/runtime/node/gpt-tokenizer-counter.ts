@@ -1,5 +1,5 @@
 import type { TokenCount, TokenCounter } from '../../usage/token-counter.js';
-import { heuristicTokens } from '../../usage/token-counter.js';
+import { heuristicUnits } from '../../usage/token-counter.js';
 import { type CountMemo, createCountMemo } from './token-count-memo.js';
 
 type Encode = (text: string) => number;
@@ -13,9 +13,15 @@ type Encode = (text: string) => number;
 export const TOKENIZER_SLICE_CHARS = 500;
 /**
  * ... and texts longer than this are counted by the heuristic, which is linear and cheap; so are
- * the texts of one count beyond this many characters not counted before.
+ * the texts of one count past this much tokenizing work (characters not remembered) ...
  */
 export const TOKENIZER_MAX_CHARS = 262_144;
+/**
+ * ... where each text tokenized counts as at least this many characters: a call to the tokenizer
+ * costs about what that many characters do, so a prompt of many tiny texts (a body of a million
+ * one-letter strings) stays as bounded as one long text.
+ */
+export const TOKENIZER_CALL_CHARS = 64;
 
 /**
  * Texts whose counts are remembered, per vocabulary (token-count-memo.ts): a digest and a number
@@ -54,34 +60,34 @@ export function createGptTokenizerCounter(): TokenCounter {
     );
     return loading;
   };
-  /**
-   * `remember`: a prompt's texts are looked up and remembered; a completion's text (a single
-   * count) is new every time, and would only push prompts out of the memo.
-   */
   const countTexts = (
     parts: readonly string[],
     model: string | null,
     mayLoad: boolean,
-    remember: boolean,
+    /** Whose texts these are; null: a completion's text, new every time, is not remembered. */
+    scope: string | null,
   ): TokenCount => {
     const known = model && O200K_MODELS.test(model) ? o200k : cl100k;
     let tokens = 0;
+    /** What the heuristic counted, summed before rounding (once, at the end). */
+    let units = 0;
     let heuristic = false;
-    /** Characters this call tokenizes (remembered texts cost a look-up, not a count). */
-    let fresh = 0;
+    /** Tokenizing work so far, in characters (remembered texts cost a look-up, not a count). */
+    let work = 0;
     for (const text of parts) {
       // Nothing to count is exact whichever method would have counted it.
       if (!text) continue;
       if (known && text.length <= TOKENIZER_MAX_CHARS) {
-        const key = remember ? known.memo.keyOf(text) : null;
+        const key = scope === null ? null : known.memo.keyOf(text, scope);
         const remembered = key === null ? undefined : known.memo.get(key);
         if (remembered !== undefined) {
           tokens += remembered;
           continue;
         }
-        if (fresh + text.length <= TOKENIZER_MAX_CHARS) {
+        const cost = Math.max(text.length, TOKENIZER_CALL_CHARS);
+        if (work + cost <= TOKENIZER_MAX_CHARS) {
           const counted = sliced(known.encode, text);
-          fresh += text.length;
+          work += cost;
           if (key !== null) known.memo.set(key, counted);
           tokens += counted;
           continue;
@@ -90,14 +96,14 @@ export function createGptTokenizerCounter(): TokenCounter {
       // The load holds the event loop (and every stream in flight) for 150-300 ms while the
       // vocabularies compile and build their tables: worth it for a count meant to be exact.
       if (!known && mayLoad) void load();
-      tokens += heuristicTokens(text);
+      units += heuristicUnits(text);
       heuristic = true;
     }
-    return { tokens, method: heuristic ? 'heuristic' : 'tokenizer' };
+    return { tokens: tokens + Math.ceil(units), method: heuristic ? 'heuristic' : 'tokenizer' };
   };
   return {
-    count: (text, model, mayLoad = true) => countTexts([text], model, mayLoad, false),
-    countParts: (parts, model, mayLoad = true) => countTexts(parts, model, mayLoad, true),
+    count: (text, model, mayLoad = true) => countTexts([text], model, mayLoad, null),
+    countParts: (parts, model, mayLoad = true, scope) => countTexts(parts, model, mayLoad, scope ?? null),
     ready: load,
   };
 }
