@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { sha256HexSync } from './sha256.js';
 
 export interface CountMemoOptions {
   /** Texts remembered; beyond this the eighth used least recently is forgotten. */
@@ -32,7 +32,7 @@ export function createCountMemo(options: CountMemoOptions): CountMemo {
   const counts = new Map<string, number>();
   return {
     keyOf: (text, scope) =>
-      text.length < minChars ? null : hash('sha256', `${scope.length}:${scope}${text}`, 'base64'),
+      text.length < minChars ? null : sha256HexSync(`${scope.length}:${scope}${text}`),
     get(key) {
       const tokens = counts.get(key);
       if (tokens !== undefined) {
