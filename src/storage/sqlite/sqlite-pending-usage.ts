@@ -7,7 +7,7 @@ import { isInterrupted, rollupCorrection } from '../../usage/rollup-correction.j
 import type { UsageRecordsTable } from '../sql/accounting-schema.js';
 import { fromRow, toRow } from '../sql/usage-rows.js';
 import { INTERRUPTED_CODE, INTERRUPTED_STATUS } from '../usage-journal.js';
-import { foldInputReader } from './fold-input.js';
+import { FOLD_COLUMNS, foldInputReader } from './fold-input.js';
 import { prepareRollupAdd } from './sqlite-rollup-add.js';
 
 /** Rows moved per transaction: a few ms of the event loop, which `settle` yields between. */
@@ -86,19 +86,30 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
 
   // The move: each final row goes into usage_records as the journal wrote it there before.
   // Up to an entry: rows that arrive during a move with a later entry wait for the next one.
-  const finals = raw
+  // A chunk is read as its entries, whether the log has each already, and what the fold needs;
+  // the rows themselves are copied by one insert … select inside SQLite: reading every column
+  // into JavaScript and binding it back cost more than the insert's own index work.
+  const inLog = 'exists (select 1 from usage_records r where r.entry = p.entry)';
+  const chunkColumns = ['entry', 'in_log', ...FOLD_COLUMNS];
+  const chunk = raw
     .prepare(
-      `select ${names.join(', ')} from usage_pending where open = 0 and entry <= ? order by entry limit ${MOVE_CHUNK}`,
+      `select entry, ${inLog} as in_log, ${FOLD_COLUMNS.join(', ')} from usage_pending p
+         where open = 0 and entry <= ? order by entry limit ${MOVE_CHUNK}`,
     )
     .raw(true);
+  const ENTRY = 0;
+  const IN_LOG = 1;
+  /** Every final row up to an entry whose entry the log has not: rolled_up the first parameter. */
+  const insertNew = raw.prepare(
+    `insert into usage_records (${names.join(', ')}, open, rolled_up)
+       select ${names.join(', ')}, 0, ? from usage_pending p
+       where open = 0 and entry <= ? and not ${inLog} order by entry`,
+  );
+  const pendingRow = raw.prepare(`select ${names.join(', ')} from usage_pending where entry = ?`).raw(true);
   const removeMoved = raw.prepare('delete from usage_pending where open = 0 and entry <= ?');
   /** What a move begins with, in one scan: the newest final entry, and how many final rows. */
   const finalsNow = raw.prepare('select max(entry), count(*) from usage_pending where open = 0').raw(true);
-  /** Its values, then rolled_up: 1 when the move folds it (its chunk adds it to the rollups). */
-  const insertRecord = raw.prepare(
-    `insert into usage_records (${names.join(', ')}, open, rolled_up) values (${slots}, 0, ?)`,
-  );
-  const foldInput = foldInputReader(names);
+  const foldInput = foldInputReader(chunkColumns);
   // A row the log has already: a provisional one (written by an older version), or an `interrupted`
   // one not rolled up yet, takes the final record. Anything else stays: a row already rolled up is
   // final for good (changing it would break rollups = sum of records), but see `correct`.
@@ -136,28 +147,30 @@ export function sqlitePendingUsage(raw: BetterSqlite): SqlitePendingUsage {
     for (const delta of rollupCorrection(before, record)) addRollup(delta);
     replaceFolded.run(...values.slice(0, RECORD_COLUMNS.length), row.seq);
   };
-  /** Moves a row; true if it was inserted folded (its caller adds it to the rollups). */
-  const moveOne = (values: readonly unknown[], fold: boolean): boolean => {
-    try {
-      insertRecord.run(...values, fold ? 1 : 0);
-      return fold;
-    } catch (err) {
-      // The entry is in the log already (a final record written again, or a correction): the
-      // row it replaces, if any, is left for the journal's fold.
-      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-      if (replaceRecord.run(...values).changes === 0) correct(values);
-      return false;
-    }
+  /**
+   * A final row whose entry is in the log already (a final record written again, or a
+   * correction): it replaces a provisional or unfolded interrupted row, or corrects a folded
+   * interrupted one; the row it replaces, if any, is left for the journal's fold.
+   */
+  const replaceOne = (entry: unknown) => {
+    const values = pendingRow.get(entry) as unknown[];
+    if (replaceRecord.run(...values).changes === 0) correct(values);
   };
   /** One chunk: resolves to the rows it read and how many of them it folded. */
   const moveChunk = raw.transaction((until: string, fold: boolean): [read: number, folded: number] => {
-    const rows = finals.all(until) as unknown[][];
-    const folded: RollupInput[] = [];
-    for (const values of rows) if (moveOne(values, fold)) folded.push(foldInput(values));
-    if (folded.length > 0) for (const delta of rollupBatch(folded)) addRollup(delta);
+    const rows = chunk.all(until) as unknown[][];
     const last = rows.at(-1);
+    if (!last) return [0, 0];
+    const through = last[ENTRY];
+    const folded: RollupInput[] = [];
+    for (const row of rows) {
+      if (row[IN_LOG] === 1) replaceOne(row[ENTRY]);
+      else if (fold) folded.push(foldInput(row));
+    }
     // Every final row up to the last entry read was in the chunk (read in entry order).
-    if (last) removeMoved.run(last[RECORD_COLUMNS.length]);
+    insertNew.run(fold ? 1 : 0, through);
+    if (folded.length > 0) for (const delta of rollupBatch(folded)) addRollup(delta);
+    removeMoved.run(through);
     return [rows.length, folded.length];
   });
 
