@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../../src/spec/usage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { accountingView } from '../../src/storage/sql/accounting-schema.js';
 import { toRow } from '../../src/storage/sql/usage-rows.js';
@@ -101,5 +102,81 @@ describe('SQLite usage journal: a key’s last use', () => {
       'key-a': record(3).startedAt,
       'key-new': record(4).startedAt,
     });
+  });
+});
+
+describe('SQLite usage journal: a move into the log', () => {
+  const ALL = { dimension: 'all', from: T0 - HOUR, to: T0 + 100 * HOUR } as const;
+  const pad = (i: number) => String(i).padStart(3, '0');
+
+  it('moves chunk after chunk of folded rows, in entry order, each folded once', async () => {
+    const { usage, journal } = await freshJournal();
+    // 250 rows: three chunks of the move, the last one partial.
+    const records = Array.from({ length: 250 }, (_, i) => record(i));
+    await Promise.all(records.map((r, i) => journal.append(`e${pad(i)}`, r)));
+    expect(await journal.rollUp()).toBe(250);
+    expect(await journal.rollUp()).toBe(0);
+    expect(await usage.rollups(ALL)).toEqual(rollupBatch(records).filter((r) => r.dimension === 'all'));
+
+    const db = openSqliteDatabase(join(dir, 'usage.db'));
+    try {
+      const rows = await accountingView(db)
+        .selectFrom('usage_records')
+        .select(['entry', 'rolled_up', 'request_id'])
+        .orderBy('seq')
+        .execute();
+      expect(rows.map((r) => r.entry)).toEqual(records.map((_, i) => `e${pad(i)}`));
+      expect(rows.every((r) => r.rolled_up === 1)).toBe(true);
+      expect(rows.map((r) => r.request_id)).toEqual(records.map((r) => r.requestId));
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('folds only the new rows of a chunk that also holds entries the log has', async () => {
+    const { usage, journal } = await freshJournal();
+    const folded = record(1);
+    await journal.append('e1', folded);
+    // Another process took this request for dead: its row is interrupted, and folded.
+    const late = record(5, { requestId: 'late', latencyMs: 900 });
+    await journal.open('e5', { ...late, status: 0, usage: null, cost: null, latencyMs: 0 });
+    const sweeper = storage?.openUsageJournal?.('other-boot');
+    if (!sweeper) throw new Error('SQLite has a usage journal');
+    expect(await sweeper.recover()).toBe(1);
+    expect(await journal.rollUp()).toBe(2);
+
+    // One chunk: new rows around a retried final record (left alone) and the late true one.
+    const fresh = [record(0), record(2), record(7)];
+    await Promise.all([
+      journal.append('e0', fresh[0] as UsageRecord),
+      journal.append('e1', { ...folded, status: 502, cost: 99 }),
+      journal.append('e2', fresh[1] as UsageRecord),
+      journal.append('e5', late),
+      journal.append('e7', fresh[2] as UsageRecord),
+    ]);
+    expect(await journal.rollUp()).toBe(3);
+    expect(await usage.get(folded.requestId)).toEqual([folded]);
+    expect(await usage.get('late')).toEqual([late]);
+    const everything = [folded, late, ...fresh];
+    expect(await usage.rollups(ALL)).toEqual(rollupBatch(everything).filter((r) => r.dimension === 'all'));
+    expect((await usage.list({ limit: 100 })).records).toHaveLength(everything.length);
+  });
+
+  it('leaves a request still in flight out of a move of the rows around it', async () => {
+    const { usage, journal } = await freshJournal();
+    await journal.open('e2', record(2, { status: 0, usage: null, cost: null }));
+    await journal.append('e1', record(1));
+    await journal.append('e3', record(3));
+    const ids = async () => (await usage.list({ limit: 100 })).records.map((r) => r.requestId).sort();
+    expect(await ids()).toEqual(['req-1', 'req-3']);
+    // The read moved them unfolded; the fold takes them from the log.
+    expect(await journal.rollUp()).toBe(2);
+
+    await journal.append('e2', record(2));
+    expect(await ids()).toEqual(['req-1', 'req-2', 'req-3']);
+    expect(await journal.rollUp()).toBe(1);
+    expect(await usage.rollups(ALL)).toEqual(
+      rollupBatch([record(1), record(2), record(3)]).filter((r) => r.dimension === 'all'),
+    );
   });
 });
