@@ -119,39 +119,68 @@ export function rowOfRecord(record: RollupInput, dimension: RollupDimension, val
 }
 
 /**
- * Folds a batch into rollup deltas, one per (hour, dimension, value). Each delta is one fresh
- * row that the batch's records are added into in place: the rollup runs for every request the
- * gateway serves, and a copied row and histogram per record and dimension was most of its cost.
- * The sums are the ones `addRows` would make, in the same order (costs rounded at each step).
+ * Folds a batch into rollup deltas, one per (hour, dimension, value), in the order their first
+ * record reaches them. Each delta is one fresh row that the batch's records are added into in
+ * place: the rollup runs for every request the gateway serves, and a copied row and histogram per
+ * record and dimension was most of its cost; the rows are found through a map per hour and
+ * dimension, keyed by the value alone, so a record allocates nothing (no key string, no list of
+ * its dimensions). The sums are the ones `addRows` would make, in the same order (costs rounded at
+ * each step).
  */
 export function rollupBatch(records: readonly RollupInput[]): RollupRow[] {
-  const rows = new Map<string, MutableRollup>();
+  const out: MutableRollup[] = [];
+  const hours = new Map<number, HourRows>();
   for (const record of records) {
     const hour = hourOf(record.startedAt);
-    const bucket = latencyBucket(record.latencyMs);
-    const usage = record.usage;
-    for (const [dimension, value] of dimensionsOf(record)) {
-      const id = `${hour}\u0000${dimension}\u0000${value}`;
-      let row = rows.get(id);
-      const first = row === undefined;
-      if (!row) {
-        row = emptyRollup(hour, dimension, value) as MutableRollup;
-        rows.set(id, row);
-      }
-      row.requests += 1;
-      row.errors += countsAsError(record.status) ? 1 : 0;
-      row.cacheHits += record.cacheHit ? 1 : 0;
-      row.promptTokens += usage?.promptTokens ?? 0;
-      row.completionTokens += usage?.completionTokens ?? 0;
-      row.cachedTokens += usage?.cachedTokens ?? 0;
-      row.reasoningTokens += usage?.reasoningTokens ?? 0;
-      // As addRows: a first record's cost as it is, every sum rounded.
-      row.cost = first ? (record.cost ?? 0) : roundCost(row.cost + (record.cost ?? 0));
-      row.latencyMsSum += record.latencyMs;
-      row.latencyHistogram[bucket] = (row.latencyHistogram[bucket] ?? 0) + 1;
+    let rows = hours.get(hour);
+    if (rows === undefined) {
+      rows = { all: new Map(), key: new Map(), user: new Map(), model: new Map(), channel: new Map() };
+      hours.set(hour, rows);
     }
+    const bucket = latencyBucket(record.latencyMs);
+    // The dimensions of dimensionsOf, in its order.
+    addRecord(out, rows, hour, 'all', '*', record, bucket);
+    if (record.keyId) addRecord(out, rows, hour, 'key', record.keyId, record, bucket);
+    if (record.userId) addRecord(out, rows, hour, 'user', record.userId, record, bucket);
+    const model = record.modelServed ?? record.modelAsked;
+    if (model) addRecord(out, rows, hour, 'model', model, record, bucket);
+    if (record.channel) addRecord(out, rows, hour, 'channel', record.channel, record, bucket);
   }
-  return [...rows.values()];
+  return out;
+}
+
+/** One hour's delta rows of a batch, by dimension, then value. */
+type HourRows = Record<RollupDimension, Map<string, MutableRollup>>;
+
+function addRecord(
+  out: MutableRollup[],
+  rows: HourRows,
+  hour: number,
+  dimension: RollupDimension,
+  value: string,
+  record: RollupInput,
+  bucket: number,
+): void {
+  const byValue = rows[dimension];
+  let row = byValue.get(value);
+  const first = row === undefined;
+  if (row === undefined) {
+    row = emptyRollup(hour, dimension, value) as MutableRollup;
+    byValue.set(value, row);
+    out.push(row);
+  }
+  const usage = record.usage;
+  row.requests += 1;
+  row.errors += countsAsError(record.status) ? 1 : 0;
+  row.cacheHits += record.cacheHit ? 1 : 0;
+  row.promptTokens += usage?.promptTokens ?? 0;
+  row.completionTokens += usage?.completionTokens ?? 0;
+  row.cachedTokens += usage?.cachedTokens ?? 0;
+  row.reasoningTokens += usage?.reasoningTokens ?? 0;
+  // As addRows: a first record's cost as it is, every sum rounded.
+  row.cost = first ? (record.cost ?? 0) : roundCost(row.cost + (record.cost ?? 0));
+  row.latencyMsSum += record.latencyMs;
+  row.latencyHistogram[bucket] = (row.latencyHistogram[bucket] ?? 0) + 1;
 }
 
 /** A rollup row being summed into (rollupBatch owns it until it returns). */

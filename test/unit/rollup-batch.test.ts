@@ -29,6 +29,12 @@ describe('rollupBatch', () => {
             latencyMs: fc.integer({ min: 0, max: 200_000 }),
             status: fc.constantFrom(200, 429, 499, 502),
             cacheHit: fc.boolean(),
+            // A record may lack any dimension but 'all' (no key: a refused request; no model).
+            keyId: fc.option(fc.constantFrom('key-a', 'key-b'), { nil: null }),
+            userId: fc.option(fc.constantFrom('alice', 'bob'), { nil: null }),
+            modelServed: fc.option(fc.constantFrom('gpt-4o', 'gpt-4o-mini'), { nil: null }),
+            modelAsked: fc.option(fc.constantFrom('gpt-4o', 'alias'), { nil: null }),
+            channel: fc.option(fc.constantFrom('one', 'two'), { nil: null }),
           }),
           { maxLength: 60 },
         ),
