@@ -55,13 +55,22 @@ export type RollupInput = Pick<
 
 /** The dimension values one record counts under. */
 export function dimensionsOf(record: RollupInput): [RollupDimension, string][] {
-  const out: [RollupDimension, string][] = [['all', '*']];
-  if (record.keyId) out.push(['key', record.keyId]);
-  if (record.userId) out.push(['user', record.userId]);
-  const model = record.modelServed ?? record.modelAsked;
-  if (model) out.push(['model', model]);
-  if (record.channel) out.push(['channel', record.channel]);
+  const out: [RollupDimension, string][] = [];
+  eachDimension(record, (dimension, value) => out.push([dimension, value]));
   return out;
+}
+
+/** Calls `visit` with each dimension value the record counts under, in dimensionsOf's order. */
+export function eachDimension(
+  record: RollupInput,
+  visit: (dimension: RollupDimension, value: string) => void,
+): void {
+  visit('all', '*');
+  if (record.keyId) visit('key', record.keyId);
+  if (record.userId) visit('user', record.userId);
+  const model = record.modelServed ?? record.modelAsked;
+  if (model) visit('model', model);
+  if (record.channel) visit('channel', record.channel);
 }
 
 export function addRows(a: RollupRow, b: RollupRow): RollupRow {
@@ -130,58 +139,50 @@ export function rowOfRecord(record: RollupInput, dimension: RollupDimension, val
 export function rollupBatch(records: readonly RollupInput[]): RollupRow[] {
   const out: MutableRollup[] = [];
   const hours = new Map<number, HourRows>();
-  for (const record of records) {
-    const hour = hourOf(record.startedAt);
-    let rows = hours.get(hour);
-    if (rows === undefined) {
-      rows = { all: new Map(), key: new Map(), user: new Map(), model: new Map(), channel: new Map() };
-      hours.set(hour, rows);
+  // The record being folded, for the one visitor of the batch (no closure per record).
+  let record: RollupInput | null = null;
+  let rows: HourRows | null = null;
+  let bucket = 0;
+  const add = (dimension: RollupDimension, value: string) => {
+    if (record === null || rows === null) return;
+    const byValue = rows[dimension];
+    let row = byValue.get(value);
+    const first = row === undefined;
+    if (row === undefined) {
+      row = emptyRollup(hourOf(record.startedAt), dimension, value) as MutableRollup;
+      byValue.set(value, row);
+      out.push(row);
     }
-    const bucket = latencyBucket(record.latencyMs);
-    // The dimensions of dimensionsOf, in its order.
-    addRecord(out, rows, hour, 'all', '*', record, bucket);
-    if (record.keyId) addRecord(out, rows, hour, 'key', record.keyId, record, bucket);
-    if (record.userId) addRecord(out, rows, hour, 'user', record.userId, record, bucket);
-    const model = record.modelServed ?? record.modelAsked;
-    if (model) addRecord(out, rows, hour, 'model', model, record, bucket);
-    if (record.channel) addRecord(out, rows, hour, 'channel', record.channel, record, bucket);
+    const usage = record.usage;
+    row.requests += 1;
+    row.errors += countsAsError(record.status) ? 1 : 0;
+    row.cacheHits += record.cacheHit ? 1 : 0;
+    row.promptTokens += usage?.promptTokens ?? 0;
+    row.completionTokens += usage?.completionTokens ?? 0;
+    row.cachedTokens += usage?.cachedTokens ?? 0;
+    row.reasoningTokens += usage?.reasoningTokens ?? 0;
+    // As addRows: a first record's cost as it is, every sum rounded.
+    row.cost = first ? (record.cost ?? 0) : roundCost(row.cost + (record.cost ?? 0));
+    row.latencyMsSum += record.latencyMs;
+    row.latencyHistogram[bucket] = (row.latencyHistogram[bucket] ?? 0) + 1;
+  };
+  for (const next of records) {
+    const hour = hourOf(next.startedAt);
+    let hourRows = hours.get(hour);
+    if (hourRows === undefined) {
+      hourRows = { all: new Map(), key: new Map(), user: new Map(), model: new Map(), channel: new Map() };
+      hours.set(hour, hourRows);
+    }
+    record = next;
+    rows = hourRows;
+    bucket = latencyBucket(next.latencyMs);
+    eachDimension(next, add);
   }
   return out;
 }
 
 /** One hour's delta rows of a batch, by dimension, then value. */
 type HourRows = Record<RollupDimension, Map<string, MutableRollup>>;
-
-function addRecord(
-  out: MutableRollup[],
-  rows: HourRows,
-  hour: number,
-  dimension: RollupDimension,
-  value: string,
-  record: RollupInput,
-  bucket: number,
-): void {
-  const byValue = rows[dimension];
-  let row = byValue.get(value);
-  const first = row === undefined;
-  if (row === undefined) {
-    row = emptyRollup(hour, dimension, value) as MutableRollup;
-    byValue.set(value, row);
-    out.push(row);
-  }
-  const usage = record.usage;
-  row.requests += 1;
-  row.errors += countsAsError(record.status) ? 1 : 0;
-  row.cacheHits += record.cacheHit ? 1 : 0;
-  row.promptTokens += usage?.promptTokens ?? 0;
-  row.completionTokens += usage?.completionTokens ?? 0;
-  row.cachedTokens += usage?.cachedTokens ?? 0;
-  row.reasoningTokens += usage?.reasoningTokens ?? 0;
-  // As addRows: a first record's cost as it is, every sum rounded.
-  row.cost = first ? (record.cost ?? 0) : roundCost(row.cost + (record.cost ?? 0));
-  row.latencyMsSum += record.latencyMs;
-  row.latencyHistogram[bucket] = (row.latencyHistogram[bucket] ?? 0) + 1;
-}
 
 /** A rollup row being summed into (rollupBatch owns it until it returns). */
 type MutableRollup = { -readonly [K in keyof RollupRow]: RollupRow[K] } & { latencyHistogram: number[] };
