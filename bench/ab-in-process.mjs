@@ -27,8 +27,6 @@ const options = {
   mode,
   limits: Boolean(process.env.BENCH_LIMITS),
   upstreamDelayMs: Number(process.env.BENCH_UPSTREAM_DELAY_MS ?? 0),
-  // A file each: two gateways on one database file would share its write lock.
-  databaseUrl: undefined,
 };
 const base = process.env.BENCH_DATABASE_URL;
 const sides = [];
@@ -36,6 +34,7 @@ for (const [name, dir] of [
   ['before', resolve(beforeArg)],
   ['after', resolve(afterArg)],
 ]) {
+  // A file each: two gateways on one database file would share its write lock.
   const databaseUrl = base ? `${base}.${name}` : undefined;
   sides.push({ name, dir, gateway: await startInProcessGateway(dir, { ...options, databaseUrl }), cpu: [] });
 }
