@@ -92,4 +92,31 @@ describe('npm run bench (smoke)', () => {
     for (const figure of ['peakRssMb', 'idleRssMb'])
       expect(Number.isFinite(report.summary[figure]), figure).toBe(true);
   }, 200_000);
+
+  it('bench/memory-floor.mjs measures every row, the gateway modules included', () => {
+    // dist/ is built by the test above (same file, run in order).
+    const run = spawnSync(process.execPath, ['bench/memory-floor.mjs'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const rows = run.stdout.trim().split('\n').slice(1);
+    // A row is its case's name in 40 columns, then its figures.
+    expect(rows.map((row) => row.slice(0, 40).trim())).toEqual([
+      'node (nothing imported)',
+      'node:http + undici',
+      'the libraries',
+      'the libraries, young generation 1 MB',
+      'the libraries + the gateway modules',
+      'the same, young generation 1 MB',
+    ]);
+    for (const row of rows) {
+      const figures = row.slice(40).trim().split(/\s+/).map(Number);
+      expect(figures, row).toHaveLength(4);
+      // RSS is its file-backed part plus its anonymous part (rounding aside).
+      const [rss, file, anon] = figures as [number, number, number];
+      expect(Math.abs(rss - file - anon), row).toBeLessThan(1);
+    }
+  }, 90_000);
 });
