@@ -27,6 +27,9 @@ export interface Summary {
   readonly rpsRatioAtSlowC128: number;
   readonly peakRssMb: number;
   readonly idleRssMb: number;
+  /** The bare proxy's peak and idle RSS, measured as the gateway's (absent with `--no-bare`). */
+  readonly barePeakRssMb?: number;
+  readonly bareIdleRssMb?: number;
 }
 
 /** The issue's targets for this 2-core machine. */
@@ -95,6 +98,7 @@ export function formatReport(scenarios: readonly ScenarioResult[], summary: Summ
     out.push(
       `bare proxy CPU per request   ${scenarios.map((s) => `${s.name} ${(s.bareCpuMsPerRequest ?? Number.NaN).toFixed(3)} ms`).join(', ')}`,
       `gateway / bare proxy CPU     ${scenarios.map((s) => `${s.name} ${fmt.ratio(s.gatewayCpuMsPerRequest / (s.bareCpuMsPerRequest ?? Number.NaN))}x`).join(', ')}`,
+      `bare proxy peak / idle RSS   ${(summary.barePeakRssMb ?? Number.NaN).toFixed(1)} / ${(summary.bareIdleRssMb ?? Number.NaN).toFixed(1)} MB`,
     );
   const failed = scenarios.flatMap((s) =>
     (['direct', 'bare', 'gateway'] as const).flatMap((side) => {

@@ -14,7 +14,7 @@ import { formatReport, type ScenarioResult, TARGETS } from './report.js';
  * real gateway (`node dist/cli/main.js serve`, key auth on, SQLite file, LOG_LEVEL=warn) as two
  * separate processes, then drives autocannon at each: non-stream at 1, 32 and 128 connections,
  * stream at 32, and non-stream at 128 on an upstream that answers after 50 ms. Each scenario
- * also drives a bare Node proxy (bench/bare-proxy.ts, the floor any Node gateway pays) unless
+ * also drives a bare Node proxy (bench/bare-proxy.mjs, the floor any Node gateway pays) unless
  * `--no-bare`. `--database postgres://…` and `--redis redis://…` run the gateway on Postgres
  * and/or Redis instead of its SQLite file. See bench/README.md for how to read the figures.
  */
@@ -71,7 +71,7 @@ function parseBenchOptions() {
        */
       'process-warmup': { type: 'string', default: '10' },
       'no-build': { type: 'boolean', default: false },
-      /** Skip the bare Node proxy (bench/bare-proxy.ts), the floor measured beside the gateway. */
+      /** Skip the bare Node proxy (bench/bare-proxy.mjs), the floor measured beside the gateway. */
       'no-bare': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       /** Extra Node flags for the gateway process (experiments, e.g. `--max-semi-space-size=8`). */
@@ -169,7 +169,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
   const bare = flags['no-bare']
     ? null
-    : startChild(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamUrl], {
+    : startChild(process.execPath, ['bench/bare-proxy.mjs', upstreamUrl], {
         cwd: ROOT,
         env,
         name: 'bare proxy',
@@ -244,6 +244,9 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   });
   const idleRssMb = readRss(pid)?.rssMb ?? Number.NaN;
   const rss = sampleRss(pid);
+  // The floor's memory, read the same way: what a Node process doing two HTTP hops weighs.
+  const bareIdleRssMb = bare ? (readRss(bare.child.pid as number)?.rssMb ?? Number.NaN) : Number.NaN;
+  const bareRss = bare ? sampleRss(bare.child.pid as number) : null;
 
   const total = SCENARIOS.length * sides.length * (durationS + warmupS) + sides.length * processWarmupS;
   process.stdout.write(
@@ -306,6 +309,8 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   }
   const peakRssMb = rss.peakMb();
   rss.stop();
+  const barePeakRssMb = bareRss?.peakMb() ?? Number.NaN;
+  bareRss?.stop();
   await stopChild(gateway.child);
   if (bare) await stopChild(bare.child);
   await stopChild(upstream.child);
@@ -322,6 +327,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     rpsRatioAtSlowC128: (slow?.gateway.rps ?? Number.NaN) / (slow?.direct.rps ?? Number.NaN),
     peakRssMb,
     idleRssMb,
+    ...(bare ? { barePeakRssMb, bareIdleRssMb } : {}),
   };
   process.stdout.write(`\n${formatReport(results, summary)}\n`);
   if (usageRecords !== null) {

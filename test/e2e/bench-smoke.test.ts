@@ -89,7 +89,7 @@ describe('npm run bench (smoke)', () => {
     expect(report.scenarios.reduce((n, s) => n + s.gateway.ok, 0)).toBeGreaterThan(0);
     // The delayed scenario really waited on its upstream.
     expect((report.scenarios[4] as { direct: Side }).direct.p50Ms).toBeGreaterThanOrEqual(50);
-    for (const figure of ['peakRssMb', 'idleRssMb'])
+    for (const figure of ['peakRssMb', 'idleRssMb', 'barePeakRssMb', 'bareIdleRssMb'])
       expect(Number.isFinite(report.summary[figure]), figure).toBe(true);
   }, 200_000);
 

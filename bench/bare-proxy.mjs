@@ -1,5 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { Pool } from 'undici';
 
 /**
@@ -8,28 +7,30 @@ import { Pool } from 'undici';
  * content type and authorization), reads the whole upstream body and writes its status, content
  * type and body back. No auth, no parsing, no routing, no accounting.
  *
- * `npm run bench` starts it as its own process (`node --import tsx bench/bare-proxy.ts <upstream>`)
- * and drives it with the same scenarios as the gateway: its CPU per request is what any Node
- * gateway pays for two HTTP hops before it does any work of its own. Prints `listening <port>`.
+ * `npm run bench` starts it as its own process (`node bench/bare-proxy.mjs <upstream>`: plain
+ * JavaScript, so that no loader weighs on the memory it reports) and drives it with the same
+ * scenarios as the gateway: its CPU per request is what any Node gateway pays for two HTTP hops
+ * before it does any work of its own, and its RSS what such a process weighs. Prints
+ * `listening <port>`.
  */
 
 const upstream = process.argv[2];
 if (!upstream) {
-  process.stderr.write('usage: bare-proxy.ts <upstream origin, e.g. http://127.0.0.1:1234>\n');
+  process.stderr.write('usage: bare-proxy.mjs <upstream origin, e.g. http://127.0.0.1:1234>\n');
   process.exit(2);
 }
 const pool = new Pool(upstream, { connections: 256, pipelining: 1 });
 
-const forwarded = (headers: IncomingHttpHeaders): Record<string, string> => {
-  const out: Record<string, string> = {};
+const forwarded = (headers) => {
+  const out = {};
   if (headers['content-type']) out['content-type'] = headers['content-type'];
   if (headers.authorization) out.authorization = headers.authorization;
   return out;
 };
 
 const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', async () => {
     try {
       const answer = await pool.request({
@@ -53,7 +54,7 @@ const server = createServer((req, res) => {
 
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
+  process.stdout.write(`listening ${server.address().port}\n`);
 });
 process.on('SIGTERM', () => {
   server.closeAllConnections();
