@@ -3,7 +3,7 @@
 // fresh process that only imports modules, measured after start-up and two full GCs, each case
 // in a process of its own.
 //
-//   node bench/memory-floor.mjs            # needs dist/ (npx tsc -p tsconfig.build.json) for the last rows
+//   node bench/memory-floor.mjs            # Linux (/proc); needs dist/ (npx tsc -p tsconfig.build.json) for the last rows
 //
 // Rows: bare `node`; `node:http` + `undici` (what the bare proxy of `npm run bench` loads); the
 // libraries the gateway is built on (Hono and its Node adapter, undici, better-sqlite3, zod,
@@ -43,7 +43,11 @@ globalThis.gc(); globalThis.gc();
 await new Promise((r) => setTimeout(r, 300));
 const status = readFileSync('/proc/self/status', 'utf8');
 const kb = (k) => Number(new RegExp(k + ':\\\\s+(\\\\d+)').exec(status)?.[1] ?? NaN);
-process.stdout.write(JSON.stringify({ rss: kb('VmRSS'), file: kb('RssFile'), anon: kb('RssAnon'), heapUsed: process.memoryUsage().heapUsed / 1024 }));
+const figures = { rss: kb('VmRSS'), file: kb('RssFile'), anon: kb('RssAnon'), heapUsed: process.memoryUsage().heapUsed / 1024 };
+if (!Object.values(figures).every(Number.isFinite)) throw new Error('/proc/self/status has no VmRSS, RssFile or RssAnon (Linux only)');
+process.stdout.write(JSON.stringify(figures));
+// A module that left a timer or a socket open must not keep the probe alive.
+process.exit(0);
 `;
 
 const cases = [
@@ -74,10 +78,13 @@ for (const c of cases) {
       cwd: root,
       env: { ...process.env, NODE_OPTIONS: '', FLOOR_MODULES: JSON.stringify(c.modules) },
       encoding: 'utf8',
+      timeout: 30_000,
     },
   );
   if (child.status !== 0) {
-    process.stderr.write(`${c.name}: the probe failed\n${child.stderr}`);
+    process.stderr.write(
+      `${c.name}: the probe failed${child.error ? ` (${child.error.message})` : ''}\n${child.stderr}`,
+    );
     process.exit(1);
   }
   const r = JSON.parse(child.stdout);

@@ -244,7 +244,9 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   });
   const idleRssMb = readRss(pid)?.rssMb ?? Number.NaN;
   const rss = sampleRss(pid);
-  // The floor's memory, read the same way: what a Node process doing two HTTP hops weighs.
+  // The floor's memory, read the same way (after the same two answers): what a Node process
+  // doing two HTTP hops weighs.
+  if (bare) await checkAnswers(url('bare', 0), UPSTREAM_KEY, 'bare proxy');
   const bareIdleRssMb = bare ? (readRss(bare.child.pid as number)?.rssMb ?? Number.NaN) : Number.NaN;
   const bareRss = bare ? sampleRss(bare.child.pid as number) : null;
 
@@ -376,16 +378,16 @@ function gitCommit(): string | null {
 }
 
 /** One request of each kind through the gateway, so a misconfigured run fails loudly, not fast. */
-async function checkAnswers(url: string, key: string): Promise<void> {
+async function checkAnswers(url: string, key: string, who = 'gateway'): Promise<void> {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
   const plain = await fetch(url, { method: 'POST', headers, body: chatBody });
   const plainText = await plain.text();
   if (plain.status !== 200 || !plainText.includes('chatcmpl-bench'))
-    throw new Error(`gateway check failed: ${plain.status} ${plainText}`);
+    throw new Error(`${who} check failed: ${plain.status} ${plainText}`);
   const stream = await fetch(url, { method: 'POST', headers, body: streamBody });
   const streamText = await stream.text();
   if (stream.status !== 200 || !streamText.includes('data: [DONE]'))
-    throw new Error(`gateway stream check failed: ${stream.status} ${streamText}`);
+    throw new Error(`${who} stream check failed: ${stream.status} ${streamText}`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
