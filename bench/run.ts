@@ -246,9 +246,12 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   const rss = sampleRss(pid);
   // The floor's memory, read the same way (after the same two answers): what a Node process
   // doing two HTTP hops weighs.
-  if (bare) await checkAnswers(url('bare', 0), UPSTREAM_KEY, 'bare proxy');
-  const bareIdleRssMb = bare ? (readRss(bare.child.pid as number)?.rssMb ?? Number.NaN) : Number.NaN;
-  const bareRss = bare ? sampleRss(bare.child.pid as number) : null;
+  let bareMemory: { readonly idleMb: number; readonly rss: ReturnType<typeof sampleRss> } | null = null;
+  if (bare) {
+    await checkAnswers(url('bare', 0), UPSTREAM_KEY, 'bare proxy');
+    const barePid = bare.child.pid as number;
+    bareMemory = { idleMb: readRss(barePid)?.rssMb ?? Number.NaN, rss: sampleRss(barePid) };
+  }
 
   const total = SCENARIOS.length * sides.length * (durationS + warmupS) + sides.length * processWarmupS;
   process.stdout.write(
@@ -311,8 +314,10 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
   }
   const peakRssMb = rss.peakMb();
   rss.stop();
-  const barePeakRssMb = bareRss?.peakMb() ?? Number.NaN;
-  bareRss?.stop();
+  const bareRssFigures = bareMemory
+    ? { barePeakRssMb: bareMemory.rss.peakMb(), bareIdleRssMb: bareMemory.idleMb }
+    : {};
+  bareMemory?.rss.stop();
   await stopChild(gateway.child);
   if (bare) await stopChild(bare.child);
   await stopChild(upstream.child);
@@ -329,7 +334,7 @@ async function bench(work: string, storage: GatewayStorage): Promise<void> {
     rpsRatioAtSlowC128: (slow?.gateway.rps ?? Number.NaN) / (slow?.direct.rps ?? Number.NaN),
     peakRssMb,
     idleRssMb,
-    ...(bare ? { barePeakRssMb, bareIdleRssMb } : {}),
+    ...bareRssFigures,
   };
   process.stdout.write(`\n${formatReport(results, summary)}\n`);
   if (usageRecords !== null) {
