@@ -1,12 +1,19 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Commands issued in one turn of the event loop leave in one write: the first command of a turn
- * corks the connection's socket, and the check phase (setImmediate) uncorks it, so a request's
- * usage XADD and its limit settle, and the commands of the requests that ended in the same turn,
- * share one syscall. Unlike ioredis's auto-pipelining, a turn's commands go out at once even
- * while an earlier batch still waits for its replies (no batch waits behind another), and each
- * command is written when issued, so ioredis's command timeout counts from then.
+ * How the link's connection writes commands:
+ *
+ * - **Idle connection: at once.** A command issued while no reply is awaited goes on the wire
+ *   when issued, so Redis works on it while the rest of the turn runs. One request at a time (a
+ *   limit take, a usage XADD) is never held back by the work left in its turn.
+ * - **Replies awaited: one write per turn.** A command issued while others wait for their
+ *   replies corks the socket, and the check phase (setImmediate) uncorks it. A request's usage
+ *   XADD and its limit settle, and the commands of the requests that ended in the same turn,
+ *   share one syscall.
+ *
+ * Unlike ioredis's auto-pipelining, a turn's commands go out at the turn's end even while an
+ * earlier batch still waits for its replies (no batch waits behind another), and each command
+ * is written within the turn it is issued in, so ioredis's command timeout counts from then.
  */
 export function writeByTurn(client: Redis): void {
   const send = client.sendCommand;
@@ -18,7 +25,7 @@ export function writeByTurn(client: Redis): void {
   };
   client.sendCommand = function sendInTurn(this: Redis, ...args: Parameters<Redis['sendCommand']>) {
     // Only a ready connection writes at once; before that ioredis queues or refuses the command.
-    if (corked === null && this.status === 'ready') {
+    if (corked === null && this.status === 'ready' && this.commandQueue.length > 0) {
       corked = this.stream;
       corked.cork();
       setImmediate(uncork);
