@@ -27,6 +27,11 @@ import { adminQuery, benchRecord } from './usage-fixtures.js';
  * meanwhile) and until every row is in Postgres ("with shipping"). `--no-limits` leaves out the
  * take and settle, `--no-journal` the XADD (and so the shipping).
  *
+ * It also prints what the same requests cost Redis: the CPU time of Redis's main thread (INFO
+ * cpu) over the round, per request. Redis runs commands on that one thread for every gateway
+ * instance, so this figure bounds the requests per second one Redis serves across all of them.
+ * It counts every client of that Redis: run it on a Redis nothing else is using.
+ *
  *   npx tsx bench/redis-request-path.ts [--url postgres://…] [--requests 20000] [--concurrency 32] [--rounds 3]
  */
 const { values } = parseArgs({
@@ -97,8 +102,18 @@ async function request(i: number): Promise<void> {
   await (written ?? new Promise((r) => setImmediate(r)));
 }
 
+/** Seconds of CPU Redis's main thread has used since it started. */
+async function redisCpuSeconds(): Promise<number> {
+  const info = await link.client.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  const seconds = field('used_cpu_sys_main_thread') + field('used_cpu_user_main_thread');
+  if (!Number.isFinite(seconds)) throw new Error('INFO cpu has no main-thread figures (Redis before 6.0?)');
+  return seconds;
+}
+
 async function round(n: number): Promise<void> {
   const before = await shipped();
+  const redis0 = await redisCpuSeconds();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
@@ -110,10 +125,11 @@ async function round(n: number): Promise<void> {
   const t1 = performance.now();
   while (!values['no-journal'] && (await shipped()) < before + n) await new Promise((r) => setTimeout(r, 10));
   const cpu2 = process.cpuUsage(cpu0);
+  const redisUs = ((await redisCpuSeconds()) - redis0) * 1e6;
   done += n;
   const us = (c: NodeJS.CpuUsage) => (c.user + c.system) / n;
   process.stdout.write(
-    `${n} requests c=${concurrency}: ${Math.round(n / ((t1 - t0) / 1000))} req/s, request path ${us(cpu1).toFixed(1)} µs CPU/request, with shipping ${us(cpu2).toFixed(1)} µs\n`,
+    `${n} requests c=${concurrency}: ${Math.round(n / ((t1 - t0) / 1000))} req/s, request path ${us(cpu1).toFixed(1)} µs CPU/request, with shipping ${us(cpu2).toFixed(1)} µs; Redis ${(redisUs / n).toFixed(1)} µs CPU/request\n`,
   );
 }
 
