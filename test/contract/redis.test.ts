@@ -175,6 +175,40 @@ describe.skipIf(!server)('redis counters', () => {
     }
   });
 
+  it('counts on from a count stored with a fraction, and keeps large whole counts exact', async () => {
+    const { prefix, drop } = freshRedisPrefix(url);
+    const link = await openRedisLink(url, { logger: silentLogger, prefix });
+    const clock = { now: Date.UTC(2026, 2, 15, 12, 0, 30) };
+    const store = createRedisCounterStore(link, { now: () => clock.now });
+    const tokens = (amount: number): CounterClaim => ({
+      kind: 'count',
+      partition: 'key:k',
+      name: 'tpm',
+      window: 'minute',
+      amount,
+      limit: 1e16,
+    });
+    const count = `${prefix}limit:{key:k}:tpm:${windowAt('minute', clock.now).start}`;
+    const { client } = link;
+    try {
+      // An older version's INCRBYFLOAT could leave a fraction; counting goes on from it.
+      await client.set(count, '2.5', 'PX', 60_000);
+      const taken = await store.take([tokens(10)], { leaseTtlMs: 10_000 });
+      expect(taken.ok && taken.states[0]?.used).toBe(12.5);
+      if (!taken.ok) throw new Error('refused');
+      await store.settle(taken.ticket, [-3]);
+      expect(await client.get(count)).toBe('9.5');
+      // Whole counts stay whole and exact in digits, also past what Lua prints in full (1e14).
+      await client.set(count, '4503599627370000', 'PX', 60_000);
+      const large = await store.take([tokens(7)], { leaseTtlMs: 10_000 });
+      expect(large.ok && large.states[0]?.used).toBe(4503599627370007);
+      expect(await client.get(count)).toBe('4503599627370007');
+    } finally {
+      await link.close();
+      await drop();
+    }
+  });
+
   it('computes budget periods as src/limits/windows.ts does, across month, year and leap days', async () => {
     const { prefix, drop } = freshRedisPrefix(url);
     const link = await openRedisLink(url, { logger: silentLogger, prefix });

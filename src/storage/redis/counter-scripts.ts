@@ -11,6 +11,20 @@
  * Window names are those of src/limits/windows.ts and are computed the same way here.
  */
 
+/**
+ * Adds to a count. Amounts are whole numbers (requests, tokens, micro-dollars), so INCRBY, which
+ * costs Redis less than INCRBYFLOAT; a count stored with a fraction (by an older version of these
+ * scripts) or an amount INCRBY refuses goes through INCRBYFLOAT. Returns the count as a string,
+ * as INCRBYFLOAT does (whole numbers up to 2^53 exactly).
+ */
+const ADD = `
+local function add(key, amount)
+  local n = redis.pcall('INCRBY', key, amount)
+  if type(n) == 'table' then return redis.call('INCRBYFLOAT', key, amount) end
+  return string.format('%.0f', n)
+end
+`;
+
 /** Shared by every script: the clock and the window math of src/limits/windows.ts. */
 const PRELUDE = `
 local DAY = 86400000
@@ -89,7 +103,7 @@ end
  * When a `seeded` counter is absent it adds nothing and returns
  * { 2, -1, now, absent claim indexes (0-based), window starts[], window ends[] }.
  */
-export const TAKE = `${PRELUDE}
+export const TAKE = `${PRELUDE}${ADD}
 local now = clock(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local lease = ARGV[3]
@@ -130,7 +144,7 @@ local held = {}
 for i = 1, n do
   local at = 4 + (i - 1) * 4
   if ARGV[at] ~= 'lease' then
-    used[i] = redis.call('INCRBYFLOAT', keys[i], ARGV[at + 2])
+    used[i] = add(keys[i], ARGV[at + 2])
     -- A window's count gets its TTL when created; one found without (a key restored without
     -- its TTL, an operator's PERSIST) gets it back, so no count outlives its window for long.
     if ends[i] ~= -1 and (fresh[i] or redis.call('PTTL', keys[i]) == -1) then
@@ -150,14 +164,14 @@ return { 1, -1, now, used, starts, ends }
  * the windows the take counted in, only while they exist (an ended window is gone: nothing to
  * correct, and it must not come back without a TTL); the lease is removed from each lease set.
  */
-export const SETTLE = `
+export const SETTLE = `${ADD}
 local lease = ARGV[1]
 for i = 1, #KEYS do
   local at = 2 + (i - 1) * 3
   if ARGV[at] == 'count' then
     local key = KEYS[i] .. ':' .. ARGV[at + 1]
     if tonumber(ARGV[at + 2]) ~= 0 and redis.call('EXISTS', key) == 1 then
-      redis.call('INCRBYFLOAT', key, ARGV[at + 2])
+      add(key, ARGV[at + 2])
     end
   elseif lease ~= '' then
     redis.call('ZREM', KEYS[i], lease)
