@@ -107,7 +107,8 @@ async function redisCpuSeconds(): Promise<number> {
   const info = await link.client.info('cpu');
   const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
   const seconds = field('used_cpu_sys_main_thread') + field('used_cpu_user_main_thread');
-  if (!Number.isFinite(seconds)) throw new Error('INFO cpu has no main-thread figures (Redis before 6.0?)');
+  if (!Number.isFinite(seconds))
+    throw new Error('INFO cpu has no main-thread figures: not Redis 6.2 or later');
   return seconds;
 }
 

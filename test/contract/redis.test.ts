@@ -175,7 +175,7 @@ describe.skipIf(!server)('redis counters', () => {
     }
   });
 
-  it('counts on from a count stored with a fraction, and keeps large whole counts exact', async () => {
+  it('counts whole counts as integers, goes on from a count stored with a fraction, and keeps large counts exact', async () => {
     const { prefix, drop } = freshRedisPrefix(url);
     const link = await openRedisLink(url, { logger: silentLogger, prefix });
     const clock = { now: Date.UTC(2026, 2, 15, 12, 0, 30) };
@@ -191,7 +191,12 @@ describe.skipIf(!server)('redis counters', () => {
     const count = `${prefix}limit:{key:k}:tpm:${windowAt('minute', clock.now).start}`;
     const { client } = link;
     try {
-      // An older version's INCRBYFLOAT could leave a fraction; counting goes on from it.
+      // Whole counts are counted with INCRBY: Redis keeps them as integers (INCRBYFLOAT would
+      // leave a string).
+      const whole = await store.take([tokens(10)], { leaseTtlMs: 10_000 });
+      expect(whole.ok && whole.states[0]?.used).toBe(10);
+      expect(await client.object('ENCODING', count)).toBe('int');
+      // A count set by hand with a fraction: INCRBY refuses it, counting goes on through INCRBYFLOAT.
       await client.set(count, '2.5', 'PX', 60_000);
       const taken = await store.take([tokens(10)], { leaseTtlMs: 10_000 });
       expect(taken.ok && taken.states[0]?.used).toBe(12.5);
@@ -203,6 +208,10 @@ describe.skipIf(!server)('redis counters', () => {
       const large = await store.take([tokens(7)], { leaseTtlMs: 10_000 });
       expect(large.ok && large.states[0]?.used).toBe(4503599627370007);
       expect(await client.get(count)).toBe('4503599627370007');
+      // An amount INCRBY refuses (sent in exponent form) is counted too.
+      await client.del(count);
+      const huge = await store.take([{ ...tokens(1e21), limit: 1e22 }], { leaseTtlMs: 10_000 });
+      expect(huge.ok && huge.states[0]?.used).toBe(1e21);
     } finally {
       await link.close();
       await drop();

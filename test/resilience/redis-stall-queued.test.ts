@@ -24,8 +24,9 @@ const claim = (partition: `key:${string}`): CounterClaim => ({
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * The link batches the commands of one event-loop turn into one write (turn-writes.ts). A command
- * issued while an earlier batch waits on a stalled Redis must still fail over within the command
+ * The link writes a command at once when no reply is awaited, and batches the commands issued
+ * behind pending replies into one write per event-loop turn (turn-writes.ts). A command issued
+ * while an earlier one waits on a stalled Redis must still fail over within the command
  * timeout counted from when it was issued, not wait for the stalled batch first (up to twice the
  * timeout, as with ioredis's auto-pipelining). The clock is fake (setTimeout only), so what
  * happens "at the timeout" is exact.
@@ -62,7 +63,7 @@ describe.skipIf(!redis)('a command queued behind a stalled one', { timeout: 30_0
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
 
     const first = counters.store.take([claim('key:first')], LEASE);
-    await turn(); // its batch is written, and waits on the paused server
+    await turn(); // written at once (nothing was awaited), it waits on the paused server
     await turn();
     const second = counters.store.take([claim('key:second')], LEASE);
     await turn();

@@ -13,8 +13,9 @@
 
 /**
  * Adds to a count. Amounts are whole numbers (requests, tokens, micro-dollars), so INCRBY, which
- * costs Redis less than INCRBYFLOAT; a count stored with a fraction (by an older version of these
- * scripts) or an amount INCRBY refuses goes through INCRBYFLOAT. Returns the count as a string,
+ * costs Redis less than INCRBYFLOAT. A value INCRBY refuses (a count set by hand with a fraction,
+ * an amount past its 64-bit range or printed in exponent form) goes through INCRBYFLOAT instead;
+ * Redis 7 then counts the refused INCRBY in its error statistics. Returns the count as a string,
  * as INCRBYFLOAT does (whole numbers up to 2^53 exactly).
  */
 const ADD = `

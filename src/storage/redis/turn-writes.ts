@@ -13,7 +13,8 @@ import type { Redis } from 'ioredis';
  *
  * Unlike ioredis's auto-pipelining, a turn's commands go out at the turn's end even while an
  * earlier batch still waits for its replies (no batch waits behind another), and each command
- * is written within the turn it is issued in, so ioredis's command timeout counts from then.
+ * is written at once or by the next check phase, so ioredis's command timeout counts from about
+ * when it was written.
  */
 export function writeByTurn(client: Redis): void {
   const send = client.sendCommand;
@@ -24,7 +25,8 @@ export function writeByTurn(client: Redis): void {
     stream?.uncork();
   };
   client.sendCommand = function sendInTurn(this: Redis, ...args: Parameters<Redis['sendCommand']>) {
-    // Only a ready connection writes at once; before that ioredis queues or refuses the command.
+    // Corks only a ready connection awaiting replies: an idle one writes at once, and before it is
+    // ready ioredis queues or refuses the command itself.
     if (corked === null && this.status === 'ready' && this.commandQueue.length > 0) {
       corked = this.stream;
       corked.cork();
