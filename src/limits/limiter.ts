@@ -125,6 +125,9 @@ export function createLimiter(deps: LimiterDeps): Limiter {
             if (c.rule === 'budget') return Math.round((actual.cost ?? 0) * MICRO) - c.amount;
             return 0;
           });
+          // Nothing to correct and no slot to free (counts of requests only, or estimates that
+          // were exact): no call to the store, which on Redis or a Durable Object is a round trip.
+          if (!ticket.lease && deltas.every((d) => d === 0)) return;
           await deps.counters.settle(ticket, deltas);
         },
       };

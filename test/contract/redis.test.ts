@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NO_LIMITS } from '../../src/limits/limit-values.js';
 import { createLimiter } from '../../src/limits/limiter.js';
 import { windowAt } from '../../src/limits/windows.js';
@@ -213,6 +213,51 @@ describe.skipIf(!server)('redis counters', () => {
       const huge = await store.take([{ ...tokens(1e21), limit: 1e22 }], { leaseTtlMs: 10_000 });
       expect(huge.ok && huge.states[0]?.used).toBe(1e21);
     } finally {
+      await link.close();
+      await drop();
+    }
+  });
+
+  it('settles in Redis only what needs it: a request limited by rpm alone costs one script call', async () => {
+    const { prefix, drop } = freshRedisPrefix(url);
+    const link = await openRedisLink(url, { logger: silentLogger, prefix });
+    const limiter = createLimiter({ counters: createRedisCounterStore(link) });
+    const spendAs = async (id: string, limits: Partial<typeof NO_LIMITS>, actualTokens: number) => {
+      const subject = { kind: 'key' as const, id, limits: { ...NO_LIMITS, ...limits } };
+      const reserved = await limiter.reserve({ subjects: [subject], tokens: 10, cost: 0 });
+      await reserved.settle({ tokens: actualTokens, cost: null });
+    };
+    // Both scripts loaded first (a server that lacks one gets an EVAL), on a key of its own.
+    await spendAs('warm-up', { tpm: 1_000, concurrent: 5 }, 4);
+    // Every command of this test's keys, as Redis received it.
+    const monitor = await link.client.monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((a) => a.startsWith(prefix))) seen.push(args);
+    });
+    const scripts = () => seen.filter((args) => args[0]?.toLowerCase() === 'evalsha').length;
+    /** Waits until the monitor has seen every command sent before this. */
+    const caughtUp = async () => {
+      const marker = `${prefix}marker-${seen.length}`;
+      await link.client.exists(marker);
+      await vi.waitFor(() => expect(seen.some((args) => args.includes(marker))).toBe(true));
+    };
+    const spend = async (limits: Partial<typeof NO_LIMITS>, actualTokens: number) => {
+      await spendAs('k', limits, actualTokens);
+      await caughtUp();
+    };
+    try {
+      await spend({ rpm: 100 }, 4);
+      expect(scripts()).toBe(1); // the take; the settle has nothing to do
+      await spend({ rpm: 100, tpm: 1_000 }, 4);
+      expect(scripts()).toBe(3); // the take, and the settle returning 6 estimated tokens
+      await spend({ rpm: 100, concurrent: 5 }, 4);
+      expect(scripts()).toBe(5); // the take, and the settle freeing the slot
+      // The tpm window holds the actual tokens, not the estimate.
+      const tpm = { kind: 'count', partition: 'key:k', name: 'tpm', window: 'minute' } as const;
+      expect(await createRedisCounterStore(link).peek(tpm)).toBe(4);
+    } finally {
+      monitor.disconnect();
       await link.close();
       await drop();
     }
