@@ -240,7 +240,9 @@ describe.skipIf(!server)('redis counters', () => {
     const caughtUp = async () => {
       const marker = `${prefix}marker-${seen.length}`;
       await link.client.exists(marker);
-      await vi.waitFor(() => expect(seen.some((args) => args.includes(marker))).toBe(true));
+      await vi.waitFor(() => expect(seen.some((args) => args.includes(marker))).toBe(true), {
+        timeout: 5_000,
+      });
     };
     const spend = async (limits: Partial<typeof NO_LIMITS>, actualTokens: number) => {
       await spendAs('k', limits, actualTokens);
