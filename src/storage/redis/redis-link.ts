@@ -34,7 +34,8 @@ export interface RedisLinkOptions {
   readonly prefix?: string;
   /**
    * A command that takes longer fails (default 2 000 ms): a stalled Redis must not stall requests.
-   * Counted from when a command is issued (each is written at once or by the turn's end: turn-writes.ts).
+   * Counted from when a command is issued (each is written at once or by the turn's end:
+   * turn-writes.ts).
    */
   readonly commandTimeoutMs?: number;
   /** After a command timed out, how long every store leaves Redis alone (default 1 000 ms). */
