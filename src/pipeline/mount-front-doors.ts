@@ -1,7 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../http/context.js';
 import type { FrontDoor } from './front-door.js';
-import { type FrontDoorSteps, frontDoorSteps, type PipelineDeps } from './run-request.js';
+import { type FrontDoorSteps, frontDoorSteps, type PipelineDeps, skip } from './run-request.js';
 
 /**
  * Mounts front doors under one mount point, in order. Doors answering custom methods of one
@@ -39,8 +39,14 @@ function mount(
   path: string,
   steps: FrontDoorSteps,
 ): void {
-  if (method === 'ALL') app.all(path, ...steps);
-  else app.post(path, ...steps);
+  // Hono runs a path's handlers in the order they were added, one level of its dispatch each: a
+  // promise and an async frame that the request holds until it ends. A step that only passes the
+  // request on (a door without its own errors or key source) is left out.
+  for (const step of steps) {
+    if (step === skip) continue;
+    if (method === 'ALL') app.all(path, step);
+    else app.post(path, step);
+  }
 }
 
 /**

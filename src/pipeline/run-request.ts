@@ -62,7 +62,8 @@ export function frontDoorSteps(base: string, door: FrontDoor, deps: PipelineDeps
   return [errors, keys, scope, deps.bodyLimit, deps.authenticate, handler];
 }
 
-const skip: MiddlewareHandler<GatewayEnv> = (_c, next) => next();
+/** A step that only passes the request on (mount-front-doors.ts leaves it out of the route). */
+export const skip: MiddlewareHandler<GatewayEnv> = (_c, next) => next();
 
 async function runRequest(
   c: Context<GatewayEnv>,
