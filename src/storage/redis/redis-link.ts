@@ -53,6 +53,12 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
     // replies. The link batches writes by turn instead (turn-writes.ts).
     enableAutoPipelining: false,
     maxRetriesPerRequest: 1,
+    // A command whose reply was lost with its connection fails; it is not sent again on the next
+    // connection. Redis may have run it already, and the limit scripts are not idempotent: a
+    // settle sent twice refunds twice (test/resilience/redis-reply-lost.test.ts). Callers treat the
+    // failure as the link being down (a take counts in the process, a usage write is retried
+    // under its entry, which the shipper de-duplicates).
+    autoResendUnfulfilledCommands: false,
     connectTimeout: 2_000,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
     // Keep trying for as long as the process runs: at most every 2 s.
