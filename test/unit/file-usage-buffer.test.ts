@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ async function deadPid(): Promise<number> {
 }
 
 const OPENER = fileURLToPath(new URL('../support/journal-opener.ts', import.meta.url));
+const FILLER = fileURLToPath(new URL('../support/journal-file-filler.ts', import.meta.url));
 
 /** Starts test/support/journal-opener.ts; resolves once it is ready to race. */
 async function startOpener(base: string, rounds: number) {
@@ -115,6 +116,76 @@ describe('the local usage journal file (Postgres without Redis)', () => {
     });
     expect(db.rows.get('e1')?.record.status).toBe(200);
     await second.close();
+  });
+
+  it('keeps every record whose append returned when the disk takes only part of a write', async () => {
+    const path = join(dir, 'usage.jsonl');
+    // A process whose files may not grow past 4 KiB: the write that crosses it takes part of its
+    // line without an error, and the writes after it fail.
+    const tsx = import.meta.resolve('tsx');
+    const out = execFileSync('bash', [
+      '-c',
+      'ulimit -f 4 && exec "$0" --import "$1" "$2" "$3" 20',
+      process.execPath,
+      tsx,
+      FILLER,
+      path,
+    ]).toString();
+    const acknowledged = JSON.parse(out.trim()) as string[];
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.length).toBeLessThan(20);
+
+    const db = databaseSink();
+    const next = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'b',
+      logger: silentLogger,
+      maxRecords: 100,
+      now: Date.now,
+    });
+    await next.recover();
+    await waitFor(() => db.rows.size >= acknowledged.length, 'the recovered records shipped');
+    await next.close();
+    expect([...db.rows.keys()].sort()).toEqual([...acknowledged].sort());
+  });
+
+  it("keeps a dead process's journal file until its records are in this one", async () => {
+    const path = join(dir, 'usage.jsonl');
+    const left: JournalEntry = { entry: 'old', boot: 'x', final: true, record: record('r-old') };
+    writeFileSync(join(dir, 'usage.1.jsonl'), `${JSON.stringify(left)}\n`);
+    writeFileSync(join(dir, 'usage.1.jsonl.lock'), String(await deadPid()));
+    // Rewriting this process's file fails (a full disk, an I/O error at start).
+    mkdirSync(`${path}.next`);
+    const db = databaseSink();
+    db.state.up = false;
+    const failing = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'b',
+      logger: silentLogger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    await expect(failing.recover()).rejects.toThrow();
+    await failing.close();
+    expect(readFileSync(join(dir, 'usage.1.jsonl'), 'utf8')).toContain('r-old');
+
+    // The next start, on a disk that works again, ships it.
+    rmSync(`${path}.next`, { recursive: true });
+    db.state.up = true;
+    const next = fileUsageBuffer({
+      path,
+      sink: db.sink,
+      boot: 'c',
+      logger: silentLogger,
+      maxRecords: 10,
+      now: Date.now,
+    });
+    await next.recover();
+    await waitFor(() => db.rows.has('old'), 'the dead slot shipped');
+    await next.close();
+    expect(existsSync(join(dir, 'usage.1.jsonl'))).toBe(false);
   });
 
   it("shows /health a category of the shipping failure, never the database's own error text", async () => {

@@ -71,10 +71,26 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
   /** Nothing is shipped or compacted before the previous boot's lines are read. */
   let recovered = false;
 
+  /** The file ends in part of a line (a write that failed midway): the next write ends it first. */
+  let torn = false;
+  /**
+   * Appends the entry's line, all of it, or throws (the caller keeps the record for a retry). A
+   * write may take only part of a line (a full disk, a file size limit) without an error: what
+   * is left is written on, and a line cut short is ended before the next one, which would
+   * otherwise be read as part of it and skipped with it.
+   */
   const write = (entry: JournalEntry) => {
-    const line = `${JSON.stringify(entry)}\n`;
-    writeSync(fd, line);
-    bytes += Buffer.byteLength(line);
+    const line = Buffer.from(`${torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
+    let written = 0;
+    try {
+      while (written < line.length) written += writeSync(fd, line, written);
+    } catch (err) {
+      if (written > 0) torn = true;
+      bytes += written;
+      throw err;
+    }
+    torn = false;
+    bytes += line.length;
   };
   /** Rewrites the file as what is still needed (atomically: a new file renamed over it). */
   const compact = () => {
@@ -133,25 +149,31 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
     async recover() {
       const left = readJournal(path, logger);
       // Slots left by processes that died and were not restarted (fewer processes now): taken in.
-      for (const other of slots) {
-        if (other === path || !existsSync(other)) continue;
-        const unlockOther = lockJournal(other);
-        if (!unlockOther) continue;
-        for (const [entry, e] of readJournal(other, logger)) if (!left.get(entry)?.final) left.set(entry, e);
-        rmSync(other, { force: true });
-        unlockOther();
+      // Each stays locked, and on disk, until this file holds its records.
+      const takenIn: { file: string; unlock: () => void }[] = [];
+      try {
+        for (const other of slots) {
+          if (other === path || !existsSync(other)) continue;
+          const unlockOther = lockJournal(other);
+          if (!unlockOther) continue;
+          takenIn.push({ file: other, unlock: unlockOther });
+          for (const [entry, e] of readJournal(other, logger)) if (!left.get(entry)?.final) left.set(entry, e);
+        }
+        let interrupted = 0;
+        for (const e of left.values()) {
+          if (e.boot === boot) continue;
+          const final = e.final ? e : { ...e, final: true, record: interruptedRecord(e.record) };
+          if (!e.final) interrupted++;
+          waiting.set(e.entry, { entry: final, at: now() });
+        }
+        compact();
+        for (const { file } of takenIn) rmSync(file, { force: true });
+        recovered = true;
+        shipper.kick();
+        return interrupted;
+      } finally {
+        for (const { unlock: unlockOther } of takenIn) unlockOther();
       }
-      let interrupted = 0;
-      for (const e of left.values()) {
-        if (e.boot === boot) continue;
-        const final = e.final ? e : { ...e, final: true, record: interruptedRecord(e.record) };
-        if (!e.final) interrupted++;
-        waiting.set(e.entry, { entry: final, at: now() });
-      }
-      compact();
-      recovered = true;
-      shipper.kick();
-      return interrupted;
     },
     backlogFull: () => waiting.size >= options.maxRecords,
     health: backlogCheck(() => {
