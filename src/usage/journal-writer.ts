@@ -14,7 +14,7 @@ export interface RequestJournal {
   append(entry: string, record: UsageRecord): Promise<void> | undefined;
   /** Appends that failed are tried again (the batched writer calls this at each flush). */
   retry(): Promise<void>;
-  /** Waits for appends still in flight (asynchronous backends). */
+  /** Waits for the appends in flight when it is called (asynchronous backends). */
   settled(): Promise<void>;
   /** Final records waiting for a retry. */
   readonly failed: number;
@@ -74,7 +74,9 @@ export function createRequestJournal(
       await this.settled();
     },
     async settled() {
-      while (inFlight.size > 0) await Promise.all(inFlight);
+      // The writes in flight now: under steady load new ones start all the time, and waiting
+      // until none is in flight would hold every fold and retry back for as long as it lasts.
+      await Promise.all([...inFlight]);
     },
     get failed() {
       return failed.length;

@@ -79,6 +79,8 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
       schedule();
       return;
     }
+    // A write that failed again is tried at the next flush, whether or not a request asks for one.
+    if (requests.failed > 0) schedule();
     await pruneIfDue();
   };
 

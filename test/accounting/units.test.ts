@@ -13,13 +13,16 @@ import type { UsageRecord } from '../../src/spec/usage.js';
 import type { UsageStore } from '../../src/storage/accounting-ports.js';
 import { createMemoryCounterStore } from '../../src/storage/memory/memory-counters.js';
 import { createMemoryUsageStore } from '../../src/storage/memory/memory-usage.js';
+import type { UsageJournal } from '../../src/storage/usage-journal.js';
 import { createSseTap } from '../../src/streaming/sse-tap.js';
+import { blankUsageRecord } from '../../src/usage/blank-record.js';
 import { computeCost } from '../../src/usage/cost.js';
 import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
 import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
 import { createPriceTable } from '../../src/usage/prices.js';
 import { createHeuristicTokenCounter, heuristicTokens } from '../../src/usage/token-counter.js';
 import { createUsageWriter } from '../../src/usage/usage-writer.js';
+import { waitFor } from '../support/http.js';
 
 describe('price table and cost', () => {
   const table = createPriceTable({
@@ -181,6 +184,92 @@ describe('usage writer', () => {
     expect(page.records.map((r) => r.requestId).sort()).toEqual(
       Array.from({ length: 8 }, (_, i) => `r${i}`).sort(),
     );
+  });
+});
+
+describe('usage writer with a journal', () => {
+  /** A journal whose first `failures` appends fail (a full disk), then take every record. */
+  function failingJournal(failures: number) {
+    const written: string[] = [];
+    let calls = 0;
+    const journal: UsageJournal = {
+      open: () => undefined,
+      append: async (entry) => {
+        calls++;
+        if (calls <= failures) throw new Error('SQLITE_FULL: database or disk is full');
+        written.push(entry);
+      },
+      rollUp: async () => 0,
+      recover: async () => 0,
+    };
+    return { journal, written, attempts: () => calls };
+  }
+
+  it('retries a failed journal write at every flush until it succeeds, with no new request', async () => {
+    const { journal, written, attempts } = failingJournal(3);
+    const writer = createUsageWriter({
+      store: createMemoryUsageStore(),
+      logger: silentLogger,
+      flushIntervalMs: 20,
+      maxBatch: 100,
+      maxBuffered: 100,
+      now: Date.now,
+      retentionMs: null,
+      journal,
+    });
+    const record = blankUsageRecord('r1', 'chat', 1_000);
+    await writer.journal?.append('e1', record); // the request's own write fails
+    void writer.add(record); // its deferred fold: the only flush the traffic asks for
+    await waitFor(() => written.length === 1, 'the record written on a later flush', 5_000);
+    expect(attempts()).toBe(4);
+    expect(writer.pending).toBe(0);
+    await writer.close();
+  });
+
+  it('folds at every flush while new writes keep arriving, not only once none is in flight', async () => {
+    let folds = 0;
+    // Each write is answered when the next one is sent (a Redis XADD under steady load): there
+    // is always one in flight.
+    let answer = () => {};
+    const journal: UsageJournal = {
+      open: () => undefined,
+      append: () => {
+        answer();
+        return new Promise<void>((resolve) => {
+          answer = resolve;
+        });
+      },
+      rollUp: async () => {
+        folds++;
+        return 0;
+      },
+      recover: async () => 0,
+    };
+    const writer = createUsageWriter({
+      store: createMemoryUsageStore(),
+      logger: silentLogger,
+      flushIntervalMs: 20,
+      maxBatch: 100,
+      maxBuffered: 100,
+      now: Date.now,
+      retentionMs: null,
+      journal,
+    });
+    const requests = writer.journal as NonNullable<typeof writer.journal>;
+    // A request ends every 2 ms.
+    let n = 0;
+    const traffic = setInterval(() => {
+      const record = blankUsageRecord(`r${n}`, 'chat', 1_000);
+      void requests.append(`e${n++}`, record);
+      void writer.add(record);
+    }, 2);
+    try {
+      await waitFor(() => folds >= 3, 'folds while the traffic goes on', 5_000);
+    } finally {
+      clearInterval(traffic);
+      answer();
+    }
+    await writer.close();
   });
 });
 
