@@ -157,7 +157,8 @@ export function fileUsageBuffer(options: FileUsageBufferOptions): BufferedJourna
           const unlockOther = lockJournal(other);
           if (!unlockOther) continue;
           takenIn.push({ file: other, unlock: unlockOther });
-          for (const [entry, e] of readJournal(other, logger)) if (!left.get(entry)?.final) left.set(entry, e);
+          for (const [entry, e] of readJournal(other, logger))
+            if (!left.get(entry)?.final) left.set(entry, e);
         }
         let interrupted = 0;
         for (const e of left.values()) {
