@@ -30,7 +30,8 @@ export async function reserveLimits(
   let cost = 0;
   if (metered) {
     const prompt = estimatePromptTokens(acc.estimator, json, model, true, principal.userId).tokens;
-    const output = maxOutputTokens(json) ?? acc.limits.default_output_reserve;
+    // Each choice (OpenAI `n`, Gemini `candidateCount`) is billed for its own output.
+    const output = (maxOutputTokens(json) ?? acc.limits.default_output_reserve) * choiceCount(json);
     tokens = prompt + output;
     const price = model ? acc.prices.lookup(model) : null;
     if (price)
@@ -51,4 +52,11 @@ function maxOutputTokens(json: JsonObject | null): number | null {
     json?.max_output_tokens ??
     (isJsonObject(gemini) ? gemini.maxOutputTokens : undefined);
   return typeof value === 'number' && value > 0 ? value : null;
+}
+
+/** How many answers the request asks for: each is generated, and billed, on its own. */
+function choiceCount(json: JsonObject | null): number {
+  const gemini = json?.generationConfig;
+  const value = json?.n ?? (isJsonObject(gemini) ? gemini.candidateCount : undefined);
+  return typeof value === 'number' && Number.isInteger(value) && value > 1 ? value : 1;
 }

@@ -108,6 +108,29 @@ describe('limits', () => {
     );
   });
 
+  it('reserves the output of every choice a request asks for (n)', async () => {
+    const tpm = 600;
+    const choices = 4;
+    const key = await keyWith('burst-n', { tpm });
+    for (let i = 0; i < 30; i++)
+      fake.enqueue({ kind: 'status', status: 200, body: completion(choices * MAX_TOKENS) });
+    const ids = Array.from({ length: 30 }, () => newRequestId('burst-n'));
+    const statuses = await Promise.all(
+      ids.map((id) =>
+        chat({ ...gw, key }, id, { messages: MESSAGES, max_tokens: MAX_TOKENS, n: choices }).then(
+          async (res) => {
+            await res.arrayBuffer();
+            return res.status;
+          },
+        ),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    const records = await Promise.all(ids.map((id) => logEntryOf(gw, id)));
+    const used = records.reduce((sum, r) => sum + (r.prompt_tokens ?? 0) + (r.completion_tokens ?? 0), 0);
+    expect(used).toBeLessThanOrEqual(tpm);
+  });
+
   it('a 50-way parallel burst against a small spending budget ends at or under it', async () => {
     // gpt-4o-mini default price: 0.15 in, 0.60 out per 1M tokens.
     const perRequest = (PROMPT_TOKENS * 0.15 + MAX_TOKENS * 0.6) / 1e6;
