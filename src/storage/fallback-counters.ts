@@ -32,6 +32,9 @@ export interface FallbackCounters {
 }
 
 export const LIMITS_SHARED = 'shared';
+
+/** Settles held while the link is down, sent when it is back; past this the oldest are dropped. */
+const MAX_HELD_SETTLES = 10_000;
 export const LIMITS_PER_PROCESS = 'per-process (redis unreachable)';
 
 /**
@@ -65,9 +68,55 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
     warned = false;
     logger.info({ limits: 'shared' }, 'limits: redis is back; limits are shared again');
   };
+  /**
+   * Settles of shared tickets that could not be sent (the connection was down): sent when the
+   * link is back, so a request that ended during a reconnect still has its budget corrected and
+   * its slot freed. Only settles Redis surely did not run: one sent whose reply was lost may have
+   * run, and is not sent again (the scripts are not idempotent).
+   */
+  let held: { ticket: CounterTicket; deltas: readonly number[] }[] = [];
+  const hold = (ticket: CounterTicket, deltas: readonly number[]) => {
+    held.push({ ticket, deltas });
+    if (held.length > MAX_HELD_SETTLES) {
+      held.shift();
+      logger.warn(
+        { dropped: 1 },
+        'limits: a settle held for redis was dropped (too many held); its lease lapses by its TTL',
+      );
+    }
+  };
+  const sendHeld = () => {
+    const again = held;
+    held = [];
+    for (const { ticket, deltas } of again)
+      void settleShared(ticket, deltas).catch((err: unknown) =>
+        logger.warn({ err: describe(err) }, 'limits: a held settle failed'),
+      );
+  };
+  const settleShared = async (ticket: CounterTicket, deltas: readonly number[]) => {
+    if (!link.up()) {
+      hold(ticket, deltas);
+      return;
+    }
+    try {
+      await shared.settle(ticket, deltas);
+    } catch (err) {
+      if (!link.circuit.failed(err)) throw err;
+      if (neverSent(err)) {
+        hold(ticket, deltas);
+        return;
+      }
+      // Sent, then the connection failed or timed out: Redis may have run it. Its lease lapses by
+      // its TTL and the count stands as estimated; nothing to gain from failing the caller's
+      // deferred work.
+      logger.debug({ err: describe(err) }, 'limits: settle lost while redis is unreachable');
+    }
+  };
   const stop = link.onChange((up) => {
-    if (up) recovered();
-    else fellBack(null);
+    if (up) {
+      recovered();
+      sendHeld();
+    } else fellBack(null);
   });
 
   /** Runs `op` on the shared store, or on the local one when the shared store is unreachable. */
@@ -103,14 +152,7 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
     },
     async settle(ticket, deltas) {
       if (localTickets.has(ticket)) return local.settle(ticket, deltas);
-      try {
-        await shared.settle(ticket, deltas);
-      } catch (err) {
-        // Redis went away after the take: its lease lapses by its TTL and the count stands as
-        // estimated; nothing to gain from failing the caller's deferred work.
-        if (!link.circuit.failed(err)) throw err;
-        logger.debug({ err: describe(err) }, 'limits: settle lost while redis is unreachable');
-      }
+      return settleShared(ticket, deltas);
     },
     async renew(ticket, ttlMs) {
       // A failed shared renewal rejects: the caller keeps trying rather than give up a slot
@@ -131,8 +173,19 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
         return { degraded: !ok, detail: ok ? LIMITS_SHARED : LIMITS_PER_PROCESS };
       },
     },
-    close: stop,
+    close() {
+      stop();
+      held = [];
+    },
   };
+}
+
+/**
+ * ioredis refuses a command without sending it while its connection is not writable (the
+ * gateway's link keeps no offline queue): Redis surely did not run it.
+ */
+function neverSent(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith("Stream isn't writeable");
 }
 
 function describe(err: unknown): string {
