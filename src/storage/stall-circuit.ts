@@ -4,11 +4,16 @@
  * shows as a command that times out, with the link still up. Without a memory of that, every
  * store on the link would wait the command timeout again, once per step of every request (router
  * health, cache, limits, usage record). So one circuit per link: after a command fails for want
- * of an answer, every store on the link treats Redis as away for `retryAfterMs`, then tries it
- * again.
+ * of an answer, every store on the link treats Redis as away for `retryAfterMs`; then one probe
+ * (a PING) is sent while every store stays away, and Redis is used again once it answers. A
+ * probe that fails too waits out the delay again: while Redis stalls, no request waits for it
+ * after the first timeout.
  */
 export interface StallCircuit {
-  /** True while commands go to the shared store: the link is up and no stall is being waited out. */
+  /**
+   * True while commands go to the shared store: the link is up and no stall is being waited out
+   * (or probed: the first call after the delay sends the probe, and says false until it answers).
+   */
   usable(): boolean;
   /**
    * Reports a failed command. True when the failure means the server is away (the caller falls
@@ -22,23 +27,59 @@ export interface StallCircuit {
 }
 
 export interface StallCircuitOptions {
-  /** How long the shared store is left alone after a stall (default 1 000 ms). */
+  /** How long the shared store is left alone after a stall before it is probed (default 1 000 ms). */
   readonly retryAfterMs?: number;
   readonly now?: () => number;
+  /** A command that answers once the server serves again (a PING); none: the delay alone. */
+  readonly probe?: () => Promise<unknown>;
 }
 
 export function createStallCircuit(up: () => boolean, options: StallCircuitOptions = {}): StallCircuit {
   const now = options.now ?? Date.now;
   const retryAfterMs = options.retryAfterMs ?? 1_000;
+  const { probe } = options;
+  /** 0: closed (commands go through); else when the stall may be probed (or tried) again. */
   let stalledUntil = 0;
+  let probing = false;
+  /** Bumped by each reset and stall: a probe that answers after either decides nothing. */
+  let generation = 0;
+  const open = () => {
+    generation++;
+    stalledUntil = now() + retryAfterMs;
+  };
+  const sendProbe = (send: () => Promise<unknown>) => {
+    probing = true;
+    const sent = generation;
+    send().then(
+      () => {
+        probing = false;
+        if (sent === generation) stalledUntil = 0;
+      },
+      (err: unknown) => {
+        probing = false;
+        if (sent !== generation) return;
+        // Any answer means the server serves again; only its absence keeps the circuit open.
+        if (unreachable(err)) open();
+        else stalledUntil = 0;
+      },
+    );
+  };
   return {
-    usable: () => up() && now() >= stalledUntil,
+    usable() {
+      if (!up()) return false;
+      if (stalledUntil === 0) return true;
+      if (probing || now() < stalledUntil) return false;
+      if (!probe) return true;
+      sendProbe(probe);
+      return false;
+    },
     failed(err) {
       if (!unreachable(err)) return false;
-      if (up()) stalledUntil = now() + retryAfterMs;
+      if (up()) open();
       return true;
     },
     reset() {
+      generation++;
       stalledUntil = 0;
     },
   };

@@ -5,6 +5,7 @@ import { createFallbackCounters } from '../../src/storage/fallback-counters.js';
 import { createMemoryCounterStore } from '../../src/storage/memory/memory-counters.js';
 import { createRedisCounterStore } from '../../src/storage/redis/redis-counters.js';
 import { openRedisLink, type RedisLink } from '../../src/storage/redis/redis-link.js';
+import { waitFor } from '../support/http.js';
 import { type OwnRedis, ownRedis } from '../support/own-redis.js';
 
 const redis = await ownRedis('the stalled Redis limits test');
@@ -81,6 +82,12 @@ describe.skipIf(!redis)('limits while Redis stalls', { timeout: 30_000 }, () => 
 
     await new Promise((resolve) => setTimeout(resolve, 1_600)); // the pause ends
     clock.now += 5_000;
+    // The retry delay has passed: a PING probes Redis, and limits stay local until it answers.
+    expect(await counters.check.check()).toEqual({
+      degraded: true,
+      detail: 'per-process (redis unreachable)',
+    });
+    await waitFor(() => link.circuit.usable(), 'Redis answering the probe');
     expect(await counters.check.check()).toEqual({ degraded: false, detail: 'shared' });
     // Each ticket settles in the store that issued it: the local slot frees locally...
     if (!during.ok || !held.ok) throw new Error('refused');
@@ -121,6 +128,7 @@ describe.skipIf(!redis)('limits while Redis stalls', { timeout: 30_000 }, () => 
       await admin.config('SET', 'maxmemory', '0');
     }
     clock.now += 5_000;
+    await waitFor(() => link.circuit.usable(), 'Redis answering the probe');
     expect(await counters.check.check()).toEqual({ degraded: false, detail: 'shared' });
     counters.close();
   });

@@ -14,6 +14,7 @@ import { redisUsageBuffer } from '../../src/storage/redis/redis-usage-buffer.js'
 import type { JournalSink } from '../../src/storage/sql/sql-usage-journal.js';
 import { createRequestJournal } from '../../src/usage/journal-writer.js';
 import { TEST_BREAKER_SETTINGS } from '../support/breaker-settings.js';
+import { waitFor } from '../support/http.js';
 import { type OwnRedis, ownRedis } from '../support/own-redis.js';
 
 const redis = await ownRedis('the stalled Redis request test');
@@ -133,15 +134,26 @@ describe.skipIf(!redis)('a request while Redis stalls', { timeout: 30_000 }, () 
     expect(sent).toEqual([]);
     expect(journal.failed).toBe(2);
 
+    // The retry delay passes while Redis still stalls: a PING probes it, and requests still do
+    // not wait for it.
+    clock.now += 1_000;
+    sent.length = 0;
+    await request('third');
+    expect(sent).toEqual([]);
+    expect(journal.failed).toBe(3);
+
     // The pause ends and the retry delay passes: the stores use Redis again, and the records
     // kept in memory reach the stream.
     await new Promise((resolve) => setTimeout(resolve, 1_600));
     clock.now += 1_000;
+    // The first look after the delay sends a PING; the stores use Redis again once it answers.
+    expect(link.circuit.usable()).toBe(false);
+    await waitFor(() => link.circuit.usable(), 'Redis answering the probe');
     await request('after');
     await journal.retry();
     expect(journal.failed).toBe(0);
     const ids = (await admin.xrange('stall:usage:journal', '-', '+')).map(([, fields]) => fields[1]);
-    expect(ids).toEqual(expect.arrayContaining(['before', 'first', 'second', 'after']));
+    expect(ids).toEqual(expect.arrayContaining(['before', 'first', 'second', 'third', 'after']));
 
     health.close();
     counters.close();

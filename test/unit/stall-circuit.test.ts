@@ -42,16 +42,45 @@ describe('which Redis failures mean Redis is away', () => {
 });
 
 describe('the stall circuit', () => {
-  it('keeps commands off a link that is up for the retry delay after a timeout, then lets them through', () => {
+  /** A probe the test answers: each call waits until the test resolves or rejects it. */
+  function controlledProbe() {
+    const calls: { resolve: () => void; reject: (err: Error) => void }[] = [];
+    const probe = () =>
+      new Promise<void>((resolve, reject) => {
+        calls.push({ resolve, reject });
+      });
+    return { probe, calls };
+  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('keeps commands off a link that is up for the retry delay after a timeout, then until one probe answers', async () => {
     const clock = { now: 0 };
     let up = true;
-    const circuit = createStallCircuit(() => up, { retryAfterMs: 1_000, now: () => clock.now });
+    const { probe, calls } = controlledProbe();
+    const circuit = createStallCircuit(() => up, { retryAfterMs: 1_000, now: () => clock.now, probe });
     expect(circuit.usable()).toBe(true);
     expect(circuit.failed(new Error('Command timed out'))).toBe(true);
     expect(circuit.usable()).toBe(false);
     clock.now = 999;
     expect(circuit.usable()).toBe(false);
+    expect(calls).toHaveLength(0);
+
+    // The delay has passed: one probe goes out, and commands stay off until it answers.
     clock.now = 1_000;
+    expect(circuit.usable()).toBe(false);
+    expect(circuit.usable()).toBe(false);
+    expect(calls).toHaveLength(1);
+    // Redis still stalls: the probe times out, and the circuit waits the delay again.
+    calls[0]?.reject(new Error('Command timed out'));
+    await settle();
+    clock.now = 1_500;
+    expect(circuit.usable()).toBe(false);
+    expect(calls).toHaveLength(1);
+    clock.now = 2_000;
+    expect(circuit.usable()).toBe(false);
+    expect(calls).toHaveLength(2);
+    calls[1]?.resolve();
+    await settle();
     expect(circuit.usable()).toBe(true);
 
     // A script's own error is an answer: it falls back nowhere and opens nothing.

@@ -62,7 +62,7 @@ export async function openSharedState(settings: Settings, logger: Logger): Promi
     prefix: settings.redisKeyPrefix,
     commandTimeoutMs: settings.redisCommandTimeoutMs,
   });
-  // Unreachable also for the second after a command timed out (a stalled Redis), as the stores
+  // Unreachable also after a command timed out (a stalled Redis) until a PING is answered, as the stores
   // on the link see it.
   const redisCheck: HealthCheck = {
     name: 'redis',

@@ -17,8 +17,9 @@ export interface RedisLink {
   /** True while the connection is ready. */
   up(): boolean;
   /**
-   * Whether commands should go to Redis now: false while the link is down and for a second after
-   * a command timed out on it (a stalled server). Every store on the link shares it.
+   * Whether commands should go to Redis now: false while the link is down, and after a command
+   * timed out on it (a stalled server) until, a second later or more, a PING is answered. Every
+   * store on the link shares it.
    */
   readonly circuit: StallCircuit;
   /** Calls `listener` on every change of `up()`; returns a function that stops it. */
@@ -38,7 +39,7 @@ export interface RedisLinkOptions {
    * turn-writes.ts).
    */
   readonly commandTimeoutMs?: number;
-  /** After a command timed out, how long every store leaves Redis alone (default 1 000 ms). */
+  /** After a command timed out, how long every store leaves Redis alone before a PING tries it (default 1 000 ms). */
   readonly stallRetryMs?: number;
   readonly now?: () => number;
 }
@@ -69,7 +70,11 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
   const extra: Redis[] = [];
   const listeners = new Set<(up: boolean) => void>();
   let ready = false;
-  const circuit = createStallCircuit(() => ready, { retryAfterMs: options.stallRetryMs, now: options.now });
+  const circuit = createStallCircuit(() => ready, {
+    retryAfterMs: options.stallRetryMs,
+    now: options.now,
+    probe: () => client.ping(),
+  });
   const set = (next: boolean) => {
     if (next === ready) return;
     ready = next;
