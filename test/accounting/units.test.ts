@@ -188,6 +188,19 @@ describe('usage writer', () => {
 });
 
 describe('usage writer with a journal', () => {
+  /** Folds every 20 ms. */
+  const writerOver = (journal: UsageJournal) =>
+    createUsageWriter({
+      store: createMemoryUsageStore(),
+      logger: silentLogger,
+      flushIntervalMs: 20,
+      maxBatch: 100,
+      maxBuffered: 100,
+      now: Date.now,
+      retentionMs: null,
+      journal,
+    });
+
   /** A journal whose first `failures` appends fail (a full disk), then take every record. */
   function failingJournal(failures: number) {
     const written: string[] = [];
@@ -207,16 +220,7 @@ describe('usage writer with a journal', () => {
 
   it('retries a failed journal write at every flush until it succeeds, with no new request', async () => {
     const { journal, written, attempts } = failingJournal(3);
-    const writer = createUsageWriter({
-      store: createMemoryUsageStore(),
-      logger: silentLogger,
-      flushIntervalMs: 20,
-      maxBatch: 100,
-      maxBuffered: 100,
-      now: Date.now,
-      retentionMs: null,
-      journal,
-    });
+    const writer = writerOver(journal);
     const record = blankUsageRecord('r1', 'chat', 1_000);
     await writer.journal?.append('e1', record); // the request's own write fails
     void writer.add(record); // its deferred fold: the only flush the traffic asks for
@@ -245,16 +249,7 @@ describe('usage writer with a journal', () => {
       },
       recover: async () => 0,
     };
-    const writer = createUsageWriter({
-      store: createMemoryUsageStore(),
-      logger: silentLogger,
-      flushIntervalMs: 20,
-      maxBatch: 100,
-      maxBuffered: 100,
-      now: Date.now,
-      retentionMs: null,
-      journal,
-    });
+    const writer = writerOver(journal);
     const requests = writer.journal as NonNullable<typeof writer.journal>;
     // A request ends every 2 ms.
     let n = 0;
