@@ -2,6 +2,7 @@ import type { ClientSignal } from '../spec/client-signal.js';
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { UpstreamTransportError } from '../spec/transport-error.js';
 import { type ChunkReader, chunkReaderOf } from '../streaming/chunk-reader.js';
+import { joinChunks } from '../streaming/join-chunks.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
 import {
@@ -108,8 +109,10 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   }
 
   if (!response.ok) {
+    // Read within the same budget: an error body that stalls is the channel's time-out, and the
+    // next channel is tried.
+    const body = await readErrorBody(response);
     clearTimeout(headerTimer);
-    const body = await response.text().catch(() => '');
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
     return fail({
       status: response.status,
@@ -187,6 +190,32 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
       ),
     );
   }
+}
+
+/** An upstream error body is kept up to this size (it is logged, classified and may be relayed). */
+const ERROR_BODY_MAX_BYTES = 64 * 1024;
+
+/**
+ * The error body's text, its first 64 KiB: the rest is not read. What arrived before the body
+ * failed (the time-out aborted it, the connection dropped) is kept.
+ */
+async function readErrorBody(response: Response): Promise<string> {
+  const reader = chunkReaderOf(response);
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < ERROR_BODY_MAX_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+    if (size >= ERROR_BODY_MAX_BYTES) await reader.cancel().catch(() => {});
+  } catch {
+    // Aborted or broken mid-body: the part read stands for the whole.
+  }
+  return new TextDecoder().decode(joinChunks(chunks).subarray(0, ERROR_BODY_MAX_BYTES));
 }
 
 /** The runtime's fetch already said what went wrong, in words fit for logs (no keys, no codes to parse). */

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, waitFor } from '../support/http.js';
@@ -79,6 +81,44 @@ describe('per-channel time-outs', () => {
     const usage = await waitFor(() => gw.usage.at(-1), 'usage record');
     expect(usage.attempts.map((a) => a.channel)).toEqual(['hole', 'good']);
   });
+
+  for (const stream of [false, true])
+    it(`an error answer whose body stalls is a time-out, and the next channel answers (stream: ${stream})`, async () => {
+      // 503 headers at once, part of a body, then nothing: an overloaded proxy in front of a model.
+      const stalling: Server = createServer((_req, res) => {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.write('{"error":{"message":"overl');
+      });
+      await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+      try {
+        const gw = await startGateway({
+          channels: [
+            channel({
+              name: 'stalling',
+              base_url: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/v1`,
+              keys: ['k-stall'],
+              models: ['m'],
+              priority: 0,
+              timeout: { first_byte_ms: 300, total_ms: 300 },
+            }),
+            channel({ name: 'good', base_url: fake.baseUrl, keys: ['k-good'], models: ['m'], priority: 1 }),
+          ],
+        });
+        gateways.push(gw);
+        // Without the time-out the answer never comes: the client gives up after 10 s.
+        const res = await chat(gw, { stream }, { signal: AbortSignal.timeout(10_000) });
+        expect(res.status).toBe(200);
+        await res.text();
+        const usage = await waitFor(() => gw.usage.at(-1), 'usage record');
+        expect(usage.attempts.map((a) => [a.channel, a.status])).toEqual([
+          ['stalling', 503],
+          ['good', 200],
+        ]);
+      } finally {
+        stalling.closeAllConnections();
+        stalling.close();
+      }
+    });
 
   it('slow headers: first_byte_ms fires, 504, and the upstream request is aborted', async () => {
     const gw = await gatewayWith({ first_byte_ms: 300 });
