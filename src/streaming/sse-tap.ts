@@ -1,5 +1,5 @@
 import { maskableSecrets, scrubSecrets } from '../auth/secret-scrub.js';
-import { isJsonObject, type JsonValue } from '../spec/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../spec/json.js';
 import type { TokenUsage } from '../spec/usage.js';
 import { completionTextOf } from '../usage/completion-text.js';
 import { createUsageScan } from '../usage/usage-scan.js';
@@ -92,9 +92,9 @@ export function createSseTap(options: {
       return 'keep';
     }
     if (!isJsonObject(parsed)) return 'keep';
-    if (isJsonObject(parsed.error)) {
-      const message = parsed.error.message;
-      failure = typeof message === 'string' ? message : 'upstream error event';
+    const failed = failureIn(parsed);
+    if (failed !== null) {
+      failure = failed;
       return 'error';
     }
     if (!usage) return 'keep';
@@ -241,4 +241,22 @@ function lastEventEnd(bytes: Uint8Array): number {
     if (i >= 3 && bytes[i - 1] === 0x0d && bytes[i - 2] === LF) return i + 1;
   }
   return 0;
+}
+
+/**
+ * The message of an event by which the upstream says its stream failed, or null: an `error`
+ * object (OpenAI chat, Anthropic), the Responses API's `response.failed` (its error inside the
+ * response), or its `error` event (code and message at the top level).
+ */
+function failureIn(event: JsonObject): string | null {
+  const { response } = event;
+  const error = isJsonObject(event.error)
+    ? event.error
+    : event.type === 'response.failed' && isJsonObject(response) && isJsonObject(response.error)
+      ? response.error
+      : event.type === 'error'
+        ? event
+        : null;
+  if (error === null) return null;
+  return typeof error.message === 'string' ? error.message : 'upstream error event';
 }

@@ -7,6 +7,7 @@ import { createClientKey } from '../../src/auth/key-service.js';
 import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
 import { RESPONSES_USAGE } from '../fake-upstream/responses-format.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { waitFor } from '../support/http.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/responses');
@@ -108,6 +109,41 @@ describe('native relay to a provider that speaks the Responses API', () => {
     const stored = await client.responses.retrieve(done.response.id);
     expect(stored.id).toBe(done.response.id);
   });
+
+  const event = (type: string, data: object) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  for (const [name, last] of [
+    [
+      'response.failed',
+      event('response.failed', {
+        response: {
+          id: 'resp_1',
+          object: 'response',
+          status: 'failed',
+          error: { code: 'server_error', message: 'The model failed.' },
+          usage: null,
+        },
+      }),
+    ],
+    ['error', event('error', { code: 'server_error', message: 'The model failed.', param: null })],
+  ] as const)
+    it(`records a stream that ends in ${name} as failed, relaying its bytes unchanged`, async () => {
+      const body =
+        event('response.created', { response: { id: 'resp_1', object: 'response', status: 'in_progress' } }) +
+        event('response.output_text.delta', {
+          item_id: 'm',
+          output_index: 0,
+          content_index: 0,
+          delta: 'Hel',
+        }) +
+        last;
+      fake.enqueue({ kind: 'raw-sse', body });
+      const before = gw.usage.length;
+      const res = await post({ model: 'gpt-native', input: 'Hi', stream: true });
+      expect(await res.text()).toBe(body);
+      const record = await waitFor(() => gw.usage.length > before && gw.usage.at(-1), 'the usage record');
+      expect([record.status, record.errorCode]).toEqual([502, 'upstream_stream_error']);
+    });
 
   it('answers the raw bytes of a recorded stream unchanged', async () => {
     const recorded = fixture('text.sse.txt');
