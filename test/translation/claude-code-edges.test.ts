@@ -105,6 +105,44 @@ describe('interleaved parallel tool calls from an OpenAI-format upstream, to an 
     ]);
   });
 
+  it('keep every argument when text comes in the middle of a tool call', async () => {
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({
+        id: 'chatcmpl-mid',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'deepseek-chat',
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      })}\n\n`;
+    const call = (args: string, head?: object) => ({
+      tool_calls: [
+        {
+          index: 0,
+          ...(head ?? {}),
+          function: { ...(head ? { name: 'get_weather' } : {}), arguments: args },
+        },
+      ],
+    });
+    fake.enqueue({
+      kind: 'raw-sse',
+      body:
+        chunk({ role: 'assistant', ...call('{"location":', { id: 'call_mid', type: 'function' }) }) +
+        // Some upstreams send a bit of text with the next fragment.
+        chunk({ content: '\n', ...call('"Paris"}') }) +
+        chunk({}, 'tool_calls') +
+        'data: [DONE]\n\n',
+    });
+    const message = await client.messages.stream(params).finalMessage();
+    expect(message.stop_reason).toBe('tool_use');
+    expect(message.content).toContainEqual({
+      type: 'tool_use',
+      id: 'call_mid',
+      name: 'get_weather',
+      input: { location: 'Paris' },
+    });
+    expect(message.content).toContainEqual(expect.objectContaining({ type: 'text', text: '\n' }));
+  });
+
   it('never interleave blocks on the wire: each block starts, streams and stops before the next', async () => {
     fake.enqueue({ kind: 'raw-sse', body: fixture('openai/interleaved-tool-calls.sse.txt') });
     const res = await postJson(gw, '/v1/messages', { ...params, stream: true });

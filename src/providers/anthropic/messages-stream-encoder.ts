@@ -11,6 +11,14 @@ import {
 
 type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
 
+/** Parts that open a text or thinking block of their own. */
+const OPENS_ITS_OWN_BLOCK: ReadonlySet<StreamPart['type']> = new Set([
+  'text-delta',
+  'reasoning-delta',
+  'reasoning-signature',
+  'reasoning-redacted',
+]);
+
 /** A tool call that started while another one's block was open, held until that block closes. */
 interface HeldCall {
   readonly id: string;
@@ -85,82 +93,107 @@ export function encodeAnthropicStream(
     }
   };
 
+  /**
+   * Text or thinking that arrived while a tool call streams live in its block (some upstreams
+   * send a bit of text with a call's next fragment): opening its block would close the call's,
+   * and the call's later fragments would have nowhere to go. Sent once the call's block closes.
+   */
+  let deferred: StreamPart[] = [];
+  const sendDeferred = () => {
+    const parts = deferred;
+    deferred = [];
+    for (const part of parts) handle(part);
+  };
+
+  const handle = (part: StreamPart) => {
+    if (open?.kind === 'tool' && OPENS_ITS_OWN_BLOCK.has(part.type)) {
+      deferred.push(part);
+      return;
+    }
+    switch (part.type) {
+      case 'text-delta':
+        if (open?.kind !== 'text') openBlock({ kind: 'text' }, { type: 'text', text: '' });
+        return emit('content_block_delta', {
+          index: blockIndex,
+          delta: { type: 'text_delta', text: part.text },
+        });
+      case 'reasoning-delta':
+        if (open?.kind !== 'thinking')
+          openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
+        return emit('content_block_delta', {
+          index: blockIndex,
+          delta: { type: 'thinking_delta', thinking: part.text },
+        });
+      case 'reasoning-signature':
+        if (open?.kind !== 'thinking')
+          openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
+        emit('content_block_delta', {
+          index: blockIndex,
+          delta: { type: 'signature_delta', signature: part.signature },
+        });
+        return close();
+      case 'reasoning-redacted':
+        openBlock({ kind: 'thinking' }, { type: 'redacted_thinking', data: part.data });
+        return close();
+      case 'tool-call-start':
+        if (open?.kind === 'tool' && open.toolIndex !== part.index) {
+          held.set(part.index, { id: part.id, name: part.name, args: '', ended: false });
+          return;
+        }
+        return openBlock(
+          { kind: 'tool', toolIndex: part.index },
+          { type: 'tool_use', id: part.id, name: part.name, input: {} },
+        );
+      case 'tool-call-delta': {
+        const waiting = held.get(part.index);
+        if (waiting) waiting.args += part.argumentsDelta;
+        else if (open?.kind === 'tool' && open.toolIndex === part.index) toolDelta(part.argumentsDelta);
+        return;
+      }
+      case 'tool-call-end': {
+        const waiting = held.get(part.index);
+        if (waiting) waiting.ended = true;
+        else if (open?.kind === 'tool' && open.toolIndex === part.index) {
+          close();
+          sendDeferred();
+          releaseHeld(false);
+        }
+        return;
+      }
+      case 'finish':
+        close();
+        sendDeferred();
+        close();
+        releaseHeld(true);
+        finish = part.stopSequence
+          ? { reason: part.reason, stopSequence: part.stopSequence }
+          : { reason: part.reason };
+        return;
+      case 'usage':
+        usage = part.usage;
+        return;
+      case 'error':
+        failed = true;
+        emit('error', {
+          error: { type: anthropicErrorType(502), message: `upstream stream failed: ${part.message}` },
+        });
+        return;
+    }
+  };
+
   return new TransformStream<StreamPart, Uint8Array>({
     transform(part, controller) {
       out = controller;
       if (failed) return;
       if (part.type === 'start') return start(part.id, part.model);
       start('msg_gateway', request.model);
-      switch (part.type) {
-        case 'text-delta':
-          if (open?.kind !== 'text') openBlock({ kind: 'text' }, { type: 'text', text: '' });
-          return emit('content_block_delta', {
-            index: blockIndex,
-            delta: { type: 'text_delta', text: part.text },
-          });
-        case 'reasoning-delta':
-          if (open?.kind !== 'thinking')
-            openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
-          return emit('content_block_delta', {
-            index: blockIndex,
-            delta: { type: 'thinking_delta', thinking: part.text },
-          });
-        case 'reasoning-signature':
-          if (open?.kind !== 'thinking')
-            openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
-          emit('content_block_delta', {
-            index: blockIndex,
-            delta: { type: 'signature_delta', signature: part.signature },
-          });
-          return close();
-        case 'reasoning-redacted':
-          openBlock({ kind: 'thinking' }, { type: 'redacted_thinking', data: part.data });
-          return close();
-        case 'tool-call-start':
-          if (open?.kind === 'tool' && open.toolIndex !== part.index) {
-            held.set(part.index, { id: part.id, name: part.name, args: '', ended: false });
-            return;
-          }
-          return openBlock(
-            { kind: 'tool', toolIndex: part.index },
-            { type: 'tool_use', id: part.id, name: part.name, input: {} },
-          );
-        case 'tool-call-delta': {
-          const waiting = held.get(part.index);
-          if (waiting) waiting.args += part.argumentsDelta;
-          else if (open?.kind === 'tool' && open.toolIndex === part.index) toolDelta(part.argumentsDelta);
-          return;
-        }
-        case 'tool-call-end': {
-          const waiting = held.get(part.index);
-          if (waiting) waiting.ended = true;
-          else if (open?.kind === 'tool' && open.toolIndex === part.index) {
-            close();
-            releaseHeld(false);
-          }
-          return;
-        }
-        case 'finish':
-          close();
-          releaseHeld(true);
-          finish = part.stopSequence
-            ? { reason: part.reason, stopSequence: part.stopSequence }
-            : { reason: part.reason };
-          return;
-        case 'usage':
-          usage = part.usage;
-          return;
-        case 'error':
-          failed = true;
-          emit('error', {
-            error: { type: anthropicErrorType(502), message: `upstream stream failed: ${part.message}` },
-          });
-          return;
-      }
+      handle(part);
     },
     flush(controller) {
       out = controller;
       if (failed || !started) return;
+      close();
+      sendDeferred();
       close();
       releaseHeld(true);
       emit('message_delta', {
