@@ -2,6 +2,7 @@ import { cacheKey } from '../cache/cache-key.js';
 import { decideCache } from '../cache/cache-policy.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
+import { DEFAULT_USER_ID } from '../storage/ports.js';
 import type { RequestAccounting } from './request-accounting.js';
 
 /** A complete answer to keep in the response cache (set on a miss the policy lets be written). */
@@ -74,9 +75,10 @@ export async function lookupCache(
 /**
  * Whose answers an entry may serve: one user's keys share them only when they would get the same
  * answer — the same purpose (a pipeline rewrites answers), the same channel binding, and no key
- * of its own upstream (BYOK answers belong to that key).
+ * of its own upstream (BYOK answers belong to that key). Keys that belong to no user (the
+ * `default` one) are each their own tenant, as for stored responses: nothing says whose they are.
  */
 function cacheTenant(principal: Principal): string {
-  const byok = principal.byok ? principal.keyId : '';
-  return [principal.userId, principal.purpose, principal.channelId ?? '', byok].join('\u0001');
+  const own = principal.byok || principal.userId === DEFAULT_USER_ID ? principal.keyId : '';
+  return [principal.userId, principal.purpose, principal.channelId ?? '', own].join('\u0001');
 }

@@ -62,6 +62,16 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
     expect(fake.requests).toHaveLength(2);
   });
 
+  it("keys that belong to no user never get each other's answers", async () => {
+    const question = { messages: [{ role: 'user', content: `no user ${backend}` }], temperature: 0 };
+    await (await chat(gw, newRequestId('nu'), question)).text();
+    const { secret } = await createClientKey(gw.node.storage.keys, { name: `no-user-${backend}` });
+    const other = await chat(gw, newRequestId('nu'), question, { authorization: `Bearer ${secret}` });
+    await other.text();
+    expect(other.headers.get('x-switchboard-cache')).toBe('miss');
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it('bypasses the cache with Cache-Control: no-cache, and leaves sampled requests alone', async () => {
     const question = { messages: [{ role: 'user', content: `bypass ${backend}` }], temperature: 0 };
     await (await chat(gw, newRequestId('c'), question)).text();

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClientKey } from '../../src/auth/key-service.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { freshRedisPrefix, redisUrl } from '../support/services.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
@@ -42,10 +43,10 @@ describe.skipIf(!server)('two gateways on one Redis', () => {
     await drop?.();
   });
 
-  const chat = (gw: TestGateway, content: string, extra: Record<string, unknown> = {}) =>
+  const chat = (gw: TestGateway, content: string, extra: Record<string, unknown> = {}, key = gw.key) =>
     fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra }),
     });
   const keysSent = () => fake.requests.map((r) => r.headers.authorization);
@@ -71,14 +72,31 @@ describe.skipIf(!server)('two gateways on one Redis', () => {
   });
 
   it('an answer cached through A is a hit on B', async () => {
+    // Cache entries are a user's: the two gateways here share no database, so each gets the same
+    // user (as instances on one database see the same keys and users).
+    const teamKey = async (gw: TestGateway) => {
+      const now = Date.now();
+      const user = {
+        id: 'team',
+        name: 'team',
+        email: null,
+        notes: null,
+        enabled: true,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await gw.node.storage.users.create(user);
+      return (await createClientKey(gw.node.storage.keys, { name: 'team key', userId: 'team' })).secret;
+    };
+    const [onA, onB] = [await teamKey(a), await teamKey(b)];
     const question = `cache across instances ${Date.now()}`;
-    const first = await chat(a, question, { temperature: 0 });
+    const first = await chat(a, question, { temperature: 0 }, onA);
     expect(first.headers.get('x-switchboard-cache')).toBe('miss');
     const firstBody = await first.text();
     // The cache write happens after the response: wait for it.
     await a.node.drainDeferred();
 
-    const second = await chat(b, question, { temperature: 0 });
+    const second = await chat(b, question, { temperature: 0 }, onB);
     expect(second.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await second.text()).toBe(firstBody);
     expect(fake.requests).toHaveLength(1);
