@@ -9,6 +9,7 @@ import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, type RouterDeps, routeCall } from '../router/forward.js';
 import type { ClientSignal } from '../spec/client-signal.js';
+import type { JsonObject } from '../spec/json.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import { lookupCache, type ResponseCapture } from './cache-step.js';
@@ -91,6 +92,7 @@ async function runRequest(
   });
   const routedModel = described.model === null ? null : deps.resolveModel(described.model);
   if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);
+  assertFallbackModelsAllowed(c, described.json, deps.resolveModel);
   if (described.local || !scope) return (described.local ?? noLocalAnswer)();
   const { tap } = scope;
   // The usage buffer is full: serving more would mean records with nowhere to go.
@@ -187,6 +189,31 @@ function assertModelAllowed(c: Context<GatewayEnv>, model: string, routedModel: 
     throw new GatewayError('model_not_allowed', `this API key may not use the model "${model}"`, {
       param: 'model',
     });
+  }
+}
+
+/**
+ * Models a request names besides `model` (OpenRouter's `models`, the fallbacks it tries when the
+ * first fails, and bills at the one that answered): a key limited to some models may name only
+ * those.
+ */
+function assertFallbackModelsAllowed(
+  c: Context<GatewayEnv>,
+  json: JsonObject | null,
+  resolveModel: (model: string) => string,
+): void {
+  const fallbacks = json?.models;
+  if (fallbacks === undefined || c.get('principal').models.length === 0) return;
+  if (!Array.isArray(fallbacks))
+    throw new GatewayError('model_not_allowed', '"models" must be a list of model names', {
+      param: 'models',
+    });
+  for (const model of fallbacks) {
+    if (typeof model !== 'string')
+      throw new GatewayError('model_not_allowed', '"models" must be a list of model names', {
+        param: 'models',
+      });
+    assertModelAllowed(c, model, resolveModel(model));
   }
 }
 

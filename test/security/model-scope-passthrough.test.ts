@@ -54,6 +54,43 @@ describe("a key's model list holds on the pass-through", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['DELETE', '/v1/files/file-abc'],
+    ['DELETE', '/v1/models/ft:cheap:acme:abc'],
+    ['POST', '/v1/batches'],
+    ['POST', '/v1/fine_tuning/jobs'],
+    ['POST', '/v1/assistants'],
+  ])(
+    '%s %s is refused for a scoped key, even naming its model: the account behind it is shared',
+    async (method, path) => {
+      fake.reset();
+      const res = await send(scoped, path, 'application/json', JSON.stringify({ model: 'cheap' }), method);
+      expect(res.status).toBe(403);
+      expect((await errorOf(res)).code).toBe('model_not_allowed');
+      expect(fake.requests).toHaveLength(0);
+    },
+  );
+
+  it('fallback models (OpenRouter `models`) must be allowed too', async () => {
+    fake.reset();
+    const res = await send(
+      scoped,
+      '/v1/chat/completions',
+      'application/json',
+      JSON.stringify({ model: 'cheap', models: ['expensive'], messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).code).toBe('model_not_allowed');
+    expect(fake.requests).toHaveLength(0);
+    const allowed = await send(
+      scoped,
+      '/v1/chat/completions',
+      'application/json',
+      JSON.stringify({ model: 'cheap', models: ['cheap'], messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(allowed.status).toBe(200);
+  });
+
   it('the allowed model passes, and an unscoped key may still send anything', async () => {
     fake.reset();
     const allowed = await send(

@@ -31,6 +31,19 @@ export const passthroughFrontDoor: FrontDoor = {
     }
     const model = typeof json?.model === 'string' ? json.model : null;
     if (model !== null) assertModelName(model);
+    // A key limited to some models may call a model, not manage what the upstream account holds
+    // (its files, batches, fine-tunes, assistants): those are shared by every key of the channel,
+    // and a body naming an allowed model says nothing of what they touch.
+    if (
+      principal.models.length > 0 &&
+      (c.req.method !== 'POST' || ACCOUNT_RESOURCES.has(firstSegment(path)))
+    ) {
+      throw new GatewayError(
+        'model_not_allowed',
+        'this API key may use only some models: through the pass-through it may call them (POST with a JSON "model"), not reach the upstream account\'s files, batches, fine-tuning, assistants or models',
+        { param: 'model' },
+      );
+    }
     // A key limited to some models may only send what names one: a request whose model the
     // gateway cannot read (no JSON body, a GET) could reach any model behind the path.
     if (model === null && principal.models.length > 0) {
@@ -48,6 +61,35 @@ export const passthroughFrontDoor: FrontDoor = {
     };
   },
 };
+
+/** Paths of an OpenAI-style account's own resources, by their first segment. */
+const ACCOUNT_RESOURCES: ReadonlySet<string> = new Set([
+  'files',
+  'uploads',
+  'batches',
+  'fine_tuning',
+  'fine-tunes',
+  'fine_tunes',
+  'assistants',
+  'threads',
+  'vector_stores',
+  'models',
+  'organization',
+  'projects',
+  'evals',
+  'containers',
+  'conversations',
+]);
+
+/** The path's first segment as the upstream reads it: escapes decoded, lower case. */
+function firstSegment(path: string): string {
+  const segment = path.split('/')[1] ?? '';
+  try {
+    return decodeURIComponent(segment).toLowerCase();
+  } catch {
+    return segment.toLowerCase();
+  }
+}
 
 /** `application/json` or any `+json` type, in any letter case, parameters ignored. */
 function isJsonMediaType(contentType: string | null): boolean {
