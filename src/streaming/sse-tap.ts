@@ -44,6 +44,9 @@ const EMPTY = new Uint8Array(0);
 const ERROR_KEY = '"error"';
 const ERROR_EVENT = 'event: error';
 const USAGE_KEY = '"usage';
+/** Most bytes of an unfinished event held back to be seen whole (see `push`). */
+const MAX_HELD_BYTES = 2 << 20;
+const CR = 0x0d;
 /** Text kept for estimates; beyond this, output tokens are estimated from the kept part only. */
 const MAX_KEPT_CHARS = 4_000_000;
 const encoder = new TextEncoder();
@@ -143,7 +146,11 @@ export function createSseTap(options: {
   return {
     push(chunk) {
       const all = held.byteLength === 0 ? chunk : joinChunks([held, chunk]);
-      const cut = lastEventEnd(all);
+      // An event this large (or a body that is not SSE at all) goes on in pieces rather than be
+      // held, and rescanned at every chunk, without bound: its bytes are unchanged, but a secret or
+      // usage split across two pieces is not seen whole.
+      const end = lastEventEnd(all);
+      const cut = all.byteLength - end > MAX_HELD_BYTES ? all.byteLength : end;
       // The usual chunk is whole events: it goes on as the very same bytes, with no copy or view.
       if (cut === all.byteLength) {
         held = EMPTY;
@@ -236,9 +243,14 @@ function eventStart(text: string, at: number): number {
 /** The offset just after the last blank line (`\n\n` or `\r\n\r\n`), or 0 if none. */
 function lastEventEnd(bytes: Uint8Array): number {
   for (let i = bytes.byteLength - 1; i > 0; i--) {
-    if (bytes[i] !== LF) continue;
-    if (bytes[i - 1] === LF) return i + 1;
-    if (i >= 3 && bytes[i - 1] === 0x0d && bytes[i - 2] === LF) return i + 1;
+    const byte = bytes[i];
+    if (byte === LF) {
+      if (bytes[i - 1] === LF) return i + 1;
+      if (i >= 3 && bytes[i - 1] === CR && bytes[i - 2] === LF) return i + 1;
+    } else if (byte === CR && bytes[i - 1] === CR) {
+      // Lines ended by a bare CR, as the SSE format allows.
+      return i + 1;
+    }
   }
   return 0;
 }

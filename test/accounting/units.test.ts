@@ -458,6 +458,23 @@ describe('SSE accounting', () => {
   ];
   const whole = events.join('');
 
+  it('holds at most 2 MiB of an event that does not end, forwarding the rest byte for byte', () => {
+    const tap = createSseTap({ secrets: [], stripUsage: false });
+    const piece = chunk('x'.repeat(16 * 1024));
+    const out: Uint8Array[] = [tap.push(chunk('data: '))];
+    for (let i = 0; i < 512; i++) out.push(tap.push(piece)); // 8 MiB and no blank line
+    const forwarded = out.reduce((sum, part) => sum + part.byteLength, 0);
+    expect(forwarded).toBeGreaterThanOrEqual(6 + 512 * piece.byteLength - (2 << 20) - piece.byteLength);
+    out.push(tap.flush());
+    expect(Buffer.concat(out).toString()).toBe(`data: ${'x'.repeat(512 * 16 * 1024)}`);
+  });
+
+  it('forwards events ended by bare carriage returns as they arrive', () => {
+    const tap = createSseTap({ secrets: [], stripUsage: false });
+    const event = 'data: {"id":"x","choices":[{"index":0,"delta":{"content":"a"}}]}\r\r';
+    expect(Buffer.from(tap.push(chunk(event))).toString()).toBe(event);
+  });
+
   it('drops only the usage event, forwarding every other byte exactly, across any chunking', () => {
     const bytes = encoder.encode(whole);
     for (const size of [1, 3, 7, 64, bytes.length]) {
