@@ -1,4 +1,5 @@
 import type { SecretBox } from '../auth/secret-box.js';
+import { mapSecretHeaders } from '../auth/secret-headers.js';
 import { type ChannelConfig, channelSchema } from '../config/schema.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { buildChannels, DEMO_CHANNEL_CONFIG } from '../router/build-channels.js';
@@ -71,17 +72,27 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
   return registry;
 }
 
-/** A stored config with its upstream keys opened, re-read through the schema so new fields get defaults. */
+/**
+ * A stored config with its upstream keys and secret headers opened (a header stored in clear by
+ * an older version is read as it is), re-read through the schema so new fields get defaults.
+ */
 export async function openChannelConfig(stored: ChannelConfig, box: SecretBox): Promise<ChannelConfig> {
   const keys = await Promise.all(stored.keys.map((k) => box.open(k)));
-  return channelSchema.parse({ ...stored, key: undefined, keys });
+  const headers = stored.headers
+    ? await mapSecretHeaders(stored.headers, (v) => box.open(v))
+    : stored.headers;
+  return channelSchema.parse({ ...stored, key: undefined, keys, headers });
 }
 
-/** Folds `key` into `keys` and seals every upstream key for storage. */
+/** Folds `key` into `keys` and seals every upstream key and secret header for storage. */
 export async function sealChannelConfig(config: ChannelConfig, box: SecretBox): Promise<ChannelConfig> {
   const clear = [...(config.key ? [config.key] : []), ...config.keys];
   const { key: _folded, ...rest } = config;
-  return { ...rest, keys: await Promise.all(clear.map((k) => box.seal(k))) };
+  return {
+    ...rest,
+    keys: await Promise.all(clear.map((k) => box.seal(k))),
+    headers: await mapSecretHeaders(config.headers, (v) => box.seal(v)),
+  };
 }
 
 /**

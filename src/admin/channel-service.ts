@@ -1,4 +1,5 @@
 import { maskSecret } from '../auth/secret-box.js';
+import { isSecretHeader } from '../auth/secret-headers.js';
 import { privateBaseUrlProblem } from '../config/base-url.js';
 import { type ChannelConfig, channelSchema } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -9,8 +10,6 @@ import { openChannelConfig, sealChannelConfig } from './channel-registry.js';
 import { type AdminContext, iso, page } from './context.js';
 import { invalidRequest } from './invalid-request.js';
 import type { ChannelCreate, ChannelPatchInput, ChannelView, ListPage, ListQuery } from './schemas.js';
-
-const SECRET_HEADER = /auth|key|token|secret|cookie/i;
 
 export async function channelView(ctx: AdminContext, record: ChannelRecord): Promise<ChannelView> {
   const config = await openChannelConfig(record.config, ctx.box);
@@ -28,7 +27,7 @@ export async function channelView(ctx: AdminContext, record: ChannelRecord): Pro
     headers: Object.fromEntries(
       Object.entries(config.headers).map(([name, value]) => [
         name,
-        SECRET_HEADER.test(name) ? maskSecret(value) : value,
+        isSecretHeader(name) ? maskSecret(value) : value,
       ]),
     ),
     timeout: { ...config.timeout },

@@ -1,6 +1,7 @@
 import type { Logger } from '../spec/logger.js';
 import type { Storage } from '../storage/ports.js';
 import { createSecretBox, isSealed, type SecretBox } from './secret-box.js';
+import { isSecretHeader, mapSecretHeaders } from './secret-headers.js';
 
 /** A sealed known text in the meta store: tells at start whether the sealing key is the right one. */
 export const KEY_CHECK_META = 'secret_key_check';
@@ -38,10 +39,21 @@ export async function adoptSealingKey(storage: Storage, box: SecretBox, keyName:
   if (check === null && sealed[0] && (await box.open(sealed[0]).catch(() => null)) === null) throw wrongKey();
   let migrated = 0;
   for (const channel of channels) {
-    const clear = channel.config.keys.filter((k) => !isSealed(k));
+    const headers = channel.config.headers ?? {};
+    const clear = [
+      ...channel.config.keys,
+      ...Object.entries(headers)
+        .filter(([name]) => isSecretHeader(name))
+        .map(([, value]) => value),
+    ].filter((v) => !isSealed(v));
     if (clear.length === 0) continue;
-    const sealedKeys = await Promise.all(channel.config.keys.map((k) => (isSealed(k) ? k : box.seal(k))));
-    await storage.channels.put({ ...channel, config: { ...channel.config, keys: sealedKeys } });
+    const sealOnce = (v: string) => (isSealed(v) ? Promise.resolve(v) : box.seal(v));
+    const config = {
+      ...channel.config,
+      keys: await Promise.all(channel.config.keys.map(sealOnce)),
+      headers: await mapSecretHeaders(headers, sealOnce),
+    };
+    await storage.channels.put({ ...channel, config });
     migrated += clear.length;
   }
   for (const key of keys) {

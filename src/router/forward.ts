@@ -1,3 +1,4 @@
+import { isSecretHeader } from '../auth/secret-headers.js';
 import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -17,10 +18,21 @@ import { type RunResult, runAttempts } from './run-attempts.js';
 import { STRATEGIES, strategyFor } from './strategies/index.js';
 import { failureResponse } from './upstream-error.js';
 
-/** Everything secret a routed request knows of: its own secrets and its channel's keys. */
+/** Everything secret a routed request knows of: its own secrets, its channel's keys and secret headers. */
 export function secretsOf(call: ClientCall, routed: Routed): string[] {
-  return [...(call.secrets ?? []), ...routed.target.channel.keys];
+  const { channel } = routed.target;
+  let headers = secretHeaderValues.get(channel);
+  if (headers === undefined) {
+    headers = Object.entries(channel.headers)
+      .filter(([name]) => isSecretHeader(name))
+      .map(([, value]) => value);
+    secretHeaderValues.set(channel, headers);
+  }
+  return [...(call.secrets ?? []), ...channel.keys, ...headers];
 }
+
+/** Each channel's secret header values, found once (a channel is immutable; an edit makes a new one). */
+const secretHeaderValues = new WeakMap<object, readonly string[]>();
 
 /** A client request, validated and ready to route. */
 export interface ClientCall {

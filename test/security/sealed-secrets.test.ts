@@ -94,6 +94,36 @@ describe('upstream keys at rest without SWITCHBOARD_SECRET_KEY', () => {
     expect(lines.join('\n')).not.toContain(key);
   });
 
+  it("seals a channel's secret headers like its keys, and still sends them upstream", async () => {
+    const HEADER_SECRET = 'pk-HeaderCanary0123456789abcdef';
+    const config = channelConfig();
+    const withHeaders = {
+      channels: config.channels.map((c) => ({
+        ...c,
+        headers: { 'x-portkey-api-key': HEADER_SECRET, 'x-team': 'research' },
+      })),
+    };
+    const node = await bootstrap({ settings: settingsFor({}, withHeaders), logger: silentLogger });
+    const [stored] = await node.storage.channels.list();
+    expect(stored?.config.headers['x-portkey-api-key']).toMatch(/^enc:v1:/);
+    expect(stored?.config.headers['x-team']).toBe('research');
+    const { url, server } = await serve(node);
+    try {
+      const { secret } = await createClientKey(node.storage.keys, { name: 'headers' });
+      fake.reset();
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-fake', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(fake.requests.at(-1)?.headers['x-portkey-api-key']).toBe(HEADER_SECRET);
+    } finally {
+      await server.shutdown(0);
+    }
+    expect(databaseBytes().includes(HEADER_SECRET)).toBe(false);
+  });
+
   it('keeps using the key file on the next start, and a wrong key stops start-up with one clear message', async () => {
     const first = await bootstrap({ settings: settingsFor({}, channelConfig()), logger: silentLogger });
     await first.close();
@@ -124,12 +154,17 @@ describe('upstream keys at rest without SWITCHBOARD_SECRET_KEY', () => {
     await node.close();
   });
 
-  it('seals clear-text keys left by an older version, and the clear text leaves the database files', async () => {
+  it('seals clear-text keys and secret headers left by an older version, and the clear text leaves the database files', async () => {
+    const HEADER_SECRET = 'pk-LegacyHeaderCanary0123456789';
     const old = await openSqliteStorage(db);
     const at = Date.now();
     await old.channels.put({
       id: 'legacy',
-      config: channelSchema.parse({ ...channelConfig().channels[0], name: 'legacy' }),
+      config: channelSchema.parse({
+        ...channelConfig().channels[0],
+        name: 'legacy',
+        headers: { 'x-portkey-api-key': HEADER_SECRET },
+      }),
       enabled: true,
       source: 'api',
       createdAt: at,
@@ -137,11 +172,15 @@ describe('upstream keys at rest without SWITCHBOARD_SECRET_KEY', () => {
     });
     await old.close();
     expect(databaseBytes().includes(UPSTREAM_KEY)).toBe(true);
+    expect(databaseBytes().includes(HEADER_SECRET)).toBe(true);
     const node = await bootstrap({ settings: settingsFor(), logger: silentLogger });
     expect((await storedKeys(node))[0]).toMatch(/^enc:v1:/);
-    expect(node.channels.find((c) => c.name === 'legacy')?.keys).toEqual([UPSTREAM_KEY]);
+    const legacy = node.channels.find((c) => c.name === 'legacy');
+    expect(legacy?.keys).toEqual([UPSTREAM_KEY]);
+    expect(legacy?.headers['x-portkey-api-key']).toBe(HEADER_SECRET);
     await node.close();
     expect(databaseBytes().includes(UPSTREAM_KEY)).toBe(false);
+    expect(databaseBytes().includes(HEADER_SECRET)).toBe(false);
   });
 
   it("leaves no trace of a deleted channel's sealed key in the database, WAL or shared-memory files", async () => {

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import { KEY_CHECK_META } from '../../auth/secret-check.js';
+import { mapSecretHeaders } from '../../auth/secret-headers.js';
 import type { ChannelConfig } from '../../config/schema.js';
 import type { ByokKey } from '../ports.js';
 import type { SqlDialect } from './dialect.js';
 import type { Database } from './schema.js';
 
 /**
- * Re-writes every sealed secret — channel upstream keys, BYOK keys, the key check — through
- * `reseal`, in one transaction: if any value fails to re-seal, nothing changes.
+ * Re-writes every sealed secret — channel upstream keys and secret headers, BYOK keys, the key
+ * check — through `reseal`, in one transaction: if any value fails to re-seal, nothing changes.
  */
 export async function resealSqlSecrets(
   db: Kysely<Database>,
@@ -20,9 +21,11 @@ export async function resealSqlSecrets(
       const config = JSON.parse(row.config) as ChannelConfig;
       const keys = await Promise.all(config.keys.map(reseal));
       n += keys.length;
+      // Secret headers too; one stored in clear by an older version is sealed now.
+      const headers = config.headers ? await mapSecretHeaders(config.headers, reseal) : config.headers;
       await trx
         .updateTable('channels')
-        .set({ config: JSON.stringify({ ...config, keys }) })
+        .set({ config: JSON.stringify({ ...config, keys, headers }) })
         .where('id', '=', row.id)
         .execute();
     }
