@@ -38,7 +38,8 @@ function servesExplicitly(channel: Channel, model: string): boolean {
 }
 
 function mapModel(channel: Channel, model: string): string {
-  return channel.modelMap[model] ?? model;
+  // Own entries only: a name such as `constructor` must not read the map's prototype.
+  return Object.hasOwn(channel.modelMap, model) ? (channel.modelMap[model] ?? model) : model;
 }
 
 /** The model names a channel can enumerate (any-model channels enumerate none). */

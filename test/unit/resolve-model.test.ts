@@ -31,6 +31,12 @@ describe('findCandidates', () => {
     expect(resolve('deepseek-chat')).toEqual(['ds-main:deepseek-chat', 'ds-backup:deepseek-chat']);
   });
 
+  it("a model named like an object's own property is sent as that name, not looked up on the prototype", () => {
+    expect(resolve('box/constructor')).toEqual(['box:constructor']);
+    expect(resolve('openrouter/__proto__')).toEqual(['openrouter:__proto__']);
+    expect(resolve('toString')).toEqual(['openrouter:toString', 'box:toString']);
+  });
+
   it('tier 1: a model_map key is a served name and maps to the upstream name', () => {
     expect(resolve('r1')).toEqual(['ds-main:deepseek-reasoner']);
     expect(resolve('small')).toEqual(['box:qwen2.5:0.5b']);
