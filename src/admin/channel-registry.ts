@@ -78,9 +78,7 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
  */
 export async function openChannelConfig(stored: ChannelConfig, box: SecretBox): Promise<ChannelConfig> {
   const keys = await Promise.all(stored.keys.map((k) => box.open(k)));
-  const headers = stored.headers
-    ? await mapSecretHeaders(stored.headers, (v) => box.open(v))
-    : stored.headers;
+  const headers = await mapSecretHeaders(stored.headers, (v) => box.open(v));
   return channelSchema.parse({ ...stored, key: undefined, keys, headers });
 }
 

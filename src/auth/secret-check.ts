@@ -1,7 +1,7 @@
 import type { Logger } from '../spec/logger.js';
 import type { Storage } from '../storage/ports.js';
 import { createSecretBox, isSealed, type SecretBox } from './secret-box.js';
-import { isSecretHeader, mapSecretHeaders } from './secret-headers.js';
+import { mapSecretHeaders, secretHeaderValues } from './secret-headers.js';
 
 /** A sealed known text in the meta store: tells at start whether the sealing key is the right one. */
 export const KEY_CHECK_META = 'secret_key_check';
@@ -39,13 +39,8 @@ export async function adoptSealingKey(storage: Storage, box: SecretBox, keyName:
   if (check === null && sealed[0] && (await box.open(sealed[0]).catch(() => null)) === null) throw wrongKey();
   let migrated = 0;
   for (const channel of channels) {
-    const headers = channel.config.headers ?? {};
-    const clear = [
-      ...channel.config.keys,
-      ...Object.entries(headers)
-        .filter(([name]) => isSecretHeader(name))
-        .map(([, value]) => value),
-    ].filter((v) => !isSealed(v));
+    const { headers } = channel.config;
+    const clear = [...channel.config.keys, ...secretHeaderValues(headers)].filter((v) => !isSealed(v));
     if (clear.length === 0) continue;
     const sealOnce = (v: string) => (isSealed(v) ? Promise.resolve(v) : box.seal(v));
     const config = {

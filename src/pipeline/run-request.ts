@@ -204,17 +204,11 @@ function assertFallbackModelsAllowed(
 ): void {
   const fallbacks = json?.models;
   if (fallbacks === undefined || c.get('principal').models.length === 0) return;
-  if (!Array.isArray(fallbacks))
+  if (!Array.isArray(fallbacks) || !fallbacks.every((model) => typeof model === 'string'))
     throw new GatewayError('model_not_allowed', '"models" must be a list of model names', {
       param: 'models',
     });
-  for (const model of fallbacks) {
-    if (typeof model !== 'string')
-      throw new GatewayError('model_not_allowed', '"models" must be a list of model names', {
-        param: 'models',
-      });
-    assertModelAllowed(c, model, resolveModel(model));
-  }
+  for (const model of fallbacks) assertModelAllowed(c, model, resolveModel(model));
 }
 
 function noLocalAnswer(): Response {

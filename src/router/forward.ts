@@ -1,4 +1,4 @@
-import { isSecretHeader } from '../auth/secret-headers.js';
+import { secretHeaderValues } from '../auth/secret-headers.js';
 import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -21,18 +21,16 @@ import { failureResponse } from './upstream-error.js';
 /** Everything secret a routed request knows of: its own secrets, its channel's keys and secret headers. */
 export function secretsOf(call: ClientCall, routed: Routed): string[] {
   const { channel } = routed.target;
-  let headers = secretHeaderValues.get(channel);
+  let headers = headerSecrets.get(channel);
   if (headers === undefined) {
-    headers = Object.entries(channel.headers)
-      .filter(([name]) => isSecretHeader(name))
-      .map(([, value]) => value);
-    secretHeaderValues.set(channel, headers);
+    headers = secretHeaderValues(channel.headers);
+    headerSecrets.set(channel, headers);
   }
   return [...(call.secrets ?? []), ...channel.keys, ...headers];
 }
 
 /** Each channel's secret header values, found once (a channel is immutable; an edit makes a new one). */
-const secretHeaderValues = new WeakMap<object, readonly string[]>();
+const headerSecrets = new WeakMap<object, readonly string[]>();
 
 /** A client request, validated and ready to route. */
 export interface ClientCall {

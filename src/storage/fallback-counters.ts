@@ -32,10 +32,10 @@ export interface FallbackCounters {
 }
 
 export const LIMITS_SHARED = 'shared';
+export const LIMITS_PER_PROCESS = 'per-process (redis unreachable)';
 
 /** Settles held while the link is down, sent when it is back; past this the oldest are dropped. */
 const MAX_HELD_SETTLES = 10_000;
-export const LIMITS_PER_PROCESS = 'per-process (redis unreachable)';
 
 /**
  * Limits shared through Redis, and per process while Redis is unreachable: serving with limits

@@ -22,7 +22,7 @@ export async function resealSqlSecrets(
       const keys = await Promise.all(config.keys.map(reseal));
       n += keys.length;
       // Secret headers too; one stored in clear by an older version is sealed now.
-      const headers = config.headers ? await mapSecretHeaders(config.headers, reseal) : config.headers;
+      const headers = await mapSecretHeaders(config.headers, reseal);
       await trx
         .updateTable('channels')
         .set({ config: JSON.stringify({ ...config, keys, headers }) })
