@@ -31,9 +31,16 @@ const rph: CounterClaim = {
 const LEASE = { leaseTtlMs: 60_000 };
 const record = (requestId: string) => ({ requestId, status: 200, attempts: [] }) as unknown as UsageRecord;
 
-/** Postgres is not the subject: the shipper's writes go nowhere (it only runs between requests). */
-const nowhere: JournalSink = {
-  write: async () => {},
+/**
+ * Postgres as the usage buffer sees it: the request ids of the final records written to it (by
+ * the shipper, or directly while Redis is away), or a failure while `down`.
+ */
+const database = { down: false, finals: [] as string[] };
+const sink: JournalSink = {
+  write: async (entries) => {
+    if (database.down) throw new Error('database unreachable');
+    for (const e of entries) if (e.final) database.finals.push(e.record.requestId);
+  },
   rollUp: async () => 0,
   interrupt: async () => 0,
   interruptOthers: async () => 0,
@@ -100,7 +107,7 @@ describe.skipIf(!redis)('a request while Redis stalls', { timeout: 30_000 }, () 
     });
     const buffer = redisUsageBuffer({
       link,
-      sink: nowhere,
+      sink,
       boot: 'b1',
       logger: silent,
       maxRecords: 1_000,
@@ -126,24 +133,28 @@ describe.skipIf(!redis)('a request while Redis stalls', { timeout: 30_000 }, () 
     // command timed out first); the cache, the limits and the usage record did not try Redis.
     expect(sent.length).toBeLessThanOrEqual(1);
     expect(link.up()).toBe(true);
-    // The usage record went to the in-memory retry path at once.
-    expect(journal.failed).toBe(1);
+    // The usage record went to the database directly, at once.
+    expect(journal.failed).toBe(0);
+    expect(database.finals).toContain('first');
 
     sent.length = 0;
     await request('second');
     expect(sent).toEqual([]);
-    expect(journal.failed).toBe(2);
+    expect(database.finals).toContain('second');
 
     // The retry delay passes while Redis still stalls: a PING probes it, and requests still do
-    // not wait for it.
+    // not wait for it. With the database away too, the record waits in memory.
     clock.now += 1_000;
     sent.length = 0;
+    database.down = true;
     await request('third');
+    database.down = false;
     expect(sent).toEqual([]);
-    expect(journal.failed).toBe(3);
+    expect(journal.failed).toBe(1);
+    expect(database.finals).not.toContain('third');
 
-    // The pause ends and the retry delay passes: the stores use Redis again, and the records
-    // kept in memory reach the stream.
+    // The pause ends and the retry delay passes: the stores use Redis again, and the record
+    // kept in memory reaches the stream.
     await new Promise((resolve) => setTimeout(resolve, 1_600));
     clock.now += 1_000;
     // The first look after the delay sends a PING; the stores use Redis again once it answers.
@@ -153,7 +164,8 @@ describe.skipIf(!redis)('a request while Redis stalls', { timeout: 30_000 }, () 
     await journal.retry();
     expect(journal.failed).toBe(0);
     const ids = (await admin.xrange('stall:usage:journal', '-', '+')).map(([, fields]) => fields[1]);
-    expect(ids).toEqual(expect.arrayContaining(['before', 'first', 'second', 'third', 'after']));
+    expect(ids).toEqual(expect.arrayContaining(['before', 'third', 'after']));
+    expect(ids).not.toContain('first');
 
     health.close();
     counters.close();

@@ -2,7 +2,8 @@ import type { Logger } from '../../spec/logger.js';
 import type { UsageRecord } from '../../spec/usage.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
 import { atStage } from '../../usage/shipping-failure.js';
-import type { JournalSink } from '../sql/sql-usage-journal.js';
+import type { JournalEntry, JournalSink } from '../sql/sql-usage-journal.js';
+import { batchByTurn } from '../turn-batch.js';
 import type { RedisLink } from './redis-link.js';
 import { autoclaimReply, type Held, parseEntries, type RawEntry } from './usage-stream-replies.js';
 
@@ -35,8 +36,9 @@ const GROUP = 'shippers';
  * (docs/usage-and-limits.md, "Postgres: the usage buffer"):
  *
  * - `open` / `append` XADD the provisional / final record to `<prefix>usage:journal`. While
- *   Redis is unreachable or stalls they fail at once, and the request journal keeps the final
- *   record in memory for a retry (lost if this process dies before Redis returns).
+ *   Redis is unreachable or stalls they write it to Postgres directly; only if that fails too
+ *   does the request journal keep the final record in memory for a retry (lost if this process
+ *   dies before either returns).
  * - Every instance runs a shipper in the consumer group `shippers` (consumer = its boot): it
  *   reads batches (XREADGROUP), writes them to Postgres idempotently (one row per entry), then
  *   XACKs and XDELs them, so the stream holds exactly what is not yet in Postgres (the backlog).
@@ -72,11 +74,17 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     if (up) missingSince.clear();
   });
 
+  /**
+   * While Redis is away (down, or a stall being waited out: stall-circuit.ts), or when an XADD
+   * fails, the record goes straight to Postgres instead: the sink's idempotent write, a turn's
+   * records in one transaction. The answer's last byte still waits for a record that is durable
+   * outside the process. Only if Postgres fails too does the write reject, and the request
+   * journal keeps the record in memory for a retry. A timed-out XADD that Redis carries out later
+   * adds the entry to the stream as well: the sink stores it once.
+   */
+  const direct = batchByTurn((entries: readonly JournalEntry[]) => sink.write(entries));
   const add = async (entry: string, record: UsageRecord, final: boolean) => {
-    // While Redis is down or a stall is waited out (stall-circuit.ts), the record is refused at
-    // once instead of after a command timeout (the pipeline waits for it before the answer's last
-    // byte): the request journal keeps it in this process's memory and adds it again later.
-    if (!link.circuit.usable()) throw new Error('redis unreachable: usage record not added to the stream');
+    if (!link.circuit.usable()) return direct({ entry, boot, final, record });
     try {
       await client.xadd(
         stream,
@@ -91,10 +99,8 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
         JSON.stringify(record),
       );
     } catch (err) {
-      // A timed-out XADD may still be carried out once Redis catches up; the retry then adds the
-      // entry twice, which the sink's idempotent write turns into one row.
       link.circuit.failed(err);
-      throw err;
+      return direct({ entry, boot, final, record });
     }
   };
   const ensureGroup = async () => {
