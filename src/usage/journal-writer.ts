@@ -18,14 +18,22 @@ export interface RequestJournal {
   settled(): Promise<void>;
   /** Final records waiting for a retry. */
   readonly failed: number;
-  /** The journal's buffer is at its bound: new model requests are refused (usage_backlog_full). */
+  /**
+   * The journal's buffer is at its bound, or as many final records as it may hold in memory are
+   * waiting for a retry: new model requests are refused (usage_backlog_full) rather than served
+   * with a record that would have to be dropped.
+   */
   full(): boolean;
 }
 
 export function createRequestJournal(
   journal: UsageJournal,
   logger: Logger,
-  /** Failed records held for a retry; beyond this the oldest are dropped (and logged). */
+  /**
+   * Failed records held for a retry. At this many the journal reports itself full, so no new
+   * model request adds to them; only requests already in flight then can push the oldest out
+   * (dropped, and logged).
+   */
   maxFailed = 100_000,
 ): RequestJournal {
   let failed: { entry: string; record: UsageRecord }[] = [];
@@ -81,6 +89,6 @@ export function createRequestJournal(
     get failed() {
       return failed.length;
     },
-    full: () => journal.backlogFull?.() ?? false,
+    full: () => failed.length >= maxFailed || (journal.backlogFull?.() ?? false),
   };
 }
