@@ -96,22 +96,26 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
   );
   const failures: (AttemptFailure & { channel: string })[] = [];
   const state: RunState = { attempts: 0, clientAbortCounted: false, rejected: null, unbuildable: new Set() };
-  const stop: StopFn = (reason, final = null, skipped = [], reopensAt) => ({
-    ok: false,
-    failures,
-    final,
-    stop: reason,
-    skipped,
-    ...(reopensAt !== undefined ? { reopensAt } : {}),
-    // Once an upstream was asked, its answer is the story; before that, the client's error is.
-    rejected: state.attempts === 0 ? state.rejected : null,
-  });
   const countClientAbort = () => {
     if (state.clientAbortCounted) return;
     state.clientAbortCounted = true;
     options.onClientAbort();
   };
 
+  const stop: StopFn = (reason, final = null, skipped = [], reopensAt) => {
+    // However the client's leaving was noticed (during an attempt, a backoff or a wait), once.
+    if (reason === 'client-gone') countClientAbort();
+    return {
+      ok: false,
+      failures,
+      final,
+      stop: reason,
+      skipped,
+      ...(reopensAt !== undefined ? { reopensAt } : {}),
+      // Once an upstream was asked, its answer is the story; before that, the client's error is.
+      rejected: state.attempts === 0 ? state.rejected : null,
+    };
+  };
   const usable = (t: Target) => {
     if (state.unbuildable.has(t.channel.id)) return false;
     const kind = health.check(t).kind;
@@ -135,11 +139,17 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
       if (state.attempts > 0) {
         const delay = backoffDelay(state.attempts, policy.baseMs, policy.maxMs, options.random);
         if (now() + delay >= options.deadline) return stop('deadline');
+        // No wait for a retry the budget would refuse anyway.
+        if (options.budget.tokens < 1) {
+          options.onRetry(false);
+          return stop('budget');
+        }
+        await options.sleep(delay, options.clientSignal);
+        if (options.clientSignal.aborted) return stop('client-gone');
+        // Counted (and paid for from the budget) once the retry is really going to be sent.
         const allowed = options.budget.withdraw();
         options.onRetry(allowed);
         if (!allowed) return stop('budget');
-        await options.sleep(delay, options.clientSignal);
-        if (options.clientSignal.aborted) return stop('client-gone');
       }
       // Someone else may have taken a half-open target's single probe meanwhile.
       if (!(await health.acquire(target))) continue;
@@ -152,6 +162,13 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
       if (result.scope === 'channel') skipChannels.add(target.channel.id);
     }
     if (progressed) continue;
+    // Nothing was tried because other requests took the probes of the half-open targets this
+    // pass found usable: as when nothing is usable from the start, the last resort (a try, or
+    // 503 with Retry-After), not a refusal without a try.
+    if (state.attempts === 0) {
+      await health.refresh(targets);
+      if (!targets.some(usable)) return lastResort(options, targets, failures, state, stop, countClientAbort);
+    }
     // Nothing usable is left; a short rate-limit cooldown inside the deadline is worth the wait.
     const wait = nextRateLimitEnd(health, targets, usable, now());
     if (wait === null || wait > policy.retryAfterMaxMs || now() + wait >= options.deadline) {
@@ -159,6 +176,9 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
     }
     if (state.attempts >= policy.maxAttempts) return stop('max-attempts');
     await options.sleep(wait, options.clientSignal);
+    // The sleep ends early when the client leaves: the next pass would find the same cooldown
+    // and sleep no time at all, again and again, holding the event loop until it ends.
+    if (options.clientSignal.aborted) return stop('client-gone');
   }
 }
 
