@@ -21,12 +21,16 @@ import { failureResponse } from './upstream-error.js';
 /** Everything secret a routed request knows of: its own secrets, its channel's keys and secret headers. */
 export function secretsOf(call: ClientCall, routed: Routed): string[] {
   const { channel } = routed.target;
+  return [...(call.secrets ?? []), ...channel.keys, ...headerSecretsOf(channel)];
+}
+
+function headerSecretsOf(channel: Routed['target']['channel']): readonly string[] {
   let headers = headerSecrets.get(channel);
   if (headers === undefined) {
     headers = secretHeaderValues(channel.headers);
     headerSecrets.set(channel, headers);
   }
-  return [...(call.secrets ?? []), ...channel.keys, ...headers];
+  return headers;
 }
 
 /** Each channel's secret header values, found once (a channel is immutable; an edit makes a new one). */
@@ -85,7 +89,10 @@ export async function routeCall(
   const { runtime } = deps;
   const { routing, counters } = runtime;
   const candidates = candidatesFor(deps, call);
-  const secrets = [...(call.secrets ?? []), ...candidates.flatMap((c) => c.channel.keys)];
+  const secrets = [
+    ...(call.secrets ?? []),
+    ...candidates.flatMap((c) => [...c.channel.keys, ...headerSecretsOf(c.channel)]),
+  ];
   counters.requests++;
   runtime.budget.deposit();
   const model = call.model ?? '';

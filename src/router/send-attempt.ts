@@ -113,6 +113,17 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     // next channel is tried.
     const body = await readErrorBody(response);
     clearTimeout(headerTimer);
+    if (ctx.clientSignal.aborted) return fail(clientGoneFailure());
+    // The body stalled past the time-out: the channel's time-out, retried elsewhere, whatever
+    // the status (a 4xx cut short is no answer to relay).
+    if (timedOut)
+      return fail({
+        ...networkFailure(
+          `error body (HTTP ${response.status}) stalled past the ${budgetName} time-out`,
+          true,
+        ),
+        status: response.status,
+      });
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
     return fail({
       status: response.status,

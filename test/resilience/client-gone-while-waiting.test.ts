@@ -39,7 +39,12 @@ describe('a client that leaves while the router waits', { timeout: 20_000 }, () 
         routing: FAST_ROUTING,
       },
       {},
-      { sleep: (ms, signal) => (sleeps++, sleep(ms, signal)) },
+      {
+        sleep: (ms, signal) => {
+          sleeps++;
+          return sleep(ms, signal);
+        },
+      },
     );
     gateways.push(gw);
     fake.reset();

@@ -141,3 +141,42 @@ describe('an upstream error that echoes a key', () => {
     expect(body.error.message).toContain(OPENAI_KEY.slice(-4));
   });
 });
+
+describe("an upstream error that echoes a channel's secret header", () => {
+  const HEADER_SECRET = 'portkeyQ7x9Zt3LmN4pR8sV2wY6aB1cD5eF';
+
+  it('is scrubbed from a relayed 400 and from the usage record', async () => {
+    const headerGw = await startTestGateway({
+      channels: [
+        channel({
+          name: 'pk',
+          base_url: fake.baseUrl,
+          keys: ['sk-upstream-key-000000000001'],
+          models: ['pk-model'],
+          headers: { 'x-portkey-api-key': HEADER_SECRET },
+        }),
+      ],
+    });
+    try {
+      fake.enqueue({
+        kind: 'status',
+        status: 400,
+        body: { error: { message: `unknown virtual key ${HEADER_SECRET}`, type: 'invalid_request_error' } },
+      });
+      const res = await postJson(headerGw, '/v1/chat/completions', request('pk-model', false), {
+        'x-request-id': 'scrub-header',
+      });
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).toContain('unknown virtual key');
+      expect(text).not.toContain(HEADER_SECRET);
+      const record = await waitFor(
+        () => headerGw.usage.find((r) => r.requestId === 'scrub-header'),
+        'usage record',
+      );
+      expect(JSON.stringify(record)).not.toContain(HEADER_SECRET);
+    } finally {
+      await headerGw.close();
+    }
+  });
+});

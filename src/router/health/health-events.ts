@@ -75,7 +75,8 @@ export type Scope = HealthRecord['scope'];
 
 /**
  * Which record hears what: a rejection is the key's (every model), a 404 the channel's for that
- * model, breaker failures and 429s the target's; any verdict frees a claimed key re-check.
+ * model, breaker failures and 429s the target's; any verdict frees a claimed key re-check and a
+ * claimed half-open probe.
  */
 export function eventsFor(outcome: Outcome): readonly (readonly [Scope, HealthEvent])[] {
   switch (outcome.kind) {
@@ -89,10 +90,16 @@ export function eventsFor(outcome: Outcome): readonly (readonly [Scope, HealthEv
         ['target', { kind: 'release' }],
         ['key', { kind: 'release' }],
       ];
+    // Neither says anything of the target's breaker, but either may answer its half-open probe:
+    // the claim is freed, or the target would stay out of rotation for good.
     case 'key-rejected':
-      return [['key', outcome]];
+      return [
+        ['target', { kind: 'release' }],
+        ['key', outcome],
+      ];
     case 'model-missing':
       return [
+        ['target', { kind: 'release' }],
         ['key', { kind: 'release' }],
         ['model', outcome],
       ];
