@@ -58,11 +58,25 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   let timed: Promise<void> = Promise.resolve();
   let timedDone: () => void = () => {};
 
+  /** When the armed timer should have fired. */
+  let dueAt = 0;
+
   const schedule = (): Promise<void> => {
-    if (timer || closed) return timed;
+    if (closed) return timed;
+    if (timer) {
+      // A timer past its time by a whole interval will not fire: on Workers a timer lives only
+      // as long as the request whose waitUntil holds it, and one armed after a failed write
+      // (held by no request) died with its request. Replace it, so this request holds the next.
+      if (options.now() < dueAt + options.flushIntervalMs) return timed;
+      clearTimeout(timer);
+    }
+    const stale = timedDone;
     timed = new Promise<void>((resolve) => {
       timedDone = resolve;
     });
+    // Whoever waited for the dead timer waits for the new one.
+    void timed.then(stale);
+    dueAt = options.now() + options.flushIntervalMs;
     timer = setTimeout(() => {
       timer = null;
       void flush();

@@ -26,6 +26,8 @@ export interface WorkerGateway {
   admin(method: string, path: string, body?: unknown): Promise<Response>;
   /** Fires the cron trigger as if it were `scheduledTime` (the Worker's `scheduled` handler). */
   scheduled(scheduledTime: number): Promise<void>;
+  /** Runs SQL on the Worker's local D1 database directly (to make it fail, or to look). */
+  d1(sql: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,6 +164,10 @@ export async function startWorkerGateway(
         const worker = await mf.getWorker();
         const result = await worker.scheduled({ scheduledTime: new Date(scheduledTime), cron: '17 * * * *' });
         if (result.outcome !== 'ok') throw new Error(`scheduled handler: ${result.outcome}`);
+      },
+      async d1(sql) {
+        const db = await mf.getD1Database('DB');
+        await db.prepare(sql).run();
       },
       async close() {
         await mf.dispose();
