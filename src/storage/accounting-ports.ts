@@ -113,6 +113,8 @@ export interface CacheBounds {
 
 /** Exact-match response cache; bounded, evicting the least recently used entries first. */
 export interface CacheStore {
+  /** The largest body it can hold, when the backend itself bounds it (KV: 25 MiB a value). */
+  readonly maxEntryBytes?: number;
   get(key: string, now: number): Promise<CachedResponse | null>;
   set(key: string, entry: CachedResponse): Promise<void>;
   delete(key: string): Promise<void>;

@@ -71,21 +71,25 @@ export function buildAccounting(input: {
     retentionMs: settings.usage.retention_days > 0 ? settings.usage.retention_days * 86_400_000 : null,
     ...(input.journal ? { journal: input.journal } : {}),
   });
+  const cacheStore = cache.enabled
+    ? input.openCache({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes })
+    : null;
   const accounting: RequestAccounting = {
     prices,
     estimator: input.tokens,
     limiter,
     limits: settings.limits,
-    cache: cache.enabled
+    cache: cacheStore
       ? {
-          store: input.openCache({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes }),
+          store: cacheStore,
           settings: {
             enabled: true,
             ttlMs: cache.ttl_seconds * 1000,
             sampled: cache.sampled,
             disabledKeys: cache.disabled_keys,
           },
-          maxBytes: cache.max_bytes,
+          // An answer the store could not hold is not captured at all.
+          maxBytes: Math.min(cache.max_bytes, cacheStore.maxEntryBytes ?? Number.POSITIVE_INFINITY),
           ...(input.hashKey ? { hashKey: input.hashKey } : {}),
         }
       : null,

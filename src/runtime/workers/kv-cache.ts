@@ -14,15 +14,20 @@ interface EntryMeta {
 const PREFIX = 'cache:';
 /** KV refuses an expiration TTL under 60 seconds; shorter entries are also checked on read. */
 const KV_MIN_TTL_S = 60;
+/** KV refuses a value over 25 MiB. */
+export const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
 
 /**
  * The response cache in Workers KV. KV is eventually consistent (a write reaches other
  * locations within about a minute), which a cache tolerates: a miss only costs an upstream
  * call. Entries expire through KV's own TTL instead of LRU eviction, so the cache's
- * max_entries/max_bytes bounds do not apply here; an entry is still refused above max_bytes.
+ * max_entries/max_bytes bounds do not apply here; an entry is still refused above max_bytes,
+ * and above KV's own limit of 25 MiB a value (such answers are not even captured).
  */
 export function createKvCacheStore(kv: KVNamespace, maxBytes: number): CacheStore {
+  const maxEntryBytes = Math.min(maxBytes, KV_MAX_VALUE_BYTES);
   return {
+    maxEntryBytes,
     async get(key, now) {
       const { value, metadata } = await kv.getWithMetadata<EntryMeta>(PREFIX + key, 'arrayBuffer');
       if (value === null || metadata === null || metadata.expiresAt <= now) return null;
@@ -36,7 +41,7 @@ export function createKvCacheStore(kv: KVNamespace, maxBytes: number): CacheStor
       } satisfies CachedResponse;
     },
     async set(key, entry) {
-      if (entry.body.byteLength > maxBytes) return;
+      if (entry.body.byteLength > maxEntryBytes) return;
       const ttlS = Math.max(KV_MIN_TTL_S, Math.ceil((entry.expiresAt - entry.createdAt) / 1000));
       const metadata: EntryMeta = {
         status: entry.status,
