@@ -99,7 +99,19 @@ export async function createKey(ctx: AdminContext, input: KeyCreate): Promise<Cr
 
 export async function updateKey(ctx: AdminContext, idOrName: string, input: KeyPatchInput): Promise<KeyView> {
   const key = await findKey(ctx, idOrName);
-  const updated = await ctx.storage.keys.update(key.id, await checkedSettings(ctx, input));
+  const patch = await checkedSettings(ctx, input, key);
+  // What the key ends up with, not only what the patch names: a BYOK key given a channel (or a
+  // channel-bound key given BYOK) would send its traffic with the channel's own upstream key.
+  const byok = patch.byok !== undefined ? patch.byok : key.byok;
+  const channelId = patch.channelId !== undefined ? patch.channelId : key.channelId;
+  if (byok && channelId) {
+    throw new GatewayError(
+      'invalid_request',
+      'a key takes either channel_id or byok, not both: clear the other one in the same request',
+      { param: patch.byok !== undefined ? 'byok' : 'channel_id' },
+    );
+  }
+  const updated = await ctx.storage.keys.update(key.id, patch);
   if (!updated) throw new GatewayError('resource_not_found', `no key "${idOrName}"`);
   await keyChanged(ctx, updated);
   return withLastUse(ctx, updated);
@@ -118,6 +130,13 @@ export async function rotateKey(ctx: AdminContext, idOrName: string): Promise<Ro
   const old = await findKey(ctx, idOrName);
   if (old.revokedAt !== null) {
     throw new GatewayError('resource_conflict', `key "${old.name}" is revoked; create a new one instead`);
+  }
+  // Its successor would be expired from the start, and the old key revoked for nothing.
+  if (old.expiresAt !== null && old.expiresAt <= ctx.now()) {
+    throw new GatewayError(
+      'resource_conflict',
+      `key "${old.name}" has expired; give it a new expires_at (PATCH) before rotating, or create a new key`,
+    );
   }
   const { record, secret } = await createClientKey(
     ctx.storage.keys,
@@ -146,8 +165,15 @@ function keyChanged(ctx: AdminContext, key: KeyRecord): Promise<void> {
   return ctx.changes.publish({ kind: 'key', id: key.id, hash: key.hash });
 }
 
-/** Validated input → store fields: expiry parsed, channel checked, BYOK key sealed. */
-async function checkedSettings(ctx: AdminContext, input: KeyPatchInput): Promise<KeyPatch> {
+/**
+ * Validated input → store fields: expiry parsed, channel checked, BYOK key sealed. In a PATCH
+ * (`current` given), `limits` changes the limits it names (`null` clears one); the others stay.
+ */
+async function checkedSettings(
+  ctx: AdminContext,
+  input: KeyPatchInput,
+  current?: KeyRecord,
+): Promise<KeyPatch> {
   const patch: { -readonly [K in keyof KeyPatch]: KeyPatch[K] } = {};
   if (input.name !== undefined) patch.name = input.name;
   if (input.purpose !== undefined) patch.purpose = input.purpose;
@@ -155,12 +181,17 @@ async function checkedSettings(ctx: AdminContext, input: KeyPatchInput): Promise
   if (input.ip_allowlist !== undefined) patch.ipAllowlist = input.ip_allowlist;
   if (input.enabled !== undefined) patch.enabled = input.enabled;
   if (input.limits !== undefined) {
+    const given = input.limits;
+    const limit = (name: keyof KeyRecord['limits']) => {
+      const value = given[name];
+      return value !== undefined ? value : (current?.limits[name] ?? null);
+    };
     patch.limits = {
-      rpm: input.limits.rpm ?? null,
-      rph: input.limits.rph ?? null,
-      tpm: input.limits.tpm ?? null,
-      concurrent: input.limits.concurrent ?? null,
-      budget: input.limits.budget ?? null,
+      rpm: limit('rpm'),
+      rph: limit('rph'),
+      tpm: limit('tpm'),
+      concurrent: limit('concurrent'),
+      budget: limit('budget'),
     };
   }
   if (input.expires_at !== undefined) {

@@ -17,7 +17,7 @@ export interface UsageRouteDeps {
 }
 
 const DAY_MS = 86_400_000;
-const time = z.union([epochMs, z.iso.datetime().transform((s) => Date.parse(s))]);
+const time = z.union([epochMs, z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 
 // Strict: an unknown filter answers 400 naming it rather than silently listing everything.
 export const logQuery = z

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createSecretBox } from '../auth/secret-box.js';
+import { envSchema } from '../config/schema.js';
 import { loadSettings } from '../runtime/node/load-settings.js';
 import { openSecretBox } from '../runtime/node/open-secret-box.js';
 import { openStorage } from '../runtime/node/open-storage.js';
@@ -36,6 +37,16 @@ export async function secretsCommand(args: string[]): Promise<number> {
   const given = process.env[envName]?.trim() || null;
   if (values['new-key-env'] && !given) {
     console.error(`--new-key-env ${envName}: that environment variable is not set`);
+    return 2;
+  }
+  // Checked as SWITCHBOARD_SECRET_KEY is at start: a key the gateway would refuse to start with
+  // would leave every secret sealed under a key nothing can use.
+  const valid = given === null ? null : envSchema.shape.SWITCHBOARD_SECRET_KEY.safeParse(given);
+  if (valid && !valid.success) {
+    const reason = valid.error.issues[0]?.message ?? 'not a usable sealing key';
+    console.error(
+      `${envName}: ${reason.replace('SWITCHBOARD_SECRET_KEY', 'the new key')}; nothing was re-sealed`,
+    );
     return 2;
   }
   return rotate(given, envName, values.json === true);

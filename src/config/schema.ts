@@ -35,7 +35,9 @@ export const channelSchema = z
       .string()
       .min(1)
       .max(CHANNEL_NAME_MAX)
-      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
+      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore')
+      // `.` and `..` are path segments a URL resolves away: /channels/.. could never be reached.
+      .refine((name) => /[^.]/.test(name), 'needs a letter, digit, dash or underscore, not dots alone'),
     provider: z.string().min(1),
     base_url: baseUrlSchema.optional(),
     key: z.string().min(1).optional(),
