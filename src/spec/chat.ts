@@ -122,6 +122,8 @@ export interface ChatRequest {
   readonly user?: string;
   /** OpenAI `response_format`, Gemini `responseMimeType` + `responseSchema`. */
   readonly responseFormat?: ResponseFormat;
+  /** OpenAI `n`: how many choices to answer (absent: one). Only OpenAI-format upstreams give more. */
+  readonly choices?: number;
 }
 
 export type FinishReason = 'stop' | 'stop-sequence' | 'length' | 'tool-calls' | 'content-filter' | 'other';

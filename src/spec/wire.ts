@@ -18,6 +18,11 @@ export interface EncodeContext {
    * instead of taking `reasoning_effort` (set by the channel's provider preset).
    */
   readonly thinkingSwitch?: boolean;
+  /**
+   * The upstream takes the output limit as `max_completion_tokens` (OpenAI, Azure OpenAI), whose
+   * reasoning models refuse `max_tokens`; others get `max_tokens`, which every compatible server knows.
+   */
+  readonly maxCompletionTokens?: boolean;
 }
 
 /** The upstream side of a wire format: canonical request out, canonical response back. */

@@ -194,10 +194,12 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
   return compact({
     model: context.model,
     max_tokens: budget && maxTokens <= budget ? budget + 1024 : maxTokens,
-    system:
-      folded.system.length > 0
-        ? folded.system.map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl }))
-        : undefined,
+    // Anthropic refuses an empty text block ("text content blocks must be non-empty").
+    system: nonEmpty(
+      folded.system
+        .filter((p) => p.text !== '')
+        .map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl })),
+    ),
     messages,
     tools:
       request.tools.length > 0
@@ -242,13 +244,18 @@ function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonVa
       compact({
         type: 'tool_result',
         tool_use_id: r.toolCallId,
-        content: r.content.map(encodeUserPart),
+        // A tool that printed nothing: no content at all rather than an empty text block.
+        content: nonEmpty(withoutEmptyText(r.content).map(encodeUserPart)),
         is_error: r.isError ? true : undefined,
         cache_control: r.cacheControl,
       }),
     );
   }
-  if (message.role === 'user') return message.parts.map(encodeUserPart);
+  if (message.role === 'user') {
+    // Empty text beside other content is dropped; a message of nothing but is left to Anthropic.
+    const parts = withoutEmptyText(message.parts);
+    return (parts.length > 0 ? parts : message.parts).map(encodeUserPart);
+  }
   return message.parts.flatMap((p): JsonValue[] => {
     if (p.type === 'text')
       return p.text ? [compact({ type: 'text', text: p.text, cache_control: p.cacheControl })] : [];
@@ -266,6 +273,14 @@ function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonVa
     // Unsigned reasoning (from another provider's model) cannot be verified by Anthropic: drop it.
     return p.signature ? [{ type: 'thinking', thinking: p.text, signature: p.signature }] : [];
   });
+}
+
+function withoutEmptyText(parts: readonly UserPart[]): UserPart[] {
+  return parts.filter((p) => p.type !== 'text' || p.text !== '');
+}
+
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
 }
 
 function encodeUserPart(part: UserPart): JsonObject {

@@ -28,7 +28,9 @@ export const azureProvider: Provider = {
     const { channel, upstreamModel } = call.target;
     const path = OPERATION_PATHS[call.operation];
     if (!path) throw new Error(`the azure provider does not serve ${call.path}`);
-    const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream);
+    const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream, {
+      dialect: { maxCompletionTokens: true },
+    });
     const headers: Record<string, string> = { ...channel.headers, 'content-type': 'application/json' };
     if (call.apiKey) headers['api-key'] = call.apiKey;
     if (call.stream) headers.accept = 'text/event-stream';

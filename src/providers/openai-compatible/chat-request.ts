@@ -50,12 +50,14 @@ export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
   const budget = num(thinking?.budget_tokens);
   const effort = str(body.reasoning_effort);
   const reasoning: ReasoningOptions | undefined =
-    budget !== undefined || effort !== undefined
-      ? {
-          ...(budget !== undefined ? { budgetTokens: budget } : {}),
-          ...(effort ? { effort: asEffort(effort) } : {}),
-        }
-      : undefined;
+    effort === 'none' && budget === undefined
+      ? { mode: 'disabled' }
+      : budget !== undefined || asEffort(effort) !== undefined
+        ? {
+            ...(budget !== undefined ? { budgetTokens: budget } : {}),
+            ...(asEffort(effort) ? { effort: asEffort(effort) } : {}),
+          }
+        : undefined;
   const request: ChatRequest = {
     model: str(body.model) ?? '',
     system,
@@ -85,7 +87,24 @@ export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
     topK: num(body.top_k),
     reasoning,
     user: str(body.user),
+    responseFormat: decodeResponseFormat(obj(body.response_format)),
+    choices: typeof body.n === 'number' && body.n !== 1 ? body.n : undefined,
   });
+}
+
+/** OpenAI `response_format`: `json_object`, or `json_schema` with its schema; `text` is the default. */
+function decodeResponseFormat(format: JsonObject | undefined): ResponseFormat | undefined {
+  if (format?.type === 'json_object') return { type: 'json_object' };
+  const spec = obj(format?.json_schema);
+  if (format?.type !== 'json_schema' || !spec) return undefined;
+  const description = str(spec.description);
+  return {
+    type: 'json_schema',
+    name: str(spec.name) ?? 'response',
+    schema: obj(spec.schema) ?? { type: 'object' },
+    ...(typeof spec.strict === 'boolean' ? { strict: spec.strict } : {}),
+    ...(description ? { description } : {}),
+  };
 }
 
 function compactRequest(base: ChatRequest, optional: Partial<ChatRequest>): ChatRequest {
@@ -94,8 +113,10 @@ function compactRequest(base: ChatRequest, optional: Partial<ChatRequest>): Chat
   return out as unknown as ChatRequest;
 }
 
-function asEffort(value: string): NonNullable<ReasoningOptions['effort']> {
-  return value === 'minimal' || value === 'low' || value === 'high' ? value : 'medium';
+/** OpenAI's efforts as the canonical ones: `xhigh` is the most there is (high); unknown ones none. */
+function asEffort(value: string | undefined): ReasoningOptions['effort'] {
+  if (value === 'xhigh') return 'high';
+  return value === 'minimal' || value === 'low' || value === 'medium' || value === 'high' ? value : undefined;
 }
 
 function textParts(content: JsonValue | undefined): TextPart[] {
@@ -171,13 +192,16 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
           ? choice
           : { type: 'function', function: { name: choice.name } },
     parallel_tool_calls: request.tools.length > 0 ? request.parallelToolCalls : undefined,
-    max_tokens: request.maxTokens,
+    ...(context.maxCompletionTokens
+      ? { max_completion_tokens: request.maxTokens }
+      : { max_tokens: request.maxTokens }),
     temperature: request.temperature,
     top_p: request.topP,
     stop: request.stop.length > 0 ? [...request.stop] : undefined,
     ...reasoningFields(request.reasoning, context),
     user: request.user,
     response_format: encodeResponseFormat(request.responseFormat),
+    n: request.choices,
     stream: context.stream ? true : undefined,
     // Always ask for usage: the gateway accounts for it even when the client did not ask.
     stream_options: context.stream ? { include_usage: true } : undefined,

@@ -10,6 +10,8 @@ export interface OpenAiCompatiblePreset {
   readonly thinkingSwitch?: boolean;
   /** The service also serves OpenAI's Responses API (`/responses`), so those calls are relayed. */
   readonly responsesApi?: boolean;
+  /** Translated requests carry `max_completion_tokens` instead of `max_tokens` (see EncodeContext). */
+  readonly maxCompletionTokens?: boolean;
 }
 
 export interface AppIdentity {
@@ -18,7 +20,13 @@ export interface AppIdentity {
 }
 
 export const OPENAI_COMPATIBLE_PRESETS: readonly OpenAiCompatiblePreset[] = [
-  { name: 'openai', baseUrl: 'https://api.openai.com/v1', requiresKey: true, responsesApi: true },
+  {
+    name: 'openai',
+    baseUrl: 'https://api.openai.com/v1',
+    requiresKey: true,
+    responsesApi: true,
+    maxCompletionTokens: true,
+  },
   { name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', requiresKey: true, thinkingSwitch: true },
   { name: 'moonshot', baseUrl: 'https://api.moonshot.cn/v1', requiresKey: true, thinkingSwitch: true },
   { name: 'zhipu', baseUrl: 'https://open.bigmodel.cn/api/paas/v4', requiresKey: true, thinkingSwitch: true },

@@ -27,7 +27,10 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       if (call.stream) headers.accept = 'text/event-stream';
       const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream, {
-        dialect: { thinkingSwitch: preset.thinkingSwitch === true },
+        dialect: {
+          thinkingSwitch: preset.thinkingSwitch === true,
+          maxCompletionTokens: preset.maxCompletionTokens === true,
+        },
         nativeWires,
       });
       // A translated call came in on another front door (e.g. /messages): its path is ours to pick;

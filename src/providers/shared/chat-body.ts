@@ -1,6 +1,10 @@
+import { GatewayError } from '../../errors/gateway-error.js';
 import type { UpstreamCall } from '../../spec/provider.js';
 import type { EncodeContext, UpstreamCodec } from '../../spec/wire.js';
 import { clampRequest, outputLimit } from './output-limit.js';
+
+/** The OpenAI chat format's wire name (openai-compatible/wire.ts). */
+const OPENAI_WIRE = 'openai';
 
 /**
  * The translated upstream body for a chat call, or null when the client's own body can go
@@ -11,7 +15,7 @@ export function translatedChatBody(
   wire: string,
   codec: UpstreamCodec,
   options: {
-    readonly dialect?: Pick<EncodeContext, 'thinkingSwitch'>;
+    readonly dialect?: Pick<EncodeContext, 'thinkingSwitch' | 'maxCompletionTokens'>;
     /** Other client formats the provider takes as they are (its `nativeWires`). */
     readonly nativeWires?: readonly string[];
   } = {},
@@ -20,6 +24,13 @@ export function translatedChatBody(
   const same = chat && (chat.clientWire === wire || options.nativeWires?.includes(chat.clientWire));
   if (!chat || (same && !chat.rewritesRequest)) return null;
   const request = clampRequest(chat.request(), outputLimit(call));
+  // Other formats answer one choice: refused for this channel (another may speak OpenAI's format).
+  if (request.choices !== undefined && request.choices > 1 && wire !== OPENAI_WIRE)
+    throw new GatewayError(
+      'untranslatable_request',
+      `n: ${request.choices} choices are not available on this model's upstream (only n: 1 is)`,
+      { param: 'n' },
+    );
   const body = codec.encodeRequest(request, {
     ...options.dialect,
     model: call.target.upstreamModel,

@@ -1,0 +1,177 @@
+/**
+ * OpenAI chat requests translated for other upstreams, and requests translated for OpenAI: what
+ * each upstream is sent must be what it takes (the fake upstream records the body; the rules it
+ * stands for are the providers' documented ones, cited per case).
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await startTestGateway({
+    channels: [
+      channel({ name: 'oa', base_url: fake.baseUrl, keys: ['oa-key'], models: ['deepseek-chat'] }),
+      channel({
+        name: 'op',
+        provider: 'openai',
+        base_url: fake.baseUrl,
+        keys: ['op-key'],
+        models: ['gpt-5', 'o3'],
+      }),
+      channel({
+        name: 'an',
+        provider: 'anthropic',
+        base_url: `${fake.url}/v1`,
+        keys: ['an-key'],
+        models: ['claude-native'],
+      }),
+      channel({
+        name: 'gm',
+        provider: 'gemini',
+        base_url: `${fake.url}/v1beta`,
+        keys: ['gm-key'],
+        models: ['gemini-3-pro-preview'],
+      }),
+      channel({
+        name: 'az',
+        provider: 'azure',
+        base_url: fake.url,
+        keys: ['az-key'],
+        models: ['gpt-5-azure'],
+        model_map: { 'gpt-5-azure': 'gpt-5' },
+      }),
+    ],
+  });
+  openai = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+const post = (path: string, body: unknown) =>
+  fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+// biome-ignore lint/suspicious/noExplicitAny: test inspection of upstream bodies
+const lastBody = () => fake.requests.at(-1)?.json as Record<string, any>;
+
+describe('OpenAI response_format on a translated route', () => {
+  it('asks a Gemini channel for JSON matching the schema', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const res = await openai.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      messages: [{ role: 'user', content: 'Where is the Eiffel tower?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } },
+    });
+    expect(res.choices[0]).toBeDefined();
+    expect(lastBody().generationConfig?.responseMimeType).toBe('application/json');
+    expect(lastBody().generationConfig?.responseJsonSchema).toEqual(schema);
+  });
+});
+
+describe('OpenAI reasoning_effort values beyond minimal..high', () => {
+  it('reasoning_effort "none" does not turn Anthropic extended thinking on', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: 'none',
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().thinking?.type).not.toBe('enabled');
+  });
+  it('Responses reasoning.effort "xhigh" is high, so chat reasoning_effort "xhigh" must not become medium', async () => {
+    await post('/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: 'xhigh',
+    });
+    // medium = 8192; high = 24576 (docs/anthropic-and-translation.md)
+    expect(lastBody().thinking?.budget_tokens).toBe(24576);
+  });
+});
+
+// OpenAI's reasoning models (o-series, gpt-5) answer 400 to max_tokens: "Use 'max_completion_tokens' instead".
+describe('the output limit sent to OpenAI and Azure OpenAI', () => {
+  it('Claude Code (Anthropic front door) → openai channel, gpt-5', async () => {
+    const res = await post('/v1/messages', {
+      model: 'gpt-5',
+      max_tokens: 32000,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.status).toBe(200);
+    const body = lastBody();
+    expect(body.max_tokens).toBeUndefined();
+    expect(body.max_completion_tokens).toBe(32000);
+  });
+  it('Codex CLI (Responses front door) → azure gpt-5 deployment', async () => {
+    const res = await post('/v1/responses', {
+      model: 'gpt-5-azure',
+      input: 'hi',
+      max_output_tokens: 4000,
+      store: false,
+    });
+    expect(res.status).toBe(200);
+    const body = lastBody();
+    expect(body.max_tokens).toBeUndefined();
+    expect(body.max_completion_tokens).toBe(4000);
+  });
+});
+
+// Anthropic answers 400 to an empty text block: "text content blocks must be non-empty".
+describe('empty text sent to Anthropic', () => {
+  it('an empty OpenAI system message becomes an empty system text block', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [
+        { role: 'system', content: '' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(lastBody().system ?? [])).not.toContain('"text":""');
+  });
+  it('an OpenAI tool result with empty content', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [
+        { role: 'user', content: 'run it' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'sh', arguments: '{"cmd":"true"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: '' },
+      ],
+      tools: [{ type: 'function', function: { name: 'sh', parameters: { type: 'object' } } }],
+    });
+    expect(res.status).toBe(200);
+    const sent = JSON.stringify(lastBody().messages);
+    expect(sent).not.toContain('"text":""');
+  });
+});
+
+describe('OpenAI n > 1 on a translated route', () => {
+  it('n: 2 to an Anthropic channel is refused (400, param n), not answered with one choice', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-native',
+      n: 2,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; param: string } };
+    expect(body.error).toMatchObject({ code: 'untranslatable_request', param: 'n' });
+    expect(fake.requests).toHaveLength(0);
+  });
+});
