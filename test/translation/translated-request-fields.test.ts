@@ -175,3 +175,94 @@ describe('OpenAI n > 1 on a translated route', () => {
     expect(fake.requests).toHaveLength(0);
   });
 });
+
+describe('a Gemini 3 thought signature on an OpenAI client round trip', () => {
+  it('the signature goes back on the functionCall part it came on', async () => {
+    const SIG = 'gemini3-signature-on-function-call';
+    // What Gemini 3 answers: some text, then a function call carrying the signature.
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { text: 'Let me check the weather.' },
+                { functionCall: { name: 'get_weather', args: { location: 'Paris' } }, thoughtSignature: SIG },
+              ],
+            },
+            finishReason: 'STOP',
+            index: 0,
+          },
+        ],
+        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 },
+        modelVersion: 'gemini-3-pro-preview',
+        responseId: 'r1',
+      },
+    });
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { location: { type: 'string' } } },
+        },
+      },
+    ];
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await openai.chat.completions.create({ model: 'gemini-3-pro-preview', tools, messages });
+    const assistant = first.choices[0]?.message as OpenAI.ChatCompletionMessage & {
+      reasoning_signature?: string;
+    };
+    expect(assistant.reasoning_signature).toBe(SIG);
+    const call = assistant.tool_calls?.[0];
+    expect(call).toBeDefined();
+    // The client sends the assistant message back as it got it, plus the tool's result.
+    await openai.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      tools,
+      messages: [
+        ...messages,
+        assistant as OpenAI.ChatCompletionAssistantMessageParam,
+        { role: 'tool', tool_call_id: call?.id ?? '', content: '{"temp":21}' },
+      ],
+    });
+    const modelTurn = lastBody().contents[1];
+    const fnPart = modelTurn.parts.find((p: { functionCall?: unknown }) => p.functionCall);
+    // Gemini 3 answers 400 "Function call is missing a thought_signature" without this.
+    expect(fnPart.thoughtSignature).toBe(SIG);
+  });
+});
+
+describe('images in tool results for a Gemini channel', () => {
+  it('Claude Code Read of an image → Gemini gets the image data', async () => {
+    const res = await post('/v1/messages', {
+      model: 'gemini-3-pro-preview',
+      max_tokens: 100,
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'What is in shot.png?' },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'tu1', name: 'Read', input: { file_path: 'shot.png' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'tu1',
+              content: [
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(lastBody().contents)).toContain('iVBORw0KGgo=');
+  });
+});

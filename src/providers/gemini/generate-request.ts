@@ -1,5 +1,5 @@
 import type { ChatMessage, ChatRequest, UserPart } from '../../spec/chat.js';
-import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { compact, parseArguments } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
@@ -76,14 +76,19 @@ export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext
 function encodeParts(message: ChatMessage, toolNames: Map<string, string>): JsonObject[] {
   if (message.role === 'user') return message.parts.map(encodeUserPart);
   if (message.role === 'tool') {
-    return message.parts.map((result) => {
+    return message.parts.flatMap((result) => {
       const text = result.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
-      return {
-        functionResponse: {
-          name: result.name ?? toolNames.get(result.toolCallId) ?? 'tool',
-          response: responseObject(text, result.isError === true),
+      // Images a tool returned (a screenshot, a file read) follow its response as parts of their own.
+      const images = result.content.filter((p) => p.type === 'image').map(encodeUserPart);
+      return [
+        {
+          functionResponse: {
+            name: result.name ?? toolNames.get(result.toolCallId) ?? 'tool',
+            response: responseObject(text, result.isError === true),
+          },
         },
-      };
+        ...images,
+      ];
     });
   }
   const parts: JsonObject[] = [];
@@ -103,7 +108,24 @@ function encodeParts(message: ChatMessage, toolNames: Map<string, string>): Json
       parts.push({ functionCall: { name: part.name, args: parseArguments(part.arguments) }, ...sig });
     }
   }
-  return parts;
+  return withCallSignature(parts);
+}
+
+/**
+ * Gemini 3 refuses a turn whose first function call has no thought signature ("Function call is
+ * missing a thought_signature"). A client that keeps one signature per message (OpenAI's
+ * `reasoning_signature`) sends it back before the text, so it lands on the text part: it moves to
+ * the first function call, where Gemini put it.
+ */
+function withCallSignature(parts: JsonObject[]): JsonObject[] {
+  const call = parts.findIndex((p) => p.functionCall !== undefined);
+  if (call < 0 || parts[call]?.thoughtSignature !== undefined) return parts;
+  const signed = parts.findIndex((p, i) => i < call && p.thoughtSignature !== undefined);
+  if (signed < 0) return parts;
+  const { thoughtSignature, ...text } = parts[signed] as JsonObject;
+  return parts.map((p, i) =>
+    i === signed ? text : i === call ? { ...p, thoughtSignature: thoughtSignature as JsonValue } : p,
+  );
 }
 
 /** A function response must be an object: JSON objects pass as is, anything else is wrapped. */
