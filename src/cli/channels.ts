@@ -1,5 +1,5 @@
 import { enc, needArg, parseCommand, parseNumber, splitList, UsageError } from './admin-args.js';
-import { listData, output, runAdmin, yesNo } from './run-admin.js';
+import { listRows, output, runAdmin, yesNo } from './run-admin.js';
 
 const USAGE = `usage:
   switchboard channels list [--json]
@@ -74,8 +74,8 @@ export function channelsCommand(args: string[]): Promise<number> {
     };
     switch (action) {
       case 'list': {
-        const answer = await (await open()).request('GET', `/channels?limit=${values.limit ?? 500}`);
-        output(values.json, listData(answer), listData(answer).map(row), COLUMNS);
+        const rows = await listRows(await open(), '/channels', {}, values.limit);
+        output(values.json, rows, rows.map(row), COLUMNS);
         return 0;
       }
       case 'add': {

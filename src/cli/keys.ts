@@ -1,5 +1,5 @@
 import { enc, needArg, parseCommand, parseExpiry, parseNumber, splitList, UsageError } from './admin-args.js';
-import { listData, output, runAdmin } from './run-admin.js';
+import { listRows, output, runAdmin } from './run-admin.js';
 
 const USAGE = `usage:
   switchboard keys create (--name NAME | --user USER) [--user USER] [--prefix sk] [--purpose default|cursor]
@@ -112,9 +112,8 @@ export function keysCommand(args: string[]): Promise<number> {
         );
       }
       case 'list': {
-        const query = `?limit=${values.limit ?? 500}${values.user ? `&user_id=${enc(values.user)}` : ''}`;
-        const answer = await (await open()).request('GET', `/keys${query}`);
-        output(values.json, listData(answer), listData(answer).map(row), COLUMNS);
+        const rows = await listRows(await open(), '/keys', { user_id: values.user }, values.limit);
+        output(values.json, rows, rows.map(row), COLUMNS);
         return 0;
       }
       case 'show':

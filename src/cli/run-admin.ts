@@ -44,6 +44,41 @@ export function output(
   else printTable(rows, columns);
 }
 
+/** The most one page of a list route holds (the admin API's `limit` bound). */
+const PAGE = 500;
+
+/**
+ * A list route's rows: the first `limit` (`--limit`), or every row, page by page (`offset`), so a
+ * database with more keys, users or channels than one page holds is listed whole.
+ */
+export async function listRows(
+  client: AdminClient,
+  path: string,
+  query: Record<string, string | undefined>,
+  limit: string | undefined,
+): Promise<Record<string, unknown>[]> {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, value);
+  const wanted = limit === undefined ? Number.POSITIVE_INFINITY : Number(limit);
+  // Not a count: the admin API says what is wrong with it.
+  if (!Number.isInteger(wanted) && wanted !== Number.POSITIVE_INFINITY) {
+    params.set('limit', limit ?? '');
+    return listData(await client.request('GET', `${path}?${params}`));
+  }
+  const rows: Record<string, unknown>[] = [];
+  for (;;) {
+    const size = Math.min(PAGE, wanted - rows.length);
+    params.set('limit', String(size));
+    params.set('offset', String(rows.length));
+    const answer = await client.request('GET', `${path}?${params}`);
+    const page = listData(answer);
+    rows.push(...page);
+    const total = (answer as { total?: number }).total;
+    if (page.length < size || rows.length >= wanted || (total !== undefined && rows.length >= total))
+      return rows;
+  }
+}
+
 export function listData(answer: unknown): Record<string, unknown>[] {
   return ((answer as { data?: Record<string, unknown>[] }).data ?? []) as Record<string, unknown>[];
 }

@@ -116,6 +116,21 @@ describe('operator changes that must be refused or kept whole', () => {
     expect(limits).toMatchObject({ rpm: 60, tpm: 5000, budget: 10 });
   });
 
+  it('CLI `keys list` lists every key, not only the first page of 500', { timeout: 60_000 }, async () => {
+    for (let i = 0; i < 501; i++) await gw.admin('POST', '/keys', { name: `bulk-${i}` });
+    const total = (await gw.adminJson<{ total: number }>('GET', '/keys?limit=1')).total;
+    expect(total).toBeGreaterThan(500);
+    const remote = ['--url', gw.url, '--admin-token', ADMIN_TOKEN, '--json'];
+    const listed = await run(['keys', 'list', ...remote]);
+    expect(listed.code).toBe(0);
+    const ids = (JSON.parse(listed.out) as { id: string }[]).map((k) => k.id);
+    expect(ids).toHaveLength(total);
+    expect(new Set(ids).size).toBe(total);
+    // --limit still takes the first N, also beyond one page.
+    const first = await run(['keys', 'list', '--limit', '501', ...remote]);
+    expect((JSON.parse(first.out) as unknown[]).length).toBe(501);
+  });
+
   it('`secrets rotate` refuses a new key the gateway would not start with', { timeout: 30_000 }, async () => {
     const env = {
       DATABASE_URL: `sqlite:${join(dir, 'sk.db')}`,
