@@ -133,6 +133,17 @@ export async function deleteChannel(ctx: AdminContext, id: string): Promise<{ id
       `channel "${id}" comes from the config file: remove it there and restart, or disable it here`,
     );
   }
+  // A bound key would be left naming a channel that is gone (its traffic refused as an unknown
+  // model), and a later channel of the same name would silently take it over.
+  const bound = (await ctx.storage.keys.list()).filter((k) => k.channelId === id && k.revokedAt === null);
+  if (bound.length > 0) {
+    const names = bound.slice(0, 5).map((k) => `"${k.name}"`);
+    throw new GatewayError(
+      'resource_conflict',
+      `channel "${id}" has ${bound.length} key(s) bound to it (${names.join(', ')}${bound.length > 5 ? ', …' : ''}): ` +
+        'unbind them (PATCH channel_id: null) or revoke them first',
+    );
+  }
   await ctx.storage.channels.delete(id);
   await ctx.changes.publish({ kind: 'channel', id });
   return { id, deleted: true };

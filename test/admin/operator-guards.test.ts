@@ -78,6 +78,26 @@ describe('operator changes that must be refused or kept whole', () => {
     expect(dotted.status).toBe(201);
   });
 
+  it('a channel with keys bound to it cannot be deleted until they are unbound', async () => {
+    const made = await gw.admin(
+      'POST',
+      '/channels',
+      channel({
+        name: 'tmpch',
+        base_url: fake.baseUrl,
+        keys: ['sk-tmp-upstream-0001'],
+        models: ['tmp-model'],
+      }),
+    );
+    expect(made.status).toBe(201);
+    const key = await gw.adminJson<{ id: string }>('POST', '/keys', { name: 'bound', channel_id: 'tmpch' });
+    const refused = await gw.admin('DELETE', '/channels/tmpch');
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('"bound"');
+    expect((await gw.admin('PATCH', `/keys/${key.id}`, { channel_id: null })).status).toBe(200);
+    expect((await gw.admin('DELETE', '/channels/tmpch')).status).toBe(200);
+  });
+
   it('rotating an expired key is refused instead of handing out an expired key', async () => {
     const key = await gw.adminJson<{ id: string }>('POST', '/keys', {
       name: 'short',
