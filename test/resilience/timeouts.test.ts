@@ -82,11 +82,17 @@ describe('per-channel time-outs', () => {
     expect(usage.attempts.map((a) => a.channel)).toEqual(['hole', 'good']);
   });
 
-  for (const stream of [false, true])
-    it(`an error answer whose body stalls is a time-out, and the next channel answers (stream: ${stream})`, async () => {
-      // 503 headers at once, part of a body, then nothing: an overloaded proxy in front of a model.
+  // 503: an overloaded proxy in front of a model. 400: a client error cut short is no answer to
+  // relay either (it would reach the client as broken JSON).
+  for (const [status, stream] of [
+    [503, false],
+    [503, true],
+    [400, false],
+  ] as const)
+    it(`an error answer (${status}) whose body stalls is a time-out, and the next channel answers (stream: ${stream})`, async () => {
+      // Headers at once, part of a body, then nothing.
       const stalling: Server = createServer((_req, res) => {
-        res.writeHead(503, { 'content-type': 'application/json' });
+        res.writeHead(status, { 'content-type': 'application/json' });
         res.write('{"error":{"message":"overl');
       });
       await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
@@ -111,7 +117,7 @@ describe('per-channel time-outs', () => {
         await res.text();
         const usage = await waitFor(() => gw.usage.at(-1), 'usage record');
         expect(usage.attempts.map((a) => [a.channel, a.status])).toEqual([
-          ['stalling', 503],
+          ['stalling', status],
           ['good', 200],
         ]);
       } finally {
