@@ -102,9 +102,11 @@ export async function updateKey(ctx: AdminContext, idOrName: string, input: KeyP
   const patch = await checkedSettings(ctx, input, key);
   // What the key ends up with, not only what the patch names: a BYOK key given a channel (or a
   // channel-bound key given BYOK) would send its traffic with the channel's own upstream key.
+  // Checked when the patch sets either: a key an older version left with both can still be
+  // disabled, renamed or given new limits (and cleared of one of them).
   const byok = patch.byok !== undefined ? patch.byok : key.byok;
   const channelId = patch.channelId !== undefined ? patch.channelId : key.channelId;
-  if (byok && channelId) {
+  if ((patch.byok || patch.channelId) && byok && channelId) {
     throw new GatewayError(
       'invalid_request',
       'a key takes either channel_id or byok, not both: clear the other one in the same request',

@@ -37,7 +37,7 @@ export const channelSchema = z
       .max(CHANNEL_NAME_MAX)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore')
       // `.` and `..` are path segments a URL resolves away: /channels/.. could never be reached.
-      .refine((name) => /[^.]/.test(name), 'needs a letter, digit, dash or underscore, not dots alone'),
+      .refine((name) => name !== '.' && name !== '..', 'cannot be "." or ".." (a URL resolves them away)'),
     provider: z.string().min(1),
     base_url: baseUrlSchema.optional(),
     key: z.string().min(1).optional(),

@@ -60,6 +60,19 @@ describe('operator changes that must be refused or kept whole', () => {
     expect(auth).toBe('Bearer sk-tenant-own-key-9999');
   });
 
+  it('a key an older version left with both byok and channel_id can still be disabled, renamed and cleared', async () => {
+    const byok = { provider: 'openai-compatible', key: 'sk-tenant-own-key-9999' };
+    const key = await gw.adminJson<{ id: string }>('POST', '/keys', { name: 'legacy', byok });
+    // What an accepted `PATCH {channel_id}` on a BYOK key left behind before the check.
+    await gw.node.storage.keys.update(key.id, { channelId: 'up' });
+    expect((await gw.admin('PATCH', `/keys/${key.id}`, { enabled: false })).status).toBe(200);
+    expect((await gw.admin('PATCH', `/keys/${key.id}`, { name: 'legacy-2' })).status).toBe(200);
+    const cleared = await gw.adminJson<{ channel_id: string | null }>('PATCH', `/keys/${key.id}`, {
+      channel_id: null,
+    });
+    expect(cleared.channel_id).toBeNull();
+  });
+
   it('a channel name that a URL would resolve away ("..") is refused', async () => {
     const created = await gw.admin(
       'POST',
@@ -69,13 +82,16 @@ describe('operator changes that must be refused or kept whole', () => {
     // Either refuse the name, or keep it manageable.
     expect(created.status).toBe(400);
     expect(((await created.json()) as { error: { param: string } }).error.param).toBe('name');
-    // A name with dots and something else is fine.
-    const dotted = await gw.admin(
-      'POST',
-      '/channels',
-      channel({ name: '.v2.', base_url: fake.baseUrl, models: ['v2'] }),
-    );
-    expect(dotted.status).toBe(201);
+    // Other names with dots are fine, three dots included (a URL keeps "..." as it is).
+    for (const name of ['.v2.', '...']) {
+      const dotted = await gw.admin(
+        'POST',
+        '/channels',
+        channel({ name, base_url: fake.baseUrl, models: [`m${name}`] }),
+      );
+      expect(dotted.status).toBe(201);
+      expect((await gw.admin('GET', `/channels/${name}`)).status).toBe(200);
+    }
   });
 
   it('a channel with keys bound to it cannot be deleted until they are unbound', async () => {
