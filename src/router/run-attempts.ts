@@ -7,6 +7,7 @@ import type { AttemptStart, AttemptTrace } from '../telemetry/telemetry.js';
 import { backoffDelay } from './backoff.js';
 import type { ChannelLoadTracker } from './channel-load.js';
 import type { AttemptFailure } from './failure.js';
+import type { Outcome } from './health/health-events.js';
 import type { RequestHealth } from './health/request-health.js';
 import type { PlannedChannel } from './plan.js';
 import { type Prepared, prepareRequest, withHeaders } from './prepare-request.js';
@@ -59,7 +60,7 @@ export type StopReason =
   | 'cooling';
 
 export type RunResult =
-  | { readonly ok: true; readonly target: Target; readonly success: AttemptSuccess }
+  | { readonly ok: true; readonly target: Target; readonly success: CommittedAttempt }
   | {
       readonly ok: false;
       readonly failures: readonly (AttemptFailure & { channel: string })[];
@@ -75,6 +76,18 @@ export type RunResult =
     };
 
 type Failed = Extract<RunResult, { ok: false }>;
+
+/** How a committed stream ended: whole, cut by the upstream (or its time-out), or left by the client. */
+export type StreamOutcome = 'done' | 'broken' | 'cancelled';
+
+/** The attempt a request committed to. */
+export interface CommittedAttempt extends AttemptSuccess {
+  /**
+   * Tells health how a stream ended (only the first call counts; `release` without it counts as
+   * done). A whole answer was judged at commit: this does nothing for it.
+   */
+  readonly ended: (outcome: StreamOutcome, reason?: string) => void;
+}
 type StopFn = (
   reason: StopReason,
   final?: AttemptFailure | null,
@@ -259,17 +272,36 @@ async function attempt(
     return result;
   }
   span?.committed(result.status);
-  await health.report(target, { kind: 'success' });
+  // A whole answer is a success now. A stream is judged when it ends: one that breaks after its
+  // first bytes counts against the target like a failure before them (its client still gets the
+  // error at the end, as nothing can be retried once bytes went out).
+  const stream = result.reader !== null;
+  if (!stream) await health.report(target, { kind: 'success' });
   options.load.recordFirstByte(target.channel.id, result.firstByteMs);
-  const success: AttemptSuccess = {
+  let judged = !stream;
+  const ended = (outcome: StreamOutcome, reason = 'stream broke') => {
+    if (judged) return;
+    judged = true;
+    const verdict: Outcome =
+      outcome === 'done'
+        ? { kind: 'success' }
+        : outcome === 'broken'
+          ? { kind: 'failure', reason }
+          : { kind: 'neutral' };
+    health.report(target, verdict).catch(() => {});
+  };
+  const success: CommittedAttempt = {
     ...result,
     abort: (reason) => {
       if (reason === 'client disconnected') countClientAbort();
       result.abort(reason);
     },
+    ended,
     release: () => {
       result.release();
       endLoad();
+      // A stream whose relay did not say how it ended counts as finished.
+      ended('done');
     },
   };
   return { ok: true, target, success };

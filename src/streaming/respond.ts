@@ -137,6 +137,11 @@ export function respond(
     // the terminal event when the stream has one, else as the stream ends, before its close.
     onFinal: () => record({ outcome: 'done' }),
     onEnd: (end) => {
+      // Health hears how the stream ended: an error event inside a 200 stream broke it too.
+      const upstreamError = accounting?.upstreamError() ?? null;
+      if (end.outcome === 'cancelled') success.ended('cancelled');
+      else if (end.outcome === 'error') success.ended('broken', end.error);
+      else success.ended(upstreamError === null ? 'done' : 'broken', 'error event in the stream');
       success.release();
       const committed = record(end);
       if (end.outcome === 'done' && (accounting?.upstreamError() ?? null) === null)

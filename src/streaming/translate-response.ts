@@ -128,7 +128,13 @@ export function respondTranslated(
 
   const captured = captureStream(success.status === 200 ? answer.capture : null);
   const contentType = t.client.streamContentType ?? 'text/event-stream; charset=utf-8';
+  /** Set when the gateway itself failed on the answer: the upstream is not to blame. */
+  let translationFailed = false;
   const finish = (): Promise<void> | undefined => {
+    const end = relayEnd as RelayEnd | null;
+    if (translationFailed || end?.outcome === 'cancelled') success.ended('cancelled');
+    else if (failed) success.ended('broken', end?.error ?? 'error event in the stream');
+    else success.ended('done');
     success.release();
     const written = record();
     if (!failed)
@@ -150,6 +156,7 @@ export function respondTranslated(
           // A translator or the key's pipeline threw on this answer: end the record (and so the
           // limit settle) as a failed stream, and stop the upstream.
           failed = true;
+          translationFailed = true;
           success.abort('answer translation failed');
           finish();
           controller.error(err);
@@ -167,6 +174,7 @@ export function respondTranslated(
         controller.enqueue(value);
       },
       async cancel(reason) {
+        success.ended('cancelled');
         success.release();
         usage.end(499, 'client_closed', counted, completionText());
         await reader.cancel(reason);
