@@ -77,8 +77,11 @@ export type RunResult =
 
 type Failed = Extract<RunResult, { ok: false }>;
 
-/** How a committed stream ended: whole, cut by the upstream (or its time-out), or left by the client. */
-export type StreamOutcome = 'done' | 'broken' | 'cancelled';
+/**
+ * How a committed stream ended: whole; broken by the upstream (cut, stalled, an error event); or
+ * with no verdict on the upstream (the client left, the request's own fault, the gateway's).
+ */
+export type StreamOutcome = 'done' | 'broken' | 'neutral';
 
 /** The attempt a request committed to. */
 export interface CommittedAttempt extends AttemptSuccess {
@@ -276,7 +279,7 @@ async function attempt(
   // first bytes counts against the target like a failure before them (its client still gets the
   // error at the end, as nothing can be retried once bytes went out).
   const stream = result.reader !== null;
-  if (!stream) await health.report(target, { kind: 'success' });
+  await health.report(target, stream ? { kind: 'stream-committed' } : { kind: 'success' });
   options.load.recordFirstByte(target.channel.id, result.firstByteMs);
   let judged = !stream;
   const ended = (outcome: StreamOutcome, reason = 'stream broke') => {

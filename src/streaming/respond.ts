@@ -139,7 +139,7 @@ export function respond(
     onEnd: (end) => {
       // Health hears how the stream ended: an error event inside a 200 stream broke it too.
       const upstreamError = accounting?.upstreamError() ?? null;
-      if (end.outcome === 'cancelled') success.ended('cancelled');
+      if (end.outcome === 'cancelled') success.ended('neutral');
       else if (end.outcome === 'error') success.ended('broken', end.error);
       else success.ended(upstreamError === null ? 'done' : 'broken', 'error event in the stream');
       success.release();

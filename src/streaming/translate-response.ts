@@ -85,6 +85,8 @@ export function respondTranslated(
   });
   let counted: TokenUsage | null = null;
   let failed = false;
+  /** An error part that is the upstream's fault (not a blocked prompt): the stream broke. */
+  let upstreamFault = false;
   // The generated text, for an estimate when the upstream reports no usage (or breaks off first).
   const generated: string[] = [];
   let generatedChars = 0;
@@ -99,6 +101,8 @@ export function respondTranslated(
       }
       if (part.type === 'error') {
         failed = true;
+        // A prompt or answer the upstream blocked is the request's doing, not a broken upstream.
+        if (part.code !== 'content_blocked') upstreamFault = true;
         // The upstream's error event may quote the key; the client's format re-encodes the text.
         controller.enqueue({ ...part, message: scrubSecrets(part.message, secrets) });
         return;
@@ -132,7 +136,8 @@ export function respondTranslated(
   let translationFailed = false;
   const finish = (): Promise<void> | undefined => {
     const end = relayEnd as RelayEnd | null;
-    if (translationFailed || end?.outcome === 'cancelled') success.ended('cancelled');
+    if (translationFailed || end?.outcome === 'cancelled' || (failed && !upstreamFault))
+      success.ended('neutral');
     else if (failed) success.ended('broken', end?.error ?? 'error event in the stream');
     else success.ended('done');
     success.release();
@@ -174,7 +179,7 @@ export function respondTranslated(
         controller.enqueue(value);
       },
       async cancel(reason) {
-        success.ended('cancelled');
+        success.ended('neutral');
         success.release();
         usage.end(499, 'client_closed', counted, completionText());
         await reader.cancel(reason);

@@ -86,3 +86,82 @@ describe('streams that break after their first bytes', { timeout: 20_000 }, () =
     expect(byKey(fake.requests, 'k-good')).toHaveLength(0);
   });
 });
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const byGoogleKey = (key: string) => fake.requests.filter((r) => r.headers['x-goog-api-key'] === key);
+
+/**
+ * What a stream's verdict must not do: blame the channel for a prompt the upstream refused, or
+ * keep a half-open target or a re-checked key from other requests while it streams (its first
+ * bytes already showed the upstream answers).
+ */
+describe('stream verdicts that judge nothing, or not yet', { timeout: 20_000 }, () => {
+  it('a Gemini stream whose prompt was blocked does not count against the channel', async () => {
+    fake.reset();
+    const gemini = (name: string, key: string, priority: number) =>
+      channel({
+        name,
+        provider: 'gemini',
+        base_url: `${fake.url}/v1beta`,
+        keys: [key],
+        models: ['m'],
+        priority,
+      });
+    const gw = await startGateway({ channels: [gemini('gm', 'gm-a', 0), gemini('gm2', 'gm-b', 1)] });
+    gateways.push(gw);
+    const blocked = {
+      promptFeedback: { blockReason: 'SAFETY' },
+      usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 },
+    };
+    fake.onKey('gm-a', { kind: 'raw-sse', body: `data: ${JSON.stringify(blocked)}\r\n\r\n` });
+    for (let i = 0; i < 4; i++) {
+      const res = await chat(gw, { stream: true });
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    expect(byGoogleKey('gm-a')).toHaveLength(4);
+    expect(byGoogleKey('gm-b')).toHaveLength(0);
+  });
+
+  /** Sends `first` on the only channel, then a stream (the probe or re-check) and, while it streams, another request. */
+  async function whileProbeStreams(
+    first: Parameters<FakeUpstream['enqueue']>[0],
+    routing: Record<string, unknown>,
+  ) {
+    fake.reset();
+    const gw = await startGateway({
+      channels: [channel({ name: 'only', base_url: fake.baseUrl, keys: ['k-only'], models: ['m'] })],
+      routing,
+    });
+    gateways.push(gw);
+    fake.enqueue(first);
+    expect((await chat(gw)).status).toBeGreaterThanOrEqual(400);
+    await pause(150);
+    fake.enqueue({ kind: 'drip', intervalMs: 300 });
+    const probe = await chat(gw, { stream: true });
+    expect(probe.status).toBe(200);
+    const reader = probe.body?.getReader();
+    await reader?.read();
+    const other = await chat(gw);
+    await other.text();
+    await reader?.cancel();
+    return other.status;
+  }
+
+  it('a request while a half-open probe streams is served', async () => {
+    const status = await whileProbeStreams(
+      { kind: 'status', status: 500 },
+      {
+        breaker: { failure_threshold: 1, cooldown_ms: 100, max_cooldown_ms: 100 },
+        retry_budget_burst: 0,
+        retry_budget_ratio: 0,
+      },
+    );
+    expect(status).toBe(200);
+  });
+
+  it("a request while a rejected key's re-check streams is served", async () => {
+    const status = await whileProbeStreams({ kind: 'status', status: 401 }, { key_retry_ms: 100 });
+    expect(status).toBe(200);
+  });
+});

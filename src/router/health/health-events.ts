@@ -8,7 +8,13 @@ export type Outcome =
   | { readonly kind: 'failure'; readonly reason: string }
   | { readonly kind: 'model-missing'; readonly reason: string }
   /** No verdict (client left, client's own error): only releases a claimed probe. */
-  | { readonly kind: 'neutral' };
+  | { readonly kind: 'neutral' }
+  /**
+   * A stream's first bytes arrived: the key is good, but the target is judged when the stream
+   * ends (a success or a failure then). Frees a claimed probe meanwhile, so a long stream does
+   * not keep the target from other requests.
+   */
+  | { readonly kind: 'stream-committed' };
 
 /**
  * What a health record is told. Outcomes become events per scope (`eventsFor`); `acquire`
@@ -16,7 +22,7 @@ export type Outcome =
  * admin's clear.
  */
 export type HealthEvent =
-  | Exclude<Outcome, { kind: 'neutral' }>
+  | Exclude<Outcome, { kind: 'neutral' | 'stream-committed' }>
   /** A claimed probe or re-check ends without a verdict. */
   | { readonly kind: 'release' }
   | { readonly kind: 'acquire'; readonly force: boolean }
@@ -89,6 +95,11 @@ export function eventsFor(outcome: Outcome): readonly (readonly [Scope, HealthEv
       return [
         ['target', { kind: 'release' }],
         ['key', { kind: 'release' }],
+      ];
+    case 'stream-committed':
+      return [
+        ['target', { kind: 'release' }],
+        ['key', { kind: 'success' }],
       ];
     // Neither says anything of the target's breaker, but either may answer its half-open probe:
     // the claim is freed, or the target would stay out of rotation for good.
