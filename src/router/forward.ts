@@ -20,21 +20,21 @@ import { failureResponse } from './upstream-error.js';
 
 /** Everything secret a routed request knows of: its own secrets, its channel's keys and secret headers. */
 export function secretsOf(call: ClientCall, routed: Routed): string[] {
-  const { channel } = routed.target;
-  return [...(call.secrets ?? []), ...channel.keys, ...headerSecretsOf(channel)];
+  return [...(call.secrets ?? []), ...channelSecrets(routed.target.channel)];
 }
 
-function headerSecretsOf(channel: Routed['target']['channel']): readonly string[] {
-  let headers = headerSecrets.get(channel);
-  if (headers === undefined) {
-    headers = secretHeaderValues(channel.headers);
-    headerSecrets.set(channel, headers);
+/** A channel's keys and secret header values, found once per channel. */
+function channelSecrets(channel: Routed['target']['channel']): readonly string[] {
+  let secrets = secretsByChannel.get(channel);
+  if (secrets === undefined) {
+    secrets = [...channel.keys, ...secretHeaderValues(channel.headers)];
+    secretsByChannel.set(channel, secrets);
   }
-  return headers;
+  return secrets;
 }
 
-/** Each channel's secret header values, found once (a channel is immutable; an edit makes a new one). */
-const headerSecrets = new WeakMap<object, readonly string[]>();
+/** A channel is immutable (an edit makes a new one), so what it holds secret is kept with it. */
+const secretsByChannel = new WeakMap<object, readonly string[]>();
 
 /** A client request, validated and ready to route. */
 export interface ClientCall {
@@ -89,10 +89,7 @@ export async function routeCall(
   const { runtime } = deps;
   const { routing, counters } = runtime;
   const candidates = candidatesFor(deps, call);
-  const secrets = [
-    ...(call.secrets ?? []),
-    ...candidates.flatMap((c) => [...c.channel.keys, ...headerSecretsOf(c.channel)]),
-  ];
+  const secrets = [...(call.secrets ?? []), ...candidates.flatMap((c) => channelSecrets(c.channel))];
   counters.requests++;
   runtime.budget.deposit();
   const model = call.model ?? '';

@@ -144,7 +144,7 @@ export function respond(
       else success.ended(upstreamError === null ? 'done' : 'broken', 'error event in the stream');
       success.release();
       const committed = record(end);
-      if (end.outcome === 'done' && (accounting?.upstreamError() ?? null) === null)
+      if (end.outcome === 'done' && upstreamError === null)
         captured?.store({
           status: success.status,
           contentType: headers.get('content-type') ?? 'text/event-stream',

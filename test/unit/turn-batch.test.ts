@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchByTurn } from '../../src/storage/turn-batch.js';
+import { batchByTurn } from '../../src/storage/redis/turn-batch.js';
 
 describe('batchByTurn', () => {
   it('writes the items of one turn together, and a later item in a batch of its own', async () => {

@@ -1,10 +1,8 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { UpstreamCall } from '../../spec/provider.js';
 import type { EncodeContext, UpstreamCodec } from '../../spec/wire.js';
+import { openAiWire } from '../openai-compatible/wire.js';
 import { clampRequest, outputLimit } from './output-limit.js';
-
-/** The OpenAI chat format's wire name (openai-compatible/wire.ts). */
-const OPENAI_WIRE = 'openai';
 
 /**
  * The translated upstream body for a chat call, or null when the client's own body can go
@@ -25,7 +23,7 @@ export function translatedChatBody(
   if (!chat || (same && !chat.rewritesRequest)) return null;
   const request = clampRequest(chat.request(), outputLimit(call));
   // Other formats answer one choice: refused for this channel (another may speak OpenAI's format).
-  if (request.choices !== undefined && request.choices > 1 && wire !== OPENAI_WIRE)
+  if (request.choices !== undefined && request.choices > 1 && wire !== openAiWire.name)
     throw new GatewayError(
       'untranslatable_request',
       `n: ${request.choices} choices are not available on this model's upstream (only n: 1 is)`,

@@ -3,8 +3,8 @@ import type { UsageRecord } from '../../spec/usage.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
 import { atStage } from '../../usage/shipping-failure.js';
 import type { JournalEntry, JournalSink } from '../sql/sql-usage-journal.js';
-import { batchByTurn } from '../turn-batch.js';
 import type { RedisLink } from './redis-link.js';
+import { batchByTurn } from './turn-batch.js';
 import { autoclaimReply, type Held, parseEntries, type RawEntry } from './usage-stream-replies.js';
 
 export interface RedisUsageBufferOptions {
