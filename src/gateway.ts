@@ -114,6 +114,8 @@ export interface GatewayDeps {
   readonly options: {
     readonly version: string;
     readonly bodyLimitBytes: number;
+    /** The largest non-stream upstream answer held whole (RESPONSE_LIMIT); unbounded when absent. */
+    readonly responseLimitBytes?: number;
     readonly corsOrigins: readonly string[];
     readonly maxAttempts: number;
     /** How long a client-key lookup is cached (a revoked key stops working within this). */
@@ -258,6 +260,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       random: deps.random ?? Math.random,
       nextKeyStart: createKeyCursor(),
       maxAttempts: options.maxAttempts,
+      ...(options.responseLimitBytes !== undefined ? { maxAnswerBytes: options.responseLimitBytes } : {}),
       logger: deps.logger,
       runtime,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),

@@ -134,6 +134,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     options: {
       version: ports.version,
       bodyLimitBytes: settings.bodyLimitBytes,
+      responseLimitBytes: settings.responseLimitBytes,
       corsOrigins: settings.corsOrigins,
       maxAttempts: settings.maxAttempts,
       modelAliases: settings.modelAliases,

@@ -135,6 +135,7 @@ export const fileConfigSchema = z
         port: z.number().int().min(0).max(65535).optional(),
         host: z.string().min(1).optional(),
         body_limit: z.union([z.number().int().positive(), z.string()]).optional(),
+        response_limit: z.union([z.number().int().positive(), z.string()]).optional(),
         cors_origins: z.array(z.string().min(1)).optional(),
         /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish. */
         drain_ms: z.number().int().min(0).optional(),
@@ -254,6 +255,8 @@ export const envSchema = z
     USAGE_BUFFER_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),
+    /** Largest non-stream upstream answer the gateway holds in memory (default 64mb). */
+    RESPONSE_LIMIT: z.string().min(1).optional(),
     CORS_ORIGINS: z.string().min(1).optional(),
     /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
     ADMIN_TOKEN: secretSchema('ADMIN_TOKEN'),

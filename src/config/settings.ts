@@ -41,6 +41,11 @@ export interface Settings {
   readonly redisCommandTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
+  /**
+   * RESPONSE_LIMIT / server.response_limit: the largest non-stream upstream answer held whole
+   * before it is relayed (streams and pass-through bodies are relayed as they arrive).
+   */
+  readonly responseLimitBytes: number;
   readonly corsOrigins: readonly string[];
   readonly maxAttempts: number;
   /** Retries, budget, breaker and strategies (docs/routing.md). */
@@ -87,6 +92,7 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/switchboard.db';
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+const DEFAULT_RESPONSE_LIMIT = 64 * 1024 * 1024;
 
 export interface SettingsInput {
   env: Record<string, string | undefined>;
@@ -99,17 +105,20 @@ export function resolveSettings(input: SettingsInput): Settings {
   const file = input.file
     ? parseFile(input.file.path, input.file.text, input.env)
     : check(fileConfigSchema, {}, '');
-  let bodyLimitBytes = DEFAULT_BODY_LIMIT;
-  const limitSource = env.BODY_LIMIT ?? file.server.body_limit;
-  if (limitSource !== undefined) {
-    try {
-      bodyLimitBytes = parseByteSize(limitSource);
-    } catch (err) {
-      throw new ConfigError(
-        `${env.BODY_LIMIT ? 'BODY_LIMIT' : 'server.body_limit'}: ${(err as Error).message}`,
-      );
-    }
-  }
+  const bodyLimitBytes = byteSizeSetting(
+    env.BODY_LIMIT,
+    'BODY_LIMIT',
+    file.server.body_limit,
+    'server.body_limit',
+    DEFAULT_BODY_LIMIT,
+  );
+  const responseLimitBytes = byteSizeSetting(
+    env.RESPONSE_LIMIT,
+    'RESPONSE_LIMIT',
+    file.server.response_limit,
+    'server.response_limit',
+    DEFAULT_RESPONSE_LIMIT,
+  );
   const redisUrl = env.REDIS_URL ?? file.redis_url ?? null;
   if (file.cache.backend === 'redis' && redisUrl === null)
     throw new ConfigError('cache.backend: redis needs REDIS_URL (or redis_url) to be set');
@@ -128,6 +137,7 @@ export function resolveSettings(input: SettingsInput): Settings {
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? 2_000,
     logLevel: env.LOG_LEVEL ?? file.log_level ?? 'info',
     bodyLimitBytes,
+    responseLimitBytes,
     corsOrigins: env.CORS_ORIGINS
       ? env.CORS_ORIGINS.split(',').map((o) => o.trim())
       : (file.server.cors_origins ?? ['*']),
@@ -209,4 +219,21 @@ function deepFreeze<T>(value: T): T {
     for (const item of Object.values(value)) deepFreeze(item);
   }
   return value;
+}
+
+/** A size from env (first) or the config file, e.g. `4mb`; the default when neither sets it. */
+function byteSizeSetting(
+  fromEnv: string | undefined,
+  envName: string,
+  fromFile: string | number | undefined,
+  fileName: string,
+  fallback: number,
+): number {
+  const source = fromEnv ?? fromFile;
+  if (source === undefined) return fallback;
+  try {
+    return parseByteSize(source);
+  } catch (err) {
+    throw new ConfigError(`${fromEnv !== undefined ? envName : fileName}: ${(err as Error).message}`);
+  }
 }

@@ -54,6 +54,21 @@ export function classifyStatus(
   return { retryable: false, scope: 'channel', health: { kind: 'neutral' } };
 }
 
+/**
+ * A non-stream answer over RESPONSE_LIMIT. Not the channel's fault and not retried: the same
+ * request would bring as large an answer from another channel.
+ */
+export function answerTooLargeFailure(maxBytes: number): AttemptFailure {
+  return {
+    status: null,
+    reason: `the answer is larger than RESPONSE_LIMIT (${maxBytes} bytes); ask for a stream or raise the limit`,
+    retryable: false,
+    scope: 'channel',
+    timedOut: false,
+    health: { kind: 'neutral' },
+  };
+}
+
 export function networkFailure(reason: string, timedOut: boolean): AttemptFailure {
   return {
     status: null,

@@ -67,6 +67,8 @@ export interface RouterDeps {
   readonly random: PlanOptions['random'];
   readonly nextKeyStart: PlanOptions['nextKeyStart'];
   readonly maxAttempts: number;
+  /** The largest non-stream answer held whole (RESPONSE_LIMIT); unbounded when absent. */
+  readonly maxAnswerBytes?: number;
   readonly logger: Logger;
   /** Health, retry budget, load and counters shared by all requests (router-runtime.ts). */
   readonly runtime: RouterRuntime;
@@ -118,6 +120,7 @@ export async function routeCall(
     providerFor: (target) => providerOf(deps.providers, target.channel),
     callFor: (target) => upstreamCall(call, target),
     fetch: deps.fetch,
+    ...(deps.maxAnswerBytes !== undefined ? { maxAnswerBytes: deps.maxAnswerBytes } : {}),
     clientSignal: call.signal,
     now: deps.now,
     random: deps.random,

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly providerFor: (target: Target) => Provider;
   readonly callFor: (target: Target) => UpstreamCall;
   readonly fetch: FetchLike;
+  /** The largest non-stream answer held whole (RESPONSE_LIMIT); unbounded when absent. */
+  readonly maxAnswerBytes?: number;
   readonly clientSignal: ClientSignal;
   readonly now: () => number;
   readonly random: () => number;
@@ -259,6 +261,7 @@ async function attempt(
     clientSignal: options.clientSignal,
     now,
     remainingMs: options.deadline - now(),
+    ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
   });
   options.onAttempt({
     channel: target.channel.name,

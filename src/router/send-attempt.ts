@@ -7,6 +7,7 @@ import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeou
 import { parseRetryAfter } from './backoff.js';
 import {
   type AttemptFailure,
+  answerTooLargeFailure,
   classifyStatus,
   clientGoneFailure,
   networkFailure,
@@ -40,6 +41,8 @@ export interface AttemptContext {
   readonly now: () => number;
   /** What is left of the request's deadline; caps this attempt's wait for its answer. */
   readonly remainingMs?: number;
+  /** The largest non-stream answer held whole (RESPONSE_LIMIT); unbounded when absent. */
+  readonly maxAnswerBytes?: number;
 }
 
 /**
@@ -177,8 +180,10 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
         release,
       };
     }
-    const body = new Uint8Array(await response.arrayBuffer());
+    const maxBytes = ctx.maxAnswerBytes ?? Number.POSITIVE_INFINITY;
+    const body = await readWholeBody(response, maxBytes);
     clearTimeout(headerTimer);
+    if (body === null) return fail(answerTooLargeFailure(maxBytes));
     return {
       ok: true,
       status: response.status,
@@ -201,6 +206,39 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
       ),
     );
   }
+}
+
+/**
+ * The whole answer, or null once it passes `maxBytes` (the rest is not read). A length the
+ * upstream announces is trusted only for a body sent as is: a compressed one is counted as it
+ * is decoded.
+ */
+async function readWholeBody(response: Response, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  const announced = response.headers.get('content-length');
+  const encoding = response.headers.get('content-encoding');
+  const length =
+    announced !== null && (encoding === null || encoding === 'identity') ? Number(announced) : Number.NaN;
+  if (maxBytes === Number.POSITIVE_INFINITY || length <= maxBytes)
+    return new Uint8Array(await response.arrayBuffer());
+  if (length > maxBytes) return null;
+  const reader = chunkReaderOf(response);
+  if (!reader) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) return null;
+    chunks.push(value);
+  }
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
 }
 
 /** An upstream error body is kept up to this size (it is logged, classified and may be relayed). */

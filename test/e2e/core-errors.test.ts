@@ -63,7 +63,7 @@ beforeAll(async () => {
         ]),
       ],
     },
-    { BODY_LIMIT: '2kb' },
+    { BODY_LIMIT: '2kb', RESPONSE_LIMIT: '64kb' },
   );
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
@@ -138,6 +138,44 @@ describe('request errors', () => {
     expect(status).toBe(413);
     expect(JSON.parse(body).error.code).toBe('body_too_large');
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('answers over RESPONSE_LIMIT', () => {
+  // The gateway holds a whole non-stream answer before it commits to it: the bound keeps one
+  // oversized answer from taking the process's memory.
+  for (const chunked of [false, true]) {
+    it(`502 for a non-stream answer larger than RESPONSE_LIMIT (${chunked ? 'chunked, no length' : 'with a content-length'}), recorded`, async () => {
+      fake.enqueue({ kind: 'ok', content: 'y'.repeat(80 * 1024), chunked });
+      const res = await postJson(gw, '/v1/chat/completions', { model: 'gpt-fake', messages });
+      expect(res.status).toBe(502);
+      const error = await errorOf(res);
+      expect(error.code).toBe('upstream_failed');
+      expect(error.message).toContain('RESPONSE_LIMIT');
+      // The same request would be as large elsewhere: no second channel is asked.
+      expect(fake.requests).toHaveLength(1);
+      const entry = await gw.logOf(res.headers.get('x-request-id') ?? '');
+      expect(entry).toMatchObject({ status: 502, error_code: 'upstream_failed', channel: 'first' });
+    });
+  }
+
+  it('answers under the limit, and streams of any size, are served', async () => {
+    fake.enqueue({ kind: 'ok', content: 'z'.repeat(32 * 1024), chunked: true });
+    const small = await postJson(gw, '/v1/chat/completions', { model: 'gpt-fake', messages });
+    expect(small.status).toBe(200);
+    const completion = (await small.json()) as { choices: { message: { content: string } }[] };
+    expect(completion.choices[0]?.message.content).toHaveLength(32 * 1024);
+    fake.enqueue({ kind: 'ok', content: 'w'.repeat(80 * 1024) });
+    const stream = await postJson(gw, '/v1/chat/completions', { model: 'gpt-fake', messages, stream: true });
+    expect(stream.status).toBe(200);
+    const text = sseData(await stream.text())
+      .filter((d) => d !== '[DONE]')
+      .map(
+        (d) =>
+          (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '',
+      )
+      .join('');
+    expect(text).toHaveLength(80 * 1024);
   });
 });
 

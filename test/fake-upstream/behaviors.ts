@@ -1,7 +1,13 @@
 /** What the fake upstream does with one request. */
 export type Behavior =
   /** Answer normally in the OpenAI wire format (stream or not, as asked). */
-  | { kind: 'ok'; content?: string; delayMs?: number }
+  | {
+      kind: 'ok';
+      content?: string;
+      delayMs?: number;
+      /** A non-stream answer sent in two writes with no content-length (chunked transfer). */
+      chunked?: boolean;
+    }
   /** Answer with this status and body (e.g. 500, or 429 with `retry-after`). */
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Accept the request and never answer. */

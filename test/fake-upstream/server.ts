@@ -196,6 +196,7 @@ function answer(
         toolName
           ? toolCallCompletion(model, toolName, FAKE_TOOL_ARGUMENTS, promptTokens)
           : chatCompletion(model, content, promptTokens),
+        behavior.kind === 'ok' && behavior.chunked === true,
       );
       return;
     }
@@ -236,8 +237,15 @@ function recordSent(res: ServerResponse, sent: Uint8Array[]): void {
   }) as ServerResponse['end'];
 }
 
-function sendJson(res: ServerResponse, payload: unknown): void {
+function sendJson(res: ServerResponse, payload: unknown, chunked = false): void {
   const text = JSON.stringify(payload);
+  if (chunked) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const half = Math.floor(text.length / 2);
+    res.write(text.slice(0, half));
+    res.end(text.slice(half));
+    return;
+  }
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

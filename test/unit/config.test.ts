@@ -33,13 +33,20 @@ describe('settings', () => {
   });
 
   it('lets env override the file', () => {
-    const settings = load('server: { port: 9000, body_limit: 1mb }\ndatabase_url: sqlite:./x.db', {
-      PORT: '7000',
-      BODY_LIMIT: '512kb',
-      CORS_ORIGINS: 'https://a.example, https://b.example',
-    });
+    const settings = load(
+      'server: { port: 9000, body_limit: 1mb, response_limit: 8mb }\ndatabase_url: sqlite:./x.db',
+      {
+        PORT: '7000',
+        BODY_LIMIT: '512kb',
+        RESPONSE_LIMIT: '16mb',
+        CORS_ORIGINS: 'https://a.example, https://b.example',
+      },
+    );
     expect(settings.port).toBe(7000);
     expect(settings.bodyLimitBytes).toBe(512 * 1024);
+    expect(settings.responseLimitBytes).toBe(16 * 1024 * 1024);
+    expect(load('server: { response_limit: 8mb }').responseLimitBytes).toBe(8 * 1024 * 1024);
+    expect(load('').responseLimitBytes).toBe(64 * 1024 * 1024);
     expect(settings.databaseUrl).toBe('sqlite:./x.db');
     expect(settings.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
@@ -70,6 +77,9 @@ describe('settings', () => {
     expect(configError(() => resolveSettings({ env: { BODY_LIMIT: 'lots' } })).message).toContain(
       'BODY_LIMIT',
     );
+    expect(configError(() => resolveSettings({ env: { RESPONSE_LIMIT: 'lots' } })).message).toContain(
+      'RESPONSE_LIMIT',
+    );
     expect(configError(() => resolveSettings({ env: { LOG_LEVEL: 'loud' } })).message).toContain('LOG_LEVEL');
   });
 
@@ -86,6 +96,7 @@ describe('settings', () => {
       ['channels: [{ name: a, provider: openai, timeout: { total_ms: 0 } }]', 'channels.0.timeout.total_ms'],
       ['channels: [{ name: a, provider: openai, keyz: [k] }]', 'channels.0'],
       ['server:\n  body_limit: huge', 'server.body_limit'],
+      ['server:\n  response_limit: huge', 'server.response_limit'],
     ];
     for (const [text, field] of cases) {
       const error = configError(() => load(text));
