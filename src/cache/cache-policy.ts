@@ -20,6 +20,8 @@ const NONE: CacheDecision = { read: false, write: false };
 
 export interface CacheRequest {
   readonly json: JsonObject | null;
+  /** The sampling temperature (only 0 is deterministic; absent means the provider's default). */
+  readonly temperature: unknown;
   /** The request's `Cache-Control` header. */
   readonly cacheControl: string | null;
   /** The request's `x-switchboard-cache` header (`on` asks for caching a sampled request). */
@@ -39,8 +41,7 @@ export function decideCache(settings: CacheSettings, request: CacheRequest): Cac
     return NONE;
   const directives = (request.cacheControl ?? '').toLowerCase();
   if (/\bno-store\b/.test(directives)) return NONE;
-  const temperature = request.json.temperature;
-  const deterministic = temperature === 0;
+  const deterministic = request.temperature === 0;
   const askedFor = request.optIn?.toLowerCase() === 'on';
   if (!deterministic && !settings.sampled && !askedFor) return NONE;
   // no-cache: do not answer from the cache, but a fresh answer may refresh it.

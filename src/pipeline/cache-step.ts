@@ -35,6 +35,8 @@ export async function lookupCache(
     readonly principal: Principal;
     readonly route: string;
     readonly json: JsonObject;
+    /** The request's sampling temperature (where its format keeps it). */
+    readonly temperature: unknown;
     readonly headers: Headers;
   },
 ): Promise<CacheLookup> {
@@ -42,6 +44,7 @@ export async function lookupCache(
   const { principal, json } = request;
   const decision = decideCache(acc.cache.settings, {
     json,
+    temperature: request.temperature,
     cacheControl: request.headers.get('cache-control'),
     optIn: request.headers.get('x-switchboard-cache'),
     keyId: principal.keyId,

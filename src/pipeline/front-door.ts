@@ -20,6 +20,11 @@ export interface CallDescription {
   readonly upstream: Pick<ClientCall, 'method' | 'path' | 'search' | 'json' | 'rawBody' | 'contentType'>;
   /** Route name in the response-cache key; absent = never cached. */
   readonly cacheRoute?: string;
+  /**
+   * The sampling temperature, where the request's format keeps it (the cache serves only
+   * temperature 0 by default); absent: the body's top-level `temperature`.
+   */
+  readonly temperature?: unknown;
   /** Chat calls: the wire format the answer is encoded in and the key's pipeline. */
   readonly chat?: ChatContext;
   /** Drop the stream usage event the front door asked the upstream for on the client's behalf. */

@@ -122,6 +122,7 @@ async function runRequest(
         principal,
         route: described.cacheRoute,
         json: described.json,
+        temperature: 'temperature' in described ? described.temperature : described.json.temperature,
         headers: c.req.raw.headers,
       });
       if (cached.kind === 'hit') {

@@ -500,15 +500,23 @@ describe('SSE accounting', () => {
 
 describe('response cache policy and key', () => {
   const settings = { enabled: true, ttlMs: 1_000, sampled: false, disabledKeys: ['nocache'] };
-  const base = { cacheControl: null, optIn: null, keyId: 'k1', keyName: 'one' };
+  const base = { cacheControl: null, optIn: null, keyId: 'k1', keyName: 'one', temperature: 0 };
 
   it('caches temperature 0 only, unless asked; honours no-cache, no-store and the key switch', () => {
     const json = { model: 'm', messages: [], temperature: 0 };
     expect(decideCache(settings, { ...base, json })).toEqual({ read: true, write: true });
-    expect(decideCache(settings, { ...base, json: { model: 'm' } })).toEqual({ read: false, write: false });
-    expect(decideCache(settings, { ...base, json: { model: 'm', temperature: 0.7 }, optIn: 'on' }).read).toBe(
-      true,
-    );
+    expect(decideCache(settings, { ...base, json: { model: 'm' }, temperature: undefined })).toEqual({
+      read: false,
+      write: false,
+    });
+    expect(
+      decideCache(settings, {
+        ...base,
+        json: { model: 'm', temperature: 0.7 },
+        temperature: 0.7,
+        optIn: 'on',
+      }).read,
+    ).toBe(true);
     expect(decideCache(settings, { ...base, json, cacheControl: 'no-cache' })).toEqual({
       read: false,
       write: true,

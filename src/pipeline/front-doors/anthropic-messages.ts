@@ -47,11 +47,30 @@ export function anthropicMessagesFrontDoor(wire: FrontDoorWire): FrontDoor {
           rawBody,
           contentType: 'application/json',
         },
-        cacheRoute: '/messages',
+        cacheRoute: messagesCacheRoute(forwardHeaders),
         chat: chatContext(wire, json, principal.purpose, forwardHeaders),
       };
     },
   };
+}
+
+/**
+ * The cache route of a messages call: the forwarded headers change the answer (a beta turns a
+ * feature on), so they are part of the key. Betas are a set: their order does not matter.
+ */
+function messagesCacheRoute(forwarded: Record<string, string>): string {
+  const beta = forwarded['anthropic-beta'];
+  const version = forwarded['anthropic-version'];
+  const betas = beta
+    ? beta
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== '')
+        .sort()
+        .join(',')
+    : '';
+  if (!betas && !version) return '/messages';
+  return `/messages?anthropic-beta=${betas}&anthropic-version=${version ?? ''}`;
 }
 
 /** `POST {base}/messages/count_tokens`: answered by the gateway's tokenizer, no upstream. */

@@ -60,6 +60,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
           contentType: 'application/json',
         },
         cacheRoute: `/models:${method}${stream ? (sse ? '?alt=sse' : '?alt=json') : ''}`,
+        temperature: isJsonObject(json.generationConfig) ? json.generationConfig.temperature : undefined,
         chat: chatContext(chosen, json, principal.purpose),
       };
     },
