@@ -2,6 +2,7 @@ import type { ChatUsage } from '../../spec/chat.js';
 import type { JsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
+import { CUT_SHORT } from '../shared/cut-short.js';
 import { eventObject, num, obj, str } from '../shared/json-read.js';
 import { decodeAnthropicStop, decodeAnthropicUsage } from './messages-response.js';
 
@@ -15,12 +16,18 @@ interface ToolBlock {
 export function decodeAnthropicStream(): TransformStream<SseEvent, StreamPart> {
   let usage: ChatUsage | null = null;
   let toolCount = 0;
+  /** message_delta (the stop reason), message_stop or an error arrived. */
+  let ended = false;
   const tools = new Map<number, ToolBlock>();
   return new TransformStream<SseEvent, StreamPart>({
+    flush(controller) {
+      if (!ended) controller.enqueue(CUT_SHORT);
+    },
     transform(event, controller) {
       const payload = eventObject(event.data);
       if (!payload) return;
       const type = event.event ?? str(payload.type);
+      if (type === 'message_delta' || type === 'message_stop' || type === 'error') ended = true;
       const index = num(payload.index) ?? 0;
       switch (type) {
         case 'message_start': {

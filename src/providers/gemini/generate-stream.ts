@@ -1,5 +1,6 @@
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
+import { CUT_SHORT } from '../shared/cut-short.js';
 import { eventObject, obj, objects, str } from '../shared/json-read.js';
 import {
   decodeGeminiFinish,
@@ -14,12 +15,18 @@ export function decodeGeminiStream(): TransformStream<SseEvent, StreamPart> {
   let id = '';
   let calls = 0;
   let finished = false;
+  /** An error or a blocked prompt ended the stream (a finishReason sets `finished`). */
+  let failed = false;
   return new TransformStream<SseEvent, StreamPart>({
+    flush(controller) {
+      if (!finished && !failed) controller.enqueue(CUT_SHORT);
+    },
     transform(event, controller) {
       const chunk = eventObject(event.data);
       if (!chunk) return;
       const error = obj(chunk.error);
       if (error) {
+        failed = true;
         controller.enqueue({
           type: 'error',
           message: str(error.message) ?? 'upstream error',
@@ -29,6 +36,7 @@ export function decodeGeminiStream(): TransformStream<SseEvent, StreamPart> {
       }
       const blocked = geminiBlockReason(chunk);
       if (blocked) {
+        failed = true;
         controller.enqueue({ type: 'error', message: `Gemini refused: ${blocked}`, code: 'content_blocked' });
         return;
       }

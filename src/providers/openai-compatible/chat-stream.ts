@@ -3,6 +3,7 @@ import type { JsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
 import { encodeSse } from '../../streaming/sse.js';
+import { CUT_SHORT } from '../shared/cut-short.js';
 import { eventObject, num, obj, objects, str } from '../shared/json-read.js';
 import {
   decodeOpenAiFinish,
@@ -14,6 +15,8 @@ import {
 /** OpenAI chat completion chunks → canonical stream parts. */
 export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
   let started = false;
+  /** A finish_reason, an error or `[DONE]` arrived: the stream ended as the format ends it. */
+  let ended = false;
   const open = new Set<number>();
   const closeTools = (controller: TransformStreamDefaultController<StreamPart>) => {
     for (const index of open) controller.enqueue({ type: 'tool-call-end', index });
@@ -21,10 +24,12 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
   };
   return new TransformStream<SseEvent, StreamPart>({
     transform(event, controller) {
+      if (event.data === '[DONE]') ended = true;
       const chunk = eventObject(event.data);
       if (!chunk) return;
       const error = obj(chunk.error);
       if (error) {
+        ended = true;
         const code = str(error.code) ?? str(error.type);
         controller.enqueue({
           type: 'error',
@@ -47,6 +52,7 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
       if (delta) emitDelta(delta, open, controller);
       const finish = str(choice?.finish_reason);
       if (finish) {
+        ended = true;
         closeTools(controller);
         controller.enqueue({ type: 'finish', reason: decodeOpenAiFinish(finish) });
       }
@@ -55,6 +61,7 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
     },
     flush(controller) {
       closeTools(controller);
+      if (!ended) controller.enqueue(CUT_SHORT);
     },
   });
 }
