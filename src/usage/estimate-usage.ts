@@ -20,6 +20,8 @@ const SKIPPED_KEYS = new Set([
   'inlineData',
   'fileData',
   'thoughtSignature',
+  // Responses: reasoning items carried back as opaque blobs.
+  'encrypted_content',
 ]);
 
 /**
@@ -47,7 +49,17 @@ export function promptParts(json: JsonObject | null): { parts: string[]; message
   if (json.systemInstruction !== undefined) collectText(json.systemInstruction, parts);
   if (typeof json.system === 'string' || Array.isArray(json.system)) collectText(json.system, parts);
   if (json.prompt !== undefined) collectText(json.prompt, parts);
-  if (json.input !== undefined) collectText(json.input, parts);
+  // Responses: the system prompt, then the conversation's items (each a message, as in chat).
+  if (typeof json.instructions === 'string') {
+    messages++;
+    parts.push(json.instructions);
+  }
+  if (Array.isArray(json.input)) {
+    for (const item of json.input) {
+      if (isJsonObject(item)) messages++;
+      collectText(item, parts);
+    }
+  } else if (json.input !== undefined) collectText(json.input, parts);
   if (Array.isArray(json.tools)) parts.push(JSON.stringify(json.tools));
   return { parts, messages };
 }

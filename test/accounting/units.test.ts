@@ -97,6 +97,36 @@ describe('token counter', () => {
     });
   });
 
+  it("counts a Responses request's instructions and input items as a chat request's system and messages", async () => {
+    const counter = createGptTokenizerCounter();
+    await counter.ready();
+    const system = 'You are a careful coding agent. '.repeat(50);
+    const chat = {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+      ],
+    };
+    const responses = {
+      model: 'gpt-4o',
+      instructions: system,
+      input: [
+        { role: 'user', content: 'hi' },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hello' }] },
+        // An opaque reasoning blob is not prompt text.
+        { type: 'reasoning', summary: [], encrypted_content: 'gAAAAB'.repeat(500) },
+      ],
+    };
+    const viaChat = estimatePromptTokens(counter, chat, 'gpt-4o').tokens;
+    expect(viaChat).toBeGreaterThan(300);
+    expect(estimatePromptTokens(counter, responses, 'gpt-4o').tokens).toBe(viaChat + 4);
+    const text = estimatePromptTokens(counter, { model: 'gpt-4o', instructions: system, input: 'hi' }, 'gpt-4o');
+    // A text input is not framed as a message (embeddings inputs are texts too).
+    expect(text.tokens).toBe(viaChat - counter.count('hello', 'gpt-4o').tokens - 2 * 4);
+  });
+
   it('an empty prompt counts nothing', async () => {
     const counter = createGptTokenizerCounter();
     await counter.ready();
