@@ -8,6 +8,7 @@ import { formatReset } from '../../src/limits/rate-limit-headers.js';
 import { budgetWindow } from '../../src/limits/windows.js';
 import { createGptTokenizerCounter } from '../../src/runtime/node/gpt-tokenizer-counter.js';
 import { sha256HexSync } from '../../src/runtime/node/sha256.js';
+import type { JsonObject } from '../../src/spec/json.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
 import type { UsageStore } from '../../src/storage/accounting-ports.js';
@@ -109,7 +110,7 @@ describe('token counter', () => {
         { role: 'assistant', content: 'hello' },
       ],
     };
-    const responses = {
+    const responses: JsonObject = {
       model: 'gpt-4o',
       instructions: system,
       input: [
@@ -122,7 +123,11 @@ describe('token counter', () => {
     const viaChat = estimatePromptTokens(counter, chat, 'gpt-4o').tokens;
     expect(viaChat).toBeGreaterThan(300);
     expect(estimatePromptTokens(counter, responses, 'gpt-4o').tokens).toBe(viaChat + 4);
-    const text = estimatePromptTokens(counter, { model: 'gpt-4o', instructions: system, input: 'hi' }, 'gpt-4o');
+    const text = estimatePromptTokens(
+      counter,
+      { model: 'gpt-4o', instructions: system, input: 'hi' },
+      'gpt-4o',
+    );
     // A text input is not framed as a message (embeddings inputs are texts too).
     expect(text.tokens).toBe(viaChat - counter.count('hello', 'gpt-4o').tokens - 2 * 4);
   });

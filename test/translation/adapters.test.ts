@@ -50,7 +50,8 @@ describe('anthropic adapter', () => {
     expect(parts).toContainEqual({ type: 'reasoning-delta', text: 'I need the weather tool.' });
     expect(parts).toContainEqual({
       type: 'reasoning-signature',
-      signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxj',
+      // Inside the gateway a signature names its issuer (providers/shared/reasoning-signature.ts).
+      signature: 'anthropic:EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxj',
     });
     expect(parts).toContainEqual({
       type: 'tool-call-start',
@@ -108,7 +109,7 @@ describe('anthropic adapter', () => {
     expect(response.parts[0]).toEqual({
       type: 'reasoning',
       text: 'Short question, short answer.',
-      signature: 'WaUjzkypQ2mUEVM36O2TxuC06KN8xyfbJwyem2dw3URve',
+      signature: 'anthropic:WaUjzkypQ2mUEVM36O2TxuC06KN8xyfbJwyem2dw3URve',
     });
     expect(response.finishReason).toBe('stop-sequence');
     expect(response.stopSequence).toBe('###');
@@ -192,7 +193,10 @@ describe('gemini adapter', () => {
       type: 'reasoning-delta',
       text: '**Checking the weather**\n\nThe user asks about Paris.',
     });
-    expect(parts).toContainEqual({ type: 'reasoning-signature', signature: 'CiQB0e2Kb3dRh+BYdbZvmulSN2Pwg' });
+    expect(parts).toContainEqual({
+      type: 'reasoning-signature',
+      signature: 'gemini:CiQB0e2Kb3dRh+BYdbZvmulSN2Pwg',
+    });
     expect(parts).toContainEqual({
       type: 'tool-call-delta',
       index: 0,
@@ -221,6 +225,8 @@ describe('gemini adapter', () => {
   });
 
   it('builds the outgoing generateContent body, sending the thought signature back', () => {
+    // A Claude Code history of a turn a Gemini channel answered: the gateway gave Claude Code
+    // Gemini's signature under its issuer's name.
     const request = decodeAnthropicRequest({
       model: 'c',
       max_tokens: 50,
@@ -235,7 +241,7 @@ describe('gemini adapter', () => {
         {
           role: 'assistant',
           content: [
-            { type: 'thinking', thinking: '', signature: 'SIG' },
+            { type: 'thinking', thinking: '', signature: 'gemini:SIG' },
             { type: 'tool_use', id: 'call_x', name: 'get_weather', input: { location: 'Paris' } },
           ],
         },
@@ -257,6 +263,33 @@ describe('gemini adapter', () => {
       tools: [{ functionDeclarations: [{ name: 'get_weather', parametersJsonSchema: { type: 'object' } }] }],
       toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } },
       generationConfig: { maxOutputTokens: 50 },
+    });
+  });
+
+  it("leaves Anthropic's own signature out of a Gemini body (Gemini answers 400 to it)", () => {
+    const request = decodeAnthropicRequest({
+      model: 'c',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'Hi' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Hm.', signature: 'ANTHROPIC-SIG' },
+            { type: 'text', text: 'Hello' },
+          ],
+        },
+        { role: 'user', content: 'Again' },
+      ],
+    });
+    const body = geminiWire.upstream.encodeRequest(request, { model: 'gemini-2.5-flash', stream: false });
+    expect(JSON.stringify(body)).not.toContain('ANTHROPIC-SIG');
+    expect(anthropicWire.upstream.encodeRequest(request, { model: 'c', stream: false })).toMatchObject({
+      messages: [
+        {},
+        { content: [{ type: 'thinking', thinking: 'Hm.', signature: 'ANTHROPIC-SIG' }, { type: 'text' }] },
+        {},
+      ],
     });
   });
 });

@@ -309,7 +309,8 @@ describe('@google/genai → Switchboard → Anthropic upstream with thinking', (
       .join('');
     expect(thoughts).toBe(FAKE_THINKING);
     const call = parts.find((p) => p.functionCall);
-    expect(call?.thoughtSignature).toBe(FAKE_SIGNATURE);
+    // Anthropic's signature, under its issuer's name: the gateway knows it again when it comes back.
+    expect(call?.thoughtSignature).toBe(`anthropic:${FAKE_SIGNATURE}`);
 
     // Gemini clients send the model turn back as they received it.
     await ai.models.generateContent({

@@ -156,7 +156,7 @@ describe('upstream request shapes', () => {
       reasoning_signature?: string;
     };
     expect(message.reasoning_content).toBe(FAKE_THINKING);
-    expect(message.reasoning_signature).toBe(FAKE_SIGNATURE);
+    expect(message.reasoning_signature).toBe(`anthropic:${FAKE_SIGNATURE}`);
     const request = last();
     expect(request?.path).toBe('/v1/messages');
     expect(request?.headers['x-api-key']).toBe('an-key');

@@ -216,7 +216,7 @@ describe('a Gemini 3 thought signature on an OpenAI client round trip', () => {
     const assistant = first.choices[0]?.message as OpenAI.ChatCompletionMessage & {
       reasoning_signature?: string;
     };
-    expect(assistant.reasoning_signature).toBe(SIG);
+    expect(assistant.reasoning_signature).toBe(`gemini:${SIG}`);
     const call = assistant.tool_calls?.[0];
     expect(call).toBeDefined();
     // The client sends the assistant message back as it got it, plus the tool's result.

@@ -4,7 +4,12 @@ import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
 import { rewritesAnswer } from '../../pipelines/pipeline.js';
-import { continuedItems, inputItems, upstreamItems } from '../../providers/openai-responses/conversation.js';
+import {
+  continuedItems,
+  forNativeRelay,
+  inputItems,
+  upstreamItems,
+} from '../../providers/openai-responses/conversation.js';
 import { checkResponsesBody } from '../../providers/openai-responses/responses-check.js';
 import { responsesId } from '../../providers/openai-responses/responses-response.js';
 import { responsesWire } from '../../providers/openai-responses/wire.js';
@@ -58,6 +63,9 @@ export function responsesFrontDoor(keeping: ResponsesKeeping): FrontDoor {
         upstreamJson = { ...rest, input: upstreamItems([...prior, ...own]) };
         rawBody = JSON.stringify(upstreamJson);
       }
+      // Relayed natively to OpenAI, the body leaves out other providers' reasoning.
+      const nativeJson = forNativeRelay(upstreamJson);
+      if (nativeJson !== upstreamJson) rawBody = JSON.stringify(nativeJson);
       if (json.store !== false) pendingOf.set(c.req.raw, { owner, conversation: [...prior, ...own] });
       const wire = responsesWire({
         id: responsesId('resp'),
@@ -73,7 +81,7 @@ export function responsesFrontDoor(keeping: ResponsesKeeping): FrontDoor {
           method: 'POST',
           path: '/responses',
           search: '',
-          json: upstreamJson,
+          json: nativeJson,
           rawBody,
           contentType: 'application/json',
         },

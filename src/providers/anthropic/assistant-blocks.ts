@@ -1,6 +1,7 @@
 import type { AssistantPart } from '../../spec/chat.js';
 import type { JsonObject } from '../../spec/json.js';
 import { str } from '../shared/json-read.js';
+import { signatureFrom } from '../shared/reasoning-signature.js';
 
 /**
  * One Anthropic assistant content block (text, thinking, redacted thinking, tool use) as a
@@ -12,7 +13,8 @@ export function assistantBlockToPart(block: JsonObject): AssistantPart | null {
     case 'text':
       return { type: 'text', text: str(block.text) ?? '' };
     case 'thinking': {
-      const signature = str(block.signature);
+      const given = str(block.signature);
+      const signature = given ? signatureFrom('anthropic', given) : undefined;
       return { type: 'reasoning', text: str(block.thinking) ?? '', ...(signature ? { signature } : {}) };
     }
     case 'redacted_thinking':

@@ -14,6 +14,7 @@ import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
+import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
 import { decodeAnthropicThinking, encodeAnthropicThinking } from './thinking.js';
@@ -270,8 +271,10 @@ function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonVa
         }),
       ];
     if (p.redactedData) return [{ type: 'redacted_thinking', data: p.redactedData }];
-    // Unsigned reasoning (from another provider's model) cannot be verified by Anthropic: drop it.
-    return p.signature ? [{ type: 'thinking', thinking: p.text, signature: p.signature }] : [];
+    // Unsigned reasoning, or reasoning another provider signed, cannot be verified by Anthropic:
+    // drop it.
+    const signature = p.signature ? signatureFor('anthropic', p.signature) : undefined;
+    return signature ? [{ type: 'thinking', thinking: p.text, signature }] : [];
   });
 }
 

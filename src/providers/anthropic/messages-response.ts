@@ -1,6 +1,7 @@
 import type { AssistantPart, ChatRequest, ChatResponse, ChatUsage, FinishReason } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import { compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
+import { signatureToClient } from '../shared/reasoning-signature.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
 
 export function decodeAnthropicStop(reason: string | undefined): FinishReason {
@@ -84,7 +85,9 @@ export function encodeAnthropicResponse(response: ChatResponse, request: ChatReq
     if (p.type === 'tool-call')
       return [{ type: 'tool_use', id: p.id, name: p.name, input: parseArguments(p.arguments) }];
     if (p.redactedData) return [{ type: 'redacted_thinking', data: p.redactedData }];
-    return [{ type: 'thinking', thinking: p.text, signature: p.signature ?? '' }];
+    return [
+      { type: 'thinking', thinking: p.text, signature: signatureToClient('anthropic', p.signature ?? '') },
+    ];
   });
   return {
     id: anthropicId(response.id),

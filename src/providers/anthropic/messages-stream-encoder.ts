@@ -2,6 +2,7 @@ import type { ChatRequest, ChatUsage, FinishReason } from '../../spec/chat.js';
 import type { JsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import { encodeSse } from '../../streaming/sse.js';
+import { signatureToClient } from '../shared/reasoning-signature.js';
 import {
   anthropicErrorType,
   anthropicId,
@@ -129,7 +130,7 @@ export function encodeAnthropicStream(
           openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
         emit('content_block_delta', {
           index: blockIndex,
-          delta: { type: 'signature_delta', signature: part.signature },
+          delta: { type: 'signature_delta', signature: signatureToClient('anthropic', part.signature) },
         });
         return close();
       case 'reasoning-redacted':

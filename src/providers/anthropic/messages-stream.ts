@@ -4,6 +4,7 @@ import type { StreamPart } from '../../spec/stream-part.js';
 import type { SseEvent } from '../../spec/wire.js';
 import { CUT_SHORT } from '../shared/cut-short.js';
 import { eventObject, num, obj, str } from '../shared/json-read.js';
+import { signatureFrom } from '../shared/reasoning-signature.js';
 import { decodeAnthropicStop, decodeAnthropicUsage } from './messages-response.js';
 
 interface ToolBlock {
@@ -68,7 +69,10 @@ export function decodeAnthropicStream(): TransformStream<SseEvent, StreamPart> {
           else if (delta.type === 'thinking_delta')
             controller.enqueue({ type: 'reasoning-delta', text: str(delta.thinking) ?? '' });
           else if (delta.type === 'signature_delta')
-            controller.enqueue({ type: 'reasoning-signature', signature: str(delta.signature) ?? '' });
+            controller.enqueue({
+              type: 'reasoning-signature',
+              signature: signatureFrom('anthropic', str(delta.signature) ?? ''),
+            });
           else if (delta.type === 'input_json_delta') {
             const tool = tools.get(index);
             const partial = str(delta.partial_json) ?? '';

@@ -2,6 +2,7 @@ import type { AssistantPart, ChatRequest, ChatResponse, ChatUsage, FinishReason 
 import type { JsonObject } from '../../spec/json.js';
 import type { ClientErrorInfo } from '../../spec/wire.js';
 import { compact, parseArguments } from '../shared/json-read.js';
+import { signatureToClient } from '../shared/reasoning-signature.js';
 
 /** Canonical finish → Gemini `finishReason` (a tool call ends with STOP, as Gemini's do). */
 export function encodeGeminiFinish(reason: FinishReason): string {
@@ -34,7 +35,7 @@ export function encodeGeminiParts(parts: readonly AssistantPart[]): JsonObject[]
   for (const part of parts) {
     if (part.type === 'reasoning') {
       if (part.text) out.push({ text: part.text, thought: true });
-      signature = part.signature ?? signature;
+      signature = part.signature ? signatureToClient('gemini', part.signature) : signature;
       continue;
     }
     const sig: JsonObject = signature ? { thoughtSignature: signature } : {};

@@ -2,6 +2,7 @@ import type { ChatRequest, ChatUsage, FinishReason } from '../../spec/chat.js';
 import type { JsonObject } from '../../spec/json.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import { encodeSse } from '../../streaming/sse.js';
+import { signatureToClient } from '../shared/reasoning-signature.js';
 import {
   encodeGeminiFinish,
   encodeGeminiUsage,
@@ -56,7 +57,7 @@ export function encodeGeminiClientStream(
           if (part.text) send(controller, [{ text: part.text, thought: true }]);
           return;
         case 'reasoning-signature':
-          signature = part.signature;
+          signature = signatureToClient('gemini', part.signature);
           return;
         case 'reasoning-redacted':
           return;

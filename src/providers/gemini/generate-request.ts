@@ -3,6 +3,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.j
 import type { EncodeContext } from '../../spec/wire.js';
 import { compact, parseArguments } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
+import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 
 /** Models without thinking: an adaptive request (the model's choice) asks them for none. */
@@ -96,7 +97,8 @@ function encodeParts(message: ChatMessage, toolNames: Map<string, string>): Json
   let signature: string | undefined;
   for (const part of message.parts) {
     if (part.type === 'reasoning') {
-      signature = part.signature ?? signature;
+      // Another provider's signature is not Gemini's to check (nor even its base64): left out.
+      signature = (part.signature ? signatureFor('gemini', part.signature) : undefined) ?? signature;
       continue;
     }
     const sig: JsonObject = signature ? { thoughtSignature: signature } : {};

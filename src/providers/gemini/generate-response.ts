@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { AssistantPart, ChatResponse, ChatUsage, FinishReason } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import { num, obj, objects, str } from '../shared/json-read.js';
+import { signatureFrom } from '../shared/reasoning-signature.js';
 
 const FILTERED = new Set([
   'SAFETY',
@@ -54,7 +55,8 @@ export function decodeGeminiParts(
   const out: AssistantPart[] = [];
   let calls = firstCall;
   for (const part of parts) {
-    const signature = str(part.thoughtSignature);
+    const given = str(part.thoughtSignature);
+    const signature = given ? signatureFrom('gemini', given) : undefined;
     if (part.thought === true) {
       out.push({ type: 'reasoning', text: str(part.text) ?? '', ...(signature ? { signature } : {}) });
       continue;

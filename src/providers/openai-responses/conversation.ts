@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.js';
+import { carriesOtherProvidersReasoning } from './responses-input.js';
 import { responsesId } from './responses-response.js';
 
 const ID_PREFIX: Readonly<Record<string, string>> = {
@@ -59,4 +60,17 @@ export function upstreamItems(items: readonly JsonObject[]): JsonObject[] {
     const { id: _id, ...rest } = item;
     return rest;
   });
+}
+
+/**
+ * The body as an OpenAI Responses upstream takes it as is: reasoning another provider produced
+ * (a turn answered on an Anthropic or Gemini channel, sent back by the client or continued by
+ * `previous_response_id`) is left out, as OpenAI can verify only its own. The same body when there
+ * is none. Translated channels decode the whole body instead, and keep what their provider signed.
+ */
+export function forNativeRelay(body: JsonObject): JsonObject {
+  const { input } = body;
+  if (!Array.isArray(input)) return body;
+  const kept = input.filter((item) => !isJsonObject(item) || !carriesOtherProvidersReasoning(item));
+  return kept.length === input.length ? body : { ...body, input: kept };
 }

@@ -26,6 +26,20 @@ export function encryptedContent(part: ReasoningPart): string | undefined {
 }
 
 /**
+ * A reasoning item the gateway made from another provider's answer: its `encrypted_content` is
+ * that provider's signature or redacted thinking, which OpenAI cannot verify (it answers 400
+ * `invalid_encrypted_content`).
+ */
+export function carriesOtherProvidersReasoning(item: JsonObject): boolean {
+  const encrypted = str(item.encrypted_content);
+  return (
+    item.type === 'reasoning' &&
+    encrypted !== undefined &&
+    (encrypted.startsWith(SIGNATURE) || encrypted.startsWith(REDACTED))
+  );
+}
+
+/**
  * Responses `input` (a string, or items) → canonical messages. System and developer messages
  * join `system` (wherever they stand). A function call, the reasoning before it and the text
  * beside it are one assistant turn; consecutive function outputs are one tool turn.

@@ -1,0 +1,161 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FAKE_SIGNATURE } from '../fake-upstream/anthropic-format.js';
+import { FAKE_THOUGHT_SIGNATURE } from '../fake-upstream/gemini-format.js';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+
+/**
+ * A reasoning signature is valid only at the provider that issued it. A conversation that moves
+ * between providers (a model switch, previous_response_id on another channel) must not hand
+ * one provider's signature to another, which answers 400; its own still goes back to it.
+ */
+let fake: FakeUpstream;
+let gw: TestGateway;
+let client: OpenAI;
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await startTestGateway({
+    channels: [
+      channel({
+        name: 'native',
+        provider: 'openai',
+        base_url: fake.baseUrl,
+        keys: ['oa-key'],
+        models: ['gpt-native'],
+      }),
+      channel({
+        name: 'an',
+        provider: 'anthropic',
+        base_url: `${fake.url}/v1`,
+        keys: ['an-key'],
+        models: ['claude-native'],
+      }),
+      channel({
+        name: 'gm',
+        provider: 'gemini',
+        base_url: `${fake.url}/v1beta`,
+        keys: ['gm-key'],
+        models: ['gemini-2.5-flash'],
+      }),
+    ],
+  });
+  client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+const tool = {
+  type: 'function',
+  name: 'get_weather',
+  strict: false,
+  parameters: { type: 'object', properties: { location: { type: 'string' } } },
+} as const;
+const sent = () => JSON.stringify(fake.requests.at(-1)?.json);
+
+describe('Responses: previous_response_id on another channel', () => {
+  async function geminiToolTurn() {
+    const first = await client.responses.create({
+      model: 'gemini-2.5-flash',
+      input: 'Weather?',
+      tools: [tool],
+    });
+    const call = first.output.find((i) => i.type === 'function_call');
+    if (call?.type !== 'function_call') throw new Error('no function call');
+    return { first, call };
+  }
+
+  it("Gemini's thought signature does not reach Anthropic, and does go back to Gemini", async () => {
+    const { first, call } = await geminiToolTurn();
+    const next = {
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output' as const, call_id: call.call_id, output: '{"temp":21}' }],
+      tools: [tool],
+    };
+    await client.responses.create({ model: 'claude-native', ...next });
+    expect(sent()).not.toContain(FAKE_THOUGHT_SIGNATURE);
+    await client.responses.create({ model: 'gemini-2.5-flash', ...next });
+    const body = fake.requests.at(-1)?.json as { contents: { parts: { thoughtSignature?: string }[] }[] };
+    const signatures = body.contents.flatMap((c) => c.parts.map((p) => p.thoughtSignature).filter(Boolean));
+    expect(signatures).toEqual([FAKE_THOUGHT_SIGNATURE]);
+  });
+
+  it("Anthropic's signature does not reach Gemini, and does go back to Anthropic bare", async () => {
+    const first = await client.responses.create({
+      model: 'claude-native',
+      input: 'Weather?',
+      reasoning: { effort: 'low' },
+    });
+    expect(JSON.stringify(first.output)).toContain(FAKE_SIGNATURE);
+    await client.responses.create({
+      model: 'gemini-2.5-flash',
+      previous_response_id: first.id,
+      input: 'And tomorrow?',
+    });
+    expect(sent()).not.toContain(FAKE_SIGNATURE);
+    await client.responses.create({
+      model: 'claude-native',
+      previous_response_id: first.id,
+      input: 'And tomorrow?',
+    });
+    const body = fake.requests.at(-1)?.json as { messages: { content: unknown }[] };
+    expect(JSON.stringify(body.messages)).toContain(`"signature":"${FAKE_SIGNATURE}"`);
+  });
+
+  it('no gateway-made reasoning reaches a native OpenAI channel, continued or sent back', async () => {
+    const first = await client.responses.create({
+      model: 'claude-native',
+      input: 'Weather?',
+      reasoning: { effort: 'low' },
+    });
+    await client.responses.create({
+      model: 'gpt-native',
+      previous_response_id: first.id,
+      input: 'And tomorrow?',
+    });
+    expect(fake.requests.at(-1)?.path).toBe('/v1/responses');
+    expect(fake.requests.at(-1)?.body).not.toContain(FAKE_SIGNATURE);
+    // Codex keeps its own history (store: false) and sends the reasoning item back itself.
+    const history = [
+      { role: 'user' as const, content: 'Weather?' },
+      ...first.output.map((item) => ({ ...item })),
+      { role: 'user' as const, content: 'And tomorrow?' },
+    ];
+    await client.responses.create({
+      model: 'gpt-native',
+      store: false,
+      input: history as OpenAI.Responses.ResponseInput,
+    });
+    const relayed = fake.requests.at(-1);
+    expect(relayed?.body).not.toContain(FAKE_SIGNATURE);
+    expect(relayed?.body).toContain('And tomorrow?');
+  });
+});
+
+describe('OpenAI chat clients switching models', () => {
+  it("an Anthropic turn's signature, sent back by the client, does not reach Gemini", async () => {
+    const first = await client.chat.completions.create({
+      model: 'claude-native',
+      messages: [{ role: 'user', content: 'Weather?' }],
+      reasoning_effort: 'low',
+    });
+    const message = first.choices[0]?.message as unknown as Record<string, unknown>;
+    expect(String(message.reasoning_signature)).toContain(FAKE_SIGNATURE);
+    const history = [
+      { role: 'user', content: 'Weather?' },
+      { ...message },
+      { role: 'user', content: 'And tomorrow?' },
+    ] as OpenAI.Chat.ChatCompletionMessageParam[];
+    await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: history });
+    expect(sent()).not.toContain(FAKE_SIGNATURE);
+    await client.chat.completions.create({
+      model: 'claude-native',
+      messages: history,
+      reasoning_effort: 'low',
+    });
+    expect(sent()).toContain(`"signature":"${FAKE_SIGNATURE}"`);
+  });
+});
