@@ -19,7 +19,7 @@ export interface Settings {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
-  /** Postgres connections per process, and whether `serve` migrates at start. */
+  /** Postgres connections per process, and whether `serve` (and the local CLI) migrate at start. */
   readonly database: {
     readonly poolSize: number;
     /** Longest wait for a Postgres connection, new or from the pool. */

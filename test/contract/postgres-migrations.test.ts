@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postgresMigrationProvider } from '../../src/storage/postgres/postgres-migrations.js';
@@ -6,6 +7,7 @@ import {
   openPostgresDatabase,
   openPostgresStorage,
 } from '../../src/storage/postgres/postgres-storage.js';
+import { runCli } from '../support/cli-process.js';
 import { freshSchema, type PostgresSchema, postgresUrl } from '../support/services.js';
 
 const server = await postgresUrl('the Postgres migration tests');
@@ -68,5 +70,62 @@ describe.skipIf(!server)('postgres migrations', () => {
     const again = await openPostgresStorage(schema.url, { poolSize: 1, migrate: false });
     expect(await again.keys.count()).toBe(0);
     await again.close();
+  });
+
+  describe('a database a newer version migrated (a rollout, or a rollback)', () => {
+    async function migratedByNewerVersion(): Promise<PostgresSchema> {
+      const s = await freshSchema(server ?? '');
+      const db = openPostgresDatabase(s.url, 1);
+      try {
+        await migratePostgres(db);
+        // What the next version's additive migration leaves behind: a column and its history row.
+        await sql`alter table users add column future_flag integer not null default 0`.execute(db);
+        await sql`insert into kysely_migration (name, timestamp) values ('9999_next_version', ${new Date(Date.now() + 1000).toISOString()})`.execute(
+          db,
+        );
+      } finally {
+        await db.destroy();
+      }
+      return s;
+    }
+
+    it('this version still starts on it, migrating at start or not, and has nothing to run', async () => {
+      schema = await migratedByNewerVersion();
+      const storage = await openPostgresStorage(schema.url, { poolSize: 1 });
+      expect(await storage.users.count()).toBe(1);
+      await storage.close();
+      const unmigrated = await openPostgresStorage(schema.url, { poolSize: 1, migrate: false });
+      await unmigrated.close();
+      const db = openPostgresDatabase(schema.url, 1);
+      try {
+        expect(await migratePostgres(db)).toEqual([]);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('its local CLI works on it (`switchboard keys list`)', async () => {
+      schema = await migratedByNewerVersion();
+      const run = await runCli(['keys', 'list'], tmpdir(), {
+        DATABASE_URL: schema.url,
+        SWITCHBOARD_SECRET_KEY: 'migration-test-secret-key-0123456789',
+      });
+      expect(run.err).toBe('');
+      expect(run.code).toBe(0);
+    });
+
+    it('a history this version cannot follow (its own migration missing) is refused with a clear message', async () => {
+      schema = await migratedByNewerVersion();
+      const db = openPostgresDatabase(schema.url, 1);
+      const names = Object.keys(await postgresMigrationProvider.getMigrations()).sort();
+      try {
+        await sql`delete from kysely_migration where name = ${names.at(-1) ?? ''}`.execute(db);
+        await expect(migratePostgres(db)).rejects.toThrow(
+          /newer version \(9999_next_version\).*not run here/,
+        );
+      } finally {
+        await db.destroy();
+      }
+    });
   });
 });

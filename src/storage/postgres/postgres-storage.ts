@@ -2,7 +2,13 @@ import { Kysely, Migrator, sql } from 'kysely';
 import pg from 'pg';
 import type { Storage } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
-import { byMigrationName, notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
+import {
+  byMigrationName,
+  migrationHistory,
+  notMigrated,
+  pendingMigrations,
+  runMigrator,
+} from '../sql/run-migrations.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
 import { CurrentSchemaPostgresDialect } from './current-schema-dialect.js';
@@ -100,19 +106,29 @@ export async function openPostgresStorage(url: string, options: PostgresOptions)
 const MIGRATION_LOCK = 0x5_3b0a;
 
 /**
- * Runs every pending migration under a session advisory lock held on one connection, so that
+ * Runs every pending migration in one transaction that holds an advisory lock, so that
  * instances starting at once migrate one after the other: the first applies the migrations,
  * the rest find nothing left to do. Resolves to the names this call ran.
+ *
+ * One transaction, and a lock that is the transaction's: behind PgBouncer in transaction mode,
+ * statements outside a transaction may each run on another server connection, so a session
+ * lock could be released on the wrong one (and stay held) or be taken twice on the same one.
  */
 export async function migratePostgres(db: Kysely<Database>): Promise<string[]> {
   return db.connection().execute(async (conn) => {
     const schema = await currentSchema(conn);
-    const key = sql`${sql.lit(MIGRATION_LOCK)}, hashtext(${schema})`;
-    await sql`select pg_advisory_lock(${key})`.execute(conn);
+    await sql`begin`.execute(conn);
     try {
-      return await runMigrator(migrator(conn, schema));
-    } finally {
-      await sql`select pg_advisory_unlock(${key})`.execute(conn);
+      await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK)}, hashtext(${schema}))`.execute(conn);
+      const applied = await runMigrator(
+        migrator(conn, schema, { inOpenTransaction: true }),
+        await migrationHistory(conn, postgresMigrationProvider, schema),
+      );
+      await sql`commit`.execute(conn);
+      return applied;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
     }
   });
 }
@@ -127,12 +143,18 @@ async function requireMigrated(db: Kysely<Database>): Promise<void> {
  * Kysely looks for its history table in every schema, and one in another schema of the same
  * database would pass for this one's.
  */
-function migrator(db: Kysely<Database>, schema: string): Migrator {
+function migrator(
+  db: Kysely<Database>,
+  schema: string,
+  options: { inOpenTransaction?: boolean } = {},
+): Migrator {
   return new Migrator({
     db,
     provider: postgresMigrationProvider,
     migrationTableSchema: schema,
     nameComparator: byMigrationName,
+    // Run inside the caller's transaction rather than one of Kysely's own.
+    ...(options.inOpenTransaction ? { disableTransactions: true } : {}),
   });
 }
 

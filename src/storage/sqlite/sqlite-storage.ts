@@ -3,7 +3,13 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { UsageStore } from '../accounting-ports.js';
 import type { Storage } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
-import { byMigrationName, notMigrated, pendingMigrations, runMigrator } from '../sql/run-migrations.js';
+import {
+  byMigrationName,
+  migrationHistory,
+  notMigrated,
+  pendingMigrations,
+  runMigrator,
+} from '../sql/run-migrations.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
 import { forgetOldSecrets } from './forget-secrets.js';
@@ -100,7 +106,10 @@ function openRawSqlite(filename: string): BetterSqlite3.Database {
 
 /** Runs every pending migration; resolves to the names it ran. */
 export async function migrateSqlite(db: Kysely<Database>): Promise<string[]> {
-  return runMigrator(new Migrator({ db, provider: migrationProvider, nameComparator: byMigrationName }));
+  return runMigrator(
+    new Migrator({ db, provider: migrationProvider, nameComparator: byMigrationName }),
+    await migrationHistory(db, migrationProvider),
+  );
 }
 
 async function requireMigrated(db: Kysely<Database>): Promise<void> {
