@@ -50,6 +50,30 @@ const weatherTool: Tool = {
   ],
 };
 
+/** The tool calls and tool results an upstream got, in either OpenAI's or Anthropic's shape. */
+function toolTurns(body: Body, wire: 'openai' | 'anthropic') {
+  const calls: { id: unknown }[] = [];
+  const results: { id: unknown; text: string }[] = [];
+  for (const message of body.messages as Body[]) {
+    if (wire === 'openai') {
+      for (const call of (message.tool_calls as Body[] | undefined) ?? []) calls.push({ id: call.id });
+      if (message.role === 'tool') results.push({ id: message.tool_call_id, text: String(message.content) });
+      continue;
+    }
+    for (const block of Array.isArray(message.content) ? (message.content as Body[]) : []) {
+      if (block.type === 'tool_use') calls.push({ id: block.id });
+      if (block.type === 'tool_result') {
+        const content = block.content;
+        const text = Array.isArray(content)
+          ? (content as Body[]).map((c) => c.text).join('')
+          : String(content);
+        results.push({ id: block.tool_use_id, text });
+      }
+    }
+  }
+  return { calls, results };
+}
+
 const UPSTREAMS = [
   { family: 'OpenAI-compatible', model: 'deepseek-chat', wire: 'openai' },
   { family: 'Anthropic', model: 'claude-native', wire: 'anthropic' },
@@ -218,6 +242,47 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
       expect(result).toMatchObject({ tool_use_id: use?.id });
       expect(JSON.stringify(result)).toContain('21 degrees and sunny');
     }
+  });
+
+  it('pairs functionResponse ids the client made up (Gemini CLI) with the id-less calls they answer', async () => {
+    // Gemini CLI invents `${name}-${Date.now()}-${random}` for a functionCall that came without one.
+    const second = await ai.models.generateContent({
+      model,
+      contents: [
+        { role: 'user', parts: [{ text: 'Read both files' }] },
+        {
+          role: 'model',
+          parts: [
+            { functionCall: { name: 'read_file', args: { path: 'a.txt' } } },
+            { functionCall: { name: 'read_file', args: { path: 'b.txt' } } },
+          ],
+        },
+        {
+          role: 'user',
+          parts: [
+            {
+              functionResponse: {
+                id: 'read_file-1730000000000-9f3a2b',
+                name: 'read_file',
+                response: { output: 'text of a' },
+              },
+            },
+            {
+              functionResponse: {
+                id: 'read_file-1730000000001-c4d5e6',
+                name: 'read_file',
+                response: { output: 'text of b' },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    expect(second.text).toBe(`fake answer from ${model}`);
+    const { calls, results } = toolTurns(lastBody(), wire);
+    expect(calls).toHaveLength(2);
+    expect(results.map((r) => r.id)).toEqual(calls.map((c) => c.id));
+    expect(results.map((r) => r.text)).toEqual(['text of a', 'text of b']);
   });
 
   it('streams a function call whole, with its arguments exactly', async () => {

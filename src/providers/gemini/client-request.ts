@@ -79,8 +79,7 @@ function systemParts(value: JsonValue | undefined): TextPart[] {
 
 function decodeContents(value: JsonValue | undefined): ChatMessage[] {
   const messages: ChatMessage[] = [];
-  // Gemini pairs a function response with its call by name (and id, when the client kept it).
-  const unanswered = new Map<string, string[]>();
+  const unanswered = unansweredCalls();
   let calls = 0;
   for (const [i, content] of objects(value).entries()) {
     if (!Array.isArray(content.parts)) throw invalid(`contents[${i}].parts`, 'must be an array');
@@ -90,7 +89,7 @@ function decodeContents(value: JsonValue | undefined): ChatMessage[] {
       for (const part of decoded) {
         if (part.type !== 'tool-call') continue;
         calls++;
-        unanswered.set(part.name, [...(unanswered.get(part.name) ?? []), part.id]);
+        unanswered.add(part.id, part.name);
       }
       if (decoded.length > 0) messages.push({ role: 'assistant', parts: decoded });
       continue;
@@ -167,9 +166,31 @@ function userPart(part: JsonObject, at: string): UserPart {
   throw untranslatable(at, `a "${kind}" part`);
 }
 
-function toolResult(response: JsonObject, unanswered: Map<string, string[]>): ToolResultPart {
+/**
+ * The history's function calls not yet answered. Gemini pairs a response with its call by name;
+ * an id pairs them only when a call has it: Gemini CLI makes one up (`name-time-random`) for a
+ * call that came without, which no upstream would match to the call's own (`call_N`).
+ */
+function unansweredCalls() {
+  const pending: { readonly id: string; readonly name: string }[] = [];
+  return {
+    add(id: string, name: string): void {
+      pending.push({ id, name });
+    },
+    /** The id of the call a response answers (taken off the list): its own id, else the oldest of its name. */
+    claim(id: string | undefined, name: string): string | undefined {
+      let at = id === undefined ? -1 : pending.findIndex((call) => call.id === id);
+      if (at === -1) at = pending.findIndex((call) => call.name === name);
+      return at === -1 ? undefined : pending.splice(at, 1)[0]?.id;
+    },
+  };
+}
+
+function toolResult(response: JsonObject, unanswered: ReturnType<typeof unansweredCalls>): ToolResultPart {
   const name = str(response.name) ?? '';
-  const id = str(response.id) ?? unanswered.get(name)?.shift() ?? `call_${name}`;
+  const own = str(response.id);
+  // A response to a call the history no longer holds keeps what it says.
+  const id = unanswered.claim(own, name) ?? own ?? `call_${name}`;
   const body = obj(response.response) ?? {};
   const isError = body.error !== undefined && Object.keys(body).length === 1;
   return {
