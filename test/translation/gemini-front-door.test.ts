@@ -285,6 +285,57 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
     expect(results.map((r) => r.text)).toEqual(['text of a', 'text of b']);
   });
 
+  it('sends Gemini Schema parameters as valid JSON Schema: int64 limits as numbers, enums typed', async () => {
+    // @google/genai types these limits as strings (int64 in proto JSON), and its enums as strings.
+    await ai.models.generateContent({
+      model,
+      contents: 'Read the files',
+      config: {
+        tools: [
+          {
+            functionDeclarations: [
+              {
+                name: 'read_files',
+                parameters: {
+                  type: Type.OBJECT,
+                  properties: {
+                    paths: {
+                      type: Type.ARRAY,
+                      minItems: '1',
+                      maxItems: '8',
+                      items: { type: Type.STRING, minLength: '1', maxLength: '255' },
+                    },
+                    options: { type: Type.OBJECT, minProperties: '0', maxProperties: '4', properties: {} },
+                    mode: { type: Type.STRING, format: 'enum', enum: ['fast', 'full'], nullable: true },
+                    code: { type: Type.INTEGER, format: 'enum', enum: ['101', '202'] },
+                  },
+                  required: ['paths'],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const tool = (lastBody().tools as Body[])[0] as Body;
+    const schema = wire === 'openai' ? (tool.function as Body).parameters : tool.input_schema;
+    expect(schema).toEqual({
+      type: 'object',
+      properties: {
+        paths: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 8,
+          items: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+        options: { type: 'object', minProperties: 0, maxProperties: 4, properties: {} },
+        mode: { type: ['string', 'null'], enum: ['fast', 'full', null] },
+        code: { type: 'integer', enum: [101, 202] },
+      },
+      required: ['paths'],
+    });
+  });
+
   it('streams a function call whole, with its arguments exactly', async () => {
     const stream = await ai.models.generateContentStream({
       model,
@@ -343,6 +394,31 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
     });
     expect(counted.totalTokens).toBeGreaterThan(5);
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('@google/genai responseSchema → OpenAI-compatible upstream', () => {
+  it('reaches response_format as valid JSON Schema (int64 limits as numbers)', async () => {
+    await ai.models.generateContent({
+      model: 'deepseek-chat',
+      contents: 'Three tags, please',
+      config: {
+        responseMimeType: 'application/json',
+        responseSchema: {
+          type: Type.ARRAY,
+          minItems: '1',
+          maxItems: '3',
+          items: { type: Type.STRING, maxLength: '20' },
+        },
+      },
+    });
+    expect(lastBody().response_format).toEqual({
+      type: 'json_schema',
+      json_schema: {
+        name: 'response',
+        schema: { type: 'array', minItems: 1, maxItems: 3, items: { type: 'string', maxLength: 20 } },
+      },
+    });
   });
 });
 
