@@ -200,6 +200,55 @@ describe('streamGenerateContent without alt=sse on a Gemini channel: relayed, fr
   });
 });
 
+describe('Gemini channel usage: content a built-in tool fetched is prompt', () => {
+  // urlContext / googleSearch results: counted in totalTokenCount and billed as input.
+  const answer = {
+    candidates: [{ content: { role: 'model', parts: [{ text: 'hi' }] }, finishReason: 'STOP' }],
+    usageMetadata: {
+      promptTokenCount: 30,
+      candidatesTokenCount: 9,
+      toolUsePromptTokenCount: 500,
+      totalTokenCount: 539,
+    },
+  };
+
+  it('is recorded for a native call', async () => {
+    fake.enqueue({ kind: 'status', status: 200, body: answer });
+    const before = gw.usage.length;
+    const res = await post(
+      '/v1beta/models/gemini-2.5-flash:generateContent',
+      JSON.stringify({
+        contents: [{ role: 'user', parts: [{ text: 'Read https://example.com' }] }],
+        tools: [{ urlContext: {} }],
+      }),
+    );
+    expect(res.status).toBe(200);
+    await waitFor(() => gw.usage.length > before, 'the call recorded');
+    expect(gw.usage.at(-1)?.usage).toMatchObject({
+      promptTokens: 530,
+      completionTokens: 9,
+      totalTokens: 539,
+    });
+  });
+
+  it('is reported and recorded for a translated call (an OpenAI client)', async () => {
+    fake.enqueue({ kind: 'status', status: 200, body: answer });
+    const before = gw.usage.length;
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.key}` },
+      body: JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(((await res.json()) as { usage: unknown }).usage).toMatchObject({
+      prompt_tokens: 530,
+      completion_tokens: 9,
+      total_tokens: 539,
+    });
+    await waitFor(() => gw.usage.length > before, 'the call recorded');
+    expect(gw.usage.at(-1)?.usage).toMatchObject({ promptTokens: 530, totalTokens: 539 });
+  });
+});
+
 describe('mount points and model listing', () => {
   it('answers under /v1 too (the SDK with apiVersion "v1")', async () => {
     const v1 = new GoogleGenAI({ apiKey: gw.key, httpOptions: { baseUrl: gw.url, apiVersion: 'v1' } });
