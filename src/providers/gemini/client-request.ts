@@ -253,7 +253,8 @@ function decodeThinking(thinking: JsonObject | undefined): ReasoningOptions | un
   if (budget !== undefined && budget > 0) return { budgetTokens: budget };
   if (level === 'low' || level === 'medium' || level === 'high' || level === 'minimal')
     return { effort: level };
-  if (budget === 0) return undefined;
+  // Gemini's way to turn thinking off: said as much to upstreams with a switch (GLM, Claude).
+  if (budget === 0) return { mode: 'disabled' };
   // Dynamic thinking (-1) or thoughts asked for without a budget.
   if (budget === -1 || thinking.includeThoughts === true) return { effort: 'medium' };
   return undefined;
