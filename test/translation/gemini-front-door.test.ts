@@ -397,6 +397,48 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
   });
 });
 
+describe('@google/genai countTokens', () => {
+  const question = 'Summarise this document in three sentences, please.';
+  const withMedia: Content[] = [
+    {
+      role: 'user',
+      parts: [
+        { text: question },
+        { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0xLjQK' } },
+        { fileData: { mimeType: 'audio/mpeg', fileUri: 'https://example.com/talk.mp3' } },
+      ],
+    },
+  ];
+
+  it.each([
+    ['gemini-2.5-flash', 'Gemini'],
+    ['deepseek-chat', 'OpenAI-compatible'],
+  ])('counts documents and audio without refusing them (%s, %s channel)', async (model) => {
+    const alone = await ai.models.countTokens({ model, contents: question });
+    const counted = await ai.models.countTokens({ model, contents: withMedia });
+    // The media count for something; what exactly is an estimate.
+    expect(counted.totalTokens).toBeGreaterThan(alone.totalTokens ?? 0);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('counts a whole generateContentRequest with built-in tools', async () => {
+    // The SDK sends tools only in Vertex mode; a REST client may send them in the request.
+    const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': gw.key },
+      body: JSON.stringify({
+        generateContentRequest: {
+          model: 'models/gemini-2.5-flash',
+          contents: withMedia,
+          tools: [{ googleSearch: {} }, { urlContext: {} }],
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { totalTokens: number }).totalTokens).toBeGreaterThan(0);
+  });
+});
+
 describe('@google/genai responseSchema → OpenAI-compatible upstream', () => {
   it('reaches response_format as valid JSON Schema (int64 limits as numbers)', async () => {
     await ai.models.generateContent({

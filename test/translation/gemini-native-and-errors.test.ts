@@ -378,6 +378,12 @@ describe('errors in Gemini’s shape', () => {
     expect(((await res.json()) as GeminiError).error.status).toBe('NOT_FOUND');
   });
 
+  it('answers countTokens for an unknown model with 404 NOT_FOUND, as generateContent', async () => {
+    const res = await post('/v1beta/models/no-such-model:countTokens', ODD_BODY);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as GeminiError).error.status).toBe('NOT_FOUND');
+  });
+
   it('answers an unknown method or path under /v1beta with a Gemini-shaped 404', async () => {
     await expectError(
       await post('/v1beta/models/deepseek-chat:embedContent', ODD_BODY),

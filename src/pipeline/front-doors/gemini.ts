@@ -7,6 +7,7 @@ import type { GatewayEnv } from '../../http/context.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
+import { decodeGeminiCountRequest } from '../../providers/gemini/client-request.js';
 import { GEMINI_JSON_ARRAY_WIRE } from '../../providers/gemini/wire-name.js';
 import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import { sseBytesToJsonArray, sseToJsonArray } from '../../streaming/json-array-stream.js';
@@ -101,7 +102,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
         local: async () =>
           Response.json({
             totalTokens: await countInputTokens(
-              wire.client.decodeRequest(json),
+              decodeGeminiCountRequest(json),
               tokenCounter,
               principal.userId,
             ),

@@ -49,6 +49,39 @@ export function decodeGeminiClientRequest(body: JsonObject): ChatRequest {
   return request as unknown as ChatRequest;
 }
 
+/**
+ * A body decoded only to count its tokens (`:countTokens`), whatever channel serves the model:
+ * what has no translation for other upstreams is counted, not refused. Documents, audio and
+ * video weigh what an image does (an estimate), other parts their JSON text; built-in tools,
+ * tool config and generation settings count nothing.
+ */
+export function decodeGeminiCountRequest(body: JsonObject): ChatRequest {
+  const contents = objects(body.contents).map((content) => ({
+    ...content,
+    parts: objects(content.parts).map(countablePart),
+  }));
+  const tools = objects(body.tools)
+    .filter((tool) => tool.functionDeclarations !== undefined)
+    .map((tool) => ({ functionDeclarations: tool.functionDeclarations ?? [] }));
+  const system = body.systemInstruction;
+  return decodeGeminiClientRequest({
+    model: str(body.model) ?? '',
+    contents,
+    tools,
+    ...(system !== undefined ? { systemInstruction: system } : {}),
+  });
+}
+
+/** Any image stands for media counting: only the part's kind is weighed. */
+const COUNTED_AS_IMAGE: JsonObject = { inlineData: { mimeType: 'image/*', data: '' } };
+
+function countablePart(part: JsonObject): JsonObject {
+  if (part.inlineData !== undefined || part.fileData !== undefined) return COUNTED_AS_IMAGE;
+  if (part.text !== undefined || part.functionCall !== undefined || part.functionResponse !== undefined)
+    return part;
+  return { text: JSON.stringify(part) };
+}
+
 function invalid(param: string, problem: string): GatewayError {
   return new GatewayError('invalid_request', `${param}: ${problem}`, { param });
 }
