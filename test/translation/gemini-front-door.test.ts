@@ -336,6 +336,20 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
     });
   });
 
+  it('takes functionCallingConfig mode MODE_UNSPECIFIED (the SDK enum’s default) as no mode', async () => {
+    const answer = await ai.models.generateContent({
+      model,
+      contents: 'Weather in Paris?',
+      config: {
+        tools: [weatherTool],
+        toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.MODE_UNSPECIFIED } },
+      },
+    });
+    expect(answer.functionCalls?.[0]?.name).toBe('get_weather');
+    expect(lastBody().tools).toHaveLength(1);
+    expect(lastBody()).not.toHaveProperty('tool_choice');
+  });
+
   it('streams a function call whole, with its arguments exactly', async () => {
     const stream = await ai.models.generateContentStream({
       model,

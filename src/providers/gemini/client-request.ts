@@ -274,7 +274,8 @@ function decodeTools(body: JsonObject): { tools: ToolDefinition[]; toolChoice?: 
     return { tools: offered, toolChoice: 'required' };
   }
   if (mode === 'AUTO' || mode === 'VALIDATED') return { tools, toolChoice: 'auto' };
-  if (mode !== undefined)
+  // MODE_UNSPECIFIED is the SDK enum's zero value: Gemini's default, as if no mode were given.
+  if (mode !== undefined && mode !== 'MODE_UNSPECIFIED')
     throw invalid('toolConfig.functionCallingConfig.mode', `unknown mode "${mode}" (AUTO, ANY or NONE)`);
   return { tools };
 }
