@@ -7,7 +7,7 @@ import type { GatewayEnv } from '../http/context.js';
 import { channelsFor } from '../http/principal-channels.js';
 import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
-import { type ClientCall, type RouterDeps, routeCall } from '../router/forward.js';
+import { type ClientCall, modelCandidates, type RouterDeps, routeCall } from '../router/forward.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import type { JsonObject } from '../spec/json.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
@@ -93,6 +93,9 @@ async function runRequest(
   const routedModel = described.model === null ? null : deps.resolveModel(described.model);
   if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);
   assertFallbackModelsAllowed(c, described.json, deps.resolveModel);
+  if (described.local && routedModel !== null)
+    // Answered here, but about a model: one no channel serves is the 404 the call would get.
+    modelCandidates(channelsFor(principal, deps.router.channels, deps.router.providers)(), routedModel);
   if (described.local || !scope) return (described.local ?? noLocalAnswer)();
   const { tap } = scope;
   // The usage buffer is full: serving more would mean records with nowhere to go.

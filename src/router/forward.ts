@@ -178,7 +178,11 @@ function candidatesFor(deps: RouterDeps, call: ClientCall): Candidate[] {
     }
     return found;
   }
-  const model = call.model ?? '';
+  return modelCandidates(channels, call.model ?? '');
+}
+
+/** The channels serving a model; none is the client's 404. */
+export function modelCandidates(channels: readonly Channel[], model: string): Candidate[] {
   const found = findCandidates(channels, model);
   if (found.length === 0) {
     throw new GatewayError('model_not_found', `the model "${model}" does not exist or no channel serves it`, {

@@ -67,4 +67,22 @@ export interface WireFormat {
  */
 export interface PassthroughHooks {
   errorEvent(message: string, timedOut: boolean, requestId: string): Uint8Array;
+  /**
+   * The client takes the stream framed otherwise than the upstream's SSE (Gemini's JSON array
+   * without `alt=sse`): the relayed events, error event included, go out re-framed, unchanged.
+   */
+  readonly reframe?: StreamReframing;
+}
+
+/** A re-framing of relayed SSE bytes (whole events in, the client's framing out). */
+export interface StreamReframing {
+  readonly contentType: string;
+  create(): ByteReframer;
+}
+
+export interface ByteReframer {
+  /** Takes whole SSE events; returns their re-framed bytes (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** The closing bytes, once the stream has ended. */
+  flush(): Uint8Array;
 }

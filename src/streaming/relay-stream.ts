@@ -25,12 +25,7 @@ export interface RelayOptions {
    * Rewrites each upstream chunk before it is forwarded (the accounting tap uses it to drop one
    * event); `flush` yields what it still holds when the upstream ends. Absent: bytes pass as is.
    */
-  readonly transform?: {
-    readonly push: (chunk: Uint8Array) => Uint8Array;
-    readonly flush: () => Uint8Array;
-    /** True once the stream's terminal event (e.g. `data: [DONE]`) has been pushed through. */
-    readonly finished?: () => boolean;
-  };
+  readonly transform?: RelayTransform;
   /**
    * Runs once, before the chunk holding the terminal event is handed to the client: the answer
    * is complete from the client's point of view, so its usage record is written first. The
@@ -41,6 +36,14 @@ export interface RelayOptions {
   readonly onChunk?: (chunk: Uint8Array) => void;
   /** For a `done` end, the last bytes and the close wait for the promise it returns (no reject). */
   readonly onEnd: (end: RelayEnd) => Promise<void> | undefined;
+}
+
+/** A rewrite of the relayed bytes (see `RelayOptions.transform`). */
+export interface RelayTransform {
+  readonly push: (chunk: Uint8Array) => Uint8Array;
+  readonly flush: () => Uint8Array;
+  /** True once the stream's terminal event (e.g. `data: [DONE]`) has been pushed through. */
+  readonly finished?: () => boolean;
 }
 
 /** Where a relay puts what it forwards: a Web stream's controller, or a runtime's own writer. */

@@ -4,12 +4,13 @@ import type { ResponseCapture } from '../pipeline/cache-step.js';
 import type { UsageTap } from '../pipeline/usage-tap.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
 import { isJsonObject } from '../spec/json.js';
-import type { PassthroughHooks } from '../spec/wire.js';
+import type { ByteReframer, PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
 import { usageFromBody } from '../usage/usage-scan.js';
-import { type RelayEnd, relayedResponse, relayParts } from './relay-stream.js';
+import { joinChunks } from './join-chunks.js';
+import { type RelayEnd, type RelayTransform, relayedResponse, relayParts } from './relay-stream.js';
 import { sseErrorEvent } from './sse-error-event.js';
-import { createSseTap } from './sse-tap.js';
+import { createSseTap, type SseTap } from './sse-tap.js';
 import { boundedChunks, captureStream } from './stream-capture.js';
 
 const RELAYED_HEADERS = ['content-type', 'content-disposition'];
@@ -77,8 +78,10 @@ export function respond(
   // can drop the OpenAI usage event the gateway asked for on the client's behalf.
   const secrets = secretsOf(call, routed);
   const accounting = sse ? createSseTap({ secrets, stripUsage: answer.stripStreamUsage }) : null;
+  // Re-framed after the tap, so usage and errors are still read from the upstream's own events.
+  const framer = sse ? (hooks?.reframe?.create() ?? null) : null;
   if (sse) {
-    headers.set('content-type', 'text/event-stream; charset=utf-8');
+    headers.set('content-type', hooks?.reframe?.contentType ?? 'text/event-stream; charset=utf-8');
     headers.set('cache-control', 'no-cache');
     headers.set('x-accel-buffering', 'no');
   }
@@ -125,10 +128,16 @@ export function respond(
     idleMs: target.channel.timeouts.idleMs,
     abortUpstream: success.abort,
     errorTrailer: sse
-      ? (message, timedOut) =>
-          (hooks?.errorEvent ?? sseErrorEvent)(scrubSecrets(message, secrets), timedOut, call.requestId)
+      ? (message, timedOut) => {
+          const event = (hooks?.errorEvent ?? sseErrorEvent)(
+            scrubSecrets(message, secrets),
+            timedOut,
+            call.requestId,
+          );
+          return framer ? joinChunks([framer.push(event), framer.flush()]) : event;
+        }
       : null,
-    ...(accounting ? { transform: accounting } : {}),
+    ...(accounting ? { transform: framer ? reframedTap(accounting, framer) : accounting } : {}),
     onChunk: (chunk) => {
       kept?.push(chunk);
       captured?.push(chunk);
@@ -155,6 +164,15 @@ export function respond(
   });
   // Marked with its relay, so the Node server can write it to the socket without the Web stream.
   return relayedResponse(source, body, { status: success.status, headers });
+}
+
+/** The accounting tap, its output re-framed for the client. */
+function reframedTap(tap: SseTap, framer: ByteReframer): RelayTransform {
+  return {
+    push: (chunk) => framer.push(tap.push(chunk)),
+    flush: () => joinChunks([framer.push(tap.flush()), framer.flush()]),
+    finished: () => tap.finished(),
+  };
 }
 
 /**

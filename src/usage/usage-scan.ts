@@ -124,9 +124,12 @@ function readInputOutputUsage(value: JsonValue | undefined): TokenUsage | null {
   return result;
 }
 
-/** Gemini counts thought tokens apart; they are output, as reasoning tokens are in OpenAI's usage. */
+/**
+ * Gemini counts thought tokens apart; they are output, as reasoning tokens are in OpenAI's usage.
+ * What built-in tools fetched (urlContext, googleSearch) is counted apart too, and billed as input.
+ */
 function readGeminiUsage(usage: JsonObject): TokenUsage {
-  const prompt = num(usage.promptTokenCount) ?? 0;
+  const prompt = (num(usage.promptTokenCount) ?? 0) + (num(usage.toolUsePromptTokenCount) ?? 0);
   const thoughts = num(usage.thoughtsTokenCount);
   const completion = (num(usage.candidatesTokenCount) ?? 0) + (thoughts ?? 0);
   const result: TokenUsage = {

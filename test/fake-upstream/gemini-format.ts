@@ -102,5 +102,11 @@ export function answerGemini(
     frames = frames.slice(0, behavior.afterChunks);
     tail = `data: ${JSON.stringify({ error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } })}\r\n\r\n`;
   }
-  res.end(frames.map((f) => `data: ${JSON.stringify(f)}\r\n\r\n`).join('') + tail);
+  const text = (list: unknown[]) => list.map((f) => `data: ${JSON.stringify(f)}\r\n\r\n`).join('');
+  if (behavior.kind === 'drop') {
+    // The first frames reach the gateway, then the connection breaks off mid-answer.
+    res.write(text(frames.slice(0, behavior.afterChunks)), () => res.socket?.destroy());
+    return;
+  }
+  res.end(text(frames) + tail);
 }

@@ -50,6 +50,30 @@ const weatherTool: Tool = {
   ],
 };
 
+/** The tool calls and tool results an upstream got, in either OpenAI's or Anthropic's shape. */
+function toolTurns(body: Body, wire: 'openai' | 'anthropic') {
+  const calls: { id: unknown }[] = [];
+  const results: { id: unknown; text: string }[] = [];
+  for (const message of body.messages as Body[]) {
+    if (wire === 'openai') {
+      for (const call of (message.tool_calls as Body[] | undefined) ?? []) calls.push({ id: call.id });
+      if (message.role === 'tool') results.push({ id: message.tool_call_id, text: String(message.content) });
+      continue;
+    }
+    for (const block of Array.isArray(message.content) ? (message.content as Body[]) : []) {
+      if (block.type === 'tool_use') calls.push({ id: block.id });
+      if (block.type === 'tool_result') {
+        const content = block.content;
+        const text = Array.isArray(content)
+          ? (content as Body[]).map((c) => c.text).join('')
+          : String(content);
+        results.push({ id: block.tool_use_id, text });
+      }
+    }
+  }
+  return { calls, results };
+}
+
 const UPSTREAMS = [
   { family: 'OpenAI-compatible', model: 'deepseek-chat', wire: 'openai' },
   { family: 'Anthropic', model: 'claude-native', wire: 'anthropic' },
@@ -220,6 +244,112 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
     }
   });
 
+  it('pairs functionResponse ids the client made up (Gemini CLI) with the id-less calls they answer', async () => {
+    // Gemini CLI invents `${name}-${Date.now()}-${random}` for a functionCall that came without one.
+    const second = await ai.models.generateContent({
+      model,
+      contents: [
+        { role: 'user', parts: [{ text: 'Read both files' }] },
+        {
+          role: 'model',
+          parts: [
+            { functionCall: { name: 'read_file', args: { path: 'a.txt' } } },
+            { functionCall: { name: 'read_file', args: { path: 'b.txt' } } },
+          ],
+        },
+        {
+          role: 'user',
+          parts: [
+            {
+              functionResponse: {
+                id: 'read_file-1730000000000-9f3a2b',
+                name: 'read_file',
+                response: { output: 'text of a' },
+              },
+            },
+            {
+              functionResponse: {
+                id: 'read_file-1730000000001-c4d5e6',
+                name: 'read_file',
+                response: { output: 'text of b' },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    expect(second.text).toBe(`fake answer from ${model}`);
+    const { calls, results } = toolTurns(lastBody(), wire);
+    expect(calls).toHaveLength(2);
+    expect(results.map((r) => r.id)).toEqual(calls.map((c) => c.id));
+    expect(results.map((r) => r.text)).toEqual(['text of a', 'text of b']);
+  });
+
+  it('sends Gemini Schema parameters as valid JSON Schema: int64 limits as numbers, enums typed', async () => {
+    // @google/genai types these limits as strings (int64 in proto JSON), and its enums as strings.
+    await ai.models.generateContent({
+      model,
+      contents: 'Read the files',
+      config: {
+        tools: [
+          {
+            functionDeclarations: [
+              {
+                name: 'read_files',
+                parameters: {
+                  type: Type.OBJECT,
+                  properties: {
+                    paths: {
+                      type: Type.ARRAY,
+                      minItems: '1',
+                      maxItems: '8',
+                      items: { type: Type.STRING, minLength: '1', maxLength: '255' },
+                    },
+                    options: { type: Type.OBJECT, minProperties: '0', maxProperties: '4', properties: {} },
+                    mode: { type: Type.STRING, format: 'enum', enum: ['fast', 'full'], nullable: true },
+                    code: { type: Type.INTEGER, format: 'enum', enum: ['101', '202'] },
+                  },
+                  required: ['paths'],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const tool = (lastBody().tools as Body[])[0] as Body;
+    const schema = wire === 'openai' ? (tool.function as Body).parameters : tool.input_schema;
+    expect(schema).toEqual({
+      type: 'object',
+      properties: {
+        paths: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 8,
+          items: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+        options: { type: 'object', minProperties: 0, maxProperties: 4, properties: {} },
+        mode: { type: ['string', 'null'], enum: ['fast', 'full', null] },
+        code: { type: 'integer', enum: [101, 202] },
+      },
+      required: ['paths'],
+    });
+  });
+
+  it('takes functionCallingConfig mode MODE_UNSPECIFIED (the SDK enum’s default) as no mode', async () => {
+    const answer = await ai.models.generateContent({
+      model,
+      contents: 'Weather in Paris?',
+      config: {
+        tools: [weatherTool],
+        toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.MODE_UNSPECIFIED } },
+      },
+    });
+    expect(answer.functionCalls?.[0]?.name).toBe('get_weather');
+    expect(lastBody().tools).toHaveLength(1);
+    expect(lastBody()).not.toHaveProperty('tool_choice');
+  });
+
   it('streams a function call whole, with its arguments exactly', async () => {
     const stream = await ai.models.generateContentStream({
       model,
@@ -278,6 +408,73 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
     });
     expect(counted.totalTokens).toBeGreaterThan(5);
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('@google/genai countTokens', () => {
+  const question = 'Summarise this document in three sentences, please.';
+  const withMedia: Content[] = [
+    {
+      role: 'user',
+      parts: [
+        { text: question },
+        { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0xLjQK' } },
+        { fileData: { mimeType: 'audio/mpeg', fileUri: 'https://example.com/talk.mp3' } },
+      ],
+    },
+  ];
+
+  it.each([
+    ['gemini-2.5-flash', 'Gemini'],
+    ['deepseek-chat', 'OpenAI-compatible'],
+  ])('counts documents and audio without refusing them (%s, %s channel)', async (model) => {
+    const alone = await ai.models.countTokens({ model, contents: question });
+    const counted = await ai.models.countTokens({ model, contents: withMedia });
+    // The media count for something; what exactly is an estimate.
+    expect(counted.totalTokens).toBeGreaterThan(alone.totalTokens ?? 0);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('counts a whole generateContentRequest with built-in tools', async () => {
+    // The SDK sends tools only in Vertex mode; a REST client may send them in the request.
+    const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': gw.key },
+      body: JSON.stringify({
+        generateContentRequest: {
+          model: 'models/gemini-2.5-flash',
+          contents: withMedia,
+          tools: [{ googleSearch: {} }, { urlContext: {} }],
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { totalTokens: number }).totalTokens).toBeGreaterThan(0);
+  });
+});
+
+describe('@google/genai responseSchema → OpenAI-compatible upstream', () => {
+  it('reaches response_format as valid JSON Schema (int64 limits as numbers)', async () => {
+    await ai.models.generateContent({
+      model: 'deepseek-chat',
+      contents: 'Three tags, please',
+      config: {
+        responseMimeType: 'application/json',
+        responseSchema: {
+          type: Type.ARRAY,
+          minItems: '1',
+          maxItems: '3',
+          items: { type: Type.STRING, maxLength: '20' },
+        },
+      },
+    });
+    expect(lastBody().response_format).toEqual({
+      type: 'json_schema',
+      json_schema: {
+        name: 'response',
+        schema: { type: 'array', minItems: 1, maxItems: 3, items: { type: 'string', maxLength: 20 } },
+      },
+    });
   });
 });
 

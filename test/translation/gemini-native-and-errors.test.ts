@@ -109,6 +109,146 @@ describe('streamGenerateContent without alt=sse: one JSON array', () => {
   });
 });
 
+describe('streamGenerateContent without alt=sse on a Gemini channel: relayed, framed as one JSON array', () => {
+  const streamArray = (body: string) => post('/v1beta/models/gemini-2.5-flash:streamGenerateContent', body);
+  const frames = (...chunks: unknown[]) => chunks.map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`).join('');
+
+  it('sends the client body byte for byte: built-in tools, documents and Gemini-only settings reach Gemini', async () => {
+    const body = JSON.stringify({
+      contents: [
+        {
+          role: 'user',
+          parts: [
+            { text: 'Summarise this' },
+            { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0xLjQK' } },
+          ],
+        },
+      ],
+      tools: [{ googleSearch: {} }],
+      safetySettings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', threshold: 'BLOCK_NONE' }],
+      cachedContent: 'cachedContents/abc123',
+      generationConfig: { responseModalities: ['TEXT'], thinkingConfig: { thinkingBudget: 0 } },
+    });
+    const res = await streamArray(body);
+    expect(res.status).toBe(200);
+    expect(fake.requests.at(-1)?.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    expect(fake.requests.at(-1)?.body).toBe(body);
+    expect(JSON.parse(await res.text())).toBeInstanceOf(Array);
+  });
+
+  it('relays every chunk whole (safety ratings, grounding, citations) and records its usage exactly', async () => {
+    const first = {
+      candidates: [
+        {
+          content: { role: 'model', parts: [{ text: 'Paris ' }] },
+          safetyRatings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', probability: 'NEGLIGIBLE' }],
+          index: 0,
+        },
+      ],
+      modelVersion: 'gemini-2.5-flash',
+    };
+    const last = {
+      candidates: [
+        {
+          content: { role: 'model', parts: [{ text: 'is the capital.' }] },
+          finishReason: 'STOP',
+          groundingMetadata: { webSearchQueries: ['capital of france'] },
+          citationMetadata: { citations: [{ startIndex: 0, endIndex: 5, uri: 'https://example.com/paris' }] },
+          index: 0,
+        },
+      ],
+      usageMetadata: {
+        promptTokenCount: 12,
+        candidatesTokenCount: 5,
+        thoughtsTokenCount: 3,
+        totalTokenCount: 20,
+      },
+      modelVersion: 'gemini-2.5-flash',
+    };
+    fake.enqueue({ kind: 'raw-sse', body: frames(first, last) });
+    const before = gw.usage.length;
+    const res = await streamArray(ODD_BODY);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(JSON.parse(await res.text())).toEqual([first, last]);
+    await waitFor(() => gw.usage.length > before, 'the stream recorded');
+    expect(gw.usage.at(-1)).toMatchObject({ channel: 'gm', status: 200, countSource: 'upstream' });
+    expect(gw.usage.at(-1)?.usage).toMatchObject({ promptTokens: 12, totalTokens: 20 });
+  });
+
+  it('answers a prompt Gemini blocked with 200 and its block reason, as Gemini does', async () => {
+    const blocked = {
+      promptFeedback: { blockReason: 'PROHIBITED_CONTENT' },
+      usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 },
+    };
+    fake.enqueue({ kind: 'raw-sse', body: frames(blocked) });
+    const res = await streamArray(ODD_BODY);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(await res.text())).toEqual([blocked]);
+  });
+
+  it('ends a stream the upstream breaks off with an error element, still one valid JSON array', async () => {
+    fake.enqueue({ kind: 'drop', afterChunks: 2 });
+    const before = gw.usage.length;
+    const res = await streamArray(ODD_BODY);
+    const chunks = JSON.parse(await res.text()) as Record<string, unknown>[];
+    expect(chunks.length).toBe(3);
+    expect(chunks[0]).toHaveProperty('candidates');
+    expect(chunks.at(-1)).toMatchObject({ error: { code: 502, status: 'UNAVAILABLE' } });
+    await waitFor(() => gw.usage.length > before, 'the broken stream recorded');
+    expect(gw.usage.at(-1)?.status).toBe(502);
+  });
+});
+
+describe('Gemini channel usage: content a built-in tool fetched is prompt', () => {
+  // urlContext / googleSearch results: counted in totalTokenCount and billed as input.
+  const answer = {
+    candidates: [{ content: { role: 'model', parts: [{ text: 'hi' }] }, finishReason: 'STOP' }],
+    usageMetadata: {
+      promptTokenCount: 30,
+      candidatesTokenCount: 9,
+      toolUsePromptTokenCount: 500,
+      totalTokenCount: 539,
+    },
+  };
+
+  it('is recorded for a native call', async () => {
+    fake.enqueue({ kind: 'status', status: 200, body: answer });
+    const before = gw.usage.length;
+    const res = await post(
+      '/v1beta/models/gemini-2.5-flash:generateContent',
+      JSON.stringify({
+        contents: [{ role: 'user', parts: [{ text: 'Read https://example.com' }] }],
+        tools: [{ urlContext: {} }],
+      }),
+    );
+    expect(res.status).toBe(200);
+    await waitFor(() => gw.usage.length > before, 'the call recorded');
+    expect(gw.usage.at(-1)?.usage).toMatchObject({
+      promptTokens: 530,
+      completionTokens: 9,
+      totalTokens: 539,
+    });
+  });
+
+  it('is reported and recorded for a translated call (an OpenAI client)', async () => {
+    fake.enqueue({ kind: 'status', status: 200, body: answer });
+    const before = gw.usage.length;
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.key}` },
+      body: JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(((await res.json()) as { usage: unknown }).usage).toMatchObject({
+      prompt_tokens: 530,
+      completion_tokens: 9,
+      total_tokens: 539,
+    });
+    await waitFor(() => gw.usage.length > before, 'the call recorded');
+    expect(gw.usage.at(-1)?.usage).toMatchObject({ promptTokens: 530, totalTokens: 539 });
+  });
+});
+
 describe('mount points and model listing', () => {
   it('answers under /v1 too (the SDK with apiVersion "v1")', async () => {
     const v1 = new GoogleGenAI({ apiKey: gw.key, httpOptions: { baseUrl: gw.url, apiVersion: 'v1' } });
@@ -234,6 +374,12 @@ describe('errors in Gemini’s shape', () => {
       'bad thing',
     );
     const res = await post('/v1beta/models/no-such-model:generateContent', ODD_BODY);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as GeminiError).error.status).toBe('NOT_FOUND');
+  });
+
+  it('answers countTokens for an unknown model with 404 NOT_FOUND, as generateContent', async () => {
+    const res = await post('/v1beta/models/no-such-model:countTokens', ODD_BODY);
     expect(res.status).toBe(404);
     expect(((await res.json()) as GeminiError).error.status).toBe('NOT_FOUND');
   });

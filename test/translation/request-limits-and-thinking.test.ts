@@ -191,3 +191,22 @@ describe('thinking and effort from an Anthropic client, mapped to what each upst
     expect(upstreamBody().generationConfig).not.toHaveProperty('thinkingConfig');
   });
 });
+
+describe('thinking from a Gemini client, mapped to what each upstream takes', () => {
+  const noThinking = {
+    contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+    generationConfig: { thinkingConfig: { thinkingBudget: 0 } },
+  };
+
+  it('thinkingBudget 0 turns the thinking switch off', async () => {
+    const res = await postJson(gw, '/v1beta/models/deepseek-chat:generateContent', noThinking);
+    expect(res.status).toBe(200);
+    expect(upstreamBody().thinking).toEqual({ type: 'disabled' });
+  });
+
+  it('thinkingBudget 0 turns Anthropic thinking off', async () => {
+    const res = await postJson(gw, '/v1beta/models/claude-tiny:generateContent', noThinking);
+    expect(res.status).toBe(200);
+    expect(upstreamBody().thinking).toEqual({ type: 'disabled' });
+  });
+});

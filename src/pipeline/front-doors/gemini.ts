@@ -7,9 +7,12 @@ import type { GatewayEnv } from '../../http/context.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
+import { decodeGeminiCountRequest } from '../../providers/gemini/client-request.js';
+import { GEMINI_JSON_ARRAY_WIRE } from '../../providers/gemini/wire-name.js';
 import { isJsonObject, type JsonObject } from '../../spec/json.js';
-import { sseToJsonArray } from '../../streaming/json-array-stream.js';
+import { sseBytesToJsonArray, sseToJsonArray } from '../../streaming/json-array-stream.js';
 import { sseDecoder } from '../../streaming/sse.js';
+import { sseErrorEvent } from '../../streaming/sse-error-event.js';
 import { countInputTokens } from '../../usage/count-input-tokens.js';
 import type { FrontDoor } from '../front-door.js';
 import { reshapeErrors } from './reshape-errors.js';
@@ -19,6 +22,9 @@ const MODELS = '/models/*';
 
 /** Gemini's API version paths (`/v1beta` is the SDKs' default), and the gateway's own two. */
 export const GEMINI_BASES = ['/v1beta', '/v1', '/api/v1'] as const;
+
+/** What a stream without `alt=sse` is sent as. */
+const JSON_ARRAY_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The Gemini API front door (`@google/genai`, Gemini CLI): `POST {base}/models/{model}:generateContent`
@@ -96,7 +102,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
         local: async () =>
           Response.json({
             totalTokens: await countInputTokens(
-              wire.client.decodeRequest(json),
+              decodeGeminiCountRequest(json),
               tokenCounter,
               principal.userId,
             ),
@@ -153,16 +159,22 @@ function invalid(param: string, problem: string): GatewayError {
 }
 
 /**
- * The same codec, its stream framed as one JSON array (no `alt=sse`). A distinct name, so even a
- * Gemini channel's SSE answer is re-framed rather than relayed.
+ * The same codec, its stream framed as one JSON array (no `alt=sse`). A Gemini channel takes it
+ * natively (its provider's `nativeWires`): the body goes as sent and the SSE answer is relayed
+ * re-framed, chunks untouched. Other channels' answers are translated, then framed.
  */
 function jsonArrayWire(wire: FrontDoorWire): FrontDoorWire {
+  const passthrough = wire.passthrough ?? { errorEvent: sseErrorEvent };
   return {
     ...wire,
-    name: `${wire.name}+json-array`,
+    name: GEMINI_JSON_ARRAY_WIRE,
+    passthrough: {
+      ...passthrough,
+      reframe: { contentType: JSON_ARRAY_CONTENT_TYPE, create: sseBytesToJsonArray },
+    },
     client: {
       ...wire.client,
-      streamContentType: 'application/json; charset=utf-8',
+      streamContentType: JSON_ARRAY_CONTENT_TYPE,
       encodeStream(request, requestId) {
         const sse = wire.client.encodeStream(request, requestId);
         return {

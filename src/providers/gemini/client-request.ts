@@ -49,6 +49,39 @@ export function decodeGeminiClientRequest(body: JsonObject): ChatRequest {
   return request as unknown as ChatRequest;
 }
 
+/**
+ * A body decoded only to count its tokens (`:countTokens`), whatever channel serves the model:
+ * what has no translation for other upstreams is counted, not refused. Documents, audio and
+ * video weigh what an image does (an estimate), other parts their JSON text; built-in tools,
+ * tool config and generation settings count nothing.
+ */
+export function decodeGeminiCountRequest(body: JsonObject): ChatRequest {
+  const contents = objects(body.contents).map((content) => ({
+    ...content,
+    parts: objects(content.parts).map(countablePart),
+  }));
+  const tools = objects(body.tools)
+    .filter((tool) => tool.functionDeclarations !== undefined)
+    .map((tool) => ({ functionDeclarations: tool.functionDeclarations ?? [] }));
+  const system = body.systemInstruction;
+  return decodeGeminiClientRequest({
+    model: str(body.model) ?? '',
+    contents,
+    tools,
+    ...(system !== undefined ? { systemInstruction: system } : {}),
+  });
+}
+
+/** Any image stands for media counting: only the part's kind is weighed. */
+const COUNTED_AS_IMAGE: JsonObject = { inlineData: { mimeType: 'image/*', data: '' } };
+
+function countablePart(part: JsonObject): JsonObject {
+  if (part.inlineData !== undefined || part.fileData !== undefined) return COUNTED_AS_IMAGE;
+  if (part.text !== undefined || part.functionCall !== undefined || part.functionResponse !== undefined)
+    return part;
+  return { text: JSON.stringify(part) };
+}
+
 function invalid(param: string, problem: string): GatewayError {
   return new GatewayError('invalid_request', `${param}: ${problem}`, { param });
 }
@@ -79,8 +112,7 @@ function systemParts(value: JsonValue | undefined): TextPart[] {
 
 function decodeContents(value: JsonValue | undefined): ChatMessage[] {
   const messages: ChatMessage[] = [];
-  // Gemini pairs a function response with its call by name (and id, when the client kept it).
-  const unanswered = new Map<string, string[]>();
+  const unanswered = unansweredCalls();
   let calls = 0;
   for (const [i, content] of objects(value).entries()) {
     if (!Array.isArray(content.parts)) throw invalid(`contents[${i}].parts`, 'must be an array');
@@ -90,7 +122,7 @@ function decodeContents(value: JsonValue | undefined): ChatMessage[] {
       for (const part of decoded) {
         if (part.type !== 'tool-call') continue;
         calls++;
-        unanswered.set(part.name, [...(unanswered.get(part.name) ?? []), part.id]);
+        unanswered.add(part.id, part.name);
       }
       if (decoded.length > 0) messages.push({ role: 'assistant', parts: decoded });
       continue;
@@ -167,9 +199,31 @@ function userPart(part: JsonObject, at: string): UserPart {
   throw untranslatable(at, `a "${kind}" part`);
 }
 
-function toolResult(response: JsonObject, unanswered: Map<string, string[]>): ToolResultPart {
+/**
+ * The history's function calls not yet answered. Gemini pairs a response with its call by name;
+ * an id pairs them only when a call has it: Gemini CLI makes one up (`name-time-random`) for a
+ * call that came without, which no upstream would match to the call's own (`call_N`).
+ */
+function unansweredCalls() {
+  const pending: { readonly id: string; readonly name: string }[] = [];
+  return {
+    add(id: string, name: string): void {
+      pending.push({ id, name });
+    },
+    /** The id of the call a response answers (taken off the list): its own id, else the oldest of its name. */
+    claim(id: string | undefined, name: string): string | undefined {
+      let at = id === undefined ? -1 : pending.findIndex((call) => call.id === id);
+      if (at === -1) at = pending.findIndex((call) => call.name === name);
+      return at === -1 ? undefined : pending.splice(at, 1)[0]?.id;
+    },
+  };
+}
+
+function toolResult(response: JsonObject, unanswered: ReturnType<typeof unansweredCalls>): ToolResultPart {
   const name = str(response.name) ?? '';
-  const id = str(response.id) ?? unanswered.get(name)?.shift() ?? `call_${name}`;
+  const own = str(response.id);
+  // A response to a call the history no longer holds keeps what it says.
+  const id = unanswered.claim(own, name) ?? own ?? `call_${name}`;
   const body = obj(response.response) ?? {};
   const isError = body.error !== undefined && Object.keys(body).length === 1;
   return {
@@ -220,7 +274,8 @@ function decodeTools(body: JsonObject): { tools: ToolDefinition[]; toolChoice?: 
     return { tools: offered, toolChoice: 'required' };
   }
   if (mode === 'AUTO' || mode === 'VALIDATED') return { tools, toolChoice: 'auto' };
-  if (mode !== undefined)
+  // MODE_UNSPECIFIED is the SDK enum's zero value: Gemini's default, as if no mode were given.
+  if (mode !== undefined && mode !== 'MODE_UNSPECIFIED')
     throw invalid('toolConfig.functionCallingConfig.mode', `unknown mode "${mode}" (AUTO, ANY or NONE)`);
   return { tools };
 }
@@ -232,7 +287,8 @@ function decodeThinking(thinking: JsonObject | undefined): ReasoningOptions | un
   if (budget !== undefined && budget > 0) return { budgetTokens: budget };
   if (level === 'low' || level === 'medium' || level === 'high' || level === 'minimal')
     return { effort: level };
-  if (budget === 0) return undefined;
+  // Gemini's way to turn thinking off: said as much to upstreams with a switch (GLM, Claude).
+  if (budget === 0) return { mode: 'disabled' };
   // Dynamic thinking (-1) or thoughts asked for without a budget.
   if (budget === -1 || thinking.includeThoughts === true) return { effort: 'medium' };
   return undefined;

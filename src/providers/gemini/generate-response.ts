@@ -21,14 +21,17 @@ export function decodeGeminiFinish(reason: string | undefined, calledTools: bool
   return 'other';
 }
 
-/** Thought tokens count as output, as reasoning tokens do in OpenAI's usage. */
+/**
+ * Thought tokens count as output, as reasoning tokens do in OpenAI's usage; what built-in tools
+ * fetched (urlContext, googleSearch) counts as input, as Gemini bills it.
+ */
 export function decodeGeminiUsage(value: JsonValue | undefined): ChatUsage | null {
   const usage = obj(value);
   if (!usage) return null;
   const thoughts = num(usage.thoughtsTokenCount);
   const cached = num(usage.cachedContentTokenCount);
   return {
-    inputTokens: num(usage.promptTokenCount) ?? 0,
+    inputTokens: (num(usage.promptTokenCount) ?? 0) + (num(usage.toolUsePromptTokenCount) ?? 0),
     outputTokens: (num(usage.candidatesTokenCount) ?? 0) + (thoughts ?? 0),
     ...(cached !== undefined ? { cacheReadTokens: cached } : {}),
     ...(thoughts !== undefined ? { reasoningTokens: thoughts } : {}),

@@ -2,6 +2,10 @@ import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provide
 import { translatedChatBody } from '../shared/chat-body.js';
 import { upstreamUrl } from '../shared/upstream-url.js';
 import { geminiWire } from './wire.js';
+import { GEMINI_JSON_ARRAY_WIRE } from './wire-name.js';
+
+/** A streamed JSON array is Gemini's own format too, only framed differently. */
+const nativeWires = [GEMINI_JSON_ARRAY_WIRE];
 
 /**
  * Google's Gemini API (generateContent / streamGenerateContent with alt=sse). The key travels in
@@ -13,10 +17,13 @@ export const geminiProvider: Provider = {
   requiresKey: true,
   forwardsAnyPath: false,
   wire: geminiWire.name,
+  nativeWires,
   buildRequest(call: UpstreamCall): OutgoingRequest {
     if (!call.chat) throw new Error(`the gemini provider serves chat only, not ${call.path}`);
-    // A Gemini client's body goes as sent (byte-faithful); other formats are translated.
-    const body = translatedChatBody(call, geminiWire.name, geminiWire.upstream) ?? call.rawBody;
+    // A Gemini client's body goes as sent (byte-faithful), in either stream framing; other
+    // formats are translated.
+    const body =
+      translatedChatBody(call, geminiWire.name, geminiWire.upstream, { nativeWires }) ?? call.rawBody;
     const { channel, upstreamModel } = call.target;
     const model = encodeURIComponent(upstreamModel.replace(/^models\//, ''));
     const method = call.stream ? 'streamGenerateContent' : 'generateContent';

@@ -198,7 +198,8 @@ function clientRoutes(base: string): MatrixRoute[] {
       otherChannel: [404, 'model_not_found'],
     }),
     c('POST', '/messages', [200], { body: messages, otherModels: [403], otherChannel: [404] }),
-    c('POST', '/messages/count_tokens', [200], { body: messages, otherModels: [403] }),
+    // Answered by the gateway, but about a model: one the key's channel does not serve is a 404.
+    c('POST', '/messages/count_tokens', [200], { body: messages, otherModels: [403], otherChannel: [404] }),
     // A model-scoped key may not use a pass-through request that names no model it could check.
     c('GET', '/files', [200], { otherModels: scoped }),
     // The pass-through names no channel for a model its channels do not serve.
