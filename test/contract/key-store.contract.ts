@@ -62,6 +62,17 @@ export function runKeyStoreContract(name: string, open: OpenStore<KeyStore>): vo
       expect((await keys().list()).map((k) => k.id)).toEqual([earlier.id, later.id]);
     });
 
+    it('keys created in the same millisecond keep one order, by id, across edits', async () => {
+      // A provisioning script creating keys in parallel; offset paging needs a stable order.
+      const store = keys();
+      for (const id of ['tie-b', 'tie-a', 'tie-c']) await store.create(newKey({ id, createdAt: 5_000 }));
+      const order = ['tie-a', 'tie-b', 'tie-c'];
+      expect((await store.list()).map((k) => k.id)).toEqual(order);
+      await store.update('tie-a', { enabled: false });
+      await store.revoke('tie-b', 6_000);
+      expect((await store.list()).map((k) => k.id)).toEqual(order);
+    });
+
     it('starts empty', async () => {
       expect(await keys().list()).toEqual([]);
       expect(await keys().count()).toBe(0);

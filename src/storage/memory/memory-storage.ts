@@ -21,7 +21,9 @@ export function createMemoryStorage(): Storage {
       return null;
     },
     async list() {
-      return [...keys.values()].sort((a, b) => a.createdAt - b.createdAt);
+      return [...keys.values()].sort(
+        (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
     },
     async revoke(idOrName, at) {
       let count = 0;

@@ -34,7 +34,12 @@ export function sqlKeyStore(db: Kysely<Database>, dialect: SqlDialect): KeyStore
       return row ? toRecord(row) : null;
     },
     async list() {
-      const rows = await db.selectFrom('client_keys').selectAll().orderBy('created_at').execute();
+      const rows = await db
+        .selectFrom('client_keys')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rows.map(toRecord);
     },
     async revoke(idOrName, at) {
