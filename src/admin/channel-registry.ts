@@ -36,28 +36,40 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
   let demo = false;
   let signature: string | null = null;
   let unsubscribe = () => {};
+  /**
+   * Rebuilds run one after another (the poll and change notices can ask at once): one that read
+   * the store earlier and ended later would put its older view back, and the signature of the
+   * newer one would keep the next polls from repairing it.
+   */
+  let queue: Promise<void> = Promise.resolve();
+  const rebuild = async () => {
+    const records = await deps.store.list();
+    // Unchanged store, unchanged snapshot: periodic refreshes cost one read and nothing else.
+    const next = records.map((r) => `${r.id}:${r.updatedAt}:${r.enabled}`).join('|');
+    if (next === signature) return;
+    const usingDemo = records.length === 0;
+    const built: Channel[] = [];
+    for (const record of usingDemo ? [] : records.filter((r) => r.enabled)) {
+      try {
+        const config = await openChannelConfig(record.config, deps.box);
+        built.push(...buildChannels([config], deps.providers));
+      } catch (err) {
+        // One broken stored channel must not take the others down with it.
+        deps.logger.error({ channel: record.id, err: (err as Error).message }, 'channel skipped');
+      }
+    }
+    demo = usingDemo;
+    current = Object.freeze(usingDemo ? buildChannels([DEMO_CHANNEL_CONFIG], deps.providers) : built);
+    signature = next;
+  };
   const registry: ChannelRegistry = {
     stop: () => unsubscribe(),
     snapshot: () => current,
     usingDemoChannel: () => demo,
-    async refresh() {
-      const records = await deps.store.list();
-      // Unchanged store, unchanged snapshot: periodic refreshes cost one read and nothing else.
-      const next = records.map((r) => `${r.id}:${r.updatedAt}:${r.enabled}`).join('|');
-      if (next === signature) return;
-      signature = next;
-      demo = records.length === 0;
-      const built: Channel[] = [];
-      for (const record of demo ? [] : records.filter((r) => r.enabled)) {
-        try {
-          const config = await openChannelConfig(record.config, deps.box);
-          built.push(...buildChannels([config], deps.providers));
-        } catch (err) {
-          // One broken stored channel must not take the others down with it.
-          deps.logger.error({ channel: record.id, err: (err as Error).message }, 'channel skipped');
-        }
-      }
-      current = Object.freeze(demo ? buildChannels([DEMO_CHANNEL_CONFIG], deps.providers) : built);
+    refresh() {
+      const run = queue.then(rebuild);
+      queue = run.catch(() => {});
+      return run;
     },
   };
   unsubscribe =
