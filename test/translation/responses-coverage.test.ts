@@ -309,3 +309,62 @@ describe.each(USAGE_CASES)('usage details from $family', ({ model, arrange, stre
     expect(done.response.usage).toEqual(want);
   });
 });
+
+describe('Responses controls a translated channel cannot drop silently', () => {
+  const fn = (name: string) => ({ type: 'function', name, parameters: { type: 'object', properties: {} } });
+  const post = (body: Record<string, unknown>) =>
+    fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'deepseek-chat', input: 'Read the file', ...body }),
+    });
+  const sentTools = () =>
+    ((lastBody().tools ?? []) as { function: { name: string } }[]).map((t) => t.function.name);
+
+  it('tool_choice allowed_tools offers only the allowed tools, in the mode asked', async () => {
+    const tools = [fn('read_file'), fn('delete_file'), fn('list_dir')];
+    const required = await post({
+      tools,
+      tool_choice: {
+        type: 'allowed_tools',
+        mode: 'required',
+        tools: [
+          { type: 'function', name: 'read_file' },
+          { type: 'function', name: 'list_dir' },
+        ],
+      },
+    });
+    expect(required.status).toBe(200);
+    expect({ tools: sentTools(), choice: lastBody().tool_choice }).toEqual({
+      tools: ['read_file', 'list_dir'],
+      choice: 'required',
+    });
+    const auto = await post({
+      tools,
+      tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'read_file' }] },
+    });
+    expect(auto.status).toBe(200);
+    expect({ tools: sentTools(), choice: lastBody().tool_choice }).toEqual({
+      tools: ['read_file'],
+      choice: 'auto',
+    });
+  });
+
+  it.each([
+    ['a hosted tool choice', { tool_choice: { type: 'web_search_preview' } }, 'tool_choice'],
+    [
+      'allowed_tools naming a hosted tool',
+      { tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'mcp', server_label: 'x' }] } },
+      'tool_choice',
+    ],
+    ['a reusable prompt template', { prompt: { id: 'pmpt_123', version: '2' } }, 'prompt'],
+  ])('%s is refused with 400 untranslatable_request, nothing sent', async (_, body, param) => {
+    const res = await post({ tools: [fn('read_file')], ...body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+      code: 'untranslatable_request',
+      param,
+    });
+    expect(fake.requests).toHaveLength(0);
+  });
+});

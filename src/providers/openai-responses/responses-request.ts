@@ -21,19 +21,28 @@ export function decodeResponsesRequest(body: JsonObject): ChatRequest {
   const instructions = str(body.instructions);
   if (instructions) system.push({ type: 'text', text: instructions });
   const messages = decodeInput(body.input, system);
+  if (body.prompt !== undefined && body.prompt !== null)
+    throw new GatewayError(
+      'untranslatable_request',
+      "prompt: a reusable prompt lives in OpenAI's account and is not available on this model's upstream",
+      { param: 'prompt' },
+    );
+  const choice = decodeToolChoice(body.tool_choice);
+  const declared = decodeTools(body.tools);
   const reasoning = obj(body.reasoning);
   const effort = str(reasoning?.effort);
   const request: ChatRequest = {
     model: str(body.model) ?? '',
     system,
     messages,
-    tools: decodeTools(body.tools),
+    // allowed_tools: the model may call only these (the rest are not offered upstream).
+    tools: choice.allowed ? declared.filter((tool) => choice.allowed?.includes(tool.name)) : declared,
     stop: [],
     stream: body.stream === true,
     includeUsage: false,
   };
   const optional: Partial<Record<keyof ChatRequest, unknown>> = {
-    toolChoice: decodeToolChoice(body.tool_choice),
+    toolChoice: choice.choice,
     parallelToolCalls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : undefined,
     maxTokens: num(body.max_output_tokens),
     temperature: num(body.temperature),
@@ -103,11 +112,32 @@ export function toolNaming(body: JsonObject): (name: string) => { name: string; 
   };
 }
 
-function decodeToolChoice(choice: JsonValue | undefined): ToolChoice | undefined {
-  if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
-  const named = obj(choice);
-  if (named?.type === 'function' && typeof named.name === 'string') return { name: named.name };
-  return undefined;
+/**
+ * `tool_choice` as the canonical choice, and the tools `allowed_tools` restricts calls to. A
+ * choice of a hosted tool (web search, MCP, …) has no translation: refused like the tool itself.
+ */
+function decodeToolChoice(value: JsonValue | undefined): { choice?: ToolChoice; allowed?: string[] } {
+  if (value === undefined || value === null) return {};
+  if (value === 'auto' || value === 'none' || value === 'required') return { choice: value };
+  const named = obj(value);
+  if (named?.type === 'function' && typeof named.name === 'string') return { choice: { name: named.name } };
+  if (named?.type === 'allowed_tools') {
+    const allowed = objects(named.tools).map((tool, i) => {
+      if (tool.type !== 'function' || typeof tool.name !== 'string')
+        throw untranslatableChoice(`tools[${i}]`, tool.type);
+      return tool.name;
+    });
+    return { choice: named.mode === 'required' ? 'required' : 'auto', allowed };
+  }
+  throw untranslatableChoice('type', named?.type);
+}
+
+function untranslatableChoice(at: string, type: JsonValue | undefined): GatewayError {
+  return new GatewayError(
+    'untranslatable_request',
+    `tool_choice.${at}: a choice of "${String(type)}" is not available on this model's upstream (only function tools are)`,
+    { param: 'tool_choice' },
+  );
 }
 
 function decodeFormat(format: JsonObject | undefined): ResponseFormat | undefined {
