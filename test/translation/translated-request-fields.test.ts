@@ -36,7 +36,7 @@ beforeAll(async () => {
         provider: 'gemini',
         base_url: `${fake.url}/v1beta`,
         keys: ['gm-key'],
-        models: ['gemini-3-pro-preview'],
+        models: ['gemini-3-pro-preview', 'gemini-2.5-flash'],
       }),
       channel({
         name: 'az',
@@ -233,6 +233,46 @@ describe('a Gemini 3 thought signature on an OpenAI client round trip', () => {
     const fnPart = modelTurn.parts.find((p: { functionCall?: unknown }) => p.functionCall);
     // Gemini 3 answers 400 "Function call is missing a thought_signature" without this.
     expect(fnPart.thoughtSignature).toBe(SIG);
+  });
+});
+
+describe('a tool-call history from another model, continued on Gemini', () => {
+  // What Claude Code's /model or a failover leaves: tool calls no Gemini model signed.
+  const history: OpenAI.ChatCompletionMessageParam[] = [
+    { role: 'user', content: 'Weather in Paris?' },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        {
+          id: 'call_1',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+        },
+      ],
+    },
+    { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' },
+  ];
+  const tools = [
+    {
+      type: 'function' as const,
+      function: { name: 'get_weather', parameters: { type: 'object', properties: {} } },
+    },
+  ];
+  const callPart = () =>
+    (lastBody().contents[1].parts as { functionCall?: unknown; thoughtSignature?: string }[]).find(
+      (p) => p.functionCall,
+    );
+
+  it("Gemini 3 gets Google's documented placeholder signature on the turn's first call", async () => {
+    await openai.chat.completions.create({ model: 'gemini-3-pro-preview', tools, messages: history });
+    // Without one, Gemini 3 answers 400 "Function call is missing a thought_signature".
+    expect(callPart()?.thoughtSignature).toBe('skip_thought_signature_validator');
+  });
+
+  it('an earlier Gemini, which does not require one, gets none', async () => {
+    await openai.chat.completions.create({ model: 'gemini-2.5-flash', tools, messages: history });
+    expect(callPart()?.thoughtSignature).toBeUndefined();
   });
 });
 

@@ -6,6 +6,15 @@ import { effortBudget } from '../shared/reasoning-budget.js';
 import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 
+/** Models that refuse a function call turn without a thought signature (Gemini 3 and later). */
+const STRICT_SIGNATURES = /^(models\/)?gemini-([3-9]|\d{2,})/;
+
+/**
+ * The signature Google documents for function calls no Gemini model made (a conversation moved
+ * over from another model): Gemini 3 then skips its check instead of refusing the turn.
+ */
+const PLACEHOLDER_SIGNATURE = 'skip_thought_signature_validator';
+
 /** Models without thinking: an adaptive request (the model's choice) asks them for none. */
 const NO_THINKING = /^(models\/)?gemini-(1\.|2\.0)/;
 
@@ -17,7 +26,7 @@ export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext
   const folded = foldSystemMessages(request);
   for (const message of folded.messages) {
     const role = message.role === 'assistant' ? 'model' : 'user';
-    const parts = encodeParts(message, toolNames);
+    const parts = encodeParts(message, toolNames, STRICT_SIGNATURES.test(context.model));
     if (parts.length === 0) continue;
     const last = contents.at(-1);
     // Gemini wants alternating turns: function responses and user text share one user turn.
@@ -74,7 +83,12 @@ export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext
   });
 }
 
-function encodeParts(message: ChatMessage, toolNames: Map<string, string>): JsonObject[] {
+function encodeParts(
+  message: ChatMessage,
+  toolNames: Map<string, string>,
+  /** The model refuses unsigned function calls: an unsigned turn gets the placeholder. */
+  strict: boolean,
+): JsonObject[] {
   if (message.role === 'user') return message.parts.map(encodeUserPart);
   if (message.role === 'tool') {
     return message.parts.flatMap((result) => {
@@ -110,7 +124,7 @@ function encodeParts(message: ChatMessage, toolNames: Map<string, string>): Json
       parts.push({ functionCall: { name: part.name, args: parseArguments(part.arguments) }, ...sig });
     }
   }
-  return withCallSignature(parts);
+  return withCallSignature(parts, strict);
 }
 
 /**
@@ -119,11 +133,14 @@ function encodeParts(message: ChatMessage, toolNames: Map<string, string>): Json
  * `reasoning_signature`) sends it back before the text, so it lands on the text part: it moves to
  * the first function call, where Gemini put it.
  */
-function withCallSignature(parts: JsonObject[]): JsonObject[] {
+function withCallSignature(parts: JsonObject[], strict: boolean): JsonObject[] {
   const call = parts.findIndex((p) => p.functionCall !== undefined);
   if (call < 0 || parts[call]?.thoughtSignature !== undefined) return parts;
   const signed = parts.findIndex((p, i) => i < call && p.thoughtSignature !== undefined);
-  if (signed < 0) return parts;
+  if (signed < 0) {
+    if (!strict) return parts;
+    return parts.map((p, i) => (i === call ? { ...p, thoughtSignature: PLACEHOLDER_SIGNATURE } : p));
+  }
   const { thoughtSignature, ...text } = parts[signed] as JsonObject;
   return parts.map((p, i) =>
     i === signed ? text : i === call ? { ...p, thoughtSignature: thoughtSignature as JsonValue } : p,
