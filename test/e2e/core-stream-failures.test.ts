@@ -22,6 +22,15 @@ beforeAll(async () => {
         models: ['gpt-fake'],
         priority: 1,
       }),
+      // For the breaker test alone, so its health state steers no other test.
+      channel({ name: 'cutting', base_url: fake.baseUrl, keys: ['k-cutting'], models: ['gpt-cut'] }),
+      channel({
+        name: 'whole',
+        base_url: fake.baseUrl,
+        keys: ['k-whole'],
+        models: ['gpt-cut'],
+        priority: 1,
+      }),
     ],
   });
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -82,6 +91,27 @@ describe('an upstream stream that fails after bytes reached the client', () => {
     expect(events).toHaveLength(3);
     expect(JSON.parse(events[2] ?? '{}').error.message).toBe('overloaded mid-stream');
     expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe('a channel whose streams break part-way', () => {
+  it('opens its breaker after failure_threshold broken streams, and the next ones go elsewhere', async () => {
+    fake.onKey('k-cutting', { kind: 'drop', afterChunks: 2 });
+    const served: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await postJson(gw, '/v1/chat/completions', { ...streamBody, model: 'gpt-cut' });
+      expect(res.status).toBe(200);
+      await res.text();
+      served.push(String(fake.requests.at(-1)?.headers.authorization));
+    }
+    // Each broken stream's verdict reaches the health store after its answer ended.
+    expect(served).toEqual([
+      'Bearer k-cutting',
+      'Bearer k-cutting',
+      'Bearer k-cutting',
+      'Bearer k-whole',
+      'Bearer k-whole',
+    ]);
   });
 });
 
