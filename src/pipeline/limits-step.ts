@@ -22,6 +22,11 @@ export async function reserveLimits(
   principal: Principal,
   json: JsonObject | null,
   model: string | null,
+  /**
+   * The most output the request's targets can give per answer (their output caps), asked only
+   * when a token or cost limit applies; undefined: no cap known.
+   */
+  outputCap: () => number | undefined = () => undefined,
 ): Promise<Admitted> {
   const subjects = limitSubjects(principal, acc.limits).filter((s) => hasAnyLimit(s.limits));
   if (subjects.length === 0) return { headers: {}, settle: null };
@@ -31,7 +36,9 @@ export async function reserveLimits(
   if (metered) {
     const prompt = estimatePromptTokens(acc.estimator, json, model, true, principal.userId).tokens;
     // Each choice (OpenAI `n`, Gemini `candidateCount`) is billed for its own output.
-    const output = (maxOutputTokens(json) ?? acc.limits.default_output_reserve) * choiceCount(json);
+    // The gateway sends no target more than its cap, so none can be billed more.
+    const asked = maxOutputTokens(json) ?? acc.limits.default_output_reserve;
+    const output = Math.min(asked, outputCap() ?? asked) * choiceCount(json);
     tokens = prompt + output;
     const price = model ? acc.prices.lookup(model) : null;
     if (price)

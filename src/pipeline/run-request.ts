@@ -7,7 +7,9 @@ import type { GatewayEnv } from '../http/context.js';
 import { channelsFor } from '../http/principal-channels.js';
 import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
+import { largestOutputLimit } from '../providers/shared/output-limit.js';
 import { type ClientCall, modelCandidates, type RouterDeps, routeCall } from '../router/forward.js';
+import { findCandidates } from '../router/resolve-model.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import type { JsonObject } from '../spec/json.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
@@ -117,7 +119,17 @@ async function runRequest(
   let capture: ResponseCapture | null = null;
   if (acc) {
     // Limits, then cache: a cached answer still counts as a request, but costs no tokens.
-    const admitted = await reserveLimits(acc, principal, described.json, routedModel);
+    const admitted = await reserveLimits(acc, principal, described.json, routedModel, () =>
+      routedModel === null
+        ? undefined
+        : largestOutputLimit(
+            findCandidates(
+              channelsFor(principal, deps.router.channels, deps.router.providers)(),
+              routedModel,
+            ),
+            routedModel,
+          ),
+    );
     Object.assign(scope.headers, admitted.headers);
     scope.settle = admitted.settle;
     if (described.cacheRoute && described.json) {

@@ -82,6 +82,15 @@ describe('limits', () => {
     expect(next.status).toBe(200);
   });
 
+  it("reserves no more output than the model can give (its output cap), not the client's max_tokens", async () => {
+    // gpt-4o-mini answers at most 16,384 tokens: the gateway sends it no more than that.
+    const key = await keyWith('big-ask', { tpm: 20_000 });
+    fake.enqueue({ kind: 'status', status: 200, body: completion(MAX_TOKENS) });
+    const res = await chat({ ...gw, key }, newRequestId('cap'), { messages: MESSAGES, max_tokens: 100_000 });
+    expect(res.status).toBe(200);
+    expect(fake.requests[0]?.json?.max_tokens).toBe(16_384);
+  });
+
   it('a 50-way parallel burst against a small token limit ends at or under it', async () => {
     const tpm = 600;
     const key = await keyWith('burst-tpm', { tpm });

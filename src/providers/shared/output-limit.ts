@@ -1,3 +1,4 @@
+import type { Channel } from '../../spec/channel.js';
 import type { ChatRequest } from '../../spec/chat.js';
 import type { JsonObject } from '../../spec/json.js';
 import type { UpstreamCall } from '../../spec/provider.js';
@@ -9,7 +10,32 @@ const channelLookups = new WeakMap<object, (model: string) => number | undefined
 
 /** The output-token cap for this attempt: the channel's own, else the built-in table's, else none. */
 export function outputLimit(call: UpstreamCall): number | undefined {
-  const { channel, upstreamModel } = call.target;
+  const clientModel = typeof call.json?.model === 'string' ? call.json.model : undefined;
+  return channelOutputLimit(call.target.channel, call.target.upstreamModel, clientModel);
+}
+
+/**
+ * The most output any of these targets can give for one answer, or undefined when one of them
+ * has no cap: what a limit reservation need hold at most, whichever target answers.
+ */
+export function largestOutputLimit(
+  targets: readonly { readonly channel: Channel; readonly upstreamModel: string }[],
+  clientModel: string,
+): number | undefined {
+  let largest = 0;
+  for (const target of targets) {
+    const limit = channelOutputLimit(target.channel, target.upstreamModel, clientModel);
+    if (limit === undefined) return undefined;
+    largest = Math.max(largest, limit);
+  }
+  return targets.length > 0 ? largest : undefined;
+}
+
+function channelOutputLimit(
+  channel: Channel,
+  upstreamModel: string,
+  clientModel?: string,
+): number | undefined {
   const table = channel.maxOutputTokens;
   if (table) {
     let lookup = channelLookups.get(table);
@@ -17,7 +43,6 @@ export function outputLimit(call: UpstreamCall): number | undefined {
       lookup = createModelLookup(table);
       channelLookups.set(table, lookup);
     }
-    const clientModel = typeof call.json?.model === 'string' ? call.json.model : undefined;
     const own = lookup(upstreamModel) ?? (clientModel ? lookup(clientModel) : undefined);
     if (own !== undefined) return own;
   }
