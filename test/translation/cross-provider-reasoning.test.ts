@@ -159,3 +159,131 @@ describe('OpenAI chat clients switching models', () => {
     expect(sent()).toContain(`"signature":"${FAKE_SIGNATURE}"`);
   });
 });
+
+describe('Anthropic clients (Claude Code) switching to a natively served Claude model', () => {
+  const post = (body: Record<string, unknown>) =>
+    fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-native', max_tokens: 4000, ...body }),
+    });
+  const thinking = { type: 'enabled', budget_tokens: 2000 };
+  const relayed = () =>
+    fake.requests.at(-1)?.json as { messages: { content: unknown }[]; thinking?: unknown };
+
+  it('thinking another provider made (unsigned, or signed by Gemini) is left out; Anthropic-signed stays', async () => {
+    const res = await post({
+      thinking,
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: [
+            // A DeepSeek turn: the gateway had no signature to give.
+            { type: 'thinking', thinking: 'Let me think.', signature: '' },
+            { type: 'text', text: 'Hello.' },
+          ],
+        },
+        { role: 'user', content: 'and?' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Gemini thought.', signature: 'gemini:R2VtaW5pU2lnbmF0dXJl' },
+            { type: 'text', text: 'Gemini said.' },
+          ],
+        },
+        { role: 'user', content: 'and now?' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Claude thought.', signature: FAKE_SIGNATURE },
+            { type: 'text', text: 'Claude said.' },
+          ],
+        },
+        { role: 'user', content: 'last' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = fake.requests.at(-1)?.body ?? '';
+    // Anthropic answers 400 "Invalid signature in thinking block" to either.
+    expect(body).not.toContain('"signature":""');
+    expect(body).not.toContain('gemini:');
+    expect(body).toContain(`"signature":"${FAKE_SIGNATURE}"`);
+    expect(relayed().thinking).toEqual(thinking);
+    expect(relayed().messages[1]?.content).toEqual([{ type: 'text', text: 'Hello.' }]);
+  });
+
+  it("in a tool loop whose last turn another provider thought, the request goes without thinking (Anthropic requires that turn's thinking)", async () => {
+    const res = await post({
+      thinking,
+      tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Call the tool.', signature: '' },
+            { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} },
+          ],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(relayed().thinking).toBeUndefined();
+    expect(relayed().messages[1]?.content).toEqual([
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} },
+    ]);
+  });
+
+  it('a history with nothing foreign goes byte for byte', async () => {
+    const raw = JSON.stringify({
+      model: 'claude-native',
+      max_tokens: 4000,
+      thinking,
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Hm.', signature: FAKE_SIGNATURE },
+            { type: 'text', text: 'Yo.' },
+          ],
+        },
+        { role: 'user', content: 'again' },
+      ],
+    });
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    expect(fake.requests.at(-1)?.body).toBe(raw);
+  });
+});
+
+describe('OpenAI clients continuing a tool loop on an Anthropic channel', () => {
+  it('a tool-call turn another model thought (no Anthropic signature) sends no thinking', async () => {
+    await client.chat.completions.create({
+      model: 'claude-native',
+      reasoning_effort: 'low',
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        {
+          role: 'assistant',
+          content: null,
+          reasoning_content: 'Call the tool.',
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } },
+          ],
+        } as OpenAI.Chat.ChatCompletionAssistantMessageParam,
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      ],
+    });
+    const body = fake.requests.at(-1)?.json as { thinking?: unknown };
+    // Anthropic: "a final assistant message must start with a thinking block" when thinking is on.
+    expect(body.thinking).toBeUndefined();
+  });
+});

@@ -109,6 +109,20 @@ describe('output-token limits: requests asking for more than a model can give ar
     expect((upstreamBody().generationConfig as Record<string, unknown>).maxOutputTokens).toBe(8_192);
   });
 
+  it('a same-format Anthropic body clamped below its thinking budget gets the budget lowered too', async () => {
+    await postJson(gw, '/v1/messages', {
+      model: 'claude-tiny',
+      max_tokens: 32_000,
+      thinking: { type: 'enabled', budget_tokens: 20_000 },
+      messages: hello,
+    });
+    // Anthropic refuses max_tokens at or under thinking.budget_tokens.
+    expect(upstreamBody()).toMatchObject({
+      max_tokens: 2_048,
+      thinking: { type: 'enabled', budget_tokens: 1_024 },
+    });
+  });
+
   it('the admin API sets, shows and changes a channel’s max_output_tokens', async () => {
     const created = await gw.adminJson('POST', '/channels', {
       name: 'api-made',

@@ -17,6 +17,7 @@ import { effortBudget } from '../shared/reasoning-budget.js';
 import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
+import { thinkingAllowed } from './foreign-thinking.js';
 import { decodeAnthropicThinking, encodeAnthropicThinking } from './thinking.js';
 
 /** Anthropic requires max_tokens; this is what a translated request without one gets. */
@@ -218,7 +219,8 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     temperature: request.temperature,
     top_p: request.topP,
     top_k: request.topK,
-    ...encodeAnthropicThinking(request.reasoning, budget),
+    // A tool loop's last turn that another provider thought has no thinking Anthropic would take.
+    ...(thinkingAllowed(messages) ? encodeAnthropicThinking(request.reasoning, budget) : {}),
     metadata: request.user ? { user_id: request.user } : undefined,
     stream: context.stream ? true : undefined,
   });

@@ -2,6 +2,7 @@ import type { OutgoingRequest, Provider, UpstreamCall } from '../../spec/provide
 import { translatedChatBody } from '../shared/chat-body.js';
 import { nativeBody } from '../shared/output-limit.js';
 import { upstreamUrl } from '../shared/upstream-url.js';
+import { withoutForeignThinking } from './foreign-thinking.js';
 import { anthropicWire } from './wire.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -32,7 +33,14 @@ export const anthropicProvider: Provider = {
       url: upstreamUrl(channel.baseUrl, '/messages'),
       method: 'POST',
       headers,
-      body: translated ?? nativeBody(call, upstreamModel),
+      body: translated ?? nativeBody(withAnthropicThinkingOnly(call), upstreamModel),
     };
   },
 };
+
+/** The call with its body cleared of thinking Anthropic did not sign (the same call when none). */
+function withAnthropicThinkingOnly(call: UpstreamCall): UpstreamCall {
+  if (!call.json || typeof call.rawBody !== 'string') return call;
+  const cleaned = withoutForeignThinking(call.json, call.rawBody);
+  return cleaned ? { ...call, json: cleaned, rawBody: JSON.stringify(cleaned) } : call;
+}

@@ -1,6 +1,6 @@
 import type { Channel } from '../../spec/channel.js';
 import type { ChatRequest } from '../../spec/chat.js';
-import type { JsonObject } from '../../spec/json.js';
+import { isJsonObject, type JsonObject } from '../../spec/json.js';
 import type { UpstreamCall } from '../../spec/provider.js';
 import { KNOWN_OUTPUT_LIMITS } from '../model-limits.js';
 import { createModelLookup } from './model-lookup.js';
@@ -75,10 +75,20 @@ export function nativeBody(call: UpstreamCall, model?: string): string | ArrayBu
   const limit = outputLimit(call);
   const changes: JsonObject = {};
   if (model !== undefined && typeof json.model === 'string' && json.model !== model) changes.model = model;
-  if (limit !== undefined)
+  if (limit !== undefined) {
     for (const field of LIMIT_FIELDS) {
       const value = json[field];
       if (typeof value === 'number' && value > limit) changes[field] = limit;
     }
+    // An Anthropic thinking budget must stay below max_tokens: lowered with it, as clampRequest does.
+    const thinking = json.thinking;
+    if (
+      changes.max_tokens !== undefined &&
+      isJsonObject(thinking) &&
+      typeof thinking.budget_tokens === 'number' &&
+      thinking.budget_tokens >= limit
+    )
+      changes.thinking = { ...thinking, budget_tokens: Math.max(1, Math.floor(limit / 2)) };
+  }
   return Object.keys(changes).length > 0 ? JSON.stringify({ ...json, ...changes }) : rawBody;
 }
