@@ -49,7 +49,7 @@ import { createMemoryResponseStore } from './storage/memory/memory-response-stor
 import type { Storage } from './storage/ports.js';
 import { createLabelPolicy } from './telemetry/labels.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
-import type { RequestJournal } from './usage/journal-writer.js';
+import { type RequestJournal, requestJournalCheck } from './usage/journal-writer.js';
 
 /** Everything the gateway depends on enters here; nothing reaches for globals. */
 export interface GatewayDeps {
@@ -191,7 +191,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   mountServiceRoutes(app, {
     version: options.version,
     storage: deps.storage,
-    ...(deps.healthChecks ? { checks: deps.healthChecks } : {}),
+    checks: healthChecksOf(deps),
     endpoints: {
       ...(deps.wires?.get('anthropic') ? { messages: '/v1/messages' } : {}),
       ...(deps.wires ? { responses: '/v1/responses' } : {}),
@@ -380,4 +380,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     inFlight: () => inFlight,
     routerName: () => app.router.name,
   };
+}
+
+/** The parts `/health` reports: the runtime's, plus the usage journal's when no buffer reports it. */
+function healthChecksOf(deps: GatewayDeps): readonly HealthCheck[] {
+  const given = deps.healthChecks ?? [];
+  if (!deps.journal || given.some((check) => check.name === 'usage')) return given;
+  return [...given, requestJournalCheck(deps.journal)];
 }

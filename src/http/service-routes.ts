@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { HealthCheck } from '../spec/health-check.js';
+import type { HealthCheck, HealthCheckResult } from '../spec/health-check.js';
 import type { JsonValue } from '../spec/json.js';
 import type { Storage } from '../storage/ports.js';
 import type { GatewayEnv } from './context.js';
@@ -43,12 +43,14 @@ export function mountServiceRoutes(
     const storageUp = await answersWithin(deps.storage.ping(), PING_TIMEOUT_MS);
     const parts: Record<string, JsonValue> = {};
     let degraded = !storageUp;
+    let refusing = false;
     for (const check of checks) {
-      const result = await Promise.resolve()
+      const result: HealthCheckResult = await Promise.resolve()
         .then(() => check.check())
         .catch((err: unknown) => ({ degraded: true, detail: { error: String(err) } }));
       parts[check.name] = result.detail;
       degraded ||= result.degraded;
+      refusing ||= result.refusing === true;
     }
     const body = {
       status: degraded ? 'degraded' : 'ok',
@@ -60,7 +62,7 @@ export function mountServiceRoutes(
     // with the keys it knows: then 200, so a balancer does not drop every instance at once
     // during a database outage. Degraded shared state still serves (200).
     const serving = storageUp || checks.some((check) => check.servesWithoutStorage === true);
-    return c.json(body, serving ? 200 : 503);
+    return c.json(body, serving && !refusing ? 200 : 503);
   });
 }
 

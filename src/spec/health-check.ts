@@ -21,4 +21,9 @@ export interface HealthCheck {
 export interface HealthCheckResult {
   readonly degraded: boolean;
   readonly detail: JsonValue;
+  /**
+   * Because of this part the instance refuses model requests (its usage buffer is full):
+   * `/health` answers 503, so a balancer sends the traffic to instances that can serve it.
+   */
+  readonly refusing?: boolean;
 }

@@ -39,7 +39,8 @@ export function backlogCheck(detail: () => BacklogDetail): HealthCheck {
     servesWithoutStorage: true,
     check() {
       const d = detail();
-      return { degraded: d.last_error !== null || d.backlog >= d.max_records, detail: { ...d } };
+      const full = d.backlog >= d.max_records;
+      return { degraded: d.last_error !== null || full, refusing: full, detail: { ...d } };
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
 import type { UsageRecord } from '../spec/usage.js';
 import type { UsageJournal } from '../storage/usage-journal.js';
@@ -90,5 +91,23 @@ export function createRequestJournal(
       return failed.length;
     },
     full: () => failed.length >= maxFailed || (journal.backlogFull?.() ?? false),
+  };
+}
+
+/**
+ * `/health`'s `usage` part where no usage buffer reports one (the default SQLite install): the
+ * final records waiting for a retry, degraded while there are any, refusing once full.
+ */
+export function requestJournalCheck(journal: RequestJournal): HealthCheck {
+  return {
+    name: 'usage',
+    check() {
+      const full = journal.full();
+      return {
+        degraded: journal.failed > 0 || full,
+        refusing: full,
+        detail: { backlog: journal.failed, full },
+      };
+    },
   };
 }

@@ -4,8 +4,10 @@ import { createGateway } from '../../src/gateway.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import type { HealthCheck } from '../../src/spec/health-check.js';
 import { silentLogger } from '../../src/spec/logger.js';
+import type { UsageRecord } from '../../src/spec/usage.js';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.js';
 import { type BacklogDetail, backlogCheck } from '../../src/usage/journal-shipper.js';
+import { createRequestJournal } from '../../src/usage/journal-writer.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, postJson } from '../support/http.js';
 import { type GatewayUnderTest, itNode, startGateway } from '../support/start-any-gateway.js';
@@ -124,6 +126,53 @@ describe('service routes', () => {
       { name: 'shared_state', check: () => ({ degraded: false, detail: 'per-process' }) },
     ]);
     expect((await plain.fetch(new Request('http://gateway.test/health'))).status).toBe(503);
+  });
+
+  it('GET /health shows the usage journal: degraded while writes fail, 503 once it is full and model requests are refused', async () => {
+    // The default install (SQLite) has no usage buffer: its journal's failed writes wait in memory.
+    let down = true;
+    const journal = createRequestJournal(
+      {
+        open: () => {},
+        append: async () => {
+          if (down) throw new Error('SQLITE_FULL: database or disk is full');
+        },
+        rollUp: async () => 0,
+        recover: async () => 0,
+      },
+      silentLogger,
+      2,
+    );
+    const gateway = createGateway({
+      storage: createMemoryStorage(),
+      providers: createProviderRegistry({ name: 'test' }),
+      channels: () => [],
+      fetch: () => Promise.reject(new Error('no network')),
+      logger: silentLogger,
+      usageSink: async () => {},
+      journal,
+      options: { version: 'test', bodyLimitBytes: 1024, corsOrigins: ['*'], maxAttempts: 1 },
+    });
+    const health = () => gateway.fetch(new Request('http://gateway.test/health'));
+    const record = (id: string) => ({ requestId: id, status: 200, attempts: [] }) as unknown as UsageRecord;
+    await journal.append('a', record('a'));
+    const one = await health();
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({ status: 'degraded', usage: { backlog: 1, full: false } });
+    await journal.append('b', record('b'));
+    // Full: every model request gets 503 usage_backlog_full, so a balancer should send none here.
+    const full = await health();
+    expect(full.status).toBe(503);
+    expect(await full.json()).toMatchObject({
+      status: 'degraded',
+      storage: 'ok',
+      usage: { backlog: 2, full: true },
+    });
+    down = false;
+    await journal.retry();
+    const recovered = await health();
+    expect(recovered.status).toBe(200);
+    expect(await recovered.json()).toMatchObject({ status: 'ok', usage: { backlog: 0, full: false } });
   });
 
   it('unknown routes get the error envelope', async () => {
