@@ -1,5 +1,5 @@
 import type { UsageRecord } from '../spec/usage.js';
-import { CLIENT_CLOSED_STATUS } from '../usage/rollup.js';
+import { attemptFate } from '../usage/attempt-fate.js';
 
 interface Counter {
   requests: number;
@@ -36,8 +36,6 @@ export function createTrafficStats(now: number, deferredFailures: () => number =
     since: now,
     observe(record) {
       requests++;
-      // The attempt a departing client cut short (a 499's last one) says nothing about the upstream.
-      const cut = record.status === CLIENT_CLOSED_STATUS ? record.attempts.length - 1 : -1;
       for (const [i, attempt] of record.attempts.entries()) {
         let entry = channels.get(attempt.channel);
         if (!entry) {
@@ -49,8 +47,12 @@ export function createTrafficStats(now: number, deferredFailures: () => number =
           key = { requests: 0, errors: 0 };
           entry.keys.set(attempt.keyIndex, key);
         }
+        // A departing client's cut attempt says nothing about the upstream; a stream it broke does.
+        const fate = attemptFate(record, i);
         const failed =
-          i !== cut && (attempt.error !== undefined || attempt.status === null || attempt.status >= 400);
+          fate === 'stream-broke' ||
+          (fate === 'as-recorded' &&
+            (attempt.error !== undefined || attempt.status === null || attempt.status >= 400));
         entry.total.requests++;
         key.requests++;
         if (failed) {

@@ -271,7 +271,8 @@ async function attempt(
     latencyMs: now() - started,
   });
   if (!result.ok) {
-    span?.failed(result.status, result.reason);
+    if (result.clientGone) span?.abandoned();
+    else span?.failed(result.status, result.reason);
     endLoad();
     await health.report(target, result.health);
     if (result.clientGone) countClientAbort();

@@ -17,6 +17,9 @@ export function combineTelemetry(parts: readonly Telemetry[]): Telemetry {
             failed: (status, reason) => {
               for (const t of traces) t.failed(status, reason);
             },
+            abandoned: () => {
+              for (const t of traces) t.abandoned();
+            },
             committed: (status) => {
               for (const t of traces) t.committed(status);
             },

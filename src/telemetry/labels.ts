@@ -1,6 +1,7 @@
 import { listedModels } from '../router/resolve-model.js';
 import { BYOK_COPY_MARK, type Channel } from '../spec/channel.js';
 import type { AttemptRecord, UsageRecord } from '../spec/usage.js';
+import { attemptFate } from '../usage/attempt-fate.js';
 import type { AttemptOutcome, CacheOutcome, RequestObservation } from './telemetry.js';
 
 /** The label value for everything outside an allowlist or the configured set. */
@@ -56,9 +57,9 @@ export function createLabelPolicy(options: LabelOptions): LabelPolicy {
         inputTokens: record.usage?.promptTokens ?? 0,
         outputTokens: record.usage?.completionTokens ?? 0,
         cost: record.cost,
-        attempts: record.attempts.map((a) => ({
+        attempts: record.attempts.map((a, i) => ({
           channel: channelLabel(a.channel),
-          outcome: attemptOutcome(a),
+          outcome: attemptOutcome(a, attemptFate(record, i)),
         })),
       };
     },
@@ -71,7 +72,12 @@ export function channelLabel(name: string): string {
   return byok < 0 ? name : `${name.slice(0, byok)}+byok`;
 }
 
-export function attemptOutcome(attempt: AttemptRecord): AttemptOutcome {
+export function attemptOutcome(
+  attempt: AttemptRecord,
+  fate: ReturnType<typeof attemptFate> = 'as-recorded',
+): AttemptOutcome {
+  if (fate === 'client-cut') return 'client_closed';
+  if (fate === 'stream-broke') return 'stream_broken';
   const { status } = attempt;
   if (status === null) return /time-out/.test(attempt.error ?? '') ? 'timeout' : 'network';
   if (status < 300) return 'success';

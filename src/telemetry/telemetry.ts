@@ -44,6 +44,8 @@ export interface AttemptTrace {
   readonly headers: Readonly<Record<string, string>>;
   /** The attempt failed before the gateway committed to it. */
   failed(status: number | null, reason: string): void;
+  /** The client left while this attempt waited for its answer: ended, not the upstream's error. */
+  abandoned(): void;
   /** The answer comes from this attempt: it ends with the request, once usage is known. */
   committed(status: number): void;
 }
@@ -57,7 +59,11 @@ export type AttemptOutcome =
   | 'server_error'
   | 'redirect'
   | 'timeout'
-  | 'network';
+  | 'network'
+  /** The client left while the upstream worked: not the upstream's failure. */
+  | 'client_closed'
+  /** The committed stream broke after its first bytes: the upstream's failure. */
+  | 'stream_broken';
 
 /** A finished request, reduced to bounded label values (labels.ts) and numbers. */
 export interface RequestObservation {
@@ -100,7 +106,7 @@ export interface TelemetrySources {
   readonly degraded?: () => Promise<readonly { readonly part: string; readonly degraded: boolean }[]>;
 }
 
-const NO_ATTEMPT: AttemptTrace = { headers: {}, failed() {}, committed() {} };
+const NO_ATTEMPT: AttemptTrace = { headers: {}, failed() {}, abandoned() {}, committed() {} };
 const NO_REQUEST: RequestTelemetry = { attempt: () => NO_ATTEMPT, refused() {}, end() {} };
 
 export const noTelemetry: Telemetry = {

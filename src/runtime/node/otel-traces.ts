@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { UsageRecord } from '../../spec/usage.js';
 import type { AttemptStart, AttemptTrace, RequestStart, Telemetry } from '../../telemetry/telemetry.js';
+import { attemptFate } from '../../usage/attempt-fate.js';
 
 export interface TraceSettings {
   /** The OTLP/HTTP traces URL (`…/v1/traces`); spans are sent as OTLP JSON. */
@@ -85,6 +86,10 @@ export function createOtelTraces(settings: TraceSettings): Telemetry {
               child.setStatus({ code: SpanStatusCode.ERROR, message: reason });
               child.end();
             },
+            abandoned() {
+              child.setAttribute('switchboard.client_closed', true);
+              child.end();
+            },
             committed(status) {
               child.setAttribute('http.response.status_code', status);
               committed = { span: child, provider: attempt.provider };
@@ -98,6 +103,11 @@ export function createOtelTraces(settings: TraceSettings): Telemetry {
           const outcome = usageAttributes(record);
           if (committed) {
             committed.span.setAttributes(outcome);
+            // The stream broke after its first bytes: this attempt failed, as router health counts it.
+            if (attemptFate(record, record.attempts.length - 1) === 'stream-broke' && record.errorCode) {
+              committed.span.setAttribute('error.type', record.errorCode);
+              committed.span.setStatus({ code: SpanStatusCode.ERROR });
+            }
             committed.span.end();
             span.setAttribute('gen_ai.system', committed.provider);
             span.setAttribute('gen_ai.provider.name', committed.provider);

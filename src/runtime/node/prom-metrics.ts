@@ -13,7 +13,7 @@ const BREAKER_STATES: readonly HealthState[] = [
 ];
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const FIRST_BYTE_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-const NO_ATTEMPT = { headers: {}, failed() {}, committed() {} };
+const NO_ATTEMPT = { headers: {}, failed() {}, abandoned() {}, committed() {} };
 
 /**
  * The gateway's Prometheus metrics on a registry of their own (docs/monitoring.md lists them).
