@@ -180,6 +180,8 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
         release,
       };
     }
+    // The answer started arriving with its headers; reading its whole body takes what it takes.
+    const firstByteMs = now() - started;
     const maxBytes = ctx.maxAnswerBytes ?? Number.POSITIVE_INFINITY;
     const body = await readWholeBody(response, maxBytes);
     clearTimeout(headerTimer);
@@ -191,7 +193,7 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
       body,
       first: null,
       reader: null,
-      firstByteMs: now() - started,
+      firstByteMs,
       abort,
       release,
     };
