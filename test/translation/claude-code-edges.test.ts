@@ -170,6 +170,92 @@ describe('interleaved parallel tool calls from an OpenAI-format upstream, to an 
   });
 });
 
+describe('a tool call an OpenAI-format upstream ends with finish_reason "stop" (forced tool_choice)', () => {
+  // OpenAI (and vLLM) answer finish_reason "stop", not "tool_calls", when tool_choice names the
+  // function. An Anthropic client's agent loop runs while stop_reason is tool_use.
+  const params = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 256,
+    tools: [tool],
+    tool_choice: { type: 'tool' as const, name: 'get_weather' },
+    messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+  };
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({
+      id: 'chatcmpl-forced',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'deepseek-chat',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })}\n\n`;
+
+  it('stops with tool_use when streamed', async () => {
+    fake.enqueue({
+      kind: 'raw-sse',
+      body:
+        chunk({
+          role: 'assistant',
+          tool_calls: [
+            { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+          ],
+        }) +
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"location":"Paris"}' } }] }) +
+        chunk({}, 'stop') +
+        'data: [DONE]\n\n',
+    });
+    const message = await client.messages.stream(params).finalMessage();
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { location: 'Paris' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+  });
+
+  it('stops with tool_use when not streamed', async () => {
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        id: 'chatcmpl-forced',
+        object: 'chat.completion',
+        created: 1,
+        model: 'deepseek-chat',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [
+                {
+                  id: 'call_1',
+                  type: 'function',
+                  function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+                },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      },
+    });
+    const message = await client.messages.create(params);
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { location: 'Paris' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+  });
+
+  it('a plain text answer ending with "stop" still ends the turn', async () => {
+    const message = await client.messages.create({
+      model: params.model,
+      max_tokens: 256,
+      messages: params.messages,
+    });
+    expect(message.stop_reason).toBe('end_turn');
+  });
+});
+
 describe('GET /v1/models for Anthropic clients', () => {
   it('answers in Anthropic’s list shape when the client sends anthropic-version (the Anthropic SDK)', async () => {
     const page = await client.models.list();
