@@ -208,6 +208,71 @@ describe('Anthropic front door specifics', () => {
     expect(result.input_tokens).toBeLessThan(40);
   });
 
+  // What a native Anthropic model accepts must be counted, not refused: Claude Code counts
+  // conversations holding PDFs and web search results.
+  const question = 'Summarise this document in three sentences, please.';
+  it.each(['claude-native', 'claude-sonnet-4-5'])('counts a PDF document block (%s)', async (model) => {
+    const alone = await client.messages.countTokens({
+      model,
+      messages: [{ role: 'user', content: question }],
+    });
+    const withPdf = await client.messages.countTokens({
+      model,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: question },
+            {
+              type: 'document',
+              source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' },
+            },
+          ],
+        },
+      ],
+    });
+    // The document counts for something; what exactly is an estimate.
+    expect(withPdf.input_tokens).toBeGreaterThan(alone.input_tokens);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('counts a conversation with a server tool and its results', async () => {
+    const result = await client.messages.countTokens({
+      model: 'claude-native',
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+      messages: [
+        { role: 'user', content: 'What is the weather in Paris today?' },
+        {
+          role: 'assistant',
+          content: [
+            {
+              type: 'server_tool_use',
+              id: 'srvtoolu_1',
+              name: 'web_search',
+              input: { query: 'Paris weather today' },
+            },
+            {
+              type: 'web_search_tool_result',
+              tool_use_id: 'srvtoolu_1',
+              content: [
+                {
+                  type: 'web_search_result',
+                  url: 'https://example.com/paris',
+                  title: 'Paris weather',
+                  encrypted_content: 'abc',
+                  page_age: null,
+                },
+              ],
+            },
+            { type: 'text', text: 'Sunny, 21 degrees.' },
+          ],
+        },
+        { role: 'user', content: 'And tomorrow?' },
+      ],
+    });
+    expect(result.input_tokens).toBeGreaterThan(20);
+  });
+
   it('records usage for the translated call', async () => {
     await client.messages.create(
       { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },
