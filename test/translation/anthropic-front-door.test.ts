@@ -273,6 +273,44 @@ describe('Anthropic front door specifics', () => {
     expect(result.input_tokens).toBeGreaterThan(20);
   });
 
+  it('reports DeepSeek’s prompt cache hits as cache reads, to the client and in the usage record', async () => {
+    // DeepSeek reports cache hits as prompt_cache_hit_tokens, not prompt_tokens_details.
+    const chunk = (fields: object) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', ...fields })}\n\n`;
+    fake.enqueue({
+      kind: 'raw-sse',
+      body:
+        chunk({
+          choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi.' }, finish_reason: null }],
+        }) +
+        chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) +
+        chunk({
+          choices: [],
+          usage: {
+            prompt_tokens: 1000,
+            completion_tokens: 5,
+            total_tokens: 1005,
+            prompt_cache_hit_tokens: 900,
+            prompt_cache_miss_tokens: 100,
+          },
+        }) +
+        'data: [DONE]\n\n',
+    });
+    const message = await client.messages
+      .stream(
+        { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'x-request-id': 'deepseek-cache-hits' } },
+      )
+      .finalMessage();
+    expect(message.usage).toMatchObject({
+      input_tokens: 100,
+      cache_read_input_tokens: 900,
+      output_tokens: 5,
+    });
+    const record = await gw.logOf('deepseek-cache-hits');
+    expect(record).toMatchObject({ prompt_tokens: 1000, cached_tokens: 900 });
+  });
+
   it('records usage for the translated call', async () => {
     await client.messages.create(
       { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },

@@ -39,7 +39,9 @@ export function encodeOpenAiFinish(reason: FinishReason): string {
 export function decodeOpenAiUsage(value: JsonValue | undefined): ChatUsage | null {
   const usage = obj(value);
   if (!usage) return null;
-  const cacheRead = num(obj(usage.prompt_tokens_details)?.cached_tokens);
+  // DeepSeek reports cache hits in its own field (with prompt_cache_miss_tokens beside it).
+  const cacheRead =
+    num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? num(usage.prompt_cache_hit_tokens);
   const cacheWrite = num(obj(usage.prompt_tokens_details)?.cache_write_tokens);
   const reasoning = num(obj(usage.completion_tokens_details)?.reasoning_tokens);
   return {
