@@ -279,6 +279,45 @@ describe('GET /v1/models for Anthropic clients', () => {
     expect(one).toMatchObject({ type: 'model', id: 'deepseek-chat' });
   });
 
+  // Claude Code looks up the model it was given (ANTHROPIC_MODEL, often an alias) before using it.
+  it('retrieves a model alias the key can use, exact or by glob', async () => {
+    expect(await client.models.retrieve('claude-sonnet-4-5')).toMatchObject({
+      type: 'model',
+      id: 'claude-sonnet-4-5',
+    });
+    expect(await client.models.retrieve('claude-haiku-4-5')).toMatchObject({
+      type: 'model',
+      id: 'claude-haiku-4-5',
+    });
+    const res = await fetch(`${gw.url}/v1/models/claude-sonnet-4-5`, {
+      headers: { authorization: `Bearer ${gw.key}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: 'claude-sonnet-4-5', object: 'model' });
+  });
+
+  it('retrieves an alias for a key limited to its target, and not for a key limited to other models', async () => {
+    const target = new Anthropic({
+      apiKey: await gw.createKey({ name: 'deepseek-only', models: ['deepseek-chat'] }),
+      baseURL: gw.url,
+      maxRetries: 0,
+    });
+    expect(await target.models.retrieve('claude-sonnet-4-5')).toMatchObject({ id: 'claude-sonnet-4-5' });
+    const other = new Anthropic({
+      apiKey: await gw.createKey({ name: 'gemini-only', models: ['gemini-2.5-flash'] }),
+      baseURL: gw.url,
+      maxRetries: 0,
+    });
+    await expect(other.models.retrieve('claude-sonnet-4-5')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('answers an unknown model in Anthropic’s error shape', async () => {
+    await expect(client.models.retrieve('no-such-model')).rejects.toMatchObject({
+      status: 404,
+      error: { type: 'error', error: { type: 'not_found_error' } },
+    });
+  });
+
   it('keeps the OpenAI shape for everyone else', async () => {
     const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${gw.key}` } });
     const body = (await res.json()) as { object: string; data: { object: string }[] };
