@@ -245,6 +245,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   // Counted where the usage record is opened and ended (exactly once, streams included).
   let inFlight = 0;
+  const resolveModel = createModelAliases(options.modelAliases ?? {});
   const pipeline: PipelineDeps = {
     inFlight: () => {
       inFlight++;
@@ -271,7 +272,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     sink: usageSink,
     journal: deps.journal ?? null,
     now,
-    resolveModel: createModelAliases(options.modelAliases ?? {}),
+    resolveModel,
     accounting: deps.accounting ?? null,
     work,
     telemetry,
@@ -294,7 +295,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // /api/v1 every door comes before the pass-through catch-all.
   const doors = frontDoors(deps.wires, responses);
   const bases = ['/v1', '/api/v1'];
-  const listingDeps = { authenticate, channels: deps.channels, providers: deps.providers };
+  const listingDeps = { authenticate, channels: deps.channels, providers: deps.providers, resolveModel };
   const ownBases = new Set(
     doors.specific.flatMap((door) => door.bases ?? []).filter((b) => !bases.includes(b)),
   );

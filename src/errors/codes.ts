@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   storage_unavailable: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'upstream_error' },
   upstream_rate_limited: { status: 429, type: 'upstream_error' },
+  /** Every attempt was answered 529 (Anthropic's overloaded_error): its status, not a 502. */
+  upstream_overloaded: { status: 529, type: 'upstream_error' },
   all_upstreams_cooling: { status: 503, type: 'upstream_error' },
   shutting_down: { status: 503, type: 'server_error' },
   /** The usage buffer is at its bound (the usage database unreachable for long): nothing is dropped. */

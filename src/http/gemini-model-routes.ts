@@ -3,7 +3,7 @@ import { googleApiKey } from '../auth/extract-key.js';
 import { useKeySource } from '../auth/middleware.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayEnv } from './context.js';
-import { type ModelRouteDeps, modelIdOf, modelList } from './model-routes.js';
+import { findModel, type ModelRouteDeps, modelIdOf, modelList } from './model-routes.js';
 
 const METHODS = ['generateContent', 'streamGenerateContent', 'countTokens'];
 
@@ -23,9 +23,7 @@ export function mountGeminiModelRoutes(
   );
   app.get(`${base}/models/*`, deps.errors, keys, deps.authenticate, (c) => {
     const id = modelIdOf(c.req.path).replace(/^models\//, '');
-    if (!modelList(c, deps).data.some((m) => m.id === id))
-      throw new GatewayError('model_not_found', `the model "${id}" does not exist`, { param: 'model' });
-    return c.json(geminiModel(id));
+    return c.json(geminiModel(findModel(c, deps, id).id));
   });
   app.all(`${base}/*`, deps.errors, (c) => {
     throw new GatewayError('route_not_found', `no route for ${c.req.method} ${c.req.path}`);

@@ -37,17 +37,37 @@ export const KNOWN_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
   'o4-mini*': 100_000,
 };
 
-/** Models that take OpenAI's `reasoning_effort` (others reject it), with or without a vendor prefix. */
-const REASONING_EFFORT_MODELS = ['o1*', 'o3*', 'o4*', 'gpt-5*', 'gpt-oss*'];
+/**
+ * Whether a model takes OpenAI's `reasoning_effort`, with or without a vendor prefix: true for
+ * reasoning models, false for chat models OpenAI answers 400 "Unsupported parameter" for (listed
+ * first: `gpt-5-chat*` is not a `gpt-5*` reasoning model). Models in neither list are unknown.
+ */
+const REASONING_EFFORT: Readonly<Record<string, boolean>> = {
+  'gpt-5-chat*': false,
+  'gpt-4*': false,
+  'chatgpt-4o*': false,
+  'gpt-3.5*': false,
+  'o1*': true,
+  'o3*': true,
+  'o4*': true,
+  'gpt-5*': true,
+  'gpt-oss*': true,
+};
 const reasoningEffort = createModelLookup(
   Object.fromEntries(
-    REASONING_EFFORT_MODELS.flatMap((m) => [
-      [m, true],
-      [`*/${m}`, true],
+    Object.entries(REASONING_EFFORT).flatMap(([m, takes]) => [
+      [m, takes],
+      [`*/${m}`, takes],
     ]),
   ),
 );
 
+/** The model is known to take `reasoning_effort`. */
 export function takesReasoningEffort(model: string): boolean {
   return reasoningEffort(model) === true;
+}
+
+/** The model is known to refuse `reasoning_effort` (unknown models, e.g. on vLLM, may take it). */
+export function refusesReasoningEffort(model: string): boolean {
+  return reasoningEffort(model) === false;
 }

@@ -53,11 +53,16 @@ export function failureResponse(
         : 'upstream timed out';
     return new GatewayError('upstream_timeout', `${what} after ${attempts}${why} (${list})`);
   }
-  if (failures.length > 0 && failures.every((f) => f.status === 429)) {
-    const waits = failures.map((f) => f.retryAfterMs).filter((ms): ms is number => typeof ms === 'number');
-    const seconds = waits.length > 0 ? Math.max(1, Math.ceil(Math.min(...waits) / 1000)) : 1;
+  if (everyStatus(failures, 429))
     return new GatewayError('upstream_rate_limited', `every upstream is rate limited (${list})`, {
-      headers: { 'retry-after': String(seconds) },
+      headers: { 'retry-after': String(retryAfterSeconds(failures) ?? 1) },
+    });
+  // Anthropic's 529 overloaded_error: clients (Claude Code) show overload and switch to a
+  // fallback model on that status, which a 502 would hide.
+  if (everyStatus(failures, 529)) {
+    const seconds = retryAfterSeconds(failures);
+    return new GatewayError('upstream_overloaded', `every upstream is overloaded (${list})`, {
+      ...(seconds !== undefined ? { headers: { 'retry-after': String(seconds) } } : {}),
     });
   }
   if (failures.length === 0) {
@@ -65,6 +70,16 @@ export function failureResponse(
     return new GatewayError('upstream_failed', `no usable upstream for this request${skipped}`);
   }
   return new GatewayError('upstream_failed', `all upstream attempts failed: ${attempts}${why} (${list})`);
+}
+
+function everyStatus(failures: readonly AttemptFailure[], status: number): boolean {
+  return failures.length > 0 && failures.every((f) => f.status === status);
+}
+
+/** The shortest Retry-After the upstreams gave, in whole seconds (at least 1); none given: undefined. */
+function retryAfterSeconds(failures: readonly AttemptFailure[]): number | undefined {
+  const waits = failures.map((f) => f.retryAfterMs).filter((ms): ms is number => typeof ms === 'number');
+  return waits.length > 0 ? Math.max(1, Math.ceil(Math.min(...waits) / 1000)) : undefined;
 }
 
 function relayUpstreamError(

@@ -4,7 +4,8 @@ import type { TokenUsage } from '../spec/usage.js';
 /**
  * Reads token usage out of upstream answers whatever shape they speak, so that a pass-through
  * (which does not know the upstream's protocol) is metered like a decoded answer:
- * - OpenAI `usage` (`prompt_tokens`, `completion_tokens`, details);
+ * - OpenAI `usage` (`prompt_tokens`, `completion_tokens`, details; DeepSeek's
+ *   `prompt_cache_hit_tokens`);
  * - the Responses API's `usage` (`input_tokens`, `output_tokens`, cached and reasoning details),
  *   top level or inside `response.completed` and the other terminal `response.*` events;
  * - Anthropic Messages: `usage` on a message, `message_start` (input) and `message_delta` (output);
@@ -89,7 +90,8 @@ export function readOpenAiUsage(usage: JsonValue | undefined): TokenUsage | null
     completionTokens: completion,
     totalTokens: num(usage.total_tokens) ?? prompt + completion,
   };
-  const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens);
+  // DeepSeek reports cache hits in its own field (with prompt_cache_miss_tokens beside it).
+  const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? num(usage.prompt_cache_hit_tokens);
   if (cached !== undefined) result.cachedTokens = cached;
   const reasoning = num(obj(usage.completion_tokens_details)?.reasoning_tokens);
   if (reasoning !== undefined) result.reasoningTokens = reasoning;

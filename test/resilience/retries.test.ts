@@ -238,3 +238,66 @@ describe('retries and failover', () => {
     );
   });
 });
+
+// Anthropic answers 529 overloaded_error when its models are overloaded. Claude Code's overload
+// handling (its message, --fallback-model) keys on that status and type, so a 502 api_error hid it.
+describe('an overloaded Anthropic upstream (529)', () => {
+  const OVERLOADED = {
+    kind: 'status',
+    status: 529,
+    body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+  } as const;
+  const claude = (keys: string[], name = 'claude') =>
+    channel({
+      name,
+      provider: 'anthropic',
+      base_url: `${fake.url}/v1`,
+      keys,
+      models: ['claude-m'],
+    });
+  const sentWith = (requests: typeof fake.requests, key: string) =>
+    requests.filter((r) => r.headers['x-api-key'] === key);
+  const messages = (gw: TestGateway) =>
+    fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': gw.key,
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'claude-m',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+
+  it('on every attempt: an Anthropic client gets 529 overloaded_error, with the upstream’s Retry-After', async () => {
+    const gw = await gatewayWith([claude(['an-1', 'an-2'])]);
+    fake.onKey('an-1', { ...OVERLOADED, headers: { 'retry-after': '7' } });
+    fake.onKey('an-2', { ...OVERLOADED, headers: { 'retry-after': '3' } });
+    const res = await messages(gw);
+    expect(res.status).toBe(529);
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+  });
+
+  it('on every attempt: an OpenAI client gets 529 upstream_overloaded', async () => {
+    const gw = await gatewayWith([claude(['an-1'])]);
+    fake.onKey('an-1', OVERLOADED);
+    const res = await chat(gw, { model: 'claude-m' });
+    expect(res.status).toBe(529);
+    expect(await errorOf(res)).toMatchObject({ code: 'upstream_overloaded', type: 'upstream_error' });
+  });
+
+  it('mixed with another failure: still 502 upstream_failed', async () => {
+    const gw = await gatewayWith([claude(['an-1']), claude(['an-2'], 'claude-2')]);
+    fake.onKey('an-1', OVERLOADED);
+    fake.onKey('an-2', { kind: 'status', status: 500 });
+    const res = await messages(gw);
+    expect(sentWith(fake.requests, 'an-1').length).toBeGreaterThan(0);
+    expect(sentWith(fake.requests, 'an-2').length).toBeGreaterThan(0);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+  });
+});

@@ -208,6 +208,109 @@ describe('Anthropic front door specifics', () => {
     expect(result.input_tokens).toBeLessThan(40);
   });
 
+  // What a native Anthropic model accepts must be counted, not refused: Claude Code counts
+  // conversations holding PDFs and web search results.
+  const question = 'Summarise this document in three sentences, please.';
+  it.each(['claude-native', 'claude-sonnet-4-5'])('counts a PDF document block (%s)', async (model) => {
+    const alone = await client.messages.countTokens({
+      model,
+      messages: [{ role: 'user', content: question }],
+    });
+    const withPdf = await client.messages.countTokens({
+      model,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: question },
+            {
+              type: 'document',
+              source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' },
+            },
+          ],
+        },
+      ],
+    });
+    // The document counts for something; what exactly is an estimate.
+    expect(withPdf.input_tokens).toBeGreaterThan(alone.input_tokens);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('counts a conversation with a server tool and its results', async () => {
+    const result = await client.messages.countTokens({
+      model: 'claude-native',
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+      messages: [
+        { role: 'user', content: 'What is the weather in Paris today?' },
+        {
+          role: 'assistant',
+          content: [
+            {
+              type: 'server_tool_use',
+              id: 'srvtoolu_1',
+              name: 'web_search',
+              input: { query: 'Paris weather today' },
+            },
+            {
+              type: 'web_search_tool_result',
+              tool_use_id: 'srvtoolu_1',
+              content: [
+                {
+                  type: 'web_search_result',
+                  url: 'https://example.com/paris',
+                  title: 'Paris weather',
+                  encrypted_content: 'abc',
+                  page_age: null,
+                },
+              ],
+            },
+            { type: 'text', text: 'Sunny, 21 degrees.' },
+          ],
+        },
+        { role: 'user', content: 'And tomorrow?' },
+      ],
+    });
+    expect(result.input_tokens).toBeGreaterThan(20);
+  });
+
+  it('reports DeepSeek’s prompt cache hits as cache reads, to the client and in the usage record', async () => {
+    // DeepSeek reports cache hits as prompt_cache_hit_tokens, not prompt_tokens_details.
+    const chunk = (fields: object) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', ...fields })}\n\n`;
+    fake.enqueue({
+      kind: 'raw-sse',
+      body:
+        chunk({
+          choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi.' }, finish_reason: null }],
+        }) +
+        chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) +
+        chunk({
+          choices: [],
+          usage: {
+            prompt_tokens: 1000,
+            completion_tokens: 5,
+            total_tokens: 1005,
+            prompt_cache_hit_tokens: 900,
+            prompt_cache_miss_tokens: 100,
+          },
+        }) +
+        'data: [DONE]\n\n',
+    });
+    const message = await client.messages
+      .stream(
+        { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'x-request-id': 'deepseek-cache-hits' } },
+      )
+      .finalMessage();
+    expect(message.usage).toMatchObject({
+      input_tokens: 100,
+      cache_read_input_tokens: 900,
+      output_tokens: 5,
+    });
+    const record = await gw.logOf('deepseek-cache-hits');
+    expect(record).toMatchObject({ prompt_tokens: 1000, cached_tokens: 900 });
+  });
+
   it('records usage for the translated call', async () => {
     await client.messages.create(
       { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },

@@ -170,6 +170,92 @@ describe('interleaved parallel tool calls from an OpenAI-format upstream, to an 
   });
 });
 
+describe('a tool call an OpenAI-format upstream ends with finish_reason "stop" (forced tool_choice)', () => {
+  // OpenAI (and vLLM) answer finish_reason "stop", not "tool_calls", when tool_choice names the
+  // function. An Anthropic client's agent loop runs while stop_reason is tool_use.
+  const params = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 256,
+    tools: [tool],
+    tool_choice: { type: 'tool' as const, name: 'get_weather' },
+    messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+  };
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({
+      id: 'chatcmpl-forced',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'deepseek-chat',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })}\n\n`;
+
+  it('stops with tool_use when streamed', async () => {
+    fake.enqueue({
+      kind: 'raw-sse',
+      body:
+        chunk({
+          role: 'assistant',
+          tool_calls: [
+            { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+          ],
+        }) +
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"location":"Paris"}' } }] }) +
+        chunk({}, 'stop') +
+        'data: [DONE]\n\n',
+    });
+    const message = await client.messages.stream(params).finalMessage();
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { location: 'Paris' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+  });
+
+  it('stops with tool_use when not streamed', async () => {
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        id: 'chatcmpl-forced',
+        object: 'chat.completion',
+        created: 1,
+        model: 'deepseek-chat',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [
+                {
+                  id: 'call_1',
+                  type: 'function',
+                  function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+                },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      },
+    });
+    const message = await client.messages.create(params);
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { location: 'Paris' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+  });
+
+  it('a plain text answer ending with "stop" still ends the turn', async () => {
+    const message = await client.messages.create({
+      model: params.model,
+      max_tokens: 256,
+      messages: params.messages,
+    });
+    expect(message.stop_reason).toBe('end_turn');
+  });
+});
+
 describe('GET /v1/models for Anthropic clients', () => {
   it('answers in Anthropic’s list shape when the client sends anthropic-version (the Anthropic SDK)', async () => {
     const page = await client.models.list();
@@ -191,6 +277,45 @@ describe('GET /v1/models for Anthropic clients', () => {
 
     const one = await client.models.retrieve('deepseek-chat');
     expect(one).toMatchObject({ type: 'model', id: 'deepseek-chat' });
+  });
+
+  // Claude Code looks up the model it was given (ANTHROPIC_MODEL, often an alias) before using it.
+  it('retrieves a model alias the key can use, exact or by glob', async () => {
+    expect(await client.models.retrieve('claude-sonnet-4-5')).toMatchObject({
+      type: 'model',
+      id: 'claude-sonnet-4-5',
+    });
+    expect(await client.models.retrieve('claude-haiku-4-5')).toMatchObject({
+      type: 'model',
+      id: 'claude-haiku-4-5',
+    });
+    const res = await fetch(`${gw.url}/v1/models/claude-sonnet-4-5`, {
+      headers: { authorization: `Bearer ${gw.key}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: 'claude-sonnet-4-5', object: 'model' });
+  });
+
+  it('retrieves an alias for a key limited to its target, and not for a key limited to other models', async () => {
+    const target = new Anthropic({
+      apiKey: await gw.createKey({ name: 'deepseek-only', models: ['deepseek-chat'] }),
+      baseURL: gw.url,
+      maxRetries: 0,
+    });
+    expect(await target.models.retrieve('claude-sonnet-4-5')).toMatchObject({ id: 'claude-sonnet-4-5' });
+    const other = new Anthropic({
+      apiKey: await gw.createKey({ name: 'gemini-only', models: ['gemini-2.5-flash'] }),
+      baseURL: gw.url,
+      maxRetries: 0,
+    });
+    await expect(other.models.retrieve('claude-sonnet-4-5')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('answers an unknown model in Anthropic’s error shape', async () => {
+    await expect(client.models.retrieve('no-such-model')).rejects.toMatchObject({
+      status: 404,
+      error: { type: 'error', error: { type: 'not_found_error' } },
+    });
   });
 
   it('keeps the OpenAI shape for everyone else', async () => {

@@ -285,6 +285,12 @@ describe('mount points and model listing', () => {
     expect(res.status).toBe(404);
     expect(((await res.json()) as GeminiError).error.status).toBe('NOT_FOUND');
   });
+
+  it('gets a model_aliases name, as a call to it would be served', async () => {
+    expect(await ai.models.get({ model: 'claude-haiku-4-5' })).toMatchObject({
+      name: 'models/claude-haiku-4-5',
+    });
+  });
 });
 
 describe('errors in Gemini’s shape', () => {

@@ -4,6 +4,7 @@ import { createClientKey } from '../../src/auth/key-service.js';
 import { FAKE_SIGNATURE, FAKE_THINKING } from '../fake-upstream/anthropic-format.js';
 import { FAKE_TOOL_ARGUMENTS } from '../fake-upstream/openai-format.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
+import { waitFor } from '../support/http.js';
 import type { TestGateway } from '../support/start-gateway.js';
 import { PIXEL_PNG, startTranslationRig, WEATHER_TOOL } from './setup.js';
 
@@ -236,6 +237,66 @@ describe('upstream request shapes', () => {
       }),
     });
     expect(await res.text()).toBe(body);
+  });
+});
+
+describe('DeepSeek prompt cache hits on a same-format relay', () => {
+  // DeepSeek reports cache hits as prompt_cache_hit_tokens, not prompt_tokens_details; the usage
+  // record (and the cost, which prices cached input apart) must count them.
+  const usage = {
+    prompt_tokens: 1000,
+    completion_tokens: 5,
+    total_tokens: 1005,
+    prompt_cache_hit_tokens: 900,
+    prompt_cache_miss_tokens: 100,
+  };
+  const recordOf = async (requestId: string) => {
+    await waitFor(() => gw.usage.some((r) => r.requestId === requestId), 'the usage record');
+    return gw.usage.find((r) => r.requestId === requestId);
+  };
+
+  it('are recorded as cached tokens from a whole answer', async () => {
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        id: 'c1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'deepseek-chat',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.' }, finish_reason: 'stop' }],
+        usage,
+      },
+    });
+    await client.chat.completions.create(
+      { model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-request-id': 'relay-cache-whole' } },
+    );
+    expect((await recordOf('relay-cache-whole'))?.usage).toMatchObject({
+      promptTokens: 1000,
+      cachedTokens: 900,
+    });
+  });
+
+  it('are recorded as cached tokens from a stream', async () => {
+    const chunk = (fields: object) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', ...fields })}\n\n`;
+    fake.enqueue({
+      kind: 'raw-sse',
+      body:
+        chunk({ choices: [{ index: 0, delta: { content: 'Hi.' }, finish_reason: 'stop' }] }) +
+        chunk({ choices: [], usage }) +
+        'data: [DONE]\n\n',
+    });
+    const stream = await client.chat.completions.create(
+      { model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      { headers: { 'x-request-id': 'relay-cache-stream' } },
+    );
+    for await (const _ of stream);
+    expect((await recordOf('relay-cache-stream'))?.usage).toMatchObject({
+      promptTokens: 1000,
+      cachedTokens: 900,
+    });
   });
 });
 

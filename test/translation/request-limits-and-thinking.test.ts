@@ -23,7 +23,15 @@ beforeAll(async () => {
         name: 'capped',
         base_url: fake.baseUrl,
         keys: ['cap-key'],
-        models: ['small-model', 'gpt-4o', 'gpt-5-mini', 'routed'],
+        models: [
+          'small-model',
+          'gpt-4o',
+          'gpt-5-mini',
+          'routed',
+          'openai/gpt-4.1',
+          'gpt-5-chat-latest',
+          'my-vllm-model',
+        ],
         model_map: { routed: 'deepseek/deepseek-chat' },
         max_output_tokens: { 'small-*': 1000, 'gpt-4o': 50_000 },
       }),
@@ -180,19 +188,36 @@ describe('thinking and effort from an Anthropic client, mapped to what each upst
     await postJson(gw, '/v1/messages', { model: 'gpt-5-mini', ...claudeCodeFields });
     expect(upstreamBody()).toMatchObject({ reasoning_effort: 'medium' });
     expect(upstreamBody()).not.toHaveProperty('thinking');
-    await postJson(gw, '/v1/messages', { model: 'gpt-4o', ...claudeCodeFields });
-    expect(upstreamBody()).not.toHaveProperty('reasoning_effort');
-    expect(upstreamBody()).not.toHaveProperty('thinking');
+    for (const model of ['gpt-4o', 'gpt-5-chat-latest']) {
+      await postJson(gw, '/v1/messages', { model, ...claudeCodeFields });
+      expect(upstreamBody()).not.toHaveProperty('reasoning_effort');
+      expect(upstreamBody()).not.toHaveProperty('thinking');
+    }
   });
 
-  it('explicit thinking with a budget still reaches any OpenAI-format model as reasoning_effort', async () => {
-    await postJson(gw, '/v1/messages', {
-      model: 'gpt-4o',
-      max_tokens: 30_000,
-      thinking: { type: 'enabled', budget_tokens: 20_000 },
+  // Claude Code sends a budget; OpenAI answers 400 "Unsupported parameter: 'reasoning_effort'"
+  // for gpt-4o, gpt-4.1 and gpt-5-chat, so a Claude name aliased to one of them failed every turn.
+  const budgeted = (model: string) =>
+    postJson(gw, '/v1/messages', {
+      model,
+      max_tokens: 16_000,
+      thinking: { type: 'enabled', budget_tokens: 10_000 },
       messages: hello,
     });
-    expect(upstreamBody()).toMatchObject({ reasoning_effort: 'high' });
+
+  it('explicit thinking with a budget reaches an OpenAI-format model as reasoning_effort, an unknown one too', async () => {
+    for (const model of ['gpt-5-mini', 'my-vllm-model']) {
+      expect((await budgeted(model)).status).toBe(200);
+      expect(upstreamBody()).toMatchObject({ model, reasoning_effort: 'high' });
+    }
+  });
+
+  it('explicit thinking with a budget leaves reasoning_effort out for models known to refuse it', async () => {
+    for (const model of ['gpt-4o', 'openai/gpt-4.1', 'gpt-5-chat-latest']) {
+      expect((await budgeted(model)).status).toBe(200);
+      expect(upstreamBody()).toMatchObject({ model });
+      expect(upstreamBody()).not.toHaveProperty('reasoning_effort');
+    }
   });
 
   it('Gemini: a thinking budget from the effort where the model thinks, no thinking config where it cannot', async () => {

@@ -79,6 +79,51 @@ describe('OpenAI response_format on a translated route', () => {
   });
 });
 
+// Anthropic structured outputs (client.messages.parse()): output_config.format, or the older beta
+// field output_format. Dropped, the client got prose where it parses JSON.
+describe('Anthropic structured outputs on a translated route', () => {
+  const schema = {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  };
+  const ask = (model: string, fields: Record<string, unknown>) =>
+    post('/v1/messages', {
+      model,
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'Where is the Eiffel tower?' }],
+      ...fields,
+    });
+
+  it('output_config.format reaches an OpenAI-format channel as response_format json_schema', async () => {
+    const res = await ask('deepseek-chat', {
+      output_config: { effort: 'low', format: { type: 'json_schema', schema } },
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'response', schema },
+    });
+  });
+
+  it('the older output_format field does too', async () => {
+    const res = await ask('deepseek-chat', { output_format: { type: 'json_schema', schema } });
+    expect(res.status).toBe(200);
+    expect(lastBody().response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'response', schema },
+    });
+  });
+
+  it('output_config.format asks a Gemini channel for JSON matching the schema', async () => {
+    const res = await ask('gemini-2.5-flash', { output_config: { format: { type: 'json_schema', schema } } });
+    expect(res.status).toBe(200);
+    expect(lastBody().generationConfig?.responseMimeType).toBe('application/json');
+    expect(lastBody().generationConfig?.responseJsonSchema).toEqual(schema);
+  });
+});
+
 describe('OpenAI reasoning_effort values beyond minimal..high', () => {
   it('reasoning_effort "none" does not turn Anthropic extended thinking on', async () => {
     const res = await post('/v1/chat/completions', {

@@ -5,6 +5,7 @@ import type { GatewayEnv } from '../../http/context.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
+import { decodeAnthropicCountRequest } from '../../providers/anthropic/count-request.js';
 import type { JsonObject } from '../../spec/json.js';
 import { countInputTokens } from '../../usage/count-input-tokens.js';
 import type { FrontDoor } from '../front-door.js';
@@ -100,7 +101,7 @@ export function anthropicCountTokensFrontDoor(wire: FrontDoorWire): FrontDoor {
         local: async () =>
           Response.json({
             input_tokens: await countInputTokens(
-              wire.client.decodeRequest(json),
+              decodeAnthropicCountRequest(json),
               tokenCounter,
               principal.userId,
             ),

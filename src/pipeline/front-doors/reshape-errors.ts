@@ -10,7 +10,7 @@ import { isJsonObject, type JsonObject } from '../../spec/json.js';
  * is left as it came.
  */
 export function reshapeErrors(
-  wire: FrontDoorWire,
+  wire: { readonly client: Pick<FrontDoorWire['client'], 'errorBody'> },
   native: (body: JsonObject) => boolean,
 ): MiddlewareHandler<GatewayEnv> {
   return async (c: Context<GatewayEnv>, next) => {

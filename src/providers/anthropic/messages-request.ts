@@ -5,6 +5,7 @@ import type {
   ChatMessage,
   ChatRequest,
   ImagePart,
+  ResponseFormat,
   TextPart,
   ToolChoice,
   ToolResultPart,
@@ -87,9 +88,21 @@ export function decodeAnthropicRequest(body: JsonObject): ChatRequest {
     topK: num(body.top_k),
     reasoning: decodeAnthropicThinking(body),
     user: str(obj(body.metadata)?.user_id),
+    responseFormat: decodeOutputFormat(body),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) request[key] = value;
   return request as unknown as ChatRequest;
+}
+
+/**
+ * Structured outputs: `output_config.format`, or `output_format` from the beta that preceded it.
+ * Anthropic names no schema; OpenAI requires a name, so it gets a neutral one.
+ */
+function decodeOutputFormat(body: JsonObject): ResponseFormat | undefined {
+  const format = obj(obj(body.output_config)?.format) ?? obj(body.output_format);
+  const schema = obj(format?.schema);
+  if (format?.type !== 'json_schema' || !schema) return undefined;
+  return { type: 'json_schema', name: 'response', schema };
 }
 
 function compactTool(tool: JsonObject) {

@@ -97,7 +97,7 @@ export function geminiStatus(status: number): string {
   if (status === 429) return 'RESOURCE_EXHAUSTED';
   if (status === 499) return 'CANCELLED';
   if (status === 501) return 'UNIMPLEMENTED';
-  if (status === 503 || status === 502) return 'UNAVAILABLE';
+  if (status === 503 || status === 502 || status === 529) return 'UNAVAILABLE';
   if (status === 504) return 'DEADLINE_EXCEEDED';
   return status < 500 ? 'FAILED_PRECONDITION' : 'INTERNAL';
 }

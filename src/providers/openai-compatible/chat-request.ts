@@ -12,7 +12,7 @@ import type {
 } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
-import { takesReasoningEffort } from '../model-limits.js';
+import { refusesReasoningEffort, takesReasoningEffort } from '../model-limits.js';
 import { imageFromUrl, imageToUrl } from '../shared/image-source.js';
 import { arr, compact, num, obj, objects, str } from '../shared/json-read.js';
 import { budgetEffort } from '../shared/reasoning-budget.js';
@@ -223,14 +223,15 @@ function encodeResponseFormat(format: ResponseFormat | undefined): JsonObject | 
 }
 
 /**
- * Reasoning as this upstream takes it: a thinking switch, or `reasoning_effort` — the latter for
- * adaptive requests only where the model is known to accept it (others answer 400).
+ * Reasoning as this upstream takes it: a thinking switch, or `reasoning_effort` — never to a
+ * model known to refuse it (OpenAI answers 400), and for adaptive requests only where the model is
+ * known to accept it. An explicit budget still reaches unknown models (vLLM, OpenRouter names).
  */
 function reasoningFields(reasoning: ReasoningOptions | undefined, context: EncodeContext): JsonObject {
   if (!reasoning) return {};
   if (context.thinkingSwitch)
     return { thinking: { type: reasoning.mode === 'disabled' ? 'disabled' : 'enabled' } };
-  if (reasoning.mode === 'disabled') return {};
+  if (reasoning.mode === 'disabled' || refusesReasoningEffort(context.model)) return {};
   if (reasoning.mode === 'adaptive' && !takesReasoningEffort(context.model)) return {};
   const effort =
     reasoning.effort ?? (reasoning.budgetTokens ? budgetEffort(reasoning.budgetTokens) : undefined);

@@ -2,10 +2,15 @@ import type { AssistantPart, ChatRequest, ChatResponse, ChatUsage, FinishReason 
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import { compact, num, obj, objects, str } from '../shared/json-read.js';
 
-export function decodeOpenAiFinish(reason: string | undefined): FinishReason {
+/**
+ * `calledTools`: the answer holds tool calls. OpenAI (and vLLM) finish a call forced by a named
+ * tool_choice with "stop", not "tool_calls"; reported as a plain stop, an Anthropic client would
+ * read the turn as ended and leave its tool loop.
+ */
+export function decodeOpenAiFinish(reason: string | undefined, calledTools: boolean): FinishReason {
   switch (reason) {
     case 'stop':
-      return 'stop';
+      return calledTools ? 'tool-calls' : 'stop';
     case 'length':
       return 'length';
     case 'tool_calls':
@@ -34,7 +39,9 @@ export function encodeOpenAiFinish(reason: FinishReason): string {
 export function decodeOpenAiUsage(value: JsonValue | undefined): ChatUsage | null {
   const usage = obj(value);
   if (!usage) return null;
-  const cacheRead = num(obj(usage.prompt_tokens_details)?.cached_tokens);
+  // DeepSeek reports cache hits in its own field (with prompt_cache_miss_tokens beside it).
+  const cacheRead =
+    num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? num(usage.prompt_cache_hit_tokens);
   const cacheWrite = num(obj(usage.prompt_tokens_details)?.cache_write_tokens);
   const reasoning = num(obj(usage.completion_tokens_details)?.reasoning_tokens);
   return {
@@ -66,13 +73,14 @@ export function decodeOpenAiResponse(body: JsonObject): ChatResponse {
   const choice = objects(body.choices)[0] ?? {};
   const message = obj(choice.message) ?? {};
   const parts: AssistantPart[] = [];
+  const calls = objects(message.tool_calls);
   const reasoning = str(message.reasoning_content) ?? str(message.reasoning);
   const signature = str(message.reasoning_signature);
   if (reasoning || signature)
     parts.push({ type: 'reasoning', text: reasoning ?? '', ...(signature ? { signature } : {}) });
   const content = str(message.content);
   if (content) parts.push({ type: 'text', text: content });
-  for (const call of objects(message.tool_calls)) {
+  for (const call of calls) {
     const fn = obj(call.function);
     parts.push({
       type: 'tool-call',
@@ -86,7 +94,7 @@ export function decodeOpenAiResponse(body: JsonObject): ChatResponse {
     model: str(body.model) ?? '',
     created: num(body.created) ?? Math.floor(Date.now() / 1000),
     parts,
-    finishReason: decodeOpenAiFinish(str(choice.finish_reason)),
+    finishReason: decodeOpenAiFinish(str(choice.finish_reason), calls.length > 0),
     usage: decodeOpenAiUsage(body.usage),
   };
 }

@@ -18,6 +18,8 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
   /** A finish_reason, an error or `[DONE]` arrived: the stream ended as the format ends it. */
   let ended = false;
   const open = new Set<number>();
+  /** A tool call started: a finish of "stop" then means the calls (see decodeOpenAiFinish). */
+  let calledTools = false;
   const closeTools = (controller: TransformStreamDefaultController<StreamPart>) => {
     for (const index of open) controller.enqueue({ type: 'tool-call-end', index });
     open.clear();
@@ -50,11 +52,12 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
       const choice = objects(chunk.choices)[0];
       const delta = obj(choice?.delta);
       if (delta) emitDelta(delta, open, controller);
+      if (open.size > 0) calledTools = true;
       const finish = str(choice?.finish_reason);
       if (finish) {
         ended = true;
         closeTools(controller);
-        controller.enqueue({ type: 'finish', reason: decodeOpenAiFinish(finish) });
+        controller.enqueue({ type: 'finish', reason: decodeOpenAiFinish(finish, calledTools) });
       }
       const usage = decodeOpenAiUsage(chunk.usage);
       if (usage) controller.enqueue({ type: 'usage', usage });
