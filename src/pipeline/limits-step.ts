@@ -1,10 +1,18 @@
 import { hasAnyLimit } from '../limits/limit-values.js';
+import { largestOutputLimit } from '../providers/shared/output-limit.js';
+import type { Channel } from '../spec/channel.js';
 import { isJsonObject, type JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
 import type { UsageRecord } from '../spec/usage.js';
 import { computeCost } from '../usage/cost.js';
 import { estimatePromptTokens } from '../usage/estimate-usage.js';
 import { limitSubjects, type RequestAccounting } from './request-accounting.js';
+
+/** A channel that may serve the request, and the model name it would be sent under. */
+export interface PricedTarget {
+  readonly channel: Channel;
+  readonly upstreamModel: string;
+}
 
 export interface Admitted {
   /** Rate-limit headers for every answer to this request. */
@@ -23,10 +31,11 @@ export async function reserveLimits(
   json: JsonObject | null,
   model: string | null,
   /**
-   * The most output the request's targets can give per answer (their output caps), asked only
-   * when a token or cost limit applies; undefined: no cap known.
+   * The channels (and upstream model names) that may serve the request, asked only when a token
+   * or cost limit applies: their output caps bound the reserved output, and the dearest of their
+   * prices (a channel's own wins) prices it. None: the model's price in the gateway's table.
    */
-  outputCap: () => number | undefined = () => undefined,
+  targets: () => readonly PricedTarget[] = () => [],
 ): Promise<Admitted> {
   const subjects = limitSubjects(principal, acc.limits).filter((s) => hasAnyLimit(s.limits));
   if (subjects.length === 0) return { headers: {}, settle: null };
@@ -36,13 +45,18 @@ export async function reserveLimits(
   if (metered) {
     const prompt = estimatePromptTokens(acc.estimator, json, model, true, principal.userId).tokens;
     // Each choice (OpenAI `n`, Gemini `candidateCount`) is billed for its own output.
+    const candidates = targets();
     // The gateway sends no target more than its cap, so none can be billed more.
     const asked = maxOutputTokens(json) ?? acc.limits.default_output_reserve;
-    const output = Math.min(asked, outputCap() ?? asked) * choiceCount(json);
+    const cap = model === null ? undefined : largestOutputLimit(candidates, model);
+    const output = Math.min(asked, cap ?? asked) * choiceCount(json);
     tokens = prompt + output;
-    const price = model ? acc.prices.lookup(model) : null;
-    if (price)
-      cost = computeCost({ promptTokens: prompt, completionTokens: output, totalTokens: tokens }, price);
+    const usage = { promptTokens: prompt, completionTokens: output, totalTokens: tokens };
+    const prices =
+      candidates.length > 0
+        ? candidates.map((t) => acc.prices.lookup([t.upstreamModel, model], t.channel.name))
+        : [model ? acc.prices.lookup(model) : null];
+    for (const price of prices) if (price) cost = Math.max(cost, computeCost(usage, price));
   }
   const reservation = await acc.limiter.reserve({ subjects, tokens, cost });
   return {

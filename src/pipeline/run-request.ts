@@ -7,7 +7,6 @@ import type { GatewayEnv } from '../http/context.js';
 import { channelsFor } from '../http/principal-channels.js';
 import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
-import { largestOutputLimit } from '../providers/shared/output-limit.js';
 import { type ClientCall, modelCandidates, type RouterDeps, routeCall } from '../router/forward.js';
 import { findCandidates } from '../router/resolve-model.js';
 import type { ClientSignal } from '../spec/client-signal.js';
@@ -121,14 +120,8 @@ async function runRequest(
     // Limits, then cache: a cached answer still counts as a request, but costs no tokens.
     const admitted = await reserveLimits(acc, principal, described.json, routedModel, () =>
       routedModel === null
-        ? undefined
-        : largestOutputLimit(
-            findCandidates(
-              channelsFor(principal, deps.router.channels, deps.router.providers)(),
-              routedModel,
-            ),
-            routedModel,
-          ),
+        ? []
+        : findCandidates(channelsFor(principal, deps.router.channels, deps.router.providers)(), routedModel),
     );
     Object.assign(scope.headers, admitted.headers);
     scope.settle = admitted.settle;

@@ -31,6 +31,8 @@ export type UsageEvent =
       readonly type: 'commit';
       readonly channel: string;
       readonly modelServed: string | null;
+      /** The model the channel was chosen for (after aliases): its price when the served name has none. */
+      readonly modelRouted: string | null;
       readonly upstreamKey: string | null;
       readonly firstByteMs: number;
     }
@@ -148,6 +150,7 @@ export function buildUsageRecord(
   if (init.entry) record.entry = init.entry;
   let json: JsonObject | null = null;
   let counted: Extract<UsageEvent, { type: 'counted' }> | null = null;
+  let routedModel: string | null = null;
   for (const event of events) {
     switch (event.type) {
       case 'decoded':
@@ -168,6 +171,7 @@ export function buildUsageRecord(
       case 'commit':
         record.channel = event.channel;
         record.modelServed = event.modelServed;
+        routedModel = event.modelRouted;
         record.upstreamKey = event.upstreamKey;
         record.firstByteMs = event.firstByteMs;
         break;
@@ -183,7 +187,7 @@ export function buildUsageRecord(
   }
   // A request every attempt of which failed is counted under the channel it tried last.
   if (record.channel === null) record.channel = record.attempts.at(-1)?.channel ?? null;
-  count(record, json, counted, accounting);
+  count(record, json, counted, accounting, routedModel);
   return record;
 }
 
@@ -192,6 +196,7 @@ function count(
   json: JsonObject | null,
   counted: Extract<UsageEvent, { type: 'counted' }> | null,
   accounting: UsageAccounting | null,
+  routedModel: string | null,
 ): void {
   if (record.cacheHit) {
     // Served from the cache: no upstream call, nothing to pay.
@@ -228,8 +233,12 @@ function count(
     record.cost = 0;
     return;
   }
-  const model = record.modelServed ?? record.modelAsked;
-  const price = model ? accounting.prices.lookup(model, record.channel) : null;
+  // The name served upstream first; a model_map rename (an Azure deployment) falls back to the
+  // model the channel was chosen for, then the one asked for.
+  const price = accounting.prices.lookup(
+    [record.modelServed, routedModel, record.modelAsked],
+    record.channel,
+  );
   if (price) {
     record.prices = { ...price };
     record.cost = computeCost(record.usage, price);

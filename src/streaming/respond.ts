@@ -25,12 +25,13 @@ export interface AnswerTap {
 }
 
 /** The commit event for a routed attempt: where the answer comes from. */
-export function commitEvent(routed: Routed) {
+export function commitEvent(routed: Routed, call: ClientCall) {
   const { target, success } = routed;
   return {
     type: 'commit',
     channel: target.channel.name,
     modelServed: target.upstreamModel || null,
+    modelRouted: call.model,
     upstreamKey: maskSecret(target.channel.keys[target.keyIndex] ?? '') || null,
     firstByteMs: success.firstByteMs,
   } as const;
@@ -49,7 +50,7 @@ export function respond(
 ): Response {
   const { success, target } = routed;
   const usage = answer.tap;
-  usage.emit(commitEvent(routed));
+  usage.emit(commitEvent(routed, call));
   const headers = new Headers();
   for (const name of RELAYED_HEADERS) {
     const value = success.headers.get(name);

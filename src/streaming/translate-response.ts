@@ -33,7 +33,7 @@ export function respondTranslated(
 ): Response {
   const { success, target } = routed;
   const usage = answer.tap;
-  usage.emit(commitEvent(routed));
+  usage.emit(commitEvent(routed, call));
 
   if (!success.reader) {
     success.release();

@@ -21,10 +21,13 @@ export const DEFAULT_PRICES: PriceMap = {
   'gpt-4.1-mini': usd(0.4, 1.6, { cachedInput: 0.1 }),
   'gpt-4.1-nano': usd(0.1, 0.4, { cachedInput: 0.025 }),
   o3: usd(2, 8, { cachedInput: 0.5 }),
+  'o3-mini': usd(1.1, 4.4, { cachedInput: 0.55 }),
+  'o3-pro': usd(20, 80),
   'o4-mini': usd(1.1, 4.4, { cachedInput: 0.275 }),
   // Anthropic (cache write = 5-minute write, 1.25x input; cache read = 0.1x input)
   'claude-opus-4': usd(15, 75, { cachedInput: 1.5, cacheWrite: 18.75 }),
   'claude-opus-4-1': usd(15, 75, { cachedInput: 1.5, cacheWrite: 18.75 }),
+  'claude-opus-4-5': usd(5, 25, { cachedInput: 0.5, cacheWrite: 6.25 }),
   'claude-sonnet-4': usd(3, 15, { cachedInput: 0.3, cacheWrite: 3.75 }),
   'claude-sonnet-4-5': usd(3, 15, { cachedInput: 0.3, cacheWrite: 3.75 }),
   'claude-3-7-sonnet': usd(3, 15, { cachedInput: 0.3, cacheWrite: 3.75 }),
@@ -46,6 +49,7 @@ export const DEFAULT_PRICES: PriceMap = {
   // Zhipu GLM
   'glm-4.5': usd(0.6, 2.2, { cachedInput: 0.11 }),
   'glm-4.5-air': usd(0.2, 1.1, { cachedInput: 0.03 }),
+  'glm-4.5-flash': usd(0, 0),
   'glm-4.6': usd(0.6, 2.2, { cachedInput: 0.11 }),
   'glm-4-plus': usd(0.7, 0.7),
 };

@@ -1,3 +1,5 @@
+import { BYOK_COPY_MARK } from '../spec/channel.js';
+
 /** Prices of one model, per 1M tokens, in `currency`. */
 export interface ModelPrice {
   readonly input: number;
@@ -14,8 +16,13 @@ export interface ModelPrice {
 export type PriceMap = Readonly<Record<string, ModelPrice>>;
 
 export interface PriceTable {
-  /** The price for a served model on a channel: channel override, then config, then defaults. */
-  lookup(model: string, channel?: string | null): ModelPrice | null;
+  /**
+   * The price for a served model on a channel: channel override, then config, then defaults.
+   * Given several names (the name served upstream, then the one the channel was chosen for),
+   * each source is tried with each name in order: a `model_map` rename to a deployment name
+   * still finds the model's price.
+   */
+  lookup(model: string | readonly (string | null)[], channel?: string | null): ModelPrice | null;
 }
 
 export interface PriceTableInput {
@@ -27,9 +34,12 @@ export interface PriceTableInput {
 }
 
 /**
- * Builds the lookup. A model matches a table entry exactly, or by the longest entry that is a
- * prefix of it followed by `-` or `@` (so `gpt-4o-2024-08-06` gets `gpt-4o`, and `gpt-4o-mini`
- * keeps its own entry). A routing prefix such as `openai/` is ignored when nothing matches with it.
+ * Builds the lookup. A model matches a table entry exactly, or as a snapshot of one: the entry
+ * followed by a date, a version or a deployment tag (`gpt-4o-2024-08-06`, `-latest`,
+ * `@20240620`, `-v1:0`). A name that merely starts with a known one is another product
+ * (`o3-mini`, `claude-opus-4-5`) and gets no price from it. A routing prefix such as `openai/`,
+ * or Bedrock's `anthropic.`, is ignored when nothing matches with it. A channel's prices serve
+ * its bring-your-own-key copies (`<channel>+byok:<key id>`) too.
  */
 export function createPriceTable(input: PriceTableInput): PriceTable {
   const merged: Record<string, ModelPrice> = {
@@ -39,16 +49,25 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
   const channels = new Map(Object.entries(input.channels ?? {}).map(([name, map]) => [name, lowerKeys(map)]));
   return {
     lookup(model, channel) {
-      const wanted = model.toLowerCase();
-      const own = channel ? channels.get(channel) : undefined;
-      if (own) {
-        const hit = match(own, wanted);
-        if (hit) return hit;
-      }
-      return match(merged, wanted);
+      const names = (typeof model === 'string' ? [model] : model)
+        .filter((name): name is string => typeof name === 'string' && name !== '')
+        .map((name) => name.toLowerCase());
+      const own = channel ? channels.get(baseChannel(channel)) : undefined;
+      for (const source of own ? [own, merged] : [merged])
+        for (const name of names) {
+          const hit = match(source, name);
+          if (hit) return hit;
+        }
+      return null;
     },
   };
 }
+
+/** What may follow a model's name in one of its snapshots: dates, versions, deployment tags. */
+const SNAPSHOT_SUFFIX =
+  /^(?:-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{2}-\d{2}|-\d{3,4}|-latest|-preview|-exp|-v\d+(?::\d+)?|@[\w.-]+|:[\w.-]+)+$/;
+/** Bedrock's vendor prefix (`anthropic.claude-…`, `meta.llama…`). */
+const VENDOR_DOT = /^[a-z]+\./;
 
 function match(map: Readonly<Record<string, ModelPrice>>, model: string): ModelPrice | null {
   const tryOne = (name: string): ModelPrice | null => {
@@ -56,7 +75,7 @@ function match(map: Readonly<Record<string, ModelPrice>>, model: string): ModelP
     if (exact) return exact;
     let best: string | null = null;
     for (const key of Object.keys(map)) {
-      if (name.length > key.length && name.startsWith(key) && /[-@:.]/.test(name[key.length] ?? '')) {
+      if (name.length > key.length && name.startsWith(key) && SNAPSHOT_SUFFIX.test(name.slice(key.length))) {
         if (!best || key.length > best.length) best = key;
       }
     }
@@ -64,8 +83,17 @@ function match(map: Readonly<Record<string, ModelPrice>>, model: string): ModelP
   };
   const direct = tryOne(model);
   if (direct) return direct;
-  const slash = model.lastIndexOf('/');
-  return slash >= 0 ? tryOne(model.slice(slash + 1)) : null;
+  const unrouted = model.slice(model.lastIndexOf('/') + 1);
+  const routed = unrouted === model ? null : tryOne(unrouted);
+  if (routed) return routed;
+  const vendor = VENDOR_DOT.exec(unrouted);
+  return vendor ? tryOne(unrouted.slice(vendor[0].length)) : null;
+}
+
+/** A bring-your-own-key copy of a channel is priced as the channel. */
+function baseChannel(name: string): string {
+  const copy = name.indexOf(BYOK_COPY_MARK);
+  return copy < 0 ? name : name.slice(0, copy);
 }
 
 function lowerKeys(map: PriceMap): Record<string, ModelPrice> {

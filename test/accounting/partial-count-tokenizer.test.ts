@@ -31,7 +31,14 @@ function streamEvents(status: number, errorCode: string | null): UsageEvent[] {
       stream: true,
       json: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Tell me a story.' }] },
     },
-    { type: 'commit', channel: 'c', modelServed: 'gpt-4o-mini', upstreamKey: null, firstByteMs: 5 },
+    {
+      type: 'commit',
+      channel: 'c',
+      modelServed: 'gpt-4o-mini',
+      modelRouted: 'gpt-4o-mini',
+      upstreamKey: null,
+      firstByteMs: 5,
+    },
     { type: 'counted', usage: null, completionText: 'Once upon a time' },
     { type: 'end', status, errorCode, at: 100 },
   ];

@@ -43,6 +43,31 @@ describe('price table and cost', () => {
     expect(table.lookup('unknown-model')).toBeNull();
   });
 
+  it("gives a name only its own price or a snapshot of one, never a sibling product's", () => {
+    // Dated, versioned and deployment-tagged snapshots keep their model's price.
+    for (const name of [
+      'gpt-4o-2024-08-06',
+      'claude-sonnet-4-5-20250929',
+      'claude-3-5-sonnet@20240620',
+      'claude-3-5-sonnet-latest',
+      'anthropic.claude-3-5-sonnet-20240620-v1:0',
+      'gemini-2.5-flash-preview-05-20',
+    ])
+      expect(table.lookup(name), name).not.toBeNull();
+    // Other products that merely start with a known name: their own list price, or none (cost
+    // null, visible) rather than the other model's.
+    expect(table.lookup('o3-mini')).toMatchObject({ input: 1.1, output: 4.4 });
+    expect(table.lookup('o3-pro')).toMatchObject({ input: 20, output: 80 });
+    expect(table.lookup('claude-opus-4-5')).toMatchObject({ input: 5, output: 25 });
+    expect(table.lookup('claude-opus-4-5-20251101')).toMatchObject({ input: 5, output: 25 });
+    expect(table.lookup('glm-4.5-flash')).toMatchObject({ input: 0, output: 0 });
+    expect(table.lookup('gpt-4o-realtime-preview')).toBeNull();
+  });
+
+  it("finds a channel's own prices for its bring-your-own-key copies too", () => {
+    expect(table.lookup('gpt-4o', 'cheap+byok:6f1d2c')?.input).toBe(0.5);
+  });
+
   it('prices cached reads, cache writes and reasoning apart from plain tokens', () => {
     const price = {
       input: 3,
