@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
@@ -8,7 +8,8 @@ import { openPanelPage, signIn } from './sign-in.js';
 
 /**
  * The channel dialog and the Channels page in Debian's Chromium: the priority hint says what the
- * router does (lowest number first).
+ * router does (lowest number first), and the "show the keys" box does not stay ticked for the
+ * next channel.
  */
 const MAIN_KEY = 'sk-main-upstream-0000';
 const BACKUP_KEY = 'sk-backup-upstream-1010';
@@ -22,6 +23,8 @@ describe.skipIf(!available)('channels page in a browser', () => {
 
   const form = () => page.getByTestId('channel-form');
   const row = (name: string) => page.locator(`[data-testid="channel-row"][data-name="${name}"]`);
+  const keysMasking = (keys: Locator) =>
+    keys.evaluate((el) => getComputedStyle(el).getPropertyValue('-webkit-text-security'));
 
   /** Picks "openai" in the dialog's provider select (a virtual list: typing brings it into view). */
   async function chooseOpenai() {
@@ -100,5 +103,23 @@ describe.skipIf(!available)('channels page in a browser', () => {
     expect(hint).toBe(
       'Lower numbers are tried first (0 before 10); a higher number is used only when every lower one failed.',
     );
+  });
+
+  it('masks the upstream keys again in the next dialog after "show" was ticked in one', async () => {
+    await page.getByTestId('channel-add').click();
+    const keys = form().getByLabel(/^Upstream API keys/);
+    await keys.fill('sk-shown-while-typed');
+    await page.getByTestId('channel-keys-show').click();
+    await expect(keysMasking(keys)).resolves.toBe('none');
+    await page.keyboard.press('Escape');
+    await form().waitFor({ state: 'detached' });
+
+    await row('main').getByTestId('channel-edit').click();
+    const edited = form().getByLabel(/^Upstream API keys/);
+    await edited.fill('sk-new-upstream-key-2222');
+    const masking = await keysMasking(edited);
+    await page.keyboard.press('Escape');
+    await form().waitFor({ state: 'detached' });
+    expect(masking).toBe('disc');
   });
 });
