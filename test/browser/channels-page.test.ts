@@ -4,12 +4,12 @@ import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js'
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signIn } from './sign-in.js';
+import { nextToast, openPanelPage, signIn } from './sign-in.js';
 
 /**
  * The channel dialog and the Channels page in Debian's Chromium: the priority hint says what the
- * router does (lowest number first), and the "show the keys" box does not stay ticked for the
- * next channel.
+ * router does (lowest number first), the "show the keys" box does not stay ticked for the next
+ * channel, and a refused delete says why instead of claiming a name is taken.
  */
 const MAIN_KEY = 'sk-main-upstream-0000';
 const BACKUP_KEY = 'sk-backup-upstream-1010';
@@ -121,5 +121,33 @@ describe.skipIf(!available)('channels page in a browser', () => {
     await page.keyboard.press('Escape');
     await form().waitFor({ state: 'detached' });
     expect(masking).toBe('disc');
+  });
+
+  it('explains a refused delete (keys bound) without calling it a taken name', async () => {
+    await gw.adminJson('POST', '/keys', { name: 'bound-key', channel_id: 'backup' });
+    await row('backup').getByTestId('channel-delete').click();
+    await page.getByTestId('confirm-ok').click();
+    const toast = await nextToast(page);
+    expect(toast).not.toMatch(/name is already taken/i);
+    expect(toast).toMatch(/^Refused: channel "backup" has 1 key\(s\) bound to it \("bound-key"\)/);
+    await row('backup').waitFor();
+  });
+
+  it('still calls a taken channel name a taken name', async () => {
+    await page.getByTestId('channel-add').click();
+    await form().getByLabel(/^Name/).fill('main');
+    await chooseOpenai();
+    await form()
+      .getByLabel(/^Upstream API keys/)
+      .fill('sk-another-one');
+    await page.getByTestId('channel-save').click();
+    await form()
+      .getByText(/already taken/)
+      .waitFor();
+    expect(await form().textContent()).toContain(
+      'That name is already taken: a channel named "main" already exists',
+    );
+    await page.keyboard.press('Escape');
+    await form().waitFor({ state: 'detached' });
   });
 });

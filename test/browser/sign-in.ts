@@ -14,3 +14,10 @@ export async function openPanelPage(page: Page, gatewayUrl: string, name: string
   await page.goto(`${gatewayUrl}/admin/${name}`);
   await page.getByTestId(`nav-${name}`).waitFor();
 }
+
+/** The text of the toast message the panel shows next (a success or an error). */
+export async function nextToast(page: Page): Promise<string> {
+  const toast = page.locator('.n-message').last();
+  await toast.waitFor();
+  return ((await toast.textContent()) ?? '').trim();
+}
