@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
+import { type AdminGateway, type CreatedKey, startAdminGateway } from '../admin/admin-helpers.js';
+import { errorOf } from '../support/http.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { ensurePanelBuilt } from './panel-build.js';
 import { nextToast, openPanelPage, signIn } from './sign-in.js';
@@ -45,5 +46,24 @@ describe.skipIf(!available)('keys and users pages in a browser', () => {
     const toast = await nextToast(page);
     expect(toast).not.toMatch(/name is already taken/i);
     expect(toast).toMatch(/^Refused: key "short-lived" has expired/);
+  });
+
+  it("shows a disabled user's key as refused, not active, and does not count it active", async () => {
+    await gw.adminJson('POST', '/users', { name: 'carol' });
+    const key = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'carol-key', user_id: 'carol' });
+    await openPanelPage(page, gw.url, 'users');
+    const user = page.locator('[data-testid="user-row"][data-name="carol"]');
+    const count = user.getByTestId('user-key-count');
+    await page.waitForFunction((el) => el?.textContent === '1 (1 active)', await count.elementHandle());
+    await user.getByTestId('user-toggle').click();
+    const refused = await gw.chat(key.key, 'm');
+    expect(refused.status).toBe(403);
+    expect((await errorOf(refused)).code).toBe('user_disabled');
+    await page.waitForFunction((el) => el?.textContent === '1 (0 active)', await count.elementHandle());
+
+    await openPanelPage(page, gw.url, 'keys');
+    const status = keyRow('carol-key').getByTestId('key-status');
+    await expect(status.getAttribute('data-status')).resolves.toBe('user_disabled');
+    await expect(status.textContent()).resolves.toBe('user disabled');
   });
 });
