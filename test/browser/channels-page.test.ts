@@ -4,7 +4,7 @@ import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js'
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { ensurePanelBuilt } from './panel-build.js';
-import { nextToast, openPanelPage, signIn } from './sign-in.js';
+import { errorToast, openPanelPage, signIn } from './sign-in.js';
 
 /**
  * The channel dialog and the Channels page in Debian's Chromium: the priority hint says what the
@@ -127,7 +127,7 @@ describe.skipIf(!available)('channels page in a browser', () => {
     await gw.adminJson('POST', '/keys', { name: 'bound-key', channel_id: 'backup' });
     await row('backup').getByTestId('channel-delete').click();
     await page.getByTestId('confirm-ok').click();
-    const toast = await nextToast(page);
+    const toast = await errorToast(page);
     expect(toast).not.toMatch(/name is already taken/i);
     expect(toast).toMatch(/^Refused: channel "backup" has 1 key\(s\) bound to it \("bound-key"\)/);
     await row('backup').waitFor();

@@ -4,7 +4,7 @@ import { type AdminGateway, type CreatedKey, startAdminGateway } from '../admin/
 import { errorOf } from '../support/http.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { ensurePanelBuilt } from './panel-build.js';
-import { nextToast, openPanelPage, signIn } from './sign-in.js';
+import { errorToast, openPanelPage, signIn } from './sign-in.js';
 
 /**
  * The Keys and Users pages in Debian's Chromium: a key the gateway refuses because its user is
@@ -43,7 +43,7 @@ describe.skipIf(!available)('keys and users pages in a browser', () => {
     await openPanelPage(page, gw.url, 'keys');
     await keyRow('short-lived').getByTestId('key-rotate').click();
     await page.getByTestId('confirm-ok').click();
-    const toast = await nextToast(page);
+    const toast = await errorToast(page);
     expect(toast).not.toMatch(/name is already taken/i);
     expect(toast).toMatch(/^Refused: key "short-lived" has expired/);
   });

@@ -15,9 +15,9 @@ export async function openPanelPage(page: Page, gatewayUrl: string, name: string
   await page.getByTestId(`nav-${name}`).waitFor();
 }
 
-/** The text of the toast message the panel shows next (a success or an error). */
-export async function nextToast(page: Page): Promise<string> {
-  const toast = page.locator('.n-message').last();
+/** The text of the error toast the panel shows (earlier success toasts may still be showing). */
+export async function errorToast(page: Page): Promise<string> {
+  const toast = page.locator('.n-message--error-type').last();
   await toast.waitFor();
   return ((await toast.textContent()) ?? '').trim();
 }
