@@ -15,7 +15,16 @@ import type {
 } from './schemas.js';
 import { ensureDefaultUser, findUser } from './user-service.js';
 
-export function keyView(record: KeyRecord, now: number, lastUsedAt: number | null = null): KeyView {
+/**
+ * `userEnabled`: whether the key's user is enabled (a disabled user's keys are refused, so they
+ * do not show as active).
+ */
+export function keyView(
+  record: KeyRecord,
+  userEnabled: boolean,
+  now: number,
+  lastUsedAt: number | null = null,
+): KeyView {
   return {
     id: record.id,
     name: record.name,
@@ -30,17 +39,24 @@ export function keyView(record: KeyRecord, now: number, lastUsedAt: number | nul
     limits: { ...record.limits },
     channel_id: record.channelId,
     byok: record.byok ? { provider: record.byok.provider, key: record.byok.hint } : null,
-    status: keyStatus(record, now),
+    status: keyStatus(record, userEnabled, now),
     created_at: iso(record.createdAt),
     revoked_at: record.revokedAt === null ? null : iso(record.revokedAt),
     last_used_at: lastUsedAt === null ? null : iso(lastUsedAt),
   };
 }
 
-function keyStatus(record: KeyRecord, now: number): KeyView['status'] {
+/** The first reason the gateway would refuse the key, in the order it checks them; else active. */
+function keyStatus(record: KeyRecord, userEnabled: boolean, now: number): KeyView['status'] {
   if (record.revokedAt !== null) return 'revoked';
   if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
-  return record.enabled ? 'active' : 'disabled';
+  if (!record.enabled) return 'disabled';
+  return userEnabled ? 'active' : 'user_disabled';
+}
+
+/** Whether the key's user is enabled (deleting a user deletes its keys: none is left without one). */
+async function userEnabled(ctx: AdminContext, userId: string): Promise<boolean> {
+  return (await ctx.storage.users.get(userId))?.enabled ?? true;
 }
 
 /** A key by id, or by name when exactly one key (preferring unrevoked ones) has that name. */
@@ -68,8 +84,12 @@ export async function listKeys(ctx: AdminContext, query: ListQuery): Promise<Lis
   }
   const now = ctx.now();
   const shown = keys.slice(query.offset, query.offset + query.limit);
-  const lastUsed = await ctx.storage.usage.lastUsedByKey(shown.map((k) => k.id));
-  return page(keys, query, (k) => keyView(k, now, lastUsed.get(k.id) ?? null));
+  const [lastUsed, users] = await Promise.all([
+    ctx.storage.usage.lastUsedByKey(shown.map((k) => k.id)),
+    ctx.storage.users.list(),
+  ]);
+  const disabledUsers = new Set(users.filter((u) => !u.enabled).map((u) => u.id));
+  return page(keys, query, (k) => keyView(k, !disabledUsers.has(k.userId), now, lastUsed.get(k.id) ?? null));
 }
 
 export async function getKey(ctx: AdminContext, idOrName: string): Promise<KeyView> {
@@ -78,7 +98,7 @@ export async function getKey(ctx: AdminContext, idOrName: string): Promise<KeyVi
 
 async function withLastUse(ctx: AdminContext, key: KeyRecord): Promise<KeyView> {
   const lastUsed = await ctx.storage.usage.lastUsedByKey([key.id]);
-  return keyView(key, ctx.now(), lastUsed.get(key.id) ?? null);
+  return keyView(key, await userEnabled(ctx, key.userId), ctx.now(), lastUsed.get(key.id) ?? null);
 }
 
 export async function createKey(ctx: AdminContext, input: KeyCreate): Promise<CreatedKeyView> {
@@ -94,7 +114,7 @@ export async function createKey(ctx: AdminContext, input: KeyCreate): Promise<Cr
   const { record, secret } = await createClientKey(ctx.storage.keys, fields, ctx.now());
   // A lookup of this hash may be cached as unknown.
   await keyChanged(ctx, record);
-  return { ...keyView(record, ctx.now()), key: secret };
+  return { ...keyView(record, user.enabled, ctx.now()), key: secret };
 }
 
 export async function updateKey(ctx: AdminContext, idOrName: string, input: KeyPatchInput): Promise<KeyView> {
@@ -160,7 +180,11 @@ export async function rotateKey(ctx: AdminContext, idOrName: string): Promise<Ro
   await ctx.storage.keys.revoke(old.id, ctx.now());
   await keyChanged(ctx, old);
   await keyChanged(ctx, record);
-  return { ...keyView(record, ctx.now()), key: secret, replaces: old.id };
+  return {
+    ...keyView(record, await userEnabled(ctx, record.userId), ctx.now()),
+    key: secret,
+    replaces: old.id,
+  };
 }
 
 function keyChanged(ctx: AdminContext, key: KeyRecord): Promise<void> {

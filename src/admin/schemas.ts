@@ -125,7 +125,9 @@ export const keySchema = z.object({
   }),
   channel_id: z.string().nullable(),
   byok: z.object({ provider: z.string(), key: z.string().describe('masked') }).nullable(),
-  status: z.enum(['active', 'revoked', 'expired', 'disabled']),
+  status: z
+    .enum(['active', 'revoked', 'expired', 'disabled', 'user_disabled'])
+    .describe('the first reason the gateway refuses the key, in the order it checks them; else active'),
   last_used_at: z
     .string()
     .nullable()

@@ -18,8 +18,14 @@ export async function adminStats(
     ctx.storage.keys.list(),
     ctx.storage.channels.list(),
   ]);
+  // Keys the gateway would accept: a disabled user's keys are refused (403 user_disabled).
+  const disabledUsers = new Set(users.filter((u) => !u.enabled).map((u) => u.id));
   const active = keys.filter(
-    (k) => k.revokedAt === null && k.enabled && (k.expiresAt === null || k.expiresAt > now),
+    (k) =>
+      k.revokedAt === null &&
+      k.enabled &&
+      (k.expiresAt === null || k.expiresAt > now) &&
+      !disabledUsers.has(k.userId),
   );
   const byName = new Map(channels().map((c) => [c.name, c]));
   return {

@@ -128,6 +128,13 @@ describe('CLI against the local database', () => {
     expect((await run(['channels', 'remove', 'fake'], db)).code).toBe(0);
     expect(await json<unknown[]>(['channels', 'list'], db)).toEqual([]);
 
+    // A disabled user's keys are refused: the list says so instead of "active".
+    expect((await run(['users', 'disable', 'alice'], db)).code).toBe(0);
+    const refused = await run(['keys', 'list', '--user', 'alice'], db);
+    expect(refused.out.split('\n').find((line) => line.startsWith(rotated.id))).toMatch(
+      /\suser_disabled\s*$/,
+    );
+
     const deleted = await run(['users', 'delete', 'alice'], db);
     expect(deleted.out).toContain('2 key(s)');
   });

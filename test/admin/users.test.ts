@@ -104,6 +104,47 @@ describe('users', () => {
     expect((await gw.chat(carolKey.key, 'gpt-fake')).status).toBe(200);
   });
 
+  it('shows the keys of a disabled user as user_disabled, not active, and does not count them active', async () => {
+    const grace = await gw.adminJson<User>('POST', '/users', { name: 'u-grace' });
+    const working = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'g-on', user_id: grace.id });
+    const off = await gw.adminJson<CreatedKey>('POST', '/keys', {
+      name: 'g-off',
+      user_id: grace.id,
+      enabled: false,
+    });
+    const gone = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'g-gone', user_id: grace.id });
+    await gw.adminJson('DELETE', `/keys/${gone.id}`);
+    const rotating = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'g-rot', user_id: grace.id });
+    const activeKeys = async () =>
+      (await gw.adminJson<{ keys: { active: number } }>('GET', '/admin/api/stats')).keys.active;
+    const before = await activeKeys();
+
+    await gw.adminJson('PATCH', `/users/${grace.id}`, { enabled: false });
+    expect((await errorOf(await gw.chat(working.key, 'gpt-fake'))).code).toBe('user_disabled');
+    // In the order the gateway checks a key: revoked, expired, the key disabled, then its user.
+    const statuses = {
+      [working.id]: 'user_disabled',
+      [off.id]: 'disabled',
+      [gone.id]: 'revoked',
+      [rotating.id]: 'user_disabled',
+    };
+    const listed = await gw.adminJson<{ data: CreatedKey[] }>('GET', `/users/${grace.id}/keys`);
+    expect(Object.fromEntries(listed.data.map((k) => [k.id, k.status]))).toEqual(statuses);
+    const all = await gw.adminJson<{ data: CreatedKey[] }>('GET', '/keys?limit=500');
+    expect(all.data.find((k) => k.id === working.id)?.status).toBe('user_disabled');
+    expect((await gw.adminJson<CreatedKey>('GET', `/keys/${working.id}`)).status).toBe('user_disabled');
+    expect((await gw.adminJson<CreatedKey>('PATCH', `/keys/${working.id}`, { name: 'g-on' })).status).toBe(
+      'user_disabled',
+    );
+    const rotated = await gw.adminJson<CreatedKey>('POST', `/keys/${rotating.id}/rotate`);
+    expect(rotated.status).toBe('user_disabled');
+    expect(await activeKeys()).toBe(before - 2);
+
+    await gw.adminJson('PATCH', `/users/${grace.id}`, { enabled: true });
+    expect((await gw.adminJson<CreatedKey>('GET', `/keys/${working.id}`)).status).toBe('active');
+    expect(await activeKeys()).toBe(before);
+  });
+
   it("lists only one user's keys under /users/:id/keys and ?user_id", async () => {
     const erin = await gw.adminJson<User>('POST', '/users', { name: 'u-erin' });
     const frank = await gw.adminJson<User>('POST', '/users', { name: 'u-frank' });

@@ -9,7 +9,7 @@ import { ensurePanelBuilt } from './panel-build.js';
 /**
  * The Audit page in Debian's Chromium: a key created through the CLI against the running
  * gateway shows up with actor CLI, its masked fields, and the operator's own sign-in above it;
- * the actor filter narrows the table; the page speaks Chinese too.
+ * the actor filter narrows the table; the page speaks Chinese too, its actions included.
  */
 const SHOTS = 'test-artifacts/screenshots';
 const available = chromiumAvailable();
@@ -89,9 +89,30 @@ describe.skipIf(!available)('audit page in a browser', () => {
     await page.locator(`[data-testid="audit-row"][data-object-id="${keyId}"]`).waitFor();
   });
 
-  it('speaks Chinese', async () => {
+  it('speaks Chinese, actions and the action filter included', async () => {
     await page.getByTestId('lang-switch').click();
     await expect(page.getByTestId('nav-audit').textContent()).resolves.toBe('审计');
     await expect(page.locator('h1').textContent()).resolves.toBe('审计日志');
+    const signIn = page.locator('[data-testid="audit-row"][data-action="sign-in"]');
+    await expect(signIn.locator('td').nth(2).textContent()).resolves.toBe('登录');
+    await expect(
+      page.locator(`[data-testid="audit-row"][data-object-id="${keyId}"] td`).nth(2).textContent(),
+    ).resolves.toBe('创建');
+
+    await page.getByTestId('audit-filter-action').click();
+    // The actor filter's menu stays in the page (hidden, or still fading out as this one opens):
+    // only the open menu's options count.
+    await page.waitForFunction(
+      () => !document.querySelector('.n-base-select-menu[class*="transition-leave"]'),
+    );
+    const shown = page.locator('.n-base-select-option >> visible=true');
+    await shown.first().waitFor();
+    const options = await shown.allTextContents();
+    await page.keyboard.press('Escape');
+    expect(options.slice(0, 3)).toEqual(['创建', '更新', '删除']);
+    expect(
+      options.every((text) => /[\u4e00-\u9fff]/.test(text)),
+      options.join(', '),
+    ).toBe(true);
   });
 });

@@ -10,9 +10,10 @@ export interface CodedError {
 
 /**
  * How a known code is worded: `plain` (the message alone), `detail` (with the server's message,
- * which names the thing), `wait` (with Retry-After's seconds; `errors.later.*` without them).
+ * which names the thing), `wait` (with Retry-After's seconds; `errors.later.*` without them),
+ * `conflict` (like `detail`, but "name taken" when the conflict is about `name`).
  */
-type Wording = 'plain' | 'detail' | 'wait';
+type Wording = 'plain' | 'detail' | 'wait' | 'conflict';
 
 const KNOWN_CODES = {
   invalid_admin_token: 'plain',
@@ -21,7 +22,7 @@ const KNOWN_CODES = {
   csrf_failed: 'plain',
   missing_admin_token: 'plain',
   resource_not_found: 'detail',
-  resource_conflict: 'detail',
+  resource_conflict: 'conflict',
   channel_file_managed: 'plain',
   invalid_request: 'detail',
   upstream_failed: 'detail',
@@ -54,6 +55,11 @@ export function knownErrorText(err: CodedError): string | null {
       return t(`errors.code.${code}`);
     case 'detail':
       return t(`errors.code.${code}`, { detail: detailOf(err) });
+    case 'conflict':
+      // Most 409s are not about a name (keys still bound, an expired key, the default user…).
+      return err.param === 'name'
+        ? t('errors.nameTaken', { detail: detailOf(err) })
+        : t(`errors.code.${code}`, { detail: detailOf(err) });
     case 'wait':
       return err.retryAfter !== null
         ? t(`errors.code.${code}`, { seconds: err.retryAfter })

@@ -13,16 +13,24 @@ export interface KeyColumnHandlers {
   onRevoke: (key: KeyView) => void;
 }
 
-const STATUS_TAG: Record<KeyStatus, 'success' | 'error' | 'warning' | 'default'> = {
+/** The colour of a key's status tag (here and in a user's detail). */
+export const KEY_STATUS_TAG: Record<KeyStatus, 'success' | 'error' | 'warning' | 'default'> = {
   active: 'success',
   revoked: 'error',
   expired: 'warning',
   disabled: 'default',
+  user_disabled: 'default',
 };
 
 /** Sorting by status: usable keys first, then the ones that could work again, then the dead. */
-const STATUS_RANK: Record<KeyStatus, number> = { active: 0, disabled: 1, expired: 2, revoked: 3 };
-const statusRank = (key: KeyView) => STATUS_RANK[key.status] ?? 4;
+const STATUS_RANK: Record<KeyStatus, number> = {
+  active: 0,
+  disabled: 1,
+  user_disabled: 2,
+  expired: 3,
+  revoked: 4,
+};
+const statusRank = (key: KeyView) => STATUS_RANK[key.status] ?? 5;
 
 /** The key table's columns; texts follow the panel's language. */
 export function useKeyColumns(
@@ -98,7 +106,7 @@ export function useKeyColumns(
           {
             size: 'small',
             bordered: false,
-            type: STATUS_TAG[key.status] ?? 'default',
+            type: KEY_STATUS_TAG[key.status] ?? 'default',
             'data-testid': 'key-status',
             'data-status': key.status,
           },

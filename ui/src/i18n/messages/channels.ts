@@ -112,7 +112,8 @@ export default defineMessages({
         outputLimitsValue: 'max tokens',
         outputLimitsAdd: 'Add a limit',
         priority: 'Priority',
-        priorityHint: 'Higher priority channels are tried first.',
+        priorityHint:
+          'Lower numbers are tried first (0 before 10); a higher number is used only when every lower one failed.',
         weight: 'Weight',
         weightHint: 'Share of traffic among channels of the same priority.',
         advanced: 'Advanced',
@@ -290,7 +291,7 @@ export default defineMessages({
         outputLimitsValue: '最大 token 数',
         outputLimitsAdd: '添加上限',
         priority: '优先级',
-        priorityHint: '优先级高的渠道先被尝试。',
+        priorityHint: '数字小的先尝试（0 先于 10）；只有数字更小的都失败时才用数字大的。',
         weight: '权重',
         weightHint: '同一优先级的渠道之间的流量比例。',
         advanced: '高级',

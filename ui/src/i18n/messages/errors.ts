@@ -14,7 +14,7 @@ export default defineMessages({
         csrf_failed: 'The session’s security token was refused: reload the page and try again.',
         missing_admin_token: 'You are not signed in: sign in again.',
         resource_not_found: 'Not found (it may have been deleted meanwhile): {detail}',
-        resource_conflict: 'That name is already taken: {detail}',
+        resource_conflict: 'Refused: {detail}',
         channel_file_managed:
           'This channel comes from the config file: only “Enabled” can change here. Edit the file and restart the gateway to change the rest.',
         invalid_request: 'Invalid request: {detail}',
@@ -25,6 +25,7 @@ export default defineMessages({
         encryption_not_configured:
           'Bring-your-own-key is not available: the gateway has no SWITCHBOARD_SECRET_KEY to store upstream keys encrypted. Set it on the server and restart the gateway.',
       },
+      nameTaken: 'That name is already taken: {detail}',
       later: {
         too_many_sign_in_attempts: 'Too many wrong tokens from this address: try again later.',
         rate_limit_exceeded: 'Rate limit reached: {detail}',
@@ -40,7 +41,7 @@ export default defineMessages({
         csrf_failed: '会话的安全令牌被拒绝：请刷新页面后重试。',
         missing_admin_token: '尚未登录：请重新登录。',
         resource_not_found: '未找到（可能已被删除）：{detail}',
-        resource_conflict: '该名称已被使用：{detail}',
+        resource_conflict: '操作被拒绝：{detail}',
         channel_file_managed: '此渠道来自配置文件：这里只能修改“启用”。其他内容请编辑配置文件并重启网关。',
         invalid_request: '请求无效：{detail}',
         upstream_failed: '上游服务商请求失败：{detail}',
@@ -50,6 +51,7 @@ export default defineMessages({
         encryption_not_configured:
           '无法使用自带密钥：网关未设置 SWITCHBOARD_SECRET_KEY，无法加密保存上游密钥。请在服务器上设置后重启网关。',
       },
+      nameTaken: '该名称已被使用：{detail}',
       later: {
         too_many_sign_in_attempts: '来自此地址的错误令牌过多：请稍后重试。',
         rate_limit_exceeded: '已达到速率限制：{detail}',

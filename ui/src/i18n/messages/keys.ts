@@ -51,12 +51,14 @@ export default defineMessages({
         revoked: 'revoked',
         expired: 'expired',
         disabled: 'disabled',
+        user_disabled: 'user disabled',
       },
       statusHint: {
         active: 'The key works.',
         revoked: 'Revoked: every request with it is refused. This cannot be undone.',
         expired: 'Past its expiry date: requests with it are refused.',
-        disabled: 'Disabled (the key or its user): requests with it are refused until enabled again.',
+        disabled: 'Disabled: requests with it are refused until the key is enabled again.',
+        user_disabled: 'Its user is disabled: requests with it are refused until the user is enabled again.',
       },
       actions: {
         edit: 'Edit',
@@ -206,12 +208,14 @@ export default defineMessages({
         revoked: '已吊销',
         expired: '已过期',
         disabled: '已停用',
+        user_disabled: '用户已停用',
       },
       statusHint: {
         active: '密钥可正常使用。',
         revoked: '已吊销：使用它的请求都会被拒绝。此操作无法撤销。',
         expired: '已超过过期时间：使用它的请求会被拒绝。',
-        disabled: '已停用（密钥或其用户）：重新启用前，使用它的请求会被拒绝。',
+        disabled: '已停用：重新启用此密钥前，使用它的请求会被拒绝。',
+        user_disabled: '其用户已停用：重新启用该用户前，使用它的请求会被拒绝。',
       },
       actions: {
         edit: '编辑',
