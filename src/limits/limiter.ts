@@ -13,6 +13,15 @@ import type { CounterWindow } from './windows.js';
 /** Budgets are counted in millionths of the currency unit so sums stay exact integers. */
 const MICRO = 1_000_000;
 
+/**
+ * A cost in whole micro-dollars for the budget counter, rounded up: a request charged less than
+ * it cost (a cheap embedding costs under half a micro-dollar) would let a key's records pass its
+ * budget. The slack absorbs float noise, so $0.0035 is 3,500, not 3,501.
+ */
+function toMicro(cost: number): number {
+  return Math.max(Math.ceil(cost * MICRO - 1e-6), 0);
+}
+
 export interface ReserveInput {
   readonly subjects: readonly LimitSubject[];
   /** Prompt estimate plus the most output the request may produce. */
@@ -122,7 +131,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
           const deltas = claims.map((c) => {
             if (c.kind !== 'count') return 0;
             if (c.rule === 'tpm') return actual.tokens - c.amount;
-            if (c.rule === 'budget') return Math.round((actual.cost ?? 0) * MICRO) - c.amount;
+            if (c.rule === 'budget') return toMicro(actual.cost ?? 0) - c.amount;
             return 0;
           });
           // Nothing to correct and no slot to free (counts of requests only, or estimates that
@@ -166,7 +175,7 @@ function claimsOf(subject: LimitSubject, input: ReserveInput, seedOf: SeedOf | n
       partition,
       name: 'budget',
       window: limits.budgetPeriod,
-      amount: Math.round(Math.max(input.cost, 0) * MICRO),
+      amount: toMicro(input.cost),
       limit: Math.round(limits.budget * MICRO),
       ...(seedOf ? { seed: seedOf(subject, partition) } : {}),
     });

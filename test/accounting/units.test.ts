@@ -331,6 +331,48 @@ describe('usage writer with a journal', () => {
 describe('limiter', () => {
   const limits = { ...NO_LIMITS, tpm: 1_000, rpm: 100 };
 
+  it('a budget stops many cheap requests (each under half a micro-dollar) before their records pass it', async () => {
+    const counters = createMemoryCounterStore({ now: () => Date.UTC(2026, 2, 15, 12) });
+    const limiter = createLimiter({ counters, spentSince: async () => 0 });
+    const subject = {
+      kind: 'key' as const,
+      id: 'cheap',
+      limits: { ...NO_LIMITS, budget: 0.001, budgetPeriod: 'month' as const },
+    };
+    // A 20-token embedding at $0.02 per 1M tokens.
+    const cost = computeCost(
+      { promptTokens: 20, completionTokens: 0, totalTokens: 20 },
+      {
+        input: 0.02,
+        output: 0,
+        currency: 'USD',
+      },
+    );
+    let recorded = 0;
+    let admitted = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const reservation = await limiter.reserve({ subjects: [subject], tokens: 20, cost }).catch(() => null);
+      if (!reservation) break;
+      admitted++;
+      await reservation.settle({ tokens: 20, cost });
+      recorded += cost;
+    }
+    expect(admitted).toBeLessThan(5_000);
+    expect(recorded).toBeLessThanOrEqual(0.001 + 1e-12);
+    // A cost of whole micro-dollars is charged exactly, float noise and all ($0.0035 = 3,500 µ$).
+    const exact = {
+      kind: 'key' as const,
+      id: 'exact',
+      limits: { ...NO_LIMITS, budget: 0.007, budgetPeriod: 'month' as const },
+    };
+    for (let i = 0; i < 2; i++)
+      await (await limiter.reserve({ subjects: [exact], tokens: 1, cost: 0.0035 })).settle({
+        tokens: 1,
+        cost: 0.0035,
+      });
+    await expect(limiter.reserve({ subjects: [exact], tokens: 1, cost: 0.000001 })).rejects.toThrow();
+  });
+
   it('lets a 50-way parallel burst reserve at most the token limit, then settles to actuals', async () => {
     let now = 120_000;
     const counters = createMemoryCounterStore({ now: () => now });
