@@ -10,6 +10,8 @@ import { parseOrThrow } from './invalid-request.js';
 import { csvHeader, csvRow, exportLog } from './log-export.js';
 import { summarize, usageSeries } from './usage-summary.js';
 
+const HOUR_MS = 3_600_000;
+
 export interface UsageRouteDeps {
   readonly admin: MiddlewareHandler<GatewayEnv>;
   readonly usage: UsageStore;
@@ -123,14 +125,17 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       const rows = q.value === undefined ? perMinute : perMinute.filter((r) => r.value === q.value);
       return c.json(usageReport(from, to, q.group_by, rows, 'minute'));
     }
+    // Rollups are whole hours: the range widens to the hours it touches, and the report says so
+    // (its from/to), so its totals are the request log's over the same bounds.
+    const hourFrom = Math.floor(from / HOUR_MS) * HOUR_MS;
+    const hourTo = Math.ceil(to / HOUR_MS) * HOUR_MS;
     const rows = await deps.usage.rollups({
       dimension: q.group_by as RollupDimension,
-      // Rollups are keyed by the start of their hour: widen `from` to the hour it falls in.
-      from: Math.floor(from / 3_600_000) * 3_600_000,
-      to,
+      from: hourFrom,
+      to: hourTo,
       ...(q.value ? { value: q.value } : {}),
     });
-    return c.json(usageReport(from, to, q.group_by, rows, q.interval));
+    return c.json(usageReport(hourFrom, hourTo, q.group_by, rows, q.interval));
   });
 }
 
