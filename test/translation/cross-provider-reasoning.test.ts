@@ -287,3 +287,75 @@ describe('OpenAI clients continuing a tool loop on an Anthropic channel', () => 
     expect(body.thinking).toBeUndefined();
   });
 });
+
+describe('a tool loop of several steps keeps thinking while its turn starts with signed thinking', () => {
+  it('OpenAI chat client: thinking only on the first step (Claude thinks once without interleaving)', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'ls', parameters: { type: 'object' } } }];
+    await client.chat.completions.create({
+      model: 'claude-native',
+      reasoning_effort: 'high',
+      tools,
+      messages: [
+        { role: 'user', content: 'list twice' },
+        {
+          role: 'assistant',
+          content: null,
+          reasoning_content: 'I will list.',
+          reasoning_signature: `anthropic:${FAKE_SIGNATURE}`,
+          tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'ls', arguments: '{}' } }],
+        } as OpenAI.Chat.ChatCompletionAssistantMessageParam,
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'a b' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'toolu_2', type: 'function', function: { name: 'ls', arguments: '{}' } }],
+        },
+        { role: 'tool', tool_call_id: 'toolu_2', content: 'c d' },
+      ],
+    });
+    const sent = fake.requests.at(-1)?.json as {
+      thinking?: unknown;
+      messages: { content: { type: string }[] }[];
+    };
+    expect(sent.messages[1]?.content[0]?.type).toBe('thinking');
+    expect(sent.thinking).toBeDefined();
+  });
+
+  it('Claude Code (native) with a foreign block earlier in the session', async () => {
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'claude-native',
+        max_tokens: 4096,
+        thinking: { type: 'enabled', budget_tokens: 2048 },
+        tools: [{ name: 'ls', input_schema: { type: 'object' } }],
+        messages: [
+          { role: 'user', content: 'hi' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'gpt thoughts', signature: '' },
+              { type: 'text', text: 'hello' },
+            ],
+          },
+          { role: 'user', content: 'list twice' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'I will list.', signature: FAKE_SIGNATURE },
+              { type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} },
+            ],
+          },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a b' }] },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_2', name: 'ls', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_2', content: 'c d' }] },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const sent = fake.requests.at(-1)?.json as { thinking?: unknown; messages: unknown[] };
+    expect(sent.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(JSON.stringify(sent.messages)).not.toContain('gpt thoughts');
+  });
+});

@@ -37,15 +37,32 @@ export function withoutForeignThinking(json: JsonObject, rawBody: string): JsonO
 }
 
 /**
- * Whether Anthropic takes `thinking` with these messages: with thinking on, the last assistant
- * turn of a tool loop (it called a tool) must start with its thinking block. When another
- * provider made that turn there is none to send, so the request goes without thinking.
+ * Whether Anthropic takes `thinking` with these messages. With thinking on, an assistant turn
+ * still in progress (a tool loop: assistant messages and tool results since the last message
+ * the user wrote) must start with its thinking block; later steps of the turn need none. When
+ * another provider made that first step there is no thinking Anthropic would take, so the
+ * request goes without thinking.
  */
 export function thinkingAllowed(messages: readonly JsonValue[]): boolean {
-  const last = messages.findLast((m) => isJsonObject(m) && m.role === 'assistant');
-  if (!isJsonObject(last) || !Array.isArray(last.content)) return true;
-  const usesTool = last.content.some((b) => isJsonObject(b) && b.type === 'tool_use');
-  if (!usesTool) return true;
-  const first = last.content[0];
-  return isJsonObject(first) && (first.type === 'thinking' || first.type === 'redacted_thinking');
+  const lastUserText = messages.findLastIndex(
+    (m) => isJsonObject(m) && m.role === 'user' && !answersTools(m),
+  );
+  const turn = messages.slice(lastUserText + 1).filter((m) => isJsonObject(m) && m.role === 'assistant');
+  const first = turn[0];
+  if (!isJsonObject(first) || !Array.isArray(first.content)) return true;
+  const usesTools = turn.some(
+    (m) =>
+      isJsonObject(m) &&
+      Array.isArray(m.content) &&
+      m.content.some((b) => isJsonObject(b) && b.type === 'tool_use'),
+  );
+  if (!usesTools) return true;
+  const opening = first.content[0];
+  return isJsonObject(opening) && (opening.type === 'thinking' || opening.type === 'redacted_thinking');
+}
+
+/** A user message that answers tool calls: a step of the assistant's turn, not a new turn. */
+function answersTools(message: JsonObject): boolean {
+  const { content } = message;
+  return Array.isArray(content) && content.some((b) => isJsonObject(b) && b.type === 'tool_result');
 }
