@@ -64,10 +64,25 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
 }
 
 /** What may follow a model's name in one of its snapshots: dates, versions, deployment tags. */
-const SNAPSHOT_SUFFIX =
-  /^(?:-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{2}-\d{2}|-\d{3,4}|-latest|-preview|-exp|-v\d+(?::\d+)?|@[\w.-]+|:[\w.-]+)+$/;
-/** Bedrock's vendor prefix (`anthropic.claude-…`, `meta.llama…`). */
-const VENDOR_DOT = /^[a-z]+\./;
+const SNAPSHOT_SUFFIX = new RegExp(
+  `^(?:${[
+    '-\\d{8}', // Anthropic's dates
+    '-\\d{4}-\\d{2}-\\d{2}', // OpenAI's dates
+    '-\\d{2}-\\d{2}(?:\\d{2})?', // Google's preview dates: -05-20, -09-2025
+    '-\\d{3,4}', // -001, -0905
+    '-0', // Anthropic's aliases (claude-sonnet-4-0)
+    '-latest',
+    '-preview',
+    '-exp',
+    '-instruct', // the same weights as served by Groq, Together
+    '-(?:high|medium|low)', // OpenRouter's reasoning-effort variants
+    '-v\\d+(?:\\.\\d+)*(?::\\d+)?', // versions: -v3.1, Bedrock's -v1:0
+    '@[\\w.-]+', // Vertex
+    ':[\\w.-]+', // Bedrock, OpenRouter tags
+  ].join('|')})+$`,
+);
+/** Bedrock's vendor prefix, with its cross-region profile (`us.anthropic.claude-…`, `meta.llama…`). */
+const VENDOR_DOT = /^(?:[a-z]+\.){1,2}/;
 
 function match(map: Readonly<Record<string, ModelPrice>>, model: string): ModelPrice | null {
   const tryOne = (name: string): ModelPrice | null => {

@@ -52,6 +52,18 @@ describe('price table and cost', () => {
       'claude-3-5-sonnet-latest',
       'anthropic.claude-3-5-sonnet-20240620-v1:0',
       'gemini-2.5-flash-preview-05-20',
+      // Names users send every day: Anthropic's aliases, Google's dated previews, OpenRouter's
+      // effort and version tags, Groq/Together's instruct ids, Bedrock's cross-region profiles.
+      'claude-sonnet-4-0',
+      'claude-opus-4-0',
+      'gemini-2.5-flash-preview-09-2025',
+      'google/gemini-2.5-flash-lite-preview-09-2025',
+      'openai/o4-mini-high',
+      'openai/o3-mini-high',
+      'deepseek/deepseek-chat-v3.1',
+      'moonshotai/kimi-k2-instruct',
+      'moonshotai/kimi-k2-instruct-0905',
+      'us.anthropic.claude-sonnet-4-20250514-v1:0',
     ])
       expect(table.lookup(name), name).not.toBeNull();
     // Other products that merely start with a known name: their own list price, or none (cost
