@@ -112,6 +112,7 @@ describe('fuzz: every route, arbitrary input', () => {
             path,
             { status: res.status, contentType: res.headers.get('content-type') ?? '', text },
             sent,
+            r.headers.some(([name]) => name.toLowerCase() === 'anthropic-version'),
           );
           const hidden = gw.errorLogs.slice(logsBefore).filter((l) => l.message === 'unhandled error');
           if (hidden.length > 0)

@@ -359,3 +359,41 @@ describe('a tool loop of several steps keeps thinking while its turn starts with
     expect(JSON.stringify(sent.messages)).not.toContain('gpt thoughts');
   });
 });
+
+describe('Gemini clients switching from a Claude model to a Gemini one', () => {
+  const generate = (model: string, body: Record<string, unknown>) =>
+    fetch(`${gw.url}/v1beta/models/${model}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': gw.key },
+      body: JSON.stringify(body),
+    });
+
+  it("Anthropic's signature reaches the Gemini client as base64, and never a native Gemini channel", async () => {
+    const first = await generate('claude-native', {
+      contents: [{ role: 'user', parts: [{ text: 'Weather?' }] }],
+      tools: [{ functionDeclarations: [{ name: 'get_weather', parameters: { type: 'object' } }] }],
+      generationConfig: { thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } },
+    });
+    const answer = (await first.json()) as {
+      candidates: { content: { role: string; parts: { thoughtSignature?: string }[] } }[];
+    };
+    const parts = answer.candidates[0]?.content.parts ?? [];
+    const signatures = parts.flatMap((p) => (p.thoughtSignature ? [p.thoughtSignature] : []));
+    expect(signatures.length).toBeGreaterThan(0);
+    for (const signature of signatures) expect(signature).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+    // The client sends the turn back, now to a model a Gemini channel serves natively.
+    const history = {
+      contents: [
+        { role: 'user', parts: [{ text: 'Weather?' }] },
+        { role: 'model', parts },
+        { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temp: 21 } } }] },
+      ],
+    };
+    expect((await generate('gemini-2.5-flash', history)).status).toBe(200);
+    const sent = fake.requests.at(-1)?.body ?? '';
+    for (const signature of signatures) expect(sent).not.toContain(signature);
+    // And back to Claude: Anthropic gets its own signature, bare.
+    expect((await generate('claude-native', history)).status).toBe(200);
+    expect(fake.requests.at(-1)?.body).toContain(`"signature":"${FAKE_SIGNATURE}"`);
+  });
+});

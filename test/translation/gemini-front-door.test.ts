@@ -506,8 +506,12 @@ describe('@google/genai → Switchboard → Anthropic upstream with thinking', (
       .join('');
     expect(thoughts).toBe(FAKE_THINKING);
     const call = parts.find((p) => p.functionCall);
-    // Anthropic's signature, under its issuer's name: the gateway knows it again when it comes back.
-    expect(call?.thoughtSignature).toBe(`anthropic:${FAKE_SIGNATURE}`);
+    // Anthropic's signature under its issuer's name, base64 as Gemini's bytes field must be (the
+    // Go, Java and Python SDKs decode it): the gateway knows it again when it comes back.
+    expect(call?.thoughtSignature).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+    expect(Buffer.from(call?.thoughtSignature ?? '', 'base64').toString()).toBe(
+      `anthropic:${FAKE_SIGNATURE}`,
+    );
 
     // Gemini clients send the model turn back as they received it.
     await ai.models.generateContent({

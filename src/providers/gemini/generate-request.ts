@@ -7,13 +7,13 @@ import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 
 /** Models that refuse a function call turn without a thought signature (Gemini 3 and later). */
-const STRICT_SIGNATURES = /^(models\/)?gemini-([3-9]|\d{2,})/;
+export const STRICT_SIGNATURES = /^(models\/)?gemini-([3-9]|\d{2,})/;
 
 /**
  * The signature Google documents for function calls no Gemini model made (a conversation moved
  * over from another model): Gemini 3 then skips its check instead of refusing the turn.
  */
-const PLACEHOLDER_SIGNATURE = 'skip_thought_signature_validator';
+export const PLACEHOLDER_SIGNATURE = 'skip_thought_signature_validator';
 
 /** Models without thinking: an adaptive request (the model's choice) asks them for none. */
 const NO_THINKING = /^(models\/)?gemini-(1\.|2\.0)/;

@@ -22,10 +22,13 @@ function split(value: string): { issuer: SignatureIssuer | null; bare: string } 
 
 /**
  * A signature read in `format`'s own wire format (its upstream's answer, or a history its
- * client sends back): a bare one is that provider's; a prefixed one keeps its issuer.
+ * client sends back): a bare one is that provider's; a prefixed one keeps its issuer (a Gemini
+ * client holds it base64-wrapped, see `signatureToClient`).
  */
 export function signatureFrom(format: SignatureIssuer, value: string): string {
-  return split(value).issuer ? value : `${format}:${value}`;
+  if (split(value).issuer) return value;
+  const unwrapped = format === 'gemini' ? unwrapForGemini(value) : null;
+  return unwrapped ?? `${format}:${value}`;
 }
 
 /**
@@ -41,9 +44,45 @@ export function signatureFor(format: SignatureIssuer, value: string): string | u
 
 /**
  * A signature for a client of `format`: its own provider's bare, as that provider would send
- * it; another's keeps its prefix, so it is known again when the client sends it back.
+ * it; another's keeps its prefix, so it is known again when the client sends it back. Gemini's
+ * `thoughtSignature` is bytes (base64 on the wire; the Go, Java and Python SDKs decode it), so
+ * toward a Gemini client the prefixed value travels base64-encoded.
  */
 export function signatureToClient(format: SignatureIssuer, value: string): string {
   const { issuer, bare } = split(value);
-  return issuer === format ? bare : value;
+  if (issuer === format) return bare;
+  return format === 'gemini' && issuer !== null ? base64(value) : value;
+}
+
+/**
+ * The base64 that each foreign issuer's wrapped signatures start with (whole 3-byte groups of
+ * `<issuer>:`): what marks a Gemini client's signature as another provider's without decoding
+ * every one.
+ */
+export const WRAPPED_FOR_GEMINI: readonly string[] = ISSUERS.filter((i) => i !== 'gemini').map((issuer) => {
+  const marker = `${issuer}:`;
+  return base64(marker).slice(0, Math.floor(marker.length / 3) * 4);
+});
+
+function unwrapForGemini(value: string): string | null {
+  if (!WRAPPED_FOR_GEMINI.some((prefix) => value.startsWith(prefix))) return null;
+  try {
+    const decoded = fromBase64(value);
+    return split(decoded).issuer ? decoded : null;
+  } catch {
+    return null;
+  }
+}
+
+function base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function fromBase64(encoded: string): string {
+  const binary = atob(encoded);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }

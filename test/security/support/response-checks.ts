@@ -37,7 +37,14 @@ export interface Answer {
 }
 
 /** The envelope the route answers errors in. */
-export function envelopeFor(method: string, path: string): 'openai' | 'anthropic' | 'simple-chat' {
+export function envelopeFor(
+  method: string,
+  path: string,
+  /** The request sent `anthropic-version` (Anthropic's SDKs and Claude Code always do). */
+  anthropicClient = false,
+): 'openai' | 'anthropic' | 'simple-chat' {
+  // The model list answers Anthropic's clients in their shape.
+  if (method === 'GET' && anthropicClient && /^\/(api\/)?v1\/models(\/.*)?$/.test(path)) return 'anthropic';
   // Other methods on these paths fall through to the pass-through, in the OpenAI envelope.
   if (method !== 'POST') return 'openai';
   if (/^\/(api\/)?v1\/messages(\/count_tokens)?$/.test(path)) return 'anthropic';
@@ -69,7 +76,13 @@ function isEnvelope(kind: ReturnType<typeof envelopeFor>, body: unknown): boolea
  * The violations of one answer. `sent` is everything the request carried: a marker the client
  * sent itself may come back (the pass-through relays, errors quote a bad model name).
  */
-export function violations(method: string, path: string, answer: Answer, sent: string): string[] {
+export function violations(
+  method: string,
+  path: string,
+  answer: Answer,
+  sent: string,
+  anthropicClient = false,
+): string[] {
   const found: string[] = [];
   if (answer.status >= 500 && !UPSTREAM_STATUSES.has(answer.status)) {
     found.push(`status ${answer.status}`);
@@ -81,7 +94,7 @@ export function violations(method: string, path: string, answer: Answer, sent: s
     } catch {
       // Not JSON: reported below.
     }
-    const kind = envelopeFor(method, path);
+    const kind = envelopeFor(method, path, anthropicClient);
     if (!isEnvelope(kind, body))
       found.push(`error body is not the ${kind} envelope: ${answer.text.slice(0, 200)}`);
   }
