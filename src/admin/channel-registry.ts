@@ -29,7 +29,11 @@ export interface ChannelRegistryDeps {
   readonly logger: Logger;
   /** Channel notices rebuild the snapshot at once (the poll in the runtime catches the rest). */
   readonly changes?: ChangeFeed;
+  /** How long a rebuild may hold the next ones (default 10 s); see `refresh`. */
+  readonly stuckRebuildMs?: number;
 }
+
+const STUCK_REBUILD_MS = 10_000;
 
 export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<ChannelRegistry> {
   let current: readonly Channel[] = Object.freeze([]);
@@ -42,8 +46,14 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
    * newer one would keep the next polls from repairing it.
    */
   let queue: Promise<void> = Promise.resolve();
+  /** Rebuilds started, and the newest one whose snapshot is in place. */
+  let started = 0;
+  let applied = 0;
   const rebuild = async () => {
+    const mine = ++started;
     const records = await deps.store.list();
+    // A newer rebuild (started while this one was stuck) has put a newer view in place already.
+    if (mine < applied) return;
     // Unchanged store, unchanged snapshot: periodic refreshes cost one read and nothing else.
     const next = records.map((r) => `${r.id}:${r.updatedAt}:${r.enabled}`).join('|');
     if (next === signature) return;
@@ -58,17 +68,30 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
         deps.logger.error({ channel: record.id, err: (err as Error).message }, 'channel skipped');
       }
     }
+    if (mine < applied) return;
+    applied = mine;
     demo = usingDemo;
     current = Object.freeze(usingDemo ? buildChannels([DEMO_CHANNEL_CONFIG], deps.providers) : built);
     signature = next;
   };
+  const stuckMs = deps.stuckRebuildMs ?? STUCK_REBUILD_MS;
   const registry: ChannelRegistry = {
     stop: () => unsubscribe(),
     snapshot: () => current,
     usingDemoChannel: () => demo,
     refresh() {
       const run = queue.then(rebuild);
-      queue = run.catch(() => {});
+      // The next rebuild waits for this one, but not for ever: a read on a dead database
+      // connection may never end, and it must not hold every later poll and notice.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stuck = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, stuckMs);
+      });
+      const done = run.then(
+        () => clearTimeout(timer),
+        () => clearTimeout(timer),
+      );
+      queue = Promise.race([done, stuck]);
       return run;
     },
   };

@@ -80,3 +80,62 @@ describe('channel snapshot refreshed twice at once', () => {
     await storage.close();
   });
 });
+
+describe('a channel snapshot rebuild that never ends', () => {
+  it('does not hold the later ones: a change still takes effect, and the stuck one cannot undo it', async () => {
+    const storage = createMemoryStorage();
+    const box = await createSecretBox('channel-registry-test-key-0123456789');
+    const put = async (name: string, enabled: boolean, at: number) =>
+      storage.channels.put({
+        id: name,
+        config: await sealChannelConfig(
+          channelSchema.parse({
+            name,
+            provider: 'openai-compatible',
+            base_url: 'http://127.0.0.1:9/v1',
+            keys: [`upstream-${name}`],
+            models: [`model-${name}`],
+          }),
+          box,
+        ),
+        enabled,
+        source: 'api',
+        createdAt: 1,
+        updatedAt: at,
+      });
+    await put('a', true, 1);
+    let hang = false;
+    let release: (records: Awaited<ReturnType<typeof storage.channels.list>>) => void = () => {};
+    const store = {
+      ...storage.channels,
+      // A query on a dead database connection: it neither answers nor fails.
+      list: () =>
+        hang
+          ? new Promise<Awaited<ReturnType<typeof storage.channels.list>>>((resolve) => {
+              hang = false;
+              release = resolve;
+            })
+          : storage.channels.list(),
+    };
+    const registry = await createChannelRegistry({
+      store,
+      providers: createProviderRegistry({ name: 'test' }),
+      box,
+      logger: silentLogger,
+      changes: createMemoryChangeFeed(),
+      stuckRebuildMs: 50,
+    });
+    const stale = await storage.channels.list();
+    hang = true;
+    void registry.refresh();
+    await put('b', true, 2);
+    await registry.refresh();
+    expect(registry.snapshot().map((c) => c.name)).toEqual(['a', 'b']);
+    // The stuck read ends at last, with what it read before b existed: it changes nothing.
+    release(stale);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(registry.snapshot().map((c) => c.name)).toEqual(['a', 'b']);
+    registry.stop();
+    await storage.close();
+  });
+});
