@@ -92,7 +92,8 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/switchboard.db';
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
-const DEFAULT_RESPONSE_LIMIT = 64 * 1024 * 1024;
+/** Room for a large embeddings batch (2,048 inputs of 3,072 floats is ~80 MB of JSON). */
+const DEFAULT_RESPONSE_LIMIT = 256 * 1024 * 1024;
 
 export interface SettingsInput {
   env: Record<string, string | undefined>;

@@ -46,7 +46,7 @@ describe('settings', () => {
     expect(settings.bodyLimitBytes).toBe(512 * 1024);
     expect(settings.responseLimitBytes).toBe(16 * 1024 * 1024);
     expect(load('server: { response_limit: 8mb }').responseLimitBytes).toBe(8 * 1024 * 1024);
-    expect(load('').responseLimitBytes).toBe(64 * 1024 * 1024);
+    expect(load('').responseLimitBytes).toBe(256 * 1024 * 1024);
     expect(settings.databaseUrl).toBe('sqlite:./x.db');
     expect(settings.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
