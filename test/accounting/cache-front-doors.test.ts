@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import {
+  anthropicChannel,
+  geminiChannel,
+  startTestGateway,
+  type TestGateway,
+} from '../support/start-gateway.js';
 
 /** The response cache seen from the Anthropic and Gemini front doors. */
 let fake: FakeUpstream;
@@ -8,22 +13,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   fake = await startFakeUpstream();
   gw = await startTestGateway({
-    channels: [
-      channel({
-        name: 'an',
-        provider: 'anthropic',
-        base_url: `${fake.url}/v1`,
-        keys: ['an-key'],
-        models: ['claude-native'],
-      }),
-      channel({
-        name: 'gm',
-        provider: 'gemini',
-        base_url: `${fake.url}/v1beta`,
-        keys: ['gm-key'],
-        models: ['gemini-2.5-flash'],
-      }),
-    ],
+    channels: [anthropicChannel(fake.url, ['claude-native']), geminiChannel(fake.url, ['gemini-2.5-flash'])],
     routing: { max_attempts: 1 },
     cache: { enabled: true, ttl_seconds: 600 },
   });

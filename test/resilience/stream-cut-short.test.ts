@@ -3,7 +3,13 @@ import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { postJson, sseData, waitFor } from '../support/http.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import {
+  anthropicChannel,
+  channel,
+  geminiChannel,
+  startTestGateway,
+  type TestGateway,
+} from '../support/start-gateway.js';
 
 /**
  * An upstream stream that closes cleanly part-way (a proxy's time-out, a load balancer
@@ -20,20 +26,8 @@ beforeAll(async () => {
     routing: { max_attempts: 1 },
     channels: [
       channel({ name: 'chat', base_url: fake.baseUrl, keys: ['dc-key'], models: ['deepseek-chat'] }),
-      channel({
-        name: 'an',
-        provider: 'anthropic',
-        base_url: `${fake.url}/v1`,
-        keys: ['an-key'],
-        models: ['claude-native'],
-      }),
-      channel({
-        name: 'gm',
-        provider: 'gemini',
-        base_url: `${fake.url}/v1beta`,
-        keys: ['gm-key'],
-        models: ['gemini-2.5-flash'],
-      }),
+      anthropicChannel(fake.url, ['claude-native']),
+      geminiChannel(fake.url, ['gemini-2.5-flash']),
     ],
   });
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });

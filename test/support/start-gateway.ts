@@ -17,6 +17,16 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** An Anthropic channel on the fake upstream (`<url>/v1/messages`), its key `<name>-key`. */
+export function anthropicChannel(fakeUrl: string, models: string[], name = 'an'): Record<string, unknown> {
+  return channel({ name, provider: 'anthropic', base_url: `${fakeUrl}/v1`, keys: [`${name}-key`], models });
+}
+
+/** A Gemini channel on the fake upstream (`<url>/v1beta/models/…`), its key `<name>-key`. */
+export function geminiChannel(fakeUrl: string, models: string[], name = 'gm'): Record<string, unknown> {
+  return channel({ name, provider: 'gemini', base_url: `${fakeUrl}/v1beta`, keys: [`${name}-key`], models });
+}
+
 /** Channel config with defaults filled, for tests. */
 export function channel(
   fields: Partial<ChannelConfigInput> & Pick<ChannelConfigInput, 'name'>,

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_SIGNATURE } from '../fake-upstream/anthropic-format.js';
 import { FAKE_THOUGHT_SIGNATURE } from '../fake-upstream/gemini-format.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
+import {
+  anthropicChannel,
+  channel,
+  geminiChannel,
+  startTestGateway,
+  type TestGateway,
+} from '../support/start-gateway.js';
 
 /**
  * A reasoning signature is valid only at the provider that issued it. A conversation that moves
@@ -24,20 +30,8 @@ beforeAll(async () => {
         keys: ['oa-key'],
         models: ['gpt-native'],
       }),
-      channel({
-        name: 'an',
-        provider: 'anthropic',
-        base_url: `${fake.url}/v1`,
-        keys: ['an-key'],
-        models: ['claude-native'],
-      }),
-      channel({
-        name: 'gm',
-        provider: 'gemini',
-        base_url: `${fake.url}/v1beta`,
-        keys: ['gm-key'],
-        models: ['gemini-2.5-flash'],
-      }),
+      anthropicChannel(fake.url, ['claude-native']),
+      geminiChannel(fake.url, ['gemini-2.5-flash']),
     ],
   });
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });

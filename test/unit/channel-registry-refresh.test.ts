@@ -6,6 +6,7 @@ import { createProviderRegistry } from '../../src/providers/registry.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import { createMemoryChangeFeed } from '../../src/storage/memory/memory-change-feed.js';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
 
 /**
  * Two refreshes of one instance's channel snapshot overlap: the 5-s poll and a change notice, or
@@ -28,24 +29,7 @@ describe('channel snapshot refreshed twice at once', () => {
         return real.open(sealed);
       },
     };
-    const put = async (name: string, enabled: boolean, at: number) =>
-      storage.channels.put({
-        id: name,
-        config: await sealChannelConfig(
-          channelSchema.parse({
-            name,
-            provider: 'openai-compatible',
-            base_url: 'http://127.0.0.1:9/v1',
-            keys: [`upstream-${name}`],
-            models: [`model-${name}`],
-          }),
-          real,
-        ),
-        enabled,
-        source: 'api',
-        createdAt: 1,
-        updatedAt: at,
-      });
+    const put = (name: string, enabled: boolean, at: number) => putChannel(storage, real, name, enabled, at);
     await put('a', true, 1);
     await put('b', true, 1);
     const registry = await createChannelRegistry({
@@ -85,24 +69,7 @@ describe('a channel snapshot rebuild that never ends', () => {
   it('does not hold the later ones: a change still takes effect, and the stuck one cannot undo it', async () => {
     const storage = createMemoryStorage();
     const box = await createSecretBox('channel-registry-test-key-0123456789');
-    const put = async (name: string, enabled: boolean, at: number) =>
-      storage.channels.put({
-        id: name,
-        config: await sealChannelConfig(
-          channelSchema.parse({
-            name,
-            provider: 'openai-compatible',
-            base_url: 'http://127.0.0.1:9/v1',
-            keys: [`upstream-${name}`],
-            models: [`model-${name}`],
-          }),
-          box,
-        ),
-        enabled,
-        source: 'api',
-        createdAt: 1,
-        updatedAt: at,
-      });
+    const put = (name: string, enabled: boolean, at: number) => putChannel(storage, box, name, enabled, at);
     await put('a', true, 1);
     let hang = false;
     let release: (records: Awaited<ReturnType<typeof storage.channels.list>>) => void = () => {};
@@ -139,3 +106,24 @@ describe('a channel snapshot rebuild that never ends', () => {
     await storage.close();
   });
 });
+
+/** Stores an API channel `name` (one sealed key, model `model-<name>`) as of `at`. */
+async function putChannel(storage: Storage, box: SecretBox, name: string, enabled: boolean, at: number) {
+  return storage.channels.put({
+    id: name,
+    config: await sealChannelConfig(
+      channelSchema.parse({
+        name,
+        provider: 'openai-compatible',
+        base_url: 'http://127.0.0.1:9/v1',
+        keys: [`upstream-${name}`],
+        models: [`model-${name}`],
+      }),
+      box,
+    ),
+    enabled,
+    source: 'api',
+    createdAt: 1,
+    updatedAt: at,
+  });
+}
