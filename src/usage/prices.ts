@@ -56,7 +56,8 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
       for (const source of own ? [own, merged] : [merged])
         for (const name of names) {
           const hit = match(source, name);
-          if (hit) return hit;
+          // OpenRouter's free variant of a model costs nothing (an exact entry still wins).
+          if (hit) return name.endsWith(FREE) && !source[name] ? free(hit) : hit;
         }
       return null;
     },
@@ -103,6 +104,12 @@ function match(map: Readonly<Record<string, ModelPrice>>, model: string): ModelP
   if (routed) return routed;
   const vendor = VENDOR_DOT.exec(unrouted);
   return vendor ? tryOne(unrouted.slice(vendor[0].length)) : null;
+}
+
+const FREE = ':free';
+
+function free(price: ModelPrice): ModelPrice {
+  return { input: 0, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, currency: price.currency };
 }
 
 /** A bring-your-own-key copy of a channel is priced as the channel. */

@@ -76,6 +76,11 @@ describe('price table and cost', () => {
     expect(table.lookup('gpt-4o-realtime-preview')).toBeNull();
   });
 
+  it("prices OpenRouter's free variants (`:free`) at nothing", () => {
+    expect(table.lookup('deepseek/deepseek-chat:free')).toMatchObject({ input: 0, output: 0 });
+    expect(table.lookup('deepseek/deepseek-chat')).toMatchObject({ input: 0.28 });
+  });
+
   it("finds a channel's own prices for its bring-your-own-key copies too", () => {
     expect(table.lookup('gpt-4o', 'cheap+byok:6f1d2c')?.input).toBe(0.5);
   });
