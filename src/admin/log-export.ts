@@ -21,6 +21,7 @@ const CSV_COLUMNS: readonly [string, (r: UsageRecord) => string | number | boole
   ['prompt_tokens', (r) => r.usage?.promptTokens ?? null],
   ['completion_tokens', (r) => r.usage?.completionTokens ?? null],
   ['cached_tokens', (r) => r.usage?.cachedTokens ?? null],
+  ['cache_write_tokens', (r) => r.usage?.cacheWriteTokens ?? null],
   ['reasoning_tokens', (r) => r.usage?.reasoningTokens ?? null],
   ['count_source', (r) => r.countSource],
   ['cost', (r) => r.cost],

@@ -151,6 +151,16 @@ describe('admin request log and usage summaries', () => {
     );
     const lines = (await res.text()).trimEnd().split('\r\n');
     expect(lines[0]?.split(',').slice(0, 3)).toEqual(['request_id', 'started_at', 'user_id']);
+    // Every token count the request log has, cache writes included (they are billed apart).
+    const header = lines[0]?.split(',') ?? [];
+    for (const column of [
+      'prompt_tokens',
+      'completion_tokens',
+      'cached_tokens',
+      'cache_write_tokens',
+      'reasoning_tokens',
+    ])
+      expect(header).toContain(column);
     expect(
       lines
         .slice(1)
