@@ -55,6 +55,14 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
     const res = await app.fetch(inner, c.env);
     const status = res.status as ContentfulStatusCode;
     const json = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    // The limits' headers say when a refused client may come back, and how much it has left.
+    for (const [name, value] of res.headers)
+      if (
+        name === 'retry-after' ||
+        name.startsWith('x-ratelimit-') ||
+        name.startsWith('x-switchboard-budget-')
+      )
+        c.header(name, value);
     if (res.ok) return c.json({ success: true, data: json }, status);
     return fail(status, json?.error?.message ?? `request failed with HTTP ${res.status}`);
   });

@@ -78,6 +78,20 @@ describe('POST /chat', () => {
     expect(upstream.status).toBe(400);
     expect(((await upstream.json()) as { success: boolean }).success).toBe(false);
   });
+
+  it('passes on the rate-limit headers, so a refused client knows when to come back', async () => {
+    const limited = await gw.adminJson<CreatedKey>('POST', '/keys', {
+      name: 'one-a-minute',
+      limits: { rpm: 1 },
+    });
+    const first = await simpleChat({ token: limited.key, prompt: 'hi' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const refused = await simpleChat({ token: limited.key, prompt: 'again' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { success: boolean }).success).toBe(false);
+  });
 });
 
 describe('stats', () => {
