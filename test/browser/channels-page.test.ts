@@ -4,7 +4,7 @@ import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js'
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { ensurePanelBuilt } from './panel-build.js';
-import { errorToast, openPanelPage, signIn } from './sign-in.js';
+import { errorToast, openPanelPage, signedInPage } from './sign-in.js';
 
 /**
  * The channel dialog and the Channels page in Debian's Chromium: the priority hint says what the
@@ -69,10 +69,7 @@ describe.skipIf(!available)('channels page in a browser', () => {
       admin: { sign_in_delay_ms: 0 },
     });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await signIn(page, gw.url);
+    ({ page } = await signedInPage(browser, gw.url));
   }, 120_000);
 
   afterAll(async () => {

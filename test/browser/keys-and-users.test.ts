@@ -4,7 +4,7 @@ import { type AdminGateway, type CreatedKey, startAdminGateway } from '../admin/
 import { errorOf } from '../support/http.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { ensurePanelBuilt } from './panel-build.js';
-import { errorToast, openPanelPage, signIn } from './sign-in.js';
+import { errorToast, openPanelPage, signedInPage } from './sign-in.js';
 
 /**
  * The Keys and Users pages in Debian's Chromium: a key the gateway refuses because its user is
@@ -23,10 +23,7 @@ describe.skipIf(!available)('keys and users pages in a browser', () => {
     await ensurePanelBuilt();
     gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await signIn(page, gw.url);
+    ({ page } = await signedInPage(browser, gw.url));
   }, 120_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signIn } from './sign-in.js';
+import { openPanelPage, signedInPage } from './sign-in.js';
 
 /**
  * Export CSV on the Logs page in Debian's Chromium: it downloads the file while signed in, and
@@ -22,10 +22,7 @@ describe.skipIf(!available)('logs export in a browser', () => {
     await ensurePanelBuilt();
     gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await signIn(page, gw.url);
+    ({ context, page } = await signedInPage(browser, gw.url));
   }, 120_000);
 
   afterAll(async () => {
