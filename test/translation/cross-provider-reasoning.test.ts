@@ -49,6 +49,13 @@ const tool = {
   parameters: { type: 'object', properties: { location: { type: 'string' } } },
 } as const;
 const sent = () => JSON.stringify(fake.requests.at(-1)?.json);
+/** `POST /v1/messages` as Claude Code sends it, the body as given. */
+const postMessages = (body: string) =>
+  fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body,
+  });
 
 describe('Responses: previous_response_id on another channel', () => {
   async function geminiToolTurn() {
@@ -156,11 +163,7 @@ describe('OpenAI chat clients switching models', () => {
 
 describe('Anthropic clients (Claude Code) switching to a natively served Claude model', () => {
   const post = (body: Record<string, unknown>) =>
-    fetch(`${gw.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-native', max_tokens: 4000, ...body }),
-    });
+    postMessages(JSON.stringify({ model: 'claude-native', max_tokens: 4000, ...body }));
   const thinking = { type: 'enabled', budget_tokens: 2000 };
   const relayed = () =>
     fake.requests.at(-1)?.json as { messages: { content: unknown }[]; thinking?: unknown };
@@ -247,11 +250,7 @@ describe('Anthropic clients (Claude Code) switching to a natively served Claude 
         { role: 'user', content: 'again' },
       ],
     });
-    const res = await fetch(`${gw.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: raw,
-    });
+    const res = await postMessages(raw);
     expect(res.status).toBe(200);
     expect(fake.requests.at(-1)?.body).toBe(raw);
   });
@@ -316,10 +315,8 @@ describe('a tool loop of several steps keeps thinking while its turn starts with
   });
 
   it('Claude Code (native) with a foreign block earlier in the session', async () => {
-    const res = await fetch(`${gw.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({
+    const res = await postMessages(
+      JSON.stringify({
         model: 'claude-native',
         max_tokens: 4096,
         thinking: { type: 'enabled', budget_tokens: 2048 },
@@ -346,7 +343,7 @@ describe('a tool loop of several steps keeps thinking while its turn starts with
           { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_2', content: 'c d' }] },
         ],
       }),
-    });
+    );
     expect(res.status).toBe(200);
     const sent = fake.requests.at(-1)?.json as { thinking?: unknown; messages: unknown[] };
     expect(sent.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
