@@ -49,3 +49,9 @@ export interface Target {
  * so its health, load and counters stay apart from the shared channel's.
  */
 export const BYOK_COPY_MARK = '+byok:';
+
+/** The shared channel a name belongs to: itself, or the channel a BYOK copy was made of. */
+export function sharedChannelName(name: string): string {
+  const copy = name.indexOf(BYOK_COPY_MARK);
+  return copy < 0 ? name : name.slice(0, copy);
+}

@@ -1,5 +1,5 @@
 import { listedModels } from '../router/resolve-model.js';
-import { BYOK_COPY_MARK, type Channel } from '../spec/channel.js';
+import { type Channel, sharedChannelName } from '../spec/channel.js';
 import type { AttemptRecord, UsageRecord } from '../spec/usage.js';
 import { attemptFate } from '../usage/attempt-fate.js';
 import type { AttemptOutcome, CacheOutcome, RequestObservation } from './telemetry.js';
@@ -68,8 +68,8 @@ export function createLabelPolicy(options: LabelOptions): LabelPolicy {
 
 /** A tenant's bring-your-own-key copy (`<channel>+byok:<key id>`) counts under `<channel>+byok`. */
 export function channelLabel(name: string): string {
-  const byok = name.indexOf(BYOK_COPY_MARK);
-  return byok < 0 ? name : `${name.slice(0, byok)}+byok`;
+  const shared = sharedChannelName(name);
+  return shared === name ? name : `${shared}+byok`;
 }
 
 export function attemptOutcome(

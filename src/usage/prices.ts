@@ -1,4 +1,4 @@
-import { BYOK_COPY_MARK } from '../spec/channel.js';
+import { sharedChannelName } from '../spec/channel.js';
 
 /** Prices of one model, per 1M tokens, in `currency`. */
 export interface ModelPrice {
@@ -52,7 +52,7 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
       const names = (typeof model === 'string' ? [model] : model)
         .filter((name): name is string => typeof name === 'string' && name !== '')
         .map((name) => name.toLowerCase());
-      const own = channel ? channels.get(baseChannel(channel)) : undefined;
+      const own = channel ? channels.get(sharedChannelName(channel)) : undefined;
       for (const source of own ? [own, merged] : [merged])
         for (const name of names) {
           const hit = match(source, name);
@@ -110,12 +110,6 @@ const FREE = ':free';
 
 function free(price: ModelPrice): ModelPrice {
   return { input: 0, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, currency: price.currency };
-}
-
-/** A bring-your-own-key copy of a channel is priced as the channel. */
-function baseChannel(name: string): string {
-  const copy = name.indexOf(BYOK_COPY_MARK);
-  return copy < 0 ? name : name.slice(0, copy);
 }
 
 function lowerKeys(map: PriceMap): Record<string, ModelPrice> {

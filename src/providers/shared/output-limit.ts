@@ -57,7 +57,7 @@ export function clampRequest(request: ChatRequest, limit: number | undefined): C
   // A thinking budget must stay below max_tokens (Anthropic): shrink it with the cap.
   const reasoning =
     request.reasoning && budget !== undefined && budget >= limit
-      ? { ...request.reasoning, budgetTokens: Math.max(1, Math.floor(limit / 2)) }
+      ? { ...request.reasoning, budgetTokens: budgetWithin(limit) }
       : request.reasoning;
   return { ...request, maxTokens: limit, ...(reasoning ? { reasoning } : {}) };
 }
@@ -88,7 +88,12 @@ export function nativeBody(call: UpstreamCall, model?: string): string | ArrayBu
       typeof thinking.budget_tokens === 'number' &&
       thinking.budget_tokens >= limit
     )
-      changes.thinking = { ...thinking, budget_tokens: Math.max(1, Math.floor(limit / 2)) };
+      changes.thinking = { ...thinking, budget_tokens: budgetWithin(limit) };
   }
   return Object.keys(changes).length > 0 ? JSON.stringify({ ...json, ...changes }) : rawBody;
+}
+
+/** A thinking budget that leaves room for the answer under an output cap: half of it. */
+function budgetWithin(limit: number): number {
+  return Math.max(1, Math.floor(limit / 2));
 }
