@@ -29,7 +29,7 @@ export interface UsageWriter {
    * (or has failed, logged, and gone back to the buffer for the next try); never rejects.
    */
   add(record: UsageRecord): Promise<void>;
-  /** Writes everything buffered now. */
+  /** Writes everything buffered now; settles once that and every write already started have. */
   flush(): Promise<void>;
   /** Stops the timer and writes what is left (graceful shutdown). */
   close(): Promise<void>;
@@ -133,15 +133,35 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     }
   };
 
-  // Writes are chained so two batches never run at once and land in order.
+  /** Batch writes not yet settled (buffered mode): what close waits for. */
+  const inFlight = new Set<Promise<void>>();
+
   // Any flush writes what the timed one would have, so it releases the timed flush's waiters.
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = null;
     const waiters = timedDone;
     timedDone = () => {};
-    writing = writing.then(writeOnce);
-    return writing.then(waiters);
+    if (journal) {
+      // Folds are chained so two never run at once (Node only: no backend on Workers has a journal).
+      writing = writing.then(writeOnce);
+      return writing.then(waiters);
+    }
+    // The batch is written now, by this call, never queued behind an earlier write: on Workers
+    // I/O belongs to the request it starts in, and this flush runs in the request whose
+    // waitUntil waits for it. A write queued behind another would start in the request whose
+    // write had just finished, and be cancelled when that request ended. Batches hold different
+    // records, and the rollup upsert adds, so two writes at once are safe.
+    const written = writeOnce();
+    inFlight.add(written);
+    void written.finally(() => inFlight.delete(written));
+    return written.then(waiters);
+  };
+
+  /** Settles once every write started before it has (buffered mode), then flushes the rest. */
+  const drain = async (): Promise<void> => {
+    await Promise.all([...inFlight]);
+    await flush();
   };
 
   return {
@@ -153,12 +173,12 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
       if (buffer.length >= options.maxBatch || closed) return flush();
       return schedule();
     },
-    flush,
+    flush: drain,
     async close() {
       closed = true;
-      await flush();
+      await drain();
       // A failed final write is retried once; after that the records are reported lost.
-      if (buffer.length + (journal?.failed ?? 0) > 0) await flush();
+      if (buffer.length + (journal?.failed ?? 0) > 0) await drain();
       const lost = buffer.length + (journal?.failed ?? 0);
       if (lost > 0) options.logger.error({ lost }, 'usage records lost at shutdown');
     },

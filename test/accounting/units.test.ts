@@ -262,6 +262,56 @@ describe('usage writer', () => {
       Array.from({ length: 8 }, (_, i) => `r${i}`).sort(),
     );
   });
+
+  // On Workers the write must start in the flush that takes the batch: that flush runs in the
+  // request whose waitUntil holds it. A write queued behind a slow one started later, in the
+  // context of whichever request's write had just finished; that request then ended, its I/O
+  // was cancelled, the queued write never settled, and every record after it stayed in memory
+  // (the Worker CI run lost whole bursts this way).
+  it('starts writing a batch while an earlier batch is still being written, and waits for both on close', async () => {
+    const inner = createMemoryUsageStore();
+    const started: number[] = [];
+    let releaseFirst: () => void = () => {};
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const store: UsageStore = {
+      ...inner,
+      async insertBatch(records) {
+        started.push(records.length);
+        if (started.length === 1) await firstHeld;
+        await inner.insertBatch(records);
+      },
+    };
+    const writer = createUsageWriter({
+      store,
+      logger: silentLogger,
+      flushIntervalMs: 60_000,
+      maxBatch: 2,
+      maxBuffered: 1_000,
+      now: () => 0,
+      retentionMs: null,
+    });
+    void writer.add(sample(0));
+    const first = writer.add(sample(1));
+    void writer.add(sample(2));
+    const second = writer.add(sample(3));
+    expect(started).toEqual([2, 2]);
+    let firstDone = false;
+    void first.then(() => {
+      firstDone = true;
+    });
+    await second;
+    expect(firstDone).toBe(false);
+    writer.add(sample(4));
+    const closed = writer.close();
+    releaseFirst();
+    await closed;
+    await first;
+    expect(writer.pending).toBe(0);
+    const page = await inner.list({ limit: 100 });
+    expect(page.records.map((r) => r.requestId).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
 });
 
 describe('usage writer with a journal', () => {
