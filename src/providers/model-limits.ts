@@ -71,3 +71,23 @@ export function takesReasoningEffort(model: string): boolean {
 export function refusesReasoningEffort(model: string): boolean {
   return reasoningEffort(model) === false;
 }
+
+/**
+ * Claude models without structured outputs (`output_config.format`), which would refuse it: the
+ * 3.x family and the Claude 4 releases before 4.5 (Sonnet 4, Opus 4, Opus 4.1: Anthropic lists
+ * structured outputs from Sonnet 4.5, Haiku 4.5 and Opus 4.5 on). Any model not listed takes it
+ * (a newer one, or a name the gateway does not know).
+ */
+const BEFORE_STRUCTURED_OUTPUTS = createModelLookup({
+  'claude-3*': true,
+  'claude-sonnet-4-0': true,
+  'claude-opus-4-0': true,
+  'claude-sonnet-4-2025*': true,
+  'claude-opus-4-2025*': true,
+  'claude-opus-4-1*': true,
+});
+
+/** The Claude model takes structured outputs (`output_config.format`). */
+export function takesStructuredOutputs(model: string): boolean {
+  return BEFORE_STRUCTURED_OUTPUTS(model) !== true;
+}

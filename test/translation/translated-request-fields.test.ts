@@ -29,7 +29,7 @@ beforeAll(async () => {
         provider: 'anthropic',
         base_url: `${fake.url}/v1`,
         keys: ['an-key'],
-        models: ['claude-native'],
+        models: ['claude-native', 'claude-3-5-haiku-20241022'],
       }),
       channel({
         name: 'gm',
@@ -76,6 +76,90 @@ describe('OpenAI response_format on a translated route', () => {
     expect(res.choices[0]).toBeDefined();
     expect(lastBody().generationConfig?.responseMimeType).toBe('application/json');
     expect(lastBody().generationConfig?.responseJsonSchema).toEqual(schema);
+  });
+
+  // Anthropic structured outputs (docs.claude.com, "Structured outputs"): output_config.format.
+  // Dropped, an OpenAI client parsing JSON from Claude got whatever prose the model wrote.
+  it('asks an Anthropic channel for JSON matching the schema', async () => {
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    };
+    fake.enqueue({ kind: 'ok', content: '{"city":"Paris"}' });
+    const res = await openai.chat.completions.create({
+      model: 'claude-native',
+      messages: [{ role: 'user', content: 'Where is the Eiffel tower?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } },
+    });
+    expect(JSON.parse(res.choices[0]?.message.content ?? '')).toEqual({ city: 'Paris' });
+    expect(lastBody().output_config).toEqual({ format: { type: 'json_schema', schema } });
+  });
+
+  // Anthropic's dialect: every object closed, no numeric or length bounds (its SDKs move those
+  // into the description); sent as written, a common OpenAI schema was refused with a 400.
+  it('sends Anthropic the schema in the dialect it takes, the bounds it refuses in the description', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [{ role: 'user', content: 'Two cities, please.' }],
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'cities',
+          schema: {
+            type: 'object',
+            properties: {
+              cities: {
+                type: 'array',
+                minItems: 2,
+                items: {
+                  type: 'object',
+                  properties: { name: { type: 'string', minLength: 1, description: 'City name' } },
+                  required: ['name'],
+                },
+              },
+              tags: { type: 'object', additionalProperties: { type: 'string' } },
+            },
+            required: ['cities'],
+          },
+        },
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().output_config.format.schema).toEqual({
+      type: 'object',
+      properties: {
+        cities: {
+          type: 'array',
+          description: '{minItems: 2}',
+          items: {
+            type: 'object',
+            properties: { name: { type: 'string', description: 'City name\n\n{minLength: 1}' } },
+            required: ['name'],
+            additionalProperties: false,
+          },
+        },
+        tags: {
+          type: 'object',
+          additionalProperties: false,
+          description: '{additionalProperties: {"type":"string"}}',
+        },
+      },
+      required: ['cities'],
+      additionalProperties: false,
+    });
+  });
+
+  it('leaves the schema out for a Claude model older than structured outputs, which would refuse it', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-3-5-haiku-20241022',
+      messages: [{ role: 'user', content: 'Where is the Eiffel tower?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema } },
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().output_config).toBeUndefined();
   });
 });
 

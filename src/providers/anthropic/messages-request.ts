@@ -13,12 +13,14 @@ import type {
 } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
+import { takesStructuredOutputs } from '../model-limits.js';
 import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
 import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
 import { thinkingAllowed } from './foreign-thinking.js';
+import { anthropicOutputSchema } from './output-schema.js';
 import { decodeAnthropicThinking, encodeAnthropicThinking } from './thinking.js';
 
 /** Anthropic requires max_tokens; this is what a translated request without one gets. */
@@ -233,10 +235,32 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     top_p: request.topP,
     top_k: request.topK,
     // A tool loop's last turn that another provider thought has no thinking Anthropic would take.
-    ...(thinkingAllowed(messages) ? encodeAnthropicThinking(request.reasoning, budget) : {}),
+    ...withOutputFormat(
+      thinkingAllowed(messages) ? encodeAnthropicThinking(request.reasoning, budget) : {},
+      takesStructuredOutputs(context.model) ? request.responseFormat : undefined,
+    ),
     metadata: request.user ? { user_id: request.user } : undefined,
     stream: context.stream ? true : undefined,
   });
+}
+
+/**
+ * Structured outputs: a JSON schema goes in `output_config.format` (in Anthropic's dialect),
+ * beside any thinking effort. OpenAI's schema-less `json_object` has no Anthropic counterpart and
+ * is left to the prompt.
+ */
+function withOutputFormat(
+  fields: { thinking?: JsonObject; output_config?: JsonObject },
+  format: ResponseFormat | undefined,
+): { thinking?: JsonObject; output_config?: JsonObject } {
+  if (format?.type !== 'json_schema') return fields;
+  return {
+    ...fields,
+    output_config: {
+      ...fields.output_config,
+      format: { type: 'json_schema', schema: anthropicOutputSchema(format.schema) },
+    },
+  };
 }
 
 function encodeToolChoice(
