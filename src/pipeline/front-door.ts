@@ -17,7 +17,10 @@ export interface CallDescription {
   /** The parsed body (for estimates, limits and the cache key); null when it is not JSON. */
   readonly json: JsonObject | null;
   /** What goes upstream (a front door may add to the client's body, e.g. stream usage). */
-  readonly upstream: Pick<ClientCall, 'method' | 'path' | 'search' | 'json' | 'rawBody' | 'contentType'>;
+  readonly upstream: Pick<
+    ClientCall,
+    'method' | 'path' | 'search' | 'json' | 'rawBody' | 'contentType' | 'clientHeaders'
+  >;
   /** Route name in the response-cache key; absent = never cached. */
   readonly cacheRoute?: string;
   /**

@@ -46,6 +46,8 @@ export interface ClientCall {
   readonly json: JsonObject | null;
   readonly rawBody: string | ArrayBuffer | null;
   readonly contentType: string | null;
+  /** Client headers an upstream of the client's own format should see (e.g. `openai-beta`). */
+  readonly clientHeaders?: Readonly<Record<string, string>>;
   readonly model: string | null;
   readonly stream: boolean;
   readonly signal: ClientSignal;
@@ -211,6 +213,7 @@ function upstreamCall(call: ClientCall, target: Target): UpstreamCall {
     rawBody: call.rawBody,
     contentType: call.contentType,
     stream: call.stream,
+    ...(call.clientHeaders ? { clientHeaders: call.clientHeaders } : {}),
     ...(call.chat ? { chat: call.chat } : {}),
   };
 }

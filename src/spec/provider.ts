@@ -21,6 +21,11 @@ export interface UpstreamCall {
   /** The body exactly as the client sent it; forwarded untouched when nothing must change. */
   readonly rawBody: string | ArrayBuffer | null;
   readonly contentType: string | null;
+  /**
+   * Client headers an upstream of the client's own format should see, on a call relayed as
+   * sent (e.g. `openai-beta`, which OpenAI's Assistants API requires).
+   */
+  readonly clientHeaders?: Readonly<Record<string, string>>;
   readonly stream: boolean;
   /** Set for chat calls: lets a provider translate when it speaks another wire format. */
   readonly chat?: ChatTranslation;

@@ -162,6 +162,18 @@ describe('pass-through of other /v1 paths', () => {
     expect(sent?.body).toBe(body);
   });
 
+  // OpenAI answers the Assistants API 400 without `OpenAI-Beta: assistants=v2`, which the
+  // openai SDK sends on those calls; the gateway dropped it, so no assistant call went through.
+  it("passes the client's OpenAI-Beta header on (the Assistants API requires it)", async () => {
+    const res = await fetch(`${gw.url}/v1/threads`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json', 'openai-beta': 'assistants=v2' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(fake.requests[0]?.headers['openai-beta']).toBe('assistants=v2');
+  });
+
   it('relays the upstream status and body of a pass-through call', async () => {
     fake.enqueue({ kind: 'status', status: 404, body: { error: { message: 'No such file', code: 'nf' } } });
     const res = await fetch(`${gw.url}/v1/files/file-123`, { headers: auth() });

@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import { chatContext } from '../../http/chat-call.js';
+import { openAiClientHeaders } from '../../http/openai-client-headers.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
@@ -84,6 +85,7 @@ export function responsesFrontDoor(keeping: ResponsesKeeping): FrontDoor {
           json: nativeJson,
           rawBody,
           contentType: 'application/json',
+          clientHeaders: openAiClientHeaders(c),
         },
         // A key's pipeline that rewrites answers needs them decoded: never relay those natively.
         chat: rewritesAnswer(chat.pipeline)

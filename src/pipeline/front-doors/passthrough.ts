@@ -1,4 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.js';
+import { openAiClientHeaders } from '../../http/openai-client-headers.js';
 import { passthroughTarget } from '../../http/passthrough-path.js';
 import { readBodyBytes, readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
@@ -57,7 +58,15 @@ export const passthroughFrontDoor: FrontDoor = {
       model,
       stream: json?.stream === true,
       json,
-      upstream: { method: c.req.method, path, search, json, rawBody, contentType },
+      upstream: {
+        method: c.req.method,
+        path,
+        search,
+        json,
+        rawBody,
+        contentType,
+        clientHeaders: openAiClientHeaders(c),
+      },
     };
   },
 };

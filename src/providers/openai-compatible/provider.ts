@@ -22,10 +22,6 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
     nativeWires,
     buildRequest(call: UpstreamCall): OutgoingRequest {
       const { channel } = call.target;
-      const headers: Record<string, string> = { ...appHeaders, ...channel.headers };
-      if (call.contentType) headers['content-type'] = call.contentType;
-      if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
-      if (call.stream) headers.accept = 'text/event-stream';
       const translated = translatedChatBody(call, openAiWire.name, openAiWire.upstream, {
         dialect: {
           thinkingSwitch: preset.thinkingSwitch === true,
@@ -33,6 +29,13 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
         },
         nativeWires,
       });
+      // The client's own headers (`openai-beta`) only on a call relayed as sent; the channel's
+      // headers win over them.
+      const forwarded = translated === null ? call.clientHeaders : undefined;
+      const headers: Record<string, string> = { ...forwarded, ...appHeaders, ...channel.headers };
+      if (call.contentType) headers['content-type'] = call.contentType;
+      if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+      if (call.stream) headers.accept = 'text/event-stream';
       // A translated call came in on another front door (e.g. /messages): its path is ours to pick;
       // a native one (e.g. /responses) keeps the client's.
       const path = translated === null ? call.path : '/chat/completions';
