@@ -226,6 +226,18 @@ describe('usage writer', () => {
     attempts: [],
   });
 
+  /** A writer without a journal (as on Workers) whose timer never fires within a test. */
+  const batchedWriter = (store: UsageStore, maxBatch: number) =>
+    createUsageWriter({
+      store,
+      logger: silentLogger,
+      flushIntervalMs: 60_000,
+      maxBatch,
+      maxBuffered: 1_000,
+      now: () => 0,
+      retentionMs: null,
+    });
+
   it('writes in batches, keeps records across a failing write, and flushes on close', async () => {
     const inner = createMemoryUsageStore();
     let failNext = true;
@@ -241,15 +253,7 @@ describe('usage writer', () => {
         await inner.insertBatch(records);
       },
     };
-    const writer = createUsageWriter({
-      store,
-      logger: silentLogger,
-      flushIntervalMs: 60_000,
-      maxBatch: 5,
-      maxBuffered: 1_000,
-      now: () => 0,
-      retentionMs: null,
-    });
+    const writer = batchedWriter(store, 5);
     for (let i = 0; i < 5; i++) writer.add(sample(i));
     await writer.flush(); // the size-triggered write failed; the records were kept and go now
     expect(batches).toEqual([5]);
@@ -283,15 +287,7 @@ describe('usage writer', () => {
         await inner.insertBatch(records);
       },
     };
-    const writer = createUsageWriter({
-      store,
-      logger: silentLogger,
-      flushIntervalMs: 60_000,
-      maxBatch: 2,
-      maxBuffered: 1_000,
-      now: () => 0,
-      retentionMs: null,
-    });
+    const writer = batchedWriter(store, 2);
     void writer.add(sample(0));
     const first = writer.add(sample(1));
     void writer.add(sample(2));
