@@ -202,6 +202,7 @@ export function logView(r: UsageRecord) {
           output: r.prices.output,
           cached_input: r.prices.cachedInput ?? null,
           cache_write: r.prices.cacheWrite ?? null,
+          cache_write_1h: r.prices.cacheWrite1h ?? null,
           reasoning: r.prices.reasoning ?? null,
           currency: r.prices.currency,
         }

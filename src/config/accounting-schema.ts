@@ -7,6 +7,7 @@ export const modelPriceSchema = z
     output: z.number().nonnegative(),
     cached_input: z.number().nonnegative().optional(),
     cache_write: z.number().nonnegative().optional(),
+    cache_write_1h: z.number().nonnegative().optional(),
     reasoning: z.number().nonnegative().optional(),
     currency: z.string().min(1).default('USD'),
   })

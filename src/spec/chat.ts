@@ -134,6 +134,8 @@ export interface ChatUsage {
   readonly outputTokens: number;
   readonly cacheReadTokens?: number;
   readonly cacheWriteTokens?: number;
+  /** Of `cacheWriteTokens`, those written with Anthropic's 1-hour TTL. */
+  readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens?: number;
 }
 

@@ -6,6 +6,11 @@ export interface TokenUsage {
   cachedTokens?: number;
   /** Prompt tokens written to the provider's cache (Anthropic cache creation). */
   cacheWriteTokens?: number;
+  /**
+   * Of `cacheWriteTokens`, those written with Anthropic's 1-hour TTL, billed at a higher rate.
+   * Priced when the record is made; not a column of the usage tables.
+   */
+  cacheWrite1hTokens?: number;
   reasoningTokens?: number;
 }
 
@@ -24,6 +29,7 @@ export interface PricesUsed {
   output: number;
   cachedInput?: number;
   cacheWrite?: number;
+  cacheWrite1h?: number;
   reasoning?: number;
   currency: string;
 }

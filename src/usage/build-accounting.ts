@@ -109,6 +109,7 @@ function toPriceMap(config: PriceMapConfig): PriceMap {
         currency: p.currency,
         ...(p.cached_input !== undefined ? { cachedInput: p.cached_input } : {}),
         ...(p.cache_write !== undefined ? { cacheWrite: p.cache_write } : {}),
+        ...(p.cache_write_1h !== undefined ? { cacheWrite1h: p.cache_write_1h } : {}),
         ...(p.reasoning !== undefined ? { reasoning: p.reasoning } : {}),
       },
     ]),

@@ -22,6 +22,7 @@ export function isPlausibleUsage(usage: TokenUsage): boolean {
     isCount(usage.totalTokens) &&
     isCount(usage.cachedTokens) &&
     isCount(usage.cacheWriteTokens) &&
+    isCount(usage.cacheWrite1hTokens) &&
     isCount(usage.reasoningTokens)
   );
 }

@@ -8,6 +8,8 @@ export interface ModelPrice {
   readonly cachedInput?: number;
   /** Prompt tokens written to the provider's prompt cache; defaults to `input`. */
   readonly cacheWrite?: number;
+  /** Prompt tokens written to the cache for an hour (Anthropic `ttl: "1h"`); defaults to `cacheWrite`. */
+  readonly cacheWrite1h?: number;
   /** Reasoning tokens, when billed apart from output; defaults to `output`. */
   readonly reasoning?: number;
   readonly currency: string;
@@ -109,7 +111,15 @@ function match(map: Readonly<Record<string, ModelPrice>>, model: string): ModelP
 const FREE = ':free';
 
 function free(price: ModelPrice): ModelPrice {
-  return { input: 0, output: 0, cachedInput: 0, cacheWrite: 0, reasoning: 0, currency: price.currency };
+  return {
+    input: 0,
+    output: 0,
+    cachedInput: 0,
+    cacheWrite: 0,
+    cacheWrite1h: 0,
+    reasoning: 0,
+    currency: price.currency,
+  };
 }
 
 function lowerKeys(map: PriceMap): Record<string, ModelPrice> {

@@ -121,6 +121,9 @@ function readInputOutputUsage(value: JsonValue | undefined): TokenUsage | null {
   const cached = num(obj(usage.input_tokens_details)?.cached_tokens) ?? read;
   if (cached !== undefined) result.cachedTokens = cached;
   if (write !== undefined) result.cacheWriteTokens = write;
+  // Anthropic: how many of the writes were for an hour (billed at 2x input, not 1.25x).
+  const forAnHour = num(obj(usage.cache_creation)?.ephemeral_1h_input_tokens);
+  if (forAnHour) result.cacheWrite1hTokens = forAnHour;
   const reasoning = num(obj(usage.output_tokens_details)?.reasoning_tokens);
   if (reasoning !== undefined) result.reasoningTokens = reasoning;
   return result;

@@ -43,11 +43,13 @@ export function decodeAnthropicUsage(value: JsonValue | undefined): ChatUsage | 
   if (!usage) return null;
   const read = num(usage.cache_read_input_tokens);
   const write = num(usage.cache_creation_input_tokens);
+  const forAnHour = num(obj(usage.cache_creation)?.ephemeral_1h_input_tokens);
   return {
     inputTokens: (num(usage.input_tokens) ?? 0) + (read ?? 0) + (write ?? 0),
     outputTokens: num(usage.output_tokens) ?? 0,
     ...(read !== undefined ? { cacheReadTokens: read } : {}),
     ...(write !== undefined ? { cacheWriteTokens: write } : {}),
+    ...(forAnHour ? { cacheWrite1hTokens: forAnHour } : {}),
   };
 }
 

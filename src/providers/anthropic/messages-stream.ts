@@ -140,5 +140,8 @@ function mergeUsage(start: ChatUsage | null, raw: JsonObject, late: ChatUsage): 
     ...((late.cacheWriteTokens ?? start.cacheWriteTokens) !== undefined
       ? { cacheWriteTokens: late.cacheWriteTokens ?? start.cacheWriteTokens }
       : {}),
+    ...((late.cacheWrite1hTokens ?? start.cacheWrite1hTokens) !== undefined
+      ? { cacheWrite1hTokens: late.cacheWrite1hTokens ?? start.cacheWrite1hTokens }
+      : {}),
   };
 }
