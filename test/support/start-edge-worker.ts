@@ -17,15 +17,21 @@ export async function startEdgeWorker(options: {
   readonly edgeSecret: string;
   readonly config?: Record<string, unknown>;
   readonly env?: Record<string, string>;
+  /**
+   * Puts a client Worker in front that calls the edge through a service binding and gives up
+   * (aborts the call) after `x-test-give-up-ms` milliseconds: workerd then cancels the edge's
+   * request as it does when a real client leaves. Local workerd notices no client that leaves an
+   * HTTP connection before the response starts; this is how a test makes one.
+   */
+  readonly behindLeavingClient?: boolean;
 }): Promise<EdgeWorker> {
   const { channels, ...rest } = options.config ?? {};
-  const mf = new Miniflare({
+  const edgeWorker = {
+    name: 'edge',
     modules: true,
     script: await bundleWorker(),
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,
-    host: '127.0.0.1',
-    port: 0,
     kvNamespaces: ['CACHE'],
     durableObjects: { COUNTERS: 'CounterObject' },
     bindings: {
@@ -37,6 +43,11 @@ export async function startEdgeWorker(options: {
       SWITCHBOARD_CONFIG: JSON.stringify(rest),
       ...options.env,
     },
+  };
+  const mf = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    workers: options.behindLeavingClient ? [LEAVING_CLIENT, edgeWorker] : [edgeWorker],
   });
   try {
     const url = (await mf.ready).toString().replace(/\/$/, '');
@@ -46,3 +57,31 @@ export async function startEdgeWorker(options: {
     throw err;
   }
 }
+
+/** The header that makes the client Worker give up on the edge after that many milliseconds. */
+export const GIVE_UP_HEADER = 'x-test-give-up-ms';
+
+/** Answers 599 when it gave up; otherwise the edge's response. */
+const LEAVING_CLIENT = {
+  name: 'leaving-client',
+  modules: true,
+  compatibilityDate: COMPATIBILITY_DATE,
+  serviceBindings: { EDGE: 'edge' },
+  script: `
+export default {
+  async fetch(request, env) {
+    const after = Number(request.headers.get('${GIVE_UP_HEADER}') ?? '');
+    if (!(after > 0)) return env.EDGE.fetch(request);
+    const gaveUp = new AbortController();
+    const timer = setTimeout(() => gaveUp.abort(), after);
+    try {
+      const response = await env.EDGE.fetch(new Request(request, { signal: gaveUp.signal }));
+      return new Response(await response.arrayBuffer(), response);
+    } catch {
+      return new Response('the client left', { status: 599 });
+    } finally {
+      clearTimeout(timer);
+    }
+  },
+};`,
+};

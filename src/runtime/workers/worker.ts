@@ -52,11 +52,19 @@ let channelsReadAt = Date.now();
  */
 const requestContext = new AsyncLocalStorage<ExecutionContext>();
 
-function build(env: WorkerEnv): Promise<Built> {
-  built ??= buildApp(env).catch((err: unknown) => {
-    built = null;
-    throw err;
-  });
+/**
+ * The app, built once per isolate by the first request; requests arriving meanwhile wait for the
+ * same build. Its D1 reads belong to that first request, which workerd cancels if its client
+ * leaves: the build is kept alive past it (waitUntil), or every later request would wait for ever.
+ */
+function build(env: WorkerEnv, ctx: ExecutionContext): Promise<Built> {
+  if (!built) {
+    built = buildApp(env).catch((err: unknown) => {
+      built = null;
+      throw err;
+    });
+    ctx.waitUntil(built.catch(() => undefined));
+  }
   return built;
 }
 
@@ -82,6 +90,7 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
       ),
       now: Date.now,
       logger,
+      keepAlive: (work) => requestContext.getStore()?.waitUntil(work),
     });
   } else {
     if (!env.DB)
@@ -133,7 +142,7 @@ export default {
     return requestContext.run(ctx, async () => {
       let ready: Built;
       try {
-        ready = await build(env);
+        ready = await build(env, ctx);
       } catch (err) {
         // The reason (a missing secret, a bad CHANNELS entry) goes to the Worker's log, not to
         // whoever sent the request.
@@ -159,7 +168,11 @@ export default {
             .catch((err: unknown) => logger.warn({ err: String(err) }, 'channel refresh failed')),
         );
       }
-      return relayedUntilDone(await app.gateway.fetch(request), ctx);
+      // Held by waitUntil: when the client leaves before the answer, workerd cancels the request,
+      // and nothing after the upstream wait would run (no settle of its limits, no record).
+      const answered = Promise.resolve(app.gateway.fetch(request));
+      ctx.waitUntil(answered.catch(() => undefined));
+      return relayedUntilDone(await answered, ctx);
     });
   },
 
@@ -168,7 +181,7 @@ export default {
    * At the edge only the usage flush means anything: the origin keeps (and prunes) the log.
    */
   async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    const { app, settings, storage, logger } = await requestContext.run(ctx, () => build(env));
+    const { app, settings, storage, logger } = await requestContext.run(ctx, () => build(env, ctx));
     const now = controller.scheduledTime;
     const retentionDays = settings.accounting.usage.retention_days;
     await app.flushUsage();
