@@ -42,6 +42,19 @@ export interface UsageWriter {
 const PRUNE_EVERY_MS = 3_600_000;
 
 /**
+ * A batch write not settled after this long never will (Workers cancel waitUntil work 30 s after
+ * the response; the edge's origin client gives up within that); its records are written again.
+ */
+export const STALLED_WRITE_MS = 60_000;
+
+interface BatchWrite {
+  readonly batch: readonly UsageRecord[];
+  readonly startedAt: number;
+  /** Its records went back to the buffer: a late failure must not put them back twice. */
+  givenUp: boolean;
+}
+
+/**
  * Without a journal: buffers usage records and writes them in batches, one transaction each; a
  * crash (`kill -9`) loses at most the records of the current interval. With one: the records are
  * already written, and each batch folds them into the rollups (`journal.rollUp`), so a crash
@@ -98,26 +111,58 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     await pruneIfDue();
   };
 
+  /** Puts records back in front of the buffer (order kept), dropping the oldest past the bound. */
+  const putBack = (batch: readonly UsageRecord[]) => {
+    buffer = batch.concat(buffer);
+    const over = buffer.length - options.maxBuffered;
+    if (over > 0) {
+      buffer.splice(0, over);
+      options.logger.error({ dropped: over }, 'usage records dropped: the usage store keeps failing');
+    }
+  };
+
   const writeOnce = async () => {
     if (options.journal && journal) return rollUpOnce(options.journal, journal);
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
+    const write: BatchWrite = { batch, startedAt: options.now(), givenUp: false };
+    const settled = writeBatch(write);
+    inFlight.set(settled, write);
+    void settled.finally(() => inFlight.delete(settled));
+    await settled;
+  };
+
+  const writeBatch = async (write: BatchWrite) => {
     try {
-      await options.store.insertBatch(batch);
+      await options.store.insertBatch(write.batch);
     } catch (err) {
-      // Put the batch back in front so order is kept, and try again at the next interval.
-      buffer = batch.concat(buffer);
-      const over = buffer.length - options.maxBuffered;
-      if (over > 0) {
-        buffer.splice(0, over);
-        options.logger.error({ dropped: over }, 'usage records dropped: the usage store keeps failing');
-      }
+      // Try again at the next interval (unless a later flush already took the records back).
+      if (!write.givenUp) putBack(write.batch);
       options.logger.error({ err: String(err), pending: buffer.length }, 'usage batch write failed');
       schedule();
       return;
     }
     await pruneIfDue();
+  };
+
+  /**
+   * A write older than STALLED_WRITE_MS will not settle: on Workers its request was cancelled
+   * (Cloudflare ends waitUntil work 30 s after the response) and its I/O with it. Its records go
+   * back to the buffer for the next write; both stores take a batch written twice once.
+   */
+  const takeBackStalled = () => {
+    const now = options.now();
+    for (const [settled, write] of inFlight) {
+      if (now - write.startedAt < STALLED_WRITE_MS) continue;
+      inFlight.delete(settled);
+      write.givenUp = true;
+      putBack(write.batch);
+      options.logger.error(
+        { records: write.batch.length, ms: now - write.startedAt },
+        'usage batch write never finished: its records are written again',
+      );
+    }
   };
 
   const pruneIfDue = async () => {
@@ -133,8 +178,8 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     }
   };
 
-  /** Batch writes not yet settled (buffered mode): what close waits for. */
-  const inFlight = new Set<Promise<void>>();
+  /** Batch writes not yet settled (buffered mode), by their promise: what close waits for. */
+  const inFlight = new Map<Promise<void>, BatchWrite>();
 
   // Any flush writes what the timed one would have, so it releases the timed flush's waiters.
   const flush = (): Promise<void> => {
@@ -152,15 +197,24 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     // waitUntil waits for it. A write queued behind another would start in the request whose
     // write had just finished, and be cancelled when that request ended. Batches hold different
     // records, and the rollup upsert adds, so two writes at once are safe.
-    const written = writeOnce();
-    inFlight.add(written);
-    void written.finally(() => inFlight.delete(written));
-    return written.then(waiters);
+    takeBackStalled();
+    return writeOnce().then(waiters);
   };
 
-  /** Settles once every write started before it has (buffered mode), then flushes the rest. */
+  /**
+   * Settles once every write started before it has (buffered mode), or has stalled (its records
+   * then go again), then flushes the rest.
+   */
   const drain = async (): Promise<void> => {
-    await Promise.all([...inFlight]);
+    const started = [...inFlight.keys()];
+    if (started.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STALLED_WRITE_MS);
+      });
+      await Promise.race([Promise.all(started), stalled]);
+      clearTimeout(timer);
+    }
     await flush();
   };
 

@@ -22,7 +22,7 @@ import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
 import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
 import { createPriceTable } from '../../src/usage/prices.js';
 import { createHeuristicTokenCounter, heuristicTokens } from '../../src/usage/token-counter.js';
-import { createUsageWriter } from '../../src/usage/usage-writer.js';
+import { createUsageWriter, STALLED_WRITE_MS } from '../../src/usage/usage-writer.js';
 import { waitFor } from '../support/http.js';
 
 describe('price table and cost', () => {
@@ -202,30 +202,31 @@ describe('token counter', () => {
   });
 });
 
-describe('usage writer', () => {
-  const sample = (i: number): UsageRecord => ({
-    requestId: `r${i}`,
-    startedAt: 1_000 + i,
-    keyId: 'k',
-    userId: 'u',
-    operation: 'chat',
-    modelAsked: 'm',
-    modelServed: 'm',
-    channel: 'c',
-    upstreamKey: null,
-    stream: false,
-    status: 200,
-    errorCode: null,
-    usage: null,
-    countSource: null,
-    cost: 0,
-    prices: null,
-    cacheHit: false,
-    firstByteMs: null,
-    latencyMs: 1,
-    attempts: [],
-  });
+/** A usage record numbered i (request id `r<i>`). */
+const sampleRecord = (i: number): UsageRecord => ({
+  requestId: `r${i}`,
+  startedAt: 1_000 + i,
+  keyId: 'k',
+  userId: 'u',
+  operation: 'chat',
+  modelAsked: 'm',
+  modelServed: 'm',
+  channel: 'c',
+  upstreamKey: null,
+  stream: false,
+  status: 200,
+  errorCode: null,
+  usage: null,
+  countSource: null,
+  cost: 0,
+  prices: null,
+  cacheHit: false,
+  firstByteMs: null,
+  latencyMs: 1,
+  attempts: [],
+});
 
+describe('usage writer', () => {
   /** A writer without a journal (as on Workers) whose timer never fires within a test. */
   const batchedWriter = (store: UsageStore, maxBatch: number) =>
     createUsageWriter({
@@ -254,10 +255,10 @@ describe('usage writer', () => {
       },
     };
     const writer = batchedWriter(store, 5);
-    for (let i = 0; i < 5; i++) writer.add(sample(i));
+    for (let i = 0; i < 5; i++) writer.add(sampleRecord(i));
     await writer.flush(); // the size-triggered write failed; the records were kept and go now
     expect(batches).toEqual([5]);
-    for (let i = 5; i < 8; i++) writer.add(sample(i));
+    for (let i = 5; i < 8; i++) writer.add(sampleRecord(i));
     await writer.close();
     expect(writer.pending).toBe(0);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(8);
@@ -288,10 +289,10 @@ describe('usage writer', () => {
       },
     };
     const writer = batchedWriter(store, 2);
-    void writer.add(sample(0));
-    const first = writer.add(sample(1));
-    void writer.add(sample(2));
-    const second = writer.add(sample(3));
+    void writer.add(sampleRecord(0));
+    const first = writer.add(sampleRecord(1));
+    void writer.add(sampleRecord(2));
+    const second = writer.add(sampleRecord(3));
     expect(started).toEqual([2, 2]);
     let firstDone = false;
     void first.then(() => {
@@ -299,7 +300,7 @@ describe('usage writer', () => {
     });
     await second;
     expect(firstDone).toBe(false);
-    writer.add(sample(4));
+    writer.add(sampleRecord(4));
     const closed = writer.close();
     releaseFirst();
     await closed;
@@ -307,6 +308,42 @@ describe('usage writer', () => {
     expect(writer.pending).toBe(0);
     const page = await inner.list({ limit: 100 });
     expect(page.records.map((r) => r.requestId).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+});
+
+describe('usage writer: a batch write that never settles', () => {
+  // On Workers a write whose request was cancelled (waitUntil work ends 30 s after the response)
+  // never settles, and its batch was already out of the buffer: its records were lost, and a
+  // close or cron flush waiting for every write started hung.
+  it('writes its records again once it is a minute old, and close does not wait for it', async () => {
+    const inner = createMemoryUsageStore();
+    let clock = 0;
+    let calls = 0;
+    const store: UsageStore = {
+      ...inner,
+      insertBatch(records) {
+        calls++;
+        return calls === 1 ? new Promise<void>(() => {}) : inner.insertBatch(records);
+      },
+    };
+    const writer = createUsageWriter({
+      store,
+      logger: silentLogger,
+      flushIntervalMs: 60_000,
+      maxBatch: 2,
+      maxBuffered: 1_000,
+      now: () => clock,
+      retentionMs: null,
+    });
+    void writer.add(sampleRecord(0));
+    void writer.add(sampleRecord(1)); // the write of r0, r1 starts and never ends
+    clock += STALLED_WRITE_MS;
+    void writer.add(sampleRecord(2));
+    await writer.add(sampleRecord(3));
+    await writer.close();
+    expect(writer.pending).toBe(0);
+    const page = await inner.list({ limit: 100 });
+    expect(page.records.map((r) => r.requestId).sort()).toEqual(['r0', 'r1', 'r2', 'r3']);
   });
 });
 

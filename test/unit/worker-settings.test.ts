@@ -49,3 +49,15 @@ describe('Worker settings from vars and secrets', () => {
     expect(settings.redisUrl).toBeNull();
   });
 });
+
+describe('usage flush interval on Workers', () => {
+  // A Worker's timer lives only as long as the waitUntil of the request that set it, which
+  // Cloudflare ends 30 s after the response: a longer interval's timed flush never fired, and
+  // records waited for a full batch or the hourly cron (lost if the isolate went first).
+  it('refuses an interval a request could not outlive, naming the bound', () => {
+    const config = (ms: number) =>
+      env({ SWITCHBOARD_CONFIG: JSON.stringify({ usage: { flush_interval_ms: ms } }) });
+    expect(() => workerSettings(config(45_000))).toThrow(/usage\.flush_interval_ms.*20000/);
+    expect(workerSettings(config(20_000)).accounting.usage.flush_interval_ms).toBe(20_000);
+  });
+});

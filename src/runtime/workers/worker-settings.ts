@@ -18,8 +18,20 @@ export function workerSettings(env: WorkerEnv): Settings {
   // the origin's internal endpoints here.
   for (const name of ['CONFIG', 'DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST', 'EDGE_SECRET'])
     delete strings[name];
-  return resolveSettings({ env: strings, file: { path: 'SWITCHBOARD_CONFIG', text: JSON.stringify(file) } });
+  const settings = resolveSettings({
+    env: strings,
+    file: { path: 'SWITCHBOARD_CONFIG', text: JSON.stringify(file) },
+  });
+  const flushMs = settings.accounting.usage.flush_interval_ms;
+  if (flushMs > WORKER_FLUSH_MAX_MS)
+    throw new ConfigError(
+      `SWITCHBOARD_CONFIG: usage.flush_interval_ms is ${flushMs}; on Workers it is at most ${WORKER_FLUSH_MAX_MS} (the timer of a flush lives only as long as the waitUntil of the request that set it, which Cloudflare ends 30 s after the response)`,
+    );
+  return settings;
 }
+
+/** The longest usage flush interval a Worker takes (see workerSettings). */
+const WORKER_FLUSH_MAX_MS = 20_000;
 
 function configObject(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
