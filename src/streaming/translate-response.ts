@@ -120,6 +120,8 @@ export function respondTranslated(
   const record = (): Promise<void> | undefined => {
     const end = relayEnd as RelayEnd | null;
     if (!failed) return usage.end(success.status, null, counted, completionText());
+    // The client left, and its signal aborted the upstream call before the relay heard of it.
+    if (call.signal.aborted) return usage.end(499, 'client_closed', counted, completionText());
     if (end?.timedOut) return usage.end(504, 'upstream_timeout', counted, completionText());
     return usage.end(502, 'upstream_stream_error', counted, completionText());
   };
@@ -136,7 +138,12 @@ export function respondTranslated(
   let translationFailed = false;
   const finish = (): Promise<void> | undefined => {
     const end = relayEnd as RelayEnd | null;
-    if (translationFailed || end?.outcome === 'cancelled' || (failed && !upstreamFault))
+    if (
+      translationFailed ||
+      end?.outcome === 'cancelled' ||
+      (failed && !upstreamFault) ||
+      (failed && call.signal.aborted)
+    )
       success.ended('neutral');
     else if (failed) success.ended('broken', end?.error ?? 'error event in the stream');
     else success.ended('done');
