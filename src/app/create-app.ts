@@ -80,7 +80,6 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     openCache: ports.openCache ?? createMemoryCacheStore,
     tokens: ports.tokens ?? createHeuristicTokenCounter(),
     ...(ports.repeat ? { repeat: ports.repeat } : {}),
-    ...(ports.defer ? { keepAlive: ports.defer } : {}),
     ...(ports.hashKey ? { hashKey: ports.hashKey } : {}),
     logger,
     now: ports.now ?? Date.now,

@@ -62,12 +62,6 @@ export interface LimiterDeps {
    * request running longer than the TTL stops counting against `concurrent`.
    */
   readonly repeat?: (fn: () => void, ms: number) => () => void;
-  /**
-   * Keeps work alive past the request that started it (`waitUntil` on Workers): the read of the
-   * spend on record is shared by every request that asks while it runs, and on Workers its I/O
-   * is cancelled with the request that started it, leaving the others waiting for ever.
-   */
-  readonly keepAlive?: (work: Promise<unknown>) => void;
 }
 
 /** Long enough for any non-streaming request; streams renew every quarter of it. */
@@ -96,7 +90,6 @@ export function createLimiter(deps: LimiterDeps): Limiter {
         .then((spent) => Math.max(Math.round(spent * MICRO), 0))
         .finally(() => loads.delete(id));
       loads.set(id, pending);
-      deps.keepAlive?.(pending.catch(() => undefined));
     }
     return pending;
   };

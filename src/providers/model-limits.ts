@@ -75,8 +75,7 @@ export function refusesReasoningEffort(model: string): boolean {
 /**
  * Claude models without structured outputs (`output_config.format`), which would refuse it: the
  * 3.x family and the Claude 4 releases before 4.5 (Sonnet 4, Opus 4, Opus 4.1: Anthropic lists
- * structured outputs from Sonnet 4.5, Haiku 4.5 and Opus 4.5 on). Any model not listed takes it
- * (a newer one, or a name the gateway does not know).
+ * structured outputs from Sonnet 4.5, Haiku 4.5 and Opus 4.5 on).
  */
 const BEFORE_STRUCTURED_OUTPUTS = createModelLookup({
   'claude-3*': true,
@@ -87,7 +86,12 @@ const BEFORE_STRUCTURED_OUTPUTS = createModelLookup({
   'claude-opus-4-1*': true,
 });
 
-/** The Claude model takes structured outputs (`output_config.format`). */
+/**
+ * The model takes Anthropic's structured outputs (`output_config.format`): a Claude model (with
+ * or without a vendor prefix) from 4.5 on, or one the table does not know yet. Other models
+ * behind an Anthropic-compatible endpoint (DeepSeek, Kimi, GLM) are not sent it.
+ */
 export function takesStructuredOutputs(model: string): boolean {
-  return BEFORE_STRUCTURED_OUTPUTS(model) !== true;
+  const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+  return name.startsWith('claude') && BEFORE_STRUCTURED_OUTPUTS(name) !== true;
 }

@@ -32,8 +32,6 @@ export function buildAccounting(input: {
   readonly tokens: TokenCounter;
   /** Runs a function every `ms` until stopped (renews concurrency leases of open streams). */
   readonly repeat?: (fn: () => void, ms: number) => () => void;
-  /** Keeps work shared by requests alive past the one that started it (the runtime's defer). */
-  readonly keepAlive?: (work: Promise<unknown>) => void;
   readonly logger: Logger;
   readonly now: () => number;
   /** SHA-256 hex for cache keys (default: crypto.subtle); a runtime may supply a faster one. */
@@ -51,7 +49,6 @@ export function buildAccounting(input: {
     counters: input.counters,
     leaseTtlMs: settings.limits.concurrency_lease_seconds * 1000,
     ...(input.repeat ? { repeat: input.repeat } : {}),
-    ...(input.keepAlive ? { keepAlive: input.keepAlive } : {}),
     // A budget survives restarts: a window's counter starts from the spend on record.
     spentSince: async (subject, since) => {
       const rows = await input.usage.rollups({

@@ -59,7 +59,17 @@ export function createUsageScan(): UsageScan {
       const input = end && end.promptTokens > 0 ? end : (start ?? end);
       const completionTokens = end?.completionTokens ?? start?.completionTokens ?? 0;
       if (!input) return null;
-      return { ...input, completionTokens, totalTokens: input.promptTokens + completionTokens };
+      const counted: TokenUsage = {
+        ...input,
+        completionTokens,
+        totalTokens: input.promptTokens + completionTokens,
+      };
+      // message_delta repeats the cache counts but never their breakdown by TTL: the 1-hour part
+      // is message_start's (never more than the writes the delta counts).
+      const forAnHour = input.cacheWrite1hTokens ?? start?.cacheWrite1hTokens;
+      if (forAnHour !== undefined)
+        counted.cacheWrite1hTokens = Math.min(forAnHour, counted.cacheWriteTokens ?? forAnHour);
+      return counted;
     },
     get lastWasUsageOnly() {
       return usageOnly;

@@ -44,8 +44,13 @@ const PRUNE_EVERY_MS = 3_600_000;
 /**
  * A batch write not settled after this long never will (Workers cancel waitUntil work 30 s after
  * the response; the edge's origin client gives up within that); its records are written again.
+ * Far past any real write: D1 skips records it holds by reading first, so a write still running
+ * when its records go again could count their rollups twice.
  */
-export const STALLED_WRITE_MS = 60_000;
+export const STALLED_WRITE_MS = 300_000;
+
+/** How long close (and the cron's flush) waits for writes already started before it writes the rest. */
+export const DRAIN_WAIT_MS = 25_000;
 
 interface BatchWrite {
   readonly batch: readonly UsageRecord[];
@@ -202,17 +207,18 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   };
 
   /**
-   * Settles once every write started before it has (buffered mode), or has stalled (its records
-   * then go again), then flushes the rest.
+   * Waits for the writes already started (buffered mode), at most DRAIN_WAIT_MS: one that never
+   * settles must not hold a shutdown or the cron run for ever (its records go again once it is
+   * STALLED_WRITE_MS old). Then writes the rest.
    */
   const drain = async (): Promise<void> => {
     const started = [...inFlight.keys()];
     if (started.length > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const stalled = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STALLED_WRITE_MS);
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, DRAIN_WAIT_MS);
       });
-      await Promise.race([Promise.all(started), stalled]);
+      await Promise.race([Promise.all(started), waited]);
       clearTimeout(timer);
     }
     await flush();

@@ -65,7 +65,13 @@ function streamBody(): string {
       {
         type: 'message_delta',
         delta: { stop_reason: 'end_turn', stop_sequence: null },
-        usage: { output_tokens: 20 },
+        // As Anthropic sends it now: the input and cache counts again, without their breakdown.
+        usage: {
+          input_tokens: USAGE.input_tokens,
+          cache_creation_input_tokens: USAGE.cache_creation_input_tokens,
+          cache_read_input_tokens: 0,
+          output_tokens: 20,
+        },
       },
     ],
     ['message_stop', { type: 'message_stop' }],

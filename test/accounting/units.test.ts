@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cacheKey } from '../../src/cache/cache-key.js';
 import { decideCache } from '../../src/cache/cache-policy.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
@@ -22,7 +22,7 @@ import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
 import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
 import { createPriceTable } from '../../src/usage/prices.js';
 import { createHeuristicTokenCounter, heuristicTokens } from '../../src/usage/token-counter.js';
-import { createUsageWriter, STALLED_WRITE_MS } from '../../src/usage/usage-writer.js';
+import { createUsageWriter, DRAIN_WAIT_MS, STALLED_WRITE_MS } from '../../src/usage/usage-writer.js';
 import { waitFor } from '../support/http.js';
 
 describe('price table and cost', () => {
@@ -315,9 +315,9 @@ describe('usage writer: a batch write that never settles', () => {
   // On Workers a write whose request was cancelled (waitUntil work ends 30 s after the response)
   // never settles, and its batch was already out of the buffer: its records were lost, and a
   // close or cron flush waiting for every write started hung.
-  it('writes its records again once it is a minute old, and close does not wait for it', async () => {
+  const stalledWriter = () => {
     const inner = createMemoryUsageStore();
-    let clock = 0;
+    const clock = { now: 0 };
     let calls = 0;
     const store: UsageStore = {
       ...inner,
@@ -332,18 +332,43 @@ describe('usage writer: a batch write that never settles', () => {
       flushIntervalMs: 60_000,
       maxBatch: 2,
       maxBuffered: 1_000,
-      now: () => clock,
+      now: () => clock.now,
       retentionMs: null,
     });
+    const written = async () => (await inner.list({ limit: 100 })).records.map((r) => r.requestId).sort();
+    return { writer, clock, written };
+  };
+
+  it('writes its records again with the next batch once it is STALLED_WRITE_MS old', async () => {
+    const { writer, clock, written } = stalledWriter();
     void writer.add(sampleRecord(0));
     void writer.add(sampleRecord(1)); // the write of r0, r1 starts and never ends
-    clock += STALLED_WRITE_MS;
+    clock.now += STALLED_WRITE_MS;
     void writer.add(sampleRecord(2));
     await writer.add(sampleRecord(3));
-    await writer.close();
+    expect(await written()).toEqual(['r0', 'r1', 'r2', 'r3']);
     expect(writer.pending).toBe(0);
-    const page = await inner.list({ limit: 100 });
-    expect(page.records.map((r) => r.requestId).sort()).toEqual(['r0', 'r1', 'r2', 'r3']);
+  });
+
+  it('close waits DRAIN_WAIT_MS for it, no longer, and writes the rest', async () => {
+    vi.useFakeTimers();
+    try {
+      const { writer, written } = stalledWriter();
+      void writer.add(sampleRecord(0));
+      void writer.add(sampleRecord(1)); // never ends
+      void writer.add(sampleRecord(2));
+      let closed = false;
+      const closing = writer.close().then(() => {
+        closed = true;
+      });
+      await vi.advanceTimersByTimeAsync(DRAIN_WAIT_MS - 1);
+      expect(closed).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await closing;
+      expect(await written()).toEqual(['r2']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

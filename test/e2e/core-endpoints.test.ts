@@ -24,6 +24,13 @@ beforeAll(async () => {
       }),
       channel({ name: 'second', base_url: fake.baseUrl, keys: ['up-b'], models: ['claude-like'] }),
       channel({ name: 'demo', provider: 'mock', models: ['mock-1'] }),
+      channel({
+        name: 'beta-pinned',
+        base_url: fake.baseUrl,
+        keys: ['up-c'],
+        models: ['assistant-pinned'],
+        headers: { 'OpenAI-Beta': 'assistants=v1' },
+      }),
     ],
   });
   client = new OpenAI({ apiKey: gw.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -72,6 +79,7 @@ describe('GET /v1/models', () => {
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids.sort()).toEqual(
       [
+        'assistant-pinned',
         'babbage-fake',
         'claude-like',
         'embed-alias',
@@ -168,10 +176,20 @@ describe('pass-through of other /v1 paths', () => {
     const res = await fetch(`${gw.url}/v1/threads`, {
       method: 'POST',
       headers: { ...auth(), 'content-type': 'application/json', 'openai-beta': 'assistants=v2' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'Hello' }] }),
+      body: JSON.stringify({ model: 'gpt-fake', messages: [{ role: 'user', content: 'Hello' }] }),
     });
     expect(res.status).toBe(200);
     expect(fake.requests[0]?.headers['openai-beta']).toBe('assistants=v2');
+  });
+
+  it("sends the channel's own OpenAI-Beta, in whatever case it is written, instead of the client's", async () => {
+    const res = await fetch(`${gw.url}/v1/threads`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json', 'openai-beta': 'assistants=v2' },
+      body: JSON.stringify({ model: 'assistant-pinned' }),
+    });
+    expect(res.status).toBe(200);
+    expect(fake.requests[0]?.headers['openai-beta']).toBe('assistants=v1');
   });
 
   it('relays the upstream status and body of a pass-through call', async () => {

@@ -181,6 +181,25 @@ describe('anthropic adapter', () => {
   });
 });
 
+describe('anthropic adapter: structured outputs beside thinking effort', () => {
+  it('sends the schema and the effort together in output_config', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
+    const request = decodeAnthropicRequest({
+      model: 'claude-opus-4-6',
+      max_tokens: 1000,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'low', format: { type: 'json_schema', schema } },
+      messages: [{ role: 'user', content: 'q' }],
+    });
+    const body = anthropicWire.upstream.encodeRequest(request, { model: 'claude-opus-4-6', stream: false });
+    expect(body.thinking).toEqual({ type: 'adaptive' });
+    expect(body.output_config).toEqual({
+      effort: 'low',
+      format: { type: 'json_schema', schema: { ...schema, additionalProperties: false } },
+    });
+  });
+});
+
 describe('gemini adapter', () => {
   it('decodes a recorded alt=sse stream: thoughts, signed function call, usage', async () => {
     const parts = await replay(fixture('gemini/function-call.sse.txt'), geminiWire.upstream.decodeStream());

@@ -29,7 +29,7 @@ beforeAll(async () => {
         provider: 'anthropic',
         base_url: `${fake.url}/v1`,
         keys: ['an-key'],
-        models: ['claude-native', 'claude-3-5-haiku-20241022'],
+        models: ['claude-native', 'claude-3-5-haiku-20241022', 'glm-4.6'],
       }),
       channel({
         name: 'gm',
@@ -149,6 +149,17 @@ describe('OpenAI response_format on a translated route', () => {
       required: ['cities'],
       additionalProperties: false,
     });
+  });
+
+  it("leaves the schema out for another vendor's model behind an Anthropic-compatible endpoint", async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const res = await post('/v1/chat/completions', {
+      model: 'glm-4.6',
+      messages: [{ role: 'user', content: 'Where is the Eiffel tower?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema } },
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().output_config).toBeUndefined();
   });
 
   it('leaves the schema out for a Claude model older than structured outputs, which would refuse it', async () => {

@@ -45,7 +45,6 @@ describe('edge storage (keys and owners through the origin)', () => {
       keyCache: createEdgeKeyCache(undefined, 60_000),
       now: Date.now,
       logger: silentLogger,
-      keepAlive: () => {},
     });
     // The table holds 10,000 owners; these fill it to one short of that.
     for (let n = 1; n < 10_000; n++) await storage.keys.findByHash(hashOf(n));
@@ -63,7 +62,6 @@ describe('edge storage (keys and owners through the origin)', () => {
       keyCache: createEdgeKeyCache(undefined, 60_000),
       now: Date.now,
       logger: silentLogger,
-      keepAlive: () => {},
     });
     const records = Array.from(
       { length: 2_500 },
@@ -88,7 +86,6 @@ describe('edge storage (keys and owners through the origin)', () => {
       keyCache: createEdgeKeyCache(undefined, 60_000),
       now: Date.now,
       logger: silentLogger,
-      keepAlive: () => {},
     });
     const small = (id: string) => ({ requestId: id, startedAt: 1, attempts: [] }) as unknown as UsageRecord;
     const huge = { ...small('huge'), modelAsked: 'm'.repeat(EDGE_USAGE_MAX_BYTES) } as UsageRecord;

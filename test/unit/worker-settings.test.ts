@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { WorkerEnv } from '../../src/runtime/workers/worker-env.js';
 import { workerSettings } from '../../src/runtime/workers/worker-settings.js';
 
@@ -54,10 +54,17 @@ describe('usage flush interval on Workers', () => {
   // A Worker's timer lives only as long as the waitUntil of the request that set it, which
   // Cloudflare ends 30 s after the response: a longer interval's timed flush never fired, and
   // records waited for a full batch or the hourly cron (lost if the isolate went first).
-  it('refuses an interval a request could not outlive, naming the bound', () => {
+  it('lowers an interval a request could not outlive to 20 s, saying so', () => {
     const config = (ms: number) =>
       env({ SWITCHBOARD_CONFIG: JSON.stringify({ usage: { flush_interval_ms: ms } }) });
-    expect(() => workerSettings(config(45_000))).toThrow(/usage\.flush_interval_ms.*20000/);
-    expect(workerSettings(config(20_000)).accounting.usage.flush_interval_ms).toBe(20_000);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(workerSettings(config(45_000)).accounting.usage.flush_interval_ms).toBe(20_000);
+      expect(String(warn.mock.calls[0]?.[0])).toContain('flush_interval_ms 45000 is lowered to 20000');
+      expect(workerSettings(config(5_000)).accounting.usage.flush_interval_ms).toBe(5_000);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

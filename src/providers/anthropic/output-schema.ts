@@ -1,61 +1,70 @@
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 
 /**
- * Keywords Anthropic's structured outputs refuse (docs.claude.com, "Structured outputs", JSON
- * schema limitations): numeric and length bounds. Anthropic's own SDKs move them into the
- * description, where the model still reads them; so does this.
+ * What Anthropic's structured outputs take of JSON Schema (docs.claude.com, "Structured
+ * outputs", JSON schema limitations): these keywords, `minItems` of 0 or 1, the string formats
+ * below, and objects closed with `additionalProperties: false`. Anything else is refused with a
+ * 400, so, as Anthropic's own SDKs do, it moves into the description, where the model still
+ * reads it.
  */
-const UNSUPPORTED = [
-  'minimum',
-  'maximum',
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'multipleOf',
-  'minLength',
-  'maxLength',
-  'maxItems',
-  'uniqueItems',
-  'minProperties',
-  'maxProperties',
-] as const;
-
-/** Keywords whose value is a schema, or a map or list of schemas. */
-const ONE_SCHEMA = ['items', 'not', 'additionalItems', 'contains'] as const;
-const SCHEMA_MAPS = ['properties', '$defs', 'definitions', 'patternProperties'] as const;
-const SCHEMA_LISTS = ['anyOf', 'allOf', 'oneOf', 'prefixItems'] as const;
+const KEPT = new Set(['type', 'description', 'enum', 'const', 'default', 'required', 'pattern', '$ref']);
+/** Keywords holding one schema, a list of schemas, or a map of named schemas. */
+const ONE_SCHEMA = new Set(['items']);
+const SCHEMA_LISTS = new Set(['anyOf', 'allOf']);
+const SCHEMA_MAPS = new Set(['properties', '$defs', 'definitions']);
+const FORMATS = new Set([
+  'date-time',
+  'time',
+  'date',
+  'duration',
+  'email',
+  'hostname',
+  'uri',
+  'ipv4',
+  'ipv6',
+  'uuid',
+]);
 
 const isObject = (value: JsonValue | undefined): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const sub = (value: JsonValue): JsonValue => (isObject(value) ? anthropicOutputSchema(value) : value);
+
 /**
  * An OpenAI (or Gemini) JSON schema in the dialect Anthropic's `output_config.format` takes:
- * every object closed (`additionalProperties: false`, which Anthropic requires), `minItems` only
- * 0 or 1, and the bounds it refuses written into the description instead. The input is not
- * changed.
+ * `oneOf` read as `anyOf` (a value matching exactly one branch matches at least one), every object
+ * closed (`additionalProperties: false`, which Anthropic requires), and every keyword it refuses
+ * (numeric and length bounds, `not`, tuple `items`, an open object's `additionalProperties`
+ * schema, an unsupported `format`, …) written into the description instead. A `title` is dropped.
+ * The input is not changed.
  */
 export function anthropicOutputSchema(schema: JsonObject): JsonObject {
   const out: JsonObject = {};
   const moved: string[] = [];
+  const move = (key: string, value: JsonValue) => moved.push(`${key}: ${JSON.stringify(value)}`);
   for (const [key, value] of Object.entries(schema)) {
-    if ((UNSUPPORTED as readonly string[]).includes(key)) moved.push(`${key}: ${JSON.stringify(value)}`);
-    else if (key === 'minItems' && typeof value === 'number' && value > 1) moved.push(`minItems: ${value}`);
-    else if ((ONE_SCHEMA as readonly string[]).includes(key) && isObject(value))
-      out[key] = anthropicOutputSchema(value);
-    else if ((SCHEMA_MAPS as readonly string[]).includes(key) && isObject(value))
-      out[key] = Object.fromEntries(
-        Object.entries(value).map(([name, sub]) => [name, isObject(sub) ? anthropicOutputSchema(sub) : sub]),
-      );
-    else if ((SCHEMA_LISTS as readonly string[]).includes(key) && Array.isArray(value))
-      out[key] = value.map((sub) => (isObject(sub) ? anthropicOutputSchema(sub) : sub));
-    else out[key] = value;
+    if (key === 'title' || key === 'additionalProperties') continue;
+    if (KEPT.has(key)) out[key] = value;
+    else if (key === 'oneOf' || SCHEMA_LISTS.has(key)) {
+      if (!Array.isArray(value)) move(key, value);
+      else {
+        const name = key === 'oneOf' ? 'anyOf' : key;
+        const existing = Array.isArray(out[name]) ? (out[name] as JsonValue[]) : [];
+        out[name] = [...existing, ...value.map(sub)];
+      }
+    } else if (ONE_SCHEMA.has(key) && isObject(value)) out[key] = anthropicOutputSchema(value);
+    else if (SCHEMA_MAPS.has(key) && isObject(value))
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, s]) => [name, sub(s)]));
+    else if (key === 'format' && typeof value === 'string' && FORMATS.has(value)) out[key] = value;
+    else if (key === 'minItems' && (value === 0 || value === 1)) out[key] = value;
+    else move(key, value);
   }
-  const isObjectSchema =
-    schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object'));
-  if (isObjectSchema || isObject(schema.properties)) {
-    // An open object (a map of any keys) cannot be said in this dialect: the shape goes to the
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const extra = schema.additionalProperties;
+  if (types.includes('object') || isObject(schema.properties) || extra !== undefined) {
+    // An open object (a map of any keys) cannot be said in this dialect: its shape goes to the
     // description and the object is closed, as Anthropic requires.
-    const extra = schema.additionalProperties;
-    if (extra !== undefined && extra !== false) moved.push(`additionalProperties: ${JSON.stringify(extra)}`);
+    if (extra !== undefined && extra !== false) move('additionalProperties', extra);
     out.additionalProperties = false;
   }
   if (moved.length > 0) {

@@ -31,8 +31,11 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
       });
       // The client's own headers (`openai-beta`) only on a call relayed as sent; the channel's
       // headers win over them.
-      const forwarded = translated === null ? call.clientHeaders : undefined;
-      const headers: Record<string, string> = { ...forwarded, ...appHeaders, ...channel.headers };
+      const own = { ...appHeaders, ...channel.headers };
+      const headers: Record<string, string> = {
+        ...(translated === null ? notSetBy(call.clientHeaders, own) : undefined),
+        ...own,
+      };
       if (call.contentType) headers['content-type'] = call.contentType;
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       if (call.stream) headers.accept = 'text/event-stream';
@@ -47,4 +50,17 @@ export function createOpenAiCompatibleProvider(preset: OpenAiCompatiblePreset, a
       };
     },
   };
+}
+
+/**
+ * The client's headers (lower-case names) that the gateway's own headers do not set in any
+ * spelling: sent both ways, fetch would join them into one value the upstream refuses.
+ */
+function notSetBy(
+  client: Readonly<Record<string, string>> | undefined,
+  own: Readonly<Record<string, string>>,
+): Record<string, string> | undefined {
+  if (!client) return undefined;
+  const taken = new Set(Object.keys(own).map((name) => name.toLowerCase()));
+  return Object.fromEntries(Object.entries(client).filter(([name]) => !taken.has(name)));
 }

@@ -108,7 +108,8 @@ class SequentialD1Dialect extends D1Dialect {
  * not be counted twice, so the records already stored (by their identity: the entry, or request
  * id and start for a record without one) are read first and left out. Between
  * that read and the batch another writer could store the same records; only a retry racing its
- * own first attempt does that, and the writer retries after the attempt has failed.
+ * own first attempt does that, and the writer retries after the attempt has failed, or once it
+ * has not settled for five minutes (STALLED_WRITE_MS: by then its request is long cancelled).
  */
 async function insertBatchAtomically(
   d1: D1Database,

@@ -23,11 +23,16 @@ export function workerSettings(env: WorkerEnv): Settings {
     file: { path: 'SWITCHBOARD_CONFIG', text: JSON.stringify(file) },
   });
   const flushMs = settings.accounting.usage.flush_interval_ms;
-  if (flushMs > WORKER_FLUSH_MAX_MS)
-    throw new ConfigError(
-      `SWITCHBOARD_CONFIG: usage.flush_interval_ms is ${flushMs}; on Workers it is at most ${WORKER_FLUSH_MAX_MS} (the timer of a flush lives only as long as the waitUntil of the request that set it, which Cloudflare ends 30 s after the response)`,
-    );
-  return settings;
+  if (flushMs <= WORKER_FLUSH_MAX_MS) return settings;
+  // Lowered, not refused: a Worker deployed with a longer interval keeps serving after an upgrade.
+  console.warn(
+    JSON.stringify({
+      level: 'warn',
+      msg: `usage.flush_interval_ms ${flushMs} is lowered to ${WORKER_FLUSH_MAX_MS} on Workers: a flush's timer lives only as long as the waitUntil of the request that set it, which Cloudflare ends 30 s after the response`,
+    }),
+  );
+  const usage = { ...settings.accounting.usage, flush_interval_ms: WORKER_FLUSH_MAX_MS };
+  return { ...settings, accounting: { ...settings.accounting, usage } };
 }
 
 /** The longest usage flush interval a Worker takes (see workerSettings). */

@@ -90,7 +90,6 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
       ),
       now: Date.now,
       logger,
-      keepAlive: (work) => requestContext.getStore()?.waitUntil(work),
     });
   } else {
     if (!env.DB)

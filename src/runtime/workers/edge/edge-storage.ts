@@ -45,8 +45,6 @@ export function openEdgeStorage(deps: {
   readonly keyCache: EdgeKeyCache;
   readonly now: () => number;
   readonly logger: Logger;
-  /** Keeps work alive past the request that started it (the request's `waitUntil`). */
-  readonly keepAlive: (work: Promise<unknown>) => void;
 }): Storage {
   const { origin, keyCache, now, logger } = deps;
   /**
@@ -57,8 +55,8 @@ export function openEdgeStorage(deps: {
 
   /**
    * Lookups in flight, by hash: a burst of requests with one new key asks the origin once. The
-   * lookup's I/O belongs to the request that started it, which workerd cancels when its client
-   * leaves: the others would then wait for ever. So the starter keeps it alive (waitUntil).
+   * lookup's I/O belongs to the request that started it; the Worker holds every request in its
+   * own waitUntil (worker.ts), so a starter whose client left still finishes it for the others.
    */
   const pending = new Map<string, Promise<EdgeKeyAnswer>>();
   const lookup = (hash: string): Promise<EdgeKeyAnswer> => {
@@ -66,7 +64,6 @@ export function openEdgeStorage(deps: {
     if (!running) {
       running = lookupOnce(hash).finally(() => pending.delete(hash));
       pending.set(hash, running);
-      deps.keepAlive(running.catch(() => undefined));
     }
     return running;
   };
