@@ -58,6 +58,22 @@ export async function startEdgeWorker(options: {
   }
 }
 
+/** The edge tests' config: one OpenAI-compatible channel (`gpt-fake`) on the fake upstream, fast usage flushes. */
+export function edgeConfig(fakeBaseUrl: string): Record<string, unknown> {
+  return {
+    channels: [
+      {
+        name: 'edge-fake',
+        provider: 'openai-compatible',
+        base_url: fakeBaseUrl,
+        keys: ['up-edge'],
+        models: ['gpt-fake'],
+      },
+    ],
+    usage: { flush_interval_ms: 50 },
+  };
+}
+
 /** The header that makes the client Worker give up on the edge after that many milliseconds. */
 export const GIVE_UP_HEADER = 'x-test-give-up-ms';
 

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EDGE_KEY_LOOKUP_PATH, EDGE_ROLLUPS_PATH } from '../../src/edge/edge-protocol.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { waitFor } from '../support/http.js';
-import { type EdgeWorker, GIVE_UP_HEADER, startEdgeWorker } from '../support/start-edge-worker.js';
+import {
+  type EdgeWorker,
+  edgeConfig,
+  GIVE_UP_HEADER,
+  startEdgeWorker,
+} from '../support/start-edge-worker.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
 const EDGE_SECRET = 'edge-secret-shared-by-origin-and-edge-4567';
@@ -57,18 +62,7 @@ describe('edge mode: a client that leaves during a call to the origin', { timeou
       originUrl: `http://127.0.0.1:${address.port}`,
       edgeSecret: EDGE_SECRET,
       behindLeavingClient: true,
-      config: {
-        channels: [
-          {
-            name: 'edge-fake',
-            provider: 'openai-compatible',
-            base_url: fake.baseUrl,
-            keys: ['up-edge'],
-            models: ['gpt-fake'],
-          },
-        ],
-        usage: { flush_interval_ms: 50 },
-      },
+      config: edgeConfig(fake.baseUrl),
     });
   }, 120_000);
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { REPLAY_WINDOW_S, SIGNATURE_HEADER, signEdgeRequest } from '../../src/ed
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { edgeRecord, signedPost as postSigned } from '../support/edge-requests.js';
 import { errorOf, waitFor } from '../support/http.js';
-import { type EdgeWorker, startEdgeWorker } from '../support/start-edge-worker.js';
+import { type EdgeWorker, edgeConfig, startEdgeWorker } from '../support/start-edge-worker.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -37,18 +37,7 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
       originUrl: origin.url,
       edgeSecret: EDGE_SECRET,
       env: { EDGE_KEY_TTL_S: String(KEY_TTL_S) },
-      config: {
-        channels: [
-          {
-            name: 'edge-fake',
-            provider: 'openai-compatible',
-            base_url: fake.baseUrl,
-            keys: ['up-edge'],
-            models: ['gpt-fake'],
-          },
-        ],
-        usage: { flush_interval_ms: 50 },
-      },
+      config: edgeConfig(fake.baseUrl),
     });
   }, 120_000);
   afterAll(async () => {
