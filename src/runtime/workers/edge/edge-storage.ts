@@ -26,6 +26,11 @@ import type { OriginClient } from './origin-client.js';
 
 /** Usage batches are tried this many times within the request's waitUntil before going back to the buffer. */
 const USAGE_ATTEMPTS = 3;
+/**
+ * A usage write (all its batches, attempts and waits) ends within this: Cloudflare cuts waitUntil
+ * work off 30 s after the response, and a write cut off never tells the writer to try again.
+ */
+const USAGE_WRITE_MS = 20_000;
 
 const MAX_OWNERS = 10_000;
 
@@ -135,10 +140,11 @@ export function openEdgeStorage(deps: {
       // After an outage the writer hands over its whole backlog: it goes in batches the origin
       // accepts. If a later batch fails the writer offers them all again; the origin skips the
       // records it already holds (request id and start time).
+      const until = now() + USAGE_WRITE_MS;
       for (const chunk of usageBatches(records, logger)) {
         // One id for every attempt of this batch: the origin counts it once however often it arrives.
         const batch: EdgeUsageBatch = { batchId: crypto.randomUUID(), records: chunk };
-        await origin.post<EdgeUsageAnswer>(EDGE_USAGE_PATH, batch, { attempts: USAGE_ATTEMPTS });
+        await origin.post<EdgeUsageAnswer>(EDGE_USAGE_PATH, batch, { attempts: USAGE_ATTEMPTS, until });
       }
     },
     list: () => originOnly('the usage log'),

@@ -3,8 +3,16 @@ import type { FetchLike } from '../../../spec/provider.js';
 
 /** Signed JSON requests from an edge Worker to its origin's /internal/edge/* endpoints. */
 export interface OriginClient {
-  /** POSTs `body` signed, retrying network failures and 5xx; resolves to the parsed answer. */
-  post<T>(path: string, body: unknown, options?: { readonly attempts?: number }): Promise<T>;
+  /**
+   * POSTs `body` signed, retrying network failures and 5xx; resolves to the parsed answer. With
+   * `until` (epoch ms), every attempt and wait ends by then: a call inside a Worker's waitUntil
+   * must end before Cloudflare cuts it off (30 s after the response), or its caller never hears.
+   */
+  post<T>(
+    path: string,
+    body: unknown,
+    options?: { readonly attempts?: number; readonly until?: number },
+  ): Promise<T>;
   /** Resolves when the origin's /health answers 200 (the edge's own /health reports it). */
   ping(): Promise<void>;
 }
@@ -39,7 +47,7 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
-  const once = async <T>(path: string, text: string): Promise<T> => {
+  const once = async <T>(path: string, text: string, timeoutMs: number): Promise<T> => {
     // Signed per attempt: a retry minutes later still falls inside the origin's replay window.
     // The method and path are signed with the body: it is good for this endpoint only.
     const signature = await signEdgeRequest(
@@ -53,7 +61,7 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
         body: text,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new OriginError(`origin ${path}: ${String(err)}`, true);
@@ -70,15 +78,23 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
   };
 
   return {
-    async post<T>(path: string, body: unknown, opts: { readonly attempts?: number } = {}): Promise<T> {
+    async post<T>(
+      path: string,
+      body: unknown,
+      opts: { readonly attempts?: number; readonly until?: number } = {},
+    ): Promise<T> {
       const text = JSON.stringify(body);
       const attempts = Math.max(1, opts.attempts ?? 1);
+      const left = () => (opts.until === undefined ? TIMEOUT_MS : opts.until - now());
       for (let attempt = 1; ; attempt++) {
+        if (left() <= 0) throw new OriginError(`origin ${path}: no time left for another attempt`, true);
         try {
-          return await once<T>(path, text);
+          return await once<T>(path, text, Math.min(TIMEOUT_MS, left()));
         } catch (err) {
           if (attempt >= attempts || !(err instanceof OriginError) || !err.retryable) throw err;
-          await sleep(BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)] as number);
+          const wait = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)] as number;
+          if (wait >= left()) throw err;
+          await sleep(wait);
         }
       }
     },

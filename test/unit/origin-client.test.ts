@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createOriginClient } from '../../src/runtime/workers/edge/origin-client.js';
+
+// A usage batch sent from a Worker's waitUntil must end before Cloudflare cuts that work off (30 s
+// after the response): cut off, the writer never hears, and its records wait minutes to go again.
+// Three attempts of 10 s each, plus the waits between them, took longer than that.
+describe('origin client: a deadline for all attempts of one call', () => {
+  it('gives up by `until`, without starting an attempt or a wait that would end after it', async () => {
+    let calls = 0;
+    const slept: number[] = [];
+    const client = createOriginClient({
+      url: 'http://127.0.0.1:9',
+      secret: 'edge-secret-for-the-origin-client-test-0123',
+      // An origin that never answers: each attempt ends when its time-out aborts it.
+      fetch: (_url, init) => {
+        calls++;
+        return new Promise<Response>((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        });
+      },
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
+    const until = Date.now() + 200;
+    await expect(
+      client.post('/internal/edge/usage', { records: [] }, { attempts: 3, until }),
+    ).rejects.toThrow(/origin \/internal\/edge\/usage/);
+    expect(calls).toBe(1);
+    expect(slept).toEqual([]);
+  });
+
+  it('still retries a failed attempt when there is time for it', async () => {
+    let calls = 0;
+    const client = createOriginClient({
+      url: 'http://127.0.0.1:9',
+      secret: 'edge-secret-for-the-origin-client-test-0123',
+      fetch: async () => {
+        calls++;
+        return calls === 1 ? new Response('busy', { status: 503 }) : Response.json({ ok: true });
+      },
+      sleep: async () => {},
+    });
+    const answer = await client.post<{ ok: boolean }>(
+      '/internal/edge/usage',
+      {},
+      {
+        attempts: 3,
+        until: Date.now() + 20_000,
+      },
+    );
+    expect(answer).toEqual({ ok: true });
+    expect(calls).toBe(2);
+  });
+});
