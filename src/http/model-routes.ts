@@ -1,6 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
-import { reshapeErrors } from '../pipeline/front-doors/reshape-errors.js';
+import { anthropicErrors } from '../pipeline/front-doors/anthropic-messages.js';
 import { anthropicErrorBody } from '../providers/anthropic/messages-response.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { listedModels } from '../router/resolve-model.js';
@@ -41,16 +41,13 @@ export function mountModelRoutes(app: Hono<GatewayEnv>, base: string, deps: Mode
   });
 }
 
-const anthropicErrors = reshapeErrors(
-  {
-    client: { errorBody: ({ status, message, requestId }) => anthropicErrorBody(status, message, requestId) },
-  },
-  (body) => body.type === 'error',
-);
+const anthropicShapedErrors = anthropicErrors({
+  client: { errorBody: ({ status, message, requestId }) => anthropicErrorBody(status, message, requestId) },
+});
 
 /** Errors in Anthropic's shape for Anthropic clients, whose SDKs parse only that. */
 const anthropicClientErrors: MiddlewareHandler<GatewayEnv> = (c, next) =>
-  isAnthropicClient(c) ? anthropicErrors(c, next) : next();
+  isAnthropicClient(c) ? anthropicShapedErrors(c, next) : next();
 
 /**
  * One model the caller's key may use, by a channel's model name or a `model_aliases` name (which

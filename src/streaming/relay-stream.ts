@@ -1,3 +1,4 @@
+import type { ClientSignal } from '../spec/client-signal.js';
 import type { ChunkReader } from './chunk-reader.js';
 import { LazyBodyResponse } from './lazy-body-response.js';
 import { ReadTimeoutError } from './read-with-timeout.js';
@@ -36,6 +37,12 @@ export interface RelayOptions {
   readonly onChunk?: (chunk: Uint8Array) => void;
   /** For a `done` end, the last bytes and the close wait for the promise it returns (no reject). */
   readonly onEnd: (end: RelayEnd) => Promise<void> | undefined;
+  /**
+   * The client's signal. An upstream read that fails once it has aborted ends `cancelled`: the
+   * client left, and its signal aborted the upstream call (on Workers, `request.signal`) before
+   * the relay heard of it. Not the upstream's fault.
+   */
+  readonly clientSignal?: ClientSignal;
 }
 
 /** A rewrite of the relayed bytes (see `RelayOptions.transform`). */
@@ -158,7 +165,8 @@ function startRelay(options: RelayOptions, stream: RelaySink): Relay {
     if (ended) return;
     const timedOut = err instanceof ReadTimeoutError;
     const message = err instanceof Error ? err.message : String(err);
-    end({ outcome: 'error', error: message, timedOut });
+    if (options.clientSignal?.aborted) end({ outcome: 'cancelled', error: 'client disconnected' });
+    else end({ outcome: 'error', error: message, timedOut });
     if (options.errorTrailer) {
       stream.enqueue(options.errorTrailer(message, timedOut));
       stream.close();

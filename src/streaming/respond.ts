@@ -3,7 +3,6 @@ import { scrubSecrets } from '../auth/secret-scrub.js';
 import type { ResponseCapture } from '../pipeline/cache-step.js';
 import type { UsageTap } from '../pipeline/usage-tap.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
-import type { ClientSignal } from '../spec/client-signal.js';
 import { isJsonObject } from '../spec/json.js';
 import type { ByteReframer, PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
@@ -23,15 +22,6 @@ export interface AnswerTap {
   readonly capture: ResponseCapture | null;
   /** The gateway asked an OpenAI upstream for a stream usage event the client did not ask for. */
   readonly stripStreamUsage: boolean;
-}
-
-/**
- * How a relay ended, from the client's side: a stream that broke because the client's own signal
- * aborted the upstream call (on Workers, `request.signal` when the client disconnects, which may
- * reach the upstream fetch before the relay hears of it) ended because the client left.
- */
-function clientLeft(end: RelayEnd, signal: ClientSignal): RelayEnd {
-  return end.outcome === 'error' && signal.aborted ? { outcome: 'cancelled' } : end;
 }
 
 /** The commit event for a routed attempt: where the answer comes from. */
@@ -138,6 +128,7 @@ export function respond(
     reader: success.reader,
     idleMs: target.channel.timeouts.idleMs,
     abortUpstream: success.abort,
+    clientSignal: call.signal,
     errorTrailer: sse
       ? (message, timedOut) => {
           const event = (hooks?.errorEvent ?? sseErrorEvent)(
@@ -156,8 +147,7 @@ export function respond(
     // The usage record is ended and committed before the client holds a complete answer: at
     // the terminal event when the stream has one, else as the stream ends, before its close.
     onFinal: () => record({ outcome: 'done' }),
-    onEnd: (relayed) => {
-      const end = clientLeft(relayed, call.signal);
+    onEnd: (end) => {
       // Health hears how the stream ended: an error event inside a 200 stream broke it too.
       const upstreamError = accounting?.upstreamError() ?? null;
       if (end.outcome === 'cancelled') success.ended('neutral');

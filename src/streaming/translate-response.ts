@@ -76,6 +76,7 @@ export function respondTranslated(
     reader: success.reader,
     idleMs: target.channel.timeouts.idleMs,
     abortUpstream: success.abort,
+    clientSignal: call.signal,
     // No byte trailer: a failure becomes a canonical error part, encoded in the client's format.
     errorTrailer: null,
     onEnd: (end) => {
@@ -121,7 +122,7 @@ export function respondTranslated(
     const end = relayEnd as RelayEnd | null;
     if (!failed) return usage.end(success.status, null, counted, completionText());
     // The client left, and its signal aborted the upstream call before the relay heard of it.
-    if (call.signal.aborted) return usage.end(499, 'client_closed', counted, completionText());
+    if (end?.outcome === 'cancelled') return usage.end(499, 'client_closed', counted, completionText());
     if (end?.timedOut) return usage.end(504, 'upstream_timeout', counted, completionText());
     return usage.end(502, 'upstream_stream_error', counted, completionText());
   };
@@ -138,12 +139,7 @@ export function respondTranslated(
   let translationFailed = false;
   const finish = (): Promise<void> | undefined => {
     const end = relayEnd as RelayEnd | null;
-    if (
-      translationFailed ||
-      end?.outcome === 'cancelled' ||
-      (failed && !upstreamFault) ||
-      (failed && call.signal.aborted)
-    )
+    if (translationFailed || end?.outcome === 'cancelled' || (failed && !upstreamFault))
       success.ended('neutral');
     else if (failed) success.ended('broken', end?.error ?? 'error event in the stream');
     else success.ended('done');

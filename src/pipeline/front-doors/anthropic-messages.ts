@@ -123,6 +123,8 @@ function checkBody(json: JsonObject): string {
 }
 
 /** Errors in `{"type":"error","error":{type,message}}`, which the Anthropic SDKs parse. */
-function anthropicErrors(wire: FrontDoorWire): MiddlewareHandler<GatewayEnv> {
+export function anthropicErrors(wire: {
+  readonly client: Pick<FrontDoorWire['client'], 'errorBody'>;
+}): MiddlewareHandler<GatewayEnv> {
   return reshapeErrors(wire, (body) => body.type === 'error');
 }

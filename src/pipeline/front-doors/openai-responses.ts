@@ -1,6 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import { chatContext } from '../../http/chat-call.js';
-import { openAiClientHeaders } from '../../http/openai-client-headers.js';
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
@@ -16,6 +15,7 @@ import { responsesId } from '../../providers/openai-responses/responses-response
 import { responsesWire } from '../../providers/openai-responses/wire.js';
 import type { JsonObject } from '../../spec/json.js';
 import type { FrontDoor } from '../front-door.js';
+import { openAiClientHeaders } from './openai-client-headers.js';
 import {
   type PendingKeep,
   type ResponsesKeeping,

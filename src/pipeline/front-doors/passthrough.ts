@@ -1,11 +1,11 @@
 import { GatewayError } from '../../errors/gateway-error.js';
-import { openAiClientHeaders } from '../../http/openai-client-headers.js';
 import { passthroughTarget } from '../../http/passthrough-path.js';
 import { readBodyBytes, readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
 import type { JsonObject } from '../../spec/json.js';
 import type { FrontDoor } from '../front-door.js';
+import { openAiClientHeaders } from './openai-client-headers.js';
 
 /**
  * Any other path under the mount point (e.g. `/v1/responses`, `/v1/audio/speech`), forwarded

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { GatewayEnv } from './context.js';
+import type { GatewayEnv } from '../../http/context.js';
 
 /**
  * Client headers an OpenAI-format upstream should see on a call relayed as sent: `openai-beta`,
