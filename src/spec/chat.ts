@@ -72,6 +72,11 @@ export interface ToolDefinition {
   readonly description?: string;
   /** JSON Schema of the arguments. */
   readonly parameters: JsonObject;
+  /**
+   * The client asked for calls whose arguments always match the schema (OpenAI chat
+   * `function.strict`, Responses `strict`); absent when it said nothing.
+   */
+  readonly strict?: boolean;
   readonly cacheControl?: CacheControl;
 }
 

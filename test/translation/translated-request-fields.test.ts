@@ -219,6 +219,83 @@ describe('Anthropic structured outputs on a translated route', () => {
   });
 });
 
+// Strict function tools (OpenAI `strict: true`, as the SDKs' zodFunction / pydantic_function_tool
+// helpers send them): dropped, a client that relies on arguments matching the schema got a Claude
+// or Responses-translated call that was free to stray from it.
+describe('strict function tools on a translated route', () => {
+  const parameters = {
+    type: 'object',
+    properties: { city: { type: 'string', minLength: 1 }, unit: { type: 'string', enum: ['c', 'f'] } },
+    required: ['city', 'unit'],
+    additionalProperties: false,
+  };
+  const chatTools = (strict: boolean) => [
+    { type: 'function', function: { name: 'weather', description: 'Weather now', parameters, strict } },
+  ];
+
+  it("OpenAI strict: true reaches a Claude model as a strict tool, its schema in Anthropic's dialect", async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: chatTools(true),
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().tools).toEqual([
+      {
+        name: 'weather',
+        description: 'Weather now',
+        strict: true,
+        input_schema: {
+          type: 'object',
+          properties: {
+            city: { type: 'string', description: '{minLength: 1}' },
+            unit: { type: 'string', enum: ['c', 'f'] },
+          },
+          required: ['city', 'unit'],
+          additionalProperties: false,
+        },
+      },
+    ]);
+  });
+
+  it('a Claude model older than structured outputs gets the tool without strict, its schema as written', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-3-5-haiku-20241022',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: chatTools(true),
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().tools).toEqual([
+      { name: 'weather', description: 'Weather now', input_schema: parameters },
+    ]);
+  });
+
+  it('strict: false is no strict tool on Claude', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: chatTools(false),
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody().tools[0].strict).toBeUndefined();
+    expect(lastBody().tools[0].input_schema).toEqual(parameters);
+  });
+
+  it('a Responses function tool keeps its strict flag on a chat-completions channel', async () => {
+    for (const strict of [true, false]) {
+      const res = await post('/v1/responses', {
+        model: 'deepseek-chat',
+        input: 'Weather in Paris?',
+        tools: [{ type: 'function', name: 'weather', description: 'Weather now', parameters, strict }],
+      });
+      expect(res.status).toBe(200);
+      expect(lastBody().tools).toEqual([
+        { type: 'function', function: { name: 'weather', description: 'Weather now', parameters, strict } },
+      ]);
+    }
+  });
+});
+
 describe('OpenAI reasoning_effort values beyond minimal..high', () => {
   it('reasoning_effort "none" does not turn Anthropic extended thinking on', async () => {
     const res = await post('/v1/chat/completions', {

@@ -8,6 +8,7 @@ import type {
   ResponseFormat,
   TextPart,
   ToolChoice,
+  ToolDefinition,
   ToolResultPart,
   UserPart,
 } from '../../spec/chat.js';
@@ -208,6 +209,7 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
   const choice = request.toolChoice;
   const disableParallel: JsonObject =
     request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  const structured = takesStructuredOutputs(context.model);
   return compact({
     model: context.model,
     max_tokens: budget && maxTokens <= budget ? budget + 1024 : maxTokens,
@@ -218,17 +220,7 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
         .map((p) => compact({ type: 'text', text: p.text, cache_control: p.cacheControl })),
     ),
     messages,
-    tools:
-      request.tools.length > 0
-        ? request.tools.map((t) =>
-            compact({
-              name: t.name,
-              description: t.description,
-              input_schema: t.parameters,
-              cache_control: t.cacheControl,
-            }),
-          )
-        : undefined,
+    tools: request.tools.length > 0 ? request.tools.map((t) => encodeTool(t, structured)) : undefined,
     tool_choice: encodeToolChoice(choice, disableParallel, request.tools.length > 0),
     stop_sequences: request.stop.length > 0 ? [...request.stop] : undefined,
     temperature: request.temperature,
@@ -237,10 +229,27 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     // A tool loop's last turn that another provider thought has no thinking Anthropic would take.
     ...withOutputFormat(
       thinkingAllowed(messages) ? encodeAnthropicThinking(request.reasoning, budget) : {},
-      takesStructuredOutputs(context.model) ? request.responseFormat : undefined,
+      structured ? request.responseFormat : undefined,
     ),
     metadata: request.user ? { user_id: request.user } : undefined,
     stream: context.stream ? true : undefined,
+  });
+}
+
+/**
+ * A function tool. One the client asked to be strict (OpenAI `strict: true`) is strict on a Claude
+ * model that takes structured outputs (docs.claude.com, "Strict tool use"), its schema in the
+ * dialect Anthropic's strict mode takes, as for `output_config.format`. Elsewhere the schema goes
+ * as written: without strict, Anthropic takes any JSON Schema.
+ */
+function encodeTool(tool: ToolDefinition, structured: boolean): JsonObject {
+  const strict = structured && tool.strict === true;
+  return compact({
+    name: tool.name,
+    description: tool.description,
+    input_schema: strict ? anthropicOutputSchema(tool.parameters) : tool.parameters,
+    strict: strict ? true : undefined,
+    cache_control: tool.cacheControl,
   });
 }
 

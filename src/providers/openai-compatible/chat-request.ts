@@ -71,6 +71,7 @@ export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
           name: str(fn.name) ?? '',
           parameters: obj(fn.parameters) ?? { type: 'object' },
           ...(description ? { description } : {}),
+          ...(typeof fn.strict === 'boolean' ? { strict: fn.strict } : {}),
         },
       ];
     }),
@@ -182,7 +183,12 @@ export function encodeOpenAiRequest(request: ChatRequest, context: EncodeContext
       request.tools.length > 0
         ? request.tools.map((t) => ({
             type: 'function',
-            function: compact({ name: t.name, description: t.description, parameters: t.parameters }),
+            function: compact({
+              name: t.name,
+              description: t.description,
+              parameters: t.parameters,
+              strict: t.strict,
+            }),
           }))
         : undefined,
     tool_choice:

@@ -96,6 +96,7 @@ function functionTool(tool: JsonObject): ToolDefinition {
     name: str(tool.name) ?? '',
     parameters: obj(tool.parameters) ?? { type: 'object', properties: {} },
     ...(description ? { description } : {}),
+    ...(typeof tool.strict === 'boolean' ? { strict: tool.strict } : {}),
   };
 }
 
