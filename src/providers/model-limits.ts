@@ -73,11 +73,11 @@ export function refusesReasoningEffort(model: string): boolean {
 }
 
 /**
- * Claude models without structured outputs (`output_config.format`), which would refuse it: the
- * 3.x family and the Claude 4 releases before 4.5 (Sonnet 4, Opus 4, Opus 4.1: Anthropic lists
- * structured outputs from Sonnet 4.5, Haiku 4.5 and Opus 4.5 on).
+ * Claude models before 4.5: the 3.x family and Sonnet 4, Opus 4, Opus 4.1. They have no
+ * structured outputs (`output_config.format`), which Anthropic lists from Sonnet 4.5, Haiku 4.5
+ * and Opus 4.5 on, and would refuse it; they still take `temperature` beside `top_p`.
  */
-const BEFORE_STRUCTURED_OUTPUTS = createModelLookup({
+const BEFORE_CLAUDE_4_5 = createModelLookup({
   'claude-3*': true,
   'claude-sonnet-4-0': true,
   'claude-opus-4-0': true,
@@ -92,6 +92,19 @@ const BEFORE_STRUCTURED_OUTPUTS = createModelLookup({
  * behind an Anthropic-compatible endpoint (DeepSeek, Kimi, GLM) are not sent it.
  */
 export function takesStructuredOutputs(model: string): boolean {
+  return isClaudeFrom45(model);
+}
+
+/**
+ * The model refuses `temperature` and `top_p` together (400 "temperature and top_p cannot both
+ * be specified for this model"): Claude from 4.5 on, as Anthropic's migration guide says.
+ */
+export function refusesTemperatureWithTopP(model: string): boolean {
+  return isClaudeFrom45(model);
+}
+
+/** A Claude model (with or without a vendor prefix) from 4.5 on, or one the table does not know yet. */
+function isClaudeFrom45(model: string): boolean {
   const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-  return name.startsWith('claude') && BEFORE_STRUCTURED_OUTPUTS(name) !== true;
+  return name.startsWith('claude') && BEFORE_CLAUDE_4_5(name) !== true;
 }

@@ -119,11 +119,11 @@ describe.each(UPSTREAMS)('@google/genai → Switchboard → $family upstream', (
       });
       expect(body.stream).toBeUndefined();
     } else {
+      // A current Claude takes temperature or top_p, not both (anthropic-generation.test.ts).
       expect(body).toMatchObject({
         model,
         max_tokens: 200,
         temperature: 0.25,
-        top_p: 0.9,
         stop_sequences: ['END'],
         messages: [
           { role: 'user', content: [{ type: 'text', text: 'Hello' }] },

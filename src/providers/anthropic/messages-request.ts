@@ -16,16 +16,13 @@ import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { takesStructuredOutputs } from '../model-limits.js';
 import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
-import { effortBudget } from '../shared/reasoning-budget.js';
 import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
 import { thinkingAllowed } from './foreign-thinking.js';
+import { type AnthropicGeneration, anthropicGeneration } from './generation.js';
 import { anthropicOutputSchema } from './output-schema.js';
-import { decodeAnthropicThinking, encodeAnthropicThinking } from './thinking.js';
-
-/** Anthropic requires max_tokens; this is what a translated request without one gets. */
-export const DEFAULT_MAX_TOKENS = 8192;
+import { decodeAnthropicThinking } from './thinking.js';
 
 const cache = (block: JsonObject): { cacheControl?: CacheControl } => {
   const value = obj(block.cache_control);
@@ -200,19 +197,12 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     if (last && last.role === role) last.content = [...arr(last.content), ...blocks];
     else messages.push({ role, content: blocks });
   }
-  // Adaptive thinking has no budget: the model decides.
-  const budget =
-    request.reasoning?.mode === undefined
-      ? (request.reasoning?.budgetTokens ?? effortBudget(request.reasoning?.effort))
-      : undefined;
-  const maxTokens = request.maxTokens ?? (budget ? budget + DEFAULT_MAX_TOKENS : DEFAULT_MAX_TOKENS);
   const choice = request.toolChoice;
   const disableParallel: JsonObject =
     request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
   const structured = takesStructuredOutputs(context.model);
   return compact({
     model: context.model,
-    max_tokens: budget && maxTokens <= budget ? budget + 1024 : maxTokens,
     // Anthropic refuses an empty text block ("text content blocks must be non-empty").
     system: nonEmpty(
       folded.system
@@ -223,12 +213,9 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     tools: request.tools.length > 0 ? request.tools.map((t) => encodeTool(t, structured)) : undefined,
     tool_choice: encodeToolChoice(choice, disableParallel, request.tools.length > 0),
     stop_sequences: request.stop.length > 0 ? [...request.stop] : undefined,
-    temperature: request.temperature,
-    top_p: request.topP,
-    top_k: request.topK,
     // A tool loop's last turn that another provider thought has no thinking Anthropic would take.
     ...withOutputFormat(
-      thinkingAllowed(messages) ? encodeAnthropicThinking(request.reasoning, budget) : {},
+      anthropicGeneration(request, context.model, thinkingAllowed(messages)),
       structured ? request.responseFormat : undefined,
     ),
     metadata: request.user ? { user_id: request.user } : undefined,
@@ -259,9 +246,9 @@ function encodeTool(tool: ToolDefinition, structured: boolean): JsonObject {
  * is left to the prompt.
  */
 function withOutputFormat(
-  fields: { thinking?: JsonObject; output_config?: JsonObject },
+  fields: AnthropicGeneration,
   format: ResponseFormat | undefined,
-): { thinking?: JsonObject; output_config?: JsonObject } {
+): AnthropicGeneration {
   if (format?.type !== 'json_schema') return fields;
   return {
     ...fields,
