@@ -18,6 +18,13 @@ beforeAll(async () => {
     channels: [
       channel({ name: 'oa', base_url: fake.baseUrl, keys: ['oa-key'], models: ['deepseek-chat'] }),
       channel({
+        name: 'zp',
+        provider: 'zhipu',
+        base_url: fake.baseUrl,
+        keys: ['zp-key'],
+        models: ['glm-4.5'],
+      }),
+      channel({
         name: 'op',
         provider: 'openai',
         base_url: fake.baseUrl,
@@ -314,6 +321,12 @@ describe('OpenAI reasoning_effort values beyond minimal..high', () => {
     });
     // medium = 8192; high = 24576 (docs/anthropic-and-translation.md)
     expect(lastBody().thinking?.budget_tokens).toBe(24576);
+  });
+  // Codex's model_reasoning_effort = "none": GLM (like Kimi and DeepSeek) thinks unless told not to.
+  it('Responses reasoning.effort "none" turns thinking off on a preset that thinks by default', async () => {
+    const res = await post('/v1/responses', { model: 'glm-4.5', input: 'hi', reasoning: { effort: 'none' } });
+    expect(res.status).toBe(200);
+    expect(lastBody().thinking).toEqual({ type: 'disabled' });
   });
 });
 

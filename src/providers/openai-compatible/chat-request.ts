@@ -115,7 +115,7 @@ function compactRequest(base: ChatRequest, optional: Partial<ChatRequest>): Chat
 }
 
 /** OpenAI's efforts as the canonical ones: `xhigh` is the most there is (high); unknown ones none. */
-function asEffort(value: string | undefined): ReasoningOptions['effort'] {
+export function asEffort(value: string | undefined): ReasoningOptions['effort'] {
   if (value === 'xhigh') return 'high';
   return value === 'minimal' || value === 'low' || value === 'medium' || value === 'high' ? value : undefined;
 }

@@ -1,13 +1,7 @@
 import { GatewayError } from '../../errors/gateway-error.js';
-import type {
-  ChatRequest,
-  ReasoningOptions,
-  ResponseFormat,
-  TextPart,
-  ToolChoice,
-  ToolDefinition,
-} from '../../spec/chat.js';
+import type { ChatRequest, ResponseFormat, TextPart, ToolChoice, ToolDefinition } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
+import { asEffort } from '../openai-compatible/chat-request.js';
 import { num, obj, objects, str } from '../shared/json-read.js';
 import { decodeInput } from './responses-input.js';
 
@@ -47,10 +41,10 @@ export function decodeResponsesRequest(body: JsonObject): ChatRequest {
     maxTokens: num(body.max_output_tokens),
     temperature: num(body.temperature),
     topP: num(body.top_p),
+    // `none` turns thinking off, as chat's reasoning_effort "none" does (presets that think by
+    // default, GLM, Kimi, DeepSeek, are told so).
     reasoning:
-      effort && effort !== 'none'
-        ? ({ effort: effort === 'xhigh' ? 'high' : effort } as ReasoningOptions)
-        : undefined,
+      effort === 'none' ? { mode: 'disabled' } : asEffort(effort) ? { effort: asEffort(effort) } : undefined,
     user: str(body.user) ?? str(body.safety_identifier),
     responseFormat: decodeFormat(obj(obj(body.text)?.format)),
   };
