@@ -536,3 +536,31 @@ describe('images in tool results for a Gemini channel', () => {
     expect(JSON.stringify(lastBody().contents)).toContain('iVBORw0KGgo=');
   });
 });
+
+// Gemini takes a user turn's text before its functionResponse parts; OpenAI wants the tool messages
+// right after the assistant's tool_calls, Anthropic the tool_result blocks first in the user turn.
+describe('a Gemini user turn with text before its function results', () => {
+  const contents = [
+    { role: 'user', parts: [{ text: 'go' }] },
+    { role: 'model', parts: [{ functionCall: { name: 'read_file', args: { path: 'a' } } }] },
+    {
+      role: 'user',
+      parts: [{ text: 'note' }, { functionResponse: { name: 'read_file', response: { output: 'A' } } }],
+    },
+  ];
+
+  it('an OpenAI-format channel gets the tool message right after the call, then the text', async () => {
+    const res = await post('/v1beta/models/deepseek-chat:generateContent', { contents });
+    expect(res.status).toBe(200);
+    const messages = lastBody().messages as { role: string; content: unknown }[];
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'user']);
+    expect(messages[3]?.content).toBe('note');
+  });
+
+  it('an Anthropic channel gets the tool_result first in the user turn', async () => {
+    const res = await post('/v1beta/models/claude-native:generateContent', { contents });
+    expect(res.status).toBe(200);
+    const last = lastBody().messages.at(-1);
+    expect(last.content.map((b: { type: string }) => b.type)).toEqual(['tool_result', 'text']);
+  });
+});

@@ -127,27 +127,18 @@ function decodeContents(value: JsonValue | undefined): ChatMessage[] {
       if (decoded.length > 0) messages.push({ role: 'assistant', parts: decoded });
       continue;
     }
-    let user: UserPart[] = [];
-    let results: ToolResultPart[] = [];
-    const flush = () => {
-      if (results.length > 0) messages.push({ role: 'tool', parts: results });
-      if (user.length > 0) messages.push({ role: 'user', parts: user });
-      user = [];
-      results = [];
-    };
+    // A turn's function results answer the model's calls before it: they come first, as one tool
+    // message, whatever their place among the turn's parts (Gemini takes text before them; OpenAI
+    // wants the tool messages right after the calls, Anthropic the tool_result blocks first).
+    const user: UserPart[] = [];
+    const results: ToolResultPart[] = [];
     for (const [j, part] of parts.entries()) {
-      const at = `contents[${i}].parts[${j}]`;
       const response = obj(part.functionResponse);
-      if (response) {
-        if (user.length > 0) flush();
-        results.push(toolResult(response, unanswered));
-      } else {
-        if (part.thought === true) continue;
-        if (results.length > 0) flush();
-        user.push(userPart(part, at));
-      }
+      if (response) results.push(toolResult(response, unanswered));
+      else if (part.thought !== true) user.push(userPart(part, `contents[${i}].parts[${j}]`));
     }
-    flush();
+    if (results.length > 0) messages.push({ role: 'tool', parts: results });
+    if (user.length > 0) messages.push({ role: 'user', parts: user });
   }
   return messages;
 }
