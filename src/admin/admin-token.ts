@@ -14,13 +14,15 @@ export interface AdminToken {
 /**
  * ADMIN_TOKEN from env wins. Without it, the hash stored on an earlier start is used; on the very
  * first start a token is generated, its hash stored, and the token handed back once to print.
- * There is no default password.
+ * Instances starting at once on a new database all end up with the one token whose hash was stored
+ * first; only the instance that stored it prints it. There is no default password.
  */
 export async function ensureAdminToken(meta: MetaStore, fromEnv: string | undefined): Promise<AdminToken> {
   if (fromEnv) return { digest: hexToBytes(await sha256Hex(fromEnv)), generated: null };
   const stored = await meta.get(ADMIN_TOKEN_META_KEY);
   if (stored) return { digest: hexToBytes(stored), generated: null };
   const token = generateKeySecret('admin');
-  await meta.set(ADMIN_TOKEN_META_KEY, await sha256Hex(token));
-  return { digest: hexToBytes(await sha256Hex(token)), generated: token };
+  const digest = await sha256Hex(token);
+  const kept = await meta.claim(ADMIN_TOKEN_META_KEY, digest);
+  return { digest: hexToBytes(kept), generated: kept === digest ? token : null };
 }

@@ -127,6 +127,11 @@ export interface ChannelStore {
 export interface MetaStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
+  /**
+   * Sets the value only if the key has none, atomically; resolves to the value stored: this one,
+   * or the one another writer (another instance starting at the same time) stored first.
+   */
+  claim(key: string, value: string): Promise<string>;
 }
 
 /** A signed-in admin panel session; only the SHA-256 of the cookie value is stored. */

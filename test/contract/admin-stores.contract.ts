@@ -83,6 +83,12 @@ export function runMetaStoreContract(name: string, open: OpenStore<MetaStore>): 
       await meta().set('x', '2');
       expect(await meta().get('x')).toBe('2');
     });
+
+    it('claims a value only while the key has none, and answers with the one kept', async () => {
+      expect(await meta().claim('x', 'first')).toBe('first');
+      expect(await meta().claim('x', 'second')).toBe('first');
+      expect(await meta().get('x')).toBe('first');
+    });
   });
 }
 

@@ -91,6 +91,14 @@ export function runSharedStorageContract(
       expect(await b.keys.findByHash(key.hash)).toBeNull();
     });
 
+    it('keeps one of two values claimed at once, and tells both instances which', async () => {
+      const { a, b } = pair();
+      const [fromA, fromB] = await Promise.all([a.meta.claim('m', 'from-a'), b.meta.claim('m', 'from-b')]);
+      expect(fromA).toBe(fromB);
+      expect(['from-a', 'from-b']).toContain(fromA);
+      expect(await a.meta.get('m')).toBe(fromA);
+    });
+
     it('adds up the rollups both instances write into the same rows', async () => {
       const { a, b } = pair();
       const batches = Array.from({ length: 10 }, (_, n) =>

@@ -84,5 +84,11 @@ export function createMemoryMetaStore(): MetaStore {
     async set(key, value) {
       values.set(key, value);
     },
+    async claim(key, value) {
+      const stored = values.get(key);
+      if (stored !== undefined) return stored;
+      values.set(key, value);
+      return value;
+    },
   };
 }

@@ -130,5 +130,14 @@ export function sqlMetaStore(db: Kysely<Database>): MetaStore {
         .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: Date.now() }))
         .execute();
     },
+    async claim(key, value) {
+      await db
+        .insertInto('meta')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+      return row.value;
+    },
   };
 }
