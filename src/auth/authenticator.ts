@@ -17,6 +17,11 @@ export interface AuthenticatorOptions {
   readonly hashKey?: (secret: string) => string | Promise<string>;
   /** Admin change notices: a changed key, or any key of a changed user, is looked up afresh. */
   readonly changes?: ChangeFeed;
+  /**
+   * How long a request waits on the lookup of a key it has a last answer for before it takes that
+   * answer (default 1 000 ms): a database that hangs rather than refuses holds no request longer.
+   */
+  readonly staleAfterMs?: number;
 }
 
 /**
@@ -35,20 +40,52 @@ interface Resolved {
   readonly allowsAddress: (address: string | null) => boolean;
 }
 
+/** What the cache holds per key hash. */
+interface Entry {
+  resolved: Resolved | null;
+  expires: number;
+  /**
+   * The last lookup failed or was slower than `staleAfterMs` (the database is away or hangs):
+   * requests wait at most `FAILING_WAIT_MS` for the next one before they take this answer.
+   */
+  failing: boolean;
+}
+
+/** Default `staleAfterMs`. */
+const STALE_AFTER_MS = 1_000;
+/**
+ * While lookups of a key fail, how long a request waits on the next one: enough for a database
+ * that is back (or refuses at once) to answer, little for one that hangs.
+ */
+const FAILING_WAIT_MS = 50;
+/**
+ * A lookup running longer is not joined: a new one starts. On Workers the I/O of a lookup belongs
+ * to the request that started it and is cut off when that request ends, leaving a promise that
+ * never settles.
+ */
+const JOIN_LOOKUPS_FOR_MS = 30_000;
+
 /**
  * Lookups are cached by the key's hash (never the key), negative results included, so a flood
  * of bad keys does not reach the database on every request. Changes published on the change
  * feed (the admin API of this or, with a shared feed, any instance) drop the entries they name at
  * once; changes nobody published (the CLI writing the same database file) are seen within
  * `cacheTtlMs`.
+ *
+ * One lookup per key runs at a time; requests for a key whose entry expired share it. While the
+ * database cannot answer (an error, or no answer within `staleAfterMs`), a key this process has
+ * checked keeps its last answer, without each request waiting on the database again.
  */
 export function createAuthenticator(
   stores: { readonly keys: KeyStore; readonly users: UserStore },
   options: AuthenticatorOptions,
 ): Authenticator {
-  const cache = new Map<string, { resolved: Resolved | null; expires: number }>();
+  const cache = new Map<string, Entry>();
+  /** Lookups running, by key hash, with when each began. */
+  const lookups = new Map<string, { readonly lookup: Promise<Resolved | null>; readonly since: number }>();
   /** Counts change notices, so a lookup that overlapped one is not cached. */
   let notices = 0;
+  const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
 
   const resolve = async (hash: string): Promise<Resolved | null> => {
     const record = await stores.keys.findByHash(hash);
@@ -85,30 +122,47 @@ export function createAuthenticator(
     };
   };
 
-  const authenticate = async (secret: string, clientAddress: string | null): Promise<Principal> => {
-    const hash = await (options.hashKey ?? sha256Hex)(secret);
-    const now = options.now();
-    let entry = cache.get(hash);
-    if (!entry || entry.expires <= now) {
-      const seen = notices;
-      const stale = entry;
-      let resolved: Resolved | null;
-      try {
-        resolved = await resolve(hash);
-      } catch (err) {
+  /** The key's lookup: the one running, or a new one that caches what it finds. */
+  const lookUp = (hash: string): Promise<Resolved | null> => {
+    const running = lookups.get(hash);
+    if (running && options.now() - running.since < JOIN_LOOKUPS_FOR_MS) return running.lookup;
+    const seen = notices;
+    const lookup = resolve(hash).then(
+      (resolved) => {
+        // A change noticed while this lookup ran may have made it stale: use it once, keep it not.
+        if (seen === notices) {
+          if (!cache.has(hash) && cache.size >= options.maxEntries)
+            cache.delete(cache.keys().next().value as string);
+          cache.set(hash, { resolved, expires: options.now() + options.cacheTtlMs, failing: false });
+        }
+        return resolved;
+      },
+      (err: unknown) => {
         // The database is unreachable: a key this process has checked keeps its last answer
         // until it answers again (a change announced on the feed still drops it), so an outage
         // of a network database does not stop the traffic of known keys.
-        if (!stale) throw err;
-        return check(stale.resolved, now, clientAddress);
-      }
-      entry = { resolved, expires: now + options.cacheTtlMs };
-      // A change noticed while this lookup ran may have made it stale: use it once, keep it not.
-      if (seen === notices) {
-        if (cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
-        cache.set(hash, entry);
-      }
-    }
+        const stale = cache.get(hash);
+        if (stale) stale.failing = true;
+        throw err;
+      },
+    );
+    lookups.set(hash, { lookup, since: options.now() });
+    const done = () => {
+      if (lookups.get(hash)?.lookup === lookup) lookups.delete(hash);
+    };
+    lookup.then(done, done);
+    return lookup;
+  };
+
+  const authenticate = async (secret: string, clientAddress: string | null): Promise<Principal> => {
+    const hash = await (options.hashKey ?? sha256Hex)(secret);
+    const now = options.now();
+    const entry = cache.get(hash);
+    if (entry && entry.expires > now) return check(entry.resolved, now, clientAddress);
+    if (!entry) return check(await lookUp(hash), now, clientAddress);
+    const answer = await waitAtMost(lookUp(hash), entry.failing ? FAILING_WAIT_MS : staleAfterMs);
+    if (answer.settled) return check(answer.value, now, clientAddress);
+    entry.failing = true;
     return check(entry.resolved, now, clientAddress);
   };
   options.changes?.subscribe((notice) => {
@@ -118,7 +172,10 @@ export function createAuthenticator(
     // kept as the last answer while it cannot say (Redis often comes back before the database
     // after a blip that cut both; dropping them would refuse every key until it does).
     if (notice.kind === 'resync')
-      for (const entry of cache.values()) entry.expires = Number.NEGATIVE_INFINITY;
+      for (const entry of cache.values()) {
+        entry.expires = Number.NEGATIVE_INFINITY;
+        entry.failing = false;
+      }
     if (notice.kind !== 'user') return;
     for (const [hash, entry] of cache) {
       if (entry.resolved?.principal.userId === notice.id) cache.delete(hash);
@@ -161,4 +218,29 @@ function check(resolved: Resolved | null, now: number, clientAddress: string | n
     throw new KeyRefused('ip_not_allowed', 'this API key may not be used from this address', principal);
   }
   return principal;
+}
+
+/**
+ * The lookup's answer if it comes within `ms`; else (or if it fails) that it did not. A late
+ * lookup still runs on and caches what it finds.
+ */
+async function waitAtMost<T>(
+  lookup: Promise<T>,
+  ms: number,
+): Promise<{ settled: true; value: T } | { settled: false }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<{ settled: false }>((resolve) => {
+    timer = setTimeout(() => resolve({ settled: false }), ms);
+  });
+  try {
+    return await Promise.race([
+      lookup.then(
+        (value) => ({ settled: true as const, value }),
+        () => ({ settled: false as const }),
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -176,4 +176,61 @@ describe('client-key cache and the change feed', () => {
     await changes.publish({ kind: 'key', id: 'k', hash: HASH });
     await expect(authenticate('secret', null)).rejects.toThrow('ECONNREFUSED');
   });
+
+  // A database that hangs rather than refuses (a network drop): each request whose cache entry had
+  // expired went back to it and waited out the connect timeout (5 s) before taking the last answer.
+  it('answers a checked key without waiting out a database that hangs, and asks it once at a time', async () => {
+    const storage = createMemoryStorage();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let hung = false;
+    let reads = 0;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        reads++;
+        if (hung) return new Promise<never>(() => {});
+        return storage.keys.findByHash(hash);
+      },
+    };
+    let now = 1_000;
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 5_000, maxEntries: 100, now: () => now, hashKey: () => HASH, staleAfterMs: 20 },
+    );
+    await authenticate('secret', null);
+    hung = true;
+    now += 10_000;
+    // Each of these would wait for ever on the lookup (the test's timeout) if it waited for it.
+    const answers = await Promise.all(Array.from({ length: 5 }, () => authenticate('secret', null)));
+    expect(answers.map((p) => p.keyId)).toEqual(['k', 'k', 'k', 'k', 'k']);
+    await expect(authenticate('secret', null)).resolves.toMatchObject({ keyId: 'k' });
+    // One lookup for all of them: the hung one is joined, not started again per request.
+    expect(reads).toBe(2);
+  });
+
+  it('a key never checked before still waits for the database, and learns its answer', async () => {
+    const storage = createMemoryStorage();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let reads = 0;
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        reads++;
+        await slow;
+        return storage.keys.findByHash(hash);
+      },
+    };
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 5_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, staleAfterMs: 20 },
+    );
+    const both = Promise.all([authenticate('secret', null), authenticate('secret', null)]);
+    release();
+    expect((await both).map((p) => p.keyId)).toEqual(['k', 'k']);
+    expect(reads).toBe(1);
+  });
 });

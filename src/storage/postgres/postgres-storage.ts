@@ -66,6 +66,10 @@ export function openPostgresDatabase(
   /** Further pool settings (timeouts). */
   extra: pg.PoolConfig = {},
 ): Kysely<Database> {
+  return postgresKysely(openPostgresPool(url, poolSize, extra));
+}
+
+function openPostgresPool(url: string, poolSize: number, extra: pg.PoolConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...extra,
@@ -82,16 +86,57 @@ export function openPostgresDatabase(
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
+  return pool;
+}
+
+function postgresKysely(pool: pg.Pool): Kysely<Database> {
   return new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
+}
+
+/** How long a health check's ping may hold a pooled connection. */
+const PING_MS = 2_000;
+
+/**
+ * `select 1` on a pooled connection that is closed if no answer comes within `PING_MS`. A server
+ * that hangs rather than refuses never answers a query already sent: the health check gives up
+ * on it, and without the close the connection stayed checked out, until a few checks by a load
+ * balancer held the whole pool.
+ */
+async function pingWithin(pool: pg.Pool, ms: number): Promise<void> {
+  const client = await pool.connect();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let released = false;
+  const release = (err?: Error) => {
+    if (released) return;
+    released = true;
+    client.release(err);
+  };
+  try {
+    await Promise.race([
+      client.query('select 1'),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const late = new Error(`the database did not answer a ping within ${ms} ms`);
+          // Released with an error, the pool closes the connection instead of reusing it.
+          release(late);
+          reject(late);
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    release();
+  }
 }
 
 /** Postgres storage: many gateway processes share one database. */
 export async function openPostgresStorage(url: string, options: PostgresOptions): Promise<Storage> {
-  const db = openPostgresDatabase(
+  const pool = openPostgresPool(
     url,
     options.poolSize,
     options.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: options.connectTimeoutMs },
   );
+  const db = postgresKysely(pool);
   try {
     if (options.migrate === false) await requireMigrated(db);
     else await migratePostgres(db);
@@ -99,7 +144,11 @@ export async function openPostgresStorage(url: string, options: PostgresOptions)
     await db.destroy();
     throw err;
   }
-  return sqlStorage(db, { dialect: postgresDialect, close: () => db.destroy() });
+  return sqlStorage(db, {
+    dialect: postgresDialect,
+    close: () => db.destroy(),
+    ping: () => pingWithin(pool, PING_MS),
+  });
 }
 
 /** Advisory lock class for migrations; the second key is the schema, so schemas migrate apart. */

@@ -18,11 +18,13 @@ export interface SqlBackend {
   readonly close: () => Promise<void>;
   /** The backend's synchronous usage journal, if it has one (SQLite); else records go in batches. */
   readonly openUsageJournal?: (bootId: string) => UsageJournal;
+  /** The backend's own health ping (default: `select 1`). */
+  readonly ping?: () => Promise<void>;
 }
 
 /** Every storage port over one migrated SQL database; the backend opens `db` and closes it. */
 export function sqlStorage(db: Kysely<Database>, backend: SqlBackend): Storage {
-  const { dialect, close, openUsageJournal } = backend;
+  const { dialect, close, openUsageJournal, ping } = backend;
   return {
     keys: sqlKeyStore(db, dialect),
     users: sqlUserStore(db),
@@ -36,7 +38,8 @@ export function sqlStorage(db: Kysely<Database>, backend: SqlBackend): Storage {
     openResponseCache: (bounds) => sqlCacheStore(accountingView(db), bounds),
     resealSecrets: (reseal) => resealSqlSecrets(db, dialect, reseal),
     async ping() {
-      await sql`select 1`.execute(db);
+      if (ping) await ping();
+      else await sql`select 1`.execute(db);
     },
     close,
   };
