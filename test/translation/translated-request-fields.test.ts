@@ -564,3 +564,61 @@ describe('a Gemini user turn with text before its function results', () => {
     expect(last.content.map((b: { type: string }) => b.type)).toEqual(['tool_result', 'text']);
   });
 });
+
+// An OpenAI model that declines answers `content: null, refusal: "…"` (streamed as delta.refusal),
+// typically when asked for structured output. Translated for another format, the answer came back
+// empty: a completed Responses answer with no output, a Gemini candidate with no parts.
+describe('an OpenAI refusal answered to a client of another format', () => {
+  const said = "I'm sorry, I can't help with that.";
+  const refusal = {
+    id: 'chatcmpl-r',
+    object: 'chat.completion',
+    created: 1,
+    model: 'deepseek-chat',
+    choices: [
+      { index: 0, message: { role: 'assistant', content: null, refusal: said }, finish_reason: 'stop' },
+    ],
+    usage: { prompt_tokens: 10, completion_tokens: 9, total_tokens: 19 },
+  };
+
+  it('a Responses client gets the refusal as the message text', async () => {
+    fake.enqueue({ kind: 'status', status: 200, body: refusal });
+    const res = await post('/v1/responses', { model: 'deepseek-chat', input: 'something it declines' });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.output[0].content[0].text).toBe(said);
+  });
+
+  it('a Gemini client gets it as the candidate text', async () => {
+    fake.enqueue({ kind: 'status', status: 200, body: refusal });
+    const res = await post('/v1beta/models/deepseek-chat:generateContent', {
+      contents: [{ role: 'user', parts: [{ text: 'something it declines' }] }],
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).candidates[0].content.parts).toEqual([{ text: said }]);
+  });
+
+  it('an Anthropic client streaming gets it as a text block', async () => {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: `${chunk({ role: 'assistant', refusal: "I'm sorry, " })}${chunk({ refusal: "I can't help with that." })}${chunk({}, 'stop')}data: [DONE]\n\n`,
+    });
+    const res = await post('/v1/messages', {
+      model: 'deepseek-chat',
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: 'user', content: 'something it declines' }],
+    });
+    expect(res.status).toBe(200);
+    const text = (await res.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)))
+      .filter((event) => event.type === 'content_block_delta')
+      .map((event) => event.delta.text)
+      .join('');
+    expect(text).toBe(said);
+  });
+});

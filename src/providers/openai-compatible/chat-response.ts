@@ -80,6 +80,10 @@ export function decodeOpenAiResponse(body: JsonObject): ChatResponse {
     parts.push({ type: 'reasoning', text: reasoning ?? '', ...(signature ? { signature } : {}) });
   const content = str(message.content);
   if (content) parts.push({ type: 'text', text: content });
+  // A refusal (content null; typical with structured outputs) is what the model said: text for
+  // clients of other formats, as the Responses front door reads a refusal part sent back.
+  const refusal = str(message.refusal);
+  if (refusal) parts.push({ type: 'text', text: refusal });
   for (const call of calls) {
     const fn = obj(call.function);
     parts.push({
