@@ -136,7 +136,11 @@ export function sqlMetaStore(db: Kysely<Database>): MetaStore {
         .values({ key, value })
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
-      const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('meta')
+        .select('value')
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
       return row.value;
     },
   };
