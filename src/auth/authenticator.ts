@@ -58,12 +58,6 @@ const STALE_AFTER_MS = 1_000;
  * that is back (or refuses at once) to answer, little for one that hangs.
  */
 const FAILING_WAIT_MS = 50;
-/**
- * A lookup running longer is not joined: a new one starts. On Workers the I/O of a lookup belongs
- * to the request that started it and is cut off when that request ends, leaving a promise that
- * never settles.
- */
-const JOIN_LOOKUPS_FOR_MS = 30_000;
 
 /**
  * Lookups are cached by the key's hash (never the key), negative results included, so a flood
@@ -124,8 +118,10 @@ export function createAuthenticator(
 
   /** The key's lookup: the one running, or a new one that caches what it finds. */
   const lookUp = (hash: string): Promise<Resolved | null> => {
+    // A lookup running longer than `staleAfterMs` is not joined: a new one starts. It may never
+    // settle (a half-open connection; on Workers, I/O cut off with the request that started it).
     const running = lookups.get(hash);
-    if (running && options.now() - running.since < JOIN_LOOKUPS_FOR_MS) return running.lookup;
+    if (running && options.now() - running.since < staleAfterMs) return running.lookup;
     const seen = notices;
     const lookup = resolve(hash).then(
       (resolved) => {
@@ -162,11 +158,16 @@ export function createAuthenticator(
     if (!entry) return check(await lookUp(hash), now, clientAddress);
     const answer = await waitAtMost(lookUp(hash), entry.failing ? FAILING_WAIT_MS : staleAfterMs);
     if (answer.settled) return check(answer.value, now, clientAddress);
+    // A change notice dropped the entry meanwhile: its last answer no longer stands.
+    if (cache.get(hash) !== entry) return authenticate(secret, clientAddress);
     entry.failing = true;
     return check(entry.resolved, now, clientAddress);
   };
   options.changes?.subscribe((notice) => {
     notices++;
+    // A lookup that began before the notice may have read what it changed: none is joined.
+    if (notice.kind === 'key') lookups.delete(notice.hash);
+    else lookups.clear();
     if (notice.kind === 'key') cache.delete(notice.hash);
     // Notices may have been missed: every cached answer is asked of the database again, but
     // kept as the last answer while it cannot say (Redis often comes back before the database

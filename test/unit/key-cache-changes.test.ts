@@ -233,4 +233,113 @@ describe('client-key cache and the change feed', () => {
     expect((await both).map((p) => p.keyId)).toEqual(['k', 'k']);
     expect(reads).toBe(1);
   });
+
+  it('a request after a revoke notice does not take the answer of a lookup that began before it', async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let markRead: () => void = () => {};
+    const read = new Promise<void>((resolve) => {
+      markRead = resolve;
+    });
+    let stalls = 1;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        const found = await storage.keys.findByHash(hash);
+        markRead();
+        if (stalls-- > 0) await gate;
+        return found;
+      },
+    };
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
+    );
+    const inFlight = authenticate('secret', null);
+    await read;
+    await storage.keys.revoke('k', 1_000);
+    await changes.publish({ kind: 'key', id: 'k', hash: HASH });
+    const after = authenticate('secret', null);
+    release();
+    await inFlight;
+    await expect(after).rejects.toMatchObject({ code: 'key_revoked' });
+  });
+
+  it('a request waiting on a hung lookup does not take a last answer a revoke notice dropped meanwhile', async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let hung = false;
+    const pending: ((err: Error) => void)[] = [];
+    let asked: () => void = () => {};
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        if (!hung) return storage.keys.findByHash(hash);
+        asked();
+        return new Promise<never>((_, reject) => pending.push(reject));
+      },
+    };
+    let now = 1_000;
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 5_000, maxEntries: 100, now: () => now, hashKey: () => HASH, changes, staleAfterMs: 30 },
+    );
+    await authenticate('secret', null);
+    hung = true;
+    now += 10_000;
+    const lookupStarted = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    const waiting = authenticate('secret', null);
+    await lookupStarted;
+    await storage.keys.revoke('k', now);
+    await changes.publish({ kind: 'key', id: 'k', hash: HASH });
+    // The database then fails every lookup: with its last answer dropped, the request fails too.
+    const failAll = setInterval(() => {
+      for (const reject of pending.splice(0)) reject(new Error('connect ECONNREFUSED'));
+    }, 5);
+    try {
+      await expect(waiting).rejects.toThrow('ECONNREFUSED');
+    } finally {
+      clearInterval(failAll);
+    }
+  });
+
+  it('does not join a lookup that never settles (its I/O cut off), but asks the database again', async () => {
+    const storage = createMemoryStorage();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    let cutOff = false;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        if (cutOff) {
+          cutOff = false;
+          return new Promise<never>(() => {});
+        }
+        return storage.keys.findByHash(hash);
+      },
+    };
+    let now = 1_000;
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      { cacheTtlMs: 5_000, maxEntries: 100, now: () => now, hashKey: () => HASH, staleAfterMs: 20 },
+    );
+    await authenticate('secret', null);
+    now += 10_000;
+    cutOff = true;
+    // Its lookup never settles; it takes the last answer.
+    await expect(authenticate('secret', null)).resolves.toMatchObject({ keyId: 'k' });
+    // Revoked where no notice tells (the CLI on the database file).
+    await storage.keys.revoke('k', now);
+    now += 1_000;
+    // The next request starts a lookup of its own, which the database answers: joining the first,
+    // it would have waited on it and taken the last answer again.
+    await expect(authenticate('secret', null)).rejects.toMatchObject({ code: 'key_revoked' });
+  });
 });
