@@ -95,16 +95,34 @@ export function takesStructuredOutputs(model: string): boolean {
   return isClaudeFrom45(model);
 }
 
+/** Claude models that still take `temperature` beside `top_p`: before Opus 4.1. */
+const BOTH_SAMPLING_PARAMETERS = createModelLookup({
+  'claude-3*': true,
+  'claude-sonnet-4-0': true,
+  'claude-opus-4-0': true,
+  'claude-sonnet-4-2025*': true,
+  'claude-opus-4-2025*': true,
+});
+
 /**
  * The model refuses `temperature` and `top_p` together (400 "temperature and top_p cannot both
- * be specified for this model"): Claude from 4.5 on, as Anthropic's migration guide says.
+ * be specified for this model"): Claude from Opus 4.1 on (Anthropic's migration guide says so of
+ * the 4.5 models; Opus 4.1 answers the same), or one the table does not know yet.
  */
 export function refusesTemperatureWithTopP(model: string): boolean {
-  return isClaudeFrom45(model);
+  return isClaude(model) && BOTH_SAMPLING_PARAMETERS(claudeName(model)) !== true;
+}
+
+/** A Claude model, with or without a vendor prefix (not another vendor's behind an Anthropic-compatible endpoint). */
+export function isClaude(model: string): boolean {
+  return claudeName(model).startsWith('claude');
 }
 
 /** A Claude model (with or without a vendor prefix) from 4.5 on, or one the table does not know yet. */
 function isClaudeFrom45(model: string): boolean {
-  const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-  return name.startsWith('claude') && BEFORE_CLAUDE_4_5(name) !== true;
+  return isClaude(model) && BEFORE_CLAUDE_4_5(claudeName(model)) !== true;
+}
+
+function claudeName(model: string): string {
+  return model.slice(model.lastIndexOf('/') + 1).toLowerCase();
 }

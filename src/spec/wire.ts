@@ -23,6 +23,11 @@ export interface EncodeContext {
    * reasoning models refuse `max_tokens`; others get `max_tokens`, which every compatible server knows.
    */
   readonly maxCompletionTokens?: boolean;
+  /**
+   * The most output the upstream model gives (the channel's `max_output_tokens`, else the built-in
+   * table); a request without a cap of its own is sent none above it.
+   */
+  readonly outputLimit?: number;
 }
 
 /** The upstream side of a wire format: canonical request out, canonical response back. */

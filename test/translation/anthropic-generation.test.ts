@@ -19,7 +19,16 @@ beforeAll(async () => {
         provider: 'anthropic',
         base_url: `${fake.url}/v1`,
         keys: ['an-key'],
-        models: ['claude-sonnet-4-5', 'claude-3-7-sonnet-20250219'],
+        models: ['claude-sonnet-4-5', 'claude-3-7-sonnet-20250219', 'claude-opus-4-1-20250805'],
+        max_output_tokens: { 'claude-opus-4-1-20250805': 16000 },
+      }),
+      // Another vendor's model behind an Anthropic-compatible endpoint: Claude's rules are not its.
+      channel({
+        name: 'glm',
+        provider: 'anthropic',
+        base_url: `${fake.url}/v1`,
+        keys: ['glm-key'],
+        models: ['glm-4.6'],
       }),
     ],
   });
@@ -81,6 +90,28 @@ describe('thinking with sampling parameters', () => {
     expect(sent()).not.toHaveProperty('thinking');
   });
 
+  it('GLM behind an Anthropic-compatible endpoint keeps its sampling beside thinking', async () => {
+    await post('/v1/chat/completions', {
+      model: 'glm-4.6',
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: 'low',
+      temperature: 0.6,
+      top_p: 0.8,
+    });
+    expect(sent()).toMatchObject({ temperature: 0.6, top_p: 0.8, thinking: { type: 'enabled' } });
+  });
+
+  it('Opus 4.1 gets temperature or top_p, not both', async () => {
+    await post('/v1/chat/completions', {
+      model: 'claude-opus-4-1-20250805',
+      messages: [{ role: 'user', content: 'hi' }],
+      temperature: 0.5,
+      top_p: 0.9,
+    });
+    expect(sent().temperature).toBe(0.5);
+    expect(sent()).not.toHaveProperty('top_p');
+  });
+
   it('Claude 4.5 gets temperature or top_p, not both: the one at its default is left out, else top_p', async () => {
     await post('/v1/chat/completions', {
       model: 'claude-sonnet-4-5',
@@ -131,6 +162,17 @@ describe('thinking with a forced tool call', () => {
     expect(sent().max_tokens).toBe(8192);
   });
 
+  it('GLM keeps its thinking with a forced tool call', async () => {
+    await post('/v1/chat/completions', {
+      model: 'glm-4.6',
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: 'low',
+      tool_choice: 'required',
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+    });
+    expect(sent().thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+  });
+
   it('tool_choice auto keeps the thinking', async () => {
     await post('/v1/chat/completions', {
       model: 'claude-sonnet-4-5',
@@ -175,5 +217,38 @@ describe("the client's output cap counts the thinking", () => {
     });
     expect(sent().thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
     expect(sent().max_tokens).toBe(8192 + 8192);
+  });
+
+  it("without a cap of the client's, max_tokens stays within the model's output limit", async () => {
+    await post('/v1/responses', {
+      model: 'claude-opus-4-1-20250805',
+      input: 'hi',
+      reasoning: { effort: 'high' },
+    });
+    expect(sent().max_tokens).toBe(16000);
+    expect(sent().thinking).toEqual({ type: 'enabled', budget_tokens: 8000 });
+  });
+
+  it('a budget of 0 is no thinking', async () => {
+    await post('/v1/chat/completions', {
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'hi' }],
+      thinking: { type: 'enabled', budget_tokens: 0 },
+    });
+    expect(sent()).not.toHaveProperty('thinking');
+    expect(sent().max_tokens).toBe(8192);
+  });
+
+  it("a budget under Anthropic's 1024 is raised to it only when the cap leaves as much for the answer", async () => {
+    const ask = (maxOutputTokens: number) =>
+      post('/v1beta/models/claude-sonnet-4-5:generateContent', {
+        contents: hi,
+        generationConfig: { maxOutputTokens, thinkingConfig: { thinkingBudget: 500 } },
+      });
+    await ask(1100);
+    expect(sent()).not.toHaveProperty('thinking');
+    await ask(4000);
+    expect(sent().thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+    expect(sent().max_tokens).toBe(4000);
   });
 });

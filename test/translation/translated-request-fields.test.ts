@@ -598,6 +598,23 @@ describe('an OpenAI refusal answered to a client of another format', () => {
     expect((await res.json()).candidates[0].content.parts).toEqual([{ text: said }]);
   });
 
+  it('once, when an upstream sends it beside the content', async () => {
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        ...refusal,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: said, refusal: said }, finish_reason: 'stop' },
+        ],
+      },
+    });
+    const res = await post('/v1beta/models/deepseek-chat:generateContent', {
+      contents: [{ role: 'user', parts: [{ text: 'something it declines' }] }],
+    });
+    expect((await res.json()).candidates[0].content.parts).toEqual([{ text: said }]);
+  });
+
   it('an Anthropic client streaming gets it as a text block', async () => {
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;

@@ -215,7 +215,7 @@ export function encodeAnthropicRequest(request: ChatRequest, context: EncodeCont
     stop_sequences: request.stop.length > 0 ? [...request.stop] : undefined,
     // A tool loop's last turn that another provider thought has no thinking Anthropic would take.
     ...withOutputFormat(
-      anthropicGeneration(request, context.model, thinkingAllowed(messages)),
+      anthropicGeneration(request, context, thinkingAllowed(messages)),
       structured ? request.responseFormat : undefined,
     ),
     metadata: request.user ? { user_id: request.user } : undefined,

@@ -82,7 +82,7 @@ export function decodeOpenAiResponse(body: JsonObject): ChatResponse {
   if (content) parts.push({ type: 'text', text: content });
   // A refusal (content null; typical with structured outputs) is what the model said: text for
   // clients of other formats, as the Responses front door reads a refusal part sent back.
-  const refusal = str(message.refusal);
+  const refusal = content ? undefined : str(message.refusal);
   if (refusal) parts.push({ type: 'text', text: refusal });
   for (const call of calls) {
     const fn = obj(call.function);

@@ -81,7 +81,7 @@ function emitDelta(
   const content = str(delta.content);
   if (content) controller.enqueue({ type: 'text-delta', text: content });
   // A refusal streams in its own field (delta.refusal): text for clients of other formats.
-  const refusal = str(delta.refusal);
+  const refusal = content ? undefined : str(delta.refusal);
   if (refusal) controller.enqueue({ type: 'text-delta', text: refusal });
   for (const call of objects(delta.tool_calls)) {
     const index = num(call.index) ?? 0;

@@ -21,7 +21,8 @@ export function translatedChatBody(
   const { chat } = call;
   const same = chat && (chat.clientWire === wire || options.nativeWires?.includes(chat.clientWire));
   if (!chat || (same && !chat.rewritesRequest)) return null;
-  const request = clampRequest(chat.request(), outputLimit(call));
+  const limit = outputLimit(call);
+  const request = clampRequest(chat.request(), limit);
   // Other formats answer one choice: refused for this channel (another may speak OpenAI's format).
   if (request.choices !== undefined && request.choices > 1 && wire !== openAiWire.name)
     throw new GatewayError(
@@ -33,6 +34,7 @@ export function translatedChatBody(
     ...options.dialect,
     model: call.target.upstreamModel,
     stream: call.stream,
+    ...(limit !== undefined ? { outputLimit: limit } : {}),
   });
   return JSON.stringify(body);
 }
