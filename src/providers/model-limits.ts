@@ -123,6 +123,13 @@ function isClaudeFrom45(model: string): boolean {
   return isClaude(model) && BEFORE_CLAUDE_4_5(claudeName(model)) !== true;
 }
 
+/** Bedrock's vendor prefix, with its cross-region profile (`anthropic.claude-…`, `us.anthropic.claude-…`). */
+const BEDROCK_ANTHROPIC = /^(?:[a-z]+\.)?anthropic\./;
+
+/** The name without a routing prefix (`anthropic/`, `vendor/`) or Bedrock's vendor prefix. */
 function claudeName(model: string): string {
-  return model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+  return model
+    .slice(model.lastIndexOf('/') + 1)
+    .toLowerCase()
+    .replace(BEDROCK_ANTHROPIC, '');
 }
