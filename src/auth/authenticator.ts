@@ -49,6 +49,10 @@ interface Entry {
    * requests wait at most `FAILING_WAIT_MS` for the next one before they take this answer.
    */
   failing: boolean;
+  /** Which lookup found it: an answer is never replaced by one a lookup that began earlier found. */
+  readonly lookup: number;
+  /** A change notice named it: its answer no longer stands, even as the last one. */
+  dropped?: boolean;
 }
 
 /** Default `staleAfterMs`. */
@@ -79,6 +83,8 @@ export function createAuthenticator(
   const lookups = new Map<string, { readonly lookup: Promise<Resolved | null>; readonly since: number }>();
   /** Counts change notices, so a lookup that overlapped one is not cached. */
   let notices = 0;
+  /** Numbers lookups in the order they begin. */
+  let lookupsBegun = 0;
   const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
 
   const resolve = async (hash: string): Promise<Resolved | null> => {
@@ -123,13 +129,20 @@ export function createAuthenticator(
     const running = lookups.get(hash);
     if (running && options.now() - running.since < staleAfterMs) return running.lookup;
     const seen = notices;
+    const number = ++lookupsBegun;
     const lookup = resolve(hash).then(
       (resolved) => {
         // A change noticed while this lookup ran may have made it stale: use it once, keep it not.
-        if (seen === notices) {
-          if (!cache.has(hash) && cache.size >= options.maxEntries)
-            cache.delete(cache.keys().next().value as string);
-          cache.set(hash, { resolved, expires: options.now() + options.cacheTtlMs, failing: false });
+        // Nor is an answer a later lookup found replaced (it may have read a change this one missed).
+        const cached = cache.get(hash);
+        if (seen === notices && (!cached || cached.lookup < number)) {
+          if (!cached && cache.size >= options.maxEntries) cache.delete(cache.keys().next().value as string);
+          cache.set(hash, {
+            resolved,
+            expires: options.now() + options.cacheTtlMs,
+            failing: false,
+            lookup: number,
+          });
         }
         return resolved;
       },
@@ -158,17 +171,29 @@ export function createAuthenticator(
     if (!entry) return check(await lookUp(hash), now, clientAddress);
     const answer = await waitAtMost(lookUp(hash), entry.failing ? FAILING_WAIT_MS : staleAfterMs);
     if (answer.settled) return check(answer.value, now, clientAddress);
-    // A change notice dropped the entry meanwhile: its last answer no longer stands.
-    if (cache.get(hash) !== entry) return authenticate(secret, clientAddress);
-    entry.failing = true;
-    return check(entry.resolved, now, clientAddress);
+    if (!entry.dropped) {
+      // A newer answer arrived meanwhile (another request's lookup), else the last one stands.
+      const current = cache.get(hash);
+      if (current && current !== entry) return check(current.resolved, now, clientAddress);
+      entry.failing = true;
+      return check(entry.resolved, now, clientAddress);
+    }
+    // A change notice dropped it while this request waited: a fresh answer, or none at all.
+    const fresh = await waitAtMost(lookUp(hash), staleAfterMs);
+    if (fresh.settled) return check(fresh.value, now, clientAddress);
+    throw new GatewayError('storage_unavailable', 'the key cannot be checked right now; try again');
   };
   options.changes?.subscribe((notice) => {
     notices++;
     // A lookup that began before the notice may have read what it changed: none is joined.
     if (notice.kind === 'key') lookups.delete(notice.hash);
     else lookups.clear();
-    if (notice.kind === 'key') cache.delete(notice.hash);
+    const drop = (hash: string) => {
+      const entry = cache.get(hash);
+      if (entry) entry.dropped = true;
+      cache.delete(hash);
+    };
+    if (notice.kind === 'key') drop(notice.hash);
     // Notices may have been missed: every cached answer is asked of the database again, but
     // kept as the last answer while it cannot say (Redis often comes back before the database
     // after a blip that cut both; dropping them would refuse every key until it does).
@@ -179,7 +204,7 @@ export function createAuthenticator(
       }
     if (notice.kind !== 'user') return;
     for (const [hash, entry] of cache) {
-      if (entry.resolved?.principal.userId === notice.id) cache.delete(hash);
+      if (entry.resolved?.principal.userId === notice.id) drop(hash);
     }
   });
   return authenticate;

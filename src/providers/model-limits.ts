@@ -28,6 +28,14 @@ export const KNOWN_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
   'gemini-2.0-flash*': 8_192,
   'gemini-2.5-*': 65_536,
   'gemini-3*': 65_536,
+  // Anthropic Claude (docs.claude.com, models overview: max output). Claude 3.7 Sonnet is left out:
+  // its 64K grows to 128K with a beta header the gateway passes through.
+  'claude-opus-4-0': 32_000,
+  'claude-opus-4-2025*': 32_000,
+  'claude-opus-4-1*': 32_000,
+  'claude-3-5-*': 8_192,
+  'claude-3-haiku*': 4_096,
+  'claude-3-opus*': 4_096,
   // OpenAI.
   'gpt-4o*': 16_384,
   'gpt-4.1*': 32_768,

@@ -19,7 +19,13 @@ beforeAll(async () => {
         provider: 'anthropic',
         base_url: `${fake.url}/v1`,
         keys: ['an-key'],
-        models: ['claude-sonnet-4-5', 'claude-3-7-sonnet-20250219', 'claude-opus-4-1-20250805'],
+        models: [
+          'claude-sonnet-4-5',
+          'claude-3-7-sonnet-20250219',
+          'claude-opus-4-1-20250805',
+          'claude-opus-4-20250514',
+          'claude-3-haiku-20240307',
+        ],
         max_output_tokens: { 'claude-opus-4-1-20250805': 16000 },
       }),
       // Another vendor's model behind an Anthropic-compatible endpoint: Claude's rules are not its.
@@ -250,5 +256,22 @@ describe("the client's output cap counts the thinking", () => {
     await ask(4000);
     expect(sent().thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
     expect(sent().max_tokens).toBe(4000);
+  });
+
+  // Opus 4 and 4.1 give at most 32,000 tokens: effort high (24,576) plus room for the answer asked
+  // for 32,768, a 400; Claude 3 Haiku gives 4,096, under the 8,192 sent without a cap.
+  it('the built-in output limits of Claude models hold without a channel setting', async () => {
+    await post('/v1/responses', {
+      model: 'claude-opus-4-20250514',
+      input: 'hi',
+      reasoning: { effort: 'high' },
+    });
+    expect(sent().max_tokens).toBe(32000);
+    expect(sent().thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
+    await post('/v1/chat/completions', {
+      model: 'claude-3-haiku-20240307',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(sent().max_tokens).toBe(4096);
   });
 });
