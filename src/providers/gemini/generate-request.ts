@@ -1,3 +1,4 @@
+import { GatewayError } from '../../errors/gateway-error.js';
 import type { ChatMessage, ChatRequest, UserPart } from '../../spec/chat.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
@@ -18,6 +19,27 @@ export const PLACEHOLDER_SIGNATURE = 'skip_thought_signature_validator';
 /** Models without thinking: an adaptive request (the model's choice) asks them for none. */
 const NO_THINKING = /^(models\/)?gemini-(1\.|2\.0)/;
 
+/**
+ * The thinking budgets Gemini 2.5 takes (ai.google.dev, "Gemini thinking", set the budget): Pro 128
+ * to 32,768, Flash up to 24,576, Flash-Lite 512 to 24,576. Outside them it answers 400 "thinking_budget
+ * is out of range" (Claude Code asks for 31,999).
+ */
+const BUDGET_RANGES: readonly (readonly [RegExp, number, number])[] = [
+  [/^(models\/)?gemini-2\.5-pro/, 128, 32_768],
+  [/^(models\/)?gemini-2\.5-flash-lite/, 512, 24_576],
+  [/^(models\/)?gemini-2\.5-flash/, 1, 24_576],
+];
+
+/** Gemini's most stop sequences per request (GenerationConfig `stopSequences`: "up to 5"). */
+const MAX_STOP_SEQUENCES = 5;
+
+/** A positive budget within the model's range; 0 (off) and -1 (dynamic) as they are. */
+function budgetInRange(budget: number | undefined, model: string): number | undefined {
+  if (budget === undefined || budget <= 0) return budget;
+  const range = BUDGET_RANGES.find(([name]) => name.test(model));
+  return range ? Math.min(range[2], Math.max(range[1], budget)) : budget;
+}
+
 /** Canonical request → Gemini generateContent body. */
 export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext): JsonObject {
   const toolNames = new Map<string, string>();
@@ -33,12 +55,19 @@ export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext
     if (last && last.role === role && Array.isArray(last.parts)) last.parts = [...last.parts, ...parts];
     else contents.push({ role, parts });
   }
+  const systemParts = folded.system.filter((p) => p.text !== '').map((p) => ({ text: p.text }));
   const { reasoning } = request;
   // -1: Gemini's dynamic thinking, the model's own choice (adaptive without an effort).
   const budget =
     reasoning?.budgetTokens ??
     effortBudget(reasoning?.effort) ??
     (reasoning?.mode === 'adaptive' ? -1 : undefined);
+  if (request.stop.length > MAX_STOP_SEQUENCES)
+    throw new GatewayError(
+      'untranslatable_request',
+      `stop: ${request.stop.length} stop sequences are more than this model's upstream takes (Gemini takes at most ${MAX_STOP_SEQUENCES})`,
+      { param: 'stop' },
+    );
   const choice = request.toolChoice;
   const generationConfig = compact({
     maxOutputTokens: request.maxTokens,
@@ -53,12 +82,12 @@ export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext
       reasoning &&
       reasoning.mode !== 'disabled' &&
       !(reasoning.mode === 'adaptive' && NO_THINKING.test(context.model))
-        ? compact({ includeThoughts: true, thinkingBudget: budget })
+        ? compact({ includeThoughts: true, thinkingBudget: budgetInRange(budget, context.model) })
         : undefined,
   });
   return compact({
-    systemInstruction:
-      folded.system.length > 0 ? { parts: folded.system.map((p) => ({ text: p.text })) } : undefined,
+    // Gemini refuses an empty text part ("empty text parameter"): empty system text is left out.
+    systemInstruction: systemParts.length > 0 ? { parts: systemParts } : undefined,
     contents,
     tools:
       request.tools.length > 0
@@ -89,7 +118,10 @@ function encodeParts(
   /** The model refuses unsigned function calls: an unsigned turn gets the placeholder. */
   strict: boolean,
 ): JsonObject[] {
-  if (message.role === 'user') return message.parts.map(encodeUserPart);
+  // An empty text part (an empty message, empty text beside a tool result) Gemini refuses; a turn
+  // left with no parts is skipped.
+  if (message.role === 'user')
+    return message.parts.filter((p) => p.type !== 'text' || p.text !== '').map(encodeUserPart);
   if (message.role === 'tool') {
     return message.parts.flatMap((result) => {
       const text = result.content.map((p) => (p.type === 'text' ? p.text : '')).join('');

@@ -49,6 +49,21 @@ export function geminiBlockReason(body: JsonObject): string | null {
   return null;
 }
 
+/**
+ * Finishes where the model's tool call failed (ai.google.dev, FinishReason): with nothing in the
+ * answer, they are the upstream's failure, not an empty answer that ends a client's tool loop.
+ */
+const FAILED_CALL = new Set(['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL', 'TOO_MANY_TOOL_CALLS']);
+
+/** Why an answer with no parts is a failed tool call (its finish reason and message), or null. */
+export function geminiFailedCall(body: JsonObject): string | null {
+  const candidate = objects(body.candidates)[0];
+  const finish = str(candidate?.finishReason);
+  if (!finish || !FAILED_CALL.has(finish) || objects(obj(candidate?.content)?.parts).length > 0) return null;
+  const message = str(candidate?.finishMessage);
+  return `Gemini could not make the tool call (${finish})${message ? `: ${message}` : ''}`;
+}
+
 /** Gemini parts → canonical parts; a signature on an answer part becomes a reasoning part before it. */
 export function decodeGeminiParts(
   parts: JsonObject[],
@@ -104,6 +119,8 @@ function mergeText(parts: AssistantPart[]): AssistantPart[] {
 export function decodeGeminiResponse(body: JsonObject): ChatResponse {
   const blocked = geminiBlockReason(body);
   if (blocked) throw new GatewayError('content_blocked', `Gemini refused: ${blocked}`);
+  const failedCall = geminiFailedCall(body);
+  if (failedCall) throw new GatewayError('upstream_failed', failedCall);
   const candidate = objects(body.candidates)[0] ?? {};
   const id = str(body.responseId) ?? crypto.randomUUID().replace(/-/g, '');
   const parts = mergeText(

@@ -7,6 +7,7 @@ import {
   decodeGeminiParts,
   decodeGeminiUsage,
   geminiBlockReason,
+  geminiFailedCall,
 } from './generate-response.js';
 
 /** streamGenerateContent?alt=sse events (each a partial GenerateContentResponse) → canonical parts. */
@@ -38,6 +39,12 @@ export function decodeGeminiStream(): TransformStream<SseEvent, StreamPart> {
       if (blocked) {
         failed = true;
         controller.enqueue({ type: 'error', message: `Gemini refused: ${blocked}`, code: 'content_blocked' });
+        return;
+      }
+      const failedCall = geminiFailedCall(chunk);
+      if (failedCall) {
+        failed = true;
+        controller.enqueue({ type: 'error', message: failedCall, code: 'upstream_failed' });
         return;
       }
       if (!started) {
