@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Principal } from '../spec/principal.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
+import { withDeadline } from '../storage/deadline.js';
 import type { KeyStore, UserStore } from '../storage/ports.js';
 import { compileIpAllowlist } from './ip-allowlist.js';
 import { keyHint, sha256Hex } from './key-secret.js';
@@ -183,17 +184,21 @@ export function createAuthenticator(
     if (fresh.settled) return check(fresh.value, now, clientAddress);
     throw new GatewayError('storage_unavailable', 'the key cannot be checked right now; try again');
   };
+  /** A change notice named the key: its answer no longer stands, even as the last one. */
+  const drop = (hash: string) => {
+    const entry = cache.get(hash);
+    if (entry) entry.dropped = true;
+    cache.delete(hash);
+  };
   options.changes?.subscribe((notice) => {
     notices++;
     // A lookup that began before the notice may have read what it changed: none is joined.
-    if (notice.kind === 'key') lookups.delete(notice.hash);
-    else lookups.clear();
-    const drop = (hash: string) => {
-      const entry = cache.get(hash);
-      if (entry) entry.dropped = true;
-      cache.delete(hash);
-    };
-    if (notice.kind === 'key') drop(notice.hash);
+    if (notice.kind === 'key') {
+      lookups.delete(notice.hash);
+      drop(notice.hash);
+      return;
+    }
+    lookups.clear();
     // Notices may have been missed: every cached answer is asked of the database again, but
     // kept as the last answer while it cannot say (Redis often comes back before the database
     // after a blip that cut both; dropping them would refuse every key until it does).
@@ -250,23 +255,12 @@ function check(resolved: Resolved | null, now: number, clientAddress: string | n
  * The lookup's answer if it comes within `ms`; else (or if it fails) that it did not. A late
  * lookup still runs on and caches what it finds.
  */
-async function waitAtMost<T>(
+function waitAtMost<T>(
   lookup: Promise<T>,
   ms: number,
 ): Promise<{ settled: true; value: T } | { settled: false }> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<{ settled: false }>((resolve) => {
-    timer = setTimeout(() => resolve({ settled: false }), ms);
-  });
-  try {
-    return await Promise.race([
-      lookup.then(
-        (value) => ({ settled: true as const, value }),
-        () => ({ settled: false as const }),
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withDeadline(lookup, ms, 'late').then(
+    (value) => ({ settled: true as const, value }),
+    () => ({ settled: false as const }),
+  );
 }

@@ -80,19 +80,24 @@ export function refusesReasoningEffort(model: string): boolean {
   return reasoningEffort(model) === false;
 }
 
-/**
- * Claude models before 4.5: the 3.x family and Sonnet 4, Opus 4, Opus 4.1. They have no
- * structured outputs (`output_config.format`), which Anthropic lists from Sonnet 4.5, Haiku 4.5
- * and Opus 4.5 on, and would refuse it; they still take `temperature` beside `top_p`.
- */
-const BEFORE_CLAUDE_4_5 = createModelLookup({
+/** Claude releases before Opus 4.1: the 3.x family, Sonnet 4 and Opus 4. */
+const BEFORE_OPUS_4_1 = {
   'claude-3*': true,
   'claude-sonnet-4-0': true,
   'claude-opus-4-0': true,
   'claude-sonnet-4-2025*': true,
   'claude-opus-4-2025*': true,
-  'claude-opus-4-1*': true,
-});
+} as const;
+
+/**
+ * Claude models before 4.5: those and Opus 4.1. They have no structured outputs
+ * (`output_config.format`), which Anthropic lists from Sonnet 4.5, Haiku 4.5 and Opus 4.5 on,
+ * and would refuse it.
+ */
+const BEFORE_CLAUDE_4_5 = createModelLookup({ ...BEFORE_OPUS_4_1, 'claude-opus-4-1*': true });
+
+/** Claude models that still take `temperature` beside `top_p`: before Opus 4.1. */
+const BOTH_SAMPLING_PARAMETERS = createModelLookup(BEFORE_OPUS_4_1);
 
 /**
  * The model takes Anthropic's structured outputs (`output_config.format`): a Claude model (with
@@ -100,17 +105,8 @@ const BEFORE_CLAUDE_4_5 = createModelLookup({
  * behind an Anthropic-compatible endpoint (DeepSeek, Kimi, GLM) are not sent it.
  */
 export function takesStructuredOutputs(model: string): boolean {
-  return isClaudeFrom45(model);
+  return isClaude(model) && BEFORE_CLAUDE_4_5(claudeName(model)) !== true;
 }
-
-/** Claude models that still take `temperature` beside `top_p`: before Opus 4.1. */
-const BOTH_SAMPLING_PARAMETERS = createModelLookup({
-  'claude-3*': true,
-  'claude-sonnet-4-0': true,
-  'claude-opus-4-0': true,
-  'claude-sonnet-4-2025*': true,
-  'claude-opus-4-2025*': true,
-});
 
 /**
  * The model refuses `temperature` and `top_p` together (400 "temperature and top_p cannot both
@@ -124,11 +120,6 @@ export function refusesTemperatureWithTopP(model: string): boolean {
 /** A Claude model, with or without a vendor prefix (not another vendor's behind an Anthropic-compatible endpoint). */
 export function isClaude(model: string): boolean {
   return claudeName(model).startsWith('claude');
-}
-
-/** A Claude model (with or without a vendor prefix) from 4.5 on, or one the table does not know yet. */
-function isClaudeFrom45(model: string): boolean {
-  return isClaude(model) && BEFORE_CLAUDE_4_5(claudeName(model)) !== true;
 }
 
 /** Bedrock's vendor prefix, with its cross-region profile (`anthropic.claude-…`, `us.anthropic.claude-…`). */

@@ -15,6 +15,7 @@ import type {
 import type { JsonObject, JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
 import { takesStructuredOutputs } from '../model-limits.js';
+import { withoutEmptyText } from '../shared/empty-text.js';
 import { arr, compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
 import { signatureFor } from '../shared/reasoning-signature.js';
 import { foldSystemMessages } from '../shared/system-messages.js';
@@ -311,10 +312,6 @@ function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonVa
     const signature = p.signature ? signatureFor('anthropic', p.signature) : undefined;
     return signature ? [{ type: 'thinking', thinking: p.text, signature }] : [];
   });
-}
-
-function withoutEmptyText(parts: readonly UserPart[]): UserPart[] {
-  return parts.filter((p) => p.type !== 'text' || p.text !== '');
 }
 
 function nonEmpty<T>(list: T[]): T[] | undefined {

@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { ChatMessage, ChatRequest, UserPart } from '../../spec/chat.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.js';
 import type { EncodeContext } from '../../spec/wire.js';
+import { withoutEmptyText } from '../shared/empty-text.js';
 import { compact, parseArguments } from '../shared/json-read.js';
 import { effortBudget } from '../shared/reasoning-budget.js';
 import { signatureFor } from '../shared/reasoning-signature.js';
@@ -55,7 +56,7 @@ export function encodeGeminiRequest(request: ChatRequest, context: EncodeContext
     if (last && last.role === role && Array.isArray(last.parts)) last.parts = [...last.parts, ...parts];
     else contents.push({ role, parts });
   }
-  const systemParts = folded.system.filter((p) => p.text !== '').map((p) => ({ text: p.text }));
+  const systemParts = withoutEmptyText(folded.system).map((p) => ({ text: p.text }));
   const { reasoning } = request;
   // -1: Gemini's dynamic thinking, the model's own choice (adaptive without an effort).
   const budget =
@@ -120,8 +121,7 @@ function encodeParts(
 ): JsonObject[] {
   // An empty text part (an empty message, empty text beside a tool result) Gemini refuses; a turn
   // left with no parts is skipped.
-  if (message.role === 'user')
-    return message.parts.filter((p) => p.type !== 'text' || p.text !== '').map(encodeUserPart);
+  if (message.role === 'user') return withoutEmptyText(message.parts).map(encodeUserPart);
   if (message.role === 'tool') {
     return message.parts.flatMap((result) => {
       const text = result.content.map((p) => (p.type === 'text' ? p.text : '')).join('');

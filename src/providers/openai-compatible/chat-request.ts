@@ -15,7 +15,7 @@ import type { EncodeContext } from '../../spec/wire.js';
 import { refusesReasoningEffort, takesReasoningEffort } from '../model-limits.js';
 import { imageFromUrl, imageToUrl } from '../shared/image-source.js';
 import { arr, compact, num, obj, objects, str } from '../shared/json-read.js';
-import { budgetEffort } from '../shared/reasoning-budget.js';
+import { asEffort, budgetEffort } from '../shared/reasoning-budget.js';
 
 /** An OpenAI chat completions body → canonical request. */
 export function decodeOpenAiRequest(body: JsonObject): ChatRequest {
@@ -112,12 +112,6 @@ function compactRequest(base: ChatRequest, optional: Partial<ChatRequest>): Chat
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) out[key] = value;
   return out as unknown as ChatRequest;
-}
-
-/** OpenAI's efforts as the canonical ones: `xhigh` is the most there is (high); unknown ones none. */
-export function asEffort(value: string | undefined): ReasoningOptions['effort'] {
-  if (value === 'xhigh') return 'high';
-  return value === 'minimal' || value === 'low' || value === 'medium' || value === 'high' ? value : undefined;
 }
 
 function textParts(content: JsonValue | undefined): TextPart[] {

@@ -1,8 +1,8 @@
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { ChatRequest, ResponseFormat, TextPart, ToolChoice, ToolDefinition } from '../../spec/chat.js';
 import type { JsonObject, JsonValue } from '../../spec/json.js';
-import { asEffort } from '../openai-compatible/chat-request.js';
 import { num, obj, objects, str } from '../shared/json-read.js';
+import { asEffort } from '../shared/reasoning-budget.js';
 import { decodeInput } from './responses-input.js';
 
 /**

@@ -1,5 +1,6 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import pg from 'pg';
+import { withDeadline } from '../deadline.js';
 import type { Storage } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
 import {
@@ -104,29 +105,14 @@ const PING_MS = 2_000;
  */
 async function pingWithin(pool: pg.Pool, ms: number): Promise<void> {
   const client = await pool.connect();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let released = false;
-  const release = (err?: Error) => {
-    if (released) return;
-    released = true;
-    client.release(err);
-  };
   try {
-    await Promise.race([
-      client.query('select 1'),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const late = new Error(`the database did not answer a ping within ${ms} ms`);
-          // Released with an error, the pool closes the connection instead of reusing it.
-          release(late);
-          reject(late);
-        }, ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    release();
+    await withDeadline(client.query('select 1'), ms, `the database did not answer a ping within ${ms} ms`);
+  } catch (err) {
+    // Released with an error, the pool closes the connection instead of reusing it.
+    client.release(err instanceof Error ? err : new Error(String(err)));
+    throw err;
   }
+  client.release();
 }
 
 /** Postgres storage: many gateway processes share one database. */

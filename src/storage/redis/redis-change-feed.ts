@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Logger } from '../../spec/logger.js';
 import type { ChangeFeed, ChangeNotice } from '../change-feed.js';
+import { withDeadline } from '../deadline.js';
 import { createMemoryChangeFeed } from '../memory/memory-change-feed.js';
-import { withDeadline } from './command-deadline.js';
 import type { RedisLink } from './redis-link.js';
 
 export interface RedisChangeFeedOptions {
