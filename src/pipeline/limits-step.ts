@@ -3,6 +3,7 @@ import { largestOutputLimit } from '../providers/shared/output-limit.js';
 import type { Channel } from '../spec/channel.js';
 import { isJsonObject, type JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
+import type { Operation } from '../spec/provider.js';
 import type { UsageRecord } from '../spec/usage.js';
 import { computeCost } from '../usage/cost.js';
 import { estimatePromptTokens } from '../usage/estimate-usage.js';
@@ -28,6 +29,7 @@ export interface Admitted {
 export async function reserveLimits(
   acc: RequestAccounting,
   principal: Principal,
+  operation: Operation,
   json: JsonObject | null,
   model: string | null,
   /**
@@ -47,7 +49,7 @@ export async function reserveLimits(
     // Each choice (OpenAI `n`, Gemini `candidateCount`) is billed for its own output.
     const candidates = targets();
     // The gateway sends no target more than its cap, so none can be billed more.
-    const asked = maxOutputTokens(json) ?? acc.limits.default_output_reserve;
+    const asked = maxOutputTokens(json) ?? defaultOutputReserve(operation, acc.limits.default_output_reserve);
     const cap = model === null ? undefined : largestOutputLimit(candidates, model);
     const output = Math.min(asked, cap ?? asked) * choiceCount(json);
     tokens = prompt + output;
@@ -63,6 +65,15 @@ export async function reserveLimits(
     headers: reservation.headers,
     settle: (record) => reservation.settle({ tokens: record.usage?.totalTokens ?? 0, cost: record.cost }),
   };
+}
+
+/**
+ * The output reserved when the request names no cap: chat and completions generate text;
+ * an embedding generates none, and a pass-through call (moderations, images, audio, rerank …)
+ * is not billed for output tokens unless it names a cap.
+ */
+function defaultOutputReserve(operation: Operation, reserve: number): number {
+  return operation === 'chat' || operation === 'completions' ? reserve : 0;
 }
 
 function maxOutputTokens(json: JsonObject | null): number | null {

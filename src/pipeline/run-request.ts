@@ -118,7 +118,7 @@ async function runRequest(
   let capture: ResponseCapture | null = null;
   if (acc) {
     // Limits, then cache: a cached answer still counts as a request, but costs no tokens.
-    const admitted = await reserveLimits(acc, principal, described.json, routedModel, () =>
+    const admitted = await reserveLimits(acc, principal, door.operation, described.json, routedModel, () =>
       routedModel === null
         ? []
         : findCandidates(channelsFor(principal, deps.router.channels, deps.router.providers)(), routedModel),

@@ -36,9 +36,21 @@ export type UsageEvent =
       readonly upstreamKey: string | null;
       readonly firstByteMs: number;
     }
-  /** `completionText`: what the client received, for an estimate when `usage` is null. */
-  | { readonly type: 'counted'; readonly usage: TokenUsage | null; readonly completionText: string | null }
+  | ({ readonly type: 'counted' } & Counts)
   | { readonly type: 'end'; readonly status: number; readonly errorCode: string | null; readonly at: number };
+
+/** What an answer says of its tokens, for the record. */
+export interface Counts {
+  /** The counts the upstream reported, in any shape usage-scan.ts reads; null when none. */
+  readonly usage: TokenUsage | null;
+  /** What the client received, for an estimate of what `usage` does not count. */
+  readonly completionText: string | null;
+  /**
+   * False when `usage` counts the input only (an Anthropic stream cut short after
+   * `message_start`): the output is estimated from `completionText`. Absent: true.
+   */
+  readonly outputCounted?: boolean;
+}
 
 export interface UsageTap {
   emit(event: UsageEvent): void;
@@ -47,12 +59,7 @@ export interface UsageTap {
    * durable write when there is one to wait for (the journal's commit; never rejects): the
    * answer's last bytes go out after it. A later call returns the same write.
    */
-  end(
-    status: number,
-    errorCode: string | null,
-    usage?: TokenUsage | null,
-    completionText?: string | null,
-  ): Promise<void> | undefined;
+  end(status: number, errorCode: string | null, counts?: Counts): Promise<void> | undefined;
   /** A streamed response takes over the duty to end the record when the stream ends. */
   handOver(): void;
   readonly handedOver: boolean;
@@ -123,9 +130,10 @@ export function createUsageTap(init: {
       }
       written = init.onRecord(record);
     },
-    end(status, errorCode, usage = null, completionText = null) {
+    end(status, errorCode, counts) {
       if (ended) return written;
-      if (usage || completionText !== null) tap.emit({ type: 'counted', usage, completionText });
+      if (counts && (counts.usage || counts.completionText !== null))
+        tap.emit({ type: 'counted', ...counts });
       tap.emit({ type: 'end', status, errorCode, at: init.now() });
       return written;
     },
@@ -203,8 +211,9 @@ function count(
     record.cost = 0;
     return;
   }
-  if (counted?.usage && isPlausibleUsage(counted.usage)) {
-    record.usage = counted.usage;
+  const reported = counted?.usage && isPlausibleUsage(counted.usage) ? counted.usage : null;
+  if (reported && counted?.outputCounted !== false) {
+    record.usage = reported;
     record.countSource = 'upstream';
   } else if (accounting && record.firstByteMs !== null) {
     // An upstream answered but reported no usage, or counts that are not token counts: count
@@ -221,7 +230,8 @@ function count(
       !partial,
       record.userId ?? undefined,
     );
-    record.usage = estimate.usage;
+    // The upstream counted the input (an Anthropic stream cut short): only the output is estimated.
+    record.usage = reported ? withEstimatedOutput(reported, estimate.usage.completionTokens) : estimate.usage;
     record.countSource = partial
       ? 'partial'
       : estimate.method === 'heuristic'
@@ -243,6 +253,12 @@ function count(
     record.prices = { ...price };
     record.cost = computeCost(record.usage, price);
   }
+}
+
+/** The upstream's input counts (cache reads and writes included) with an estimated output. */
+function withEstimatedOutput(input: TokenUsage, completionTokens: number): TokenUsage {
+  const { reasoningTokens: _placeholder, ...counted } = input;
+  return { ...counted, completionTokens, totalTokens: input.promptTokens + completionTokens };
 }
 
 /** The events without what would be counted (usage, text): enough for a record of the exit. */

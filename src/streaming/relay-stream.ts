@@ -51,7 +51,15 @@ export interface RelayTransform {
   readonly flush: () => Uint8Array;
   /** True once the stream's terminal event (e.g. `data: [DONE]`) has been pushed through. */
   readonly finished?: () => boolean;
+  /**
+   * Asked when the upstream closes: true when what it sent is not a whole answer (see
+   * SseTap.cutShort). The relay then ends as an upstream failure, with the error trailer.
+   */
+  readonly cutShort?: () => boolean;
 }
+
+/** What the client and the record are told of a stream that closed before its answer ended. */
+export const CUT_SHORT = 'the upstream closed its stream before the answer was complete';
 
 /** Where a relay puts what it forwards: a Web stream's controller, or a runtime's own writer. */
 export interface RelaySink {
@@ -228,6 +236,11 @@ function startRelay(options: RelayOptions, stream: RelaySink): Relay {
             const rest = transform?.flush();
             const last = rest && rest.byteLength > 0 ? rest : null;
             if (last) onChunk?.(last);
+            if (transform?.cutShort?.()) {
+              if (last) stream.enqueue(last);
+              fail(new Error(CUT_SHORT));
+              return;
+            }
             // Ended (and so recorded, and committed) before the last bytes and the close
             // reach the client.
             const written = end({ outcome: 'done' });

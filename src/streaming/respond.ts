@@ -62,7 +62,10 @@ export function respond(
     success.release();
     const body = success.body ?? new Uint8Array();
     const counted = usageFromBody(body);
-    usage.end(success.status, null, counted, counted ? null : bodyText(body, headers.get('content-type')));
+    usage.end(success.status, null, {
+      usage: counted,
+      completionText: counted ? null : bodyText(body, headers.get('content-type')),
+    });
     if (capture && body.byteLength <= capture.maxBytes) {
       capture.store({
         status: success.status,
@@ -78,7 +81,15 @@ export function respond(
   // Every stream goes through the SSE tap: it masks secrets, reads usage in any known shape and
   // can drop the OpenAI usage event the gateway asked for on the client's behalf.
   const secrets = secretsOf(call, routed);
-  const accounting = sse ? createSseTap({ secrets, stripUsage: answer.stripStreamUsage }) : null;
+  const accounting = sse
+    ? createSseTap({
+        secrets,
+        stripUsage: answer.stripStreamUsage,
+        // Chat and completions streams end with a terminal event or a finish reason, in every
+        // format the gateway speaks; a pass-through stream's format is not known.
+        answer: call.operation === 'chat' || call.operation === 'completions',
+      })
+    : null;
   // Re-framed after the tap, so usage and errors are still read from the upstream's own events.
   const framer = sse ? (hooks?.reframe?.create() ?? null) : null;
   if (sse) {
@@ -106,20 +117,22 @@ export function respond(
   const endUsage = (end: RelayEnd): Promise<void> | undefined => {
     const whole = kept?.joined() ?? null;
     const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
-    const text = counted
-      ? null
-      : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
+    // An Anthropic stream cut short after message_start: exact input, output still to estimate.
+    const outputCounted = accounting?.outputCounted() ?? true;
+    const text =
+      counted && outputCounted
+        ? null
+        : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
     const failed = accounting?.upstreamError() ?? null;
+    const counts = { usage: counted, completionText: text, outputCounted };
     // The upstream may report an error inside its 200 stream: the request failed all the same.
-    if (end.outcome === 'done' && failed !== null)
-      return usage.end(502, 'upstream_stream_error', counted, text);
-    if (end.outcome === 'done') return usage.end(success.status, null, counted, text);
-    if (end.outcome === 'cancelled') return usage.end(499, 'client_closed', counted, text);
+    if (end.outcome === 'done' && failed !== null) return usage.end(502, 'upstream_stream_error', counts);
+    if (end.outcome === 'done') return usage.end(success.status, null, counts);
+    if (end.outcome === 'cancelled') return usage.end(499, 'client_closed', counts);
     return usage.end(
       end.timedOut ? 504 : 502,
       end.timedOut ? 'upstream_timeout' : 'upstream_stream_error',
-      counted,
-      text,
+      counts,
     );
   };
   usage.handOver();
@@ -174,6 +187,7 @@ function reframedTap(tap: SseTap, framer: ByteReframer): RelayTransform {
     push: (chunk) => framer.push(tap.push(chunk)),
     flush: () => joinChunks([framer.push(tap.flush()), framer.flush()]),
     finished: () => tap.finished(),
+    cutShort: () => tap.cutShort(),
   };
 }
 

@@ -13,12 +13,21 @@ export interface SseTap {
   flush(): Uint8Array;
   /** The last usage the stream reported (in any shape usage-scan.ts reads), or null. */
   usage(): TokenUsage | null;
+  /** False when `usage()` counts the input only (see UsageScan.outputCounted). */
+  outputCounted(): boolean;
   /** The generated text seen so far, for estimating when there is no usage. */
   completionText(): string;
   /** The message of an error event the upstream sent inside a 200 stream, if any. */
   upstreamError(): string | null;
   /** True once the stream's terminal event has been pushed (the client holds a complete answer). */
   finished(): boolean;
+  /**
+   * At the stream's close: true when it was an answer (`answer` option) that ended with neither
+   * a terminal event, an error event nor a finish reason (`finish_reason`, Gemini's
+   * `finishReason` or `blockReason`, Anthropic's `stop_reason`): the upstream, or something in
+   * between, cut it short.
+   */
+  cutShort(): boolean;
 }
 
 /**
@@ -34,6 +43,13 @@ const TERMINAL_EVENTS = new Set([
 ]);
 /** Cheap test for a run that may hold a terminal event; the parser confirms it. */
 const TERMINAL_HINT = /\[DONE\]|message_stop|response\.(?:completed|failed|incomplete)/;
+/**
+ * A finish reason that is not null: the answer's last event (or the one before its terminal
+ * event); or Gemini's `blockReason`, the whole answer to a prompt it blocked.
+ */
+const FINISH_REASON = /"(?:finish_reason|finishReason|stop_reason|blockReason)"\s*:\s*"/;
+/** How much of the stream's end is searched for a finish reason (it is in the last events). */
+const FINISH_TAIL_CHARS = 16_384;
 
 function isTerminal(event: { readonly event?: string; readonly data: string }): boolean {
   return event.data === '[DONE]' || (event.event !== undefined && TERMINAL_EVENTS.has(event.event));
@@ -67,6 +83,11 @@ const encoder = new TextEncoder();
 export function createSseTap(options: {
   readonly secrets: readonly string[];
   readonly stripUsage: boolean;
+  /**
+   * The stream is a generated answer (chat, completions) in a format that ends with a terminal
+   * event or a finish reason: a close before either is `cutShort`. Absent: any close is complete.
+   */
+  readonly answer?: boolean;
 }): SseTap {
   const known = maskableSecrets(options.secrets);
   const decoder = new TextDecoder();
@@ -165,8 +186,17 @@ export function createSseTap(options: {
       return pass(rest);
     },
     usage: () => scan.usage(),
+    outputCounted: () => scan.outputCounted(),
     upstreamError: () => failure,
     finished: () => finished,
+    cutShort() {
+      // Text past the kept bound is not seen: its end cannot be read, so it is taken as whole.
+      // An error event ended it already (the record says so; the client has the upstream's error).
+      if (!options.answer || finished || failure !== null || keptChars >= MAX_KEPT_CHARS) return false;
+      let tail = '';
+      for (let i = kept.length - 1; i >= 0 && tail.length < FINISH_TAIL_CHARS; i--) tail = kept[i] + tail;
+      return !FINISH_REASON.test(tail);
+    },
     completionText() {
       const data: string[] = [];
       const parser = createSseParser((event) => {

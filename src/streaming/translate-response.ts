@@ -50,12 +50,10 @@ export function respondTranslated(
       throw new GatewayError('upstream_failed', 'upstream answer is not a JSON object');
     let response = t.upstream.decodeResponse(parsed);
     if (t.pipeline.rewriteResponse) response = t.pipeline.rewriteResponse(response);
-    usage.end(
-      success.status,
-      null,
-      tokenUsage(response.usage),
-      response.usage ? null : response.parts.map(partText).join(''),
-    );
+    usage.end(success.status, null, {
+      usage: tokenUsage(response.usage),
+      completionText: response.usage ? null : response.parts.map(partText).join(''),
+    });
     const encoded = new TextEncoder().encode(JSON.stringify(t.client.encodeResponse(response, t.request)));
     const capture = success.status === 200 ? answer.capture : null;
     if (capture && encoded.byteLength <= capture.maxBytes) {
@@ -115,16 +113,16 @@ export function respondTranslated(
     bytes.pipeThrough(sseDecoder()).pipeThrough(t.upstream.decodeStream()),
   ).pipeThrough(tap);
   if (t.pipeline.rewriteStream) parts = parts.pipeThrough(t.pipeline.rewriteStream());
-  /** Ends the usage record (only the first end counts). */
-  const completionText = () => (counted ? null : generated.join(''));
-  /** Ends the record; returns its journal write, which the answer's end waits for. */
+  /** What the answer counted so far: the upstream's usage, else the text for an estimate. */
+  const counts = () => ({ usage: counted, completionText: counted ? null : generated.join('') });
+  /** Ends the record (only the first end counts); returns its journal write, which the answer's end waits for. */
   const record = (): Promise<void> | undefined => {
     const end = relayEnd as RelayEnd | null;
-    if (!failed) return usage.end(success.status, null, counted, completionText());
+    if (!failed) return usage.end(success.status, null, counts());
     // The client left, and its signal aborted the upstream call before the relay heard of it.
-    if (end?.outcome === 'cancelled') return usage.end(499, 'client_closed', counted, completionText());
-    if (end?.timedOut) return usage.end(504, 'upstream_timeout', counted, completionText());
-    return usage.end(502, 'upstream_stream_error', counted, completionText());
+    if (end?.outcome === 'cancelled') return usage.end(499, 'client_closed', counts());
+    if (end?.timedOut) return usage.end(504, 'upstream_timeout', counts());
+    return usage.end(502, 'upstream_stream_error', counts());
   };
   // Client encoders write their terminal event (`[DONE]`, `message_stop`) when the parts end:
   // the record is committed first, so a client holding a complete answer always has its record.
@@ -184,7 +182,7 @@ export function respondTranslated(
       async cancel(reason) {
         success.ended('neutral');
         success.release();
-        usage.end(499, 'client_closed', counted, completionText());
+        usage.end(499, 'client_closed', counts());
         await reader.cancel(reason);
       },
     },

@@ -4,8 +4,8 @@ import type { TokenUsage } from '../spec/usage.js';
 /**
  * Reads token usage out of upstream answers whatever shape they speak, so that a pass-through
  * (which does not know the upstream's protocol) is metered like a decoded answer:
- * - OpenAI `usage` (`prompt_tokens`, `completion_tokens`, details; DeepSeek's
- *   `prompt_cache_hit_tokens`);
+ * - OpenAI `usage` (`prompt_tokens`, `completion_tokens`, details with cache reads and writes;
+ *   DeepSeek's `prompt_cache_hit_tokens`);
  * - the Responses API's `usage` (`input_tokens`, `output_tokens`, cached and reasoning details),
  *   top level or inside `response.completed` and the other terminal `response.*` events;
  * - Anthropic Messages: `usage` on a message, `message_start` (input) and `message_delta` (output);
@@ -15,6 +15,12 @@ import type { TokenUsage } from '../spec/usage.js';
 export interface UsageScan {
   see(value: JsonObject): void;
   usage(): TokenUsage | null;
+  /**
+   * False while the only report is an Anthropic `message_start`: its input and cache counts are
+   * exact, but its `output_tokens` is a placeholder (1) until `message_delta` reports the output.
+   * A stream cut short before that has generated more than it says.
+   */
+  outputCounted(): boolean;
   /** Whether the last object seen was an OpenAI usage-only stream chunk (`choices: []`). */
   readonly lastWasUsageOnly: boolean;
 }
@@ -71,6 +77,9 @@ export function createUsageScan(): UsageScan {
         counted.cacheWrite1hTokens = Math.min(forAnHour, counted.cacheWriteTokens ?? forAnHour);
       return counted;
     },
+    outputCounted() {
+      return whole !== null || delta !== null || started === null;
+    },
     get lastWasUsageOnly() {
       return usageOnly;
     },
@@ -101,8 +110,13 @@ export function readOpenAiUsage(usage: JsonValue | undefined): TokenUsage | null
     totalTokens: num(usage.total_tokens) ?? prompt + completion,
   };
   // DeepSeek reports cache hits in its own field (with prompt_cache_miss_tokens beside it).
-  const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens) ?? num(usage.prompt_cache_hit_tokens);
+  const details = obj(usage.prompt_tokens_details);
+  const cached = num(details?.cached_tokens) ?? num(usage.prompt_cache_hit_tokens);
   if (cached !== undefined) result.cachedTokens = cached;
+  // Cache writes, as OpenAI-compatible gateways serving Claude report them (and as this gateway's
+  // own OpenAI encoding writes them): billed at the cache-write price, not as plain input.
+  const written = num(details?.cache_write_tokens);
+  if (written !== undefined) result.cacheWriteTokens = written;
   const reasoning = num(obj(usage.completion_tokens_details)?.reasoning_tokens);
   if (reasoning !== undefined) result.reasoningTokens = reasoning;
   return result;

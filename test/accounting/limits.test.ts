@@ -91,6 +91,21 @@ describe('limits', () => {
     expect(fake.requests[0]?.json?.max_tokens).toBe(16_384);
   });
 
+  it('reserves no output for an embedding: a key with a small tpm still embeds', async () => {
+    // 1,000 tokens a minute is ~100 short embeddings; reserving chat's 1,024 output tokens for
+    // each refused every one of them.
+    const key = await keyWith('embedder', { tpm: 1_000 });
+    const id = newRequestId('embed');
+    const res = await fetch(`${gw.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': id },
+      body: JSON.stringify({ model: 'gpt-4o-mini', input: 'hello world' }),
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect((await logEntryOf(gw, id)).status).toBe(200);
+  });
+
   it('a 50-way parallel burst against a small token limit ends at or under it', async () => {
     const tpm = 600;
     const key = await keyWith('burst-tpm', { tpm });
