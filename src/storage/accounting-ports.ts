@@ -177,6 +177,12 @@ export interface CounterTicket {
   /** Per claim: the start of the window it counted in (0 for leases and `total`). */
   readonly windowStarts: readonly number[];
   readonly lease: { readonly id: string; readonly expiresAt: number } | null;
+  /**
+   * The store instance that issued the ticket, for a store whose counts live and die with it
+   * (memory; the Workers counter object, which a deploy or an eviction restarts): a ticket from
+   * an earlier instance settles and renews nothing, since what it took is gone with it.
+   */
+  readonly issuer?: string;
 }
 
 export type CounterTake =

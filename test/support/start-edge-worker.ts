@@ -4,6 +4,12 @@ import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from './start-w
 /** The Worker in edge mode (docs/workers.md, "Edge and origin"): no D1, keys and usage on the origin. */
 export interface EdgeWorker {
   readonly url: string;
+  /**
+   * A request to isolate `n` (0 is the one behind `url`): with `isolates` > 1, each is the Worker
+   * again under its own name, on the same KV namespace and counter object, as the isolates and
+   * locations of one deployment are.
+   */
+  fetchIsolate(n: number, url: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -24,6 +30,8 @@ export async function startEdgeWorker(options: {
    * HTTP connection before the response starts; this is how a test makes one.
    */
   readonly behindLeavingClient?: boolean;
+  /** How many isolates run the edge (default 1); see EdgeWorker.fetchIsolate. */
+  readonly isolates?: number;
 }): Promise<EdgeWorker> {
   const { channels, ...rest } = options.config ?? {};
   const edgeWorker = {
@@ -32,8 +40,8 @@ export async function startEdgeWorker(options: {
     script: await bundleWorker(),
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,
-    kvNamespaces: ['CACHE'],
-    durableObjects: { COUNTERS: 'CounterObject' },
+    kvNamespaces: { CACHE: 'edge-cache' },
+    durableObjects: { COUNTERS: { className: 'CounterObject', scriptName: 'edge' } },
     bindings: {
       ORIGIN_URL: options.originUrl,
       EDGE_SECRET: options.edgeSecret,
@@ -44,14 +52,28 @@ export async function startEdgeWorker(options: {
       ...options.env,
     },
   };
+  const isolates = Array.from({ length: options.isolates ?? 1 }, (_, n) =>
+    n === 0 ? edgeWorker : { ...edgeWorker, name: `edge-${n + 1}` },
+  );
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
-    workers: options.behindLeavingClient ? [LEAVING_CLIENT, edgeWorker] : [edgeWorker],
+    workers: options.behindLeavingClient ? [LEAVING_CLIENT, ...isolates] : isolates,
   });
   try {
     const url = (await mf.ready).toString().replace(/\/$/, '');
-    return { url, close: () => mf.dispose() };
+    return {
+      url,
+      async fetchIsolate(n, target, init) {
+        const worker = await mf.getWorker(isolates[n]?.name ?? 'none');
+        const answer = await worker.fetch(target, init as Parameters<typeof worker.fetch>[1]);
+        return new Response(await answer.arrayBuffer(), {
+          status: answer.status,
+          headers: [...answer.headers.entries()],
+        });
+      },
+      close: () => mf.dispose(),
+    };
   } catch (err) {
     await mf.dispose();
     throw err;

@@ -54,11 +54,11 @@ export function bundleWorker(): Promise<string> {
   return bundled;
 }
 
-/** The Worker's module as one ES module text. */
-export async function buildWorkerBundle(): Promise<string> {
+/** The Worker's module (or a test's wrapper around it: `entry`) as one ES module text. */
+export async function buildWorkerBundle(entry = 'src/runtime/workers/worker.ts'): Promise<string> {
   const result = await build({
     absWorkingDir: new URL('.', root).pathname,
-    entryPoints: ['src/runtime/workers/worker.ts'],
+    entryPoints: [entry],
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -103,6 +103,8 @@ export async function startWorkerGateway(
   options: {
     /** Vars and secrets the Worker gets none of (e.g. ADMIN_TOKEN, to see it refuse to start). */
     readonly unset?: readonly string[];
+    /** A test's entry wrapping the production Worker (e.g. to fail a binding); bundled here. */
+    readonly entry?: string;
   } = {},
 ): Promise<WorkerGateway> {
   const persist = mkdtempSync(join(tmpdir(), 'switchboard-worker-'));
@@ -110,7 +112,7 @@ export async function startWorkerGateway(
   const adminToken = env.ADMIN_TOKEN ?? 'admin-token-for-the-worker-tests';
   const mf = new Miniflare({
     modules: true,
-    script: await bundleWorker(),
+    script: options.entry ? await buildWorkerBundle(options.entry) : await bundleWorker(),
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,
     host: '127.0.0.1',

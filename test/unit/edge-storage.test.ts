@@ -13,6 +13,7 @@ import { openEdgeStorage } from '../../src/runtime/workers/edge/edge-storage.js'
 import type { OriginClient } from '../../src/runtime/workers/edge/origin-client.js';
 import { silentLogger } from '../../src/spec/logger.js';
 import type { UsageRecord } from '../../src/spec/usage.js';
+import { createMemoryResponseStore } from '../../src/storage/memory/memory-response-store.js';
 import type { KeyRecord } from '../../src/storage/ports.js';
 
 const hashOf = (n: number) => n.toString(16).padStart(64, '0');
@@ -45,6 +46,7 @@ describe('edge storage (keys and owners through the origin)', () => {
       keyCache: createEdgeKeyCache(undefined, 60_000),
       now: Date.now,
       logger: silentLogger,
+      responses: createMemoryResponseStore(),
     });
     // The table holds 10,000 owners; these fill it to one short of that.
     for (let n = 1; n < 10_000; n++) await storage.keys.findByHash(hashOf(n));
@@ -62,6 +64,7 @@ describe('edge storage (keys and owners through the origin)', () => {
       keyCache: createEdgeKeyCache(undefined, 60_000),
       now: Date.now,
       logger: silentLogger,
+      responses: createMemoryResponseStore(),
     });
     const records = Array.from(
       { length: 2_500 },
@@ -86,6 +89,7 @@ describe('edge storage (keys and owners through the origin)', () => {
       keyCache: createEdgeKeyCache(undefined, 60_000),
       now: Date.now,
       logger: silentLogger,
+      responses: createMemoryResponseStore(),
     });
     const small = (id: string) => ({ requestId: id, startedAt: 1, attempts: [] }) as unknown as UsageRecord;
     const huge = { ...small('huge'), modelAsked: 'm'.repeat(EDGE_USAGE_MAX_BYTES) } as UsageRecord;

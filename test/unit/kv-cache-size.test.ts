@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KVNamespace } from '../../src/runtime/workers/cloudflare-types.js';
 import { createKvCacheStore, KV_MAX_VALUE_BYTES } from '../../src/runtime/workers/kv-cache.js';
+import { silentLogger } from '../../src/spec/logger.js';
 
 /** A KV namespace that refuses values over 25 MiB, as Workers KV does (413). */
 function limitedKv(): KVNamespace & { readonly puts: number } {
@@ -46,7 +47,7 @@ const entry = (bytes: number) => ({
 describe('the KV response cache and KV’s 25 MiB values', () => {
   it('says it holds at most 25 MiB an entry, whatever max_bytes allows, and never sends KV more', async () => {
     const kv = limitedKv();
-    const store = createKvCacheStore(kv, 64 * 1024 * 1024);
+    const store = createKvCacheStore(kv, 64 * 1024 * 1024, silentLogger);
     expect(store.maxEntryBytes).toBe(KV_MAX_VALUE_BYTES);
     await expect(store.set('big', entry(26 * 1024 * 1024))).resolves.toBeUndefined();
     expect(kv.puts).toBe(0);
@@ -55,6 +56,6 @@ describe('the KV response cache and KV’s 25 MiB values', () => {
   });
 
   it('keeps a smaller max_bytes', () => {
-    expect(createKvCacheStore(limitedKv(), 1_000).maxEntryBytes).toBe(1_000);
+    expect(createKvCacheStore(limitedKv(), 1_000, silentLogger).maxEntryBytes).toBe(1_000);
   });
 });

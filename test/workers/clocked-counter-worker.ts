@@ -4,7 +4,8 @@ import type { WorkerEnv } from '../../src/runtime/workers/worker-env.js';
 
 /**
  * Test-only Worker: the production CounterObject on a clock the test sets before each call
- * (the store contracts move time by hand). Nothing else differs from the deployed object.
+ * (the store contracts move time by hand), and a restart as a deploy or an eviction does it.
+ * Nothing else differs from the deployed object.
  */
 export class ClockedCounterObject extends CounterObject {
   private readonly clock: { at: number };
@@ -17,6 +18,11 @@ export class ClockedCounterObject extends CounterObject {
 
   setNow(at: number): void {
     this.clock.at = at;
+  }
+
+  /** Restarts the object, as a deploy or an eviction does: the next call gets a new instance. */
+  restart(): void {
+    (this.ctx as unknown as { abort(reason?: string): void }).abort('restarted by the test');
   }
 }
 

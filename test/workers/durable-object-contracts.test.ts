@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DurableObjectStub } from '../../src/runtime/workers/cloudflare-types.js';
 import type { CounterObject } from '../../src/runtime/workers/counter-object.js';
 import { durableCounterStore, durableHealthStore } from '../../src/runtime/workers/durable-counters.js';
+import type { CounterClaim } from '../../src/storage/accounting-ports.js';
 import { runCounterStoreContract } from '../contract/counter-store.contract.js';
 import { runHealthStoreContract } from '../contract/health-store-contract.js';
 import { TEST_BREAKER_SETTINGS } from '../support/breaker-settings.js';
@@ -69,6 +70,47 @@ describe('the counter Durable Object in workerd', { timeout: 120_000 }, () => {
     // A second Worker isolate: its own adapter onto the same object.
     const peer = durableCounterStore(stubOf);
     return { store: durableCounterStore(stubOf), peer: () => peer, close: async () => {} };
+  });
+
+  describe('a request that took before the object restarted (a deploy, an eviction) settles after it', () => {
+    const restartable = async () => {
+      const ns = await mf.getDurableObjectNamespace('COUNTERS');
+      const id = ns.idFromName(randomUUID());
+      // A stub per call, as the Worker makes them: one that saw its object restart stays broken.
+      const stubOf = () => ns.get(id) as unknown as DurableObjectStub<CounterObject>;
+      // The call that restarts the object fails with it.
+      const restart = () =>
+        (stubOf() as unknown as { restart(): Promise<void> }).restart().catch(() => undefined);
+      return { store: durableCounterStore(stubOf), restart };
+    };
+
+    it('does not free the slot of a request that took it after the restart', async () => {
+      const { store, restart } = await restartable();
+      const slot: CounterClaim[] = [{ kind: 'lease', partition: 'key:k1', name: 'concurrent', limit: 1 }];
+      const before = await store.take(slot, { leaseTtlMs: 120_000 });
+      await restart();
+      // The old lease went with the old object: the one slot is free for the next request.
+      const after = await store.take(slot, { leaseTtlMs: 120_000 });
+      expect(before.ok && after.ok).toBe(true);
+      if (before.ok) await store.settle(before.ticket, [0]);
+      expect(await store.peek({ kind: 'lease', partition: 'key:k1', name: 'concurrent' })).toBe(1);
+      expect((await store.take(slot, { leaseTtlMs: 120_000 })).ok).toBe(false);
+    });
+
+    it('does not take its correction off counts it never added', async () => {
+      const { store, restart } = await restartable();
+      const tpm = (amount: number): CounterClaim[] => [
+        { kind: 'count', partition: 'key:k2', name: 'tpm', window: 'minute', amount, limit: 10_000 },
+      ];
+      // Reserved 9,000 (prompt and output cap), used 100.
+      const before = await store.take(tpm(9_000), { leaseTtlMs: 120_000 });
+      await restart();
+      expect((await store.take(tpm(5_000), { leaseTtlMs: 120_000 })).ok).toBe(true);
+      if (before.ok) await store.settle(before.ticket, [100 - 9_000]);
+      expect(await store.peek({ kind: 'count', partition: 'key:k2', name: 'tpm', window: 'minute' })).toBe(
+        5_000,
+      );
+    });
   });
 
   runHealthStoreContract('durable object', async (settings, now) => {

@@ -1,3 +1,4 @@
+import type { Logger } from '../../spec/logger.js';
 import type { CachedResponse, CacheStore } from '../../storage/accounting-ports.js';
 import type { KVNamespace } from './cloudflare-types.js';
 
@@ -23,13 +24,31 @@ export const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
  * call. Entries expire through KV's own TTL instead of LRU eviction, so the cache's
  * max_entries/max_bytes bounds do not apply here; an entry is still refused above max_bytes,
  * and above KV's own limit of 25 MiB a value (such answers are not even captured).
+ *
+ * A lookup KV fails (an outage, the plan's daily reads used up: 429) is a miss, with a warning
+ * in the log at the first failure of a run of them: the request goes upstream as if caching
+ * were off. A failed write is the deferred work's failure (logged and counted in /stats).
  */
-export function createKvCacheStore(kv: KVNamespace, maxBytes: number): CacheStore {
+export function createKvCacheStore(kv: KVNamespace, maxBytes: number, logger: Logger): CacheStore {
   const maxEntryBytes = Math.min(maxBytes, KV_MAX_VALUE_BYTES);
+  let failing = false;
+  const read = async (key: string) => {
+    try {
+      const entry = await kv.getWithMetadata<EntryMeta>(PREFIX + key, 'arrayBuffer');
+      if (failing) logger.info({}, 'response cache (KV) answers again');
+      failing = false;
+      return entry;
+    } catch (err) {
+      if (!failing)
+        logger.warn({ err: String(err) }, 'response cache (KV) failed: lookups are misses until it answers');
+      failing = true;
+      return { value: null, metadata: null };
+    }
+  };
   return {
     maxEntryBytes,
     async get(key, now) {
-      const { value, metadata } = await kv.getWithMetadata<EntryMeta>(PREFIX + key, 'arrayBuffer');
+      const { value, metadata } = await read(key);
       if (value === null || metadata === null || metadata.expiresAt <= now) return null;
       return {
         status: metadata.status,

@@ -2,7 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { App } from '../../app/create-app.js';
 import { createApp } from '../../app/create-app.js';
 import type { Settings } from '../../config/settings.js';
+import { breakerSettings } from '../../router/router-runtime.js';
 import type { Logger } from '../../spec/logger.js';
+import { createMemoryResponseStore } from '../../storage/memory/memory-response-store.js';
 import type { Storage } from '../../storage/ports.js';
 import { assetsPanel } from './assets-panel.js';
 import type { ExecutionContext, ScheduledController } from './cloudflare-types.js';
@@ -12,7 +14,9 @@ import { counterObject, durableCounterStore, durableHealthStore } from './durabl
 import { createEdgeKeyCache } from './edge/edge-key-cache.js';
 import { edgeSettings } from './edge/edge-settings.js';
 import { openEdgeStorage } from './edge/edge-storage.js';
+import { createKvResponseStore } from './edge/kv-response-store.js';
 import { createOriginClient } from './edge/origin-client.js';
+import { withIsolateFallback } from './isolate-fallback.js';
 import { createKvCacheStore } from './kv-cache.js';
 import type { WorkerEnv } from './worker-env.js';
 import { workerSettings } from './worker-settings.js';
@@ -57,6 +61,9 @@ const requestContext = new AsyncLocalStorage<ExecutionContext>();
  * same build. Its D1 reads belong to that first request, which workerd cancels if its client
  * leaves: the build is kept alive past it (waitUntil), or every later request would wait for ever.
  */
+/** Stored responses an edge isolate without KV keeps in memory, oldest dropped first. */
+const EDGE_MEMORY_RESPONSES_BYTES = 16 * 1024 * 1024;
+
 function build(env: WorkerEnv, ctx: ExecutionContext): Promise<Built> {
   if (!built) {
     built = buildApp(env).catch((err: unknown) => {
@@ -90,6 +97,9 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
       ),
       now: Date.now,
       logger,
+      responses: env.CACHE
+        ? createKvResponseStore(env.CACHE)
+        : createMemoryResponseStore({ maxBytes: EDGE_MEMORY_RESPONSES_BYTES }),
     });
   } else {
     if (!env.DB)
@@ -97,13 +107,17 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
     storage = openD1Storage(env.DB);
   }
   const stubOf = counterObject(env.COUNTERS);
+  const { counters, health } = withIsolateFallback(
+    { counters: durableCounterStore(stubOf), health: durableHealthStore(stubOf) },
+    { logger, breaker: breakerSettings(settings.routing) },
+  );
   const kv = env.CACHE;
   const app = await createApp(
     {
       storage,
-      counters: durableCounterStore(stubOf),
-      health: durableHealthStore(stubOf),
-      ...(kv ? { openCache: (bounds) => createKvCacheStore(kv, bounds.maxBytes) } : {}),
+      counters,
+      health,
+      ...(kv ? { openCache: (bounds) => createKvCacheStore(kv, bounds.maxBytes, logger) } : {}),
       // The platform fetch: Workers have no connection pool or connect timeout to set.
       fetch: (input, init) => fetch(input, init),
       logger,

@@ -29,6 +29,13 @@ export function createMemoryCounterStore(options: MemoryCounterOptions = {}): Co
   const leases = new Map<string, Map<string, number>>();
   let lastSweep = Number.NEGATIVE_INFINITY;
   let serial = 0;
+  /**
+   * This instance, in its lease ids and tickets. The counter object is rebuilt on every deploy
+   * and eviction, while requests that took from the old one may still settle: their lease ids
+   * would name new requests' leases, and their corrections apply to counts they never added.
+   */
+  const issuer = crypto.randomUUID();
+  const ownTicket = (ticket: CounterTicket) => ticket.issuer === undefined || ticket.issuer === issuer;
 
   const cellId = (ref: Pick<CounterRef, 'partition' | 'name'>, start: number) =>
     `${ref.partition}\u0000${ref.name}\u0000${start}`;
@@ -83,7 +90,7 @@ export function createMemoryCounterStore(options: MemoryCounterOptions = {}): Co
       if (failed !== -1)
         return { ok: false, states: claims.map((c, i) => stateOf(c, i, used[i] ?? 0)), failed };
       const hasLease = claims.some((c) => c.kind === 'lease');
-      const lease = hasLease ? { id: `lease-${++serial}`, expiresAt: at + leaseTtlMs } : null;
+      const lease = hasLease ? { id: `${issuer}:${++serial}`, expiresAt: at + leaseTtlMs } : null;
       claims.forEach((c, i) => {
         const window = windows[i];
         if (c.kind === 'count' && window) add(cellId(c, window.start), c.amount, window.end, at);
@@ -98,11 +105,13 @@ export function createMemoryCounterStore(options: MemoryCounterOptions = {}): Co
         claims: claims.map(refOf),
         windowStarts: windows.map((w) => w?.start ?? 0),
         lease,
+        issuer,
       };
       const after = claims.map((c, i) => (used[i] ?? 0) + (c.kind === 'count' ? c.amount : 1));
       return { ok: true, states: claims.map((c, i) => stateOf(c, i, after[i] ?? 0)), ticket };
     },
     async settle(ticket, deltas) {
+      if (!ownTicket(ticket)) return;
       const at = now();
       ticket.claims.forEach((ref, i) => {
         if (ref.kind === 'lease') {
@@ -117,7 +126,7 @@ export function createMemoryCounterStore(options: MemoryCounterOptions = {}): Co
       });
     },
     async renew(ticket, ttlMs) {
-      if (!ticket.lease) return false;
+      if (!ticket.lease || !ownTicket(ticket)) return false;
       const at = now();
       let held = false;
       for (const ref of ticket.claims) {

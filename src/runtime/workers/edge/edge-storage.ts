@@ -21,6 +21,7 @@ import { createMemoryCacheStore } from '../../../storage/memory/memory-response-
 import { createMemorySessionStore } from '../../../storage/memory/memory-sessions.js';
 import { createMemoryChannelStore, createMemoryMetaStore } from '../../../storage/memory/memory-stores.js';
 import type { KeyStore, Storage, UserRecord, UserStore } from '../../../storage/ports.js';
+import type { ResponseStore } from '../../../storage/response-store.js';
 import type { EdgeKeyCache } from './edge-key-cache.js';
 import type { OriginClient } from './origin-client.js';
 
@@ -50,6 +51,8 @@ export function openEdgeStorage(deps: {
   readonly keyCache: EdgeKeyCache;
   readonly now: () => number;
   readonly logger: Logger;
+  /** Stored responses (`previous_response_id`): KV's (kv-response-store.ts), or the isolate's. */
+  readonly responses: ResponseStore;
 }): Storage {
   const { origin, keyCache, now, logger } = deps;
   /**
@@ -177,6 +180,7 @@ export function openEdgeStorage(deps: {
     usage,
     audit: createMemoryAuditStore(),
     openResponseCache: createMemoryCacheStore,
+    responses: deps.responses,
     ping: () => origin.ping(),
     async close() {},
   };

@@ -1,0 +1,39 @@
+import type { ExecutionContext } from '../../src/runtime/workers/cloudflare-types.js';
+import worker from '../../src/runtime/workers/worker.js';
+import type { WorkerEnv } from '../../src/runtime/workers/worker-env.js';
+
+export { CounterObject } from '../../src/runtime/workers/worker.js';
+
+/**
+ * Test-only Worker: the production Worker, with the bindings named in the FAILING var
+ * (comma-separated: CACHE, COUNTERS) failing every call, as KV does past the plan's daily
+ * allowance or in an outage, and as an overloaded Durable Object does.
+ */
+const kvRefuses = async () => {
+  throw new Error('KV GET failed: 429 Too Many Requests');
+};
+const failingKv = {
+  get: kvRefuses,
+  getWithMetadata: kvRefuses,
+  put: kvRefuses,
+  delete: kvRefuses,
+  list: kvRefuses,
+};
+const overloaded = async () => {
+  throw new Error('Durable Object is overloaded. Too many requests queued.');
+};
+/** A stub whose every method rejects (and that is not a thenable). */
+const failingStub = new Proxy({}, { get: (_target, name) => (name === 'then' ? undefined : overloaded) });
+const failingCounters = { idFromName: (name: string) => ({ name }), get: () => failingStub };
+
+export default {
+  fetch(request: Request, env: WorkerEnv & { readonly FAILING?: string }, ctx: ExecutionContext) {
+    const failing = new Set((env.FAILING ?? '').split(','));
+    const bindings = {
+      ...env,
+      ...(failing.has('CACHE') ? { CACHE: failingKv } : {}),
+      ...(failing.has('COUNTERS') ? { COUNTERS: failingCounters } : {}),
+    } as unknown as WorkerEnv;
+    return worker.fetch(request, bindings, ctx);
+  },
+};
