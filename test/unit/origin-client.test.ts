@@ -53,3 +53,35 @@ describe('origin client: a deadline for all attempts of one call', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('origin client: an origin that redirects', () => {
+  it('sends the signed batch nowhere else, and says where ORIGIN_URL should point', async () => {
+    const { createServer } = await import('node:http');
+    const elsewhere: string[] = [];
+    const other = createServer((req, res) => {
+      elsewhere.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((done) => other.listen(0, '127.0.0.1', done));
+    const otherPort = (other.address() as { port: number }).port;
+    const origin = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `http://127.0.0.1:${otherPort}${req.url}` }).end();
+    });
+    await new Promise<void>((done) => origin.listen(0, '127.0.0.1', done));
+    try {
+      const client = createOriginClient({
+        url: `http://127.0.0.1:${(origin.address() as { port: number }).port}`,
+        secret: 'edge-secret-for-the-origin-client-test-0123',
+        fetch: (url, init) => fetch(url, init),
+      });
+      await expect(client.post('/internal/edge/usage', { records: [] })).rejects.toThrow(
+        /answered 307.*redirect/,
+      );
+      expect(elsewhere).toEqual([]);
+    } finally {
+      origin.close();
+      other.close();
+    }
+  });
+});

@@ -61,6 +61,9 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
         body: text,
+        // A redirect is not followed: a 307 would carry the signed body (usage, a key's hash) to
+        // wherever it points. ORIGIN_URL must name the origin itself.
+        redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -68,7 +71,12 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      const hint = res.status === 401 ? ' (is EDGE_SECRET the same on the origin, and its clock right?)' : '';
+      const hint =
+        res.status === 401
+          ? ' (is EDGE_SECRET the same on the origin, and its clock right?)'
+          : res.status >= 300 && res.status < 400
+            ? ` (a redirect${redirectTarget(res, base)}, not followed: set ORIGIN_URL to the origin itself)`
+            : '';
       throw new OriginError(
         `origin ${path} answered ${res.status}${hint}`,
         res.status >= 500 || res.status === 429,
@@ -99,9 +107,23 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
       }
     },
     async ping() {
-      const res = await options.fetch(`${base}/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+      const res = await options.fetch(`${base}/health`, {
+        redirect: 'manual',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`origin /health answered ${res.status}`);
     },
   };
+}
+
+/** Where a redirect points, as its origin only (a path or query could carry anything): ` to https://…`. */
+function redirectTarget(res: Response, base: string): string {
+  const location = res.headers.get('location');
+  if (!location) return '';
+  try {
+    return ` to ${new URL(location, base).origin}`;
+  } catch {
+    return '';
+  }
 }
