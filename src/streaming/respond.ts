@@ -185,7 +185,12 @@ export function respond(
 function reframedTap(tap: SseTap, framer: ByteReframer): RelayTransform {
   return {
     push: (chunk) => framer.push(tap.push(chunk)),
-    flush: () => joinChunks([framer.push(tap.flush()), framer.flush()]),
+    flush: () => {
+      const tail = framer.push(tap.flush());
+      // A stream cut short ends with the error trailer, which closes the framing itself (a Gemini
+      // JSON array's `]` comes after its error element, not before).
+      return tap.cutShort() ? tail : joinChunks([tail, framer.flush()]);
+    },
     finished: () => tap.finished(),
     cutShort: () => tap.cutShort(),
   };

@@ -51,8 +51,15 @@ const FINISH_REASON = /"(?:finish_reason|finishReason|stop_reason|blockReason)"\
 /** How much of the stream's end is searched for a finish reason (it is in the last events). */
 const FINISH_TAIL_CHARS = 16_384;
 
+/** A terminal event named in its data only (`data: {"type":"response.completed",…}`, no `event:` line). */
+const TERMINAL_TYPE = /"type"\s*:\s*"(message_stop|response\.(?:completed|failed|incomplete))"/;
+
 function isTerminal(event: { readonly event?: string; readonly data: string }): boolean {
-  return event.data === '[DONE]' || (event.event !== undefined && TERMINAL_EVENTS.has(event.event));
+  if (event.data === '[DONE]') return true;
+  if (event.event !== undefined) return TERMINAL_EVENTS.has(event.event);
+  // Some servers speaking these formats send the type in the data alone; a quote inside a text
+  // value is escaped, so an unescaped `"type":"…"` is a key of the event.
+  return event.data.startsWith('{') && TERMINAL_TYPE.test(event.data);
 }
 
 const LF = 0x0a;

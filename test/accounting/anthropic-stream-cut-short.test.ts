@@ -16,6 +16,7 @@ let gw: TestGateway;
 const WORD = 'accounting ';
 const DELTAS = 200;
 let stallNext = false;
+let endCleanlyNext = false;
 
 function ev(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -60,6 +61,12 @@ beforeAll(async () => {
         stallNext = false;
         return;
       }
+      if (endCleanlyNext) {
+        // A proxy ending the chunked body: a clean close, with no message_delta or message_stop.
+        endCleanlyNext = false;
+        res.end();
+        return;
+      }
       setTimeout(() => res.socket?.destroy(), 50);
     });
   });
@@ -78,6 +85,37 @@ afterAll(async () => {
 });
 
 describe('an Anthropic stream cut short after 200 text deltas', () => {
+  it('/v1/messages: closed cleanly before message_stop, the client gets an error event and the record a partial count', async () => {
+    endCleanlyNext = true;
+    const id = newRequestId('anth-clean-close');
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': gw.key,
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        'x-request-id': id,
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 1000,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const text = await res.text();
+    expect(text.split(WORD).length - 1).toBe(DELTAS);
+    expect(text).toMatch(/event: error\n[^\n]*before the answer was complete/);
+    const record = await recordOf(gw, id);
+    expect([record.status, record.errorCode, record.countSource]).toEqual([
+      502,
+      'upstream_stream_error',
+      'partial',
+    ]);
+    expect(record.usage?.promptTokens).toBe(20);
+    expect(record.usage?.completionTokens ?? 0).toBeGreaterThanOrEqual(DELTAS);
+  });
+
   it("/v1/messages: the record counts the delivered output (partial), not message_start's output_tokens: 1", async () => {
     const id = newRequestId('anth-broken');
     const res = await fetch(`${gw.url}/v1/messages`, {

@@ -198,6 +198,21 @@ describe('streamGenerateContent without alt=sse on a Gemini channel: relayed, fr
     await waitFor(() => gw.usage.length > before, 'the broken stream recorded');
     expect(gw.usage.at(-1)?.status).toBe(502);
   });
+
+  it('ends a stream the upstream closes before its finishReason the same way', async () => {
+    const partial = {
+      candidates: [{ content: { role: 'model', parts: [{ text: 'Paris ' }] }, index: 0 }],
+      modelVersion: 'gemini-2.5-flash',
+    };
+    fake.enqueue({ kind: 'raw-sse', body: frames(partial) });
+    const before = gw.usage.length;
+    const res = await streamArray(ODD_BODY);
+    const chunks = JSON.parse(await res.text()) as Record<string, unknown>[];
+    expect(chunks[0]).toEqual(partial);
+    expect(chunks.at(-1)).toMatchObject({ error: { code: 502, status: 'UNAVAILABLE' } });
+    await waitFor(() => gw.usage.length > before, 'the cut stream recorded');
+    expect(gw.usage.at(-1)?.status).toBe(502);
+  });
 });
 
 describe('Gemini channel usage: content a built-in tool fetched is prompt', () => {

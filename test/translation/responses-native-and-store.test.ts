@@ -145,6 +145,47 @@ describe('native relay to a provider that speaks the Responses API', () => {
       expect([record.status, record.errorCode]).toEqual([502, 'upstream_stream_error']);
     });
 
+  it('relays a stream whose events name their type in the data only as a whole answer', async () => {
+    // A Responses-speaking server behind an `openai` channel that writes no `event:` lines.
+    const data = (type: string, rest: object) => `data: ${JSON.stringify({ type, ...rest })}\n\n`;
+    const response = { id: 'resp_2', object: 'response', model: 'gpt-native', output: [] };
+    const body =
+      data('response.created', { response: { ...response, status: 'in_progress' } }) +
+      data('response.output_text.delta', {
+        item_id: 'm',
+        output_index: 0,
+        content_index: 0,
+        delta: 'Hello',
+      }) +
+      data('response.completed', {
+        response: {
+          ...response,
+          status: 'completed',
+          usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 },
+        },
+      });
+    fake.enqueue({ kind: 'raw-sse', body });
+    const before = gw.usage.length;
+    const res = await post({ model: 'gpt-native', input: 'Hi', stream: true });
+    expect(await res.text()).toBe(body);
+    const record = await waitFor(() => gw.usage.length > before && gw.usage.at(-1), 'the usage record');
+    expect([record.status, record.errorCode]).toEqual([200, null]);
+  });
+
+  it('ends a stream the upstream closes before response.completed with an error event', async () => {
+    const body =
+      event('response.created', { response: { id: 'resp_3', object: 'response', status: 'in_progress' } }) +
+      event('response.output_text.delta', { item_id: 'm', output_index: 0, content_index: 0, delta: 'Hel' });
+    fake.enqueue({ kind: 'raw-sse', body });
+    const before = gw.usage.length;
+    const res = await post({ model: 'gpt-native', input: 'Hi', stream: true });
+    const text = await res.text();
+    expect(text.startsWith(body)).toBe(true);
+    expect(text.slice(body.length)).toMatch(/^event: error\n.*before the answer was complete/);
+    const record = await waitFor(() => gw.usage.length > before && gw.usage.at(-1), 'the usage record');
+    expect([record.status, record.errorCode]).toEqual([502, 'upstream_stream_error']);
+  });
+
   it('answers the raw bytes of a recorded stream unchanged', async () => {
     const recorded = fixture('text.sse.txt');
     fake.enqueue({ kind: 'raw-sse', body: recorded });

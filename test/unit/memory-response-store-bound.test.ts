@@ -20,6 +20,12 @@ describe('stored responses in memory with a byte bound (an edge isolate without 
     expect(await store.get('key-1', 'resp_8', 1)).not.toBeNull();
   });
 
+  it('counts bytes, not characters: a conversation in Chinese weighs three bytes a character', async () => {
+    const store = createMemoryResponseStore({ maxBytes: 2_000 });
+    // 600 characters, over 1,800 bytes of UTF-8 twice over (response and input): more than the bound.
+    await expect(store.put(entry('resp_cjk', '汉'.repeat(600)))).rejects.toThrow(/larger than the store/);
+  });
+
   it('refuses one conversation larger than the whole bound, keeping the others', async () => {
     const store = createMemoryResponseStore({ maxBytes: 2_000 });
     await store.put(entry('resp_small', 'short'));

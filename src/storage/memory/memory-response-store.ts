@@ -1,5 +1,7 @@
 import { pageInputItems, type ResponseStore, type StoredResponse } from '../response-store.js';
 
+const encoder = new TextEncoder();
+
 /**
  * Responses kept in this process (tests, runs without a database, an edge Worker without KV).
  * With `maxBytes`, the oldest entries are dropped when the entries' JSON would pass it: a Worker
@@ -29,7 +31,7 @@ export function createMemoryResponseStore(options: { readonly maxBytes?: number 
   return {
     async put(entry) {
       const key = keyOf(entry.owner, entry.id);
-      const bytes = Number.isFinite(maxBytes) ? JSON.stringify(entry).length : 0;
+      const bytes = Number.isFinite(maxBytes) ? encoder.encode(JSON.stringify(entry)).byteLength : 0;
       if (bytes > maxBytes)
         throw new Error(`stored response ${entry.id} is larger than the store (${maxBytes} bytes)`);
       drop(key);

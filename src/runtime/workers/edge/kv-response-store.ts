@@ -5,8 +5,9 @@ import type { KVNamespace } from '../cloudflare-types.js';
 const PREFIX = 'response:';
 /** KV refuses an expiration TTL under 60 seconds; an entry's own expiry is also checked on read. */
 const KV_MIN_TTL_S = 60;
-/** KV refuses a value over 25 MiB. */
+/** KV refuses a value over 25 MiB, and a key over 512 bytes. */
 const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
+const KV_MAX_KEY_BYTES = 512;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -24,8 +25,11 @@ const decoder = new TextDecoder();
  */
 export function createKvResponseStore(kv: KVNamespace): ResponseStore {
   // The owner is part of the name: an id one tenant's upstream reuses never reaches another.
-  const keyOf = (owner: string, id: string) =>
-    `${PREFIX}${encodeURIComponent(owner)}:${encodeURIComponent(id)}`;
+  // The id comes from the client: one too long for a KV key names no stored response (null).
+  const keyOf = (owner: string, id: string): string | null => {
+    const key = `${PREFIX}${encodeURIComponent(owner)}:${encodeURIComponent(id)}`;
+    return encoder.encode(key).byteLength <= KV_MAX_KEY_BYTES ? key : null;
+  };
   const unavailable = (err: unknown): never => {
     throw new GatewayError(
       'storage_unavailable',
@@ -33,8 +37,10 @@ export function createKvResponseStore(kv: KVNamespace): ResponseStore {
     );
   };
   const live = async (owner: string, id: string, now: number): Promise<StoredResponse | null> => {
+    const key = keyOf(owner, id);
+    if (key === null) return null;
     const { value } = await kv
-      .getWithMetadata<null>(keyOf(owner, id), 'arrayBuffer')
+      .getWithMetadata<null>(key, 'arrayBuffer')
       .catch((err: unknown) => unavailable(err));
     if (value === null) return null;
     const entry = JSON.parse(decoder.decode(value)) as StoredResponse;
@@ -42,16 +48,20 @@ export function createKvResponseStore(kv: KVNamespace): ResponseStore {
   };
   return {
     async put(entry) {
+      const key = keyOf(entry.owner, entry.id);
+      if (key === null)
+        throw new Error(`stored response id ${entry.id.slice(0, 64)}… is too long for a KV key`);
       const bytes = encoder.encode(JSON.stringify(entry));
       if (bytes.byteLength > KV_MAX_VALUE_BYTES)
         throw new Error(`stored response ${entry.id} is ${bytes.byteLength} bytes: over KV's 25 MiB a value`);
       const ttlS = Math.max(KV_MIN_TTL_S, Math.ceil((entry.expiresAt - Date.now()) / 1000));
-      await kv.put(keyOf(entry.owner, entry.id), bytes, { expirationTtl: ttlS });
+      await kv.put(key, bytes, { expirationTtl: ttlS });
     },
     get: live,
     async delete(owner, id, now) {
-      if (!(await live(owner, id, now))) return false;
-      await kv.delete(keyOf(owner, id)).catch((err: unknown) => unavailable(err));
+      const key = keyOf(owner, id);
+      if (key === null || !(await live(owner, id, now))) return false;
+      await kv.delete(key).catch((err: unknown) => unavailable(err));
       return true;
     },
     async listInputItems(owner, id, query, now) {
