@@ -84,25 +84,31 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
+/** A streamed /v1/messages call, as Claude Code makes it. */
+function streamMessages(id: string, signal?: AbortSignal) {
+  return fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    ...(signal ? { signal } : {}),
+    headers: {
+      'x-api-key': gw.key,
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'x-request-id': id,
+    },
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1000,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  });
+}
+
 describe('an Anthropic stream cut short after 200 text deltas', () => {
   it('/v1/messages: closed cleanly before message_stop, the client gets an error event and the record a partial count', async () => {
     endCleanlyNext = true;
     const id = newRequestId('anth-clean-close');
-    const res = await fetch(`${gw.url}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': gw.key,
-        'content-type': 'application/json',
-        'anthropic-version': '2023-06-01',
-        'x-request-id': id,
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 1000,
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const res = await streamMessages(id);
     const text = await res.text();
     expect(text.split(WORD).length - 1).toBe(DELTAS);
     expect(text).toMatch(/event: error\n[^\n]*before the answer was complete/);
@@ -118,21 +124,7 @@ describe('an Anthropic stream cut short after 200 text deltas', () => {
 
   it("/v1/messages: the record counts the delivered output (partial), not message_start's output_tokens: 1", async () => {
     const id = newRequestId('anth-broken');
-    const res = await fetch(`${gw.url}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'x-api-key': gw.key,
-        'content-type': 'application/json',
-        'anthropic-version': '2023-06-01',
-        'x-request-id': id,
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 1000,
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const res = await streamMessages(id);
     const text = await res.text().catch(() => '');
     expect(text.split(WORD).length - 1).toBe(DELTAS); // the client received all 200 words
     const record = await recordOf(gw, id);
@@ -147,22 +139,7 @@ describe('an Anthropic stream cut short after 200 text deltas', () => {
     stallNext = true;
     const id = newRequestId('anth-cancel');
     const abort = new AbortController();
-    const res = await fetch(`${gw.url}/v1/messages`, {
-      method: 'POST',
-      signal: abort.signal,
-      headers: {
-        'x-api-key': gw.key,
-        'content-type': 'application/json',
-        'anthropic-version': '2023-06-01',
-        'x-request-id': id,
-      },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 1000,
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const res = await streamMessages(id, abort.signal);
     const reader = res.body!.getReader();
     let text = '';
     while (text.split(WORD).length - 1 < DELTAS) {
