@@ -54,8 +54,11 @@ describe('a Worker whose bindings fail', { timeout: 120_000 }, () => {
     expect(fake.requests.length - before).toBe(2);
   });
 
-  it('serves, and still limits each key, while the counter object fails', async () => {
-    const gw = await start('COUNTERS');
+  it.each([
+    ['fails', 'COUNTERS'],
+    ['answers nothing', 'COUNTERS_HUNG'],
+  ])('serves, and still limits each key, while the counter object %s', async (_how, failing) => {
+    const gw = await start(failing);
     const free = await chat(gw);
     expect(free.status).toBe(200);
     await free.text();
