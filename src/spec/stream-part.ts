@@ -1,6 +1,12 @@
 import type { ChatUsage, FinishReason } from './chat.js';
 
 /**
+ * What the client and the record are told of a stream the upstream closed before the answer's
+ * end (a proxy's time-out, a recycled connection), whether it was relayed or translated.
+ */
+export const CUT_SHORT_MESSAGE = 'the upstream closed its stream before the answer was complete';
+
+/**
  * One event of a canonical response stream. Upstream decoders produce these, pipelines rewrite
  * them, client encoders turn them into the client's wire format. Tool calls are numbered by
  * `index` in order of appearance; arguments arrive as raw JSON text fragments.

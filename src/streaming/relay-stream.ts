@@ -1,4 +1,5 @@
 import type { ClientSignal } from '../spec/client-signal.js';
+import { CUT_SHORT_MESSAGE } from '../spec/stream-part.js';
 import type { ChunkReader } from './chunk-reader.js';
 import { LazyBodyResponse } from './lazy-body-response.js';
 import { ReadTimeoutError } from './read-with-timeout.js';
@@ -57,9 +58,6 @@ export interface RelayTransform {
    */
   readonly cutShort?: () => boolean;
 }
-
-/** What the client and the record are told of a stream that closed before its answer ended. */
-export const CUT_SHORT = 'the upstream closed its stream before the answer was complete';
 
 /** Where a relay puts what it forwards: a Web stream's controller, or a runtime's own writer. */
 export interface RelaySink {
@@ -238,7 +236,7 @@ function startRelay(options: RelayOptions, stream: RelaySink): Relay {
             if (last) onChunk?.(last);
             if (transform?.cutShort?.()) {
               if (last) stream.enqueue(last);
-              fail(new Error(CUT_SHORT));
+              fail(new Error(CUT_SHORT_MESSAGE));
               return;
             }
             // Ended (and so recorded, and committed) before the last bytes and the close

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KVNamespace } from '../../src/runtime/workers/cloudflare-types.js';
-import { createKvCacheStore, KV_MAX_VALUE_BYTES } from '../../src/runtime/workers/kv-cache.js';
+import { createKvCacheStore } from '../../src/runtime/workers/kv-cache.js';
+import { KV_MAX_VALUE_BYTES } from '../../src/runtime/workers/kv-limits.js';
 import { silentLogger } from '../../src/spec/logger.js';
 
 /** A KV namespace that refuses values over 25 MiB, as Workers KV does (413). */

@@ -1,4 +1,4 @@
-import type { StreamPart } from '../../spec/stream-part.js';
+import { CUT_SHORT_MESSAGE, type StreamPart } from '../../spec/stream-part.js';
 
 /**
  * What a stream decoder ends with when the upstream closed the stream cleanly before the
@@ -8,5 +8,5 @@ import type { StreamPart } from '../../spec/stream-part.js';
 export const CUT_SHORT: StreamPart = {
   type: 'error',
   code: 'upstream_stream_error',
-  message: 'the upstream closed the stream before its end',
+  message: CUT_SHORT_MESSAGE,
 };

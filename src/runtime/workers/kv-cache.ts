@@ -1,6 +1,7 @@
 import type { Logger } from '../../spec/logger.js';
 import type { CachedResponse, CacheStore } from '../../storage/accounting-ports.js';
 import type { KVNamespace } from './cloudflare-types.js';
+import { KV_MAX_VALUE_BYTES, KV_MIN_TTL_S } from './kv-limits.js';
 
 /** What each KV entry carries beside its body (KV metadata is limited to 1 KiB: small fields only). */
 interface EntryMeta {
@@ -13,10 +14,6 @@ interface EntryMeta {
 }
 
 const PREFIX = 'cache:';
-/** KV refuses an expiration TTL under 60 seconds; shorter entries are also checked on read. */
-const KV_MIN_TTL_S = 60;
-/** KV refuses a value over 25 MiB. */
-export const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
 
 /**
  * The response cache in Workers KV. KV is eventually consistent (a write reaches other

@@ -1,5 +1,6 @@
 import type { EdgeKeyAnswer } from '../../../edge/edge-protocol.js';
 import type { KVNamespace } from '../cloudflare-types.js';
+import { KV_MIN_TTL_S } from '../kv-limits.js';
 
 /**
  * The origin's answers to key lookups, kept `ttlMs` (EDGE_KEY_TTL_S) so the origin is asked at
@@ -17,8 +18,6 @@ interface Entry {
 }
 
 const PREFIX = 'edge-key:';
-/** KV refuses an expiration under 60 s; the entry's own expiresAt, checked on read, is what counts. */
-const KV_MIN_TTL_S = 60;
 const MAX_MEMORY = 10_000;
 
 /**

@@ -1,13 +1,9 @@
 import { GatewayError } from '../../../errors/gateway-error.js';
 import { pageInputItems, type ResponseStore, type StoredResponse } from '../../../storage/response-store.js';
 import type { KVNamespace } from '../cloudflare-types.js';
+import { KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES, KV_MIN_TTL_S } from '../kv-limits.js';
 
 const PREFIX = 'response:';
-/** KV refuses an expiration TTL under 60 seconds; an entry's own expiry is also checked on read. */
-const KV_MIN_TTL_S = 60;
-/** KV refuses a value over 25 MiB, and a key over 512 bytes. */
-const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
-const KV_MAX_KEY_BYTES = 512;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
