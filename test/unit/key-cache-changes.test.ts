@@ -7,34 +7,43 @@ import { newKey } from '../contract/key-store.contract.js';
 
 const HASH = 'c'.repeat(64);
 
+/**
+ * Key `k` in a memory storage, and an authenticator on it whose first lookup reads the key, says
+ * so (`read`), then stalls (a slow database) until `release()`.
+ */
+async function firstLookupStalls() {
+  const storage = createMemoryStorage();
+  const changes = createMemoryChangeFeed();
+  await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let markRead: () => void = () => {};
+  const read = new Promise<void>((resolve) => {
+    markRead = resolve;
+  });
+  let stalls = 1;
+  const keys = {
+    ...storage.keys,
+    async findByHash(hash: string) {
+      const found = await storage.keys.findByHash(hash);
+      markRead();
+      if (stalls-- > 0) await gate;
+      return found;
+    },
+  };
+  const authenticate = createAuthenticator(
+    { keys, users: storage.users },
+    { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
+  );
+  return { storage, changes, authenticate, read, release };
+}
+
 describe('client-key cache and the change feed', () => {
   it('does not keep a lookup that a revoke overtook while it was reading the store', async () => {
-    const storage = createMemoryStorage();
-    const changes = createMemoryChangeFeed();
-    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let markRead: () => void = () => {};
-    const read = new Promise<void>((resolve) => {
-      markRead = resolve;
-    });
     // The first lookup reads the key, then stalls (a slow database) until the revoke has landed.
-    let stalls = 1;
-    const keys = {
-      ...storage.keys,
-      async findByHash(hash: string) {
-        const found = await storage.keys.findByHash(hash);
-        markRead();
-        if (stalls-- > 0) await gate;
-        return found;
-      },
-    };
-    const authenticate = createAuthenticator(
-      { keys, users: storage.users },
-      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
-    );
+    const { storage, changes, authenticate, read, release } = await firstLookupStalls();
     const inFlight = authenticate('secret', null);
     await read;
     await storage.keys.revoke('k', 1_000);
@@ -235,31 +244,7 @@ describe('client-key cache and the change feed', () => {
   });
 
   it('a request after a revoke notice does not take the answer of a lookup that began before it', async () => {
-    const storage = createMemoryStorage();
-    const changes = createMemoryChangeFeed();
-    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let markRead: () => void = () => {};
-    const read = new Promise<void>((resolve) => {
-      markRead = resolve;
-    });
-    let stalls = 1;
-    const keys = {
-      ...storage.keys,
-      async findByHash(hash: string) {
-        const found = await storage.keys.findByHash(hash);
-        markRead();
-        if (stalls-- > 0) await gate;
-        return found;
-      },
-    };
-    const authenticate = createAuthenticator(
-      { keys, users: storage.users },
-      { cacheTtlMs: 60_000, maxEntries: 100, now: () => 1_000, hashKey: () => HASH, changes },
-    );
+    const { storage, changes, authenticate, read, release } = await firstLookupStalls();
     const inFlight = authenticate('secret', null);
     await read;
     await storage.keys.revoke('k', 1_000);
