@@ -1,4 +1,6 @@
 import type { LogLevel } from '../../config/settings.js';
+import { redactForLog } from '../../http/redact-log.js';
+import { redactQueryKeys } from '../../http/redact-url.js';
 import type { Logger } from '../../spec/logger.js';
 
 const LEVELS: Readonly<Record<LogLevel, number>> = {
@@ -13,13 +15,20 @@ const LEVELS: Readonly<Record<LogLevel, number>> = {
 
 /**
  * One JSON line per entry on the console, which Workers Logs and `wrangler tail` collect
- * (pino needs Node streams). Same fields as pino's lines: level, time, msg.
+ * (pino needs Node streams). Same fields as pino's lines: level, time, msg. What the Node
+ * logger redacts is redacted here too: secret headers and fields, and `?key=` API keys.
  */
 export function createConsoleLogger(level: LogLevel): Logger {
   const threshold = LEVELS[level];
   const write = (name: 'debug' | 'info' | 'warn' | 'error') => (obj: object, msg?: string) => {
     if (LEVELS[name] < threshold) return;
-    const line = JSON.stringify({ level: name, time: Date.now(), ...obj, ...(msg ? { msg } : {}) });
+    const fields = redactForLog(obj);
+    const line = JSON.stringify({
+      level: name,
+      time: Date.now(),
+      ...fields,
+      ...(msg ? { msg: redactQueryKeys(msg) } : {}),
+    });
     if (name === 'error') console.error(line);
     else if (name === 'warn') console.warn(line);
     else console.log(line);
