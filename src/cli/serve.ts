@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ensureDefaultUser } from '../admin/user-service.js';
-import { createClientKey } from '../auth/key-service.js';
+import { createFirstKeyIfNone } from '../auth/first-key.js';
 import { bootstrap } from '../runtime/node/bootstrap.js';
 import { loadSettings } from '../runtime/node/load-settings.js';
 import { createLogger } from '../runtime/node/logger.js';
@@ -8,7 +7,7 @@ import { startServer } from '../runtime/node/server.js';
 
 /**
  * `switchboard serve`: load settings, open storage (migrating it, unless `--no-migrate` or
- * `database.migrate: false`), make a first key if none exists, listen.
+ * `database.migrate: false`), make the database's first key if it has none yet, listen.
  */
 export async function serveCommand(args: string[] = []): Promise<void> {
   const { values } = parseArgs({
@@ -33,9 +32,8 @@ export async function serveCommand(args: string[] = []): Promise<void> {
     );
   }
 
-  if ((await node.storage.keys.count()) === 0) {
-    const owner = await ensureDefaultUser({ storage: node.storage, now: Date.now });
-    const { secret } = await createClientKey(node.storage.keys, { name: 'first-key', userId: owner.id });
+  const secret = await createFirstKeyIfNone(node.storage);
+  if (secret !== null) {
     // Printed once to the terminal, never to the log: only its hash is stored.
     process.stdout.write(
       `\nNo client keys existed, so one was created. It is shown only this once:\n\n    ${secret}\n\n` +
