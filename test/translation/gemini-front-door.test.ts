@@ -535,3 +535,98 @@ describe('@google/genai → Switchboard → Anthropic upstream with thinking', (
     expect(assistant?.content[1]).toMatchObject({ type: 'tool_use', name: 'get_weather' });
   });
 });
+
+describe('REST clients writing proto field names (snake_case), as Google’s curl examples do', () => {
+  const rest = (path: string, body: unknown) =>
+    fetch(`${gw.url}/v1beta/models/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': gw.key },
+      body: JSON.stringify(body),
+    });
+
+  it('translates system_instruction, generation_config, inline_data, tools and tool results', async () => {
+    const res = await rest('deepseek-chat:generateContent', {
+      system_instruction: { parts: [{ text: 'You are a cat.' }] },
+      contents: [
+        {
+          role: 'user',
+          parts: [{ inline_data: { mime_type: 'image/png', data: PIXEL_PNG } }, { text: 'Weather?' }],
+        },
+        {
+          role: 'model',
+          parts: [{ function_call: { name: 'get_weather', args: { place_name: 'Paris' } } }],
+        },
+        {
+          role: 'user',
+          parts: [{ function_response: { name: 'get_weather', response: { sky_state: 'sunny' } } }],
+        },
+      ],
+      tools: [
+        {
+          function_declarations: [
+            {
+              name: 'get_weather',
+              parameters: {
+                type: 'OBJECT',
+                properties: { place_name: { type: 'STRING', max_length: '80' } },
+                required: ['place_name'],
+              },
+            },
+          ],
+        },
+      ],
+      tool_config: { function_calling_config: { mode: 'ANY', allowed_function_names: ['get_weather'] } },
+      generation_config: {
+        max_output_tokens: 200,
+        temperature: 0.25,
+        top_p: 0.9,
+        stop_sequences: ['END'],
+        response_mime_type: 'application/json',
+        response_json_schema: { type: 'object', properties: { sky_state: { type: 'string' } } },
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(lastBody()).toMatchObject({
+      messages: [
+        { role: 'system', content: 'You are a cat.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PIXEL_PNG}` } },
+            { type: 'text', text: 'Weather?' },
+          ],
+        },
+        {
+          role: 'assistant',
+          tool_calls: [{ function: { name: 'get_weather', arguments: '{"place_name":"Paris"}' } }],
+        },
+        { role: 'tool', content: '{"sky_state":"sunny"}' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            parameters: {
+              type: 'object',
+              properties: { place_name: { type: 'string', maxLength: 80 } },
+              required: ['place_name'],
+            },
+          },
+        },
+      ],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      max_tokens: 200,
+      temperature: 0.25,
+      top_p: 0.9,
+      stop: ['END'],
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'response',
+          schema: { type: 'object', properties: { sky_state: { type: 'string' } } },
+        },
+      },
+    });
+  });
+});

@@ -66,7 +66,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
           contentType: 'application/json',
         },
         cacheRoute: `/models:${method}${stream ? (sse ? '?alt=sse' : '?alt=json') : ''}`,
-        temperature: isJsonObject(json.generationConfig) ? json.generationConfig.temperature : undefined,
+        temperature: generationConfig(json)?.temperature,
         chat: chatContext(chosen, json, principal.purpose),
       };
     },
@@ -123,6 +123,12 @@ function describe(path: string, base: string, body: JsonObject, stream: boolean)
   assertModelName(model);
   checkBody(body);
   return { ...body, model, stream };
+}
+
+/** `generationConfig`, or the same by its proto name (Gemini's REST API takes either). */
+function generationConfig(body: JsonObject): JsonObject | undefined {
+  const config = body.generationConfig ?? body.generation_config;
+  return isJsonObject(config) ? config : undefined;
 }
 
 function checkBody(body: JsonObject): void {

@@ -15,12 +15,14 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.j
 import { arr, num, obj, objects, str } from '../shared/json-read.js';
 import { geminiSchemaToJsonSchema } from './gemini-schema.js';
 import { decodeGeminiParts } from './generate-response.js';
+import { withJsonNames } from './json-names.js';
 
 /**
  * A Gemini generateContent body → canonical request. Gemini puts the model and the streaming
  * choice in the URL; the front door adds them to the body as `model` and `stream`.
  */
-export function decodeGeminiClientRequest(body: JsonObject): ChatRequest {
+export function decodeGeminiClientRequest(sent: JsonObject): ChatRequest {
+  const body = withJsonNames(sent);
   const config = obj(body.generationConfig) ?? {};
   const candidates = num(config.candidateCount);
   if (candidates !== undefined && candidates !== 1)
@@ -55,7 +57,8 @@ export function decodeGeminiClientRequest(body: JsonObject): ChatRequest {
  * video weigh what an image does (an estimate), other parts their JSON text; built-in tools,
  * tool config and generation settings count nothing.
  */
-export function decodeGeminiCountRequest(body: JsonObject): ChatRequest {
+export function decodeGeminiCountRequest(sent: JsonObject): ChatRequest {
+  const body = withJsonNames(sent);
   const contents = objects(body.contents).map((content) => ({
     ...content,
     parts: objects(content.parts).map(countablePart),
