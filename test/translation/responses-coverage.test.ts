@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
-import type { ResponseInputItem } from 'openai/resources/responses/responses';
+import type { ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_SIGNATURE } from '../fake-upstream/anthropic-format.js';
 import { FAKE_CREATED } from '../fake-upstream/openai-format.js';
@@ -366,5 +367,69 @@ describe('Responses controls a translated channel cannot drop silently', () => {
       param,
     });
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('parallel tool calls from an OpenAI-format upstream, streamed as Responses events', () => {
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-p', object: 'chat.completion.chunk', created: FAKE_CREATED, model: 'deepseek-chat', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const call = (index: number, id: string, city: string) => [
+    chunk({
+      tool_calls: [{ index, id, type: 'function', function: { name: 'get_weather', arguments: '' } }],
+    }),
+    chunk({ tool_calls: [{ index, function: { arguments: `{"location": "${city}"}` } }] }),
+  ];
+  const SEQUENTIAL = [
+    chunk({ role: 'assistant', content: null }),
+    ...call(0, 'call_paris', 'Paris'),
+    ...call(1, 'call_tokyo', 'Tokyo'),
+    chunk({}, 'tool_calls'),
+    'data: [DONE]\n\n',
+  ].join('');
+  const INTERLEAVED = readFileSync(
+    new URL('../fixtures/openai/interleaved-tool-calls.sse.txt', import.meta.url),
+    'utf8',
+  );
+
+  /** Each item's events lie between its output_item.added and .done; the next item's come after. */
+  function expectItemsInTurn(events: ResponseStreamEvent[]) {
+    const indexes = events.flatMap((e) => ('output_index' in e ? [e.output_index] : []));
+    expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
+    const bounds = events.flatMap((e) =>
+      e.type === 'response.output_item.added' || e.type === 'response.output_item.done'
+        ? [`${e.type.slice('response.output_item.'.length)} ${e.output_index}`]
+        : [],
+    );
+    expect(bounds).toEqual(['added 0', 'done 0', 'added 1', 'done 1']);
+  }
+
+  it.each([
+    ['one after the other', SEQUENTIAL, ['{"location": "Paris"}', '{"location": "Tokyo"}']],
+    ['interleaved', INTERLEAVED, ['{"location": "Paris"}', '{"location": "Tokyo", "unit": "celsius"}']],
+  ])('sends each call as one item after the other when they stream %s', async (_, body, args) => {
+    fake.enqueue({ kind: 'raw-sse', body });
+    const { events, error } = await collect(
+      await client.responses.create({
+        model: 'deepseek-chat',
+        input: 'Paris and Tokyo?',
+        tools: [tool],
+        stream: true,
+      }),
+    );
+    expect(error).toBeUndefined();
+    expectItemsInTurn(events);
+    const deltas = [0, 1].map((index) =>
+      events
+        .flatMap((e) =>
+          e.type === 'response.function_call_arguments.delta' && e.output_index === index ? [e.delta] : [],
+        )
+        .join(''),
+    );
+    expect(deltas).toEqual(args);
+    const done = events.at(-1);
+    if (done?.type !== 'response.completed') throw new Error(`last event is ${done?.type}`);
+    expect(
+      done.response.output.map((item) => (item.type === 'function_call' ? item.arguments : null)),
+    ).toEqual(args);
   });
 });

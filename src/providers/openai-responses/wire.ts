@@ -3,6 +3,7 @@ import { openAiErrorBody } from '../openai-compatible/chat-response.js';
 import { decodeResponsesRequest, toolNaming } from './responses-request.js';
 import { encodeResponsesResponse, type ResponseFrame } from './responses-response.js';
 import { encodeResponsesStream } from './responses-stream.js';
+import { sequentialToolCalls } from './sequential-tool-calls.js';
 import { RESPONSES_WIRE } from './wire-name.js';
 
 const encoder = new TextEncoder();
@@ -38,7 +39,14 @@ export function responsesWire(frame: ResponseFrame): Pick<WireFormat, 'name' | '
     client: {
       decodeRequest: decodeResponsesRequest,
       encodeResponse: (response, request) => encodeResponsesResponse(frame, response, request.model, naming),
-      encodeStream: (request) => encodeResponsesStream(frame, request.model, naming),
+      encodeStream(request) {
+        // Output items do not interleave: parallel calls go one after the other.
+        const order = sequentialToolCalls();
+        return {
+          writable: order.writable,
+          readable: order.readable.pipeThrough(encodeResponsesStream(frame, request.model, naming)),
+        };
+      },
       errorBody: ({ code, message, requestId, status }) =>
         openAiErrorBody(code, message, status >= 500 ? 'upstream_error' : 'invalid_request_error', requestId),
     },
