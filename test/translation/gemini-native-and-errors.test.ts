@@ -349,6 +349,27 @@ describe('errors in Gemini’s shape', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('takes null for an optional field, as Gemini does (proto JSON: null is the field unset)', async () => {
+    const body = JSON.stringify({
+      contents: [{ role: null, parts: [{ text: 'hi' }] }],
+      systemInstruction: null,
+      generationConfig: null,
+      toolConfig: null,
+      tools: null,
+      safetySettings: null,
+    });
+    for (const model of ['deepseek-chat', 'gemini-2.5-flash']) {
+      const res = await post(`/v1beta/models/${model}:generateContent`, body);
+      expect(res.status).toBe(200);
+    }
+    expect(fake.requests.map((r) => r.path)).toEqual([
+      '/v1/chat/completions',
+      '/v1beta/models/gemini-2.5-flash:generateContent',
+    ]);
+    expect(fake.requests[0]?.json).toMatchObject({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(fake.requests[1]?.body).toBe(body);
+  });
+
   it('refuses a wrong or missing key with 401 UNAUTHENTICATED', async () => {
     const url = '/v1beta/models/deepseek-chat:generateContent';
     const body = '{"contents":[{"parts":[{"text":"hi"}]}]}';

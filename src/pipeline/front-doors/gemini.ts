@@ -9,7 +9,7 @@ import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
 import { decodeGeminiCountRequest } from '../../providers/gemini/client-request.js';
 import { GEMINI_JSON_ARRAY_WIRE } from '../../providers/gemini/wire-name.js';
-import { isJsonObject, type JsonObject } from '../../spec/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.js';
 import { sseBytesToJsonArray, sseToJsonArray } from '../../streaming/json-array-stream.js';
 import { sseDecoder } from '../../streaming/sse.js';
 import { sseErrorEvent } from '../../streaming/sse-error-event.js';
@@ -141,7 +141,7 @@ function checkBody(body: JsonObject): void {
     if (!isJsonObject(content) || !Array.isArray(content.parts))
       throw invalid(`contents[${i}].parts`, 'must be an array of parts');
     if (
-      content.role !== undefined &&
+      !unset(content.role) &&
       content.role !== 'user' &&
       content.role !== 'model' &&
       content.role !== 'function'
@@ -151,13 +151,18 @@ function checkBody(body: JsonObject): void {
   for (const field of ['generationConfig', 'toolConfig', 'systemInstruction'] as const) {
     const value = body[field];
     if (
-      value !== undefined &&
+      !unset(value) &&
       !isJsonObject(value) &&
       !(field === 'systemInstruction' && typeof value === 'string')
     )
       throw invalid(field, 'must be an object');
   }
-  if (body.tools !== undefined && !Array.isArray(body.tools)) throw invalid('tools', 'must be an array');
+  if (!unset(body.tools) && !Array.isArray(body.tools)) throw invalid('tools', 'must be an array');
+}
+
+/** Absent, or null: in proto JSON, as Gemini reads its bodies, null is a field left unset. */
+function unset(value: JsonValue | undefined): boolean {
+  return value === undefined || value === null;
 }
 
 function invalid(param: string, problem: string): GatewayError {
