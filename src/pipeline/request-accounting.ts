@@ -29,7 +29,12 @@ export interface RequestAccounting extends UsageAccounting {
 /** The key's and the user's limits: config defaults, overridden by what is stored on the key. */
 export function limitSubjects(principal: Principal, config: LimitsConfig): LimitSubject[] {
   const stored = principal.limits;
-  const key = mergeLimits(fromConfig(config.keys), {
+  // A key budget counts per `key_budget_period`, unless `limits.keys` names a period of its own.
+  const keyDefaults = mergeLimits(
+    { ...NO_LIMITS, budgetPeriod: config.key_budget_period },
+    overridesOf(config.keys),
+  );
+  const key = mergeLimits(keyDefaults, {
     ...(stored.rpm !== null ? { rpm: stored.rpm } : {}),
     ...(stored.rph !== null ? { rph: stored.rph } : {}),
     ...(stored.tpm !== null ? { tpm: stored.tpm } : {}),
@@ -37,20 +42,24 @@ export function limitSubjects(principal: Principal, config: LimitsConfig): Limit
     ...(stored.budget !== null ? { budget: stored.budget, budgetPeriod: config.key_budget_period } : {}),
   });
   const own = config.per_user[principal.userId];
-  const user = own ? mergeLimits(fromConfig(config.users), fromConfig(own)) : fromConfig(config.users);
+  // A user's own entry overrides only the fields it sets: one that names no budget period keeps
+  // the period of `limits.users`.
+  const users = mergeLimits(NO_LIMITS, overridesOf(config.users));
+  const user = own ? mergeLimits(users, overridesOf(own)) : users;
   return [
     { kind: 'key', id: principal.keyId, limits: key },
     { kind: 'user', id: principal.userId, limits: user },
   ];
 }
 
-function fromConfig(values: LimitValuesConfig): LimitValues {
+/** The fields a config entry sets (an absent one is left to the entry below it). */
+function overridesOf(values: LimitValuesConfig): Partial<LimitValues> {
   return {
-    rpm: values.rpm ?? NO_LIMITS.rpm,
-    rph: values.rph ?? NO_LIMITS.rph,
-    tpm: values.tpm ?? NO_LIMITS.tpm,
-    concurrent: values.concurrent ?? NO_LIMITS.concurrent,
-    budget: values.budget ?? NO_LIMITS.budget,
-    budgetPeriod: values.budget_period ?? NO_LIMITS.budgetPeriod,
+    ...(values.rpm !== undefined ? { rpm: values.rpm } : {}),
+    ...(values.rph !== undefined ? { rph: values.rph } : {}),
+    ...(values.tpm !== undefined ? { tpm: values.tpm } : {}),
+    ...(values.concurrent !== undefined ? { concurrent: values.concurrent } : {}),
+    ...(values.budget !== undefined ? { budget: values.budget } : {}),
+    ...(values.budget_period !== undefined ? { budgetPeriod: values.budget_period } : {}),
   };
 }
