@@ -1,4 +1,5 @@
 import type { JsonObject } from '../spec/json.js';
+import type { Operation } from '../spec/provider.js';
 
 export interface CacheSettings {
   readonly enabled: boolean;
@@ -19,6 +20,8 @@ export interface CacheDecision {
 const NONE: CacheDecision = { read: false, write: false };
 
 export interface CacheRequest {
+  /** What the request asks for: an embedding is not sampled, whatever its temperature. */
+  readonly operation: Operation;
   readonly json: JsonObject | null;
   /** The sampling temperature (only 0 is deterministic; absent means the provider's default). */
   readonly temperature: unknown;
@@ -32,8 +35,9 @@ export interface CacheRequest {
 
 /**
  * Whether a request may be answered from, and stored in, the cache. Only deterministic
- * requests qualify by default: temperature 0. A request without a temperature gets the
- * provider's default (1 for most), so it is sampled and a stored answer would hide that.
+ * requests qualify by default: embeddings, and generations at temperature 0. A generation
+ * without a temperature gets the provider's default (1 for most), so it is sampled and a stored
+ * answer would hide that; an embedding takes no temperature and samples nothing.
  */
 export function decideCache(settings: CacheSettings, request: CacheRequest): CacheDecision {
   if (!settings.enabled || !request.json) return NONE;
@@ -41,7 +45,7 @@ export function decideCache(settings: CacheSettings, request: CacheRequest): Cac
     return NONE;
   const directives = (request.cacheControl ?? '').toLowerCase();
   if (/\bno-store\b/.test(directives)) return NONE;
-  const deterministic = request.temperature === 0;
+  const deterministic = request.operation === 'embeddings' || request.temperature === 0;
   const askedFor = request.optIn?.toLowerCase() === 'on';
   if (!deterministic && !settings.sampled && !askedFor) return NONE;
   // no-cache: do not answer from the cache, but a fresh answer may refresh it.

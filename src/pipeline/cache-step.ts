@@ -2,6 +2,7 @@ import { cacheKey } from '../cache/cache-key.js';
 import { decideCache } from '../cache/cache-policy.js';
 import type { JsonObject } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
+import type { Operation } from '../spec/provider.js';
 import { DEFAULT_USER_ID } from '../storage/ports.js';
 import type { RequestAccounting } from './request-accounting.js';
 
@@ -33,6 +34,7 @@ export async function lookupCache(
   acc: RequestAccounting,
   request: {
     readonly principal: Principal;
+    readonly operation: Operation;
     readonly route: string;
     readonly json: JsonObject;
     /** The request's sampling temperature (where its format keeps it). */
@@ -43,6 +45,7 @@ export async function lookupCache(
   if (!acc.cache) return { kind: 'bypass' };
   const { principal, json } = request;
   const decision = decideCache(acc.cache.settings, {
+    operation: request.operation,
     json,
     temperature: request.temperature,
     cacheControl: request.headers.get('cache-control'),

@@ -128,6 +128,7 @@ async function runRequest(
     if (described.cacheRoute && described.json) {
       const cached = await lookupCache(acc, {
         principal,
+        operation: door.operation,
         route: described.cacheRoute,
         json: described.json,
         temperature: 'temperature' in described ? described.temperature : described.json.temperature,

@@ -93,6 +93,23 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
     expect(fake.requests).toHaveLength(5);
   });
 
+  it('caches embeddings, which sample nothing, though they carry no temperature', async () => {
+    const embed = (input: string) =>
+      fetch(`${gw.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', input }),
+      });
+    const first = await embed(`embed me ${backend}`);
+    const firstBytes = Buffer.from(await first.arrayBuffer());
+    expect(first.headers.get('x-switchboard-cache')).toBe('miss');
+    await gw.node.drainDeferred();
+    const second = await embed(`embed me ${backend}`);
+    expect(second.headers.get('x-switchboard-cache')).toBe('hit');
+    expect(Buffer.from(await second.arrayBuffer()).equals(firstBytes)).toBe(true);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('does not cache a failed answer', async () => {
     const question = {
       messages: [{ role: 'user', content: `fail ${backend}` }],

@@ -727,7 +727,14 @@ describe('SSE accounting', () => {
 
 describe('response cache policy and key', () => {
   const settings = { enabled: true, ttlMs: 1_000, sampled: false, disabledKeys: ['nocache'] };
-  const base = { cacheControl: null, optIn: null, keyId: 'k1', keyName: 'one', temperature: 0 };
+  const base = {
+    operation: 'chat' as const,
+    cacheControl: null,
+    optIn: null,
+    keyId: 'k1',
+    keyName: 'one',
+    temperature: 0,
+  };
 
   it('caches temperature 0 only, unless asked; honours no-cache, no-store and the key switch', () => {
     const json = { model: 'm', messages: [], temperature: 0 };
@@ -750,6 +757,15 @@ describe('response cache policy and key', () => {
     });
     expect(decideCache(settings, { ...base, json, cacheControl: 'no-store' }).write).toBe(false);
     expect(decideCache(settings, { ...base, json, keyName: 'nocache' }).read).toBe(false);
+    // An embedding samples nothing: no temperature, still deterministic.
+    expect(
+      decideCache(settings, {
+        ...base,
+        operation: 'embeddings',
+        json: { model: 'm', input: 'x' },
+        temperature: undefined,
+      }),
+    ).toEqual({ read: true, write: true });
   });
 
   it('ignores field order and caller-only fields, and separates tenants', async () => {
