@@ -200,9 +200,17 @@ function rejection(claims: readonly Claim[], taken: readonly ClaimState[], faile
   if (!claim) return new GatewayError('rate_limit_exceeded', 'rate limit reached');
   const headers = rateLimitHeaders(states(claims, taken));
   const who = claim.subject.kind === 'key' ? 'this API key' : 'this user';
-  const waitMs = claim.kind === 'count' ? (taken[failed]?.resetMs ?? null) : null;
+  // More than the whole limit on its own (a prompt and max_tokens against a tpm, an estimated
+  // cost against a budget): no window will admit it. Retry-After would send clients back to be
+  // refused again, so they are told not to retry (the header the OpenAI and Anthropic SDKs honour).
+  const tooLarge = claim.kind === 'count' && claim.amount > claim.limit;
+  const resetMs = claim.kind === 'count' ? (taken[failed]?.resetMs ?? null) : null;
+  const waitMs = tooLarge ? null : resetMs;
   if (waitMs !== null) headers['retry-after'] = String(Math.max(Math.ceil(waitMs / 1000), 1));
+  // A `total` budget never resets either.
+  if (tooLarge || (claim.rule === 'budget' && resetMs === null)) headers['x-should-retry'] = 'false';
   const when = waitMs !== null ? ` Try again in ${formatReset(waitMs)}.` : '';
+  const smaller = ' Lower max_tokens or shorten the prompt.';
   switch (claim.rule) {
     case 'concurrent':
       headers['retry-after'] = '1';
@@ -216,14 +224,18 @@ function rejection(claims: readonly Claim[], taken: readonly ClaimState[], faile
       return new LimitRefusal(
         'budget',
         'budget_exceeded',
-        `${who} has used its spending budget of ${claim.limit / MICRO} (${claim.subject.limits.budgetPeriod}).${when}`,
+        tooLarge
+          ? `this request may cost up to ${claim.amount / MICRO}, more than the whole spending budget of ${who} (${claim.limit / MICRO}, ${claim.subject.limits.budgetPeriod}).${smaller}`
+          : `${who} has used its spending budget of ${claim.limit / MICRO} (${claim.subject.limits.budgetPeriod}).${when}`,
         headers,
       );
     case 'tpm':
       return new LimitRefusal(
         'tpm',
         'rate_limit_exceeded',
-        `${who} reached its limit of ${claim.limit} tokens per minute (this request may use ${claim.kind === 'count' ? claim.amount : 1}).${when}`,
+        tooLarge
+          ? `this request may use ${claim.amount} tokens (its prompt and max_tokens), more than the limit of ${who} of ${claim.limit} tokens per minute.${smaller}`
+          : `${who} reached its limit of ${claim.limit} tokens per minute (this request may use ${claim.kind === 'count' ? claim.amount : 1}).${when}`,
         headers,
       );
     default:

@@ -91,6 +91,21 @@ describe('limits', () => {
     expect(fake.requests[0]?.json?.max_tokens).toBe(16_384);
   });
 
+  it('tells a client whose request alone outgrows its tpm not to wait and retry', async () => {
+    // No max_tokens: the reservation holds default_output_reserve (1,024) plus the prompt.
+    const key = await keyWith('tiny-tpm', { tpm: 500 });
+    const refused = await chat({ ...gw, key }, newRequestId('big'), { messages: MESSAGES });
+    expect(refused.status).toBe(429);
+    // Retry-After would promise an answer after the minute that no minute can give.
+    expect(refused.headers.get('retry-after')).toBeNull();
+    expect(refused.headers.get('x-should-retry')).toBe('false');
+    expect((await errorOf(refused)).message).toContain('max_tokens');
+    // The same key with a small enough max_tokens is served.
+    const ok = await chat({ ...gw, key }, newRequestId('big'), { messages: MESSAGES, max_tokens: 16 });
+    expect(ok.status).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('reserves no output for an embedding: a key with a small tpm still embeds', async () => {
     // 1,000 tokens a minute is ~100 short embeddings; reserving chat's 1,024 output tokens for
     // each refused every one of them.

@@ -498,6 +498,40 @@ describe('limiter', () => {
     await expect(limiter.reserve({ subjects: [exact], tokens: 1, cost: 0.000001 })).rejects.toThrow();
   });
 
+  it('says no wait helps a request larger than the whole limit, or a spent total budget', async () => {
+    const counters = createMemoryCounterStore({ now: () => 120_000 });
+    const limiter = createLimiter({ counters });
+    const big = await limiter
+      .reserve({ subjects: [{ kind: 'key', id: 'small-tpm', limits }], tokens: 1_500, cost: 0 })
+      .catch((e: unknown) => e as GatewayError);
+    expect(big).toBeInstanceOf(GatewayError);
+    expect((big as GatewayError).code).toBe('rate_limit_exceeded');
+    expect((big as GatewayError).headers['retry-after']).toBeUndefined();
+    expect((big as GatewayError).headers['x-should-retry']).toBe('false');
+    expect((big as GatewayError).message).toContain('1500 tokens');
+
+    const total = { kind: 'key' as const, id: 'total', limits: { ...NO_LIMITS, budget: 0.01 } };
+    await (await limiter.reserve({ subjects: [total], tokens: 1, cost: 0.01 })).settle({
+      tokens: 1,
+      cost: 0.01,
+    });
+    const spent = await limiter
+      .reserve({ subjects: [total], tokens: 1, cost: 0.001 })
+      .catch((e: unknown) => e as GatewayError);
+    expect((spent as GatewayError).code).toBe('budget_exceeded');
+    expect((spent as GatewayError).headers['retry-after']).toBeUndefined();
+    expect((spent as GatewayError).headers['x-should-retry']).toBe('false');
+
+    // A request that fits the limit once the window turns is told when.
+    const later = { kind: 'key' as const, id: 'later', limits };
+    await limiter.reserve({ subjects: [later], tokens: 900, cost: 0 });
+    const wait = await limiter
+      .reserve({ subjects: [later], tokens: 200, cost: 0 })
+      .catch((e: unknown) => e as GatewayError);
+    expect((wait as GatewayError).headers['retry-after']).toBe('60');
+    expect((wait as GatewayError).headers['x-should-retry']).toBeUndefined();
+  });
+
   it('lets a 50-way parallel burst reserve at most the token limit, then settles to actuals', async () => {
     let now = 120_000;
     const counters = createMemoryCounterStore({ now: () => now });
