@@ -181,6 +181,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'x-ratelimit-limit-tokens',
         'x-ratelimit-remaining-tokens',
         'x-ratelimit-reset-tokens',
+        'x-switchboard-budget-limit',
+        'x-switchboard-budget-remaining',
         'x-switchboard-cache',
         'x-should-retry',
       ],

@@ -195,6 +195,23 @@ describe('limits', () => {
     expect(refused.every((r) => r.error_code === 'budget_exceeded' && r.cost === 0)).toBe(true);
   });
 
+  it('lets a browser client read the budget headers, as it reads the x-ratelimit-* ones', async () => {
+    const key = await gw.createKey({ name: 'browser-budget', limits: { budget: 5 } });
+    const res = await chat(
+      { ...gw, key },
+      newRequestId('cors'),
+      { max_tokens: 10 },
+      { origin: 'https://app.example' },
+    );
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(res.headers.get('x-switchboard-budget-limit')).toBe('5');
+    const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase().split(',');
+    expect(exposed).toContain('x-ratelimit-remaining-requests');
+    expect(exposed).toContain('x-switchboard-budget-limit');
+    expect(exposed).toContain('x-switchboard-budget-remaining');
+  });
+
   it('puts x-ratelimit-* headers on every response, and Retry-After on the 429', async () => {
     const key = await keyWith('rpm-3', { rpm: 3, tpm: 100_000 });
     // Every request of this test must count in one clock minute (rpm windows).
