@@ -111,6 +111,7 @@ export function createAuthenticator(
         allowsModel: compileModelScope(record.models),
         purpose: record.purpose,
         userId: record.userId,
+        userName: user.name,
         limits: record.limits,
         channelId: record.channelId,
         byok,

@@ -41,7 +41,8 @@ export function limitSubjects(principal: Principal, config: LimitsConfig): Limit
     ...(stored.concurrent !== null ? { concurrent: stored.concurrent } : {}),
     ...(stored.budget !== null ? { budget: stored.budget, budgetPeriod: config.key_budget_period } : {}),
   });
-  const own = config.per_user[principal.userId];
+  // Under the user's id, or its name (ids are generated: the name is what an operator knows).
+  const own = config.per_user[principal.userId] ?? config.per_user[principal.userName];
   // A user's own entry overrides only the fields it sets: one that names no budget period keeps
   // the period of `limits.users`.
   const users = mergeLimits(NO_LIMITS, overridesOf(config.users));

@@ -12,6 +12,8 @@ export interface Principal {
   readonly purpose: string;
   /** The owning user (tenant). */
   readonly userId: string;
+  /** That user's name (config such as `limits.per_user` may name a user by it). */
+  readonly userName: string;
   /** Stored limits, for the limits layer; null fields = unlimited. */
   readonly limits: {
     readonly rpm: number | null;

@@ -1,5 +1,6 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClientKey } from '../../src/auth/key-service.js';
 import type { FakeUpstream } from '../fake-upstream/server.js';
 import { errorOf, waitFor } from '../support/http.js';
 import type { GatewayUnderTest } from '../support/start-any-gateway.js';
@@ -258,6 +259,40 @@ describe('per-user limits from the config', { timeout: 120_000 }, () => {
       expect(refused.status).toBe(429);
       expect((await errorOf(refused)).message).toContain('this user');
       expect(fake.requests).toHaveLength(2);
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
+  });
+});
+
+describe('per-user limits named by user name', { timeout: 120_000 }, () => {
+  it('applies limits.per_user written under the user name, as the docs example does', async () => {
+    const fake = await startFakeUpstream();
+    const gw = await startAccountingGateway(fake, { limits: { per_user: { 'team-a': { rpm: 1 } } } });
+    await awayFromWindowEdge(60_000, 10_000);
+    try {
+      // The user is made in the Node gateway's store (on Workers, test/unit/limit-subjects covers it).
+      const storage = gw.node?.node.storage;
+      if (!storage) return;
+      const now = Date.now();
+      // Users made through the admin API or the CLI get a generated id; operators know their names.
+      const id = crypto.randomUUID();
+      await storage.users.create({
+        id,
+        name: 'team-a',
+        email: null,
+        notes: null,
+        enabled: true,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const { secret } = await createClientKey(storage.keys, { name: 'team-a key', userId: id });
+      expect((await chat({ ...gw, key: secret }, newRequestId('n'))).status).toBe(200);
+      const refused = await chat({ ...gw, key: secret }, newRequestId('n'));
+      expect(refused.status).toBe(429);
+      expect((await errorOf(refused)).message).toContain('this user');
+      expect(fake.requests).toHaveLength(1);
     } finally {
       await gw.close();
       await fake.close();

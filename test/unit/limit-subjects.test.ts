@@ -13,6 +13,7 @@ function principal(limits: Partial<Principal['limits']> = {}): Principal {
     allowsModel: compileModelScope([]),
     purpose: 'default',
     userId: 'alice',
+    userName: 'Alice',
     limits: { rpm: null, rph: null, tpm: null, concurrent: null, budget: null, ...limits },
     channelId: null,
     byok: null,
@@ -42,6 +43,15 @@ describe('limitSubjects', () => {
     const config = limitsConfigSchema.parse({ users: { budget: 10, budget_period: 'week' } });
     const user = limitSubjects(principal(), config).find((s) => s.kind === 'user');
     expect(user?.limits).toMatchObject({ budget: 10, budgetPeriod: 'week' });
+  });
+});
+
+describe('limitSubjects: per_user entries', () => {
+  it('finds the entry under the user name as well as under the id, the id first', () => {
+    const byName = limitsConfigSchema.parse({ per_user: { Alice: { rpm: 7 } } });
+    expect(limitSubjects(principal(), byName).find((s) => s.kind === 'user')?.limits.rpm).toBe(7);
+    const both = limitsConfigSchema.parse({ per_user: { Alice: { rpm: 7 }, alice: { rpm: 3 } } });
+    expect(limitSubjects(principal(), both).find((s) => s.kind === 'user')?.limits.rpm).toBe(3);
   });
 });
 
