@@ -37,6 +37,13 @@ export async function lookupCache(
     readonly operation: Operation;
     readonly route: string;
     readonly json: JsonObject;
+    /**
+     * The model the request is routed to (after `model_aliases`), null when it names none. The
+     * key is taken on it, not on the name the client sent: an alias that comes to name another
+     * model must not answer from what the old one said, and an alias and the model it names are
+     * the same request.
+     */
+    readonly model: string | null;
     /** The request's sampling temperature (where its format keeps it). */
     readonly temperature: unknown;
     readonly headers: Headers;
@@ -55,7 +62,9 @@ export async function lookupCache(
   });
   if (!decision.read && !decision.write) return { kind: 'bypass' };
   const { store, settings } = acc.cache;
-  const key = await cacheKey(cacheTenant(principal), request.route, json, acc.cache.hashKey);
+  const routed =
+    request.model !== null && json.model !== request.model ? { ...json, model: request.model } : json;
+  const key = await cacheKey(cacheTenant(principal), request.route, routed, acc.cache.hashKey);
   if (decision.read) {
     const hit = await store.get(key, acc.now());
     if (hit) {

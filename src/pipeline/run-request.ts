@@ -131,6 +131,7 @@ async function runRequest(
         operation: door.operation,
         route: described.cacheRoute,
         json: described.json,
+        model: routedModel,
         temperature: 'temperature' in described ? described.temperature : described.json.temperature,
         headers: c.req.raw.headers,
       });
