@@ -115,6 +115,12 @@ const rows: [string, HealthRecord | undefined, HealthEvent, HealthRecord | undef
     },
   ],
   ['degraded + success heals', degraded, { kind: 'success' }, undefined],
+  [
+    'open + a failure of a request sent before it opened keeps the cooldown (no new trip)',
+    open,
+    failure,
+    { ...open, lastFailureAt: T, reason: 'HTTP 502' },
+  ],
   ['open + acquire while cooling is refused', open, { kind: 'acquire', force: false }, open],
   [
     'open + forced acquire sends the last-resort try',

@@ -105,6 +105,8 @@ function breakerTransition(
       };
     case 'failure': {
       const failed = { ...state, lastFailureAt: now, reason: event.reason, probeOut: false };
+      // Open and cooling: a request sent before it opened failed too. No probe, no new trip.
+      if (state.breaker === 'open' && state.openUntil > now) return failed;
       if (state.breaker !== 'closed' || state.consecutiveFailures + 1 >= settings.failureThreshold) {
         // Threshold reached, or the probe (or a last-resort try) failed: open, for longer each trip.
         const trips = state.trips + 1;
