@@ -59,7 +59,9 @@ export type StopReason =
   | 'deadline'
   | 'client-gone'
   | 'no-target'
-  | 'cooling';
+  | 'cooling'
+  /** Nothing tried: what is left is in an upstream's 429 cooldown, too long to wait for (`reopensAt`). */
+  | 'rate-limited';
 
 export type RunResult =
   | { readonly ok: true; readonly target: Target; readonly success: CommittedAttempt }
@@ -71,7 +73,7 @@ export type RunResult =
       readonly stop: StopReason;
       /** Health reasons of targets that were never tried (when nothing could be tried). */
       readonly skipped: readonly string[];
-      /** With stop `cooling`: epoch ms at which the first cooling target may be tried again. */
+      /** With stop `cooling` or `rate-limited`: epoch ms at which the first target may be tried again. */
       readonly reopensAt?: number;
       /** Nothing was sent and the client's request could not be built (e.g. untranslatable content). */
       readonly rejected: GatewayError | null;
@@ -139,9 +141,12 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
     const kind = health.check(t).kind;
     return kind === 'ok' || kind === 'probe';
   };
+  // Nothing usable: the last resort — unless all that cools is in an upstream's 429 cooldown,
+  // which is the upstream's word, not a guess: that is waited for (or answered with) below.
+  const lastResortDue = () => !targets.some(usable) && !onlyRateLimited(health, targets);
   // One read of every candidate's health per pass, not a round-trip per candidate.
   await health.refresh(targets);
-  if (!targets.some(usable)) return lastResort(options, targets, failures, state, stop, countClientAbort);
+  if (lastResortDue()) return lastResort(options, targets, failures, state, stop, countClientAbort);
 
   for (let pass = 0; ; pass++) {
     if (pass > 0) await health.refresh(targets);
@@ -185,11 +190,13 @@ export async function runAttempts(options: RunOptions): Promise<RunResult> {
     // 503 with Retry-After), not a refusal without a try.
     if (state.attempts === 0) {
       await health.refresh(targets);
-      if (!targets.some(usable)) return lastResort(options, targets, failures, state, stop, countClientAbort);
+      if (lastResortDue()) return lastResort(options, targets, failures, state, stop, countClientAbort);
     }
     // Nothing usable is left; a short rate-limit cooldown inside the deadline is worth the wait.
     const wait = nextRateLimitEnd(health, targets, usable, now());
     if (wait === null || wait > policy.retryAfterMaxMs || now() + wait >= options.deadline) {
+      // Nothing was tried: the client is told when the upstream said to come back.
+      if (failures.length === 0 && wait !== null) return stop('rate-limited', null, [], now() + wait);
       return stop(failures.length > 0 ? 'failed' : 'no-target');
     }
     if (state.attempts >= policy.maxAttempts) return stop('max-attempts');
@@ -316,9 +323,10 @@ async function attempt(
 
 /**
  * Every target is cooling (or out). Waiting for a cooldown would hold every client of an outage
- * for seconds (longer with each trip), so instead the least recently failed cooling target is
- * tried once at once — paid from the retry budget, which keeps an outage at about
+ * for seconds (longer with each trip), so instead the least recently failed target whose breaker
+ * is open is tried once at once — paid from the retry budget, which keeps an outage at about
  * (1 + ratio) attempts per request — and without budget the client is told when to come back.
+ * A target in a 429 cooldown is never this try: the upstream said when to come back.
  */
 async function lastResort(
   options: RunOptions,
@@ -337,6 +345,7 @@ async function lastResort(
     if (availability.kind === 'out') skipped.push(`${target.channel.name}: ${availability.reason}`);
     if (availability.kind !== 'cooling') continue;
     reopensAt = Math.min(reopensAt, availability.until);
+    if (availability.why === 'rate-limited') continue;
     if (!pick || availability.failedAt < pick.failedAt) pick = { target, failedAt: availability.failedAt };
   }
   if (!pick) return stop('no-target', null, skipped);
@@ -352,6 +361,18 @@ async function lastResort(
   failures.push({ ...result, channel: pick.target.channel.name });
   if (result.clientGone) return stop('client-gone');
   return stop('failed', result.retryable ? null : result);
+}
+
+/** No target is usable or in a breaker's cooldown, and some are in a 429 cooldown. */
+function onlyRateLimited(health: RequestHealth, targets: readonly Target[]): boolean {
+  let limited = false;
+  for (const target of targets) {
+    const availability = health.check(target);
+    if (availability.kind !== 'cooling') continue;
+    if (availability.why !== 'rate-limited') return false;
+    limited = true;
+  }
+  return limited;
 }
 
 /**

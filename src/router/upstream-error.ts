@@ -35,6 +35,14 @@ export function failureResponse(
     return new GatewayError('client_closed', 'the client closed the request');
   // No upstream was asked: the request itself was the problem (it is the client's to fix).
   if (summary.rejected) return summary.rejected;
+  if (summary.stop === 'rate-limited') {
+    const seconds = Math.max(1, Math.ceil(((summary.reopensAt ?? summary.now) - summary.now) / 1000));
+    return new GatewayError(
+      'upstream_rate_limited',
+      `every upstream for this request is rate limited; retry in ${seconds} s`,
+      { headers: { 'retry-after': String(seconds) } },
+    );
+  }
   if (summary.stop === 'cooling') {
     const seconds = Math.max(1, Math.ceil(((summary.reopensAt ?? summary.now) - summary.now) / 1000));
     return new GatewayError(
