@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { waitFor } from '../support/http.js';
 import { channel, type TestGateway } from '../support/start-gateway.js';
 import { byKey, chat, startGateway } from './support.js';
 
@@ -46,5 +47,36 @@ describe('a breaker that opens with requests still in flight', () => {
     const entry = (await gw.node.gateway.health.snapshot()).entries.find((e) => e.channel === 'a');
     expect(entry).toMatchObject({ state: 'open', trips: 1 });
     expect((entry?.until ?? 0) - (entry?.since ?? 0)).toBe(5_000);
+  });
+});
+
+describe('successes between failures', () => {
+  it('reset the failure count even when their request began before the failures', async () => {
+    // Answers take seconds: a request that succeeds now began before the failures since. Its
+    // success still breaks the run of failures, so three sporadic 500s among successes do not
+    // open the breaker.
+    const gw = await startGateway({
+      channels: [channel({ name: 'a', base_url: fake.baseUrl, keys: ['k-a'], models: ['m'] })],
+      routing: { max_attempts: 1, breaker: { failure_threshold: 3 } },
+    });
+    gateways.push(gw);
+    const arrived = (n: number) => waitFor(() => fake.requests.length >= n, `request ${n} upstream`);
+    fake.enqueue({ kind: 'ok', delayMs: 300 }, { kind: 'ok', delayMs: 600 });
+    const slow1 = chat(gw);
+    await arrived(1);
+    const slow2 = chat(gw);
+    await arrived(2);
+    fake.enqueue({ kind: 'status', status: 500 });
+    expect((await chat(gw)).status).toBe(502);
+    expect((await slow1).status).toBe(200);
+    fake.enqueue({ kind: 'status', status: 500 });
+    expect((await chat(gw)).status).toBe(502);
+    expect((await slow2).status).toBe(200);
+    fake.enqueue({ kind: 'status', status: 500 });
+    expect((await chat(gw)).status).toBe(502);
+    const entries = (await gw.node.gateway.health.snapshot()).entries;
+    expect(entries).toEqual([
+      expect.objectContaining({ channel: 'a', state: 'degraded', consecutiveFailures: 1 }),
+    ]);
   });
 });

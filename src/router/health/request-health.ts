@@ -107,8 +107,13 @@ export function openRequestHealth(
       const writes: Promise<unknown>[] = [];
       for (const [scope, event] of eventsFor(outcome)) {
         const id = ids[scope];
-        // An event that leaves a healthy (absent) record absent needs no write.
-        if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) continue;
+        // An event that leaves a healthy (absent) record absent needs no write. The window may be
+        // older than the record, though: a success must still end a run of failures that other
+        // requests began since this one read it (answers take seconds), as far as the store can
+        // tell without a round trip.
+        if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) {
+          if (event.kind !== 'success' || !store.getManyNow?.([id])?.has(id)) continue;
+        }
         writes.push(apply(id, event));
       }
       return writes.length > 0 ? Promise.all(writes).then(() => undefined) : NOTHING_TO_WRITE;
