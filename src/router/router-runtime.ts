@@ -39,6 +39,7 @@ export function breakerSettings(routing: RoutingConfig): BreakerSettings {
     modelMissingCooldownMs: routing.model_missing_cooldown_ms,
     keyRetryMs: routing.key_retry_ms,
     keyRetryMaxMs: routing.key_retry_max_ms,
+    probeTimeoutMs: routing.deadline_ms,
   };
 }
 

@@ -103,6 +103,37 @@ export function runHealthStoreContract(name: string, open: OpenHealthStore): voi
       expect(await store.get(ids.target)).toMatchObject({ breaker: 'half_open', probeOut: true });
     });
 
+    it('a probe or re-check whose claimer never answers (its instance died) is given up after the request deadline', async () => {
+      for (let i = 0; i < 3; i++) await store.apply(ids.target, failure);
+      await store.apply(ids.key, rejected);
+      clock.t += SETTINGS.keyRetryMs;
+      // This instance claims both, then dies before any verdict or release.
+      for (const id of [ids.target, ids.key])
+        expect(
+          claimable((await store.apply(id, { kind: 'acquire', force: false })).previous, false, clock.t),
+        ).toBe(true);
+      clock.t += 1_000;
+      for (const id of [ids.target, ids.key])
+        expect(
+          claimable(
+            (await opened.peer.apply(id, { kind: 'acquire', force: false })).previous,
+            false,
+            clock.t,
+          ),
+        ).toBe(false);
+      // No attempt outlives its request's deadline: a claim older than that is nobody's.
+      clock.t += 600_000;
+      for (const id of [ids.target, ids.key])
+        expect(
+          claimable(
+            (await opened.peer.apply(id, { kind: 'acquire', force: false })).previous,
+            false,
+            clock.t,
+          ),
+        ).toBe(true);
+      expect(await store.get(ids.target)).toMatchObject({ breaker: 'half_open', probeOut: true });
+    });
+
     it('of many concurrent claims of a flagged key due for its re-check, exactly one wins', async () => {
       await store.apply(ids.key, rejected);
       clock.t += SETTINGS.keyRetryMs;

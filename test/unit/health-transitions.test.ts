@@ -22,6 +22,7 @@ const closed: BreakerRecord = {
   trips: 0,
   openUntil: 0,
   probeOut: false,
+  probeUntil: 0,
   lastFailureAt: 0,
   reason: '',
   since: T,
@@ -45,7 +46,8 @@ const open: BreakerRecord = {
   since: T - 500,
 };
 const due: BreakerRecord = { ...open, openUntil: T };
-const halfOpen: BreakerRecord = { ...due, breaker: 'half_open', probeOut: true, since: T };
+const probeUntil = T + SETTINGS.probeTimeoutMs;
+const halfOpen: BreakerRecord = { ...due, breaker: 'half_open', probeOut: true, probeUntil, since: T };
 const rateLimited: BreakerRecord = {
   ...closed,
   rateLimitedUntil: T + 7_000,
@@ -59,9 +61,10 @@ const flagged: KeyRecord = {
   until: T + 1,
   strikes: 1,
   probeOut: false,
+  probeUntil: 0,
 };
 const recheckDue: KeyRecord = { ...flagged, until: T };
-const recheckOut: KeyRecord = { ...recheckDue, probeOut: true };
+const recheckOut: KeyRecord = { ...recheckDue, probeOut: true, probeUntil };
 const missing: ModelRecord = { scope: 'model', reason: '404', since: T, until: T + 60_000 };
 
 const failure: HealthEvent = { kind: 'failure', reason: 'HTTP 502' };
@@ -126,13 +129,13 @@ const rows: [string, HealthRecord | undefined, HealthEvent, HealthRecord | undef
     'open + forced acquire sends the last-resort try',
     open,
     { kind: 'acquire', force: true },
-    { ...open, breaker: 'half_open', probeOut: true },
+    { ...open, breaker: 'half_open', probeOut: true, probeUntil },
   ],
   [
     'open and due + acquire claims the single probe',
     due,
     { kind: 'acquire', force: false },
-    { ...due, breaker: 'half_open', probeOut: true, since: T },
+    { ...due, breaker: 'half_open', probeOut: true, probeUntil, since: T },
   ],
   [
     'half-open with its probe out + acquire is refused',
@@ -180,7 +183,24 @@ const rows: [string, HealthRecord | undefined, HealthEvent, HealthRecord | undef
     recheckOut,
   ],
   ['re-check out + acquire is refused', recheckOut, { kind: 'acquire', force: false }, recheckOut],
-  ['re-check out + release leaves it due for the next request', recheckOut, { kind: 'release' }, recheckDue],
+  [
+    're-check out + release leaves it due for the next request',
+    recheckOut,
+    { kind: 'release' },
+    { ...recheckDue, probeUntil },
+  ],
+  [
+    'half-open with a probe claimed a deadline ago (its claimer died) + acquire claims it anew',
+    { ...halfOpen, probeUntil: T },
+    { kind: 'acquire', force: false },
+    { ...halfOpen, probeUntil: T + SETTINGS.probeTimeoutMs },
+  ],
+  [
+    're-check claimed a deadline ago (its claimer died) + acquire claims it anew',
+    { ...recheckOut, probeUntil: T },
+    { kind: 'acquire', force: false },
+    recheckOut,
+  ],
   [
     're-check rejected again waits twice as long',
     recheckOut,

@@ -29,11 +29,16 @@ export function availabilityOf(records: TargetRecords, now: number): Availabilit
   const { key, model, target } = records;
   if (key) {
     // Re-checked on real traffic once its wait is over: one request at a time.
-    if (key.until <= now && !key.probeOut) return { kind: 'probe' };
+    if (key.until <= now && !probeHeld(key, now)) return { kind: 'probe' };
     return { kind: 'out', reason: key.reason };
   }
   if (model && model.until > now) return { kind: 'out', reason: model.reason };
   return target ? breakerAvailability(target, now) : OK;
+}
+
+/** A claimed probe or re-check still waiting for its verdict (and not given up yet). */
+export function probeHeld(record: BreakerRecord | KeyRecord, now: number): boolean {
+  return record.probeOut && record.probeUntil > now;
 }
 
 export function breakerAvailability(state: BreakerRecord, now: number): Availability {
@@ -48,7 +53,8 @@ export function breakerAvailability(state: BreakerRecord, now: number): Availabi
     return { kind: 'cooling', until: state.openUntil, failedAt: state.lastFailureAt, why: 'breaker' };
   if (state.breaker !== 'closed') {
     // Cooldown over: half-open. While the one probe is out, everyone else waits for its verdict.
-    if (state.probeOut) return { kind: 'cooling', until: now, failedAt: state.lastFailureAt, why: 'breaker' };
+    if (probeHeld(state, now))
+      return { kind: 'cooling', until: now, failedAt: state.lastFailureAt, why: 'breaker' };
     return { kind: 'probe' };
   }
   return OK;

@@ -37,6 +37,8 @@ export interface BreakerRecord {
   readonly trips: number;
   readonly openUntil: number;
   readonly probeOut: boolean;
+  /** When a claimed probe is given up if no verdict came (its claimer died); see `probeHeld`. */
+  readonly probeUntil: number;
   readonly lastFailureAt: number;
   readonly reason: string;
   readonly since: number;
@@ -53,6 +55,8 @@ export interface KeyRecord {
   /** Rejections in a row; each doubles the wait before the next re-check. */
   readonly strikes: number;
   readonly probeOut: boolean;
+  /** When a claimed re-check is given up if no verdict came (its claimer died). */
+  readonly probeUntil: number;
 }
 
 /** A channel that answered 404 for a model: skipped for that model until `until`. */
@@ -75,6 +79,12 @@ export interface BreakerSettings {
   /** First wait before a rejected (401/403) key is tried again; doubles per rejection. */
   readonly keyRetryMs: number;
   readonly keyRetryMaxMs: number;
+  /**
+   * How long a claimed probe or re-check stays claimed without a verdict: the request deadline,
+   * which no attempt outlives. Past it the claimer is gone (an instance killed mid-probe, with
+   * its claim in a shared store), and the next request may claim it.
+   */
+  readonly probeTimeoutMs: number;
 }
 
 export type Scope = HealthRecord['scope'];

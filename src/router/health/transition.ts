@@ -1,4 +1,4 @@
-import { breakerAvailability } from './availability.js';
+import { breakerAvailability, probeHeld } from './availability.js';
 import type {
   BreakerRecord,
   BreakerSettings,
@@ -37,7 +37,7 @@ export function claimable(state: HealthRecord | undefined, force: boolean, now: 
   if (state === undefined) return true;
   switch (state.scope) {
     case 'key':
-      return state.until <= now && !state.probeOut;
+      return state.until <= now && !probeHeld(state, now);
     case 'model':
       return state.until <= now;
     case 'target': {
@@ -69,6 +69,7 @@ function closedBreaker(now: number): BreakerRecord {
     trips: 0,
     openUntil: 0,
     probeOut: false,
+    probeUntil: 0,
     lastFailureAt: 0,
     reason: '',
     since: now,
@@ -93,7 +94,13 @@ function breakerTransition(
       if (!claimable(state, event.force, now) || state.breaker === 'closed') return state;
       // The cooldown is over (or this is the last-resort try): this caller sends the one probe.
       const reopened = state.breaker === 'open' && state.openUntil <= now;
-      return { ...state, breaker: 'half_open', probeOut: true, since: reopened ? now : state.since };
+      return {
+        ...state,
+        breaker: 'half_open',
+        probeOut: true,
+        probeUntil: now + settings.probeTimeoutMs,
+        since: reopened ? now : state.since,
+      };
     }
     case 'rate-limited':
       return {
@@ -147,6 +154,7 @@ function keyTransition(
         until: now + wait,
         strikes,
         probeOut: false,
+        probeUntil: 0,
       };
     }
     case 'reenable':
@@ -155,7 +163,9 @@ function keyTransition(
       // Its re-check slot is free again; the key stays flagged until a verdict.
       return state && { ...state, probeOut: false };
     case 'acquire':
-      return state && claimable(state, false, now) ? { ...state, probeOut: true } : state;
+      return state && claimable(state, false, now)
+        ? { ...state, probeOut: true, probeUntil: now + settings.probeTimeoutMs }
+        : state;
     default:
       return state;
   }
