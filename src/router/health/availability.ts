@@ -27,12 +27,13 @@ const OK: Availability = { kind: 'ok' };
 /** Whether a target may be sent to now, from its records (pure: the router reads them in one batch). */
 export function availabilityOf(records: TargetRecords, now: number): Availability {
   const { key, model, target } = records;
+  // Not here for this model, whatever the key: a re-check would only hear the 404 again.
+  if (model && model.until > now) return { kind: 'out', reason: model.reason };
   if (key) {
     // Re-checked on real traffic once its wait is over: one request at a time.
     if (key.until <= now && !probeHeld(key, now)) return { kind: 'probe' };
     return { kind: 'out', reason: key.reason };
   }
-  if (model && model.until > now) return { kind: 'out', reason: model.reason };
   return target ? breakerAvailability(target, now) : OK;
 }
 
