@@ -8,7 +8,7 @@ const USAGE = `usage:
                           [--byok-provider P --byok-key KEY] [--disabled] [--json]
   switchboard keys list [--user USER] [--json]
   switchboard keys show ID|NAME [--json]
-  switchboard keys update ID|NAME [same settings as create, except --user/--prefix] [--json]
+  switchboard keys update ID|NAME [--name NAME] [same settings as create, except --user/--prefix] [--json]
   switchboard keys disable|enable ID|NAME
   switchboard keys rotate ID|NAME               (new secret, same settings; the old key is revoked)
   switchboard keys revoke ID|NAME
@@ -127,7 +127,16 @@ export function keysCommand(args: string[]): Promise<number> {
       case 'disable':
       case 'enable': {
         const id = needArg(target, `keys ${action} needs an ID or NAME`);
-        const patch = action === 'update' ? settingsFrom(values) : { enabled: action === 'enable' };
+        // A key's owner and prefix are fixed once it is made: refused here rather than dropped.
+        const fixed =
+          action === 'update' &&
+          (values.user !== undefined ? '--user' : values.prefix !== undefined ? '--prefix' : null);
+        if (fixed)
+          throw new UsageError(`keys update cannot change ${fixed}: it is fixed once the key is made`);
+        const patch =
+          action === 'update'
+            ? { ...(values.name !== undefined ? { name: values.name } : {}), ...settingsFrom(values) }
+            : { enabled: action === 'enable' };
         if (Object.keys(patch).length === 0) throw new UsageError('keys update needs at least one setting');
         return show(await (await open()).request('PATCH', `/keys/${enc(id)}`, patch));
       }

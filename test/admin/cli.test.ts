@@ -139,6 +139,22 @@ describe('CLI against the local database', () => {
     expect(deleted.out).toContain('2 key(s)');
   });
 
+  it('renames a key with keys update --name, and refuses --user or --prefix there instead of dropping them', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'rename.db')}` };
+    const key = await json<Key>(['keys', 'create', '--name', 'two'], db);
+    expect((await json<Key>(['keys', 'update', 'two', '--name', 'three'], db)).name).toBe('three');
+    const both = await json<Key>(['keys', 'update', key.id, '--name', 'four', '--rpm', '5'], db);
+    expect([both.name, both.limits.rpm]).toEqual(['four', 5]);
+    for (const option of ['--user', '--prefix']) {
+      const refused = await run(['keys', 'update', key.id, option, 'pk', '--rpm', '6'], db);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain(`cannot change ${option}`);
+    }
+    expect((await json<Key>(['keys', 'show', key.id], db)).limits.rpm).toBe(5);
+  });
+
   it('exits 2 on a wrong command line and 1 on a refused call, with one clear message', {
     timeout: 60_000,
   }, async () => {
