@@ -156,10 +156,14 @@ export async function routerChannel(ctx: AdminContext, record: ChannelRecord): P
   return channel;
 }
 
+/** An upstream key goes into an HTTP header: anything but visible ASCII would fail on every request. */
+export function isHeaderSafeKey(key: string): boolean {
+  return /^[\x21-\x7e]+$/.test(key);
+}
+
 /** Rejects a config the router could not use (unknown provider, missing base_url or key). */
 function checkBuildable(ctx: AdminContext, config: ChannelConfig): void {
-  // A key goes into an HTTP header: anything but visible ASCII would fail on every request.
-  if ([...(config.key ? [config.key] : []), ...config.keys].some((k) => !/^[\x21-\x7e]+$/.test(k))) {
+  if (![...(config.key ? [config.key] : []), ...config.keys].every(isHeaderSafeKey)) {
     throw new GatewayError('invalid_request', 'upstream keys may hold only visible ASCII characters', {
       param: 'keys',
     });

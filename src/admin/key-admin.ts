@@ -3,6 +3,7 @@ import { type CreateKeyInput, createClientKey } from '../auth/key-service.js';
 import { maskSecret } from '../auth/secret-box.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ByokKey, KeyPatch, KeyRecord } from '../storage/ports.js';
+import { isHeaderSafeKey } from './channel-service.js';
 import { type AdminContext, iso, page } from './context.js';
 import type {
   CreatedKeyView,
@@ -255,6 +256,12 @@ async function sealByok(ctx: AdminContext, byok: { provider: string; key: string
     const known = [...ctx.providers.keys()].join(', ');
     throw new GatewayError('invalid_request', `unknown provider "${byok.provider}" (known: ${known})`, {
       param: 'byok.provider',
+    });
+  }
+  // Refused like a channel's key: one with a line break or a space pasted in fails every request.
+  if (!isHeaderSafeKey(byok.key)) {
+    throw new GatewayError('invalid_request', 'an upstream key may hold only visible ASCII characters', {
+      param: 'byok.key',
     });
   }
   return { provider: byok.provider, sealedKey: await ctx.box.seal(byok.key), hint: maskSecret(byok.key) };

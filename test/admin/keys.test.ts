@@ -222,6 +222,27 @@ describe('client keys', () => {
     expect(unknown.status).toBe(400);
   });
 
+  it('refuses a bring-your-own-key key no HTTP header can carry, as it refuses such a channel key', async () => {
+    const secret = 'byok-pasted-with-newline-0123456789';
+    for (const key of [`${secret}\n`, `${secret} `, 'byok-ключ-0123456789']) {
+      const res = await gw.admin('POST', '/keys', {
+        name: 'bad-byok',
+        byok: { provider: 'openai-compatible', key },
+      });
+      expect(res.status).toBe(400);
+      const error = await errorOf(res);
+      expect([error.code, error.param]).toEqual(['invalid_request', 'byok.key']);
+      expect(error.message).not.toContain(secret);
+    }
+    const made = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'later-byok' });
+    const patched = await gw.admin('PATCH', `/keys/${made.id}`, {
+      byok: { provider: 'openai-compatible', key: `${secret}\r\n` },
+    });
+    expect(patched.status).toBe(400);
+    expect((await errorOf(patched)).param).toBe('byok.key');
+    expect((await gw.adminJson<{ byok: unknown }>('GET', `/keys/${made.id}`)).byok).toBeNull();
+  });
+
   it('takes bring-your-own-key without SWITCHBOARD_SECRET_KEY: the gateway seals with its own key', async () => {
     const plain = await startTestGateway({}, { ADMIN_TOKEN });
     try {
