@@ -21,10 +21,17 @@ const OPTIONS = {
   cursor: { type: 'string' },
 } as const;
 
-/** `24h`, `30m`, `7d` mean that long ago; anything else goes to the API as given (ISO or epoch ms). */
+/**
+ * `24h`, `30m`, `7d` mean that long ago; a date (`2026-12-01`: UTC midnight) or a time without an
+ * offset (local time), as `--expires` reads them, goes to the API as full ISO 8601, which is all it
+ * takes besides epoch ms; anything else goes as given, for the API to say what is wrong with it.
+ */
 export function timeFilter(text: string, now = Date.now()): string {
   const match = /^(\d+)([smhdw])$/.exec(text.trim());
-  if (!match) return text;
+  if (!match) {
+    const at = /^\d+$/.test(text.trim()) ? Number.NaN : Date.parse(text);
+    return Number.isNaN(at) ? text : new Date(at).toISOString();
+  }
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 's'];
   return new Date(now - Number(match[1]) * unit).toISOString();
 }

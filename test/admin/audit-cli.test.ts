@@ -90,6 +90,25 @@ describe('switchboard audit list', () => {
     expect(second.next_cursor).toBeNull();
   });
 
+  it('takes --since and --until as an ISO date, or a date and time without an offset', {
+    timeout: 180_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'dates.db')}` };
+    expect((await run(['keys', 'create', '--name', 'dated'], db)).code).toBe(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const listed = async (...filters: string[]) => {
+      const res = await run(['audit', 'list', ...filters, '--json'], db);
+      expect(res.err).toBe('');
+      expect(res.code).toBe(0);
+      return (JSON.parse(res.out) as AuditJson).data.map((e) => e.object.name);
+    };
+    expect(await listed('--since', today, '--until', tomorrow)).toEqual(['dated']);
+    expect(await listed('--since', tomorrow)).toEqual([]);
+    expect(await listed('--since', '2000-01-01T00:00')).toEqual(['dated']);
+    expect(await listed('--until', '2000-01-01T00:00:00')).toEqual([]);
+  });
+
   it('exits 2 on a wrong command line and 1 on a filter the API refuses', { timeout: 180_000 }, async () => {
     const db = { DATABASE_URL: `sqlite:${join(dir, 'errors.db')}` };
     const wrong = await run(['audit', 'show'], db);
