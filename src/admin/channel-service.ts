@@ -58,6 +58,7 @@ export async function getChannel(ctx: AdminContext, id: string): Promise<Channel
 
 export async function createChannel(ctx: AdminContext, input: ChannelCreate): Promise<ChannelView> {
   const { enabled, ...config } = input;
+  if (config.prices !== undefined) throw pricesRefused();
   if (await ctx.storage.channels.get(config.name)) {
     throw new GatewayError('resource_conflict', `a channel named "${config.name}" already exists`, {
       param: 'name',
@@ -95,6 +96,7 @@ export async function updateChannel(
       `channel "${id}" comes from the config file: edit the file and restart (only "enabled" can change here)`,
     );
   }
+  if (fields.includes('prices')) throw pricesRefused();
   let config = record.config;
   if (fields.length > 0) {
     const current = await openChannelConfig(record.config, ctx.box);
@@ -154,6 +156,19 @@ export async function routerChannel(ctx: AdminContext, record: ChannelRecord): P
   const [channel] = buildChannels([await openChannelConfig(record.config, ctx.box)], ctx.providers);
   if (!channel) throw new Error(`channel ${record.id} did not build`);
   return channel;
+}
+
+/**
+ * The price table reads channel prices from the config file at start only: prices stored with an
+ * API-made channel would be ignored, and its traffic billed by the global table (or not at all,
+ * leaving budgets unenforced), so they are refused instead of accepted for nothing.
+ */
+function pricesRefused(): GatewayError {
+  return new GatewayError(
+    'invalid_request',
+    "channel prices are read from the config file at start (channels[].prices); a channel made through the admin API is billed by the global price table: put its models' prices under `prices` in the config file",
+    { param: 'prices' },
+  );
 }
 
 /** An upstream key goes into an HTTP header: anything but visible ASCII would fail on every request. */

@@ -155,6 +155,24 @@ describe('channels managed live', () => {
     expect(rename.status).toBe(400);
   });
 
+  it('refuses prices on a channel made or edited here: only the config file prices a channel', async () => {
+    const fields = { provider: 'openai-compatible', base_url: fake.baseUrl, keys: ['priced-key-0123456789'] };
+    const prices = { 'gpt-priced': { input: 1, output: 2 } };
+    const created = await gw.admin('POST', '/channels', { name: 'priced', ...fields, prices });
+    expect(created.status).toBe(400);
+    const error = await errorOf(created);
+    expect([error.code, error.param]).toEqual(['invalid_request', 'prices']);
+    expect(error.message).toContain('config file');
+    expect((await gw.admin('GET', '/channels/priced')).status).toBe(404);
+
+    await gw.adminJson('POST', '/channels', { name: 'priced', ...fields });
+    const patched = await gw.admin('PATCH', '/channels/priced', { prices, weight: 3 });
+    expect(patched.status).toBe(400);
+    expect((await errorOf(patched)).param).toBe('prices');
+    expect((await gw.adminJson<ChannelView & { weight: number }>('GET', '/channels/priced')).weight).toBe(1);
+    await gw.adminJson('DELETE', '/channels/priced');
+  });
+
   it('tests a channel with one tiny request and reports status and latency', async () => {
     fake.requests.length = 0;
     const ok = await gw.adminJson<Record<string, unknown>>('POST', '/channels/from-file/test', {}, 200);
