@@ -31,6 +31,8 @@ export async function channelView(ctx: AdminContext, record: ChannelRecord): Pro
       ]),
     ),
     timeout: { ...config.timeout },
+    api_version: config.api_version ?? null,
+    affinity: config.affinity,
     enabled: record.enabled,
     source: record.source,
     created_at: iso(record.createdAt),

@@ -154,6 +154,7 @@ export const channelPatchSchema = channelSchema
   .extend({
     enabled: z.boolean().optional(),
     base_url: baseUrlSchema.nullable().optional().describe("null: back to the provider's default base URL"),
+    api_version: z.string().min(1).nullable().optional().describe('null: none (the provider default)'),
   })
   .strict();
 
@@ -172,6 +173,8 @@ export const channelViewSchema = z.object({
   weight: z.number(),
   headers: z.record(z.string(), z.string()).describe('values of secret-looking headers are masked'),
   timeout: z.record(z.string(), z.number()),
+  api_version: z.string().nullable().describe('query-string API version (Azure OpenAI), null: none'),
+  affinity: z.boolean().describe('conversations pinned to one upstream key while it is healthy'),
   enabled: z.boolean(),
   source: z.enum(['file', 'api']).describe('file: managed by the config file (read-only except enabled)'),
   created_at: timestamp,

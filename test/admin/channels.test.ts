@@ -173,6 +173,32 @@ describe('channels managed live', () => {
     await gw.adminJson('DELETE', '/channels/priced');
   });
 
+  it('shows affinity and api_version, so their changes are seen and audited', async () => {
+    const made = await gw.adminJson<Record<string, unknown>>('POST', '/channels', {
+      name: 'pinned',
+      provider: 'openai-compatible',
+      base_url: fake.baseUrl,
+      keys: ['pinned-key-0123456789'],
+      affinity: true,
+      api_version: '2024-06-01',
+    });
+    expect(made).toMatchObject({ affinity: true, api_version: '2024-06-01' });
+    const edited = await gw.adminJson('PATCH', '/channels/pinned', { affinity: false, api_version: null });
+    expect(edited).toMatchObject({ affinity: false, api_version: null });
+    const audit = await gw.adminJson<{ data: { action: string; changes: unknown }[] }>(
+      'GET',
+      '/audit?object_type=channel&object_id=pinned&limit=1',
+    );
+    expect(audit.data[0]).toMatchObject({
+      action: 'update',
+      changes: {
+        affinity: { before: true, after: false },
+        api_version: { before: '2024-06-01', after: null },
+      },
+    });
+    await gw.adminJson('DELETE', '/channels/pinned');
+  });
+
   it('tests a channel with one tiny request and reports status and latency', async () => {
     fake.requests.length = 0;
     const ok = await gw.adminJson<Record<string, unknown>>('POST', '/channels/from-file/test', {}, 200);
