@@ -57,6 +57,8 @@ export function splitList(text: string | undefined): string[] | undefined {
 
 export function parseNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
+  // Number('') is 0: an unset shell variable (--budget "$BUDGET") would set a zero budget.
+  if (text.trim() === '') throw new UsageError(`--${name}: a number is needed, not an empty value`);
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0)
     throw new UsageError(`--${name}: "${text}" is not a non-negative number`);

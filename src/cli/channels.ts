@@ -56,9 +56,18 @@ function fieldsFrom(values: Values): Record<string, unknown> {
     ...(values.keys !== undefined ? { keys: splitList(values.keys) } : {}),
     ...(values.models !== undefined ? { models: splitList(values.models) } : {}),
     ...(modelMap ? { model_map: modelMap } : {}),
-    ...(values.priority !== undefined ? { priority: Number(values.priority) } : {}),
+    ...(values.priority !== undefined ? { priority: parsePriority(values.priority) } : {}),
     ...(values.weight !== undefined ? { weight: parseNumber('weight', values.weight) } : {}),
   };
+}
+
+/** An integer, negative included; an empty value (Number('') is 0) is a wrong command line. */
+function parsePriority(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value)) {
+    throw new UsageError(`--priority: "${text}" is not a whole number`);
+  }
+  return value;
 }
 
 /** `switchboard channels …`: upstream channels, locally or through a gateway's admin API. */

@@ -4,7 +4,8 @@ import { listRows, output, runAdmin } from './run-admin.js';
 const USAGE = `usage:
   switchboard keys create (--name NAME | --user USER) [--user USER] [--prefix sk] [--purpose default|cursor]
                           [--models 'gpt-4o,deepseek/*'] [--expires 30d|2026-12-31] [--ip 10.0.0.0/8,::1]
-                          [--rpm N] [--rph N] [--tpm N] [--concurrent N] [--budget USD] [--channel NAME]
+                          [--rpm N] [--rph N] [--tpm N] [--concurrent N] [--budget USD] (each N|none)
+                          [--channel NAME]
                           [--byok-provider P --byok-key KEY] [--disabled] [--json]
   switchboard keys list [--user USER] [--json]
   switchboard keys show ID|NAME [--json]
@@ -50,12 +51,18 @@ type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 
 /** The key settings given on the command line, as admin API fields. */
 function settingsFrom(values: Values): Record<string, unknown> {
+  // `none` clears a limit (the API's null): the `limits.keys` default, or no limit, applies.
+  const limit = (name: 'rpm' | 'rph' | 'tpm' | 'concurrent' | 'budget') => {
+    const text = values[name];
+    if (text === undefined) return {};
+    return { [name]: text.trim() === 'none' ? null : parseNumber(name, text) };
+  };
   const limits = {
-    ...(values.rpm !== undefined ? { rpm: parseNumber('rpm', values.rpm) } : {}),
-    ...(values.rph !== undefined ? { rph: parseNumber('rph', values.rph) } : {}),
-    ...(values.tpm !== undefined ? { tpm: parseNumber('tpm', values.tpm) } : {}),
-    ...(values.concurrent !== undefined ? { concurrent: parseNumber('concurrent', values.concurrent) } : {}),
-    ...(values.budget !== undefined ? { budget: parseNumber('budget', values.budget) } : {}),
+    ...limit('rpm'),
+    ...limit('rph'),
+    ...limit('tpm'),
+    ...limit('concurrent'),
+    ...limit('budget'),
   };
   if (!!values['byok-provider'] !== !!values['byok-key']) {
     throw new UsageError('--byok-provider and --byok-key go together');

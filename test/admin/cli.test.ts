@@ -155,6 +155,32 @@ describe('CLI against the local database', () => {
     expect((await json<Key>(['keys', 'show', key.id], db)).limits.rpm).toBe(5);
   });
 
+  it('refuses an empty number (an unset shell variable) instead of taking it as 0, and clears a limit with none', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'numbers.db')}` };
+    const key = await json<Key & { limits: { budget: number | null } }>(
+      ['keys', 'create', '--name', 'capped', '--budget', '5', '--rpm', '60'],
+      db,
+    );
+    for (const [option, value] of [
+      ['--budget', ''],
+      ['--rpm', ' '],
+    ] as const) {
+      const refused = await run(['keys', 'update', key.id, option, value], db);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain(option);
+    }
+    expect((await run(['channels', 'add', 'c', '--provider', 'openai', '--priority', ''], db)).code).toBe(2);
+    const kept = await json<Key & { limits: { budget: number | null } }>(['keys', 'show', key.id], db);
+    expect([kept.limits.budget, kept.limits.rpm]).toEqual([5, 60]);
+    const cleared = await json<Key & { limits: { budget: number | null } }>(
+      ['keys', 'update', key.id, '--budget', 'none'],
+      db,
+    );
+    expect([cleared.limits.budget, cleared.limits.rpm]).toEqual([null, 60]);
+  });
+
   it('exits 2 on a wrong command line and 1 on a refused call, with one clear message', {
     timeout: 60_000,
   }, async () => {
