@@ -201,6 +201,21 @@ describe('audit log of admin actions', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('refuses an object type or actor no entry can have (a typo), rather than listing nothing', async () => {
+    for (const [query, param] of [
+      ['object_type=keys', 'object_type'],
+      ['object_type=Key', 'object_type'],
+      ['actor=admin', 'actor'],
+      ['actor=CLI', 'actor'],
+    ]) {
+      const res = await gw.admin('GET', `/audit?${query}`);
+      expect(res.status, query).toBe(400);
+      expect((await errorOf(res)).param).toBe(param);
+    }
+    for (const query of ['object_type=secrets', 'actor=anonymous', 'actor=0123456789ab'])
+      expect((await gw.admin('GET', `/audit?${query}`)).status, query).toBe(200);
+  });
+
   it('has no way to change or delete entries through the API', async () => {
     const [latest] = (await audit('?limit=1')).data;
     for (const method of ['PUT', 'PATCH', 'DELETE', 'POST']) {

@@ -12,9 +12,11 @@ const time = z.union([epochMs, z.iso.datetime({ offset: true }).transform((s) =>
 // Strict: an unknown filter answers 400 naming it rather than silently listing everything.
 export const auditQuery = z
   .object({
+    // Closed sets: a typo (`keys`, `admin`) would match nothing and read as "no such change".
     actor: z
-      .string()
-      .min(1)
+      .union([z.enum(['admin-token', 'session', 'cli', 'anonymous']), z.string().regex(/^[0-9a-f]{12}$/)], {
+        error: 'one of admin-token, session, cli, anonymous, or a session reference (12 hex digits)',
+      })
       .optional()
       .describe('admin-token, session, cli, anonymous, or a session reference'),
     action: z
@@ -22,7 +24,10 @@ export const auditQuery = z
       .min(1)
       .optional()
       .describe('create, update, delete, revoke, rotate, enable, disable, …'),
-    object_type: z.string().min(1).optional().describe('key, user, channel, session'),
+    object_type: z
+      .enum(['key', 'user', 'channel', 'session', 'secrets'])
+      .optional()
+      .describe('key, user, channel, session, secrets'),
     object_id: z.string().min(1).optional(),
     since: time.optional().describe('epoch ms or ISO 8601, inclusive'),
     until: time.optional().describe('epoch ms or ISO 8601, exclusive'),
