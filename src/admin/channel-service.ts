@@ -145,7 +145,7 @@ export async function deleteChannel(ctx: AdminContext, id: string): Promise<{ id
     throw new GatewayError(
       'resource_conflict',
       `channel "${id}" has ${bound.length} key(s) bound to it (${names.join(', ')}${bound.length > 5 ? ', …' : ''}): ` +
-        'unbind them (PATCH channel_id: null) or revoke them first',
+        'unbind them (PATCH channel_id: null; switchboard keys update KEY --no-channel) or revoke them first',
     );
   }
   await ctx.storage.channels.delete(id);

@@ -9,7 +9,8 @@ const USAGE = `usage:
                           [--byok-provider P --byok-key KEY] [--disabled] [--json]
   switchboard keys list [--user USER] [--json]
   switchboard keys show ID|NAME [--json]
-  switchboard keys update ID|NAME [--name NAME] [same settings as create, except --user/--prefix] [--json]
+  switchboard keys update ID|NAME [--name NAME] [same settings as create, except --user/--prefix]
+                          [--no-channel] [--no-byok] [--json]
   switchboard keys disable|enable ID|NAME
   switchboard keys rotate ID|NAME               (new secret, same settings; the old key is revoked)
   switchboard keys revoke ID|NAME
@@ -43,6 +44,8 @@ const OPTIONS = {
   channel: { type: 'string' },
   'byok-provider': { type: 'string' },
   'byok-key': { type: 'string' },
+  'no-channel': { type: 'boolean' },
+  'no-byok': { type: 'boolean' },
   disabled: { type: 'boolean' },
   limit: { type: 'string' },
 } as const;
@@ -67,6 +70,12 @@ function settingsFrom(values: Values): Record<string, unknown> {
   if (!!values['byok-provider'] !== !!values['byok-key']) {
     throw new UsageError('--byok-provider and --byok-key go together');
   }
+  if (values['no-channel'] && values.channel !== undefined) {
+    throw new UsageError('--channel and --no-channel contradict each other');
+  }
+  if (values['no-byok'] && values['byok-provider'] !== undefined) {
+    throw new UsageError('--byok-provider and --no-byok contradict each other');
+  }
   return {
     ...(values.purpose ? { purpose: values.purpose } : {}),
     ...(values.models !== undefined ? { models: splitList(values.models) } : {}),
@@ -76,9 +85,11 @@ function settingsFrom(values: Values): Record<string, unknown> {
     ...(values.ip !== undefined ? { ip_allowlist: splitList(values.ip) } : {}),
     ...(Object.keys(limits).length ? { limits } : {}),
     ...(values.channel ? { channel_id: values.channel } : {}),
+    ...(values['no-channel'] ? { channel_id: null } : {}),
     ...(values['byok-provider']
       ? { byok: { provider: values['byok-provider'], key: values['byok-key'] } }
       : {}),
+    ...(values['no-byok'] ? { byok: null } : {}),
     ...(values.disabled ? { enabled: false } : {}),
   };
 }

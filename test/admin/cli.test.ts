@@ -181,6 +181,34 @@ describe('CLI against the local database', () => {
     expect([cleared.limits.budget, cleared.limits.rpm]).toEqual([null, 60]);
   });
 
+  it('unbinds a key from its channel (--no-channel) and drops its own upstream key (--no-byok)', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'unbind.db')}` };
+    const add = ['channels', 'add', 'bound', '--provider', 'openai-compatible', '--base-url', fake.baseUrl];
+    expect((await run([...add, '--keys', 'bound-upstream-key-0001'], db)).code).toBe(0);
+    const key = await json<Key & { channel_id: string | null }>(
+      ['keys', 'create', '--name', 'pinned', '--channel', 'bound'],
+      db,
+    );
+    expect(key.channel_id).toBe('bound');
+    const refused = await run(['channels', 'remove', 'bound'], db);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('--no-channel');
+    const unbound = await json<Key & { channel_id: string | null }>(
+      ['keys', 'update', 'pinned', '--no-channel'],
+      db,
+    );
+    expect(unbound.channel_id).toBeNull();
+    expect((await run(['channels', 'remove', 'bound'], db)).code).toBe(0);
+
+    const byok = ['--byok-provider', 'openai-compatible', '--byok-key', 'own-upstream-key-0002'];
+    expect((await json<{ byok: unknown }>(['keys', 'update', 'pinned', ...byok], db)).byok).not.toBeNull();
+    expect((await json<{ byok: unknown }>(['keys', 'update', 'pinned', '--no-byok'], db)).byok).toBeNull();
+    const both = await run(['keys', 'update', 'pinned', '--no-channel', '--channel', 'x'], db);
+    expect(both.code).toBe(2);
+  });
+
   it('exits 2 on a wrong command line and 1 on a refused call, with one clear message', {
     timeout: 60_000,
   }, async () => {
