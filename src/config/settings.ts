@@ -186,7 +186,7 @@ function parseFile(path: string, text: string, env: Record<string, string | unde
   try {
     raw = parseYaml(text) ?? {};
   } catch (err) {
-    throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
+    throw new ConfigError(`${path}: not valid YAML: ${yamlProblem(err)}`);
   }
   try {
     raw = interpolateEnv(raw, env);
@@ -194,6 +194,15 @@ function parseFile(path: string, text: string, env: Record<string, string | unde
     throw new ConfigError(`${path}: ${(err as Error).message}`);
   }
   return check(fileConfigSchema, raw, path);
+}
+
+/**
+ * A YAML parse error as one line: what and where (`... at line 6, column 5`), without the lines
+ * of the file the parser quotes after it, which may hold an upstream key or a database password.
+ */
+export function yamlProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return (message.split('\n')[0] ?? '').replace(/:\s*$/, '');
 }
 
 function check<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {

@@ -148,6 +148,21 @@ describe('settings', () => {
     expect(configError(() => load('channels: [ {')).message).toMatch(/switchboard\.yaml.*YAML/);
   });
 
+  it('reports where the YAML breaks on one line, without quoting the file (it holds secrets)', () => {
+    const text = [
+      'database_url: postgres://sb:hunter2-db-password@db:5432/sb',
+      'channels:',
+      '  - name: a',
+      '    provider: openai',
+      '    keys: [sk-live-upstream-secret',
+      '    models: [gpt-4o]',
+    ].join('\n');
+    const error = configError(() => load(text));
+    expect(error.message).toMatch(/^switchboard\.yaml: not valid YAML: .+ at line 6, column 5$/);
+    expect(error.message).not.toContain('sk-live-upstream-secret');
+    expect(error.message).not.toContain('hunter2');
+  });
+
   it('refuses duplicate channel names, naming the second one', () => {
     const error = configError(() =>
       load(

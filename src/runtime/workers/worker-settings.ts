@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, resolveSettings, type Settings } from '../../config/settings.js';
+import { ConfigError, resolveSettings, type Settings, yamlProblem } from '../../config/settings.js';
 import type { WorkerEnv } from './worker-env.js';
 
 /**
@@ -44,7 +44,7 @@ function configObject(text: string | undefined): Record<string, unknown> {
   try {
     parsed = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`SWITCHBOARD_CONFIG: not valid JSON or YAML: ${(err as Error).message}`);
+    throw new ConfigError(`SWITCHBOARD_CONFIG: not valid JSON or YAML: ${yamlProblem(err)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new ConfigError('SWITCHBOARD_CONFIG: must be an object (the config file as JSON)');
