@@ -8,6 +8,7 @@ import {
   usageConfigSchema,
 } from './accounting-schema.js';
 import { baseUrlSchema } from './base-url.js';
+import { envWholeNumber } from './env-number.js';
 import { metricsConfigSchema, metricsDefaults, telemetryEnvSchema } from './telemetry-schema.js';
 
 const positiveMs = z.number().int().positive();
@@ -236,11 +237,11 @@ function secretSchema(name: string) {
 
 export const envSchema = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    PORT: envWholeNumber(0, 65535).optional(),
     HOST: z.string().min(1).optional(),
     DATABASE_URL: z.string().min(1).optional(),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).optional(),
-    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+    DATABASE_POOL_SIZE: envWholeNumber(1, 1_000).optional(),
+    DATABASE_CONNECT_TIMEOUT_MS: envWholeNumber(100, 600_000).optional(),
     /** Shared state for many instances (limits, router health, cache, change feed, usage buffer). */
     REDIS_URL: z
       .string()
@@ -249,7 +250,7 @@ export const envSchema = z
     /** Prepended to every Redis key (default `switchboard:`), so deployments can share one Redis. */
     REDIS_KEY_PREFIX: z.string().min(1).max(100).optional(),
     /** A Redis command unanswered this long counts as Redis away (default 2 000 ms). */
-    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).optional(),
+    REDIS_COMMAND_TIMEOUT_MS: envWholeNumber(50, 60_000).optional(),
     CONFIG: z.string().min(1).optional(),
     /** `usage.buffer.file`: the usage journal of a Postgres process without Redis (containers: on /data). */
     USAGE_BUFFER_FILE: z.string().min(1).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envWholeNumber } from './env-number.js';
 
 /** `metrics:` in the config file (docs/monitoring.md). */
 export const metricsConfigSchema = z
@@ -50,7 +51,7 @@ export const telemetryEnvSchema = z.object({
   /** Overrides `metrics.token`. */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** Overrides `metrics.port`. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_PORT: envWholeNumber(0, 65535).optional(),
   /** OTLP/HTTP base URL: traces go to `<endpoint>/v1/traces`. Unset: no tracing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   /** The full traces URL, used as is (wins over the base URL). */

@@ -83,6 +83,26 @@ describe('settings', () => {
     expect(configError(() => resolveSettings({ env: { LOG_LEVEL: 'loud' } })).message).toContain('LOG_LEVEL');
   });
 
+  it('refuses an empty or non-decimal number in env instead of reading it as 0 (a random port)', () => {
+    for (const name of [
+      'PORT',
+      'METRICS_PORT',
+      'DATABASE_POOL_SIZE',
+      'DATABASE_CONNECT_TIMEOUT_MS',
+      'REDIS_COMMAND_TIMEOUT_MS',
+    ]) {
+      for (const value of ['', '  ', '0x50', '1e3']) {
+        const message = configError(() => resolveSettings({ env: { [name]: value } })).message;
+        expect(message, `${name}=${JSON.stringify(value)}`).toMatch(new RegExp(`^env: ${name}: `));
+      }
+    }
+    expect(configError(() => resolveSettings({ env: { PORT: '' } })).message).toContain('empty');
+    // Decimal digits, with blanks around them, still read as before.
+    const settings = resolveSettings({ env: { PORT: ' 9000 ', METRICS_PORT: '0' } });
+    expect(settings.port).toBe(9000);
+    expect(settings.telemetry.metrics.port).toBe(0);
+  });
+
   it('names the field of a bad config file value', () => {
     const cases: [string, string][] = [
       ['server: { port: 70000 }', 'server.port'],
