@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveSettings, type Settings } from '../../config/settings.js';
 
@@ -10,10 +10,16 @@ const DEFAULT_CONFIG_FILE = 'switchboard.yaml';
  */
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const explicit = env.CONFIG;
+  // resolve('') is the working directory: read as a file, it failed with a bare EISDIR.
+  if (explicit !== undefined && explicit.trim() === '')
+    throw new Error('CONFIG: set but empty: name the config file or unset the variable');
   const path = resolve(explicit ?? DEFAULT_CONFIG_FILE);
-  if (!existsSync(path)) {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) {
     if (explicit) throw new Error(`CONFIG: no such file: ${path}`);
     return resolveSettings({ env });
   }
+  // A folder where the file should be (Docker makes one for a bind mount of a missing file).
+  if (!stat.isFile()) throw new Error(`${explicit ? 'CONFIG' : 'config file'}: not a file: ${path}`);
   return resolveSettings({ env, file: { path, text: readFileSync(path, 'utf8') } });
 }
