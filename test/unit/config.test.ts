@@ -103,6 +103,19 @@ describe('settings', () => {
     expect(settings.telemetry.metrics.port).toBe(0);
   });
 
+  it('refuses a size of 0 bytes, which would refuse every request body or upstream answer', () => {
+    for (const [env, field] of [
+      [{ BODY_LIMIT: '0' }, 'BODY_LIMIT'],
+      [{ BODY_LIMIT: '0kb' }, 'BODY_LIMIT'],
+      [{ RESPONSE_LIMIT: '0.4b' }, 'RESPONSE_LIMIT'],
+    ] as const) {
+      expect(configError(() => resolveSettings({ env })).message).toMatch(new RegExp(`^${field}: `));
+    }
+    // The file refused `body_limit: 0` already; the string forms say the same now.
+    expect(configError(() => load('server: { body_limit: "0mb" }')).message).toMatch(/^server\.body_limit: /);
+    expect(resolveSettings({ env: { BODY_LIMIT: '1.5kb' } }).bodyLimitBytes).toBe(1536);
+  });
+
   it('names the field of a bad config file value', () => {
     const cases: [string, string][] = [
       ['server: { port: 70000 }', 'server.port'],
