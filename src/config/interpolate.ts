@@ -19,6 +19,15 @@ export function interpolateEnv(value: unknown, env: Record<string, string | unde
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 function interpolateString(text: string, env: Record<string, string | undefined>, path: string): string {
+  // A `${` that starts no reference (`${OPENAI-KEY}`, `${ NAME }`, a nested default, no `}`)
+  // would otherwise reach the upstream as a literal key; the value itself is not quoted.
+  const leftover = text.replace(REFERENCE, (_match, _name: string, fallback: string | undefined) =>
+    fallback?.includes('${') ? '${' : '',
+  );
+  if (leftover.includes('${'))
+    throw new Error(
+      `config ${path}: "\${" starts no valid reference: use \${NAME} or \${NAME:-fallback}, NAME being letters, digits and _ (not nested)`,
+    );
   return text.replace(REFERENCE, (_match, name: string, fallback: string | undefined) => {
     const found = env[name];
     if (found !== undefined && found !== '') return found;

@@ -243,6 +243,26 @@ describe('environment interpolation in the config file', () => {
     expect(channel?.base_url).toBe('http://10.0.0.1/v1');
   });
 
+  it('stops on a malformed reference instead of sending it upstream as the literal key', () => {
+    for (const written of [
+      ref('OPENAI-KEY'),
+      ref(' OPENAI_KEY '),
+      ref('openai.key'),
+      `${ref('OPENAI_KEY')}-${ref(`SECOND:-${ref('THIRD')}`)}`,
+      `\${OPENAI_KEY`,
+    ]) {
+      const error = configError(() =>
+        load(`channels:\n  - { name: a, provider: openai, keys: ["${written}"] }`, {
+          OPENAI_KEY: 'sk-from-env',
+          'OPENAI-KEY': 'x',
+          THIRD: 'three',
+        }),
+      );
+      expect(error.message, written).toContain('channels[0].keys[0]');
+      expect(error.message, written).not.toContain('sk-from-env');
+    }
+  });
+
   it('stops on an unset variable without a default, naming the path and the variable', () => {
     const error = configError(() => load(text));
     expect(error.message).toContain('channels[0].keys[0]');
