@@ -184,7 +184,9 @@ export function resolveSettings(input: SettingsInput): Settings {
 function parseFile(path: string, text: string, env: Record<string, string | undefined>): FileConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(text) ?? {};
+    // `merge`: `<<: *anchor` merges the anchored map (YAML 1.1, as docker-compose files use it);
+    // without it `<<` is a plain key, which the schema refuses as unknown.
+    raw = parseYaml(text, { merge: true }) ?? {};
   } catch (err) {
     throw new ConfigError(`${path}: not valid YAML: ${yamlProblem(err)}`);
   }

@@ -196,6 +196,23 @@ describe('settings', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
+  it('merges YAML merge keys (<<: *anchor), as in docker-compose files, instead of refusing "<<"', () => {
+    const text = [
+      'channels:',
+      '  - &base',
+      '    name: a',
+      '    provider: openai',
+      '    key: k',
+      '    timeout: { first_byte_ms: 30000 }',
+      '  - <<: *base',
+      '    name: b',
+      '    priority: 1',
+    ].join('\n');
+    const [, b] = load(text).channels;
+    expect(b).toMatchObject({ name: 'b', provider: 'openai', key: 'k', priority: 1 });
+    expect(b?.timeout.first_byte_ms).toBe(30_000);
+  });
+
   it('refuses duplicate channel names, naming the second one', () => {
     const error = configError(() =>
       load(

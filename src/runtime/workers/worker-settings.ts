@@ -42,7 +42,7 @@ function configObject(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    parsed = parseYaml(text, { merge: true });
   } catch (err) {
     throw new ConfigError(`SWITCHBOARD_CONFIG: not valid JSON or YAML: ${yamlProblem(err)}`);
   }
