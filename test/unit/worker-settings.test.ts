@@ -37,6 +37,13 @@ describe('Worker settings from vars and secrets', () => {
     expect(settings.accounting.limits).toMatchObject({ keys: { rpm: 30 } });
   });
 
+  it('does not quote CHANNELS (upstream keys may be written in it) when it is not valid JSON', () => {
+    const run = () =>
+      workerSettings(env({ CHANNELS: '[{"name":"a","provider":"openai","keys":["sk-live-abcdef"]},]' }));
+    expect(run).toThrow(/^CHANNELS: not valid JSON/);
+    expect(run).not.toThrow(/abcdef/);
+  });
+
   it('names the var that is not valid JSON', () => {
     expect(() => workerSettings(env({ CHANNELS: '[{"name":' }))).toThrow(/^CHANNELS: not valid JSON/);
     expect(() => workerSettings(env({ SWITCHBOARD_CONFIG: '[1, 2]' }))).toThrow(

@@ -55,6 +55,8 @@ function parseJson(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${name}: not valid JSON: ${(err as Error).message}`);
+    // V8 quotes the text around the error (`..."et-abc"]},]" is not valid JSON`): it may be a key.
+    const problem = (err as Error).message.replace(/,\s*(?:\.\.\.)?".*" is not valid JSON$/s, '');
+    throw new ConfigError(`${name}: not valid JSON: ${problem}`);
   }
 }
