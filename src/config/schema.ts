@@ -13,6 +13,12 @@ import { metricsConfigSchema, metricsDefaults, telemetryEnvSchema } from './tele
 
 const positiveMs = z.number().int().positive();
 
+/** What fetch can send as a header value (Latin-1, no line breaks or control characters). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const headerValue = z
+  .string()
+  .regex(HEADER_VALUE, 'not an HTTP header value (no line breaks or control characters)');
+
 export const timeoutSchema = z
   .object({
     /** TCP (and TLS) connect to the upstream; the Node upstream fetch enforces it. */
@@ -50,15 +56,7 @@ export const channelSchema = z
     weight: z.number().positive().default(1),
     // Checked here, not at the first request: fetch refuses a header it cannot send.
     headers: z
-      .record(
-        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name'),
-        z
-          .string()
-          .regex(
-            /^[\t\x20-\x7e\x80-\xff]*$/,
-            'not an HTTP header value (no line breaks or control characters)',
-          ),
-      )
+      .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name'), headerValue)
       .default({}),
     /** API version for providers that version by query string (Azure OpenAI `api-version`). */
     api_version: z.string().min(1).optional(),
@@ -162,8 +160,18 @@ export const fileConfigSchema = z
       .default({ migrate: true }),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     routing: routingSchema.default(routingSchema.parse({})),
+    // Sent to OpenRouter as X-Title and HTTP-Referer: fetch would refuse every such request.
     app: z
-      .object({ name: z.string().default('Switchboard'), url: z.string().optional() })
+      .object({
+        name: z
+          .string()
+          .regex(HEADER_VALUE, 'sent as the X-Title header: Latin-1 characters only, no line breaks')
+          .default('Switchboard'),
+        url: z
+          .string()
+          .regex(HEADER_VALUE, 'sent as the HTTP-Referer header: no line breaks or non-Latin-1 characters')
+          .optional(),
+      })
       .strict()
       .default({ name: 'Switchboard' }),
     channels: z.array(channelSchema).default([]),

@@ -213,6 +213,22 @@ describe('settings', () => {
     expect(b?.timeout.first_byte_ms).toBe(30_000);
   });
 
+  it('refuses an app name or url that cannot be sent as the OpenRouter X-Title / HTTP-Referer header', () => {
+    // fetch throws on these at every OpenRouter request; channel headers are checked the same way.
+    for (const [text, field] of [
+      ['app: { name: "交换机" }', 'app.name'],
+      ['app: { name: "Switchboard – prod" }', 'app.name'],
+      ['app: { name: "a\\nb" }', 'app.name'],
+      ['app: { url: "https://example.com/\\r\\nX: y" }', 'app.url'],
+    ]) {
+      expect(configError(() => load(text as string)).message, text).toContain(field);
+    }
+    expect(load('app: { name: "Café gateway", url: https://example.com }').app).toEqual({
+      name: 'Café gateway',
+      url: 'https://example.com',
+    });
+  });
+
   it('refuses duplicate channel names, naming the second one', () => {
     const error = configError(() =>
       load(
