@@ -13,6 +13,14 @@ import { metricsConfigSchema, metricsDefaults, telemetryEnvSchema } from './tele
 
 const positiveMs = z.number().int().positive();
 
+/** The longest delay Node's setTimeout honours: a longer one fires after 1 ms instead. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** A time a timer waits for (time-outs, the deadline, the drain). */
+const timerMs = positiveMs.max(
+  MAX_TIMER_MS,
+  'at most 2147483647 ms (about 24.8 days), what a timer can wait',
+);
+
 /** What fetch can send as a header value (Latin-1, no line breaks or control characters). */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const headerValue = z
@@ -22,10 +30,10 @@ const headerValue = z
 export const timeoutSchema = z
   .object({
     /** TCP (and TLS) connect to the upstream; the Node upstream fetch enforces it. */
-    connect_ms: positiveMs.default(10_000),
-    first_byte_ms: positiveMs.default(60_000),
-    idle_ms: positiveMs.default(120_000),
-    total_ms: positiveMs.default(600_000),
+    connect_ms: timerMs.default(10_000),
+    first_byte_ms: timerMs.default(60_000),
+    idle_ms: timerMs.default(120_000),
+    total_ms: timerMs.default(600_000),
   })
   .strict();
 
@@ -96,7 +104,7 @@ export const routingSchema = z
     model_groups: z
       .array(z.object({ models: z.array(z.string().min(1)).min(1), strategy: strategyNameSchema }).strict())
       .default([]),
-    deadline_ms: positiveMs.default(600_000),
+    deadline_ms: timerMs.default(600_000),
     retry_budget_ratio: z.number().min(0).max(10).default(0.2),
     retry_budget_burst: z.number().min(0).max(10_000).default(10),
     backoff: z
@@ -137,7 +145,7 @@ export const fileConfigSchema = z
         response_limit: z.union([z.number().int().positive(), z.string()]).optional(),
         cors_origins: z.array(z.string().min(1)).optional(),
         /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish. */
-        drain_ms: z.number().int().min(0).optional(),
+        drain_ms: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
       })
       .strict()
       .default({}),

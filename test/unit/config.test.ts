@@ -229,6 +229,27 @@ describe('settings', () => {
     });
   });
 
+  it('refuses a time longer than a Node timer can wait, which Node would cut to 1 ms', () => {
+    // setTimeout takes at most 2^31-1 ms; past that it fires at once (every request timing out).
+    const tooLong = 2 ** 31;
+    for (const [text, field] of [
+      [
+        `channels: [{ name: a, provider: mock, timeout: { first_byte_ms: ${tooLong} } }]`,
+        'channels.0.timeout.first_byte_ms',
+      ],
+      [
+        `channels: [{ name: a, provider: mock, timeout: { idle_ms: ${tooLong} } }]`,
+        'channels.0.timeout.idle_ms',
+      ],
+      [`routing: { deadline_ms: ${tooLong} }`, 'routing.deadline_ms'],
+      [`server: { drain_ms: ${tooLong} }`, 'server.drain_ms'],
+    ]) {
+      expect(configError(() => load(text as string)).message, text).toContain(field);
+    }
+    const longest = load(`channels: [{ name: a, provider: mock, timeout: { total_ms: ${tooLong - 1} } }]`);
+    expect(longest.channels[0]?.timeout.total_ms).toBe(tooLong - 1);
+  });
+
   it('refuses duplicate channel names, naming the second one', () => {
     const error = configError(() =>
       load(
