@@ -1,6 +1,6 @@
 import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
-import type { CounterStore, CounterTicket } from './accounting-ports.js';
+import type { CounterRef, CounterStore, CounterTicket } from './accounting-ports.js';
 import { SeedReadError } from './seed-claims.js';
 import type { StallCircuit } from './stall-circuit.js';
 
@@ -36,6 +36,8 @@ export const LIMITS_PER_PROCESS = 'per-process (redis unreachable)';
 
 /** Settles held while the link is down, sent when it is back; past this the oldest are dropped. */
 const MAX_HELD_SETTLES = 10_000;
+/** Counts added to the shared store per settle script. */
+const MERGE_CHUNK = 100;
 
 /**
  * Limits shared through Redis, and per process while Redis is unreachable: serving with limits
@@ -46,7 +48,10 @@ const MAX_HELD_SETTLES = 10_000;
  * script error, nor a failed read of the amount a counter is seeded from: seed-claims.ts), it
  * goes to this process's store, with one warning per outage. Tickets remember which store issued
  * them, so a request settles and renews where it was counted; when the link is back, new takes
- * are shared again.
+ * are shared again, and what this process counted meanwhile (takes and their settles, also those
+ * that end later) is added to the shared counts of windows that still exist there, so the
+ * overshoot ends with the outage instead of lasting until the window ends (a month, for a
+ * monthly budget).
  */
 export function createFallbackCounters(options: FallbackCounterOptions): FallbackCounters {
   const { shared, local, link, logger } = options;
@@ -112,10 +117,47 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
       logger.debug({ err: describe(err) }, 'limits: settle lost while redis is unreachable');
     }
   };
+  /**
+   * What local tickets counted that the shared store has not been told of, by counter window:
+   * added to the shared counts (as a settle: only to windows that exist there; an absent one is
+   * seeded from the database or starts empty) once it answers again.
+   */
+  let owed = new Map<string, { ref: CounterRef; start: number; amount: number }>();
+  const owe = (ticket: CounterTicket, amounts: readonly number[]) => {
+    ticket.claims.forEach((ref, i) => {
+      const amount = amounts[i] ?? 0;
+      if (ref.kind !== 'count' || amount === 0) return;
+      const start = ticket.windowStarts[i] ?? 0;
+      const id = `${ref.partition}\u0000${ref.name}\u0000${ref.window}\u0000${start}`;
+      const entry = owed.get(id);
+      if (entry) entry.amount += amount;
+      else owed.set(id, { ref, start, amount });
+    });
+  };
+  const sendOwed = () => {
+    if (owed.size === 0) return;
+    const entries = [...owed.values()];
+    owed = new Map();
+    for (let i = 0; i < entries.length; i += MERGE_CHUNK) {
+      const chunk = entries.slice(i, i + MERGE_CHUNK);
+      const ticket: CounterTicket = {
+        claims: chunk.map((e) => e.ref),
+        windowStarts: chunk.map((e) => e.start),
+        lease: null,
+      };
+      void settleShared(
+        ticket,
+        chunk.map((e) => e.amount),
+      ).catch((err: unknown) =>
+        logger.warn({ err: describe(err) }, 'limits: counts made in this process not added to redis'),
+      );
+    }
+  };
   const stop = link.onChange((up) => {
     if (up) {
       recovered();
       sendHeld();
+      sendOwed();
     } else fellBack(null);
   });
 
@@ -128,6 +170,8 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
     try {
       const result = await op(shared);
       recovered();
+      // Back after a stall (the connection stayed up): what was counted meanwhile goes too.
+      sendOwed();
       return result;
     } catch (err) {
       // The database failed while seeding a counter: the shared store answered, and the local
@@ -147,12 +191,20 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
         usedLocal = s === local;
         return s.take(claims, takeOptions);
       });
-      if (taken.ok && usedLocal) localTickets.add(taken.ticket);
+      if (taken.ok && usedLocal) {
+        localTickets.add(taken.ticket);
+        owe(
+          taken.ticket,
+          claims.map((c) => (c.kind === 'count' ? c.amount : 0)),
+        );
+      }
       return taken;
     },
     async settle(ticket, deltas) {
-      if (localTickets.has(ticket)) return local.settle(ticket, deltas);
-      return settleShared(ticket, deltas);
+      if (!localTickets.has(ticket)) return settleShared(ticket, deltas);
+      await local.settle(ticket, deltas);
+      owe(ticket, deltas);
+      if (sharedUsable()) sendOwed();
     },
     async renew(ticket, ttlMs) {
       // A failed shared renewal rejects: the caller keeps trying rather than give up a slot
@@ -176,6 +228,7 @@ export function createFallbackCounters(options: FallbackCounterOptions): Fallbac
     close() {
       stop();
       held = [];
+      owed = new Map();
     },
   };
 }

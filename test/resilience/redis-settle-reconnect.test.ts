@@ -7,6 +7,7 @@ import { createRedisCounterStore } from '../../src/storage/redis/redis-counters.
 import { openRedisLink, type RedisLink } from '../../src/storage/redis/redis-link.js';
 import { waitFor } from '../support/http.js';
 import { redisUrl } from '../support/services.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const url = await redisUrl('the settle-while-reconnecting test');
 
@@ -67,5 +68,37 @@ describe.skipIf(!url)('a settle while the Redis link reconnects', { timeout: 30_
     await waitFor(async () => (await leases()) === 0, 'the slot freed');
     expect(await spent()).toBe('500000');
     counters.close();
+  });
+
+  it('adds what the process counted while the link was down to the counts in Redis', async () => {
+    const target = new URL(url as string);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const cutOff = await openRedisLink(proxy.via(url as string), { prefix, logger: quiet });
+    const counters = createFallbackCounters({
+      shared: createRedisCounterStore(cutOff),
+      local: createMemoryCounterStore(),
+      link: cutOff,
+      logger: quiet,
+    });
+    const spend: CounterClaim = { ...budget, name: 'merged', amount: 1_000_000 };
+    const spent = () => admin.get(`${prefix}limit:{key:k}:merged:0`);
+    try {
+      const before = await counters.store.take([spend], { leaseTtlMs: 120_000 });
+      if (!before.ok) throw new Error('the take was refused');
+      expect(await spent()).toBe('1000000');
+      proxy.cut();
+      await waitFor(() => !cutOff.up(), 'the link down');
+      const during = await counters.store.take([spend], { leaseTtlMs: 120_000 });
+      if (!during.ok) throw new Error('the take was refused');
+      await counters.store.settle(during.ticket, [-250_000]);
+      proxy.restore();
+      await waitFor(() => cutOff.up(), 'the link back', 10_000);
+      await waitFor(async () => (await spent()) === '1750000', 'the outage counted in Redis');
+    } finally {
+      counters.close();
+      await cutOff.close();
+      await proxy.close();
+    }
   });
 });
