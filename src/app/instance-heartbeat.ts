@@ -71,9 +71,17 @@ export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
     inFlight: deps.inFlight(),
     beatAt: deps.now(),
   });
-  const beat = () => deps.registry.beat(current()).catch(deps.onError);
-  void beat();
-  const stopRepeat = deps.repeat?.(() => void beat(), HEARTBEAT_MS) ?? (() => {});
+  /** The beat on its way, if any: a leave sent before it lands would be undone by it. */
+  let sending: Promise<void> | null = null;
+  const beat = () => {
+    const sent = deps.registry.beat(current()).catch(deps.onError);
+    sending = sent;
+    void sent.finally(() => {
+      if (sending === sent) sending = null;
+    });
+  };
+  beat();
+  const stopRepeat = deps.repeat?.(beat, HEARTBEAT_MS) ?? (() => {});
   return {
     async list() {
       const beats = await deps.registry.list().catch((err: unknown) => {
@@ -84,6 +92,7 @@ export function startHeartbeat(deps: HeartbeatDeps): Heartbeat {
     },
     async stop() {
       stopRepeat();
+      await sending;
       await deps.registry.leave(deps.id).catch(deps.onError);
     },
   };

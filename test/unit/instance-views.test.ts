@@ -87,4 +87,34 @@ describe('instance heartbeats', () => {
     expect((await a.list()).map((i) => i.id)).toEqual(['a']);
     await a.stop();
   });
+
+  it('does not come back on the list when a beat was still on its way as it stopped', async () => {
+    const shared = createMemoryInstanceRegistry();
+    // The beat B sent just before its stop reaches the registry after B's leave would have.
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let slowBeats = 0;
+    const registry = {
+      ...shared,
+      async beat(info: Parameters<typeof shared.beat>[0]) {
+        if (info.id === 'b' && ++slowBeats === 2) await slow;
+        await shared.beat(info);
+      },
+    };
+    const clock = manualTime(5_000);
+    const deps = { registry, version: 'v', now: clock.now, inFlight: () => 0, onError: () => {} };
+    const a = startHeartbeat({ ...deps, id: 'a' });
+    const b = startHeartbeat({ ...deps, id: 'b', repeat: clock.repeat });
+    await settle();
+    clock.advance(HEARTBEAT_MS, { beat: true });
+    const stopped = b.stop();
+    await settle();
+    release();
+    await stopped;
+    await settle();
+    expect((await a.list()).map((i) => i.id)).toEqual(['a']);
+    await a.stop();
+  });
 });
