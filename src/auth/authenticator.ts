@@ -23,6 +23,13 @@ export interface AuthenticatorOptions {
    * answer (default 1 000 ms): a database that hangs rather than refuses holds no request longer.
    */
   readonly staleAfterMs?: number;
+  /**
+   * How long a request waits on the lookup of a key it has no last answer for (never checked
+   * here, or dropped by a change notice) before it is refused with `storage_unavailable` (default
+   * 5 000 ms, the default wait for a database connection): a query on a connection that hangs (a
+   * dropped network) may never settle.
+   */
+  readonly firstLookupMs?: number;
 }
 
 /**
@@ -58,6 +65,8 @@ interface Entry {
 
 /** Default `staleAfterMs`. */
 const STALE_AFTER_MS = 1_000;
+/** Default `firstLookupMs`. */
+const FIRST_LOOKUP_MS = 10_000;
 /**
  * While lookups of a key fail, how long a request waits on the next one: enough for a database
  * that is back (or refuses at once) to answer, little for one that hangs.
@@ -87,6 +96,7 @@ export function createAuthenticator(
   /** Numbers lookups in the order they begin. */
   let lookupsBegun = 0;
   const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
+  const firstLookupMs = options.firstLookupMs ?? FIRST_LOOKUP_MS;
 
   const resolve = async (hash: string): Promise<Resolved | null> => {
     const record = await stores.keys.findByHash(hash);
@@ -170,7 +180,12 @@ export function createAuthenticator(
     const now = options.now();
     const entry = cache.get(hash);
     if (entry && entry.expires > now) return check(entry.resolved, now, clientAddress);
-    if (!entry) return check(await lookUp(hash), now, clientAddress);
+    if (!entry) {
+      // No last answer to fall back on: the lookup's, its failure, or a refusal once it is late.
+      const first = await answerWithin(lookUp(hash), firstLookupMs);
+      if (first.late) throw unavailable();
+      return check(first.value, now, clientAddress);
+    }
     const answer = await waitAtMost(lookUp(hash), entry.failing ? FAILING_WAIT_MS : staleAfterMs);
     if (answer.settled) return check(answer.value, now, clientAddress);
     if (!entry.dropped) {
@@ -183,7 +198,7 @@ export function createAuthenticator(
     // A change notice dropped it while this request waited: a fresh answer, or none at all.
     const fresh = await waitAtMost(lookUp(hash), staleAfterMs);
     if (fresh.settled) return check(fresh.value, now, clientAddress);
-    throw new GatewayError('storage_unavailable', 'the key cannot be checked right now; try again');
+    throw unavailable();
   };
   /** A change notice named the key: its answer no longer stands, even as the last one. */
   const drop = (hash: string) => {
@@ -214,6 +229,10 @@ export function createAuthenticator(
     }
   });
   return authenticate;
+}
+
+function unavailable(): GatewayError {
+  return new GatewayError('storage_unavailable', 'the key cannot be checked right now; try again');
 }
 
 /**
@@ -264,4 +283,24 @@ function waitAtMost<T>(
     (value) => ({ settled: true as const, value }),
     () => ({ settled: false as const }),
   );
+}
+
+/** The lookup's answer within `ms` (its failure rejects as it comes), else that it is late. */
+function answerWithin<T>(
+  lookup: Promise<T>,
+  ms: number,
+): Promise<{ late: false; value: T } | { late: true }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve({ late: true }), ms);
+    lookup.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve({ late: false, value });
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }

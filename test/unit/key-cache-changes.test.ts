@@ -393,4 +393,47 @@ describe('client-key cache and the change feed', () => {
     await settled;
     await expect(authenticate('secret', null)).rejects.toMatchObject({ code: 'key_revoked' });
   });
+
+  // A database that hangs (a dropped network): a key with no last answer (never checked here, or
+  // dropped by a notice before the request came) waited on a lookup that never settled, for as
+  // long as the hung connection lasted, instead of being refused.
+  it('a key with no last answer is refused once a hung database has not answered in time', async () => {
+    const storage = createMemoryStorage();
+    const changes = createMemoryChangeFeed();
+    await storage.keys.create(newKey({ id: 'k', hash: HASH, userId: DEFAULT_USER_ID }));
+    await storage.keys.create(newKey({ id: 'new', hash: 'd'.repeat(64), userId: DEFAULT_USER_ID }));
+    let hung = false;
+    const keys = {
+      ...storage.keys,
+      async findByHash(hash: string) {
+        if (hung) return new Promise<never>(() => {});
+        return storage.keys.findByHash(hash);
+      },
+    };
+    const authenticate = createAuthenticator(
+      { keys, users: storage.users },
+      {
+        cacheTtlMs: 5_000,
+        maxEntries: 100,
+        now: () => 1_000,
+        hashKey: (s) => (s === 'secret' ? HASH : 'd'.repeat(64)),
+        changes,
+        staleAfterMs: 20,
+        firstLookupMs: 50,
+      },
+    );
+    await authenticate('secret', null);
+    hung = true;
+    await changes.publish({ kind: 'key', id: 'k', hash: HASH });
+    const within = <T>(answer: Promise<T>) =>
+      Promise.race([
+        answer.then(
+          () => 'served',
+          (err: { code?: string }) => err.code,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000)),
+      ]);
+    expect(await within(authenticate('secret', null))).toBe('storage_unavailable');
+    expect(await within(authenticate('other-secret', null))).toBe('storage_unavailable');
+  });
 });
