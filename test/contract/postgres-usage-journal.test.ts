@@ -161,6 +161,27 @@ describe.skipIf(!server)('postgres usage journal sink', () => {
     }
   });
 
+  it('names the boots that have provisional rows, each once, until they are interrupted', async () => {
+    const schema = await freshSchema(url);
+    const storage = await openPostgresStorage(schema.url, { poolSize: 2 });
+    const db = openPostgresDatabase(schema.url, 2);
+    try {
+      const sink = sqlJournalSink(accountingView(db), postgresDialect);
+      await sink.write([
+        { entry: 'a1', boot: 'boot-a', final: false, record: record(1) },
+        { entry: 'a2', boot: 'boot-a', final: false, record: record(2) },
+        { entry: 'b1', boot: 'boot-b', final: true, record: record(3) },
+      ]);
+      expect(await sink.openBoots?.()).toEqual(['boot-a']);
+      await sink.interrupt(['boot-a']);
+      expect(await sink.openBoots?.()).toEqual([]);
+    } finally {
+      await db.destroy();
+      await storage.close();
+      await schema.drop();
+    }
+  });
+
   it('has a placeholder so an empty describe never passes silently', () => {
     expect(url).not.toBe('');
   });

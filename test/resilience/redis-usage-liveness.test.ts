@@ -25,7 +25,7 @@ describe.skipIf(!server)('redis usage buffer: who is declared dead', () => {
     cleanup.length = 0;
   });
 
-  async function open(via: string = url) {
+  async function open(via: string = url, withOpenRows: readonly string[] = []) {
     const keys = freshRedisPrefix(url);
     const link: RedisLink = await openRedisLink(via, { logger: silentLogger, prefix: keys.prefix });
     const admin = new Redis(url);
@@ -38,6 +38,8 @@ describe.skipIf(!server)('redis usage buffer: who is declared dead', () => {
         return boots.length;
       },
       interruptOthers: async () => 0,
+      // Boots with provisional rows in the database.
+      openBoots: async () => ['sweeper', ...withOpenRows],
     };
     const clock = { t: 1_000_000 };
     const buffer: BufferedJournal = redisUsageBuffer({
@@ -105,5 +107,18 @@ describe.skipIf(!server)('redis usage buffer: who is declared dead', () => {
     s.clock.t += CLAIM_MS;
     await s.buffer.recover();
     expect(s.interrupted).toContain('other');
+  });
+
+  // Redis restarted empty (no persistence), or evicted the list of boots, while a process that
+  // had requests in flight was dead: no sweep knew of it, and its provisional rows stayed open
+  // for good (neither interrupted nor in the rollups).
+  it('finds the processes with provisional rows in the database that Redis no longer lists', async () => {
+    // 'lost' died with requests in flight; Redis lists no boot at all.
+    const s = await open(url, ['lost']);
+    await s.buffer.recover();
+    expect(s.interrupted).toEqual([]);
+    s.clock.t += CLAIM_MS;
+    await s.buffer.recover();
+    expect(s.interrupted).toContain('lost');
   });
 });

@@ -70,8 +70,16 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
    * comes back: what was seen before an outage says nothing about who is alive after it.
    */
   const missingSince = new Map<string, number>();
+  /**
+   * Whether the next sweep also lists the boots that have provisional rows in the database: at
+   * start, and whenever the link comes back, since a Redis that restarted empty (or evicted the
+   * list) no longer names the boots that died before, and their rows would stay provisional.
+   */
+  let rediscover = true;
   const stopWatching = link.onChange((up) => {
-    if (up) missingSince.clear();
+    if (!up) return;
+    missingSince.clear();
+    rediscover = true;
   });
 
   /**
@@ -127,6 +135,16 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
   /** Provisional rows of boots that died and whose entries are all shipped become interrupted. */
   const sweep = async (): Promise<number> => {
     const boots = await client.hgetall(bootsKey);
+    if (rediscover && sink.openBoots) {
+      const owners = await atStage('database', () => sink.openBoots?.() ?? Promise.resolve([]));
+      for (const owner of owners) {
+        if (owner === boot || owner in boots) continue;
+        // Listed as if just found: dead once its liveness key has been missing for claimAfterMs.
+        await client.hsetnx(bootsKey, owner, '');
+        boots[owner] = '';
+      }
+      rediscover = false;
+    }
     const dead: string[] = [];
     for (const [other, mark] of Object.entries(boots)) {
       if (other === boot) continue;

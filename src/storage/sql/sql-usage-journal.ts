@@ -44,6 +44,11 @@ export interface JournalSink {
   interrupt(boots: readonly string[]): Promise<number>;
   /** Provisional rows of every boot but this one become `interrupted` (one process per database). */
   interruptOthers(boot: string): Promise<number>;
+  /**
+   * The boots that have provisional rows: a buffer that keeps its list of boots outside the
+   * database (Redis, which may lose it) finds there the ones it no longer lists.
+   */
+  openBoots?(): Promise<string[]>;
 }
 
 export interface JournalSinkOptions {
@@ -271,6 +276,16 @@ export function sqlJournalSink(
         .where('boot_id', 'in', [...boots])
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
+    },
+    async openBoots() {
+      const rows = await db
+        .selectFrom('usage_records')
+        .select('boot_id')
+        .distinct()
+        .where('open', '=', 1)
+        .where('boot_id', 'is not', null)
+        .execute();
+      return rows.flatMap((r) => (r.boot_id === null ? [] : [r.boot_id]));
     },
     async interruptOthers(boot) {
       const result = await db
