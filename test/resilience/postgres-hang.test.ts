@@ -1,7 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/storage/ports.js';
-import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
+import { openPostgresDatabase, openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { freshSchema, type PostgresSchema, postgresUrl } from '../support/services.js';
 
 const server = await postgresUrl('a Postgres whose connections hang');
@@ -73,5 +74,25 @@ describe.skipIf(!server)('a Postgres whose connections hang', { timeout: 30_000 
     await expect(storage.ping()).rejects.toThrow(/did not answer a ping/);
     // The pool's one connection was the hung one: the next query needs a new one.
     await expect(storage.keys.list()).resolves.toEqual([]);
+  });
+
+  // The usage shipper's pool gives up on a query after query_timeout (30 s). pg then rejects the
+  // query but keeps its connection, with the query still running on it: every later query on it
+  // waited behind one that never ends, so shipping kept failing after the network was back, for
+  // as long as the dead connection lasted.
+  it('a query that timed out on a hung connection does not leave it to the next query', async () => {
+    const db = openPostgresDatabase(proxy.via(schema.url), 1, { query_timeout: 300 });
+    try {
+      await sql`select 1`.execute(db);
+      proxy.freeze();
+      await expect(sql`select 1`.execute(db)).rejects.toThrow(/timeout/i);
+      const after = await sql<{ one: number }>`select 1 as one`.execute(db).then(
+        (r) => r.rows[0]?.one,
+        (err: Error) => err.message,
+      );
+      expect(after).toBe(1);
+    } finally {
+      await db.destroy();
+    }
   });
 });

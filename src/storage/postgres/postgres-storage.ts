@@ -86,6 +86,21 @@ function openPostgresPool(url: string, poolSize: number, extra: pg.PoolConfig): 
   // drops the client when it is released. Unheard, the event would end the process.
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    // pg's `query_timeout` rejects a query that got no answer but leaves it running on its
+    // connection, and every later query on that connection waits behind it: on a connection that
+    // hangs (a dropped network), each failed again after the network was back. The connection
+    // is closed instead (pg drops one with a query running), so the pool opens a new one.
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    Object.assign(client, {
+      query: (...args: unknown[]) => {
+        const result = query(...args);
+        if (result instanceof Promise)
+          result.catch((err: unknown) => {
+            if (err instanceof Error && err.message === 'Query read timeout') client.end().catch(() => {});
+          });
+        return result;
+      },
+    });
   });
   return pool;
 }
