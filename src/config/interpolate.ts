@@ -9,7 +9,14 @@ export function interpolateEnv(value: unknown, env: Record<string, string | unde
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = interpolateEnv(item, env, path ? `${path}.${key}` : key);
+      // Defined, not assigned: a `__proto__` key assigned would become the object's prototype,
+      // its fields read as the section's own past the schema's unknown-key check.
+      Object.defineProperty(out, key, {
+        value: interpolateEnv(item, env, path ? `${path}.${key}` : key),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

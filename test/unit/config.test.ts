@@ -250,6 +250,14 @@ describe('settings', () => {
     expect(longest.channels[0]?.timeout.total_ms).toBe(tooLong - 1);
   });
 
+  it("refuses a __proto__ key as the unknown key it is, instead of taking its fields as the section's own", () => {
+    // Written as a plain property, `__proto__` made its object the section's prototype: the port
+    // below was read as server.port, past the unknown-key check.
+    const error = configError(() => load('server:\n  __proto__:\n    port: 1\n'));
+    expect(error.message).toContain('server');
+    expect(error.message).toContain('__proto__');
+  });
+
   it('refuses duplicate channel names, naming the second one', () => {
     const error = configError(() =>
       load(
