@@ -1,24 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/http.js';
-import { channel, type TestGateway } from '../support/start-gateway.js';
-import { byKey, chat, startGateway } from './support.js';
+import { channel } from '../support/start-gateway.js';
+import { byKey, chat, startGateway, upstreamPerFile } from './support.js';
 
 // A channel that goes down under concurrent traffic: every request already sent to it fails,
 // but only the threshold-crossing failure trips the breaker. The ones that come back after it
 // opened were sent before it did; they are no failed probe and must not double the cooldown.
 
-let fake: FakeUpstream;
-const gateways: TestGateway[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  await fake.close();
-});
+const upstream = upstreamPerFile();
 
 describe('a breaker that opens with requests still in flight', () => {
   it('opens once, for cooldown_ms, however many of them fail after it opened', async () => {
@@ -26,24 +15,24 @@ describe('a breaker that opens with requests still in flight', () => {
       channels: [
         channel({
           name: 'a',
-          base_url: fake.baseUrl,
+          base_url: upstream.fake.baseUrl,
           keys: ['k-a'],
           models: ['m'],
           timeout: { total_ms: 300 },
         }),
-        channel({ name: 'b', base_url: fake.baseUrl, keys: ['k-b'], models: ['m'], priority: 1 }),
+        channel({ name: 'b', base_url: upstream.fake.baseUrl, keys: ['k-b'], models: ['m'], priority: 1 }),
       ],
       routing: {
         max_attempts: 2,
         breaker: { failure_threshold: 3, cooldown_ms: 5_000, max_cooldown_ms: 300_000 },
       },
     });
-    gateways.push(gw);
-    fake.onKey('k-a', { kind: 'hang' });
+    upstream.gateways.push(gw);
+    upstream.fake.onKey('k-a', { kind: 'hang' });
     const answers = await Promise.all(Array.from({ length: 8 }, () => chat(gw)));
     expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
     // All eight were sent to a before any of them timed out.
-    expect(byKey(fake.requests, 'k-a')).toHaveLength(8);
+    expect(byKey(upstream.fake.requests, 'k-a')).toHaveLength(8);
     const entry = (await gw.node.gateway.health.snapshot()).entries.find((e) => e.channel === 'a');
     expect(entry).toMatchObject({ state: 'open', trips: 1 });
     expect((entry?.until ?? 0) - (entry?.since ?? 0)).toBe(5_000);
@@ -56,23 +45,23 @@ describe('successes between failures', () => {
     // success still breaks the run of failures, so three sporadic 500s among successes do not
     // open the breaker.
     const gw = await startGateway({
-      channels: [channel({ name: 'a', base_url: fake.baseUrl, keys: ['k-a'], models: ['m'] })],
+      channels: [channel({ name: 'a', base_url: upstream.fake.baseUrl, keys: ['k-a'], models: ['m'] })],
       routing: { max_attempts: 1, breaker: { failure_threshold: 3 } },
     });
-    gateways.push(gw);
-    const arrived = (n: number) => waitFor(() => fake.requests.length >= n, `request ${n} upstream`);
-    fake.enqueue({ kind: 'ok', delayMs: 300 }, { kind: 'ok', delayMs: 600 });
+    upstream.gateways.push(gw);
+    const arrived = (n: number) => waitFor(() => upstream.fake.requests.length >= n, `request ${n} upstream`);
+    upstream.fake.enqueue({ kind: 'ok', delayMs: 300 }, { kind: 'ok', delayMs: 600 });
     const slow1 = chat(gw);
     await arrived(1);
     const slow2 = chat(gw);
     await arrived(2);
-    fake.enqueue({ kind: 'status', status: 500 });
+    upstream.fake.enqueue({ kind: 'status', status: 500 });
     expect((await chat(gw)).status).toBe(502);
     expect((await slow1).status).toBe(200);
-    fake.enqueue({ kind: 'status', status: 500 });
+    upstream.fake.enqueue({ kind: 'status', status: 500 });
     expect((await chat(gw)).status).toBe(502);
     expect((await slow2).status).toBe(200);
-    fake.enqueue({ kind: 'status', status: 500 });
+    upstream.fake.enqueue({ kind: 'status', status: 500 });
     expect((await chat(gw)).status).toBe(502);
     const entries = (await gw.node.gateway.health.snapshot()).entries;
     expect(entries).toEqual([

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { ReceivedRequest } from '../fake-upstream/server.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type FakeUpstream, type ReceivedRequest, startFakeUpstream } from '../fake-upstream/server.js';
 import { postJson, sseData } from '../support/http.js';
 import { startTestGateway, type TestGateway } from '../support/start-gateway.js';
 
@@ -9,6 +10,30 @@ export const FAST_ROUTING = {
   backoff: { base_ms: 1, max_ms: 5, retry_after_max_ms: 5_000 },
   retry_budget_burst: 100,
 };
+
+/**
+ * The test file's fake upstream (started before its tests, reset after each, closed at the end)
+ * and the gateways its tests start (closed at the end). Call it at the top of the file.
+ */
+export function upstreamPerFile(): { readonly fake: FakeUpstream; readonly gateways: TestGateway[] } {
+  let fake: FakeUpstream | undefined;
+  const gateways: TestGateway[] = [];
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+  });
+  afterEach(() => fake?.reset());
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+    await fake?.close();
+  });
+  return {
+    get fake() {
+      if (!fake) throw new Error('the fake upstream starts before the first test');
+      return fake;
+    },
+    gateways,
+  };
+}
 
 export function startGateway(config: Record<string, unknown>): Promise<TestGateway> {
   const routing = { ...FAST_ROUTING, ...((config.routing as Record<string, unknown>) ?? {}) };
