@@ -69,3 +69,26 @@ describe('successes between failures', () => {
     ]);
   });
 });
+
+describe('a success from a request that began before a cooldown', () => {
+  it("does not end the cooldown of an upstream's 429 (Retry-After) or of an open breaker", async () => {
+    const gw = await startGateway({
+      channels: [channel({ name: 'a', base_url: upstream.fake.baseUrl, keys: ['k-a'], models: ['m'] })],
+      routing: { max_attempts: 1, breaker: { failure_threshold: 1, cooldown_ms: 60_000 } },
+    });
+    upstream.gateways.push(gw);
+    const arrived = (n: number) => waitFor(() => upstream.fake.requests.length >= n, `request ${n} upstream`);
+    upstream.fake.enqueue({ kind: 'ok', delayMs: 400 });
+    const slow = chat(gw);
+    await arrived(1);
+    upstream.fake.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '120' } });
+    expect((await chat(gw)).status).toBe(429);
+    expect((await slow).status).toBe(200);
+    // The upstream said to come back in 120 s: no request is sent to it before then.
+    const after = await chat(gw);
+    expect(after.status).toBe(429);
+    expect(upstream.fake.requests).toHaveLength(2);
+    const entries = (await gw.node.gateway.health.snapshot()).entries;
+    expect(entries).toEqual([expect.objectContaining({ channel: 'a' })]);
+  });
+});

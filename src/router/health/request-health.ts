@@ -110,15 +110,21 @@ export function openRequestHealth(
         // An event that leaves a healthy (absent) record absent needs no write. The window may be
         // older than the record, though: a success must still end a run of failures that other
         // requests began since this one read it (answers take seconds), as far as the store can
-        // tell without a round trip.
+        // tell without a round trip. Only that run: a cooldown (an open breaker, a 429's
+        // Retry-After, a rejected key) that began after this request was sent is not its to end.
         if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) {
-          if (event.kind !== 'success' || !store.getManyNow?.([id])?.has(id)) continue;
+          if (event.kind !== 'success' || !failureRun(store.getManyNow?.([id])?.get(id), now())) continue;
         }
         writes.push(apply(id, event));
       }
       return writes.length > 0 ? Promise.all(writes).then(() => undefined) : NOTHING_TO_WRITE;
     },
   };
+}
+
+/** A closed breaker counting failures, outside any 429 cooldown: what a success may end. */
+function failureRun(record: HealthRecord | undefined, at: number): boolean {
+  return record?.scope === 'target' && record.breaker === 'closed' && record.rateLimitedUntil <= at;
 }
 
 export const healthTargetOf = (target: Target, keyPrint: string): HealthTarget => ({
