@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,5 +25,18 @@ describe('loadSettings: where the config file is', () => {
 
   it('names CONFIG when it points at a folder (a bind mount of a missing file makes one)', () => {
     expect(() => loadSettings({ CONFIG: dir })).toThrow(new RegExp(`^CONFIG: not a file: ${dir}`));
+  });
+
+  it('reads a CONFIG that is a pipe, as CONFIG=<(envsubst < tpl.yaml) gives', () => {
+    const fifo = join(dir, 'piped.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'printf "server: { port: 9101 }\\n" > "$0"', fifo], {
+      stdio: 'ignore',
+    });
+    try {
+      expect(loadSettings({ CONFIG: fifo }).port).toBe(9101);
+    } finally {
+      writer.kill();
+    }
   });
 });

@@ -19,7 +19,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     if (explicit) throw new Error(`CONFIG: no such file: ${path}`);
     return resolveSettings({ env });
   }
-  // A folder where the file should be (Docker makes one for a bind mount of a missing file).
-  if (!stat.isFile()) throw new Error(`${explicit ? 'CONFIG' : 'config file'}: not a file: ${path}`);
+  // A folder where the file should be (Docker makes one for a bind mount of a missing file). Only
+  // a folder: a pipe (`CONFIG=<(envsubst < tpl.yaml)`) or a device reads as a file does.
+  if (stat.isDirectory()) throw new Error(`${explicit ? 'CONFIG' : 'config file'}: not a file: ${path}`);
   return resolveSettings({ env, file: { path, text: readFileSync(path, 'utf8') } });
 }
