@@ -44,6 +44,19 @@ describe('Worker settings from vars and secrets', () => {
     expect(run).not.toThrow(/abcdef/);
   });
 
+  it('does not quote CHANNELS when V8 quotes it with a trailing ellipsis (the error is not at the end)', () => {
+    // An unquoted key mid-text: V8 writes `..."…[sk-live-01"... is not valid JSON`.
+    const unquoted =
+      '[{"name":"openai","provider":"openai","keys":[sk-live-0123456789abcdefghijklmnop],"models":["gpt-4o"]}]';
+    const run = () => workerSettings(env({ CHANNELS: unquoted }));
+    expect(run).toThrow(/^CHANNELS: not valid JSON: Unexpected token/);
+    expect(run).not.toThrow(/sk-live/);
+    // And near the start of a long text: `"xsk-live…"... is not valid JSON`.
+    const start = () => workerSettings(env({ CHANNELS: `xsk-live-${'0123456789'.repeat(5)}` }));
+    expect(start).toThrow(/^CHANNELS: not valid JSON/);
+    expect(start).not.toThrow(/sk-live/);
+  });
+
   it('names the var that is not valid JSON', () => {
     expect(() => workerSettings(env({ CHANNELS: '[{"name":' }))).toThrow(/^CHANNELS: not valid JSON/);
     expect(() => workerSettings(env({ SWITCHBOARD_CONFIG: '[1, 2]' }))).toThrow(

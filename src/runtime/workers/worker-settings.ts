@@ -55,8 +55,9 @@ function parseJson(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    // V8 quotes the text around the error (`..."et-abc"]},]" is not valid JSON`): it may be a key.
-    const problem = (err as Error).message.replace(/,\s*(?:\.\.\.)?".*" is not valid JSON$/s, '');
+    // V8 quotes the text around the error (`..."et-abc"]},]" is not valid JSON`, or with `...`
+    // after the quote when more follows: `..."s":[sk-live-01"... is not valid JSON`): it may be a key.
+    const problem = (err as Error).message.replace(/,?\s*(?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
     throw new ConfigError(`${name}: not valid JSON: ${problem}`);
   }
 }
