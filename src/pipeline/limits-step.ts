@@ -77,18 +77,25 @@ function defaultOutputReserve(operation: Operation, reserve: number): number {
 }
 
 function maxOutputTokens(json: JsonObject | null): number | null {
-  const gemini = json?.generationConfig;
+  const gemini = geminiConfig(json);
   const value =
     json?.max_completion_tokens ??
     json?.max_tokens ??
     json?.max_output_tokens ??
-    (isJsonObject(gemini) ? gemini.maxOutputTokens : undefined);
+    gemini?.maxOutputTokens ??
+    gemini?.max_output_tokens;
   return typeof value === 'number' && value > 0 ? value : null;
 }
 
 /** How many answers the request asks for: each is generated, and billed, on its own. */
 function choiceCount(json: JsonObject | null): number {
-  const gemini = json?.generationConfig;
-  const value = json?.n ?? (isJsonObject(gemini) ? gemini.candidateCount : undefined);
+  const gemini = geminiConfig(json);
+  const value = json?.n ?? gemini?.candidateCount ?? gemini?.candidate_count;
   return typeof value === 'number' && Number.isInteger(value) && value > 1 ? value : 1;
+}
+
+/** Gemini's `generationConfig`, by its JSON or its proto name (Gemini's REST API takes either). */
+function geminiConfig(json: JsonObject | null): JsonObject | undefined {
+  const config = json?.generationConfig ?? json?.generation_config;
+  return isJsonObject(config) ? config : undefined;
 }

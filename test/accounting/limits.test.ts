@@ -9,6 +9,7 @@ import {
   chat,
   logEntryOf,
   newRequestId,
+  postJson,
   startAccountingGatewayUnderTest as startAccountingGateway,
   startFakeUpstream,
 } from './harness.js';
@@ -105,6 +106,24 @@ describe('limits', () => {
     const ok = await chat({ ...gw, key }, newRequestId('big'), { messages: MESSAGES, max_tokens: 16 });
     expect(ok.status).toBe(200);
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it("reads a Gemini body's output cap by its proto name too (generation_config.max_output_tokens)", async () => {
+    // Without max_output_tokens the reservation (1,024 + prompt) outgrows this tpm; with it, not.
+    const key = await keyWith('gemini-proto-cap', { tpm: 500 });
+    const contents = [{ role: 'user', parts: [{ text: 'Summarise the report in one line.' }] }];
+    const path = '/v1beta/models/gpt-4o-mini:generateContent';
+    const camel = await postJson({ ...gw, key }, path, {
+      contents,
+      generationConfig: { maxOutputTokens: 16 },
+    });
+    expect(camel.status).toBe(200);
+    const proto = await postJson({ ...gw, key }, path, {
+      contents,
+      generation_config: { max_output_tokens: 16 },
+    });
+    expect(proto.status).toBe(200);
+    expect(fake.requests).toHaveLength(2);
   });
 
   it('reserves no output for an embedding: a key with a small tpm still embeds', async () => {
