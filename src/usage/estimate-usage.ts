@@ -16,10 +16,14 @@ const SKIPPED_KEYS = new Set([
   'input_audio',
   'source',
   'cache_control',
-  // Gemini: inline and file data, opaque thought signatures.
+  // Gemini: inline and file data, opaque thought signatures (by JSON or proto name: its REST API
+  // and the Gemini front door take either).
   'inlineData',
   'fileData',
   'thoughtSignature',
+  'inline_data',
+  'file_data',
+  'thought_signature',
   // Responses: reasoning items carried back as opaque blobs.
   'encrypted_content',
 ]);
@@ -46,7 +50,8 @@ export function promptParts(json: JsonObject | null): { parts: string[]; message
       collectText(content, parts);
     }
   }
-  if (json.systemInstruction !== undefined) collectText(json.systemInstruction, parts);
+  const system = json.systemInstruction ?? json.system_instruction;
+  if (system !== undefined) collectText(system, parts);
   if (typeof json.system === 'string' || Array.isArray(json.system)) collectText(json.system, parts);
   if (json.prompt !== undefined) collectText(json.prompt, parts);
   // Responses: the system prompt, then the conversation's items (each a message, as in chat).
