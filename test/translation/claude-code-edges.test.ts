@@ -82,6 +82,41 @@ describe('system messages inside the conversation (Claude Code)', () => {
   });
 });
 
+describe('several text blocks in one turn, to an OpenAI-format upstream', () => {
+  it('keep a line break between them, in a user turn and in a tool result', async () => {
+    const res = await postJson(gw, '/v1/messages', {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [
+        { role: 'user', content: 'List the files.' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_1',
+              content: [
+                { type: 'text', text: 'a.txt' },
+                { type: 'text', text: 'b.txt' },
+              ],
+            },
+            { type: 'text', text: '<system-reminder>Be brief.</system-reminder>' },
+            { type: 'text', text: 'Which is newer?' },
+          ],
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const messages = lastBody().messages as { role: string; content: unknown }[];
+    expect(messages.at(-2)).toMatchObject({ role: 'tool', tool_call_id: 'toolu_1', content: 'a.txt\nb.txt' });
+    expect(messages.at(-1)).toEqual({
+      role: 'user',
+      content: '<system-reminder>Be brief.</system-reminder>\nWhich is newer?',
+    });
+  });
+});
+
 describe('interleaved parallel tool calls from an OpenAI-format upstream, to an Anthropic client', () => {
   const params = {
     model: 'claude-sonnet-4-5',

@@ -254,7 +254,7 @@ function encodeMessage(message: ChatMessage): JsonValue[] {
       {
         role: 'user',
         content: onlyText
-          ? message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')
+          ? contentText(message.parts)
           : message.parts.map(
               (p): JsonObject =>
                 p.type === 'text'
@@ -282,6 +282,10 @@ function encodeMessage(message: ChatMessage): JsonValue[] {
   ];
 }
 
-function contentText(parts: ToolResultPart['content']): string {
-  return parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+/**
+ * Text parts as one string (several OpenAI-compatible upstreams take only a string). Separate
+ * blocks (Claude Code's reminders before the prompt, an MCP tool's result lines) stay apart.
+ */
+function contentText(parts: readonly UserPart[]): string {
+  return parts.flatMap((p) => (p.type === 'text' && p.text !== '' ? [p.text] : [])).join('\n');
 }
