@@ -162,6 +162,46 @@ describe('Anthropic front door specifics', () => {
     expect(message.content[1]).toMatchObject({ text: 'Answer.' });
   });
 
+  it('reports the stop sequence a vLLM upstream names in stop_reason, streamed and not', async () => {
+    const request = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      stop_sequences: ['</answer>'],
+      messages: [{ role: 'user' as const, content: 'hi' }],
+    };
+    const chunk = (delta: object, finish: string | null = null, stop: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta, finish_reason: finish, stop_reason: stop }] })}\n\n`;
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: `${chunk({ role: 'assistant', content: '<answer>42' })}${chunk({}, 'stop', '</answer>')}data: [DONE]\n\n`,
+    });
+    const { message } = await streamed(request);
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '</answer>' });
+    expect(lastBody().stop).toEqual(['</answer>']);
+
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        id: 'c2',
+        object: 'chat.completion',
+        created: 1,
+        model: 'deepseek-chat',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: '<answer>42' },
+            finish_reason: 'stop',
+            stop_reason: '</answer>',
+          },
+        ],
+        usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+      },
+    });
+    const created = await client.messages.create(request);
+    expect(created).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '</answer>' });
+  });
+
   it('keeps thinking and its signature from an Anthropic upstream', async () => {
     const { message, thinking } = await streamed({
       model: 'claude-native',

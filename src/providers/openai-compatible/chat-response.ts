@@ -23,6 +23,14 @@ export function decodeOpenAiFinish(reason: string | undefined, calledTools: bool
   }
 }
 
+/**
+ * The stop sequence an answer ended on: vLLM names it in the choice's `stop_reason` (a token id
+ * when an EOS-like token stopped it). OpenAI says only "stop", so elsewhere it stays unknown.
+ */
+export function openAiStopSequence(choice: JsonObject | undefined): string | undefined {
+  return choice?.finish_reason === 'stop' ? str(choice.stop_reason) || undefined : undefined;
+}
+
 export function encodeOpenAiFinish(reason: FinishReason): string {
   switch (reason) {
     case 'length':
@@ -93,12 +101,16 @@ export function decodeOpenAiResponse(body: JsonObject): ChatResponse {
       arguments: str(fn?.arguments) ?? '',
     });
   }
+  const stopSequence = calls.length > 0 ? undefined : openAiStopSequence(choice);
   return {
     id: str(body.id) ?? 'chatcmpl-gateway',
     model: str(body.model) ?? '',
     created: num(body.created) ?? Math.floor(Date.now() / 1000),
     parts,
-    finishReason: decodeOpenAiFinish(str(choice.finish_reason), calls.length > 0),
+    finishReason: stopSequence
+      ? 'stop-sequence'
+      : decodeOpenAiFinish(str(choice.finish_reason), calls.length > 0),
+    ...(stopSequence ? { stopSequence } : {}),
     usage: decodeOpenAiUsage(body.usage),
   };
 }

@@ -10,6 +10,7 @@ import {
   decodeOpenAiUsage,
   encodeOpenAiFinish,
   encodeOpenAiUsage,
+  openAiStopSequence,
 } from './chat-response.js';
 
 /** OpenAI chat completion chunks → canonical stream parts. */
@@ -57,7 +58,12 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
       if (finish) {
         ended = true;
         closeTools(controller);
-        controller.enqueue({ type: 'finish', reason: decodeOpenAiFinish(finish, calledTools) });
+        const stopSequence = calledTools ? undefined : openAiStopSequence(choice);
+        controller.enqueue(
+          stopSequence
+            ? { type: 'finish', reason: 'stop-sequence', stopSequence }
+            : { type: 'finish', reason: decodeOpenAiFinish(finish, calledTools) },
+        );
       }
       const usage = decodeOpenAiUsage(chunk.usage);
       if (usage) controller.enqueue({ type: 'usage', usage });
