@@ -202,6 +202,22 @@ describe('Anthropic front door specifics', () => {
     expect(created).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '</answer>' });
   });
 
+  it('reads the usage Moonshot (Kimi) streams inside the last choice', async () => {
+    const chunk = (choice: object) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, ...choice }] })}\n\n`;
+    const usage = { prompt_tokens: 120, completion_tokens: 7, total_tokens: 127 };
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: `${chunk({ delta: { role: 'assistant', content: 'Hi' }, finish_reason: null })}${chunk({ delta: {}, finish_reason: 'stop', usage })}data: [DONE]\n\n`,
+    });
+    const { message } = await streamed({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(message.usage).toMatchObject({ input_tokens: 120, output_tokens: 7 });
+  });
+
   it('keeps thinking and its signature from an Anthropic upstream', async () => {
     const { message, thinking } = await streamed({
       model: 'claude-native',

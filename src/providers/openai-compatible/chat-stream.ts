@@ -65,7 +65,8 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
             : { type: 'finish', reason: decodeOpenAiFinish(finish, calledTools) },
         );
       }
-      const usage = decodeOpenAiUsage(chunk.usage);
+      // Moonshot (Kimi) sends its usage inside the last choice rather than beside the choices.
+      const usage = decodeOpenAiUsage(chunk.usage ?? choice?.usage);
       if (usage) controller.enqueue({ type: 'usage', usage });
     },
     flush(controller) {
