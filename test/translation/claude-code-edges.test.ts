@@ -82,7 +82,7 @@ describe('system messages inside the conversation (Claude Code)', () => {
   });
 });
 
-describe('several text blocks in one turn, to an OpenAI-format upstream', () => {
+describe('several text blocks in one turn, to a translated upstream', () => {
   it('keep a line break between them, in a user turn and in a tool result', async () => {
     const res = await postJson(gw, '/v1/messages', {
       model: 'claude-sonnet-4-5',
@@ -113,6 +113,36 @@ describe('several text blocks in one turn, to an OpenAI-format upstream', () => 
     expect(messages.at(-1)).toEqual({
       role: 'user',
       content: '<system-reminder>Be brief.</system-reminder>\nWhich is newer?',
+    });
+  });
+
+  it('keep a line break between a tool result’s text blocks for a Gemini upstream', async () => {
+    const res = await postJson(gw, '/v1/messages', {
+      model: 'claude-haiku-4-5',
+      max_tokens: 64,
+      messages: [
+        { role: 'user', content: 'List the files.' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_1',
+              content: [
+                { type: 'text', text: 'a.txt' },
+                { type: 'text', text: 'b.txt' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const contents = lastBody().contents as { parts: { functionResponse?: unknown }[] }[];
+    expect(contents.at(-1)?.parts[0]?.functionResponse).toEqual({
+      name: 'ls',
+      response: { content: 'a.txt\nb.txt' },
     });
   });
 });

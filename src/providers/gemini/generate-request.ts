@@ -124,7 +124,10 @@ function encodeParts(
   if (message.role === 'user') return withoutEmptyText(message.parts).map(encodeUserPart);
   if (message.role === 'tool') {
     return message.parts.flatMap((result) => {
-      const text = result.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+      // Separate text blocks (an MCP tool's result lines) stay apart.
+      const text = result.content
+        .flatMap((p) => (p.type === 'text' && p.text !== '' ? [p.text] : []))
+        .join('\n');
       // Images a tool returned (a screenshot, a file read) follow its response as parts of their own.
       const images = result.content.filter((p) => p.type === 'image').map(encodeUserPart);
       return [
