@@ -218,6 +218,16 @@ describe('Anthropic front door specifics', () => {
     expect(message.usage).toMatchObject({ input_tokens: 120, output_tokens: 7 });
   });
 
+  it('answers a well-formed empty message when an OpenAI-format upstream streams nothing', async () => {
+    fake.enqueue({ kind: 'raw-sse', body: 'data: [DONE]\n\n' });
+    const { message } = await streamed({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(message).toMatchObject({ role: 'assistant', content: [], stop_reason: 'end_turn' });
+  });
+
   it('keeps thinking and its signature from an Anthropic upstream', async () => {
     const { message, thinking } = await streamed({
       model: 'claude-native',

@@ -192,7 +192,9 @@ export function encodeAnthropicStream(
     },
     flush(controller) {
       out = controller;
-      if (failed || !started) return;
+      if (failed) return;
+      // An upstream that streamed nothing but its end: still a whole (empty) message.
+      start('msg_gateway', request.model);
       close();
       sendDeferred();
       close();
