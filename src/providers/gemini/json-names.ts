@@ -25,8 +25,10 @@ const PROPERTY_MAP = 'properties';
 export function withJsonNames(body: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(body)) {
+    // Assigned, it would become the result's prototype (no Gemini field has that name).
+    if (key === '__proto__') continue;
     const name = jsonName(key);
-    if (name !== key && name in body) continue;
+    if (name !== key && Object.hasOwn(body, name)) continue;
     if (OPAQUE.has(name)) out[name] = value;
     else if (name === PROPERTY_MAP && isJsonObject(value)) out[name] = renameValues(value);
     else out[name] = renamed(value);
