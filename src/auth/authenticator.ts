@@ -26,8 +26,7 @@ export interface AuthenticatorOptions {
   /**
    * How long a request waits on the lookup of a key it has no last answer for (never checked
    * here, or dropped by a change notice) before it is refused with `storage_unavailable` (default
-   * 5 000 ms, the default wait for a database connection): a query on a connection that hangs (a
-   * dropped network) may never settle.
+   * 10 000 ms): a query on a connection that hangs (a dropped network) may never settle.
    */
   readonly firstLookupMs?: number;
 }
