@@ -83,9 +83,10 @@ describe('system messages inside the conversation (Claude Code)', () => {
 });
 
 describe('several text blocks in one turn, to a translated upstream', () => {
-  it('keep a line break between them, in a user turn and in a tool result', async () => {
-    const res = await postJson(gw, '/v1/messages', {
-      model: 'claude-sonnet-4-5',
+  /** A turn that lists files with a tool whose result is two text blocks, then `more` blocks. */
+  const listFiles = (model: string, more: { type: 'text'; text: string }[] = []) =>
+    postJson(gw, '/v1/messages', {
+      model,
       max_tokens: 64,
       messages: [
         { role: 'user', content: 'List the files.' },
@@ -101,12 +102,17 @@ describe('several text blocks in one turn, to a translated upstream', () => {
                 { type: 'text', text: 'b.txt' },
               ],
             },
-            { type: 'text', text: '<system-reminder>Be brief.</system-reminder>' },
-            { type: 'text', text: 'Which is newer?' },
+            ...more,
           ],
         },
       ],
     });
+
+  it('keep a line break between them, in a user turn and in a tool result', async () => {
+    const res = await listFiles('claude-sonnet-4-5', [
+      { type: 'text', text: '<system-reminder>Be brief.</system-reminder>' },
+      { type: 'text', text: 'Which is newer?' },
+    ]);
     expect(res.status).toBe(200);
     const messages = lastBody().messages as { role: string; content: unknown }[];
     expect(messages.at(-2)).toMatchObject({ role: 'tool', tool_call_id: 'toolu_1', content: 'a.txt\nb.txt' });
@@ -117,27 +123,7 @@ describe('several text blocks in one turn, to a translated upstream', () => {
   });
 
   it('keep a line break between a tool result’s text blocks for a Gemini upstream', async () => {
-    const res = await postJson(gw, '/v1/messages', {
-      model: 'claude-haiku-4-5',
-      max_tokens: 64,
-      messages: [
-        { role: 'user', content: 'List the files.' },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'ls', input: {} }] },
-        {
-          role: 'user',
-          content: [
-            {
-              type: 'tool_result',
-              tool_use_id: 'toolu_1',
-              content: [
-                { type: 'text', text: 'a.txt' },
-                { type: 'text', text: 'b.txt' },
-              ],
-            },
-          ],
-        },
-      ],
-    });
+    const res = await listFiles('claude-haiku-4-5');
     expect(res.status).toBe(200);
     const contents = lastBody().contents as { parts: { functionResponse?: unknown }[] }[];
     expect(contents.at(-1)?.parts[0]?.functionResponse).toEqual({
