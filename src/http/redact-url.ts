@@ -3,20 +3,29 @@ import { isJsonObject, type JsonValue } from '../spec/json.js';
 /** `key=…` in a query string (Google's API-key convention), wherever a URL appears in text. */
 const QUERY_KEY = /([?&]key=)[^&#\s"'<>]*/gi;
 
+const REDACTED = '[redacted]';
+
 /** The text with every query-string `key` value replaced by `[redacted]`. */
 export function redactQueryKeys(text: string): string {
   return text.includes('key=') ? text.replace(QUERY_KEY, '$1[redacted]') : text;
 }
 
-/** The same for every string inside a log object (URLs may sit at any depth, e.g. `req.url`). */
-export function redactQueryKeysDeep<T>(value: T, depth = 0): T {
+/**
+ * The same for every string inside a log object (URLs may sit at any depth, e.g. `req.url`);
+ * with `secretFields`, the value of a field of one of those names is replaced whole, at any depth.
+ */
+export function redactQueryKeysDeep<T>(value: T, secretFields?: ReadonlySet<string>, depth = 0): T {
   if (typeof value === 'string') return redactQueryKeys(value) as T;
   if (depth > 6) return value;
-  if (Array.isArray(value)) return value.map((item) => redactQueryKeysDeep(item, depth + 1)) as T;
+  if (Array.isArray(value))
+    return value.map((item) => redactQueryKeysDeep(item, secretFields, depth + 1)) as T;
   if (isJsonObject(value as JsonValue) && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [name, item] of Object.entries(value as Record<string, unknown>))
-      out[name] = redactQueryKeysDeep(item, depth + 1);
+      out[name] =
+        secretFields?.has(name) && item !== null && item !== undefined
+          ? REDACTED
+          : redactQueryKeysDeep(item, secretFields, depth + 1);
     return out as T;
   }
   return value;
