@@ -113,7 +113,9 @@ export function openRequestHealth(
         // tell without a round trip. Only that run: a cooldown (an open breaker, a 429's
         // Retry-After, a rejected key) that began after this request was sent is not its to end.
         if (seen.get(id) === undefined && !CREATES_RECORD.has(event.kind)) {
-          if (event.kind !== 'success' || !failureRun(store.getManyNow?.([id])?.get(id), now())) continue;
+          // Only a target's record counts failures: a key's or model's is never such a run.
+          if (event.kind !== 'success' || scope !== 'target') continue;
+          if (!failureRun(store.getManyNow?.([id])?.get(id), now())) continue;
         }
         writes.push(apply(id, event));
       }
