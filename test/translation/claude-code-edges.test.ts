@@ -376,3 +376,128 @@ describe('GET /v1/models for Anthropic clients', () => {
     expect(body.data[0]?.object).toBe('model');
   });
 });
+
+describe('tool call ids Anthropic refuses (Kimi names its calls functions.get_weather:0)', () => {
+  const kimiId = 'functions.get_weather:0';
+  /** Anthropic's rule for a tool_use id: it refuses the whole request otherwise. */
+  const anthropicId = /^[a-zA-Z0-9_-]+$/;
+  const params = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 256,
+    tools: [tool],
+    messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+  };
+  const call = { name: 'get_weather', arguments: '{"location":"Paris"}' };
+  const kimiChunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({
+      id: 'chatcmpl-kimi',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'kimi-k2',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })}\n\n`;
+
+  /** The next turn as Claude Code sends it: the tool_use it got back, and its result. */
+  const nextTurn = (content: Anthropic.ContentBlock[], id: string) => ({
+    ...params,
+    messages: [
+      ...params.messages,
+      { role: 'assistant' as const, content: content as Anthropic.ContentBlockParam[] },
+      {
+        role: 'user' as const,
+        content: [{ type: 'tool_result' as const, tool_use_id: id, content: '18 °C' }],
+      },
+    ],
+  });
+  const sentIds = () => {
+    const messages = lastBody().messages as {
+      role: string;
+      tool_calls?: { id: string }[];
+      tool_call_id?: string;
+    }[];
+    return {
+      call: messages.find((m) => m.role === 'assistant')?.tool_calls?.[0]?.id,
+      result: messages.find((m) => m.role === 'tool')?.tool_call_id,
+    };
+  };
+
+  it('reach an Anthropic client as ids Anthropic accepts, and go back upstream as the upstream wrote them', async () => {
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        id: 'chatcmpl-kimi',
+        object: 'chat.completion',
+        created: 1,
+        model: 'kimi-k2',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: kimiId, type: 'function', function: call }],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      },
+    });
+    const first = await client.messages.create(params);
+    const toolUse = first.content.find((b) => b.type === 'tool_use');
+    expect(toolUse?.id).toMatch(anthropicId);
+    await client.messages.create(nextTurn(first.content, toolUse?.id ?? ''));
+    expect(sentIds()).toEqual({ call: kimiId, result: kimiId });
+  });
+
+  it('do the same when the tool call is streamed', async () => {
+    fake.enqueue({
+      kind: 'raw-sse',
+      body:
+        kimiChunk({
+          role: 'assistant',
+          tool_calls: [
+            { index: 0, id: kimiId, type: 'function', function: { name: call.name, arguments: '' } },
+          ],
+        }) +
+        kimiChunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }) +
+        kimiChunk({}, 'tool_calls') +
+        'data: [DONE]\n\n',
+    });
+    const first = await client.messages.stream(params).finalMessage();
+    const toolUse = first.content.find((b) => b.type === 'tool_use');
+    expect(toolUse?.id).toMatch(anthropicId);
+    await client.messages.create(nextTurn(first.content, toolUse?.id ?? ''));
+    expect(sentIds()).toEqual({ call: kimiId, result: kimiId });
+  });
+
+  it('reach an Anthropic upstream as ids it accepts, the call and its result still paired', async () => {
+    const res = await postJson(gw, '/v1/chat/completions', {
+      model: 'claude-native',
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: kimiId, type: 'function', function: call }] },
+        { role: 'tool', tool_call_id: kimiId, content: '18 °C' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const messages = lastBody().messages as {
+      content: { type: string; id?: string; tool_use_id?: string }[];
+    }[];
+    const toolUse = messages[1]?.content.find((b) => b.type === 'tool_use');
+    const toolResult = messages[2]?.content.find((b) => b.type === 'tool_result');
+    expect(toolUse?.id).toMatch(anthropicId);
+    expect(toolResult?.tool_use_id).toBe(toolUse?.id);
+  });
+
+  it('leave ids Anthropic accepts as they are', async () => {
+    await client.messages.create(
+      nextTurn(
+        [{ type: 'tool_use', id: 'sbid', name: 'get_weather', input: {} } as Anthropic.ContentBlock],
+        'sbid',
+      ),
+    );
+    expect(sentIds()).toEqual({ call: 'sbid', result: 'sbid' });
+  });
+});

@@ -2,6 +2,7 @@ import type { AssistantPart } from '../../spec/chat.js';
 import type { JsonObject } from '../../spec/json.js';
 import { str } from '../shared/json-read.js';
 import { signatureFrom } from '../shared/reasoning-signature.js';
+import { fromAnthropicToolId } from './tool-ids.js';
 
 /**
  * One Anthropic assistant content block (text, thinking, redacted thinking, tool use) as a
@@ -22,7 +23,7 @@ export function assistantBlockToPart(block: JsonObject): AssistantPart | null {
     case 'tool_use':
       return {
         type: 'tool-call',
-        id: str(block.id) ?? '',
+        id: fromAnthropicToolId(str(block.id) ?? ''),
         name: str(block.name) ?? '',
         arguments: JSON.stringify(block.input ?? {}),
       };

@@ -24,6 +24,7 @@ import { thinkingAllowed } from './foreign-thinking.js';
 import { type AnthropicGeneration, anthropicGeneration } from './generation.js';
 import { anthropicOutputSchema } from './output-schema.js';
 import { decodeAnthropicThinking } from './thinking.js';
+import { fromAnthropicToolId, toAnthropicToolId } from './tool-ids.js';
 
 const cache = (block: JsonObject): { cacheControl?: CacheControl } => {
   const value = obj(block.cache_control);
@@ -159,7 +160,7 @@ function toolResult(block: JsonObject, param: string): ToolResultPart {
       : objects(block.content).map((b, k) => userPart(b, `${param}.content[${k}]`));
   return {
     type: 'tool-result',
-    toolCallId: str(block.tool_use_id) ?? '',
+    toolCallId: fromAnthropicToolId(str(block.tool_use_id) ?? ''),
     content,
     ...(block.is_error === true ? { isError: true } : {}),
     ...cache(block),
@@ -280,7 +281,7 @@ function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonVa
     return message.parts.map((r) =>
       compact({
         type: 'tool_result',
-        tool_use_id: r.toolCallId,
+        tool_use_id: toAnthropicToolId(r.toolCallId),
         // A tool that printed nothing: no content at all rather than an empty text block.
         content: nonEmpty(withoutEmptyText(r.content).map(encodeUserPart)),
         is_error: r.isError ? true : undefined,
@@ -300,7 +301,7 @@ function encodeBlocks(message: Exclude<ChatMessage, { role: 'system' }>): JsonVa
       return [
         compact({
           type: 'tool_use',
-          id: p.id,
+          id: toAnthropicToolId(p.id),
           name: p.name,
           input: parseArguments(p.arguments),
           cache_control: p.cacheControl,

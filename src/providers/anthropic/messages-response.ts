@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue } from '../../spec/json.js';
 import { compact, num, obj, objects, parseArguments, str } from '../shared/json-read.js';
 import { signatureToClient } from '../shared/reasoning-signature.js';
 import { assistantBlockToPart } from './assistant-blocks.js';
+import { toAnthropicToolId } from './tool-ids.js';
 
 export function decodeAnthropicStop(reason: string | undefined): FinishReason {
   switch (reason) {
@@ -85,7 +86,9 @@ export function encodeAnthropicResponse(response: ChatResponse, request: ChatReq
   const content = response.parts.flatMap((p): JsonValue[] => {
     if (p.type === 'text') return p.text ? [{ type: 'text', text: p.text }] : [];
     if (p.type === 'tool-call')
-      return [{ type: 'tool_use', id: p.id, name: p.name, input: parseArguments(p.arguments) }];
+      return [
+        { type: 'tool_use', id: toAnthropicToolId(p.id), name: p.name, input: parseArguments(p.arguments) },
+      ];
     if (p.redactedData) return [{ type: 'redacted_thinking', data: p.redactedData }];
     return [
       { type: 'thinking', thinking: p.text, signature: signatureToClient('anthropic', p.signature ?? '') },

@@ -9,6 +9,7 @@ import {
   encodeAnthropicStop,
   encodeAnthropicUsage,
 } from './messages-response.js';
+import { toAnthropicToolId } from './tool-ids.js';
 
 type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
 
@@ -88,7 +89,10 @@ export function encodeAnthropicStream(
     for (const [toolIndex, call] of held) {
       if (open) return;
       held.delete(toolIndex);
-      openBlock({ kind: 'tool', toolIndex }, { type: 'tool_use', id: call.id, name: call.name, input: {} });
+      openBlock(
+        { kind: 'tool', toolIndex },
+        { type: 'tool_use', id: toAnthropicToolId(call.id), name: call.name, input: {} },
+      );
       if (call.args) toolDelta(call.args);
       if (call.ended || all) close();
     }
@@ -143,7 +147,7 @@ export function encodeAnthropicStream(
         }
         return openBlock(
           { kind: 'tool', toolIndex: part.index },
-          { type: 'tool_use', id: part.id, name: part.name, input: {} },
+          { type: 'tool_use', id: toAnthropicToolId(part.id), name: part.name, input: {} },
         );
       case 'tool-call-delta': {
         const waiting = held.get(part.index);
