@@ -11,7 +11,7 @@ describe('tool call ids written for Anthropic', () => {
     '工具:1',
     'sbid_x2e',
     'sbid_',
-    'x'.repeat(40) + ':9',
+    `${'x'.repeat(40)}:9`,
   ])('%j fits Anthropic and reads back as it was', (id) => {
     const written = toAnthropicToolId(id);
     expect(written).toMatch(anthropicId);

@@ -2,6 +2,7 @@ import type { TelemetrySettings } from '../../config/telemetry-schema.js';
 import type { Logger } from '../../spec/logger.js';
 import { combineTelemetry } from '../../telemetry/combine.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
+import { urlForLog } from './url-for-log.js';
 
 /** A collector that does not answer may hold a shutdown this long, no longer. */
 const CLOSE_LIMIT_MS = 5_000;
@@ -28,9 +29,9 @@ export async function createNodeTelemetry(
       import('./otel-diagnostics.js'),
     ]);
     parts.push(createOtelTraces({ ...settings.traces, version }));
-    reportExportFailures(logger);
-    // The URL only: the headers may carry the collector's credentials.
-    logger.info({ url: settings.traces.url }, 'tracing: exporting spans over OTLP/HTTP');
+    reportExportFailures(logger, settings.traces.url);
+    // Neither the headers nor the URL's user, password or query: they may carry credentials.
+    logger.info({ url: urlForLog(settings.traces.url) }, 'tracing: exporting spans over OTLP/HTTP');
   }
   if (parts.length === 0) return null;
   const telemetry = combineTelemetry(parts);

@@ -1,20 +1,25 @@
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { Logger } from '../../spec/logger.js';
+import { withUrlForLog } from './url-for-log.js';
 
 /** A collector that is down fails every batch: say so at most this often. */
 const REPORT_EVERY_MS = 60_000;
 
 /**
  * The SDK reports failed exports through OpenTelemetry's global diagnostic logger, silent by
- * default: route its warnings and errors to the log, at most one line a minute.
+ * default: route its warnings and errors to the log, at most one line a minute. The endpoint's
+ * URL, when a report quotes it, loses its credentials (url-for-log.ts).
  */
-export function reportExportFailures(logger: Logger): void {
+export function reportExportFailures(logger: Logger, endpoint: string): void {
   let last = Number.NEGATIVE_INFINITY;
   const report = (message: string) => {
     const now = Date.now();
     if (now - last < REPORT_EVERY_MS) return;
     last = now;
-    logger.warn({ detail: message }, 'tracing: the OpenTelemetry SDK reported a problem (spans may be lost)');
+    logger.warn(
+      { detail: withUrlForLog(message, endpoint) },
+      'tracing: the OpenTelemetry SDK reported a problem (spans may be lost)',
+    );
   };
   const ignore = () => {};
   diag.setLogger(
