@@ -53,6 +53,9 @@ export interface ByokKey {
 
 export type NewKey = Omit<KeyRecord, 'revokedAt'>;
 
+/** What a key stores of its secret: the hash, and the last four characters for display. */
+export type KeySecretFields = Pick<KeyRecord, 'hash' | 'last4'>;
+
 export type KeyPatch = Partial<
   Pick<
     KeyRecord,
@@ -69,6 +72,12 @@ export interface KeyStore {
   count(): Promise<number>;
   get(id: string): Promise<KeyRecord | null>;
   update(id: string, patch: KeyPatch): Promise<KeyRecord | null>;
+  /**
+   * Rotation: gives an unrevoked key a new secret; the id and everything else stay, so its usage,
+   * limit windows and budget spend carry on. The old hash finds nothing from then on. Resolves to
+   * the key, or null when there is no such key or it is revoked; rejects a hash another key has.
+   */
+  replaceSecret(id: string, secret: KeySecretFields): Promise<KeyRecord | null>;
   delete(id: string): Promise<boolean>;
   /** Deletes every key of a user; resolves to how many. */
   deleteByUser(userId: string): Promise<number>;

@@ -120,6 +120,33 @@ export function runKeyStoreContract(name: string, open: OpenStore<KeyStore>): vo
       expect((await keys().findByHash(key.hash))?.models).toEqual(['a']);
     });
 
+    it('replaces the secret of a key, keeping its id and every other field', async () => {
+      const store = keys();
+      const key = newKey({ limits: { rpm: 2, rph: null, tpm: null, concurrent: null, budget: 5 } });
+      await store.create(key);
+      const secret = { hash: 'c'.repeat(64), last4: 'NEW4' };
+      const rotated = await store.replaceSecret(key.id, secret);
+      expect(rotated).toEqual({ ...key, ...secret, revokedAt: null });
+      expect(await store.findByHash(secret.hash)).toEqual(rotated);
+      expect(await store.findByHash(key.hash)).toBeNull();
+      expect(await store.get(key.id)).toEqual(rotated);
+      expect((await store.list()).map((k) => k.id)).toEqual([key.id]);
+    });
+
+    it('replaces no secret of a revoked or unknown key, nor with a hash another key has', async () => {
+      const store = keys();
+      const revoked = newKey();
+      const other = newKey();
+      await store.create(revoked);
+      await store.create(other);
+      await store.revoke(revoked.id, 5_000);
+      expect(await store.replaceSecret(revoked.id, { hash: 'd'.repeat(64), last4: 'ABCD' })).toBeNull();
+      expect(await store.findByHash(revoked.hash)).toMatchObject({ id: revoked.id, revokedAt: 5_000 });
+      expect(await store.replaceSecret('no-such-key', { hash: 'e'.repeat(64), last4: 'ABCD' })).toBeNull();
+      await expect(store.replaceSecret(other.id, { hash: revoked.hash, last4: 'ABCD' })).rejects.toThrow();
+      expect(await store.findByHash(other.hash)).toMatchObject({ id: other.id });
+    });
+
     it("gets, updates and deletes keys, and deletes a user's keys only", async () => {
       const store = keys();
       await store.create(newKey({ id: 'k1', userId: 'u1' }));

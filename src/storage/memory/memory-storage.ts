@@ -48,6 +48,15 @@ export function createMemoryStorage(): Storage {
       keys.set(id, next);
       return next;
     },
+    async replaceSecret(id, secret) {
+      const current = keys.get(id);
+      if (!current || current.revokedAt !== null) return null;
+      if ([...keys.values()].some((k) => k.hash === secret.hash && k.id !== id))
+        throw new Error('duplicate key hash');
+      const next: KeyRecord = { ...current, hash: secret.hash, last4: secret.last4 };
+      keys.set(id, next);
+      return next;
+    },
     async delete(id) {
       return keys.delete(id);
     },

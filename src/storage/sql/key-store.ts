@@ -70,6 +70,17 @@ export function sqlKeyStore(db: Kysely<Database>, dialect: SqlDialect): KeyStore
       const row = await db.selectFrom('client_keys').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toRecord(row) : null;
     },
+    async replaceSecret(id, secret) {
+      const result = await db
+        .updateTable('client_keys')
+        .set({ hash: secret.hash, last4: secret.last4 })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return null;
+      const row = await db.selectFrom('client_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
     async delete(id) {
       const result = await db.deleteFrom('client_keys').where('id', '=', id).executeTakeFirst();
       await dialect.forgetOldSecrets(db);

@@ -110,6 +110,7 @@ export function openEdgeStorage(deps: {
     create: () => originOnly('creating keys'),
     revoke: () => originOnly('revoking keys'),
     update: () => originOnly('changing keys'),
+    replaceSecret: () => originOnly('rotating keys'),
     delete: () => originOnly('deleting keys'),
     deleteByUser: () => originOnly('deleting keys'),
   };
