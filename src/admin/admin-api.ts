@@ -177,7 +177,8 @@ export function adminRoutes(
       audit: { object: 'key', action: 'rotate' },
       tag: 'keys',
       status: 201,
-      summary: 'Rotate: a new secret with the same settings; the old key is revoked',
+      summary:
+        'Rotate: a new secret for the same key (usage, limits, budget carry on); the old one is refused',
       response: rotatedKeySchema,
       handle: (ctx, i) => rotateKey(ctx, i.id),
     },

@@ -1,5 +1,5 @@
 import { keyHint } from '../auth/key-secret.js';
-import { type CreateKeyInput, createClientKey } from '../auth/key-service.js';
+import { type CreateKeyInput, createClientKey, rotateClientKey } from '../auth/key-service.js';
 import { maskSecret } from '../auth/secret-box.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ByokKey, KeyPatch, KeyRecord } from '../storage/ports.js';
@@ -148,44 +148,36 @@ export async function revokeKey(ctx: AdminContext, idOrName: string): Promise<Ke
   return withLastUse(ctx, (await ctx.storage.keys.get(key.id)) ?? key);
 }
 
-/** A new secret with the same settings; the old key is revoked in the same call. */
+/**
+ * A new secret for the key, which stays the same key: its id, settings, usage records, limit
+ * windows and budget spend carry on (a new key would start its budget afresh). The old secret is
+ * refused from now on, on every instance.
+ */
 export async function rotateKey(ctx: AdminContext, idOrName: string): Promise<RotatedKeyView> {
   const old = await findKey(ctx, idOrName);
   if (old.revokedAt !== null) {
     throw new GatewayError('resource_conflict', `key "${old.name}" is revoked; create a new one instead`);
   }
-  // Its successor would be expired from the start, and the old key revoked for nothing.
+  // The new secret would be refused from the start.
   if (old.expiresAt !== null && old.expiresAt <= ctx.now()) {
     throw new GatewayError(
       'resource_conflict',
       `key "${old.name}" has expired; give it a new expires_at (PATCH) before rotating, or create a new key`,
     );
   }
-  const { record, secret } = await createClientKey(
-    ctx.storage.keys,
-    {
-      name: old.name,
-      prefix: old.prefix,
-      models: old.models,
-      purpose: old.purpose,
-      userId: old.userId,
-      enabled: old.enabled,
-      expiresAt: old.expiresAt,
-      ipAllowlist: old.ipAllowlist,
-      limits: old.limits,
-      channelId: old.channelId,
-      byok: old.byok,
-    },
-    ctx.now(),
-  );
-  await ctx.storage.keys.revoke(old.id, ctx.now());
+  const rotated = await rotateClientKey(ctx.storage.keys, old);
+  if (!rotated) {
+    // Revoked or deleted since it was read.
+    if (await ctx.storage.keys.get(old.id)) {
+      throw new GatewayError('resource_conflict', `key "${old.name}" is revoked; create a new one instead`);
+    }
+    throw new GatewayError('resource_not_found', `no key "${idOrName}"`);
+  }
+  // The old secret's cached answer leaves every instance's cache (the notice names its hash); a
+  // lookup of the new one may be cached as unknown.
   await keyChanged(ctx, old);
-  await keyChanged(ctx, record);
-  return {
-    ...keyView(record, await userEnabled(ctx, record.userId), ctx.now()),
-    key: secret,
-    replaces: old.id,
-  };
+  await keyChanged(ctx, rotated.record);
+  return { ...(await withLastUse(ctx, rotated.record)), key: rotated.secret, replaces: old.id };
 }
 
 function keyChanged(ctx: AdminContext, key: KeyRecord): Promise<void> {

@@ -142,7 +142,11 @@ export const createdKeySchema = keySchema.extend({
 });
 
 export const rotatedKeySchema = createdKeySchema.extend({
-  replaces: z.string().describe('id of the revoked key'),
+  replaces: z
+    .string()
+    .describe(
+      "the key's id, the same as `id`: rotation keeps the key and replaces only its secret (kept for clients that read it)",
+    ),
 });
 
 export const channelCreateSchema = channelSchema.extend({ enabled: z.boolean().optional() });

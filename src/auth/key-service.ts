@@ -1,5 +1,11 @@
 import { isPipelineName, PIPELINE_NAMES } from '../pipelines/names.js';
-import { DEFAULT_USER_ID, type KeyLimits, type KeyRecord, type KeyStore } from '../storage/ports.js';
+import {
+  DEFAULT_USER_ID,
+  type KeyLimits,
+  type KeyRecord,
+  type KeySecretFields,
+  type KeyStore,
+} from '../storage/ports.js';
 import { generateKeySecret, KEY_PREFIX_PATTERN, sha256Hex } from './key-secret.js';
 
 export interface CreateKeyInput {
@@ -38,13 +44,12 @@ export async function createClientKey(
   if (!isPipelineName(purpose)) {
     throw new Error(`unknown purpose "${purpose}" (known: ${PIPELINE_NAMES.join(', ')})`);
   }
-  const secret = generateKeySecret(prefix);
+  const { secret, stored } = await newSecret(prefix);
   const record = await store.create({
     id: crypto.randomUUID(),
     name: input.name.trim(),
     prefix,
-    hash: await sha256Hex(secret),
-    last4: secret.slice(-4),
+    ...stored,
     models: [...(input.models ?? [])],
     purpose,
     createdAt: now,
@@ -57,4 +62,21 @@ export async function createClientKey(
     byok: input.byok ?? null,
   });
   return { record, secret };
+}
+
+/**
+ * Rotation: a new secret for the key, with its prefix; the id and every setting stay, so its
+ * usage, limit windows and budget spend carry on. The old secret finds no key from then on.
+ * Null when the key is gone or revoked.
+ */
+export async function rotateClientKey(store: KeyStore, key: KeyRecord): Promise<CreatedKey | null> {
+  const { secret, stored } = await newSecret(key.prefix);
+  const record = await store.replaceSecret(key.id, stored);
+  return record ? { record, secret } : null;
+}
+
+/** A new secret, and what the store keeps of it. */
+async function newSecret(prefix: string): Promise<{ secret: string; stored: KeySecretFields }> {
+  const secret = generateKeySecret(prefix);
+  return { secret, stored: { hash: await sha256Hex(secret), last4: secret.slice(-4) } };
 }

@@ -12,7 +12,7 @@ const USAGE = `usage:
   switchboard keys update ID|NAME [--name NAME] [same settings as create, except --user/--prefix]
                           [--no-channel] [--no-byok] [--json]
   switchboard keys disable|enable ID|NAME
-  switchboard keys rotate ID|NAME               (new secret, same settings; the old key is revoked)
+  switchboard keys rotate ID|NAME               (new secret for the same key; the old secret is refused)
   switchboard keys revoke ID|NAME
   common: [--url URL --admin-token TOKEN] to act on a running gateway instead of the local database`;
 
@@ -164,7 +164,7 @@ export function keysCommand(args: string[]): Promise<number> {
           string,
           unknown
         >;
-        if (!values.json) console.log(`Revoked the old key ${key.replaces}.`);
+        if (!values.json) console.log(`The old secret of key ${key.id} is refused from now on.`);
         return revealed(key, 'Rotated');
       }
       case 'revoke': {

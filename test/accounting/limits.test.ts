@@ -215,6 +215,56 @@ describe('limits', () => {
     expect(refused.every((r) => r.error_code === 'budget_exceeded' && r.cost === 0)).toBe(true);
   });
 
+  /** A key made through the admin API, and rotated through it: its id and both secrets. */
+  async function keyToRotate(name: string, limits: Record<string, number>) {
+    const made = await gw.admin('POST', '/keys', { name, limits });
+    expect(made.status).toBe(201);
+    const { id, key } = (await made.json()) as { id: string; key: string };
+    return {
+      id,
+      key,
+      async rotate() {
+        const rotated = await gw.admin('POST', `/keys/${id}/rotate`);
+        expect(rotated.status).toBe(201);
+        return ((await rotated.json()) as { key: string }).key;
+      },
+    };
+  }
+
+  it('a rotated key keeps what it spent: its new secret gets no fresh budget', async () => {
+    const key = await keyToRotate('rotated-budget', { budget: 0.001 });
+    // The upstream reports 2,000 output tokens: $0.0012 at gpt-4o-mini's price, past the budget.
+    fake.enqueue({ kind: 'status', status: 200, body: completion(2_000) });
+    const spent = await chat({ ...gw, key: key.key }, newRequestId('rot-budget'), { messages: MESSAGES });
+    expect(spent.status).toBe(200);
+    await spent.arrayBuffer();
+    const before = await chat({ ...gw, key: key.key }, newRequestId('rot-budget'), { messages: MESSAGES });
+    expect(before.status).toBe(429);
+    expect((await errorOf(before)).code).toBe('budget_exceeded');
+
+    const secret = await key.rotate();
+    const after = await chat({ ...gw, key: secret }, newRequestId('rot-budget'), { messages: MESSAGES });
+    expect(after.status).toBe(429);
+    expect((await errorOf(after)).code).toBe('budget_exceeded');
+    expect(fake.requests.length).toBe(1);
+  });
+
+  it('a rotated key keeps its rate windows: the requests before the rotation still count', async () => {
+    const key = await keyToRotate('rotated-rpm', { rpm: 2 });
+    // Every request of this test must count in one clock minute (rpm windows).
+    await awayFromWindowEdge(60_000, 10_000);
+    for (let i = 0; i < 2; i++) {
+      const ok = await chat({ ...gw, key: key.key }, newRequestId('rot-rpm'), { max_tokens: 10 });
+      expect(ok.status).toBe(200);
+      await ok.arrayBuffer();
+    }
+    const secret = await key.rotate();
+    const refused = await chat({ ...gw, key: secret }, newRequestId('rot-rpm'), { max_tokens: 10 });
+    expect(refused.status).toBe(429);
+    expect((await errorOf(refused)).code).toBe('rate_limit_exceeded');
+    expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+  });
+
   it('lets a browser client read the budget headers, as it reads the x-ratelimit-* ones', async () => {
     const key = await gw.createKey({ name: 'browser-budget', limits: { budget: 5 } });
     const res = await chat(

@@ -80,9 +80,12 @@ describe('audit log of admin actions', () => {
     const rotated = await gw.adminJson<CreatedKey>('POST', `/keys/${created.id}/rotate`);
     await gw.adminJson('DELETE', `/keys/${rotated.id}`);
     const [rotation] = (await audit(`?action=rotate&object_id=${created.id}`)).data;
-    expect(rotation?.changes?.id).toEqual({ before: created.id, after: rotated.id });
+    // The same key: only the masked secret changes.
+    expect(rotation?.changes).toEqual({
+      key: { before: `sk-…${created.key.slice(-4)}`, after: `sk-…${rotated.key.slice(-4)}` },
+    });
     expect(JSON.stringify(rotation)).not.toContain(rotated.key);
-    const [revocation] = (await audit(`?action=revoke&object_id=${rotated.id}`)).data;
+    const [revocation] = (await audit(`?action=revoke&object_id=${created.id}`)).data;
     expect(revocation?.changes?.status).toEqual({ before: 'active', after: 'revoked' });
   });
 

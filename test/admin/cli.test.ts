@@ -93,11 +93,11 @@ describe('CLI against the local database', () => {
     expect(table.out).not.toContain(key.key);
 
     const rotated = await json<Key>(['keys', 'rotate', key.id], db);
-    expect(rotated.replaces).toBe(key.id);
+    expect(rotated.id).toBe(key.id);
+    expect(rotated.key).not.toBe(key.key);
     const listed = await json<Key[]>(['keys', 'list', '--user', 'alice'], db);
-    expect(listed.map((k) => [k.id, k.status])).toEqual([
-      [key.id, 'revoked'],
-      [rotated.id, 'active'],
+    expect(listed.map((k) => [k.id, k.status, k.key])).toEqual([
+      [key.id, 'active', `pk-…${rotated.key.slice(-4)}`],
     ]);
 
     const added = await run(
@@ -136,7 +136,7 @@ describe('CLI against the local database', () => {
     );
 
     const deleted = await run(['users', 'delete', 'alice'], db);
-    expect(deleted.out).toContain('2 key(s)');
+    expect(deleted.out).toContain('1 key(s)');
   });
 
   it('renames a key with keys update --name, and refuses --user or --prefix there instead of dropping them', {
@@ -266,7 +266,7 @@ describe('CLI against a running gateway (--url)', () => {
     const rotated = await json<Key>(['keys', 'rotate', key.id, ...remote]);
     const old = await gw.chat(key.key, 'gpt-live');
     expect(old.status).toBe(401);
-    expect((await errorOf(old)).code).toBe('key_revoked');
+    expect((await errorOf(old)).code).toBe('invalid_api_key');
     expect((await gw.chat(rotated.key, 'gpt-live')).status).toBe(200);
 
     await json(['channels', 'disable', 'live', ...remote]);

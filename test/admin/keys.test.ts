@@ -149,7 +149,7 @@ describe('client keys', () => {
     expect(res.status).toBe(400);
   });
 
-  it('rotates: the new key works at once with the same settings, the old one is refused', async () => {
+  it('rotates: the new secret works at once for the same key, the old one is refused at once', async () => {
     const old = await gw.adminJson<CreatedKey>('POST', '/keys', {
       name: 'rotating',
       prefix: 'rk',
@@ -163,15 +163,22 @@ describe('client keys', () => {
     });
 
     const rotated = await gw.adminJson<CreatedKey & { replaces: string }>('POST', `/keys/${old.id}/rotate`);
-    expect(rotated.replaces).toBe(old.id);
     expect(rotated.key).toMatch(/^rk-/);
     expect(rotated.key).not.toBe(old.key);
+    // The same key, with a new secret: its id, settings and last use stay.
     expect(rotated).toMatchObject({
+      id: old.id,
+      replaces: old.id,
       name: 'rotating',
+      key: rotated.key,
       models: ['gpt-fake'],
       limits: { rpm: 5 },
       user_id: old.user_id,
+      status: 'active',
     });
+    expect(rotated.last_used_at).not.toBeNull();
+    const shown = await gw.adminJson<Record<string, unknown>>('GET', `/keys/${old.id}`);
+    expect(shown.key).toBe(`rk-…${rotated.key.slice(-4)}`);
 
     const answer = await client(rotated.key).chat.completions.create({
       model: 'gpt-fake',
@@ -183,10 +190,14 @@ describe('client keys', () => {
         model: 'gpt-fake',
         messages: [{ role: 'user', content: 'c' }],
       }),
-    ).rejects.toMatchObject({ status: 401, code: 'key_revoked' });
+    ).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
 
-    const again = await gw.admin('POST', `/keys/${old.id}/rotate`);
-    expect(again.status).toBe(409);
+    // Rotated again, the secret before is refused too; a revoked key does not rotate.
+    const again = await gw.adminJson<CreatedKey>('POST', `/keys/${old.id}/rotate`);
+    expect((await gw.chat(again.key, 'gpt-fake')).status).toBe(200);
+    expect((await gw.chat(rotated.key, 'gpt-fake')).status).toBe(401);
+    await gw.adminJson('DELETE', `/keys/${old.id}`);
+    expect((await gw.admin('POST', `/keys/${old.id}/rotate`)).status).toBe(409);
     expect((await gw.admin('POST', '/keys/nokey/rotate')).status).toBe(404);
   });
 

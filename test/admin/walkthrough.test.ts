@@ -78,6 +78,6 @@ describe('a new operator, without a restart', () => {
     expect(again.choices[0]?.message.content).toBe('fake answer from fake-chat');
     await expect(
       client.chat.completions.create({ model: 'fake-chat', messages: [{ role: 'user', content: 'Hi' }] }),
-    ).rejects.toMatchObject({ status: 401, code: 'key_revoked' });
+    ).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
   });
 });

@@ -49,6 +49,20 @@ describe('two instances sharing a database and a change feed', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('key_revoked');
   });
 
+  it('refuses on B the old secret of a key rotated through A, on the next request; the new one works', async () => {
+    const created = (await (await admin('POST', '/keys', { name: 'rotated' })).json()) as {
+      id: string;
+      key: string;
+    };
+    // B caches the old secret's answer.
+    expect((await models(b, created.key)).status).toBe(200);
+    const rotated = (await (await admin('POST', `/keys/${created.id}/rotate`)).json()) as { key: string };
+    const refused = await models(b, created.key);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+    expect((await models(b, rotated.key)).status).toBe(200);
+  });
+
   it('refuses on B the keys of a user disabled on A', async () => {
     const user = (await (await admin('POST', '/users', { name: 'team-b' })).json()) as { id: string };
     const created = (await (await admin('POST', '/keys', { name: 'team-key', user_id: user.id })).json()) as {

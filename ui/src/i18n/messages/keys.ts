@@ -75,7 +75,7 @@ export default defineMessages({
       rotateConfirm: {
         title: 'Rotate key “{name}”?',
         content:
-          'A new key with the same settings is created and the current one is revoked at once: update every application that uses it.',
+          'The key gets a new secret and the current one is refused at once: update every application that uses it. Its settings, usage, limits and budget spent stay.',
         ok: 'Rotate key',
         done: 'Key “{name}” rotated: copy the new key',
       },
@@ -230,7 +230,8 @@ export default defineMessages({
       },
       rotateConfirm: {
         title: '轮换密钥“{name}”？',
-        content: '将创建一个设置相同的新密钥，并立即吊销当前密钥：请更新所有使用它的应用。',
+        content:
+          '密钥将获得新的密文，当前密文立即失效：请更新所有使用它的应用。其设置、用量、限额和已用预算保持不变。',
         ok: '轮换密钥',
         done: '已轮换密钥“{name}”：请复制新密钥',
       },
