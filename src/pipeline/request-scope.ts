@@ -106,7 +106,7 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
       scope.tap.emit({ type: 'principal', keyId: refused.keyId, userId: refused.userId });
     if (c.error instanceof LimitRefusal) telemetry.refused(c.error.limit);
     applyHeaders(c, scope.headers);
-    if (!scope.tap.handedOver) {
+    if (!scope.tap.handedOver()) {
       const code = c.error instanceof GatewayError ? c.error.code : c.error ? 'internal_error' : null;
       // A buffered answer leaves when this returns: its record is committed first.
       const written = scope.tap.end(c.res.status, code);

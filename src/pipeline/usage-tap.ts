@@ -62,7 +62,12 @@ export interface UsageTap {
   end(status: number, errorCode: string | null, counts?: Counts): Promise<void> | undefined;
   /** A streamed response takes over the duty to end the record when the stream ends. */
   handOver(): void;
-  readonly handedOver: boolean;
+  /**
+   * Whether a streamed response took over. A method, not a getter: V8 keeps an object literal
+   * with an accessor (and what it references) alive through scavenges until a full GC, and a
+   * tap per request made every request's scope old-space garbage (bench/README.md, gc-stats).
+   */
+  handedOver(): boolean;
 }
 
 /** Errors that end a stream the upstream had started: the text so far is a partial count. */
@@ -140,7 +145,7 @@ export function createUsageTap(init: {
     handOver() {
       handedOver = true;
     },
-    get handedOver() {
+    handedOver() {
       return handedOver;
     },
   };

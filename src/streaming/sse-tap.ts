@@ -130,7 +130,7 @@ export function createSseTap(options: {
     }
     if (!usage) return 'keep';
     scan.see(parsed);
-    return options.stripUsage && scan.lastWasUsageOnly ? 'drop' : 'keep';
+    return options.stripUsage && scan.lastWasUsageOnly() ? 'drop' : 'keep';
   };
   /** Complete events (or, at the end, the unterminated last one) → the bytes to forward. */
   const pass = (bytes: Uint8Array): Uint8Array => {

@@ -21,8 +21,11 @@ export interface UsageScan {
    * A stream cut short before that has generated more than it says.
    */
   outputCounted(): boolean;
-  /** Whether the last object seen was an OpenAI usage-only stream chunk (`choices: []`). */
-  readonly lastWasUsageOnly: boolean;
+  /**
+   * Whether the last object seen was an OpenAI usage-only stream chunk (`choices: []`). A method:
+   * a getter in the object literal would keep each request's scan alive through scavenges.
+   */
+  lastWasUsageOnly(): boolean;
 }
 
 export function createUsageScan(): UsageScan {
@@ -80,7 +83,7 @@ export function createUsageScan(): UsageScan {
     outputCounted() {
       return whole !== null || delta !== null || started === null;
     },
-    get lastWasUsageOnly() {
+    lastWasUsageOnly() {
       return usageOnly;
     },
   };
