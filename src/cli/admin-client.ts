@@ -73,6 +73,7 @@ export async function localAdminClient(settings: Settings): Promise<AdminClient>
   const { storage } = await openStorage(settings.databaseUrl, {
     poolSize: 2,
     connectTimeoutMs: settings.database.connectTimeoutMs,
+    queryTimeoutMs: settings.database.queryTimeoutMs,
     migrate: settings.database.migrate,
   });
   const { box } = await openSecretBox(settings, storage).catch(async (err: unknown) => {

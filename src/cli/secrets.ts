@@ -57,6 +57,7 @@ async function rotate(given: string | null, envName: string, json: boolean): Pro
   const { storage } = await openStorage(settings.databaseUrl, {
     poolSize: 2,
     connectTimeoutMs: settings.database.connectTimeoutMs,
+    queryTimeoutMs: settings.database.queryTimeoutMs,
     migrate: settings.database.migrate,
   });
   try {

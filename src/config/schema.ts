@@ -161,6 +161,8 @@ export const fileConfigSchema = z
         pool_size: z.number().int().min(1).max(1_000).optional(),
         /** Longest wait for a Postgres connection (a new one, or a free one from the pool). */
         connect_timeout_ms: z.number().int().min(100).max(600_000).optional(),
+        /** A Postgres query unanswered this long fails, and its connection is closed. */
+        query_timeout_ms: z.number().int().min(100).max(3_600_000).optional(),
         /** Run pending migrations at start; false: refuse a database that is behind. */
         migrate: z.boolean().default(true),
       })
@@ -258,6 +260,8 @@ export const envSchema = z
     DATABASE_URL: z.string().min(1).optional(),
     DATABASE_POOL_SIZE: envWholeNumber(1, 1_000).optional(),
     DATABASE_CONNECT_TIMEOUT_MS: envWholeNumber(100, 600_000).optional(),
+    /** A Postgres query unanswered this long fails and its connection is closed (default 30 000 ms). */
+    DATABASE_QUERY_TIMEOUT_MS: envWholeNumber(100, 3_600_000).optional(),
     /** Shared state for many instances (limits, router health, cache, change feed, usage buffer). */
     REDIS_URL: z
       .string()

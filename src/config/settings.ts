@@ -24,6 +24,11 @@ export interface Settings {
     readonly poolSize: number;
     /** Longest wait for a Postgres connection, new or from the pool. */
     readonly connectTimeoutMs: number;
+    /**
+     * A Postgres query unanswered this long fails and its connection is closed; migrations,
+     * retention prunes and usage shipping have allowances of their own.
+     */
+    readonly queryTimeoutMs: number;
     readonly migrate: boolean;
   };
   /**
@@ -91,6 +96,7 @@ export class ConfigError extends Error {
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/switchboard.db';
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 /** Room for a large embeddings batch (2,048 inputs of 3,072 floats is ~80 MB of JSON). */
 const DEFAULT_RESPONSE_LIMIT = 256 * 1024 * 1024;
@@ -131,6 +137,8 @@ export function resolveSettings(input: SettingsInput): Settings {
       poolSize: env.DATABASE_POOL_SIZE ?? file.database.pool_size ?? DEFAULT_POOL_SIZE,
       connectTimeoutMs:
         env.DATABASE_CONNECT_TIMEOUT_MS ?? file.database.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs:
+        env.DATABASE_QUERY_TIMEOUT_MS ?? file.database.query_timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS,
       migrate: file.database.migrate,
     },
     redisUrl,

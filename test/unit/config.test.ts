@@ -89,6 +89,7 @@ describe('settings', () => {
       'METRICS_PORT',
       'DATABASE_POOL_SIZE',
       'DATABASE_CONNECT_TIMEOUT_MS',
+      'DATABASE_QUERY_TIMEOUT_MS',
       'REDIS_COMMAND_TIMEOUT_MS',
     ]) {
       for (const value of ['', '  ', '0x50', '1e3']) {
@@ -144,10 +145,16 @@ describe('settings', () => {
     expect(resolveSettings({ env: {} }).database).toEqual({
       poolSize: 10,
       connectTimeoutMs: 5_000,
+      queryTimeoutMs: 30_000,
       migrate: true,
     });
     const file = 'database:\n  pool_size: 4\n  migrate: false\n';
-    expect(load(file).database).toEqual({ poolSize: 4, connectTimeoutMs: 5_000, migrate: false });
+    expect(load(file).database).toEqual({
+      poolSize: 4,
+      connectTimeoutMs: 5_000,
+      queryTimeoutMs: 30_000,
+      migrate: false,
+    });
     expect(load(file, { DATABASE_POOL_SIZE: '25' }).database.poolSize).toBe(25);
     expect(configError(() => load('', { DATABASE_POOL_SIZE: '0' })).message).toContain('DATABASE_POOL_SIZE');
     expect(configError(() => load('database:\n  pool: 3\n')).message).toContain('database');
@@ -162,6 +169,18 @@ describe('settings', () => {
     );
     expect(configError(() => load('database:\n  connect_timeout_ms: -1\n')).message).toContain(
       'connect_timeout_ms',
+    );
+  });
+
+  it('bounds a Postgres query by DATABASE_QUERY_TIMEOUT_MS over database.query_timeout_ms, 30 s by default', () => {
+    const file = 'database:\n  query_timeout_ms: 60000\n';
+    expect(load(file).database.queryTimeoutMs).toBe(60_000);
+    expect(load(file, { DATABASE_QUERY_TIMEOUT_MS: '5000' }).database.queryTimeoutMs).toBe(5_000);
+    expect(configError(() => load('', { DATABASE_QUERY_TIMEOUT_MS: '0' })).message).toContain(
+      'DATABASE_QUERY_TIMEOUT_MS',
+    );
+    expect(configError(() => load('database:\n  query_timeout_ms: 10\n')).message).toContain(
+      'query_timeout_ms',
     );
   });
 

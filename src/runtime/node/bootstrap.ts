@@ -86,6 +86,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   const { storage, description } = await openStorage(settings.databaseUrl, {
     poolSize: settings.database.poolSize,
     connectTimeoutMs: settings.database.connectTimeoutMs,
+    queryTimeoutMs: settings.database.queryTimeoutMs,
     migrate: settings.database.migrate,
   });
   const upstream = options.fetch

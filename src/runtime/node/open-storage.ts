@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_POOL_SIZE } from '../../config/settings.js';
+import { DEFAULT_POOL_SIZE, DEFAULT_QUERY_TIMEOUT_MS } from '../../config/settings.js';
 import type { Storage } from '../../storage/ports.js';
 import { migrateSqlite, openSqliteDatabase, openSqliteStorage } from '../../storage/sqlite/sqlite-storage.js';
 
@@ -9,6 +9,8 @@ export interface OpenStorageOptions {
   readonly poolSize?: number;
   /** Longest wait for a Postgres connection (default 5 s). */
   readonly connectTimeoutMs?: number;
+  /** A Postgres query unanswered this long fails (default 30 s). */
+  readonly queryTimeoutMs?: number;
   /** Run pending migrations first (default); false refuses a database that is behind. */
   readonly migrate?: boolean;
 }
@@ -28,6 +30,7 @@ export async function openStorage(
     const storage = await openPostgresStorage(databaseUrl, {
       poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       migrate: options.migrate ?? true,
     });
     return { storage, description: target.description };

@@ -32,10 +32,14 @@ export async function openUsageBuffer(
     ? (await import('../../storage/redis/redis-usage-buffer.js')).redisUsageBuffer
     : null;
   const makeFileBuffer = redis ? null : (await import('./file-usage-buffer.js')).fileUsageBuffer;
-  const db = openPostgresDatabase(settings.databaseUrl, 2, {
-    connectionTimeoutMillis: settings.database.connectTimeoutMs,
-    query_timeout: 30_000,
-  });
+  // Its own allowance, not DATABASE_QUERY_TIMEOUT_MS: a batch of records is larger work than a
+  // request's query, and a failed attempt is retried anyway.
+  const db = openPostgresDatabase(
+    settings.databaseUrl,
+    2,
+    { connectionTimeoutMillis: settings.database.connectTimeoutMs, query_timeout: 30_000 },
+    '(the usage shipper allows 30 s per query)',
+  );
   const sink = sqlJournalSink(accountingView(db), postgresDialect, {
     onSalvaged: (entry, outcome, reason) => salvaged(logger, entry.record, outcome, reason),
   });

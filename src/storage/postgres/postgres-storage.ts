@@ -37,6 +37,11 @@ export interface PostgresOptions {
   readonly poolSize: number;
   /** Longest wait for a connection, new or a free one from the pool (default 5 s). */
   readonly connectTimeoutMs?: number;
+  /**
+   * A query unanswered this long fails, and its connection is closed (default 30 s). Migrations
+   * and retention prunes run on a connection of their own without it.
+   */
+  readonly queryTimeoutMs?: number;
   /** Run pending migrations on open (default); false refuses a database that is behind. */
   readonly migrate?: boolean;
 }
@@ -61,16 +66,27 @@ const types: pg.CustomTypesConfig = {
  */
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/** Default `queryTimeoutMs`, as DATABASE_QUERY_TIMEOUT_MS's. */
+const QUERY_TIMEOUT_MS = 30_000;
+
 export function openPostgresDatabase(
   url: string,
   poolSize: number,
   /** Further pool settings (timeouts). */
   extra: pg.PoolConfig = {},
+  /** What a query time-out's message names as the allowance it ran out of. */
+  timeoutSetting?: string,
 ): Kysely<Database> {
-  return postgresKysely(openPostgresPool(url, poolSize, extra));
+  return postgresKysely(openPostgresPool(url, poolSize, extra, timeoutSetting));
 }
 
-function openPostgresPool(url: string, poolSize: number, extra: pg.PoolConfig): pg.Pool {
+function openPostgresPool(
+  url: string,
+  poolSize: number,
+  extra: pg.PoolConfig,
+  /** Named in a time-out's message, so an operator knows what to raise. */
+  timeoutSetting = '(query_timeout)',
+): pg.Pool {
   const pool = new pg.Pool({
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...extra,
@@ -90,15 +106,19 @@ function openPostgresPool(url: string, poolSize: number, extra: pg.PoolConfig): 
     // connection, and every later query on that connection waits behind it: on a connection that
     // hangs (a dropped network), each failed again after the network was back. The connection
     // is closed instead (pg drops one with a query running), so the pool opens a new one.
+    // The rejection names the setting, not pg's bare "Query read timeout".
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     Object.assign(client, {
       query: (...args: unknown[]) => {
         const result = query(...args);
-        if (result instanceof Promise)
-          result.catch((err: unknown) => {
-            if (err instanceof Error && err.message === 'Query read timeout') client.end().catch(() => {});
+        if (!(result instanceof Promise)) return result;
+        return result.catch((err: unknown) => {
+          if (!(err instanceof Error && err.message === 'Query read timeout')) throw err;
+          client.end().catch(() => {});
+          throw new Error(`the database did not answer within ${extra.query_timeout} ms ${timeoutSetting}`, {
+            cause: err,
           });
-        return result;
+        });
       },
     });
   });
@@ -132,23 +152,34 @@ async function pingWithin(pool: pg.Pool, ms: number): Promise<void> {
 
 /** Postgres storage: many gateway processes share one database. */
 export async function openPostgresStorage(url: string, options: PostgresOptions): Promise<Storage> {
+  const connect: pg.PoolConfig =
+    options.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: options.connectTimeoutMs };
   const pool = openPostgresPool(
     url,
     options.poolSize,
-    options.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: options.connectTimeoutMs },
+    { ...connect, query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS },
+    '(DATABASE_QUERY_TIMEOUT_MS)',
   );
   const db = postgresKysely(pool);
+  // Work that may rightly outlast the query time-out (a migration, or the wait for another
+  // instance's; a prune of a large backlog) runs on one connection of its own, opened when
+  // needed, without it: it is never cut, and never holds a slot of the request pool.
+  const longWork = postgresKysely(openPostgresPool(url, 1, connect));
+  const closeAll = async () => {
+    await Promise.all([db.destroy(), longWork.destroy()]);
+  };
   try {
     if (options.migrate === false) await requireMigrated(db);
-    else await migratePostgres(db);
+    else await migratePostgres(longWork);
   } catch (err) {
-    await db.destroy();
+    await closeAll();
     throw err;
   }
   return sqlStorage(db, {
     dialect: postgresDialect,
-    close: () => db.destroy(),
+    close: closeAll,
     ping: () => pingWithin(pool, PING_MS),
+    longWork,
   });
 }
 

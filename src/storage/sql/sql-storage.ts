@@ -20,21 +20,33 @@ export interface SqlBackend {
   readonly openUsageJournal?: (bootId: string) => UsageJournal;
   /** The backend's own health ping (default: `select 1`). */
   readonly ping?: () => Promise<void>;
+  /**
+   * The database retention prunes run on, when it is not `db`: Postgres gives them a connection
+   * without the query time-out, as a first prune of a large backlog may rightly take long.
+   */
+  readonly longWork?: Kysely<Database>;
 }
 
 /** Every storage port over one migrated SQL database; the backend opens `db` and closes it. */
 export function sqlStorage(db: Kysely<Database>, backend: SqlBackend): Storage {
   const { dialect, close, openUsageJournal, ping } = backend;
+  const longWork = backend.longWork ?? db;
   return {
     keys: sqlKeyStore(db, dialect),
     users: sqlUserStore(db),
     channels: sqlChannelStore(db, dialect),
     meta: sqlMetaStore(db),
     sessions: sqlSessionStore(db),
-    usage: sqlUsageStore(accountingView(db), dialect),
-    audit: sqlAuditStore(db),
+    usage: {
+      ...sqlUsageStore(accountingView(db), dialect),
+      prune: sqlUsageStore(accountingView(longWork), dialect).prune,
+    },
+    audit: { ...sqlAuditStore(db), prune: sqlAuditStore(longWork).prune },
     ...(openUsageJournal ? { openUsageJournal } : {}),
-    responses: sqlResponseStore(db, dialect),
+    responses: {
+      ...sqlResponseStore(db, dialect),
+      pruneExpired: sqlResponseStore(longWork, dialect).pruneExpired,
+    },
     openResponseCache: (bounds) => sqlCacheStore(accountingView(db), bounds),
     resealSecrets: (reseal) => resealSqlSecrets(db, dialect, reseal),
     async ping() {
