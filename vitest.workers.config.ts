@@ -29,6 +29,7 @@ export const WORKER_SUITES = [
   'test/admin/stats-and-chat.test.ts',
   'test/admin/users.test.ts',
   'test/admin/walkthrough.test.ts',
+  'test/resilience/channel-edit-health.test.ts',
 ];
 
 // A renamed or deleted suite must fail the run, not quietly leave the Worker less tested.

@@ -3,6 +3,7 @@ import { mapSecretHeaders } from '../auth/secret-headers.js';
 import { type ChannelConfig, channelSchema } from '../config/schema.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { buildChannels, DEMO_CHANNEL_CONFIG } from '../router/build-channels.js';
+import { type Reconnected, reconnectedChannels } from '../router/connection-changed.js';
 import type { Channel } from '../spec/channel.js';
 import type { Logger } from '../spec/logger.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
@@ -20,6 +21,12 @@ export interface ChannelRegistry {
   readonly usingDemoChannel: () => boolean;
   /** Stops listening to the change feed (the feed may outlive this registry when shared). */
   stop(): void;
+  /**
+   * Called, and awaited, after a rebuild with the channels whose connection changed
+   * (router/connection-changed.ts): the router forgets their health. Every instance rebuilds on
+   * the change notice (or its next poll), so every instance's health forgets them.
+   */
+  onReconnected(listener: (changed: readonly Reconnected[]) => Promise<unknown>): void;
 }
 
 export interface ChannelRegistryDeps {
@@ -40,6 +47,7 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
   let demo = false;
   let signature: string | null = null;
   let unsubscribe = () => {};
+  let reconnected: (changed: readonly Reconnected[]) => Promise<unknown> = async () => {};
   /**
    * Rebuilds run one after another (the poll and change notices can ask at once): one that read
    * the store earlier and ended later would put its older view back, and the signature of the
@@ -71,14 +79,27 @@ export async function createChannelRegistry(deps: ChannelRegistryDeps): Promise<
     if (mine < applied) return;
     applied = mine;
     demo = usingDemo;
+    const previous = current;
     current = Object.freeze(usingDemo ? buildChannels([DEMO_CHANNEL_CONFIG], deps.providers) : built);
     signature = next;
+    const changed = reconnectedChannels(previous, current);
+    if (changed.length > 0) {
+      await reconnected(changed).catch((err: unknown) => {
+        deps.logger.warn(
+          { channels: changed.map((c) => c.channelId), err: String(err) },
+          'clearing the health of edited channels failed',
+        );
+      });
+    }
   };
   const stuckMs = deps.stuckRebuildMs ?? STUCK_REBUILD_MS;
   const registry: ChannelRegistry = {
     stop: () => unsubscribe(),
     snapshot: () => current,
     usingDemoChannel: () => demo,
+    onReconnected(listener) {
+      reconnected = listener;
+    },
     refresh() {
       const run = queue.then(rebuild);
       // The next rebuild waits for this one, but not for ever: a read on a dead database

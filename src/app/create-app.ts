@@ -149,6 +149,10 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       defaultModel: () => settings.defaultModel ?? (registry.usingDemoChannel() ? DEMO_CHAT_MODEL : null),
     },
   });
+  // An edit of where or how a channel connects makes what health learnt of it moot.
+  registry.onReconnected((changed) =>
+    Promise.all(changed.map((c) => gateway.health.forgetConnection(c.channelId, c.change))),
+  );
   heartbeat = startHeartbeat({
     registry: ports.instances ?? createMemoryInstanceRegistry(),
     id: crypto.randomUUID(),

@@ -1,3 +1,4 @@
+import type { ConnectionChange } from './connection-changed.js';
 import type { ModelGroup, StrategyName } from './strategies/index.js';
 
 /**
@@ -18,6 +19,12 @@ export interface GatewayHealth {
   reset(filter?: HealthFilter): Promise<number>;
   /** Puts a key the upstream rejected back into rotation now; false when it was not flagged. */
   reenableKey(channel: string, keyIndex: number): Promise<boolean>;
+  /**
+   * Forgets what health learnt of a channel (by id) before an edit changed how it connects
+   * (router/connection-changed.ts): every record, or for a new key list every record but those
+   * of the keys it still has. Returns how many were cleared.
+   */
+  forgetConnection(channelId: string, change: ConnectionChange): Promise<number>;
 }
 
 export interface HealthFilter {

@@ -90,6 +90,11 @@ export function createRouterRuntime(input: {
         ...(filter?.keyIndex === undefined ? {} : { keyIndex: filter.keyIndex }),
       });
     },
+    forgetConnection(channelId, change) {
+      const channels = input.channels();
+      const kept = change === 'keys' ? channels.find((c) => c.id === channelId)?.keys : undefined;
+      return health.clear(channels, { channel: channelId, ...(kept ? { keepKeys: kept } : {}) });
+    },
     async reenableKey(channelId, keyIndex) {
       const channel = input.channels().find((c) => c.id === channelId);
       return channel ? health.reenableKey(channel, keyIndex) : false;

@@ -207,6 +207,32 @@ describe.skipIf(!server || !redis)('three gateway instances on Postgres + Redis'
     expect(after).toHaveLength(12);
   });
 
+  it('a model marked unavailable by a wrong base_url is served by B and C within a second of the fix through A', async () => {
+    const wrong = await startFakeUpstream();
+    onTestFinished(() => wrong.close());
+    wrong.onKey('up-moved', {
+      kind: 'status',
+      status: 404,
+      body: { error: { message: 'The model m-moved does not exist', code: 'model_not_found' } },
+    });
+    const made = await main.admin(
+      'POST',
+      '/channels',
+      { ...channel('moving', ['up-moved'], ['m-moved']), base_url: wrong.baseUrl },
+      a,
+    );
+    expect(made.status).toBe(201);
+    expect((await chat(a, { key, model: 'm-moved' })).status).toBe(404);
+    // The health is shared: B and C keep the channel out for the model too (for 10 minutes).
+    const outOn = async (on: Instance) => !(await chat(on, { key, model: 'm-moved' })).answered;
+    expect(await holdsWithin(2_000, async () => (await outOn(b)) && (await outOn(c)))).toBe(true);
+
+    expect((await main.admin('PATCH', '/channels/moving', { base_url: fake.baseUrl }, a)).status).toBe(200);
+    const servedOn = async (on: Instance) => (await chat(on, { key, model: 'm-moved' })).answered;
+    const served = await holdsWithin(1_500, async () => (await servedOn(b)) && (await servedOn(c)));
+    expect(served, 'B and C serve the channel once its base_url is fixed through A').toBe(true);
+  });
+
   it('a response cached through A is a hit on B', async () => {
     const content = `cache me ${Date.now()}`;
     const ask = (on: Instance) => chat(on, { key, model: 'm-cache', content, extra: { temperature: 0 } });

@@ -12,8 +12,14 @@ export interface RouterHealth {
   open(): RequestHealth;
   /** Everything not fully healthy, keys named by index and masked hint. */
   entries(channels: readonly Channel[], mask: (key: string) => string | null): Promise<HealthEntry[]>;
-  /** Clears records of one channel id (and one of its keys), or all; answers how many. */
-  clear(channels: readonly Channel[], filter: { channel?: string; keyIndex?: number }): Promise<number>;
+  /**
+   * Clears records of one channel id (and one of its keys), or all; answers how many. `keepKeys`:
+   * the records of these keys (a key's, and its targets') stay.
+   */
+  clear(
+    channels: readonly Channel[],
+    filter: { channel?: string; keyIndex?: number; keepKeys?: readonly string[] },
+  ): Promise<number>;
   /** Puts a rejected key back into rotation now; false when it was not flagged. */
   reenableKey(channel: Channel, keyIndex: number): Promise<boolean>;
 }
@@ -62,12 +68,14 @@ export function createRouterHealth(
       const key = filter.keyIndex === undefined ? undefined : channel?.keys[filter.keyIndex];
       const print = key === undefined ? undefined : (await fingerprints.of([key])).get(key);
       if (filter.keyIndex !== undefined && print === undefined) return 0;
+      const kept = new Set(filter.keepKeys ? (await fingerprints.of(filter.keepKeys)).values() : []);
       let cleared = 0;
       for (const [id] of await store.list()) {
         const subject = parseHealthId(id);
         if (!subject) continue;
         if (filter.channel !== undefined && subject.channel !== filter.channel) continue;
         if (print !== undefined && subject.key !== null && subject.key !== print) continue;
+        if (subject.key !== null && kept.has(subject.key)) continue;
         if ((await store.apply(id, { kind: 'reset' })).previous) cleared++;
       }
       return cleared;
