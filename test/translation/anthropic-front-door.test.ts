@@ -258,7 +258,11 @@ describe('Anthropic front door specifics', () => {
     const res = await fetch(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'no-such-model', max_tokens: 8, messages: [] }),
+      body: JSON.stringify({
+        model: 'no-such-model',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
     });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });

@@ -117,6 +117,12 @@ function checkBody(json: JsonObject): string {
   assertModelName(json.model);
   if (!Array.isArray(json.messages))
     throw new GatewayError('missing_messages', 'messages: field required', { param: 'messages' });
+  // Nothing to answer: an upstream would refuse it in its own words, or a translated one do
+  // something odd with it.
+  if (json.messages.length === 0)
+    throw new GatewayError('missing_messages', 'messages: at least one message is required', {
+      param: 'messages',
+    });
   if (json.stream !== undefined && typeof json.stream !== 'boolean')
     throw new GatewayError('invalid_request', 'stream: must be a boolean', { param: 'stream' });
   return json.model;

@@ -58,6 +58,11 @@ function checkInput(input: JsonValue | undefined, previous: JsonValue | undefine
   }
   if (typeof input === 'string') return;
   if (!Array.isArray(input)) throw bad('input', 'must be a string or an array of input items');
+  // An empty list continues a stored conversation, but alone has nothing to answer.
+  if (input.length === 0 && (previous === undefined || previous === null))
+    throw new GatewayError('missing_messages', 'input: at least one input item is required', {
+      param: 'input',
+    });
   input.forEach((item, i) => {
     const at = `input[${i}]`;
     if (!isJsonObject(item)) throw bad(at, 'must be an object');
