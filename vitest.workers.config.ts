@@ -21,6 +21,7 @@ export const WORKER_SUITES = [
   'test/e2e/core-stream-failures.test.ts',
   'test/translation/anthropic-front-door.test.ts',
   'test/translation/claude-code-edges.test.ts',
+  'test/translation/tool-result-error.test.ts',
   'test/accounting/limits.test.ts',
   'test/admin/admin-auth.test.ts',
   'test/admin/admin-input-errors.test.ts',

@@ -245,7 +245,7 @@ function encodeMessage(message: ChatMessage): JsonValue[] {
     return message.parts.map((r) => ({
       role: 'tool',
       tool_call_id: r.toolCallId,
-      content: contentText(r.content),
+      content: r.isError ? markedAsError(contentText(r.content)) : contentText(r.content),
     }));
   }
   if (message.role === 'user') {
@@ -280,6 +280,17 @@ function encodeMessage(message: ChatMessage): JsonValue[] {
       reasoning_content: calls.length > 0 && reasoning ? reasoning : undefined,
     }),
   ];
+}
+
+/**
+ * A failed tool's output, marked so the model reads it as one: the OpenAI format has no field for
+ * it (Anthropic's `is_error`, Gemini's `error` response), so the flag travels in the text, on a
+ * line of its own before the output. Results that are not errors are sent as they are.
+ */
+const TOOL_ERROR_MARK = '[tool error]';
+
+function markedAsError(text: string): string {
+  return text === '' ? TOOL_ERROR_MARK : `${TOOL_ERROR_MARK}\n${text}`;
 }
 
 /**
