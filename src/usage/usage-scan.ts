@@ -5,7 +5,7 @@ import type { TokenUsage } from '../spec/usage.js';
  * Reads token usage out of upstream answers whatever shape they speak, so that a pass-through
  * (which does not know the upstream's protocol) is metered like a decoded answer:
  * - OpenAI `usage` (`prompt_tokens`, `completion_tokens`, details with cache reads and writes;
- *   DeepSeek's `prompt_cache_hit_tokens`);
+ *   DeepSeek's `prompt_cache_hit_tokens`; Moonshot's inside a stream's last choice);
  * - the Responses API's `usage` (`input_tokens`, `output_tokens`, cached and reasoning details),
  *   top level or inside `response.completed` and the other terminal `response.*` events;
  * - Anthropic Messages: `usage` on a message, `message_start` (input) and `message_delta` (output);
@@ -53,7 +53,8 @@ export function createUsageScan(): UsageScan {
         whole = readGeminiUsage(value.usageMetadata);
         return;
       }
-      const found = readOpenAiUsage(value.usage) ?? readInputOutputUsage(value.usage);
+      const found =
+        readOpenAiUsage(value.usage) ?? readInputOutputUsage(value.usage) ?? choiceUsage(value.choices);
       if (found) {
         whole = found;
         usageOnly = Array.isArray(value.choices) && value.choices.length === 0;
@@ -173,6 +174,19 @@ function readGeminiUsage(usage: JsonObject): TokenUsage {
   if (cached !== undefined) result.cachedTokens = cached;
   if (thoughts !== undefined) result.reasoningTokens = thoughts;
   return result;
+}
+
+/**
+ * Moonshot (Kimi) streams its usage inside the last chunk's choice rather than beside the
+ * choices (the translated path reads it there too: openai-compatible/chat-stream.ts).
+ */
+function choiceUsage(choices: JsonValue | undefined): TokenUsage | null {
+  if (!Array.isArray(choices)) return null;
+  for (const choice of choices) {
+    const found = readOpenAiUsage(obj(choice)?.usage);
+    if (found) return found;
+  }
+  return null;
 }
 
 function obj(value: JsonValue | undefined): JsonObject | undefined {
