@@ -77,7 +77,9 @@ export function respond(
     return new Response(body, { status: success.status, headers });
   }
 
-  const sse = call.stream;
+  // A stream by the request's `"stream": true`, or by the answer itself: a pass-through request
+  // may ask for one otherwise (speech's `stream_format: "sse"`, a multipart `stream=true`).
+  const sse = call.stream || isEventStream(success.headers.get('content-type'));
   // Every stream goes through the SSE tap: it masks secrets, reads usage in any known shape and
   // can drop the OpenAI usage event the gateway asked for on the client's behalf.
   const secrets = secretsOf(call, routed);
@@ -214,6 +216,10 @@ function bodyText(body: Uint8Array, contentType: string | null): string | null {
 
 /** Relayed non-SSE bodies larger than this are not read for usage (an estimate counts nothing). */
 const MAX_KEPT_BODY_BYTES = 4_000_000;
+
+function isEventStream(contentType: string | null): boolean {
+  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'text/event-stream';
+}
 
 function isTextual(contentType: string | null): boolean {
   return contentType === null || /json|text|xml/i.test(contentType);

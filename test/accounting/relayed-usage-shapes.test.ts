@@ -37,4 +37,56 @@ describe('usage read from relayed answers', () => {
     expect(record).toMatchObject({ status: 200, countSource: 'upstream' });
     expect(record.usage).toMatchObject({ promptTokens: 120, completionTokens: 7, totalTokens: 127 });
   });
+
+  // The pass-through knew an answer was a stream only from a JSON `"stream": true`. Speech with
+  // `stream_format: "sse"` and a multipart transcription with `stream=true` say it otherwise: their
+  // SSE answers were relayed as plain bodies, so their usage event went unread and the record
+  // was an estimate over the whole event text (base64 audio included), with no SSE headers.
+  it('a pass-through SSE answer to a request without "stream": true is read as a stream', async () => {
+    const audio = Buffer.alloc(6_000, 7).toString('base64');
+    const body =
+      `data: {"type":"speech.audio.delta","audio":"${audio}"}\n\n` +
+      'data: {"type":"speech.audio.done","usage":{"input_tokens":14,"output_tokens":101,"total_tokens":115}}\n\n';
+    fake.enqueue({ kind: 'raw-sse', body });
+    const id = newRequestId('speech-sse');
+    const res = await fetch(`${gw.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', 'x-request-id': id },
+      body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Hello', voice: 'alloy', stream_format: 'sse' }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(await res.text()).toBe(body);
+    const record = await recordOf(gw, id);
+    expect(record).toMatchObject({ status: 200, countSource: 'upstream' });
+    expect(record.usage).toMatchObject({ promptTokens: 14, completionTokens: 101, totalTokens: 115 });
+  });
+
+  it('a streamed multipart transcription is metered from its usage event', async () => {
+    const body =
+      'data: {"type":"transcript.text.delta","delta":"Hello"}\n\n' +
+      'data: {"type":"transcript.text.done","text":"Hello","usage":{"type":"tokens","input_tokens":30,"output_tokens":2,"total_tokens":32}}\n\n';
+    fake.enqueue({ kind: 'raw-sse', body });
+    const id = newRequestId('transcribe-sse');
+    const boundary = 'switchboard-test';
+    const form =
+      `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-4o-mini\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="stream"\r\n\r\ntrue\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n` +
+      `Content-Type: audio/wav\r\n\r\nRIFF....WAVE\r\n--${boundary}--\r\n`;
+    const res = await fetch(`${gw.url}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${gw.key}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'x-request-id': id,
+      },
+      body: form,
+    });
+    expect(await res.text()).toBe(body);
+    expect(fake.requests.at(-1)?.body).toBe(form);
+    const record = await recordOf(gw, id);
+    expect(record).toMatchObject({ status: 200, countSource: 'upstream' });
+    expect(record.usage).toMatchObject({ promptTokens: 30, completionTokens: 2 });
+  });
 });
