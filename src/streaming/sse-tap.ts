@@ -9,7 +9,10 @@ import { createSseParser } from './sse.js';
 export interface SseTap {
   /** Takes an upstream chunk; returns the bytes to forward now (possibly empty). */
   push(chunk: Uint8Array): Uint8Array;
-  /** Bytes still held at the end of the stream (an unterminated last event). */
+  /**
+   * Bytes still held at the end of the stream (an unterminated last event); none when that
+   * event is where the stream was cut short (`cutShort`).
+   */
   flush(): Uint8Array;
   /** The last usage the stream reported (in any shape usage-scan.ts reads), or null. */
   usage(): TokenUsage | null;
@@ -171,6 +174,15 @@ export function createSseTap(options: {
     return clean === text ? bytes : encoder.encode(clean);
   };
 
+  const cutShort = (): boolean => {
+    // Text past the kept bound is not seen: its end cannot be read, so it is taken as whole.
+    // An error event ended it already (the record says so; the client has the upstream's error).
+    if (!options.answer || finished || failure !== null || keptChars >= MAX_KEPT_CHARS) return false;
+    let tail = '';
+    for (let i = kept.length - 1; i >= 0 && tail.length < FINISH_TAIL_CHARS; i--) tail = kept[i] + tail;
+    return !FINISH_REASON.test(tail);
+  };
+
   return {
     push(chunk) {
       const all = held.byteLength === 0 ? chunk : joinChunks([held, chunk]);
@@ -190,20 +202,17 @@ export function createSseTap(options: {
     flush() {
       const rest = held;
       held = EMPTY;
-      return pass(rest);
+      const out = pass(rest);
+      // A cut inside an event: the relay ends the stream with its own error event, which must not
+      // be read as more lines of the upstream's unfinished one (one event of invalid JSON to the
+      // client). An SSE client drops an event cut off by the end of the stream anyway.
+      return rest.byteLength > 0 && cutShort() ? EMPTY : out;
     },
     usage: () => scan.usage(),
     outputCounted: () => scan.outputCounted(),
     upstreamError: () => failure,
     finished: () => finished,
-    cutShort() {
-      // Text past the kept bound is not seen: its end cannot be read, so it is taken as whole.
-      // An error event ended it already (the record says so; the client has the upstream's error).
-      if (!options.answer || finished || failure !== null || keptChars >= MAX_KEPT_CHARS) return false;
-      let tail = '';
-      for (let i = kept.length - 1; i >= 0 && tail.length < FINISH_TAIL_CHARS; i--) tail = kept[i] + tail;
-      return !FINISH_REASON.test(tail);
-    },
+    cutShort,
     completionText() {
       const data: string[] = [];
       const parser = createSseParser((event) => {

@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -108,4 +109,57 @@ it('an OpenAI-format stream that ends with its finish_reason but no [DONE] is co
   for await (const event of stream) events.push(event);
   expect(events.at(-1)?.type).toBe('response.completed');
   expect(await recordAfter(before)).toMatchObject({ status: 200, errorCode: null });
+});
+
+// A cut falls anywhere, often inside an event. The gateway's error event was appended right
+// after the upstream's unfinished one, so the client's SSE parser read both as one event: the
+// openai SDK threw a JSON SyntaxError, the Anthropic SDK a parse error, instead of the API error
+// that says the stream broke. An event the upstream never finished is not an event (an SSE
+// client drops it at the end of the stream); the error event goes out on its own.
+describe('a relayed stream cut off inside an event', () => {
+  const halfEvent = 'data: {"id":"c","object":"chat.comple';
+  it.each([
+    ['with no line end', halfEvent],
+    ['after a whole data line', chatEvent({ content: ' forty' }).trimEnd() + '\n'],
+  ])('reaches the openai client as an APIError after the whole events (%s)', async (_, tail) => {
+    fake.enqueue({ kind: 'raw-sse', body: CUT_CHAT + tail });
+    const before = gw.usage.length;
+    const stream = await client.chat.completions.create({
+      model: 'deepseek-chat',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
+    let text = '';
+    const failure = await (async () => {
+      for await (const part of stream) text += part.choices[0]?.delta.content ?? '';
+    })().then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(text).toBe('The answer is');
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_stream_error');
+    expect(await recordAfter(before)).toMatchObject({ status: 502, errorCode: 'upstream_stream_error' });
+  });
+
+  it('reaches the Anthropic client as an APIError', async () => {
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: `${CUT_ANTHROPIC}event: content_block_delta\ndata: {"type":"cont`,
+    });
+    const before = gw.usage.length;
+    const anthropic = new Anthropic({ apiKey: gw.key, baseURL: gw.url, maxRetries: 0 });
+    const stream = anthropic.messages.stream({
+      model: 'claude-native',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    const failure = await stream.finalMessage().then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect(String((failure as Error).message)).toContain('upstream stream failed');
+    expect(await recordAfter(before)).toMatchObject({ status: 502, errorCode: 'upstream_stream_error' });
+  });
 });
