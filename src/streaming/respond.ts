@@ -77,9 +77,14 @@ export function respond(
     return new Response(body, { status: success.status, headers });
   }
 
-  // A stream by the request's `"stream": true`, or by the answer itself: a pass-through request
-  // may ask for one otherwise (speech's `stream_format: "sse"`, a multipart `stream=true`).
-  const sse = call.stream || isEventStream(success.headers.get('content-type'));
+  // A pass-through answer is SSE when it says so: a request may ask for an SSE stream without
+  // `"stream": true` (speech's `stream_format: "sse"`, a multipart `stream=true`), and a
+  // `"stream": true` may get another streamed format (NDJSON), relayed as it arrives.
+  const upstreamType = success.headers.get('content-type');
+  const sse =
+    call.operation === 'passthrough'
+      ? isEventStream(upstreamType) || (upstreamType === null && call.stream)
+      : call.stream;
   // Every stream goes through the SSE tap: it masks secrets, reads usage in any known shape and
   // can drop the OpenAI usage event the gateway asked for on the client's behalf.
   const secrets = secretsOf(call, routed);

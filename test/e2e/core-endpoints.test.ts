@@ -192,6 +192,41 @@ describe('pass-through of other /v1 paths', () => {
     expect(fake.requests[0]?.headers['openai-beta']).toBe('assistants=v1');
   });
 
+  // A JSON "stream": true made the answer SSE whatever the upstream sent: an NDJSON stream
+  // (Cohere's /v1/chat, Ollama's /api/chat) was relabelled text/event-stream and held back
+  // waiting for blank lines that never come, so the client got nothing until the end.
+  it('relays a streamed answer that is not SSE (NDJSON) as it arrives, under its own type', async () => {
+    const lines = [
+      '{"event_type":"text-generation","text":"Hi"}\n',
+      '{"event_type":"text-generation","text":"!"}\n',
+    ];
+    // The upstream goes silent after its lines without ending: only a relay that forwards them
+    // as they come lets the client read them.
+    fake.enqueue({
+      kind: 'raw-pieces',
+      pieces: lines,
+      headers: { 'content-type': 'application/x-ndjson' },
+      stall: true,
+    });
+    const res = await fetch(`${gw.url}/v1/chat`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-fake', message: 'Hello', stream: true }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (text.length < lines.join('').length) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toBe(lines.join(''));
+    await reader.cancel();
+  });
+
   it('relays the upstream status and body of a pass-through call', async () => {
     fake.enqueue({ kind: 'status', status: 404, body: { error: { message: 'No such file', code: 'nf' } } });
     const res = await fetch(`${gw.url}/v1/files/file-123`, { headers: auth() });

@@ -22,6 +22,18 @@ export type Behavior =
   | { kind: 'sse-error'; afterChunks: number }
   /** Reply with exactly these bytes as an SSE body (recorded fixtures). */
   | { kind: 'raw-sse'; body: string }
+  /**
+   * Reply with these pieces written one by one, each after the previous left the socket (a body
+   * split at chosen bytes: inside a line, a CRLF, a UTF-8 character); `stall` goes silent after
+   * the last piece instead of ending. Headers default to an SSE answer.
+   */
+  | {
+      kind: 'raw-pieces';
+      pieces: readonly (string | Uint8Array)[];
+      status?: number;
+      headers?: Record<string, string | string[]>;
+      stall?: boolean;
+    }
   /** Destroy the socket before sending anything. */
   | { kind: 'reset' };
 

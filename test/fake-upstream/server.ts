@@ -138,6 +138,9 @@ function answer(
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(behavior.body);
       return;
+    case 'raw-pieces':
+      writePieces(res, behavior);
+      return;
     default:
       break;
   }
@@ -217,6 +220,26 @@ function messagesLength(messages: unknown): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Writes each piece in a socket write of its own, the next one only once the previous was
+ * handed to the kernel and a turn of the event loop passed, so the reader sees the splits.
+ */
+function writePieces(res: ServerResponse, behavior: Extract<Behavior, { kind: 'raw-pieces' }>): void {
+  res.writeHead(behavior.status ?? 200, { 'content-type': 'text/event-stream', ...behavior.headers });
+  res.flushHeaders();
+  let index = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    const piece = behavior.pieces[index++];
+    if (piece === undefined) {
+      if (!behavior.stall) res.end();
+      return;
+    }
+    res.write(piece, () => setImmediate(next));
+  };
+  next();
 }
 
 /** Keeps a copy of every body chunk written to `res`. */
