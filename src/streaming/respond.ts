@@ -1,5 +1,5 @@
 import { maskSecret } from '../auth/secret-box.js';
-import { scrubSecrets } from '../auth/secret-scrub.js';
+import { scrubJsonText, scrubSecrets } from '../auth/secret-scrub.js';
 import type { ResponseCapture } from '../pipeline/cache-step.js';
 import type { UsageTap } from '../pipeline/usage-tap.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
@@ -58,9 +58,10 @@ export function respond(
   }
   const capture = success.status === 200 ? answer.capture : null;
 
+  const secrets = secretsOf(call, routed);
   if (!success.reader) {
     success.release();
-    const body = success.body ?? new Uint8Array();
+    const body = maskedErrorBody(success.body ?? new Uint8Array(), headers.get('content-type'), secrets);
     const counted = usageFromBody(body);
     usage.end(success.status, null, {
       usage: counted,
@@ -87,7 +88,6 @@ export function respond(
       : call.stream;
   // Every stream goes through the SSE tap: it masks secrets, reads usage in any known shape and
   // can drop the OpenAI usage event the gateway asked for on the client's behalf.
-  const secrets = secretsOf(call, routed);
   const accounting = sse
     ? createSseTap({
         secrets,
@@ -218,6 +218,34 @@ function bodyText(body: Uint8Array, contentType: string | null): string | null {
     return text;
   }
 }
+
+/**
+ * A whole answer that is an error despite its 2xx status (some upstreams answer errors so) is
+ * masked as a relayed error body or a stream's error event is: it may quote the key it was sent.
+ * Other answers go out as they came.
+ */
+function maskedErrorBody(
+  body: Uint8Array<ArrayBuffer>,
+  contentType: string | null,
+  secrets: readonly string[],
+): Uint8Array<ArrayBuffer> {
+  // Error bodies are small: a large answer is not decoded a second time to look.
+  if (body.byteLength > MAX_ERROR_BODY_BYTES || !isTextual(contentType)) return body;
+  const text = new TextDecoder().decode(body);
+  if (!text.includes('"error"')) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return body;
+  }
+  if (!isJsonObject(parsed) || !(isJsonObject(parsed.error) || parsed.type === 'error')) return body;
+  const clean = scrubJsonText(text, secrets);
+  return clean === text ? body : new TextEncoder().encode(clean);
+}
+
+/** The largest 2xx answer looked at as a possible error body (upstream error bodies are kept to 64 KiB too). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** Relayed non-SSE bodies larger than this are not read for usage (an estimate counts nothing). */
 const MAX_KEPT_BODY_BYTES = 4_000_000;

@@ -131,6 +131,24 @@ describe('an upstream error that echoes a key', () => {
     }
   }
 
+  // Some upstreams answer an error with HTTP 200 and the error in the body. Relayed as the
+  // answer it claims to be, its quoted key reached the client as it was.
+  for (const route of routes) {
+    const ch = channels.find((c) =>
+      route.front === 'openai' ? c.model === 'gpt-fake' : c.model === 'claude-fake',
+    );
+    if (!ch) continue;
+    it(`is scrubbed from a 200 body that carries an error (${ch.model} via ${route.path})`, async () => {
+      fake.enqueue({ kind: 'status', status: 200, body: ch.body(ch.key) });
+      const res = await postJson(gw, route.path, request(ch.model, false));
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expectNoSecret(text);
+      expect(JSON.parse(text)).toHaveProperty('error');
+      expect(text).toContain(ch.key.slice(-4));
+    });
+  }
+
   it('keeps the relayed 400 readable: the masked key and the rest of the message stay', async () => {
     fake.enqueue({ kind: 'status', status: 400, body: openAiError(OPENAI_KEY) });
     const res = await postJson(gw, '/v1/chat/completions', request('gpt-fake', false));
