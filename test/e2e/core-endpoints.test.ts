@@ -227,6 +227,20 @@ describe('pass-through of other /v1 paths', () => {
     await reader.cancel();
   });
 
+  // The openai Python SDK sends `Content-Type: application/json` on every call, a body or not:
+  // files.delete, batches.cancel, fine_tuning.jobs.cancel… were refused as invalid JSON.
+  it('forwards a call with a JSON content type and no body (the openai Python SDK on DELETE and cancel)', async () => {
+    const headers = { ...auth(), 'content-type': 'application/json' };
+    const deleted = await fetch(`${gw.url}/v1/files/file-abc`, { method: 'DELETE', headers });
+    expect(deleted.status).toBe(200);
+    const cancelled = await fetch(`${gw.url}/v1/batches/batch_1/cancel`, { method: 'POST', headers });
+    expect(cancelled.status).toBe(200);
+    expect(fake.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+      ['DELETE', '/v1/files/file-abc', ''],
+      ['POST', '/v1/batches/batch_1/cancel', ''],
+    ]);
+  });
+
   it('relays the upstream status and body of a pass-through call', async () => {
     fake.enqueue({ kind: 'status', status: 404, body: { error: { message: 'No such file', code: 'nf' } } });
     const res = await fetch(`${gw.url}/v1/files/file-123`, { headers: auth() });

@@ -26,7 +26,9 @@ export const passthroughFrontDoor: FrontDoor = {
     let json: JsonObject | null = null;
     if (hasBody && isJsonMediaType(contentType)) {
       rawBody = await readBodyText(c);
-      json = parseJsonObject(rawBody);
+      // The openai Python SDK says `application/json` on every call, with a body or not (a
+      // DELETE, a POST …/cancel): an empty body is no body, and goes on as it came.
+      json = rawBody === '' ? null : parseJsonObject(rawBody);
     } else if (hasBody) {
       rawBody = await readBodyBytes(c);
     }
