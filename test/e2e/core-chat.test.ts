@@ -108,6 +108,42 @@ describe('chat completions', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(body, 'utf8'))).toBe(true);
   });
 
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])(
+    'relays a %s stream written one byte at a time unchanged, but for the usage event it asked for itself',
+    async (_, eol) => {
+      const event = (data: object, name?: string) =>
+        `${name ? `event: ${name}${eol}` : ''}data: ${JSON.stringify(data)}${eol}${eol}`;
+      const chunk = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-fake' };
+      const kept =
+        `: keep-alive${eol}${eol}` +
+        event(
+          { ...chunk, choices: [{ index: 0, delta: { content: 'héllo ✓ 你好 🎉' }, finish_reason: null }] },
+          'message',
+        ) +
+        event({ ...chunk, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+      const usage = event({
+        ...chunk,
+        choices: [],
+        usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+      });
+      const done = `data: [DONE]${eol}${eol}`;
+      const bytes = Buffer.from(kept + usage + done, 'utf8');
+      // Every split there is: inside a CRLF, inside a UTF-8 character, inside `[DONE]`.
+      fake.enqueue({ kind: 'raw-pieces', pieces: [...bytes].map((byte) => Uint8Array.of(byte)) });
+      const res = await postJson(gw, '/v1/chat/completions', {
+        model: 'gpt-fake',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      // The client did not ask for usage: the gateway's own usage event is the one thing left out.
+      expect(Buffer.from(await res.arrayBuffer()).toString('utf8')).toBe(kept + done);
+    },
+  );
+
   it('forwards stream chunks as they arrive instead of buffering the whole answer', async () => {
     // The upstream sends three events and then goes silent without ending: a buffering
     // gateway would show the client nothing.
