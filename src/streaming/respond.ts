@@ -6,12 +6,12 @@ import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
 import { isJsonObject } from '../spec/json.js';
 import type { ByteReframer, PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
-import { usageFromBody } from '../usage/usage-scan.js';
+import { usageFromBody, usageFromTail } from '../usage/usage-scan.js';
 import { joinChunks } from './join-chunks.js';
 import { type RelayEnd, type RelayTransform, relayedResponse, relayParts } from './relay-stream.js';
 import { sseErrorEvent } from './sse-error-event.js';
 import { createSseTap, type SseTap } from './sse-tap.js';
-import { boundedChunks, captureStream } from './stream-capture.js';
+import { captureStream, keptBody } from './stream-capture.js';
 
 const RELAYED_HEADERS = ['content-type', 'content-disposition'];
 
@@ -108,7 +108,7 @@ export function respond(
   // A relayed non-SSE body (e.g. a pass-through JSON answer) is kept, up to a bound, to be read
   // for usage at its end like a buffered one.
   const textual = !sse && isTextual(headers.get('content-type'));
-  const kept = textual ? boundedChunks(MAX_KEPT_BODY_BYTES) : null;
+  const kept = textual ? keptBody(MAX_KEPT_BODY_BYTES, USAGE_TAIL_BYTES) : null;
   /**
    * Ends the usage record for how the relay ended (only the first end counts); returns its
    * journal write, for the relay to hold the last bytes until it is committed.
@@ -122,8 +122,10 @@ export function respond(
     return written;
   };
   const endUsage = (end: RelayEnd): Promise<void> | undefined => {
-    const whole = kept?.joined() ?? null;
-    const counted = accounting?.usage() ?? (whole ? usageFromBody(whole) : null);
+    const whole = kept?.whole() ?? null;
+    // Too large to read whole (base64 images): its usage comes last, so its tail is read.
+    const counted =
+      accounting?.usage() ?? (whole ? usageFromBody(whole) : kept ? usageFromTail(kept.tail()) : null);
     // An Anthropic stream cut short after message_start: exact input, output still to estimate.
     const outputCounted = accounting?.outputCounted() ?? true;
     const text =
@@ -247,8 +249,12 @@ function maskedErrorBody(
 /** The largest 2xx answer looked at as a possible error body (upstream error bodies are kept to 64 KiB too). */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** Relayed non-SSE bodies larger than this are not read for usage (an estimate counts nothing). */
+/**
+ * Relayed non-SSE bodies larger than this are not read whole for usage (nor kept for an
+ * estimate): only their last USAGE_TAIL_BYTES are, for the usage a JSON answer ends with.
+ */
 const MAX_KEPT_BODY_BYTES = 4_000_000;
+const USAGE_TAIL_BYTES = 64 * 1024;
 
 function isEventStream(contentType: string | null): boolean {
   return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'text/event-stream';

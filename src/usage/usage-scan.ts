@@ -103,6 +103,54 @@ export function usageFromBody(body: Uint8Array): TokenUsage | null {
   }
 }
 
+/**
+ * Usage from the end of a JSON answer too large to be read whole (its start is cut off): the
+ * last `"usage": {…}` object in the text that reads as usage in a known shape, or null.
+ */
+export function usageFromTail(tail: Uint8Array): TokenUsage | null {
+  const text = new TextDecoder().decode(tail);
+  for (let at = text.lastIndexOf(USAGE_KEY); at !== -1; at = text.lastIndexOf(USAGE_KEY, at - 1)) {
+    const object = objectAt(text, at + USAGE_KEY.length);
+    if (object === null) continue;
+    try {
+      const parsed: unknown = JSON.parse(object);
+      if (!isJsonObject(parsed)) continue;
+      const scan = createUsageScan();
+      scan.see({ usage: parsed });
+      const found = scan.usage();
+      if (found) return found;
+    } catch {
+      // Not an object after all (a key inside a string value): look further back.
+    }
+  }
+  return null;
+}
+
+const USAGE_KEY = '"usage"';
+
+/** The JSON object text that follows `: ` from `from`, up to its closing brace; null if none. */
+function objectAt(text: string, from: number): string | null {
+  let i = from;
+  while (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t') i++;
+  if (text[i] !== ':') return null;
+  i++;
+  while (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t') i++;
+  if (text[i] !== '{') return null;
+  const start = i;
+  let depth = 0;
+  let inString = false;
+  for (; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{') depth++;
+    else if (char === '}' && --depth === 0) return text.slice(start, i + 1);
+  }
+  return null;
+}
+
 /** An OpenAI `usage` object (chat, completions, embeddings). */
 export function readOpenAiUsage(usage: JsonValue | undefined): TokenUsage | null {
   if (!isJsonObject(usage) || typeof usage.prompt_tokens !== 'number') return null;

@@ -89,4 +89,31 @@ describe('usage read from relayed answers', () => {
     expect(record).toMatchObject({ status: 200, countSource: 'upstream' });
     expect(record.usage).toMatchObject({ promptTokens: 30, completionTokens: 2 });
   });
+
+  // A relayed pass-through answer was read for usage only when it fitted in the 4 MB kept of
+  // it. Image generations answer base64 images with their usage last: two of them were
+  // recorded with the estimate of a few prompt tokens, and no output, as if free.
+  it('a pass-through JSON answer too large to keep whole is metered from the usage at its end', async () => {
+    const image = Buffer.alloc(2_500_000, 3).toString('base64');
+    const usage = {
+      input_tokens: 50,
+      output_tokens: 4160,
+      total_tokens: 4210,
+      input_tokens_details: { text_tokens: 50, image_tokens: 0 },
+    };
+    const body = JSON.stringify({ created: 1, data: [{ b64_json: image }, { b64_json: image }], usage });
+    const pieces: string[] = [];
+    for (let at = 0; at < body.length; at += 256 * 1024) pieces.push(body.slice(at, at + 256 * 1024));
+    fake.enqueue({ kind: 'raw-pieces', pieces, headers: { 'content-type': 'application/json' } });
+    const id = newRequestId('image-tail');
+    const res = await fetch(`${gw.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', 'x-request-id': id },
+      body: JSON.stringify({ model: 'gpt-4o-mini', prompt: 'a cat', n: 2 }),
+    });
+    expect((await res.text()).length).toBe(body.length);
+    const record = await recordOf(gw, id);
+    expect(record).toMatchObject({ status: 200, countSource: 'upstream' });
+    expect(record.usage).toMatchObject({ promptTokens: 50, completionTokens: 4160, totalTokens: 4210 });
+  });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createSseTap } from '../../src/streaming/sse-tap.js';
-import { usageFromBody } from '../../src/usage/usage-scan.js';
+import { usageFromBody, usageFromTail } from '../../src/usage/usage-scan.js';
 
 const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url));
 const encoder = new TextEncoder();
@@ -74,5 +74,14 @@ describe('usage in every shape an upstream speaks', () => {
     const { tap } = run(encoder.encode('data: {"frame":"something unfamiliar"}\n\n'));
     expect(tap.usage()).toBeNull();
     expect(tap.completionText()).toContain('something unfamiliar');
+  });
+
+  it('reads the usage at the end of an answer whose start is cut off, past look-alikes after it', () => {
+    const tail = encoder.encode(
+      'AAAA"}],"usage" : {"input_tokens":50,"output_tokens":4160,"total_tokens":4210},' +
+        '"note":"a } and a \\"usage\\" in text","metadata":{"usage":{"plan":"free"}}}',
+    );
+    expect(usageFromTail(tail)).toEqual({ promptTokens: 50, completionTokens: 4160, totalTokens: 4210 });
+    expect(usageFromTail(encoder.encode('…"usage":{"prompt_tokens":3'))).toBeNull();
   });
 });
