@@ -61,13 +61,16 @@ export function respond(
   const secrets = secretsOf(call, routed);
   if (!success.reader) {
     success.release();
-    const body = maskedErrorBody(success.body ?? new Uint8Array(), headers.get('content-type'), secrets);
+    const received = success.body ?? new Uint8Array();
+    const errorText = errorBodyText(received, headers.get('content-type'));
+    // An error in a 2xx body is masked as a relayed error body is, and never cached as an answer.
+    const body = errorText === null ? received : maskedText(received, errorText, secrets);
     const counted = usageFromBody(body);
     usage.end(success.status, null, {
       usage: counted,
       completionText: counted ? null : bodyText(body, headers.get('content-type')),
     });
-    if (capture && body.byteLength <= capture.maxBytes) {
+    if (capture && errorText === null && body.byteLength <= capture.maxBytes) {
       capture.store({
         status: success.status,
         contentType: headers.get('content-type') ?? 'application/json',
@@ -222,26 +225,30 @@ function bodyText(body: Uint8Array, contentType: string | null): string | null {
 }
 
 /**
- * A whole answer that is an error despite its 2xx status (some upstreams answer errors so) is
- * masked as a relayed error body or a stream's error event is: it may quote the key it was sent.
- * Other answers go out as they came.
+ * The text of a whole answer that is an error despite its 2xx status (some upstreams answer
+ * errors so: an `error` object at its top), or null. Such a body may quote the key it was sent,
+ * as a relayed error body or a stream's error event may.
  */
-function maskedErrorBody(
-  body: Uint8Array<ArrayBuffer>,
-  contentType: string | null,
-  secrets: readonly string[],
-): Uint8Array<ArrayBuffer> {
+function errorBodyText(body: Uint8Array, contentType: string | null): string | null {
   // Error bodies are small: a large answer is not decoded a second time to look.
-  if (body.byteLength > MAX_ERROR_BODY_BYTES || !isTextual(contentType)) return body;
+  if (body.byteLength > MAX_ERROR_BODY_BYTES || !isTextual(contentType)) return null;
   const text = new TextDecoder().decode(body);
-  if (!text.includes('"error"')) return body;
+  if (!text.includes('"error"')) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return body;
+    return null;
   }
-  if (!isJsonObject(parsed) || !(isJsonObject(parsed.error) || parsed.type === 'error')) return body;
+  return isJsonObject(parsed) && (isJsonObject(parsed.error) || parsed.type === 'error') ? text : null;
+}
+
+/** The body with the secrets its text quotes masked (the same bytes when it quotes none). */
+function maskedText(
+  body: Uint8Array<ArrayBuffer>,
+  text: string,
+  secrets: readonly string[],
+): Uint8Array<ArrayBuffer> {
   const clean = scrubJsonText(text, secrets);
   return clean === text ? body : new TextEncoder().encode(clean);
 }

@@ -49,6 +49,25 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
     });
   }
 
+  // Some upstreams answer an error with HTTP 200 and {"error": …} in the body. It was cached
+  // like an answer: every repeat got the same error from the cache for the whole TTL, without
+  // the upstream being asked again. (A stream's error event already kept it out.)
+  it('an error answered with HTTP 200 is not cached', async () => {
+    const question = { messages: [{ role: 'user', content: `error in a 200 ${backend}` }], temperature: 0 };
+    fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: { error: { message: 'overloaded, try again', type: 'server_error', code: null } },
+    });
+    const failed = await chat(gw, newRequestId('err-200'), question);
+    expect(await failed.json()).toMatchObject({ error: { message: 'overloaded, try again' } });
+    const errId = newRequestId('err-200');
+    const again = await chat(gw, errId, question);
+    expect(again.headers.get('x-switchboard-cache')).toBe('miss');
+    expect(((await again.json()) as { choices: unknown[] }).choices).toHaveLength(1);
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it("keys of one user with another purpose never get each other's answers", async () => {
     const question = { messages: [{ role: 'user', content: `purpose ${backend}` }], temperature: 0 };
     await (await chat(gw, newRequestId('p'), question)).text();
