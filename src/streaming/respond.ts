@@ -3,10 +3,10 @@ import { scrubJsonText, scrubSecrets } from '../auth/secret-scrub.js';
 import type { ResponseCapture } from '../pipeline/cache-step.js';
 import type { UsageTap } from '../pipeline/usage-tap.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
-import { isJsonObject } from '../spec/json.js';
+import { isJsonObject, type JsonObject } from '../spec/json.js';
 import type { ByteReframer, PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
-import { usageFromBody, usageFromTail } from '../usage/usage-scan.js';
+import { usageFromBody, usageFromJson, usageFromTail } from '../usage/usage-scan.js';
 import { joinChunks } from './join-chunks.js';
 import { type RelayEnd, type RelayTransform, relayedResponse, relayParts } from './relay-stream.js';
 import { sseErrorEvent } from './sse-error-event.js';
@@ -62,13 +62,16 @@ export function respond(
   if (!success.reader) {
     success.release();
     const received = success.body ?? new Uint8Array();
-    const errorText = errorBodyText(received, headers.get('content-type'));
+    const contentType = headers.get('content-type');
+    // Decoded and parsed once: for its usage, for the error it may be, and for an estimate.
+    const answerRead = readAnswer(received);
+    const errorText = errorBodyText(received, contentType, answerRead);
     // An error in a 2xx body is masked as a relayed error body is, and never cached as an answer.
     const body = errorText === null ? received : maskedText(received, errorText, secrets);
-    const counted = usageFromBody(body);
+    const counted = answerRead.json ? usageFromJson(answerRead.json) : null;
     usage.end(success.status, null, {
       usage: counted,
-      completionText: counted ? null : bodyText(body, headers.get('content-type')),
+      completionText: counted ? null : answerText(answerRead, contentType),
     });
     if (capture && errorText === null && body.byteLength <= capture.maxBytes) {
       capture.store({
@@ -213,15 +216,29 @@ function reframedTap(tap: SseTap, framer: ByteReframer): RelayTransform {
  * (an unfamiliar JSON shape, or plain text) the text itself. Binary answers count nothing.
  */
 function bodyText(body: Uint8Array, contentType: string | null): string | null {
-  if (!isTextual(contentType)) return null;
+  return answerText(readAnswer(body), contentType);
+}
+
+/** A whole answer as text, and as a JSON object when it is one. */
+interface AnswerRead {
+  readonly text: string;
+  readonly json: JsonObject | null;
+}
+
+function readAnswer(body: Uint8Array): AnswerRead {
   const text = new TextDecoder().decode(body);
   try {
     const parsed: unknown = JSON.parse(text);
-    const parts = isJsonObject(parsed) ? completionTextOf(parsed) : [];
-    return parts.length > 0 ? parts.join('') : text;
+    return { text, json: isJsonObject(parsed) ? parsed : null };
   } catch {
-    return text;
+    return { text, json: null };
   }
+}
+
+function answerText(read: AnswerRead, contentType: string | null): string | null {
+  if (!isTextual(contentType)) return null;
+  const parts = read.json ? completionTextOf(read.json) : [];
+  return parts.length > 0 ? parts.join('') : read.text;
 }
 
 /**
@@ -229,18 +246,9 @@ function bodyText(body: Uint8Array, contentType: string | null): string | null {
  * errors so: an `error` object at its top), or null. Such a body may quote the key it was sent,
  * as a relayed error body or a stream's error event may.
  */
-function errorBodyText(body: Uint8Array, contentType: string | null): string | null {
-  // Error bodies are small: a large answer is not decoded a second time to look.
-  if (body.byteLength > MAX_ERROR_BODY_BYTES || !isTextual(contentType)) return null;
-  const text = new TextDecoder().decode(body);
-  if (!text.includes('"error"')) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  return isJsonObject(parsed) && (isJsonObject(parsed.error) || parsed.type === 'error') ? text : null;
+function errorBodyText(body: Uint8Array, contentType: string | null, read: AnswerRead): string | null {
+  if (body.byteLength > MAX_ERROR_BODY_BYTES || !isTextual(contentType) || !read.json) return null;
+  return isJsonObject(read.json.error) || read.json.type === 'error' ? read.text : null;
 }
 
 /** The body with the secrets its text quotes masked (the same bytes when it quotes none). */

@@ -90,14 +90,18 @@ export function createUsageScan(): UsageScan {
   };
 }
 
+/** Usage from a parsed JSON answer in any known shape; null when it has none. */
+export function usageFromJson(answer: JsonObject): TokenUsage | null {
+  const scan = createUsageScan();
+  scan.see(answer);
+  return scan.usage();
+}
+
 /** Usage from a whole JSON body in any known shape; null when it has none or is not JSON. */
 export function usageFromBody(body: Uint8Array): TokenUsage | null {
   try {
     const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
-    if (!isJsonObject(parsed)) return null;
-    const scan = createUsageScan();
-    scan.see(parsed);
-    return scan.usage();
+    return isJsonObject(parsed) ? usageFromJson(parsed) : null;
   } catch {
     return null;
   }
