@@ -31,6 +31,7 @@ export const WORKER_SUITES = [
   'test/admin/users.test.ts',
   'test/admin/walkthrough.test.ts',
   'test/resilience/channel-edit-health.test.ts',
+  'test/resilience/passthrough-time-outs.test.ts',
 ];
 
 // A renamed or deleted suite must fail the run, not quietly leave the Worker less tested.

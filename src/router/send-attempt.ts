@@ -72,10 +72,11 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
 
   // Streams and pass-through bodies are relayed as they arrive; the rest is read whole first.
   const incremental = call.stream || call.operation === 'passthrough';
-  // Before the first byte the budget is first_byte_ms for relayed bodies and total_ms for the rest.
-  const channelBudget = incremental ? timeouts.firstByteMs : timeouts.totalMs;
+  // Before the first byte the budget is first_byte_ms for a stream and total_ms for the rest: a
+  // non-stream answer (an image generation relayed as it arrives too) starts when it is done.
+  const channelBudget = call.stream ? timeouts.firstByteMs : timeouts.totalMs;
   const headerBudget = Math.max(Math.min(channelBudget, ctx.remainingMs ?? channelBudget), 1);
-  const budgetName = headerBudget < channelBudget ? 'request deadline' : incremental ? 'first byte' : 'total';
+  const budgetName = headerBudget < channelBudget ? 'request deadline' : call.stream ? 'first byte' : 'total';
   let timedOut = false;
   const headerTimer = setTimeout(() => {
     timedOut = true;

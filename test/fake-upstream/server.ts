@@ -175,7 +175,11 @@ function answer(
     return;
   }
   if (!path.endsWith('/chat/completions')) {
-    sendJson(res, { echo: { method: req.method, path: req.url, body: received.body } });
+    // Any other path echoes the request, after `delayMs` (an image generation's wait).
+    const echo = () => sendJson(res, { echo: { method: req.method, path: req.url, body: received.body } });
+    const wait = behavior.kind === 'ok' ? (behavior.delayMs ?? 0) : 0;
+    if (wait > 0) setTimeout(echo, wait);
+    else echo();
     return;
   }
 
