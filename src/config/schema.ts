@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidCidr } from '../auth/ip-allowlist.js';
 import { MODEL_NAME_MAX } from '../spec/model-name.js';
 import {
   accountingDefaults,
@@ -12,6 +13,8 @@ import { envWholeNumber } from './env-number.js';
 import { metricsConfigSchema, metricsDefaults, telemetryEnvSchema } from './telemetry-schema.js';
 
 const positiveMs = z.number().int().positive();
+
+const CIDR_MESSAGE = 'not a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32) or address';
 
 /** The longest delay Node's setTimeout honours: a longer one fires after 1 ms instead. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -144,6 +147,11 @@ export const fileConfigSchema = z
         body_limit: z.union([z.number().int().positive(), z.string()]).optional(),
         response_limit: z.union([z.number().int().positive(), z.string()]).optional(),
         cors_origins: z.array(z.string().min(1)).optional(),
+        /**
+         * Reverse proxies (CIDRs or addresses) whose `X-Forwarded-For` names the client: key IP
+         * allowlists and the sign-in lock-out then see the client, not the proxy. Empty: the TCP peer.
+         */
+        trusted_proxies: z.array(z.string().refine(isValidCidr, CIDR_MESSAGE)).optional(),
         /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish. */
         drain_ms: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
       })
@@ -279,6 +287,14 @@ export const envSchema = z
     /** Largest non-stream upstream answer the gateway holds in memory (default 64mb). */
     RESPONSE_LIMIT: z.string().min(1).optional(),
     CORS_ORIGINS: z.string().min(1).optional(),
+    /** Comma-separated; overrides `server.trusted_proxies`. */
+    TRUSTED_PROXIES: z
+      .string()
+      .refine(
+        (value) => value.split(',').every((cidr) => isValidCidr(cidr.trim())),
+        `${CIDR_MESSAGE} (a comma-separated list)`,
+      )
+      .optional(),
     /** Admin API secret; when unset, one is generated on first start and only its hash kept. */
     ADMIN_TOKEN: secretSchema('ADMIN_TOKEN'),
     /** The sealing key for upstream keys at rest; unset: a key file generated beside the database. */

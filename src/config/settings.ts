@@ -52,6 +52,12 @@ export interface Settings {
    */
   readonly responseLimitBytes: number;
   readonly corsOrigins: readonly string[];
+  /**
+   * TRUSTED_PROXIES / server.trusted_proxies: reverse proxies whose `X-Forwarded-For` names the
+   * client (src/http/forwarded-client.ts); empty: the TCP peer is the client. Node only: on
+   * Workers the client is Cloudflare's `CF-Connecting-IP`.
+   */
+  readonly trustedProxies: readonly string[];
   readonly maxAttempts: number;
   /** Retries, budget, breaker and strategies (docs/routing.md). */
   readonly routing: RoutingConfig;
@@ -150,6 +156,9 @@ export function resolveSettings(input: SettingsInput): Settings {
     corsOrigins: env.CORS_ORIGINS
       ? env.CORS_ORIGINS.split(',').map((o) => o.trim())
       : (file.server.cors_origins ?? ['*']),
+    trustedProxies: env.TRUSTED_PROXIES
+      ? env.TRUSTED_PROXIES.split(',').map((cidr) => cidr.trim())
+      : (file.server.trusted_proxies ?? []),
     maxAttempts: file.routing.max_attempts,
     routing: file.routing,
     drainMs: file.server.drain_ms ?? 30_000,

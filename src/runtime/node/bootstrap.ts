@@ -4,6 +4,7 @@ import { checkFileChannels } from '../../app/file-channels.js';
 import type { SecretBox } from '../../auth/secret-box.js';
 import type { Settings } from '../../config/settings.js';
 import type { Gateway } from '../../gateway.js';
+import { forwardedClientAddress } from '../../http/forwarded-client.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../providers/registry.js';
 import type { Channel } from '../../spec/channel.js';
 import type { ClientSignal } from '../../spec/client-signal.js';
@@ -99,6 +100,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
   const deferred = createPendingWork();
   const shared = await openSharedState(settings, logger);
   const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
+  const clientAddress = forwardedClientAddress(settings.trustedProxies);
   let app: App;
   let usageBuffer: Awaited<ReturnType<typeof openUsageBuffer>> = null;
   try {
@@ -144,8 +146,12 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         hashKey: sha256HexSync,
         // @hono/node-server hands the Node request over as env.incoming.
         clientSignal: nodeClientSignal,
+        // The TCP peer, or behind `server.trusted_proxies` the client they forwarded for.
         clientAddress: (c) =>
-          (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
+          clientAddress(
+            (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? null,
+            c.req.header('x-forwarded-for') ?? null,
+          ),
         ...(settings.admin.panel ? { panel: nodePanelAssets() } : {}),
         ...(options.usageSink ? { usageSink: options.usageSink } : {}),
         ...(telemetry ? { telemetry } : {}),
