@@ -48,6 +48,9 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
         authorization: `Bearer ${token.trim()}`,
         'content-type': 'application/json',
         'x-request-id': c.get('requestId'),
+        // Where the client is, as the runtime reads it (src/http/forwarded-client.ts; Workers'
+        // CF-Connecting-IP): without them, the replay would be checked against another address.
+        ...clientAddressHeaders(c.req.raw.headers),
       },
       body: JSON.stringify({ model: chosen, messages: [{ role: 'user', content: prompt }] }),
       signal: c.req.raw.signal,
@@ -66,6 +69,17 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
     if (res.ok) return c.json({ success: true, data: json }, status);
     return fail(status, json?.error?.message ?? `request failed with HTTP ${res.status}`);
   });
+}
+
+const ADDRESS_HEADERS = ['x-forwarded-for', 'cf-connecting-ip'] as const;
+
+function clientAddressHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ADDRESS_HEADERS) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
 }
 
 /**

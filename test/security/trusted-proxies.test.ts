@@ -154,3 +154,27 @@ describe('server.trusted_proxies / TRUSTED_PROXIES validation', () => {
     expect(settings({}, { TRUSTED_PROXIES: '10.0.0.0/33' })).toThrow(/TRUSTED_PROXIES/);
   });
 });
+
+describe('POST /chat (replayed inside the gateway) behind a trusted proxy', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await start({ trusted_proxies: ['127.0.0.0/8', '::1'] });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  const simpleChat = (token: string, forwardedFor: string) =>
+    fetch(`${gw.url}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ token, prompt: 'hi', model: 'gpt-fake' }),
+    });
+
+  it('checks the allowlist against the same forwarded client as /v1', async () => {
+    const proxyOnly = await keyFor(gw, ['127.0.0.1']);
+    expect((await simpleChat(proxyOnly, STRANGER)).status).toBe(403);
+    const client = await keyFor(gw, [CLIENT]);
+    expect((await simpleChat(client, CLIENT)).status).toBe(200);
+  });
+});
