@@ -4,6 +4,13 @@ import { isJsonObject, type JsonValue } from '../spec/json.js';
 const QUERY_KEY = /([?&]key=)[^&#\s"'<>]*/gi;
 
 const REDACTED = '[redacted]';
+/** How deep a log object is searched; what lies deeper is replaced by TOO_DEEP. */
+const MAX_DEPTH = 6;
+const TOO_DEEP = '[nested too deep]';
+
+function isPlainObject(value: unknown): boolean {
+  return isJsonObject(value as JsonValue) && Object.getPrototypeOf(value) === Object.prototype;
+}
 
 /** The text with every query-string `key` value replaced by `[redacted]`. */
 export function redactQueryKeys(text: string): string {
@@ -16,10 +23,12 @@ export function redactQueryKeys(text: string): string {
  */
 export function redactQueryKeysDeep<T>(value: T, secretFields?: ReadonlySet<string>, depth = 0): T {
   if (typeof value === 'string') return redactQueryKeys(value) as T;
-  if (depth > 6) return value;
+  // Deeper than this nothing is looked at, so nothing is written either: an object passed on
+  // unread would reach the log with whatever secret it holds.
+  if (depth > MAX_DEPTH) return (Array.isArray(value) || isPlainObject(value) ? TOO_DEEP : value) as T;
   if (Array.isArray(value))
     return value.map((item) => redactQueryKeysDeep(item, secretFields, depth + 1)) as T;
-  if (isJsonObject(value as JsonValue) && Object.getPrototypeOf(value) === Object.prototype) {
+  if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [name, item] of Object.entries(value as Record<string, unknown>))
       out[name] =

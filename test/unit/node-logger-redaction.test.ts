@@ -50,4 +50,13 @@ describe('the Node logger', () => {
     expect(third.request.headers.authorization).toBe('[redacted]');
     expect(JSON.parse(lines[4] as string).url).toBe('https://u.example/v1?key=[redacted]');
   });
+
+  it('writes nothing it did not search: an object nested too deep is replaced, not passed on', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger('debug', stream);
+    logger.warn({ a: { b: { c: { d: { e: { f: { g: { apiKey: 'sk-deep-secret' } } } } } } } }, 'deep');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/-secret/);
+    expect(lines[0]).toContain('[nested too deep]');
+  });
 });
