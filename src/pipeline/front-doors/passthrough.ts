@@ -20,6 +20,15 @@ export const passthroughFrontDoor: FrontDoor = {
   metered: true,
   async decode({ c, base, principal }) {
     const { path, search } = passthroughTarget(c.req.raw.url, base);
+    // Before the body is read: nothing of such a request is sent anywhere.
+    const minting = segments(path).find((segment) => CREDENTIAL_MINTING.has(segment));
+    if (minting !== undefined) {
+      throw new GatewayError(
+        'route_not_found',
+        `the gateway does not relay ${minting} requests: they would hand out a credential of the upstream account (an ephemeral key or a direct session) that the gateway could not meter, limit or scope`,
+        { param: 'path' },
+      );
+    }
     const contentType = c.req.header('content-type') ?? null;
     const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';
     let rawBody: string | ArrayBuffer | null = null;
@@ -92,14 +101,28 @@ const ACCOUNT_RESOURCES: ReadonlySet<string> = new Set([
   'conversations',
 ]);
 
+/**
+ * Upstream endpoints that answer with a credential of the upstream account or open a session
+ * the gateway never sees: OpenAI's Realtime `client_secrets`, `sessions`,
+ * `transcription_sessions` (an ephemeral `ek_…` key) and `calls` (WebRTC), and ChatKit's
+ * `sessions` (a client secret). Refused on the pass-through for every key.
+ */
+const CREDENTIAL_MINTING: ReadonlySet<string> = new Set(['realtime', 'chatkit']);
+
+/** The path's segments as the upstream reads them: escapes decoded, lower case. */
+function segments(path: string): string[] {
+  return path.split('/').map((segment) => {
+    try {
+      return decodeURIComponent(segment).toLowerCase();
+    } catch {
+      return segment.toLowerCase();
+    }
+  });
+}
+
 /** The path's first segment as the upstream reads it: escapes decoded, lower case. */
 function firstSegment(path: string): string {
-  const segment = path.split('/')[1] ?? '';
-  try {
-    return decodeURIComponent(segment).toLowerCase();
-  } catch {
-    return segment.toLowerCase();
-  }
+  return segments(path)[1] ?? '';
 }
 
 /** `application/json` or any `+json` type, in any letter case, parameters ignored. */
