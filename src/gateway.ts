@@ -275,6 +275,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     journal: deps.journal ?? null,
     now,
     resolveModel,
+    denyAccountResources: options.routing?.deny_account_resources ?? false,
     accounting: deps.accounting ?? null,
     work,
     telemetry,

@@ -133,6 +133,11 @@ export const routingSchema = z
     key_retry_max_ms: positiveMs.default(3_600_000),
     latency_explore_ratio: z.number().min(0).max(1).default(0.1),
     affinity_messages: z.number().int().min(1).max(50).default(2),
+    /**
+     * Refuse pass-through calls to the upstream account's own resources (files, batches,
+     * stored completions, …) for every client key, not only model-restricted ones.
+     */
+    deny_account_resources: z.boolean().default(false),
   })
   .strict();
 

@@ -46,6 +46,11 @@ export interface DecodeInput {
   readonly requestStreamUsage: boolean;
   /** The runtime's token counter (the heuristic when the gateway has no accounting). */
   readonly tokenCounter: TokenCounter;
+  /**
+   * Config `routing.deny_account_resources`: what the upstream account holds (files, batches,
+   * stored completions, …) is out of reach of every key, not only of model-restricted ones.
+   */
+  readonly denyAccountResources: boolean;
 }
 
 /**

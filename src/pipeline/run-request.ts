@@ -33,6 +33,8 @@ export interface PipelineDeps extends ScopeDeps {
   readonly wires?: WireRegistry;
   /** Model aliases (config `model_aliases`); applies to every front door. */
   readonly resolveModel: (model: string) => string;
+  /** Config `routing.deny_account_resources`: no key reaches the upstream account's resources. */
+  readonly denyAccountResources: boolean;
   /** Limits, response cache and costing (absent: records carry counts only). */
   readonly accounting: RequestAccounting | null;
   readonly work: DeferredWork;
@@ -84,6 +86,7 @@ async function runRequest(
     base,
     requestStreamUsage: deps.accounting?.requestStreamUsage ?? false,
     tokenCounter: deps.accounting?.estimator ?? HEURISTIC,
+    denyAccountResources: deps.denyAccountResources,
   });
   scope?.tap.emit({
     type: 'decoded',

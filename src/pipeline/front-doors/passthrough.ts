@@ -18,7 +18,7 @@ export const passthroughFrontDoor: FrontDoor = {
   method: 'ALL',
   operation: 'passthrough',
   metered: true,
-  async decode({ c, base, principal }) {
+  async decode({ c, base, principal, denyAccountResources }) {
     const { path, search } = passthroughTarget(c.req.raw.url, base);
     // Before the body is read: nothing of such a request is sent anywhere.
     const minting = segments(path).find((segment) => CREDENTIAL_MINTING.has(segment));
@@ -26,6 +26,15 @@ export const passthroughFrontDoor: FrontDoor = {
       throw new GatewayError(
         'route_not_found',
         `the gateway does not relay ${minting} requests: they would hand out a credential of the upstream account (an ephemeral key or a direct session) that the gateway could not meter, limit or scope`,
+        { param: 'path' },
+      );
+    }
+    // `routing.deny_account_resources`: what the upstream account holds is shared by every key of
+    // the channel, so by every user; a bring-your-own-key key reaches only its own account.
+    if (denyAccountResources && principal.byok === null && reachesAccount(c.req.method, path)) {
+      throw new GatewayError(
+        'model_not_allowed',
+        "this gateway does not relay calls to the upstream account's own resources (files, batches, fine-tuning, assistants, stored completions, …; on the pass-through, any method but POST): that account is shared by every user of the gateway (routing.deny_account_resources)",
         { param: 'path' },
       );
     }
@@ -123,6 +132,14 @@ function segments(path: string): string[] {
 /** The path's first segment as the upstream reads it: escapes decoded, lower case. */
 function firstSegment(path: string): string {
   return segments(path)[1] ?? '';
+}
+
+/**
+ * A pass-through call that reaches what the upstream account holds rather than a model: any
+ * method but POST (reads, deletes of stored objects), or a path under `ACCOUNT_RESOURCES`.
+ */
+function reachesAccount(method: string, path: string): boolean {
+  return method !== 'POST' || ACCOUNT_RESOURCES.has(firstSegment(path));
 }
 
 /** `application/json` or any `+json` type, in any letter case, parameters ignored. */
