@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminGateway, type CreatedKey, startAdminGateway } from '../admin/admin-helpers.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { errorOf } from '../support/http.js';
-import { channel } from '../support/start-gateway.js';
+import { anthropicChannel, channel } from '../support/start-gateway.js';
 
 /**
  * Tenants sharing one upstream account: through the pass-through, any key without a model list
@@ -17,6 +17,7 @@ let byok: CreatedKey;
 
 const channels = (url: string) => [
   channel({ name: 'shared', base_url: url, keys: ['up-shared-account'], models: ['gpt-x', 'embed-x'] }),
+  anthropicChannel(url, ['claude-x']),
 ];
 
 beforeAll(async () => {
@@ -103,6 +104,41 @@ describe('routing.deny_account_resources: true', () => {
     expect(res.status).not.toBe(403);
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]?.headers.authorization).toBe('Bearer up-tenant-own-account');
+  });
+});
+
+/**
+ * Anthropic's Files API beta lets a `/v1/messages` call read a file by its id (a `file` document
+ * or image source): a file on the shared Anthropic account, whoever uploaded it.
+ */
+describe('the anthropic-beta header on /v1/messages', () => {
+  const messages = (gw: { url: string; key: string }, beta: string) =>
+    fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', 'anthropic-beta': beta },
+      body: JSON.stringify({
+        model: 'claude-x',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+
+  it.each([
+    ['files-api-2025-04-14, interleaved-thinking-2025-05-14', 'interleaved-thinking-2025-05-14'],
+    ['Files-API-2025-04-14', undefined],
+    ['interleaved-thinking-2025-05-14', 'interleaved-thinking-2025-05-14'],
+  ])('deny_account_resources: %j reaches the upstream as %j', async (sent, received) => {
+    fake.reset();
+    expect((await messages(guarded, sent)).status).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]?.headers['anthropic-beta']).toBe(received);
+  });
+
+  it('unset: the Files API beta is forwarded as before', async () => {
+    fake.reset();
+    const sent = 'files-api-2025-04-14, interleaved-thinking-2025-05-14';
+    expect((await messages(open, sent)).status).toBe(200);
+    expect(fake.requests[0]?.headers['anthropic-beta']).toBe(sent);
   });
 });
 

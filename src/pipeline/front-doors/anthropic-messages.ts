@@ -27,7 +27,7 @@ export function anthropicMessagesFrontDoor(wire: FrontDoorWire): FrontDoor {
     operation: 'chat',
     metered: true,
     errors: anthropicErrors(wire),
-    async decode({ c, principal }) {
+    async decode({ c, principal, denyAccountResources }) {
       const rawBody = await readBodyText(c);
       const json = parseJsonObject(rawBody);
       const model = checkBody(json);
@@ -35,6 +35,14 @@ export function anthropicMessagesFrontDoor(wire: FrontDoorWire): FrontDoor {
       for (const name of FORWARDED_HEADERS) {
         const value = c.req.header(name);
         if (value) forwardHeaders[name] = value;
+      }
+      // `routing.deny_account_resources`: the Files API beta lets a message read a file of the
+      // upstream account by its id, whoever uploaded it; a bring-your-own-key key's is its own.
+      const beta = forwardHeaders['anthropic-beta'];
+      if (beta !== undefined && denyAccountResources && principal.byok === null) {
+        const kept = withoutFilesApi(beta);
+        if (kept === '') delete forwardHeaders['anthropic-beta'];
+        else forwardHeaders['anthropic-beta'] = kept;
       }
       return {
         model,
@@ -53,6 +61,15 @@ export function anthropicMessagesFrontDoor(wire: FrontDoorWire): FrontDoor {
       };
     },
   };
+}
+
+/** An `anthropic-beta` list without its `files-api-…` betas (any letter case). */
+function withoutFilesApi(beta: string): string {
+  return beta
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '' && !b.toLowerCase().startsWith('files-api-'))
+    .join(',');
 }
 
 /**
