@@ -16,6 +16,12 @@ export interface CallDescription {
   readonly stream: boolean;
   /** The parsed body (for estimates, limits and the cache key); null when it is not JSON. */
   readonly json: JsonObject | null;
+  /**
+   * False when no model generates the answer (a pass-through call on the upstream account's
+   * resources: a listing, a GET, a DELETE, a batch): an answer without usage then counts no
+   * tokens, rather than its text being estimated as output. Absent: true.
+   */
+  readonly generated?: boolean;
   /** What goes upstream (a front door may add to the client's body, e.g. stream usage). */
   readonly upstream: Pick<
     ClientCall,

@@ -93,6 +93,7 @@ async function runRequest(
     model: described.model,
     stream: described.stream,
     json: described.json,
+    generated: described.generated ?? true,
   });
   const routedModel = described.model === null ? null : deps.resolveModel(described.model);
   if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);

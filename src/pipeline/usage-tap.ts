@@ -23,6 +23,8 @@ export type UsageEvent =
       readonly model: string | null;
       readonly stream: boolean;
       readonly json: JsonObject | null;
+      /** False when no model generates the answer: nothing is estimated for it. Absent: true. */
+      readonly generated?: boolean;
     }
   | { readonly type: 'principal'; readonly keyId: string; readonly userId: string }
   | { readonly type: 'attempt'; readonly attempt: AttemptRecord }
@@ -164,12 +166,14 @@ export function buildUsageRecord(
   let json: JsonObject | null = null;
   let counted: Extract<UsageEvent, { type: 'counted' }> | null = null;
   let routedModel: string | null = null;
+  let generated = true;
   for (const event of events) {
     switch (event.type) {
       case 'decoded':
         record.modelAsked = event.model;
         record.stream = event.stream;
         json = event.json;
+        generated = event.generated ?? true;
         break;
       case 'principal':
         record.keyId = event.keyId;
@@ -200,7 +204,7 @@ export function buildUsageRecord(
   }
   // A request every attempt of which failed is counted under the channel it tried last.
   if (record.channel === null) record.channel = record.attempts.at(-1)?.channel ?? null;
-  count(record, json, counted, accounting, routedModel);
+  count(record, json, counted, accounting, routedModel, generated);
   return record;
 }
 
@@ -210,6 +214,11 @@ function count(
   counted: Extract<UsageEvent, { type: 'counted' }> | null,
   accounting: UsageAccounting | null,
   routedModel: string | null,
+  /**
+   * False when no model generated the answer (a pass-through call on the account's resources):
+   * without reported usage it counts nothing, its text being a listing or a resource, not output.
+   */
+  generated: boolean,
 ): void {
   if (record.cacheHit) {
     // Served from the cache: no upstream call, nothing to pay.
@@ -220,7 +229,7 @@ function count(
   if (reported && counted?.outputCounted !== false) {
     record.usage = reported;
     record.countSource = 'upstream';
-  } else if (accounting && record.firstByteMs !== null) {
+  } else if (accounting && record.firstByteMs !== null && generated) {
     // An upstream answered but reported no usage, or counts that are not token counts: count
     // with the tokenizer.
     const model = record.modelServed ?? record.modelAsked;

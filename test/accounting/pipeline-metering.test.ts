@@ -76,6 +76,70 @@ describe('every path is metered', () => {
     expect(record.usage?.completionTokens).toBeGreaterThan(0);
   });
 
+  // An account-resource call (a listing, a GET, a DELETE, a batch) has no model generate anything:
+  // its answer is not output tokens. It was once estimated as such (a `GET /v1/files` listing
+  // recorded thousands of completion tokens), which spent the key's tpm and budget.
+  it('a key with a small tpm lists its files again and again: no tokens are estimated for it', async () => {
+    const listing = {
+      object: 'list',
+      data: Array.from({ length: 60 }, (_, i) => ({
+        id: `file-${i}abcdefghijklmnop`,
+        object: 'file',
+        bytes: 1_000 + i,
+        created_at: 1_700_000_000 + i,
+        filename: `training-data-part-${i}.jsonl`,
+        purpose: 'fine-tune',
+      })),
+    };
+    const key = (await createClientKey(gw.node.storage.keys, { name: 'file-lister', limits: { tpm: 300 } }))
+      .secret;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      fake.enqueue({ kind: 'status', status: 200, body: listing });
+      const id = newRequestId('files-list');
+      ids.push(id);
+      const res = await fetch(`${gw.url}/v1/files`, {
+        headers: { authorization: `Bearer ${key}`, 'x-request-id': id },
+      });
+      expect(res.status).toBe(200);
+      expect((await res.json()).data).toHaveLength(60);
+      // Settled before the next call, which is admitted against what this one spent.
+      await recordOf(gw, id);
+    }
+    for (const id of ids) {
+      const record = await recordOf(gw, id);
+      expect(record.status).toBe(200);
+      expect(record.usage).toBeNull();
+      expect(record.countSource).toBeNull();
+      expect(record.cost).toBe(0);
+    }
+  });
+
+  it('a pass-through POST that names no model (a batch, a cancel) records no estimated tokens', async () => {
+    for (const path of ['/v1/batches', '/v1/responses/resp_123/cancel']) {
+      const id = newRequestId('no-model-post');
+      const res = await post(gw, path, id, { input_file_id: 'file-abc', endpoint: '/v1/chat/completions' });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const record = await recordOf(gw, id);
+      expect(record.status).toBe(200);
+      expect(record.usage).toBeNull();
+    }
+  });
+
+  it('an account-resource POST that names a model (a fine-tuning job) records no estimated tokens', async () => {
+    const id = newRequestId('fine-tune');
+    const res = await post(gw, '/v1/fine_tuning/jobs', id, {
+      model: 'gpt-4o-mini',
+      training_file: 'file-abc',
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const record = await recordOf(gw, id);
+    expect(record.modelAsked).toBe('gpt-4o-mini');
+    expect(record.usage).toBeNull();
+  });
+
   it('a key budget stops /v1/responses once spent', async () => {
     const key = (
       await createClientKey(gw.node.storage.keys, { name: 'responses-budget', limits: { budget: 0.01 } })

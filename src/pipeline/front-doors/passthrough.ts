@@ -10,7 +10,8 @@ import { openAiClientHeaders } from './openai-client-headers.js';
 /**
  * Any other path under the mount point (e.g. `/v1/responses`, `/v1/audio/speech`), forwarded
  * as is to a channel whose provider forwards any path. Its answer is metered like every other:
- * usage read in any shape the upstream speaks, or estimated from the bytes seen.
+ * usage read in any shape the upstream speaks, or estimated from the bytes seen when a model may
+ * have generated them (generatedByModel).
  */
 export const passthroughFrontDoor: FrontDoor = {
   name: 'pass-through',
@@ -52,13 +53,11 @@ export const passthroughFrontDoor: FrontDoor = {
     }
     const model = typeof json?.model === 'string' ? json.model : null;
     if (model !== null) assertModelName(model);
+    const accountResource = ACCOUNT_RESOURCES.has(firstSegment(path));
     // A key limited to some models may call a model, not manage what the upstream account holds
     // (its files, batches, fine-tunes, assistants): those are shared by every key of the channel,
     // and a body naming an allowed model says nothing of what they touch.
-    if (
-      principal.models.length > 0 &&
-      (c.req.method !== 'POST' || ACCOUNT_RESOURCES.has(firstSegment(path)))
-    ) {
+    if (principal.models.length > 0 && (c.req.method !== 'POST' || accountResource)) {
       throw new GatewayError(
         'model_not_allowed',
         'this API key may use only some models: through the pass-through it may call them (POST with a JSON "model"), not reach the upstream account\'s files, batches, fine-tuning, assistants or models',
@@ -78,6 +77,7 @@ export const passthroughFrontDoor: FrontDoor = {
       model,
       stream: json?.stream === true,
       json,
+      generated: generatedByModel(c.req.method, accountResource, model, json, rawBody),
       upstream: {
         method: c.req.method,
         path,
@@ -90,6 +90,25 @@ export const passthroughFrontDoor: FrontDoor = {
     };
   },
 };
+
+/**
+ * Whether a model may have generated the answer, which is estimated when it reports no usage: a
+ * POST, not on the account's resources, whose body names a model (a JSON `model`) or is one the
+ * gateway does not parse (a multipart form: a transcription names its model there). A GET, a
+ * DELETE, an account resource (a file listing, a fine-tuning job) or a JSON body without a model
+ * (a `…/cancel`) generated nothing: its answer without usage counts no tokens.
+ */
+function generatedByModel(
+  method: string,
+  accountResource: boolean,
+  model: string | null,
+  json: JsonObject | null,
+  rawBody: string | ArrayBuffer | null,
+): boolean {
+  if (method !== 'POST' || accountResource) return false;
+  if (model !== null) return true;
+  return json === null && rawBody instanceof ArrayBuffer && rawBody.byteLength > 0;
+}
 
 /** Paths of an OpenAI-style account's own resources, by their first segment. */
 const ACCOUNT_RESOURCES: ReadonlySet<string> = new Set([
