@@ -105,8 +105,10 @@ export function respond(
     : null;
   // Re-framed after the tap, so usage and errors are still read from the upstream's own events.
   const framer = sse ? (hooks?.reframe?.create() ?? null) : null;
-  if (sse) {
-    headers.set('content-type', hooks?.reframe?.contentType ?? 'text/event-stream; charset=utf-8');
+  if (sse) headers.set('content-type', hooks?.reframe?.contentType ?? 'text/event-stream; charset=utf-8');
+  // A stream in any format (SSE, or a pass-through's NDJSON) must reach the client as it comes:
+  // a reverse proxy in front (nginx) would otherwise buffer it and deliver it all at the end.
+  if (sse || call.stream || isStreamedType(upstreamType)) {
     headers.set('cache-control', 'no-cache');
     headers.set('x-accel-buffering', 'no');
   }
@@ -274,6 +276,25 @@ const USAGE_TAIL_BYTES = 64 * 1024;
 function isEventStream(contentType: string | null): boolean {
   return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'text/event-stream';
 }
+
+/**
+ * A media type that is a stream of records whatever the request said: NDJSON (Ollama streams
+ * unless told `"stream": false`), JSON Lines, Cohere's `application/stream+json`, JSON text sequences.
+ */
+function isStreamedType(contentType: string | null): boolean {
+  const type = contentType?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return STREAMED_TYPES.has(type);
+}
+
+const STREAMED_TYPES: ReadonlySet<string> = new Set([
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'application/jsonlines',
+  'application/stream+json',
+  'application/json-seq',
+]);
 
 function isTextual(contentType: string | null): boolean {
   return contentType === null || /json|text|xml/i.test(contentType);

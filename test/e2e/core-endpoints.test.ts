@@ -215,6 +215,9 @@ describe('pass-through of other /v1 paths', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    // As an SSE answer: a reverse proxy in front (nginx) must not hold it back to buffer it.
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
@@ -225,6 +228,33 @@ describe('pass-through of other /v1 paths', () => {
     }
     expect(text).toBe(lines.join(''));
     await reader.cancel();
+  });
+
+  // Ollama streams /api/chat and /api/generate unless told `"stream": false`: its NDJSON type says
+  // the answer is a stream, not the request. A plain JSON answer is left to the usual caching.
+  it('an NDJSON answer to a request without "stream": true is not buffered by a proxy either', async () => {
+    fake.enqueue({
+      kind: 'raw-pieces',
+      pieces: ['{"message":{"content":"Hi"},"done":false}\n', '{"done":true}\n'],
+      headers: { 'content-type': 'application/x-ndjson; charset=utf-8' },
+    });
+    const streamed = await fetch(`${gw.url}/v1/api/chat`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-fake', messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get('cache-control')).toBe('no-cache');
+    expect(streamed.headers.get('x-accel-buffering')).toBe('no');
+    await streamed.text();
+    const plain = await fetch(`${gw.url}/v1/moderations`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-fake', input: 'Hello' }),
+    });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('x-accel-buffering')).toBeNull();
+    await plain.text();
   });
 
   // The openai Python SDK sends `Content-Type: application/json` on every call, a body or not:
