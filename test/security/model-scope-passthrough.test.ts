@@ -60,6 +60,14 @@ describe("a key's model list holds on the pass-through", () => {
     ['POST', '/v1/batches'],
     ['POST', '/v1/fine_tuning/jobs'],
     ['POST', '/v1/assistants'],
+    // Stored outputs below a model-calling endpoint are the account's too: cancelling another
+    // key's background response, editing a stored chat completion's metadata, Anthropic batches.
+    ['POST', '/v1/responses/resp_abc/cancel'],
+    ['POST', '/v1/Responses/resp_abc/cancel'],
+    ['POST', '/v1/chat/completions/chatcmpl-abc'],
+    ['POST', '/v1/chat/completions/chatcmpl-abc/messages'],
+    ['POST', '/v1/messages/batches'],
+    ['POST', '/v1/messages/batches/msgbatch_1/cancel'],
   ])(
     '%s %s is refused for a scoped key, even naming its model: the account behind it is shared',
     async (method, path) => {
@@ -90,6 +98,21 @@ describe("a key's model list holds on the pass-through", () => {
     );
     expect(allowed.status).toBe(200);
   });
+
+  it.each(['/v1/responses/input_tokens', '/v1/responses/compact'])(
+    'POST %s names a model and calls it: a scoped key may, with its model',
+    async (path) => {
+      fake.reset();
+      const res = await send(
+        scoped,
+        path,
+        'application/json',
+        JSON.stringify({ model: 'cheap', input: 'hi' }),
+      );
+      expect(res.status).toBe(200);
+      expect(fake.requests.map((r) => r.path)).toEqual([path]);
+    },
+  );
 
   it('the allowed model passes, and an unscoped key may still send anything', async () => {
     fake.reset();

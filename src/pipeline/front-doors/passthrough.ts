@@ -53,14 +53,14 @@ export const passthroughFrontDoor: FrontDoor = {
     }
     const model = typeof json?.model === 'string' ? json.model : null;
     if (model !== null) assertModelName(model);
-    const accountResource = ACCOUNT_RESOURCES.has(firstSegment(path));
+    const accountResource = isAccountResource(path);
     // A key limited to some models may call a model, not manage what the upstream account holds
     // (its files, batches, fine-tunes, assistants): those are shared by every key of the channel,
     // and a body naming an allowed model says nothing of what they touch.
     if (principal.models.length > 0 && (c.req.method !== 'POST' || accountResource)) {
       throw new GatewayError(
         'model_not_allowed',
-        'this API key may use only some models: through the pass-through it may call them (POST with a JSON "model"), not reach the upstream account\'s files, batches, fine-tuning, assistants or models',
+        'this API key may use only some models: through the pass-through it may call them (POST with a JSON "model"), not reach the upstream account\'s files, batches, fine-tuning, assistants, models or stored responses and completions',
         { param: 'model' },
       );
     }
@@ -110,6 +110,26 @@ function generatedByModel(
   return json === null && rawBody instanceof ArrayBuffer && rawBody.byteLength > 0;
 }
 
+/**
+ * Whether the path reaches what the upstream account holds rather than calling a model: one of
+ * its own collections (ACCOUNT_RESOURCES, by the first segment), or an output a model call stored
+ * on it, which lies below that call's endpoint: a stored chat completion (`chat/completions/{id}`,
+ * whose POST edits its metadata, and its `…/messages`), a stored response (`responses/{id}`,
+ * `responses/{id}/cancel`, `…/input_items`), an Anthropic message batch (`messages/batches/…`).
+ */
+function isAccountResource(path: string): boolean {
+  // A trailing slash is no segment (`/chat/completions/` is still the model call).
+  const [first = '', ...rest] = segments(path).filter((segment) => segment !== '');
+  if (ACCOUNT_RESOURCES.has(first)) return true;
+  if (first === 'chat') return rest[0] === 'completions' && rest.length > 1;
+  if (first === 'responses') return rest[0] !== undefined && !RESPONSES_MODEL_CALLS.has(rest[0]);
+  if (first === 'messages') return rest[0] === 'batches';
+  return false;
+}
+
+/** The paths below `responses` that call a model (they take a `model`), not a stored response. */
+const RESPONSES_MODEL_CALLS: ReadonlySet<string> = new Set(['input_tokens', 'compact']);
+
 /** Paths of an OpenAI-style account's own resources, by their first segment. */
 const ACCOUNT_RESOURCES: ReadonlySet<string> = new Set([
   'files',
@@ -148,17 +168,12 @@ function segments(path: string): string[] {
   });
 }
 
-/** The path's first segment as the upstream reads it: escapes decoded, lower case. */
-function firstSegment(path: string): string {
-  return segments(path)[1] ?? '';
-}
-
 /**
  * A pass-through call that reaches what the upstream account holds rather than a model: any
- * method but POST (reads, deletes of stored objects), or a path under `ACCOUNT_RESOURCES`.
+ * method but POST (reads, deletes of stored objects), or an account resource's path.
  */
 function reachesAccount(method: string, path: string): boolean {
-  return method !== 'POST' || ACCOUNT_RESOURCES.has(firstSegment(path));
+  return method !== 'POST' || isAccountResource(path);
 }
 
 /** `application/json` or any `+json` type, in any letter case, parameters ignored. */
