@@ -1,8 +1,9 @@
 /**
  * Addresses an operator with `upstreams.deny_private` does not want the gateway to reach:
  * loopback, private (RFC 1918), link-local (cloud metadata at 169.254.169.254 among them), CGNAT,
- * unique-local IPv6, multicast and reserved ranges, and IPv6 forms that embed such an IPv4
- * address. Pure string work, so the admin API can refuse a base URL on any runtime.
+ * unique-local IPv6, multicast and reserved ranges, IPv6 forms that embed such an IPv4 address
+ * (IPv4-mapped, -compatible and -translated, NAT64 64:ff9b::/96, 6to4), and the NAT64 local-use
+ * prefix 64:ff9b:1::/48. Pure string work, so the admin API can refuse a base URL on any runtime.
  */
 const DENIED_V4: readonly (readonly [string, number])[] = [
   ['0.0.0.0', 8], // "this network": 0.0.0.0 reaches the local host on Linux
@@ -65,8 +66,12 @@ function v6Denied(groups: readonly number[]): boolean {
   const zeroTo = (n: number) => groups.slice(0, n).every((g) => g === 0);
   if (zeroTo(7) && (g7 === 0 || g7 === 1)) return true; // :: and ::1
   if (zeroTo(5) && g5 === 0xffff) return embedded(g6, g7); // ::ffff:a.b.c.d (IPv4-mapped)
+  if (zeroTo(4) && g4 === 0xffff && g5 === 0) return embedded(g6, g7); // ::ffff:0:a.b.c.d (IPv4-translated, RFC 2765)
   if (zeroTo(6)) return embedded(g6, g7); // ::a.b.c.d (IPv4-compatible)
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return embedded(g6, g7); // NAT64
+  // NAT64 local-use (RFC 8215): the operator's own translator, to any IPv4 it is set up for, with
+  // the IPv4 at a position that depends on the prefix length it chose: the whole /48 is refused.
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return true;
   if (g0 === 0x2002) return embedded(g1, g2); // 6to4
   if ((g0 & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
   if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xffc0) === 0xfec0) return true; // link-local, site-local
