@@ -85,7 +85,7 @@ const encoder = new TextEncoder();
  *   that writes an example `sk-…` key is the model's output, not a leak);
  * - reads usage in any shape usage-scan.ts knows, and an error event inside a 200 stream;
  * - with `stripUsage` (the gateway asked an OpenAI upstream for usage the client did not), drops
- *   the usage-only event (`"choices":[]` plus `usage`);
+ *   the usage-only event (`usage` with `"choices":[]`, or with no `choices` key);
  * - keeps the text for an estimate, parsed only if the stream reports no usage.
  * Events are parsed one by one only when their text mentions usage or an error; a run that needs
  * no change goes out as the upstream's own bytes (invalid UTF-8 included).

@@ -22,7 +22,8 @@ export interface UsageScan {
    */
   outputCounted(): boolean;
   /**
-   * Whether the last object seen was an OpenAI usage-only stream chunk (`choices: []`). A method:
+   * Whether the last object seen was an OpenAI usage-only stream chunk (`choices: []`, or no
+   * `choices` at all as some OpenAI-compatible servers send it: `{"usage": {…}}`). A method:
    * a getter in the object literal would keep each request's scan alive through scavenges.
    */
   lastWasUsageOnly(): boolean;
@@ -57,7 +58,9 @@ export function createUsageScan(): UsageScan {
         readOpenAiUsage(value.usage) ?? readInputOutputUsage(value.usage) ?? choiceUsage(value.choices);
       if (found) {
         whole = found;
-        usageOnly = Array.isArray(value.choices) && value.choices.length === 0;
+        // OpenAI sends `"choices": []`; some compatible servers leave the key out altogether.
+        usageOnly =
+          value.choices === undefined || (Array.isArray(value.choices) && value.choices.length === 0);
       }
     },
     usage() {

@@ -42,6 +42,28 @@ describe('usage read from relayed answers', () => {
   // `stream_format: "sse"` and a multipart transcription with `stream=true` say it otherwise: their
   // SSE answers were relayed as plain bodies, so their usage event went unread and the record
   // was an estimate over the whole event text (base64 audio included), with no SSE headers.
+  // Some OpenAI-compatible servers send the usage event the gateway asked for on the client's
+  // behalf with no `choices` key at all: it was read, but went on to a client that never asked
+  // for it, and whose SDK reads `chunk.choices` on every chunk.
+  it('a usage-only chunk without "choices" that the client did not ask for is counted and not relayed', async () => {
+    const chunk = (choice: object) =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, ...choice }] })}\n\n`;
+    const answer = `${chunk({ delta: { role: 'assistant', content: 'Hi' }, finish_reason: null })}${chunk({ delta: {}, finish_reason: 'stop' })}`;
+    const usage = { prompt_tokens: 41, completion_tokens: 2, total_tokens: 43 };
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: `${answer}data: ${JSON.stringify({ usage })}\n\ndata: [DONE]\n\n`,
+    });
+    const id = newRequestId('usage-no-choices');
+    const res = await chat(gw, id, { stream: true });
+    expect(res.status).toBe(200);
+    expect(fake.requests[0]?.json?.stream_options).toEqual({ include_usage: true });
+    expect(await res.text()).toBe(`${answer}data: [DONE]\n\n`);
+    const record = await recordOf(gw, id);
+    expect(record).toMatchObject({ status: 200, countSource: 'upstream' });
+    expect(record.usage).toMatchObject({ promptTokens: 41, completionTokens: 2, totalTokens: 43 });
+  });
+
   it('a pass-through SSE answer to a request without "stream": true is read as a stream', async () => {
     const audio = Buffer.alloc(6_000, 7).toString('base64');
     const body =
