@@ -183,6 +183,61 @@ describe('upstream keys at rest without SWITCHBOARD_SECRET_KEY', () => {
     expect(databaseBytes().includes(HEADER_SECRET)).toBe(false);
   });
 
+  it('seals, sends and masks headers an older version stored in clear as ordinary (x-password, x-credential, …)', async () => {
+    const headers = {
+      'x-password': 'hunter2-LegacyPasswordCanary',
+      'x-api-pass': 'pass-LegacyApiPassCanary0123',
+      'x-credential': 'cred-LegacyCredentialCanary0',
+      'x-signature': 'sig-LegacySignatureCanary012',
+      'x-title': 'Research app',
+    };
+    const old = await openSqliteStorage(db);
+    const at = Date.now();
+    await old.channels.put({
+      id: 'legacy',
+      config: channelSchema.parse({ ...channelConfig().channels[0], name: 'legacy', headers }),
+      enabled: true,
+      source: 'api',
+      createdAt: at,
+      updatedAt: at,
+    });
+    await old.close();
+    const node = await bootstrap({ settings: settingsFor(), logger: silentLogger });
+    const { url, server } = await serve(node);
+    try {
+      const [stored] = await node.storage.channels.list();
+      for (const name of ['x-password', 'x-api-pass', 'x-credential', 'x-signature']) {
+        expect(stored?.config.headers[name], name).toMatch(/^enc:v1:/);
+      }
+      expect(stored?.config.headers['x-title']).toBe('Research app');
+      const { secret } = await createClientKey(node.storage.keys, { name: 'legacy-headers' });
+      fake.reset();
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-fake', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      const sent = fake.requests.at(-1)?.headers ?? {};
+      for (const [name, value] of Object.entries(headers)) expect(sent[name], name).toBe(value);
+      const view = (await (await adminCall(url, ADMIN_TOKEN, 'GET', '/channels/legacy')).json()) as {
+        headers: Record<string, string>;
+      };
+      expect(view.headers).toEqual({
+        'x-password': 'hun…nary',
+        'x-api-pass': 'pas…0123',
+        'x-credential': 'cre…ary0',
+        'x-signature': 'sig…y012',
+        'x-title': 'Research app',
+      });
+    } finally {
+      await server.shutdown(0);
+    }
+    for (const value of Object.values(headers).slice(0, 4)) {
+      expect(databaseBytes().includes(value), value).toBe(false);
+    }
+  });
+
   it("leaves no trace of a deleted channel's sealed key in the database, WAL or shared-memory files", async () => {
     const node = await bootstrap({ settings: settingsFor(), logger: silentLogger });
     const { url, server } = await serve(node);
