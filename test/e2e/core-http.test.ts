@@ -241,6 +241,44 @@ describe('CORS', () => {
   });
 });
 
+describe('x-content-type-options', () => {
+  it('serves a pass-through answer the upstream labels text/html with nosniff', async () => {
+    fake.enqueue({
+      kind: 'raw-pieces',
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      pieces: ['<script>alert(document.cookie)</script>'],
+    });
+    const res = await postJson(gw, '/v1/audio/speech', { model: 'gpt-fake', input: 'hi', voice: 'alloy' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('<script>');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('sends nosniff on every answer: successes, streams, errors, preflights, service routes', async () => {
+    const responses = [
+      await fetch(`${gw.url}/`),
+      await fetch(`${gw.url}/health`),
+      await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${gw.key}` } }),
+      await postJson(gw, '/v1/chat/completions', chatBody),
+      await postJson(gw, '/v1/chat/completions', { ...chatBody, stream: true }),
+      await postJson(gw, '/v1/chat/completions', chatBody, { authorization: 'Bearer wrong' }),
+      await postJson(gw, '/v1/chat/completions', '{oops'),
+      await fetch(`${gw.url}/nope`),
+      await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      }),
+      await fetch(`${gw.url}/admin/api/users`),
+    ];
+    for (const res of responses) {
+      await res.arrayBuffer();
+      expect(res.headers.get('x-content-type-options'), res.url).toBe('nosniff');
+    }
+  });
+});
+
 describe('x-request-id', () => {
   it('echoes the client’s id on success, on streams and on errors (also in the error body)', async () => {
     const ok = await postJson(gw, '/v1/chat/completions', chatBody, { 'x-request-id': 'req-ok-1' });
