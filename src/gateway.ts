@@ -189,6 +189,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'x-should-retry',
       ],
       maxAge: 600,
+      // The admin panel and API need no CORS, whatever `cors_origins` allows (docs/admin-api.md).
+      exceptPrefixes: ['/admin'],
     }),
   );
 

@@ -6,6 +6,11 @@ export interface CorsOptions {
   readonly origin: '*' | readonly string[];
   readonly exposeHeaders: readonly string[];
   readonly maxAge: number;
+  /**
+   * Path prefixes answered with no CORS at all (`/admin`: the panel is served from the gateway's
+   * own origin, so another site's page gets neither an approved preflight nor a readable answer).
+   */
+  readonly exceptPrefixes?: readonly string[];
 }
 
 const ALLOW_METHODS = 'GET,HEAD,PUT,POST,DELETE,PATCH,QUERY';
@@ -21,8 +26,11 @@ export function cors(options: CorsOptions): MiddlewareHandler<GatewayEnv> {
   const allowed = new Set(anyOrigin ? [] : options.origin);
   const expose = options.exposeHeaders.length > 0 ? options.exposeHeaders.join(',') : null;
   const allowOriginFor = (origin: string) => (anyOrigin ? '*' : allowed.has(origin) ? origin : null);
+  const excepted = (path: string) =>
+    (options.exceptPrefixes ?? []).some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 
   return async (c, next) => {
+    if (excepted(c.req.path)) return next();
     const allowOrigin = allowOriginFor(c.req.header('origin') || '');
     if (c.req.method === 'OPTIONS') {
       const headers = new Headers();

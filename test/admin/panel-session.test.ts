@@ -186,6 +186,83 @@ describe('admin panel sign-in', () => {
     }
   });
 
+  it("refuses a sign-in from another origin, even a sibling subdomain's, before counting it", async () => {
+    const fresh = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
+    try {
+      const own = new URL(fresh.url);
+      const from = (origin: string | null, extra: Record<string, string> = {}, secret = 'wrong-guess') =>
+        fetch(`${fresh.url}/admin/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}), ...extra },
+          body: JSON.stringify({ secret }),
+        });
+      for (const origin of [
+        'https://evil.example',
+        `http://sibling.${own.hostname}.nip.io:${own.port}`,
+        `http://localhost:${Number(own.port) + 1}`,
+        'null',
+      ]) {
+        for (let i = 0; i < 6; i++) {
+          const res = await from(origin, { 'sec-fetch-site': 'same-site' });
+          expect(res.status, origin).toBe(403);
+          expect((await errorOf(res)).code).toBe('csrf_failed');
+        }
+      }
+      // None of those was counted: the operator is not locked out.
+      const panel = await from(own.origin, { 'sec-fetch-site': 'same-origin' }, ADMIN_TOKEN);
+      expect(panel.status).toBe(200);
+      // The panel behind a TLS-terminating proxy, and a script that sends no Origin, still sign in.
+      const proxied = await from(`https://${own.host}`, { 'x-forwarded-proto': 'https' }, ADMIN_TOKEN);
+      expect(proxied.status).toBe(200);
+      expect((await from(null, {}, ADMIN_TOKEN)).status).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('answers no CORS on /admin, whatever cors_origins allows', async () => {
+    const fresh = await startAdminGateway(
+      { admin: { sign_in_delay_ms: 0 } },
+      { CORS_ORIGINS: 'https://app.example' },
+    );
+    try {
+      for (const gateway of [gw, fresh]) {
+        for (const origin of ['https://app.example', 'https://evil.example']) {
+          for (const path of ['/admin/api/session', '/admin/api/users', '/admin/']) {
+            const preflight = await fetch(`${gateway.url}${path}`, {
+              method: 'OPTIONS',
+              headers: {
+                origin,
+                'access-control-request-method': 'POST',
+                'access-control-request-headers': 'content-type, authorization',
+              },
+            });
+            expect(preflight.headers.get('access-control-allow-origin'), path).toBeNull();
+            expect(preflight.headers.get('access-control-allow-headers'), path).toBeNull();
+            expect(preflight.headers.get('access-control-allow-methods'), path).toBeNull();
+          }
+          const signIn = await fetch(`${gateway.url}/admin/api/session`, {
+            method: 'POST',
+            headers: { origin, 'content-type': 'application/json' },
+            body: JSON.stringify({ secret: 'wrong' }),
+          });
+          expect(signIn.headers.get('access-control-allow-origin')).toBeNull();
+          const users = await fetch(`${gateway.url}/admin/api/users`, {
+            headers: { origin, authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          expect(users.headers.get('access-control-allow-origin')).toBeNull();
+        }
+      }
+      // Client routes keep their CORS.
+      const models = await fetch(`${fresh.url}/v1/models`, { headers: { origin: 'https://app.example' } });
+      expect(models.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      // The admin API from a script, with the Bearer token and no Origin, is unchanged.
+      expect((await fresh.admin('GET', '/users')).status).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('a new sign-in from the same browser ends its previous session', async () => {
     const fresh = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
     try {

@@ -11,6 +11,7 @@ import { parseJsonObject } from '../../http/read-json.js';
 import { type AuditLog, sessionRef } from '../audit/audit-log.js';
 import { iso } from '../context.js';
 import { type AdminSessions, sameToken } from './admin-sessions.js';
+import { fromOwnOrigin } from './own-origin.js';
 import { CSRF_HEADER, clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 
@@ -41,7 +42,10 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
         param: 'secret',
       });
     }
-    if (c.req.header('sec-fetch-site') === 'cross-site') {
+    // /admin answers no CORS, and a page on another origin (a sibling subdomain included, which
+    // is `same-site`) is refused here before its attempt is counted, so it cannot lock the
+    // operator out. Requests with no Origin (scripts, curl) are not a browser acting for anyone.
+    if (c.req.header('sec-fetch-site') === 'cross-site' || !fromOwnOrigin(c)) {
       throw new GatewayError('csrf_failed', 'sign-in is only accepted from the admin panel itself');
     }
     const parsed = signInSchema.safeParse(parseJsonObject(await readBodyText(c)));
