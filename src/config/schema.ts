@@ -289,7 +289,7 @@ export const envSchema = z
     USAGE_BUFFER_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     BODY_LIMIT: z.string().min(1).optional(),
-    /** Largest non-stream upstream answer the gateway holds in memory (default 64mb). */
+    /** Largest non-stream upstream answer the gateway holds in memory (default 256mb). */
     RESPONSE_LIMIT: z.string().min(1).optional(),
     CORS_ORIGINS: z.string().min(1).optional(),
     /** Comma-separated; overrides `server.trusted_proxies`. */
