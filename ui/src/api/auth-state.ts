@@ -7,9 +7,16 @@ export interface SessionState {
   expiresAt: string | null;
   /** true once GET /session has answered (signed in or not) */
   checked: boolean;
+  /** the session ended while the panel was open (expired, or signed out elsewhere): the sign-in page says so */
+  lost: boolean;
 }
 
-export const sessionState = reactive<SessionState>({ csrfToken: null, expiresAt: null, checked: false });
+export const sessionState = reactive<SessionState>({
+  csrfToken: null,
+  expiresAt: null,
+  checked: false,
+  lost: false,
+});
 
 export function isSignedIn(): boolean {
   return sessionState.csrfToken !== null;
@@ -19,6 +26,7 @@ export function setSession(csrfToken: string, expiresAt: string): void {
   sessionState.csrfToken = csrfToken;
   sessionState.expiresAt = expiresAt;
   sessionState.checked = true;
+  sessionState.lost = false;
 }
 
 /** Signed out (or the session is gone): also forgets the Playground's client key. */
@@ -32,12 +40,16 @@ export function clearSessionState(): void {
 type Listener = () => void;
 const lostListeners = new Set<Listener>();
 
-/** Called when an admin request answers 401 (the session is gone); the router sends the user to /login. */
+/**
+ * Called when an admin request answers 401 (the session is gone); the router sends the user to
+ * /login, which says that the session has ended.
+ */
 export function onSessionLost(listener: Listener): () => void {
   lostListeners.add(listener);
   return () => lostListeners.delete(listener);
 }
 
 export function notifySessionLost(): void {
+  sessionState.lost = true;
   for (const listener of lostListeners) listener();
 }
