@@ -8,7 +8,8 @@ export function useFormat() {
     locale,
     number: (n: number | null | undefined) => formatNumber(n, locale.value),
     compact: (n: number | null | undefined) => formatCompact(n, locale.value),
-    cost: (usd: number | null | undefined) => formatCost(usd, locale.value),
+    cost: (amount: number | null | undefined, currency?: string | null) =>
+      formatCost(amount, locale.value, currency),
     percent: (fraction: number | null | undefined) => formatPercent(fraction, locale.value),
     ms: (ms: number | null | undefined) => formatMs(ms, locale.value),
     dateTime: (iso: string | number | null | undefined) => formatDateTime(iso, locale.value),
@@ -29,17 +30,26 @@ export function formatCompact(n: number | null | undefined, locale: string): str
   return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
 }
 
-/** USD with enough digits for tiny per-request costs ($0.000123). */
-export function formatCost(usd: number | null | undefined, locale: string): string {
-  if (usd === null || usd === undefined || Number.isNaN(usd)) return DASH;
-  const abs = Math.abs(usd);
+/**
+ * An amount of money with enough digits for tiny per-request costs ($0.000123), in `currency`
+ * (the price table's; USD when not given). A currency Intl does not know (not a three-letter
+ * code) is written after the number.
+ */
+export function formatCost(
+  amount: number | null | undefined,
+  locale: string,
+  currency: string | null = 'USD',
+): string {
+  if (amount === null || amount === undefined || Number.isNaN(amount)) return DASH;
+  const abs = Math.abs(amount);
   const digits = abs === 0 ? 2 : abs < 0.01 ? 6 : abs < 1 ? 4 : 2;
-  return new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: Math.min(digits, 2),
-    maximumFractionDigits: digits,
-  }).format(usd);
+  const options = { minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: digits };
+  const code = currency ?? 'USD';
+  try {
+    return new Intl.NumberFormat(locale, { ...options, style: 'currency', currency: code }).format(amount);
+  } catch {
+    return `${new Intl.NumberFormat(locale, options).format(amount)} ${code}`;
+  }
 }
 
 export function formatPercent(fraction: number | null | undefined, locale: string): string {
