@@ -31,7 +31,8 @@ export function formatCompact(n: number | null | undefined, locale: string): str
 }
 
 /**
- * An amount of money with enough digits for tiny per-request costs ($0.000123), in `currency`
+ * An amount of money with enough digits for tiny per-request costs ($0.000123; below that, two
+ * significant digits: $0.000000072, never $0.00 for a cost that is not nothing), in `currency`
  * (the price table's; USD when not given). A currency Intl does not know (not a three-letter
  * code) is written after the number.
  */
@@ -42,7 +43,16 @@ export function formatCost(
 ): string {
   if (amount === null || amount === undefined || Number.isNaN(amount)) return DASH;
   const abs = Math.abs(amount);
-  const digits = abs === 0 ? 2 : abs < 0.01 ? 6 : abs < 1 ? 4 : 2;
+  const digits =
+    abs === 0
+      ? 2
+      : abs < 0.000001
+        ? Math.min(20, 1 - Math.floor(Math.log10(abs)))
+        : abs < 0.01
+          ? 6
+          : abs < 1
+            ? 4
+            : 2;
   const options = { minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: digits };
   const code = currency ?? 'USD';
   try {
