@@ -3,8 +3,9 @@ import { errorText } from '../../api/client';
 
 /**
  * A list page's items, fetched whole by `fetchAll`: `loading` while a load runs, `loaded` once one
- * has succeeded, `error` says why the last one failed. `put` takes an item the server answered
- * (replacing the one with its id, or added at the end), `drop` removes one.
+ * has succeeded, `error` says why the last one failed; a load started later wins over one still
+ * in flight (a filter changed before the previous answer came). `put` takes an item the server
+ * answered (replacing the one with its id, or added at the end), `drop` removes one.
  */
 export function useList<T extends { id: string }>(fetchAll: () => Promise<T[]>) {
   const items = shallowRef<T[]>([]);
@@ -13,16 +14,21 @@ export function useList<T extends { id: string }>(fetchAll: () => Promise<T[]>) 
   const error = ref<string | null>(null);
   const isEmpty = computed(() => loaded.value && items.value.length === 0);
 
+  let latest = 0;
+
   async function load(): Promise<void> {
+    const mine = ++latest;
     loading.value = true;
     error.value = null;
     try {
-      items.value = await fetchAll();
+      const fetched = await fetchAll();
+      if (mine !== latest) return;
+      items.value = fetched;
       loaded.value = true;
     } catch (err) {
-      error.value = errorText(err);
+      if (mine === latest) error.value = errorText(err);
     } finally {
-      loading.value = false;
+      if (mine === latest) loading.value = false;
     }
   }
 
