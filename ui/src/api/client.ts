@@ -77,8 +77,21 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
       retryAfter,
     );
   }
-  const message = text.trim().slice(0, 300) || `${res.status} ${res.statusText}`.trim();
-  return new ApiError(res.status, `http_${res.status}`, message, null, headerId, retryAfter);
+  return new ApiError(res.status, `http_${res.status}`, plainMessage(res, text), null, headerId, retryAfter);
+}
+
+/**
+ * The message of an answer without the error envelope: its text, or for an HTML page (a reverse
+ * proxy's "502 Bad Gateway" while the gateway is down) the status and the page's title instead of
+ * its markup.
+ */
+function plainMessage(res: Response, text: string): string {
+  const status = `HTTP ${res.status} ${res.statusText}`.trim();
+  const html = /^\s*</.test(text) || /html/i.test(res.headers.get('content-type') ?? '');
+  if (!html) return text.trim().slice(0, 300) || status;
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim() ?? '';
+  if (title === '' || title === status) return status;
+  return title.includes(String(res.status)) ? title : `${status}: ${title.slice(0, 200)}`;
 }
 
 /** Sends one admin API request with the current CSRF token; a network failure is an ApiError (status 0). */
