@@ -22,6 +22,19 @@ export function storePlaygroundKey(key: string): void {
   }
 }
 
+/**
+ * After a rotation (the same key, a new secret): when the Playground holds the key's old secret
+ * (`masked` is its masked form before, `prefix-…last4`), it takes the new one, so it does not go
+ * on sending a secret the gateway now refuses. Another key held there stays.
+ */
+export function followRotation(masked: string, prefix: string, secret: string): void {
+  const held = readPlaygroundKey();
+  const last4 = masked.slice(-4);
+  if (held && held !== secret && held.startsWith(`${prefix}-`) && held.endsWith(last4)) {
+    storePlaygroundKey(secret);
+  }
+}
+
 const MODEL_STORAGE_KEY = 'sb.playgroundModel';
 
 /** The model last chosen in the Playground (this tab), so leaving and coming back keeps it. */
