@@ -175,12 +175,17 @@ export function query(params: Record<string, string | number | boolean | null | 
 
 /**
  * A readable message for anything thrown, in the panel's language for the error codes it knows
- * (api/error-text.ts); other API errors show the envelope's `error.message`.
+ * (api/error-text.ts); other API errors show the envelope's `error.message`. A server error (5xx)
+ * carries its request id, which the gateway log has the details under.
  */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 0) return i18n.global.t('common.networkError', { message: err.message });
-    return knownErrorText(err) ?? err.message;
+    const text = knownErrorText(err) ?? err.message;
+    if (err.status >= 500 && err.requestId) {
+      return i18n.global.t('common.withRequestId', { message: text, id: err.requestId });
+    }
+    return text;
   }
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;
