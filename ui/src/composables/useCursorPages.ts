@@ -14,7 +14,11 @@ export interface CursorPages<Row, Q> {
   /** A first page has arrived (so an empty table means "nothing matches"). */
   loaded: Ref<boolean>;
   error: Ref<string | null>;
-  /** Loads the first page for `q`; a search started later wins over one still in flight. */
+  /**
+   * Loads the first page for `q`; a search started later wins over one still in flight. When it
+   * fails for other filters than the rows shown, those rows (and their cursor) are dropped: they
+   * would pass for the new filters' answer.
+   */
   search(q: Q): Promise<void>;
   /** Appends the next page of the last search, skipping rows already shown. */
   loadMore(): Promise<void>;
@@ -32,6 +36,8 @@ export function useCursorPages<Row, Q>(
   const loaded = ref(false);
   const error = ref<string | null>(null);
   let applied: Q | null = null;
+  /** the query of the rows shown (JSON), null before the first answer */
+  let shown: string | null = null;
   let generation = 0;
 
   async function search(q: Q): Promise<void> {
@@ -45,8 +51,16 @@ export function useCursorPages<Row, Q>(
       rows.value = page.data;
       nextCursor.value = page.next_cursor;
       loaded.value = true;
+      shown = JSON.stringify(q);
     } catch (err) {
-      if (mine === generation) error.value = errorText(err);
+      if (mine !== generation) return;
+      error.value = errorText(err);
+      if (shown !== JSON.stringify(q)) {
+        rows.value = [];
+        nextCursor.value = null;
+        loaded.value = false;
+        shown = null;
+      }
     } finally {
       if (mine === generation) loading.value = false;
     }
