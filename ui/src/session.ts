@@ -20,15 +20,20 @@ export async function signIn(secret: string): Promise<void> {
   setSession(info.csrf_token, info.expires_at);
 }
 
-/** Ends the session on the server (best effort) and forgets it here, with the Playground's key. */
+/**
+ * Ends the session on the server and forgets it here, with the Playground's key. Throws ApiError
+ * when the gateway did not end it (unreachable, 5xx): the HttpOnly cookie would stay valid, so
+ * the panel stays signed in rather than pretend. A session already gone (401) is signed out.
+ */
 export async function signOut(): Promise<void> {
-  try {
-    if (isSignedIn()) await api<void>('DELETE', '/session');
-  } catch {
-    // Signed out locally either way; the cookie expires on its own.
-  } finally {
-    clearSessionState();
+  if (isSignedIn()) {
+    try {
+      await api<void>('DELETE', '/session');
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) throw err;
+    }
   }
+  clearSessionState();
 }
 
 let loading: Promise<boolean> | null = null;

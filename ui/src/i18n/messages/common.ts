@@ -85,6 +85,8 @@ export default defineMessages({
       secretOnce: 'Copy it now: you will not see this again.',
       signOut: 'Sign out',
       signedOut: 'Signed out',
+      signOutFailed:
+        'Could not sign out: {message}. You are still signed in; sign out again once the gateway answers.',
       sessionExpired: 'Your session has ended: sign in again.',
       language: 'Language',
       menu: 'Menu',
@@ -176,6 +178,7 @@ export default defineMessages({
       secretOnce: '请立即复制：之后将无法再次查看。',
       signOut: '退出登录',
       signedOut: '已退出登录',
+      signOutFailed: '无法退出登录：{message}。你仍处于登录状态，请在网关恢复响应后再次退出。',
       sessionExpired: '会话已结束，请重新登录。',
       language: '语言',
       menu: '菜单',
