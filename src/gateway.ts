@@ -38,6 +38,7 @@ import type { HealthStore } from './router/health/health-store.js';
 import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
 import { createRouterRuntime } from './router/router-runtime.js';
+import type { NewAttemptAbort } from './spec/attempt-abort.js';
 import type { Channel } from './spec/channel.js';
 import type { ClientSignal } from './spec/client-signal.js';
 import type { HealthCheck } from './spec/health-check.js';
@@ -59,6 +60,8 @@ export interface GatewayDeps {
   /** The current channel set; read on every request, so a new array takes effect at once. */
   readonly channels: () => readonly Channel[];
   readonly fetch: FetchLike;
+  /** Each attempt's abort (AppPorts.attemptAbort); AbortController when absent. */
+  readonly attemptAbort?: NewAttemptAbort;
   readonly logger: Logger;
   /** Receives each request's usage record; runs after the response, through `defer`. */
   readonly usageSink: UsageSink;
@@ -263,6 +266,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       channels: deps.channels,
       providers: deps.providers,
       fetch: deps.fetch,
+      ...(deps.attemptAbort ? { attemptAbort: deps.attemptAbort } : {}),
       now,
       random: deps.random ?? Math.random,
       nextKeyStart: createKeyCursor(),

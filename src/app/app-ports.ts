@@ -5,6 +5,7 @@ import type { PanelAssets } from '../http/admin-panel.js';
 import type { GatewayEnv } from '../http/context.js';
 import type { Defer } from '../pipeline/defer.js';
 import type { HealthStore } from '../router/health/health-store.js';
+import type { NewAttemptAbort } from '../spec/attempt-abort.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import type { HealthCheck } from '../spec/health-check.js';
 import type { Logger } from '../spec/logger.js';
@@ -42,6 +43,8 @@ export interface AppPorts {
   readonly openSignInThrottle?: OpenSignInThrottle;
   /** The upstream fetch (undici on Node, the platform fetch on Workers). */
   readonly fetch: FetchLike;
+  /** Each attempt's abort, as `fetch` accepts it (Node: a cheaper signal); AbortController when absent. */
+  readonly attemptAbort?: NewAttemptAbort;
   readonly logger: Logger;
   /** The key that seals stored upstream keys, as the runtime found or generated it. */
   readonly sealing: {

@@ -116,6 +116,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     ...(ports.openSignInThrottle ? { openSignInThrottle: ports.openSignInThrottle } : {}),
     ...(ports.healthChecks ? { healthChecks: ports.healthChecks } : {}),
     fetch: ports.fetch,
+    ...(ports.attemptAbort ? { attemptAbort: ports.attemptAbort } : {}),
     logger,
     ...(ports.now ? { now: ports.now } : {}),
     ...(ports.hashKey ? { hashKey: ports.hashKey } : {}),

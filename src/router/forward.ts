@@ -2,6 +2,7 @@ import { secretHeaderValues } from '../auth/secret-headers.js';
 import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { NewAttemptAbort } from '../spec/attempt-abort.js';
 import type { Channel, Target } from '../spec/channel.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import type { JsonObject } from '../spec/json.js';
@@ -65,6 +66,8 @@ export interface RouterDeps {
   readonly channels: () => readonly Channel[];
   readonly providers: ProviderRegistry;
   readonly fetch: FetchLike;
+  /** Each attempt's abort; AbortController when absent. */
+  readonly attemptAbort?: NewAttemptAbort;
   readonly now: () => number;
   readonly random: PlanOptions['random'];
   readonly nextKeyStart: PlanOptions['nextKeyStart'];
@@ -122,6 +125,7 @@ export async function routeCall(
     providerFor: (target) => providerOf(deps.providers, target.channel),
     callFor: (target) => upstreamCall(call, target),
     fetch: deps.fetch,
+    ...(deps.attemptAbort ? { attemptAbort: deps.attemptAbort } : {}),
     ...(deps.maxAnswerBytes !== undefined ? { maxAnswerBytes: deps.maxAnswerBytes } : {}),
     clientSignal: call.signal,
     now: deps.now,

@@ -1,4 +1,5 @@
 import type { GatewayError } from '../errors/gateway-error.js';
+import type { NewAttemptAbort } from '../spec/attempt-abort.js';
 import type { Target } from '../spec/channel.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import type { FetchLike, Provider, UpstreamCall } from '../spec/provider.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   readonly providerFor: (target: Target) => Provider;
   readonly callFor: (target: Target) => UpstreamCall;
   readonly fetch: FetchLike;
+  /** Each attempt's abort; AbortController when absent. */
+  readonly attemptAbort?: NewAttemptAbort;
   /** The largest non-stream answer held whole (RESPONSE_LIMIT); unbounded when absent. */
   readonly maxAnswerBytes?: number;
   readonly clientSignal: ClientSignal;
@@ -265,6 +268,7 @@ async function attempt(
     call: prepared.call,
     request: span ? withHeaders(prepared.request, span.headers) : prepared.request,
     fetch: options.fetch,
+    ...(options.attemptAbort ? { attemptAbort: options.attemptAbort } : {}),
     clientSignal: options.clientSignal,
     now,
     remainingMs: options.deadline - now(),

@@ -1,3 +1,4 @@
+import { type NewAttemptAbort, standardAttemptAbort } from '../spec/attempt-abort.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { UpstreamTransportError } from '../spec/transport-error.js';
@@ -37,6 +38,8 @@ export interface AttemptContext {
   /** Built beforehand (prepare-request.ts), so a request that cannot be built is never an attempt. */
   readonly request: OutgoingRequest;
   readonly fetch: FetchLike;
+  /** This attempt's abort, as `fetch` accepts it; AbortController when absent. */
+  readonly attemptAbort?: NewAttemptAbort;
   readonly clientSignal: ClientSignal;
   readonly now: () => number;
   /** What is left of the request's deadline; caps this attempt's wait for its answer. */
@@ -54,7 +57,7 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   const { call, provider, now, request } = ctx;
   const { timeouts } = call.target.channel;
   const started = now();
-  const controller = new AbortController();
+  const controller = (ctx.attemptAbort ?? standardAttemptAbort)();
   const abort = (reason: string) => {
     if (!controller.signal.aborted) controller.abort(new Error(reason));
   };

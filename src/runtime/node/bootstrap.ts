@@ -16,6 +16,7 @@ import type { ChangeFeed } from '../../storage/change-feed.js';
 import { createMemoryCounterStore } from '../../storage/memory/memory-counters.js';
 import type { Storage } from '../../storage/ports.js';
 import type { Exposition } from '../../telemetry/telemetry.js';
+import { nodeAttemptAbort } from './attempt-abort.js';
 import { createGptTokenizerCounter } from './gpt-tokenizer-counter.js';
 import { nodeClientSignal } from './node-client-signal.js';
 import { createNodeTelemetry } from './node-telemetry.js';
@@ -137,6 +138,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
         healthChecks: usageBuffer ? [...shared.checks, usageBuffer.health] : shared.checks,
         ...(usageBuffer ? { usageJournal: usageBuffer } : {}),
         fetch: options.fetch ?? (upstream as NonNullable<typeof upstream>).fetch,
+        attemptAbort: nodeAttemptAbort,
         logger,
         sealing: { key: sealing.key, name: sealing.name, rejected: (err) => sealingRejected(sealing, err) },
         tokens: createGptTokenizerCounter(),
