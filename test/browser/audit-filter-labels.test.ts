@@ -1,9 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * The Audit page's filters, like every other field of the panel (docs/admin-panel.md), are tied
@@ -13,19 +13,11 @@ const available = chromiumAvailable();
 
 describe.skipIf(!available)('audit filter labels', () => {
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
+  usePanelRig({}, (rig) => {
+    gw = rig.gw;
+    page = rig.page;
   });
 
   it('ties every filter label to its control', async () => {

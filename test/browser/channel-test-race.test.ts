@@ -1,11 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
 import { channel } from '../support/start-gateway.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * The channel test dialog closed while its test runs, then opened for another channel: the
@@ -15,35 +15,30 @@ import { openPanelPage, signedInPage } from './sign-in.js';
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('a late channel test result', () => {
-  let fake: FakeUpstream;
+  let _fake: FakeUpstream;
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    fake = await startFakeUpstream();
-    gw = await startAdminGateway({
-      admin: { sign_in_delay_ms: 0 },
-      channels: [
-        channel({
-          name: 'alpha',
-          base_url: fake.baseUrl,
-          keys: ['sk-alpha-1234567890'],
-          models: ['m-alpha'],
-        }),
-        channel({ name: 'beta', base_url: fake.baseUrl, keys: ['sk-beta-1234567890'], models: ['m-beta'] }),
-      ],
-    });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await fake?.close();
-  });
+  usePanelRig(
+    {
+      config: (up) => ({
+        channels: [
+          channel({
+            name: 'alpha',
+            base_url: up.baseUrl,
+            keys: ['sk-alpha-1234567890'],
+            models: ['m-alpha'],
+          }),
+          channel({ name: 'beta', base_url: up.baseUrl, keys: ['sk-beta-1234567890'], models: ['m-beta'] }),
+        ],
+      }),
+    },
+    (rig) => {
+      gw = rig.gw;
+      page = rig.page;
+      _fake = rig.fake;
+    },
+  );
 
   it("shows only the open channel's result", async () => {
     await openPanelPage(page, gw.url, 'channels');

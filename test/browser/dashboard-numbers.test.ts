@@ -1,9 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { signedInPage } from './sign-in.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
 
 /**
  * Large totals on the Dashboard's cards are written with the locale's digit grouping, the request
@@ -18,19 +17,11 @@ interface Report {
 
 describe.skipIf(!available)('large numbers on the Dashboard', () => {
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
+  usePanelRig({}, (rig) => {
+    gw = rig.gw;
+    page = rig.page;
   });
 
   it('groups the digits of the request count', async () => {

@@ -1,9 +1,9 @@
-import type { Browser, Page, Route } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import type { Page, Route } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * The Keys page filtered by one user, then by another before the first answer came back (a slow
@@ -14,24 +14,22 @@ const available = chromiumAvailable();
 
 describe.skipIf(!available)('keys filter with a late answer', () => {
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
-    for (const name of ['alice', 'bob']) {
-      const user = await gw.adminJson<{ id: string }>('POST', '/users', { name });
-      await gw.adminJson('POST', '/keys', { name: `${name}-key`, user_id: user.id });
-    }
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-  });
+  usePanelRig(
+    {
+      seed: async (gateway) => {
+        for (const name of ['alice', 'bob']) {
+          const user = await gateway.adminJson<{ id: string }>('POST', '/users', { name });
+          await gateway.adminJson('POST', '/keys', { name: `${name}-key`, user_id: user.id });
+        }
+      },
+    },
+    (rig) => {
+      gw = rig.gw;
+      page = rig.page;
+    },
+  );
 
   async function chooseUser(name: string): Promise<void> {
     await page.getByTestId('key-user-filter').click();

@@ -1,11 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
 import { channel } from '../support/start-gateway.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * A request priced in another currency than USD (a `prices` entry with `currency: CNY`): the
@@ -19,31 +19,26 @@ interface LogList {
 }
 
 describe.skipIf(!available)('log cost in the currency of its prices', () => {
-  let fake: FakeUpstream;
+  let _fake: FakeUpstream;
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    fake = await startFakeUpstream();
-    gw = await startAdminGateway({
-      admin: { sign_in_delay_ms: 0 },
-      usage: { flush_interval_ms: 20 },
-      prices: { 'glm-test': { input: 1000, output: 1000, currency: 'CNY' } },
-      channels: [
-        channel({ name: 'zhipu', base_url: fake.baseUrl, keys: ['sk-up-1234567890'], models: ['glm-test'] }),
-      ],
-    });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await fake?.close();
-  });
+  usePanelRig(
+    {
+      config: (up) => ({
+        usage: { flush_interval_ms: 20 },
+        prices: { 'glm-test': { input: 1000, output: 1000, currency: 'CNY' } },
+        channels: [
+          channel({ name: 'zhipu', base_url: up.baseUrl, keys: ['sk-up-1234567890'], models: ['glm-test'] }),
+        ],
+      }),
+    },
+    (rig) => {
+      gw = rig.gw;
+      page = rig.page;
+      _fake = rig.fake;
+    },
+  );
 
   it('shows a CNY-priced request in CNY in the table and in its detail', async () => {
     expect((await gw.chat(gw.key, 'glm-test')).status).toBe(200);

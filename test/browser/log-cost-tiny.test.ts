@@ -1,11 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
 import { channel } from '../support/start-gateway.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * A request that cost less than a millionth of a dollar (a cheap model, a short input): the Logs
@@ -18,36 +18,31 @@ interface LogList {
 }
 
 describe.skipIf(!available)('tiny costs in the request log', () => {
-  let fake: FakeUpstream;
+  let _fake: FakeUpstream;
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    fake = await startFakeUpstream();
-    gw = await startAdminGateway({
-      admin: { sign_in_delay_ms: 0 },
-      usage: { flush_interval_ms: 20 },
-      prices: { 'cheap-model': { input: 0.002, output: 0.002 } },
-      channels: [
-        channel({
-          name: 'cheap',
-          base_url: fake.baseUrl,
-          keys: ['sk-up-1234567890'],
-          models: ['cheap-model'],
-        }),
-      ],
-    });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await fake?.close();
-  });
+  usePanelRig(
+    {
+      config: (up) => ({
+        usage: { flush_interval_ms: 20 },
+        prices: { 'cheap-model': { input: 0.002, output: 0.002 } },
+        channels: [
+          channel({
+            name: 'cheap',
+            base_url: up.baseUrl,
+            keys: ['sk-up-1234567890'],
+            models: ['cheap-model'],
+          }),
+        ],
+      }),
+    },
+    (rig) => {
+      gw = rig.gw;
+      page = rig.page;
+      _fake = rig.fake;
+    },
+  );
 
   it('shows the cost of a request cheaper than $0.000001 with its digits', async () => {
     expect((await gw.chat(gw.key, 'cheap-model')).status).toBe(200);

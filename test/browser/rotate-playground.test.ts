@@ -1,9 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, type CreatedKey, startAdminGateway } from '../admin/admin-helpers.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { signedInPage } from './sign-in.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway, CreatedKey } from '../admin/admin-helpers.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
 
 /**
  * Rotating a key keeps the key and replaces its secret. When the Playground of this tab holds
@@ -14,21 +13,13 @@ const available = chromiumAvailable();
 
 describe.skipIf(!available)('rotating the key the Playground uses', () => {
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
   const keyInput = () => page.locator('input[data-testid="pg-key"]');
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
+  usePanelRig({}, (rig) => {
+    gw = rig.gw;
+    page = rig.page;
   });
 
   async function rotateInPanel(name: string): Promise<string> {

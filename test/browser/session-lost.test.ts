@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, type AdminGateway } from '../admin/admin-helpers.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * A session that ends while a page of the panel is open (it expired, or the operator signed out
@@ -14,7 +14,6 @@ const available = chromiumAvailable();
 
 describe.skipIf(!available)('a session lost while the panel is open', () => {
   let gw: AdminGateway;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
 
@@ -28,16 +27,10 @@ describe.skipIf(!available)('a session lost while the panel is open', () => {
     expect(signOut.ok()).toBe(true);
   }
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
-    browser = await launchChromium();
-    ({ context, page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
+  usePanelRig({}, (rig) => {
+    gw = rig.gw;
+    page = rig.page;
+    context = rig.context;
   });
 
   it('says on the sign-in page that the session has ended, then goes back to the page', async () => {

@@ -1,9 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { errorToast, openPanelPage, signedInPage } from './sign-in.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { errorToast, openPanelPage } from './sign-in.js';
 
 /**
  * Sign out while the gateway cannot be reached: the session cookie (HttpOnly, the page cannot
@@ -15,19 +15,11 @@ const available = chromiumAvailable();
 
 describe.skipIf(!available)('sign out with the gateway unreachable', () => {
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    gw = await startAdminGateway({ admin: { sign_in_delay_ms: 0 } });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
+  usePanelRig({}, (rig) => {
+    gw = rig.gw;
+    page = rig.page;
   });
 
   const isSessionDelete = (url: URL) => url.pathname === '/admin/api/session';
