@@ -249,11 +249,12 @@ export function validateChannelForm(
     }
     headerNames.add(key.toLowerCase());
   }
-  // Edited headers are sent whole: a value still masked would overwrite the real one with "…".
+  // Edited headers are sent whole and the server stores values as sent: a value still masked
+  // would overwrite the real one with "…". That includes a masked value under a new name (a
+  // renamed header): the server cannot carry the stored value over, so it must be re-entered.
   if (!errors.headers && current && headersChanged(form.headers, current)) {
-    const masked = form.headers.find(
-      (row) => isMaskedValue(row.value) && current.headers[row.key.trim()] === row.value.trim(),
-    );
+    const maskedValues = new Set(Object.values(current.headers).filter(isMaskedValue));
+    const masked = form.headers.find((row) => isMaskedValue(row.value) && maskedValues.has(row.value.trim()));
     if (masked) errors.headers = { key: 'headerMasked', params: { name: masked.key.trim() } };
   }
   return errors;
