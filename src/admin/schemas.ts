@@ -68,7 +68,12 @@ export const limitsSchema = z
     rph: limitValue.describe('requests per hour'),
     tpm: limitValue.describe('tokens per minute'),
     concurrent: limitValue.describe('requests in flight at once'),
-    budget: z.number().min(0).nullable().optional().describe('spend cap in USD'),
+    budget: z
+      .number()
+      .min(0)
+      .nullable()
+      .optional()
+      .describe("spend cap in the price table's currency (USD by default)"),
   })
   .strict();
 

@@ -10,6 +10,7 @@ export function useFormat() {
     compact: (n: number | null | undefined) => formatCompact(n, locale.value),
     cost: (amount: number | null | undefined, currency?: string | null) =>
       formatCost(amount, locale.value, currency),
+    amount: (amount: number | null | undefined) => formatAmount(amount, locale.value),
     percent: (fraction: number | null | undefined) => formatPercent(fraction, locale.value),
     ms: (ms: number | null | undefined) => formatMs(ms, locale.value),
     dateTime: (iso: string | number | null | undefined) => formatDateTime(iso, locale.value),
@@ -42,6 +43,25 @@ export function formatCost(
   currency: string | null = 'USD',
 ): string {
   if (amount === null || amount === undefined || Number.isNaN(amount)) return DASH;
+  const options = moneyDigits(amount);
+  const code = currency ?? 'USD';
+  try {
+    return new Intl.NumberFormat(locale, { ...options, style: 'currency', currency: code }).format(amount);
+  } catch {
+    return `${new Intl.NumberFormat(locale, options).format(amount)} ${code}`;
+  }
+}
+
+/**
+ * An amount of money whose currency the panel is not told (a key's budget: the price table's
+ * currency), with the digits formatCost would give it and no currency sign.
+ */
+export function formatAmount(amount: number | null | undefined, locale: string): string {
+  if (amount === null || amount === undefined || Number.isNaN(amount)) return DASH;
+  return new Intl.NumberFormat(locale, moneyDigits(amount)).format(amount);
+}
+
+function moneyDigits(amount: number): { minimumFractionDigits: number; maximumFractionDigits: number } {
   const abs = Math.abs(amount);
   const digits =
     abs === 0
@@ -53,13 +73,7 @@ export function formatCost(
           : abs < 1
             ? 4
             : 2;
-  const options = { minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: digits };
-  const code = currency ?? 'USD';
-  try {
-    return new Intl.NumberFormat(locale, { ...options, style: 'currency', currency: code }).format(amount);
-  } catch {
-    return `${new Intl.NumberFormat(locale, options).format(amount)} ${code}`;
-  }
+  return { minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: digits };
 }
 
 export function formatPercent(fraction: number | null | undefined, locale: string): string {

@@ -55,7 +55,7 @@ export function useKeyColumns(
     if (l.rph !== null) lines.push(t('keys.limit.rph', { n: format.number(l.rph) }));
     if (l.tpm !== null) lines.push(t('keys.limit.tpm', { n: format.number(l.tpm) }));
     if (l.concurrent !== null) lines.push(t('keys.limit.concurrent', { n: format.number(l.concurrent) }));
-    if (l.budget !== null) lines.push(t('keys.limit.budget', { n: format.cost(l.budget) }));
+    if (l.budget !== null) lines.push(t('keys.limit.budget', { n: format.amount(l.budget) }));
     return lines;
   };
 
