@@ -1,11 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import type { FakeUpstream } from '../fake-upstream/server.js';
 import { postJson } from '../support/http.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 const available = chromiumAvailable();
 const SECRET = 'hunter2-extraordinary';
@@ -17,29 +17,26 @@ const SECRET = 'hunter2-extraordinary';
 describe.skipIf(!available)('renaming a masked channel header', () => {
   let fake: FakeUpstream;
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    fake = await startFakeUpstream();
-    gw = await startAdminGateway();
-    await gw.adminJson('POST', '/channels', {
-      name: 'local',
-      provider: 'openai-compatible',
-      base_url: fake.baseUrl,
-      models: ['local-model'],
-      headers: { 'x-api-token': SECRET },
-    });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await fake?.close();
-  });
+  usePanelRig(
+    {
+      seed: async (gateway, up) => {
+        await gateway.adminJson('POST', '/channels', {
+          name: 'local',
+          provider: 'openai-compatible',
+          base_url: up.baseUrl,
+          models: ['local-model'],
+          headers: { 'x-api-token': SECRET },
+        });
+      },
+    },
+    (rig) => {
+      gw = rig.gw;
+      page = rig.page;
+      fake = rig.fake;
+    },
+  );
 
   it('refuses the save and asks for the value, instead of saving the masked text', {
     timeout: 60_000,

@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { AdminGateway } from '../admin/admin-helpers.js';
-import type { FakeUpstream } from '../fake-upstream/server.js';
 import { channel } from '../support/start-gateway.js';
 import { chromiumAvailable } from './chromium.js';
 import { usePanelRig } from './panel-rig.js';
@@ -15,7 +14,6 @@ import { openPanelPage } from './sign-in.js';
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('a late channel test result', () => {
-  let _fake: FakeUpstream;
   let gw: AdminGateway;
   let page: Page;
 
@@ -36,7 +34,6 @@ describe.skipIf(!available)('a late channel test result', () => {
     (rig) => {
       gw = rig.gw;
       page = rig.page;
-      _fake = rig.fake;
     },
   );
 

@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { AdminGateway } from '../admin/admin-helpers.js';
-import type { FakeUpstream } from '../fake-upstream/server.js';
 import { channel } from '../support/start-gateway.js';
 import { chromiumAvailable } from './chromium.js';
 import { usePanelRig } from './panel-rig.js';
@@ -16,7 +15,6 @@ const WORKING = 'sk-working-upstream-5M8z';
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('upstream key numbers on the Dashboard', () => {
-  let _fake: FakeUpstream;
   let gw: AdminGateway;
   let page: Page;
 
@@ -32,7 +30,6 @@ describe.skipIf(!available)('upstream key numbers on the Dashboard', () => {
     (rig) => {
       gw = rig.gw;
       page = rig.page;
-      _fake = rig.fake;
     },
   );
 

@@ -1,9 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * A key's budget is counted in the price table's currency (docs/usage-and-limits.md), which the
@@ -13,24 +13,22 @@ const available = chromiumAvailable();
 
 describe.skipIf(!available)('key budget currency on the Keys page', () => {
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    gw = await startAdminGateway({
-      admin: { sign_in_delay_ms: 0 },
-      prices: { 'glm-test': { input: 1000, output: 1000, currency: 'CNY' } },
-    });
-    await gw.adminJson('POST', '/keys', { name: 'capped', limits: { budget: 0.005 } });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-  });
+  usePanelRig(
+    {
+      config: () => ({
+        prices: { 'glm-test': { input: 1000, output: 1000, currency: 'CNY' } },
+      }),
+      seed: async (gateway, _up) => {
+        await gateway.adminJson('POST', '/keys', { name: 'capped', limits: { budget: 0.005 } });
+      },
+    },
+    (rig) => {
+      gw = rig.gw;
+      page = rig.page;
+    },
+  );
 
   it('shows the budget without a dollar sign and labels it in the price table currency', async () => {
     await openPanelPage(page, gw.url, 'keys');

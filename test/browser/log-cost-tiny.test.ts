@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { AdminGateway } from '../admin/admin-helpers.js';
-import type { FakeUpstream } from '../fake-upstream/server.js';
 import { channel } from '../support/start-gateway.js';
 import { chromiumAvailable } from './chromium.js';
 import { usePanelRig } from './panel-rig.js';
@@ -18,7 +17,6 @@ interface LogList {
 }
 
 describe.skipIf(!available)('tiny costs in the request log', () => {
-  let _fake: FakeUpstream;
   let gw: AdminGateway;
   let page: Page;
 
@@ -40,7 +38,6 @@ describe.skipIf(!available)('tiny costs in the request log', () => {
     (rig) => {
       gw = rig.gw;
       page = rig.page;
-      _fake = rig.fake;
     },
   );
 

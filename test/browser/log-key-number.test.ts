@@ -1,11 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminGateway, startAdminGateway } from '../admin/admin-helpers.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { AdminGateway } from '../admin/admin-helpers.js';
 import { channel } from '../support/start-gateway.js';
-import { chromiumAvailable, launchChromium } from './chromium.js';
-import { ensurePanelBuilt } from './panel-build.js';
-import { openPanelPage, signedInPage } from './sign-in.js';
+import { chromiumAvailable } from './chromium.js';
+import { usePanelRig } from './panel-rig.js';
+import { openPanelPage } from './sign-in.js';
 
 /**
  * A request whose first attempt used the channel's first upstream key (rejected) and whose
@@ -21,29 +20,24 @@ interface LogList {
 }
 
 describe.skipIf(!available)('upstream key numbers in the Logs detail', () => {
-  let fake: FakeUpstream;
   let gw: AdminGateway;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    await ensurePanelBuilt();
-    fake = await startFakeUpstream();
-    fake.onKey(REJECTED, { kind: 'status', status: 401 });
-    gw = await startAdminGateway({
-      admin: { sign_in_delay_ms: 0 },
-      usage: { flush_interval_ms: 20 },
-      channels: [channel({ name: 'pair', base_url: fake.baseUrl, keys: [REJECTED, WORKING], models: ['m'] })],
-    });
-    browser = await launchChromium();
-    ({ page } = await signedInPage(browser, gw.url));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await fake?.close();
-  });
+  usePanelRig(
+    {
+      config: (up) => ({
+        usage: { flush_interval_ms: 20 },
+        channels: [channel({ name: 'pair', base_url: up.baseUrl, keys: [REJECTED, WORKING], models: ['m'] })],
+      }),
+      seed: async (_gateway, up) => {
+        up.onKey(REJECTED, { kind: 'status', status: 401 });
+      },
+    },
+    (rig) => {
+      gw = rig.gw;
+      page = rig.page;
+    },
+  );
 
   it('shows the attempts keys as #1 and #2', async () => {
     expect((await gw.chat(gw.key, 'm')).status).toBe(200);
