@@ -22,7 +22,6 @@ import { createErrorHandler, notFound } from './http/error-handler.js';
 import { mountMetricsRoute } from './http/metrics-route.js';
 import { createModelAliases } from './http/model-aliases.js';
 import { mountModelRoutes } from './http/model-routes.js';
-import { noSniff } from './http/no-sniff.js';
 import { requestId } from './http/request-id.js';
 import { mountResponseRoutes } from './http/response-routes.js';
 import { mountServiceRoutes } from './http/service-routes.js';
@@ -170,7 +169,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const telemetry = deps.telemetry ?? noTelemetry;
 
   app.use('*', requestId());
-  app.use('*', noSniff());
   app.use('*', shouldRetryHeader());
   app.use(
     '*',
