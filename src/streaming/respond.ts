@@ -6,7 +6,7 @@ import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
 import { isJsonObject, type JsonObject } from '../spec/json.js';
 import type { ByteReframer, PassthroughHooks } from '../spec/wire.js';
 import { completionTextOf } from '../usage/completion-text.js';
-import { usageFromBody, usageFromJson, usageFromTail } from '../usage/usage-scan.js';
+import { usageFromJson, usageFromTail } from '../usage/usage-scan.js';
 import { joinChunks } from './join-chunks.js';
 import { type RelayEnd, type RelayTransform, relayedResponse, relayParts } from './relay-stream.js';
 import { sseErrorEvent } from './sse-error-event.js';
@@ -131,15 +131,18 @@ export function respond(
   };
   const endUsage = (end: RelayEnd): Promise<void> | undefined => {
     const whole = kept?.whole() ?? null;
+    // Decoded and parsed once, for its usage and an estimate.
+    const read = whole ? readAnswer(whole) : null;
     // Too large to read whole (base64 images): its usage comes last, so its tail is read.
     const counted =
-      accounting?.usage() ?? (whole ? usageFromBody(whole) : kept ? usageFromTail(kept.tail()) : null);
+      accounting?.usage() ??
+      (read ? (read.json ? usageFromJson(read.json) : null) : kept ? usageFromTail(kept.tail()) : null);
     // An Anthropic stream cut short after message_start: exact input, output still to estimate.
     const outputCounted = accounting?.outputCounted() ?? true;
     const text =
       counted && outputCounted
         ? null
-        : (accounting?.completionText() ?? (whole ? bodyText(whole, headers.get('content-type')) : null));
+        : (accounting?.completionText() ?? (read ? answerText(read, headers.get('content-type')) : null));
     const failed = accounting?.upstreamError() ?? null;
     const counts = { usage: counted, completionText: text, outputCounted };
     // The upstream may report an error inside its 200 stream: the request failed all the same.
@@ -213,14 +216,6 @@ function reframedTap(tap: SseTap, framer: ByteReframer): RelayTransform {
   };
 }
 
-/**
- * The generated text of an answer without usage, for an estimate: its known text fields, or
- * (an unfamiliar JSON shape, or plain text) the text itself. Binary answers count nothing.
- */
-function bodyText(body: Uint8Array, contentType: string | null): string | null {
-  return answerText(readAnswer(body), contentType);
-}
-
 /** A whole answer as text, and as a JSON object when it is one. */
 interface AnswerRead {
   readonly text: string;
@@ -237,6 +232,10 @@ function readAnswer(body: Uint8Array): AnswerRead {
   }
 }
 
+/**
+ * The generated text of an answer without usage, for an estimate: its known text fields, or
+ * (an unfamiliar JSON shape, or plain text) the text itself. Binary answers count nothing.
+ */
 function answerText(read: AnswerRead, contentType: string | null): string | null {
   if (!isTextual(contentType)) return null;
   const parts = read.json ? completionTextOf(read.json) : [];
