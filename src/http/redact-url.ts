@@ -39,3 +39,24 @@ export function redactQueryKeysDeep<T>(value: T, secretFields?: ReadonlySet<stri
   }
   return value;
 }
+
+/**
+ * A configured URL as a log may show it: scheme, host, port and path, never the user and
+ * password an operator may put in it (`https://tenant:token@collector/…`, `redis://:pw@host`)
+ * nor the query string (where some services take their token). `defaultPort` is written when the
+ * URL names none. Null when it is not a URL.
+ */
+export function urlForLog(url: string, defaultPort?: string): string | null {
+  try {
+    const parsed = new URL(url);
+    const port = parsed.port || defaultPort;
+    return `${parsed.protocol}//${parsed.hostname}${port ? `:${port}` : ''}${parsed.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+/** `text` with every occurrence of `url` written as `urlForLog` writes it. */
+export function withUrlForLog(text: string, url: string): string {
+  return text.includes(url) ? text.split(url).join(urlForLog(url) ?? '[unparsable URL]') : text;
+}

@@ -1,8 +1,8 @@
 import type { TelemetrySettings } from '../../config/telemetry-schema.js';
+import { urlForLog } from '../../http/redact-url.js';
 import type { Logger } from '../../spec/logger.js';
 import { combineTelemetry } from '../../telemetry/combine.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
-import { urlForLog } from './url-for-log.js';
 
 /** A collector that does not answer may hold a shutdown this long, no longer. */
 const CLOSE_LIMIT_MS = 5_000;
@@ -31,7 +31,10 @@ export async function createNodeTelemetry(
     parts.push(createOtelTraces({ ...settings.traces, version }));
     reportExportFailures(logger, settings.traces.url);
     // Neither the headers nor the URL's user, password or query: they may carry credentials.
-    logger.info({ url: urlForLog(settings.traces.url) }, 'tracing: exporting spans over OTLP/HTTP');
+    logger.info(
+      { url: urlForLog(settings.traces.url) ?? '[unparsable URL]' },
+      'tracing: exporting spans over OTLP/HTTP',
+    );
   }
   if (parts.length === 0) return null;
   const telemetry = combineTelemetry(parts);

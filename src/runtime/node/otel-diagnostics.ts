@@ -1,6 +1,6 @@
 import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { withUrlForLog } from '../../http/redact-url.js';
 import type { Logger } from '../../spec/logger.js';
-import { withUrlForLog } from './url-for-log.js';
 
 /** A collector that is down fails every batch: say so at most this often. */
 const REPORT_EVERY_MS = 60_000;
@@ -8,7 +8,7 @@ const REPORT_EVERY_MS = 60_000;
 /**
  * The SDK reports failed exports through OpenTelemetry's global diagnostic logger, silent by
  * default: route its warnings and errors to the log, at most one line a minute. The endpoint's
- * URL, when a report quotes it, loses its credentials (url-for-log.ts).
+ * URL, when a report quotes it, loses its credentials (urlForLog in src/http/redact-url.ts).
  */
 export function reportExportFailures(logger: Logger, endpoint: string): void {
   let last = Number.NEGATIVE_INFINITY;

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { urlForLog } from '../../http/redact-url.js';
 import type { Logger } from '../../spec/logger.js';
 import { createStallCircuit, type StallCircuit } from '../stall-circuit.js';
 import { writeByTurn } from './turn-writes.js';
@@ -122,10 +123,5 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
 
 /** `redis://user:pass@host:6379/0` → `redis://host:6379/0`: never the password in a log. */
 export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname}`;
-  } catch {
-    return 'redis://(unparsable)';
-  }
+  return urlForLog(url, '6379') ?? 'redis://(unparsable)';
 }
