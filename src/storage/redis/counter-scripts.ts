@@ -96,89 +96,111 @@ end
 `;
 
 /**
- * take: ARGV = clock, lease TTL ms, lease id, then per claim: kind (`count`|`seeded`|`lease`),
- * window, amount, limit. A `seeded` claim is a count that must exist before it is counted (a
- * budget starts from the spend on record). Adds nothing unless every claim fits. Returns
+ * take, for one or more takes in order (a turn's takes on one link, calls-by-turn.ts), each as
+ * if alone: ARGV = clock, number of takes, then per take: its number of claims n, lease TTL ms,
+ * lease id, then per claim: kind (`count`|`seeded`|`lease`), window, amount, limit. KEYS are the
+ * takes' claims' base keys, one take after the other. A `seeded` claim is a count that must exist
+ * before it is counted (a budget starts from the spend on record). A take adds nothing unless
+ * every claim of it fits. Returns one reply per take:
  * { ok (1|0), failed index (0-based, -1), now, used[] (strings: counts may be fractional),
  *   window starts[], window ends[] (-1: never) }; `used` is after the take when ok, else before.
- * When a `seeded` counter is absent it adds nothing and returns
+ * When a `seeded` counter is absent the take adds nothing and its reply is
  * { 2, -1, now, absent claim indexes (0-based), window starts[], window ends[] }.
  */
 export const TAKE = `${PRELUDE}${ADD}
-local now = clock(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local lease = ARGV[3]
-local n = #KEYS
-local used, starts, ends, keys, absent, fresh = {}, {}, {}, {}, {}, {}
-local failed = -1
-for i = 1, n do
-  local at = 4 + (i - 1) * 4
-  local kind, amount, limit = ARGV[at], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
-  local u
-  if kind ~= 'lease' then
-    local s, e = window(ARGV[at + 1], now)
-    starts[i], ends[i] = s, e
-    keys[i] = KEYS[i] .. ':' .. digits(s)
-    local stored = redis.call('GET', keys[i])
-    if not stored and kind == 'seeded' then absent[#absent + 1] = i - 1 end
-    fresh[i] = not stored
-    u = tonumber(stored or '0')
-    -- At the limit already fails too, so a zero estimate cannot slip past a spent budget.
-    if failed == -1 and (u >= limit or u + amount > limit) then failed = i - 1 end
-    -- The count as stored (full precision), not as Lua prints it.
-    used[i] = stored or '0'
-  else
-    starts[i], ends[i] = 0, -1
-    keys[i] = KEYS[i]
-    u = live(keys[i], now)
-    if failed == -1 and u >= limit then failed = i - 1 end
-    used[i] = u
-  end
-end
-if #absent > 0 then return { 2, -1, now, absent, starts, ends } end
-if failed ~= -1 then
-  for i = 1, n do used[i] = tostring(used[i]) end
-  return { 0, failed, now, used, starts, ends }
-end
--- Live leases per set after this take's (a set claimed twice counts its one lease once).
-local held = {}
-for i = 1, n do
-  local at = 4 + (i - 1) * 4
-  if ARGV[at] ~= 'lease' then
-    used[i] = add(keys[i], ARGV[at + 2])
-    -- A window's count gets its TTL when created; one found without (a key restored without
-    -- its TTL, an operator's PERSIST) gets it back, so no count outlives its window for long.
-    if ends[i] ~= -1 and (fresh[i] or redis.call('PTTL', keys[i]) == -1) then
-      expire(keys[i], starts[i], ends[i], now)
+-- One take: its n claims are KEYS[k + 1 .. k + n] and the ARGV from a (4 per claim).
+local function take(k, n, a, ttl, lease, now)
+  local used, starts, ends, keys, absent, fresh = {}, {}, {}, {}, {}, {}
+  local failed = -1
+  for i = 1, n do
+    local at = a + (i - 1) * 4
+    local kind, amount, limit = ARGV[at], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+    local u
+    if kind ~= 'lease' then
+      local s, e = window(ARGV[at + 1], now)
+      starts[i], ends[i] = s, e
+      keys[i] = KEYS[k + i] .. ':' .. digits(s)
+      local stored = redis.call('GET', keys[i])
+      if not stored and kind == 'seeded' then absent[#absent + 1] = i - 1 end
+      fresh[i] = not stored
+      u = tonumber(stored or '0')
+      -- At the limit already fails too, so a zero estimate cannot slip past a spent budget.
+      if failed == -1 and (u >= limit or u + amount > limit) then failed = i - 1 end
+      -- The count as stored (full precision), not as Lua prints it.
+      used[i] = stored or '0'
+    else
+      starts[i], ends[i] = 0, -1
+      keys[i] = KEYS[k + i]
+      u = live(keys[i], now)
+      if failed == -1 and u >= limit then failed = i - 1 end
+      used[i] = u
     end
-  else
-    held[keys[i]] = (held[keys[i]] or used[i]) + redis.call('ZADD', keys[i], now + ttl, lease)
-    keepLeases(keys[i], ttl)
-    used[i] = tostring(held[keys[i]])
   end
+  if #absent > 0 then return { 2, -1, now, absent, starts, ends } end
+  if failed ~= -1 then
+    for i = 1, n do used[i] = tostring(used[i]) end
+    return { 0, failed, now, used, starts, ends }
+  end
+  -- Live leases per set after this take's (a set claimed twice counts its one lease once).
+  local held = {}
+  for i = 1, n do
+    local at = a + (i - 1) * 4
+    if ARGV[at] ~= 'lease' then
+      used[i] = add(keys[i], ARGV[at + 2])
+      -- A window's count gets its TTL when created; one found without (a key restored without
+      -- its TTL, an operator's PERSIST) gets it back, so no count outlives its window for long.
+      if ends[i] ~= -1 and (fresh[i] or redis.call('PTTL', keys[i]) == -1) then
+        expire(keys[i], starts[i], ends[i], now)
+      end
+    else
+      held[keys[i]] = (held[keys[i]] or used[i]) + redis.call('ZADD', keys[i], now + ttl, lease)
+      keepLeases(keys[i], ttl)
+      used[i] = tostring(held[keys[i]])
+    end
+  end
+  return { 1, -1, now, used, starts, ends }
 end
-return { 1, -1, now, used, starts, ends }
+local now = clock(ARGV[1])
+local replies = {}
+local k, a = 0, 3
+for t = 1, tonumber(ARGV[2]) do
+  local n = tonumber(ARGV[a])
+  replies[t] = take(k, n, a + 3, tonumber(ARGV[a + 1]), ARGV[a + 2], now)
+  k = k + n
+  a = a + 3 + 4 * n
+end
+return replies
 `;
 
 /**
- * settle: ARGV = lease id ('' for none), then per claim: kind, window start, delta. Deltas go to
- * the windows the take counted in, only while they exist (an ended window is gone: nothing to
+ * settle, for one or more settles (a turn's, calls-by-turn.ts): ARGV = number of settles, then
+ * per settle: its number of claims n, lease id ('' for none), then per claim: kind, window start,
+ * delta. KEYS are the settles' claims' base keys, one settle after the other. Deltas go to the
+ * windows the take counted in, only while they exist (an ended window is gone: nothing to
  * correct, and it must not come back without a TTL); the lease is removed from each lease set.
+ * Returns one 1 per settle.
  */
 export const SETTLE = `${ADD}
-local lease = ARGV[1]
-for i = 1, #KEYS do
-  local at = 2 + (i - 1) * 3
-  if ARGV[at] == 'count' then
-    local key = KEYS[i] .. ':' .. ARGV[at + 1]
-    if tonumber(ARGV[at + 2]) ~= 0 and redis.call('EXISTS', key) == 1 then
-      add(key, ARGV[at + 2])
+local done = {}
+local k, a = 0, 2
+for s = 1, tonumber(ARGV[1]) do
+  local n, lease = tonumber(ARGV[a]), ARGV[a + 1]
+  for i = 1, n do
+    local at = a + 2 + (i - 1) * 3
+    if ARGV[at] == 'count' then
+      local key = KEYS[k + i] .. ':' .. ARGV[at + 1]
+      if tonumber(ARGV[at + 2]) ~= 0 and redis.call('EXISTS', key) == 1 then
+        add(key, ARGV[at + 2])
+      end
+    elseif lease ~= '' then
+      redis.call('ZREM', KEYS[k + i], lease)
     end
-  elseif lease ~= '' then
-    redis.call('ZREM', KEYS[i], lease)
   end
+  done[s] = 1
+  k = k + n
+  a = a + 2 + 3 * n
 end
-return 1
+return done
 `;
 
 /**

@@ -8,6 +8,7 @@ import type {
   CounterTicket,
 } from '../accounting-ports.js';
 import { readSeed } from '../seed-claims.js';
+import { callsByTurn } from './calls-by-turn.js';
 import { PEEK, RENEW, SEED, SETTLE, TAKE } from './counter-scripts.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -17,6 +18,12 @@ export interface RedisCounterOptions {
    * instance then counts in the windows of the one Redis clock.
    */
   readonly now?: () => number;
+}
+
+/** One take or settle in a turn's script call: its claims' base keys and its own arguments. */
+interface TakeCall {
+  readonly keys: readonly string[];
+  readonly args: readonly (string | number)[];
 }
 
 /** The take script's answer: ok (1), refused (0) or seed first (2, `used` = absent indexes). */
@@ -94,6 +101,26 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
     return pending;
   };
 
+  // A turn's takes, and its settles, each go to Redis as one script call (calls-by-turn.ts).
+  const takeInTurn = callsByTurn<TakeCall, TakeReply>(link.turn, (calls) => {
+    const keys: string[] = [];
+    const args: (string | number)[] = [clock(), calls.length];
+    for (const call of calls) {
+      keys.push(...call.keys);
+      args.push(...call.args);
+    }
+    return scripts.take(keys.length, ...keys, ...args) as Promise<TakeReply[]>;
+  });
+  const settleInTurn = callsByTurn<TakeCall, number>(link.turn, (calls) => {
+    const keys: string[] = [];
+    const args: (string | number)[] = [calls.length];
+    for (const call of calls) {
+      keys.push(...call.keys);
+      args.push(...call.args);
+    }
+    return scripts.settle(keys.length, ...keys, ...args) as Promise<number[]>;
+  });
+
   return {
     async take(claims, { leaseTtlMs }) {
       const hasLease = claims.some((c) => c.kind === 'lease');
@@ -105,13 +132,13 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
         // loader and the take runs again; after a few rounds (windows turning meanwhile) it counts
         // from what is there.
         const seeds = round < SEED_ROUNDS;
-        const args: (string | number)[] = [...keys, clock(), leaseTtlMs, leaseId];
+        const args: (string | number)[] = [claims.length, leaseTtlMs, leaseId];
         for (const c of claims) {
           if (c.kind === 'count')
             args.push(seeds && c.seed ? 'seeded' : 'count', c.window, c.amount, c.limit);
           else args.push('lease', '', 0, c.limit);
         }
-        reply = (await scripts.take(claims.length, ...args)) as TakeReply;
+        reply = await takeInTurn({ keys, args });
         if (reply[0] !== 2) break;
         const [, , , absent, starts] = reply;
         await Promise.all(
@@ -139,12 +166,11 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
       return { ok: true, states, ticket };
     },
     async settle(ticket, deltas) {
-      const args = ticket.claims.flatMap((ref, i) => [
-        ref.kind,
-        String(ticket.windowStarts[i] ?? 0),
-        ref.kind === 'count' ? (deltas[i] ?? 0) : 0,
-      ]);
-      await scripts.settle(ticket.claims.length, ...ticket.claims.map(base), ticket.lease?.id ?? '', ...args);
+      const args: (string | number)[] = [ticket.claims.length, ticket.lease?.id ?? ''];
+      ticket.claims.forEach((ref, i) => {
+        args.push(ref.kind, String(ticket.windowStarts[i] ?? 0), ref.kind === 'count' ? (deltas[i] ?? 0) : 0);
+      });
+      await settleInTurn({ keys: ticket.claims.map(base), args });
     },
     async renew(ticket, ttlMs) {
       if (!ticket.lease) return false;

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { urlForLog } from '../../http/redact-url.js';
 import type { Logger } from '../../spec/logger.js';
 import { createStallCircuit, type StallCircuit } from '../stall-circuit.js';
-import { writeByTurn } from './turn-writes.js';
+import { type TurnWrites, writeByTurn } from './turn-writes.js';
 
 /**
  * One process's connection to the shared Redis, and whether it answers right now. Every Redis
@@ -23,6 +23,8 @@ export interface RedisLink {
    * store on the link shares it.
    */
   readonly circuit: StallCircuit;
+  /** When the connection writes: for stores that send a turn's calls as one command (calls-by-turn.ts). */
+  readonly turn: TurnWrites;
   /** Calls `listener` on every change of `up()`; returns a function that stops it. */
   onChange(listener: (up: boolean) => void): () => void;
   /** A second connection to the same server (pub/sub needs its own); closed with the link. */
@@ -67,7 +69,7 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   } as const;
   const client = new Redis(url, settings);
-  writeByTurn(client);
+  const turn = writeByTurn(client);
   const extra: Redis[] = [];
   const listeners = new Set<(up: boolean) => void>();
   let ready = false;
@@ -104,6 +106,7 @@ export async function openRedisLink(url: string, options: RedisLinkOptions): Pro
     prefix: options.prefix ?? 'switchboard:',
     up: () => ready,
     circuit,
+    turn,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

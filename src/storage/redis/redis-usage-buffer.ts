@@ -3,7 +3,9 @@ import type { UsageRecord } from '../../spec/usage.js';
 import { type BufferedJournal, backlogCheck, startShipper } from '../../usage/journal-shipper.js';
 import { atStage } from '../../usage/shipping-failure.js';
 import type { JournalEntry, JournalSink } from '../sql/sql-usage-journal.js';
+import { callsByTurn } from './calls-by-turn.js';
 import type { RedisLink } from './redis-link.js';
+import { redisScript } from './redis-script.js';
 import { batchByTurn } from './turn-batch.js';
 import { autoclaimReply, type Held, parseEntries, type RawEntry } from './usage-stream-replies.js';
 
@@ -30,6 +32,22 @@ const BATCH = 500;
 /** A shipper with nothing to do looks again this often. */
 const IDLE_MS = 250;
 const GROUP = 'shippers';
+
+/**
+ * XADD of one or more entries (a turn's, calls-by-turn.ts) to the stream KEYS[1]: ARGV = the
+ * writer's boot, then per entry its entry id, final flag and record. Returns one 1 per entry.
+ */
+const APPEND = redisScript(`
+local added = {}
+for i = 2, #ARGV, 3 do
+  redis.call('XADD', KEYS[1], '*', 'e', ARGV[i], 'b', ARGV[1], 'f', ARGV[i + 1], 'r', ARGV[i + 2])
+  added[#added + 1] = 1
+end
+return added
+`);
+
+/** One entry for the stream: entry id, final flag ('1'|'0'), the record as JSON. */
+type StreamEntry = readonly [string, string, string];
 
 /**
  * The usage journal over a Redis stream, for many gateway processes on one Postgres
@@ -91,21 +109,15 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
    * adds the entry to the stream as well: the sink stores it once.
    */
   const direct = batchByTurn((entries: readonly JournalEntry[]) => sink.write(entries));
+  // A turn's entries go to the stream in one script call (calls-by-turn.ts).
+  const appendInTurn = callsByTurn<StreamEntry, number>(
+    link.turn,
+    (entries) => APPEND.run(client, [stream], [boot, ...entries.flat()]) as Promise<number[]>,
+  );
   const add = async (entry: string, record: UsageRecord, final: boolean) => {
     if (!link.circuit.usable()) return direct({ entry, boot, final, record });
     try {
-      await client.xadd(
-        stream,
-        '*',
-        'e',
-        entry,
-        'b',
-        boot,
-        'f',
-        final ? '1' : '0',
-        'r',
-        JSON.stringify(record),
-      );
+      await appendInTurn([entry, final ? '1' : '0', JSON.stringify(record)]);
     } catch (err) {
       link.circuit.failed(err);
       return direct({ entry, boot, final, record });
