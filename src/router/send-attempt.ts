@@ -6,6 +6,7 @@ import { type ChunkReader, chunkReaderOf } from '../streaming/chunk-reader.js';
 import { joinChunks } from '../streaming/join-chunks.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
+import { errorInAnswer } from './error-in-answer.js';
 import {
   type AttemptFailure,
   answerTooLargeFailure,
@@ -190,6 +191,21 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     const body = await readWholeBody(response, maxBytes);
     clearTimeout(headerTimer);
     if (body === null) return fail(answerTooLargeFailure(maxBytes));
+    // An error with a 2xx status is a failed attempt like one with its own status: failed over,
+    // judged for health, and relayed only if it is the client's to read.
+    const contentType = response.headers.get('content-type');
+    const error = errorInAnswer(body, contentType);
+    if (error) {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
+      return fail({
+        status: error.status,
+        reason: `HTTP ${response.status} with an error in its body (${error.name})`,
+        timedOut: false,
+        retryAfterMs,
+        ...classifyStatus(error.status, { modelLevel: call.target.upstreamModel !== '', retryAfterMs }),
+        response: { status: error.status, body: error.text, contentType },
+      });
+    }
     return {
       ok: true,
       status: response.status,

@@ -66,7 +66,9 @@ export function respond(
     // Decoded and parsed once: for its usage, for the error it may be, and for an estimate.
     const answerRead = readAnswer(received);
     const errorText = errorBodyText(received, contentType, answerRead);
-    // An error in a 2xx body is masked as a relayed error body is, and never cached as an answer.
+    // An error in a 2xx body (one the attempt did not take as failed: a Responses object that
+    // failed, an `error` key past the first 512 bytes) is masked as a relayed error body is, and
+    // never cached as an answer.
     const body = errorText === null ? received : maskedText(received, errorText, secrets);
     const counted = answerRead.json ? usageFromJson(answerRead.json) : null;
     usage.end(success.status, null, {

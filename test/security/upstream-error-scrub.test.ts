@@ -132,7 +132,9 @@ describe('an upstream error that echoes a key', () => {
   }
 
   // Some upstreams answer an error with HTTP 200 and the error in the body. Relayed as the
-  // answer it claims to be, its quoted key reached the client as it was.
+  // answer it claims to be, its quoted key reached the client as it was. It is now a failed
+  // attempt like the status it names: OpenAI's `invalid_api_key` a rejected key (a 502 once no
+  // other key is left), Anthropic's `invalid_request_error` a 400 relayed to the client.
   for (const route of routes) {
     const ch = channels.find((c) =>
       route.front === 'openai' ? c.model === 'gpt-fake' : c.model === 'claude-fake',
@@ -141,11 +143,11 @@ describe('an upstream error that echoes a key', () => {
     it(`is scrubbed from a 200 body that carries an error (${ch.model} via ${route.path})`, async () => {
       fake.enqueue({ kind: 'status', status: 200, body: ch.body(ch.key) });
       const res = await postJson(gw, route.path, request(ch.model, false));
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(ch.model === 'gpt-fake' ? 502 : 400);
       const text = await res.text();
       expectNoSecret(text);
       expect(JSON.parse(text)).toHaveProperty('error');
-      expect(text).toContain(ch.key.slice(-4));
+      if (res.status === 400) expect(text).toContain(ch.key.slice(-4));
     });
   }
 
