@@ -37,10 +37,15 @@ export function writeByTurn(client: Redis): TurnWrites {
   let flushes: (() => void)[] = [];
   const endTurn = () => {
     scheduled = false;
+    const due = flushes;
+    flushes = [];
+    // The flushes' commands (a turn's takes, settles, usage records) leave in one write too.
+    if (due.length > 0 && corked === null && client.status === 'ready') {
+      corked = client.stream;
+      corked.cork();
+    }
     ending = true;
     try {
-      const due = flushes;
-      flushes = [];
       for (const flush of due) flush();
     } finally {
       ending = false;
