@@ -36,15 +36,18 @@ try {
   const start = Date.UTC(2026, 0, 5);
   const records = Array.from({ length: total }, (_, i) => record(i, start));
   const began = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < total; i += batchSize) await storage.usage.insertBatch(records.slice(i, i + batchSize));
   const seconds = (performance.now() - began) / 1_000;
+  const used = process.cpuUsage(cpu);
   const hours = await storage.usage.rollups({ dimension: 'all', from: 0, to: start + 86_400_000 });
   const counted = hours.reduce((n, r) => n + r.requests, 0);
   await storage.close();
   if (counted !== total) throw new Error(`rollups count ${counted} requests, expected ${total}`);
   console.log(
     `${total} usage records in batches of ${batchSize}: ${seconds.toFixed(2)} s, ` +
-      `${Math.round(total / seconds)} records/s (rollups checked: ${counted} requests)`,
+      `${Math.round(total / seconds)} records/s, this process ${((used.user + used.system) / total).toFixed(1)} µs CPU/record ` +
+      `(rollups checked: ${counted} requests)`,
   );
 } finally {
   await admin(`drop schema if exists ${schema} cascade`);

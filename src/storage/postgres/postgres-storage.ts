@@ -12,6 +12,7 @@ import {
 } from '../sql/run-migrations.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStorage } from '../sql/sql-storage.js';
+import { arrayLiteral } from './array-literal.js';
 import { CurrentSchemaPostgresDialect } from './current-schema-dialect.js';
 import { postgresMigrationProvider } from './postgres-migrations.js';
 
@@ -27,7 +28,7 @@ export const postgresDialect: SqlDialect = {
     sql`select * from unnest(${sql.join(
       Object.entries(columns).map(
         ([name, type]) =>
-          sql`${rows.map((row) => (row as Record<string, unknown>)[name] ?? null)}::${sql.raw(type)}[]`,
+          sql`${arrayLiteral(rows.map((row) => (row as Record<string, unknown>)[name]))}::${sql.raw(type)}[]`,
       ),
     )})`,
 };
