@@ -10,7 +10,7 @@ import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, modelCandidates, type RouterDeps, routeCall } from '../router/forward.js';
 import { findCandidates } from '../router/resolve-model.js';
 import type { ClientSignal } from '../spec/client-signal.js';
-import type { JsonObject } from '../spec/json.js';
+import { isJsonObject, type JsonObject } from '../spec/json.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
 import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import { lookupCache, type ResponseCapture } from './cache-step.js';
@@ -98,6 +98,7 @@ async function runRequest(
   const routedModel = described.model === null ? null : deps.resolveModel(described.model);
   if (described.model !== null) assertModelAllowed(c, described.model, routedModel ?? described.model);
   assertFallbackModelsAllowed(c, described.json, deps.resolveModel);
+  assertToolModelsAllowed(c, described.json, deps.resolveModel);
   if (described.local && routedModel !== null)
     // Answered here, but about a model: one no channel serves is the 404 the call would get.
     modelCandidates(channelsFor(principal, deps.router.channels, deps.router.providers)(), routedModel);
@@ -198,13 +199,37 @@ function clientCall(
 }
 
 /** A key's model list may name the model the client asked for or the one an alias routes to. */
-function assertModelAllowed(c: Context<GatewayEnv>, model: string, routedModel: string): void {
+function assertModelAllowed(
+  c: Context<GatewayEnv>,
+  model: string,
+  routedModel: string,
+  param = 'model',
+): void {
   const { allowsModel } = c.get('principal');
   if (!allowsModel(model) && !allowsModel(routedModel)) {
-    throw new GatewayError('model_not_allowed', `this API key may not use the model "${model}"`, {
-      param: 'model',
-    });
+    throw new GatewayError('model_not_allowed', `this API key may not use the model "${model}"`, { param });
   }
+}
+
+/**
+ * Models a request's tools name (the Responses API's `image_generation` tool runs the model in
+ * its `model`, billed to the upstream account): a key limited to some models may name only those.
+ */
+function assertToolModelsAllowed(
+  c: Context<GatewayEnv>,
+  json: JsonObject | null,
+  resolveModel: (model: string) => string,
+): void {
+  const tools = json?.tools;
+  if (!Array.isArray(tools) || c.get('principal').models.length === 0) return;
+  tools.forEach((tool, i) => {
+    if (!isJsonObject(tool) || tool.model === undefined) return;
+    if (typeof tool.model !== 'string')
+      throw new GatewayError('model_not_allowed', 'a tool\'s "model" must be a model name', {
+        param: `tools[${i}].model`,
+      });
+    assertModelAllowed(c, tool.model, resolveModel(tool.model), `tools[${i}].model`);
+  });
 }
 
 /**

@@ -356,6 +356,27 @@ describe('stored responses', () => {
 });
 
 describe('bad requests', () => {
+  // The image_generation tool runs the model it names, billed to the upstream account: a key
+  // limited to some models named any model there.
+  it('refuses a tool naming a model the key may not use, and relays one naming a model it may', async () => {
+    const { secret } = await createClientKey(gw.node.storage.keys, {
+      name: 'native only',
+      models: ['gpt-native'],
+    });
+    const draw = (model: string) =>
+      post({ model: 'gpt-native', input: 'a cat', tools: [{ type: 'image_generation', model }] }, secret);
+    const refused = await draw('deepseek-chat');
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({
+      code: 'model_not_allowed',
+      param: 'tools[0].model',
+    });
+    expect(fake.requests).toHaveLength(0);
+    const allowed = await draw('gpt-native');
+    expect(allowed.status).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('refuses a built-in tool on an upstream without it, naming the tool type', async () => {
     const res = await post({ model: 'deepseek-chat', input: 'news?', tools: [{ type: 'web_search' }] });
     expect(res.status).toBe(400);
