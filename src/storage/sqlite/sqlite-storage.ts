@@ -101,6 +101,10 @@ function openRawSqlite(filename: string): BetterSqlite3.Database {
   raw.pragma('foreign_keys = ON');
   // Deleted rows (a removed channel's sealed keys, a revoked key) are zeroed, not left in free pages.
   raw.pragma('secure_delete = ON');
+  // Statement journals and sort space (multi-row usage writes, rollup folds) stay in memory: they
+  // are small, and a temp file per batch in /var/tmp or /tmp cost syscalls under load and failed
+  // where no temp directory is writable (a read-only root filesystem).
+  raw.pragma('temp_store = MEMORY');
   return raw;
 }
 
