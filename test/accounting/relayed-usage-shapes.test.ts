@@ -64,6 +64,28 @@ describe('usage read from relayed answers', () => {
     expect(record.usage).toMatchObject({ promptTokens: 41, completionTokens: 2, totalTokens: 43 });
   });
 
+  // The usage request the gateway adds to a stream was made by re-encoding the client's body: a
+  // `seed` past 2^53 reached the upstream as another number (12345678901234567890 became
+  // 12345678901234567000), so the "reproducible" answer was not the one asked for.
+  it('a stream request reaches the upstream as the client wrote it, with only the usage request added', async () => {
+    const sent = `{ "model": "gpt-4o-mini", "seed": 12345678901234567890, "temperature": 1.0,
+      "messages": [{"role": "user", "content": "caf\u00e9"}], "stream": true }`;
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${gw.key}`,
+        'content-type': 'application/json',
+        'x-request-id': newRequestId('raw-seed'),
+      },
+      body: sent,
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const upstream = fake.requests[0];
+    expect(upstream?.body).toBe(`{"stream_options":{"include_usage":true},${sent.slice(1)}`);
+    expect(upstream?.json?.stream_options).toEqual({ include_usage: true });
+  });
+
   it('a pass-through SSE answer to a request without "stream": true is read as a stream', async () => {
     const audio = Buffer.alloc(6_000, 7).toString('base64');
     const body =

@@ -30,7 +30,8 @@ export function openAiFrontDoor(
       const { model, stream } = validateCall(operation, json);
       // Stream usage is asked of the upstream even when the client did not (and the extra event
       // is dropped on the way back), so streamed requests are counted, not estimated.
-      const sent = requestStreamUsage && stream && operation !== 'embeddings' ? withStreamUsage(json) : null;
+      const sent =
+        requestStreamUsage && stream && operation !== 'embeddings' ? withStreamUsage(json, rawBody) : null;
       const chat: ChatContext | null = chatWire ? chatContext(chatWire, json, principal.purpose) : null;
       return {
         model,
