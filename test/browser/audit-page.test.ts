@@ -9,7 +9,8 @@ import { ensurePanelBuilt } from './panel-build.js';
 /**
  * The Audit page in Debian's Chromium: a key created through the CLI against the running
  * gateway shows up with actor CLI, its masked fields, and the operator's own sign-in above it;
- * the actor filter narrows the table; the page speaks Chinese too, its actions included.
+ * the actor filter narrows the table, and is kept in the URL across a reload; the page speaks
+ * Chinese too, its actions included.
  */
 const SHOTS = 'test-artifacts/screenshots';
 const available = chromiumAvailable();
@@ -85,7 +86,14 @@ describe.skipIf(!available)('audit page in a browser', () => {
     await page.locator('[data-testid="audit-row"][data-action="sign-in"]').waitFor();
     await page.locator(`[data-testid="audit-row"][data-object-id="${keyId}"]`).waitFor({ state: 'detached' });
     await expect(page.locator('[data-testid="audit-row"]').count()).resolves.toBe(1);
+    // The filter is in the URL: a reload (or the link, shared) shows the same narrowed table.
+    expect(new URL(page.url()).searchParams.get('actor')).toBe('session');
+    await page.reload();
+    await page.locator('[data-testid="audit-row"][data-action="sign-in"]').waitFor();
+    await expect(page.locator('[data-testid="audit-row"]').count()).resolves.toBe(1);
+    await expect(page.getByTestId('audit-filter-actor').textContent()).resolves.toContain('Panel session');
     await page.getByTestId('audit-reset').click();
+    await page.waitForURL((url) => !url.searchParams.has('actor'));
     await page.locator(`[data-testid="audit-row"][data-object-id="${keyId}"]`).waitFor();
   });
 
