@@ -28,7 +28,11 @@ const timerMs = positiveMs.max(
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const headerValue = z
   .string()
-  .regex(HEADER_VALUE, 'not an HTTP header value (no line breaks or control characters)');
+  // A masked value (`sk-…abcd`, as the admin API shows a secret header) sent back is no value.
+  .refine((value) => !value.includes('…'), {
+    message: 'is masked (as the admin API shows a secret header): send the whole value',
+  })
+  .regex(HEADER_VALUE, 'not an HTTP header value (Latin-1, no line breaks or control characters)');
 
 export const timeoutSchema = z
   .object({

@@ -90,6 +90,47 @@ describe('channels managed live', () => {
     expect((await gw.admin('GET', '/channels/live')).status).toBe(404);
   });
 
+  // A client that reads a channel, changes one thing and sends the fields back as it read them
+  // sent its keys masked: the masks were stored as the upstream keys.
+  it('keeps the stored keys that an edit sends back masked, as a GET showed them', async () => {
+    const keys = ['echo-upstream-key-aaaa1111', 'echo-upstream-key-bbbb2222'];
+    await gw.adminJson('POST', '/channels', {
+      name: 'echo',
+      provider: 'openai-compatible',
+      base_url: fake.baseUrl,
+      keys,
+      models: ['gpt-echo'],
+      headers: { 'x-api-key': 'echo-header-secret-9999' },
+    });
+    const read = await gw.adminJson<ChannelView & { headers: Record<string, string> }>(
+      'GET',
+      '/channels/echo',
+    );
+    expect(read.keys).toEqual(['ech…1111', 'ech…2222']);
+    const edited = await gw.adminJson<ChannelView>('PATCH', '/channels/echo', {
+      keys: [...read.keys].reverse(),
+      models: ['gpt-echo', 'gpt-echo-2'],
+    });
+    expect(edited.keys).toEqual(['ech…2222', 'ech…1111']);
+    for (let i = 0; i < 4; i++) expect((await gw.chat(gw.key, 'gpt-echo-2')).status).toBe(200);
+    // Whichever key each request went out with, it was a stored key, never its mask.
+    for (const request of fake.requests.slice(-4)) {
+      expect(keys.map((k) => `Bearer ${k}`)).toContain(request.headers.authorization);
+    }
+
+    // A masked key no stored one has is refused, naming it: it cannot be an upstream key.
+    const refused = await gw.admin('PATCH', '/channels/echo', { keys: ['ech…1111', 'sk-…zzzz'] });
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toMatchObject({ code: 'invalid_request', param: 'keys[1]' });
+    // Headers are replaced whole: a secret one sent back masked is refused, saying so.
+    const header = await gw.admin('PATCH', '/channels/echo', { headers: read.headers });
+    expect(header.status).toBe(400);
+    const error = await errorOf(header);
+    expect(error).toMatchObject({ param: 'headers.x-api-key' });
+    expect(error.message).toContain('masked');
+    expect(await gw.adminJson('DELETE', '/channels/echo')).toEqual({ id: 'echo', deleted: true });
+  });
+
   it("sets a base URL back to the provider's default with null, and refuses it where there is none", async () => {
     await gw.adminJson('POST', '/channels', {
       name: 'proxied-openai',
