@@ -1,3 +1,5 @@
+import { type QueryValue, queryValue, rangeFromQuery, rangeToQuery } from '../../composables/url-query';
+
 /** What the Audit page's filter form holds; null and '' mean "any". */
 export interface AuditFilters {
   actor: string | null;
@@ -40,31 +42,20 @@ export function toAuditQuery(f: AuditFilters): Record<string, string | number | 
   };
 }
 
-type QueryValue = string | null | undefined | Array<string | null>;
-
-function one(value: QueryValue): string | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'string' && v !== '' ? v : null;
-}
-
 /** A value from a list the form offers; anything else in a hand-edited URL is ignored. */
 function listed(value: QueryValue, list: readonly string[]): string | null {
-  const v = one(value);
+  const v = queryValue(value);
   return v !== null && list.includes(v) ? v : null;
 }
 
 /** The filters an /audit URL's query holds (a reload or a shared link keeps them). */
 export function auditFiltersFromQuery(query: Record<string, QueryValue>): AuditFilters {
-  const from = Number(one(query.from));
-  const to = Number(one(query.to));
-  const hasRange =
-    one(query.from) !== null && one(query.to) !== null && Number.isFinite(from) && Number.isFinite(to);
   return {
     actor: listed(query.actor, AUDIT_ACTORS),
     action: listed(query.action, AUDIT_ACTIONS),
     objectType: listed(query.object_type, AUDIT_OBJECT_TYPES),
-    objectId: one(query.object_id) ?? '',
-    range: hasRange ? [from, to] : null,
+    objectId: queryValue(query.object_id) ?? '',
+    range: rangeFromQuery(query),
   };
 }
 
@@ -75,9 +66,5 @@ export function auditFiltersToQuery(f: AuditFilters): Record<string, string> {
   if (f.action) q.action = f.action;
   if (f.objectType) q.object_type = f.objectType;
   if (f.objectId.trim()) q.object_id = f.objectId.trim();
-  if (f.range) {
-    q.from = String(Math.round(f.range[0]));
-    q.to = String(Math.round(f.range[1]));
-  }
-  return q;
+  return { ...q, ...rangeToQuery(f.range) };
 }

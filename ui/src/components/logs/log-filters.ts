@@ -1,4 +1,5 @@
 import type { LogQuery } from '../../api/types';
+import { type QueryValue, queryValue, rangeFromQuery, rangeToQuery } from '../../composables/url-query';
 
 /** What the filter form holds; empty strings / null mean "any". */
 export interface LogFilterState {
@@ -43,27 +44,16 @@ export function toLogQuery(f: LogFilterState): LogQuery | null {
   };
 }
 
-type QueryValue = string | null | undefined | Array<string | null>;
-
-function one(value: QueryValue): string | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'string' && v !== '' ? v : null;
-}
-
 /** The filters a /logs URL's query holds (a reload or a shared link keeps them). */
 export function filtersFromQuery(query: Record<string, QueryValue>): LogFilterState {
-  const from = Number(one(query.from));
-  const to = Number(one(query.to));
-  const hasRange =
-    one(query.from) !== null && one(query.to) !== null && Number.isFinite(from) && Number.isFinite(to);
   return {
-    model: one(query.model) ?? '',
-    channel: one(query.channel),
-    status: one(query.status) ?? '',
-    user: one(query.user),
-    key: one(query.key),
-    range: hasRange ? [from, to] : null,
-    failed: one(query.failed) === '1' || one(query.failed) === 'true',
+    model: queryValue(query.model) ?? '',
+    channel: queryValue(query.channel),
+    status: queryValue(query.status) ?? '',
+    user: queryValue(query.user),
+    key: queryValue(query.key),
+    range: rangeFromQuery(query),
+    failed: queryValue(query.failed) === '1' || queryValue(query.failed) === 'true',
   };
 }
 
@@ -75,10 +65,7 @@ export function filtersToQuery(f: LogFilterState): Record<string, string> {
   if (f.status.trim()) q.status = f.status.trim();
   if (f.user) q.user = f.user;
   if (f.key) q.key = f.key;
-  if (f.range) {
-    q.from = String(Math.round(f.range[0]));
-    q.to = String(Math.round(f.range[1]));
-  }
+  Object.assign(q, rangeToQuery(f.range));
   if (f.failed) q.failed = '1';
   return q;
 }
