@@ -28,7 +28,30 @@ const ERROR_KEY = new TextEncoder().encode('"error"');
 export function errorInAnswer(body: Uint8Array, contentType: string | null): ErrorInAnswer | null {
   if (body.byteLength > MAX_ERROR_BYTES || !headHoldsErrorKey(body)) return null;
   if (contentType !== null && !/json|text/i.test(contentType)) return null;
-  const text = new TextDecoder().decode(body);
+  return errorInJson(new TextDecoder().decode(body));
+}
+
+/**
+ * The same for a stream whose first event is such an error (Anthropic's `event: error` with an
+ * `overloaded_error` at the start of a stream, an OpenAI-format `data: {"error":…}`): nothing has
+ * reached the client yet, so it is a failed attempt too. Only a first chunk whose first 512 bytes
+ * hold `"error"` is read, and only a complete first event counts.
+ */
+export function errorInFirstEvent(chunk: Uint8Array): ErrorInAnswer | null {
+  if (!headHoldsErrorKey(chunk)) return null;
+  const text = new TextDecoder().decode(chunk.subarray(0, MAX_ERROR_BYTES));
+  const end = /\r?\n\r?\n/.exec(text);
+  if (!end) return null;
+  const data = text
+    .slice(0, end.index)
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
+  return data === '' ? null : errorInJson(data);
+}
+
+function errorInJson(text: string): ErrorInAnswer | null {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -6,7 +6,7 @@ import { type ChunkReader, chunkReaderOf } from '../streaming/chunk-reader.js';
 import { joinChunks } from '../streaming/join-chunks.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
-import { errorInAnswer } from './error-in-answer.js';
+import { type ErrorInAnswer, errorInAnswer, errorInFirstEvent } from './error-in-answer.js';
 import {
   type AttemptFailure,
   answerTooLargeFailure,
@@ -173,6 +173,12 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
           release,
         };
       }
+      // A stream that opens with an error event has sent the client nothing yet: a failed attempt.
+      const error = call.stream ? errorInFirstEvent(first.value) : null;
+      if (error) {
+        await reader?.cancel().catch(() => {});
+        return fail(errorFailure(error, response, call, now()));
+      }
       return {
         ok: true,
         status: response.status,
@@ -193,19 +199,8 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     if (body === null) return fail(answerTooLargeFailure(maxBytes));
     // An error with a 2xx status is a failed attempt like one with its own status: failed over,
     // judged for health, and relayed only if it is the client's to read.
-    const contentType = response.headers.get('content-type');
-    const error = errorInAnswer(body, contentType);
-    if (error) {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
-      return fail({
-        status: error.status,
-        reason: `HTTP ${response.status} with an error in its body (${error.name})`,
-        timedOut: false,
-        retryAfterMs,
-        ...classifyStatus(error.status, { modelLevel: call.target.upstreamModel !== '', retryAfterMs }),
-        response: { status: error.status, body: error.text, contentType },
-      });
-    }
+    const error = errorInAnswer(body, response.headers.get('content-type'));
+    if (error) return fail(errorFailure(error, response, call, now()));
     return {
       ok: true,
       status: response.status,
@@ -228,6 +223,31 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
       ),
     );
   }
+}
+
+/**
+ * An error an upstream answered with a 2xx status (error-in-answer.ts), as a failed attempt like
+ * one with its own status: failed over, judged for health, relayed only if it is the client's
+ * to read.
+ */
+function errorFailure(
+  error: ErrorInAnswer,
+  response: Response,
+  call: UpstreamCall,
+  at: number,
+): AttemptFailure {
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), at);
+  return {
+    status: error.status,
+    reason: `HTTP ${response.status} with an error in its body (${error.name})`,
+    timedOut: false,
+    retryAfterMs,
+    ...classifyStatus(error.status, {
+      modelLevel: call.operation !== 'passthrough' && call.target.upstreamModel !== '',
+      retryAfterMs,
+    }),
+    response: { status: error.status, body: error.text, contentType: 'application/json' },
+  };
 }
 
 /**

@@ -99,6 +99,58 @@ describe('an error answered with a 2xx status', () => {
     expect(upstream.fake.requests).toHaveLength(2);
   });
 
+  // Anthropic can answer 200 and open the stream with `event: error` (overloaded_error): it was
+  // committed and relayed, so Claude Code saw an overload with a healthy second channel unused.
+  it('fails a stream over when its first event is an error, before the client got anything', async () => {
+    const gw = await gatewayWith([
+      channel({
+        name: 'an-1',
+        provider: 'anthropic',
+        base_url: `${upstream.fake.url}/v1`,
+        keys: ['an-k1'],
+        models: ['claude-fake'],
+      }),
+      channel({
+        name: 'an-2',
+        provider: 'anthropic',
+        base_url: `${upstream.fake.url}/v1`,
+        keys: ['an-k2'],
+        models: ['claude-fake'],
+        priority: 2,
+      }),
+    ]);
+    upstream.fake.onKey('an-k1', {
+      kind: 'raw-sse',
+      body: 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+    });
+    const res = await postJson(gw, '/v1/messages', {
+      model: 'claude-fake',
+      max_tokens: 16,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('event: message_stop');
+    expect(text).not.toContain('overloaded_error');
+    expect(upstream.fake.requests.map((r) => r.headers['x-api-key'])).toEqual(['an-k1', 'an-k2']);
+    const record = await waitFor(() => gw.usage.at(-1), 'the usage record');
+    expect(record).toMatchObject({ status: 200, channel: 'an-2' });
+    expect(record.attempts[0]).toMatchObject({ channel: 'an-1', status: 529 });
+  });
+
+  it('relays a request error that opens a stream with its status, as a non-stream one', async () => {
+    const gw = await gatewayWith([one(['k1']), two()]);
+    const error = {
+      error: { message: 'Invalid tool schema', type: 'invalid_request_error', param: 'tools' },
+    };
+    upstream.fake.enqueue({ kind: 'raw-sse', body: `data: ${JSON.stringify(error)}\n\n` });
+    const res = await chat(gw, { stream: true });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual(error);
+    expect(upstream.fake.requests).toHaveLength(1);
+  });
+
   it('leaves an answer alone that only mentions an error in its text', async () => {
     const gw = await gatewayWith([one(['k1'])]);
     const answer = {
