@@ -9,7 +9,7 @@ import type { ChannelRecord } from '../storage/ports.js';
 import { openChannelConfig, sealChannelConfig } from './channel-registry.js';
 import { type AdminContext, iso, page } from './context.js';
 import { invalidRequest } from './invalid-request.js';
-import { unmaskKeys } from './masked-echo.js';
+import { unmaskKey } from './masked-echo.js';
 import type { ChannelCreate, ChannelPatchInput, ChannelView, ListPage, ListQuery } from './schemas.js';
 
 export async function channelView(ctx: AdminContext, record: ChannelRecord): Promise<ChannelView> {
@@ -108,8 +108,9 @@ export async function updateChannel(
       fields.map((name) => [name, patch[name as keyof ChannelPatchInput] ?? undefined]),
     );
     // Keys sent back masked, as a GET shows them, stand for the stored ones.
-    if (Array.isArray(changes.keys)) changes.keys = unmaskKeys(changes.keys, current.keys);
-    if (typeof changes.key === 'string') changes.key = unmaskKeys([changes.key], current.keys, 'key')[0];
+    if (Array.isArray(changes.keys))
+      changes.keys = changes.keys.map((key: string, i: number) => unmaskKey(key, current.keys, `keys[${i}]`));
+    if (typeof changes.key === 'string') changes.key = unmaskKey(changes.key, current.keys, 'key');
     // A new `key` or `keys` replaces the whole key list.
     const keys = 'key' in changes || 'keys' in changes ? {} : { keys: current.keys };
     const merged = channelSchema.safeParse({

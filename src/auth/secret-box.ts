@@ -70,12 +70,15 @@ export async function createSecretBox(secretKey: string | undefined): Promise<Se
   };
 }
 
+/** What every masked secret holds, where the hidden part was: no key or header value has it. */
+export const MASK_MARK = '…';
+
 /** What may be shown of an upstream key: `sk-…abcd` for long keys, less for short ones. */
 export function maskSecret(secret: string): string {
   if (secret === '') return '';
-  if (secret.length >= 12) return `${secret.slice(0, 3)}…${secret.slice(-4)}`;
-  if (secret.length >= 8) return `…${secret.slice(-2)}`;
-  return '…';
+  if (secret.length >= 12) return `${secret.slice(0, 3)}${MASK_MARK}${secret.slice(-4)}`;
+  if (secret.length >= 8) return `${MASK_MARK}${secret.slice(-2)}`;
+  return MASK_MARK;
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidCidr } from '../auth/ip-allowlist.js';
+import { MASK_MARK } from '../auth/secret-box.js';
 import { MODEL_NAME_MAX } from '../spec/model-name.js';
 import {
   accountingDefaults,
@@ -29,7 +30,7 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const headerValue = z
   .string()
   // A masked value (`sk-…abcd`, as the admin API shows a secret header) sent back is no value.
-  .refine((value) => !value.includes('…'), {
+  .refine((value) => !value.includes(MASK_MARK), {
     message: 'is masked (as the admin API shows a secret header): send the whole value',
   })
   .regex(HEADER_VALUE, 'not an HTTP header value (Latin-1, no line breaks or control characters)');

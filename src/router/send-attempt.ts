@@ -132,18 +132,19 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
         ),
         status: response.status,
       });
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now());
-    return fail({
-      status: response.status,
-      reason: `HTTP ${response.status}`,
-      timedOut: false,
-      retryAfterMs,
-      ...classifyStatus(response.status, {
-        modelLevel: call.operation !== 'passthrough' && call.target.upstreamModel !== '',
-        retryAfterMs,
-      }),
-      response: { status: response.status, body, contentType: response.headers.get('content-type') },
-    });
+    return fail(
+      statusFailure(
+        {
+          status: response.status,
+          reason: `HTTP ${response.status}`,
+          body,
+          contentType: response.headers.get('content-type'),
+        },
+        response,
+        call,
+        now(),
+      ),
+    );
   }
 
   try {
@@ -177,7 +178,7 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
       const error = call.stream ? errorInFirstEvent(first.value) : null;
       if (error) {
         await reader?.cancel().catch(() => {});
-        return fail(errorFailure(error, response, call, now()));
+        return fail(statusFailure(errorAnswered(error, response), response, call, now()));
       }
       return {
         ok: true,
@@ -200,7 +201,7 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     // An error with a 2xx status is a failed attempt like one with its own status: failed over,
     // judged for health, and relayed only if it is the client's to read.
     const error = errorInAnswer(body, response.headers.get('content-type'));
-    if (error) return fail(errorFailure(error, response, call, now()));
+    if (error) return fail(statusFailure(errorAnswered(error, response), response, call, now()));
     return {
       ok: true,
       status: response.status,
@@ -225,13 +226,20 @@ export async function sendAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   }
 }
 
+/** An upstream's error answer: the status it stands for, a reason for logs, its body. */
+interface ErrorAnswer {
+  readonly status: number;
+  readonly reason: string;
+  readonly body: string;
+  readonly contentType: string | null;
+}
+
 /**
- * An error an upstream answered with a 2xx status (error-in-answer.ts), as a failed attempt like
- * one with its own status: failed over, judged for health, relayed only if it is the client's
- * to read.
+ * An error answer as a failed attempt, judged by its status: retried or not, on another key or
+ * channel, what it says of the target's health, and relayed only if it is the client's to read.
  */
-function errorFailure(
-  error: ErrorInAnswer,
+function statusFailure(
+  error: ErrorAnswer,
   response: Response,
   call: UpstreamCall,
   at: number,
@@ -239,14 +247,24 @@ function errorFailure(
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), at);
   return {
     status: error.status,
-    reason: `HTTP ${response.status} with an error in its body (${error.name})`,
+    reason: error.reason,
     timedOut: false,
     retryAfterMs,
     ...classifyStatus(error.status, {
       modelLevel: call.operation !== 'passthrough' && call.target.upstreamModel !== '',
       retryAfterMs,
     }),
-    response: { status: error.status, body: error.text, contentType: 'application/json' },
+    response: { status: error.status, body: error.body, contentType: error.contentType },
+  };
+}
+
+/** An error an upstream answered with a 2xx status (error-in-answer.ts), judged as the status it names. */
+function errorAnswered(error: ErrorInAnswer, response: Response): ErrorAnswer {
+  return {
+    status: error.status,
+    reason: `HTTP ${response.status} with an error in its body (${error.name})`,
+    body: error.text,
+    contentType: 'application/json',
   };
 }
 

@@ -103,21 +103,11 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
 
   // A turn's takes, and its settles, each go to Redis as one script call (calls-by-turn.ts).
   const takeInTurn = callsByTurn<TakeCall, TakeReply>(link.turn, (calls) => {
-    const keys: string[] = [];
-    const args: (string | number)[] = [clock(), calls.length];
-    for (const call of calls) {
-      keys.push(...call.keys);
-      args.push(...call.args);
-    }
+    const { keys, args } = scriptCall([clock(), calls.length], calls);
     return scripts.take(keys.length, ...keys, ...args) as Promise<TakeReply[]>;
   });
   const settleInTurn = callsByTurn<TakeCall, number>(link.turn, (calls) => {
-    const keys: string[] = [];
-    const args: (string | number)[] = [calls.length];
-    for (const call of calls) {
-      keys.push(...call.keys);
-      args.push(...call.args);
-    }
+    const { keys, args } = scriptCall([calls.length], calls);
     return scripts.settle(keys.length, ...keys, ...args) as Promise<number[]>;
   });
 
@@ -195,6 +185,17 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
       return Number(value);
     },
   };
+}
+
+/** One script call for a turn's calls: their keys one after the other, `head` then their arguments. */
+function scriptCall(head: (string | number)[], calls: readonly TakeCall[]): TakeCall {
+  const keys: string[] = [];
+  const args = head;
+  for (const call of calls) {
+    keys.push(...call.keys);
+    args.push(...call.args);
+  }
+  return { keys, args };
 }
 
 function refOf(claim: CounterClaim): CounterRef {
