@@ -7,9 +7,9 @@ import { usePanelRig } from './panel-rig.js';
 import { openPanelPage } from './sign-in.js';
 
 /**
- * A request whose first attempt used the channel's first upstream key (rejected) and whose
- * second used the second: the Logs detail numbers them key #1 and key #2, as the Channels page
- * and the Dashboard do, though the API's `key_index` counts from 0.
+ * A channel whose first upstream key the upstream rejects: every page of the panel numbers the
+ * keys from 1 (#1, #2), as the Channels page does ("Key #1 (sk-…7Q2w)"), though the API's
+ * `key_index` counts from 0.
  */
 const REJECTED = 'sk-rejected-upstream-7Q2w';
 const WORKING = 'sk-working-upstream-5M8z';
@@ -19,7 +19,7 @@ interface LogList {
   data: Array<{ request_id: string; attempts: Array<{ key_index: number }> }>;
 }
 
-describe.skipIf(!available)('upstream key numbers in the Logs detail', () => {
+describe.skipIf(!available)('upstream key numbers in the panel', () => {
   let gw: AdminGateway;
   let page: Page;
 
@@ -39,7 +39,8 @@ describe.skipIf(!available)('upstream key numbers in the Logs detail', () => {
     },
   );
 
-  it('shows the attempts keys as #1 and #2', async () => {
+  // First: its request must find the rejected key not yet flagged, so it tries both.
+  it('shows the attempts keys as #1 and #2 in the Logs detail', async () => {
     expect((await gw.chat(gw.key, 'm')).status).toBe(200);
     let entry: LogList['data'][number] | undefined;
     while (!entry) {
@@ -57,5 +58,20 @@ describe.skipIf(!available)('upstream key numbers in the Logs detail', () => {
     const rows = table.locator('tbody tr');
     await expect(rows.nth(0).locator('td').nth(column).textContent()).resolves.toBe('#1');
     await expect(rows.nth(1).locator('td').nth(column).textContent()).resolves.toBe('#2');
+  });
+
+  it('numbers the rejected first key #1 on the Dashboard and on the Channels page', async () => {
+    expect((await gw.chat(gw.key, 'm')).status).toBe(200);
+    await openPanelPage(page, gw.url, 'channels');
+    const row = page.locator('[data-testid="channel-row"][data-name="pair"]');
+    await row.getByTestId('flagged-keys').click();
+    await expect(page.getByTestId('flagged-key').textContent()).resolves.toMatch(/Key #1 \(sk-…7Q2w\)/);
+
+    await openPanelPage(page, gw.url, 'dashboard');
+    const tag = page.locator('[data-testid="dash-health-channel"][data-channel="pair"]');
+    await tag.waitFor();
+    const label = (await tag.getAttribute('aria-label')) ?? '';
+    expect(label).toContain('key #1 sk-…7Q2w');
+    expect(label).not.toContain('key #0');
   });
 });
