@@ -41,4 +41,24 @@ describe.skipIf(!available)('an HTML error page from a proxy', () => {
     expect(text).not.toContain('<');
     expect(text).toContain('502 Bad Gateway');
   });
+
+  it('says the answer was not the admin API when a proxy answers an API call with a page and 200', async () => {
+    // A proxy whose catch-all route serves the panel's page for every path, the API's too.
+    await page.route(
+      (url) => url.pathname === '/admin/api/users',
+      (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'text/html',
+          body: '<!doctype html><html><head><title>Switchboard</title></head><body><div id="app"></div></body></html>',
+        }),
+    );
+    await openPanelPage(page, gw.url, 'users');
+    const alert = page.getByTestId('users-error');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    expect(text).not.toMatch(/JSON|Unexpected token|<!doctype/i);
+    expect(text).toContain('/admin/api/users');
+    expect(text).toMatch(/not the admin API/);
+  });
 });

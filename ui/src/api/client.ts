@@ -159,7 +159,29 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw notApiAnswer(res, path, text);
+  }
+}
+
+/**
+ * A 2xx answer that is not JSON did not come from the admin API: typically a proxy whose
+ * catch-all route serves the panel's page for every path. Says so, instead of a JSON parse error.
+ */
+function notApiAnswer(res: Response, path: string, text: string): ApiError {
+  const page = /^\s*</.test(text) || /html/i.test(res.headers.get('content-type') ?? '');
+  const kind = i18n.global.t(page ? 'common.notApiPage' : 'common.notApiText');
+  const where = `${API_BASE}${path.split('?')[0] ?? ''}`;
+  return new ApiError(
+    res.status,
+    'not_admin_api',
+    i18n.global.t('common.notApiAnswer', { path: where, kind }),
+    null,
+    res.headers.get('x-request-id'),
+  );
 }
 
 /** Builds a query string from the defined, non-empty values (`?a=1&b=x`, or '' when none). */

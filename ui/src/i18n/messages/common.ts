@@ -74,6 +74,10 @@ export default defineMessages({
       somethingWrong: 'Something went wrong',
       networkError: 'Cannot reach the gateway: {message}',
       withRequestId: '{message} (request id {id})',
+      notApiAnswer:
+        '{path} answered with {kind}, not the admin API: a proxy in front of the gateway may be sending API calls to something else (the panel page)',
+      notApiPage: 'a page',
+      notApiText: 'text that is not JSON',
       lookupsFailed: 'Could not load the key and user names: {message}',
       navigationFailed: 'Could not open the page: {message}',
       deletedKey: 'deleted key …{id}',
@@ -167,6 +171,10 @@ export default defineMessages({
       somethingWrong: '出错了',
       networkError: '无法连接网关：{message}',
       withRequestId: '{message}（请求 ID：{id}）',
+      notApiAnswer:
+        '{path} 返回的是{kind}，而不是管理 API 的应答：网关前的代理可能把 API 请求转给了别处（例如面板页面）',
+      notApiPage: '一个网页',
+      notApiText: '非 JSON 文本',
       lookupsFailed: '无法加载密钥和用户名称：{message}',
       navigationFailed: '无法打开页面：{message}',
       deletedKey: '已删除的密钥 …{id}',
