@@ -67,6 +67,9 @@ export interface LimiterDeps {
 /** Long enough for any non-streaming request; streams renew every quarter of it. */
 export const DEFAULT_LEASE_TTL_MS = 120_000;
 
+/** When a client refused a concurrency slot is told to try again: slots free up at any moment. */
+const SLOT_RETRY_MS = 1_000;
+
 type Kind = 'rpm' | 'rph' | 'tpm' | 'concurrent' | 'budget';
 
 type Claim = CounterClaim & { readonly rule: Kind; readonly subject: LimitSubject };
@@ -195,7 +198,8 @@ function states(claims: readonly Claim[], taken: readonly ClaimState[]): LimitSt
   });
 }
 
-function rejection(claims: readonly Claim[], taken: readonly ClaimState[], failed: number): GatewayError {
+function rejection(claims: readonly Claim[], taken: readonly ClaimState[], first: number): GatewayError {
+  const failed = longestRefusal(claims, taken, first);
   const claim = claims[failed];
   if (!claim) return new GatewayError('rate_limit_exceeded', 'rate limit reached');
   const headers = rateLimitHeaders(states(claims, taken));
@@ -213,7 +217,7 @@ function rejection(claims: readonly Claim[], taken: readonly ClaimState[], faile
   const smaller = ' Lower max_tokens or shorten the prompt.';
   switch (claim.rule) {
     case 'concurrent':
-      headers['retry-after'] = '1';
+      headers['retry-after'] = String(SLOT_RETRY_MS / 1000);
       return new LimitRefusal(
         'concurrency',
         'concurrency_limit_exceeded',
@@ -246,4 +250,31 @@ function rejection(claims: readonly Claim[], taken: readonly ClaimState[], faile
         headers,
       );
   }
+}
+
+/**
+ * Of the claims the take refused, the one refused longest (the store names the first it met).
+ * With several limits used up at once (the minute's and the hour's requests, a rate and a spent
+ * budget), a Retry-After for the first would send the client back only to be refused by the next.
+ */
+function longestRefusal(claims: readonly Claim[], taken: readonly ClaimState[], first: number): number {
+  let longest = first;
+  claims.forEach((claim, i) => {
+    if (refuses(claim, taken[i]) && refusedFor(claim, taken[i]) > refusedFor(claims[longest], taken[longest]))
+      longest = i;
+  });
+  return longest;
+}
+
+/** Whether the store refuses the claim as things stand (its rule: CounterStore in accounting-ports.ts). */
+function refuses(claim: Claim, state: ClaimState | undefined): boolean {
+  if (!state) return false;
+  return state.used >= claim.limit || (claim.kind === 'count' && state.used + claim.amount > claim.limit);
+}
+
+/** How long the claim stays refused, in ms; Infinity when no wait helps. */
+function refusedFor(claim: Claim | undefined, state: ClaimState | undefined): number {
+  if (!claim || claim.kind === 'lease') return SLOT_RETRY_MS;
+  if (claim.amount > claim.limit) return Number.POSITIVE_INFINITY;
+  return state?.resetMs ?? Number.POSITIVE_INFINITY;
 }

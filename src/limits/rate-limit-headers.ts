@@ -9,7 +9,9 @@ export interface LimitState {
 /**
  * OpenAI's header names: `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`. When several
  * limits apply (rpm and rph, key and user), the one with the least remaining is reported, since
- * that is the one a client will hit first.
+ * that is the one a client will hit first; of two with as much left, the one that resets later,
+ * since it holds the client back longer (both used up: the minute's reset would be a promise the
+ * hour's limit breaks).
  */
 export function rateLimitHeaders(states: readonly LimitState[]): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -31,9 +33,17 @@ export function rateLimitHeaders(states: readonly LimitState[]): Record<string, 
 
 function tightest(states: readonly LimitState[]): LimitState | undefined {
   return states.reduce<LimitState | undefined>(
-    (best, s) => (!best || s.remaining < best.remaining ? s : best),
+    (best, s) =>
+      !best || s.remaining < best.remaining || (s.remaining === best.remaining && resetOf(s) > resetOf(best))
+        ? s
+        : best,
     undefined,
   );
+}
+
+/** Until the state's window resets; one that never resets, never. */
+function resetOf(state: LimitState): number {
+  return state.resetMs ?? Number.POSITIVE_INFINITY;
 }
 
 /** Durations the way OpenAI writes them: `20ms`, `1s`, `6m0s`, `1h2m3s`. */

@@ -532,6 +532,42 @@ describe('limiter', () => {
     expect((wait as GatewayError).headers['x-should-retry']).toBeUndefined();
   });
 
+  it('with several limits used up, says when all of them admit the request, not the first', async () => {
+    let now = Date.UTC(2026, 2, 15, 12, 10, 30);
+    const counters = createMemoryCounterStore({ now: () => now });
+    const limiter = createLimiter({ counters });
+    const steady = { kind: 'key' as const, id: 'steady', limits: { ...NO_LIMITS, rpm: 5, rph: 10 } };
+    const request = () => limiter.reserve({ subjects: [steady], tokens: 1, cost: 0 });
+    // Five requests a minute, two minutes running: the tenth uses up the minute and the hour.
+    for (let i = 0; i < 5; i++) await request();
+    now += 60_000;
+    for (let i = 0; i < 5; i++) await request();
+    const refused = (await request().catch((e: unknown) => e)) as GatewayError;
+    expect(refused.code).toBe('rate_limit_exceeded');
+    expect(refused.message).toContain('10 requests per hour');
+    expect(refused.headers['x-ratelimit-reset-requests']).toBe('48m30s');
+    // A client that waits as told is admitted, not refused by the limit it was not told about.
+    now += Number(refused.headers['retry-after']) * 1000;
+    await expect(request()).resolves.toBeDefined();
+
+    // A spent total budget behind a spent rate: no wait helps, and the client is told so.
+    const spent = {
+      kind: 'key' as const,
+      id: 'spent',
+      limits: { ...NO_LIMITS, rpm: 1, budget: 0.01 },
+    };
+    await (await limiter.reserve({ subjects: [spent], tokens: 1, cost: 0.01 })).settle({
+      tokens: 1,
+      cost: 0.01,
+    });
+    const final = (await limiter
+      .reserve({ subjects: [spent], tokens: 1, cost: 0.001 })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(final.code).toBe('budget_exceeded');
+    expect(final.headers['retry-after']).toBeUndefined();
+    expect(final.headers['x-should-retry']).toBe('false');
+  });
+
   it('lets a 50-way parallel burst reserve at most the token limit, then settles to actuals', async () => {
     let now = 120_000;
     const counters = createMemoryCounterStore({ now: () => now });
