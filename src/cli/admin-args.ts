@@ -65,6 +65,19 @@ export function parseNumber(name: string, text: string | undefined): number | un
   return value;
 }
 
+/**
+ * Refuses an option given an empty value (an unset shell variable: `--expires "$EXPIRY"`).
+ * Dropped, it would leave the setting unset with exit code 0: a key that never expires, owned by
+ * the `default` user, bound to no channel.
+ */
+export function refuseEmpty(values: Readonly<Record<string, unknown>>, names: readonly string[]): void {
+  for (const name of names) {
+    const value = values[name];
+    if (typeof value === 'string' && value.trim() === '')
+      throw new UsageError(`--${name}: a value is needed, not an empty one`);
+  }
+}
+
 export function needArg(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(what);
   return value;

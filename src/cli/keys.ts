@@ -1,4 +1,13 @@
-import { enc, needArg, parseCommand, parseExpiry, parseNumber, splitList, UsageError } from './admin-args.js';
+import {
+  enc,
+  needArg,
+  parseCommand,
+  parseExpiry,
+  parseNumber,
+  refuseEmpty,
+  splitList,
+  UsageError,
+} from './admin-args.js';
 import { listRows, output, runAdmin } from './run-admin.js';
 
 const USAGE = `usage:
@@ -100,6 +109,17 @@ export function keysCommand(args: string[]): Promise<number> {
   const parse = () => parseCommand(rest, OPTIONS);
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
+    // An empty `--models` or `--ip` is a setting (every model, any address); these have none.
+    refuseEmpty(values, [
+      'name',
+      'user',
+      'prefix',
+      'purpose',
+      'expires',
+      'channel',
+      'byok-provider',
+      'byok-key',
+    ]);
     const target = positionals[0];
     const show = (key: unknown) => {
       output(values.json, key, [row(key as Record<string, unknown>)], COLUMNS);

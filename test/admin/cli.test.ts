@@ -181,6 +181,25 @@ describe('CLI against the local database', () => {
     expect([cleared.limits.budget, cleared.limits.rpm]).toEqual([null, 60]);
   });
 
+  it('refuses an empty --expires, --user or --channel (an unset shell variable) instead of dropping it', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'empty-values.db')}` };
+    for (const option of ['--expires', '--user', '--channel']) {
+      const refused = await run(['keys', 'create', '--name', 'ci-bot', option, ''], db);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain(option);
+    }
+    // None was made: not a key that never expires, nor one of the default user's.
+    expect(await json<Key[]>(['keys', 'list'], db)).toEqual([]);
+    const key = await json<Key>(['keys', 'create', '--name', 'ci-bot', '--expires', '30d'], db);
+    const refused = await run(['keys', 'update', key.id, '--rpm', '5', '--expires', ' '], db);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--expires');
+    const kept = await json<Key>(['keys', 'show', key.id], db);
+    expect([kept.expires_at, kept.limits.rpm]).toEqual([key.expires_at, null]);
+  });
+
   it('unbinds a key from its channel (--no-channel) and drops its own upstream key (--no-byok)', {
     timeout: 60_000,
   }, async () => {
