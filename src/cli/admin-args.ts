@@ -41,6 +41,11 @@ export function parseExpiry(text: string, now = Date.now()): string {
     const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 's'];
     return new Date(now + Number(match[1]) * unit).toISOString();
   }
+  // Date.parse reads a bare number as a year (`45` is 2045, `7` July 2001), not the days meant.
+  if (/^\d+$/.test(text.trim()))
+    throw new UsageError(
+      `--expires: "${text}" needs a unit: ${text.trim()}d for days, ${text.trim()}h for hours`,
+    );
   const at = Date.parse(text);
   if (Number.isNaN(at))
     throw new UsageError(`--expires: "${text}" is neither a duration (30d, 12h) nor a date`);

@@ -200,6 +200,17 @@ describe('CLI against the local database', () => {
     expect([kept.expires_at, kept.limits.rpm]).toEqual([key.expires_at, null]);
   });
 
+  it('refuses --expires given a bare number (45, meant as days) rather than reading it as the year 2045', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'bare-expiry.db')}` };
+    const refused = await run(['keys', 'create', '--name', 'trial', '--expires', '45'], db);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--expires');
+    expect(refused.err).toContain('45d');
+    expect(await json<Key[]>(['keys', 'list'], db)).toEqual([]);
+  });
+
   it('unbinds a key from its channel (--no-channel) and drops its own upstream key (--no-byok)', {
     timeout: 60_000,
   }, async () => {
