@@ -224,15 +224,22 @@ function rejection(claims: readonly Claim[], taken: readonly ClaimState[], first
         `${who} already has ${claim.limit} requests in flight (limit ${claim.limit}).`,
         headers,
       );
-    case 'budget':
+    case 'budget': {
+      const budget = `spending budget of ${who} (${claim.limit / MICRO}, ${claim.subject.limits.budgetPeriod})`;
+      const cost = `this request may cost up to ${claim.kind === 'count' ? claim.amount / MICRO : 0}`;
+      // Some of it is left, only less than this request may cost: a smaller request fits now.
+      const left = Math.max(claim.limit - (taken[failed]?.used ?? 0), 0) / MICRO;
       return new LimitRefusal(
         'budget',
         'budget_exceeded',
         tooLarge
-          ? `this request may cost up to ${claim.amount / MICRO}, more than the whole spending budget of ${who} (${claim.limit / MICRO}, ${claim.subject.limits.budgetPeriod}).${smaller}`
-          : `${who} has used its spending budget of ${claim.limit / MICRO} (${claim.subject.limits.budgetPeriod}).${when}`,
+          ? `${cost}, more than the whole ${budget}.${smaller}`
+          : left > 0
+            ? `${cost}, more than the ${left} left of the ${budget}.${smaller}${when}`
+            : `${who} has used its spending budget of ${claim.limit / MICRO} (${claim.subject.limits.budgetPeriod}).${when}`,
         headers,
       );
+    }
     case 'tpm':
       return new LimitRefusal(
         'tpm',

@@ -568,6 +568,36 @@ describe('limiter', () => {
     expect(final.headers['x-should-retry']).toBe('false');
   });
 
+  it('tells a request that does not fit what is left of a budget how much is left, not that it is spent', async () => {
+    const counters = createMemoryCounterStore({ now: () => Date.UTC(2026, 2, 15, 12) });
+    const limiter = createLimiter({ counters });
+    const daily = {
+      kind: 'key' as const,
+      id: 'daily',
+      limits: { ...NO_LIMITS, budget: 1, budgetPeriod: 'day' as const },
+    };
+    await (await limiter.reserve({ subjects: [daily], tokens: 1, cost: 0.9 })).settle({
+      tokens: 1,
+      cost: 0.9,
+    });
+    const refused = (await limiter
+      .reserve({ subjects: [daily], tokens: 1, cost: 0.2 })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(refused.code).toBe('budget_exceeded');
+    expect(refused.headers['x-switchboard-budget-remaining']).toBe('0.1');
+    expect(refused.message).not.toContain('has used its spending budget');
+    expect(refused.message).toContain(
+      'more than the 0.1 left of the spending budget of this API key (1, day)',
+    );
+    expect(refused.message).toContain('Lower max_tokens');
+    const whole = (await limiter
+      .reserve({ subjects: [daily], tokens: 1, cost: 2 })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(whole.message).toContain('more than the whole spending budget of this API key (1, day)');
+    // As it says: a smaller request fits now.
+    await expect(limiter.reserve({ subjects: [daily], tokens: 1, cost: 0.1 })).resolves.toBeDefined();
+  });
+
   it('lets a 50-way parallel burst reserve at most the token limit, then settles to actuals', async () => {
     let now = 120_000;
     const counters = createMemoryCounterStore({ now: () => now });
