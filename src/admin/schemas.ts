@@ -82,7 +82,10 @@ const cidr = z.string().refine(isValidCidr, 'not a CIDR (e.g. 10.0.0.0/8, 2001:d
 const keyFields = {
   name: z.string().trim().min(1).max(100),
   purpose: z.enum(PIPELINE_NAMES).describe('pipeline applied to this key'),
-  models: z.array(z.string().min(1)).describe('allowed models, exact or glob (deepseek/*); empty = all'),
+  // Trimmed like the name: a model pasted with a space around it would match no request's model.
+  models: z
+    .array(z.string().trim().min(1))
+    .describe('allowed models, exact or glob (deepseek/*); empty = all'),
   expires_at: nullableTimestamp,
   ip_allowlist: z.array(cidr).describe('CIDRs (v4 or v6) the caller must come from; empty = anywhere'),
   enabled: z.boolean(),

@@ -149,6 +149,21 @@ describe('client keys', () => {
     expect(res.status).toBe(400);
   });
 
+  it("trims the spaces pasted around a key's model names, which would otherwise refuse that model", async () => {
+    const key = await gw.adminJson<CreatedKey & { models: string[] }>('POST', '/keys', {
+      name: 'pasted-models',
+      models: [' gpt-fake ', 'gpt-other\t'],
+    });
+    expect(key.models).toEqual(['gpt-fake', 'gpt-other']);
+    expect((await gw.chat(key.key, 'gpt-fake')).status).toBe(200);
+    const patched = await gw.adminJson<{ models: string[] }>('PATCH', `/keys/${key.id}`, {
+      models: [' gpt-other'],
+    });
+    expect(patched.models).toEqual(['gpt-other']);
+    expect((await gw.chat(key.key, 'gpt-other')).status).toBe(200);
+    expect((await gw.admin('PATCH', `/keys/${key.id}`, { models: ['  '] })).status).toBe(400);
+  });
+
   it('rotates: the new secret works at once for the same key, the old one is refused at once', async () => {
     const old = await gw.adminJson<CreatedKey>('POST', '/keys', {
       name: 'rotating',
