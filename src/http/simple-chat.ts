@@ -58,10 +58,12 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
     const res = await app.fetch(inner, c.env);
     const status = res.status as ContentfulStatusCode;
     const json = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    // The limits' headers say when a refused client may come back, and how much it has left.
+    // The limits' headers say when a refused client may come back (or that no wait helps), and
+    // how much it has left.
     for (const [name, value] of res.headers)
       if (
         name === 'retry-after' ||
+        name === 'x-should-retry' ||
         name.startsWith('x-ratelimit-') ||
         name.startsWith('x-switchboard-budget-')
       )

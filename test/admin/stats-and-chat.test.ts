@@ -92,6 +92,15 @@ describe('POST /chat', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await refused.json()) as { success: boolean }).success).toBe(false);
   });
+
+  it('passes on x-should-retry: false when no wait helps, so a refused client stops retrying', async () => {
+    // Any prompt and its output reserve are more than one token a minute: no window admits it.
+    const tiny = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'one-token', limits: { tpm: 1 } });
+    const refused = await simpleChat({ token: tiny.key, prompt: 'hi' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeNull();
+    expect(refused.headers.get('x-should-retry')).toBe('false');
+  });
 });
 
 describe('stats', () => {
