@@ -598,6 +598,17 @@ describe('limiter', () => {
     await expect(limiter.reserve({ subjects: [daily], tokens: 1, cost: 0.1 })).resolves.toBeDefined();
   });
 
+  it('refuses a request priced at nothing once a budget is spent (it may still cost when answered)', async () => {
+    const counters = createMemoryCounterStore({ now: () => Date.UTC(2026, 2, 15, 12) });
+    const limiter = createLimiter({ counters });
+    const nothing = { kind: 'key' as const, id: 'nothing', limits: { ...NO_LIMITS, budget: 0 } };
+    const refused = (await limiter
+      .reserve({ subjects: [nothing], tokens: 10, cost: 0 })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(refused.code).toBe('budget_exceeded');
+    expect(refused.message).toContain('has used its spending budget of 0');
+  });
+
   it('lets a 50-way parallel burst reserve at most the token limit, then settles to actuals', async () => {
     let now = 120_000;
     const counters = createMemoryCounterStore({ now: () => now });
