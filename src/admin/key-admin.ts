@@ -65,7 +65,9 @@ export async function findKey(ctx: AdminContext, idOrName: string): Promise<KeyR
   const byId = await ctx.storage.keys.get(idOrName);
   if (byId) return byId;
   let named = (await ctx.storage.keys.list()).filter((k) => k.name === idOrName);
-  if (named.length > 1) named = named.filter((k) => k.revokedAt === null);
+  const unrevoked = named.filter((k) => k.revokedAt === null);
+  // Several keys, all revoked: the name is ambiguous, not unknown.
+  if (named.length > 1 && unrevoked.length > 0) named = unrevoked;
   if (named.length > 1) {
     throw new GatewayError(
       'resource_conflict',

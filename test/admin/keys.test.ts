@@ -164,6 +164,16 @@ describe('client keys', () => {
     expect((await gw.admin('PATCH', `/keys/${key.id}`, { models: ['  '] })).status).toBe(400);
   });
 
+  it('says a name two revoked keys share is ambiguous, not that no key has it', async () => {
+    for (let i = 0; i < 2; i++) {
+      const key = await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'retired' });
+      await gw.adminJson('DELETE', `/keys/${key.id}`);
+    }
+    const res = await gw.admin('GET', '/keys/retired');
+    expect(res.status).toBe(409);
+    expect((await errorOf(res)).message).toContain('2 keys are named "retired"');
+  });
+
   it('rotates: the new secret works at once for the same key, the old one is refused at once', async () => {
     const old = await gw.adminJson<CreatedKey>('POST', '/keys', {
       name: 'rotating',
