@@ -1,7 +1,7 @@
 import { hasAnyLimit } from '../limits/limit-values.js';
 import { largestOutputLimit } from '../providers/shared/output-limit.js';
 import type { Channel } from '../spec/channel.js';
-import { isJsonObject, type JsonObject } from '../spec/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../spec/json.js';
 import type { Principal } from '../spec/principal.js';
 import type { Operation } from '../spec/provider.js';
 import type { UsageRecord } from '../spec/usage.js';
@@ -87,10 +87,17 @@ function maxOutputTokens(json: JsonObject | null): number | null {
   return typeof value === 'number' && value > 0 ? value : null;
 }
 
-/** How many answers the request asks for: each is generated, and billed, on its own. */
+/**
+ * How many answers the request has generated: each is generated, and billed, on its own. A
+ * legacy completion's `best_of` generates that many and returns the best `n` of them.
+ */
 function choiceCount(json: JsonObject | null): number {
   const gemini = geminiConfig(json);
   const value = json?.n ?? gemini?.candidateCount ?? gemini?.candidate_count;
+  return Math.max(wholeCount(value), wholeCount(json?.best_of));
+}
+
+function wholeCount(value: JsonValue | undefined): number {
   return typeof value === 'number' && Number.isInteger(value) && value > 1 ? value : 1;
 }
 

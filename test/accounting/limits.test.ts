@@ -190,6 +190,22 @@ describe('limits', () => {
     expect(used).toBeLessThanOrEqual(tpm);
   });
 
+  it('reserves the output of every completion best_of generates, not only the n returned', async () => {
+    // best_of: 5 makes the upstream generate (and bill) five completions of up to 100 tokens.
+    const key = await keyWith('best-of', { tpm: 300 });
+    const res = await postJson({ ...gw, key }, '/v1/completions', {
+      model: 'gpt-4o-mini',
+      prompt: 'Say hi',
+      max_tokens: 100,
+      best_of: 5,
+      n: 1,
+    });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-should-retry')).toBe('false');
+    expect((await errorOf(res)).message).toContain('more than the limit');
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('a 50-way parallel burst against a small spending budget ends at or under it', async () => {
     // gpt-4o-mini default price: 0.15 in, 0.60 out per 1M tokens.
     const perRequest = (PROMPT_TOKENS * 0.15 + MAX_TOKENS * 0.6) / 1e6;
