@@ -44,6 +44,8 @@ export interface ClientErrorInfo {
   readonly code: string;
   readonly message: string;
   readonly requestId: string;
+  /** The answer's Retry-After in seconds, when it has one (a limit's refusal, an upstream 429). */
+  readonly retryAfterSeconds?: number;
 }
 
 /** The client side of a wire format: a front door decodes requests and encodes answers with it. */

@@ -419,3 +419,29 @@ describe('limits on the Anthropic front door', { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe('limits on the Gemini front door', { timeout: 120_000 }, () => {
+  it("says when to come back in Google's RetryInfo, which Gemini clients read instead of Retry-After", async () => {
+    const fake = await startFakeUpstream();
+    const gw = await startAccountingGateway(fake, { limits: { keys: { rpm: 1 } } });
+    await awayFromWindowEdge(60_000, 10_000);
+    const send = () =>
+      fetch(`${gw.url}/v1beta/models/gpt-4o-mini:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': gw.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      });
+    try {
+      expect((await send()).status).toBe(200);
+      const refused = await send();
+      expect(refused.status).toBe(429);
+      const body = (await refused.json()) as { error: { status: string; details: Record<string, string>[] } };
+      expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
+      const retry = body.error.details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo');
+      expect(retry?.retryDelay).toBe(`${refused.headers.get('retry-after')}s`);
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
+  });
+});

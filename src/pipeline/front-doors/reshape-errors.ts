@@ -30,11 +30,17 @@ export function reshapeErrors(
       `upstream answered HTTP ${c.res.status}`;
     const headers = new Headers(c.res.headers);
     headers.delete('content-length');
-    c.res = new Response(
-      JSON.stringify(
-        wire.client.errorBody({ status: c.res.status, code: '', message, requestId: c.get('requestId') }),
-      ),
-      { status: c.res.status, headers },
-    );
+    // Some formats say when to retry in the body too (Gemini's RetryInfo): whole seconds only.
+    const retryAfter = headers.get('retry-after');
+    const retryAfterSeconds =
+      retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+    const info = {
+      status: c.res.status,
+      code: '',
+      message,
+      requestId: c.get('requestId'),
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    };
+    c.res = new Response(JSON.stringify(wire.client.errorBody(info)), { status: c.res.status, headers });
   };
 }

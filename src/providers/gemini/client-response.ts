@@ -102,14 +102,27 @@ export function geminiStatus(status: number): string {
   return status < 500 ? 'FAILED_PRECONDITION' : 'INTERNAL';
 }
 
-/** `{"error":{"code","message","status","details"}}`, the request id in a RequestInfo detail. */
-export function geminiErrorBody({ status, message, requestId }: ClientErrorInfo): JsonObject {
+/**
+ * `{"error":{"code","message","status","details"}}`, the request id in a RequestInfo detail and a
+ * Retry-After in a RetryInfo one, as Google's API says it: Gemini clients (Gemini CLI) read when
+ * to retry there, not in the header.
+ */
+export function geminiErrorBody({
+  status,
+  message,
+  requestId,
+  retryAfterSeconds,
+}: ClientErrorInfo): JsonObject {
+  const retry =
+    retryAfterSeconds === undefined
+      ? []
+      : [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterSeconds}s` }];
   return {
     error: {
       code: status,
       message,
       status: geminiStatus(status),
-      details: [{ '@type': 'type.googleapis.com/google.rpc.RequestInfo', requestId }],
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RequestInfo', requestId }, ...retry],
     },
   };
 }
