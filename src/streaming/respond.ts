@@ -75,7 +75,10 @@ export function respond(
       usage: counted,
       completionText: counted ? null : answerText(answerRead, contentType),
     });
-    if (capture && errorText === null && body.byteLength <= capture.maxBytes) {
+    // Every route the cache serves answers a JSON object: a body that is none (an HTML page a
+    // proxy answered with, JSON cut short) is relayed as it came, but not kept as an answer.
+    const complete = errorText === null && answerRead.json !== null;
+    if (capture && complete && body.byteLength <= capture.maxBytes) {
       capture.store({
         status: success.status,
         contentType: headers.get('content-type') ?? 'application/json',

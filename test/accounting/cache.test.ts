@@ -70,6 +70,34 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
     expect(fake.requests).toHaveLength(2);
   });
 
+  // A 200 whose body is no JSON object — an HTML page a proxy in front of the upstream answered
+  // with, JSON cut short by a connection that closed cleanly — is relayed as it came, but it is
+  // no answer: it was kept like one, and every repeat got the broken body for the whole TTL.
+  it('a 200 answer that is not a JSON object is not cached', async () => {
+    const broken = [
+      { type: 'text/html; charset=utf-8', body: '<html><body>Service temporarily unavailable</body></html>' },
+      {
+        type: 'application/json',
+        body: '{"id":"chatcmpl-cut","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"The ans',
+      },
+    ];
+    for (const [i, { type, body }] of broken.entries()) {
+      const question = {
+        messages: [{ role: 'user', content: `broken 200 ${backend} ${i}` }],
+        temperature: 0,
+      };
+      fake.enqueue({ kind: 'raw-pieces', pieces: [body], headers: { 'content-type': type } });
+      const first = await chat(gw, newRequestId('broken-200'), question);
+      expect(first.status).toBe(200);
+      expect(await first.text()).toBe(body);
+      await gw.node.drainDeferred();
+      const again = await chat(gw, newRequestId('broken-200'), question);
+      expect(again.headers.get('x-switchboard-cache')).toBe('miss');
+      expect(((await again.json()) as { choices: unknown[] }).choices).toHaveLength(1);
+    }
+    expect(fake.requests).toHaveLength(4);
+  });
+
   it("keys of one user with another purpose never get each other's answers", async () => {
     const question = { messages: [{ role: 'user', content: `purpose ${backend}` }], temperature: 0 };
     await (await chat(gw, newRequestId('p'), question)).text();
