@@ -48,6 +48,9 @@ export function decideCache(settings: CacheSettings, request: CacheRequest): Cac
   const deterministic = request.operation === 'embeddings' || request.temperature === 0;
   const askedFor = request.optIn?.toLowerCase() === 'on';
   if (!deterministic && !settings.sampled && !askedFor) return NONE;
+  // `store: true` asks the upstream to keep this completion (read back by its id, used for evals):
+  // an answer from the cache would keep nothing, and carry the id of another request.
+  const keptUpstream = request.json.store === true;
   // no-cache: do not answer from the cache, but a fresh answer may refresh it.
-  return { read: !/\bno-cache\b/.test(directives), write: true };
+  return { read: !/\bno-cache\b/.test(directives) && !keptUpstream, write: true };
 }

@@ -142,6 +142,26 @@ describe.each(['memory', 'sqlite'])('response cache (%s)', (backend) => {
     expect(fake.requests).toHaveLength(5);
   });
 
+  // `store: true` asks the upstream to keep the completion (read back by its id, used for evals
+  // and distillation). Answered from the cache, nothing was kept, and the id the client got was
+  // that of another request, which may never have been stored.
+  it('a request with store: true goes upstream, not to the cache; its answer refreshes the entry', async () => {
+    const question = { messages: [{ role: 'user', content: `store me ${backend}` }], temperature: 0 };
+    await (await chat(gw, newRequestId('store'), question)).text();
+    await gw.node.drainDeferred();
+    fake.enqueue({ kind: 'ok', content: 'a fresh answer, kept upstream' });
+    const kept = await chat(gw, newRequestId('store'), { ...question, store: true });
+    expect(kept.headers.get('x-switchboard-cache')).toBe('miss');
+    await kept.text();
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[1]?.json).toMatchObject({ store: true });
+    await gw.node.drainDeferred();
+    const again = await chat(gw, newRequestId('store'), question);
+    expect(again.headers.get('x-switchboard-cache')).toBe('hit');
+    expect(await again.text()).toContain('a fresh answer, kept upstream');
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it('caches embeddings, which sample nothing, though they carry no temperature', async () => {
     const embed = (input: string) =>
       fetch(`${gw.url}/v1/embeddings`, {
