@@ -47,10 +47,12 @@ const TERMINAL_EVENTS = new Set([
 /** Cheap test for a run that may hold a terminal event; the parser confirms it. */
 const TERMINAL_HINT = /\[DONE\]|message_stop|response\.(?:completed|failed|incomplete)/;
 /**
- * A finish reason that is not null: the answer's last event (or the one before its terminal
- * event); or Gemini's `blockReason`, the whole answer to a prompt it blocked.
+ * A finish reason, null or set: the answer's last event (or the one before its terminal event)
+ * sets one; or Gemini's `blockReason`, the whole answer to a prompt it blocked. The last one
+ * named is what counts: with several choices (`n`) each ends with its own, so an earlier
+ * choice's set reason, followed by another choice's events (`null`), is not the end.
  */
-const FINISH_REASON = /"(?:finish_reason|finishReason|stop_reason|blockReason)"\s*:\s*"/;
+const FINISH_REASON = /"(?:finish_reason|finishReason|stop_reason|blockReason)"\s*:\s*(null|")/g;
 /** How much of the stream's end is searched for a finish reason (it is in the last events). */
 const FINISH_TAIL_CHARS = 16_384;
 
@@ -180,7 +182,9 @@ export function createSseTap(options: {
     if (!options.answer || finished || failure !== null || keptChars >= MAX_KEPT_CHARS) return false;
     let tail = '';
     for (let i = kept.length - 1; i >= 0 && tail.length < FINISH_TAIL_CHARS; i--) tail = kept[i] + tail;
-    return !FINISH_REASON.test(tail);
+    let last: string | undefined;
+    for (const named of tail.matchAll(FINISH_REASON)) last = named[1];
+    return last !== '"';
   };
 
   return {

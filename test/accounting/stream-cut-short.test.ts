@@ -15,6 +15,12 @@ const CUT =
   event([{ index: 0, delta: { content: 'The answer is' }, finish_reason: null }]);
 /** Whole, but without `data: [DONE]`, as some OpenAI-compatible servers end a stream. */
 const WITHOUT_DONE = CUT + event([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+/** Two choices (`n: 2`): the first finished, the second cut in the middle of its text. */
+const TWO_CUT =
+  event([{ index: 0, delta: { role: 'assistant', content: 'One' }, finish_reason: null }]) +
+  event([{ index: 1, delta: { role: 'assistant', content: 'Two' }, finish_reason: null }]) +
+  event([{ index: 0, delta: {}, finish_reason: 'stop' }]) +
+  event([{ index: 1, delta: { content: ' and then' }, finish_reason: null }]);
 
 describe('a relayed chat stream closed before its end', () => {
   let fake: FakeUpstream;
@@ -49,6 +55,33 @@ describe('a relayed chat stream closed before its end', () => {
     const second = await chat(gw, newRequestId('cut-second'), question);
     expect(second.headers.get('x-switchboard-cache')).not.toBe('hit');
     await second.text();
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  // Each of several choices ends with a finish reason of its own: the first one's is not the end
+  // of the answer. A stream cut while another choice was still being written was a 200, cached.
+  it('a stream of several choices cut while one is unfinished is a failure, and is not cached', async () => {
+    const question = {
+      messages: [{ role: 'user', content: 'two choices, cut short?' }],
+      temperature: 0,
+      n: 2,
+      stream: true,
+    };
+    fake.enqueue({ kind: 'raw-sse', body: TWO_CUT });
+    const firstId = newRequestId('two-cut');
+    const first = await chat(gw, firstId, question);
+    expect((await first.text()).slice(TWO_CUT.length)).toContain('before the answer was complete');
+    expect(await recordOf(gw, firstId)).toMatchObject({ status: 502, errorCode: 'upstream_stream_error' });
+    await gw.node.drainDeferred();
+
+    // Both choices finished, without [DONE]: a whole answer.
+    const whole = TWO_CUT + event([{ index: 1, delta: {}, finish_reason: 'stop' }]);
+    fake.enqueue({ kind: 'raw-sse', body: whole });
+    const secondId = newRequestId('two-whole');
+    const second = await chat(gw, secondId, question);
+    expect(second.headers.get('x-switchboard-cache')).toBe('miss');
+    expect(await second.text()).toBe(whole);
+    expect(await recordOf(gw, secondId)).toMatchObject({ status: 200, errorCode: null });
     expect(fake.requests).toHaveLength(2);
   });
 
