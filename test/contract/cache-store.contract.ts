@@ -37,5 +37,19 @@ export function runCacheStoreContract(
       expect((await store.size()).bytes).toBeLessThanOrEqual(1_000);
       expect(await store.get('half', 107)).not.toBeNull();
     });
+
+    // An answer past its TTL is never served again: keeping it while a live one is evicted (the
+    // expired one was used more recently) only turns a hit into a miss.
+    it('drops expired entries before it evicts a live one', async () => {
+      const store = cache();
+      await store.set('live', entry('data: live\n\n', 1));
+      await store.set('brief', entry('data: brief\n\n', 2, 10));
+      await store.set('other', entry('data: other\n\n', 3));
+      expect(await store.get('brief', 4)).not.toBeNull();
+      // Full at 20, when `brief` has expired: it makes the room, not `live`.
+      await store.set('new', entry('data: new\n\n', 20));
+      expect(await store.get('live', 21)).not.toBeNull();
+      expect((await store.size()).entries).toBe(3);
+    });
   });
 }

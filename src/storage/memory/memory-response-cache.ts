@@ -10,6 +10,7 @@ export function createMemoryCacheStore(bounds: CacheBounds): CacheStore {
     entries.delete(key);
     bytes -= found.body.byteLength;
   };
+  const full = () => entries.size > bounds.maxEntries || bytes > bounds.maxBytes;
   return {
     async get(key, now) {
       const found = entries.get(key);
@@ -27,8 +28,10 @@ export function createMemoryCacheStore(bounds: CacheBounds): CacheStore {
       remove(key);
       entries.set(key, entry);
       bytes += entry.body.byteLength;
+      // Expired entries make room first: one used recently may sit behind live ones in recency.
+      if (full()) for (const [old, found] of entries) if (found.expiresAt <= entry.createdAt) remove(old);
       for (const oldest of entries.keys()) {
-        if (entries.size <= bounds.maxEntries && bytes <= bounds.maxBytes) break;
+        if (!full()) break;
         remove(oldest);
       }
     },
