@@ -137,6 +137,35 @@ describe.skipIf(!server)('redis health, cache and sign-in throttle', () => {
     }
   });
 
+  // Under an `allkeys-*` maxmemory-policy Redis may evict the bodies' hash on its own. A lookup
+  // of an entry left without its body threw (a TypeError, taken for Redis being unreachable: the
+  // link's limits and health went local for a second, with a warning), and the byte total kept
+  // the evicted bodies, so every later write evicted every entry, its own included.
+  it('entries whose bodies Redis evicted are misses, and the byte bound starts again from what is left', async () => {
+    const { a, prefix, close } = await twoClients(url);
+    try {
+      const store = createRedisCacheStore(a, prefix, { maxEntries: 10, maxBytes: 100 });
+      const entry = (text: string) => ({
+        status: 200,
+        contentType: 'application/json',
+        body: new TextEncoder().encode(text),
+        stream: false,
+        createdAt: 10,
+        expiresAt: 60_000,
+      });
+      await store.set('x', entry(`{"x":"${'x'.repeat(87)}"}`));
+      await a.del(`${prefix}cache:body`);
+      // 95 bytes evicted with the hash, 7 written: within the bound of 100.
+      await store.set('y', entry('{"y":2}'));
+      const kept = await store.get('y', 20);
+      expect(kept && new TextDecoder().decode(kept.body)).toBe('{"y":2}');
+      expect(await store.get('x', 30)).toBeNull();
+      expect(await store.size()).toEqual({ entries: 1, bytes: 7 });
+    } finally {
+      await close();
+    }
+  });
+
   it('health records expire a while after their last deadline, so keys do not pile up', async () => {
     const { a, prefix, close } = await twoClients(url);
     try {

@@ -17,7 +17,10 @@ local function remove(key)
 end
 `;
 
-/** ARGV: key, now. Answers {meta, body} and marks the entry used, or nil (absent, expired). */
+/**
+ * ARGV: key, now. Answers {meta, body} and marks the entry used, or nil (absent, expired, or
+ * missing a part: Redis evicted a hash under an `allkeys-*` maxmemory-policy).
+ */
 const GET = redisScript(`${REMOVE}
 local expires = redis.call('ZSCORE', KEYS[4], ARGV[1])
 if not expires then return false end
@@ -25,8 +28,13 @@ if tonumber(expires) <= tonumber(ARGV[2]) then
   remove(ARGV[1])
   return false
 end
+local meta, body = redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[1], ARGV[1])
+if not meta or not body then
+  remove(ARGV[1])
+  return false
+end
 redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[5], 'seq', 1), ARGV[1])
-return {redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[1], ARGV[1])}
+return {meta, body}
 `);
 
 /**
@@ -36,6 +44,8 @@ return {redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[1], ARGV[1
 const SET = redisScript(`${REMOVE}
 local maxEntries, maxBytes = tonumber(ARGV[6]), tonumber(ARGV[7])
 if #ARGV[3] > maxBytes then return 0 end
+-- No bodies' hash (evicted by Redis): no bytes held, whatever the total still says.
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[5], 'bytes', 0) end
 remove(ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
