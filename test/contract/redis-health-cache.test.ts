@@ -166,6 +166,32 @@ describe.skipIf(!server)('redis health, cache and sign-in throttle', () => {
     }
   });
 
+  // The totals hash (use counter, byte total) may be evicted alone. The counter started again
+  // from 1, below every recency score held, so each new entry was the least recently used one,
+  // evicted by its own write while the cache was full; the bytes held were no longer counted.
+  it('a write after Redis evicted the totals keeps its entry, and counts the bytes still held', async () => {
+    const { a, prefix, close } = await twoClients(url);
+    try {
+      const store = createRedisCacheStore(a, prefix, { maxEntries: 3, maxBytes: 1_000 });
+      const entry = (text: string) => ({
+        status: 200,
+        contentType: 'application/json',
+        body: new TextEncoder().encode(text),
+        stream: false,
+        createdAt: 10,
+        expiresAt: 60_000,
+      });
+      for (const name of ['x', 'y', 'z']) await store.set(name, entry(`{"${name}":1}`));
+      await a.del(`${prefix}cache:totals`);
+      await store.set('w', entry('{"w":1}'));
+      expect(await store.get('w', 20)).not.toBeNull();
+      expect(await store.get('x', 20)).toBeNull();
+      expect(await store.size()).toEqual({ entries: 3, bytes: 21 });
+    } finally {
+      await close();
+    }
+  });
+
   it('health records expire a while after their last deadline, so keys do not pile up', async () => {
     const { a, prefix, close } = await twoClients(url);
     try {

@@ -7,7 +7,7 @@ import { redisScript } from './redis-script.js';
  * recency order (a sorted set scored by a use counter, so instances with skewed clocks agree on
  * it), expiry times (a sorted set scored by `expiresAt`), and totals (`seq`, `bytes`).
  */
-const REMOVE = `
+const HELPERS = `
 local function remove(key)
   local size = redis.call('HSTRLEN', KEYS[1], key)
   if redis.call('HDEL', KEYS[1], key) == 1 then redis.call('HINCRBY', KEYS[5], 'bytes', -size) end
@@ -15,13 +15,32 @@ local function remove(key)
   redis.call('ZREM', KEYS[3], key)
   redis.call('ZREM', KEYS[4], key)
 end
+
+-- Redis may evict any of these keys on its own (an allkeys-* maxmemory-policy): totals it lost
+-- are taken again from what is held (bytes from the bodies, the use counter from the most
+-- recent use), and no bodies' hash means no bytes held, whatever the total still says.
+local function recount()
+  local bytes = redis.call('HGET', KEYS[5], 'bytes')
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    if bytes and bytes ~= '0' then redis.call('HSET', KEYS[5], 'bytes', 0) end
+  elseif not bytes then
+    local total = 0
+    for _, key in ipairs(redis.call('HKEYS', KEYS[1])) do total = total + redis.call('HSTRLEN', KEYS[1], key) end
+    redis.call('HSET', KEYS[5], 'bytes', total)
+  end
+  if redis.call('HEXISTS', KEYS[5], 'seq') == 0 then
+    local last = redis.call('ZREVRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
+    if last then redis.call('HSET', KEYS[5], 'seq', last) end
+  end
+end
 `;
 
 /**
  * ARGV: key, now. Answers {meta, body} and marks the entry used, or nil (absent, expired, or
  * missing a part: Redis evicted a hash under an `allkeys-*` maxmemory-policy).
  */
-const GET = redisScript(`${REMOVE}
+const GET = redisScript(`${HELPERS}
+recount()
 local expires = redis.call('ZSCORE', KEYS[4], ARGV[1])
 if not expires then return false end
 if tonumber(expires) <= tonumber(ARGV[2]) then
@@ -41,11 +60,10 @@ return {meta, body}
  * ARGV: key, meta, body, expiresAt, now, maxEntries, maxBytes. Stores the entry, drops expired
  * ones (a bounded number per write), then the least recently used until within both bounds.
  */
-const SET = redisScript(`${REMOVE}
+const SET = redisScript(`${HELPERS}
 local maxEntries, maxBytes = tonumber(ARGV[6]), tonumber(ARGV[7])
 if #ARGV[3] > maxBytes then return 0 end
--- No bodies' hash (evicted by Redis): no bytes held, whatever the total still says.
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[5], 'bytes', 0) end
+recount()
 remove(ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -61,7 +79,8 @@ end
 return 1
 `);
 
-const DELETE = redisScript(`${REMOVE}
+const DELETE = redisScript(`${HELPERS}
+recount()
 remove(ARGV[1])
 return 1
 `);
