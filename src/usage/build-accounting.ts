@@ -1,3 +1,4 @@
+import { missOnFailedLookup } from '../cache/miss-on-failed-lookup.js';
 import type { AccountingSettings, PriceMapConfig } from '../config/accounting-schema.js';
 import { createLimiter } from '../limits/limiter.js';
 import type { RequestAccounting } from '../pipeline/request-accounting.js';
@@ -72,7 +73,10 @@ export function buildAccounting(input: {
     ...(input.journal ? { journal: input.journal } : {}),
   });
   const cacheStore = cache.enabled
-    ? input.openCache({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes })
+    ? missOnFailedLookup(
+        input.openCache({ maxEntries: cache.max_entries, maxBytes: cache.max_bytes }),
+        input.logger,
+      )
     : null;
   const accounting: RequestAccounting = {
     prices,

@@ -154,3 +154,60 @@ describe('shutdown and work after the response', () => {
     expect(logged.some((l) => l.msg === 'drain time-out: deferred work still pending at close')).toBe(true);
   });
 });
+
+// A cache store that cannot be read (the database busy or gone) failed every cacheable request
+// with a 500, while the same request with the cache off was answered.
+describe('a cache lookup that fails', () => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+  const logged: Logged[] = [];
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    const real = createMemoryCacheStore({ maxEntries: 100, maxBytes: 1_000_000 });
+    const unreadable: CacheStore = {
+      ...real,
+      get: () => Promise.reject(new Error('cache store unreadable')),
+    };
+    gw = await startTestGateway(
+      {
+        channels: [
+          channel({ name: 'fake', base_url: fake.baseUrl, keys: ['sk-up-1'], models: ['gpt-4o-mini'] }),
+        ],
+        routing: { max_attempts: 1 },
+        cache: { enabled: true, ttl_seconds: 600 },
+      },
+      {},
+      { logger: capturingLogger(logged), cacheStore: unreadable },
+    );
+  });
+  afterAll(async () => {
+    await gw.close();
+    await fake.close();
+  });
+
+  it('is a miss: the request is answered from upstream, and the failure logged once', async () => {
+    for (const id of ['lookup-fails-1', 'lookup-fails-2']) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${gw.key}`,
+          'content-type': 'application/json',
+          'x-request-id': id,
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          temperature: 0,
+          messages: [{ role: 'user', content: 'is the cache there?' }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-switchboard-cache')).toBe('miss');
+      expect(((await res.json()) as { choices: unknown[] }).choices).toHaveLength(1);
+    }
+    expect(fake.requests).toHaveLength(2);
+    const warned = logged.filter(
+      (l) => l.level === 'warn' && JSON.stringify(l.obj).includes('cache store unreadable'),
+    );
+    expect(warned).toHaveLength(1);
+  });
+});
