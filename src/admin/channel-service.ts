@@ -2,6 +2,7 @@ import { maskSecret } from '../auth/secret-box.js';
 import { isSecretHeader } from '../auth/secret-headers.js';
 import { privateBaseUrlProblem } from '../config/base-url.js';
 import { type ChannelConfig, channelSchema } from '../config/schema.js';
+import { isHeaderSafeKey } from '../config/upstream-key.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { buildChannels } from '../router/build-channels.js';
 import type { Channel } from '../spec/channel.js';
@@ -176,11 +177,6 @@ function pricesRefused(): GatewayError {
     "channel prices are read from the config file at start (channels[].prices); a channel made through the admin API is billed by the global price table: put its models' prices under `prices` in the config file",
     { param: 'prices' },
   );
-}
-
-/** An upstream key goes into an HTTP header: anything but visible ASCII would fail on every request. */
-export function isHeaderSafeKey(key: string): boolean {
-  return /^[\x21-\x7e]+$/.test(key);
 }
 
 /** Rejects a config the router could not use (unknown provider, missing base_url or key). */

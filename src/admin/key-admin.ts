@@ -1,9 +1,9 @@
 import { keyHint } from '../auth/key-secret.js';
 import { type CreateKeyInput, createClientKey, rotateClientKey } from '../auth/key-service.js';
 import { maskSecret } from '../auth/secret-box.js';
+import { isHeaderSafeKey } from '../config/upstream-key.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ByokKey, KeyPatch, KeyRecord } from '../storage/ports.js';
-import { isHeaderSafeKey } from './channel-service.js';
 import { type AdminContext, iso, page } from './context.js';
 import type {
   CreatedKeyView,

@@ -1,5 +1,6 @@
 import type { ChannelConfig } from '../config/schema.js';
 import { ConfigError } from '../config/settings.js';
+import { upstreamKeyProblem } from '../config/upstream-key.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Channel } from '../spec/channel.js';
 
@@ -34,6 +35,12 @@ export function buildChannels(configs: readonly ChannelConfig[], providers: Prov
     const keys = [...(config.key ? [config.key] : []), ...config.keys];
     if (provider.requiresKey && keys.length === 0) {
       throw new ConfigError(`${where}.keys: provider "${config.provider}" needs at least one key`);
+    }
+    for (const [k, key] of keys.entries()) {
+      const problem = upstreamKeyProblem(key);
+      // `key` comes first in the merged list; `keys` follow it.
+      const field = config.key ? (k === 0 ? 'key' : `keys.${k - 1}`) : `keys.${k}`;
+      if (problem) throw new ConfigError(`${where}.${field}: ${problem}`);
     }
     return {
       id: config.name,

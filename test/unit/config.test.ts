@@ -364,6 +364,24 @@ describe('channels against providers', () => {
     expect(error.message).toContain('channels.0.keys');
   });
 
+  it('refuses an upstream key a header cannot carry, naming the field and never the key', () => {
+    // A Kubernetes secret made from a file keeps its trailing newline; every request would fail
+    // with "fetch failed (UND_ERR_INVALID_ARG)" instead.
+    const newline = configError(() =>
+      channelsOf(`channels: [{ name: ds, provider: deepseek, keys: ["${ref('DS_KEY')}"] }]`, {
+        DS_KEY: 'sk-secret-from-a-file\n',
+      }),
+    );
+    expect(newline.message).toContain('channels.0.keys.0');
+    expect(newline.message).toContain('line break');
+    expect(newline.message).not.toContain('sk-secret');
+    const pasted = configError(() =>
+      channelsOf('channels: [{ name: ds, provider: deepseek, key: ok-key, keys: [b, "Bearer sk-x"] }]'),
+    );
+    expect(pasted.message).toContain('channels.0.keys.1');
+    expect(pasted.message).toContain('space');
+  });
+
   it('requires base_url for a generic openai-compatible channel', () => {
     const error = configError(() => channelsOf('channels: [{ name: x, provider: openai-compatible }]'));
     expect(error.message).toContain('channels.0.base_url');
