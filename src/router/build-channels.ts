@@ -53,7 +53,7 @@ export function buildChannels(configs: readonly ChannelConfig[], providers: Prov
       modelMap: config.model_map,
       priority: config.priority,
       weight: config.weight,
-      headers: config.headers,
+      headers: lowerCaseNames(config.headers),
       ...(config.api_version ? { apiVersion: config.api_version } : {}),
       ...(config.max_output_tokens ? { maxOutputTokens: config.max_output_tokens } : {}),
       affinity: config.affinity,
@@ -65,4 +65,13 @@ export function buildChannels(configs: readonly ChannelConfig[], providers: Prov
       },
     };
   });
+}
+
+/**
+ * Header names are case-insensitive, and providers set theirs in lower case: a channel's
+ * `Anthropic-Version` must replace the default `anthropic-version`, not go out beside it (fetch
+ * joins the two into one value, `2023-06-01, 2023-01-01`, that the upstream refuses).
+ */
+function lowerCaseNames(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }

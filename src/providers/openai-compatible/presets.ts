@@ -34,7 +34,8 @@ export const OPENAI_COMPATIBLE_PRESETS: readonly OpenAiCompatiblePreset[] = [
     name: 'openrouter',
     baseUrl: 'https://openrouter.ai/api/v1',
     requiresKey: true,
-    appHeaders: (app) => ({ 'X-Title': app.name, ...(app.url ? { 'HTTP-Referer': app.url } : {}) }),
+    // Lower case, as the channel's own headers are (build-channels.ts): a channel's X-Title replaces it.
+    appHeaders: (app) => ({ 'x-title': app.name, ...(app.url ? { 'http-referer': app.url } : {}) }),
   },
   { name: 'fireworks', baseUrl: 'https://api.fireworks.ai/inference/v1', requiresKey: true },
   { name: 'nvidia', baseUrl: 'https://integrate.api.nvidia.com/v1', requiresKey: true },
