@@ -14,7 +14,7 @@ export const metricsConfigSchema = z
     host: z.string().min(1).optional(),
     /** Client key ids with their own `key` label; every other key is `other`. */
     key_allowlist: z.array(z.string().min(1)).max(100).default([]),
-    /** User ids with their own `user` label; every other user is `other`. */
+    /** Users (by id or name) with their own `user` label; every other user is `other`. */
     user_allowlist: z.array(z.string().min(1)).max(100).default([]),
   })
   .strict();

@@ -91,7 +91,13 @@ export function openScope(operation: string, route: string, deps: ScopeDeps): Mi
           const settle = scope.settle;
           if (settle) deps.work.run('limit settle', requestId, () => settle(record));
           try {
-            telemetry.end(record, deps.labels.observe(record, route, cacheOutcome(record, scope.headers)));
+            const observed = deps.labels.observe(
+              record,
+              route,
+              cacheOutcome(record, scope.headers),
+              c.get('principal')?.userName ?? null,
+            );
+            telemetry.end(record, observed);
           } catch {
             // Metrics and traces are best effort: they never cost a request its record or settle.
           }

@@ -14,12 +14,21 @@ export interface LabelOptions {
   readonly aliases: readonly string[];
   /** Client key ids that get their own `key` label; every other key is `other`. */
   readonly keyAllowlist: readonly string[];
-  /** User ids that get their own `user` label; every other user is `other`. */
+  /**
+   * Users (by id, or by name as `limits.per_user` names them) that get their own `user` label:
+   * the entry that matched; every other user is `other`.
+   */
   readonly userAllowlist: readonly string[];
 }
 
 export interface LabelPolicy {
-  observe(record: UsageRecord, route: string, cache: CacheOutcome): RequestObservation;
+  /** `userName`: the name of the record's user, when the request had a valid key. */
+  observe(
+    record: UsageRecord,
+    route: string,
+    cache: CacheOutcome,
+    userName?: string | null,
+  ): RequestObservation;
 }
 
 /**
@@ -41,14 +50,14 @@ export function createLabelPolicy(options: LabelOptions): LabelPolicy {
     return models;
   };
   return {
-    observe(record, route, cache) {
+    observe(record, route, cache, userName = null) {
       const known = knownModels();
       return {
         route,
         model: record.modelAsked === null ? 'none' : known.has(record.modelAsked) ? record.modelAsked : OTHER,
         channel: record.channel === null ? 'none' : channelLabel(record.channel),
         status: String(record.status),
-        user: record.userId === null ? 'none' : users.has(record.userId) ? record.userId : OTHER,
+        user: userLabel(record.userId, userName, users),
         key: record.keyId === null ? 'none' : keys.has(record.keyId) ? record.keyId : OTHER,
         stream: record.stream,
         cache,
@@ -64,6 +73,13 @@ export function createLabelPolicy(options: LabelOptions): LabelPolicy {
       };
     },
   };
+}
+
+/** The user's id or name, whichever the allowlist has (the id first); `other` for neither. */
+function userLabel(id: string | null, name: string | null, allowed: ReadonlySet<string>): string {
+  if (id === null) return 'none';
+  if (allowed.has(id)) return id;
+  return name !== null && allowed.has(name) ? name : OTHER;
 }
 
 /** A tenant's bring-your-own-key copy (`<channel>+byok:<key id>`) counts under `<channel>+byok`. */

@@ -201,6 +201,38 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('metrics.user_allowlist', () => {
+  it('gives a user its own label when listed by name, as docs/monitoring.md shows (ids are UUIDs)', async () => {
+    const gw = await startTestGateway({ metrics: { user_allowlist: ['team-search'] } }, { METRICS_TOKEN });
+    try {
+      const now = Date.now();
+      const userId = crypto.randomUUID();
+      await gw.node.storage.users.create({
+        id: userId,
+        name: 'team-search',
+        email: null,
+        notes: null,
+        enabled: true,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const { secret } = await createClientKey(gw.node.storage.keys, { name: 'search-bot', userId });
+      const id = newRequestId('allowlisted-by-name');
+      const res = await chat(gw, id, { model: 'mock-1' }, { authorization: `Bearer ${secret}` });
+      expect(res.status).toBe(200);
+      await res.text();
+      await recordOf(gw, id);
+      const scraped = await fetch(`${gw.url}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      const samples = parsePromText(await scraped.text());
+      expect(labelValues(samples, 'switchboard_tokens_total', 'user')).toEqual(new Set(['team-search']));
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('metrics on a separate port (METRICS_PORT)', () => {
   it('serves /metrics there without a token, and only /metrics', async () => {
     const gw = await startTestGateway({ metrics: { host: '127.0.0.1' } }, { METRICS_PORT: '0' });
