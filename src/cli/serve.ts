@@ -47,7 +47,7 @@ export async function serveCommand(args: string[] = []): Promise<void> {
     logger,
     drainMs: settings.drainMs,
   });
-  const shownHost = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+  const shownHost = urlHost(settings.host);
   logger.info(
     {
       port: server.port,
@@ -66,7 +66,7 @@ export async function serveCommand(args: string[] = []): Promise<void> {
   }
   if (server.metricsPort !== null) {
     process.stdout.write(
-      `Metrics (no token): http://${node.metrics?.host === '0.0.0.0' ? '127.0.0.1' : node.metrics?.host}:${server.metricsPort}/metrics\n`,
+      `Metrics (no token): http://${urlHost(node.metrics?.host ?? settings.host)}:${server.metricsPort}/metrics\n`,
     );
   }
   if (node.usingDemoChannel) {
@@ -94,4 +94,13 @@ export async function serveCommand(args: string[] = []): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * The host of a URL to the address `host` binds: a wildcard is reached on loopback, and an IPv6
+ * address goes in brackets (`http://::1:8080` is no URL).
+ */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -131,6 +131,24 @@ describe('switchboard serve', () => {
     await stop(second);
   });
 
+  it('prints URLs that work when HOST is an IPv6 address (brackets around it)', async () => {
+    const child = start(['serve'], {
+      DATABASE_URL: 'sqlite::memory:',
+      PORT: '0',
+      HOST: '::1',
+      METRICS_PORT: '0',
+    });
+    const shown = await waitFor(
+      () => /Metrics \(no token\): (\S+)/.exec(child.out())?.[1],
+      'the start lines',
+      15_000,
+    );
+    const gateway = /Switchboard listening on (\S+)/.exec(child.out())?.[1] ?? '';
+    expect((await fetch(`${gateway}/health`)).status).toBe(200);
+    expect((await fetch(shown)).status).toBe(200);
+    await stop(child);
+  });
+
   it('exits 1 with one message naming the field of a bad config file', async () => {
     const config = join(dir, 'bad.yaml');
     writeFileSync(
