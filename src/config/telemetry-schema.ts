@@ -47,17 +47,26 @@ const httpUrl = z
   .url()
   .refine((url) => /^https?:\/\//.test(url), 'use an http:// or https:// URL');
 
+/**
+ * An OTEL_* variable. The OpenTelemetry SDKs take an empty value as unset (the spec says they
+ * must), and templates pass one (`OTEL_EXPORTER_OTLP_ENDPOINT: ${OTEL_ENDPOINT:-}` in a compose
+ * file): tracing is then off, rather than the start refused for an invalid URL.
+ */
+function otelVariable<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+}
+
 export const telemetryEnvSchema = z.object({
   /** Overrides `metrics.token`. */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** Overrides `metrics.port`. */
   METRICS_PORT: envWholeNumber(0, 65535).optional(),
   /** OTLP/HTTP base URL: traces go to `<endpoint>/v1/traces`. Unset: no tracing. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otelVariable(httpUrl),
   /** The full traces URL, used as is (wins over the base URL). */
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
-  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otelVariable(httpUrl),
+  OTEL_EXPORTER_OTLP_HEADERS: otelVariable(otlpHeaders),
+  OTEL_SERVICE_NAME: otelVariable(z.string().min(1)),
 });
 
 export interface TelemetrySettings {

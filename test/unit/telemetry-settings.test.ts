@@ -40,6 +40,21 @@ describe('telemetry settings', () => {
     ).toBe('https://traces.example/otlp');
   });
 
+  it('takes an empty OTEL_* variable as unset, as the OpenTelemetry SDKs must (a compose file may pass one)', () => {
+    const empty = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_HEADERS: '',
+      OTEL_SERVICE_NAME: '',
+    };
+    expect(settingsOf(empty).traces).toBeNull();
+    expect(settingsOf({ ...empty, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).traces).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      headers: {},
+      serviceName: 'switchboard',
+    });
+  });
+
   it.each([
     [
       { OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign' },
