@@ -144,7 +144,29 @@ export const routingSchema = z
      */
     deny_account_resources: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((routing, ctx) => {
+    // Each wait doubles from its first value up to its ceiling: a first value above the ceiling
+    // (often a raised first value under the default ceiling) would be cut to it without a word.
+    const pairs = [
+      [['backoff', 'base_ms'], routing.backoff.base_ms, ['backoff', 'max_ms'], routing.backoff.max_ms],
+      [
+        ['breaker', 'cooldown_ms'],
+        routing.breaker.cooldown_ms,
+        ['breaker', 'max_cooldown_ms'],
+        routing.breaker.max_cooldown_ms,
+      ],
+      [['key_retry_ms'], routing.key_retry_ms, ['key_retry_max_ms'], routing.key_retry_max_ms],
+    ] as const;
+    for (const [firstPath, first, ceilingPath, ceiling] of pairs) {
+      if (ceiling < first)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...ceilingPath],
+          message: `${ceiling} is below ${firstPath.join('.')} (${first}): every wait would be cut to ${ceiling}; raise this ceiling too`,
+        });
+    }
+  });
 
 export type RoutingConfig = z.infer<typeof routingSchema>;
 

@@ -41,7 +41,7 @@ describe('GET /metrics', () => {
           max_attempts: 2,
           backoff: { base_ms: 1, max_ms: 2, retry_after_max_ms: 1_000 },
           // One 500 opens the primary's breaker, for a while: the gauge must show it.
-          breaker: { failure_threshold: 1, cooldown_ms: 600_000 },
+          breaker: { failure_threshold: 1, cooldown_ms: 600_000, max_cooldown_ms: 600_000 },
         },
         usage: { flush_interval_ms: 20 },
         cache: { enabled: true, ttl_seconds: 600 },

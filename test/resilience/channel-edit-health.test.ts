@@ -14,7 +14,10 @@ beforeAll(async () => {
   wrong = await startFakeUpstream();
   right = await startFakeUpstream();
   gw = await startAdminGatewayUnderTest({
-    routing: { max_attempts: 1, breaker: { failure_threshold: 1, cooldown_ms: 600_000 } },
+    routing: {
+      max_attempts: 1,
+      breaker: { failure_threshold: 1, cooldown_ms: 600_000, max_cooldown_ms: 600_000 },
+    },
   });
   // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
 }, 120_000);

@@ -269,6 +269,21 @@ describe('settings', () => {
     expect(longest.channels[0]?.timeout.total_ms).toBe(tooLong - 1);
   });
 
+  it('refuses a first wait longer than its ceiling, which the ceiling would silently cut', () => {
+    // A 10-minute breaker cooldown under the default 5-minute ceiling would open for 5 minutes.
+    for (const [text, field] of [
+      ['routing: { breaker: { cooldown_ms: 600000 } }', 'routing.breaker.max_cooldown_ms'],
+      ['routing: { key_retry_ms: 7200000 }', 'routing.key_retry_max_ms'],
+      ['routing: { backoff: { base_ms: 10000 } }', 'routing.backoff.max_ms'],
+    ]) {
+      const message = configError(() => load(text as string)).message;
+      expect(message, text).toContain(field);
+      expect(message, text).toMatch(/is below/);
+    }
+    const raised = load('routing: { breaker: { cooldown_ms: 600000, max_cooldown_ms: 600000 } }');
+    expect(raised.routing.breaker.cooldown_ms).toBe(600_000);
+  });
+
   it("refuses a __proto__ key as the unknown key it is, instead of taking its fields as the section's own", () => {
     // Written as a plain property, `__proto__` made its object the section's prototype: the port
     // below was read as server.port, past the unknown-key check.
