@@ -11,6 +11,16 @@ export function createMemoryCacheStore(bounds: CacheBounds): CacheStore {
     bytes -= found.body.byteLength;
   };
   const full = () => entries.size > bounds.maxEntries || bytes > bounds.maxBytes;
+  /** No entry expires before this (a lower bound): a full cache of live answers is not scanned. */
+  let firstExpiry = Number.POSITIVE_INFINITY;
+  const dropExpired = (now: number) => {
+    if (firstExpiry > now) return;
+    firstExpiry = Number.POSITIVE_INFINITY;
+    for (const [key, found] of entries) {
+      if (found.expiresAt <= now) remove(key);
+      else firstExpiry = Math.min(firstExpiry, found.expiresAt);
+    }
+  };
   return {
     async get(key, now) {
       const found = entries.get(key);
@@ -28,8 +38,9 @@ export function createMemoryCacheStore(bounds: CacheBounds): CacheStore {
       remove(key);
       entries.set(key, entry);
       bytes += entry.body.byteLength;
+      firstExpiry = Math.min(firstExpiry, entry.expiresAt);
       // Expired entries make room first: one used recently may sit behind live ones in recency.
-      if (full()) for (const [old, found] of entries) if (found.expiresAt <= entry.createdAt) remove(old);
+      if (full()) dropExpired(entry.createdAt);
       for (const oldest of entries.keys()) {
         if (!full()) break;
         remove(oldest);
