@@ -11,6 +11,16 @@ import { runSignInThrottleContract } from './sign-in-throttle.contract.js';
 
 const server = await redisUrl('the Redis health, cache and sign-in throttle contracts');
 
+/** A cached JSON answer, written at 10 and expiring at 60 000. */
+const entry = (text: string) => ({
+  status: 200,
+  contentType: 'application/json',
+  body: new TextEncoder().encode(text),
+  stream: false,
+  createdAt: 10,
+  expiresAt: 60_000,
+});
+
 /**
  * Two connections (two instances' views) on one fresh prefix, and a subscriber connection for
  * each; `close` drops its keys.
@@ -105,14 +115,6 @@ describe.skipIf(!server)('redis health, cache and sign-in throttle', () => {
     try {
       const bounds = { maxEntries: 2, maxBytes: 1_000 };
       const [one, two] = [createRedisCacheStore(a, prefix, bounds), createRedisCacheStore(b, prefix, bounds)];
-      const entry = (text: string) => ({
-        status: 200,
-        contentType: 'application/json',
-        body: new TextEncoder().encode(text),
-        stream: false,
-        createdAt: 10,
-        expiresAt: 60_000,
-      });
       await one.set('x', entry('{"x":1}'));
       const seen = await two.get('x', 20);
       expect(seen && new TextDecoder().decode(seen.body)).toBe('{"x":1}');
@@ -145,14 +147,6 @@ describe.skipIf(!server)('redis health, cache and sign-in throttle', () => {
     const { a, prefix, close } = await twoClients(url);
     try {
       const store = createRedisCacheStore(a, prefix, { maxEntries: 10, maxBytes: 100 });
-      const entry = (text: string) => ({
-        status: 200,
-        contentType: 'application/json',
-        body: new TextEncoder().encode(text),
-        stream: false,
-        createdAt: 10,
-        expiresAt: 60_000,
-      });
       await store.set('x', entry(`{"x":"${'x'.repeat(87)}"}`));
       await a.del(`${prefix}cache:body`);
       // 95 bytes evicted with the hash, 7 written: within the bound of 100.
@@ -173,14 +167,6 @@ describe.skipIf(!server)('redis health, cache and sign-in throttle', () => {
     const { a, prefix, close } = await twoClients(url);
     try {
       const store = createRedisCacheStore(a, prefix, { maxEntries: 3, maxBytes: 1_000 });
-      const entry = (text: string) => ({
-        status: 200,
-        contentType: 'application/json',
-        body: new TextEncoder().encode(text),
-        stream: false,
-        createdAt: 10,
-        expiresAt: 60_000,
-      });
       for (const name of ['x', 'y', 'z']) await store.set(name, entry(`{"${name}":1}`));
       await a.del(`${prefix}cache:totals`);
       await store.set('w', entry('{"w":1}'));
