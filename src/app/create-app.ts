@@ -20,6 +20,7 @@ import { createHeuristicTokenCounter } from '../usage/token-counter.js';
 import type { AppPorts } from './app-ports.js';
 import { checkFileChannels } from './file-channels.js';
 import { type Heartbeat, startHeartbeat } from './instance-heartbeat.js';
+import { reportedBacklog } from './reported-backlog.js';
 
 export interface App {
   readonly gateway: Gateway;
@@ -173,6 +174,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
       };
     },
     usageBacklog: () => accounting.writer.pending,
+    usageBuffered: () => reportedBacklog(ports.healthChecks ?? []),
     degraded: () =>
       Promise.all(
         (ports.healthChecks ?? []).map(async (c) => ({ part: c.name, degraded: (await c.check()).degraded })),

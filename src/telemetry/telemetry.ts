@@ -100,6 +100,12 @@ export interface TelemetrySources {
   /** Usage records buffered and not yet written to the durable log. */
   readonly usageBacklog: () => number;
   /**
+   * The usage backlog as `GET /health` reports it (`usage.backlog`): on Postgres the records in
+   * the usage buffer (the Redis stream, or this process's journal file) not yet in Postgres; on
+   * SQLite the final records waiting in memory for a journal retry. Null when nothing reports one.
+   */
+  readonly usageBuffered?: () => Promise<number | null>;
+  /**
    * The parts `GET /health` reports beside the storage (shared state: `limits`, `redis`) and
    * whether each is degraded now (limits per process while Redis is unreachable, say).
    */

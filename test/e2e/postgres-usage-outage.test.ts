@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import { postJson, waitFor } from '../support/http.js';
+import { parsePromText, sumOf } from '../support/prom-text.js';
 import { freshRedisPrefix, freshSchema, postgresUrl, redisUrl } from '../support/services.js';
 import { channel, startTestGateway, type TestGateway } from '../support/start-gateway.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -24,6 +25,17 @@ async function usageHealth(gw: TestGateway): Promise<UsageHealth> {
   const body = (await res.json()) as { usage?: UsageHealth };
   if (!body.usage) throw new Error(`no usage part in /health: ${JSON.stringify(body)}`);
   return body.usage;
+}
+
+const METRICS_TOKEN = 'metrics-token-for-the-outage-test';
+
+/** The usage backlog as /metrics shows it. */
+async function backlogMetric(gw: TestGateway): Promise<number> {
+  const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const samples = parsePromText(await res.text());
+  if (!samples.some((s) => s.name === 'switchboard_usage_backlog'))
+    throw new Error('no switchboard_usage_backlog');
+  return sumOf(samples, 'switchboard_usage_backlog');
 }
 
 const chat = (gw: TestGateway) =>
@@ -72,6 +84,7 @@ describe.skipIf(!server)('usage while Postgres is unreachable', { timeout: 30_00
           {
             DATABASE_URL: proxy.via(schema.url),
             SWITCHBOARD_SECRET_KEY: 'sealing-key-for-the-usage-outage-test',
+            METRICS_TOKEN,
             ...(prefix && redis ? { REDIS_URL: redis, REDIS_KEY_PREFIX: prefix.prefix } : {}),
           },
         );
@@ -97,6 +110,8 @@ describe.skipIf(!server)('usage while Postgres is unreachable', { timeout: 30_00
         expect(during.oldest_age_ms).not.toBeNull();
         // A category, not the driver's text (which names the database's address and user).
         expect(during.last_error).toBe('database unreachable');
+        // The metric shows the backlog too (an alert on it needs no /health poller).
+        expect(await backlogMetric(running)).toBeGreaterThanOrEqual(20);
         await send(10);
 
         proxy.restore();
@@ -109,6 +124,7 @@ describe.skipIf(!server)('usage while Postgres is unreachable', { timeout: 30_00
           20_000,
         );
         expect(after.oldest_age_ms).toBeNull();
+        expect(await backlogMetric(running)).toBe(0);
         await gw.node.drainDeferred();
 
         const db = new pg.Client({ connectionString: schema.url });

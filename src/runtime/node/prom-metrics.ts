@@ -108,6 +108,22 @@ export function createPromMetrics(logger: Logger): Telemetry {
   });
 
   new Gauge({
+    name: 'switchboard_usage_backlog',
+    help: 'Usage records waiting to reach the database, as GET /health reports them (usage.backlog)',
+    ...on,
+    async collect() {
+      this.reset();
+      if (!sources?.usageBuffered) return;
+      try {
+        const backlog = await sources.usageBuffered();
+        if (backlog !== null) this.set(backlog);
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'metrics: the usage backlog could not be read');
+      }
+    },
+  });
+
+  new Gauge({
     name: 'switchboard_shared_state_degraded',
     help: 'Parts of the shared state (as GET /health names them) working per process: 1 while degraded',
     labelNames: ['part'],
