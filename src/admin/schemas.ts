@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidCidr } from '../auth/ip-allowlist.js';
 import { KEY_PREFIX_PATTERN } from '../auth/key-secret.js';
+import { budgetSchema } from '../config/accounting-schema.js';
 import { baseUrlSchema } from '../config/base-url.js';
 import { channelSchema } from '../config/schema.js';
 import { PIPELINE_NAMES } from '../pipelines/names.js';
@@ -68,9 +69,7 @@ export const limitsSchema = z
     rph: limitValue.describe('requests per hour'),
     tpm: limitValue.describe('tokens per minute'),
     concurrent: limitValue.describe('requests in flight at once'),
-    budget: z
-      .number()
-      .min(0)
+    budget: budgetSchema
       .nullable()
       .optional()
       .describe("spend cap in the price table's currency (USD by default)"),

@@ -15,13 +15,25 @@ export const modelPriceSchema = z
 
 export const priceMapSchema = z.record(z.string().min(1), modelPriceSchema);
 
+/**
+ * Budget counters count whole millionths of the currency (src/limits/limiter.ts): a positive
+ * budget under one would count as 0 and refuse every request as spent.
+ */
+export const budgetSchema = z
+  .number()
+  .min(0)
+  .refine(
+    (budget) => budget === 0 || budget >= 0.000001,
+    'a budget counts millionths of the currency: 0 (nothing may be spent) or at least 0.000001',
+  );
+
 const limitValuesSchema = z
   .object({
     rpm: z.number().int().positive().optional(),
     rph: z.number().int().positive().optional(),
     tpm: z.number().int().positive().optional(),
     concurrent: z.number().int().positive().optional(),
-    budget: z.number().nonnegative().optional(),
+    budget: budgetSchema.optional(),
     budget_period: z.enum(['total', 'day', 'week', 'month']).optional(),
   })
   .strict();

@@ -97,6 +97,19 @@ describe('client keys', () => {
     expect((await gw.admin('POST', '/keys', { name: 'x', channel_id: 'nochannel' })).status).toBe(404);
   });
 
+  it('refuses a budget too small to count (under a millionth), which would refuse every request as spent', async () => {
+    const res = await gw.admin('POST', '/keys', { name: 'tiny-budget', limits: { budget: 1e-9 } });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.param).toBe('limits.budget');
+    expect(error.message).toContain('0.000001');
+    // 0 still means nothing may be spent; a millionth is the smallest budget that counts.
+    for (const budget of [0, 0.000001]) {
+      const made = await gw.admin('POST', '/keys', { name: `budget-${budget}`, limits: { budget } });
+      expect(made.status, String(budget)).toBe(201);
+    }
+  });
+
   it('gives each refusal its own status and code, whichever header carries the key', async () => {
     const make = async (body: Record<string, unknown>) =>
       (await gw.adminJson<CreatedKey>('POST', '/keys', { name: 'refusal', ...body })).key;

@@ -72,6 +72,20 @@ describe('settings', () => {
     }
   });
 
+  it('refuses a limits budget too small to count (under a millionth), which would refuse every request', () => {
+    for (const where of ['keys', 'users', 'per_user: { team-a']) {
+      const close = where.startsWith('per_user') ? ' }' : '';
+      const message = configError(() =>
+        load(`limits: { ${where}: { budget: 0.0000000001 }${close} }`),
+      ).message;
+      expect(message).toContain('budget');
+      expect(message).toContain('0.000001');
+    }
+    expect(
+      load('limits: { keys: { budget: 0 }, users: { budget: 0.000001 } }').accounting.limits.keys.budget,
+    ).toBe(0);
+  });
+
   it('names the field of a bad env value', () => {
     expect(configError(() => resolveSettings({ env: { PORT: 'eighty' } })).message).toContain('PORT');
     expect(configError(() => resolveSettings({ env: { BODY_LIMIT: 'lots' } })).message).toContain(
