@@ -240,15 +240,22 @@ function rejection(claims: readonly Claim[], taken: readonly ClaimState[], first
         headers,
       );
     }
-    case 'tpm':
+    case 'tpm': {
+      const limit = `limit of ${who} of ${claim.limit} tokens per minute`;
+      const uses = `this request may use ${claim.kind === 'count' ? claim.amount : 1} tokens (its prompt and max_tokens)`;
+      // As for a budget: tokens left, only fewer than this request may use, so a smaller one fits now.
+      const left = Math.max(claim.limit - (taken[failed]?.used ?? 0), 0);
       return new LimitRefusal(
         'tpm',
         'rate_limit_exceeded',
         tooLarge
-          ? `this request may use ${claim.amount} tokens (its prompt and max_tokens), more than the limit of ${who} of ${claim.limit} tokens per minute.${smaller}`
-          : `${who} reached its limit of ${claim.limit} tokens per minute (this request may use ${claim.kind === 'count' ? claim.amount : 1}).${when}`,
+          ? `${uses}, more than the ${limit}.${smaller}`
+          : left > 0
+            ? `${uses}, more than the ${left} left of the ${limit}.${smaller}${when}`
+            : `${who} reached its limit of ${claim.limit} tokens per minute.${when}`,
         headers,
       );
+    }
     default:
       return new LimitRefusal(
         claim.rule === 'rpm' ? 'rpm' : 'rph',

@@ -598,6 +598,30 @@ describe('limiter', () => {
     await expect(limiter.reserve({ subjects: [daily], tokens: 1, cost: 0.1 })).resolves.toBeDefined();
   });
 
+  it('tells a request that does not fit the tokens left this minute how many are left, not that the limit is reached', async () => {
+    const counters = createMemoryCounterStore({ now: () => Date.UTC(2026, 2, 15, 12, 0, 30) });
+    const limiter = createLimiter({ counters });
+    const minute = { kind: 'key' as const, id: 'minute-tokens', limits: { ...NO_LIMITS, tpm: 1_000 } };
+    await limiter.reserve({ subjects: [minute], tokens: 900, cost: 0 });
+    const refused = (await limiter
+      .reserve({ subjects: [minute], tokens: 200, cost: 0 })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(refused.code).toBe('rate_limit_exceeded');
+    expect(refused.headers['x-ratelimit-remaining-tokens']).toBe('100');
+    expect(refused.message).not.toContain('reached its limit');
+    expect(refused.message).toContain(
+      'this request may use 200 tokens (its prompt and max_tokens), more than the 100 left of the limit of this API key of 1000 tokens per minute',
+    );
+    expect(refused.message).toContain('Lower max_tokens or shorten the prompt.');
+    expect(refused.message).toContain('Try again in 30s.');
+    // As it says: a smaller request fits now.
+    await expect(limiter.reserve({ subjects: [minute], tokens: 100, cost: 0 })).resolves.toBeDefined();
+    const spent = (await limiter
+      .reserve({ subjects: [minute], tokens: 1, cost: 0 })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(spent.message).toBe('this API key reached its limit of 1000 tokens per minute. Try again in 30s.');
+  });
+
   it('refuses a request priced at nothing once a budget is spent (it may still cost when answered)', async () => {
     const counters = createMemoryCounterStore({ now: () => Date.UTC(2026, 2, 15, 12) });
     const limiter = createLimiter({ counters });
