@@ -327,6 +327,20 @@ describe('limits', () => {
     expect(error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null });
     expect(error.message).toContain('3 requests per minute');
   });
+
+  it('refuses a bad request or a model the key may not use before its limits: no rate headers, nothing counted', async () => {
+    const key = await gw.createKey({ name: 'rpm-3-one-model', models: ['gpt-4o-mini'], limits: { rpm: 3 } });
+    await awayFromWindowEdge(60_000, 10_000);
+    const badBody = await chat({ ...gw, key }, newRequestId('pre'), { messages: 'not a list' });
+    expect(badBody.status).toBe(400);
+    const otherModel = await chat({ ...gw, key }, newRequestId('pre'), { model: 'gpt-4o' });
+    expect(otherModel.status).toBe(403);
+    for (const refused of [badBody, otherModel])
+      expect(refused.headers.get('x-ratelimit-limit-requests'), String(refused.status)).toBeNull();
+    const ok = await chat({ ...gw, key }, newRequestId('pre'), { max_tokens: 10 });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+  });
 });
 
 describe('per-user limits from the config', { timeout: 120_000 }, () => {
