@@ -83,6 +83,21 @@ export function refuseEmpty(values: Readonly<Record<string, unknown>>, names: re
   }
 }
 
+/**
+ * Refuses options a command does not take (`keys disable two --rpm 5`): ignored, the command
+ * would exit 0 with the setting unchanged. The shared --url, --admin-token and --json are taken.
+ */
+export function refuseOptions(
+  command: string,
+  values: Readonly<Record<string, unknown>>,
+  taken: readonly string[] = [],
+): void {
+  const extra = Object.keys(values).filter(
+    (name) => values[name] !== undefined && !(name in COMMON) && !taken.includes(name),
+  );
+  if (extra.length > 0) throw new UsageError(`${command} takes no ${extra.map((n) => `--${n}`).join(', ')}`);
+}
+
 export function needArg(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(what);
   return value;

@@ -5,6 +5,7 @@ import {
   parseExpiry,
   parseNumber,
   refuseEmpty,
+  refuseOptions,
   splitList,
   UsageError,
 } from './admin-args.js';
@@ -165,6 +166,7 @@ export function keysCommand(args: string[]): Promise<number> {
       case 'disable':
       case 'enable': {
         const id = needArg(target, `keys ${action} needs an ID or NAME`);
+        if (action !== 'update') refuseOptions(`keys ${action}`, values);
         // A key's owner and prefix are fixed once it is made: refused here rather than dropped.
         const fixed =
           action === 'update' &&

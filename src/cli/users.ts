@@ -1,11 +1,11 @@
-import { enc, needArg, parseCommand, UsageError } from './admin-args.js';
+import { enc, needArg, parseCommand, refuseEmpty, refuseOptions, UsageError } from './admin-args.js';
 import { listRows, output, runAdmin, yesNo } from './run-admin.js';
 
 const USAGE = `usage:
   switchboard users list [--json]
   switchboard users create NAME [--email E] [--notes TEXT] [--json]
   switchboard users show ID|NAME [--json]
-  switchboard users update ID|NAME [--name N] [--email E] [--notes TEXT] [--json]
+  switchboard users update ID|NAME [--name N] [--email E | --no-email] [--notes TEXT | --no-notes] [--json]
   switchboard users disable|enable ID|NAME      (a disabled user's keys are refused at once)
   switchboard users delete ID|NAME              (deletes the user's keys too)
   common: [--url URL --admin-token TOKEN] to act on a running gateway instead of the local database`;
@@ -24,10 +24,17 @@ export function usersCommand(args: string[]): Promise<number> {
       email: { type: 'string' },
       notes: { type: 'string' },
       name: { type: 'string' },
+      'no-email': { type: 'boolean' },
+      'no-notes': { type: 'boolean' },
       limit: { type: 'string' },
     });
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
+    // An unset shell variable (`--email "$EMAIL"`) is refused, not dropped: --no-email clears.
+    refuseEmpty(values, ['name', 'email', 'notes']);
+    for (const field of ['email', 'notes'] as const)
+      if (values[`no-${field}`] && values[field] !== undefined)
+        throw new UsageError(`--${field} and --no-${field} contradict each other`);
     const target = positionals[0];
     const show = (user: unknown) => {
       output(values.json, user, [row(user as Record<string, unknown>)], COLUMNS);
@@ -62,12 +69,15 @@ export function usersCommand(args: string[]): Promise<number> {
             ? {
                 ...(values.name ? { name: values.name } : {}),
                 ...(values.email ? { email: values.email } : {}),
+                ...(values['no-email'] ? { email: null } : {}),
                 ...(values.notes ? { notes: values.notes } : {}),
+                ...(values['no-notes'] ? { notes: null } : {}),
               }
             : { enabled: action === 'enable' };
         if (Object.keys(patch).length === 0)
-          throw new UsageError('users update needs --name, --email or --notes');
+          throw new UsageError('users update needs --name, --email, --no-email, --notes or --no-notes');
         const id = needArg(target, `users ${action} needs an ID or NAME`);
+        if (action !== 'update') refuseOptions(`users ${action}`, values);
         return show(await (await open()).request('PATCH', `/users/${enc(id)}`, patch));
       }
       case 'delete': {

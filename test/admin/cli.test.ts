@@ -155,6 +155,46 @@ describe('CLI against the local database', () => {
     expect((await json<Key>(['keys', 'show', key.id], db)).limits.rpm).toBe(5);
   });
 
+  it('refuses settings given to keys disable/enable (or users disable/enable) instead of ignoring them', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'toggle-options.db')}` };
+    const key = await json<Key>(['keys', 'create', '--name', 'toggled'], db);
+    for (const [action, option] of [
+      ['disable', ['--rpm', '5']],
+      ['enable', ['--models', 'gpt-4o']],
+    ] as const) {
+      const refused = await run(['keys', action, key.id, ...option], db);
+      expect(refused.code, action).toBe(2);
+      expect(refused.err).toContain(`keys ${action} takes no ${option[0]}`);
+    }
+    const kept = await json<Key>(['keys', 'show', key.id], db);
+    expect([kept.status, kept.limits.rpm, kept.models]).toEqual(['active', null, []]);
+    await json(['users', 'create', 'bob'], db);
+    const user = await run(['users', 'disable', 'bob', '--email', 'b@example.com'], db);
+    expect(user.code).toBe(2);
+    expect(user.err).toContain('users disable takes no --email');
+    expect((await json<{ enabled: boolean }>(['users', 'show', 'bob'], db)).enabled).toBe(true);
+  });
+
+  it("clears a user's email or notes with --no-email / --no-notes, and refuses an empty value", {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'user-clear.db')}` };
+    type User = { email: string | null; notes: string | null };
+    await json(['users', 'create', 'carol', '--email', 'c@example.com', '--notes', 'team a'], db);
+    const refused = await run(['users', 'update', 'carol', '--notes', 'team b', '--email', ''], db);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--email');
+    const kept = await json<User>(['users', 'show', 'carol'], db);
+    expect([kept.email, kept.notes]).toEqual(['c@example.com', 'team a']);
+    const cleared = await json<User>(['users', 'update', 'carol', '--no-email', '--no-notes'], db);
+    expect([cleared.email, cleared.notes]).toEqual([null, null]);
+    const both = await run(['users', 'update', 'carol', '--no-email', '--email', 'd@example.com'], db);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('contradict');
+  });
+
   it('refuses an empty number (an unset shell variable) instead of taking it as 0, and clears a limit with none', {
     timeout: 60_000,
   }, async () => {
