@@ -42,12 +42,25 @@ export async function listUsers(ctx: AdminContext, query: ListQuery): Promise<Li
   return page(await ctx.storage.users.list(), query, userView);
 }
 
+/**
+ * Refuses a name another user has, or another user's id: users are found by id first
+ * (findUser), so a user named "default" beside the renamed built-in user could never be reached
+ * by its name.
+ */
+async function assertNameFree(ctx: AdminContext, name: string, self: string | null): Promise<void> {
+  const holder = (await ctx.storage.users.findByName(name)) ?? (await ctx.storage.users.get(name));
+  if (!holder || holder.id === self) return;
+  throw new GatewayError(
+    'resource_conflict',
+    holder.name === name
+      ? `a user named "${name}" already exists`
+      : `"${name}" is the id of user "${holder.name}", whom /users/${name} and --user ${name} reach: choose another name`,
+    { param: 'name' },
+  );
+}
+
 export async function createUser(ctx: AdminContext, input: UserCreate): Promise<UserView> {
-  if (await ctx.storage.users.findByName(input.name)) {
-    throw new GatewayError('resource_conflict', `a user named "${input.name}" already exists`, {
-      param: 'name',
-    });
-  }
+  await assertNameFree(ctx, input.name, null);
   const now = ctx.now();
   const user = await ctx.storage.users.create({
     id: crypto.randomUUID(),
@@ -71,15 +84,7 @@ export async function updateUser(
   patch: UserPatchInput,
 ): Promise<UserView> {
   const user = await findUser(ctx, idOrName);
-  if (
-    patch.name !== undefined &&
-    patch.name !== user.name &&
-    (await ctx.storage.users.findByName(patch.name))
-  ) {
-    throw new GatewayError('resource_conflict', `a user named "${patch.name}" already exists`, {
-      param: 'name',
-    });
-  }
+  if (patch.name !== undefined) await assertNameFree(ctx, patch.name, user.id);
   const updated = await ctx.storage.users.update(user.id, patch, ctx.now());
   if (!updated) throw new GatewayError('resource_not_found', `no user "${idOrName}"`);
   await ctx.changes.publish({ kind: 'user', id: user.id });

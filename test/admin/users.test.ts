@@ -180,4 +180,24 @@ describe('users', () => {
     expect(refused.status).toBe(409);
     expect((await gw.chat(key.key, 'gpt-fake')).status).toBe(200);
   });
+
+  it('refuses to name a user "default" while the renamed built-in user answers to that id', async () => {
+    await gw.adminJson('PATCH', '/users/default', { name: 'house' });
+    try {
+      // /users/default would reach the built-in user, never this one.
+      const made = await gw.admin('POST', '/users', { name: 'default' });
+      expect(made.status).toBe(409);
+      const error = await errorOf(made);
+      expect([error.code, error.param]).toEqual(['resource_conflict', 'name']);
+      expect(error.message).toContain('is the id of user "house"');
+      const other = await gw.adminJson<User>('POST', '/users', { name: 'not-default' });
+      const renamed = await gw.admin('PATCH', `/users/${other.id}`, { name: 'default' });
+      expect(renamed.status).toBe(409);
+      expect((await gw.adminJson<User>('GET', '/users/default')).name).toBe('house');
+    } finally {
+      await gw.adminJson('PATCH', '/users/default', { name: 'default' });
+    }
+    // The built-in user may take its own name back.
+    expect((await gw.adminJson<User>('GET', '/users/default')).name).toBe('default');
+  });
 });
