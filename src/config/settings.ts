@@ -135,6 +135,13 @@ export function resolveSettings(input: SettingsInput): Settings {
   const redisUrl = env.REDIS_URL ?? file.redis_url ?? null;
   if (file.cache.backend === 'redis' && redisUrl === null)
     throw new ConfigError('cache.backend: redis needs REDIS_URL (or redis_url) to be set');
+  // A metrics port with metrics off would serve nothing: say so rather than drop the port.
+  const metricsPort =
+    env.METRICS_PORT !== undefined ? 'METRICS_PORT' : file.metrics.port !== undefined ? 'metrics.port' : null;
+  if (!file.metrics.enabled && metricsPort !== null)
+    throw new ConfigError(
+      `${metricsPort}: set, but metrics.enabled: false turns metrics off; remove ${metricsPort} or set metrics.enabled: true`,
+    );
   const settings: Settings = {
     port: env.PORT ?? file.server.port ?? 8080,
     host: env.HOST ?? file.server.host ?? '0.0.0.0',

@@ -118,6 +118,18 @@ describe('settings', () => {
     expect(settings.telemetry.metrics.port).toBe(0);
   });
 
+  it('refuses a metrics port with metrics turned off, naming both settings', () => {
+    const fromFile = configError(() => load('metrics: { enabled: false, port: 9464 }')).message;
+    expect(fromFile).toContain('metrics.port');
+    expect(fromFile).toContain('metrics.enabled: false');
+    const fromEnv = configError(() => load('metrics: { enabled: false }', { METRICS_PORT: '9464' })).message;
+    expect(fromEnv).toContain('METRICS_PORT');
+    expect(fromEnv).toContain('metrics.enabled: false');
+    // Either alone is fine.
+    expect(load('metrics: { enabled: false }').telemetry.metrics.enabled).toBe(false);
+    expect(load('metrics: { port: 9464 }').telemetry.metrics.port).toBe(9464);
+  });
+
   it('refuses a size of 0 bytes, which would refuse every request body or upstream answer', () => {
     for (const [env, field] of [
       [{ BODY_LIMIT: '0' }, 'BODY_LIMIT'],
