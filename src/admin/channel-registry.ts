@@ -1,13 +1,15 @@
 import type { SecretBox } from '../auth/secret-box.js';
 import { mapSecretHeaders } from '../auth/secret-headers.js';
 import { type ChannelConfig, channelSchema } from '../config/schema.js';
+import { ConfigError } from '../config/settings.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { buildChannels, DEMO_CHANNEL_CONFIG } from '../router/build-channels.js';
 import { type Reconnected, reconnectedChannels } from '../router/connection-changed.js';
 import type { Channel } from '../spec/channel.js';
 import type { Logger } from '../spec/logger.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
-import type { ChannelRecord, ChannelStore } from '../storage/ports.js';
+import type { ChannelRecord, ChannelStore, KeyStore } from '../storage/ports.js';
+import { keyNames, keysBoundTo } from './bound-keys.js';
 
 /**
  * The router's view of the channel store: an immutable snapshot rebuilt after every change and
@@ -153,6 +155,8 @@ export async function sealChannelConfig(config: ChannelConfig, box: SecretBox): 
  * Loads the config file's channels into the store as file-managed: new ones are added, changed
  * ones replaced (keeping their enabled flag), and file channels no longer in the file removed.
  * A channel made over the API with the same name as a file channel is taken over by the file.
+ * A channel dropped from the file while client keys are bound to it stops the start, as
+ * deleting it over the admin API is refused: those keys' every request would be refused.
  *
  * A file channel stored as the file says already is left alone: every start (on Workers, every
  * new isolate) reads the store once and writes only what changed, where it used to read and
@@ -160,16 +164,20 @@ export async function sealChannelConfig(config: ChannelConfig, box: SecretBox): 
  */
 export async function syncFileChannels(
   store: ChannelStore,
+  keys: Pick<KeyStore, 'list'>,
   configs: readonly ChannelConfig[],
   box: SecretBox,
   now: number,
 ): Promise<void> {
   const names = new Set(configs.map((c) => c.name));
   const stored = new Map<string, ChannelRecord>();
+  const dropped: string[] = [];
   for (const record of await store.list()) {
-    if (record.source === 'file' && !names.has(record.id)) await store.delete(record.id);
+    if (record.source === 'file' && !names.has(record.id)) dropped.push(record.id);
     else stored.set(record.id, record);
   }
+  for (const id of dropped) await assertNoKeysBound(keys, id);
+  for (const id of dropped) await store.delete(id);
   for (const config of configs) {
     const existing = stored.get(config.name);
     if (existing?.source === 'file' && (await storedAsIs(existing.config, config, box))) continue;
@@ -183,6 +191,16 @@ export async function syncFileChannels(
     };
     await store.put(record);
   }
+}
+
+async function assertNoKeysBound(keys: Pick<KeyStore, 'list'>, id: string): Promise<void> {
+  const bound = await keysBoundTo(keys, id);
+  if (bound.length === 0) return;
+  throw new ConfigError(
+    `channels: channel "${id}" is no longer in the config file, but ${bound.length} client key(s) are bound to it ` +
+      `(${keyNames(bound)}) and their requests would all be refused: put the channel back, or unbind the keys ` +
+      '(switchboard keys update KEY --no-channel) or revoke them, then start again',
+  );
 }
 
 /** Whether a stored (sealed) config opens to what the file says (sealing itself is randomised). */

@@ -7,6 +7,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { buildChannels } from '../router/build-channels.js';
 import type { Channel } from '../spec/channel.js';
 import type { ChannelRecord } from '../storage/ports.js';
+import { keyNames, keysBoundTo } from './bound-keys.js';
 import { openChannelConfig, sealChannelConfig } from './channel-registry.js';
 import { type AdminContext, iso, page } from './context.js';
 import { invalidRequest } from './invalid-request.js';
@@ -145,12 +146,11 @@ export async function deleteChannel(ctx: AdminContext, id: string): Promise<{ id
   }
   // A bound key would be left naming a channel that is gone (its traffic refused as an unknown
   // model), and a later channel of the same name would silently take it over.
-  const bound = (await ctx.storage.keys.list()).filter((k) => k.channelId === id && k.revokedAt === null);
+  const bound = await keysBoundTo(ctx.storage.keys, id);
   if (bound.length > 0) {
-    const names = bound.slice(0, 5).map((k) => `"${k.name}"`);
     throw new GatewayError(
       'resource_conflict',
-      `channel "${id}" has ${bound.length} key(s) bound to it (${names.join(', ')}${bound.length > 5 ? ', …' : ''}): ` +
+      `channel "${id}" has ${bound.length} key(s) bound to it (${keyNames(bound)}): ` +
         'unbind them (PATCH channel_id: null; switchboard keys update KEY --no-channel) or revoke them first',
     );
   }

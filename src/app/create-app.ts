@@ -59,7 +59,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
   const box = await openBox(ports, logger);
   const changes = ports.changes ?? createMemoryChangeFeed();
   // The file's channels join the live store as file-managed; the router reads a snapshot of it.
-  await syncFileChannels(storage.channels, settings.channels, box, Date.now());
+  await syncFileChannels(storage.channels, storage.keys, settings.channels, box, Date.now());
   const registry = await createChannelRegistry({ store: storage.channels, providers, box, logger, changes });
   const stopPoll =
     ports.repeat?.(() => {
