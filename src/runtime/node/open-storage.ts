@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { DEFAULT_POOL_SIZE, DEFAULT_QUERY_TIMEOUT_MS } from '../../config/settings.js';
 import type { Storage } from '../../storage/ports.js';
 import { migrateSqlite, openSqliteDatabase, openSqliteStorage } from '../../storage/sqlite/sqlite-storage.js';
+import { databaseUrlProblem, invalidPostgresUrl } from './database-url-problem.js';
 
 export interface OpenStorageOptions {
   /** Postgres connections this process holds at most (default 10). */
@@ -77,12 +78,7 @@ type StorageTarget =
 function storageTarget(databaseUrl: string): StorageTarget {
   if (isPostgresUrl(databaseUrl)) return { kind: 'postgres', description: describePostgres(databaseUrl) };
   const filename = sqliteFilename(databaseUrl);
-  if (filename === null) {
-    const scheme = databaseUrl.split(':')[0];
-    throw new Error(
-      `DATABASE_URL: unsupported scheme "${scheme}:" (use sqlite:./data/switchboard.db or postgres://user@host:5432/db)`,
-    );
-  }
+  if (filename === null) throw new Error(databaseUrlProblem(databaseUrl));
   return {
     kind: 'sqlite',
     filename,
@@ -100,7 +96,7 @@ function describePostgres(url: string): string {
     const parsed = new URL(url);
     return `postgres ${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
   } catch {
-    throw new Error('DATABASE_URL: not a valid postgres:// URL');
+    throw new Error(invalidPostgresUrl());
   }
 }
 
