@@ -50,9 +50,10 @@ USER node
 EXPOSE 8080
 # No curl in slim images: Node's own fetch. 200 = serving (shared state, or Postgres with the
 # usage buffer holding records, may be degraded), 503 = its database does not answer and nothing
-# lets it serve without.
+# lets it serve without. It asks the address `serve` binds for HOST (a wildcard on loopback, an
+# IPv6 address in brackets), so a HOST naming one interface still passes.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const h=process.env.HOST||'0.0.0.0';const a=h==='0.0.0.0'||h==='::'?'127.0.0.1':h.includes(':')?'['+h+']':h;fetch('http://'+a+':'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM drains for server.drain_ms (30 s by default): give `docker stop` a longer time-out.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/cli/main.js", "serve"]

@@ -214,8 +214,14 @@ describe('Dockerfile', () => {
     const healthcheck = dockerfile.replace(/\\\n\s*/g, ' ').match(/^HEALTHCHECK .*CMD (\[.*\])$/m)?.[1];
     const argv = JSON.parse(healthcheck ?? '[]') as string[];
 
-    /** Runs the HEALTHCHECK command as Docker would, against a server answering `status`. */
-    async function probe(status: number | null): Promise<{ exit: number | null; paths: string[] }> {
+    /**
+     * Runs the HEALTHCHECK command as Docker would, against a server answering `status` on the
+     * address `serve` binds for HOST (a wildcard listens everywhere, loopback included).
+     */
+    async function probe(
+      status: number | null,
+      host = '0.0.0.0',
+    ): Promise<{ exit: number | null; paths: string[] }> {
       const paths: string[] = [];
       let port = 1; // nothing listens there: the connection is refused
       if (status !== null) {
@@ -223,13 +229,14 @@ describe('Dockerfile', () => {
           paths.push(req.url ?? '');
           res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
         });
+        server?.close(); // the previous probe's, in a test that probes several times
         server = listening;
-        await new Promise<void>((done) => listening.listen(0, '127.0.0.1', done));
+        await new Promise<void>((done) => listening.listen(0, host, done));
         port = (listening.address() as AddressInfo).port;
       }
       // Asynchronous: the server above answers from this process's event loop.
       const child = spawn(process.execPath, argv.slice(1), {
-        env: { ...process.env, PORT: String(port) },
+        env: { ...process.env, HOST: host, PORT: String(port) },
         stdio: 'ignore',
       });
       const exit = await new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
@@ -240,6 +247,10 @@ describe('Dockerfile', () => {
       expect(argv[0]).toBe('node');
       const up = await probe(200);
       expect(up).toEqual({ exit: 0, paths: ['/health'] });
+    });
+
+    it('asks the address HOST names, as serve binds it (IPv4, IPv6, or a wildcard on loopback)', async () => {
+      for (const host of ['127.0.0.2', '::1', '::']) expect((await probe(200, host)).exit, host).toBe(0);
     });
 
     it('fails when /health answers 503 (the instance cannot serve) or nothing listens', async () => {
