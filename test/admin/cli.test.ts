@@ -46,7 +46,7 @@ interface Key {
 
 describe('CLI against the local database', () => {
   it('manages users, scoped keys and channels, with tables by default and --json', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const db = { DATABASE_URL: `sqlite:${join(dir, 'local.db')}` };
     const user = await json<{ id: string; name: string }>(
