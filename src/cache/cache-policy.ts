@@ -1,5 +1,6 @@
 import type { JsonObject } from '../spec/json.js';
 import type { Operation } from '../spec/provider.js';
+import { usesLiveTools } from './live-tools.js';
 
 export interface CacheSettings {
   readonly enabled: boolean;
@@ -37,7 +38,10 @@ export interface CacheRequest {
  * Whether a request may be answered from, and stored in, the cache. Only deterministic
  * requests qualify by default: embeddings, and generations at temperature 0. A generation
  * without a temperature gets the provider's default (1 for most), so it is sampled and a stored
- * answer would hide that; an embedding takes no temperature and samples nothing.
+ * answer would hide that; an embedding takes no temperature and samples nothing. A request that
+ * has the provider search the web, fetch pages, run code or call MCP servers is cached only when
+ * it asks for it (`x-switchboard-cache: on`), whatever its temperature: its answer is of the
+ * moment, and `cache.sampled` speaks of sampling, not of freshness.
  */
 export function decideCache(settings: CacheSettings, request: CacheRequest): CacheDecision {
   if (!settings.enabled || !request.json) return NONE;
@@ -48,6 +52,7 @@ export function decideCache(settings: CacheSettings, request: CacheRequest): Cac
   const deterministic = request.operation === 'embeddings' || request.temperature === 0;
   const askedFor = request.optIn?.toLowerCase() === 'on';
   if (!deterministic && !settings.sampled && !askedFor) return NONE;
+  if (!askedFor && usesLiveTools(request.json)) return NONE;
   // `store: true` asks the upstream to keep this completion (read back by its id, used for evals):
   // an answer from the cache would keep nothing, and carry the id of another request.
   const keptUpstream = request.json.store === true;

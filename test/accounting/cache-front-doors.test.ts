@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import {
   anthropicChannel,
+  channel,
   geminiChannel,
   startTestGateway,
   type TestGateway,
@@ -13,7 +14,11 @@ let gw: TestGateway;
 beforeAll(async () => {
   fake = await startFakeUpstream();
   gw = await startTestGateway({
-    channels: [anthropicChannel(fake.url, ['claude-native']), geminiChannel(fake.url, ['gemini-2.5-flash'])],
+    channels: [
+      anthropicChannel(fake.url, ['claude-native']),
+      geminiChannel(fake.url, ['gemini-2.5-flash']),
+      channel({ name: 'oa', base_url: `${fake.url}/v1`, keys: ['oa-key'], models: ['gpt-4o'] }),
+    ],
     routing: { max_attempts: 1 },
     cache: { enabled: true, ttl_seconds: 600 },
   });
@@ -85,5 +90,98 @@ describe('Gemini: the temperature lives in generationConfig', () => {
     expect(await cacheHeader(await send('sampled gemini', body))).toBe('bypass');
     expect(await cacheHeader(await send('sampled gemini', body))).toBe('bypass');
     expect(fake.requests).toHaveLength(2);
+  });
+});
+
+// A web search, a page fetched, code run upstream: the answer is of the moment. At temperature 0
+// it was cached like any other, and a repeat got yesterday's search for the whole TTL.
+describe('a request whose tools run upstream (web search, code, MCP) is not cached', () => {
+  const asked = (path: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  const claude = (extra: Record<string, unknown>) => ({
+    model: 'claude-native',
+    max_tokens: 64,
+    temperature: 0,
+    messages: [{ role: 'user', content: `news today ${JSON.stringify(extra)}` }],
+    ...extra,
+  });
+  const gemini = (tool: Record<string, unknown>) => ({
+    contents: [{ role: 'user', parts: [{ text: `news today ${JSON.stringify(tool)}` }] }],
+    generationConfig: { temperature: 0 },
+    tools: [tool],
+  });
+  const cases: [string, string, Record<string, unknown>][] = [
+    [
+      'OpenAI web_search_options',
+      '/v1/chat/completions',
+      {
+        model: 'gpt-4o',
+        temperature: 0,
+        web_search_options: {},
+        messages: [{ role: 'user', content: 'news today' }],
+      },
+    ],
+    [
+      'an OpenAI hosted web_search tool',
+      '/v1/chat/completions',
+      {
+        model: 'gpt-4o',
+        temperature: 0,
+        tools: [{ type: 'web_search_preview' }],
+        messages: [{ role: 'user', content: 'news today, hosted' }],
+      },
+    ],
+    [
+      'an Anthropic web search server tool',
+      '/v1/messages',
+      claude({ tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] }),
+    ],
+    [
+      'an Anthropic code execution server tool',
+      '/v1/messages',
+      claude({ tools: [{ type: 'code_execution_20250522', name: 'code_execution' }] }),
+    ],
+    [
+      'Anthropic MCP servers',
+      '/v1/messages',
+      claude({ mcp_servers: [{ type: 'url', url: 'https://mcp.example/sse', name: 'ex' }] }),
+    ],
+    ['Gemini googleSearch', '/v1beta/models/gemini-2.5-flash:generateContent', gemini({ googleSearch: {} })],
+    [
+      'Gemini codeExecution',
+      '/v1beta/models/gemini-2.5-flash:generateContent',
+      gemini({ codeExecution: {} }),
+    ],
+    ['Gemini url_context', '/v1beta/models/gemini-2.5-flash:generateContent', gemini({ url_context: {} })],
+  ];
+
+  it.each(cases)('%s: every repeat goes upstream', async (_name, path, body) => {
+    expect(await cacheHeader(await asked(path, body))).toBe('bypass');
+    expect(await cacheHeader(await asked(path, body))).toBe('bypass');
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('unless the client asks for it (x-switchboard-cache: on)', async () => {
+    const body = claude({ tools: [{ type: 'web_fetch_20250910', name: 'web_fetch' }] });
+    const optIn = { 'x-switchboard-cache': 'on' };
+    expect(await cacheHeader(await asked('/v1/messages', body, optIn))).toBe('miss');
+    expect(await cacheHeader(await asked('/v1/messages', body, optIn))).toBe('hit');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('tools the client runs do not keep an answer out', async () => {
+    const body = claude({
+      tools: [
+        { name: 'lookup', input_schema: { type: 'object' } },
+        { type: 'bash_20250124', name: 'bash' },
+      ],
+    });
+    expect(await cacheHeader(await asked('/v1/messages', body))).toBe('miss');
+    expect(await cacheHeader(await asked('/v1/messages', body))).toBe('hit');
+    expect(fake.requests).toHaveLength(1);
   });
 });
