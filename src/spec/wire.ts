@@ -79,6 +79,11 @@ export interface PassthroughHooks {
    * without `alt=sse`): the relayed events, error event included, go out re-framed, unchanged.
    */
   readonly reframe?: StreamReframing;
+  /**
+   * Whether a whole 200 answer may be kept in the response cache; absent means every one. An
+   * answer a retry would usually fix (nothing in it, a tool call the model could not make) is not.
+   */
+  keepable?(answer: JsonObject): boolean;
 }
 
 /** A re-framing of relayed SSE bytes (whole events in, the client's framing out). */

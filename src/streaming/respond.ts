@@ -76,8 +76,10 @@ export function respond(
       completionText: counted ? null : answerText(answerRead, contentType),
     });
     // Every route the cache serves answers a JSON object: a body that is none (an HTML page a
-    // proxy answered with, JSON cut short) is relayed as it came, but not kept as an answer.
-    const complete = errorText === null && answerRead.json !== null;
+    // proxy answered with, JSON cut short) is relayed as it came, but not kept as an answer;
+    // nor is a glitch its format knows a retry would usually fix.
+    const complete =
+      errorText === null && answerRead.json !== null && (hooks?.keepable?.(answerRead.json) ?? true);
     if (capture && complete && body.byteLength <= capture.maxBytes) {
       capture.store({
         status: success.status,

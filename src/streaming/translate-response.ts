@@ -55,7 +55,10 @@ export function respondTranslated(
       completionText: response.usage ? null : response.parts.map(partText).join(''),
     });
     const encoded = new TextEncoder().encode(JSON.stringify(t.client.encodeResponse(response, t.request)));
-    const capture = success.status === 200 ? answer.capture : null;
+    // An answer with nothing in it that ended for no reason (Gemini's with no candidates) is
+    // relayed, but not kept: asking again usually gets an answer.
+    const empty = response.parts.length === 0 && response.finishReason === 'other';
+    const capture = success.status === 200 && !empty ? answer.capture : null;
     if (capture && encoded.byteLength <= capture.maxBytes) {
       capture.store({
         status: success.status,

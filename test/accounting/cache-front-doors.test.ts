@@ -185,3 +185,57 @@ describe('a request whose tools run upstream (web search, code, MCP) is not cach
     expect(fake.requests).toHaveLength(1);
   });
 });
+
+// Gemini sometimes answers 200 with nothing in it (no candidates) or with a tool call it could
+// not make (MALFORMED_FUNCTION_CALL): valid JSON, so it was kept, and every repeat got the glitch
+// from the cache for the whole TTL where asking again would usually have worked.
+describe('an empty or failed Gemini answer is not kept', () => {
+  const glitches: [string, Record<string, unknown>][] = [
+    ['no candidates', { candidates: [], usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 } }],
+    ['an empty body', {}],
+    [
+      'a malformed function call',
+      { candidates: [{ content: { role: 'model' }, finishReason: 'MALFORMED_FUNCTION_CALL', index: 0 }] },
+    ],
+  ];
+
+  it.each(glitches)('to a Gemini client: %s', async (_name, glitch) => {
+    const send = () =>
+      fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': gw.key, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          contents: [{ role: 'user', parts: [{ text: `glitch ${JSON.stringify(glitch)}` }] }],
+          generationConfig: { temperature: 0 },
+        }),
+      });
+    fake.enqueue({ kind: 'status', status: 200, body: glitch });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(await cacheHeader(first)).toBe('miss');
+    // Asked again, the upstream answers; that answer is the one kept.
+    expect(await cacheHeader(await send())).toBe('miss');
+    expect(await cacheHeader(await send())).toBe('hit');
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('to an OpenAI client: no candidates', async () => {
+    const send = () =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gemini-2.5-flash',
+          temperature: 0,
+          messages: [{ role: 'user', content: 'glitch translated' }],
+        }),
+      });
+    fake.enqueue({ kind: 'status', status: 200, body: { candidates: [] } });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(await cacheHeader(first)).toBe('miss');
+    expect(await cacheHeader(await send())).toBe('miss');
+    expect(await cacheHeader(await send())).toBe('hit');
+    expect(fake.requests).toHaveLength(2);
+  });
+});

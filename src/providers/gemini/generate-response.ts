@@ -64,6 +64,30 @@ export function geminiFailedCall(body: JsonObject): string | null {
   return `Gemini could not make the tool call (${finish})${message ? `: ${message}` : ''}`;
 }
 
+/**
+ * Finishes that are a glitch rather than the model's answer (the tool-call failures above, an
+ * answer Gemini could not form, a reason it does not give): asking again usually gets an answer.
+ */
+const GLITCH = new Set([
+  ...FAILED_CALL,
+  'FINISH_REASON_UNSPECIFIED',
+  'OTHER',
+  'MALFORMED_RESPONSE',
+  'MISSING_THOUGHT_SIGNATURE',
+]);
+
+/**
+ * Whether a whole answer is worth keeping in the response cache: its first candidate has
+ * something in it and ended for a reason a repeat would get again. No candidates, or an empty or
+ * glitched one, is valid JSON that a retry would usually fix.
+ */
+export function geminiAnswerKeepable(body: JsonObject): boolean {
+  const candidate = objects(body.candidates)[0];
+  if (!candidate || objects(obj(candidate.content)?.parts).length === 0) return false;
+  const finish = str(candidate.finishReason);
+  return finish === undefined || !GLITCH.has(finish);
+}
+
 /** Gemini parts → canonical parts; a signature on an answer part becomes a reasoning part before it. */
 export function decodeGeminiParts(
   parts: JsonObject[],
