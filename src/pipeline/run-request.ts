@@ -141,6 +141,10 @@ async function runRequest(
         headers: c.req.raw.headers,
       });
       if (cached.kind === 'hit') {
+        // An answer is about a model: one no channel serves any more (taken off, disabled) is the
+        // 404 the call would get, not what it said while it was served.
+        if (routedModel !== null)
+          modelCandidates(channelsFor(principal, deps.router.channels, deps.router.providers)(), routedModel);
         tap.emit({ type: 'cache-hit' });
         return cached.response;
       }
