@@ -96,6 +96,15 @@ export const cacheConfigSchema = z
       .int()
       .positive()
       .default(64 * 1024 * 1024),
+    /**
+     * The largest answer kept: a larger one is relayed but not stored, and stops being copied
+     * for the cache once it passes this (each answer in flight would hold a second copy).
+     */
+    max_entry_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024),
     /** Cache requests with temperature absent or above 0 for every caller (off: only on request). */
     sampled: z.boolean().default(false),
     /** Key ids or names whose traffic never uses the cache. */

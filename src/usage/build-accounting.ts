@@ -92,8 +92,12 @@ export function buildAccounting(input: {
             sampled: cache.sampled,
             disabledKeys: cache.disabled_keys,
           },
-          // An answer the store could not hold is not captured at all.
-          maxBytes: Math.min(cache.max_bytes, cacheStore.maxEntryBytes ?? Number.POSITIVE_INFINITY),
+          // An answer the store could not hold, or larger than an entry may be, is not captured.
+          maxBytes: Math.min(
+            cache.max_bytes,
+            cache.max_entry_bytes,
+            cacheStore.maxEntryBytes ?? Number.POSITIVE_INFINITY,
+          ),
           ...(input.hashKey ? { hashKey: input.hashKey } : {}),
         }
       : null,

@@ -258,3 +258,46 @@ describe('x-switchboard-cache: bypass when the cache was not consulted', () => {
     expect(await cacheHeader(messages)).toBe('miss');
   });
 });
+
+// An answer was captured for the cache up to the whole cache's `max_bytes` (64 MiB by default):
+// each large answer in flight held a second copy of itself in memory, and one stored entry could
+// push every other out of the cache.
+describe('the response cache keeps no answer larger than max_entry_bytes', () => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gw = await startAccountingGateway(fake, { cache: { enabled: true, ttl_seconds: 600 } });
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await gw.close();
+    await fake.close();
+  });
+
+  // Past the 4 MiB default (5 MiB of 1 KiB words: one stream event each).
+  const large = `${'x'.repeat(1023)} `.repeat(5 * 1024);
+
+  for (const stream of [false, true]) {
+    it(`${stream ? 'stream' : 'non-stream'}: a large answer is relayed whole but not stored`, async () => {
+      const question = { temperature: 0, stream, messages: [{ role: 'user', content: `large ${stream}` }] };
+      for (let i = 0; i < 2; i++) {
+        fake.enqueue({ kind: 'ok', content: large });
+        const res = await chat(gw, newRequestId('large'), question);
+        const text = await res.text();
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-switchboard-cache')).toBe('miss');
+        expect(text.length).toBeGreaterThan(large.length);
+        await gw.node.drainDeferred();
+      }
+      expect(fake.requests).toHaveLength(2);
+    });
+  }
+
+  it('a smaller one is stored', async () => {
+    const question = { temperature: 0, messages: [{ role: 'user', content: 'small' }] };
+    expect((await chat(gw, newRequestId('small'), question)).headers.get('x-switchboard-cache')).toBe('miss');
+    await gw.node.drainDeferred();
+    expect((await chat(gw, newRequestId('small'), question)).headers.get('x-switchboard-cache')).toBe('hit');
+  });
+});
