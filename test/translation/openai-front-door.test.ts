@@ -331,6 +331,40 @@ describe('cursor pipeline', () => {
     expect(reasoning).toBe('');
   });
 
+  // With n: 2 the upstream streams two choices. The stream is decoded for the pipeline: the
+  // first choice's finish was taken for the end of the whole answer, so a stream cut while the
+  // other choice was unfinished went out as a complete answer, with both choices' text run
+  // together into one.
+  it('n: 2 cut while a choice is unfinished ends with an error, choice 0 alone as the content', async () => {
+    const chunk = (index: number, delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c2', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index, delta, finish_reason: finish }] })}\n\n`;
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: `${chunk(0, { role: 'assistant', content: 'First.' })}${chunk(1, { role: 'assistant', content: 'Second' })}${chunk(0, {}, 'stop')}${chunk(1, { content: ' goes on' })}`,
+    });
+    const { secret } = await createClientKey(gw.node.storage.keys, { name: 'cursor-n', purpose: 'cursor' });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'deepseek-chat',
+        n: 2,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => e.slice(6));
+    expect(events).not.toContain('[DONE]');
+    const chunks = events.map(
+      (e) => JSON.parse(e) as { error?: unknown; choices?: { delta: { content?: string } }[] },
+    );
+    expect(chunks.at(-1)?.error).toBeDefined();
+    expect(chunks.map((c) => c.choices?.[0]?.delta.content ?? '').join('')).toBe('First.');
+  });
+
   it('a body it cannot read is a 400 before any upstream call, and leaves nothing in flight', async () => {
     const { secret } = await createClientKey(gw.node.storage.keys, { name: 'cursor-2', purpose: 'cursor' });
     const sentBefore = fake.requests.length;

@@ -16,8 +16,14 @@ import {
 /** OpenAI chat completion chunks → canonical stream parts. */
 export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
   let started = false;
-  /** A finish_reason, an error or `[DONE]` arrived: the stream ended as the format ends it. */
+  /** An error or `[DONE]` arrived: the stream ended as the format ends it. */
   let ended = false;
+  /**
+   * The choices seen and those finished. With several (`n` > 1) the stream ends when every one
+   * has its finish_reason, not at the first: one cut before that is cut short.
+   */
+  const seen = new Set<number>();
+  const finished = new Set<number>();
   const open = new Set<number>();
   /** A tool call started: a finish of "stop" then means the calls (see decodeOpenAiFinish). */
   let calledTools = false;
@@ -50,13 +56,18 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
           created: num(chunk.created) ?? Math.floor(Date.now() / 1000),
         });
       }
-      const choice = objects(chunk.choices)[0];
+      for (const each of objects(chunk.choices)) {
+        const index = num(each.index) ?? 0;
+        seen.add(index);
+        if (str(each.finish_reason)) finished.add(index);
+      }
+      // The canonical answer has one choice: the first (its chunks are `index` 0).
+      const choice = objects(chunk.choices).find((each) => (num(each.index) ?? 0) === 0);
       const delta = obj(choice?.delta);
       if (delta) emitDelta(delta, open, controller);
       if (open.size > 0) calledTools = true;
       const finish = str(choice?.finish_reason);
       if (finish) {
-        ended = true;
         closeTools(controller);
         const stopSequence = calledTools ? undefined : openAiStopSequence(choice);
         controller.enqueue(
@@ -71,7 +82,8 @@ export function decodeOpenAiStream(): TransformStream<SseEvent, StreamPart> {
     },
     flush(controller) {
       closeTools(controller);
-      if (!ended) controller.enqueue(CUT_SHORT);
+      const allFinished = finished.size > 0 && [...seen].every((index) => finished.has(index));
+      if (!ended && !allFinished) controller.enqueue(CUT_SHORT);
     },
   });
 }
