@@ -98,6 +98,16 @@ export function refuseOptions(
   if (extra.length > 0) throw new UsageError(`${command} takes no ${extra.map((n) => `--${n}`).join(', ')}`);
 }
 
+/** Refuses an option given with the `--no-…` option that clears the same setting. */
+export function refuseContradiction(
+  values: Readonly<Record<string, unknown>>,
+  option: string,
+  clearing: string,
+): void {
+  if (values[clearing] && values[option] !== undefined)
+    throw new UsageError(`--${option} and --${clearing} contradict each other`);
+}
+
 export function needArg(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(what);
   return value;

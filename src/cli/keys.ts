@@ -4,6 +4,7 @@ import {
   parseCommand,
   parseExpiry,
   parseNumber,
+  refuseContradiction,
   refuseEmpty,
   refuseOptions,
   splitList,
@@ -80,12 +81,8 @@ function settingsFrom(values: Values): Record<string, unknown> {
   if (!!values['byok-provider'] !== !!values['byok-key']) {
     throw new UsageError('--byok-provider and --byok-key go together');
   }
-  if (values['no-channel'] && values.channel !== undefined) {
-    throw new UsageError('--channel and --no-channel contradict each other');
-  }
-  if (values['no-byok'] && values['byok-provider'] !== undefined) {
-    throw new UsageError('--byok-provider and --no-byok contradict each other');
-  }
+  refuseContradiction(values, 'channel', 'no-channel');
+  refuseContradiction(values, 'byok-provider', 'no-byok');
   return {
     ...(values.purpose ? { purpose: values.purpose } : {}),
     ...(values.models !== undefined ? { models: splitList(values.models) } : {}),

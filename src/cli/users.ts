@@ -1,4 +1,12 @@
-import { enc, needArg, parseCommand, refuseEmpty, refuseOptions, UsageError } from './admin-args.js';
+import {
+  enc,
+  needArg,
+  parseCommand,
+  refuseContradiction,
+  refuseEmpty,
+  refuseOptions,
+  UsageError,
+} from './admin-args.js';
 import { listRows, output, runAdmin, yesNo } from './run-admin.js';
 
 const USAGE = `usage:
@@ -32,9 +40,8 @@ export function usersCommand(args: string[]): Promise<number> {
     const { values, positionals } = parse();
     // An unset shell variable (`--email "$EMAIL"`) is refused, not dropped: --no-email clears.
     refuseEmpty(values, ['name', 'email', 'notes']);
-    for (const field of ['email', 'notes'] as const)
-      if (values[`no-${field}`] && values[field] !== undefined)
-        throw new UsageError(`--${field} and --no-${field} contradict each other`);
+    refuseContradiction(values, 'email', 'no-email');
+    refuseContradiction(values, 'notes', 'no-notes');
     const target = positionals[0];
     const show = (user: unknown) => {
       output(values.json, user, [row(user as Record<string, unknown>)], COLUMNS);
