@@ -85,6 +85,12 @@ export interface AppPorts {
    * `ctx.waitUntil` on Workers, a set a graceful shutdown drains on Node.
    */
   readonly defer?: Defer;
+  /**
+   * Timers and promises live only as long as the request that made them (Workers): the usage
+   * writer then keeps no timer across requests, and each request holds its own record until it
+   * is written.
+   */
+  readonly requestScoped?: boolean;
   /** Metrics and traces (prom-client and OpenTelemetry on Node); nothing is observed when absent. */
   readonly telemetry?: Telemetry;
   /**

@@ -82,6 +82,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
     tokens: ports.tokens ?? createHeuristicTokenCounter(),
     ...(ports.repeat ? { repeat: ports.repeat } : {}),
     ...(ports.hashKey ? { hashKey: ports.hashKey } : {}),
+    ...(ports.requestScoped ? { requestScoped: true } : {}),
     logger,
     now: ports.now ?? Date.now,
   });

@@ -37,6 +37,8 @@ export function buildAccounting(input: {
   readonly now: () => number;
   /** SHA-256 hex for cache keys (default: crypto.subtle); a runtime may supply a faster one. */
   readonly hashKey?: (text: string) => string | Promise<string>;
+  /** Timers live only as long as the request that set them (Workers): see UsageWriterOptions. */
+  readonly requestScoped?: boolean;
 }): AccountingParts {
   const { settings, now } = input;
   const prices = createPriceTable({
@@ -71,6 +73,7 @@ export function buildAccounting(input: {
     now,
     retentionMs: settings.usage.retention_days > 0 ? settings.usage.retention_days * 86_400_000 : null,
     ...(input.journal ? { journal: input.journal } : {}),
+    ...(input.requestScoped ? { requestScoped: true } : {}),
   });
   const cacheStore = cache.enabled
     ? missOnFailedLookup(

@@ -21,6 +21,14 @@ export interface UsageWriterOptions {
    * it as the request ends, and this writer only folds the written rows into the rollups.
    */
   readonly journal?: UsageJournal;
+  /**
+   * Timers and promises live only as long as the request that made them (Workers): a timer one
+   * request set dies when that request ends, and a promise resolved for a request that has ended
+   * is dropped. Each record is then held by its own request, which writes it on its own timer (or
+   * waits for the write that took it) and tries again after a failed write: no record waits for
+   * a later request to carry it.
+   */
+  readonly requestScoped?: boolean;
 }
 
 export interface UsageWriter {
@@ -52,6 +60,16 @@ export const STALLED_WRITE_MS = 300_000;
 /** How long close (and the cron's flush) waits for writes already started before it writes the rest. */
 export const DRAIN_WAIT_MS = 25_000;
 
+/**
+ * How long a request holds its record (requestScoped): inside the 30 s Cloudflare gives a
+ * request's waitUntil work. A record still not written by then stays buffered for the next
+ * write (another request's, or the cron's flush).
+ */
+export const HELD_WRITE_MS = 25_000;
+
+/** Between a held record's tries after a failed write, and its looks at a write that took it. */
+const HELD_RETRY_MS = 500;
+
 interface BatchWrite {
   readonly batch: readonly UsageRecord[];
   readonly startedAt: number;
@@ -63,7 +81,8 @@ interface BatchWrite {
  * Without a journal: buffers usage records and writes them in batches, one transaction each; a
  * crash (`kill -9`) loses at most the records of the current interval. With one: the records are
  * already written, and each batch folds them into the rollups (`journal.rollUp`), so a crash
- * loses no record and the next start folds what this process had not.
+ * loses no record and the next start folds what this process had not. Request-scoped (Workers):
+ * no shared timer; each request writes, or waits for, its own record (holdUntilWritten).
  */
 export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   const journal = options.journal ? createRequestJournal(options.journal, options.logger) : null;
@@ -76,25 +95,12 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   let timed: Promise<void> = Promise.resolve();
   let timedDone: () => void = () => {};
 
-  /** When the armed timer should have fired. */
-  let dueAt = 0;
-
   const schedule = (): Promise<void> => {
-    if (closed) return timed;
-    if (timer) {
-      // A timer past its time by a whole interval will not fire: on Workers a timer lives only
-      // as long as the request whose waitUntil holds it, and one armed after a failed write
-      // (held by no request) died with its request. Replace it, so this request holds the next.
-      if (options.now() < dueAt + options.flushIntervalMs) return timed;
-      clearTimeout(timer);
-    }
-    const stale = timedDone;
+    // Request-scoped: no shared timer; each record's own request tries again (holdUntilWritten).
+    if (closed || timer || options.requestScoped) return timed;
     timed = new Promise<void>((resolve) => {
       timedDone = resolve;
     });
-    // Whoever waited for the dead timer waits for the new one.
-    void timed.then(stale);
-    dueAt = options.now() + options.flushIntervalMs;
     timer = setTimeout(() => {
       timer = null;
       void flush();
@@ -186,6 +192,31 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   /** Batch writes not yet settled (buffered mode), by their promise: what close waits for. */
   const inFlight = new Map<Promise<void>, BatchWrite>();
 
+  const beingWritten = (record: UsageRecord) => {
+    for (const write of inFlight.values()) if (!write.givenUp && write.batch.includes(record)) return true;
+    return false;
+  };
+
+  /**
+   * Request-scoped: the request that made the record holds it until it is written, waiting only
+   * on its own timers. After the interval it writes the buffer (its record and whatever else
+   * waits) in its own request, or, when another request's write took the record, looks again
+   * until that write has settled; a failed write puts the record back, and it tries again.
+   */
+  const holdUntilWritten = async (record: UsageRecord, wait: number): Promise<void> => {
+    const giveUpAt = options.now() + HELD_WRITE_MS;
+    for (;;) {
+      if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
+      if (buffer.includes(record)) {
+        takeBackStalled();
+        await writeOnce();
+      }
+      if (!buffer.includes(record) && !beingWritten(record)) return;
+      wait = Math.min(options.flushIntervalMs, HELD_RETRY_MS);
+      if (options.now() + wait > giveUpAt) return;
+    }
+  };
+
   // Any flush writes what the timed one would have, so it releases the timed flush's waiters.
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
@@ -230,8 +261,10 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
       if (journal) return closed ? flush() : schedule();
       buffer.push(record);
       // After close (a stream cut by the shutdown itself) there is no timer: write at once.
-      if (buffer.length >= options.maxBatch || closed) return flush();
-      return schedule();
+      if (closed) return flush();
+      const full = buffer.length >= options.maxBatch;
+      if (options.requestScoped) return holdUntilWritten(record, full ? 0 : options.flushIntervalMs);
+      return full ? flush() : schedule();
     },
     flush: drain,
     async close() {

@@ -22,7 +22,12 @@ import { DEFAULT_PRICES } from '../../src/usage/default-prices.js';
 import { estimatePromptTokens } from '../../src/usage/estimate-usage.js';
 import { createPriceTable } from '../../src/usage/prices.js';
 import { createHeuristicTokenCounter, heuristicTokens } from '../../src/usage/token-counter.js';
-import { createUsageWriter, DRAIN_WAIT_MS, STALLED_WRITE_MS } from '../../src/usage/usage-writer.js';
+import {
+  createUsageWriter,
+  DRAIN_WAIT_MS,
+  HELD_WRITE_MS,
+  STALLED_WRITE_MS,
+} from '../../src/usage/usage-writer.js';
 import { waitFor } from '../support/http.js';
 
 describe('price table and cost', () => {
@@ -308,6 +313,96 @@ describe('usage writer', () => {
     expect(writer.pending).toBe(0);
     const page = await inner.list({ limit: 100 });
     expect(page.records.map((r) => r.requestId).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+});
+
+describe('usage writer, request-scoped (Workers)', () => {
+  // On Workers a timer dies with the request that set it, and a promise resolved for a request
+  // that has ended is dropped: a shared flush timer armed by one request (or by a failed write,
+  // in a request about to end) left the records of the next ones in memory until some later
+  // request came. Each request now holds its own record until it is written.
+  const scopedWriter = (store: UsageStore) =>
+    createUsageWriter({
+      store,
+      logger: silentLogger,
+      flushIntervalMs: 100,
+      maxBatch: 3,
+      maxBuffered: 1_000,
+      now: Date.now,
+      retentionMs: null,
+      requestScoped: true,
+    });
+
+  it("settles each request's hold only once its own record is written, trying again after a failed write", async () => {
+    vi.useFakeTimers();
+    try {
+      const inner = createMemoryUsageStore();
+      let refusing = true;
+      const batches: string[][] = [];
+      const store: UsageStore = {
+        ...inner,
+        async insertBatch(records) {
+          if (refusing) throw new Error('D1 overloaded');
+          batches.push(records.map((r) => r.requestId));
+          await inner.insertBatch(records);
+        },
+      };
+      const writer = scopedWriter(store);
+      const held = [0, 1].map((i) => {
+        const state = { done: false };
+        void writer.add(sampleRecord(i)).then(() => {
+          state.done = true;
+        });
+        return state;
+      });
+      await vi.advanceTimersByTimeAsync(100); // both writes refused: the records are back
+      await vi.advanceTimersByTimeAsync(2_000); // and refused again
+      expect(held.map((h) => h.done)).toEqual([false, false]);
+      expect(writer.pending).toBe(2);
+      refusing = false;
+      await vi.advanceTimersByTimeAsync(500);
+      expect(held.map((h) => h.done)).toEqual([true, true]);
+      expect(batches).toEqual([['r0', 'r1']]);
+      expect(writer.pending).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('writes a full batch at once, in the request that filled it', async () => {
+    const inner = createMemoryUsageStore();
+    const writer = scopedWriter(inner);
+    void writer.add(sampleRecord(0));
+    void writer.add(sampleRecord(1));
+    await writer.add(sampleRecord(2));
+    expect((await inner.list({ limit: 10 })).records).toHaveLength(3);
+  });
+
+  it('lets a record go after HELD_WRITE_MS, still buffered for the next write', async () => {
+    vi.useFakeTimers();
+    try {
+      const inner = createMemoryUsageStore();
+      let refusing = true;
+      const writer = scopedWriter({
+        ...inner,
+        async insertBatch(records) {
+          if (refusing) throw new Error('D1 overloaded');
+          await inner.insertBatch(records);
+        },
+      });
+      let done = false;
+      void writer.add(sampleRecord(0)).then(() => {
+        done = true;
+      });
+      await vi.advanceTimersByTimeAsync(HELD_WRITE_MS);
+      expect(done).toBe(true);
+      expect(writer.pending).toBe(1);
+      refusing = false;
+      await writer.flush(); // the cron's flush (or another request's write)
+      expect((await inner.list({ limit: 10 })).records.map((r) => r.requestId)).toEqual(['r0']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

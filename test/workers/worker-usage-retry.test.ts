@@ -63,4 +63,16 @@ describe('Worker usage records after a failed D1 batch', { timeout: 60_000 }, ()
       10_000,
     );
   });
+
+  it('writes a refused record with no request after it: its own request tries again', async () => {
+    // The last request before a quiet spell: no later request would carry its record, and the
+    // isolate holding it in memory may be evicted long before the hourly cron flushes.
+    await gw.d1(
+      "CREATE TRIGGER refuse_usage BEFORE INSERT ON usage_records BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    expect(await chat('alone')).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await gw.d1('DROP TRIGGER refuse_usage');
+    await waitFor(async () => ((await logged('alone')) === 1 ? true : null), 'the refused record', 10_000);
+  });
 });

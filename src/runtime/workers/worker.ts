@@ -125,6 +125,8 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
       // Work after the response (usage write, limit settle, cache write) lives as long as the
       // request that made it, through its waitUntil.
       defer: (work) => requestContext.getStore()?.waitUntil(work),
+      // A timer dies with the request that set it: each request writes its own usage record.
+      requestScoped: true,
       // At the edge the admin API, the panel and /stats are the origin's: not mounted at all.
       ...(edge ? { serveAdmin: false } : env.ASSETS ? { panel: assetsPanel(env.ASSETS) } : {}),
       clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
