@@ -94,6 +94,11 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   /** Settles after the next timed flush: what `add` hands the runtime's defer. */
   let timed: Promise<void> = Promise.resolve();
   let timedDone: () => void = () => {};
+  /**
+   * Request-scoped: where each held record is: null while buffered, its batch while being
+   * written; gone once written (or dropped).
+   */
+  const held = options.requestScoped ? new Map<UsageRecord, BatchWrite | null>() : null;
 
   const schedule = (): Promise<void> => {
     // Request-scoped: no shared timer; each record's own request tries again (holdUntilWritten).
@@ -125,9 +130,11 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   /** Puts records back in front of the buffer (order kept), dropping the oldest past the bound. */
   const putBack = (batch: readonly UsageRecord[]) => {
     buffer = batch.concat(buffer);
+    if (held) for (const record of batch) if (held.has(record)) held.set(record, null);
     const over = buffer.length - options.maxBuffered;
     if (over > 0) {
-      buffer.splice(0, over);
+      const dropped = buffer.splice(0, over);
+      if (held) for (const record of dropped) held.delete(record);
       options.logger.error({ dropped: over }, 'usage records dropped: the usage store keeps failing');
     }
   };
@@ -138,6 +145,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     const batch = buffer;
     buffer = [];
     const write: BatchWrite = { batch, startedAt: options.now(), givenUp: false };
+    if (held) for (const record of batch) if (held.has(record)) held.set(record, write);
     const settled = writeBatch(write);
     inFlight.set(settled, write);
     void settled.finally(() => inFlight.delete(settled));
@@ -147,6 +155,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   const writeBatch = async (write: BatchWrite) => {
     try {
       await options.store.insertBatch(write.batch);
+      if (held) for (const record of write.batch) if (held.get(record) === write) held.delete(record);
     } catch (err) {
       // Try again at the next interval (unless a later flush already took the records back).
       if (!write.givenUp) putBack(write.batch);
@@ -192,11 +201,6 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
   /** Batch writes not yet settled (buffered mode), by their promise: what close waits for. */
   const inFlight = new Map<Promise<void>, BatchWrite>();
 
-  const beingWritten = (record: UsageRecord) => {
-    for (const write of inFlight.values()) if (!write.givenUp && write.batch.includes(record)) return true;
-    return false;
-  };
-
   /**
    * Request-scoped: the request that made the record holds it until it is written, waiting only
    * on its own timers. After the interval it writes the buffer (its record and whatever else
@@ -207,11 +211,11 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
     const giveUpAt = options.now() + HELD_WRITE_MS;
     for (;;) {
       if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
-      if (buffer.includes(record)) {
+      if (held?.get(record) === null) {
         takeBackStalled();
         await writeOnce();
       }
-      if (!buffer.includes(record) && !beingWritten(record)) return;
+      if (!held?.has(record)) return;
       wait = Math.min(options.flushIntervalMs, HELD_RETRY_MS);
       if (options.now() + wait > giveUpAt) return;
     }
@@ -263,7 +267,10 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
       // After close (a stream cut by the shutdown itself) there is no timer: write at once.
       if (closed) return flush();
       const full = buffer.length >= options.maxBatch;
-      if (options.requestScoped) return holdUntilWritten(record, full ? 0 : options.flushIntervalMs);
+      if (held) {
+        held.set(record, null);
+        return holdUntilWritten(record, full ? 0 : options.flushIntervalMs);
+      }
       return full ? flush() : schedule();
     },
     flush: drain,
