@@ -84,6 +84,12 @@ export interface PassthroughHooks {
    * answer a retry would usually fix (nothing in it, a tool call the model could not make) is not.
    */
   keepable?(answer: JsonObject): boolean;
+  /**
+   * A complete stream's events (their JSON data, in order) folded into the whole answer they
+   * make, for `keepable` to judge a stream as it judges a whole answer; absent means every
+   * complete stream is kept.
+   */
+  streamAnswer?(events: readonly JsonObject[]): JsonObject;
 }
 
 /** A re-framing of relayed SSE bytes (whole events in, the client's framing out). */

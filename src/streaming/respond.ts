@@ -195,7 +195,8 @@ export function respond(
       else success.ended(upstreamError === null ? 'done' : 'broken', 'error event in the stream');
       success.release();
       const committed = record(end);
-      if (end.outcome === 'done' && upstreamError === null)
+      // Nor is a complete stream kept when its format knows its answer for a glitch.
+      if (end.outcome === 'done' && upstreamError === null && streamKeepable(accounting, hooks))
         captured?.store({
           status: success.status,
           contentType: headers.get('content-type') ?? 'text/event-stream',
@@ -206,6 +207,16 @@ export function respond(
   });
   // Marked with its relay, so the Node server can write it to the socket without the Web stream.
   return relayedResponse(source, body, { status: success.status, headers });
+}
+
+/**
+ * Whether a complete stream may be kept in the response cache: the answer its events make, judged
+ * by its format's `keepable` as a whole answer is. A stream too long to be read whole is kept.
+ */
+function streamKeepable(tap: SseTap | null, hooks: PassthroughHooks | undefined): boolean {
+  if (!tap || !hooks?.keepable || !hooks.streamAnswer) return true;
+  const events = tap.events();
+  return events === null || hooks.keepable(hooks.streamAnswer(events));
 }
 
 /** The accounting tap, its output re-framed for the client. */

@@ -20,6 +20,11 @@ export interface SseTap {
   outputCounted(): boolean;
   /** The generated text seen so far, for estimating when there is no usage. */
   completionText(): string;
+  /**
+   * The data of the stream's events that are JSON objects, in order (an error event, or a usage
+   * event stripped for the client, left out); null when the stream outgrew what is kept of it.
+   */
+  events(): JsonObject[] | null;
   /** The message of an error event the upstream sent inside a 200 stream, if any. */
   upstreamError(): string | null;
   /** True once the stream's terminal event has been pushed (the client holds a complete answer). */
@@ -176,6 +181,19 @@ export function createSseTap(options: {
     return clean === text ? bytes : encoder.encode(clean);
   };
 
+  /** The data of the kept events that may be JSON objects (those starting with `{`). */
+  const keptData = (): string[] => {
+    const data: string[] = [];
+    const parser = createSseParser((event) => {
+      if (event?.data.startsWith('{')) data.push(event.data);
+    });
+    for (const text of kept) {
+      parser.push(text);
+      parser.end();
+    }
+    return data;
+  };
+
   const cutShort = (): boolean => {
     // Text past the kept bound is not seen: its end cannot be read, so it is taken as whole.
     // An error event ended it already (the record says so; the client has the upstream's error).
@@ -218,14 +236,7 @@ export function createSseTap(options: {
     finished: () => finished,
     cutShort,
     completionText() {
-      const data: string[] = [];
-      const parser = createSseParser((event) => {
-        if (event?.data.startsWith('{')) data.push(event.data);
-      });
-      for (const text of kept) {
-        parser.push(text);
-        parser.end();
-      }
+      const data = keptData();
       const parts: string[] = [];
       for (const item of data) {
         try {
@@ -236,6 +247,19 @@ export function createSseTap(options: {
       }
       // No known text field (an unfamiliar protocol): estimate from the data seen instead.
       return parts.length > 0 ? parts.join('') : data.join('\n');
+    },
+    events() {
+      if (keptChars >= MAX_KEPT_CHARS) return null;
+      const events: JsonObject[] = [];
+      for (const item of keptData()) {
+        try {
+          const parsed: unknown = JSON.parse(item);
+          if (isJsonObject(parsed)) events.push(parsed);
+        } catch {
+          // Not JSON: no part of the answer a format can read.
+        }
+      }
+      return events;
     },
   };
 }
