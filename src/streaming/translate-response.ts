@@ -2,7 +2,7 @@ import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Pipeline } from '../pipelines/pipeline.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
-import type { AssistantPart, ChatRequest, ChatUsage } from '../spec/chat.js';
+import type { AssistantPart, ChatRequest, ChatUsage, FinishReason } from '../spec/chat.js';
 import { isJsonObject } from '../spec/json.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { TokenUsage } from '../spec/usage.js';
@@ -55,10 +55,8 @@ export function respondTranslated(
       completionText: response.usage ? null : response.parts.map(partText).join(''),
     });
     const encoded = new TextEncoder().encode(JSON.stringify(t.client.encodeResponse(response, t.request)));
-    // An answer with nothing in it that ended for no reason (Gemini's with no candidates) is
-    // relayed, but not kept: asking again usually gets an answer.
-    const empty = response.parts.length === 0 && response.finishReason === 'other';
-    const capture = success.status === 200 && !empty ? answer.capture : null;
+    const keep = keepable(response.parts.length > 0, response.finishReason);
+    const capture = success.status === 200 && keep ? answer.capture : null;
     if (capture && encoded.byteLength <= capture.maxBytes) {
       capture.store({
         status: success.status,
@@ -86,6 +84,9 @@ export function respondTranslated(
     },
   });
   let counted: TokenUsage | null = null;
+  /** What `keepable` asks of the answer: whether anything came, and why it ended. */
+  let answered = false;
+  let finishReason: FinishReason | null = null;
   let failed = false;
   /** An error part that is the upstream's fault (not a blocked prompt): the stream broke. */
   let upstreamFault = false;
@@ -96,6 +97,8 @@ export function respondTranslated(
   const tap = new TransformStream<StreamPart, StreamPart>({
     transform(part, controller) {
       if (part.type === 'usage') counted = tokenUsage(part.usage);
+      if (part.type === 'finish') finishReason = part.reason;
+      else if (ANSWER_PARTS.has(part.type)) answered = true;
       const text = generatedText(part);
       if (text && generatedChars < MAX_GENERATED_CHARS) {
         generated.push(text);
@@ -146,7 +149,7 @@ export function respondTranslated(
     else success.ended('done');
     success.release();
     const written = record();
-    if (!failed)
+    if (!failed && keepable(answered, finishReason))
       captured?.store({
         status: success.status,
         contentType,
@@ -198,6 +201,24 @@ export function respondTranslated(
   });
   return new Response(body, { status: success.status, headers });
 }
+
+/**
+ * Whether an answer may be kept in the response cache: one with nothing in it that ended for no
+ * reason (Gemini's with no candidates, or a finish it gives for a glitch) is relayed, but not
+ * kept: asking again usually gets an answer.
+ */
+function keepable(answered: boolean, finishReason: FinishReason | null): boolean {
+  return answered || finishReason !== 'other';
+}
+
+/** The stream parts that are something of the answer itself (as the parts of a whole one are). */
+const ANSWER_PARTS: ReadonlySet<StreamPart['type']> = new Set([
+  'text-delta',
+  'reasoning-delta',
+  'reasoning-signature',
+  'reasoning-redacted',
+  'tool-call-start',
+]);
 
 /** Text kept for estimates, as the relay's SSE tap bounds it. */
 const MAX_GENERATED_CHARS = 4_000_000;
