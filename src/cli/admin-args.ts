@@ -98,6 +98,21 @@ export function refuseOptions(
   if (extra.length > 0) throw new UsageError(`${command} takes no ${extra.map((n) => `--${n}`).join(', ')}`);
 }
 
+/**
+ * Refuses the options `command action` does not take, given each action's options: one command's
+ * option typed on another (`keys revoke two --expires 2027-01-01`, `users create bob --rpm 10`)
+ * would otherwise be ignored with exit code 0. An unknown action is left to the command to name.
+ */
+export function refuseOptionsOf(
+  command: string,
+  action: string | undefined,
+  values: Readonly<Record<string, unknown>>,
+  takes: Readonly<Record<string, readonly string[]>>,
+): void {
+  if (action !== undefined && Object.hasOwn(takes, action))
+    refuseOptions(`${command} ${action}`, values, takes[action]);
+}
+
 /** Refuses an option given with the `--no-…` option that clears the same setting. */
 export function refuseContradiction(
   values: Readonly<Record<string, unknown>>,

@@ -1,4 +1,12 @@
-import { enc, needArg, parseCommand, parseNumber, splitList, UsageError } from './admin-args.js';
+import {
+  enc,
+  needArg,
+  parseCommand,
+  parseNumber,
+  refuseOptionsOf,
+  splitList,
+  UsageError,
+} from './admin-args.js';
 import { listRows, output, runAdmin, yesNo } from './run-admin.js';
 
 const USAGE = `usage:
@@ -38,6 +46,20 @@ const OPTIONS = {
   limit: { type: 'string' },
 } as const;
 
+const SETTINGS = ['provider', 'base-url', 'keys', 'models', 'model-map', 'priority', 'weight', 'disabled'];
+
+/** The options each action takes. */
+const TAKES: Record<string, readonly string[]> = {
+  list: ['limit'],
+  add: SETTINGS,
+  update: SETTINGS,
+  show: [],
+  test: ['model'],
+  disable: [],
+  enable: [],
+  remove: [],
+};
+
 type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 
 function fieldsFrom(values: Values): Record<string, unknown> {
@@ -76,6 +98,7 @@ export function channelsCommand(args: string[]): Promise<number> {
   const parse = () => parseCommand(rest, OPTIONS);
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
+    refuseOptionsOf('channels', action, values, TAKES);
     const name = () => enc(needArg(positionals[0], `channels ${action} needs a NAME`));
     const show = (channel: unknown) => {
       output(values.json, channel, [row(channel as Record<string, unknown>)], COLUMNS);
@@ -99,7 +122,7 @@ export function channelsCommand(args: string[]): Promise<number> {
         );
       }
       case 'update': {
-        const patch = fieldsFrom(values);
+        const patch = { ...fieldsFrom(values), ...(values.disabled ? { enabled: false } : {}) };
         if (Object.keys(patch).length === 0)
           throw new UsageError('channels update needs at least one setting');
         return show(await (await open()).request('PATCH', `/channels/${name()}`, patch));

@@ -6,7 +6,7 @@ import {
   parseNumber,
   refuseContradiction,
   refuseEmpty,
-  refuseOptions,
+  refuseOptionsOf,
   splitList,
   UsageError,
 } from './admin-args.js';
@@ -61,6 +61,39 @@ const OPTIONS = {
   limit: { type: 'string' },
 } as const;
 
+const SETTINGS = [
+  'purpose',
+  'models',
+  'expires',
+  'ip',
+  'rpm',
+  'rph',
+  'tpm',
+  'concurrent',
+  'budget',
+  'channel',
+  'byok-provider',
+  'byok-key',
+  'no-channel',
+  'no-byok',
+  'disabled',
+] as const;
+
+/**
+ * The options each action takes. `update` lists --user and --prefix to refuse them by name below
+ * (fixed once the key is made); --no-channel and --no-byok on `create` ask for what a new key is.
+ */
+const TAKES: Record<string, readonly string[]> = {
+  create: ['name', 'user', 'prefix', ...SETTINGS],
+  list: ['user', 'limit'],
+  show: [],
+  update: ['name', 'user', 'prefix', ...SETTINGS],
+  disable: [],
+  enable: [],
+  rotate: [],
+  revoke: [],
+};
+
 type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 
 /** The key settings given on the command line, as admin API fields. */
@@ -107,6 +140,7 @@ export function keysCommand(args: string[]): Promise<number> {
   const parse = () => parseCommand(rest, OPTIONS);
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
+    refuseOptionsOf('keys', action, values, TAKES);
     // An empty `--models` or `--ip` is a setting (every model, any address); these have none.
     refuseEmpty(values, [
       'name',
@@ -163,7 +197,6 @@ export function keysCommand(args: string[]): Promise<number> {
       case 'disable':
       case 'enable': {
         const id = needArg(target, `keys ${action} needs an ID or NAME`);
-        if (action !== 'update') refuseOptions(`keys ${action}`, values);
         // A key's owner and prefix are fixed once it is made: refused here rather than dropped.
         const fixed =
           action === 'update' &&

@@ -4,7 +4,7 @@ import {
   parseCommand,
   refuseContradiction,
   refuseEmpty,
-  refuseOptions,
+  refuseOptionsOf,
   UsageError,
 } from './admin-args.js';
 import { listRows, output, runAdmin, yesNo } from './run-admin.js';
@@ -24,6 +24,17 @@ function row(user: Record<string, unknown>) {
   return { ...user, email: user.email ?? '', enabled: yesNo(user.enabled), created: user.created_at };
 }
 
+/** The options each action takes. */
+const TAKES: Record<string, readonly string[]> = {
+  list: ['limit'],
+  create: ['email', 'notes'],
+  show: [],
+  update: ['name', 'email', 'no-email', 'notes', 'no-notes'],
+  disable: [],
+  enable: [],
+  delete: [],
+};
+
 /** `switchboard users …`: tenants, locally or through a gateway's admin API. */
 export function usersCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
@@ -38,6 +49,7 @@ export function usersCommand(args: string[]): Promise<number> {
     });
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
+    refuseOptionsOf('users', action, values, TAKES);
     // An unset shell variable (`--email "$EMAIL"`) is refused, not dropped: --no-email clears.
     refuseEmpty(values, ['name', 'email', 'notes']);
     refuseContradiction(values, 'email', 'no-email');
@@ -84,7 +96,6 @@ export function usersCommand(args: string[]): Promise<number> {
         if (Object.keys(patch).length === 0)
           throw new UsageError('users update needs --name, --email, --no-email, --notes or --no-notes');
         const id = needArg(target, `users ${action} needs an ID or NAME`);
-        if (action !== 'update') refuseOptions(`users ${action}`, values);
         return show(await (await open()).request('PATCH', `/users/${enc(id)}`, patch));
       }
       case 'delete': {

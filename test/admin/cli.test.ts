@@ -177,6 +177,70 @@ describe('CLI against the local database', () => {
     expect((await json<{ enabled: boolean }>(['users', 'show', 'bob'], db)).enabled).toBe(true);
   });
 
+  it("refuses another action's option (keys revoke --expires, users create --name …) instead of ignoring it", {
+    timeout: 120_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'foreign-options.db')}` };
+    const key = await json<Key>(['keys', 'create', '--name', 'kept'], db);
+    await json(['users', 'create', 'dora'], db);
+    const add = ['channels', 'add', 'up', '--provider', 'openai-compatible', '--base-url', fake.baseUrl];
+    expect((await run([...add, '--models', 'gpt-fake'], db)).code).toBe(0);
+    for (const [args, message] of [
+      [['keys', 'show', key.id, '--rpm', '5'], 'keys show takes no --rpm'],
+      [['keys', 'rotate', key.id, '--expires', '30d'], 'keys rotate takes no --expires'],
+      [['keys', 'revoke', key.id, '--expires', '2027-01-01'], 'keys revoke takes no --expires'],
+      [['keys', 'list', '--models', 'gpt-4o'], 'keys list takes no --models'],
+      [['keys', 'create', '--name', 'extra', '--limit', '5'], 'keys create takes no --limit'],
+      [['keys', 'update', key.id, '--rpm', '7', '--limit', '5'], 'keys update takes no --limit'],
+      [['users', 'show', 'dora', '--notes', 'x'], 'users show takes no --notes'],
+      [['users', 'create', 'bob', '--limit', '10'], 'users create takes no --limit'],
+      [['users', 'create', 'bob', '--name', 'robert'], 'users create takes no --name'],
+      [['users', 'list', '--email', 'e@example.com'], 'users list takes no --email'],
+      [['users', 'update', 'dora', '--notes', 'x', '--limit', '5'], 'users update takes no --limit'],
+      [['users', 'delete', 'dora', '--no-notes'], 'users delete takes no --no-notes'],
+      [['channels', 'show', 'up', '--model', 'gpt-fake'], 'channels show takes no --model'],
+      [['channels', 'list', '--provider', 'openai'], 'channels list takes no --provider'],
+      [['channels', 'test', 'up', '--weight', '2'], 'channels test takes no --weight'],
+      [['channels', 'disable', 'up', '--priority', '1'], 'channels disable takes no --priority'],
+      [['channels', 'remove', 'up', '--keys', 'k'], 'channels remove takes no --keys'],
+      [
+        ['channels', 'update', 'up', '--weight', '3', '--model', 'gpt-fake'],
+        'channels update takes no --model',
+      ],
+    ] as const) {
+      const refused = await run([...args], db);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(message);
+    }
+    // Nothing was done: the key is neither rotated nor revoked, no user made, changed or deleted.
+    const kept = await json<Key>(['keys', 'show', key.id], db);
+    expect([kept.status, kept.key, kept.limits.rpm]).toEqual(['active', `sk-…${key.key.slice(-4)}`, null]);
+    expect((await json<Key[]>(['keys', 'list'], db)).map((k) => k.name)).toEqual(['kept']);
+    const users = await json<{ name: string; notes: string | null }[]>(['users', 'list'], db);
+    expect(users.map((u) => u.name)).not.toContain('bob');
+    expect(users.find((u) => u.name === 'dora')?.notes).toBeNull();
+    const channel = await json<{ enabled: boolean; weight: number }>(['channels', 'show', 'up'], db);
+    expect([channel.enabled, channel.weight]).toEqual([true, 1]);
+  });
+
+  it('disables a channel with channels update --disabled, as channels add --disabled does', {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'channel-disabled.db')}` };
+    const add = ['channels', 'add', 'up', '--provider', 'openai-compatible', '--base-url', fake.baseUrl];
+    expect((await run(add, db)).code).toBe(0);
+    const updated = await json<{ enabled: boolean; weight: number }>(
+      ['channels', 'update', 'up', '--weight', '3', '--disabled'],
+      db,
+    );
+    expect([updated.enabled, updated.weight]).toEqual([false, 3]);
+    const alone = await json<{ enabled: boolean }>(['channels', 'enable', 'up'], db);
+    expect(alone.enabled).toBe(true);
+    expect((await json<{ enabled: boolean }>(['channels', 'update', 'up', '--disabled'], db)).enabled).toBe(
+      false,
+    );
+  });
+
   it("clears a user's email or notes with --no-email / --no-notes, and refuses an empty value", {
     timeout: 60_000,
   }, async () => {
