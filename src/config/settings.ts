@@ -10,7 +10,7 @@ import {
   fileConfigSchema,
   type RoutingConfig,
 } from './schema.js';
-import { resolveTelemetry, type TelemetrySettings } from './telemetry-schema.js';
+import { metricsSetWhileOff, resolveTelemetry, type TelemetrySettings } from './telemetry-schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -135,12 +135,11 @@ export function resolveSettings(input: SettingsInput): Settings {
   const redisUrl = env.REDIS_URL ?? file.redis_url ?? null;
   if (file.cache.backend === 'redis' && redisUrl === null)
     throw new ConfigError('cache.backend: redis needs REDIS_URL (or redis_url) to be set');
-  // A metrics port with metrics off would serve nothing: say so rather than drop the port.
-  const metricsPort =
-    env.METRICS_PORT !== undefined ? 'METRICS_PORT' : file.metrics.port !== undefined ? 'metrics.port' : null;
-  if (!file.metrics.enabled && metricsPort !== null)
+  // A metrics port, token or host with metrics off would serve or protect nothing: say so.
+  const metricsOff = metricsSetWhileOff(env, file.metrics).join(', ');
+  if (metricsOff)
     throw new ConfigError(
-      `${metricsPort}: set, but metrics.enabled: false turns metrics off; remove ${metricsPort} or set metrics.enabled: true`,
+      `${metricsOff}: set, but metrics.enabled: false turns metrics off; remove ${metricsOff} or set metrics.enabled: true`,
     );
   const settings: Settings = {
     port: env.PORT ?? file.server.port ?? 8080,

@@ -69,6 +69,25 @@ export const telemetryEnvSchema = z.object({
   OTEL_SERVICE_NAME: otelVariable(z.string().min(1)),
 });
 
+/**
+ * The metrics settings given while `metrics.enabled: false` turns metrics off, by name (never
+ * value: a token is a secret). Each would be dropped: no port served, no /metrics to protect.
+ */
+export function metricsSetWhileOff(
+  env: z.infer<typeof telemetryEnvSchema>,
+  file: z.infer<typeof metricsConfigSchema>,
+): string[] {
+  if (file.enabled) return [];
+  const given: [string, unknown][] = [
+    ['METRICS_PORT', env.METRICS_PORT],
+    ['metrics.port', file.port],
+    ['METRICS_TOKEN', env.METRICS_TOKEN],
+    ['metrics.token', file.token],
+    ['metrics.host', file.host],
+  ];
+  return given.filter(([, value]) => value !== undefined).map(([name]) => name);
+}
+
 export interface TelemetrySettings {
   readonly metrics: {
     readonly enabled: boolean;

@@ -130,6 +130,26 @@ describe('settings', () => {
     expect(load('metrics: { port: 9464 }').telemetry.metrics.port).toBe(9464);
   });
 
+  it('refuses a metrics token or host with metrics turned off, naming the setting but not the token', () => {
+    const token = 'scrape-token-0123456789';
+    for (const [text, env, field] of [
+      [`metrics: { enabled: false, token: ${token} }`, {}, 'metrics.token'],
+      ['metrics: { enabled: false }', { METRICS_TOKEN: token }, 'METRICS_TOKEN'],
+      ['metrics: { enabled: false, host: 127.0.0.1 }', {}, 'metrics.host'],
+    ] as const) {
+      const message = configError(() => load(text, env)).message;
+      expect(message, field).toContain(field);
+      expect(message, field).toContain('metrics.enabled: false');
+      expect(message, field).not.toContain(token);
+    }
+    const both = configError(() => load('metrics: { enabled: false, port: 9464, host: 10.0.0.5 }')).message;
+    expect(both).toContain('metrics.port');
+    expect(both).toContain('metrics.host');
+    // With metrics on, each is taken.
+    const on = load(`metrics: { token: ${token}, host: 127.0.0.1, port: 9464 }`).telemetry.metrics;
+    expect([on.token, on.host]).toEqual([token, '127.0.0.1']);
+  });
+
   it('refuses a size of 0 bytes, which would refuse every request body or upstream answer', () => {
     for (const [env, field] of [
       [{ BODY_LIMIT: '0' }, 'BODY_LIMIT'],
