@@ -45,7 +45,7 @@ export function respond(
   call: ClientCall,
   routed: Routed,
   answer: AnswerTap,
-  /** For a same-format answer in another wire format than OpenAI's (e.g. native Anthropic). */
+  /** The client's wire format's hooks for a same-format answer (absent: OpenAI's error event, every answer kept). */
   hooks?: PassthroughHooks,
 ): Response {
   const { success, target } = routed;
@@ -77,10 +77,10 @@ export function respond(
     });
     // Every route the cache serves answers a JSON object: a body that is none (an HTML page a
     // proxy answered with, JSON cut short) is relayed as it came, but not kept as an answer;
-    // nor is a glitch its format knows a retry would usually fix.
-    const complete =
-      errorText === null && answerRead.json !== null && (hooks?.keepable?.(answerRead.json) ?? true);
-    if (capture && complete && body.byteLength <= capture.maxBytes) {
+    // nor is a glitch its format knows a retry would usually fix (asked last: only of an answer
+    // about to be stored).
+    const json = errorText === null ? answerRead.json : null;
+    if (capture && json && body.byteLength <= capture.maxBytes && (hooks?.keepable?.(json) ?? true)) {
       capture.store({
         status: success.status,
         contentType: headers.get('content-type') ?? 'application/json',
@@ -195,13 +195,17 @@ export function respond(
       else success.ended(upstreamError === null ? 'done' : 'broken', 'error event in the stream');
       success.release();
       const committed = record(end);
-      // Nor is a complete stream kept when its format knows its answer for a glitch.
-      if (end.outcome === 'done' && upstreamError === null && streamKeepable(accounting, hooks))
-        captured?.store({
-          status: success.status,
-          contentType: headers.get('content-type') ?? 'text/event-stream',
-          stream: sse,
-        });
+      // Nor is a complete stream kept when its format knows its answer for a glitch (asked only
+      // of a stream about to be stored: never of uncached traffic, nor of one past the bound).
+      if (end.outcome === 'done' && upstreamError === null)
+        captured?.store(
+          {
+            status: success.status,
+            contentType: headers.get('content-type') ?? 'text/event-stream',
+            stream: sse,
+          },
+          () => streamKeepable(accounting, hooks),
+        );
       return committed;
     },
   });

@@ -62,8 +62,11 @@ export function keptBody(maxBytes: number, tailBytes: number): KeptBody {
 /** Collects a relayed body for the response cache, within the cache's bound. */
 export interface StreamCapture {
   push(chunk: Uint8Array): void;
-  /** Stores what was collected, unless the body grew past the bound. */
-  store(entry: { status: number; contentType: string; stream: boolean }): void;
+  /**
+   * Stores what was collected, unless the body grew past the bound or `keepable` (asked only of
+   * a body within it) says no.
+   */
+  store(entry: { status: number; contentType: string; stream: boolean }, keepable?: () => boolean): void;
 }
 
 /** Null when there is nothing to capture (no cache write wanted for this answer). */
@@ -72,9 +75,9 @@ export function captureStream(capture: ResponseCapture | null): StreamCapture | 
   const chunks = boundedChunks(capture.maxBytes);
   return {
     push: chunks.push,
-    store(entry) {
+    store(entry, keepable) {
       const body = chunks.joined();
-      if (body) capture.store({ ...entry, body });
+      if (body && (keepable?.() ?? true)) capture.store({ ...entry, body });
     },
   };
 }

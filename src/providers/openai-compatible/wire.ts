@@ -2,6 +2,7 @@ import type { WireFormat } from '../../spec/wire.js';
 import { decodeOpenAiRequest, encodeOpenAiRequest } from './chat-request.js';
 import { decodeOpenAiResponse, encodeOpenAiResponse, openAiErrorBody } from './chat-response.js';
 import { decodeOpenAiStream, encodeOpenAiStream } from './chat-stream.js';
+import { openAiPassthrough } from './passthrough.js';
 
 /** The OpenAI chat completions wire format, both as a front door and as an upstream. */
 export const openAiWire: WireFormat = {
@@ -18,4 +19,5 @@ export const openAiWire: WireFormat = {
     errorBody: ({ code, message, requestId, status }) =>
       openAiErrorBody(code, message, status >= 500 ? 'upstream_error' : 'invalid_request_error', requestId),
   },
+  passthrough: openAiPassthrough,
 };
