@@ -9,7 +9,8 @@ export const modelPriceSchema = z
     cache_write: z.number().nonnegative().optional(),
     cache_write_1h: z.number().nonnegative().optional(),
     reasoning: z.number().nonnegative().optional(),
-    currency: z.string().min(1).default('USD'),
+    /** One for the whole deployment (src/config/price-currency.ts); `cny` is `CNY`. */
+    currency: z.string().trim().min(1).toUpperCase().default('USD'),
   })
   .strict();
 
@@ -133,4 +134,9 @@ export interface AccountingSettings {
   readonly prices: PriceMapConfig;
   /** Channel name -> its own prices, from `channels[].prices`. */
   readonly channelPrices: Readonly<Record<string, PriceMapConfig>>;
+  /**
+   * The deployment's one currency: that of every configured price, USD when none is set. Costs,
+   * budgets and totals are in it; the built-in USD prices are used only when it is USD.
+   */
+  readonly currency: string;
 }

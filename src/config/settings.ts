@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AccountingSettings } from './accounting-schema.js';
 import { parseByteSize } from './byte-size.js';
 import { interpolateEnv } from './interpolate.js';
+import { deploymentCurrency } from './price-currency.js';
 import {
   type ChannelConfig,
   envSchema,
@@ -141,6 +142,11 @@ export function resolveSettings(input: SettingsInput): Settings {
     throw new ConfigError(
       `${metricsOff}: set, but metrics.enabled: false turns metrics off; remove ${metricsOff} or set metrics.enabled: true`,
     );
+  const channelPrices = Object.fromEntries(
+    file.channels.flatMap((c) => (c.prices ? [[c.name, c.prices]] : [])),
+  );
+  const priced = deploymentCurrency(file.prices, channelPrices);
+  if ('problem' in priced) throw new ConfigError(priced.problem);
   const settings: Settings = {
     port: env.PORT ?? file.server.port ?? 8080,
     host: env.HOST ?? file.server.host ?? '0.0.0.0',
@@ -197,7 +203,8 @@ export function resolveSettings(input: SettingsInput): Settings {
       // Not given: shared through Redis when there is one (many instances), else per process.
       cache: { ...file.cache, backend: file.cache.backend ?? (redisUrl === null ? 'memory' : 'redis') },
       prices: file.prices,
-      channelPrices: Object.fromEntries(file.channels.flatMap((c) => (c.prices ? [[c.name, c.prices]] : []))),
+      channelPrices,
+      currency: priced.currency,
     },
   };
   assertUniqueChannelNames(settings.channels);
