@@ -23,6 +23,7 @@ export const WORKER_SUITES = [
   'test/translation/claude-code-edges.test.ts',
   'test/translation/tool-result-error.test.ts',
   'test/accounting/limits.test.ts',
+  'test/accounting/deployment-currency.test.ts',
   'test/admin/admin-auth.test.ts',
   'test/admin/admin-input-errors.test.ts',
   'test/admin/audit.test.ts',

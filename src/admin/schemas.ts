@@ -72,7 +72,7 @@ export const limitsSchema = z
     budget: budgetSchema
       .nullable()
       .optional()
-      .describe("spend cap in the price table's currency (USD by default)"),
+      .describe("spend cap in the deployment's currency (that of the prices; USD by default)"),
   })
   .strict();
 

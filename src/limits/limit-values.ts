@@ -6,7 +6,7 @@ export interface LimitValues {
   readonly rph: number | null;
   readonly tpm: number | null;
   readonly concurrent: number | null;
-  /** Spend cap in the price table's currency (USD by default). */
+  /** Spend cap in the deployment's currency (that of the prices; USD by default). */
   readonly budget: number | null;
   readonly budgetPeriod: BudgetPeriod;
 }

@@ -1,5 +1,6 @@
 import { missOnFailedLookup } from '../cache/miss-on-failed-lookup.js';
 import type { AccountingSettings, PriceMapConfig } from '../config/accounting-schema.js';
+import { DEFAULT_CURRENCY } from '../config/price-currency.js';
 import { createLimiter } from '../limits/limiter.js';
 import type { RequestAccounting } from '../pipeline/request-accounting.js';
 import type { Logger } from '../spec/logger.js';
@@ -42,7 +43,7 @@ export function buildAccounting(input: {
 }): AccountingParts {
   const { settings, now } = input;
   const prices = createPriceTable({
-    defaults: DEFAULT_PRICES,
+    defaults: builtInPrices(settings.currency, input.logger),
     overrides: toPriceMap(settings.prices),
     channels: Object.fromEntries(
       Object.entries(settings.channelPrices).map(([name, map]) => [name, toPriceMap(map)]),
@@ -108,6 +109,19 @@ export function buildAccounting(input: {
     now,
   };
   return { accounting, writer, sink: writer.add };
+}
+
+/**
+ * The shipped prices are in USD: a deployment in another currency (src/config/price-currency.ts)
+ * does without them rather than add dollars to its own currency, and says so once.
+ */
+function builtInPrices(currency: string, logger: Logger): PriceMap {
+  if (currency === DEFAULT_CURRENCY) return DEFAULT_PRICES;
+  logger.info(
+    { currency },
+    `prices are in ${currency}: the built-in USD prices are not used, and a model without a price in ${currency} is recorded with no cost`,
+  );
+  return {};
 }
 
 function toPriceMap(config: PriceMapConfig): PriceMap {

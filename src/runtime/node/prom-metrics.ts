@@ -64,7 +64,7 @@ export function createPromMetrics(logger: Logger): Telemetry {
   });
   const cost = new Counter({
     name: 'switchboard_cost_total',
-    help: 'Cost of requests by model, user and key, in the price table currency',
+    help: "Cost of requests by model, user and key, in the deployment's currency",
     labelNames: ['model', 'user', 'key'],
     ...on,
   });
