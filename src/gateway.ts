@@ -360,7 +360,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
-    mountUsageRoutes(app, { admin, usage: deps.storage.usage, now });
+    mountUsageRoutes(app, { admin, usage: deps.storage.usage, now, currency: deps.admin.currency });
     mountGatewayAdmin(app, {
       admin: deps.admin,
       requireAdmin: admin,

@@ -25,6 +25,8 @@ export interface GatewayAdminDeps {
   readonly denyPrivateUpstreams?: boolean;
   /** `audit.retention_days` in ms: audit entries older than this are deleted; absent keeps all. */
   readonly auditRetentionMs?: number | null;
+  /** The deployment's currency (src/config/price-currency.ts): the costs of usage and stats are in it. */
+  readonly currency: string;
 }
 
 export interface AdminWiring {
@@ -71,6 +73,7 @@ export function mountGatewayAdmin(app: Hono<GatewayEnv>, w: AdminWiring): AdminC
     bodyLimit: w.bodyLimit,
     version: w.version,
     audit: w.audit,
+    currency: w.admin.currency,
     ...(w.health ? { health: w.health } : {}),
     ...(w.reenableKey ? { reenableKey: w.reenableKey } : {}),
     ...(w.instances ? { instances: w.instances } : {}),

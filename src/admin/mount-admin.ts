@@ -35,6 +35,8 @@ export interface AdminMountDeps {
   readonly audit: AuditLog;
   /** Running instances, from their heartbeats (`GET /admin/api/instances`). */
   readonly instances?: () => Promise<readonly InstanceView[]>;
+  /** The deployment's currency: the costs in `GET /admin/api/stats` are in it. */
+  readonly currency: string;
 }
 
 /** `/admin/api/*` (admin token), `GET /stats` (admin token), and the public API reference. */
@@ -42,7 +44,7 @@ export function mountAdminRoutes(app: Hono<GatewayEnv>, deps: AdminMountDeps): v
   const admin = deps.requireAdmin;
   const listInstances = deps.instances;
   const routes = adminRoutes(
-    (ctx) => adminStats(ctx, deps.traffic, deps.channels),
+    (ctx) => adminStats(ctx, deps.traffic, deps.channels, deps.currency),
     async () => ({ object: 'list' as const, data: listInstances ? [...(await listInstances())] : [] }),
   );
   // Built on the first request for it, not at start: a gateway nobody reads the reference of

@@ -72,7 +72,8 @@ export const EXTRA_ROUTES: readonly ExtraRoute[] = [
     path: '/usage',
     tag: 'usage',
     status: 200,
-    summary: 'Totals, groups and a time series (per minute, hour or day)',
+    summary:
+      "Totals, groups and a time series (per minute, hour or day); costs in `currency`, the deployment's",
     query: usageQuery,
   },
   {

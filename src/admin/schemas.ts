@@ -233,6 +233,9 @@ export const adminStatsSchema = z.object({
   per_channel: z.array(channelCounterSchema),
   /** Last 24 hours from the usage rollups (docs/usage-and-limits.md). */
   usage_24h: usageStatsSchema,
+  currency: z
+    .string()
+    .describe("the deployment's currency (that of its prices; USD by default): usage_24h's costs are in it"),
 });
 
 /** One running gateway instance, from its heartbeats (docs/admin-api.md, "Instances"). */

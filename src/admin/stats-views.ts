@@ -11,6 +11,7 @@ export async function adminStats(
   ctx: AdminContext,
   traffic: TrafficStats,
   channels: () => readonly Channel[],
+  currency: string,
 ): Promise<AdminStats> {
   const now = ctx.now();
   const [users, keys, stored] = await Promise.all([
@@ -36,6 +37,7 @@ export async function adminStats(
     requests: traffic.requests(),
     per_channel: traffic.channels().map((t) => withKeyHints(t, byName.get(t.channel))),
     usage_24h: await usageStatsLastDay(ctx.storage.usage, now),
+    currency,
   };
 }
 

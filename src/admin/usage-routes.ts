@@ -16,6 +16,8 @@ export interface UsageRouteDeps {
   readonly admin: MiddlewareHandler<GatewayEnv>;
   readonly usage: UsageStore;
   readonly now: () => number;
+  /** The deployment's currency (src/config/price-currency.ts): every cost summed here is in it. */
+  readonly currency: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -123,7 +125,7 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       // Per-minute points, totals and groups all from the raw records of exactly [from, to).
       const perMinute = await deps.usage.buckets({ from, to, bucketMs: MINUTE_MS, dimension: q.group_by });
       const rows = q.value === undefined ? perMinute : perMinute.filter((r) => r.value === q.value);
-      return c.json(usageReport(from, to, q.group_by, rows, 'minute'));
+      return c.json(usageReport(from, to, q.group_by, rows, 'minute', deps.currency));
     }
     // Rollups are whole hours: the range widens to the hours it touches, and the report says so
     // (its from/to), so its totals are the request log's over the same bounds.
@@ -135,7 +137,7 @@ export function mountUsageRoutes(app: Hono<GatewayEnv>, deps: UsageRouteDeps): v
       to: hourTo,
       ...(q.value ? { value: q.value } : {}),
     });
-    return c.json(usageReport(hourFrom, hourTo, q.group_by, rows, q.interval));
+    return c.json(usageReport(hourFrom, hourTo, q.group_by, rows, q.interval, deps.currency));
   });
 }
 
@@ -148,11 +150,13 @@ function usageReport(
   groupBy: z.infer<typeof usageQuery>['group_by'],
   rows: Parameters<typeof summarize>[0],
   interval: Parameters<typeof usageSeries>[1],
+  currency: string,
 ) {
   return {
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     group_by: groupBy,
+    currency,
     totals: summarize(rows),
     groups: groupTotals(rows),
     series: usageSeries(rows, interval),

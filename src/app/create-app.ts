@@ -107,6 +107,7 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
             session: { ttlMs: settings.admin.sessionTtlMs, signInDelayMs: settings.admin.signInDelayMs },
             denyPrivateUpstreams: settings.denyPrivateUpstreams,
             auditRetentionMs: settings.admin.auditRetentionMs,
+            currency: settings.accounting.currency,
           },
           ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
         }

@@ -108,6 +108,7 @@ export async function localAdminClient(settings: Settings): Promise<AdminClient>
     version: VERSION,
     // No address: the change was made on this machine, straight on its database.
     audit: createAuditLog({ store: storage.audit, now: Date.now }),
+    currency: settings.accounting.currency,
   });
   app.onError(createErrorHandler(silentLogger));
   return {

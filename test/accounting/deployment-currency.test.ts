@@ -73,6 +73,20 @@ describe('a deployment priced in CNY', () => {
     expect(entry.cost).toBeNull();
     expect(entry.prices).toBeNull();
   });
+
+  it("says its totals are in CNY: the admin API's usage report and stats", async () => {
+    const json = async (path: string) => {
+      const res = await gw.admin('GET', path);
+      expect(res.status, path).toBe(200);
+      return (await res.json()) as { currency: string; totals?: { cost: number } };
+    };
+    const report = await json('/usage?group_by=model');
+    expect(report.currency).toBe('CNY');
+    // The CNY request of the first test; the unpriced one adds nothing.
+    expect(report.totals?.cost).toBeCloseTo(2.3, 9);
+    expect((await json('/usage?interval=minute')).currency).toBe('CNY');
+    expect((await json('/stats')).currency).toBe('CNY');
+  });
 });
 
 describe('the start of a deployment not priced in USD', () => {

@@ -126,6 +126,11 @@ describe('stats', () => {
     expect(after.per_channel[0]?.keys.map((k) => k.key).sort()).toEqual(['sta…aaaa', 'sta…bbbb']);
   });
 
+  it('GET /admin/api/stats and /admin/api/usage say their costs are in USD when no price names a currency', async () => {
+    expect((await gw.adminJson<{ currency: string }>('GET', '/admin/api/stats')).currency).toBe('USD');
+    expect((await gw.adminJson<{ currency: string }>('GET', '/admin/api/usage')).currency).toBe('USD');
+  });
+
   it('GET /stats shows per-channel and per-key counters, health and the strategy, keys masked', async () => {
     const res = await gw.admin('GET', '/stats');
     expect(res.status).toBe(200);
