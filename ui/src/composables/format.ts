@@ -1,7 +1,7 @@
 import { computed } from 'vue';
 import { currentLang } from '../i18n';
 
-/** Locale-aware formatting of numbers, USD, durations and times; follows the panel's language. */
+/** Locale-aware formatting of numbers, money, durations and times; follows the panel's language. */
 export function useFormat() {
   const locale = computed(() => currentLang.value);
   return {
@@ -34,8 +34,8 @@ export function formatCompact(n: number | null | undefined, locale: string): str
 /**
  * An amount of money with enough digits for tiny per-request costs ($0.000123; below that, two
  * significant digits: $0.000000072, never $0.00 for a cost that is not nothing), in `currency`
- * (the price table's; USD when not given). A currency Intl does not know (not a three-letter
- * code) is written after the number.
+ * (a record's prices', or the deployment's a usage report names; USD when not given). A
+ * currency Intl does not know (not a three-letter code) is written after the number.
  */
 export function formatCost(
   amount: number | null | undefined,
