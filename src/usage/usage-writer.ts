@@ -67,6 +67,15 @@ export const DRAIN_WAIT_MS = 25_000;
  */
 export const HELD_WRITE_MS = 25_000;
 
+/**
+ * The longest a store's batch write takes inside a Workers request: the edge's origin client ends
+ * a usage write (all its attempts) within it (edge-storage.ts). A held request starts no write
+ * later than this before the end of its hold (HELD_WRITE_MS): one started later could still be
+ * running when Cloudflare cuts the request off, and a write cut off never settles, so its records
+ * (the buffer it took: other requests' too) would wait STALLED_WRITE_MS before going again.
+ */
+export const STORE_WRITE_MS = 20_000;
+
 /** Between a held record's tries after a failed write, and its looks at a write that took it. */
 const HELD_RETRY_MS = 500;
 
@@ -205,10 +214,11 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
    * Request-scoped: the request that made the record holds it until it is written, waiting only
    * on its own timers. After the interval it writes the buffer (its record and whatever else
    * waits) in its own request, or, when another request's write took the record, looks again
-   * until that write has settled; a failed write puts the record back, and it tries again.
+   * until that write has settled; a failed write puts the record back, and it tries again, as
+   * long as a write started then still ends within HELD_WRITE_MS (STORE_WRITE_MS before it).
    */
   const holdUntilWritten = async (record: UsageRecord, wait: number): Promise<void> => {
-    const giveUpAt = options.now() + HELD_WRITE_MS;
+    const lastTryAt = options.now() + HELD_WRITE_MS - STORE_WRITE_MS;
     for (;;) {
       if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
       if (held?.get(record) === null) {
@@ -217,7 +227,7 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
       }
       if (!held?.has(record)) return;
       wait = Math.min(options.flushIntervalMs, HELD_RETRY_MS);
-      if (options.now() + wait > giveUpAt) return;
+      if (options.now() + wait > lastTryAt) return;
     }
   };
 

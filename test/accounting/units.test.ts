@@ -378,6 +378,38 @@ describe('usage writer, request-scoped (Workers)', () => {
     expect((await inner.list({ limit: 10 })).records).toHaveLength(3);
   });
 
+  it("starts no write that would outlive its request's waitUntil (a write taking the edge's whole 20 s)", async () => {
+    // At the edge a write to an origin that does not answer takes up to 20 s (its client's bound)
+    // and fails; Cloudflare cuts a request's waitUntil work 30 s after the response. A retry
+    // started after 10 s is cut off mid-write: it never settles, and the records it took (this
+    // request's and any other request's buffered meanwhile) are out of reach for STALLED_WRITE_MS.
+    vi.useFakeTimers();
+    try {
+      const inner = createMemoryUsageStore();
+      const startedAt: number[] = [];
+      const t0 = Date.now();
+      const writer = scopedWriter({
+        ...inner,
+        async insertBatch() {
+          startedAt.push(Date.now() - t0);
+          await new Promise((resolve) => setTimeout(resolve, 20_000));
+          throw new Error('origin /internal/usage: no time left for another attempt');
+        },
+      });
+      let done = false;
+      void writer.add(sampleRecord(0)).then(() => {
+        done = true;
+      });
+      await vi.advanceTimersByTimeAsync(40_000);
+      expect(startedAt.length).toBeGreaterThan(0);
+      for (const at of startedAt) expect(at + 20_000).toBeLessThanOrEqual(30_000);
+      expect(done).toBe(true);
+      expect(writer.pending).toBe(1); // still buffered for the next write (or the cron's)
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('lets a record go after HELD_WRITE_MS, still buffered for the next write', async () => {
     vi.useFakeTimers();
     try {

@@ -22,6 +22,7 @@ import { createMemorySessionStore } from '../../../storage/memory/memory-session
 import { createMemoryChannelStore, createMemoryMetaStore } from '../../../storage/memory/memory-stores.js';
 import type { KeyStore, Storage, UserRecord, UserStore } from '../../../storage/ports.js';
 import type { ResponseStore } from '../../../storage/response-store.js';
+import { STORE_WRITE_MS } from '../../../usage/usage-writer.js';
 import type { EdgeKeyCache } from './edge-key-cache.js';
 import type { OriginClient } from './origin-client.js';
 
@@ -29,9 +30,10 @@ import type { OriginClient } from './origin-client.js';
 const USAGE_ATTEMPTS = 3;
 /**
  * A usage write (all its batches, attempts and waits) ends within this: Cloudflare cuts waitUntil
- * work off 30 s after the response, and a write cut off never tells the writer to try again.
+ * work off 30 s after the response, and a write cut off never tells the writer to try again. The
+ * writer's held requests start no write that could not end within their hold in this time.
  */
-const USAGE_WRITE_MS = 20_000;
+const USAGE_WRITE_MS = STORE_WRITE_MS;
 
 const MAX_OWNERS = 10_000;
 
