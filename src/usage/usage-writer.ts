@@ -226,7 +226,9 @@ export function createUsageWriter(options: UsageWriterOptions): UsageWriter {
         await writeOnce();
       }
       if (!held?.has(record)) return;
-      wait = Math.min(options.flushIntervalMs, HELD_RETRY_MS);
+      // Not at the flush interval, which may be 1 ms: a refusing store (at the edge, the origin)
+      // would be asked again every millisecond by every request held.
+      wait = HELD_RETRY_MS;
       if (options.now() + wait > lastTryAt) return;
     }
   };

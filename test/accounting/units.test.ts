@@ -27,6 +27,7 @@ import {
   DRAIN_WAIT_MS,
   HELD_WRITE_MS,
   STALLED_WRITE_MS,
+  STORE_WRITE_MS,
 } from '../../src/usage/usage-writer.js';
 import { waitFor } from '../support/http.js';
 
@@ -405,6 +406,37 @@ describe('usage writer, request-scoped (Workers)', () => {
       for (const at of startedAt) expect(at + 20_000).toBeLessThanOrEqual(30_000);
       expect(done).toBe(true);
       expect(writer.pending).toBe(1); // still buffered for the next write (or the cron's)
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tries a failed write again at most twice a second, however short the flush interval', async () => {
+    // usage.flush_interval_ms may be 1: each held request retried a refusing store (at the edge,
+    // the origin, up to three POSTs a write) every millisecond.
+    vi.useFakeTimers();
+    try {
+      let writes = 0;
+      const writer = createUsageWriter({
+        store: {
+          ...createMemoryUsageStore(),
+          async insertBatch() {
+            writes++;
+            throw new Error('origin unreachable');
+          },
+        },
+        logger: silentLogger,
+        flushIntervalMs: 1,
+        maxBatch: 100,
+        maxBuffered: 1_000,
+        now: Date.now,
+        retentionMs: null,
+        requestScoped: true,
+      });
+      void writer.add(sampleRecord(0));
+      await vi.advanceTimersByTimeAsync(HELD_WRITE_MS);
+      expect(writes).toBeGreaterThan(1);
+      expect(writes).toBeLessThanOrEqual(1 + (HELD_WRITE_MS - STORE_WRITE_MS) / 500);
     } finally {
       vi.useRealTimers();
     }
