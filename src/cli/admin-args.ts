@@ -113,6 +113,47 @@ export function refuseOptionsOf(
     refuseOptions(`${command} ${action}`, values, takes[action]);
 }
 
+/** The argument an action takes (`ID|NAME`, or none), and the option one stray argument is likely for. */
+export interface Arguments {
+  readonly argument?: string;
+  readonly hint?: string;
+}
+
+/**
+ * Refuses positional arguments beyond the one `command` takes: ignored, `users create bob carol`
+ * would create bob alone and `keys list alice` list every key, with exit code 0. A lone extra
+ * argument is shown as the option it was likely meant for (`keys list alice`: `--user alice`),
+ * unless that option is given too.
+ */
+export function refuseArguments(
+  command: string,
+  positionals: readonly string[],
+  { argument, hint }: Arguments = {},
+  values: Readonly<Record<string, unknown>> = {},
+): void {
+  const extra = positionals.slice(argument === undefined ? 0 : 1);
+  if (extra.length === 0) return;
+  const named = extra.map((a) => `"${a}"`).join(', ');
+  const message =
+    argument === undefined
+      ? `${command} takes no argument${extra.length > 1 ? 's' : ''} ${named}`
+      : `${command} takes one ${argument}, not also ${named}`;
+  const hinted = extra.length === 1 && hint !== undefined && values[hint.slice(2)] === undefined;
+  throw new UsageError(hinted ? `${message} (did you mean ${hint} ${extra[0]}?)` : message);
+}
+
+/** refuseArguments for `command action`, given each action's arguments; an unknown action is left to the command. */
+export function refuseArgumentsOf(
+  command: string,
+  action: string | undefined,
+  positionals: readonly string[],
+  values: Readonly<Record<string, unknown>>,
+  takes: Readonly<Record<string, Arguments>>,
+): void {
+  if (action !== undefined && Object.hasOwn(takes, action))
+    refuseArguments(`${command} ${action}`, positionals, takes[action], values);
+}
+
 /** Refuses an option given with the `--no-…` option that clears the same setting. */
 export function refuseContradiction(
   values: Readonly<Record<string, unknown>>,

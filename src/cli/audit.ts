@@ -1,4 +1,4 @@
-import { enc, parseCommand, UsageError } from './admin-args.js';
+import { enc, parseCommand, refuseArguments, UsageError } from './admin-args.js';
 import { listData, output, runAdmin } from './run-admin.js';
 
 const USAGE = `usage:
@@ -74,10 +74,11 @@ export function auditCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const parse = () => parseCommand(rest, OPTIONS);
   return runAdmin(USAGE, parse, async (open) => {
-    const { values } = parse();
+    const { values, positionals } = parse();
     if (action !== 'list') {
       throw new UsageError(action ? `unknown audit action "${action}"` : 'audit needs an action');
     }
+    refuseArguments('audit list', positionals);
     const filters: [string, string | undefined][] = [
       ['actor', values.actor],
       ['action', values.action],

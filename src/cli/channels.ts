@@ -1,8 +1,10 @@
 import {
+  type Arguments,
   enc,
   needArg,
   parseCommand,
   parseNumber,
+  refuseArgumentsOf,
   refuseOptionsOf,
   splitList,
   UsageError,
@@ -60,6 +62,20 @@ const TAKES: Record<string, readonly string[]> = {
   remove: [],
 };
 
+const ONE_CHANNEL: Arguments = { argument: 'NAME' };
+
+/** The argument each action takes: a channel's name, or none. */
+const ARGUMENTS: Record<string, Arguments> = {
+  list: {},
+  add: ONE_CHANNEL,
+  update: ONE_CHANNEL,
+  show: ONE_CHANNEL,
+  test: { ...ONE_CHANNEL, hint: '--model' },
+  disable: ONE_CHANNEL,
+  enable: ONE_CHANNEL,
+  remove: ONE_CHANNEL,
+};
+
 type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 
 function fieldsFrom(values: Values): Record<string, unknown> {
@@ -99,6 +115,7 @@ export function channelsCommand(args: string[]): Promise<number> {
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
     refuseOptionsOf('channels', action, values, TAKES);
+    refuseArgumentsOf('channels', action, positionals, values, ARGUMENTS);
     const name = () => enc(needArg(positionals[0], `channels ${action} needs a NAME`));
     const show = (channel: unknown) => {
       output(values.json, channel, [row(channel as Record<string, unknown>)], COLUMNS);

@@ -1,4 +1,4 @@
-import { parseCommand, UsageError } from './admin-args.js';
+import { parseCommand, refuseArguments, UsageError } from './admin-args.js';
 import { listData, output, runAdmin } from './run-admin.js';
 
 const USAGE = `usage:
@@ -23,10 +23,11 @@ export function instancesCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const parse = () => parseCommand(rest, {});
   return runAdmin(USAGE, parse, async (open) => {
-    const { values } = parse();
+    const { values, positionals } = parse();
     if (action !== 'list') {
       throw new UsageError(action ? `unknown instances action "${action}"` : 'instances needs an action');
     }
+    refuseArguments('instances list', positionals);
     // Heartbeats live in the gateways (and Redis), not in the database the local mode opens.
     if (!(values.url ?? process.env.SWITCHBOARD_URL)) {
       throw new UsageError('instances list asks a running gateway: give --url URL (or SWITCHBOARD_URL)');

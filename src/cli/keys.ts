@@ -1,9 +1,11 @@
 import {
+  type Arguments,
   enc,
   needArg,
   parseCommand,
   parseExpiry,
   parseNumber,
+  refuseArgumentsOf,
   refuseContradiction,
   refuseEmpty,
   refuseOptionsOf,
@@ -94,6 +96,20 @@ const TAKES: Record<string, readonly string[]> = {
   revoke: [],
 };
 
+const ONE_KEY: Arguments = { argument: 'ID|NAME' };
+
+/** The argument each action takes: a key, or none (`create` is named by --name, `list` filtered by --user). */
+const ARGUMENTS: Record<string, Arguments> = {
+  create: { hint: '--name' },
+  list: { hint: '--user' },
+  show: ONE_KEY,
+  update: ONE_KEY,
+  disable: ONE_KEY,
+  enable: ONE_KEY,
+  rotate: ONE_KEY,
+  revoke: ONE_KEY,
+};
+
 type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 
 /** The key settings given on the command line, as admin API fields. */
@@ -141,6 +157,7 @@ export function keysCommand(args: string[]): Promise<number> {
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
     refuseOptionsOf('keys', action, values, TAKES);
+    refuseArgumentsOf('keys', action, positionals, values, ARGUMENTS);
     // An empty `--models` or `--ip` is a setting (every model, any address); these have none.
     refuseEmpty(values, [
       'name',

@@ -29,9 +29,9 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const release = holdYoungGeneration();
       limitOldGenerationGrowth();
-      await (await import('./serve.js')).serveCommand(rest);
-      release(); // listening: from here the load decides
-      return -1; // keeps running
+      const code = await (await import('./serve.js')).serveCommand(rest);
+      release(); // listening (or refused): from here the load decides
+      return code; // -1: keeps running
     }
     case 'migrate':
       return (await import('./migrate.js')).migrateCommand(rest);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../runtime/node/load-settings.js';
 import { migrateDatabase } from '../runtime/node/open-storage.js';
+import { refuseArguments } from './admin-args.js';
 
 const USAGE = `usage:
   switchboard migrate [--json]
@@ -12,12 +13,13 @@ const USAGE = `usage:
 export async function migrateCommand(args: string[]): Promise<number> {
   let json: boolean;
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: { json: { type: 'boolean', default: false } },
     });
+    refuseArguments('migrate', positionals);
     json = values.json === true;
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);

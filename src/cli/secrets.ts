@@ -5,6 +5,7 @@ import { loadSettings } from '../runtime/node/load-settings.js';
 import { openSecretBox } from '../runtime/node/open-secret-box.js';
 import { openStorage } from '../runtime/node/open-storage.js';
 import { generateSealingKey, stageKeyFile } from '../runtime/node/sealing-key.js';
+import { refuseArguments } from './admin-args.js';
 
 const NEW_KEY_ENV = 'SWITCHBOARD_NEW_SECRET_KEY';
 
@@ -25,11 +26,12 @@ export async function secretsCommand(args: string[]): Promise<number> {
       strict: true,
       options: { 'new-key-env': { type: 'string' }, json: { type: 'boolean', default: false } },
     }));
+    if (positionals[0] === 'rotate') refuseArguments('secrets rotate', positionals.slice(1));
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (positionals[0] !== 'rotate' || positionals.length > 1) {
+  if (positionals[0] !== 'rotate') {
     console.error(USAGE);
     return 2;
   }

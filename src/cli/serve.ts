@@ -4,18 +4,33 @@ import { bootstrap } from '../runtime/node/bootstrap.js';
 import { loadSettings } from '../runtime/node/load-settings.js';
 import { createLogger } from '../runtime/node/logger.js';
 import { startServer } from '../runtime/node/server.js';
+import { refuseArguments } from './admin-args.js';
+
+const USAGE = `usage:
+  switchboard serve [--no-migrate]
+      Starts the gateway (PORT, HOST, DATABASE_URL, CONFIG, LOG_LEVEL). --no-migrate applies no
+      migrations at start and refuses a database that is behind (run switchboard migrate first).`;
 
 /**
  * `switchboard serve`: load settings, open storage (migrating it, unless `--no-migrate` or
  * `database.migrate: false`), make the database's first key if it has none yet, listen.
+ * Returns 2 on a wrong command line (printed with the usage), -1 once listening (it keeps running).
  */
-export async function serveCommand(args: string[] = []): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: { 'no-migrate': { type: 'boolean', default: false } },
-  });
+export async function serveCommand(args: string[] = []): Promise<number> {
+  let values: { 'no-migrate'?: boolean };
+  try {
+    let positionals: string[];
+    ({ values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { 'no-migrate': { type: 'boolean', default: false } },
+    }));
+    refuseArguments('serve', positionals);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   const loaded = loadSettings();
   const settings = values['no-migrate']
     ? { ...loaded, database: { ...loaded.database, migrate: false } }
@@ -94,6 +109,7 @@ export async function serveCommand(args: string[] = []): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  return -1;
 }
 
 /**

@@ -1,7 +1,9 @@
 import {
+  type Arguments,
   enc,
   needArg,
   parseCommand,
+  refuseArgumentsOf,
   refuseContradiction,
   refuseEmpty,
   refuseOptionsOf,
@@ -35,6 +37,19 @@ const TAKES: Record<string, readonly string[]> = {
   delete: [],
 };
 
+const ONE_USER: Arguments = { argument: 'ID|NAME' };
+
+/** The argument each action takes: a user, a new user's name, or none. */
+const ARGUMENTS: Record<string, Arguments> = {
+  list: {},
+  create: { argument: 'NAME' },
+  show: ONE_USER,
+  update: ONE_USER,
+  disable: ONE_USER,
+  enable: ONE_USER,
+  delete: ONE_USER,
+};
+
 /** `switchboard users …`: tenants, locally or through a gateway's admin API. */
 export function usersCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
@@ -50,6 +65,7 @@ export function usersCommand(args: string[]): Promise<number> {
   return runAdmin(USAGE, parse, async (open) => {
     const { values, positionals } = parse();
     refuseOptionsOf('users', action, values, TAKES);
+    refuseArgumentsOf('users', action, positionals, values, ARGUMENTS);
     // An unset shell variable (`--email "$EMAIL"`) is refused, not dropped: --no-email clears.
     refuseEmpty(values, ['name', 'email', 'notes']);
     refuseContradiction(values, 'email', 'no-email');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +221,69 @@ describe('CLI against the local database', () => {
     expect(users.find((u) => u.name === 'dora')?.notes).toBeNull();
     const channel = await json<{ enabled: boolean; weight: number }>(['channels', 'show', 'up'], db);
     expect([channel.enabled, channel.weight]).toEqual([true, 1]);
+  });
+
+  it('refuses an argument an action does not take (keys list alice, users create bob carol) instead of ignoring it', {
+    timeout: 180_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'extra-arguments.db')}`, PORT: '0' };
+    const key = await json<Key>(['keys', 'create', '--name', 'kept'], db);
+    await json(['users', 'create', 'dora'], db);
+    const add = ['channels', 'add', 'up', '--provider', 'openai-compatible', '--base-url', fake.baseUrl];
+    expect((await run([...add, '--keys', 'up-upstream-key-0001'], db)).code).toBe(0);
+    const keyFile = join(dir, 'extra-arguments.secret-key');
+    const sealingKey = readFileSync(keyFile, 'utf8');
+    const remote = ['--url', 'http://127.0.0.1:9', '--admin-token', 'token'];
+    for (const [args, message] of [
+      [['keys', 'list', 'alice'], 'keys list takes no argument "alice" (did you mean --user alice?)'],
+      [['keys', 'list', 'alice', 'bob'], 'keys list takes no arguments "alice", "bob"'],
+      [['keys', 'create', 'bot'], 'keys create takes no argument "bot" (did you mean --name bot?)'],
+      [['keys', 'create', '--name', 'bot', 'x'], 'keys create takes no argument "x"'],
+      [['keys', 'show', key.id, 'other'], 'keys show takes one ID|NAME, not also "other"'],
+      [['keys', 'update', key.id, 'other', '--rpm', '5'], 'keys update takes one ID|NAME, not also "other"'],
+      [['keys', 'disable', key.id, 'other'], 'keys disable takes one ID|NAME, not also "other"'],
+      [['keys', 'rotate', key.id, 'other'], 'keys rotate takes one ID|NAME, not also "other"'],
+      [['keys', 'revoke', key.id, 'a', 'b'], 'keys revoke takes one ID|NAME, not also "a", "b"'],
+      [['users', 'create', 'bob', 'carol'], 'users create takes one NAME, not also "carol"'],
+      [['users', 'list', 'dora'], 'users list takes no argument "dora"'],
+      [['users', 'update', 'dora', 'x', '--notes', 'n'], 'users update takes one ID|NAME, not also "x"'],
+      [['users', 'disable', 'dora', 'x'], 'users disable takes one ID|NAME, not also "x"'],
+      [['users', 'delete', 'dora', 'x'], 'users delete takes one ID|NAME, not also "x"'],
+      [['channels', 'list', 'up'], 'channels list takes no argument "up"'],
+      [['channels', 'add', 'up2', 'x', ...add.slice(3)], 'channels add takes one NAME, not also "x"'],
+      [['channels', 'update', 'up', 'x', '--weight', '3'], 'channels update takes one NAME, not also "x"'],
+      [['channels', 'show', 'up', 'x'], 'channels show takes one NAME, not also "x"'],
+      [
+        ['channels', 'test', 'up', 'gpt-fake'],
+        'channels test takes one NAME, not also "gpt-fake" (did you mean --model gpt-fake?)',
+      ],
+      [['channels', 'enable', 'up', 'x'], 'channels enable takes one NAME, not also "x"'],
+      [['channels', 'remove', 'up', 'x'], 'channels remove takes one NAME, not also "x"'],
+      [['audit', 'list', 'cli'], 'audit list takes no argument "cli"'],
+      [['instances', 'list', 'x', ...remote], 'instances list takes no argument "x"'],
+      [['secrets', 'rotate', 'now'], 'secrets rotate takes no argument "now"'],
+      [['migrate', 'now'], 'migrate takes no argument "now"'],
+      [['serve', 'now'], 'serve takes no argument "now"'],
+    ] as const) {
+      const refused = await run([...args], db);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(message);
+      expect(refused.err, args.join(' ')).toContain('usage:');
+    }
+    // Nothing was done: no key made, rotated, revoked or changed, no user made or deleted, the
+    // channel neither added, changed nor removed, no secret re-sealed.
+    const kept = await json<Key>(['keys', 'show', key.id], db);
+    expect([kept.status, kept.key, kept.limits.rpm]).toEqual(['active', `sk-…${key.key.slice(-4)}`, null]);
+    expect((await json<Key[]>(['keys', 'list'], db)).map((k) => k.name)).toEqual(['kept']);
+    const users = await json<{ name: string; notes: string | null; enabled: boolean }[]>(
+      ['users', 'list'],
+      db,
+    );
+    expect(users.map((u) => u.name).sort()).toEqual(['default', 'dora']);
+    expect(users.find((u) => u.name === 'dora')).toMatchObject({ notes: null, enabled: true });
+    const channels = await json<{ name: string; weight: number }[]>(['channels', 'list'], db);
+    expect(channels.map((c) => [c.name, c.weight])).toEqual([['up', 1]]);
+    expect(readFileSync(keyFile, 'utf8')).toBe(sealingKey);
   });
 
   it('disables a channel with channels update --disabled, as channels add --disabled does', {
