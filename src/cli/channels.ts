@@ -5,6 +5,7 @@ import {
   parseCommand,
   parseNumber,
   refuseArgumentsOf,
+  refuseEmpty,
   refuseOptionsOf,
   splitList,
   UsageError,
@@ -116,6 +117,20 @@ export function channelsCommand(args: string[]): Promise<number> {
     const { values, positionals } = parse();
     refuseOptionsOf('channels', action, values, TAKES);
     refuseArgumentsOf('channels', action, positionals, values, ARGUMENTS);
+    // An unset shell variable (`--base-url "$URL"`, `--keys "$KEY"`) is refused, not dropped nor
+    // sent: an empty --keys, --models or --model-map would wipe the channel's keys or aliases, or
+    // make it serve any model.
+    refuseEmpty(values, [
+      'provider',
+      'base-url',
+      'keys',
+      'models',
+      'model-map',
+      'priority',
+      'weight',
+      'model',
+      'limit',
+    ]);
     const name = () => enc(needArg(positionals[0], `channels ${action} needs a NAME`));
     const show = (channel: unknown) => {
       output(values.json, channel, [row(channel as Record<string, unknown>)], COLUMNS);

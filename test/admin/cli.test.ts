@@ -304,6 +304,53 @@ describe('CLI against the local database', () => {
     );
   });
 
+  it('refuses an empty channels option (an unset shell variable) instead of dropping it or sending it empty', {
+    timeout: 120_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'channel-empty.db')}` };
+    const made = [
+      '--provider',
+      'openai-compatible',
+      '--base-url',
+      fake.baseUrl,
+      '--keys',
+      'up-upstream-key-0001',
+    ];
+    const maps = ['--models', 'gpt-fake', '--model-map', 'chat=gpt-fake'];
+    expect((await run(['channels', 'add', 'up', ...made, ...maps], db)).code).toBe(0);
+    const before = await json<Record<string, unknown>>(['channels', 'show', 'up'], db);
+    const add = ['channels', 'add', 'c', '--provider', 'openai-compatible', '--base-url', fake.baseUrl];
+    const update = ['channels', 'update', 'up', '--weight', '3'];
+    for (const [args, option] of [
+      [['channels', 'add', 'c', '--provider', 'openai-compatible', '--base-url', ''], '--base-url'],
+      [['channels', 'add', 'c', '--provider', '', '--base-url', fake.baseUrl], '--provider'],
+      [[...add, '--keys', ''], '--keys'],
+      [[...add, '--models', ' '], '--models'],
+      [[...add, '--model-map', ''], '--model-map'],
+      [[...add, '--priority', ''], '--priority'],
+      [[...add, '--weight', ''], '--weight'],
+      [[...update, '--base-url', ''], '--base-url'],
+      [[...update, '--provider', ''], '--provider'],
+      [[...update, '--keys', ''], '--keys'],
+      [[...update, '--models', ''], '--models'],
+      [[...update, '--model-map', ' '], '--model-map'],
+      [['channels', 'update', 'up', '--weight', ''], '--weight'],
+      [['channels', 'test', 'up', '--model', ''], '--model'],
+      [['channels', 'list', '--limit', ''], '--limit'],
+    ] as const) {
+      const refused = await run([...args], db);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(
+        `${option}: a value is needed, not an empty one`,
+      );
+    }
+    // Nothing was made or changed: no channel without its base URL, none of up's keys, models
+    // or aliases dropped (up would have served any model), its weight kept.
+    const channels = await json<{ name: string }[]>(['channels', 'list'], db);
+    expect(channels.map((c) => c.name)).toEqual(['up']);
+    expect(await json<Record<string, unknown>>(['channels', 'show', 'up'], db)).toEqual(before);
+  });
+
   it("clears a user's email or notes with --no-email / --no-notes, and refuses an empty value", {
     timeout: 60_000,
   }, async () => {
