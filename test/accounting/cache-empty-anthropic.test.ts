@@ -1,0 +1,98 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { anthropicEvents, cacheHeaderOf, startCacheGateway } from './cache-front-door-gateway.js';
+
+/** Messages answers with nothing in them, relayed to an Anthropic client: not kept. */
+let fake: FakeUpstream;
+let gw: TestGateway;
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await startCacheGateway(fake);
+});
+afterEach(() => fake.reset());
+afterAll(async () => {
+  await gw.close();
+  await fake.close();
+});
+
+const cacheHeader = (res: Response) => cacheHeaderOf(gw, res);
+
+// A Messages answer with no content block at all (Claude sometimes ends a turn so, after a tool
+// result): relayed to an Anthropic client, it was kept and replayed for the whole TTL.
+describe('an Anthropic message with nothing in it is not kept', () => {
+  const ask = (content: string, extra: Record<string, unknown> = {}) =>
+    fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gw.key, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-native',
+        max_tokens: 64,
+        temperature: 0,
+        messages: [{ role: 'user', content }],
+        ...extra,
+      }),
+    });
+  const message = {
+    id: 'msg_empty',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-native',
+    content: [],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 5, output_tokens: 0 },
+  };
+
+  it('whole: no content blocks', async () => {
+    const send = () => ask('empty message, whole');
+    fake.enqueue({ kind: 'status', status: 200, body: message });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(await cacheHeader(first)).toBe('miss');
+    expect(await cacheHeader(await send())).toBe('miss');
+    const replayed = await send();
+    expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
+    expect(await replayed.text()).toContain('fake answer from claude-native');
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('streamed: no content block', async () => {
+    const send = () => ask('empty message, streamed', { stream: true });
+    fake.enqueue({
+      kind: 'raw-sse',
+      body: anthropicEvents(
+        ['message_start', { type: 'message_start', message }],
+        [
+          'message_delta',
+          {
+            type: 'message_delta',
+            delta: { stop_reason: 'end_turn', stop_sequence: null },
+            usage: { output_tokens: 0 },
+          },
+        ],
+        ['message_stop', { type: 'message_stop' }],
+      ),
+    });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(await cacheHeader(first)).toBe('miss');
+    expect(await cacheHeader(await send())).toBe('miss');
+    const replayed = await send();
+    expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
+    expect(await replayed.text()).toContain('"text":"answer "');
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  const tool = { tools: [{ name: 'lookup', input_schema: { type: 'object' } }] };
+  it.each([
+    ['a short answer ("No.")', {}],
+    ['a short answer, streamed', { stream: true }],
+    ['only a tool call, streamed', { stream: true, ...tool }],
+  ])('kept: %s', async (name, extra) => {
+    fake.enqueue({ kind: 'ok', content: 'No.' });
+    expect(await cacheHeader(await ask(`kept message: ${name}`, extra))).toBe('miss');
+    expect(await cacheHeader(await ask(`kept message: ${name}`, extra))).toBe('hit');
+    expect(fake.requests).toHaveLength(1);
+  });
+});
