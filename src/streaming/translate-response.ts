@@ -2,7 +2,7 @@ import { scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Pipeline } from '../pipelines/pipeline.js';
 import { type ClientCall, type Routed, secretsOf } from '../router/forward.js';
-import type { AssistantPart, ChatRequest, ChatUsage, FinishReason } from '../spec/chat.js';
+import type { AssistantPart, ChatRequest, ChatUsage } from '../spec/chat.js';
 import { isJsonObject } from '../spec/json.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { TokenUsage } from '../spec/usage.js';
@@ -55,7 +55,7 @@ export function respondTranslated(
       completionText: response.usage ? null : response.parts.map(partText).join(''),
     });
     const encoded = new TextEncoder().encode(JSON.stringify(t.client.encodeResponse(response, t.request)));
-    const keep = keepable(response.parts.length > 0, response.finishReason);
+    const keep = response.parts.some(holdsSomething);
     const capture = success.status === 200 && keep ? answer.capture : null;
     if (capture && encoded.byteLength <= capture.maxBytes) {
       capture.store({
@@ -84,9 +84,8 @@ export function respondTranslated(
     },
   });
   let counted: TokenUsage | null = null;
-  /** What `keepable` asks of the answer: whether anything came, and why it ended. */
+  /** Whether something of the answer came (text, a tool call, reasoning): else it is not kept. */
   let answered = false;
-  let finishReason: FinishReason | null = null;
   let failed = false;
   /** An error part that is the upstream's fault (not a blocked prompt): the stream broke. */
   let upstreamFault = false;
@@ -97,8 +96,7 @@ export function respondTranslated(
   const tap = new TransformStream<StreamPart, StreamPart>({
     transform(part, controller) {
       if (part.type === 'usage') counted = tokenUsage(part.usage);
-      if (part.type === 'finish') finishReason = part.reason;
-      else if (ANSWER_PARTS.has(part.type)) answered = true;
+      if (streamsSomething(part)) answered = true;
       const text = generatedText(part);
       if (text && generatedChars < MAX_GENERATED_CHARS) {
         generated.push(text);
@@ -149,7 +147,7 @@ export function respondTranslated(
     else success.ended('done');
     success.release();
     const written = record();
-    if (!failed && keepable(answered, finishReason))
+    if (!failed && answered)
       captured?.store({
         status: success.status,
         contentType,
@@ -203,22 +201,34 @@ export function respondTranslated(
 }
 
 /**
- * Whether an answer may be kept in the response cache: one with nothing in it that ended for no
- * reason (Gemini's with no candidates, or a finish it gives for a glitch) is relayed, but not
- * kept: asking again usually gets an answer.
+ * Whether a part of a whole answer is something of it: text (not empty), a tool call, reasoning
+ * (its text, signature or redacted data). An answer with none of these is relayed but not kept
+ * in the response cache, whatever its finish (`stop`, `length`, `content_filter` too): asking
+ * again usually gets an answer, as the rules for an answer relayed in its own format say
+ * (openAiAnswerKeepable, anthropicAnswerKeepable, geminiAnswerKeepable).
  */
-function keepable(answered: boolean, finishReason: FinishReason | null): boolean {
-  return answered || finishReason !== 'other';
+function holdsSomething(part: AssistantPart): boolean {
+  if (part.type === 'tool-call') return true;
+  if (part.type === 'text') return part.text !== '';
+  return part.text !== '' || Boolean(part.signature) || Boolean(part.redactedData);
 }
 
-/** The stream parts that are something of the answer itself (as the parts of a whole one are). */
-const ANSWER_PARTS: ReadonlySet<StreamPart['type']> = new Set([
-  'text-delta',
-  'reasoning-delta',
-  'reasoning-signature',
-  'reasoning-redacted',
-  'tool-call-start',
-]);
+/** Whether a stream part is something of the answer, as `holdsSomething` judges a whole one's. */
+function streamsSomething(part: StreamPart): boolean {
+  switch (part.type) {
+    case 'text-delta':
+    case 'reasoning-delta':
+      return part.text !== '';
+    case 'reasoning-signature':
+      return part.signature !== '';
+    case 'reasoning-redacted':
+      return part.data !== '';
+    case 'tool-call-start':
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** Text kept for estimates, as the relay's SSE tap bounds it. */
 const MAX_GENERATED_CHARS = 4_000_000;
