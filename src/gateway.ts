@@ -359,6 +359,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       audit,
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      currency: deps.admin.currency,
     });
     mountUsageRoutes(app, { admin, usage: deps.storage.usage, now, currency: deps.admin.currency });
     mountGatewayAdmin(app, {

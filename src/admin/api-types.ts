@@ -88,8 +88,10 @@ export interface AuditPage {
 export type DeletedUser = Awaited<ReturnType<typeof deleteUser>>;
 /** DELETE /admin/api/channels/:id */
 export type DeletedChannel = Awaited<ReturnType<typeof deleteChannel>>;
-/** POST /admin/api/session */
+/** POST and GET /admin/api/session */
 export interface SessionInfo {
   csrf_token: string;
   expires_at: string;
+  /** the deployment's currency (that of its prices; USD by default): key budgets are in it */
+  currency: string;
 }

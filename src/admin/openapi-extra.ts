@@ -24,7 +24,7 @@ export const EXTRA_ROUTES: readonly ExtraRoute[] = [
     tag: 'session',
     status: 200,
     summary:
-      'Panel sign-in: sets the HttpOnly session cookie, answers {csrf_token, expires_at}; JSON only; ' +
+      "Panel sign-in: sets the HttpOnly session cookie, answers {csrf_token, expires_at, currency} (the deployment's); JSON only; " +
       'wrong tokens are delayed and, repeated, locked out (429 with Retry-After)',
     body: z.object({ secret: z.string().describe('the admin token') }),
   },
@@ -33,7 +33,8 @@ export const EXTRA_ROUTES: readonly ExtraRoute[] = [
     path: '/session',
     tag: 'session',
     status: 200,
-    summary: 'The panel session: {csrf_token, expires_at}',
+    summary:
+      "The panel session: {csrf_token, expires_at, currency} (the deployment's, which key budgets are in)",
   },
   {
     method: 'delete',

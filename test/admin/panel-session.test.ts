@@ -94,6 +94,14 @@ describe('admin panel sign-in', () => {
     expect(((await me.json()) as { csrf_token: string }).csrf_token).toBe(s.csrf);
   });
 
+  it("tells the panel the deployment's currency, on sign-in and in the session (USD: no price names one)", async () => {
+    const res = await signIn();
+    expect(((await res.json()) as { currency?: string }).currency).toBe('USD');
+    const s = await session();
+    const me = await withCookie(s, 'GET', '/admin/api/session');
+    expect(((await me.json()) as { currency?: string }).currency).toBe('USD');
+  });
+
   it('refuses a cookie write without the CSRF token, or with a wrong one: 403 csrf_failed', async () => {
     const s = await session();
     const missing = await withCookie(s, 'POST', '/admin/api/users', { name: 'csrf-missing' });

@@ -6,8 +6,9 @@ import { usePanelRig } from './panel-rig.js';
 import { openPanelPage } from './sign-in.js';
 
 /**
- * A key's budget is counted in the price table's currency (docs/usage-and-limits.md), which the
- * panel is not told: the Keys list and the key dialog say so instead of calling it dollars.
+ * A key's budget is counted in the deployment's currency, that of its prices
+ * (docs/usage-and-limits.md, "One currency per deployment"), which the session tells the panel:
+ * the Keys list writes the budget in it and the key dialog names it, not dollars.
  */
 const available = chromiumAvailable();
 
@@ -30,15 +31,21 @@ describe.skipIf(!available)('key budget currency on the Keys page', () => {
     },
   );
 
-  it('shows the budget without a dollar sign and labels it in the price table currency', async () => {
+  it('writes the budget in CN¥ and names CNY in the key dialog', async () => {
     await openPanelPage(page, gw.url, 'keys');
     const row = page.locator('[data-testid="key-row"][data-name="capped"]');
     const text = (await row.textContent()) ?? '';
-    expect(text).toContain('0.005 budget (price table currency)');
+    expect(text).toContain('CN¥0.005 budget');
     expect(text).not.toContain('$');
 
     await row.getByTestId('key-edit').click();
-    await page.getByLabel('Budget (price table currency)').waitFor();
+    await page.getByLabel('Budget (CNY)').waitFor();
     await expect(page.getByText('Budget (USD)').count()).resolves.toBe(0);
+  });
+
+  it('names CNY for the budget of a new key too', async () => {
+    await openPanelPage(page, gw.url, 'keys');
+    await page.getByTestId('key-add').click();
+    await page.getByLabel('Budget (CNY)').waitFor();
   });
 });

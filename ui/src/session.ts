@@ -17,7 +17,7 @@ export const sessionCheckError = shallowRef<unknown>(null);
 export async function signIn(secret: string): Promise<void> {
   const info = await api<SessionInfo>('POST', '/session', { secret });
   sessionCheckError.value = null;
-  setSession(info.csrf_token, info.expires_at);
+  setSession(info.csrf_token, info.expires_at, info.currency);
 }
 
 /**
@@ -47,7 +47,7 @@ export function loadSession(): Promise<boolean> {
   loading ??= (async () => {
     try {
       const info = await api<SessionInfo>('GET', '/session');
-      setSession(info.csrf_token, info.expires_at);
+      setSession(info.csrf_token, info.expires_at, info.currency);
       sessionCheckError.value = null;
       return true;
     } catch (err) {

@@ -25,13 +25,19 @@ export interface SessionRouteDeps {
   readonly audit: AuditLog;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * The deployment's currency (src/config/price-currency.ts), answered with the session: the
+   * panel writes budgets in it (the keys' `limits.budget`, which carry no currency of their own).
+   */
+  readonly currency: string;
 }
 
 const signInSchema = z.object({ secret: z.string().min(1, 'enter the admin token') });
 
 /**
  * Sign-in for the admin panel: `POST /admin/api/session {secret}` sets the session cookie and
- * answers the CSRF token; `GET` tells the panel whether it is signed in; `DELETE` signs out.
+ * answers the CSRF token (and the deployment's currency); `GET` tells the panel whether it is
+ * signed in; `DELETE` signs out.
  */
 export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps): void {
   app.post('/admin/api/session', deps.bodyLimit, async (c) => {
@@ -96,7 +102,11 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
       changes: { expires_at: { before: null, after: iso(started.expiresAt) } },
     });
     c.header('cache-control', 'no-store');
-    return c.json({ csrf_token: started.csrfToken, expires_at: iso(started.expiresAt) });
+    return c.json({
+      csrf_token: started.csrfToken,
+      expires_at: iso(started.expiresAt),
+      currency: deps.currency,
+    });
   });
 
   app.get('/admin/api/session', async (c) => {
@@ -111,7 +121,11 @@ export function mountSessionRoutes(app: Hono<GatewayEnv>, deps: SessionRouteDeps
       );
     }
     c.header('cache-control', 'no-store');
-    return c.json({ csrf_token: session.csrfToken, expires_at: iso(session.expiresAt) });
+    return c.json({
+      csrf_token: session.csrfToken,
+      expires_at: iso(session.expiresAt),
+      currency: deps.currency,
+    });
   });
 
   app.delete('/admin/api/session', async (c) => {

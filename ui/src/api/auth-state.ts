@@ -9,6 +9,8 @@ export interface SessionState {
   checked: boolean;
   /** the session ended while the panel was open (expired, or signed out elsewhere): the sign-in page says so */
   lost: boolean;
+  /** the deployment's currency, as the session answer names it (null when signed out): key budgets are in it */
+  currency: string | null;
 }
 
 export const sessionState = reactive<SessionState>({
@@ -16,15 +18,17 @@ export const sessionState = reactive<SessionState>({
   expiresAt: null,
   checked: false,
   lost: false,
+  currency: null,
 });
 
 export function isSignedIn(): boolean {
   return sessionState.csrfToken !== null;
 }
 
-export function setSession(csrfToken: string, expiresAt: string): void {
+export function setSession(csrfToken: string, expiresAt: string, currency: string): void {
   sessionState.csrfToken = csrfToken;
   sessionState.expiresAt = expiresAt;
+  sessionState.currency = currency;
   sessionState.checked = true;
   sessionState.lost = false;
 }
@@ -33,6 +37,7 @@ export function setSession(csrfToken: string, expiresAt: string): void {
 export function clearSessionState(): void {
   sessionState.csrfToken = null;
   sessionState.expiresAt = null;
+  sessionState.currency = null;
   sessionState.checked = true;
   forgetPlaygroundKey();
 }

@@ -121,7 +121,7 @@ export function refreshSession(): Promise<void> {
   refreshing ??= (async () => {
     try {
       const info = await api<SessionInfo>('GET', '/session');
-      setSession(info.csrf_token, info.expires_at);
+      setSession(info.csrf_token, info.expires_at, info.currency);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         clearSessionState();

@@ -10,7 +10,6 @@ export function useFormat() {
     compact: (n: number | null | undefined) => formatCompact(n, locale.value),
     cost: (amount: number | null | undefined, currency?: string | null) =>
       formatCost(amount, locale.value, currency),
-    amount: (amount: number | null | undefined) => formatAmount(amount, locale.value),
     percent: (fraction: number | null | undefined) => formatPercent(fraction, locale.value),
     ms: (ms: number | null | undefined) => formatMs(ms, locale.value),
     dateTime: (iso: string | number | null | undefined) => formatDateTime(iso, locale.value),
@@ -34,7 +33,8 @@ export function formatCompact(n: number | null | undefined, locale: string): str
 /**
  * An amount of money with enough digits for tiny per-request costs ($0.000123; below that, two
  * significant digits: $0.000000072, never $0.00 for a cost that is not nothing), in `currency`
- * (a record's prices', or the deployment's a usage report names; USD when not given). A
+ * (a record's prices', or the deployment's a usage report or the session names; USD when not
+ * given). A
  * currency Intl does not know (not a three-letter code) is written after the number.
  */
 export function formatCost(
@@ -50,15 +50,6 @@ export function formatCost(
   } catch {
     return `${new Intl.NumberFormat(locale, options).format(amount)} ${code}`;
   }
-}
-
-/**
- * An amount of money whose currency the panel is not told (a key's budget: the price table's
- * currency), with the digits formatCost would give it and no currency sign.
- */
-export function formatAmount(amount: number | null | undefined, locale: string): string {
-  if (amount === null || amount === undefined || Number.isNaN(amount)) return DASH;
-  return new Intl.NumberFormat(locale, moneyDigits(amount)).format(amount);
 }
 
 function moneyDigits(amount: number): { minimumFractionDigits: number; maximumFractionDigits: number } {

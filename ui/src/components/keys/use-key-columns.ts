@@ -3,6 +3,7 @@ import { type ComputedRef, computed, h, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { KeyStatus, KeyView } from '../../api/types';
 import { useFormat } from '../../composables/format';
+import { session } from '../../session';
 import { compareText, compareTime, nullsLast, type TableSort } from '../crud/sorting';
 
 export interface KeyColumnHandlers {
@@ -55,7 +56,8 @@ export function useKeyColumns(
     if (l.rph !== null) lines.push(t('keys.limit.rph', { n: format.number(l.rph) }));
     if (l.tpm !== null) lines.push(t('keys.limit.tpm', { n: format.number(l.tpm) }));
     if (l.concurrent !== null) lines.push(t('keys.limit.concurrent', { n: format.number(l.concurrent) }));
-    if (l.budget !== null) lines.push(t('keys.limit.budget', { n: format.amount(l.budget) }));
+    // Budgets are in the deployment's currency, which the session names.
+    if (l.budget !== null) lines.push(t('keys.limit.budget', { n: format.cost(l.budget, session.currency) }));
     return lines;
   };
 
