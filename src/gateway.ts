@@ -86,7 +86,7 @@ export interface GatewayDeps {
    */
   readonly openSecret?: (sealed: string) => Promise<string>;
   /** The origin's internal endpoints for edge Workers (src/edge/origin-routes.ts); absent = not mounted. */
-  readonly edgeOrigin?: { readonly secret: string };
+  readonly edgeOrigin?: { readonly secret: string; readonly currency: string };
   /** The built admin panel, served at /admin (with the admin API); absent = not served. */
   readonly panel?: PanelAssets;
   /** The caller's address, for key IP allowlists (runtime-specific; null when unknown). */
@@ -331,7 +331,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   mountSimpleChat(app, { bodyLimit: limitBody, defaultModel: options.defaultModel ?? (() => null) });
   if (deps.edgeOrigin)
-    mountEdgeOrigin(app, { secret: deps.edgeOrigin.secret, storage: deps.storage, now, logger: deps.logger });
+    mountEdgeOrigin(app, { ...deps.edgeOrigin, storage: deps.storage, now, logger: deps.logger });
   if (deps.admin) {
     const sessions = createAdminSessions(
       deps.storage.sessions,

@@ -112,7 +112,9 @@ export async function createApp(ports: AppPorts, settings: Settings): Promise<Ap
           ...(settings.admin.panel && ports.panel ? { panel: ports.panel } : {}),
         }
       : {}),
-    ...(settings.secrets.edgeSecret ? { edgeOrigin: { secret: settings.secrets.edgeSecret } } : {}),
+    ...(settings.secrets.edgeSecret
+      ? { edgeOrigin: { secret: settings.secrets.edgeSecret, currency: settings.accounting.currency } }
+      : {}),
     ...(ports.clientAddress ? { clientAddress: ports.clientAddress } : {}),
     ...(ports.clientSignal ? { clientSignal: ports.clientSignal } : {}),
     ...(ports.health ? { health: ports.health } : {}),

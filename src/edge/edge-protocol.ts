@@ -23,10 +23,16 @@ export interface EdgeKeyOwner {
   readonly enabled: boolean;
 }
 
-/** The answer: the key record (BYOK key still sealed) and its owner, or nulls when unknown. */
+/**
+ * The answer: the key record (BYOK key still sealed) and its owner, or nulls when unknown; and
+ * the origin's currency (that of its prices, src/config/price-currency.ts), which the costs the
+ * edge sends are added up in: an edge priced in another one serves no key (edge-storage.ts).
+ * An origin older than this field sends none.
+ */
 export interface EdgeKeyAnswer {
   readonly key: KeyRecord | null;
   readonly user: EdgeKeyOwner | null;
+  readonly currency?: string;
 }
 
 /**

@@ -35,6 +35,8 @@ export interface EdgeOriginDeps {
   readonly storage: Pick<Storage, 'keys' | 'users' | 'usage'>;
   readonly now: () => number;
   readonly logger: Logger;
+  /** The origin's currency, named in every key lookup answer: the edge refuses to serve in another. */
+  readonly currency: string;
 }
 
 /** Batch ids remembered beyond this are dropped oldest first (their records still dedup in the store). */
@@ -139,6 +141,7 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
     const answer: EdgeKeyAnswer = {
       key: key && user ? key : null,
       user: key && user ? { id: user.id, enabled: user.enabled } : null,
+      currency: deps.currency,
     };
     return c.json(answer, 200, { 'cache-control': 'no-store' });
   });

@@ -47,6 +47,7 @@ describe('edge storage (keys and owners through the origin)', () => {
       now: Date.now,
       logger: silentLogger,
       responses: createMemoryResponseStore(),
+      currency: 'USD',
     });
     // The table holds 10,000 owners; these fill it to one short of that.
     for (let n = 1; n < 10_000; n++) await storage.keys.findByHash(hashOf(n));
@@ -65,6 +66,7 @@ describe('edge storage (keys and owners through the origin)', () => {
       now: Date.now,
       logger: silentLogger,
       responses: createMemoryResponseStore(),
+      currency: 'USD',
     });
     const records = Array.from(
       { length: 2_500 },
@@ -90,6 +92,7 @@ describe('edge storage (keys and owners through the origin)', () => {
       now: Date.now,
       logger: silentLogger,
       responses: createMemoryResponseStore(),
+      currency: 'USD',
     });
     const small = (id: string) => ({ requestId: id, startedAt: 1, attempts: [] }) as unknown as UsageRecord;
     const huge = { ...small('huge'), modelAsked: 'm'.repeat(EDGE_USAGE_MAX_BYTES) } as UsageRecord;

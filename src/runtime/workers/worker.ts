@@ -100,6 +100,7 @@ async function buildApp(env: WorkerEnv): Promise<Built> {
       responses: env.CACHE
         ? createKvResponseStore(env.CACHE)
         : createMemoryResponseStore({ maxBytes: EDGE_MEMORY_RESPONSES_BYTES }),
+      currency: settings.accounting.currency,
     });
   } else {
     if (!env.DB)

@@ -55,8 +55,32 @@ export function openEdgeStorage(deps: {
   readonly logger: Logger;
   /** Stored responses (`previous_response_id`): KV's (kv-response-store.ts), or the isolate's. */
   readonly responses: ResponseStore;
+  /** The edge's currency, that of its own prices: the origin's must be the same. */
+  readonly currency: string;
 }): Storage {
   const { origin, keyCache, now, logger } = deps;
+  let mismatchLogged = false;
+  /**
+   * The edge prices its requests and budget reservations with its own prices, and the origin adds
+   * those costs to its rollups and totals (a budget's spend on record among them) in its own
+   * currency: in two currencies they would be yuan added to dollars. No key is served until both
+   * agree; the log says why, once per isolate. An origin that names no currency (older than this
+   * check) is taken at its word.
+   */
+  const checkCurrency = (answer: EdgeKeyAnswer): void => {
+    if (answer.currency === undefined || answer.currency === deps.currency) return;
+    if (!mismatchLogged) {
+      mismatchLogged = true;
+      logger.error(
+        { edgeCurrency: deps.currency, originCurrency: answer.currency },
+        `edge prices are in ${deps.currency} but the origin's are in ${answer.currency}: no key is served until both price in one currency (docs/workers.md)`,
+      );
+    }
+    throw new GatewayError(
+      'storage_unavailable',
+      "this edge prices requests in another currency than its origin: the gateway's log says why",
+    );
+  };
   /**
    * The owner of each key looked up: the authenticator asks `users.get` right after
    * `keys.findByHash`, and the answer to one lookup carried both.
@@ -92,6 +116,7 @@ export function openEdgeStorage(deps: {
       }
       await keyCache.set(hash, answer, at);
     }
+    checkCurrency(answer);
     if (answer.user) {
       // Newest last; the oldest goes one at a time. (Clearing the table at the bound would drop
       // the owner of a key another request has just read and is about to check: a valid key
