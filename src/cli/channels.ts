@@ -5,6 +5,7 @@ import {
   parseCommand,
   parseNumber,
   refuseArgumentsOf,
+  refuseContradiction,
   refuseEmpty,
   refuseOptionsOf,
   splitList,
@@ -16,7 +17,8 @@ const USAGE = `usage:
   switchboard channels list [--json]
   switchboard channels add NAME --provider P [--base-url URL] [--keys K1,K2] [--models a,b]
                            [--model-map 'alias=upstream,…'] [--priority N] [--weight N] [--disabled] [--json]
-  switchboard channels update NAME [same settings as add] [--json]
+  switchboard channels update NAME [same settings as add] [--no-keys] [--no-models] [--no-model-map] [--json]
+                              (--no-models: serve any model; --no-keys: no upstream key)
   switchboard channels show NAME [--json]
   switchboard channels test NAME [--model M] [--json]
   switchboard channels disable|enable NAME
@@ -45,6 +47,9 @@ const OPTIONS = {
   priority: { type: 'string' },
   weight: { type: 'string' },
   disabled: { type: 'boolean' },
+  'no-keys': { type: 'boolean' },
+  'no-models': { type: 'boolean' },
+  'no-model-map': { type: 'boolean' },
   model: { type: 'string' },
   limit: { type: 'string' },
 } as const;
@@ -55,7 +60,7 @@ const SETTINGS = ['provider', 'base-url', 'keys', 'models', 'model-map', 'priori
 const TAKES: Record<string, readonly string[]> = {
   list: ['limit'],
   add: SETTINGS,
-  update: SETTINGS,
+  update: [...SETTINGS, 'no-keys', 'no-models', 'no-model-map'],
   show: [],
   test: ['model'],
   disable: [],
@@ -93,8 +98,11 @@ function fieldsFrom(values: Values): Record<string, unknown> {
     ...(values.provider ? { provider: values.provider } : {}),
     ...(values['base-url'] ? { base_url: values['base-url'] } : {}),
     ...(values.keys !== undefined ? { keys: splitList(values.keys) } : {}),
+    ...(values['no-keys'] ? { keys: [] } : {}),
     ...(values.models !== undefined ? { models: splitList(values.models) } : {}),
+    ...(values['no-models'] ? { models: [] } : {}),
     ...(modelMap ? { model_map: modelMap } : {}),
+    ...(values['no-model-map'] ? { model_map: {} } : {}),
     ...(values.priority !== undefined ? { priority: parsePriority(values.priority) } : {}),
     ...(values.weight !== undefined ? { weight: parseNumber('weight', values.weight) } : {}),
   };
@@ -119,7 +127,7 @@ export function channelsCommand(args: string[]): Promise<number> {
     refuseArgumentsOf('channels', action, positionals, values, ARGUMENTS);
     // An unset shell variable (`--base-url "$URL"`, `--keys "$KEY"`) is refused, not dropped nor
     // sent: an empty --keys, --models or --model-map would wipe the channel's keys or aliases, or
-    // make it serve any model.
+    // make it serve any model. That is asked for by name: --no-keys, --no-models, --no-model-map.
     refuseEmpty(values, [
       'provider',
       'base-url',
@@ -131,6 +139,9 @@ export function channelsCommand(args: string[]): Promise<number> {
       'model',
       'limit',
     ]);
+    refuseContradiction(values, 'keys', 'no-keys');
+    refuseContradiction(values, 'models', 'no-models');
+    refuseContradiction(values, 'model-map', 'no-model-map');
     const name = () => enc(needArg(positionals[0], `channels ${action} needs a NAME`));
     const show = (channel: unknown) => {
       output(values.json, channel, [row(channel as Record<string, unknown>)], COLUMNS);

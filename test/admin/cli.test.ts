@@ -351,6 +351,68 @@ describe('CLI against the local database', () => {
     expect(await json<Record<string, unknown>>(['channels', 'show', 'up'], db)).toEqual(before);
   });
 
+  it("clears a channel's models, keys or model map with --no-models / --no-keys / --no-model-map", {
+    timeout: 120_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'channel-clear.db')}` };
+    type Channel = { keys: string[]; models: string[]; model_map: Record<string, string>; weight: number };
+    const add = ['channels', 'add', 'up', '--provider', 'openai-compatible', '--base-url', fake.baseUrl];
+    const settings = [
+      '--keys',
+      'up-upstream-key-0001',
+      '--models',
+      'gpt-fake',
+      '--model-map',
+      'chat=gpt-fake',
+    ];
+    expect((await run([...add, ...settings], db)).code).toBe(0);
+
+    // Each contradiction, or one given to an action that does not take it, changes nothing.
+    for (const [args, message] of [
+      [
+        ['channels', 'update', 'up', '--no-models', '--models', 'x'],
+        '--models and --no-models contradict each other',
+      ],
+      [
+        ['channels', 'update', 'up', '--keys', 'k', '--no-keys'],
+        '--keys and --no-keys contradict each other',
+      ],
+      [
+        ['channels', 'update', 'up', '--no-model-map', '--model-map', 'a=b'],
+        '--model-map and --no-model-map contradict each other',
+      ],
+      [['channels', 'add', 'c', '--provider', 'openai', '--no-keys'], 'channels add takes no --no-keys'],
+      [['channels', 'show', 'up', '--no-models'], 'channels show takes no --no-models'],
+      [['channels', 'test', 'up', '--no-model-map'], 'channels test takes no --no-model-map'],
+    ] as const) {
+      const refused = await run([...args], db);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(message);
+    }
+    const kept = await json<Channel>(['channels', 'show', 'up'], db);
+    expect([kept.keys.length, kept.models, kept.model_map]).toEqual([1, ['gpt-fake'], { chat: 'gpt-fake' }]);
+    expect((await json<{ name: string }[]>(['channels', 'list'], db)).map((c) => c.name)).toEqual(['up']);
+
+    const noModels = await json<Channel>(['channels', 'update', 'up', '--no-models'], db);
+    expect([noModels.keys.length, noModels.models, noModels.model_map]).toEqual([
+      1,
+      [],
+      { chat: 'gpt-fake' },
+    ]);
+    const noMap = await json<Channel>(['channels', 'update', 'up', '--no-model-map', '--weight', '2'], db);
+    expect([noMap.keys.length, noMap.models, noMap.model_map, noMap.weight]).toEqual([1, [], {}, 2]);
+    const noKeys = await json<Channel>(['channels', 'update', 'up', '--no-keys'], db);
+    expect([noKeys.keys, noKeys.models, noKeys.model_map]).toEqual([[], [], {}]);
+    // Read back: the channel now serves any model, with no upstream key.
+    expect(await json<Channel>(['channels', 'show', 'up'], db)).toMatchObject({
+      keys: [],
+      models: [],
+      model_map: {},
+    });
+    const table = await run(['channels', 'list'], db);
+    expect(table.out.split('\n')[1]).toMatch(/^up\s+openai-compatible\s+\S+\s+-\s+\*\s/);
+  });
+
   it("clears a user's email or notes with --no-email / --no-notes, and refuses an empty value", {
     timeout: 60_000,
   }, async () => {
