@@ -11,13 +11,37 @@ const COMMON = {
   json: { type: 'boolean', default: false },
 } as const;
 
-/** Parses a subcommand's options plus the shared --url / --admin-token / --json. */
+/**
+ * Parses a subcommand's options plus the shared --url / --admin-token / --json. An empty --url or
+ * --admin-token (`--url "$GATEWAY"` with the variable unset) is refused: dropped, the command
+ * would act on the local database, even with SWITCHBOARD_URL naming the gateway meant.
+ */
 export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  const parsed = asUsage(() =>
+    parseArgs({ args, allowPositionals: true, strict: true, options: { ...COMMON, ...options } }),
+  );
+  refuseEmpty(parsed.values, ['url', 'admin-token']);
+  return parsed;
+}
+
+/** parseArgs' refusals (an unknown option, a missing value) as a wrong command line. */
+function asUsage<T>(parse: () => T): T {
   try {
-    return parseArgs({ args, allowPositionals: true, strict: true, options: { ...COMMON, ...options } });
+    return parse();
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** An environment variable's value; set but empty (or blank), it counts as unset. */
+function fromEnv(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** The running gateway the command acts on: --url, else SWITCHBOARD_URL (an empty one is unset). */
+export function gatewayUrl(values: { url?: string }): string | undefined {
+  return values.url ?? fromEnv('SWITCHBOARD_URL');
 }
 
 /** Remote with --url (token from --admin-token or ADMIN_TOKEN), otherwise the local database. */
@@ -25,9 +49,9 @@ export async function openAdminClient(values: {
   url?: string;
   'admin-token'?: string;
 }): Promise<AdminClient> {
-  const url = values.url ?? process.env.SWITCHBOARD_URL;
+  const url = gatewayUrl(values);
   if (url) {
-    const token = values['admin-token'] ?? process.env.ADMIN_TOKEN;
+    const token = values['admin-token'] ?? fromEnv('ADMIN_TOKEN');
     if (!token) throw new UsageError('--url needs --admin-token (or ADMIN_TOKEN in the environment)');
     return remoteAdminClient(url, token);
   }

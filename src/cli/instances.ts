@@ -1,4 +1,4 @@
-import { parseCommand, refuseArguments, UsageError } from './admin-args.js';
+import { gatewayUrl, parseCommand, refuseArguments, UsageError } from './admin-args.js';
 import { listData, output, runAdmin } from './run-admin.js';
 
 const USAGE = `usage:
@@ -29,7 +29,7 @@ export function instancesCommand(args: string[]): Promise<number> {
     }
     refuseArguments('instances list', positionals);
     // Heartbeats live in the gateways (and Redis), not in the database the local mode opens.
-    if (!(values.url ?? process.env.SWITCHBOARD_URL)) {
+    if (!gatewayUrl(values)) {
       throw new UsageError('instances list asks a running gateway: give --url URL (or SWITCHBOARD_URL)');
     }
     const answer = await (await open()).request('GET', '/instances');

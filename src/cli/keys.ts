@@ -158,7 +158,8 @@ export function keysCommand(args: string[]): Promise<number> {
     const { values, positionals } = parse();
     refuseOptionsOf('keys', action, values, TAKES);
     refuseArgumentsOf('keys', action, positionals, values, ARGUMENTS);
-    // An empty `--models` or `--ip` is a setting (every model, any address); these have none.
+    // An empty `--models` or `--ip` is a setting (every model, any address); these have none (an
+    // empty --limit would ask for no rows).
     refuseEmpty(values, [
       'name',
       'user',
@@ -168,6 +169,7 @@ export function keysCommand(args: string[]): Promise<number> {
       'channel',
       'byok-provider',
       'byok-key',
+      'limit',
     ]);
     const target = positionals[0];
     const show = (key: unknown) => {

@@ -67,7 +67,8 @@ export function usersCommand(args: string[]): Promise<number> {
     refuseOptionsOf('users', action, values, TAKES);
     refuseArgumentsOf('users', action, positionals, values, ARGUMENTS);
     // An unset shell variable (`--email "$EMAIL"`) is refused, not dropped: --no-email clears.
-    refuseEmpty(values, ['name', 'email', 'notes']);
+    // An empty --limit would ask for no rows.
+    refuseEmpty(values, ['name', 'email', 'notes', 'limit']);
     refuseContradiction(values, 'email', 'no-email');
     refuseContradiction(values, 'notes', 'no-notes');
     const target = positionals[0];

@@ -515,6 +515,81 @@ describe('CLI against the local database', () => {
     expect(both.code).toBe(2);
   });
 
+  it('refuses an empty --url or --admin-token (an unset shell variable) instead of acting on the local database', {
+    timeout: 180_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'empty-url.db')}` };
+    const key = await json<Key>(['keys', 'create', '--name', 'two'], db);
+    await json(['users', 'create', 'dora'], db);
+    // A gateway in the environment too: an empty --url must not fall back to the local database.
+    const gateway = { ...db, SWITCHBOARD_URL: 'http://127.0.0.1:9', ADMIN_TOKEN };
+    for (const args of [
+      ['keys', 'revoke', 'two', '--url', ''],
+      ['keys', 'revoke', 'two', '--url', ' ', '--admin-token', 'token'],
+      ['keys', 'list', '--url', ''],
+      ['users', 'delete', 'dora', '--url', ''],
+      ['channels', 'list', '--url', ''],
+      ['audit', 'list', '--url', ''],
+      ['instances', 'list', '--url', ''],
+    ]) {
+      const refused = await run(args, gateway);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe('--url: a value is needed, not an empty one');
+    }
+    for (const [args, env] of [
+      [['keys', 'revoke', 'two', '--admin-token', ''], db],
+      [['keys', 'revoke', 'two', '--url', 'http://127.0.0.1:9', '--admin-token', ''], gateway],
+      [['users', 'delete', 'dora', '--admin-token', ' '], db],
+      [['channels', 'list', '--admin-token', ''], db],
+      [['audit', 'list', '--admin-token', ''], db],
+      [['instances', 'list', '--url', 'http://127.0.0.1:9', '--admin-token', ''], db],
+    ] as const) {
+      const refused = await run([...args], env);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(
+        '--admin-token: a value is needed, not an empty one',
+      );
+    }
+    for (const args of [
+      ['keys', 'list', '--limit', ''],
+      ['users', 'list', '--limit', ' '],
+    ]) {
+      const refused = await run(args, db);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe('--limit: a value is needed, not an empty one');
+    }
+    // Nothing was done: the key is not revoked, dora not deleted.
+    expect((await json<Key>(['keys', 'show', key.id], db)).status).toBe('active');
+    expect((await json<{ name: string }>(['users', 'show', 'dora'], db)).name).toBe('dora');
+
+    // An empty SWITCHBOARD_URL or ADMIN_TOKEN in the environment is as good as unset: the local
+    // database without a URL, and with one, "--url needs --admin-token".
+    for (const blank of ['', ' ']) {
+      const local = await json<{ name: string }[]>(['users', 'list'], {
+        ...db,
+        SWITCHBOARD_URL: blank,
+        ADMIN_TOKEN,
+      });
+      expect(local.map((u) => u.name).sort()).toEqual(['default', 'dora']);
+      const noToken = await run(['users', 'list'], {
+        ...db,
+        SWITCHBOARD_URL: 'http://127.0.0.1:9',
+        ADMIN_TOKEN: blank,
+      });
+      expect(noToken.code).toBe(2);
+      expect(noToken.err.split('\n')[0]).toBe(
+        '--url needs --admin-token (or ADMIN_TOKEN in the environment)',
+      );
+    }
+    const instances = await run(['instances', 'list'], {
+      ...db,
+      SWITCHBOARD_URL: ' ',
+      ADMIN_TOKEN,
+    });
+    expect(instances.code).toBe(2);
+    expect(instances.err).toContain('give --url URL (or SWITCHBOARD_URL)');
+  });
+
   it('exits 2 on a wrong command line and 1 on a refused call, with one clear message', {
     timeout: 60_000,
   }, async () => {
