@@ -5,6 +5,7 @@ import { budgetSchema } from '../config/accounting-schema.js';
 import { baseUrlSchema } from '../config/base-url.js';
 import { channelSchema } from '../config/schema.js';
 import { PIPELINE_NAMES } from '../pipelines/names.js';
+import { pageLimitSchema } from './page-limit.js';
 import { usageStatsSchema } from './usage-summary.js';
 
 /**
@@ -18,7 +19,7 @@ const nullableTimestamp = timestamp.nullable();
 // Strict, like the query schemas of /logs and /usage: a misspelt filter is a 400, not ignored.
 export const listQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: pageLimitSchema,
     offset: z.coerce.number().int().min(0).default(0),
     user_id: z.string().min(1).optional().describe('keys only: the owning user'),
   })

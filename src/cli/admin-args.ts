@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { PAGE_LIMIT } from '../admin/page-limit.js';
 import { loadSettings } from '../runtime/node/load-settings.js';
 import { type AdminClient, localAdminClient, remoteAdminClient } from './admin-client.js';
 
@@ -14,13 +15,20 @@ const COMMON = {
 /**
  * Parses a subcommand's options plus the shared --url / --admin-token / --json. An empty --url or
  * --admin-token (`--url "$GATEWAY"` with the variable unset) is refused: dropped, the command
- * would act on the local database, even with SWITCHBOARD_URL naming the gateway meant.
+ * would act on the local database, even with SWITCHBOARD_URL naming the gateway meant. So is an
+ * --admin-token with no URL to take it to: it says a running gateway was meant, and the command
+ * would act on the local database. ADMIN_TOKEN in the environment alone is no such choice.
  */
 export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   const parsed = asUsage(() =>
     parseArgs({ args, allowPositionals: true, strict: true, options: { ...COMMON, ...options } }),
   );
   refuseEmpty(parsed.values, ['url', 'admin-token']);
+  const { values } = parsed as { values: { url?: string; 'admin-token'?: string } };
+  if (values['admin-token'] !== undefined && !gatewayUrl(values))
+    throw new UsageError(
+      '--admin-token needs --url (or SWITCHBOARD_URL): without one the command acts on the local database',
+    );
   return parsed;
 }
 
@@ -92,6 +100,21 @@ export function parseNumber(name: string, text: string | undefined): number | un
   if (!Number.isFinite(value) || value < 0)
     throw new UsageError(`--${name}: "${text}" is not a non-negative number`);
   return value;
+}
+
+/**
+ * `--limit` as a count of rows: a whole number, at least the admin API's smallest page
+ * (PAGE_LIMIT.min), and at most `max` when it goes to the API as one page (`audit list`); the
+ * lists the CLI pages through (`keys list`) take any count. Outside that, the API would refuse it
+ * (exit 1, `limit: Too small`): it is a wrong command line instead.
+ */
+export function parseLimit(text: string | undefined, max?: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (Number.isSafeInteger(value) && value >= PAGE_LIMIT.min && (max === undefined || value <= max))
+    return value;
+  const range = max === undefined ? `of ${PAGE_LIMIT.min} or more` : `from ${PAGE_LIMIT.min} to ${max}`;
+  throw new UsageError(`--limit: "${text}" is not a whole number ${range}`);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { enc, parseCommand, refuseArguments, UsageError } from './admin-args.js';
+import { PAGE_LIMIT } from '../admin/page-limit.js';
+import { enc, parseCommand, parseLimit, refuseArguments, refuseEmpty, UsageError } from './admin-args.js';
 import { listData, output, runAdmin } from './run-admin.js';
 
 const USAGE = `usage:
@@ -79,6 +80,10 @@ export function auditCommand(args: string[]): Promise<number> {
       throw new UsageError(action ? `unknown audit action "${action}"` : 'audit needs an action');
     }
     refuseArguments('audit list', positionals);
+    // An unset shell variable (`--since "$FROM"`) is refused, not dropped (every entry listed)
+    // nor sent for the API to refuse.
+    refuseEmpty(values, Object.keys(OPTIONS));
+    const limit = parseLimit(values.limit, PAGE_LIMIT.max) ?? PAGE_LIMIT.default;
     const filters: [string, string | undefined][] = [
       ['actor', values.actor],
       ['action', values.action],
@@ -86,7 +91,7 @@ export function auditCommand(args: string[]): Promise<number> {
       ['object_id', values['object-id']],
       ['since', values.since === undefined ? undefined : timeFilter(values.since)],
       ['until', values.until === undefined ? undefined : timeFilter(values.until)],
-      ['limit', values.limit ?? '50'],
+      ['limit', String(limit)],
       ['cursor', values.cursor],
     ];
     const query = filters

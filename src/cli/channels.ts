@@ -3,6 +3,7 @@ import {
   enc,
   needArg,
   parseCommand,
+  parseLimit,
   parseNumber,
   refuseArgumentsOf,
   refuseContradiction,
@@ -149,7 +150,8 @@ export function channelsCommand(args: string[]): Promise<number> {
     };
     switch (action) {
       case 'list': {
-        const rows = await listRows(await open(), '/channels', {}, values.limit);
+        const limit = parseLimit(values.limit);
+        const rows = await listRows(await open(), '/channels', {}, limit);
         output(values.json, rows, rows.map(row), COLUMNS);
         return 0;
       }

@@ -4,6 +4,7 @@ import {
   needArg,
   parseCommand,
   parseExpiry,
+  parseLimit,
   parseNumber,
   refuseArgumentsOf,
   refuseContradiction,
@@ -201,7 +202,8 @@ export function keysCommand(args: string[]): Promise<number> {
         );
       }
       case 'list': {
-        const rows = await listRows(await open(), '/keys', { user_id: values.user }, values.limit);
+        const limit = parseLimit(values.limit);
+        const rows = await listRows(await open(), '/keys', { user_id: values.user }, limit);
         output(values.json, rows, rows.map(row), COLUMNS);
         return 0;
       }

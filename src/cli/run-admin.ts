@@ -1,3 +1,4 @@
+import { PAGE_LIMIT } from '../admin/page-limit.js';
 import { openAdminClient, UsageError } from './admin-args.js';
 import { AdminCallError, type AdminClient } from './admin-client.js';
 import { printTable } from './table.js';
@@ -44,30 +45,23 @@ export function output(
   else printTable(rows, columns);
 }
 
-/** The most one page of a list route holds (the admin API's `limit` bound). */
-const PAGE = 500;
-
 /**
- * A list route's rows: the first `limit` (`--limit`), or every row, page by page (`offset`), so a
- * database with more keys, users or channels than one page holds is listed whole.
+ * A list route's rows: the first `limit` (`--limit`, checked by parseLimit), or every row, page by
+ * page (`offset`, PAGE_LIMIT.max at a time), so a database with more keys, users or channels than
+ * one page holds is listed whole.
  */
 export async function listRows(
   client: AdminClient,
   path: string,
   query: Record<string, string | undefined>,
-  limit: string | undefined,
+  limit: number | undefined,
 ): Promise<Record<string, unknown>[]> {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, value);
-  const wanted = limit === undefined ? Number.POSITIVE_INFINITY : Number(limit);
-  // Not a count: the admin API says what is wrong with it.
-  if (!Number.isInteger(wanted) && wanted !== Number.POSITIVE_INFINITY) {
-    params.set('limit', limit ?? '');
-    return listData(await client.request('GET', `${path}?${params}`));
-  }
+  const wanted = limit ?? Number.POSITIVE_INFINITY;
   const rows: Record<string, unknown>[] = [];
   for (;;) {
-    const size = Math.min(PAGE, wanted - rows.length);
+    const size = Math.min(PAGE_LIMIT.max, wanted - rows.length);
     params.set('limit', String(size));
     params.set('offset', String(rows.length));
     const answer = await client.request('GET', `${path}?${params}`);

@@ -3,6 +3,7 @@ import {
   enc,
   needArg,
   parseCommand,
+  parseLimit,
   refuseArgumentsOf,
   refuseContradiction,
   refuseEmpty,
@@ -78,7 +79,8 @@ export function usersCommand(args: string[]): Promise<number> {
     };
     switch (action) {
       case 'list': {
-        const rows = await listRows(await open(), '/users', {}, values.limit);
+        const limit = parseLimit(values.limit);
+        const rows = await listRows(await open(), '/users', {}, limit);
         output(values.json, rows, rows.map(row), COLUMNS);
         return 0;
       }

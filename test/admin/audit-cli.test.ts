@@ -109,6 +109,40 @@ describe('switchboard audit list', () => {
     expect(await listed('--until', '2000-01-01T00:00:00')).toEqual([]);
   });
 
+  it('refuses an empty filter (an unset shell variable) and a --limit outside 1–500, naming the option', {
+    timeout: 180_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'empty.db')}` };
+    expect((await run(['keys', 'create', '--name', 'one'], db)).code).toBe(0);
+    for (const option of [
+      '--actor',
+      '--action',
+      '--object-type',
+      '--object-id',
+      '--since',
+      '--until',
+      '--limit',
+      '--cursor',
+    ]) {
+      for (const value of ['', ' ']) {
+        const refused = await run(['audit', 'list', option, value], db);
+        expect(refused.code, `${option} "${value}"`).toBe(2);
+        expect(refused.err.split('\n')[0], `${option} "${value}"`).toBe(
+          `${option}: a value is needed, not an empty one`,
+        );
+        expect(refused.out).toBe('');
+      }
+    }
+    for (const text of ['0', '501', '2.5', 'many']) {
+      const refused = await run(['audit', 'list', '--limit', text], db);
+      expect(refused.code, text).toBe(2);
+      expect(refused.err.split('\n')[0], text).toBe(`--limit: "${text}" is not a whole number from 1 to 500`);
+    }
+    const widest = await run(['audit', 'list', '--limit', '500', '--json'], db);
+    expect(widest.code).toBe(0);
+    expect((JSON.parse(widest.out) as AuditJson).data.map((e) => e.object.name)).toEqual(['one']);
+  });
+
   it('exits 2 on a wrong command line and 1 on a filter the API refuses', { timeout: 180_000 }, async () => {
     const db = { DATABASE_URL: `sqlite:${join(dir, 'errors.db')}` };
     const wrong = await run(['audit', 'show'], db);

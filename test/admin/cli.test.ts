@@ -590,6 +590,59 @@ describe('CLI against the local database', () => {
     expect(instances.err).toContain('give --url URL (or SWITCHBOARD_URL)');
   });
 
+  it('refuses --admin-token without a URL instead of acting on the local database', {
+    timeout: 180_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'token-no-url.db')}` };
+    const key = await json<Key>(['keys', 'create', '--name', 'two'], db);
+    await json(['users', 'create', 'dora'], db);
+    const message =
+      '--admin-token needs --url (or SWITCHBOARD_URL): without one the command acts on the local database';
+    for (const [args, env] of [
+      [['keys', 'revoke', 'two', '--admin-token', 'token'], db],
+      [['keys', 'revoke', 'two', '--admin-token', 'token'], { ...db, SWITCHBOARD_URL: '' }],
+      [['users', 'delete', 'dora', '--admin-token', 'token'], { ...db, SWITCHBOARD_URL: ' ' }],
+      [['keys', 'list', '--admin-token', 'token'], db],
+      [['channels', 'list', '--admin-token', 'token'], db],
+      [['audit', 'list', '--admin-token', 'token'], db],
+      [['instances', 'list', '--admin-token', 'token'], db],
+    ] as const) {
+      const refused = await run([...args], env);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(message);
+    }
+    // Nothing was done locally: the key is not revoked, dora not deleted.
+    expect((await json<Key>(['keys', 'show', key.id], db)).status).toBe('active');
+    expect((await json<{ name: string }>(['users', 'show', 'dora'], db)).name).toBe('dora');
+    // ADMIN_TOKEN in the environment alone is not a choice made on this command line.
+    const local = await json<{ name: string }[]>(['users', 'list'], { ...db, ADMIN_TOKEN });
+    expect(local.map((u) => u.name).sort()).toEqual(['default', 'dora']);
+  });
+
+  it('refuses a --limit outside what a list takes (keys/users/channels list --limit 0) as a wrong command line', {
+    timeout: 180_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'limit-range.db')}` };
+    for (const name of ['one', 'two']) await json(['keys', 'create', '--name', name], db);
+    for (const [args, text] of [
+      [['keys', 'list', '--limit', '0'], '0'],
+      [['users', 'list', '--limit', '0'], '0'],
+      [['channels', 'list', '--limit', '0'], '0'],
+      [['keys', 'list', '--limit', '1.5'], '1.5'],
+      [['users', 'list', '--limit', 'ten'], 'ten'],
+      [['keys', 'list', '--limit=-3'], '-3'],
+    ] as const) {
+      const refused = await run([...args], db);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(
+        `--limit: "${text}" is not a whole number of 1 or more`,
+      );
+    }
+    // The lists page through the API, so a count above one page is taken.
+    expect((await json<Key[]>(['keys', 'list', '--limit', '1'], db)).length).toBe(1);
+    expect((await json<Key[]>(['keys', 'list', '--limit', '501'], db)).length).toBe(2);
+  });
+
   it('exits 2 on a wrong command line and 1 on a refused call, with one clear message', {
     timeout: 60_000,
   }, async () => {
