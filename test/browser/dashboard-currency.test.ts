@@ -52,6 +52,18 @@ describe.skipIf(!available)('Dashboard costs in the deployment currency', () => 
     }
   });
 
+  it('names CNY, not USD, over the cost card and the cost chart', async () => {
+    await page.goto(`${gw.url}/admin/`);
+    const cost = page.getByTestId('dash-cost');
+    await page.waitForFunction((el) => /^CN¥\d/.test(el?.textContent ?? ''), await cost.elementHandle());
+    const card = (await page.locator('.stat-card', { has: cost }).textContent()) ?? '';
+    expect(card).toContain('Cost (CNY)');
+    expect(card).not.toContain('USD');
+    const chart = (await page.getByTestId('dash-chart-cost').textContent()) ?? '';
+    expect(chart).toContain('Cost (CNY)');
+    expect(chart).not.toContain('USD');
+  });
+
   it("shows a user's cost in CN¥ in the user's detail", async () => {
     await openPanelPage(page, gw.url, 'users');
     // The test key belongs to the default user.
