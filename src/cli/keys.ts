@@ -18,7 +18,7 @@ import { listRows, output, runAdmin } from './run-admin.js';
 const USAGE = `usage:
   switchboard keys create (--name NAME | --user USER) [--user USER] [--prefix sk] [--purpose default|cursor]
                           [--models 'gpt-4o,deepseek/*'] [--expires 30d|2026-12-31] [--ip 10.0.0.0/8,::1]
-                          [--rpm N] [--rph N] [--tpm N] [--concurrent N] [--budget USD] (each N|none)
+                          [--rpm N] [--rph N] [--tpm N] [--concurrent N] [--budget AMOUNT] (each N|none)
                           [--channel NAME]
                           [--byok-provider P --byok-key KEY] [--disabled] [--json]
   switchboard keys list [--user USER] [--json]

@@ -39,7 +39,7 @@ export interface KeyLimits {
   readonly tpm: number | null;
   /** Requests of this key in flight at once. */
   readonly concurrent: number | null;
-  /** Spend cap in USD. */
+  /** Spend cap in the deployment's currency (that of the prices; USD by default). */
   readonly budget: number | null;
 }
 

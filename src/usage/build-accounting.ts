@@ -117,9 +117,11 @@ export function buildAccounting(input: {
  */
 function builtInPrices(currency: string, logger: Logger): PriceMap {
   if (currency === DEFAULT_CURRENCY) return DEFAULT_PRICES;
-  logger.info(
+  // A warning: a deployment that gave one channel prices in its own currency stops costing (and
+  // spending budgets on) every model only the built-in prices covered.
+  logger.warn(
     { currency },
-    `prices are in ${currency}: the built-in USD prices are not used, and a model without a price in ${currency} is recorded with no cost`,
+    `prices are in ${currency}: the built-in USD prices are not used, and a model without a price in ${currency} is recorded with no cost and spends no budget`,
   );
   return {};
 }

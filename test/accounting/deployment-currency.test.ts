@@ -99,9 +99,11 @@ describe('the start of a deployment not priced in USD', () => {
         const lines: string[] = [];
         const logger: Logger = {
           debug() {},
-          warn() {},
+          info() {},
           error() {},
-          info: (_obj, msg) => lines.push(msg ?? ''),
+          // A warning: after an upgrade, models the built-in prices covered stop costing (and
+          // spending budgets) until priced in the deployment's currency.
+          warn: (_obj, msg) => lines.push(msg ?? ''),
         };
         const gw = await startTestGateway(priced, {}, { logger });
         await gw.close();
@@ -109,7 +111,7 @@ describe('the start of a deployment not priced in USD', () => {
       };
       try {
         expect(await started(config(fake))).toEqual([
-          'prices are in CNY: the built-in USD prices are not used, and a model without a price in CNY is recorded with no cost',
+          'prices are in CNY: the built-in USD prices are not used, and a model without a price in CNY is recorded with no cost and spends no budget',
         ]);
         expect(await started({ prices: { 'my-model': { input: 1, output: 2, currency: 'USD' } } })).toEqual(
           [],
