@@ -22,7 +22,10 @@ export async function startAccountingGateway(
 
 /**
  * The same gateway on the runtime GATEWAY_RUNTIME names (test/support/start-any-gateway.ts): Node,
- * or the Worker in workerd.
+ * or the Worker in workerd. Its suite (limits.test.ts) proves how many requests a limit admits
+ * and none waits on a time-out, so the upstream time-outs are ones a starved machine does not
+ * hit: with 600 ms, a 50-way burst on two busy CPUs saw the fake upstream answer after 600 ms
+ * and the gateway rightly answered 504 upstream_timeout where the test expects 200 or 429.
  */
 export async function startAccountingGatewayUnderTest(
   fake: FakeUpstream,
@@ -30,7 +33,12 @@ export async function startAccountingGatewayUnderTest(
   env: Record<string, string> = {},
 ): Promise<GatewayUnderTest> {
   return startGateway(
-    accountingConfig(fake, extra, { connect_ms: 2_000, first_byte_ms: 5_000, idle_ms: 600, total_ms: 600 }),
+    accountingConfig(fake, extra, {
+      connect_ms: 2_000,
+      first_byte_ms: 5_000,
+      idle_ms: 10_000,
+      total_ms: 10_000,
+    }),
     env,
   );
 }

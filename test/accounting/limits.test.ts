@@ -144,6 +144,9 @@ describe('limits', () => {
   it('a 50-way parallel burst against a small token limit ends at or under it', async () => {
     const tpm = 600;
     const key = await keyWith('burst-tpm', { tpm });
+    // Every request of the burst must count in one clock minute (tpm windows): one that
+    // straddles a minute's end is admitted up to the limit in each.
+    await awayFromWindowEdge(60_000, 10_000);
     for (let i = 0; i < 50; i++) fake.enqueue({ kind: 'status', status: 200, body: completion(MAX_TOKENS) });
     const ids = Array.from({ length: 50 }, () => newRequestId('burst'));
     const responses = await Promise.all(
@@ -171,6 +174,9 @@ describe('limits', () => {
     const tpm = 600;
     const choices = 4;
     const key = await keyWith('burst-n', { tpm });
+    // Every request of the burst must count in one clock minute (tpm windows): one that
+    // straddles a minute's end is admitted up to the limit in each.
+    await awayFromWindowEdge(60_000, 10_000);
     for (let i = 0; i < 30; i++)
       fake.enqueue({ kind: 'status', status: 200, body: completion(choices * MAX_TOKENS) });
     const ids = Array.from({ length: 30 }, () => newRequestId('burst-n'));
