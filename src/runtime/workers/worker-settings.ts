@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, resolveSettings, type Settings, yamlProblem } from '../../config/settings.js';
+import { HELD_WRITE_MS, STORE_WRITE_MS } from '../../usage/usage-writer.js';
 import type { WorkerEnv } from './worker-env.js';
 
 /**
@@ -28,15 +29,19 @@ export function workerSettings(env: WorkerEnv): Settings {
   console.warn(
     JSON.stringify({
       level: 'warn',
-      msg: `usage.flush_interval_ms ${flushMs} is lowered to ${WORKER_FLUSH_MAX_MS} on Workers: a flush's timer lives only as long as the waitUntil of the request that set it, which Cloudflare ends 30 s after the response`,
+      msg: `usage.flush_interval_ms ${flushMs} is lowered to ${WORKER_FLUSH_MAX_MS} on Workers: a flush's timer lives only as long as the waitUntil of the request that set it, which Cloudflare ends 30 s after the response, and a write may take 20 s`,
     }),
   );
   const usage = { ...settings.accounting.usage, flush_interval_ms: WORKER_FLUSH_MAX_MS };
   return { ...settings, accounting: { ...settings.accounting, usage } };
 }
 
-/** The longest usage flush interval a Worker takes (see workerSettings). */
-const WORKER_FLUSH_MAX_MS = 20_000;
+/**
+ * The longest usage flush interval a Worker takes (see workerSettings): the first write, which
+ * may take STORE_WRITE_MS, still ends within the request's hold of its record (HELD_WRITE_MS),
+ * before Cloudflare ends the request's waitUntil work 30 s after the response.
+ */
+const WORKER_FLUSH_MAX_MS = HELD_WRITE_MS - STORE_WRITE_MS;
 
 function configObject(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
