@@ -1,6 +1,5 @@
 import type { JsonObject } from '../spec/json.js';
 import type { Operation } from '../spec/provider.js';
-import { usesLiveTools } from './live-tools.js';
 
 export interface CacheSettings {
   readonly enabled: boolean;
@@ -32,6 +31,8 @@ export interface CacheRequest {
   readonly optIn: string | null;
   readonly keyId: string;
   readonly keyName: string;
+  /** How the request's format says it has the provider run live tools (absent: it cannot). */
+  readonly liveTools?: (json: JsonObject) => boolean;
 }
 
 /**
@@ -52,7 +53,7 @@ export function decideCache(settings: CacheSettings, request: CacheRequest): Cac
   const deterministic = request.operation === 'embeddings' || request.temperature === 0;
   const askedFor = request.optIn?.toLowerCase() === 'on';
   if (!deterministic && !settings.sampled && !askedFor) return NONE;
-  if (!askedFor && usesLiveTools(request.json)) return NONE;
+  if (!askedFor && request.liveTools?.(request.json)) return NONE;
   // `store: true` asks the upstream to keep this completion (read back by its id, used for evals):
   // an answer from the cache would keep nothing, and carry the id of another request.
   const keptUpstream = request.json.store === true;

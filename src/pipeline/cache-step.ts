@@ -46,6 +46,8 @@ export async function lookupCache(
     readonly model: string | null;
     /** The request's sampling temperature (where its format keeps it). */
     readonly temperature: unknown;
+    /** How the request's format reads live tools (CallDescription.liveTools). */
+    readonly liveTools?: (json: JsonObject) => boolean;
     readonly headers: Headers;
   },
 ): Promise<CacheLookup> {
@@ -59,6 +61,7 @@ export async function lookupCache(
     optIn: request.headers.get('x-switchboard-cache'),
     keyId: principal.keyId,
     keyName: principal.keyName,
+    ...(request.liveTools ? { liveTools: request.liveTools } : {}),
   });
   if (!decision.read && !decision.write) return { kind: 'bypass' };
   const { store, settings } = acc.cache;

@@ -34,6 +34,12 @@ export interface CallDescription {
    * temperature 0 by default); absent: the body's top-level `temperature`.
    */
   readonly temperature?: unknown;
+  /**
+   * Whether a request of this format has the provider search the web, fetch pages, run code or
+   * call MCP servers (its format's reading, asked only when the cache would keep the answer);
+   * absent: none can.
+   */
+  readonly liveTools?: (json: JsonObject) => boolean;
   /** Chat calls: the wire format the answer is encoded in and the key's pipeline. */
   readonly chat?: ChatContext;
   /** Drop the stream usage event the front door asked the upstream for on the client's behalf. */

@@ -138,6 +138,7 @@ async function runRequest(
         json: described.json,
         model: routedModel,
         temperature: 'temperature' in described ? described.temperature : described.json.temperature,
+        ...(described.liveTools ? { liveTools: described.liveTools } : {}),
         headers: c.req.raw.headers,
       });
       if (cached.kind === 'hit') {

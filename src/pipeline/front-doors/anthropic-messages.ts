@@ -6,6 +6,7 @@ import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
 import { decodeAnthropicCountRequest } from '../../providers/anthropic/count-request.js';
+import { anthropicUsesLiveTools } from '../../providers/anthropic/live-tools.js';
 import type { JsonObject } from '../../spec/json.js';
 import { countInputTokens } from '../../usage/count-input-tokens.js';
 import type { FrontDoor } from '../front-door.js';
@@ -57,6 +58,7 @@ export function anthropicMessagesFrontDoor(wire: FrontDoorWire): FrontDoor {
           contentType: 'application/json',
         },
         cacheRoute: messagesCacheRoute(forwardHeaders),
+        liveTools: anthropicUsesLiveTools,
         chat: chatContext(wire, json, principal.purpose, forwardHeaders),
       };
     },

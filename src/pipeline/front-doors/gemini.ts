@@ -8,6 +8,7 @@ import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { assertModelName } from '../../http/validate-call.js';
 import { decodeGeminiCountRequest } from '../../providers/gemini/client-request.js';
+import { geminiUsesLiveTools } from '../../providers/gemini/live-tools.js';
 import { GEMINI_JSON_ARRAY_WIRE } from '../../providers/gemini/wire-name.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../spec/json.js';
 import { sseBytesToJsonArray, sseToJsonArray } from '../../streaming/json-array-stream.js';
@@ -67,6 +68,7 @@ export function geminiFrontDoors(wire: FrontDoorWire): FrontDoor[] {
         },
         cacheRoute: `/models:${method}${stream ? (sse ? '?alt=sse' : '?alt=json') : ''}`,
         temperature: generationConfig(json)?.temperature,
+        liveTools: geminiUsesLiveTools,
         chat: chatContext(chosen, json, principal.purpose),
       };
     },

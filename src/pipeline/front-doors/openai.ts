@@ -2,6 +2,7 @@ import { type ChatContext, chatContext, isFrontDoorWire } from '../../http/chat-
 import { readBodyText } from '../../http/read-body.js';
 import { parseJsonObject } from '../../http/read-json.js';
 import { validateCall } from '../../http/validate-call.js';
+import { openAiUsesLiveTools } from '../../providers/openai-compatible/live-tools.js';
 import type { WireRegistry } from '../../providers/registry.js';
 import type { Operation } from '../../spec/provider.js';
 import type { FrontDoor } from '../front-door.js';
@@ -46,6 +47,7 @@ export function openAiFrontDoor(
           contentType: 'application/json',
         },
         cacheRoute: path,
+        liveTools: openAiUsesLiveTools,
         stripStreamUsage: sent !== null,
         ...(chat ? { chat } : {}),
       };
