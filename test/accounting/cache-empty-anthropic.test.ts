@@ -1,30 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import { anthropicEvents, cacheHeaderOf, startCacheGateway } from './cache-front-door-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { anthropicEvents, useCacheGateway } from './cache-front-door-gateway.js';
 
 /** Messages answers with nothing in them, relayed to an Anthropic client: not kept. */
-let fake: FakeUpstream;
-let gw: TestGateway;
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await startCacheGateway(fake);
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
-
-const cacheHeader = (res: Response) => cacheHeaderOf(gw, res);
+const cache = useCacheGateway();
+const { cacheHeader } = cache;
 
 // A Messages answer with no content block at all (Claude sometimes ends a turn so, after a tool
 // result): relayed to an Anthropic client, it was kept and replayed for the whole TTL.
 describe('an Anthropic message with nothing in it is not kept', () => {
   const ask = (content: string, extra: Record<string, unknown> = {}) =>
-    fetch(`${gw.url}/v1/messages`, {
+    fetch(`${cache.gw.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'x-api-key': gw.key, 'content-type': 'application/json' },
+      headers: { 'x-api-key': cache.gw.key, 'content-type': 'application/json' },
       body: JSON.stringify({
         model: 'claude-native',
         max_tokens: 64,
@@ -46,7 +33,7 @@ describe('an Anthropic message with nothing in it is not kept', () => {
 
   it('whole: no content blocks', async () => {
     const send = () => ask('empty message, whole');
-    fake.enqueue({ kind: 'status', status: 200, body: message });
+    cache.fake.enqueue({ kind: 'status', status: 200, body: message });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
@@ -54,12 +41,12 @@ describe('an Anthropic message with nothing in it is not kept', () => {
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await replayed.text()).toContain('fake answer from claude-native');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   it('streamed: no content block', async () => {
     const send = () => ask('empty message, streamed', { stream: true });
-    fake.enqueue({
+    cache.fake.enqueue({
       kind: 'raw-sse',
       body: anthropicEvents(
         ['message_start', { type: 'message_start', message }],
@@ -81,7 +68,7 @@ describe('an Anthropic message with nothing in it is not kept', () => {
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await replayed.text()).toContain('"text":"answer "');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   const tool = { tools: [{ name: 'lookup', input_schema: { type: 'object' } }] };
@@ -90,9 +77,9 @@ describe('an Anthropic message with nothing in it is not kept', () => {
     ['a short answer, streamed', { stream: true }],
     ['only a tool call, streamed', { stream: true, ...tool }],
   ])('kept: %s', async (name, extra) => {
-    fake.enqueue({ kind: 'ok', content: 'No.' });
+    cache.fake.enqueue({ kind: 'ok', content: 'No.' });
     expect(await cacheHeader(await ask(`kept message: ${name}`, extra))).toBe('miss');
     expect(await cacheHeader(await ask(`kept message: ${name}`, extra))).toBe('hit');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 });

@@ -1,22 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import { cacheHeaderOf, geminiFrames, startCacheGateway } from './cache-front-door-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { geminiFrames, useCacheGateway } from './cache-front-door-gateway.js';
 
 /** Gemini answers with nothing in them, or failed, relayed to a Gemini client: not kept. */
-let fake: FakeUpstream;
-let gw: TestGateway;
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await startCacheGateway(fake);
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
-
-const cacheHeader = (res: Response) => cacheHeaderOf(gw, res);
+const cache = useCacheGateway();
+const { cacheHeader } = cache;
 
 // Gemini sometimes answers 200 with nothing in it (no candidates) or with a tool call it could
 // not make (MALFORMED_FUNCTION_CALL): valid JSON, so it was kept, and every repeat got the glitch
@@ -33,22 +20,22 @@ describe('an empty or failed Gemini answer is not kept', () => {
 
   it.each(glitches)('to a Gemini client: %s', async (_name, glitch) => {
     const send = () =>
-      fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      fetch(`${cache.gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
         method: 'POST',
-        headers: { 'x-goog-api-key': gw.key, 'content-type': 'application/json' },
+        headers: { 'x-goog-api-key': cache.gw.key, 'content-type': 'application/json' },
         body: JSON.stringify({
           contents: [{ role: 'user', parts: [{ text: `glitch ${JSON.stringify(glitch)}` }] }],
           generationConfig: { temperature: 0 },
         }),
       });
-    fake.enqueue({ kind: 'status', status: 200, body: glitch });
+    cache.fake.enqueue({ kind: 'status', status: 200, body: glitch });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
     // Asked again, the upstream answers; that answer is the one kept.
     expect(await cacheHeader(await send())).toBe('miss');
     expect(await cacheHeader(await send())).toBe('hit');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   // The same glitches streamed to a Gemini client, relayed from a Gemini channel: the stream ends
@@ -74,9 +61,9 @@ describe('an empty or failed Gemini answer is not kept', () => {
     ],
   ];
   const streamTo = (path: string, text: string) =>
-    fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:${path}`, {
+    fetch(`${cache.gw.url}/v1beta/models/gemini-2.5-flash:${path}`, {
       method: 'POST',
-      headers: { 'x-goog-api-key': gw.key, 'content-type': 'application/json' },
+      headers: { 'x-goog-api-key': cache.gw.key, 'content-type': 'application/json' },
       body: JSON.stringify({
         contents: [{ role: 'user', parts: [{ text }] }],
         generationConfig: { temperature: 0 },
@@ -85,7 +72,7 @@ describe('an empty or failed Gemini answer is not kept', () => {
 
   it.each(streamedGlitches)('streamed to a Gemini client (alt=sse): %s', async (name, glitch) => {
     const send = () => streamTo('streamGenerateContent?alt=sse', `streamed glitch: ${name}`);
-    fake.enqueue({ kind: 'raw-sse', body: glitch });
+    cache.fake.enqueue({ kind: 'raw-sse', body: glitch });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
@@ -95,23 +82,23 @@ describe('an empty or failed Gemini answer is not kept', () => {
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     // The answer kept is the upstream's second one (the fake's, streamed word by word).
     expect(await replayed.text()).toContain('{"text":"answer "}');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   it('streamed to a Gemini client as one JSON array: a malformed function call', async () => {
     const send = () => streamTo('streamGenerateContent', 'streamed glitch, JSON array');
-    fake.enqueue({ kind: 'raw-sse', body: streamedGlitches[0]?.[1] ?? '' });
+    cache.fake.enqueue({ kind: 'raw-sse', body: streamedGlitches[0]?.[1] ?? '' });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
     expect(await cacheHeader(await send())).toBe('miss');
     expect(await cacheHeader(await send())).toBe('hit');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   it('a streamed answer that ends normally is kept', async () => {
     const send = () => streamTo('streamGenerateContent?alt=sse', 'streamed and short');
-    fake.enqueue({
+    cache.fake.enqueue({
       kind: 'raw-sse',
       body: geminiFrames({
         candidates: [{ content: { role: 'model', parts: [{ text: 'No.' }] }, finishReason: 'STOP' }],
@@ -121,6 +108,6 @@ describe('an empty or failed Gemini answer is not kept', () => {
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await replayed.text()).toContain('No.');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 });

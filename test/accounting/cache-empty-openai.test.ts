@@ -1,22 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import { cacheHeaderOf, openAiFrames, startCacheGateway } from './cache-front-door-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { openAiFrames, useCacheGateway } from './cache-front-door-gateway.js';
 
 /** OpenAI chat completions with nothing in them, relayed to an OpenAI client: not kept. */
-let fake: FakeUpstream;
-let gw: TestGateway;
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await startCacheGateway(fake);
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
-
-const cacheHeader = (res: Response) => cacheHeaderOf(gw, res);
+const cache = useCacheGateway();
+const { cacheHeader } = cache;
 
 // An OpenAI-format upstream sometimes answers 200 with nothing in it (no choices, or a choice
 // with no content and no tool call, a filtered one too): relayed same-format, it was kept and
@@ -38,9 +25,9 @@ describe('an OpenAI answer with nothing in it is not kept', () => {
     usage: { prompt_tokens: 5, completion_tokens: 0, total_tokens: 5 },
   });
   const ask = (content: string, extra: Record<string, unknown> = {}) =>
-    fetch(`${gw.url}/v1/chat/completions`, {
+    fetch(`${cache.gw.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${cache.gw.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         model: 'gpt-4o',
         temperature: 0,
@@ -69,7 +56,7 @@ describe('an OpenAI answer with nothing in it is not kept', () => {
 
   it.each(whole)('whole: %s', async (name, empty) => {
     const send = () => ask(`empty whole: ${name}`);
-    fake.enqueue({ kind: 'status', status: 200, body: empty });
+    cache.fake.enqueue({ kind: 'status', status: 200, body: empty });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
@@ -78,7 +65,7 @@ describe('an OpenAI answer with nothing in it is not kept', () => {
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await replayed.text()).toContain('fake answer from gpt-4o');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   const streamed: [string, string][] = [
@@ -102,7 +89,7 @@ describe('an OpenAI answer with nothing in it is not kept', () => {
 
   it.each(streamed)('streamed: %s', async (name, empty) => {
     const send = () => ask(`empty stream: ${name}`, { stream: true });
-    fake.enqueue({ kind: 'raw-sse', body: empty });
+    cache.fake.enqueue({ kind: 'raw-sse', body: empty });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
@@ -110,12 +97,12 @@ describe('an OpenAI answer with nothing in it is not kept', () => {
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await replayed.text()).toContain('"content":"answer "');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   const kept: [string, () => void, Record<string, unknown>][] = [
-    ['a short answer ("No.")', () => fake.enqueue({ kind: 'ok', content: 'No.' }), {}],
-    ['a short answer, streamed', () => fake.enqueue({ kind: 'ok', content: 'No.' }), { stream: true }],
+    ['a short answer ("No.")', () => cache.fake.enqueue({ kind: 'ok', content: 'No.' }), {}],
+    ['a short answer, streamed', () => cache.fake.enqueue({ kind: 'ok', content: 'No.' }), { stream: true }],
     [
       'only a tool call',
       () => {},
@@ -132,7 +119,7 @@ describe('an OpenAI answer with nothing in it is not kept', () => {
     [
       'content cut at the length limit',
       () =>
-        fake.enqueue({
+        cache.fake.enqueue({
           kind: 'status',
           status: 200,
           body: completion([
@@ -147,6 +134,6 @@ describe('an OpenAI answer with nothing in it is not kept', () => {
     script();
     expect(await cacheHeader(await ask(`kept: ${name}`, extra))).toBe('miss');
     expect(await cacheHeader(await ask(`kept: ${name}`, extra))).toBe('hit');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 });

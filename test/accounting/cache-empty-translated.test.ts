@@ -1,49 +1,30 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import {
-  anthropicEvents,
-  cacheHeaderOf,
-  geminiFrames,
-  openAiFrames,
-  startCacheGateway,
-} from './cache-front-door-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { anthropicEvents, geminiFrames, openAiFrames, useCacheGateway } from './cache-front-door-gateway.js';
 
 /** Answers with nothing in them, translated for another format's client: not kept, whatever their finish. */
-let fake: FakeUpstream;
-let gw: TestGateway;
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await startCacheGateway(fake);
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
-
-const cacheHeader = (res: Response) => cacheHeaderOf(gw, res);
+const cache = useCacheGateway();
+const { cacheHeader } = cache;
 
 // Gemini's empty or glitched answer, from a Gemini channel, translated for an OpenAI client.
 describe('an empty or failed Gemini answer is not kept', () => {
   it('to an OpenAI client: no candidates', async () => {
     const send = () =>
-      fetch(`${gw.url}/v1/chat/completions`, {
+      fetch(`${cache.gw.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${cache.gw.key}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           model: 'gemini-2.5-flash',
           temperature: 0,
           messages: [{ role: 'user', content: 'glitch translated' }],
         }),
       });
-    fake.enqueue({ kind: 'status', status: 200, body: { candidates: [] } });
+    cache.fake.enqueue({ kind: 'status', status: 200, body: { candidates: [] } });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
     expect(await cacheHeader(await send())).toBe('miss');
     expect(await cacheHeader(await send())).toBe('hit');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   // Translated, a stream with nothing in it that ended for no reason Gemini gives (OTHER,
@@ -52,9 +33,9 @@ describe('an empty or failed Gemini answer is not kept', () => {
     'streamed to an OpenAI client: nothing in it, %s',
     async (reason) => {
       const send = () =>
-        fetch(`${gw.url}/v1/chat/completions`, {
+        fetch(`${cache.gw.url}/v1/chat/completions`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${cache.gw.key}`, 'content-type': 'application/json' },
           body: JSON.stringify({
             model: 'gemini-2.5-flash',
             temperature: 0,
@@ -62,7 +43,7 @@ describe('an empty or failed Gemini answer is not kept', () => {
             messages: [{ role: 'user', content: `streamed glitch translated: ${reason}` }],
           }),
         });
-      fake.enqueue({
+      cache.fake.enqueue({
         kind: 'raw-sse',
         body: geminiFrames({ candidates: [{ content: { role: 'model' }, finishReason: reason, index: 0 }] }),
       });
@@ -73,7 +54,7 @@ describe('an empty or failed Gemini answer is not kept', () => {
       const replayed = await send();
       expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
       expect(await replayed.text()).toContain('answer ');
-      expect(fake.requests).toHaveLength(2);
+      expect(cache.fake.requests).toHaveLength(2);
     },
   );
 });
@@ -86,9 +67,9 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
   type Ask = (content: string, extra?: Record<string, unknown>) => Promise<Response>;
   /** An Anthropic client asking an OpenAI channel's model. */
   const asClaudeClient: Ask = (content, extra = {}) =>
-    fetch(`${gw.url}/v1/messages`, {
+    fetch(`${cache.gw.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'x-api-key': gw.key, 'content-type': 'application/json' },
+      headers: { 'x-api-key': cache.gw.key, 'content-type': 'application/json' },
       body: JSON.stringify({
         model: 'gpt-4o',
         max_tokens: 64,
@@ -101,9 +82,9 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
   const asOpenAiClient =
     (model: string): Ask =>
     (content, extra = {}) =>
-      fetch(`${gw.url}/v1/chat/completions`, {
+      fetch(`${cache.gw.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${cache.gw.key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model, temperature: 0, messages: [{ role: 'user', content }], ...extra }),
       });
   const toGemini = asOpenAiClient('gemini-2.5-flash');
@@ -186,7 +167,7 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
 
   it.each(whole)('whole: %s', async (name, ask, empty, model) => {
     const send = () => ask(`translated, empty whole: ${name}`);
-    fake.enqueue({ kind: 'status', status: 200, body: empty });
+    cache.fake.enqueue({ kind: 'status', status: 200, body: empty });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
@@ -195,7 +176,7 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await replayed.text()).toContain(`fake answer from ${model}`);
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   const streamed: [string, Ask, string][] = [
@@ -236,7 +217,7 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
 
   it.each(streamed)('streamed: %s', async (name, ask, empty) => {
     const send = () => ask(`translated, empty stream: ${name}`, { stream: true });
-    fake.enqueue({ kind: 'raw-sse', body: empty });
+    cache.fake.enqueue({ kind: 'raw-sse', body: empty });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
@@ -244,7 +225,7 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
     expect(await replayed.text()).toContain('answer ');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   const tool = { tools: [{ name: 'lookup', input_schema: { type: 'object' } }] };
@@ -252,13 +233,13 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
     [
       'a short answer ("No."), to an Anthropic client',
       asClaudeClient,
-      () => fake.enqueue({ kind: 'ok', content: 'No.' }),
+      () => cache.fake.enqueue({ kind: 'ok', content: 'No.' }),
       {},
     ],
     [
       'a short answer, streamed to an Anthropic client',
       asClaudeClient,
-      () => fake.enqueue({ kind: 'ok', content: 'No.' }),
+      () => cache.fake.enqueue({ kind: 'ok', content: 'No.' }),
       { stream: true },
     ],
     [
@@ -271,13 +252,17 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
       'text cut at the length limit, to an Anthropic client',
       asClaudeClient,
       () =>
-        fake.enqueue({ kind: 'status', status: 200, body: completion({ content: 'The first' }, 'length') }),
+        cache.fake.enqueue({
+          kind: 'status',
+          status: 200,
+          body: completion({ content: 'The first' }, 'length'),
+        }),
       {},
     ],
     [
       'a short Gemini answer, to an OpenAI client',
       toGemini,
-      () => fake.enqueue({ kind: 'ok', content: 'No.' }),
+      () => cache.fake.enqueue({ kind: 'ok', content: 'No.' }),
       {},
     ],
   ];
@@ -286,6 +271,6 @@ describe('a translated answer with nothing in it is not kept, whatever its finis
     script();
     expect(await cacheHeader(await ask(`translated, kept: ${name}`, extra))).toBe('miss');
     expect(await cacheHeader(await ask(`translated, kept: ${name}`, extra))).toBe('hit');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 });

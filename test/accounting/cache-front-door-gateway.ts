@@ -1,4 +1,5 @@
-import type { FakeUpstream } from '../fake-upstream/server.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
 import {
   anthropicChannel,
   channel,
@@ -22,6 +23,41 @@ export function startCacheGateway(fake: FakeUpstream): Promise<TestGateway> {
     routing: { max_attempts: 1 },
     cache: { enabled: true, ttl_seconds: 600 },
   });
+}
+
+/**
+ * The fake upstream and the cache gateway for the tests of one file: started before them, the
+ * fake's script reset after each, both closed after them. Read `fake` and `gw` inside tests.
+ */
+export function useCacheGateway(): {
+  readonly fake: FakeUpstream;
+  readonly gw: TestGateway;
+  cacheHeader(res: Response): Promise<string | null>;
+} {
+  let fake: FakeUpstream | undefined;
+  let gw: TestGateway | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the cache gateway is read before it started');
+    return value;
+  };
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gw = await startCacheGateway(fake);
+  });
+  afterEach(() => fake?.reset());
+  afterAll(async () => {
+    await gw?.close();
+    await fake?.close();
+  });
+  return {
+    get fake() {
+      return started(fake);
+    },
+    get gw() {
+      return started(gw);
+    },
+    cacheHeader: (res) => cacheHeaderOf(started(gw), res),
+  };
 }
 
 /** The answer's `x-switchboard-cache`, once it has been read whole and its cache write is done. */

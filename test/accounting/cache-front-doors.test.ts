@@ -1,28 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
-import type { TestGateway } from '../support/start-gateway.js';
-import { cacheHeaderOf, startCacheGateway } from './cache-front-door-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { useCacheGateway } from './cache-front-door-gateway.js';
 
 /** The response cache seen from the Anthropic and Gemini front doors: what is part of the key, what is cached at all. */
-let fake: FakeUpstream;
-let gw: TestGateway;
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await startCacheGateway(fake);
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
-
-const cacheHeader = (res: Response) => cacheHeaderOf(gw, res);
+const cache = useCacheGateway();
+const { cacheHeader } = cache;
 
 describe('/v1/messages: the Anthropic headers forwarded upstream are part of the key', () => {
   const send = (content: string, extra: Record<string, string>) =>
-    fetch(`${gw.url}/v1/messages`, {
+    fetch(`${cache.gw.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'x-api-key': gw.key, 'content-type': 'application/json', ...extra },
+      headers: { 'x-api-key': cache.gw.key, 'content-type': 'application/json', ...extra },
       body: JSON.stringify({
         model: 'claude-native',
         max_tokens: 64,
@@ -35,13 +22,13 @@ describe('/v1/messages: the Anthropic headers forwarded upstream are part of the
     expect(await cacheHeader(await send('beta and the cache', {}))).toBe('miss');
     const beta = await send('beta and the cache', { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
     expect(await cacheHeader(beta)).toBe('miss');
-    expect(fake.requests.map((r) => r.headers['anthropic-beta'])).toEqual([
+    expect(cache.fake.requests.map((r) => r.headers['anthropic-beta'])).toEqual([
       undefined,
       'interleaved-thinking-2025-05-14',
     ]);
     const version = await send('beta and the cache', { 'anthropic-version': '2023-01-01' });
     expect(await cacheHeader(version)).toBe('miss');
-    expect(fake.requests).toHaveLength(3);
+    expect(cache.fake.requests).toHaveLength(3);
   });
 
   it('the same betas, in any order, share the entry', async () => {
@@ -49,15 +36,15 @@ describe('/v1/messages: the Anthropic headers forwarded upstream are part of the
     expect(await cacheHeader(first)).toBe('miss');
     const again = await send('two betas', { 'anthropic-beta': 'b-2025-02-02, a-2025-01-01' });
     expect(await cacheHeader(again)).toBe('hit');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 });
 
 describe('Gemini: the temperature lives in generationConfig', () => {
   const send = (text: string, body: Record<string, unknown>) =>
-    fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+    fetch(`${cache.gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
       method: 'POST',
-      headers: { 'x-goog-api-key': gw.key, 'content-type': 'application/json' },
+      headers: { 'x-goog-api-key': cache.gw.key, 'content-type': 'application/json' },
       body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }], ...body }),
     });
 
@@ -65,14 +52,14 @@ describe('Gemini: the temperature lives in generationConfig', () => {
     const body = { generationConfig: { temperature: 0 } };
     expect(await cacheHeader(await send('gemini and the cache', body))).toBe('miss');
     expect(await cacheHeader(await send('gemini and the cache', body))).toBe('hit');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 
   it('a sampled one is not, whatever a stray top-level temperature says', async () => {
     const body = { temperature: 0, generationConfig: { temperature: 1.5 } };
     expect(await cacheHeader(await send('sampled gemini', body))).toBe('bypass');
     expect(await cacheHeader(await send('sampled gemini', body))).toBe('bypass');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 });
 
@@ -80,9 +67,9 @@ describe('Gemini: the temperature lives in generationConfig', () => {
 // it was cached like any other, and a repeat got yesterday's search for the whole TTL.
 describe('a request whose tools run upstream (web search, code, MCP) is not cached', () => {
   const asked = (path: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    fetch(`${gw.url}${path}`, {
+    fetch(`${cache.gw.url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', ...headers },
+      headers: { authorization: `Bearer ${cache.gw.key}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
   const claude = (extra: Record<string, unknown>) => ({
@@ -145,7 +132,7 @@ describe('a request whose tools run upstream (web search, code, MCP) is not cach
   it.each(cases)('%s: every repeat goes upstream', async (_name, path, body) => {
     expect(await cacheHeader(await asked(path, body))).toBe('bypass');
     expect(await cacheHeader(await asked(path, body))).toBe('bypass');
-    expect(fake.requests).toHaveLength(2);
+    expect(cache.fake.requests).toHaveLength(2);
   });
 
   it('unless the client asks for it (x-switchboard-cache: on)', async () => {
@@ -153,7 +140,7 @@ describe('a request whose tools run upstream (web search, code, MCP) is not cach
     const optIn = { 'x-switchboard-cache': 'on' };
     expect(await cacheHeader(await asked('/v1/messages', body, optIn))).toBe('miss');
     expect(await cacheHeader(await asked('/v1/messages', body, optIn))).toBe('hit');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 
   it('tools the client runs do not keep an answer out', async () => {
@@ -165,6 +152,6 @@ describe('a request whose tools run upstream (web search, code, MCP) is not cach
     });
     expect(await cacheHeader(await asked('/v1/messages', body))).toBe('miss');
     expect(await cacheHeader(await asked('/v1/messages', body))).toBe('hit');
-    expect(fake.requests).toHaveLength(1);
+    expect(cache.fake.requests).toHaveLength(1);
   });
 });
