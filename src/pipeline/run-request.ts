@@ -161,14 +161,10 @@ async function runRequest(
     }
   }
 
-  const call = {
-    ...clientCall(c, described, routedModel, door, deps.clientSignal),
-    trace: scope.telemetry.attempt,
-  };
-  const router = {
-    ...deps.router,
-    channels: channelsFor(principal, deps.router.channels, deps.router.providers),
-  };
+  const call = clientCall(c, described, routedModel, door, deps.clientSignal, scope.telemetry.attempt);
+  // Most keys route over every channel (channelsFor returns the same list): no copy of the router.
+  const channels = channelsFor(principal, deps.router.channels, deps.router.providers);
+  const router = channels === deps.router.channels ? deps.router : { ...deps.router, channels };
   const routed = await routeCall(router, call, (attempt) => tap.emit({ type: 'attempt', attempt }));
   if (routed instanceof Response) return routed;
 
@@ -187,6 +183,7 @@ function clientCall(
   routedModel: string | null,
   door: FrontDoor,
   clientSignal: ((c: Context<GatewayEnv>) => ClientSignal) | undefined,
+  trace: ClientCall['trace'],
 ): ClientCall {
   const key = (c.get('keySource') ?? bearerOrApiKey).read(c.req.raw);
   return {
@@ -200,6 +197,7 @@ function clientCall(
     // The client's own key, which an upstream that was forwarded it might quote back.
     secrets: key ? [key] : [],
     ...(described.chat ? { chat: described.chat.translation } : {}),
+    trace,
   };
 }
 

@@ -96,7 +96,10 @@ export async function routeCall(
   const { runtime } = deps;
   const { routing, counters } = runtime;
   const candidates = candidatesFor(deps, call);
-  const secrets = [...(call.secrets ?? []), ...candidates.flatMap((c) => channelSecrets(c.channel))];
+  // What to mask in an attempt's error or the failure answer: gathered only when one needs it.
+  let secrets: string[] | null = null;
+  const secretsNow = () =>
+    (secrets ??= [...(call.secrets ?? []), ...candidates.flatMap((c) => channelSecrets(c.channel))]);
   counters.requests++;
   runtime.budget.deposit();
   const model = call.model ?? '';
@@ -138,7 +141,7 @@ export async function routeCall(
     onAttempt: (tried) => {
       counters.attempts++;
       // A network error's text can carry a URL with a key in it (query-string auth).
-      const attempt = tried.error ? { ...tried, error: scrubSecrets(tried.error, secrets) } : tried;
+      const attempt = tried.error ? { ...tried, error: scrubSecrets(tried.error, secretsNow()) } : tried;
       onAttempt(attempt);
       if (attempt.error)
         deps.logger.warn({ requestId: call.requestId, ...attempt }, 'upstream attempt failed');
@@ -166,7 +169,7 @@ export async function routeCall(
   const failure = failureResponse(
     { ...result, deadlineMs: routing.deadline_ms, now: deps.now() },
     call.requestId,
-    secrets,
+    secretsNow(),
   );
   if (failure instanceof GatewayError) throw failure;
   return failure;

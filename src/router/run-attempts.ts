@@ -308,8 +308,16 @@ async function attempt(
           : { kind: 'neutral' };
     health.report(target, verdict).catch(() => {});
   };
+  // Listed, not spread: a spread of the attempt's result is a generic property copy (~2 µs a
+  // request in a CPU profile at 32 connections), the object's shape is known here.
   const success: CommittedAttempt = {
-    ...result,
+    ok: true,
+    status: result.status,
+    headers: result.headers,
+    body: result.body,
+    first: result.first,
+    reader: result.reader,
+    firstByteMs: result.firstByteMs,
     abort: (reason) => {
       if (reason === 'client disconnected') countClientAbort();
       result.abort(reason);

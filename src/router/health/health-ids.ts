@@ -18,14 +18,31 @@ export interface HealthSubject {
   readonly model: string | null;
 }
 
-/** Record ids are JSON arrays: unambiguous whatever a channel or model name holds, and readable in Redis. */
+/**
+ * Record ids are JSON arrays: unambiguous whatever a channel or model name holds, and readable in
+ * Redis. Every request asks for the ids of its targets: they are made once per target and kept
+ * (three JSON encodings a request otherwise), up to a bound past which the cache starts over.
+ */
 export function healthIds(target: HealthTarget): Readonly<Record<Scope, string>> {
-  return {
-    target: JSON.stringify(['t', target.channel, target.key, target.model]),
-    key: keyHealthId(target.channel, target.key),
-    model: JSON.stringify(['m', target.channel, target.model]),
-  };
+  // Unambiguous: a channel name (letters, digits, `._-`, a BYOK copy's `+byok:<key id>`) and a
+  // key fingerprint (hex) never hold a NUL, so the first two NULs end them and the model is the rest.
+  const cacheKey = `${target.channel}\u0000${target.key}\u0000${target.model}`;
+  let ids = idsCache.get(cacheKey);
+  if (ids === undefined) {
+    if (idsCache.size >= IDS_CACHE_MAX) idsCache.clear();
+    ids = {
+      target: JSON.stringify(['t', target.channel, target.key, target.model]),
+      key: keyHealthId(target.channel, target.key),
+      model: JSON.stringify(['m', target.channel, target.model]),
+    };
+    idsCache.set(cacheKey, ids);
+  }
+  return ids;
 }
+
+/** Targets (channel, key fingerprint, model) whose ids are kept: far more than any deployment routes to. */
+const IDS_CACHE_MAX = 10_000;
+const idsCache = new Map<string, Readonly<Record<Scope, string>>>();
 
 export const keyHealthId = (channel: string, key: string) => JSON.stringify(['k', channel, key]);
 
