@@ -1,4 +1,5 @@
-import { hasAnyLimit } from '../limits/limit-values.js';
+import type { LimitsConfig } from '../config/accounting-schema.js';
+import { hasAnyLimit, type LimitSubject } from '../limits/limit-values.js';
 import { largestOutputLimit } from '../providers/shared/output-limit.js';
 import type { Channel } from '../spec/channel.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../spec/json.js';
@@ -39,8 +40,8 @@ export async function reserveLimits(
    */
   targets: () => readonly PricedTarget[] = () => [],
 ): Promise<Admitted> {
-  const subjects = limitSubjects(principal, acc.limits).filter((s) => hasAnyLimit(s.limits));
-  if (subjects.length === 0) return { headers: {}, settle: null };
+  const subjects = limitedSubjects(principal, acc.limits);
+  if (subjects.length === 0) return NOT_LIMITED;
   const metered = subjects.some((s) => s.limits.tpm !== null || s.limits.budget !== null);
   let tokens = 0;
   let cost = 0;
@@ -66,6 +67,27 @@ export async function reserveLimits(
     settle: (record) => reservation.settle({ tokens: record.usage?.totalTokens ?? 0, cost: record.cost }),
   };
 }
+
+/** What a request no limit applies to is admitted with. */
+const NOT_LIMITED: Admitted = { headers: {}, settle: null };
+
+/**
+ * The key's and user's subjects that have a limit. A principal is the authenticator's cached
+ * object for its key (a change to the key or its user makes a new one), so they are merged once
+ * per principal and limits config, not on every request.
+ */
+function limitedSubjects(principal: Principal, config: LimitsConfig): readonly LimitSubject[] {
+  const known = subjectsByPrincipal.get(principal);
+  if (known?.config === config) return known.subjects;
+  const subjects = limitSubjects(principal, config).filter((s) => hasAnyLimit(s.limits));
+  subjectsByPrincipal.set(principal, { config, subjects });
+  return subjects;
+}
+
+const subjectsByPrincipal = new WeakMap<
+  Principal,
+  { readonly config: LimitsConfig; readonly subjects: readonly LimitSubject[] }
+>();
 
 /**
  * The output reserved when the request names no cap: chat and completions generate text;
