@@ -28,6 +28,8 @@ export interface PlanOptions {
  * the channel has affinity). Health is not consulted here: the runner skips unhealthy targets.
  */
 export function planAttempts(candidates: readonly Candidate[], options: PlanOptions): PlannedChannel[] {
+  // Most models are served by one channel: nothing to group or order.
+  if (candidates.length === 1) return [withKeyOrder(candidates[0] as Candidate, options)];
   const priorities = [...new Set(candidates.map((c) => c.channel.priority))].sort((a, b) => a - b);
   const plan: PlannedChannel[] = [];
   for (const priority of priorities) {
@@ -46,18 +48,26 @@ export function planAttempts(candidates: readonly Candidate[], options: PlanOpti
         group.length > 1 ? (options.nextTurn?.(`${priority}:${group.map((g) => g.id).join(',')}`) ?? 0) : 0,
       exploreRatio: options.exploreRatio ?? 0,
     });
-    for (const { candidate } of ordered) {
-      const count = candidate.channel.keys.length;
-      const start = options.nextKeyStart(candidate.channel.id, count);
-      let keyOrder = Array.from({ length: count }, (_, i) => (start + i) % count);
-      if (candidate.channel.affinity && options.affinity != null && count > 1) {
-        const pinned = options.affinity % count;
-        keyOrder = [pinned, ...keyOrder.filter((k) => k !== pinned)];
-      }
-      plan.push({ ...candidate, keyOrder });
-    }
+    for (const { candidate } of ordered) plan.push(withKeyOrder(candidate, options));
   }
   return plan;
+}
+
+/** A channel's keys from the round-robin cursor (or the conversation's key, with affinity). */
+function withKeyOrder(candidate: Candidate, options: PlanOptions): PlannedChannel {
+  const count = candidate.channel.keys.length;
+  const start = options.nextKeyStart(candidate.channel.id, count);
+  let keyOrder: number[];
+  if (count === 1) keyOrder = [0];
+  else {
+    keyOrder = new Array<number>(count);
+    for (let i = 0; i < count; i++) keyOrder[i] = (start + i) % count;
+  }
+  if (candidate.channel.affinity && options.affinity != null && count > 1) {
+    const pinned = options.affinity % count;
+    keyOrder = [pinned, ...keyOrder.filter((k) => k !== pinned)];
+  }
+  return { channel: candidate.channel, upstreamModel: candidate.upstreamModel, keyOrder };
 }
 
 /** A round-robin cursor per channel, shared by all requests of one gateway. */
