@@ -7,6 +7,8 @@ export type Behavior =
       delayMs?: number;
       /** A non-stream answer sent in two writes with no content-length (chunked transfer). */
       chunked?: boolean;
+      /** Extra response headers (e.g. the provider's `x-request-id`), in every format. */
+      headers?: Record<string, string>;
     }
   /** Answer with this status and body (e.g. 500, or 429 with `retry-after`). */
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }

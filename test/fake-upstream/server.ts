@@ -113,6 +113,9 @@ function answer(
   const path = (req.url ?? '').split('?')[0] ?? '';
   const json = received.json ?? {};
   const model = typeof json.model === 'string' ? json.model : 'fake-model';
+  // Merged into whatever the format's writeHead sends (its own headers win on a clash).
+  if (behavior.kind === 'ok' && behavior.headers)
+    for (const [name, value] of Object.entries(behavior.headers)) res.setHeader(name, value);
   switch (behavior.kind) {
     case 'hang':
       return;
