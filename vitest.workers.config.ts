@@ -19,6 +19,7 @@ export const WORKER_SUITES = [
   'test/e2e/core-mock.test.ts',
   'test/e2e/core-routing.test.ts',
   'test/e2e/core-stream-failures.test.ts',
+  'test/e2e/upstream-request-id.test.ts',
   'test/translation/anthropic-front-door.test.ts',
   'test/translation/claude-code-edges.test.ts',
   'test/translation/tool-result-error.test.ts',

@@ -37,6 +37,7 @@ import type { HealthStore } from './router/health/health-store.js';
 import type { GatewayHealth } from './router/health-snapshot.js';
 import { createKeyCursor } from './router/plan.js';
 import { createRouterRuntime } from './router/router-runtime.js';
+import { UPSTREAM_REQUEST_ID } from './router/upstream-request-id.js';
 import type { NewAttemptAbort } from './spec/attempt-abort.js';
 import type { Channel } from './spec/channel.js';
 import type { ClientSignal } from './spec/client-signal.js';
@@ -188,6 +189,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'x-switchboard-budget-remaining',
         'x-switchboard-cache',
         'x-should-retry',
+        UPSTREAM_REQUEST_ID,
       ],
       maxAge: 600,
       // The admin panel and API need no CORS, whatever `cors_origins` allows (docs/admin-api.md).

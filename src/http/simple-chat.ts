@@ -1,6 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GatewayError } from '../errors/gateway-error.js';
+import { UPSTREAM_REQUEST_ID } from '../router/upstream-request-id.js';
 import type { GatewayEnv } from './context.js';
 
 /** Visible ASCII: everything a client key can be, and nothing a Headers value would refuse. */
@@ -64,6 +65,7 @@ export function mountSimpleChat(app: Hono<GatewayEnv>, deps: SimpleChatDeps): vo
       if (
         name === 'retry-after' ||
         name === 'x-should-retry' ||
+        name === UPSTREAM_REQUEST_ID ||
         name.startsWith('x-ratelimit-') ||
         name.startsWith('x-switchboard-budget-')
       )

@@ -9,6 +9,7 @@ import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, modelCandidates, type RouterDeps, routeCall } from '../router/forward.js';
 import { findCandidates } from '../router/resolve-model.js';
+import { UPSTREAM_REQUEST_ID, upstreamRequestId } from '../router/upstream-request-id.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import { isJsonObject, type JsonObject } from '../spec/json.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
@@ -169,12 +170,17 @@ async function runRequest(
   if (routed instanceof Response) return routed;
 
   const answer: AnswerTap = { tap, capture, stripStreamUsage: described.stripStreamUsage ?? false };
-  if (described.chat && deps.wires)
-    return answerChat(call, routed, answer, described.chat, {
-      providers: deps.router.providers,
-      wires: deps.wires,
-    });
-  return respond(call, routed, answer);
+  const response =
+    described.chat && deps.wires
+      ? answerChat(call, routed, answer, described.chat, {
+          providers: deps.router.providers,
+          wires: deps.wires,
+        })
+      : respond(call, routed, answer);
+  // Set on the response itself, which the Node server writes as it is (relay-to-node.ts).
+  const upstreamId = upstreamRequestId(routed.success.headers);
+  if (upstreamId !== null) response.headers.set(UPSTREAM_REQUEST_ID, upstreamId);
+  return response;
 }
 
 function clientCall(

@@ -17,7 +17,13 @@ export interface AttemptFailure {
   /** The client went away: stop, and judge nobody. */
   readonly clientGone?: boolean;
   /** The upstream's error response, relayed to the client when the failure is not retryable. */
-  readonly response?: { status: number; body: string; contentType: string | null };
+  readonly response?: {
+    status: number;
+    body: string;
+    contentType: string | null;
+    /** The upstream's id for it (upstream-request-id.ts), relayed with it; null: none usable. */
+    upstreamRequestId: string | null;
+  };
 }
 
 /**

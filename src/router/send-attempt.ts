@@ -15,6 +15,7 @@ import {
   networkFailure,
   redirectFailure,
 } from './failure.js';
+import { upstreamRequestId } from './upstream-request-id.js';
 
 /** A committed upstream response: headers received and the first bytes in hand. */
 export interface AttemptSuccess {
@@ -254,7 +255,12 @@ function statusFailure(
       modelLevel: call.operation !== 'passthrough' && call.target.upstreamModel !== '',
       retryAfterMs,
     }),
-    response: { status: error.status, body: error.body, contentType: error.contentType },
+    response: {
+      status: error.status,
+      body: error.body,
+      contentType: error.contentType,
+      upstreamRequestId: upstreamRequestId(response.headers),
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { scrubJsonText, scrubSecrets } from '../auth/secret-scrub.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { AttemptFailure } from './failure.js';
 import type { StopReason } from './run-attempts.js';
+import { setUpstreamRequestId } from './upstream-request-id.js';
 
 export interface FailureSummary {
   readonly failures: readonly (AttemptFailure & { channel: string })[];
@@ -97,8 +98,11 @@ function relayUpstreamError(
 ): Response {
   const { status, contentType } = response;
   const body = scrubJsonText(response.body, secrets);
+  const headers = new Headers({ 'content-type': 'application/json' });
+  // The answer is the upstream's: so is the id its support knows it by.
+  setUpstreamRequestId(headers, response.upstreamRequestId);
   if (contentType?.includes('json') && body.trim().startsWith('{')) {
-    return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+    return new Response(body, { status, headers });
   }
   const envelope = {
     error: {
@@ -109,5 +113,5 @@ function relayUpstreamError(
       request_id: requestId,
     },
   };
-  return new Response(JSON.stringify(envelope), { status, headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify(envelope), { status, headers });
 }
