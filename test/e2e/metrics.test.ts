@@ -143,7 +143,10 @@ describe('GET /metrics', () => {
     expect(delta('switchboard_tokens_total', { model: 'gpt-4o-mini', user: 'default', type: 'output' })).toBe(
       output,
     );
-    expect(delta('switchboard_cost_total', { model: 'gpt-4o-mini', user: 'default' })).toBeCloseTo(cost, 9);
+    // USD: no price names another currency.
+    expect(
+      delta('switchboard_cost_total', { model: 'gpt-4o-mini', user: 'default', currency: 'USD' }),
+    ).toBeCloseTo(cost, 9);
     // No key is allowlisted: every key shares one label value.
     expect(labelValues(after, 'switchboard_tokens_total', 'key')).toEqual(new Set(['other']));
 
@@ -259,6 +262,44 @@ describe('metrics on a separate port (METRICS_PORT)', () => {
       expect(res.status).toBe(404);
     } finally {
       await gw.close();
+    }
+  });
+});
+
+describe('switchboard_cost_total in the deployment currency', () => {
+  it("labels the cost with the currency of the prices (EUR), so sums across deployments don't mix currencies", async () => {
+    const fake = await startFakeUpstream();
+    const gw = await startTestGateway(
+      {
+        channels: [
+          channel({ name: 'euro', base_url: fake.baseUrl, keys: ['sk-euro'], models: ['gpt-4o-mini'] }),
+        ],
+        prices: { 'gpt-4o-mini': { input: 1, output: 2, currency: 'eur' } },
+        usage: { flush_interval_ms: 20 },
+        metrics: { user_allowlist: ['default'] },
+      },
+      { METRICS_TOKEN },
+    );
+    try {
+      const id = newRequestId('priced-in-eur');
+      const res = await chat(gw, id, { messages: [{ role: 'user', content: 'a priced request' }] });
+      expect(res.status).toBe(200);
+      await res.text();
+      const record = await recordOf(gw, id);
+      expect(record.cost).toBeGreaterThan(0);
+      const scraped = await fetch(`${gw.url}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      const costs = parsePromText(await scraped.text()).filter((s) => s.name === 'switchboard_cost_total');
+      expect(costs.length).toBeGreaterThan(0);
+      for (const sample of costs) expect(sample.labels.currency).toBe('EUR');
+      expect(sumOf(costs, 'switchboard_cost_total', { model: 'gpt-4o-mini', currency: 'EUR' })).toBeCloseTo(
+        record.cost ?? 0,
+        9,
+      );
+    } finally {
+      await gw.close();
+      await fake.close();
     }
   });
 });

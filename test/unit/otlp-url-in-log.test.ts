@@ -21,7 +21,7 @@ describe('the OTLP endpoint in the log', () => {
         metrics: { enabled: false, token: null, port: null, host: null, keyAllowlist: [], userAllowlist: [] },
         traces: { url: SECRET_URL, headers: {}, serviceName: 'switchboard' },
       },
-      '0.0.0-test',
+      { version: '0.0.0-test', currency: 'USD' },
       capturingLogger(lines),
     );
     // The SDK's own report of a failed export quotes the URL it posted to.

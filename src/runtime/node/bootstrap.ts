@@ -100,7 +100,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<NodeGateway>
       });
   const deferred = createPendingWork();
   const shared = await openSharedState(settings, logger);
-  const telemetry = await createNodeTelemetry(settings.telemetry, VERSION, logger);
+  const telemetry = await createNodeTelemetry(
+    settings.telemetry,
+    { version: VERSION, currency: settings.accounting.currency },
+    logger,
+  );
   const clientAddress = forwardedClientAddress(settings.trustedProxies);
   let app: App;
   let usageBuffer: Awaited<ReturnType<typeof openUsageBuffer>> = null;

@@ -7,6 +7,13 @@ import type { Telemetry } from '../../telemetry/telemetry.js';
 /** A collector that does not answer may hold a shutdown this long, no longer. */
 const CLOSE_LIMIT_MS = 5_000;
 
+/** What the telemetry says of the deployment: its version (traces) and its currency (metrics' cost). */
+export interface TelemetryDeployment {
+  readonly version: string;
+  /** settings.accounting.currency: the `currency` label of switchboard_cost_total. */
+  readonly currency: string;
+}
+
 /**
  * Metrics when `metrics.enabled`, traces when an OTLP endpoint is set; null when neither. The
  * OpenTelemetry SDK and API are loaded only for traces: importing them costs about 0.2 s of
@@ -14,21 +21,21 @@ const CLOSE_LIMIT_MS = 5_000;
  */
 export async function createNodeTelemetry(
   settings: TelemetrySettings,
-  version: string,
+  deployment: TelemetryDeployment,
   logger: Logger,
 ): Promise<Telemetry | null> {
   const parts: Telemetry[] = [];
   if (settings.metrics.enabled) {
     // prom-client (which loads the OpenTelemetry API itself) only when metrics are on.
     const { createPromMetrics } = await import('./prom-metrics.js');
-    parts.push(createPromMetrics(logger));
+    parts.push(createPromMetrics(logger, deployment.currency));
   }
   if (settings.traces) {
     const [{ createOtelTraces }, { reportExportFailures }] = await Promise.all([
       import('./otel-traces.js'),
       import('./otel-diagnostics.js'),
     ]);
-    parts.push(createOtelTraces({ ...settings.traces, version }));
+    parts.push(createOtelTraces({ ...settings.traces, version: deployment.version }));
     reportExportFailures(logger, settings.traces.url);
     // Neither the headers nor the URL's user, password or query: they may carry credentials.
     logger.info(

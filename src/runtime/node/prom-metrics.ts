@@ -17,9 +17,11 @@ const NO_ATTEMPT = { headers: {}, failed() {}, abandoned() {}, committed() {} };
 
 /**
  * The gateway's Prometheus metrics on a registry of their own (docs/monitoring.md lists them).
- * Label values arrive already bounded (src/telemetry/labels.ts).
+ * Label values arrive already bounded (src/telemetry/labels.ts). `currency` is the deployment's
+ * (settings.accounting.currency, src/config/price-currency.ts): the cost counter's `currency`
+ * label, the same on every series of the process.
  */
-export function createPromMetrics(logger: Logger): Telemetry {
+export function createPromMetrics(logger: Logger, currency: string): Telemetry {
   const registry = new Registry();
   // Unprefixed, as the common Node.js dashboards expect (process_*, nodejs_*).
   collectDefaultMetrics({ register: registry });
@@ -64,8 +66,8 @@ export function createPromMetrics(logger: Logger): Telemetry {
   });
   const cost = new Counter({
     name: 'switchboard_cost_total',
-    help: "Cost of requests by model, user and key, in the deployment's currency",
-    labelNames: ['model', 'user', 'key'],
+    help: "Cost of requests by model, user and key, in the deployment's currency (the currency label)",
+    labelNames: ['model', 'user', 'key', 'currency'],
     ...on,
   });
   const cache = new Counter({
@@ -154,7 +156,7 @@ export function createPromMetrics(logger: Logger): Telemetry {
     input: pendingTokens.of(tokens.labels(model, user, key, 'input')),
     output: pendingTokens.of(tokens.labels(model, user, key, 'output')),
     // Fractions: added one by one as they come, so the total is the same float sum as ever.
-    cost: cost.labels(model, user, key),
+    cost: cost.labels(model, user, key, currency),
   }));
   const request: RequestTelemetry = {
     attempt: () => NO_ATTEMPT,
