@@ -48,6 +48,12 @@ export const EDGE_QUERY_MAX_BYTES = 4 * 1024;
 export interface EdgeUsageBatch {
   /** Random per batch, kept across the edge's retries of it. */
   readonly batchId: string;
+  /**
+   * The edge's currency, that of the costs in `records`: the origin refuses a batch in another
+   * than its own (409 currency_mismatch). An edge older than this field sends none, and its
+   * batch is taken as priced in the origin's currency.
+   */
+  readonly currency?: string;
   readonly records: readonly UsageRecord[];
 }
 

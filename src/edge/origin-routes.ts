@@ -35,7 +35,10 @@ export interface EdgeOriginDeps {
   readonly storage: Pick<Storage, 'keys' | 'users' | 'usage'>;
   readonly now: () => number;
   readonly logger: Logger;
-  /** The origin's currency, named in every key lookup answer: the edge refuses to serve in another. */
+  /**
+   * The origin's currency, named in every key lookup answer (the edge refuses to serve in
+   * another) and checked on every usage batch that names one (refused in another).
+   */
   readonly currency: string;
 }
 
@@ -58,6 +61,8 @@ const rollupBody = z.object({
 // answers 400 instead of failing inside the store, and the store's own columns do the rest.
 const usageBody = z.object({
   batchId: z.string().min(8).max(100),
+  // As prices name theirs (accounting-schema.ts); an edge older than the field sends none.
+  currency: z.string().trim().min(1).max(16).toUpperCase().optional(),
   records: z
     .array(
       z.looseObject({
@@ -84,6 +89,11 @@ const usageBody = z.object({
  * a lookup or rollups, EDGE_USAGE_MAX_BYTES for a batch) is refused (413) unread; and a body whose
  * MAC does not match the method, path and timestamp is refused (401) before it is parsed.
  *
+ * A batch priced in another currency than the origin's is refused (409 currency_mismatch) before
+ * anything of it is stored or its id remembered: the edge keeps it and offers it again, and it
+ * is taken once the two agree. A batch that names no currency (an older edge) is taken as priced
+ * in the origin's.
+ *
  * A batch sent twice (a retry after a lost answer, or a replay within the window) is counted
  * once: its id is remembered for the replay window, and past that (or on another origin
  * process) the usage store skips records it already holds (same entry: the identity the edge
@@ -108,6 +118,18 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
     const check = checkEdgeSignatureHeader(c.req.header(SIGNATURE_HEADER), deps.now() / 1000);
     if (check !== 'ok') refuse(c, check);
     await next();
+  };
+
+  const refuseCurrency = (edgeCurrency: string): never => {
+    deps.logger.warn(
+      { edgeCurrency, originCurrency: deps.currency },
+      'edge usage batch refused: priced in another currency than the origin (docs/workers.md)',
+    );
+    throw new GatewayError(
+      'currency_mismatch',
+      `this usage batch is priced in ${edgeCurrency} but the origin's prices are in ${deps.currency}: its costs cannot be added to the origin's; give the edge and the origin prices in one currency (docs/workers.md, "Edge and origin")`,
+      { param: 'currency' },
+    );
   };
 
   /** The body, once its MAC matches this endpoint (`path`: the route's, however the URL spelt it). */
@@ -154,6 +176,7 @@ export function mountEdgeOrigin(app: Hono<GatewayEnv>, deps: EdgeOriginDeps): vo
 
   app.post(EDGE_USAGE_PATH, signatureHeader, limit(EDGE_USAGE_MAX_BYTES), async (c) => {
     const batch = parse(usageBody, await signedJson(c, EDGE_USAGE_PATH));
+    if (batch.currency !== undefined && batch.currency !== deps.currency) refuseCurrency(batch.currency);
     const nowS = deps.now() / 1000;
     forgetExpired(seenBatches, nowS);
     const duplicate = seenBatches.has(batch.batchId);

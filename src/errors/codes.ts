@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   resource_not_found: { status: 404, type: 'invalid_request_error' },
   resource_conflict: { status: 409, type: 'invalid_request_error' },
   channel_file_managed: { status: 409, type: 'invalid_request_error' },
+  /** An edge's usage batch priced in another currency than the origin's (docs/workers.md). */
+  currency_mismatch: { status: 409, type: 'invalid_request_error' },
   encryption_not_configured: { status: 400, type: 'invalid_request_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

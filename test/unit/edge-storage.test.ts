@@ -84,6 +84,25 @@ describe('edge storage (keys and owners through the origin)', () => {
     expect(new Set(origin.batches.map((b) => b.batchId)).size).toBe(origin.batches.length);
   });
 
+  it("names the edge's currency on every usage batch, so the origin can refuse costs in another", async () => {
+    const origin = fakeOrigin();
+    const storage = openEdgeStorage({
+      origin,
+      keyCache: createEdgeKeyCache(undefined, 60_000),
+      now: Date.now,
+      logger: silentLogger,
+      responses: createMemoryResponseStore(),
+      currency: 'EUR',
+    });
+    const records = Array.from(
+      { length: EDGE_USAGE_MAX_RECORDS + 1 },
+      (_, i) => ({ requestId: `r${i}`, startedAt: 1, attempts: [] }) as unknown as UsageRecord,
+    );
+    await storage.usage.insertBatch(records);
+    expect(origin.batches).toHaveLength(2);
+    expect(origin.batches.map((b) => b.currency)).toEqual(['EUR', 'EUR']);
+  });
+
   it('sends the records around one too large for any batch, which is dropped (not retried forever)', async () => {
     const origin = fakeOrigin();
     const storage = openEdgeStorage({

@@ -85,3 +85,34 @@ describe('origin client: an origin that redirects', () => {
     }
   });
 });
+
+describe('origin client: an origin that refuses the request (4xx)', () => {
+  it("gives the origin's reason in the error (for the edge's log), and does not try again", async () => {
+    let calls = 0;
+    const client = createOriginClient({
+      url: 'http://127.0.0.1:9',
+      secret: 'edge-secret-for-the-origin-client-test-0123',
+      fetch: async () => {
+        calls++;
+        return Response.json(
+          {
+            error: {
+              message: 'this usage batch is priced in EUR but the origin prices in USD',
+              type: 'invalid_request_error',
+              code: 'currency_mismatch',
+              param: null,
+            },
+          },
+          { status: 409 },
+        );
+      },
+      sleep: async () => {},
+    });
+    const refused = client.post('/internal/edge/usage', { records: [] }, { attempts: 3 });
+    await expect(refused).rejects.toThrow(
+      /answered 409: currency_mismatch: this usage batch is priced in EUR but the origin prices in USD/,
+    );
+    await expect(refused).rejects.toMatchObject({ retryable: false });
+    expect(calls).toBe(1);
+  });
+});

@@ -200,6 +200,31 @@ describe('edge mode: a Worker in front of a Node origin', { timeout: 120_000 }, 
     expect(await requestsThisHour()).toBe(before + 2);
   });
 
+  it("refuses a usage batch in another currency than the origin's (409) and stores none of it", async () => {
+    const { id } = await newKey('priced-elsewhere');
+    const record = edgeRecord({ requestId: 'edge-batch-in-eur', keyId: id, cost: 0.5 });
+    const batch = { batchId: 'batch-in-eur-0001', currency: 'EUR', records: [record] };
+    const refused = await signedPost(EDGE_USAGE_PATH, batch);
+    expect(refused.status).toBe(409);
+    const error = await errorOf(refused);
+    expect(error.code).toBe('currency_mismatch');
+    expect(error.message).toContain('EUR');
+    expect(error.message).toContain('USD');
+    expect(await recordsOf('edge-batch-in-eur')).toHaveLength(0);
+    // The refusal is not remembered as the batch: the same id in the origin's currency is taken.
+    const accepted = await signedPost(EDGE_USAGE_PATH, { ...batch, currency: 'USD' });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toEqual({ received: 1, duplicate: false });
+    expect(await recordsOf('edge-batch-in-eur')).toHaveLength(1);
+  });
+
+  it('takes a usage batch that names no currency (an older edge) as priced in its own', async () => {
+    const record = edgeRecord({ requestId: 'edge-batch-no-currency' });
+    const res = await signedPost(EDGE_USAGE_PATH, { batchId: 'batch-no-currency-0001', records: [record] });
+    expect(res.status).toBe(200);
+    expect(await recordsOf('edge-batch-no-currency')).toHaveLength(1);
+  });
+
   it('holds a key to its budget from the spend on record at the origin', async () => {
     const fresh = await originAdmin('POST', '/keys', { name: 'budget-fresh', limits: { budget: 0.5 } });
     const spent = await originAdmin('POST', '/keys', { name: 'budget-spent', limits: { budget: 0.5 } });

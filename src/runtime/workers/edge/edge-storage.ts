@@ -170,11 +170,18 @@ export function openEdgeStorage(deps: {
     async insertBatch(records) {
       // After an outage the writer hands over its whole backlog: it goes in batches the origin
       // accepts. If a later batch fails the writer offers them all again; the origin skips the
-      // records it already holds (request id and start time).
+      // records it already holds (request id and start time). A batch it refuses (a 4xx: another
+      // currency, say) fails the write the same way: the writer keeps its records and offers them
+      // again, for as long as the refusal lasts.
       const until = now() + USAGE_WRITE_MS;
       for (const chunk of usageBatches(records, logger)) {
         // One id for every attempt of this batch: the origin counts it once however often it arrives.
-        const batch: EdgeUsageBatch = { batchId: crypto.randomUUID(), records: chunk };
+        // Its currency with it: an origin in another refuses the batch rather than add it up.
+        const batch: EdgeUsageBatch = {
+          batchId: crypto.randomUUID(),
+          currency: deps.currency,
+          records: chunk,
+        };
         await origin.post<EdgeUsageAnswer>(EDGE_USAGE_PATH, batch, { attempts: USAGE_ATTEMPTS, until });
       }
     },

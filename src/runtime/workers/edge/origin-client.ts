@@ -1,5 +1,6 @@
 import { SIGNATURE_HEADER, signEdgeRequest } from '../../../edge/edge-signature.js';
 import type { FetchLike } from '../../../spec/provider.js';
+import { refusalReason } from './origin-refusal.js';
 
 /** Signed JSON requests from an edge Worker to its origin's /internal/edge/* endpoints. */
 export interface OriginClient {
@@ -70,7 +71,11 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
       throw new OriginError(`origin ${path}: ${String(err)}`, true);
     }
     if (!res.ok) {
-      await res.body?.cancel();
+      // A refusal (4xx) says why in its body (another currency, a body too large): for the log.
+      // refusalReason reads or cancels the body itself.
+      const refused = res.status >= 400 && res.status < 500;
+      const reason = refused ? await refusalReason(res) : '';
+      if (!refused) await res.body?.cancel();
       const hint =
         res.status === 401
           ? ' (is EDGE_SECRET the same on the origin, and its clock right?)'
@@ -78,7 +83,7 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
             ? ` (a redirect${redirectTarget(res, base)}, not followed: set ORIGIN_URL to the origin itself)`
             : '';
       throw new OriginError(
-        `origin ${path} answered ${res.status}${hint}`,
+        `origin ${path} answered ${res.status}${reason === '' ? '' : `: ${reason}`}${hint}`,
         res.status >= 500 || res.status === 429,
       );
     }
