@@ -8,6 +8,7 @@ export interface PlannedChannel extends Candidate {
 }
 
 export interface PlanOptions {
+  /** For the strategy's draws; not called for a model one channel serves (nothing to order). */
   readonly random: () => number;
   /** Next round-robin start for a channel's keys; advances on every call. */
   readonly nextKeyStart: (channelId: string, keyCount: number) => number;
