@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js';
+import { awayFromWindowEdge } from '../support/window-edge.js';
 import {
   type AdminGatewayUnderTest,
   type CreatedKey,
@@ -84,6 +85,8 @@ describe('POST /chat', () => {
       name: 'one-a-minute',
       limits: { rpm: 1 },
     });
+    // Both requests in one clock minute (rpm windows): across a minute's end each is admitted.
+    await awayFromWindowEdge(60_000, 10_000);
     const first = await simpleChat({ token: limited.key, prompt: 'hi' });
     expect(first.status).toBe(200);
     expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('0');

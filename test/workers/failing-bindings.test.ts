@@ -3,6 +3,7 @@ import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.js
 import { errorOf } from '../support/http.js';
 import { channel } from '../support/start-gateway.js';
 import { startWorkerGateway, type WorkerGateway } from '../support/start-worker-gateway.js';
+import { awayFromWindowEdge } from '../support/window-edge.js';
 
 /**
  * A Worker whose KV or counter Durable Object fails every call still serves: a failed cache
@@ -64,6 +65,8 @@ describe('a Worker whose bindings fail', { timeout: 120_000 }, () => {
     await free.text();
     const made = await gw.admin('POST', '/keys', { name: 'one-a-minute', limits: { rpm: 1 } });
     const { key } = (await made.json()) as { key: string };
+    // Both requests in one clock minute (rpm windows): across a minute's end each is admitted.
+    await awayFromWindowEdge(60_000, 10_000);
     const first = await chat(gw, key);
     expect(first.status).toBe(200);
     await first.text();
