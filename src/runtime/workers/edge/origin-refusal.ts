@@ -1,3 +1,5 @@
+import { joinChunks } from '../../../streaming/join-chunks.js';
+
 /** An origin's error envelope is a few hundred bytes; anything longer is not one. */
 const MAX_BODY_BYTES = 8 * 1024;
 const MAX_REASON_CHARS = 300;
@@ -42,11 +44,5 @@ async function readAtMost(res: Response, limit: number): Promise<string | null> 
     }
     chunks.push(value);
   }
-  const whole = new Uint8Array(bytes);
-  let at = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(whole);
+  return new TextDecoder().decode(joinChunks(chunks));
 }
