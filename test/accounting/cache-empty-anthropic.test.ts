@@ -71,6 +71,51 @@ describe('an Anthropic message with nothing in it is not kept', () => {
     expect(cache.fake.requests).toHaveLength(2);
   });
 
+  it('whole: only an empty text block', async () => {
+    const send = () => ask('empty text block, whole');
+    cache.fake.enqueue({
+      kind: 'status',
+      status: 200,
+      body: { ...message, content: [{ type: 'text', text: '' }] },
+    });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(await cacheHeader(first)).toBe('miss');
+    expect(await cacheHeader(await send())).toBe('miss');
+    expect((await send()).headers.get('x-switchboard-cache')).toBe('hit');
+    expect(cache.fake.requests).toHaveLength(2);
+  });
+
+  it('streamed: one text block that never gets a delta', async () => {
+    const send = () => ask('empty text block, streamed', { stream: true });
+    cache.fake.enqueue({
+      kind: 'raw-sse',
+      body: anthropicEvents(
+        ['message_start', { type: 'message_start', message }],
+        [
+          'content_block_start',
+          { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        ],
+        ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+        [
+          'message_delta',
+          {
+            type: 'message_delta',
+            delta: { stop_reason: 'end_turn', stop_sequence: null },
+            usage: { output_tokens: 0 },
+          },
+        ],
+        ['message_stop', { type: 'message_stop' }],
+      ),
+    });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(await cacheHeader(first)).toBe('miss');
+    expect(await cacheHeader(await send())).toBe('miss');
+    expect((await send()).headers.get('x-switchboard-cache')).toBe('hit');
+    expect(cache.fake.requests).toHaveLength(2);
+  });
+
   const tool = { tools: [{ name: 'lookup', input_schema: { type: 'object' } }] };
   it.each([
     ['a short answer ("No.")', {}],

@@ -16,6 +16,10 @@ describe('an empty or failed Gemini answer is not kept', () => {
       'a malformed function call',
       { candidates: [{ content: { role: 'model' }, finishReason: 'MALFORMED_FUNCTION_CALL', index: 0 }] },
     ],
+    [
+      'a candidate whose only part is empty text',
+      { candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }] },
+    ],
   ];
 
   it.each(glitches)('to a Gemini client: %s', async (_name, glitch) => {
@@ -55,6 +59,15 @@ describe('an empty or failed Gemini answer is not kept', () => {
       ),
     ],
     ['a candidate with nothing in it', geminiFrames({ candidates: [{ finishReason: 'STOP', index: 0 }] })],
+    [
+      'only empty text parts',
+      geminiFrames(
+        { candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, index: 0 }] },
+        {
+          candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }],
+        },
+      ),
+    ],
     [
       'no candidates (a blocked prompt)',
       geminiFrames({ promptFeedback: { blockReason: 'OTHER' }, usageMetadata: { promptTokenCount: 5 } }),

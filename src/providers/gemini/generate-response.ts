@@ -79,13 +79,19 @@ const GLITCH = new Set([
 /**
  * Whether a whole answer is worth keeping in the response cache: its first candidate has
  * something in it and ended for a reason a repeat would get again. No candidates, or an empty or
- * glitched one, is valid JSON that a retry would usually fix.
+ * glitched one, is valid JSON that a retry would usually fix. Parts of empty text (thought or
+ * not) are nothing, as they are when the answer is translated (translate-response.ts).
  */
 export function geminiAnswerKeepable(body: JsonObject): boolean {
   const candidate = objects(body.candidates)[0];
-  if (!candidate || objects(obj(candidate.content)?.parts).length === 0) return false;
+  if (!candidate || !objects(obj(candidate.content)?.parts).some(partHoldsSomething)) return false;
   const finish = str(candidate.finishReason);
   return finish === undefined || !GLITCH.has(finish);
+}
+
+/** Text that is not empty, or anything else a part carries (a call, data, a thought signature). */
+function partHoldsSomething(part: JsonObject): boolean {
+  return Object.entries(part).some(([key, value]) => (key === 'text' ? value !== '' : key !== 'thought'));
 }
 
 /** Gemini parts → canonical parts; a signature on an answer part becomes a reasoning part before it. */
