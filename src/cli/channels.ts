@@ -18,8 +18,10 @@ const USAGE = `usage:
   switchboard channels list [--json]
   switchboard channels add NAME --provider P [--base-url URL] [--keys K1,K2] [--models a,b]
                            [--model-map 'alias=upstream,…'] [--priority N] [--weight N] [--disabled] [--json]
-  switchboard channels update NAME [same settings as add] [--no-keys] [--no-models] [--no-model-map] [--json]
-                              (--no-models: serve any model; --no-keys: no upstream key)
+  switchboard channels update NAME [same settings as add] [--no-base-url] [--no-keys] [--no-models]
+                              [--no-model-map] [--json]
+                              (--no-base-url: the provider's default URL; --no-models: serve any
+                              model; --no-keys: no upstream key)
   switchboard channels show NAME [--json]
   switchboard channels test NAME [--model M] [--json]
   switchboard channels disable|enable NAME
@@ -48,6 +50,7 @@ const OPTIONS = {
   priority: { type: 'string' },
   weight: { type: 'string' },
   disabled: { type: 'boolean' },
+  'no-base-url': { type: 'boolean' },
   'no-keys': { type: 'boolean' },
   'no-models': { type: 'boolean' },
   'no-model-map': { type: 'boolean' },
@@ -61,7 +64,7 @@ const SETTINGS = ['provider', 'base-url', 'keys', 'models', 'model-map', 'priori
 const TAKES: Record<string, readonly string[]> = {
   list: ['limit'],
   add: SETTINGS,
-  update: [...SETTINGS, 'no-keys', 'no-models', 'no-model-map'],
+  update: [...SETTINGS, 'no-base-url', 'no-keys', 'no-models', 'no-model-map'],
   show: [],
   test: ['model'],
   disable: [],
@@ -98,6 +101,8 @@ function fieldsFrom(values: Values): Record<string, unknown> {
   return {
     ...(values.provider ? { provider: values.provider } : {}),
     ...(values['base-url'] ? { base_url: values['base-url'] } : {}),
+    // null: back to the provider's default (an API error for a provider that has none).
+    ...(values['no-base-url'] ? { base_url: null } : {}),
     ...(values.keys !== undefined ? { keys: splitList(values.keys) } : {}),
     ...(values['no-keys'] ? { keys: [] } : {}),
     ...(values.models !== undefined ? { models: splitList(values.models) } : {}),
@@ -128,7 +133,8 @@ export function channelsCommand(args: string[]): Promise<number> {
     refuseArgumentsOf('channels', action, positionals, values, ARGUMENTS);
     // An unset shell variable (`--base-url "$URL"`, `--keys "$KEY"`) is refused, not dropped nor
     // sent: an empty --keys, --models or --model-map would wipe the channel's keys or aliases, or
-    // make it serve any model. That is asked for by name: --no-keys, --no-models, --no-model-map.
+    // make it serve any model. That is asked for by name: --no-base-url, --no-keys, --no-models,
+    // --no-model-map.
     refuseEmpty(values, [
       'provider',
       'base-url',
@@ -140,6 +146,7 @@ export function channelsCommand(args: string[]): Promise<number> {
       'model',
       'limit',
     ]);
+    refuseContradiction(values, 'base-url', 'no-base-url');
     refuseContradiction(values, 'keys', 'no-keys');
     refuseContradiction(values, 'models', 'no-models');
     refuseContradiction(values, 'model-map', 'no-model-map');

@@ -413,6 +413,44 @@ describe('CLI against the local database', () => {
     expect(table.out.split('\n')[1]).toMatch(/^up\s+openai-compatible\s+\S+\s+-\s+\*\s/);
   });
 
+  it("puts a channel back on its provider's default base URL with --no-base-url", {
+    timeout: 60_000,
+  }, async () => {
+    const db = { DATABASE_URL: `sqlite:${join(dir, 'channel-base-url.db')}` };
+    type Channel = { base_url: string | null; keys: string[] };
+    const add = ['channels', 'add', 'proxied', '--provider', 'openai', '--keys', 'sk-proxied-upstream-0001'];
+    expect((await run([...add, '--base-url', fake.baseUrl], db)).code).toBe(0);
+
+    for (const [args, message] of [
+      [
+        ['channels', 'update', 'proxied', '--no-base-url', '--base-url', fake.baseUrl],
+        '--base-url and --no-base-url contradict each other',
+      ],
+      [
+        ['channels', 'add', 'other', '--provider', 'openai', '--no-base-url'],
+        'channels add takes no --no-base-url',
+      ],
+    ] as const) {
+      const refused = await run([...args], db);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.err.split('\n')[0], args.join(' ')).toBe(message);
+    }
+    expect((await json<Channel>(['channels', 'show', 'proxied'], db)).base_url).toBe(fake.baseUrl);
+
+    const reset = await json<Channel>(['channels', 'update', 'proxied', '--no-base-url'], db);
+    expect([reset.base_url, reset.keys.length]).toEqual([null, 1]);
+    const table = await run(['channels', 'list'], db);
+    expect(table.out.split('\n')[1]).toMatch(/^proxied\s+openai\s+\(default\)\s/);
+
+    // A provider with no default URL cannot lose its own: the API says why, nothing changes.
+    const custom = ['channels', 'add', 'own', '--provider', 'openai-compatible', '--base-url', fake.baseUrl];
+    expect((await run(custom, db)).code).toBe(0);
+    const kept = await run(['channels', 'update', 'own', '--no-base-url'], db);
+    expect(kept.code).toBe(1);
+    expect(kept.err).toMatch(/base_url/);
+    expect((await json<Channel>(['channels', 'show', 'own'], db)).base_url).toBe(fake.baseUrl);
+  });
+
   it("clears a user's email or notes with --no-email / --no-notes, and refuses an empty value", {
     timeout: 60_000,
   }, async () => {
