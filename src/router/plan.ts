@@ -58,12 +58,8 @@ export function planAttempts(candidates: readonly Candidate[], options: PlanOpti
 function withKeyOrder(candidate: Candidate, options: PlanOptions): PlannedChannel {
   const count = candidate.channel.keys.length;
   const start = options.nextKeyStart(candidate.channel.id, count);
-  let keyOrder: number[];
-  if (count === 1) keyOrder = [0];
-  else {
-    keyOrder = new Array<number>(count);
-    for (let i = 0; i < count; i++) keyOrder[i] = (start + i) % count;
-  }
+  let keyOrder = new Array<number>(count);
+  for (let i = 0; i < count; i++) keyOrder[i] = (start + i) % count;
   if (candidate.channel.affinity && options.affinity != null && count > 1) {
     const pinned = options.affinity % count;
     keyOrder = [pinned, ...keyOrder.filter((k) => k !== pinned)];

@@ -2,7 +2,7 @@ import { type NewAttemptAbort, standardAttemptAbort } from '../spec/attempt-abor
 import type { ClientSignal } from '../spec/client-signal.js';
 import type { FetchLike, OutgoingRequest, Provider, UpstreamCall } from '../spec/provider.js';
 import { UpstreamTransportError } from '../spec/transport-error.js';
-import { type ChunkReader, chunkReaderOf } from '../streaming/chunk-reader.js';
+import { type ChunkReader, chunkReaderOf, readUpTo } from '../streaming/chunk-reader.js';
 import { joinChunks } from '../streaming/join-chunks.js';
 import { ReadTimeoutError, readWithTimeout } from '../streaming/read-with-timeout.js';
 import { parseRetryAfter } from './backoff.js';
@@ -288,23 +288,7 @@ async function readWholeBody(response: Response, maxBytes: number): Promise<Uint
     return new Uint8Array(await response.arrayBuffer());
   if (length > maxBytes) return null;
   const reader = chunkReaderOf(response);
-  if (!reader) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) return null;
-    chunks.push(value);
-  }
-  const whole = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
+  return reader ? readUpTo(reader, maxBytes) : new Uint8Array();
 }
 
 /** An upstream error body is kept up to this size (it is logged, classified and may be relayed). */

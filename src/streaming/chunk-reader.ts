@@ -20,3 +20,29 @@ export function chunkReaderOf(response: Response): ChunkReader | null {
   const offered = (response as Response & Partial<OffersChunkReader>)[CHUNK_READER]?.();
   return offered ?? response.body?.getReader() ?? null;
 }
+
+/**
+ * The rest of a body as one new byte array, or null once it passes `maxBytes` (what follows is
+ * not read; the caller cancels or aborts as it sees fit).
+ */
+export async function readUpTo(
+  reader: ChunkReader,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) return null;
+    chunks.push(value);
+  }
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
+}

@@ -1,4 +1,4 @@
-import { joinChunks } from '../../../streaming/join-chunks.js';
+import { chunkReaderOf, readUpTo } from '../../../streaming/chunk-reader.js';
 
 /** An origin's error envelope is a few hundred bytes; anything longer is not one. */
 const MAX_BODY_BYTES = 8 * 1024;
@@ -30,19 +30,9 @@ export async function refusalReason(res: Response): Promise<string> {
 
 /** The body as text, or null (and the rest cancelled) when it is longer than `limit` bytes. */
 async function readAtMost(res: Response, limit: number): Promise<string | null> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    if (bytes > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(joinChunks(chunks));
+  const reader = chunkReaderOf(res);
+  if (!reader) return '';
+  const bytes = await readUpTo(reader, limit);
+  if (bytes === null) await reader.cancel();
+  return bytes === null ? null : new TextDecoder().decode(bytes);
 }
