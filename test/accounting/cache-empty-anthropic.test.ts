@@ -31,89 +31,66 @@ describe('an Anthropic message with nothing in it is not kept', () => {
     usage: { input_tokens: 5, output_tokens: 0 },
   };
 
-  it('whole: no content blocks', async () => {
-    const send = () => ask('empty message, whole');
-    cache.fake.enqueue({ kind: 'status', status: 200, body: message });
+  /** A message stream around the given events: its start, then its end with `end_turn`. */
+  const stream = (...blocks: [string, unknown][]) =>
+    anthropicEvents(
+      ['message_start', { type: 'message_start', message }],
+      ...blocks,
+      [
+        'message_delta',
+        {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: 0 },
+        },
+      ],
+      ['message_stop', { type: 'message_stop' }],
+    );
+  /** Not kept: the answer and its retry both miss, the retry's answer is kept; the third send's response. */
+  const missTwiceThenHit = async (send: () => Promise<Response>) => {
     const first = await send();
     expect(first.status).toBe(200);
     expect(await cacheHeader(first)).toBe('miss');
     expect(await cacheHeader(await send())).toBe('miss');
     const replayed = await send();
     expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
-    expect(await replayed.text()).toContain('fake answer from claude-native');
     expect(cache.fake.requests).toHaveLength(2);
+    return replayed;
+  };
+
+  it('whole: no content blocks', async () => {
+    cache.fake.enqueue({ kind: 'status', status: 200, body: message });
+    const replayed = await missTwiceThenHit(() => ask('empty message, whole'));
+    expect(await replayed.text()).toContain('fake answer from claude-native');
   });
 
   it('streamed: no content block', async () => {
-    const send = () => ask('empty message, streamed', { stream: true });
-    cache.fake.enqueue({
-      kind: 'raw-sse',
-      body: anthropicEvents(
-        ['message_start', { type: 'message_start', message }],
-        [
-          'message_delta',
-          {
-            type: 'message_delta',
-            delta: { stop_reason: 'end_turn', stop_sequence: null },
-            usage: { output_tokens: 0 },
-          },
-        ],
-        ['message_stop', { type: 'message_stop' }],
-      ),
-    });
-    const first = await send();
-    expect(first.status).toBe(200);
-    expect(await cacheHeader(first)).toBe('miss');
-    expect(await cacheHeader(await send())).toBe('miss');
-    const replayed = await send();
-    expect(replayed.headers.get('x-switchboard-cache')).toBe('hit');
+    cache.fake.enqueue({ kind: 'raw-sse', body: stream() });
+    const replayed = await missTwiceThenHit(() => ask('empty message, streamed', { stream: true }));
     expect(await replayed.text()).toContain('"text":"answer "');
-    expect(cache.fake.requests).toHaveLength(2);
   });
 
   it('whole: only an empty text block', async () => {
-    const send = () => ask('empty text block, whole');
     cache.fake.enqueue({
       kind: 'status',
       status: 200,
       body: { ...message, content: [{ type: 'text', text: '' }] },
     });
-    const first = await send();
-    expect(first.status).toBe(200);
-    expect(await cacheHeader(first)).toBe('miss');
-    expect(await cacheHeader(await send())).toBe('miss');
-    expect((await send()).headers.get('x-switchboard-cache')).toBe('hit');
-    expect(cache.fake.requests).toHaveLength(2);
+    await missTwiceThenHit(() => ask('empty text block, whole'));
   });
 
   it('streamed: one text block that never gets a delta', async () => {
-    const send = () => ask('empty text block, streamed', { stream: true });
     cache.fake.enqueue({
       kind: 'raw-sse',
-      body: anthropicEvents(
-        ['message_start', { type: 'message_start', message }],
+      body: stream(
         [
           'content_block_start',
           { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
         ],
         ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-        [
-          'message_delta',
-          {
-            type: 'message_delta',
-            delta: { stop_reason: 'end_turn', stop_sequence: null },
-            usage: { output_tokens: 0 },
-          },
-        ],
-        ['message_stop', { type: 'message_stop' }],
       ),
     });
-    const first = await send();
-    expect(first.status).toBe(200);
-    expect(await cacheHeader(first)).toBe('miss');
-    expect(await cacheHeader(await send())).toBe('miss');
-    expect((await send()).headers.get('x-switchboard-cache')).toBe('hit');
-    expect(cache.fake.requests).toHaveLength(2);
+    await missTwiceThenHit(() => ask('empty text block, streamed', { stream: true }));
   });
 
   const tool = { tools: [{ name: 'lookup', input_schema: { type: 'object' } }] };
