@@ -175,6 +175,65 @@ describe.skipIf(!server)('redis counters', () => {
     }
   });
 
+  it('takes back what a refused take had counted: a new window leaves no key, a count returns to what it was', async () => {
+    const { prefix, drop } = freshRedisPrefix(url);
+    const link = await openRedisLink(url, { logger: silentLogger, prefix });
+    const clock = { now: Date.UTC(2026, 2, 15, 12, 0, 30) };
+    const store = createRedisCounterStore(link, { now: () => clock.now });
+    const count = (partition: string, name: string, amount: number, limit: number): CounterClaim => ({
+      kind: 'count',
+      partition: partition as `key:${string}`,
+      name,
+      window: 'minute',
+      amount,
+      limit,
+    });
+    const keyOf = (partition: string, name: string) =>
+      `${prefix}limit:{${partition}}:${name}:${windowAt('minute', clock.now).start}`;
+    const { client } = link;
+    try {
+      // The user's rpm is spent; the key's tpm has 40 tokens counted.
+      expect((await store.take([count('user:u', 'rpm', 1, 1)], { leaseTtlMs: 10_000 })).ok).toBe(true);
+      expect((await store.take([count('key:k', 'tpm', 40, 1_000)], { leaseTtlMs: 10_000 })).ok).toBe(true);
+      const claims = [
+        count('key:k', 'rpm', 1, 10),
+        count('key:k', 'tpm', 300, 1_000),
+        count('user:u', 'rpm', 1, 1),
+      ];
+      const refused = await store.take(claims, { leaseTtlMs: 10_000 });
+      expect(refused.ok).toBe(false);
+      if (refused.ok) return;
+      expect(refused.failed).toBe(2);
+      // Reported as before the take.
+      expect(refused.states.map((s) => s.used)).toEqual([0, 40, 1]);
+      // The key's rpm window had no count: none is left behind (it would have had no TTL).
+      expect(await client.exists(keyOf('key:k', 'rpm'))).toBe(0);
+      expect(await client.get(keyOf('key:k', 'tpm'))).toBe('40');
+      expect(await client.get(keyOf('user:u', 'rpm'))).toBe('1');
+      // Refused on its first claim, the later ones are reported too, and nothing is counted.
+      const first = await store.take([count('user:u', 'rpm', 1, 1), count('key:k', 'tpm', 5, 1_000)], {
+        leaseTtlMs: 10_000,
+      });
+      expect(first.ok).toBe(false);
+      if (first.ok) return;
+      expect(first.failed).toBe(0);
+      expect(first.states.map((s) => s.used)).toEqual([1, 40]);
+      expect(await client.get(keyOf('key:k', 'tpm'))).toBe('40');
+      // A later claim over its limit is the one named when an earlier one fits.
+      const later = await store.take([count('key:k', 'tpm', 5, 1_000), count('key:k', 'tpm2', 5, 4)], {
+        leaseTtlMs: 10_000,
+      });
+      expect(later.ok).toBe(false);
+      if (later.ok) return;
+      expect(later.failed).toBe(1);
+      expect(await client.get(keyOf('key:k', 'tpm'))).toBe('40');
+      expect(await client.exists(keyOf('key:k', 'tpm2'))).toBe(0);
+    } finally {
+      await link.close();
+      await drop();
+    }
+  });
+
   it('counts whole counts as integers, goes on from a count stored with a fraction, and keeps large counts exact', async () => {
     const { prefix, drop } = freshRedisPrefix(url);
     const link = await openRedisLink(url, { logger: silentLogger, prefix });

@@ -101,61 +101,114 @@ end
  * lease id, then per claim: kind (`count`|`seeded`|`lease`), window, amount, limit. KEYS are the
  * takes' claims' base keys, one take after the other. A `seeded` claim is a count that must exist
  * before it is counted (a budget starts from the spend on record). A take adds nothing unless
- * every claim of it fits. Returns one reply per take:
- * { ok (1|0), failed index (0-based, -1), now, used[] (strings: counts may be fractional),
- *   window starts[], window ends[] (-1: never) }; `used` is after the take when ok, else before.
- * When a `seeded` counter is absent the take adds nothing and its reply is
- * { 2, -1, now, absent claim indexes (0-based), window starts[], window ends[] }.
+ * every claim of it fits.
+ *
+ * Returns one reply per take, a string of space-separated fields (one bulk string decodes for a
+ * fraction of what a nested array of 3 + 3n values costs the gateway): status, failed index
+ * (0-based, -1 for none), now, then per claim: used, window start, window end (-1: never).
+ * Status 1: taken, `used` after the take. Status 0: refused, `used` before it. Status 2: a
+ * `seeded` counter is absent: nothing was added, and each absent claim's `used` is `-`.
+ * `used` is a count as stored (full precision: counts may be fractional) or a lease set's size.
+ *
+ * A plain count is counted before it is checked (INCRBY, then the count before it is the reply
+ * minus the amount): one command where a read and a write were two. A take refused after that
+ * takes the amounts back, in the same script, so nobody ever sees them.
  */
 export const TAKE = `${PRELUDE}${ADD}
+-- A count for the reply: whole counts in full digits (tostring keeps 14), others as Lua prints them.
+local function printed(n)
+  if n == math.floor(n) then return digits(n) end
+  return tostring(n)
+end
 -- One take: its n claims are KEYS[k + 1 .. k + n] and the ARGV from a (4 per claim).
 local function take(k, n, a, ttl, lease, now)
-  local used, starts, ends, keys, absent, fresh = {}, {}, {}, {}, {}, {}
-  local failed = -1
+  local used, starts, ends, keys = {}, {}, {}, {}
+  local failed, absent = -1, false
+  -- Claims that add nothing yet: seeded counts and lease sets are read first.
   for i = 1, n do
     local at = a + (i - 1) * 4
-    local kind, amount, limit = ARGV[at], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
-    local u
-    if kind ~= 'lease' then
+    local kind, limit = ARGV[at], tonumber(ARGV[at + 3])
+    if kind == 'lease' then
+      starts[i], ends[i] = 0, -1
+      keys[i] = KEYS[k + i]
+      local u = live(keys[i], now)
+      if failed == -1 and u >= limit then failed = i - 1 end
+      used[i] = u
+    else
       local s, e = window(ARGV[at + 1], now)
       starts[i], ends[i] = s, e
       keys[i] = KEYS[k + i] .. ':' .. digits(s)
-      local stored = redis.call('GET', keys[i])
-      if not stored and kind == 'seeded' then absent[#absent + 1] = i - 1 end
-      fresh[i] = not stored
-      u = tonumber(stored or '0')
-      -- At the limit already fails too, so a zero estimate cannot slip past a spent budget.
-      if failed == -1 and (u >= limit or u + amount > limit) then failed = i - 1 end
-      -- The count as stored (full precision), not as Lua prints it.
-      used[i] = stored or '0'
-    else
-      starts[i], ends[i] = 0, -1
-      keys[i] = KEYS[k + i]
-      u = live(keys[i], now)
-      if failed == -1 and u >= limit then failed = i - 1 end
-      used[i] = u
+      if kind == 'seeded' then
+        local stored = redis.call('GET', keys[i])
+        if not stored then
+          absent = true
+          used[i] = '-'
+        else
+          local u, amount = tonumber(stored), tonumber(ARGV[at + 2])
+          -- At the limit already fails too, so a zero estimate cannot slip past a spent budget.
+          if failed == -1 and (u >= limit or u + amount > limit) then failed = i - 1 end
+          used[i] = stored
+        end
+      end
     end
   end
-  if #absent > 0 then return { 2, -1, now, absent, starts, ends } end
+  if absent then
+    -- Only the absent claims matter here (they are seeded, then the take runs again).
+    for i = 1, n do
+      if used[i] ~= '-' then used[i] = '0' end
+    end
+    return { 2, -1, now, used, starts, ends }
+  end
+  -- Plain counts: counted at once, unless the take is refused already (then only read).
+  local counted = {}
+  for i = 1, n do
+    local at = a + (i - 1) * 4
+    if ARGV[at] == 'count' then
+      local amount, limit = ARGV[at + 2], tonumber(ARGV[at + 3])
+      if failed == -1 then
+        local after = add(keys[i], amount)
+        -- The count before this take's amount.
+        local u = tonumber(after) - tonumber(amount)
+        counted[i] = u
+        if u >= limit or u + tonumber(amount) > limit then failed = i - 1 end
+        used[i] = after
+      else
+        local stored = redis.call('GET', keys[i])
+        local u = tonumber(stored or '0')
+        if i - 1 < failed and (u >= limit or u + tonumber(amount) > limit) then failed = i - 1 end
+        used[i] = stored or '0'
+      end
+    end
+  end
   if failed ~= -1 then
-    for i = 1, n do used[i] = tostring(used[i]) end
+    -- Refused: what was counted is taken back, and every count is reported as it was before.
+    for i, was in pairs(counted) do
+      local at = a + (i - 1) * 4
+      -- Created by this take (or at zero): a zero count is no count, and must not stay without a TTL.
+      if was == 0 then redis.call('DEL', keys[i])
+      elseif tonumber(ARGV[at + 2]) ~= 0 then add(keys[i], '-' .. ARGV[at + 2]) end
+      used[i] = printed(was)
+    end
     return { 0, failed, now, used, starts, ends }
   end
   -- Live leases per set after this take's (a set claimed twice counts its one lease once).
   local held = {}
   for i = 1, n do
     local at = a + (i - 1) * 4
-    if ARGV[at] ~= 'lease' then
+    local kind = ARGV[at]
+    if kind == 'seeded' then
       used[i] = add(keys[i], ARGV[at + 2])
-      -- A window's count gets its TTL when created; one found without (a key restored without
-      -- its TTL, an operator's PERSIST) gets it back, so no count outlives its window for long.
-      if ends[i] ~= -1 and (fresh[i] or redis.call('PTTL', keys[i]) == -1) then
-        expire(keys[i], starts[i], ends[i], now)
-      end
-    else
+    elseif kind == 'lease' then
       held[keys[i]] = (held[keys[i]] or used[i]) + redis.call('ZADD', keys[i], now + ttl, lease)
       keepLeases(keys[i], ttl)
-      used[i] = tostring(held[keys[i]])
+      used[i] = held[keys[i]]
+    end
+    -- A window's count gets its TTL when created; one found without (a key restored without
+    -- its TTL, an operator's PERSIST) gets it back, so no count outlives its window for long.
+    if kind ~= 'lease' and ends[i] ~= -1 then
+      if counted[i] == 0 or redis.call('PTTL', keys[i]) == -1 then
+        expire(keys[i], starts[i], ends[i], now)
+      end
     end
   end
   return { 1, -1, now, used, starts, ends }
@@ -165,7 +218,15 @@ local replies = {}
 local k, a = 0, 3
 for t = 1, tonumber(ARGV[2]) do
   local n = tonumber(ARGV[a])
-  replies[t] = take(k, n, a + 3, tonumber(ARGV[a + 1]), ARGV[a + 2], now)
+  local r = take(k, n, a + 3, tonumber(ARGV[a + 1]), ARGV[a + 2], now)
+  -- Times are epoch ms: table.concat prints them in full (14 digits) without a format call each.
+  local fields = { r[1], r[2], r[3] }
+  local f = 3
+  for i = 1, n do
+    fields[f + 1], fields[f + 2], fields[f + 3] = r[4][i], r[5][i], r[6][i]
+    f = f + 3
+  end
+  replies[t] = table.concat(fields, ' ')
   k = k + n
   a = a + 3 + 4 * n
 end

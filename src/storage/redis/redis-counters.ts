@@ -26,8 +26,17 @@ interface TakeCall {
   readonly args: readonly (string | number)[];
 }
 
-/** The take script's answer: ok (1), refused (0) or seed first (2, `used` = absent indexes). */
-type TakeReply = [number, number, number, (string | number)[], number[], number[]];
+/** The take script's answer, read from its one string (counter-scripts.ts, TAKE). */
+interface TakeReply {
+  /** 1 taken, 0 refused, 2 seed first. */
+  readonly status: number;
+  readonly failed: number;
+  readonly now: number;
+  /** Per claim: the count, or null for a seeded count that is absent (status 2). */
+  readonly used: (number | null)[];
+  readonly starts: number[];
+  readonly ends: number[];
+}
 
 /** Take rounds that seed absent counters before one that counts from what is there. */
 const SEED_ROUNDS = 3;
@@ -102,9 +111,9 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
   };
 
   // A turn's takes, and its settles, each go to Redis as one script call (calls-by-turn.ts).
-  const takeInTurn = callsByTurn<TakeCall, TakeReply>(link.turn, (calls) => {
+  const takeInTurn = callsByTurn<TakeCall, string>(link.turn, (calls) => {
     const { keys, args } = scriptCall([clock(), calls.length], calls);
-    return scripts.take(keys.length, ...keys, ...args) as Promise<TakeReply[]>;
+    return scripts.take(keys.length, ...keys, ...args) as Promise<string[]>;
   });
   const settleInTurn = callsByTurn<TakeCall, number>(link.turn, (calls) => {
     const { keys, args } = scriptCall([calls.length], calls);
@@ -128,26 +137,25 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
             args.push(seeds && c.seed ? 'seeded' : 'count', c.window, c.amount, c.limit);
           else args.push('lease', '', 0, c.limit);
         }
-        reply = await takeInTurn({ keys, args });
-        if (reply[0] !== 2) break;
-        const [, , , absent, starts] = reply;
+        reply = readTakeReply(await takeInTurn({ keys, args }), claims.length);
+        if (reply.status !== 2) break;
+        const { used, starts } = reply;
         await Promise.all(
-          (absent as number[]).map((i) => {
-            const claim = claims[i];
+          claims.map((claim, i) => {
             const key = keys[i];
-            return claim && key ? seedAt(claim, key, starts[i] ?? 0) : undefined;
+            return used[i] === null && key ? seedAt(claim, key, starts[i] ?? 0) : undefined;
           }),
         );
       }
-      const [ok, failed, now, used, starts, ends] = reply;
+      const { status, failed, now, used, starts, ends } = reply;
       const states = claims.map(
         (c, i): ClaimState => ({
-          used: Number(used[i] ?? 0),
+          used: used[i] ?? 0,
           limit: c.limit,
           resetMs: c.kind === 'lease' || (ends[i] ?? -1) === -1 ? null : (ends[i] ?? 0) - now,
         }),
       );
-      if (ok !== 1) return { ok: false, states, failed };
+      if (status !== 1) return { ok: false, states, failed };
       const ticket: CounterTicket = {
         claims: claims.map(refOf),
         windowStarts: claims.map((_, i) => starts[i] ?? 0),
@@ -185,6 +193,23 @@ export function createRedisCounterStore(link: RedisLink, options: RedisCounterOp
       return Number(value);
     },
   };
+}
+
+/** The take script's reply for one take of `claims` claims (counter-scripts.ts, TAKE). */
+function readTakeReply(text: string, claims: number): TakeReply {
+  const fields = text.split(' ');
+  if (fields.length !== 3 + 3 * claims)
+    throw new Error(`redis: a take reply holds ${fields.length} fields, not ${3 + 3 * claims}`);
+  const used: (number | null)[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let f = 3; f < fields.length; f += 3) {
+    const count = fields[f];
+    used.push(count === '-' ? null : Number(count));
+    starts.push(Number(fields[f + 1]));
+    ends.push(Number(fields[f + 2]));
+  }
+  return { status: Number(fields[0]), failed: Number(fields[1]), now: Number(fields[2]), used, starts, ends };
 }
 
 /** One script call for a turn's calls: their keys one after the other, `head` then their arguments. */

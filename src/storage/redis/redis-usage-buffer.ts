@@ -222,7 +222,7 @@ export function redisUsageBuffer(options: RedisUsageBufferOptions): BufferedJour
     const shipped = held.length;
     try {
       if (shipped > 0) {
-        const unreadable = held.filter((h) => h.entry === null).map((h) => h.id);
+        const unreadable = held.filter((h) => h.entry === null && !h.superseded).map((h) => h.id);
         // Not written by a gateway: it can never be shipped, so it is removed, and said.
         if (unreadable.length > 0)
           logger.error({ ids: unreadable }, 'usage: unreadable journal entries removed');

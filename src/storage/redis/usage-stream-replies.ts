@@ -1,10 +1,15 @@
 import type { UsageRecord } from '../../spec/usage.js';
 import type { JournalEntry } from '../sql/sql-usage-journal.js';
 
-/** A stream entry read by a shipper (null: not a journal entry it can read). */
+/**
+ * A stream entry read by a shipper. `entry` null: not a journal entry it can read, unless
+ * `superseded` (a provisional record whose final one came in the same read: the final replaces
+ * it in the database anyway, so it is acknowledged without being parsed).
+ */
 export interface Held {
   readonly id: string;
   readonly entry: JournalEntry | null;
+  readonly superseded?: true;
 }
 
 /** `[id, [field, value, ...]]` as XREADGROUP / XAUTOCLAIM send it; nil fields: deleted. */
@@ -12,14 +17,27 @@ export type RawEntry = [string, string[] | null];
 
 /** Entries of an XREADGROUP / XAUTOCLAIM reply; a deleted one (nil fields) is skipped. */
 export function parseEntries(raw: readonly RawEntry[]): Held[] {
-  const out: Held[] = [];
+  const fieldsOf: { id: string; f: Record<string, string> }[] = [];
   for (const [id, fields] of raw) {
     if (!fields) continue;
     const f: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
-    out.push({ id, entry: parseEntry(f) });
+    fieldsOf.push({ id, f });
   }
-  return out;
+  // Final records first: the provisional ones they replace need no parse.
+  const parsed = new Map<string, JournalEntry | null>();
+  const finals = new Set<string>();
+  for (const { id, f } of fieldsOf) {
+    if (f.f !== '1') continue;
+    const entry = parseEntry(f);
+    parsed.set(id, entry);
+    if (entry) finals.add(entry.entry);
+  }
+  return fieldsOf.map(({ id, f }): Held => {
+    if (f.f === '1') return { id, entry: parsed.get(id) ?? null };
+    if (f.e !== undefined && finals.has(f.e)) return { id, entry: null, superseded: true };
+    return { id, entry: parseEntry(f) };
+  });
 }
 
 /**
