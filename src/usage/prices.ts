@@ -49,6 +49,22 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
     ...lowerKeys(input.overrides ?? {}),
   };
   const channels = new Map(Object.entries(input.channels ?? {}).map(([name, map]) => [name, lowerKeys(map)]));
+  // What each table answered for each name: a snapshot or an unknown name otherwise scans every
+  // entry of the table on every request. Client-chosen names are unbounded: the memory is, not.
+  const answers = new Map<Readonly<Record<string, ModelPrice>>, Map<string, ModelPrice | null>>();
+  const remembered = (source: Readonly<Record<string, ModelPrice>>, name: string): ModelPrice | null => {
+    let known = answers.get(source);
+    if (!known) {
+      known = new Map();
+      answers.set(source, known);
+    }
+    const hit = known.get(name);
+    if (hit !== undefined) return hit;
+    const found = match(source, name);
+    if (known.size >= REMEMBERED) known.clear();
+    known.set(name, found);
+    return found;
+  };
   return {
     lookup(model, channel) {
       const names = (typeof model === 'string' ? [model] : model)
@@ -57,7 +73,7 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
       const own = channel ? channels.get(sharedChannelName(channel)) : undefined;
       for (const source of own ? [own, merged] : [merged])
         for (const name of names) {
-          const hit = match(source, name);
+          const hit = remembered(source, name);
           // OpenRouter's free variant of a model costs nothing (an exact entry still wins).
           if (hit) return name.endsWith(FREE) && !source[name] ? free(hit) : hit;
         }
@@ -65,6 +81,9 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
     },
   };
 }
+
+/** Distinct model names each price table remembers its answer for; past it, it starts over. */
+const REMEMBERED = 1_024;
 
 /** What may follow a model's name in one of its snapshots: dates, versions, deployment tags. */
 const SNAPSHOT_SUFFIX = new RegExp(

@@ -49,6 +49,20 @@ describe('price table and cost', () => {
     expect(table.lookup('unknown-model')).toBeNull();
   });
 
+  it('answers a name the same every time it is asked, also after more names than it remembers', () => {
+    const asks: [string, string | null, number | undefined][] = [
+      ['gpt-4o-2024-08-06', null, DEFAULT_PRICES['gpt-4o']?.input],
+      ['gpt-4o-2024-08-06', 'cheap', 0.5],
+      ['openai/gpt-4.1-mini', null, DEFAULT_PRICES['gpt-4.1-mini']?.input],
+      ['unknown-model', null, undefined],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [name, channel, input] of asks) expect(table.lookup(name, channel)?.input, name).toBe(input);
+      // Many names nobody prices, as clients may send.
+      for (let i = 0; i < 1_500; i++) expect(table.lookup(`no-such-model-${round}-${i}`)).toBeNull();
+    }
+  });
+
   it("gives a name only its own price or a snapshot of one, never a sibling product's", () => {
     // Dated, versioned and deployment-tagged snapshots keep their model's price.
     for (const name of [
