@@ -220,6 +220,7 @@ export function logView(r: UsageRecord) {
       status: a.status,
       error: a.error ?? null,
       latency_ms: a.latencyMs,
+      upstream_request_id: a.upstreamRequestId ?? null,
     })),
   };
 }

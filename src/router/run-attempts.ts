@@ -14,6 +14,7 @@ import type { PlannedChannel } from './plan.js';
 import { type Prepared, prepareRequest, withHeaders } from './prepare-request.js';
 import type { RetryBudget } from './retry-budget.js';
 import { type AttemptSuccess, sendAttempt } from './send-attempt.js';
+import { upstreamRequestId } from './upstream-request-id.js';
 
 export interface RetryPolicy {
   readonly maxAttempts: number;
@@ -274,12 +275,16 @@ async function attempt(
     remainingMs: options.deadline - now(),
     ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
   });
+  const upstreamId = result.ok
+    ? upstreamRequestId(result.headers)
+    : (result.response?.upstreamRequestId ?? null);
   options.onAttempt({
     channel: target.channel.name,
     keyIndex: target.keyIndex,
     status: result.status,
     ...(result.ok ? {} : { error: result.reason }),
     latencyMs: now() - started,
+    ...(upstreamId === null ? {} : { upstreamRequestId: upstreamId }),
   });
   if (!result.ok) {
     if (result.clientGone) span?.abandoned();

@@ -41,6 +41,12 @@ export interface AttemptRecord {
   status: number | null;
   error?: string;
   latencyMs: number;
+  /**
+   * The upstream's own id for its answer to this attempt (its `x-request-id`, or Anthropic's
+   * `request-id`; src/router/upstream-request-id.ts), for the provider's support: also of an
+   * attempt that failed. Absent when it sent none usable, or no answer came.
+   */
+  upstreamRequestId?: string;
 }
 
 /** Exactly one of these is produced per client request, whatever the exit. */

@@ -30,7 +30,8 @@ describe.skipIf(!available)('upstream key numbers in the panel', () => {
         channels: [channel({ name: 'pair', base_url: up.baseUrl, keys: [REJECTED, WORKING], models: ['m'] })],
       }),
       seed: async (_gateway, up) => {
-        up.onKey(REJECTED, { kind: 'status', status: 401 });
+        up.onKey(REJECTED, { kind: 'status', status: 401, headers: { 'x-request-id': 'req-rejected-7Q2w' } });
+        up.onKey(WORKING, { kind: 'ok', headers: { 'request-id': 'req-working-5M8z' } });
       },
     },
     (rig) => {
@@ -58,6 +59,11 @@ describe.skipIf(!available)('upstream key numbers in the panel', () => {
     const rows = table.locator('tbody tr');
     await expect(rows.nth(0).locator('td').nth(column).textContent()).resolves.toBe('#1');
     await expect(rows.nth(1).locator('td').nth(column).textContent()).resolves.toBe('#2');
+    // Each attempt's own upstream id, the refused one's too, for the provider's support.
+    const idColumn = headers.findIndex((text) => text.trim() === 'Upstream request id');
+    expect(idColumn).toBeGreaterThan(-1);
+    await expect(rows.nth(0).locator('td').nth(idColumn).textContent()).resolves.toBe('req-rejected-7Q2w');
+    await expect(rows.nth(1).locator('td').nth(idColumn).textContent()).resolves.toBe('req-working-5M8z');
   });
 
   it('numbers the rejected first key #1 on the Dashboard and on the Channels page', async () => {

@@ -28,6 +28,8 @@ beforeAll(async () => {
       channel({ name: 'fo-a', base_url, keys: ['fo-a-key'], models: ['fo-model'], priority: 0 }),
       channel({ name: 'fo-b', base_url, keys: ['fo-b-key'], models: ['fo-model'], priority: 1 }),
       channel({ name: 'dead', base_url, keys: ['dead-key'], models: ['dead-model'] }),
+      channel({ name: 'log-a', base_url, keys: ['log-a-key'], models: ['log-model'], priority: 0 }),
+      channel({ name: 'log-b', base_url, keys: ['log-b-key'], models: ['log-model'], priority: 1 }),
     ],
   });
   // Starting the Worker (GATEWAY_RUNTIME=workers) bundles it and starts workerd: seconds.
@@ -250,5 +252,47 @@ describe('no header', () => {
     }, 'a cache hit');
     expect(hit.res.status).toBe(200);
     expect(hit.res.headers.get(HEADER)).toBeNull();
+  });
+});
+
+describe("the request log keeps every attempt's upstream id", () => {
+  const attemptsOf = async (res: Response) => {
+    await res.text();
+    const requestId = res.headers.get('x-request-id');
+    if (!requestId) throw new Error('no x-request-id');
+    const entry = await gw.logOf(requestId);
+    return entry.attempts.map((a) => [a.channel, a.status, a.upstream_request_id]);
+  };
+
+  it('a failed attempt and the one that answered, each with its own id', async () => {
+    fake.enqueue(
+      { kind: 'status', status: 500, headers: { 'x-request-id': 'req-log-A' } },
+      ok({ 'x-request-id': 'req-log-B' }),
+    );
+    const res = await chat('fo-model');
+    expect(res.status).toBe(200);
+    expect(await attemptsOf(res)).toEqual([
+      ['fo-a', 500, 'req-log-A'],
+      ['fo-b', 200, 'req-log-B'],
+    ]);
+  });
+
+  it('every attempt failed: the client gets none, the log has each one (null where none was sent)', async () => {
+    fake.enqueue(
+      { kind: 'status', status: 500, headers: { 'request-id': 'req-log-dead' } },
+      { kind: 'status', status: 503 },
+    );
+    const res = await chat('log-model');
+    expect(res.status).toBe(502);
+    expect(res.headers.get(HEADER)).toBeNull();
+    expect(await attemptsOf(res)).toEqual([
+      ['log-a', 500, 'req-log-dead'],
+      ['log-b', 503, null],
+    ]);
+  });
+
+  it('an id that is not plain visible ASCII is not kept', async () => {
+    fake.enqueue(ok({ 'x-request-id': 'req with spaces' }));
+    expect(await attemptsOf(await chat('plain-model'))).toEqual([['plain', 200, null]]);
   });
 });
