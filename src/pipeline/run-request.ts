@@ -9,7 +9,7 @@ import { rewritesAnswer } from '../pipelines/pipeline.js';
 import type { WireRegistry } from '../providers/registry.js';
 import { type ClientCall, modelCandidates, type RouterDeps, routeCall } from '../router/forward.js';
 import { findCandidates } from '../router/resolve-model.js';
-import { setUpstreamRequestId, upstreamRequestId } from '../router/upstream-request-id.js';
+import { setUpstreamRequestId } from '../router/upstream-request-id.js';
 import type { ClientSignal } from '../spec/client-signal.js';
 import { isJsonObject, type JsonObject } from '../spec/json.js';
 import { type AnswerTap, respond } from '../streaming/respond.js';
@@ -178,7 +178,7 @@ async function runRequest(
         })
       : respond(call, routed, answer);
   // Set on the response itself, which the Node server writes as it is (relay-to-node.ts).
-  setUpstreamRequestId(response.headers, upstreamRequestId(routed.success.headers));
+  setUpstreamRequestId(response.headers, routed.success.upstreamRequestId);
   return response;
 }
 

@@ -93,6 +93,8 @@ export type StreamOutcome = 'done' | 'broken' | 'neutral';
 
 /** The attempt a request committed to. */
 export interface CommittedAttempt extends AttemptSuccess {
+  /** The upstream's id for this answer (upstream-request-id.ts); null: none usable. */
+  readonly upstreamRequestId: string | null;
   /**
    * Tells health how a stream ended (only the first call counts; `release` without it counts as
    * done). A whole answer was judged at commit: this does nothing for it.
@@ -325,6 +327,7 @@ async function attempt(
     first: result.first,
     reader: result.reader,
     firstByteMs: result.firstByteMs,
+    upstreamRequestId: upstreamId,
     abort: (reason) => {
       if (reason === 'client disconnected') countClientAbort();
       result.abort(reason);
