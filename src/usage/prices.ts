@@ -1,3 +1,4 @@
+import { rememberAnswers } from '../providers/shared/model-lookup.js';
 import { sharedChannelName } from '../spec/channel.js';
 
 /** Prices of one model, per 1M tokens, in `currency`. */
@@ -44,27 +45,10 @@ export interface PriceTableInput {
  * its bring-your-own-key copies (`<channel>+byok:<key id>`) too.
  */
 export function createPriceTable(input: PriceTableInput): PriceTable {
-  const merged: Record<string, ModelPrice> = {
-    ...lowerKeys(input.defaults),
-    ...lowerKeys(input.overrides ?? {}),
-  };
-  const channels = new Map(Object.entries(input.channels ?? {}).map(([name, map]) => [name, lowerKeys(map)]));
-  // What each table answered for each name: a snapshot or an unknown name otherwise scans every
-  // entry of the table on every request. Client-chosen names are unbounded: the memory is, not.
-  const answers = new Map<Readonly<Record<string, ModelPrice>>, Map<string, ModelPrice | null>>();
-  const remembered = (source: Readonly<Record<string, ModelPrice>>, name: string): ModelPrice | null => {
-    let known = answers.get(source);
-    if (!known) {
-      known = new Map();
-      answers.set(source, known);
-    }
-    const hit = known.get(name);
-    if (hit !== undefined) return hit;
-    const found = match(source, name);
-    if (known.size >= REMEMBERED) known.clear();
-    known.set(name, found);
-    return found;
-  };
+  const merged = priced({ ...lowerKeys(input.defaults), ...lowerKeys(input.overrides ?? {}) });
+  const channels = new Map(
+    Object.entries(input.channels ?? {}).map(([name, map]) => [name, priced(lowerKeys(map))]),
+  );
   return {
     lookup(model, channel) {
       const names = (typeof model === 'string' ? [model] : model)
@@ -73,17 +57,19 @@ export function createPriceTable(input: PriceTableInput): PriceTable {
       const own = channel ? channels.get(sharedChannelName(channel)) : undefined;
       for (const source of own ? [own, merged] : [merged])
         for (const name of names) {
-          const hit = remembered(source, name);
+          const hit = source.match(name);
           // OpenRouter's free variant of a model costs nothing (an exact entry still wins).
-          if (hit) return name.endsWith(FREE) && !source[name] ? free(hit) : hit;
+          if (hit) return name.endsWith(FREE) && !source.table[name] ? free(hit) : hit;
         }
       return null;
     },
   };
 }
 
-/** Distinct model names each price table remembers its answer for; past it, it starts over. */
-const REMEMBERED = 1_024;
+/** A price table and its matcher: a snapshot or an unknown name would scan every entry on every request. */
+function priced(table: Readonly<Record<string, ModelPrice>>) {
+  return { table, match: rememberAnswers((name) => match(table, name)) };
+}
 
 /** What may follow a model's name in one of its snapshots: dates, versions, deployment tags. */
 const SNAPSHOT_SUFFIX = new RegExp(

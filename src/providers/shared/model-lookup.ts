@@ -1,10 +1,26 @@
-/** Distinct model names a lookup remembers its answers for; past it, it starts over. */
+/** Distinct model names a remembered lookup keeps its answers for; past it, it starts over. */
 const REMEMBERED = 1_024;
 
 /**
+ * `answer` with each name's answer remembered (its table never changes), for at most 1,024 names
+ * at a time: model names come from clients, so there is no end to them.
+ */
+export function rememberAnswers<T>(answer: (model: string) => T): (model: string) => T {
+  const answers = new Map<string, { readonly value: T }>();
+  return (model) => {
+    const remembered = answers.get(model);
+    if (remembered) return remembered.value;
+    const value = answer(model);
+    if (answers.size >= REMEMBERED) answers.clear();
+    answers.set(model, { value });
+    return value;
+  };
+}
+
+/**
  * A table keyed by exact model names or `*` globs: exact names win, then globs in table order.
- * The answer for a name is remembered (the table never changes): a name matched by a glob late
- * in a long table costs a regex test per glob before it, on every request for it otherwise.
+ * A name matched by a glob late in a long table would cost a regex test per glob before it on
+ * every request: its answer is remembered.
  */
 export function createModelLookup<T>(table: Readonly<Record<string, T>>): (model: string) => T | undefined {
   const exact = new Map<string, T>();
@@ -16,18 +32,8 @@ export function createModelLookup<T>(table: Readonly<Record<string, T>>): (model
     } else exact.set(name, value);
   }
   if (globs.length === 0) return (model) => exact.get(model);
-  // Client-chosen names are unbounded: the memory is, not.
-  const answers = new Map<string, { readonly value: T | undefined }>();
-  return (model) => {
-    const known = exact.get(model);
-    if (known !== undefined || exact.has(model)) return known;
-    const remembered = answers.get(model);
-    if (remembered) return remembered.value;
-    const value = globs.find((g) => g.pattern.test(model))?.value;
-    if (answers.size >= REMEMBERED) answers.clear();
-    answers.set(model, { value });
-    return value;
-  };
+  const byGlob = rememberAnswers((model) => globs.find((g) => g.pattern.test(model))?.value);
+  return (model) => (exact.has(model) ? exact.get(model) : byGlob(model));
 }
 
 function escapeRegExp(text: string): string {
